@@ -1,0 +1,48 @@
+/*
+ * lib/bits.h - bit-field helpers shared by every hardware format header.
+ *
+ * BIT64(n) and GENMASK64(hi, lo) let a descriptor layout read like the manual
+ * (the Linux GENMASK convention: both bounds inclusive, hi >= lo).
+ */
+#ifndef SLATSIM_BITS_H
+#define SLATSIM_BITS_H
+
+#include <stdint.h>
+
+#define BIT64(n)            (UINT64_C(1) << (n))
+#define GENMASK64(hi, lo)   ((~UINT64_C(0) >> (63 - (hi))) & (~UINT64_C(0) << (lo)))
+
+/* Extract / insert a field given its mask (mask must be contiguous). */
+static inline uint64_t field_get64(uint64_t mask, uint64_t v)
+{
+	return (v & mask) >> __builtin_ctzll(mask);
+}
+
+static inline uint64_t field_prep64(uint64_t mask, uint64_t f)
+{
+	return (f << __builtin_ctzll(mask)) & mask;
+}
+
+static inline int is_pow2_u64(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+static inline unsigned log2_u64(uint64_t v)
+{
+	return 63u - (unsigned)__builtin_clzll(v);
+}
+
+#if defined(__GNUC__)
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define likely(x)   (x)
+#define unlikely(x) (x)
+#endif
+
+_Static_assert(GENMASK64(63, 0) == ~UINT64_C(0), "GENMASK64 full width");
+_Static_assert(GENMASK64(11, 0) == 0xfff, "GENMASK64 low field");
+_Static_assert(GENMASK64(51, 12) == UINT64_C(0x000ffffffffff000), "GENMASK64 address field");
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * lib/param.c - typed parameter registry (see param.h).
+ *
+ * The registry is a flat array of {def, value}; lookups are linear string
+ * compares, fine for the few hundred parameters and the configuration-time
+ * use this registry gets.
+ */
+#include "param.h"
+#include "numfmt.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct param_val {
+	const param_def *def;
+	int64_t i;
+	double f;
+	int set;            /* 1 once a config file or --set assigned it */
+	char text[64];      /* canonical text of the value */
+} param_val;
+
+struct param_reg {
+	param_val *v;
+	size_t n, cap;
+};
+
+param_reg *param_create(void)
+{
+	param_reg *reg = calloc(1, sizeof(*reg));
+	return reg;
+}
+
+void param_destroy(param_reg *reg)
+{
+	if (!reg)
+		return;
+	free(reg->v);
+	free(reg);
+}
+
+static param_val *find(const param_reg *reg, const char *name)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (strcmp(reg->v[i].def->name, name) == 0)
+			return &reg->v[i];
+	return NULL;
+}
+
+/* ---------- parsing of one value ---------- */
+
+static void size_text(char *buf, size_t len, int64_t v)
+{
+	static const char suf[] = "KMGT";
+	int s = -1;
+	uint64_t u = (uint64_t)v;
+	while (u != 0 && (u & 1023) == 0 && s < 3) {
+		u >>= 10;
+		s++;
+	}
+	if (s < 0)
+		snprintf(buf, len, "%" PRId64, v);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", u, suf[s]);
+}
+
+static void range_text(const param_def *d, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+	switch (d->type) {
+	case PARAM_INT:
+		snprintf(buf, len, "an integer in [%" PRId64 ", %" PRId64 "]%s", d->min, d->max,
+			 d->flags & PARAM_F_POW2 ? ", a power of two" : "");
+		break;
+	case PARAM_SIZE:
+		size_text(lo, sizeof(lo), d->min);
+		size_text(hi, sizeof(hi), d->max);
+		snprintf(buf, len, "a size in [%s, %s] (suffix K, M, G, T)%s", lo, hi,
+			 d->flags & PARAM_F_POW2 ? ", a power of two" : "");
+		break;
+	case PARAM_ENUM:
+		snprintf(buf, len, "one of %s", d->choices);
+		break;
+	case PARAM_BOOL:
+		snprintf(buf, len, "a boolean (0/1, true/false, on/off, yes/no)");
+		break;
+	case PARAM_FLOAT:
+		snprintf(buf, len, "a number in [%g, %g]", d->fmin, d->fmax);
+		break;
+	}
+}
+
+static int enum_index(const char *choices, const char *s, size_t slen)
+{
+	int idx = 0;
+	const char *p = choices;
+	for (;;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == slen && strncmp(p, s, n) == 0)
+			return idx;
+		if (!bar)
+			return -1;
+		p = bar + 1;
+		idx++;
+	}
+}
+
+static void enum_name(const char *choices, int idx, char *buf, size_t len)
+{
+	const char *p = choices;
+	for (int i = 0; i < idx; i++)
+		p = strchr(p, '|') + 1;
+	const char *bar = strchr(p, '|');
+	size_t n = bar ? (size_t)(bar - p) : strlen(p);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+static int parse_u64_suffix(const char *s, int allow_suffix, int64_t *out)
+{
+	errno = 0;
+	char *end;
+	int neg = 0;
+	const char *p = s;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	unsigned long long u = strtoull(p, &end, 0);
+	if (errno)
+		return -1;
+	unsigned shift = 0;
+	if (allow_suffix && *end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': shift = 10; break;
+		case 'M': shift = 20; break;
+		case 'G': shift = 30; break;
+		case 'T': shift = 40; break;
+		default: return -1;
+		}
+		end++;
+		if (toupper((unsigned char)*end) == 'B')   /* accept "64KB" */
+			end++;
+	}
+	if (*end)
+		return -1;
+	if (shift && u > (UINT64_MAX >> shift))
+		return -1;
+	u <<= shift;
+	if (u > (unsigned long long)INT64_MAX + (neg ? 1ull : 0ull))
+		return -1;
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
+/* Parse VALUE for D into *pv; on error fill err and return PARAM_ERR. */
+static int parse_value(const param_def *d, const char *value, param_val *pv,
+		       const char *origin, char *err, size_t errlen)
+{
+	char allowed[160];
+	int64_t i = 0;
+	double f = 0;
+
+	switch (d->type) {
+	case PARAM_INT:
+	case PARAM_SIZE:
+		if (parse_u64_suffix(value, d->type == PARAM_SIZE, &i) != 0)
+			goto bad;
+		if (i < d->min || i > d->max)
+			goto bad;
+		if ((d->flags & PARAM_F_POW2) && i != 0 && (i & (i - 1)) != 0)
+			goto bad;
+		if ((d->flags & PARAM_F_POW2) && i == 0 && d->min > 0)
+			goto bad;
+		pv->i = i;
+		if (d->type == PARAM_SIZE)
+			size_text(pv->text, sizeof(pv->text), i);
+		else
+			snprintf(pv->text, sizeof(pv->text), "%" PRId64, i);
+		return PARAM_OK;
+	case PARAM_ENUM: {
+		int idx = enum_index(d->choices, value, strlen(value));
+		if (idx < 0)
+			goto bad;
+		pv->i = idx;
+		enum_name(d->choices, idx, pv->text, sizeof(pv->text));
+		return PARAM_OK;
+	}
+	case PARAM_BOOL: {
+		static const char *t[] = { "1", "true", "on", "yes" };
+		static const char *fl[] = { "0", "false", "off", "no" };
+		for (int k = 0; k < 4; k++) {
+			if (strcmp(value, t[k]) == 0) { pv->i = 1; goto boolok; }
+			if (strcmp(value, fl[k]) == 0) { pv->i = 0; goto boolok; }
+		}
+		goto bad;
+	boolok:
+		snprintf(pv->text, sizeof(pv->text), "%d", (int)pv->i);
+		return PARAM_OK;
+	}
+	case PARAM_FLOAT: {
+		char *end;
+		errno = 0;
+		f = strtod(value, &end);
+		if (errno || end == value || *end || !isfinite(f) || f < d->fmin || f > d->fmax)
+			goto bad;
+		pv->f = f;
+		fmt_double(pv->text, sizeof(pv->text), f);
+		return PARAM_OK;
+	}
+	}
+bad:
+	range_text(d, allowed, sizeof(allowed));
+	snprintf(err, errlen, "%s: bad value '%s' for %s: expected %s", origin, value,
+		 d->name, allowed);
+	return PARAM_ERR;
+}
+
+void param_register(param_reg *reg, const param_def *defs, size_t n)
+{
+	if (reg->n + n > reg->cap) {
+		size_t cap = reg->cap ? reg->cap * 2 : 64;
+		while (cap < reg->n + n)
+			cap *= 2;
+		param_val *v = realloc(reg->v, cap * sizeof(*v));
+		assert(v && "param_register: out of memory");
+		reg->v = v;
+		reg->cap = cap;
+	}
+	for (size_t k = 0; k < n; k++) {
+		char err[256];
+		assert(!find(reg, defs[k].name) && "param_register: duplicate parameter name");
+		param_val *pv = &reg->v[reg->n];
+		memset(pv, 0, sizeof(*pv));
+		pv->def = &defs[k];
+		int rc = parse_value(&defs[k], defs[k].def, pv, "default", err, sizeof(err));
+		if (rc != PARAM_OK)
+			fprintf(stderr, "internal error: %s\n", err);
+		assert(rc == PARAM_OK && "param_register: default out of its own range");
+		reg->n++;
+	}
+}
+
+size_t param_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+			size_t del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+int param_set(param_reg *reg, const char *key, const char *value,
+	      const char *origin, char *err, size_t errlen)
+{
+	param_val *pv = find(reg, key);
+	if (!pv) {
+		const char *best = NULL;
+		size_t bestd = (size_t)-1;
+		for (size_t i = 0; i < reg->n; i++) {
+			size_t d = param_edit_distance(key, reg->v[i].def->name);
+			if (d < bestd) {
+				bestd = d;
+				best = reg->v[i].def->name;
+			}
+		}
+		size_t limit = strlen(key) / 4 > 2 ? strlen(key) / 4 : 2;
+		if (best && bestd <= limit)
+			snprintf(err, errlen, "%s: unknown parameter '%s' (did you mean '%s'?)",
+				 origin, key, best);
+		else
+			snprintf(err, errlen, "%s: unknown parameter '%s' (see 'slatsim params')",
+				 origin, key);
+		return PARAM_ERR;
+	}
+	param_val tmp = *pv;
+	if (parse_value(pv->def, value, &tmp, origin, err, errlen) != PARAM_OK)
+		return PARAM_ERR;
+	tmp.set = 1;
+	*pv = tmp;
+	return PARAM_OK;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int param_set_assignment(param_reg *reg, const char *assignment,
+			 const char *origin, char *err, size_t errlen)
+{
+	char buf[512];
+	if (strlen(assignment) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: assignment too long", origin);
+		return PARAM_ERR;
+	}
+	strcpy(buf, assignment);
+	char *eq = strchr(buf, '=');
+	if (!eq) {
+		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin, assignment);
+		return PARAM_ERR;
+	}
+	*eq = '\0';
+	char *key = trim(buf), *val = trim(eq + 1);
+	if (!*key || !*val) {
+		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin, assignment);
+		return PARAM_ERR;
+	}
+	return param_set(reg, key, val, origin, err, errlen);
+}
+
+int param_load_file(param_reg *reg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open config file: %s", path, strerror(errno));
+		return PARAM_ERR;
+	}
+	char line[1024];
+	char origin[512];
+	unsigned lineno = 0;
+	int rc = PARAM_OK;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s: line longer than %zu characters", origin,
+				 sizeof(line) - 2);
+			rc = PARAM_ERR;
+			break;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s: expected 'key = value', got '%s'", origin, s);
+			rc = PARAM_ERR;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(s), *val = trim(eq + 1);
+		if (!*key || !*val) {
+			snprintf(err, errlen, "%s: expected 'key = value'", origin);
+			rc = PARAM_ERR;
+			break;
+		}
+		if (param_set(reg, key, val, origin, err, errlen) != PARAM_OK) {
+			rc = PARAM_ERR;
+			break;
+		}
+	}
+	if (rc == PARAM_OK && ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+		rc = PARAM_ERR;
+	}
+	fclose(f);
+	return rc;
+}
+
+static const param_val *must_find(const param_reg *reg, const char *name)
+{
+	const param_val *pv = find(reg, name);
+	if (!pv)
+		fprintf(stderr, "internal error: parameter '%s' is not registered\n", name);
+	assert(pv && "parameter not registered");
+	return pv;
+}
+
+int64_t param_int(const param_reg *reg, const char *name)
+{
+	const param_val *pv = must_find(reg, name);
+	assert(pv->def->type == PARAM_INT || pv->def->type == PARAM_SIZE ||
+	       pv->def->type == PARAM_BOOL);
+	return pv->i;
+}
+
+double param_float(const param_reg *reg, const char *name)
+{
+	const param_val *pv = must_find(reg, name);
+	assert(pv->def->type == PARAM_FLOAT);
+	return pv->f;
+}
+
+int param_enum(const param_reg *reg, const char *name)
+{
+	const param_val *pv = must_find(reg, name);
+	assert(pv->def->type == PARAM_ENUM);
+	return (int)pv->i;
+}
+
+int param_bool(const param_reg *reg, const char *name)
+{
+	const param_val *pv = must_find(reg, name);
+	assert(pv->def->type == PARAM_BOOL);
+	return (int)pv->i;
+}
+
+const char *param_text(const param_reg *reg, const char *name)
+{
+	return must_find(reg, name)->text;
+}
+
+size_t param_count(const param_reg *reg) { return reg->n; }
+const param_def *param_def_at(const param_reg *reg, size_t i) { return reg->v[i].def; }
+const char *param_text_at(const param_reg *reg, size_t i) { return reg->v[i].text; }
+int param_is_set_at(const param_reg *reg, size_t i) { return reg->v[i].set; }
+int64_t param_int_at(const param_reg *reg, size_t i) { return reg->v[i].i; }
+double param_float_at(const param_reg *reg, size_t i) { return reg->v[i].f; }

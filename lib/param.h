@@ -1,0 +1,91 @@
+/*
+ * lib/param.h - the one typed parameter registry.
+ *
+ * Every module describes its parameters in a static table of param_def and
+ * registers it; nothing else parses parameter text. A parameter has a dotted
+ * name ("tlb.l1d.entries"), a type, a default written as it would appear in a
+ * config file, a unit, an allowed range and a one-line help. Values come from
+ * the default, then a config file ("key = value" lines, '#' comments), then
+ * --set overrides, each refused by name with the allowed range when bad.
+ *
+ * Lookups are by name and meant for configuration time only: a module reads
+ * its values once into its own config struct; the replay path never touches
+ * the registry.
+ */
+#ifndef SLATSIM_PARAM_H
+#define SLATSIM_PARAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum param_type {
+	PARAM_INT,    /* signed 64-bit, decimal or 0x hex */
+	PARAM_SIZE,   /* bytes; K/M/G/T suffixes are powers of 1024 */
+	PARAM_ENUM,   /* one of choices, "a|b|c" */
+	PARAM_BOOL,   /* 0/1, true/false, on/off, yes/no */
+	PARAM_FLOAT,  /* finite double */
+} param_type;
+
+enum {
+	PARAM_F_POW2 = 1u << 0,   /* INT/SIZE: a power of two, or 0 if 0 is in range */
+};
+
+typedef struct param_def {
+	const char *name;
+	param_type type;
+	const char *def;
+	const char *unit;
+	int64_t min, max;         /* INT, SIZE */
+	double fmin, fmax;        /* FLOAT */
+	const char *choices;      /* ENUM */
+	unsigned flags;
+	const char *help;
+} param_def;
+
+typedef struct param_reg param_reg;
+
+enum { PARAM_OK = 0, PARAM_ERR = -1 };
+
+param_reg *param_create(void);
+void param_destroy(param_reg *reg);
+
+/* Register a module's table (the table must outlive the registry). A
+ * duplicate name or an invalid default is a programming error (assert). */
+void param_register(param_reg *reg, const param_def *defs, size_t n);
+
+/* Set KEY to VALUE. ORIGIN names where it came from ("--set",
+ * "conf/x.conf:12") and prefixes the message. Returns PARAM_OK, or PARAM_ERR
+ * with a one-line message in err naming the key, the value and what is
+ * allowed (and a "did you mean" for a near-miss key). */
+int param_set(param_reg *reg, const char *key, const char *value,
+	      const char *origin, char *err, size_t errlen);
+
+/* Parse "key=value" (as given to --set). */
+int param_set_assignment(param_reg *reg, const char *assignment,
+			 const char *origin, char *err, size_t errlen);
+
+/* Load a config file of "key = value" lines. Errors name file:line. */
+int param_load_file(param_reg *reg, const char *path, char *err, size_t errlen);
+
+/* Typed getters; the name must be registered with a matching type. */
+int64_t param_int(const param_reg *reg, const char *name);     /* INT, SIZE, BOOL */
+double param_float(const param_reg *reg, const char *name);
+int param_enum(const param_reg *reg, const char *name);        /* index in choices */
+int param_bool(const param_reg *reg, const char *name);
+
+/* Effective value in canonical text (what "slatsim params" and the JSON
+ * "config" object show). */
+const char *param_text(const param_reg *reg, const char *name);
+
+/* Iteration in registration order. */
+size_t param_count(const param_reg *reg);
+const param_def *param_def_at(const param_reg *reg, size_t i);
+const char *param_text_at(const param_reg *reg, size_t i);
+int param_is_set_at(const param_reg *reg, size_t i);   /* set by a file or --set */
+int64_t param_int_at(const param_reg *reg, size_t i);  /* INT, SIZE, BOOL, ENUM index */
+double param_float_at(const param_reg *reg, size_t i); /* FLOAT */
+
+/* Levenshtein distance, used for "did you mean" here and by the CLI. */
+size_t param_edit_distance(const char *a, const char *b);
+
+#endif

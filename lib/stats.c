@@ -1,0 +1,118 @@
+/*
+ * lib/stats.c - statistics registry (see stats.h).
+ */
+#include "stats.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stats_ent {
+	const char *name;
+	const char *desc;
+	stats_kind kind;
+	const uint64_t *first;
+	size_t stride, n;
+	size_t num, den;        /* ratio operands, as indices */
+} stats_ent;
+
+struct stats_reg {
+	stats_ent *e;
+	size_t n, cap;
+};
+
+stats_reg *stats_create(void)
+{
+	return calloc(1, sizeof(stats_reg));
+}
+
+void stats_destroy(stats_reg *reg)
+{
+	if (!reg)
+		return;
+	free(reg->e);
+	free(reg);
+}
+
+static long find(const stats_reg *reg, const char *name)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (strcmp(reg->e[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static stats_ent *push(stats_reg *reg, const char *name, const char *desc)
+{
+	assert(find(reg, name) < 0 && "stats: duplicate statistic name");
+	if (reg->n == reg->cap) {
+		size_t cap = reg->cap ? reg->cap * 2 : 64;
+		stats_ent *e = realloc(reg->e, cap * sizeof(*e));
+		assert(e && "stats: out of memory");
+		reg->e = e;
+		reg->cap = cap;
+	}
+	stats_ent *e = &reg->e[reg->n++];
+	memset(e, 0, sizeof(*e));
+	e->name = name;
+	e->desc = desc;
+	return e;
+}
+
+void stats_add(stats_reg *reg, const char *name, const uint64_t *ctr, const char *desc)
+{
+	stats_add_sum(reg, name, ctr, 0, 1, desc);
+}
+
+void stats_add_sum(stats_reg *reg, const char *name, const uint64_t *first,
+		   size_t stride_bytes, size_t n, const char *desc)
+{
+	stats_ent *e = push(reg, name, desc);
+	e->kind = STATS_COUNTER;
+	e->first = first;
+	e->stride = stride_bytes;
+	e->n = n;
+}
+
+void stats_add_ratio(stats_reg *reg, const char *name, const char *num,
+		     const char *den, const char *desc)
+{
+	long a = find(reg, num), b = find(reg, den);
+	assert(a >= 0 && b >= 0 && "stats: ratio operand not registered");
+	stats_ent *e = push(reg, name, desc);
+	e->kind = STATS_RATIO;
+	e->num = (size_t)a;
+	e->den = (size_t)b;
+}
+
+size_t stats_count(const stats_reg *reg) { return reg->n; }
+const char *stats_name_at(const stats_reg *reg, size_t i) { return reg->e[i].name; }
+const char *stats_desc_at(const stats_reg *reg, size_t i) { return reg->e[i].desc; }
+stats_kind stats_kind_at(const stats_reg *reg, size_t i) { return reg->e[i].kind; }
+
+uint64_t stats_value_at(const stats_reg *reg, size_t i)
+{
+	const stats_ent *e = &reg->e[i];
+	if (e->kind == STATS_RATIO)
+		return 0;
+	uint64_t sum = 0;
+	const char *p = (const char *)e->first;
+	for (size_t k = 0; k < e->n; k++)
+		sum += *(const uint64_t *)(p + k * e->stride);
+	return sum;
+}
+
+double stats_ratio_at(const stats_reg *reg, size_t i)
+{
+	const stats_ent *e = &reg->e[i];
+	uint64_t d = stats_value_at(reg, e->den);
+	return d ? (double)stats_value_at(reg, e->num) / (double)d : 0.0;
+}
+
+uint64_t stats_get(const stats_reg *reg, const char *name, int *found)
+{
+	long i = find(reg, name);
+	if (found)
+		*found = i >= 0;
+	return i >= 0 ? stats_value_at(reg, (size_t)i) : 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * sim/json.c - see json.h.
+ */
+#include "json.h"
+#include "numfmt.h"
+
+#include <inttypes.h>
+#include <math.h>
+
+void json_init(json_w *j, FILE *f, int pretty)
+{
+	j->f = f;
+	j->depth = 0;
+	j->first[0] = 1;
+	j->pretty = pretty;
+}
+
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void sep(json_w *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = 0;
+	if (j->pretty && j->depth > 0) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	if (key) {
+		put_string(j->f, key);
+		fputs(j->pretty ? ": " : ":", j->f);
+	}
+}
+
+static void open_(json_w *j, const char *key, char c)
+{
+	sep(j, key);
+	fputc(c, j->f);
+	j->depth++;
+	j->first[j->depth] = 1;
+}
+
+static void close_(json_w *j, char c)
+{
+	int empty = j->first[j->depth];
+	j->depth--;
+	if (j->pretty && !empty) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	fputc(c, j->f);
+}
+
+void json_begin_obj(json_w *j, const char *key) { open_(j, key, '{'); }
+void json_end_obj(json_w *j) { close_(j, '}'); }
+void json_begin_arr(json_w *j, const char *key) { open_(j, key, '['); }
+void json_end_arr(json_w *j) { close_(j, ']'); }
+
+void json_str(json_w *j, const char *key, const char *v)
+{
+	sep(j, key);
+	put_string(j->f, v);
+}
+
+void json_u64(json_w *j, const char *key, uint64_t v)
+{
+	sep(j, key);
+	fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_i64(json_w *j, const char *key, int64_t v)
+{
+	sep(j, key);
+	fprintf(j->f, "%" PRId64, v);
+}
+
+void json_dbl(json_w *j, const char *key, double v)
+{
+	sep(j, key);
+	if (!isfinite(v))
+		fputs("null", j->f);
+	else {
+		char b[40];
+		fmt_double(b, sizeof(b), v);
+		fputs(b, j->f);
+	}
+}
+
+void json_bool(json_w *j, const char *key, int v)
+{
+	sep(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_finish(json_w *j)
+{
+	fputc('\n', j->f);
+}

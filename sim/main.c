@@ -1,0 +1,721 @@
+/*
+ * sim/main.c - the slatsim command line.
+ *
+ * The only place that prints errors and exits. Exit status: 0 success, 2 bad
+ * input (usage, trace, config, parameter), 1 an internal failure.
+ */
+#include "param.h"
+#include "report.h"
+#include "sim.h"
+#include "trace.h"
+#include "tracestat.h"
+#include "json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_BAD 2
+
+static const char *const main_usage =
+	"usage: slatsim COMMAND [ARGS]\n"
+	"\n"
+	"Commands:\n"
+	"  run [--config FILE] [--set key=value]... [--json FILE] [--format F] [--quiet] TRACE\n"
+	"                         replay TRACE through the model and print the report\n"
+	"  params [--json] [--config FILE] [--set key=value]...\n"
+	"                         list every parameter: type, default, unit, range, help\n"
+	"  trace info [--format F] [--json] TRACE\n"
+	"                         count records, vCPUs and the footprint of a trace\n"
+	"  trace import [--format F] [--desc TEXT] [--vcpus N] [--level N] IN OUT.slt\n"
+	"                         convert a lackey, ChampSim or text trace ('-' = stdin) to .slt\n"
+	"  trace gen --pattern P [options] -o OUT.slt\n"
+	"                         write a synthetic trace (see 'slatsim trace gen --help')\n"
+	"\n"
+	"TRACE may be .slt, valgrind lackey output, a ChampSim trace or a text trace,\n"
+	"plain, gzip or xz compressed, or '-' for standard input; the format is\n"
+	"detected from the content unless --format slt|lackey|champsim|text is given.\n"
+	"'slatsim COMMAND --help' describes one command. Exit status: 0 success,\n"
+	"2 bad input (usage, trace, config or parameter), 1 internal failure.\n";
+
+static const char *const run_usage =
+	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
+	"                   [--format F] [--quiet] TRACE\n"
+	"\n"
+	"Replay TRACE with the default configuration, changed by config files\n"
+	"('key = value' lines, '#' comments; applied in order) and then by every\n"
+	"--set (which override the files whatever their order). Prints the report;\n"
+	"--json FILE also writes every statistic and the effective configuration as\n"
+	"JSON ('-' = standard output, the text report then goes to stderr). A\n"
+	"progress line goes to stderr when it is a terminal, unless --quiet.\n";
+
+static const char *const params_usage =
+	"usage: slatsim params [--json] [--config FILE]... [--set key=value]...\n"
+	"\n"
+	"List every parameter with its type, default, unit, allowed range and help.\n"
+	"With --config/--set, the effective value column shows their result.\n";
+
+static const char *const info_usage =
+	"usage: slatsim trace info [--format F] [--json] TRACE\n"
+	"\n"
+	"Count records, reads, writes, ifetches, vCPUs, distinct 4 KB / 64 KB / 2 MB\n"
+	"pages touched (an access that crosses a boundary touches both pages), 4 KB\n"
+	"pages written, and accesses crossing a 4 KB boundary. --json prints exactly\n"
+	"these keys in one object: records reads writes ifetches vcpus pages_4k\n"
+	"pages_4k_written pages_64k pages_2m crossing_4k.\n";
+
+static const char *const import_usage =
+	"usage: slatsim trace import [--format F] [--desc TEXT] [--vcpus N] [--level N]\n"
+	"                            IN OUT.slt\n"
+	"\n"
+	"Convert IN (any readable format; '-' = standard input) to the native .slt\n"
+	"format (OUT '-' = standard output). --desc sets the description (default:\n"
+	"the source format and path); --vcpus declares the vCPU count (default: what\n"
+	"the input declares; text traces declare none); --level is the zlib level\n"
+	"(1-9, default 6). A failed import removes OUT.\n";
+
+static const char *const gen_usage =
+	"usage: slatsim trace gen --pattern seq|stride|random|zipf|gups|chase -o OUT.slt\n"
+	"                         [--footprint SIZE] [--count N] [--stride SIZE]\n"
+	"                         [--size N] [--write-ratio F] [--zipf S] [--vcpus N]\n"
+	"                         [--icount N] [--base ADDR] [--seed N] [--level N]\n"
+	"\n"
+	"  --footprint SIZE   bytes covered (K/M/G/T suffixes), default 64M\n"
+	"  --count N          records to write (K/M/G suffixes), default 1M\n"
+	"  --stride SIZE      step for stride, element size for chase, default 4K\n"
+	"  --size N           bytes per access, default 8\n"
+	"  --write-ratio F    fraction of writes (seq/stride/random/zipf), default 0.3\n"
+	"  --zipf S           zipf exponent, default 1.0\n"
+	"  --vcpus N          vCPUs, records interleave round-robin, default 1\n"
+	"  --icount N         instructions retired per record, default 1\n"
+	"  --base ADDR        first address of the footprint, default 0x10000000\n"
+	"  --seed N           random seed, default 1\n"
+	"Patterns: seq (each vCPU walks its share), stride, random (uniform), zipf\n"
+	"(4 KB pages, P(rank k) ~ 1/k^S, ranks scattered), gups (read+write of a\n"
+	"random word), chase (every element once per lap in random order).\n";
+
+static void die_usage(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void die_usage(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("slatsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (usage)
+		fputs(usage, stderr);
+	exit(EXIT_BAD);
+}
+
+static void die(int code, const char *msg) __attribute__((noreturn));
+static void die(int code, const char *msg)
+{
+	fprintf(stderr, "slatsim: %s\n", msg);
+	exit(code);
+}
+
+/* ---------- option parsing ---------- */
+
+typedef struct args {
+	int argc, i;
+	char **argv;
+	const char *usage;
+} args;
+
+static int is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+/* If argv[i] is option NAME ("--name" or "--name=value"), return its value
+ * (consuming the next argument when needed) and advance. */
+static const char *opt_value(args *a, const char *name)
+{
+	const char *arg = a->argv[a->i];
+	size_t l = strlen(name);
+	if (strncmp(arg, name, l) != 0)
+		return NULL;
+	if (arg[l] == '=') {
+		a->i++;
+		return arg + l + 1;
+	}
+	if (arg[l] != '\0')
+		return NULL;
+	if (a->i + 1 >= a->argc)
+		die_usage(a->usage, "option %s needs a value", name);
+	a->i += 2;
+	return a->argv[a->i - 1];
+}
+
+static int opt_flag(args *a, const char *name)
+{
+	if (strcmp(a->argv[a->i], name) != 0)
+		return 0;
+	a->i++;
+	return 1;
+}
+
+static uint64_t parse_count(const char *opt, const char *s, const char *usage)
+{
+	char *end;
+	errno = 0;
+	if (*s == '-' || !*s)
+		die_usage(usage, "%s: '%s' is not a non-negative number", opt, s);
+	unsigned long long v = strtoull(s, &end, 0);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k') { shift = 10; end++; }
+	else if (*end == 'M' || *end == 'm') { shift = 20; end++; }
+	else if (*end == 'G' || *end == 'g') { shift = 30; end++; }
+	else if (*end == 'T' || *end == 't') { shift = 40; end++; }
+	if (errno || *end || (shift && v > (UINT64_MAX >> shift)))
+		die_usage(usage, "%s: '%s' is not a number (suffixes K, M, G, T allowed)", opt, s);
+	return (uint64_t)v << shift;
+}
+
+static double parse_float(const char *opt, const char *s, const char *usage)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end)
+		die_usage(usage, "%s: '%s' is not a number", opt, s);
+	return v;
+}
+
+static enum trace_format parse_format(const char *s, const char *usage)
+{
+	enum trace_format f;
+	if (trace_format_parse(s, &f) != TRACE_OK)
+		die_usage(usage, "--format: unknown format '%s' (auto, slt, lackey, champsim, text)",
+			  s);
+	return f;
+}
+
+static void unknown_option(args *a)
+{
+	die_usage(a->usage, "unknown option '%s'", a->argv[a->i]);
+}
+
+/* ---------- shared configuration handling ---------- */
+
+typedef struct config_args {
+	const char *files[16];
+	int nfiles;
+	const char *sets[256];
+	int nsets;
+} config_args;
+
+static int config_opt(args *a, config_args *c)
+{
+	const char *v;
+	if ((v = opt_value(a, "--config"))) {
+		if (c->nfiles == 16)
+			die_usage(a->usage, "too many --config files");
+		c->files[c->nfiles++] = v;
+		return 1;
+	}
+	if ((v = opt_value(a, "--set"))) {
+		if (c->nsets == 256)
+			die_usage(a->usage, "too many --set options");
+		c->sets[c->nsets++] = v;
+		return 1;
+	}
+	return 0;
+}
+
+static param_reg *build_params(const config_args *c)
+{
+	param_reg *p = param_create();
+	char err[512];
+	if (!p)
+		die(1, "out of memory");
+	sim_params_register(p);
+	for (int i = 0; i < c->nfiles; i++)
+		if (param_load_file(p, c->files[i], err, sizeof(err)) != PARAM_OK)
+			die(EXIT_BAD, err);
+	for (int i = 0; i < c->nsets; i++)
+		if (param_set_assignment(p, c->sets[i], "--set", err, sizeof(err)) != PARAM_OK)
+			die(EXIT_BAD, err);
+	return p;
+}
+
+/* ---------- run ---------- */
+
+static int cmd_run(int argc, char **argv)
+{
+	args a = { argc, 0, argv, run_usage };
+	config_args c = { .nfiles = 0 };
+	const char *json = NULL, *trace = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	int quiet = 0;
+	while (a.i < argc) {
+		if (is_help(argv[a.i])) {
+			fputs(run_usage, stdout);
+			return 0;
+		}
+		if (config_opt(&a, &c))
+			continue;
+		if ((v = opt_value(&a, "--json"))) { json = v; continue; }
+		if ((v = opt_value(&a, "--format"))) { fmt = parse_format(v, run_usage); continue; }
+		if (opt_flag(&a, "--quiet")) { quiet = 1; continue; }
+		if (argv[a.i][0] == '-' && argv[a.i][1] != '\0')
+			unknown_option(&a);
+		if (trace)
+			die_usage(run_usage, "more than one trace given ('%s' and '%s')", trace,
+				  argv[a.i]);
+		trace = argv[a.i++];
+	}
+	if (!trace)
+		die_usage(run_usage, "run needs a TRACE");
+	param_reg *p = build_params(&c);
+	char err[1024];
+	trace_reader *r;
+	int rc = trace_open(&r, trace, fmt, err, sizeof(err));
+	if (rc != TRACE_OK)
+		die(EXIT_BAD, err);
+	sim *s;
+	if (sim_create(&s, p, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	FILE *jf = NULL;
+	if (json) {
+		jf = strcmp(json, "-") == 0 ? stdout : fopen(json, "w");
+		if (!jf) {
+			snprintf(err, sizeof(err), "%s: cannot create: %s", json, strerror(errno));
+			die(EXIT_BAD, err);
+		}
+	}
+	sim_replay_opts o = { .progress = !quiet && isatty(2) };
+	rc = sim_replay(s, r, &o, err, sizeof(err));
+	if (rc != TRACE_OK) {
+		if (jf && jf != stdout) {
+			fclose(jf);
+			remove(json);
+		}
+		die(EXIT_BAD, err);
+	}
+	FILE *tf = jf == stdout ? stderr : stdout;
+	report_text(tf, trace, trace_get_header(r), sim_stats(s));
+	double el = sim_elapsed_seconds(s);
+	int found;
+	uint64_t nrec = stats_get(sim_stats(s), "records", &found);
+	fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
+		el > 0 ? (double)nrec / el / 1e6 : 0.0);
+	if (jf) {
+		report_json(jf, trace, trace_get_header(r), p, sim_stats(s));
+		if (jf != stdout && fclose(jf) != 0) {
+			snprintf(err, sizeof(err), "%s: write error: %s", json, strerror(errno));
+			die(EXIT_BAD, err);
+		}
+	}
+	sim_destroy(s);
+	trace_close(r);
+	param_destroy(p);
+	return 0;
+}
+
+/* ---------- params ---------- */
+
+static const char *type_name(param_type t)
+{
+	switch (t) {
+	case PARAM_INT: return "int";
+	case PARAM_SIZE: return "size";
+	case PARAM_ENUM: return "enum";
+	case PARAM_BOOL: return "bool";
+	case PARAM_FLOAT: return "float";
+	}
+	return "?";
+}
+
+static void range_of(const param_def *d, char *buf, size_t len)
+{
+	switch (d->type) {
+	case PARAM_INT:
+	case PARAM_SIZE:
+		snprintf(buf, len, "%" PRId64 "..%" PRId64 "%s", d->min, d->max,
+			 d->flags & PARAM_F_POW2 ? " pow2" : "");
+		break;
+	case PARAM_ENUM: snprintf(buf, len, "%s", d->choices); break;
+	case PARAM_BOOL: snprintf(buf, len, "0|1"); break;
+	case PARAM_FLOAT: snprintf(buf, len, "%g..%g", d->fmin, d->fmax); break;
+	}
+}
+
+static int cmd_params(int argc, char **argv)
+{
+	args a = { argc, 0, argv, params_usage };
+	config_args c = { .nfiles = 0 };
+	int json = 0;
+	while (a.i < argc) {
+		if (is_help(argv[a.i])) {
+			fputs(params_usage, stdout);
+			return 0;
+		}
+		if (config_opt(&a, &c))
+			continue;
+		if (opt_flag(&a, "--json")) { json = 1; continue; }
+		unknown_option(&a);
+	}
+	param_reg *p = build_params(&c);
+	if (json) {
+		json_w j;
+		json_init(&j, stdout, 1);
+		json_begin_arr(&j, NULL);
+		for (size_t i = 0; i < param_count(p); i++) {
+			const param_def *d = param_def_at(p, i);
+			json_begin_obj(&j, NULL);
+			json_str(&j, "name", d->name);
+			json_str(&j, "type", type_name(d->type));
+			json_str(&j, "default", d->def);
+			json_str(&j, "value", param_text_at(p, i));
+			json_str(&j, "unit", d->unit ? d->unit : "");
+			if (d->type == PARAM_INT || d->type == PARAM_SIZE) {
+				json_i64(&j, "min", d->min);
+				json_i64(&j, "max", d->max);
+				json_bool(&j, "power_of_two", (d->flags & PARAM_F_POW2) != 0);
+			} else if (d->type == PARAM_FLOAT) {
+				json_dbl(&j, "min", d->fmin);
+				json_dbl(&j, "max", d->fmax);
+			} else if (d->type == PARAM_ENUM) {
+				json_str(&j, "choices", d->choices);
+			}
+			json_str(&j, "help", d->help);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_finish(&j);
+	} else {
+		for (size_t i = 0; i < param_count(p); i++) {
+			const param_def *d = param_def_at(p, i);
+			char range[128];
+			range_of(d, range, sizeof(range));
+			printf("%-28s %-5s %-10s %-8s %s\n", d->name, type_name(d->type),
+			       param_text_at(p, i), d->unit ? d->unit : "", range);
+			printf("    %s%s\n", d->help, param_is_set_at(p, i) ? "" : "");
+			if (strcmp(param_text_at(p, i), d->def) != 0)
+				printf("    (default %s)\n", d->def);
+		}
+	}
+	param_destroy(p);
+	return 0;
+}
+
+/* ---------- trace info ---------- */
+
+static int cmd_trace_info(int argc, char **argv)
+{
+	args a = { argc, 0, argv, info_usage };
+	const char *path = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	int json = 0;
+	while (a.i < argc) {
+		if (is_help(argv[a.i])) {
+			fputs(info_usage, stdout);
+			return 0;
+		}
+		if ((v = opt_value(&a, "--format"))) { fmt = parse_format(v, info_usage); continue; }
+		if (opt_flag(&a, "--json")) { json = 1; continue; }
+		if (argv[a.i][0] == '-' && argv[a.i][1] != '\0')
+			unknown_option(&a);
+		if (path)
+			die_usage(info_usage, "more than one trace given");
+		path = argv[a.i++];
+	}
+	if (!path)
+		die_usage(info_usage, "trace info needs a TRACE");
+	char err[1024];
+	trace_reader *r;
+	if (trace_open(&r, path, fmt, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	tracestat t;
+	if (tracestat_init(&t) != 0)
+		die(1, "out of memory");
+	static trace_rec buf[4096];
+	for (;;) {
+		long n = trace_read(r, buf, 4096, err, sizeof(err));
+		if (n < 0)
+			die(EXIT_BAD, err);
+		if (n == 0)
+			break;
+		if (tracestat_add(&t, buf, (size_t)n) != 0)
+			die(1, "out of memory counting pages");
+	}
+	const trace_header *h = trace_get_header(r);
+	const struct { const char *k; uint64_t v; } kv[] = {
+		{ "records", t.records }, { "reads", t.reads }, { "writes", t.writes },
+		{ "ifetches", t.ifetches }, { "vcpus", t.vcpus }, { "pages_4k", t.pages_4k },
+		{ "pages_4k_written", t.pages_4k_written }, { "pages_64k", t.pages_64k },
+		{ "pages_2m", t.pages_2m }, { "crossing_4k", t.crossing_4k },
+	};
+	if (json) {
+		json_w j;
+		json_init(&j, stdout, 0);
+		json_begin_obj(&j, NULL);
+		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+			json_u64(&j, kv[i].k, kv[i].v);
+		json_end_obj(&j);
+		json_finish(&j);
+	} else {
+		printf("%-18s %s\n", "trace", path);
+		printf("%-18s %s", "format", trace_format_name(h->format));
+		if (h->format == TRACE_FMT_SLT)
+			printf(" (version %u)", h->version);
+		if (h->vcpus)
+			printf(", %u vCPU%s declared", h->vcpus, h->vcpus == 1 ? "" : "s");
+		printf("\n");
+		if (h->desc[0])
+			printf("%-18s %s\n", "description", h->desc);
+		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+			printf("%-18s %" PRIu64 "\n", kv[i].k, kv[i].v);
+		printf("%-18s %" PRIu64 "\n", "instructions", t.instructions);
+		printf("%-18s %.1f MiB (4 KB pages)\n", "footprint",
+		       (double)t.pages_4k * 4096.0 / (1 << 20));
+	}
+	tracestat_free(&t);
+	trace_close(r);
+	return 0;
+}
+
+/* ---------- trace import ---------- */
+
+static int cmd_trace_import(int argc, char **argv)
+{
+	args a = { argc, 0, argv, import_usage };
+	const char *in = NULL, *out = NULL, *desc = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	long vcpus = -1, level = 6;
+	while (a.i < argc) {
+		if (is_help(argv[a.i])) {
+			fputs(import_usage, stdout);
+			return 0;
+		}
+		if ((v = opt_value(&a, "--format"))) { fmt = parse_format(v, import_usage); continue; }
+		if ((v = opt_value(&a, "--desc"))) { desc = v; continue; }
+		if ((v = opt_value(&a, "--vcpus"))) {
+			uint64_t n = parse_count("--vcpus", v, import_usage);
+			if (n < 1 || n > TRACE_MAX_VCPUS)
+				die_usage(import_usage, "--vcpus %s out of range 1..%u", v,
+					  TRACE_MAX_VCPUS);
+			vcpus = (long)n;
+			continue;
+		}
+		if ((v = opt_value(&a, "--level"))) {
+			uint64_t n = parse_count("--level", v, import_usage);
+			if (n < 1 || n > 9)
+				die_usage(import_usage, "--level %s out of range 1..9", v);
+			level = (long)n;
+			continue;
+		}
+		if (argv[a.i][0] == '-' && argv[a.i][1] != '\0')
+			unknown_option(&a);
+		if (!in)
+			in = argv[a.i++];
+		else if (!out)
+			out = argv[a.i++];
+		else
+			die_usage(import_usage, "unexpected argument '%s'", argv[a.i]);
+	}
+	if (!in || !out)
+		die_usage(import_usage, "trace import needs IN and OUT");
+	char err[1024];
+	trace_reader *r;
+	if (trace_open(&r, in, fmt, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	trace_header h = *trace_get_header(r);
+	if (vcpus > 0)
+		h.vcpus = (unsigned)vcpus;
+	if (desc)
+		snprintf(h.desc, sizeof(h.desc), "%s", desc);
+	else {
+		size_t l = strlen(h.desc);
+		snprintf(h.desc + l, sizeof(h.desc) - l, ", imported from %.3000s", in);
+	}
+	trace_writer *w;
+	if (trace_writer_open(&w, out, &h, (int)level, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	static trace_rec buf[4096];
+	uint64_t n_total = 0;
+	for (;;) {
+		long n = trace_read(r, buf, 4096, err, sizeof(err));
+		if (n == 0)
+			break;
+		if (n < 0 || trace_write(w, buf, (size_t)n, err, sizeof(err)) != TRACE_OK) {
+			trace_writer_abort(w);
+			if (strcmp(out, "-") != 0)
+				remove(out);
+			die(EXIT_BAD, err);
+		}
+		n_total += (uint64_t)n;
+	}
+	trace_close(r);
+	if (trace_writer_close(w, err, sizeof(err)) != TRACE_OK) {
+		if (strcmp(out, "-") != 0)
+			remove(out);
+		die(EXIT_BAD, err);
+	}
+	if (strcmp(out, "-") != 0)
+		fprintf(stderr, "slatsim: wrote %" PRIu64 " records to %s\n", n_total, out);
+	return 0;
+}
+
+/* ---------- trace gen ---------- */
+
+static int cmd_trace_gen(int argc, char **argv)
+{
+	args a = { argc, 0, argv, gen_usage };
+	trace_gen_config c = {
+		.pattern = TRACE_GEN_SEQ, .base = 0x10000000, .footprint = 64u << 20,
+		.count = 1u << 20, .stride = 4096, .size = 8, .write_ratio = 0.3, .zipf_s = 1.0,
+		.vcpus = 1, .icount = 1, .seed = 1,
+	};
+	const char *out = NULL, *v, *pattern = NULL;
+	long level = 6;
+	while (a.i < argc) {
+		if (is_help(argv[a.i])) {
+			fputs(gen_usage, stdout);
+			return 0;
+		}
+		if ((v = opt_value(&a, "--pattern"))) {
+			pattern = v;
+			if (trace_gen_pattern_parse(v, &c.pattern) != TRACE_OK)
+				die_usage(gen_usage, "--pattern: unknown pattern '%s'", v);
+			continue;
+		}
+		if ((v = opt_value(&a, "--footprint"))) { c.footprint = parse_count("--footprint", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--count"))) { c.count = parse_count("--count", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--stride"))) { c.stride = parse_count("--stride", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--base"))) { c.base = parse_count("--base", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--seed"))) { c.seed = parse_count("--seed", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--size"))) {
+			uint64_t n = parse_count("--size", v, gen_usage);
+			c.size = n > TRACE_MAX_SIZE ? 0 : (unsigned)n;
+			continue;
+		}
+		if ((v = opt_value(&a, "--vcpus"))) {
+			uint64_t n = parse_count("--vcpus", v, gen_usage);
+			c.vcpus = n > TRACE_MAX_VCPUS ? 0 : (unsigned)n;
+			continue;
+		}
+		if ((v = opt_value(&a, "--icount"))) {
+			uint64_t n = parse_count("--icount", v, gen_usage);
+			if (n > 0xffffffffu)
+				die_usage(gen_usage, "--icount %s above 2^32-1", v);
+			c.icount = (uint32_t)n;
+			continue;
+		}
+		if ((v = opt_value(&a, "--write-ratio"))) { c.write_ratio = parse_float("--write-ratio", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--zipf"))) { c.zipf_s = parse_float("--zipf", v, gen_usage); continue; }
+		if ((v = opt_value(&a, "--level"))) {
+			uint64_t n = parse_count("--level", v, gen_usage);
+			if (n < 1 || n > 9)
+				die_usage(gen_usage, "--level %s out of range 1..9", v);
+			level = (long)n;
+			continue;
+		}
+		if ((v = opt_value(&a, "-o")) || (v = opt_value(&a, "--output"))) { out = v; continue; }
+		unknown_option(&a);
+	}
+	if (!pattern)
+		die_usage(gen_usage, "trace gen needs --pattern");
+	if (!out)
+		die_usage(gen_usage, "trace gen needs -o OUT");
+	char err[1024];
+	trace_gen *g;
+	if (trace_gen_create(&g, &c, err, sizeof(err)) != TRACE_OK)
+		die_usage(gen_usage, "%s", err);
+	trace_header h = { .vcpus = c.vcpus, .flags = 0 };
+	snprintf(h.desc, sizeof(h.desc),
+		 "slatsim trace gen --pattern %s --footprint %llu --count %llu --stride %llu "
+		 "--size %u --write-ratio %g --zipf %g --vcpus %u --icount %u --base 0x%llx "
+		 "--seed %llu", pattern, (unsigned long long)c.footprint,
+		 (unsigned long long)c.count, (unsigned long long)c.stride, c.size,
+		 c.write_ratio, c.zipf_s, c.vcpus, c.icount, (unsigned long long)c.base,
+		 (unsigned long long)c.seed);
+	trace_writer *w;
+	if (trace_writer_open(&w, out, &h, (int)level, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	static trace_rec buf[4096];
+	size_t n;
+	while ((n = trace_gen_next(g, buf, 4096)) > 0) {
+		if (trace_write(w, buf, n, err, sizeof(err)) != TRACE_OK) {
+			trace_writer_abort(w);
+			remove(out);
+			die(EXIT_BAD, err);
+		}
+	}
+	trace_gen_destroy(g);
+	if (trace_writer_close(w, err, sizeof(err)) != TRACE_OK) {
+		remove(out);
+		die(EXIT_BAD, err);
+	}
+	return 0;
+}
+
+/* ---------- dispatch ---------- */
+
+static const char *const commands[] = { "run", "params", "trace", "help" };
+static const char *const trace_cmds[] = { "info", "import", "gen" };
+
+static void unknown_command(const char *what, const char *got, const char *const *list,
+			    size_t n)
+{
+	const char *best = NULL;
+	size_t bd = 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = param_edit_distance(got, list[i]);
+		if (d < bd) {
+			bd = d;
+			best = list[i];
+		}
+	}
+	if (best)
+		die_usage(NULL, "unknown %s '%s' (did you mean '%s'?); see 'slatsim --help'",
+			  what, got, best);
+	die_usage(NULL, "unknown %s '%s'; see 'slatsim --help'", what, got);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return EXIT_BAD;
+	}
+	const char *cmd = argv[1];
+	if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+		fputs(main_usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("slatsim %s\n", SLATSIM_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 2, argv + 2);
+	if (strcmp(cmd, "params") == 0)
+		return cmd_params(argc - 2, argv + 2);
+	if (strcmp(cmd, "trace") == 0) {
+		if (argc < 3)
+			die_usage(main_usage, "trace needs a subcommand: info, import or gen");
+		const char *sub = argv[2];
+		if (is_help(sub)) {
+			fputs(main_usage, stdout);
+			return 0;
+		}
+		if (strcmp(sub, "info") == 0)
+			return cmd_trace_info(argc - 3, argv + 3);
+		if (strcmp(sub, "import") == 0)
+			return cmd_trace_import(argc - 3, argv + 3);
+		if (strcmp(sub, "gen") == 0)
+			return cmd_trace_gen(argc - 3, argv + 3);
+		unknown_command("trace subcommand", sub, trace_cmds, 3);
+	}
+	unknown_command("command", cmd, commands, 4);
+	return EXIT_BAD;
+}

@@ -1,0 +1,28 @@
+/*
+ * sim/pageset.h - a set of 64-bit page numbers (open addressing).
+ *
+ * Used to count distinct pages: memory follows the number of distinct pages,
+ * not the trace length. Linear probing, power-of-two capacity, grows at half
+ * full. The all-ones key is reserved as the empty marker and stored aside.
+ */
+#ifndef SLATSIM_PAGESET_H
+#define SLATSIM_PAGESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pageset {
+	uint64_t *slot;
+	size_t mask;        /* capacity - 1 */
+	size_t count;
+	int has_empty_key;
+} pageset;
+
+int pageset_init(pageset *s);          /* 0, or -1 out of memory */
+void pageset_free(pageset *s);
+/* Insert; returns 1 if new, 0 if present, -1 out of memory. */
+int pageset_add(pageset *s, uint64_t key);
+int pageset_has(const pageset *s, uint64_t key);
+static inline size_t pageset_count(const pageset *s) { return s->count; }
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * sim/report.c - see report.h.
+ */
+#include "report.h"
+#include "json.h"
+#include "numfmt.h"
+#include "sim.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void report_text(FILE *f, const char *trace_path, const trace_header *h,
+		 const stats_reg *st)
+{
+	fprintf(f, "slatsim %s  trace %s (%s", SLATSIM_VERSION, trace_path,
+		trace_format_name(h->format));
+	if (h->vcpus)
+		fprintf(f, ", %u vCPU%s declared", h->vcpus, h->vcpus == 1 ? "" : "s");
+	fprintf(f, ")\n");
+	if (h->desc[0])
+		fprintf(f, "  %s\n", h->desc);
+	fputc('\n', f);
+	size_t w = 0;
+	for (size_t i = 0; i < stats_count(st); i++) {
+		size_t l = strlen(stats_name_at(st, i));
+		if (l > w)
+			w = l;
+	}
+	for (size_t i = 0; i < stats_count(st); i++) {
+		char v[48];
+		if (stats_kind_at(st, i) == STATS_RATIO)
+			snprintf(v, sizeof(v), "%.4f", stats_ratio_at(st, i));
+		else
+			snprintf(v, sizeof(v), "%" PRIu64, stats_value_at(st, i));
+		fprintf(f, "  %-*s %16s  %s\n", (int)w, stats_name_at(st, i), v,
+			stats_desc_at(st, i));
+	}
+}
+
+void report_json(FILE *f, const char *trace_path, const trace_header *h,
+		 const param_reg *params, const stats_reg *st)
+{
+	json_w j;
+	json_init(&j, f, 1);
+	json_begin_obj(&j, NULL);
+	json_str(&j, "slatsim", SLATSIM_VERSION);
+	json_begin_obj(&j, "trace");
+	json_str(&j, "path", trace_path);
+	json_str(&j, "format", trace_format_name(h->format));
+	json_u64(&j, "vcpus_declared", h->vcpus);
+	json_str(&j, "description", h->desc);
+	json_end_obj(&j);
+	json_begin_obj(&j, "config");
+	for (size_t i = 0; i < param_count(params); i++) {
+		const param_def *d = param_def_at(params, i);
+		switch (d->type) {
+		case PARAM_INT:
+		case PARAM_SIZE:
+			json_i64(&j, d->name, param_int_at(params, i));
+			break;
+		case PARAM_BOOL:
+			json_bool(&j, d->name, (int)param_int_at(params, i));
+			break;
+		case PARAM_FLOAT:
+			json_dbl(&j, d->name, param_float_at(params, i));
+			break;
+		case PARAM_ENUM:
+			json_str(&j, d->name, param_text_at(params, i));
+			break;
+		}
+	}
+	json_end_obj(&j);
+	json_begin_obj(&j, "stats");
+	for (size_t i = 0; i < stats_count(st); i++) {
+		if (stats_kind_at(st, i) == STATS_RATIO)
+			json_dbl(&j, stats_name_at(st, i), stats_ratio_at(st, i));
+		else
+			json_u64(&j, stats_name_at(st, i), stats_value_at(st, i));
+	}
+	json_end_obj(&j);
+	json_end_obj(&j);
+	json_finish(&j);
+}

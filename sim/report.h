@@ -1,0 +1,21 @@
+/*
+ * sim/report.h - views of the statistics registry: the human report and the
+ * --json document. Both read the same registry; neither computes a number.
+ */
+#ifndef SLATSIM_REPORT_H
+#define SLATSIM_REPORT_H
+
+#include <stdio.h>
+
+#include "param.h"
+#include "stats.h"
+#include "trace.h"
+
+void report_text(FILE *f, const char *trace_path, const trace_header *h,
+		 const stats_reg *st);
+
+/* {"slatsim": VERSION, "trace": {...}, "config": {...}, "stats": {...}} */
+void report_json(FILE *f, const char *trace_path, const trace_header *h,
+		 const param_reg *params, const stats_reg *st);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * sim/sim.h - the replay driver: one simulated machine fed by a trace.
+ *
+ * sim_params_register() registers every parameter of the driver and of the
+ * modules it composes; sim_create() builds a machine from the validated
+ * registry; sim_replay() streams a trace through it in batches. All counters
+ * are registered in the machine's statistics registry. A machine owns all of
+ * its state (no globals), so several can live in one process.
+ */
+#ifndef SLATSIM_SIM_H
+#define SLATSIM_SIM_H
+
+#include "param.h"
+#include "stats.h"
+#include "trace.h"
+
+#define SLATSIM_VERSION "0.1.0"
+
+typedef struct sim sim;
+
+typedef struct sim_replay_opts {
+	int progress;            /* print a progress line to stderr */
+} sim_replay_opts;
+
+void sim_params_register(param_reg *reg);
+
+int sim_create(sim **out, const param_reg *params, char *err, size_t errlen);
+void sim_destroy(sim *s);
+
+/* Replay the whole trace. Returns 0, or a trace error code with a message. */
+int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, size_t errlen);
+
+stats_reg *sim_stats(sim *s);
+double sim_elapsed_seconds(const sim *s);   /* wall time of the replay */
+
+#endif

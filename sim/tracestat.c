@@ -1,0 +1,76 @@
+/*
+ * sim/tracestat.c - see tracestat.h.
+ */
+#include "tracestat.h"
+
+#include <string.h>
+
+int tracestat_init(tracestat *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->last4k = t->last4kw = ~UINT64_C(0);
+	if (pageset_init(&t->p4k) || pageset_init(&t->p4kw) || pageset_init(&t->p64k) ||
+	    pageset_init(&t->p2m)) {
+		tracestat_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+void tracestat_free(tracestat *t)
+{
+	pageset_free(&t->p4k);
+	pageset_free(&t->p4kw);
+	pageset_free(&t->p64k);
+	pageset_free(&t->p2m);
+}
+
+/* Insert the pages [first, last] of one size (at most two). */
+static int add_span(pageset *s, uint64_t first, uint64_t last)
+{
+	if (pageset_add(s, first) < 0)
+		return -1;
+	if (last != first && pageset_add(s, last) < 0)
+		return -1;
+	return 0;
+}
+
+int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const trace_rec *x = &r[i];
+		uint64_t end = x->gva + x->size - 1;
+		t->records++;
+		t->instructions += x->icount;
+		if (x->kind == TRACE_R)
+			t->reads++;
+		else if (x->kind == TRACE_W)
+			t->writes++;
+		else
+			t->ifetches++;
+		if (!t->vseen[x->vcpu]) {
+			t->vseen[x->vcpu] = 1;
+			t->vcpus++;
+		}
+		uint64_t f4 = x->gva >> 12, l4 = end >> 12;
+		if (f4 != l4)
+			t->crossing_4k++;
+		/* A repeat of the last single-page access adds nothing new. */
+		if (f4 == l4 && f4 == t->last4k && (x->kind != TRACE_W || f4 == t->last4kw))
+			continue;
+		if (add_span(&t->p4k, f4, l4) || add_span(&t->p64k, x->gva >> 16, end >> 16) ||
+		    add_span(&t->p2m, x->gva >> 21, end >> 21))
+			return -1;
+		if (x->kind == TRACE_W) {
+			if (add_span(&t->p4kw, f4, l4))
+				return -1;
+			t->last4kw = f4 == l4 ? f4 : ~UINT64_C(0);
+		}
+		t->last4k = f4 == l4 ? f4 : ~UINT64_C(0);
+	}
+	t->pages_4k = pageset_count(&t->p4k);
+	t->pages_4k_written = pageset_count(&t->p4kw);
+	t->pages_64k = pageset_count(&t->p64k);
+	t->pages_2m = pageset_count(&t->p2m);
+	return 0;
+}

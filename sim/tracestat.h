@@ -1,0 +1,31 @@
+/*
+ * sim/tracestat.h - what a trace holds, independent of any model:
+ * record counts by kind, vCPUs, and its footprint in distinct 4 KB, 64 KB and
+ * 2 MB pages. A page counts when any byte of an access falls in it, so an
+ * access that crosses a boundary touches both pages (crossing_4k counts those
+ * accesses; since sizes are at most 4 KB an access touches at most two pages
+ * of any size).
+ */
+#ifndef SLATSIM_TRACESTAT_H
+#define SLATSIM_TRACESTAT_H
+
+#include "pageset.h"
+#include "trace.h"
+
+typedef struct tracestat {
+	uint64_t records, reads, writes, ifetches;
+	uint64_t vcpus;            /* distinct vCPU ids seen */
+	uint64_t pages_4k, pages_4k_written, pages_64k, pages_2m;
+	uint64_t crossing_4k;
+	uint64_t instructions;     /* sum of icount */
+	pageset p4k, p4kw, p64k, p2m;
+	uint8_t vseen[TRACE_MAX_VCPUS];
+	uint64_t last4k, last4kw;  /* memo: most recent page inserted */
+} tracestat;
+
+int tracestat_init(tracestat *t);
+void tracestat_free(tracestat *t);
+/* Account N records; returns 0, or -1 when out of memory. */
+int tracestat_add(tracestat *t, const trace_rec *r, size_t n);
+
+#endif

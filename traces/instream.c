@@ -1,0 +1,293 @@
+/*
+ * traces/instream.c - decompressing byte source for the readers.
+ *
+ * Compression is recognised from the first bytes (gzip 1f 8b, xz fd 37 7a 58
+ * 5a 00), never from the file name, so a pipe works as well as a file.
+ * Concatenated gzip members and xz streams are read through. A stream that
+ * ends before its compressed end (truncated file) or fails its check (CRC)
+ * is an error naming the compressed byte offset: a reader never sees silently
+ * fewer bytes.
+ */
+#include "trace_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define RAW_BUF (256u << 10)
+
+struct instream {
+	int fd;
+	int own_fd;
+	char *path;
+	enum instream_comp comp;
+	z_stream z;
+	lzma_stream x;
+	int codec_live;        /* decoder initialised */
+	int member_done;       /* gzip: last member ended; more input means another */
+	uint8_t *raw;
+	size_t raw_pos, raw_len;
+	int raw_eof;
+	uint64_t raw_consumed; /* compressed bytes handed to the decoder */
+	uint64_t file_size;
+	uint8_t *win;
+	struct instream_view v;
+};
+
+int trace_errf(char *err, size_t errlen, int code, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s: ", path);
+	if (n < 0 || (size_t)n >= errlen)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int raw_refill(instream *s, char *err, size_t errlen)
+{
+	if (s->raw_pos < s->raw_len || s->raw_eof)
+		return TRACE_OK;
+	for (;;) {
+		ssize_t n = read(s->fd, s->raw, RAW_BUF);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return trace_errf(err, errlen, TRACE_EIO, s->path, "read error: %s",
+					  strerror(errno));
+		}
+		s->raw_pos = 0;
+		s->raw_len = (size_t)n;
+		if (n == 0)
+			s->raw_eof = 1;
+		return TRACE_OK;
+	}
+}
+
+int instream_open(instream **out, const char *path, char *err, size_t errlen)
+{
+	*out = NULL;
+	instream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+	s->path = strdup(path);
+	s->raw = malloc(RAW_BUF);
+	s->win = malloc(INSTREAM_WINDOW);
+	if (!s->path || !s->raw || !s->win) {
+		instream_close(s);
+		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+	}
+	if (strcmp(path, "-") == 0) {
+		s->fd = 0;
+		free(s->path);
+		s->path = strdup("<stdin>");
+	} else {
+		s->fd = open(path, O_RDONLY);
+		if (s->fd < 0) {
+			int e = errno;
+			instream_close(s);
+			return trace_errf(err, errlen, TRACE_EIO, path, "cannot open: %s",
+					  strerror(e));
+		}
+		s->own_fd = 1;
+		struct stat st;
+		if (fstat(s->fd, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				instream_close(s);
+				return trace_errf(err, errlen, TRACE_EIO, path, "is a directory");
+			}
+			if (S_ISREG(st.st_mode))
+				s->file_size = (uint64_t)st.st_size;
+		}
+	}
+	s->v.buf = s->win;
+	/* Sniff the compression from the first bytes (up to 6 needed). */
+	int rc;
+	while (s->raw_len < 6 && !s->raw_eof) {
+		ssize_t n = read(s->fd, s->raw + s->raw_len, RAW_BUF - s->raw_len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = trace_errf(err, errlen, TRACE_EIO, s->path, "read error: %s",
+					strerror(errno));
+			instream_close(s);
+			return rc;
+		}
+		if (n == 0)
+			s->raw_eof = 1;
+		s->raw_len += (size_t)n;
+	}
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+	if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+		s->comp = IN_GZIP;
+		if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
+			instream_close(s);
+			return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
+		}
+		s->codec_live = 1;
+	} else if (s->raw_len >= 6 && memcmp(s->raw, xz_magic, 6) == 0) {
+		s->comp = IN_XZ;
+		lzma_stream init = LZMA_STREAM_INIT;
+		s->x = init;
+		if (lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+			instream_close(s);
+			return trace_errf(err, errlen, TRACE_EIO, path, "liblzma init failed");
+		}
+		s->codec_live = 1;
+	} else {
+		s->comp = IN_PLAIN;
+	}
+	*out = s;
+	return TRACE_OK;
+}
+
+void instream_close(instream *s)
+{
+	if (!s)
+		return;
+	if (s->codec_live) {
+		if (s->comp == IN_GZIP)
+			inflateEnd(&s->z);
+		else if (s->comp == IN_XZ)
+			lzma_end(&s->x);
+	}
+	if (s->own_fd)
+		close(s->fd);
+	free(s->path);
+	free(s->raw);
+	free(s->win);
+	free(s);
+}
+
+/* Decompress into dst[0..cap); returns bytes produced (0 only at the clean end)
+ * or a negative error. */
+static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t errlen)
+{
+	int rc;
+	if (s->comp == IN_PLAIN) {
+		if ((rc = raw_refill(s, err, errlen)) != TRACE_OK)
+			return rc;
+		size_t n = s->raw_len - s->raw_pos;
+		if (n > cap)
+			n = cap;
+		memcpy(dst, s->raw + s->raw_pos, n);
+		s->raw_pos += n;
+		s->raw_consumed += n;
+		return (long)n;
+	}
+	if (s->comp == IN_GZIP) {
+		s->z.next_out = dst;
+		s->z.avail_out = (uInt)cap;
+		while (s->z.avail_out == cap) {
+			if ((rc = raw_refill(s, err, errlen)) != TRACE_OK)
+				return rc;
+			if (s->member_done) {
+				if (s->raw_pos == s->raw_len)
+					return 0;   /* clean end after a complete member */
+				/* Another gzip member follows (concatenated .gz files). */
+				if (s->raw[s->raw_pos] != 0x1f)
+					return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
+							  "trailing garbage after gzip stream at "
+							  "compressed byte %llu",
+							  (unsigned long long)s->raw_consumed);
+				inflateReset(&s->z);
+				s->member_done = 0;
+			}
+			if (s->raw_pos == s->raw_len)
+				return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
+						  "truncated gzip stream: input ends at compressed "
+						  "byte %llu before the end of the compressed data",
+						  (unsigned long long)s->raw_consumed);
+			s->z.next_in = s->raw + s->raw_pos;
+			s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
+			uInt before = s->z.avail_in;
+			int zr = inflate(&s->z, Z_NO_FLUSH);
+			size_t used = before - s->z.avail_in;
+			s->raw_pos += used;
+			s->raw_consumed += used;
+			if (zr == Z_STREAM_END) {
+				s->member_done = 1;
+			} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+				return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
+						  "corrupt gzip data near compressed byte %llu: %s",
+						  (unsigned long long)s->raw_consumed,
+						  s->z.msg ? s->z.msg : zError(zr));
+			}
+		}
+		return (long)(cap - s->z.avail_out);
+	}
+	/* xz */
+	if (s->member_done)
+		return 0;
+	s->x.next_out = dst;
+	s->x.avail_out = cap;
+	while (s->x.avail_out == cap) {
+		if ((rc = raw_refill(s, err, errlen)) != TRACE_OK)
+			return rc;
+		s->x.next_in = s->raw + s->raw_pos;
+		s->x.avail_in = s->raw_len - s->raw_pos;
+		size_t before = s->x.avail_in;
+		lzma_ret lr = lzma_code(&s->x, s->raw_eof ? LZMA_FINISH : LZMA_RUN);
+		size_t used = before - s->x.avail_in;
+		s->raw_pos += used;
+		s->raw_consumed += used;
+		if (lr == LZMA_STREAM_END) {
+			s->member_done = 1;   /* LZMA_CONCATENATED: end of all streams */
+			return (long)(cap - s->x.avail_out);
+		}
+		if (lr == LZMA_BUF_ERROR && s->raw_eof)
+			return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
+					  "truncated xz stream: input ends at compressed byte %llu",
+					  (unsigned long long)s->raw_consumed);
+		if (lr != LZMA_OK && lr != LZMA_BUF_ERROR) {
+			const char *why = lr == LZMA_DATA_ERROR ? "corrupt data"
+					: lr == LZMA_FORMAT_ERROR ? "not an xz stream"
+					: lr == LZMA_OPTIONS_ERROR ? "unsupported options"
+					: lr == LZMA_MEM_ERROR ? "out of memory"
+					: "decoder error";
+			return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
+					  "%s in xz stream near compressed byte %llu", why,
+					  (unsigned long long)s->raw_consumed);
+		}
+	}
+	return (long)(cap - s->x.avail_out);
+}
+
+int instream_fill(instream *s, char *err, size_t errlen)
+{
+	struct instream_view *v = &s->v;
+	if (v->pos > 0) {
+		size_t keep = v->len - v->pos;
+		memmove(s->win, s->win + v->pos, keep);
+		v->base += v->pos;
+		v->len = keep;
+		v->pos = 0;
+	}
+	while (!v->eof && v->len < INSTREAM_WINDOW) {
+		long n = produce(s, s->win + v->len, INSTREAM_WINDOW - v->len, err, errlen);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			v->eof = 1;
+		v->len += (size_t)n;
+	}
+	return TRACE_OK;
+}
+
+struct instream_view *instream_view(instream *s) { return &s->v; }
+enum instream_comp instream_comp(const instream *s) { return s->comp; }
+const char *instream_path(const instream *s) { return s->path; }
+
+void instream_progress(const instream *s, uint64_t *done, uint64_t *total)
+{
+	*done = s->raw_consumed;
+	*total = s->file_size;
+}

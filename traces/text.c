@@ -1,0 +1,144 @@
+/*
+ * traces/text.c - plain text traces, for hand-written and test traces.
+ *
+ * One access per line:  vcpu kind gva size [asid [icount]]
+ *   vcpu    decimal, below TRACE_MAX_VCPUS
+ *   kind    R (read), W (write) or X (instruction fetch)
+ *   gva     hexadecimal, with or without 0x
+ *   size    decimal bytes, 1..TRACE_MAX_SIZE
+ *   asid    decimal (default 0)
+ *   icount  decimal instructions retired since the vCPU's previous record
+ *           (default 1 for X, 0 for R/W)
+ * Fields are separated by spaces or tabs; '#' starts a comment; blank lines
+ * are ignored.
+ */
+#include "trace_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct text_reader {
+	uint64_t lineno;
+} text_reader;
+
+static void skip_ws(const char **p, const char *end)
+{
+	while (*p < end && (**p == ' ' || **p == '\t'))
+		(*p)++;
+}
+
+static int at_field_end(const char *p, const char *end)
+{
+	return p == end || *p == ' ' || *p == '\t';
+}
+
+static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	text_reader *st = r->priv;
+	const char *path = instream_path(r->in);
+	size_t n = 0;
+	while (n < max) {
+		const char *line;
+		size_t len;
+		int rc = trace_next_line(r->in, &st->lineno, &line, &len, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			break;
+		const char *hash = memchr(line, '#', len);
+		const char *end = hash ? hash : line + len;
+		const char *p = line;
+		unsigned long long ln = (unsigned long long)st->lineno;
+		skip_ws(&p, end);
+		if (p == end)
+			continue;
+		uint64_t vcpu, gva, size, asid = 0, icount;
+		if (trace_parse_dec(&p, end, &vcpu) != 0 || !at_field_end(p, end))
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: expected a decimal vcpu number", ln);
+		skip_ws(&p, end);
+		unsigned kind;
+		if (p < end && (*p == 'R' || *p == 'r'))
+			kind = TRACE_R;
+		else if (p < end && (*p == 'W' || *p == 'w'))
+			kind = TRACE_W;
+		else if (p < end && (*p == 'X' || *p == 'x'))
+			kind = TRACE_X;
+		else
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: expected access kind R, W or X", ln);
+		p++;
+		if (!at_field_end(p, end))
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: expected access kind R, W or X", ln);
+		skip_ws(&p, end);
+		if (trace_parse_hex(&p, end, &gva) != 0 || !at_field_end(p, end))
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: address does not parse as 64-bit hexadecimal",
+					  ln);
+		skip_ws(&p, end);
+		if (trace_parse_dec(&p, end, &size) != 0 || !at_field_end(p, end))
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: expected a decimal size in bytes", ln);
+		skip_ws(&p, end);
+		icount = kind == TRACE_X ? 1 : 0;
+		if (p < end) {
+			if (trace_parse_dec(&p, end, &asid) != 0 || !at_field_end(p, end) ||
+			    asid > 0xffff)
+				return trace_errf(err, errlen, TRACE_EFORMAT, path,
+						  "line %llu: expected a decimal ASID 0..65535", ln);
+			skip_ws(&p, end);
+		}
+		if (p < end) {
+			if (trace_parse_dec(&p, end, &icount) != 0 || !at_field_end(p, end) ||
+			    icount > 0xffffffffu)
+				return trace_errf(err, errlen, TRACE_EFORMAT, path,
+						  "line %llu: expected a decimal icount 0..4294967295",
+						  ln);
+			skip_ws(&p, end);
+		}
+		if (p < end)
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: unexpected text after the icount field", ln);
+		if (size == 0 || size > TRACE_MAX_SIZE)
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: access size %llu out of range 1..%u", ln,
+					  (unsigned long long)size, TRACE_MAX_SIZE);
+		if (vcpu >= TRACE_MAX_VCPUS)
+			return trace_errf(err, errlen, TRACE_EFORMAT, path,
+					  "line %llu: vcpu %llu beyond the maximum %u", ln,
+					  (unsigned long long)vcpu, TRACE_MAX_VCPUS - 1);
+		trace_rec *rec = &buf[n];
+		rec->gva = gva;
+		rec->size = (uint16_t)size;
+		rec->kind = (uint8_t)kind;
+		rec->vcpu = (uint16_t)vcpu;
+		rec->asid = (uint16_t)asid;
+		rec->icount = (uint32_t)icount;
+		rec->pad = 0;
+		char why[160];
+		if (trace_rec_check(rec, TRACE_MAX_VCPUS, why, sizeof(why)) != 0)
+			return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s", ln, why);
+		n++;
+	}
+	return (int)n;
+}
+
+static void text_destroy(trace_reader *r)
+{
+	free(r->priv);
+}
+
+static const trace_backend text_backend = { text_read, text_destroy };
+
+int text_reader_init(trace_reader *r, char *err, size_t errlen)
+{
+	text_reader *st = calloc(1, sizeof(*st));
+	if (!st)
+		return trace_errf(err, errlen, TRACE_EIO, instream_path(r->in), "out of memory");
+	r->hdr.vcpus = 0;   /* not declared: vcpu ids below TRACE_MAX_VCPUS */
+	snprintf(r->hdr.desc, sizeof(r->hdr.desc), "plain text trace");
+	r->be = &text_backend;
+	r->priv = st;
+	return TRACE_OK;
+}

@@ -1,0 +1,267 @@
+/*
+ * traces/trace.c - format detection and the reader front end.
+ *
+ * Detection looks at the decompressed content, never the file name:
+ *   "SLTR" magic                      -> native .slt
+ *   any byte outside printable text   -> ChampSim binary records
+ *   first trace line "I  ..." or " L|S|M ..." (valgrind "==" lines and
+ *   blank lines skipped)              -> lackey
+ *   otherwise                         -> plain text
+ */
+#include "trace_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fmt_names[] = {
+	[TRACE_FMT_AUTO] = "auto", [TRACE_FMT_SLT] = "slt", [TRACE_FMT_LACKEY] = "lackey",
+	[TRACE_FMT_CHAMPSIM] = "champsim", [TRACE_FMT_TEXT] = "text",
+};
+
+int trace_format_parse(const char *name, enum trace_format *out)
+{
+	for (int i = 0; i <= TRACE_FMT_TEXT; i++) {
+		if (strcmp(name, fmt_names[i]) == 0) {
+			*out = (enum trace_format)i;
+			return TRACE_OK;
+		}
+	}
+	return TRACE_EFORMAT;
+}
+
+const char *trace_format_name(enum trace_format fmt)
+{
+	return (unsigned)fmt <= TRACE_FMT_TEXT ? fmt_names[fmt] : "?";
+}
+
+static int is_text_byte(uint8_t c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+}
+
+static enum trace_format detect(const struct instream_view *v)
+{
+	const uint8_t *b = v->buf + v->pos;
+	size_t n = v->len - v->pos;
+	if (n >= 4 && memcmp(b, "SLTR", 4) == 0)
+		return TRACE_FMT_SLT;
+	size_t scan = n < 65536 ? n : 65536;
+	for (size_t i = 0; i < scan; i++)
+		if (!is_text_byte(b[i]))
+			return TRACE_FMT_CHAMPSIM;
+	/* Text: look at the first line that is not blank, a comment or valgrind's. */
+	size_t i = 0;
+	while (i < scan) {
+		size_t e = i;
+		while (e < scan && b[e] != '\n')
+			e++;
+		size_t len = e - i;
+		const uint8_t *l = b + i;
+		if (len >= 2 && l[0] == '=' && l[1] == '=') {
+			i = e + 1;
+			continue;
+		}
+		size_t k = 0;
+		while (k < len && (l[k] == ' ' || l[k] == '\t' || l[k] == '\r'))
+			k++;
+		if (k == len || l[k] == '#') {
+			i = e + 1;
+			continue;
+		}
+		if (len >= 2 && l[0] == 'I' && l[1] == ' ')
+			return TRACE_FMT_LACKEY;
+		if (len >= 3 && l[0] == ' ' && (l[1] == 'L' || l[1] == 'S' || l[1] == 'M') &&
+		    l[2] == ' ')
+			return TRACE_FMT_LACKEY;
+		return TRACE_FMT_TEXT;
+	}
+	/* Only valgrind lines (or nothing) in the window: lackey if any "==". */
+	return (n >= 2 && b[0] == '=' && b[1] == '=') ? TRACE_FMT_LACKEY : TRACE_FMT_TEXT;
+}
+
+int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
+	       char *err, size_t errlen)
+{
+	*out = NULL;
+	trace_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+	int rc = instream_open(&r->in, path, err, errlen);
+	if (rc != TRACE_OK) {
+		free(r);
+		return rc;
+	}
+	rc = instream_fill(r->in, err, errlen);
+	if (rc != TRACE_OK)
+		goto fail;
+	if (fmt == TRACE_FMT_AUTO)
+		fmt = detect(instream_view(r->in));
+	r->hdr.format = fmt;
+	switch (fmt) {
+	case TRACE_FMT_SLT: rc = slt_reader_init(r, err, errlen); break;
+	case TRACE_FMT_LACKEY: rc = lackey_reader_init(r, err, errlen); break;
+	case TRACE_FMT_CHAMPSIM: rc = champsim_reader_init(r, err, errlen); break;
+	case TRACE_FMT_TEXT: rc = text_reader_init(r, err, errlen); break;
+	default: rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "bad format"); break;
+	}
+	if (rc != TRACE_OK)
+		goto fail;
+	*out = r;
+	return TRACE_OK;
+fail:
+	instream_close(r->in);
+	free(r);
+	return rc;
+}
+
+long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	if (r->done) {
+		if (r->done < 0)
+			snprintf(err, errlen, "%s", r->final_err);
+		return r->done > 0 ? 0 : r->done;
+	}
+	int n = r->be->read(r, buf, max, err, errlen);
+	if (n < 0) {
+		r->done = n;
+		snprintf(r->final_err, sizeof(r->final_err), "%s", err);
+	} else if (n == 0) {
+		r->done = 1;
+	}
+	r->nrec += n > 0 ? (uint64_t)n : 0;
+	return n;
+}
+
+const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
+
+void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
+{
+	instream_progress(r->in, done, total);
+}
+
+void trace_close(trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->be && r->be->destroy)
+		r->be->destroy(r);
+	instream_close(r->in);
+	free(r);
+}
+
+int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t whylen)
+{
+	if (rec->kind > TRACE_X) {
+		snprintf(why, whylen, "bad access kind %u", rec->kind);
+		return -1;
+	}
+	if (rec->size == 0 || rec->size > TRACE_MAX_SIZE) {
+		snprintf(why, whylen, "access size %u out of range 1..%u", rec->size,
+			 TRACE_MAX_SIZE);
+		return -1;
+	}
+	if (rec->gva + (rec->size - 1u) < rec->gva) {
+		snprintf(why, whylen, "access at 0x%llx of %u bytes wraps past the top of the "
+			 "address space", (unsigned long long)rec->gva, rec->size);
+		return -1;
+	}
+	if (rec->vcpu >= vcpu_limit) {
+		snprintf(why, whylen, "vcpu %u beyond the trace's vCPU count %u", rec->vcpu,
+			 vcpu_limit);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------- line helpers ---------- */
+
+int trace_next_line(instream *in, uint64_t *lineno, const char **line, size_t *len,
+		    char *err, size_t errlen)
+{
+	struct instream_view *v = instream_view(in);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		const uint8_t *start = v->buf + v->pos;
+		size_t avail = v->len - v->pos;
+		const uint8_t *nl = memchr(start, '\n', avail);
+		size_t l;
+		if (nl) {
+			l = (size_t)(nl - start);
+		} else if (v->eof) {
+			if (avail == 0)
+				return 0;
+			l = avail;   /* last line without a newline */
+		} else if (attempt == 0) {
+			int rc = instream_fill(in, err, errlen);
+			if (rc != TRACE_OK)
+				return rc;
+			continue;
+		} else {
+			break;
+		}
+		++*lineno;
+		if (l > TRACE_MAX_LINE)
+			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
+					  "line %llu: longer than %u characters",
+					  (unsigned long long)*lineno, TRACE_MAX_LINE);
+		if (memchr(start, '\0', l))
+			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
+					  "line %llu: NUL byte in a text trace",
+					  (unsigned long long)*lineno);
+		v->pos += l + (nl != NULL);
+		if (l > 0 && start[l - 1] == '\r')
+			l--;
+		*line = (const char *)start;
+		*len = l;
+		return 1;
+	}
+	return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
+			  "line %llu: longer than %u characters",
+			  (unsigned long long)*lineno + 1, TRACE_MAX_LINE);
+}
+
+static const int8_t hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13,
+	['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13,
+	['D'] = 14, ['E'] = 15, ['F'] = 16,
+};   /* digit value + 1; 0 = not a hex digit */
+
+int trace_parse_hex(const char **pp, const char *end, uint64_t *out)
+{
+	const char *p = *pp;
+	if (end - p >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	const char *d0 = p;
+	uint64_t v = 0;
+	while (p < end && hexval[(uint8_t)*p]) {
+		if (v >> 60)
+			return -1;
+		v = (v << 4) | (uint64_t)(hexval[(uint8_t)*p] - 1);
+		p++;
+	}
+	if (p == d0)
+		return -1;
+	*out = v;
+	*pp = p;
+	return 0;
+}
+
+int trace_parse_dec(const char **pp, const char *end, uint64_t *out)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+	const char *d0 = p;
+	while (p < end && *p >= '0' && *p <= '9') {
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == d0)
+		return -1;
+	*out = v;
+	*pp = p;
+	return 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * traces/trace.h - trace records, readers and the native writer.
+ *
+ * A record is one guest memory access: {vcpu, kind, gva, size, icount, asid}.
+ * icount is the number of instructions that vCPU retired since its previous
+ * record (an instruction fetch record usually carries 1, its data accesses 0).
+ *
+ * Readers stream: trace_read() decodes a batch into the caller's array so the
+ * replay loop pays no per-record call; memory use is constant in the trace
+ * length. Every format is detected from content (trace_open with
+ * TRACE_FMT_AUTO) or forced. Errors come back as a return code plus a one-line
+ * message naming the file and the byte offset (binary formats) or line number
+ * (text formats). Every reader enforces the same record rules: kind R/W/X,
+ * 1 <= size <= TRACE_MAX_SIZE, gva + size - 1 does not wrap, vcpu below the
+ * declared count (or below TRACE_MAX_VCPUS when the format declares none).
+ *
+ * The byte layout of the native .slt format is in traces/FORMAT.md.
+ */
+#ifndef SLATSIM_TRACE_H
+#define SLATSIM_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2 };
+
+#define TRACE_MAX_VCPUS   256
+#define TRACE_MAX_SIZE    4096
+#define TRACE_MAX_DESC    4095
+
+typedef struct trace_rec {
+	uint64_t gva;
+	uint32_t icount;
+	uint16_t vcpu;
+	uint16_t asid;
+	uint16_t size;
+	uint8_t kind;       /* enum trace_kind */
+	uint8_t pad;
+} trace_rec;
+
+enum trace_format {
+	TRACE_FMT_AUTO = 0,
+	TRACE_FMT_SLT,       /* native, gzip-compressed */
+	TRACE_FMT_LACKEY,    /* valgrind --tool=lackey --trace-mem=yes */
+	TRACE_FMT_CHAMPSIM,  /* ChampSim 64-byte input_instr records */
+	TRACE_FMT_TEXT,      /* "vcpu kind gva size [asid [icount]]" lines */
+};
+
+/* .slt header flags. Bits 0-7 are informational; bits 8-15 must be understood
+ * by a reader (none are defined in version 1, so any set is refused). */
+#define TRACE_F_ICOUNT_EXACT   (1u << 0)   /* icounts are real retired counts */
+#define TRACE_F_MUST_MASK      0xff00u
+
+typedef struct trace_header {
+	enum trace_format format;
+	unsigned version;      /* .slt version; 0 for other formats */
+	unsigned flags;
+	unsigned vcpus;        /* declared vCPU count; 0 = not declared */
+	char desc[TRACE_MAX_DESC + 1];
+} trace_header;
+
+enum {
+	TRACE_OK = 0,
+	TRACE_EIO = -1,       /* cannot open / read / write */
+	TRACE_EFORMAT = -2,   /* malformed, corrupt or truncated input */
+	TRACE_EVERSION = -3,  /* well-formed but unsupported version or flags */
+};
+
+typedef struct trace_reader trace_reader;
+
+/* Open PATH ("-" for standard input; plain, gzip or xz) as format FMT.
+ * Returns TRACE_OK or an error code with a message in err. */
+int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
+	       char *err, size_t errlen);
+
+/* Decode up to MAX records into BUF. Returns the count (> 0), 0 at the clean
+ * end of the trace, or a negative error code with a message in err. After an
+ * error or the end, further calls return the same result. */
+long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
+
+const trace_header *trace_get_header(const trace_reader *r);
+
+/* Compressed input bytes consumed and the input's size (0 if unknown, e.g. a
+ * pipe), for progress reporting. */
+void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total);
+
+void trace_close(trace_reader *r);
+
+/* Format names: "auto", "slt", "lackey", "champsim", "text". */
+int trace_format_parse(const char *name, enum trace_format *out);
+const char *trace_format_name(enum trace_format fmt);
+
+/* ---- native writer ---- */
+
+typedef struct trace_writer trace_writer;
+
+/* Create PATH ("-" for standard output) as .slt with the given header (format
+ * and version fields are ignored). LEVEL is the zlib level (1..9). */
+int trace_writer_open(trace_writer **out, const char *path, const trace_header *h,
+		      int level, char *err, size_t errlen);
+
+int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, size_t errlen);
+
+/* Write the end marker, flush and close; returns TRACE_OK or an error. The
+ * writer is freed either way. */
+int trace_writer_close(trace_writer *w, char *err, size_t errlen);
+
+/* Free a writer after an error without finishing the file. */
+void trace_writer_abort(trace_writer *w);
+
+uint64_t trace_writer_bytes(const trace_writer *w);   /* compressed bytes so far */
+
+/* ---- synthetic generators (traces/gen.c) ---- */
+
+enum trace_gen_pattern {
+	TRACE_GEN_SEQ, TRACE_GEN_STRIDE, TRACE_GEN_RANDOM, TRACE_GEN_ZIPF,
+	TRACE_GEN_GUPS, TRACE_GEN_CHASE,
+};
+
+typedef struct trace_gen_config {
+	enum trace_gen_pattern pattern;
+	uint64_t base;         /* first byte of the footprint */
+	uint64_t footprint;    /* bytes; > 0 */
+	uint64_t count;        /* records to produce */
+	uint64_t stride;       /* bytes between successive accesses (seq/stride/chase) */
+	unsigned size;         /* bytes per access */
+	double write_ratio;    /* fraction of accesses that are writes (not gups/chase) */
+	double zipf_s;         /* zipf exponent (> 0) */
+	unsigned vcpus;        /* records interleave round-robin across vCPUs */
+	uint32_t icount;       /* instructions retired per record */
+	uint64_t seed;
+} trace_gen_config;
+
+typedef struct trace_gen trace_gen;
+
+int trace_gen_pattern_parse(const char *name, enum trace_gen_pattern *out);
+
+/* Validate CFG (message names the bad field) and create a generator. */
+int trace_gen_create(trace_gen **out, const trace_gen_config *cfg, char *err, size_t errlen);
+/* Fill up to MAX records; returns the count, 0 when COUNT records are done. */
+size_t trace_gen_next(trace_gen *g, trace_rec *buf, size_t max);
+void trace_gen_destroy(trace_gen *g);
+
+#endif

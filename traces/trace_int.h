@@ -1,0 +1,88 @@
+/*
+ * traces/trace_int.h - internals shared by the readers (not a public header).
+ *
+ * instream: a byte source (file or stdin) decompressed on the fly (gzip via
+ * zlib, xz via liblzma, or plain) into one window buffer that the format
+ * readers parse in place. The window's first byte sits at decompressed offset
+ * `base`, so a reader can name the exact byte offset of any error.
+ */
+#ifndef SLATSIM_TRACE_INT_H
+#define SLATSIM_TRACE_INT_H
+
+#include "trace.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define INSTREAM_WINDOW (1u << 20)
+
+enum instream_comp { IN_PLAIN, IN_GZIP, IN_XZ };
+
+typedef struct instream instream;
+
+struct instream_view {
+	const uint8_t *buf;   /* window start */
+	size_t pos, len;      /* parse position, valid bytes */
+	uint64_t base;        /* decompressed offset of buf[0] */
+	int eof;              /* no more bytes will arrive after len */
+};
+
+int instream_open(instream **out, const char *path, char *err, size_t errlen);
+void instream_close(instream *s);
+
+/* Shift the unread bytes to the window start and read more until the window is
+ * full or the input ends. The view is updated. Returns TRACE_OK or an error
+ * (corrupt/truncated compressed data, read error) with a message in err. */
+int instream_fill(instream *s, char *err, size_t errlen);
+
+struct instream_view *instream_view(instream *s);
+enum instream_comp instream_comp(const instream *s);
+const char *instream_path(const instream *s);
+void instream_progress(const instream *s, uint64_t *done, uint64_t *total);
+
+/* A reader backend. */
+typedef struct trace_backend {
+	int (*read)(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
+	void (*destroy)(trace_reader *r);
+} trace_backend;
+
+struct trace_reader {
+	const trace_backend *be;
+	instream *in;
+	trace_header hdr;
+	int done;              /* 0, or the final result (0 = end, < 0 = error) */
+	char final_err[512];
+	void *priv;
+	uint64_t nrec;         /* records returned so far */
+};
+
+/* Backends: each sets r->be, r->priv and r->hdr from the opened stream. */
+int slt_reader_init(trace_reader *r, char *err, size_t errlen);
+int lackey_reader_init(trace_reader *r, char *err, size_t errlen);
+int champsim_reader_init(trace_reader *r, char *err, size_t errlen);
+int text_reader_init(trace_reader *r, char *err, size_t errlen);
+
+/* Format a message "PATH: ..." into err; returns CODE. */
+int trace_errf(char *err, size_t errlen, int code, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Validate one decoded record against the common rules in trace.h; on failure
+ * writes the reason (without location) into why. */
+int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t whylen);
+
+/* ---- line-oriented helpers for the text formats ---- */
+
+#define TRACE_MAX_LINE 4096
+
+/* Get the next line (without its newline, '\r' stripped) from the stream.
+ * Returns 1 with line and len set, 0 at end, < 0 on error (line too long,
+ * NUL byte, stream error). lineno is advanced. */
+int trace_next_line(instream *in, uint64_t *lineno, const char **line, size_t *len,
+		    char *err, size_t errlen);
+
+/* Parse hex digits (optional 0x) at *p up to end; returns 0 and advances *p,
+ * or -1 if there is no digit or the value overflows 64 bits. */
+int trace_parse_hex(const char **p, const char *end, uint64_t *out);
+int trace_parse_dec(const char **p, const char *end, uint64_t *out);
+
+#endif
