@@ -1,0 +1,107 @@
+"""Independent trace readers and counters for the end-to-end tests.
+
+Written from the format descriptions (traces/FORMAT.md, valgrind lackey's
+output, ChampSim's input_instr), not from slatsim's C code, so a shared
+misreading cannot make both sides agree. Page counting deliberately uses a
+different method from sim/tracestat.c: it enumerates every page in
+[gva, gva + size - 1] with range() instead of assuming at most two.
+"""
+import gzip
+import lzma
+import struct
+
+
+def open_any(path):
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    if magic == b"\xfd7zXZ\x00":
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+def lackey_records(path):
+    """Yield (vcpu, kind, gva, size) from valgrind lackey output."""
+    with open_any(path) as f:
+        for raw in f:
+            line = raw.decode("ascii").rstrip("\n")
+            if line.startswith("==") or not line.strip():
+                continue
+            if line.startswith("I"):
+                kinds = ["X"]
+                body = line[1:]
+            elif line[:2] in (" L", " S", " M"):
+                kinds = {"L": ["R"], "S": ["W"], "M": ["R", "W"]}[line[1]]
+                body = line[2:]
+            else:
+                raise ValueError("not a lackey line: %r" % line)
+            addr, size = body.strip().split(",")
+            for k in kinds:
+                yield (0, k, int(addr, 16), int(size))
+
+
+def champsim_records(path):
+    with open_any(path) as f:
+        data = f.read()
+    assert len(data) % 64 == 0
+    for off in range(0, len(data), 64):
+        ip = struct.unpack_from("<Q", data, off)[0]
+        dst = struct.unpack_from("<2Q", data, off + 16)
+        src = struct.unpack_from("<4Q", data, off + 32)
+        yield (0, "X", ip, 8)
+        for a in src:
+            if a:
+                yield (0, "R", a, 8)
+        for a in dst:
+            if a:
+                yield (0, "W", a, 8)
+
+
+def text_records(path):
+    with open_any(path) as f:
+        for raw in f:
+            line = raw.decode("ascii").split("#")[0].split()
+            if not line:
+                continue
+            yield (int(line[0]), line[1].upper(), int(line[2], 16), int(line[3]))
+
+
+def info(records):
+    """The counts of 'slatsim trace info --json'."""
+    c = dict(records=0, reads=0, writes=0, ifetches=0)
+    vcpus = set()
+    p4k, p4kw, p64k, p2m = set(), set(), set(), set()
+    crossing = 0
+    for vcpu, kind, gva, size in records:
+        c["records"] += 1
+        c[{"R": "reads", "W": "writes", "X": "ifetches"}[kind]] += 1
+        vcpus.add(vcpu)
+        last = gva + size - 1
+        pages = range(gva >> 12, (last >> 12) + 1)
+        if len(pages) > 1:
+            crossing += 1
+        p4k.update(pages)
+        if kind == "W":
+            p4kw.update(pages)
+        p64k.update(range(gva >> 16, (last >> 16) + 1))
+        p2m.update(range(gva >> 21, (last >> 21) + 1))
+    c.update(vcpus=len(vcpus), pages_4k=len(p4k), pages_4k_written=len(p4kw),
+             pages_64k=len(p64k), pages_2m=len(p2m), crossing_4k=crossing)
+    return c
+
+
+def lru_misses(addresses_pages, entries):
+    """Fully-associative LRU TLB of ENTRIES entries over a page sequence."""
+    from collections import OrderedDict
+    tlb = OrderedDict()
+    misses = 0
+    for p in addresses_pages:
+        if p in tlb:
+            tlb.move_to_end(p)
+        else:
+            misses += 1
+            tlb[p] = True
+            if len(tlb) > entries:
+                tlb.popitem(last=False)
+    return misses

@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""End-to-end cases: run the slatsim binary on small traces, assert exact output.
+
+usage: run_e2e.py PATH/TO/slatsim
+
+Expected numbers come from tests/e2e/oracle.py (an independent reader) or are
+worked out by hand in the case's comment; none is copied from slatsim output.
+Every run is also checked for sanitizer reports.
+"""
+import gzip
+import json
+import lzma
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import oracle  # noqa: E402
+
+SLATSIM = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "build/slatsim")
+TMP = tempfile.mkdtemp(prefix="slatsim-e2e-")
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+def run(*args, stdin=None, expect_rc=0):
+    p = subprocess.run([SLATSIM] + [str(a) for a in args], input=stdin,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = p.stderr.decode(errors="replace")
+    if "Sanitizer" in err or "runtime error" in err:
+        raise Fail("sanitizer report:\n" + err[-3000:])
+    if expect_rc is not None and p.returncode != expect_rc:
+        raise Fail("slatsim %s: exit %d, expected %d\nstderr: %s" %
+                   (" ".join(map(str, args)), p.returncode, expect_rc, err[-2000:]))
+    return p.stdout.decode(errors="replace"), err
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Fail("%s: got %r, want %r" % (what, got, want))
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+def write(name, data, mode="w"):
+    path = tmp(name)
+    with open(path, mode) as f:
+        f.write(data)
+    return path
+
+
+def info_json(path, *extra):
+    out, _ = run("trace", "info", "--json", *extra, path)
+    return json.loads(out)
+
+
+def bad_input(args, pattern, stdin=None):
+    """A bad input exits 2 with a one-line message matching PATTERN."""
+    _, err = run(*args, stdin=stdin, expect_rc=2)
+    line = err.strip().splitlines()[0] if err.strip() else ""
+    if not re.search(pattern, line):
+        raise Fail("message %r does not match %r" % (line, pattern))
+
+
+INFO_KEYS = ["records", "reads", "writes", "ifetches", "vcpus", "pages_4k",
+             "pages_4k_written", "pages_64k", "pages_2m", "crossing_4k"]
+
+LACKEY_LS = os.path.join(ROOT, "tests/data/lackey-ls.txt.gz")
+
+# ---------------------------------------------------------------- real capture
+
+
+@case
+def real_lackey_capture_counts_match_independent_reader():
+    want = oracle.info(oracle.lackey_records(LACKEY_LS))
+    got = info_json(LACKEY_LS)
+    eq(list(got.keys()), INFO_KEYS, "trace info --json keys")
+    eq(got, want, "ls capture counts")
+
+
+@case
+def lackey_to_slt_round_trip_keeps_counts():
+    out = tmp("ls.slt")
+    run("trace", "import", LACKEY_LS, out)
+    eq(info_json(out), info_json(LACKEY_LS), "counts after import")
+    # and again from stdin, decompressed by the caller
+    out2 = tmp("ls2.slt")
+    run("trace", "import", "--format", "lackey", "-", out2,
+        stdin=gzip.decompress(open(LACKEY_LS, "rb").read()))
+    eq(info_json(out2), info_json(LACKEY_LS), "counts after stdin import")
+
+
+@case
+def shipped_sample_counts_match_its_provenance_note():
+    # traces/samples/README.md states these, from the capture itself.
+    got = info_json(os.path.join(ROOT, "traces/samples/xz-compress.slt"))
+    eq(got["records"], got["reads"] + got["writes"] + got["ifetches"], "kinds add up")
+    eq(got["vcpus"], 1, "one process")
+    eq(got["pages_4k"], 2251, "pages_4k as documented")
+
+
+# ---------------------------------------------------------------- text traces
+
+TEXT = """# vcpu kind gva size [asid [icount]]
+0 X 0x400ffe 4       # crosses 0x401000: pages 0x400, 0x401
+0 R 1000 8
+0 W 0x1ff8 16        # crosses 0x2000: pages 1, 2 written
+1 R 0x200000 8 3     # vcpu 1, asid 3, 2 MB page 1
+1 W 0x10000 4 3 7
+0 R 0x1000 8
+"""
+
+
+@case
+def text_trace_exact_counts():
+    path = write("t.txt", TEXT)
+    # By hand: 6 records; R=3, W=2, X=1; vcpus {0,1};
+    # 4K pages {0x400,0x401,0x1,0x2,0x200,0x10} = 6; written {0x1,0x2,0x10} = 3;
+    # 64K pages {0x40, 0x0, 0x20, 0x1} = 4; 2M pages {0x2, 0x0, 0x1} = 3;
+    # crossing_4k = 2 (the X and the first W).
+    eq(info_json(path), dict(records=6, reads=3, writes=2, ifetches=1, vcpus=2,
+                             pages_4k=6, pages_4k_written=3, pages_64k=4, pages_2m=3,
+                             crossing_4k=2), "text counts")
+    eq(info_json(path), oracle.info(oracle.text_records(path)), "oracle agrees")
+
+
+@case
+def run_json_has_trace_config_stats_and_is_deterministic():
+    path = write("t2.txt", TEXT)
+    j1, j2 = tmp("r1.json"), tmp("r2.json")
+    run("run", "--quiet", "--json", j1, path)
+    run("run", "--quiet", "--json", j2, path)
+    a = open(j1, "rb").read()
+    eq(a, open(j2, "rb").read(), "same trace + config gives identical JSON")
+    doc = json.loads(a)
+    eq(sorted(doc.keys()), ["config", "slatsim", "stats", "trace"], "top-level keys")
+    eq(doc["stats"]["records"], 6, "records")
+    eq(doc["stats"]["instructions"], 1 + 7, "icount sum (X default 1, explicit 7)")
+    params = json.loads(run("params", "--json")[0])
+    eq(sorted(doc["config"].keys()), sorted(p["name"] for p in params),
+       "config holds every parameter")
+
+
+@case
+def config_file_then_set_override():
+    path = write("t3.txt", TEXT)
+    conf = write("c.conf", "# a comment\nsim.max_records = 4   # trailing\n\nseed=9\n")
+    out = tmp("c.json")
+    run("run", "--quiet", "--config", conf, "--json", out, path)
+    doc = json.load(open(out))
+    eq(doc["stats"]["records"], 4, "max_records from the file")
+    eq(doc["config"]["seed"], 9, "seed from the file")
+    run("run", "--quiet", "--set", "sim.max_records=2", "--config", conf, "--json", out, path)
+    eq(json.load(open(out))["stats"]["records"], 2, "--set overrides the file")
+
+
+# ---------------------------------------------------------------- ChampSim
+
+
+def champsim_bytes():
+    recs = []
+    # ip, dst[2], src[4]
+    spec = [
+        (0x401000, [0, 0], [0x7000, 0, 0, 0]),
+        (0x401004, [0x9ffc, 0], [0x7008, 0x8000, 0, 0]),   # W crosses 0xa000
+        (0x401008, [0, 0], [0, 0, 0, 0]),
+        (0x402000, [0x200000, 0x10], [0x200008, 0, 0, 0x300000]),
+    ]
+    for ip, dst, src in spec:
+        r = struct.pack("<QBB2B4B", ip, 0, 0, 0, 0, 0, 0, 0, 0)
+        r += struct.pack("<2Q", *dst) + struct.pack("<4Q", *src)
+        assert len(r) == 64
+        recs.append(r)
+    return b"".join(recs)
+
+
+@case
+def champsim_plain_gz_xz_exact_counts():
+    raw = champsim_bytes()
+    p = write("cs.trace", raw, "wb")
+    # By hand: 4 X; R: 1 + 2 + 0 + 2 = 5; W: 0 + 1 + 0 + 2 = 3; 12 records.
+    want = oracle.info(oracle.champsim_records(p))
+    eq((want["records"], want["ifetches"], want["reads"], want["writes"]), (12, 4, 5, 3),
+       "hand count agrees with the oracle")
+    eq(info_json(p), want, "plain")
+    eq(info_json(write("cs.trace.gz", gzip.compress(raw), "wb")), want, "gz")
+    eq(info_json(write("cs.trace.xz", lzma.compress(raw), "wb")), want, "xz")
+
+
+@case
+def champsim_partial_record_is_an_error():
+    p = write("cs-bad.trace", champsim_bytes()[:64 * 3 + 10], "wb")
+    bad_input(["trace", "info", "--format", "champsim", p],
+              r"cs-bad\.trace: truncated ChampSim record at byte 192")
+
+
+# ---------------------------------------------------------------- generators
+
+
+@case
+def gen_is_deterministic_per_seed():
+    outs = []
+    for seed in (5, 5, 6):
+        o = tmp("g%d-%d.slt" % (seed, len(outs)))
+        run("trace", "gen", "--pattern", "zipf", "--count", "20000", "--seed", seed, "-o", o)
+        outs.append(open(o, "rb").read())
+    eq(outs[0] == outs[1], True, "same seed, same bytes")
+    eq(outs[0] == outs[2], False, "other seed, other bytes")
+
+
+@case
+def gen_patterns_stay_in_footprint():
+    for pat in ("seq", "stride", "random", "zipf", "gups", "chase"):
+        o = tmp("gp-%s.slt" % pat)
+        run("trace", "gen", "--pattern", pat, "--count", "5000", "--footprint", "1M",
+            "--base", "0x40000000", "--vcpus", "2", "-o", o)
+        j = info_json(o)
+        eq(j["records"], 5000, pat + " records")
+        eq(j["vcpus"], 2, pat + " vcpus")
+        if j["pages_4k"] > 256:
+            raise Fail("%s touches %d pages of a 1M footprint" % (pat, j["pages_4k"]))
+
+
+@case
+def gen_chase_visits_every_element_once_per_lap():
+    o = tmp("chase.slt")
+    # 1M footprint, 4K stride = 256 elements; 256 records = one lap.
+    run("trace", "gen", "--pattern", "chase", "--count", "256", "--footprint", "1M",
+        "--stride", "4K", "-o", o)
+    eq(info_json(o)["pages_4k"], 256, "one lap touches every element's page")
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@case
+def bad_inputs_exit_2_naming_file_and_place():
+    good = tmp("good.slt")
+    run("trace", "gen", "--pattern", "seq", "--count", "100000", "-o", good)
+    data = open(good, "rb").read()
+    raw = gzip.decompress(data)
+    cases = [
+        (write("trunc.slt", data[: len(data) // 2], "wb"),
+         r"trunc\.slt: truncated gzip stream: input ends at compressed byte \d+"),
+        (write("corrupt.slt", data[:40] + bytes(b ^ 0x55 for b in data[40:80]) + data[80:], "wb"),
+         r"corrupt\.slt: corrupt gzip data near compressed byte \d+"),
+        (write("magic.slt", gzip.compress(b"SLTX" + raw[4:]), "wb"),
+         r"magic\.slt: .*"),
+        (write("version.slt", gzip.compress(raw[:4] + b"\x07\x00" + raw[6:]), "wb"),
+         r"version\.slt: byte 4: unsupported \.slt version 7"),
+        (write("noend.slt", gzip.compress(raw[:-4]), "wb"),
+         r"noend\.slt: (truncated|byte \d+)"),
+        (write("lk.txt", "I  0401ab70,3\n S 1fff000708,8\n X 12,3\n"),
+         r"lk\.txt: line 3: not a lackey trace line"),
+        (write("addr.txt", "0 R 0x1000 8\n0 R 0xzz 8\n"),
+         r"addr\.txt: line 2: address does not parse"),
+        (write("size0.txt", "0 R 0x1000 8\n0 W 0x2000 0\n"),
+         r"size0\.txt: line 2: access size 0 out of range"),
+        (write("lksize0.txt", "I  0401ab70,3\n L 1000,0\n"),
+         r"lksize0\.txt: line 2: access size 0 out of range"),
+        (write("wrap.txt", "0 R 0xfffffffffffffffc 8\n"),
+         r"wrap\.txt: line 1: access at 0xfffffffffffffffc of 8 bytes wraps"),
+        (tmp("does-not-exist.slt"), r"does-not-exist\.slt: cannot open: No such file"),
+    ]
+    for path, pattern in cases:
+        bad_input(["trace", "info", path], pattern)
+        bad_input(["run", "--quiet", path], pattern)
+    # a vCPU beyond the header's count: declare 1, feed vcpu 1
+    two = write("two.txt", "0 R 0x1000 8\n1 R 0x2000 8\n")
+    decl = tmp("decl1.slt")
+    bad_input(["trace", "import", "--vcpus", "1", two, decl],
+              r"decl1\.slt: record 1: vcpu 1 beyond the trace's vCPU count 1")
+    eq(os.path.exists(decl), False, "failed import removes its output")
+
+
+@case
+def bad_parameters_are_refused_by_name():
+    t = write("p.txt", "0 R 0x1000 8\n")
+    bad_input(["run", "--set", "sim.max_record=3", t],
+              r"--set: unknown parameter 'sim.max_record' \(did you mean 'sim.max_records'\?\)")
+    bad_input(["run", "--set", "sim.max_records=-1", t],
+              r"--set: bad value '-1' for sim.max_records: expected an integer in \[0, ")
+    bad_input(["run", "--set", "seed", t], r"--set: expected key=value")
+    conf = write("bad.conf", "seed = 3\nthis line has no equals\n")
+    bad_input(["run", "--config", conf, t], r"bad\.conf:2: expected 'key = value'")
+    bad_input(["run", "--config", tmp("nope.conf"), t], r"nope\.conf: cannot open config file")
+    bad_input(["run", "--bogus", t], r"unknown option '--bogus'")
+    bad_input(["trace", "gen", "--pattern", "zipf", "--zipf", "0", "-o", tmp("z.slt")],
+              r"--zipf 0 out of range")
+    bad_input(["rnu"], r"unknown command 'rnu' \(did you mean 'run'\?\)")
+
+
+@case
+def help_texts_exit_0():
+    for args in (["--help"], ["run", "--help"], ["params", "--help"],
+                 ["trace", "info", "--help"], ["trace", "import", "--help"],
+                 ["trace", "gen", "--help"]):
+        out, _ = run(*args)
+        if "usage: slatsim" not in out:
+            raise Fail("%s: no usage line" % args)
+
+
+def main():
+    passed = failed = 0
+    for fn in CASES:
+        try:
+            fn()
+            passed += 1
+            print("ok   %s" % fn.__name__)
+        except Fail as e:
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, e))
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
