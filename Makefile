@@ -41,11 +41,13 @@ deps-fuzz:
 
 $(BUILD)/obj/%.o: %.c | deps-core
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CSTD) $(OPT) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/%.o: %.c | deps-core
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC/SAN  $<"
+	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/slatsim: $(OBJ) $(BUILD)/obj/sim/main.o
 	$(CC) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -59,7 +61,8 @@ $(BUILD)/asan/check_all: $(ASAN_OBJ) $(TEST_SRC:%.c=$(BUILD)/asan/%.o) | deps-ch
 
 $(BUILD)/asan/tests/%.o: tests/%.c | deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) -Wno-missing-prototypes $(INC) $(DEPFLAGS) \
+	@echo "  CC/SAN  $<"
+	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) -Wno-missing-prototypes $(INC) $(DEPFLAGS) \
 		$$(pkg-config --cflags check) -c $< -o $@
 
 run: $(BUILD)/slatsim

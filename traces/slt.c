@@ -374,11 +374,16 @@ int slt_reader_init(trace_reader *r, char *err, size_t errlen)
 	const char *path = instream_path(r->in);
 	const uint8_t *h = v->buf + v->pos;
 	size_t avail = v->len - v->pos;
-	if (avail < SLT_HDR_FIXED || memcmp(h, SLT_MAGIC, 4) != 0)
+	if (avail < 4 || memcmp(h, SLT_MAGIC, 4) != 0) {
+		uint8_t m[4] = { 0 };
+		memcpy(m, h, avail < 4 ? avail : 4);
 		return trace_errf(err, errlen, TRACE_EFORMAT, path,
-				  avail < 4 || memcmp(h, SLT_MAGIC, 4) != 0
-				  ? "not a slatsim trace (bad magic at byte 0)"
-				  : "truncated .slt header (%zu bytes)", avail);
+				  "not a slatsim trace: bad magic %02x %02x %02x %02x at byte 0 "
+				  "(expected 53 4c 54 52, \"SLTR\")", m[0], m[1], m[2], m[3]);
+	}
+	if (avail < SLT_HDR_FIXED)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path,
+				  "truncated .slt header (%zu of %u bytes)", avail, SLT_HDR_FIXED);
 	unsigned version = rd16(h + 4), flags = rd16(h + 6), vcpus = rd16(h + 8),
 		 dlen = rd16(h + 10);
 	if (version != SLT_VERSION)

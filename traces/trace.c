@@ -1,7 +1,8 @@
 /*
  * traces/trace.c - format detection and the reader front end.
  *
- * Detection looks at the decompressed content, never the file name:
+ * Detection looks at the decompressed content (a name ending ".slt" only
+ * insists on the native magic, so a damaged header is reported as such):
  *   "SLTR" magic                      -> native .slt
  *   any byte outside printable text   -> ChampSim binary records
  *   first trace line "I  ..." or " L|S|M ..." (valgrind "==" lines and
@@ -95,8 +96,13 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	rc = instream_fill(r->in, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
-	if (fmt == TRACE_FMT_AUTO)
-		fmt = detect(instream_view(r->in));
+	if (fmt == TRACE_FMT_AUTO) {
+		/* A file named .slt must be one: a wrong magic is reported as such
+		 * rather than sniffed as some other format. */
+		size_t pl = strlen(path);
+		int named_slt = pl > 4 && strcmp(path + pl - 4, ".slt") == 0;
+		fmt = named_slt ? TRACE_FMT_SLT : detect(instream_view(r->in));
+	}
 	r->hdr.format = fmt;
 	switch (fmt) {
 	case TRACE_FMT_SLT: rc = slt_reader_init(r, err, errlen); break;

@@ -27,6 +27,7 @@ enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2 };
 #define TRACE_MAX_VCPUS   256
 #define TRACE_MAX_SIZE    4096
 #define TRACE_MAX_DESC    4095
+#define TRACE_MAX_LINE    4096   /* text formats: longest line */
 
 typedef struct trace_rec {
 	uint64_t gva;

@@ -72,7 +72,7 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 
 /* ---- line-oriented helpers for the text formats ---- */
 
-#define TRACE_MAX_LINE 4096
+
 
 /* Get the next line (without its newline, '\r' stripped) from the stream.
  * Returns 1 with line and len set, 0 at end, < 0 on error (line too long,

@@ -260,7 +260,7 @@ def bad_inputs_exit_2_naming_file_and_place():
         (write("corrupt.slt", data[:40] + bytes(b ^ 0x55 for b in data[40:80]) + data[80:], "wb"),
          r"corrupt\.slt: corrupt gzip data near compressed byte \d+"),
         (write("magic.slt", gzip.compress(b"SLTX" + raw[4:]), "wb"),
-         r"magic\.slt: .*"),
+         r"magic\.slt: not a slatsim trace: bad magic 53 4c 54 58 at byte 0"),
         (write("version.slt", gzip.compress(raw[:4] + b"\x07\x00" + raw[6:]), "wb"),
          r"version\.slt: byte 4: unsupported \.slt version 7"),
         (write("noend.slt", gzip.compress(raw[:-4]), "wb"),

@@ -1,0 +1,24 @@
+/*
+ * tests/check_main.c - runs every module's Check suite in one runner.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+Suite *param_suite(void);
+Suite *stats_suite(void);
+Suite *slt_suite(void);
+Suite *readers_suite(void);
+Suite *gen_suite(void);
+
+int main(void)
+{
+	SRunner *sr = srunner_create(param_suite());
+	srunner_add_suite(sr, stats_suite());
+	srunner_add_suite(sr, slt_suite());
+	srunner_add_suite(sr, readers_suite());
+	srunner_add_suite(sr, gen_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,141 @@
+/*
+ * tests/check_param.c - the parameter registry.
+ */
+#include "check_util.h"
+#include "param.h"
+
+static const param_def defs[] = {
+	{ .name = "tlb.l1d.entries", .type = PARAM_INT, .def = "64", .unit = "entries",
+	  .min = 0, .max = 4096, .flags = PARAM_F_POW2, .help = "h" },
+	{ .name = "tlb.l1d.policy", .type = PARAM_ENUM, .def = "lru", .choices = "lru|plru|random",
+	  .help = "h" },
+	{ .name = "guest.ram", .type = PARAM_SIZE, .def = "1G", .unit = "bytes", .min = 4096,
+	  .max = INT64_C(1) << 50, .help = "h" },
+	{ .name = "sim.prefault", .type = PARAM_BOOL, .def = "0", .help = "h" },
+	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "0.5", .fmin = 0.01, .fmax = 100,
+	  .help = "h" },
+};
+
+static param_reg *mk(void)
+{
+	param_reg *r = param_create();
+	param_register(r, defs, sizeof(defs) / sizeof(defs[0]));
+	return r;
+}
+
+START_TEST(param_defaults_parse_to_typed_values)
+{
+	param_reg *r = mk();
+	ck_assert_int_eq(param_int(r, "tlb.l1d.entries"), 64);
+	ck_assert_int_eq(param_enum(r, "tlb.l1d.policy"), 0);
+	ck_assert_int_eq(param_int(r, "guest.ram"), INT64_C(1) << 30);
+	ck_assert_str_eq(param_text(r, "guest.ram"), "1G");
+	ck_assert_int_eq(param_bool(r, "sim.prefault"), 0);
+	ck_assert(param_float(r, "core.cpi") == 0.5);
+	param_destroy(r);
+}
+END_TEST
+
+START_TEST(param_set_accepts_each_type)
+{
+	param_reg *r = mk();
+	char err[256];
+	ck_assert_int_eq(param_set(r, "tlb.l1d.entries", "0", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(param_set(r, "tlb.l1d.policy", "plru", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(param_enum(r, "tlb.l1d.policy"), 1);
+	ck_assert_int_eq(param_set(r, "guest.ram", "64K", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(param_int(r, "guest.ram"), 65536);
+	ck_assert_int_eq(param_set(r, "guest.ram", "3M", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_str_eq(param_text(r, "guest.ram"), "3M");
+	ck_assert_int_eq(param_set(r, "guest.ram", "4097", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_str_eq(param_text(r, "guest.ram"), "4097");
+	ck_assert_int_eq(param_set(r, "sim.prefault", "on", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(param_bool(r, "sim.prefault"), 1);
+	ck_assert_int_eq(param_set(r, "core.cpi", "0.1", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_str_eq(param_text(r, "core.cpi"), "0.1");
+	param_destroy(r);
+}
+END_TEST
+
+START_TEST(param_refuses_bad_values_naming_key_and_range)
+{
+	param_reg *r = mk();
+	char err[256];
+	ck_assert_int_eq(param_set(r, "tlb.l1d.entries", "48", "--set", err, sizeof(err)),
+			 PARAM_ERR);
+	ck_assert_str_eq(err, "--set: bad value '48' for tlb.l1d.entries: expected an integer "
+			 "in [0, 4096], a power of two");
+	ck_assert_int_eq(param_set(r, "tlb.l1d.entries", "8192", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "tlb.l1d.entries", "12abc", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "tlb.l1d.policy", "fifo", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_ptr_nonnull(strstr(err, "one of lru|plru|random"));
+	ck_assert_int_eq(param_set(r, "guest.ram", "1K", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "guest.ram", "99999999999T", "x", err, sizeof(err)),
+			 PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "sim.prefault", "maybe", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "core.cpi", "nan", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "core.cpi", "1e9", "x", err, sizeof(err)), PARAM_ERR);
+	/* a refused value leaves the old one */
+	ck_assert_int_eq(param_int(r, "tlb.l1d.entries"), 64);
+	param_destroy(r);
+}
+END_TEST
+
+START_TEST(param_unknown_key_suggests_near_miss)
+{
+	param_reg *r = mk();
+	char err[256];
+	ck_assert_int_eq(param_set(r, "tlb.l1d.entires", "8", "--set", err, sizeof(err)),
+			 PARAM_ERR);
+	ck_assert_str_eq(err, "--set: unknown parameter 'tlb.l1d.entires' (did you mean "
+			 "'tlb.l1d.entries'?)");
+	ck_assert_int_eq(param_set(r, "zzz", "8", "--set", err, sizeof(err)), PARAM_ERR);
+	ck_assert_ptr_null(strstr(err, "did you mean"));
+	param_destroy(r);
+}
+END_TEST
+
+START_TEST(param_config_file_errors_name_the_line)
+{
+	param_reg *r = mk();
+	char err[512];
+	const char good[] = "# comment\n\n  tlb.l1d.entries = 32  # trailing\nguest.ram=2M\n";
+	char *p = tmp_write(good, sizeof(good) - 1, ".conf");
+	ck_assert_msg(param_load_file(r, p, err, sizeof(err)) == PARAM_OK, "%s", err);
+	ck_assert_int_eq(param_int(r, "tlb.l1d.entries"), 32);
+	ck_assert_int_eq(param_int(r, "guest.ram"), 2 << 20);
+	unlink(p);
+	free(p);
+	const char bad[] = "tlb.l1d.entries = 32\n\nguest.ram = lots\n";
+	p = tmp_write(bad, sizeof(bad) - 1, ".conf");
+	ck_assert_int_eq(param_load_file(r, p, err, sizeof(err)), PARAM_ERR);
+	char want[600];
+	snprintf(want, sizeof(want), "%s:3: bad value 'lots' for guest.ram", p);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	unlink(p);
+	free(p);
+	param_destroy(r);
+}
+END_TEST
+
+START_TEST(param_edit_distance_is_levenshtein)
+{
+	ck_assert_uint_eq(param_edit_distance("kitten", "sitting"), 3);
+	ck_assert_uint_eq(param_edit_distance("", "abc"), 3);
+	ck_assert_uint_eq(param_edit_distance("same", "same"), 0);
+}
+END_TEST
+
+Suite *param_suite(void)
+{
+	Suite *s = suite_create("param");
+	TCase *tc = tcase_create("registry");
+	tcase_add_test(tc, param_defaults_parse_to_typed_values);
+	tcase_add_test(tc, param_set_accepts_each_type);
+	tcase_add_test(tc, param_refuses_bad_values_naming_key_and_range);
+	tcase_add_test(tc, param_unknown_key_suggests_near_miss);
+	tcase_add_test(tc, param_config_file_errors_name_the_line);
+	tcase_add_test(tc, param_edit_distance_is_levenshtein);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,231 @@
+/*
+ * tests/check_readers.c - lackey, ChampSim and text readers; detection.
+ */
+#include "check_util.h"
+
+static long read_text(const char *text, enum trace_format fmt, size_t batch,
+		      trace_rec **out, char *err, size_t errlen, char **pathp)
+{
+	char *p = tmp_write(text, strlen(text), ".txt");
+	long n = read_all(p, fmt, batch, out, err, errlen);
+	if (pathp)
+		*pathp = p;
+	else {
+		unlink(p);
+		free(p);
+	}
+	return n;
+}
+
+START_TEST(lackey_lines_map_to_records)
+{
+	const char *t =
+		"==1== Lackey, an example Valgrind tool\n"
+		"==1== Command: ls /\n"
+		"I  0401ab70,3\n"
+		" S 1fff000708,8\n"
+		" L 04223d8,4\n"
+		" M 0421c90,2\n"
+		"\n"
+		"I  0401ab73,5\n"
+		"==1== Exit code:       0\n";
+	trace_rec *r;
+	char err[512];
+	/* batch 1 forces the M line's W half to wait for the next call */
+	for (size_t batch = 1; batch <= 64; batch += 63) {
+		long n = read_text(t, TRACE_FMT_AUTO, batch, &r, err, sizeof(err), NULL);
+		ck_assert_msg(n == 6, "%ld: %s", n, err);
+		ck_assert_uint_eq(r[0].kind, TRACE_X);
+		ck_assert_uint_eq(r[0].gva, 0x401ab70);
+		ck_assert_uint_eq(r[0].size, 3);
+		ck_assert_uint_eq(r[0].icount, 1);
+		ck_assert_uint_eq(r[1].kind, TRACE_W);
+		ck_assert_uint_eq(r[1].gva, 0x1fff000708);
+		ck_assert_uint_eq(r[1].icount, 0);
+		ck_assert_uint_eq(r[2].kind, TRACE_R);
+		ck_assert_uint_eq(r[3].kind, TRACE_R);   /* M = R then W */
+		ck_assert_uint_eq(r[4].kind, TRACE_W);
+		ck_assert_uint_eq(r[3].gva, r[4].gva);
+		ck_assert_uint_eq(r[4].size, 2);
+		ck_assert_uint_eq(r[5].gva, 0x401ab73);
+		free(r);
+	}
+}
+END_TEST
+
+START_TEST(lackey_malformed_line_names_line_number)
+{
+	trace_rec *r;
+	char err[512];
+	char *p;
+	const char *cases[][2] = {
+		{ "I  0401ab70,3\n L zz,4\n", "line 2: bad address" },
+		{ "I  0401ab70,3\nI  0401ab73\n", "line 2: expected ',size'" },
+		{ "I  0401ab70,3\n\n L 10,4x\n", "line 3: trailing characters" },
+		{ "I  0401ab70,3\n Q 10,4\n", "line 2: not a lackey trace line" },
+		{ "I  0401ab70,99999\n", "line 1: access size 99999 out of range" },
+		{ "I  10000000000000000,4\n", "line 1: bad address" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long n = read_text(cases[i][0], TRACE_FMT_LACKEY, 64, &r, err, sizeof(err), &p);
+		ck_assert_int_eq(n, TRACE_EFORMAT);
+		ck_assert_msg(strstr(err, cases[i][1]) && strstr(err, p), "case %zu: %s", i, err);
+		unlink(p);
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(text_fields_and_defaults)
+{
+	const char *t = "# c\n0 X 400000 4\n  3\tR\t0xFFFF 8 12 # asid 12\n2 w 10 1 0 99\n";
+	trace_rec *r;
+	char err[512];
+	long n = read_text(t, TRACE_FMT_AUTO, 2, &r, err, sizeof(err), NULL);
+	ck_assert_msg(n == 3, "%s", err);
+	ck_assert_uint_eq(r[0].icount, 1);
+	ck_assert_uint_eq(r[0].gva, 0x400000);
+	ck_assert_uint_eq(r[1].vcpu, 3);
+	ck_assert_uint_eq(r[1].gva, 0xffff);
+	ck_assert_uint_eq(r[1].asid, 12);
+	ck_assert_uint_eq(r[1].icount, 0);
+	ck_assert_uint_eq(r[2].kind, TRACE_W);
+	ck_assert_uint_eq(r[2].icount, 99);
+	free(r);
+}
+END_TEST
+
+START_TEST(text_errors_name_line)
+{
+	trace_rec *r;
+	char err[512];
+	const char *cases[][2] = {
+		{ "0 R 10 8\nx R 10 8\n", "line 2: expected a decimal vcpu" },
+		{ "0 Q 10 8\n", "line 1: expected access kind R, W or X" },
+		{ "0 R 10 0\n", "line 1: access size 0 out of range" },
+		{ "0 R 10 8 70000\n", "line 1: expected a decimal ASID 0..65535" },
+		{ "256 R 10 8\n", "line 1: vcpu 256 beyond the maximum 255" },
+		{ "0 R 10 8 1 2 3\n", "line 1: unexpected text" },
+		{ "0 R 1x 8\n", "line 1: address does not parse" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long n = read_text(cases[i][0], TRACE_FMT_TEXT, 64, &r, err, sizeof(err), NULL);
+		ck_assert_int_eq(n, TRACE_EFORMAT);
+		ck_assert_msg(strstr(err, cases[i][1]) != NULL, "case %zu: %s", i, err);
+	}
+}
+END_TEST
+
+START_TEST(text_line_too_long_is_an_error)
+{
+	size_t len = TRACE_MAX_LINE + 100;
+	char *t = malloc(len + 20);
+	strcpy(t, "0 R 10 8\n");
+	memset(t + 9, ' ', len);
+	strcpy(t + 9 + len, "\n");
+	trace_rec *r;
+	char err[512];
+	ck_assert_int_eq(read_text(t, TRACE_FMT_TEXT, 64, &r, err, sizeof(err), NULL),
+			 TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "line 2: longer than"), "%s", err);
+	free(t);
+}
+END_TEST
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+START_TEST(champsim_record_expands_in_order)
+{
+	unsigned char ins[128] = { 0 };
+	put64(ins + 0, 0x401000);
+	put64(ins + 16, 0xd0);           /* dst 0 */
+	put64(ins + 32 + 8, 0xa0);       /* src 1 */
+	put64(ins + 32 + 24, 0xb0);      /* src 3 */
+	put64(ins + 64, 0x401004);       /* second instruction: no memory */
+	char *p = tmp_write(ins, sizeof(ins), ".bin");
+	trace_rec *r;
+	char err[512];
+	for (size_t batch = 1; batch <= 2; batch++) {
+		long n = read_all(p, TRACE_FMT_AUTO, batch, &r, err, sizeof(err));
+		ck_assert_msg(n == 5, "%s", err);
+		ck_assert_uint_eq(r[0].kind, TRACE_X);
+		ck_assert_uint_eq(r[0].gva, 0x401000);
+		ck_assert_uint_eq(r[1].kind, TRACE_R);
+		ck_assert_uint_eq(r[1].gva, 0xa0);
+		ck_assert_uint_eq(r[2].gva, 0xb0);
+		ck_assert_uint_eq(r[3].kind, TRACE_W);
+		ck_assert_uint_eq(r[3].gva, 0xd0);
+		ck_assert_uint_eq(r[3].size, 8);
+		ck_assert_uint_eq(r[4].gva, 0x401004);
+		free(r);
+	}
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(detection_by_content)
+{
+	struct { const char *text; enum trace_format want; } c[] = {
+		{ "==9== Lackey\n==9== x\n", TRACE_FMT_LACKEY },
+		{ "\n L 10,4\n", TRACE_FMT_LACKEY },
+		{ "# comment\n0 R 10 4\n", TRACE_FMT_TEXT },
+	};
+	char err[512];
+	for (size_t i = 0; i < 3; i++) {
+		char *p = tmp_write(c[i].text, strlen(c[i].text), ".trace");
+		trace_reader *r;
+		ck_assert_int_eq(trace_open(&r, p, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
+		ck_assert_int_eq(trace_get_header(r)->format, c[i].want);
+		trace_close(r);
+		unlink(p);
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(gzip_input_is_transparent_and_damage_reported)
+{
+	const char *t = "0 R 10 8\n0 W 20 8\n";
+	char *p = tmp_path(".txt.gz");
+	gzFile g = gzopen(p, "wb");
+	gzputs(g, t);
+	gzclose(g);
+	trace_rec *r;
+	char err[512];
+	ck_assert_int_eq(read_all(p, TRACE_FMT_AUTO, 8, &r, err, sizeof(err)), 2);
+	free(r);
+	/* chop the gzip trailer: truncation must be reported */
+	FILE *f = fopen(p, "rb");
+	unsigned char buf[256];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	char *q = tmp_write(buf, len - 5, ".gz");
+	ck_assert_int_eq(read_all(q, TRACE_FMT_AUTO, 8, &r, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "truncated gzip stream"), "%s", err);
+	unlink(q);
+	free(q);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+Suite *readers_suite(void)
+{
+	Suite *s = suite_create("readers");
+	TCase *tc = tcase_create("formats");
+	tcase_add_test(tc, lackey_lines_map_to_records);
+	tcase_add_test(tc, lackey_malformed_line_names_line_number);
+	tcase_add_test(tc, text_fields_and_defaults);
+	tcase_add_test(tc, text_errors_name_line);
+	tcase_add_test(tc, text_line_too_long_is_an_error);
+	tcase_add_test(tc, champsim_record_expands_in_order);
+	tcase_add_test(tc, detection_by_content);
+	tcase_add_test(tc, gzip_input_is_transparent_and_damage_reported);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,276 @@
+/*
+ * tests/check_slt.c - the native .slt codec: round trips of edge values,
+ * and damage that must be reported, never replayed as a shorter trace.
+ */
+#include "check_util.h"
+#include "rng.h"
+
+static trace_rec mkrec(unsigned kind, uint64_t gva, unsigned size, unsigned vcpu,
+		       unsigned asid, uint32_t icount)
+{
+	trace_rec r = { .gva = gva, .icount = icount, .vcpu = (uint16_t)vcpu,
+			.asid = (uint16_t)asid, .size = (uint16_t)size, .kind = (uint8_t)kind };
+	return r;
+}
+
+/* A mix that exercises every field, prediction and varint length. */
+static size_t edge_records(trace_rec *v)
+{
+	size_t n = 0;
+	v[n++] = mkrec(TRACE_X, 0, 1, 0, 0, 1);
+	v[n++] = mkrec(TRACE_X, 1, 15, 0, 0, 1);                     /* predicted exactly */
+	v[n++] = mkrec(TRACE_X, 16, 16, 0, 0, 1);                    /* explicit size */
+	v[n++] = mkrec(TRACE_R, UINT64_MAX - 7, 8, 0, 0, 0);         /* top of the space */
+	v[n++] = mkrec(TRACE_W, 0, 4096, 0, 0, 0);                   /* full negative jump */
+	v[n++] = mkrec(TRACE_W, UINT64_MAX - 4095, 4096, 0, 0, 0);
+	v[n++] = mkrec(TRACE_R, UINT64_C(0x8000000000000000), 3, 0, 0xffff, UINT32_MAX);
+	v[n++] = mkrec(TRACE_R, UINT64_C(0x8000000000000000), 64, 255, 7, 0);
+	v[n++] = mkrec(TRACE_X, UINT64_C(0x7fffffffffffffff), 1, 255, 7, 0);
+	v[n++] = mkrec(TRACE_R, 0x1000, 1, 1, 0, 0);
+	v[n++] = mkrec(TRACE_R, 0x1000, 2, 0, 0, 0);
+	v[n++] = mkrec(TRACE_W, 0x1000, 32, 1, 0, 5);
+	v[n++] = mkrec(TRACE_W, 0x1000, 33, 1, 0, 5);
+	for (unsigned s = 1; s <= 130; s++)                          /* every small size */
+		v[n++] = mkrec(s % 3, 0x5000 + s * 3, s, s % 4, s % 2, s % 5);
+	return n;
+}
+
+START_TEST(slt_round_trips_edge_values)
+{
+	trace_rec in[256], *out;
+	size_t n = edge_records(in);
+	char err[512];
+	char *p = write_slt(in, n, 256);
+	/* batch sizes that split records differently across calls */
+	size_t batches[] = { 1, 3, 4096 };
+	for (size_t b = 0; b < 3; b++) {
+		long k = read_all(p, TRACE_FMT_AUTO, batches[b], &out, err, sizeof(err));
+		ck_assert_msg(k == (long)n, "batch %zu: %ld records: %s", batches[b], k, err);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_msg(rec_equal(&in[i], &out[i]), "record %zu differs", i);
+		free(out);
+	}
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(slt_round_trips_random_records)
+{
+	enum { N = 200000 };
+	trace_rec *in = malloc(N * sizeof(*in)), *out;
+	rng r;
+	rng_seed(&r, 42);
+	for (size_t i = 0; i < N; i++) {
+		uint64_t sz = 1 + rng_below(&r, 64);
+		uint64_t gva = rng_below(&r, 4) == 0 ? rng_next(&r) : rng_below(&r, 1 << 30);
+		if (gva > UINT64_MAX - sz)
+			gva = UINT64_MAX - sz;
+		in[i] = mkrec((unsigned)rng_below(&r, 3), gva, (unsigned)sz,
+			      (unsigned)rng_below(&r, 8), (unsigned)rng_below(&r, 3),
+			      (uint32_t)rng_below(&r, 4));
+	}
+	char *p = write_slt(in, N, 8);
+	char err[512];
+	ck_assert_int_eq(read_all(p, TRACE_FMT_SLT, 4096, &out, err, sizeof(err)), N);
+	for (size_t i = 0; i < N; i++)
+		ck_assert_msg(rec_equal(&in[i], &out[i]), "record %zu differs", i);
+	free(out);
+	free(in);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(slt_header_fields_read_back)
+{
+	trace_rec in[2] = { mkrec(TRACE_R, 1, 1, 0, 0, 0), mkrec(TRACE_R, 2, 1, 2, 0, 0) };
+	char *p = write_slt(in, 2, 3);
+	trace_reader *r;
+	char err[512];
+	ck_assert_int_eq(trace_open(&r, p, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
+	const trace_header *h = trace_get_header(r);
+	ck_assert_int_eq(h->format, TRACE_FMT_SLT);
+	ck_assert_uint_eq(h->version, 1);
+	ck_assert_uint_eq(h->vcpus, 3);
+	ck_assert_str_eq(h->desc, "check");
+	trace_close(r);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+/* Every proper prefix of a valid (uncompressed) stream is an error. */
+START_TEST(slt_every_truncation_is_reported)
+{
+	trace_rec in[256];
+	size_t n = edge_records(in);
+	char *p = write_slt(in, n, 256);
+	size_t len;
+	unsigned char *raw = gunzip_file(p, &len);
+	char err[512];
+	for (size_t cut = 0; cut < len; cut++) {
+		char *q = tmp_write(raw, cut, ".slt");
+		trace_rec *out;
+		long k = read_all(q, TRACE_FMT_SLT, 7, &out, err, sizeof(err));
+		ck_assert_msg(k < 0, "prefix of %zu/%zu bytes read as %ld records", cut, len, k);
+		ck_assert_msg(strstr(err, q) != NULL, "message does not name the file: %s", err);
+		unlink(q);
+		free(q);
+	}
+	/* the full uncompressed stream is itself valid */
+	char *q = tmp_write(raw, len, ".slt");
+	trace_rec *out;
+	ck_assert_int_eq(read_all(q, TRACE_FMT_SLT, 7, &out, err, sizeof(err)), (long)n);
+	free(out);
+	unlink(q);
+	free(q);
+	free(raw);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(slt_end_marker_count_and_trailing_data_checked)
+{
+	trace_rec in[3] = { mkrec(TRACE_R, 1, 1, 0, 0, 0), mkrec(TRACE_W, 9, 8, 0, 0, 0),
+			    mkrec(TRACE_X, 5, 4, 0, 0, 1) };
+	char *p = write_slt(in, 3, 1);
+	size_t len;
+	unsigned char *raw = gunzip_file(p, &len);
+	char err[512];
+	trace_rec *out;
+	/* END is 0x03 then varint 3: change the count */
+	ck_assert_uint_eq(raw[len - 2], 0x03);
+	ck_assert_uint_eq(raw[len - 1], 3);
+	raw[len - 1] = 4;
+	char *q = tmp_write(raw, len, ".slt");
+	ck_assert_int_lt(read_all(q, TRACE_FMT_SLT, 16, &out, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "end marker counts 4 records but the stream held 3"), "%s", err);
+	unlink(q);
+	free(q);
+	raw[len - 1] = 3;
+	/* bytes after END */
+	unsigned char *more = malloc(len + 1);
+	memcpy(more, raw, len);
+	more[len] = 0x00;
+	q = tmp_write(more, len + 1, ".slt");
+	ck_assert_int_lt(read_all(q, TRACE_FMT_SLT, 16, &out, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "data after the end marker"), "%s", err);
+	unlink(q);
+	free(q);
+	/* an unknown control subtype */
+	raw[len - 2] = 0x03 | (5 << 2);
+	q = tmp_write(raw, len, ".slt");
+	ck_assert_int_eq(read_all(q, TRACE_FMT_SLT, 16, &out, err, sizeof(err)), TRACE_EVERSION);
+	ck_assert_msg(strstr(err, "unknown control record"), "%s", err);
+	unlink(q);
+	free(q);
+	free(more);
+	free(raw);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(slt_vcpu_beyond_declared_count_is_refused)
+{
+	trace_rec in[2] = { mkrec(TRACE_R, 1, 1, 0, 0, 0), mkrec(TRACE_R, 2, 1, 1, 0, 0) };
+	char *p = tmp_path(".slt");
+	trace_header h = { .vcpus = 1 };
+	trace_writer *w;
+	char err[512];
+	ck_assert_int_eq(trace_writer_open(&w, p, &h, 6, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(trace_write(w, in, 2, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "record 1: vcpu 1 beyond the trace's vCPU count 1"), "%s", err);
+	trace_writer_abort(w);
+	/* and the reader refuses one that declares 2 but a raw edit says vcpu 2 */
+	char *q = write_slt(in, 2, 2);
+	size_t len;
+	unsigned char *raw = gunzip_file(q, &len);
+	/* second record: b0 (EXT) ext(VCPU) vcpu=1 ... */
+	size_t hdr = 12 + strlen("check");
+	size_t second = hdr + 1 + 1;   /* first record: b0 + delta byte */
+	ck_assert_uint_eq(raw[second + 1], 0x01);
+	raw[second + 2] = 2;
+	char *q2 = tmp_write(raw, len, ".slt");
+	trace_rec *out;
+	ck_assert_int_lt(read_all(q2, TRACE_FMT_SLT, 16, &out, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "vcpu 2 beyond the trace's vCPU count 2"), "%s", err);
+	unlink(q2);
+	free(q2);
+	free(raw);
+	unlink(q);
+	free(q);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+/* Random damage never crashes or hangs (the sanitizers watch). */
+START_TEST(slt_random_damage_is_survived)
+{
+	trace_rec in[256];
+	size_t n = edge_records(in);
+	char *p = write_slt(in, n, 256);
+	size_t len;
+	unsigned char *raw = gunzip_file(p, &len);
+	rng r;
+	rng_seed(&r, 7);
+	char err[512];
+	for (int it = 0; it < 300; it++) {
+		unsigned char *d = malloc(len);
+		memcpy(d, raw, len);
+		for (int k = 0; k < 3; k++)
+			d[12 + rng_below(&r, len - 12)] ^= (unsigned char)(1 + rng_below(&r, 255));
+		char *q = tmp_write(d, len, ".slt");
+		trace_rec *out = NULL;
+		long got = read_all(q, TRACE_FMT_SLT, 5, &out, err, sizeof(err));
+		ck_assert(got < 0 || (size_t)got <= len);
+		free(out);
+		unlink(q);
+		free(q);
+		free(d);
+	}
+	free(raw);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(slt_compact_for_sequential_code)
+{
+	/* 10000 sequential 4-byte instructions: b0 with SAME_ADDR = 1 byte each
+	 * before compression (FORMAT.md prediction rule). */
+	enum { N = 10000 };
+	static trace_rec in[N];
+	for (size_t i = 0; i < N; i++)
+		in[i] = mkrec(TRACE_X, 0x400000 + 4 * i, 4, 0, 0, 1);
+	char *p = write_slt(in, N, 1);
+	size_t len;
+	unsigned char *raw = gunzip_file(p, &len);
+	/* header + first record (b0, 4-byte zigzag delta of 0x400000) + one
+	 * byte per later record + END (b0, 2-byte count 10000) */
+	ck_assert_uint_eq(len, 12 + strlen("check") + (1 + 4) + (N - 1) + (1 + 2));
+	free(raw);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+Suite *slt_suite(void)
+{
+	Suite *s = suite_create("slt");
+	TCase *tc = tcase_create("codec");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, slt_round_trips_edge_values);
+	tcase_add_test(tc, slt_round_trips_random_records);
+	tcase_add_test(tc, slt_header_fields_read_back);
+	tcase_add_test(tc, slt_every_truncation_is_reported);
+	tcase_add_test(tc, slt_end_marker_count_and_trailing_data_checked);
+	tcase_add_test(tc, slt_vcpu_beyond_declared_count_is_refused);
+	tcase_add_test(tc, slt_random_damage_is_survived);
+	tcase_add_test(tc, slt_compact_for_sequential_code);
+	suite_add_tcase(s, tc);
+	return s;
+}
