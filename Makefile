@@ -89,7 +89,7 @@ bench: $(BUILD)/slatsim $(BUILD)/bench_decode | deps-check
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := $(filter-out traces/gen.c,$(CORE_SRC))
+
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) | deps-fuzz
 	@mkdir -p $(dir $@)

@@ -1,0 +1,48 @@
+/*
+ * tests/fuzz/fuzz_common.h - feed libFuzzer input to a reader through a
+ * memory file, read every record, and let the sanitizers judge.
+ */
+#ifndef SLATSIM_FUZZ_COMMON_H
+#define SLATSIM_FUZZ_COMMON_H
+
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "trace.h"
+
+static inline int fuzz_memfile(const uint8_t *data, size_t size, char *path, size_t len)
+{
+	int fd = memfd_create("fuzz", 0);
+	if (fd < 0)
+		return -1;
+	if (size && write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_format fmt)
+{
+	char path[64], err[1024];
+	int fd = fuzz_memfile(data, size, path, sizeof(path));
+	if (fd < 0)
+		return;
+	trace_reader *r;
+	if (trace_open(&r, path, fmt, err, sizeof(err)) == TRACE_OK) {
+		static trace_rec buf[64];
+		long n;
+		while ((n = trace_read(r, buf, 64, err, sizeof(err))) > 0)
+			for (long i = 0; i < n; i++)
+				if (buf[i].size == 0 || buf[i].kind > TRACE_X)
+					__builtin_trap();   /* a reader let a bad record through */
+		trace_close(r);
+	}
+	close(fd);
+}
+
+#endif
