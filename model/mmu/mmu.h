@@ -1,0 +1,208 @@
+/*
+ * model/mmu/mmu.h - the translation hardware: descriptor formats, table
+ * geometry, sparse physical memory and the one walker (1-D and 2-D).
+ *
+ * Modelling assumptions:
+ *  - Page tables are real bits in a sparse physical memory (physmem): only
+ *    table pages exist; data pages are frame numbers. Every descriptor the
+ *    walker reads goes through one function (walk.c read_desc), which counts
+ *    the reference by stage and level and charges its latency.
+ *  - One walker loop serves every format. In a 2-D walk, every stage-1 table
+ *    entry address and the final IPA go through the same stage-2 walk
+ *    (s2_translate), so with all caches off a walk costs n*m + n + m
+ *    references (ARCH-FACTS §4.1).
+ *  - Walk caches follow the "paging-structure cache" design (Intel SDM
+ *    §28.3.1 / Cortex-A55 "walk cache RAM" + "IPA cache RAM"; Bhargava et al.,
+ *    ASPLOS'08): a stage-1 walk cache maps a VA prefix to the guest-physical
+ *    address of the next-level table, so a hit skips the upper guest levels
+ *    and their stage-2 walks; a stage-2 walk cache does the same for IPA
+ *    prefixes; the nested TLB maps an IPA page to its host page. Probes of
+ *    all levels happen in parallel: one hit costs the cache's latency once.
+ *  - A combined translation covers the smaller of the stage-1 and stage-2
+ *    leaf sizes (page splintering, ARCH-FACTS §3.5).
+ *  - Faults are data (mmu_fault): kind, stage, level, and whether a stage-2
+ *    fault hit a stage-1 table access (s1ptw) or the final IPA.
+ */
+#ifndef SLATSIM_MMU_H
+#define SLATSIM_MMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlb.h"
+
+/* ---------------------------------------------------------------- formats */
+
+typedef enum mmu_fmt {
+	MMU_FMT_ARM_S1,   /* VMSAv8-64 stage 1 */
+	MMU_FMT_ARM_S2,   /* VMSAv8-64 stage 2 */
+	MMU_FMT_X86,      /* x86-64 4/5-level paging */
+	MMU_FMT_EPT,      /* Intel EPT */
+} mmu_fmt;
+
+#define MMU_MAX_LEVELS 5
+
+enum { MMU_P_R = 1u, MMU_P_W = 2u, MMU_P_X = 4u };
+
+/* Geometry of one stage, computed once at configuration. Level index i runs
+ * 0 (root) .. levels-1 (last); arch_level[i] is the architectural number
+ * (Arm: 0..3 with the start level from VTCR/TCR; x86: 4 = PML4 .. 1 = PT,
+ * 5 = PML5). */
+typedef struct mmu_geom {
+	mmu_fmt fmt;
+	unsigned gran_shift;            /* 12, 14 or 16 */
+	unsigned stride;                /* index bits per full level: gran_shift - 3 */
+	unsigned in_bits;               /* VA or IPA size */
+	unsigned levels;
+	unsigned shift[MMU_MAX_LEVELS]; /* lowest input bit the level indexes */
+	unsigned bits[MMU_MAX_LEVELS];  /* index bits at that level */
+	int arch_level[MMU_MAX_LEVELS];
+	unsigned leaf_ok;               /* bit i: a leaf (block/page) may sit at level i */
+	unsigned root_tables;           /* concatenated tables at the root (stage 2) */
+	uint64_t root_bytes;            /* size (and alignment) of the root */
+	/* Arm stage 2 only: the VTCR_EL2 fields this geometry implies. */
+	unsigned vtcr_t0sz, vtcr_sl0, vtcr_tg0;
+} mmu_geom;
+
+/* Build the geometry of FMT with a GRAN_SHIFT granule and IN_BITS of input
+ * (for x86/EPT: 48 or 57, selecting 4- or 5-level). Returns 0, or -1 with a
+ * message naming the architectural rule that refuses the combination. */
+int mmu_geom_init(mmu_geom *g, mmu_fmt fmt, unsigned gran_shift, unsigned in_bits,
+		  char *err, size_t errlen);
+
+/* Leaf size shift at level i. */
+static inline unsigned mmu_geom_leaf_shift(const mmu_geom *g, unsigned i)
+{
+	return g->shift[i];
+}
+
+/* Index of VA at level i. */
+static inline uint64_t mmu_geom_index(const mmu_geom *g, unsigned i, uint64_t va)
+{
+	return (va >> g->shift[i]) & ((UINT64_C(1) << g->bits[i]) - 1);
+}
+
+/* Level index whose leaf maps 2^shift bytes, or -1 if no leaf of that size. */
+int mmu_geom_level_for_shift(const mmu_geom *g, unsigned shift);
+
+/* Descriptor encodings used by the software that builds tables (sim/). */
+uint64_t mmu_desc_table(const mmu_geom *g, uint64_t next_table);
+uint64_t mmu_desc_leaf(const mmu_geom *g, unsigned level, uint64_t out, unsigned perm);
+
+typedef enum mmu_desc_kind {
+	MMU_DESC_INVALID,    /* not present: translation fault / EPT violation */
+	MMU_DESC_TABLE,
+	MMU_DESC_LEAF,
+	MMU_DESC_MISCONFIG,  /* reserved encoding: EPT misconfiguration, x86 RSVD */
+	MMU_DESC_NOACCESS,   /* Arm: AF = 0 (access flag fault) */
+} mmu_desc_kind;
+
+typedef struct mmu_desc {
+	mmu_desc_kind kind;
+	uint64_t addr;       /* next table, or the leaf's output base */
+	unsigned perm;       /* MMU_P_* of a leaf */
+} mmu_desc;
+
+mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d);
+
+/* Text of a descriptor's fields for 'slatsim explain'. */
+void mmu_desc_describe(const mmu_geom *g, unsigned level, uint64_t d, char *buf, size_t len);
+
+/* ---------------------------------------------------------------- memory */
+
+typedef struct physmem physmem;
+
+physmem *physmem_create(void);
+void physmem_destroy(physmem *m);
+uint64_t physmem_read64(const physmem *m, uint64_t pa);     /* absent memory reads 0 */
+int physmem_write64(physmem *m, uint64_t pa, uint64_t v);   /* 0, or -1 out of memory */
+uint64_t physmem_bytes(const physmem *m);                   /* bytes materialised */
+
+/* ---------------------------------------------------------------- walker */
+
+typedef struct mmu_config {
+	int nested;                 /* 2-D: stage 1 over stage 2 */
+	mmu_geom s1, s2;
+	tlb_config wc_s1, wc_s2;    /* walk (paging-structure) caches */
+	tlb_config ntlb;            /* nested TLB: IPA page -> host page */
+	unsigned pte_latency;       /* cycles per descriptor read from memory */
+} mmu_config;
+
+typedef enum mmu_fault_kind {
+	MMU_FAULT_NONE = 0,
+	MMU_FAULT_TRANSLATION,      /* invalid descriptor (x86 #PF P=0, EPT violation) */
+	MMU_FAULT_PERMISSION,
+	MMU_FAULT_MISCONFIG,
+	MMU_FAULT_ACCESS_FLAG,
+} mmu_fault_kind;
+
+typedef struct mmu_fault {
+	mmu_fault_kind kind;
+	unsigned stage;             /* 1 or 2 */
+	unsigned level;             /* level index where the walk stopped */
+	int s1ptw;                  /* stage 2 failed on a stage-1 table access */
+	uint64_t va, ipa;           /* ipa: the address stage 2 could not translate */
+} mmu_fault;
+
+enum { MMU_ACC_R = 0, MMU_ACC_W = 1, MMU_ACC_X = 2 };
+
+/* One step of a walk, recorded when the request asks for a trace. */
+typedef struct mmu_step {
+	unsigned stage, level;
+	uint64_t table, index, entry_pa, desc;
+	int cached;                 /* 1: satisfied by a walk cache / nested TLB */
+	const char *what;
+} mmu_step;
+
+typedef struct mmu_req {
+	uint64_t va;
+	uint64_t s1_root;           /* stage-1 table base: IPA when nested, else PA */
+	uint64_t s2_root;           /* stage-2 table base (HPA) */
+	uint16_t vmid, asid;
+	unsigned access;            /* MMU_ACC_* */
+	mmu_step *steps;            /* optional trace buffer (explain) */
+	unsigned max_steps;
+} mmu_req;
+
+typedef struct mmu_result {
+	uint64_t pa;                /* translation of va */
+	uint64_t ipa;               /* intermediate address (== pa when not nested) */
+	unsigned shift;             /* combined size: min(s1 leaf, s2 leaf) */
+	unsigned s1_shift, s2_shift;
+	unsigned perm;              /* combined permissions */
+	unsigned refs, s1_refs, s2_refs;
+	uint64_t cycles;
+	unsigned nsteps;
+	mmu_fault fault;
+} mmu_result;
+
+typedef struct mmu_counters {
+	uint64_t walks, refs, s1_refs, s2_refs, cycles;
+	uint64_t s1_refs_level[MMU_MAX_LEVELS], s2_refs_level[MMU_MAX_LEVELS];
+	uint64_t faults_s1, faults_s2;
+} mmu_counters;
+
+typedef struct mmu_walker mmu_walker;
+
+int mmu_walker_create(mmu_walker **out, const mmu_config *cfg, physmem *mem, char *err,
+		      size_t errlen);
+void mmu_walker_destroy(mmu_walker *w);
+
+/* Translate one access; fills res (res->fault.kind != NONE on a fault). */
+void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res);
+
+/* Functional stage-2 lookup for software (no caches, no counters). Returns 0
+ * and the HPA, or -1 if the IPA is unmapped. */
+int mmu_s2_lookup(const mmu_walker *w, uint64_t s2_root, uint64_t ipa, uint64_t *hpa,
+		  unsigned *shift);
+
+/* Invalidation of the walker's caches (TLBI / INVEPT / INVVPID side). */
+void mmu_inv_all(mmu_walker *w);
+void mmu_inv_ipa(mmu_walker *w, uint16_t vmid, uint64_t ipa);   /* nested TLB + s2 walk cache */
+void mmu_inv_va(mmu_walker *w, uint16_t vmid, uint16_t asid, uint64_t va);
+
+const mmu_counters *mmu_walker_counters(const mmu_walker *w);
+const tlb_counters *mmu_walker_cache_counters(const mmu_walker *w, int which); /* 0 s1, 1 s2, 2 ntlb */
+const mmu_config *mmu_walker_config(const mmu_walker *w);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * model/mmu/walk.c - the walker: one loop for every format and stage.
+ *
+ * walk_stage() walks one stage from a root to a leaf. When it walks stage 1
+ * of a nested configuration, every table-entry address it forms is an IPA
+ * and goes through s2_translate() - which is walk_stage() in the stage-2
+ * regime, behind the nested TLB - before read_desc() fetches it; the final
+ * IPA goes through s2_translate() too. read_desc() is the only place a
+ * descriptor is read: it counts the reference by stage and level, charges
+ * mem.pte_latency and records the step for 'slatsim explain'.
+ *
+ * Invariants: a walk that returns without a fault has res->shift equal to
+ * min(stage-1 leaf, stage-2 leaf) and res->pa = translation of req->va; with
+ * every cache absent, res->refs == n*m + n + m for n stage-1 and m stage-2
+ * levels walked (ARCH-FACTS §4.1).
+ */
+#include "mmu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHIFT_UNBOUNDED 63u
+
+struct mmu_walker {
+	mmu_config cfg;
+	physmem *mem;
+	tlb *wc[2];           /* walk caches: [0] stage 1, [1] stage 2 */
+	tlb *ntlb;
+	mmu_counters c;
+	tlb_counters wc_walks[2];   /* per walk: hit = some level hit */
+	tlb_counters ntlb_c;
+};
+
+int mmu_walker_create(mmu_walker **out, const mmu_config *cfg, physmem *mem, char *err,
+		      size_t errlen)
+{
+	*out = NULL;
+	mmu_walker *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	w->cfg = *cfg;
+	w->mem = mem;
+	if (tlb_create(&w->wc[0], &cfg->wc_s1, "walkcache.s1", err, errlen) ||
+	    tlb_create(&w->wc[1], &cfg->wc_s2, "walkcache.s2", err, errlen) ||
+	    tlb_create(&w->ntlb, &cfg->ntlb, "ntlb", err, errlen)) {
+		mmu_walker_destroy(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+void mmu_walker_destroy(mmu_walker *w)
+{
+	if (!w)
+		return;
+	tlb_destroy(w->wc[0]);
+	tlb_destroy(w->wc[1]);
+	tlb_destroy(w->ntlb);
+	free(w);
+}
+
+static void step(const mmu_req *req, mmu_result *res, unsigned stage, unsigned level,
+		 uint64_t table, uint64_t index, uint64_t pa, uint64_t desc, int cached,
+		 const char *what)
+{
+	if (!req->steps || res->nsteps >= req->max_steps)
+		return;
+	mmu_step *s = &req->steps[res->nsteps++];
+	s->stage = stage;
+	s->level = level;
+	s->table = table;
+	s->index = index;
+	s->entry_pa = pa;
+	s->desc = desc;
+	s->cached = cached;
+	s->what = what;
+}
+
+/* The one choke point for walker memory reads. */
+static uint64_t read_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, unsigned stage,
+			  unsigned level, uint64_t table, uint64_t index, uint64_t pa)
+{
+	uint64_t d = physmem_read64(w->mem, pa);
+	res->refs++;
+	res->cycles += w->cfg.pte_latency;
+	if (stage == 1) {
+		res->s1_refs++;
+		w->c.s1_refs_level[level]++;
+	} else {
+		res->s2_refs++;
+		w->c.s2_refs_level[level]++;
+	}
+	step(req, res, stage, level, table, index, pa, d, 0, "descriptor read");
+	return d;
+}
+
+static void set_fault(mmu_result *res, mmu_fault_kind kind, unsigned stage, unsigned level,
+		      int s1ptw, uint64_t va, uint64_t ipa)
+{
+	if (res->fault.kind != MMU_FAULT_NONE)
+		return;
+	res->fault.kind = kind;
+	res->fault.stage = stage;
+	res->fault.level = level;
+	res->fault.s1ptw = s1ptw;
+	res->fault.va = va;
+	res->fault.ipa = ipa;
+}
+
+static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint64_t ipa,
+			unsigned need, int s1ptw, uint64_t *pa, unsigned *shift, unsigned *perm);
+
+/* Walk one stage for input address IN from ROOT. Stage 1 of a nested walk
+ * translates each entry address through stage 2. Returns 0 with the leaf's
+ * output address for IN, its size and permissions, or -1 with res->fault. */
+static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsigned stage,
+		      uint64_t root, uint64_t in, unsigned need, uint64_t *out, unsigned *shift,
+		      unsigned *perm)
+{
+	const mmu_geom *g = stage == 1 ? &w->cfg.s1 : &w->cfg.s2;
+	tlb *wc = w->wc[stage - 1];
+	uint16_t asid = stage == 1 ? req->asid : 0;
+	uint64_t table = root;
+	unsigned start = 0;
+
+	/* Walk caches: the deepest cached level wins (probes in parallel). */
+	if (tlb_present(wc)) {
+		for (int i = (int)g->levels - 2; i >= 0; i--) {
+			const tlb_entry *e = tlb_lookup_shift(wc, in, g->shift[i], req->vmid, asid);
+			if (e) {
+				table = e->out;
+				start = (unsigned)i + 1;
+				break;
+			}
+		}
+		if (start) {
+			w->wc_walks[stage - 1].hits++;
+			res->cycles += tlb_latency(wc);
+			step(req, res, stage, start, table, 0, 0, 0, 1, "walk cache hit");
+		} else {
+			w->wc_walks[stage - 1].misses++;
+		}
+	}
+	for (unsigned i = start; i < g->levels; i++) {
+		uint64_t index = mmu_geom_index(g, i, in);
+		uint64_t entry = table + index * 8;
+		if (stage == 1 && w->cfg.nested) {
+			unsigned s2s, s2p;
+			if (s2_translate(w, req, res, entry, MMU_P_R, 1, &entry, &s2s, &s2p))
+				return -1;
+		}
+		uint64_t d = read_desc(w, req, res, stage, i, table, index, entry);
+		mmu_desc x = mmu_desc_decode(g, i, d);
+		switch (x.kind) {
+		case MMU_DESC_TABLE: {
+			table = x.addr;
+			if (tlb_present(wc)) {
+				tlb_entry e = { .tag = in >> g->shift[i], .out = table, .vmid = req->vmid,
+						.asid = asid, .shift = (uint8_t)g->shift[i],
+						.level = (uint8_t)(i + 1) };
+				tlb_fill(wc, &e);
+			}
+			continue;
+		}
+		case MMU_DESC_LEAF:
+			if ((x.perm & need) != need) {
+				set_fault(res, MMU_FAULT_PERMISSION, stage, i, 0, req->va, in);
+				return -1;
+			}
+			*out = x.addr;
+			*shift = g->shift[i];
+			*perm = x.perm;
+			return 0;
+		case MMU_DESC_INVALID:
+			set_fault(res, MMU_FAULT_TRANSLATION, stage, i, 0, req->va, in);
+			return -1;
+		case MMU_DESC_NOACCESS:
+			set_fault(res, MMU_FAULT_ACCESS_FLAG, stage, i, 0, req->va, in);
+			return -1;
+		case MMU_DESC_MISCONFIG:
+			set_fault(res, MMU_FAULT_MISCONFIG, stage, i, 0, req->va, in);
+			return -1;
+		}
+	}
+	return -1;   /* unreachable: the last level is always a leaf or a fault */
+}
+
+/* Stage-2 translation of IPA, behind the nested TLB. S1PTW says whether the
+ * access is a stage-1 table entry (for the fault record). */
+static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint64_t ipa,
+			unsigned need, int s1ptw, uint64_t *pa, unsigned *shift, unsigned *perm)
+{
+	if (!w->cfg.nested) {
+		*pa = ipa;
+		*shift = SHIFT_UNBOUNDED;
+		*perm = MMU_P_R | MMU_P_W | MMU_P_X;
+		return 0;
+	}
+	if (tlb_present(w->ntlb)) {
+		const tlb_entry *e = tlb_lookup(w->ntlb, ipa, req->vmid, 0);
+		if (e && (e->flags & need) == need) {
+			w->ntlb_c.hits++;
+			res->cycles += tlb_latency(w->ntlb);
+			*shift = e->shift;
+			*pa = e->out | (ipa & ((UINT64_C(1) << e->shift) - 1));
+			*perm = e->flags & (MMU_P_R | MMU_P_W | MMU_P_X);
+			step(req, res, 2, 0, 0, 0, *pa, 0, 1, "nested TLB hit");
+			return 0;
+		}
+		w->ntlb_c.misses++;
+	}
+	uint64_t base;
+	if (walk_stage(w, req, res, 2, req->s2_root, ipa, need, &base, shift, perm)) {
+		res->fault.s1ptw = s1ptw;
+		return -1;
+	}
+	*pa = base | (ipa & ((UINT64_C(1) << *shift) - 1));
+	if (tlb_present(w->ntlb)) {
+		_Static_assert(MMU_P_R == 1 && MMU_P_W == 2 && MMU_P_X == 4, "perm bits");
+		tlb_entry e = { .tag = ipa >> *shift, .out = base, .vmid = req->vmid,
+				.shift = (uint8_t)*shift,
+				.flags = (uint8_t)((*perm & MMU_P_R ? TLB_F_R : 0) |
+						   (*perm & MMU_P_W ? TLB_F_W : 0) |
+						   (*perm & MMU_P_X ? TLB_F_X : 0)) };
+		tlb_fill(w->ntlb, &e);
+	}
+	return 0;
+}
+
+void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	static const unsigned need_of[3] = { MMU_P_R, MMU_P_W, MMU_P_X };
+	unsigned need = need_of[req->access];
+	uint64_t s1_out, ipa, pa;
+	unsigned s1_shift, s1_perm, s2_shift, s2_perm;
+	w->c.walks++;
+	if (walk_stage(w, req, res, 1, req->s1_root, req->va, need, &s1_out, &s1_shift,
+		       &s1_perm) == 0) {
+		ipa = s1_out | (req->va & ((UINT64_C(1) << s1_shift) - 1));
+		if (s2_translate(w, req, res, ipa, need, 0, &pa, &s2_shift, &s2_perm) == 0) {
+			res->pa = pa;
+			res->ipa = ipa;
+			res->s1_shift = s1_shift;
+			res->s2_shift = w->cfg.nested ? s2_shift : s1_shift;
+			res->shift = s1_shift < s2_shift ? s1_shift : s2_shift;
+			res->perm = s1_perm & s2_perm;
+		}
+	}
+	if (res->fault.kind != MMU_FAULT_NONE) {
+		if (res->fault.stage == 1)
+			w->c.faults_s1++;
+		else
+			w->c.faults_s2++;
+	}
+	w->c.refs += res->refs;
+	w->c.s1_refs += res->s1_refs;
+	w->c.s2_refs += res->s2_refs;
+	w->c.cycles += res->cycles;
+}
+
+int mmu_s2_lookup(const mmu_walker *w, uint64_t s2_root, uint64_t ipa, uint64_t *hpa,
+		  unsigned *shift)
+{
+	if (!w->cfg.nested) {
+		*hpa = ipa;
+		*shift = SHIFT_UNBOUNDED;
+		return 0;
+	}
+	const mmu_geom *g = &w->cfg.s2;
+	uint64_t table = s2_root;
+	for (unsigned i = 0; i < g->levels; i++) {
+		uint64_t d = physmem_read64(w->mem, table + mmu_geom_index(g, i, ipa) * 8);
+		mmu_desc x = mmu_desc_decode(g, i, d);
+		if (x.kind == MMU_DESC_TABLE) {
+			table = x.addr;
+			continue;
+		}
+		if (x.kind != MMU_DESC_LEAF)
+			return -1;
+		*shift = g->shift[i];
+		*hpa = x.addr | (ipa & ((UINT64_C(1) << g->shift[i]) - 1));
+		return 0;
+	}
+	return -1;
+}
+
+void mmu_inv_all(mmu_walker *w)
+{
+	tlb_inv_all(w->wc[0]);
+	tlb_inv_all(w->wc[1]);
+	tlb_inv_all(w->ntlb);
+}
+
+void mmu_inv_ipa(mmu_walker *w, uint16_t vmid, uint64_t ipa)
+{
+	tlb_inv_tag_range(w->ntlb, vmid, ipa);
+	tlb_inv_tag_range(w->wc[1], vmid, ipa);
+}
+
+void mmu_inv_va(mmu_walker *w, uint16_t vmid, uint16_t asid, uint64_t va)
+{
+	tlb_inv_va(w->wc[0], vmid, asid, va);
+}
+
+const mmu_counters *mmu_walker_counters(const mmu_walker *w) { return &w->c; }
+const mmu_config *mmu_walker_config(const mmu_walker *w) { return &w->cfg; }
+
+const tlb_counters *mmu_walker_cache_counters(const mmu_walker *w, int which)
+{
+	return which == 2 ? &w->ntlb_c : &w->wc_walks[which];
+}

@@ -1,0 +1,273 @@
+/*
+ * model/tlb/tlb.c - set-associative translation caches (see tlb.h).
+ *
+ * Layout: sets x ways entries, row-major; per-entry LRU stamps or MRU bits.
+ * Invariant: size_count[s] is the number of valid entries with shift s and
+ * size_mask has bit s set exactly when size_count[s] > 0, so a lookup probes
+ * only sizes that can hit. All allocation happens in tlb_create().
+ */
+#include "tlb.h"
+#include "bits.h"
+#include "rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tlb {
+	tlb_config cfg;
+	unsigned sets, ways;
+	uint64_t set_mask;
+	tlb_entry *e;
+	uint64_t *stamp;      /* LRU: last-use time; PLRU: MRU bit */
+	uint64_t clock;
+	uint64_t size_mask;   /* bit s: entries with shift s exist */
+	uint32_t size_count[64];
+	rng r;
+	tlb_counters c;
+};
+
+int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, size_t errlen)
+{
+	*out = NULL;
+	tlb *t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	t->cfg = *cfg;
+	if (cfg->entries) {
+		if (cfg->ways == 0 || cfg->ways > cfg->entries || cfg->entries % cfg->ways ||
+		    !is_pow2_u64(cfg->entries / cfg->ways)) {
+			snprintf(err, errlen, "%s: %u entries in %u ways do not make a power-of-two "
+				 "number of sets", name, cfg->entries, cfg->ways);
+			free(t);
+			return -1;
+		}
+		t->ways = cfg->ways;
+		t->sets = cfg->entries / cfg->ways;
+		t->set_mask = t->sets - 1;
+		t->e = calloc(cfg->entries, sizeof(*t->e));
+		t->stamp = calloc(cfg->entries, sizeof(*t->stamp));
+		if (!t->e || !t->stamp) {
+			tlb_destroy(t);
+			snprintf(err, errlen, "%s: out of memory", name);
+			return -1;
+		}
+	}
+	rng_seed(&t->r, cfg->seed);
+	*out = t;
+	return 0;
+}
+
+void tlb_destroy(tlb *t)
+{
+	if (!t)
+		return;
+	free(t->e);
+	free(t->stamp);
+	free(t);
+}
+
+static inline void touch(tlb *t, size_t idx)
+{
+	switch (t->cfg.policy) {
+	case TLB_LRU:
+		t->stamp[idx] = ++t->clock;
+		break;
+	case TLB_PLRU: {
+		size_t base = idx - idx % t->ways;
+		t->stamp[idx] = 1;
+		unsigned all = 1;
+		for (unsigned w = 0; w < t->ways; w++)
+			all &= (unsigned)t->stamp[base + w];
+		if (all)
+			for (unsigned w = 0; w < t->ways; w++)
+				t->stamp[base + w] = base + w == idx;
+		break;
+	}
+	case TLB_RANDOM:
+		break;
+	}
+}
+
+static inline int match(const tlb_entry *e, uint64_t tag, unsigned shift, uint16_t vmid,
+			uint16_t asid)
+{
+	return e->shift == shift && e->tag == tag && e->vmid == vmid &&
+	       (e->asid == asid || (e->flags & TLB_F_GLOBAL));
+}
+
+static const tlb_entry *probe(tlb *t, uint64_t va, unsigned shift, uint16_t vmid,
+			      uint16_t asid)
+{
+	uint64_t tag = va >> shift;
+	size_t base = (size_t)(tag & t->set_mask) * t->ways;
+	for (unsigned w = 0; w < t->ways; w++) {
+		tlb_entry *e = &t->e[base + w];
+		if (match(e, tag, shift, vmid, asid)) {
+			touch(t, base + w);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+const tlb_entry *tlb_lookup(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid)
+{
+	uint64_t m = t->size_mask;
+	while (m) {
+		unsigned s = (unsigned)__builtin_ctzll(m);
+		m &= m - 1;
+		const tlb_entry *e = probe(t, va, s, vmid, asid);
+		if (e) {
+			t->c.hits++;
+			return e;
+		}
+	}
+	t->c.misses++;
+	return NULL;
+}
+
+const tlb_entry *tlb_lookup_shift(tlb *t, uint64_t va, unsigned shift, uint16_t vmid,
+				  uint16_t asid)
+{
+	if (!(t->size_mask & BIT64(shift))) {
+		t->c.misses++;
+		return NULL;
+	}
+	const tlb_entry *e = probe(t, va, shift, vmid, asid);
+	if (e)
+		t->c.hits++;
+	else
+		t->c.misses++;
+	return e;
+}
+
+static void drop(tlb *t, tlb_entry *e)
+{
+	if (!e->shift)
+		return;
+	if (--t->size_count[e->shift] == 0)
+		t->size_mask &= ~BIT64(e->shift);
+	e->shift = 0;
+}
+
+void tlb_fill(tlb *t, const tlb_entry *ne)
+{
+	if (!t->e)
+		return;
+	size_t base = (size_t)(ne->tag & t->set_mask) * t->ways;
+	size_t victim = SIZE_MAX;
+	for (unsigned w = 0; w < t->ways; w++) {
+		tlb_entry *e = &t->e[base + w];
+		if (e->shift == ne->shift && e->tag == ne->tag && e->vmid == ne->vmid &&
+		    e->asid == ne->asid) {
+			victim = base + w;   /* refresh in place */
+			break;
+		}
+	}
+	if (victim == SIZE_MAX) {
+		for (unsigned w = 0; w < t->ways && victim == SIZE_MAX; w++)
+			if (!t->e[base + w].shift)
+				victim = base + w;
+	}
+	if (victim == SIZE_MAX) {
+		switch (t->cfg.policy) {
+		case TLB_LRU: {
+			uint64_t best = UINT64_MAX;
+			for (unsigned w = 0; w < t->ways; w++)
+				if (t->stamp[base + w] < best) {
+					best = t->stamp[base + w];
+					victim = base + w;
+				}
+			break;
+		}
+		case TLB_PLRU:
+			for (unsigned w = 0; w < t->ways && victim == SIZE_MAX; w++)
+				if (!t->stamp[base + w])
+					victim = base + w;
+			if (victim == SIZE_MAX)
+				victim = base;
+			break;
+		case TLB_RANDOM:
+			victim = base + rng_below(&t->r, t->ways);
+			break;
+		}
+		t->c.evictions++;
+	}
+	drop(t, &t->e[victim]);
+	t->e[victim] = *ne;
+	t->size_count[ne->shift]++;
+	t->size_mask |= BIT64(ne->shift);
+	t->c.fills++;
+	touch(t, victim);
+}
+
+/* ---------- invalidation ---------- */
+
+#define FOR_EACH_VALID(t, e)                                                      \
+	for (tlb_entry *e = (t)->e; (t)->e && e < (t)->e + (t)->cfg.entries; e++) \
+		if (e->shift)
+
+static void inv(tlb *t, tlb_entry *e)
+{
+	drop(t, e);
+	t->c.invalidations++;
+}
+
+void tlb_inv_all(tlb *t)
+{
+	FOR_EACH_VALID(t, e)
+		inv(t, e);
+}
+
+void tlb_inv_vmid(tlb *t, uint16_t vmid)
+{
+	FOR_EACH_VALID(t, e)
+		if (e->vmid == vmid)
+			inv(t, e);
+}
+
+void tlb_inv_asid(tlb *t, uint16_t vmid, uint16_t asid)
+{
+	FOR_EACH_VALID(t, e)
+		if (e->vmid == vmid && e->asid == asid && !(e->flags & TLB_F_GLOBAL))
+			inv(t, e);
+}
+
+void tlb_inv_va(tlb *t, uint16_t vmid, uint16_t asid, uint64_t va)
+{
+	FOR_EACH_VALID(t, e)
+		if (e->vmid == vmid && (e->asid == asid || (e->flags & TLB_F_GLOBAL)) &&
+		    e->tag == va >> e->shift)
+			inv(t, e);
+}
+
+void tlb_inv_tag_range(tlb *t, uint16_t vmid, uint64_t addr)
+{
+	FOR_EACH_VALID(t, e)
+		if (e->vmid == vmid && e->tag == addr >> e->shift)
+			inv(t, e);
+}
+
+int tlb_present(const tlb *t) { return t->cfg.entries != 0; }
+unsigned tlb_latency(const tlb *t) { return t->cfg.latency; }
+const tlb_counters *tlb_stats(const tlb *t) { return &t->c; }
+tlb_counters *tlb_stats_mut(tlb *t) { return &t->c; }
+
+uint64_t tlb_reach_bytes(const tlb *t)
+{
+	uint64_t sum = 0;
+	for (unsigned s = 0; s < 64; s++)
+		sum += (uint64_t)t->size_count[s] << s;
+	return sum;
+}
+
+unsigned tlb_valid_entries(const tlb *t)
+{
+	unsigned n = 0;
+	for (unsigned s = 0; s < 64; s++)
+		n += t->size_count[s];
+	return n;
+}

@@ -1,0 +1,90 @@
+/*
+ * model/tlb/tlb.h - set-associative translation caches.
+ *
+ * One structure serves every translation cache in the model: the L1I/L1D/L2
+ * TLBs (combined stage-1+2 entries), the paging-structure (walk) caches and
+ * the nested TLB (GPA -> HPA). An entry maps the naturally aligned region of
+ * 2^shift bytes holding `tag << shift` to `out`; entries of several sizes
+ * share one array (a "mixed" array, as the unified L2 TLBs of Cortex-A76 /
+ * Neoverse N1 and Intel's STLB hold several page sizes). The set of an entry
+ * is (va >> shift) mod sets, so a lookup probes one set per page size that is
+ * present in the array (a per-size population count keeps absent sizes free).
+ *
+ * Tags: VMID always; ASID unless the entry is global. Replacement: true LRU
+ * (per-entry stamps), bit-PLRU (one MRU bit per way, cleared when all are
+ * set; works for any associativity, e.g. 5- or 12-way), or random (seeded
+ * xoshiro256**). Invalid ways are always filled first.
+ */
+#ifndef SLATSIM_TLB_H
+#define SLATSIM_TLB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tlb_policy { TLB_LRU = 0, TLB_PLRU = 1, TLB_RANDOM = 2 };
+
+typedef struct tlb_config {
+	unsigned entries;     /* 0: the structure is absent */
+	unsigned ways;        /* entries / ways (the set count) must be a power of two */
+	unsigned latency;     /* cycles charged by the user on a lookup */
+	enum tlb_policy policy;
+	uint64_t seed;
+} tlb_config;
+
+enum {
+	TLB_F_GLOBAL = 1u << 0,   /* matches every ASID of its VMID */
+	TLB_F_R = 1u << 1,
+	TLB_F_W = 1u << 2,
+	TLB_F_X = 1u << 3,
+	TLB_F_DIRTY = 1u << 4,    /* the translation was filled with D/dirty set */
+};
+
+typedef struct tlb_entry {
+	uint64_t tag;         /* va >> shift */
+	uint64_t out;         /* output base of the region (page PA, table address) */
+	uint64_t aux;         /* user data (e.g. the IPA of a combined entry) */
+	uint16_t vmid, asid;
+	uint8_t shift;        /* 0 = invalid */
+	uint8_t flags;
+	uint8_t level;        /* walk caches: the level of the table `out` points to */
+	uint8_t pad;
+} tlb_entry;
+
+typedef struct tlb_counters {
+	uint64_t hits, misses, fills, evictions, invalidations;
+} tlb_counters;
+
+typedef struct tlb tlb;
+
+/* Returns 0, or -1 with a message (bad geometry) in err. */
+int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, size_t errlen);
+void tlb_destroy(tlb *t);
+
+/* Look VA up at every size present; counts a hit or a miss. NULL on a miss.
+ * The returned entry is valid until the next fill or invalidation. */
+const tlb_entry *tlb_lookup(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid);
+/* Look VA up at one size only (walk caches). */
+const tlb_entry *tlb_lookup_shift(tlb *t, uint64_t va, unsigned shift, uint16_t vmid,
+				  uint16_t asid);
+/* Insert E (its tag must equal va >> shift); replaces an entry with the same
+ * tag, size and tags, else a victim chosen by the policy. */
+void tlb_fill(tlb *t, const tlb_entry *e);
+
+/* Invalidation verbs. An entry is removed when it matches every given tag.
+ * inv_asid keeps global entries; inv_va removes entries of that ASID or global
+ * whose region holds va; inv_out removes entries whose aux region holds addr
+ * (used for IPA-based invalidation of the nested TLB). */
+void tlb_inv_all(tlb *t);
+void tlb_inv_vmid(tlb *t, uint16_t vmid);
+void tlb_inv_asid(tlb *t, uint16_t vmid, uint16_t asid);
+void tlb_inv_va(tlb *t, uint16_t vmid, uint16_t asid, uint64_t va);
+void tlb_inv_tag_range(tlb *t, uint16_t vmid, uint64_t addr);   /* by the region tag holds */
+
+int tlb_present(const tlb *t);
+unsigned tlb_latency(const tlb *t);
+const tlb_counters *tlb_stats(const tlb *t);
+tlb_counters *tlb_stats_mut(tlb *t);
+uint64_t tlb_reach_bytes(const tlb *t);   /* bytes mapped by valid entries */
+unsigned tlb_valid_entries(const tlb *t);
+
+#endif
