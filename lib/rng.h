@@ -22,6 +22,12 @@ static inline uint64_t rng_splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+/* A stateless 64-bit mix (the splitmix64 finaliser) for hashing keys. */
+static inline uint64_t rng_hash64(uint64_t x)
+{
+	return rng_splitmix64(&x);
+}
+
 static inline void rng_seed(rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)

@@ -27,6 +27,8 @@ static const char *const main_usage =
 	"Commands:\n"
 	"  run [--config FILE] [--set key=value]... [--json FILE] [--format F] [--quiet] TRACE\n"
 	"                         replay TRACE through the model and print the report\n"
+	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
+	"                         print one translation step by step\n"
 	"  params [--json] [--config FILE] [--set key=value]...\n"
 	"                         list every parameter: type, default, unit, range, help\n"
 	"  trace info [--format F] [--json] TRACE\n"
@@ -291,6 +293,15 @@ static int cmd_run(int argc, char **argv)
 			die(EXIT_BAD, err);
 		}
 	}
+	if (param_bool(p, "sim.prefault")) {
+		if (strcmp(trace, "-") == 0)
+			die(EXIT_BAD, "sim.prefault needs a trace file (it reads the trace twice), "
+			    "not standard input");
+		rc = sim_prefault(s, r, err, sizeof(err));
+		trace_close(r);
+		if (rc != TRACE_OK || trace_open(&r, trace, fmt, err, sizeof(err)) != TRACE_OK)
+			die(EXIT_BAD, err);
+	}
 	sim_replay_opts o = { .progress = !quiet && isatty(2) };
 	rc = sim_replay(s, r, &o, err, sizeof(err));
 	if (rc != TRACE_OK) {
@@ -316,6 +327,70 @@ static int cmd_run(int argc, char **argv)
 	}
 	sim_destroy(s);
 	trace_close(r);
+	param_destroy(p);
+	return 0;
+}
+
+/* ---------- explain ---------- */
+
+static const char *const explain_usage =
+	"usage: slatsim explain [--config FILE]... [--set key=value]... [--access r|w|x]\n"
+	"                       [--asid N] GVA\n"
+	"\n"
+	"Build the mappings of GVA (hexadecimal) as the guest OS and hypervisor models\n"
+	"would on first touch, then translate it once with cold caches and print\n"
+	"every memory reference in order: stage, level, table address, index, the\n"
+	"entry's physical address, the descriptor and its decoded fields, walk-cache\n"
+	"and nested-TLB hits, the result and the cycles.\n";
+
+static int cmd_explain(int argc, char **argv)
+{
+	args a = { argc, 0, argv, explain_usage };
+	config_args c = { .nfiles = 0 };
+	const char *gva_s = NULL, *v;
+	unsigned access = 0;
+	uint64_t asid = 0;
+	while (a.i < argc) {
+		if (is_help(argv[a.i])) {
+			fputs(explain_usage, stdout);
+			return 0;
+		}
+		if (config_opt(&a, &c))
+			continue;
+		if ((v = opt_value(&a, "--access"))) {
+			if (strcmp(v, "r") == 0) access = 0;
+			else if (strcmp(v, "w") == 0) access = 1;
+			else if (strcmp(v, "x") == 0) access = 2;
+			else die_usage(explain_usage, "--access: '%s' is not r, w or x", v);
+			continue;
+		}
+		if ((v = opt_value(&a, "--asid"))) {
+			asid = parse_count("--asid", v, explain_usage);
+			if (asid > 0xffff)
+				die_usage(explain_usage, "--asid %s above 65535", v);
+			continue;
+		}
+		if (argv[a.i][0] == '-' && argv[a.i][1] != '\0')
+			unknown_option(&a);
+		if (gva_s)
+			die_usage(explain_usage, "more than one GVA given");
+		gva_s = argv[a.i++];
+	}
+	if (!gva_s)
+		die_usage(explain_usage, "explain needs a GVA");
+	char *end;
+	errno = 0;
+	unsigned long long gva = strtoull(gva_s, &end, 16);
+	if (errno || end == gva_s || *end)
+		die_usage(explain_usage, "GVA '%s' is not a hexadecimal address", gva_s);
+	param_reg *p = build_params(&c);
+	char err[1024];
+	sim *s;
+	if (sim_create(&s, p, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	if (sim_explain(s, gva, access, (uint16_t)asid, stdout, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	sim_destroy(s);
 	param_destroy(p);
 	return 0;
 }
@@ -660,7 +735,7 @@ static int cmd_trace_gen(int argc, char **argv)
 
 /* ---------- dispatch ---------- */
 
-static const char *const commands[] = { "run", "params", "trace", "help" };
+static const char *const commands[] = { "run", "params", "trace", "help", "explain" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -700,6 +775,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(cmd, "params") == 0)
 		return cmd_params(argc - 2, argv + 2);
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_explain(argc - 2, argv + 2);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			die_usage(main_usage, "trace needs a subcommand: info, import or gen");
@@ -716,6 +793,6 @@ int main(int argc, char **argv)
 			return cmd_trace_gen(argc - 3, argv + 3);
 		unknown_command("trace subcommand", sub, trace_cmds, 3);
 	}
-	unknown_command("command", cmd, commands, 4);
+	unknown_command("command", cmd, commands, 5);
 	return EXIT_BAD;
 }

@@ -1,14 +1,35 @@
 /*
- * sim/sim.c - the replay driver.
+ * sim/sim.c - the replay driver and the software around the hardware.
  *
- * Records arrive in batches of SIM_BATCH from the trace reader; the replay
- * loop walks the batch with no per-record call into the reader. Until the
- * translation model is composed here, the machine accounts what the pipeline
- * knows: records by kind, instructions and the footprint (sim/tracestat.h).
+ * A machine is: sparse physical memory holding every page table; per vCPU an
+ * L1I, L1D and unified L2 TLB (model/tlb) and a walker with its walk caches
+ * and nested TLB (model/mmu); a guest OS that demand-faults stage-1 mappings
+ * on first touch under a page-size policy (guest.page); and, when
+ * virt=nested, a hypervisor that demand-faults stage-2 mappings of
+ * guest-physical pages (host.page, host.backing). The guest's own table
+ * pages are guest-physical memory, so the hypervisor backs them too.
+ *
+ * Per access: L1 (I or D by kind) -> L2 -> walk. A walk that faults is
+ * resolved by the guest OS (stage 1) or the hypervisor (stage 2) and
+ * retried; each fault is counted and charged fault.*.cycles. An access that
+ * runs past the end of the translation that served it is translated again
+ * for the next page (lower page first). A combined TLB entry covers
+ * min(stage-1 leaf, stage-2 leaf). Cycles per vCPU: core.cpi x instructions,
+ * TLB latencies and walk cycles (translation), fault costs (faults).
+ *
+ * DEVIATION: the contiguous hint is not set by the guest/hypervisor models
+ * yet, so no TLB entry is widened by it.
  */
 #include "sim.h"
+#include "mmu.h"
+#include "ptbuild.h"
+#include "tlb.h"
 #include "tracestat.h"
+#include "rng.h"
 
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +37,90 @@
 #include <unistd.h>
 
 #define SIM_BATCH 4096
+#define GUEST_RAM_BASE UINT64_C(0x40000000)
+#define HOST_RAM_BASE  UINT64_C(0x100000000)
+
+/* ---------------------------------------------------------------- parameters */
+
+#define PAGE_CHOICES "4k|16k|64k|2m|32m|512m|1g|thp|base"
+enum { PG_THP = 7, PG_BASE = 8 };
+static const unsigned page_shift_of[] = { 12, 14, 16, 21, 25, 29, 30, 0, 0 };
+static const unsigned gran_shift_of[] = { 12, 14, 16 };
+
+#define TLBP(pfx, ent, ways, lat, pol, src)                                            \
+	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
+	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
+	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
+	  .max = 1 << 20, .help = "associativity (entries/ways must be a power of two); " src }, \
+	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
+	  .min = 0, .max = 10000, .help = "cycles per lookup; " src },                      \
+	{ .name = pfx ".policy", .type = PARAM_ENUM, .def = pol, .choices = "lru|plru|random", \
+	  .help = "replacement policy" }
+
+#define WCP(pfx, ent, ways, lat, src)                                                   \
+	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
+	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
+	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
+	  .max = 1 << 20, .help = "associativity; " src },                                  \
+	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
+	  .min = 0, .max = 10000, .help = "cycles on a hit; " src }
+
+#define SKL "default: Intel Skylake-SP (Intel 64 and IA-32 Optimization Reference Manual 248966, Skylake TLB table)"
+#define PSC "default: PDE-cache-like; Intel documents no paging-structure-cache sizes (SDM Vol.3A 4.10.3)"
 
 static const param_def sim_params[] = {
 	{ .name = "seed", .type = PARAM_INT, .def = "1", .unit = "", .min = 0,
-	  .max = INT64_MAX, .help = "seed for every random choice (replacement, generators); "
+	  .max = INT64_MAX, .help = "seed for every random choice (replacement, host.backing); "
 	  "same trace + config + seed gives identical statistics" },
 	{ .name = "sim.max_records", .type = PARAM_INT, .def = "0", .unit = "records",
 	  .min = 0, .max = INT64_MAX,
 	  .help = "stop after this many trace records (0: replay the whole trace)" },
-};
-
-struct sim {
-	stats_reg *stats;
-	tracestat ts;
-	uint64_t max_records;
-	double elapsed;
-	trace_rec batch[SIM_BATCH];
+	{ .name = "sim.prefault", .type = PARAM_BOOL, .def = "0",
+	  .help = "map the trace's whole footprint before replay (needs a trace file), so "
+	  "only steady-state translation is measured" },
+	{ .name = "arch", .type = PARAM_ENUM, .def = "x86", .choices = "x86|arm64",
+	  .help = "x86: 4/5-level paging over EPT; arm64: VMSAv8-64 stage 1 over stage 2" },
+	{ .name = "virt", .type = PARAM_ENUM, .def = "nested", .choices = "none|nested",
+	  .help = "none: native 1-D walks; nested: guest stage 1 over host stage 2/EPT (2-D walks)" },
+	{ .name = "guest.granule", .type = PARAM_ENUM, .def = "4k", .choices = "4k|16k|64k",
+	  .help = "stage-1 translation granule (x86: 4k only)" },
+	{ .name = "guest.va_bits", .type = PARAM_INT, .def = "0", .unit = "bits", .min = 0,
+	  .max = 57, .help = "guest VA size (0: 48; x86: 48 for 4 levels, 57 for 5)" },
+	{ .name = "guest.levels", .type = PARAM_INT, .def = "4", .unit = "levels", .min = 4,
+	  .max = 5, .help = "x86 paging levels (4 or 5; arm64 derives levels from va_bits)" },
+	{ .name = "guest.page", .type = PARAM_ENUM, .def = "base", .choices = PAGE_CHOICES,
+	  .help = "guest page-size policy: one size; thp (the smallest block size where the "
+	  "aligned region is still empty, else the base page); base (the granule's page)" },
+	{ .name = "host.granule", .type = PARAM_ENUM, .def = "4k", .choices = "4k|16k|64k",
+	  .help = "stage-2 translation granule (x86 EPT: 4k only)" },
+	{ .name = "host.ipa_bits", .type = PARAM_INT, .def = "0", .unit = "bits", .min = 0,
+	  .max = 57, .help = "guest-physical (IPA) size (0: 48; EPT: 48 for 4 levels, 57 for 5)" },
+	{ .name = "host.levels", .type = PARAM_INT, .def = "4", .unit = "levels", .min = 4,
+	  .max = 5, .help = "EPT levels (4 or 5; arm64 derives levels from ipa_bits)" },
+	{ .name = "host.page", .type = PARAM_ENUM, .def = "thp", .choices = PAGE_CHOICES,
+	  .help = "host (stage-2) page-size policy, as guest.page; default thp as KVM backing "
+	  "guest memory with transparent huge pages (2M on a 4K granule)" },
+	{ .name = "host.backing", .type = PARAM_FLOAT, .def = "0", .fmin = 0, .fmax = 1,
+	  .help = "fraction of host.page-sized regions backed by base pages instead (host "
+	  "fragmentation): a guest large page over mixed host pages" },
+	TLBP("tlb.l1i", 128, 8, 0, "lru", SKL " ITLB 4K: 128 entries, 8-way; latency hidden in the fetch pipeline"),
+	TLBP("tlb.l1d", 64, 4, 0, "lru", SKL " DTLB 4K: 64 entries, 4-way; latency hidden in the load pipeline"),
+	TLBP("tlb.l2", 1536, 12, 9, "lru", SKL " STLB: 1536 entries, 12-way, ~9 cycles"),
+	WCP("walkcache.s1", 32, 4, 2, PSC),
+	WCP("walkcache.s2", 32, 4, 2, PSC),
+	WCP("ntlb", 32, 4, 2, "nested TLB (GPA->HPA); Cortex-A55 IPA cache RAM is 64 entries 4-way"),
+	{ .name = "mem.pte_latency", .type = PARAM_INT, .def = "14", .unit = "cycles",
+	  .min = 0, .max = 100000, .help = "cycles per descriptor read from memory; default: "
+	  "Skylake-SP L2 hit (Optimization Reference Manual 248966), where most PTE reads hit" },
+	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "1", .unit = "cycles/instr",
+	  .fmin = 0, .fmax = 1000, .help = "base cycles per instruction without translation "
+	  "stalls; set it from a measurement of the workload" },
+	{ .name = "fault.guest.cycles", .type = PARAM_INT, .def = "2500", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "guest page-fault handling (anonymous "
+	  "first-touch fault, about 1 us on a 2.5 GHz core)" },
+	{ .name = "fault.host.cycles", .type = PARAM_INT, .def = "7500", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "stage-2 fault: VM exit, hypervisor "
+	  "mapping, VM entry (about 3 us on a 2.5 GHz core)" },
 };
 
 void sim_params_register(param_reg *reg)
@@ -39,53 +128,551 @@ void sim_params_register(param_reg *reg)
 	param_register(reg, sim_params, sizeof(sim_params) / sizeof(sim_params[0]));
 }
 
-static void register_stats(sim *s)
+/* ---------------------------------------------------------------- state */
+
+typedef struct vcpu {
+	tlb *l1i, *l1d, *l2;
+	mmu_walker *w;
+	uint64_t instructions;
+	uint64_t cyc_translation, cyc_faults;
+} vcpu;
+
+typedef struct sim_cfg {
+	int arch_arm, nested;
+	unsigned gpage, hpage;          /* policy index in PAGE_CHOICES */
+	double backing;
+	tlb_config l1i, l1d, l2;
+	mmu_config mmu;
+	double cpi;
+	uint64_t fault_guest, fault_host;
+	uint64_t max_records;
+	uint64_t seed;
+	int prefault;
+} sim_cfg;
+
+struct sim {
+	sim_cfg c;
+	stats_reg *stats;
+	tracestat ts;
+	physmem *mem;
+	mmu_walker *sw;                 /* functional lookups only */
+	vcpu *v[TRACE_MAX_VCPUS];
+	vcpu *cur;                      /* the vCPU whose access is being served */
+	uint64_t *s1_root;              /* per ASID; 0 = not yet created */
+	uint64_t gpa_next, hpa_next, gpa_limit;
+	pt_space s2;
+	uint64_t s1_table_bytes;
+	uint16_t vmid;
+	int oom;                        /* allocation or address space exhausted */
+	char err[256];
+	/* counters */
+	uint64_t accesses, fault_guest, fault_host, pages_guest, pages_host;
+	uint64_t fills[64];
+	/* aggregated at the end of a replay (sim_finalize) */
+	struct {
+		uint64_t l1i_h, l1i_m, l1d_h, l1d_m, l2_h, l2_m;
+		uint64_t walks, refs, s1_refs, s2_refs, walk_cycles;
+		uint64_t wc1_h, wc1_m, wc2_h, wc2_m, nt_h, nt_m;
+		uint64_t reach, pt_bytes;
+		uint64_t cyc_total, cyc_instr, cyc_trans, cyc_faults;
+	} a;
+	double elapsed;
+	trace_rec batch[SIM_BATCH];
+};
+
+/* ---------------------------------------------------------------- config */
+
+#define CFGERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+static int read_tlb(const param_reg *p, const char *pfx, tlb_config *t, uint64_t seed,
+		    int has_policy)
 {
-	stats_reg *st = s->stats;
-	tracestat *t = &s->ts;
-	stats_add(st, "records", &t->records, "trace records replayed");
-	stats_add(st, "reads", &t->reads, "data reads (R)");
-	stats_add(st, "writes", &t->writes, "data writes (W)");
-	stats_add(st, "ifetches", &t->ifetches, "instruction fetches (X)");
-	stats_add(st, "instructions", &t->instructions, "instructions retired (sum of icount)");
-	stats_add(st, "vcpus", &t->vcpus, "distinct vCPUs in the trace");
-	stats_add(st, "footprint.pages_4k", &t->pages_4k, "distinct 4 KB pages touched");
-	stats_add(st, "footprint.pages_4k_written", &t->pages_4k_written,
-		  "distinct 4 KB pages written");
-	stats_add(st, "footprint.pages_64k", &t->pages_64k, "distinct 64 KB pages touched");
-	stats_add(st, "footprint.pages_2m", &t->pages_2m, "distinct 2 MB pages touched");
-	stats_add(st, "footprint.crossing_4k", &t->crossing_4k,
-		  "accesses that cross a 4 KB boundary");
+	char k[64];
+	snprintf(k, sizeof(k), "%s.entries", pfx);
+	t->entries = (unsigned)param_int(p, k);
+	snprintf(k, sizeof(k), "%s.ways", pfx);
+	t->ways = (unsigned)param_int(p, k);
+	snprintf(k, sizeof(k), "%s.latency", pfx);
+	t->latency = (unsigned)param_int(p, k);
+	t->policy = TLB_LRU;
+	if (has_policy) {
+		snprintf(k, sizeof(k), "%s.policy", pfx);
+		t->policy = (enum tlb_policy)param_enum(p, k);
+	}
+	t->seed = seed ^ (uint64_t)(uintptr_t)pfx[4];
+	return 0;
 }
+
+static int page_ok(int arm, unsigned gran, unsigned pg)
+{
+	if (pg == PG_THP || pg == PG_BASE)
+		return 1;
+	unsigned s = page_shift_of[pg];
+	if (!arm)
+		return s == 12 || s == 21 || s == 30;
+	if (s == gran)
+		return 1;
+	return (gran == 12 && (s == 21 || s == 30)) || (gran == 14 && s == 25) ||
+	       (gran == 16 && s == 29);
+}
+
+static int build_cfg(sim_cfg *c, const param_reg *p, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->arch_arm = param_enum(p, "arch") == 1;
+	c->nested = param_enum(p, "virt") == 1;
+	c->seed = (uint64_t)param_int(p, "seed");
+	c->max_records = (uint64_t)param_int(p, "sim.max_records");
+	c->prefault = param_bool(p, "sim.prefault");
+	c->gpage = (unsigned)param_enum(p, "guest.page");
+	c->hpage = (unsigned)param_enum(p, "host.page");
+	c->backing = param_float(p, "host.backing");
+	c->cpi = param_float(p, "core.cpi");
+	c->fault_guest = (uint64_t)param_int(p, "fault.guest.cycles");
+	c->fault_host = (uint64_t)param_int(p, "fault.host.cycles");
+	unsigned ggran = gran_shift_of[param_enum(p, "guest.granule")];
+	unsigned hgran = gran_shift_of[param_enum(p, "host.granule")];
+	unsigned va = (unsigned)param_int(p, "guest.va_bits");
+	unsigned ipa = (unsigned)param_int(p, "host.ipa_bits");
+	char why[200];
+	if (!c->arch_arm) {
+		unsigned want_va = param_int(p, "guest.levels") == 5 ? 57 : 48;
+		unsigned want_ipa = param_int(p, "host.levels") == 5 ? 57 : 48;
+		if (ggran != 12)
+			CFGERR("guest.granule=%s: x86 paging uses 4k tables only",
+			       param_text(p, "guest.granule"));
+		if (hgran != 12)
+			CFGERR("host.granule=%s: EPT uses 4k tables only", param_text(p, "host.granule"));
+		if (va && va != want_va)
+			CFGERR("guest.va_bits=%u does not match guest.levels=%u (x86: 48 bits for 4 "
+			       "levels, 57 for 5)", va, want_va == 57 ? 5 : 4);
+		if (ipa && ipa != want_ipa)
+			CFGERR("host.ipa_bits=%u does not match host.levels=%u (EPT: 48 bits for 4 "
+			       "levels, 57 for 5)", ipa, want_ipa == 57 ? 5 : 4);
+		va = want_va;
+		ipa = want_ipa;
+	} else {
+		va = va ? va : 48;
+		ipa = ipa ? ipa : 48;
+	}
+	if (mmu_geom_init(&c->mmu.s1, c->arch_arm ? MMU_FMT_ARM_S1 : MMU_FMT_X86, ggran, va, why,
+			  sizeof(why)))
+		CFGERR("guest.granule/guest.va_bits: %s", why);
+	if (c->nested && mmu_geom_init(&c->mmu.s2, c->arch_arm ? MMU_FMT_ARM_S2 : MMU_FMT_EPT,
+				       hgran, ipa, why, sizeof(why)))
+		CFGERR("host.granule/host.ipa_bits: %s", why);
+	if (!page_ok(c->arch_arm, ggran, c->gpage))
+		CFGERR("guest.page=%s is not a page or block size of %s with a %s granule",
+		       param_text(p, "guest.page"), c->arch_arm ? "arm64" : "x86",
+		       param_text(p, "guest.granule"));
+	if (c->nested && !page_ok(c->arch_arm, hgran, c->hpage))
+		CFGERR("host.page=%s is not a page or block size of %s stage 2 with a %s granule",
+		       param_text(p, "host.page"), c->arch_arm ? "arm64" : "EPT",
+		       param_text(p, "host.granule"));
+	read_tlb(p, "tlb.l1i", &c->l1i, c->seed, 1);
+	read_tlb(p, "tlb.l1d", &c->l1d, c->seed, 1);
+	read_tlb(p, "tlb.l2", &c->l2, c->seed, 1);
+	read_tlb(p, "walkcache.s1", &c->mmu.wc_s1, c->seed, 0);
+	read_tlb(p, "walkcache.s2", &c->mmu.wc_s2, c->seed, 0);
+	read_tlb(p, "ntlb", &c->mmu.ntlb, c->seed, 0);
+	c->mmu.nested = c->nested;
+	c->mmu.pte_latency = (unsigned)param_int(p, "mem.pte_latency");
+	/* Check every structure's geometry now, naming the parameter. */
+	struct { const char *n; tlb_config *t; } all[] = {
+		{ "tlb.l1i", &c->l1i }, { "tlb.l1d", &c->l1d }, { "tlb.l2", &c->l2 },
+		{ "walkcache.s1", &c->mmu.wc_s1 }, { "walkcache.s2", &c->mmu.wc_s2 },
+		{ "ntlb", &c->mmu.ntlb },
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		tlb *t;
+		if (tlb_create(&t, all[i].t, all[i].n, why, sizeof(why)))
+			CFGERR("%s (set %s.entries and %s.ways)", why, all[i].n, all[i].n);
+		tlb_destroy(t);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+static int guest_alloc(sim *s, uint64_t bytes, uint64_t *gpa)
+{
+	uint64_t a = align_up(s->gpa_next, bytes);
+	if (a + bytes > s->gpa_limit || a + bytes < a) {
+		snprintf(s->err, sizeof(s->err), "guest-physical space exhausted at 0x%llx: raise "
+			 "host.ipa_bits or guest.va_bits", (unsigned long long)a);
+		s->oom = 1;
+		return -1;
+	}
+	s->gpa_next = a + bytes;
+	*gpa = a;
+	return 0;
+}
+
+static int host_alloc(void *ctx, uint64_t bytes, uint64_t *hpa)
+{
+	sim *s = ctx;
+	uint64_t a = align_up(s->hpa_next, bytes);
+	if (a + bytes > (UINT64_C(1) << 52)) {
+		snprintf(s->err, sizeof(s->err), "host-physical space exhausted");
+		s->oom = 1;
+		return -1;
+	}
+	s->hpa_next = a + bytes;
+	*hpa = a;
+	return 0;
+}
+
+static int ident(void *ctx, uint64_t addr, uint64_t *pa)
+{
+	(void)ctx;
+	*pa = addr;
+	return 0;
+}
+
+/* Deterministic per-region choice for host.backing. */
+static int backed_small(const sim *s, uint64_t region)
+{
+	if (s->c.backing <= 0)
+		return 0;
+	uint64_t x = region ^ s->c.seed ^ UINT64_C(0x9e3779b97f4a7c15);
+	x = rng_hash64(x);
+	return (double)(x >> 11) * 0x1.0p-53 < s->c.backing;
+}
+
+/* Candidate leaf shifts for a policy, largest first, ending with the granule. */
+static unsigned policy_shifts(const mmu_geom *g, unsigned pg, unsigned *out)
+{
+	unsigned n = 0;
+	if (pg == PG_THP) {
+		for (unsigned i = g->levels - 1; i-- > 0;)
+			if (g->leaf_ok & (1u << i)) {
+				out[n++] = g->shift[i];
+				break;   /* the smallest block size */
+			}
+	} else if (pg != PG_BASE && page_shift_of[pg] != g->gran_shift) {
+		out[n++] = page_shift_of[pg];
+	}
+	out[n++] = g->gran_shift;
+	return n;
+}
+
+/* Map the host page around GPA if stage 2 does not map it yet. Returns 1 if
+ * it mapped something (a host fault), 0 if it was mapped, -1 on error. */
+static int hyp_ensure(sim *s, uint64_t gpa)
+{
+	uint64_t hpa;
+	unsigned sh;
+	if (mmu_s2_lookup(s->sw, s->s2.root, gpa, &hpa, &sh) == 0)
+		return 0;
+	unsigned cand[4];
+	unsigned n = policy_shifts(&s->c.mmu.s2, s->c.hpage, cand);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned shift = cand[k];
+		int lvl = mmu_geom_level_for_shift(&s->c.mmu.s2, shift);
+		if (k + 1 < n && (backed_small(s, gpa >> shift) ||
+				  !pt_slot_empty(&s->s2, gpa, (unsigned)lvl)))
+			continue;
+		uint64_t base = gpa & ~((UINT64_C(1) << shift) - 1);
+		if (host_alloc(s, UINT64_C(1) << shift, &hpa))
+			return -1;
+		if (pt_map(&s->s2, base, hpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
+			s->pages_host++;
+			return 1;
+		}
+	}
+	if (!s->oom) {
+		snprintf(s->err, sizeof(s->err), "internal: cannot map GPA 0x%llx at stage 2",
+			 (unsigned long long)gpa);
+		s->oom = 1;
+	}
+	return -1;
+}
+
+static void charge_host_fault(sim *s)
+{
+	s->fault_host++;
+	if (s->cur)
+		s->cur->cyc_faults += s->c.fault_host;
+}
+
+/* Stage-1 table pages: guest-physical memory the hypervisor must back. */
+static int s1_alloc(void *ctx, uint64_t bytes, uint64_t *gpa)
+{
+	sim *s = ctx;
+	if (s->c.nested ? guest_alloc(s, bytes, gpa) : host_alloc(s, bytes, gpa))
+		return -1;
+	s->s1_table_bytes += bytes;
+	if (s->c.nested)
+		for (uint64_t off = 0; off < bytes; off += 4096) {
+			int r = hyp_ensure(s, *gpa + off);
+			if (r < 0)
+				return -1;
+			if (r > 0 && s->cur)
+				charge_host_fault(s);
+		}
+	return 0;
+}
+
+static int s1_to_pa(void *ctx, uint64_t gpa, uint64_t *pa)
+{
+	sim *s = ctx;
+	unsigned sh;
+	return mmu_s2_lookup(s->sw, s->s2.root, gpa, pa, &sh);
+}
+
+static pt_space s1_space(sim *s, uint16_t asid)
+{
+	pt_space sp = { .g = &s->c.mmu.s1, .mem = s->mem, .root = s->s1_root[asid],
+			.to_pa = s1_to_pa, .alloc_table = s1_alloc, .ctx = s };
+	return sp;
+}
+
+static int s1_root_of(sim *s, uint16_t asid, uint64_t *root)
+{
+	if (!s->s1_root[asid]) {
+		uint64_t r;
+		if (s1_alloc(s, s->c.mmu.s1.root_bytes, &r))
+			return -1;
+		s->s1_root[asid] = r;
+	}
+	*root = s->s1_root[asid];
+	return 0;
+}
+
+/* Guest OS: map the page around VA for ASID on first touch. Returns 1 if it
+ * mapped (a guest fault), 0 if already mapped, -1 on error. */
+static int guest_ensure(sim *s, uint16_t asid, uint64_t va, uint64_t *ipa_out)
+{
+	uint64_t root, out;
+	unsigned sh, depth;
+	if ((va >> s->c.mmu.s1.in_bits) != 0) {
+		snprintf(s->err, sizeof(s->err), "VA 0x%llx is beyond the guest's %u-bit address "
+			 "space (guest.va_bits / guest.levels)", (unsigned long long)va,
+			 s->c.mmu.s1.in_bits);
+		s->oom = 1;
+		return -1;
+	}
+	if (s1_root_of(s, asid, &root))
+		return -1;
+	pt_space sp = s1_space(s, asid);
+	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
+		if (ipa_out)
+			*ipa_out = out | (va & ((UINT64_C(1) << sh) - 1));
+		return 0;
+	}
+	unsigned cand[4];
+	unsigned n = policy_shifts(&s->c.mmu.s1, s->c.gpage, cand);
+	for (unsigned k = 0; k < n; k++) {
+		unsigned shift = cand[k];
+		int lvl = mmu_geom_level_for_shift(&s->c.mmu.s1, shift);
+		if (k + 1 < n && !pt_slot_empty(&sp, va, (unsigned)lvl))
+			continue;
+		uint64_t gpa;
+		if (s->c.nested ? guest_alloc(s, UINT64_C(1) << shift, &gpa)
+				: host_alloc(s, UINT64_C(1) << shift, &gpa))
+			return -1;
+		uint64_t base = va & ~((UINT64_C(1) << shift) - 1);
+		if (pt_map(&sp, base, gpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
+			s->pages_guest++;
+			if (ipa_out)
+				*ipa_out = gpa | (va & ((UINT64_C(1) << shift) - 1));
+			return 1;
+		}
+		if (s->oom)
+			return -1;
+	}
+	if (!s->oom) {
+		snprintf(s->err, sizeof(s->err), "internal: cannot map VA 0x%llx at stage 1",
+			 (unsigned long long)va);
+		s->oom = 1;
+	}
+	return -1;
+}
+
+/* ---------------------------------------------------------------- create */
+
+static void register_stats(sim *s);
 
 int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 {
 	*out = NULL;
 	sim *s = calloc(1, sizeof(*s));
-	if (!s || !(s->stats = stats_create()) || tracestat_init(&s->ts) != 0) {
-		if (s)
-			stats_destroy(s->stats);
-		free(s);
+	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return TRACE_EIO;
 	}
-	s->max_records = (uint64_t)param_int(params, "sim.max_records");
+	if (build_cfg(&s->c, params, err, errlen)) {
+		free(s);
+		return TRACE_EFORMAT;
+	}
+	s->stats = stats_create();
+	s->mem = physmem_create();
+	s->s1_root = calloc(65536, sizeof(uint64_t));
+	if (!s->stats || !s->mem || !s->s1_root || tracestat_init(&s->ts) ||
+	    mmu_walker_create(&s->sw, &s->c.mmu, s->mem, err, errlen)) {
+		sim_destroy(s);
+		snprintf(err, errlen, "out of memory");
+		return TRACE_EIO;
+	}
+	s->vmid = s->c.nested ? 1 : 0;
+	s->gpa_next = GUEST_RAM_BASE;
+	s->gpa_limit = UINT64_C(1) << (s->c.nested ? s->c.mmu.s2.in_bits : 52);
+	s->hpa_next = HOST_RAM_BASE;
+	if (s->c.nested) {
+		s->s2 = (pt_space){ .g = &s->c.mmu.s2, .mem = s->mem, .to_pa = ident,
+				    .alloc_table = host_alloc, .ctx = s };
+		if (host_alloc(s, s->c.mmu.s2.root_bytes, &s->s2.root)) {
+			snprintf(err, errlen, "%s", s->err);
+			sim_destroy(s);
+			return TRACE_EIO;
+		}
+		s->s2.table_bytes = s->c.mmu.s2.root_bytes;
+	}
 	register_stats(s);
 	*out = s;
 	return TRACE_OK;
+}
+
+static void vcpu_destroy(vcpu *v)
+{
+	if (!v)
+		return;
+	tlb_destroy(v->l1i);
+	tlb_destroy(v->l1d);
+	tlb_destroy(v->l2);
+	mmu_walker_destroy(v->w);
+	free(v);
 }
 
 void sim_destroy(sim *s)
 {
 	if (!s)
 		return;
+	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
+		vcpu_destroy(s->v[i]);
+	mmu_walker_destroy(s->sw);
+	physmem_destroy(s->mem);
+	free(s->s1_root);
 	tracestat_free(&s->ts);
 	stats_destroy(s->stats);
 	free(s);
 }
 
-stats_reg *sim_stats(sim *s) { return s->stats; }
-double sim_elapsed_seconds(const sim *s) { return s->elapsed; }
+static vcpu *vcpu_get(sim *s, unsigned id)
+{
+	if (s->v[id])
+		return s->v[id];
+	vcpu *v = calloc(1, sizeof(*v));
+	char e[200];
+	if (!v || tlb_create(&v->l1i, &s->c.l1i, "tlb.l1i", e, sizeof(e)) ||
+	    tlb_create(&v->l1d, &s->c.l1d, "tlb.l1d", e, sizeof(e)) ||
+	    tlb_create(&v->l2, &s->c.l2, "tlb.l2", e, sizeof(e)) ||
+	    mmu_walker_create(&v->w, &s->c.mmu, s->mem, e, sizeof(e))) {
+		vcpu_destroy(v);
+		return NULL;
+	}
+	s->v[id] = v;
+	return v;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+/* Walk until the translation succeeds, letting the guest OS and hypervisor
+ * resolve faults. Returns 0, or -1 on an unresolvable fault / exhaustion. */
+static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
+{
+	for (int tries = 0;; tries++) {
+		mmu_translate(v->w, req, res);
+		v->cyc_translation += res->cycles;
+		if (res->fault.kind == MMU_FAULT_NONE)
+			return 0;
+		int r;
+		if (tries > 16 || res->fault.kind != MMU_FAULT_TRANSLATION) {
+			snprintf(s->err, sizeof(s->err), "unresolved stage-%u fault (kind %d) at "
+				 "VA 0x%llx", res->fault.stage, res->fault.kind,
+				 (unsigned long long)req->va);
+			return -1;
+		}
+		if (res->fault.stage == 1) {
+			r = guest_ensure(s, req->asid, req->va, NULL);
+			if (r > 0) {
+				s->fault_guest++;
+				v->cyc_faults += s->c.fault_guest;
+			}
+		} else {
+			r = hyp_ensure(s, res->fault.ipa);
+			if (r > 0)
+				charge_host_fault(s);
+		}
+		if (r < 0)
+			return -1;
+	}
+}
+
+static int access_one(sim *s, vcpu *v, const trace_rec *r)
+{
+	uint64_t va = r->gva, end = r->gva + r->size - 1;
+	for (;;) {
+		tlb *l1 = r->kind == TRACE_X ? v->l1i : v->l1d;
+		const tlb_entry *e = NULL;
+		if (tlb_present(l1)) {
+			v->cyc_translation += tlb_latency(l1);
+			e = tlb_lookup(l1, va, s->vmid, r->asid);
+		}
+		if (!e && tlb_present(v->l2)) {
+			v->cyc_translation += tlb_latency(v->l2);
+			e = tlb_lookup(v->l2, va, s->vmid, r->asid);
+			if (e && tlb_present(l1)) {
+				tlb_entry copy = *e;
+				tlb_fill(l1, &copy);
+			}
+		}
+		tlb_entry ne;
+		if (!e) {
+			uint64_t root;
+			if (s1_root_of(s, r->asid, &root))
+				return -1;
+			mmu_req req = { .va = va, .s1_root = root, .s2_root = s->s2.root,
+					.vmid = s->vmid, .asid = r->asid, .access = r->kind };
+			mmu_result res;
+			if (walk(s, v, &req, &res))
+				return -1;
+			uint64_t mask = (UINT64_C(1) << res.shift) - 1;
+			ne = (tlb_entry){ .tag = va >> res.shift, .out = res.pa & ~mask,
+					  .aux = res.ipa & ~mask, .vmid = s->vmid, .asid = r->asid,
+					  .shift = (uint8_t)res.shift,
+					  .flags = (uint8_t)perm_to_tlbf(res.perm) };
+			s->fills[res.shift]++;
+			tlb_fill(v->l2, &ne);
+			tlb_fill(l1, &ne);
+			e = &ne;
+		}
+		uint64_t page_last = (((e->tag + 1) << e->shift) - 1);
+		if (end <= page_last || page_last == UINT64_MAX)
+			return 0;
+		va = page_last + 1;   /* the rest lies in the next page */
+	}
+}
+
+static int replay_batch(sim *s, const trace_rec *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const trace_rec *r = &b[i];
+		vcpu *v = vcpu_get(s, r->vcpu);
+		if (!v) {
+			snprintf(s->err, sizeof(s->err), "out of memory creating vCPU %u", r->vcpu);
+			return -1;
+		}
+		s->cur = v;
+		v->instructions += r->icount;
+		s->accesses++;
+		if (access_one(s, v, r))
+			return -1;
+	}
+	return 0;
+}
 
 static double now(void)
 {
@@ -111,11 +698,71 @@ static void progress_line(trace_reader *r, uint64_t records, double t0, double t
 	fflush(stderr);
 }
 
+static void finalize(sim *s)
+{
+	memset(&s->a, 0, sizeof(s->a));
+	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+		vcpu *v = s->v[i];
+		if (!v)
+			continue;
+		const tlb_counters *c;
+		c = tlb_stats(v->l1i); s->a.l1i_h += c->hits; s->a.l1i_m += c->misses;
+		c = tlb_stats(v->l1d); s->a.l1d_h += c->hits; s->a.l1d_m += c->misses;
+		c = tlb_stats(v->l2); s->a.l2_h += c->hits; s->a.l2_m += c->misses;
+		const mmu_counters *m = mmu_walker_counters(v->w);
+		s->a.walks += m->walks;
+		s->a.refs += m->refs;
+		s->a.s1_refs += m->s1_refs;
+		s->a.s2_refs += m->s2_refs;
+		s->a.walk_cycles += m->cycles;
+		c = mmu_walker_cache_counters(v->w, 0); s->a.wc1_h += c->hits; s->a.wc1_m += c->misses;
+		c = mmu_walker_cache_counters(v->w, 1); s->a.wc2_h += c->hits; s->a.wc2_m += c->misses;
+		c = mmu_walker_cache_counters(v->w, 2); s->a.nt_h += c->hits; s->a.nt_m += c->misses;
+		s->a.reach += tlb_reach_bytes(v->l2);
+		uint64_t ci = (uint64_t)llround((double)v->instructions * s->c.cpi);
+		s->a.cyc_instr += ci;
+		s->a.cyc_trans += v->cyc_translation;
+		s->a.cyc_faults += v->cyc_faults;
+	}
+	s->a.cyc_total = s->a.cyc_instr + s->a.cyc_trans + s->a.cyc_faults;
+	s->a.pt_bytes = s->s1_table_bytes + (s->c.nested ? s->s2.table_bytes : 0);
+}
+
+int sim_prefault(sim *s, trace_reader *r, char *err, size_t errlen)
+{
+	s->cur = NULL;
+	uint64_t done = 0, limit = s->c.max_records ? s->c.max_records : UINT64_MAX;
+	for (;;) {
+		size_t want = limit - done < SIM_BATCH ? (size_t)(limit - done) : SIM_BATCH;
+		if (!want)
+			break;
+		long n = trace_read(r, s->batch, want, err, errlen);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		done += (uint64_t)n;
+		for (long i = 0; i < n; i++) {
+			const trace_rec *x = &s->batch[i];
+			uint64_t pages[2] = { x->gva, (x->gva + x->size - 1) };
+			for (int k = 0; k < 2; k++) {
+				uint64_t ipa;
+				if (guest_ensure(s, x->asid, pages[k], &ipa) < 0 ||
+				    (s->c.nested && hyp_ensure(s, ipa) < 0)) {
+					snprintf(err, errlen, "%s", s->err);
+					return TRACE_EIO;
+				}
+			}
+		}
+	}
+	return TRACE_OK;
+}
+
 int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, size_t errlen)
 {
 	double t0 = now(), last = t0;
 	int shown = 0;
-	uint64_t limit = s->max_records ? s->max_records : UINT64_MAX;
+	uint64_t limit = s->c.max_records ? s->c.max_records : UINT64_MAX;
 	int rc = TRACE_OK;
 	for (;;) {
 		size_t want = SIM_BATCH;
@@ -135,6 +782,11 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 			rc = TRACE_EIO;
 			break;
 		}
+		if (replay_batch(s, s->batch, (size_t)n)) {
+			snprintf(err, errlen, "%s", s->err);
+			rc = TRACE_EIO;
+			break;
+		}
 		if (o && o->progress && (s->ts.records & 0xffff) < SIM_BATCH) {
 			double t = now();
 			if (t - last >= 0.5) {
@@ -147,5 +799,147 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 	if (shown)
 		fprintf(stderr, "\r%72s\r", "");
 	s->elapsed = now() - t0;
+	finalize(s);
 	return rc;
+}
+
+stats_reg *sim_stats(sim *s) { return s->stats; }
+double sim_elapsed_seconds(const sim *s) { return s->elapsed; }
+
+/* ---------------------------------------------------------------- stats */
+
+static void register_stats(sim *s)
+{
+	stats_reg *st = s->stats;
+	tracestat *t = &s->ts;
+	stats_add(st, "records", &t->records, "trace records replayed");
+	stats_add(st, "accesses", &s->accesses, "accesses translated (one per record)");
+	stats_add(st, "reads", &t->reads, "data reads (R)");
+	stats_add(st, "writes", &t->writes, "data writes (W)");
+	stats_add(st, "ifetches", &t->ifetches, "instruction fetches (X)");
+	stats_add(st, "instructions", &t->instructions, "instructions retired (sum of icount)");
+	stats_add(st, "vcpus", &t->vcpus, "distinct vCPUs in the trace");
+	stats_add(st, "footprint.pages_4k", &t->pages_4k, "distinct 4 KB pages touched");
+	stats_add(st, "footprint.pages_4k_written", &t->pages_4k_written,
+		  "distinct 4 KB pages written");
+	stats_add(st, "footprint.pages_64k", &t->pages_64k, "distinct 64 KB pages touched");
+	stats_add(st, "footprint.pages_2m", &t->pages_2m, "distinct 2 MB pages touched");
+	stats_add(st, "footprint.crossing_4k", &t->crossing_4k,
+		  "accesses that cross a 4 KB boundary");
+	stats_add(st, "tlb.l1i.hits", &s->a.l1i_h, "L1 instruction TLB hits");
+	stats_add(st, "tlb.l1i.misses", &s->a.l1i_m, "L1 instruction TLB misses");
+	stats_add(st, "tlb.l1d.hits", &s->a.l1d_h, "L1 data TLB hits");
+	stats_add(st, "tlb.l1d.misses", &s->a.l1d_m, "L1 data TLB misses");
+	stats_add(st, "tlb.l2.hits", &s->a.l2_h, "unified L2 TLB hits");
+	stats_add(st, "tlb.l2.misses", &s->a.l2_m, "unified L2 TLB misses");
+	stats_add(st, "tlb.l2.reach_bytes", &s->a.reach, "bytes mapped by valid L2 entries at the end");
+	static const char *const fill_names[] = { "tlb.fills.4k", "tlb.fills.16k", "tlb.fills.64k",
+		"tlb.fills.2m", "tlb.fills.32m", "tlb.fills.512m", "tlb.fills.1g" };
+	for (unsigned i = 0; i < 7; i++)
+		stats_add(st, fill_names[i], &s->fills[page_shift_of[i]],
+			  "TLB fills from walks, by combined entry size");
+	stats_add(st, "walk.count", &s->a.walks, "page walks (including walks that faulted)");
+	stats_add(st, "walk.mem_refs", &s->a.refs, "descriptor reads from memory, both stages");
+	stats_add(st, "walk.s1_refs", &s->a.s1_refs, "stage-1 (guest) descriptor reads");
+	stats_add(st, "walk.s2_refs", &s->a.s2_refs, "stage-2 (host) descriptor reads");
+	stats_add(st, "walk.cycles", &s->a.walk_cycles, "cycles spent walking");
+	stats_add(st, "walkcache.s1.hits", &s->a.wc1_h, "stage-1 walks that skipped levels");
+	stats_add(st, "walkcache.s1.misses", &s->a.wc1_m, "stage-1 walks from the root");
+	stats_add(st, "walkcache.s2.hits", &s->a.wc2_h, "stage-2 walks that skipped levels");
+	stats_add(st, "walkcache.s2.misses", &s->a.wc2_m, "stage-2 walks from the root");
+	stats_add(st, "ntlb.hits", &s->a.nt_h, "nested TLB hits (GPA->HPA)");
+	stats_add(st, "ntlb.misses", &s->a.nt_m, "nested TLB misses");
+	stats_add(st, "fault.guest", &s->fault_guest, "guest (stage-1) page faults");
+	stats_add(st, "fault.host", &s->fault_host, "stage-2 faults (EPT violations)");
+	stats_add(st, "pages.guest", &s->pages_guest, "stage-1 leaf mappings created");
+	stats_add(st, "pages.host", &s->pages_host, "stage-2 leaf mappings created");
+	stats_add(st, "pt.bytes", &s->a.pt_bytes, "page-table bytes held, both stages");
+	stats_add(st, "cycles.total", &s->a.cyc_total, "all cycles, all vCPUs");
+	stats_add(st, "cycles.instructions", &s->a.cyc_instr, "core.cpi x instructions");
+	stats_add(st, "cycles.translation", &s->a.cyc_trans, "TLB lookups and page walks");
+	stats_add(st, "cycles.faults", &s->a.cyc_faults, "guest and host fault handling");
+	stats_add_ratio(st, "tlb.l1d.miss_ratio", "tlb.l1d.misses", "accesses",
+			"L1 data TLB misses per access");
+	stats_add_ratio(st, "walk.refs_per_walk", "walk.mem_refs", "walk.count",
+			"descriptor reads per walk");
+}
+
+/* ---------------------------------------------------------------- explain */
+
+static const char *stage_name(const sim *s, unsigned stage)
+{
+	if (stage == 1)
+		return s->c.arch_arm ? "S1" : "guest";
+	return s->c.arch_arm ? "S2" : "EPT";
+}
+
+int sim_explain(sim *s, uint64_t gva, unsigned access, uint16_t asid, FILE *f, char *err,
+		size_t errlen)
+{
+	vcpu *v = vcpu_get(s, 0);
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return TRACE_EIO;
+	}
+	uint64_t ipa, root;
+	int mapped = guest_ensure(s, asid, gva, &ipa);
+	if (mapped < 0 || (s->c.nested && hyp_ensure(s, ipa) < 0) || s1_root_of(s, asid, &root)) {
+		snprintf(err, errlen, "%s", s->err);
+		return TRACE_EIO;
+	}
+	const mmu_geom *g1 = &s->c.mmu.s1, *g2 = &s->c.mmu.s2;
+	fprintf(f, "%s, %s: stage 1 %s, %uK granule, %u-bit VA, %u levels (root: %u index bits)\n",
+		s->c.arch_arm ? "arm64" : "x86", s->c.nested ? "nested" : "native",
+		s->c.arch_arm ? "VMSAv8-64" : "x86-64 paging", 1u << (g1->gran_shift - 10),
+		g1->in_bits, g1->levels, g1->bits[0]);
+	if (s->c.nested) {
+		fprintf(f, "  stage 2 %s, %uK granule, %u-bit IPA, %u levels, %u concatenated root "
+			"table%s", s->c.arch_arm ? "VMSAv8-64" : "EPT", 1u << (g2->gran_shift - 10),
+			g2->in_bits, g2->levels, g2->root_tables, g2->root_tables == 1 ? "" : "s");
+		if (s->c.arch_arm)
+			fprintf(f, " (VTCR_EL2.T0SZ=%u SL0=%u TG0=%u)", g2->vtcr_t0sz, g2->vtcr_sl0,
+				g2->vtcr_tg0);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "  guest root (%s) 0x%llx", s->c.arch_arm ? "TTBR0_EL1" : "CR3",
+		(unsigned long long)root);
+	if (s->c.nested)
+		fprintf(f, ", stage-2 root (%s) 0x%llx", s->c.arch_arm ? "VTTBR_EL2" : "EPTP",
+			(unsigned long long)s->s2.root);
+	fprintf(f, "\n\n%s of VA 0x%llx (ASID %u), caches cold:\n",
+		access == MMU_ACC_W ? "write" : access == MMU_ACC_X ? "fetch" : "read",
+		(unsigned long long)gva, asid);
+	mmu_step steps[256];
+	mmu_req req = { .va = gva, .s1_root = root, .s2_root = s->s2.root, .vmid = s->vmid,
+			.asid = asid, .access = access, .steps = steps, .max_steps = 256 };
+	mmu_result res;
+	mmu_translate(v->w, &req, &res);
+	for (unsigned i = 0; i < res.nsteps; i++) {
+		const mmu_step *st = &steps[i];
+		const mmu_geom *g = st->stage == 1 ? g1 : g2;
+		if (st->cached) {
+			fprintf(f, "  %3u  %-5s %s\n", i + 1, stage_name(s, st->stage), st->what);
+			continue;
+		}
+		char d[200];
+		mmu_desc_describe(g, st->level, st->desc, d, sizeof(d));
+		fprintf(f, "  %3u  %-5s L%d  table 0x%llx [%3llu] @pa 0x%llx = 0x%016llx  %s\n",
+			i + 1, stage_name(s, st->stage), g->arch_level[st->level],
+			(unsigned long long)st->table, (unsigned long long)st->index,
+			(unsigned long long)st->entry_pa, (unsigned long long)st->desc, d);
+	}
+	if (res.fault.kind != MMU_FAULT_NONE) {
+		fprintf(f, "\n  fault: stage %u level index %u kind %d%s\n", res.fault.stage,
+			res.fault.level, res.fault.kind, res.fault.s1ptw ? " (on a stage-1 table access)" : "");
+		return TRACE_OK;
+	}
+	fprintf(f, "\n  -> IPA/GPA 0x%llx, PA 0x%llx; stage-1 leaf %lluK, stage-2 leaf %lluK, "
+		"TLB entry %lluK\n", (unsigned long long)res.ipa, (unsigned long long)res.pa,
+		(unsigned long long)(1ull << res.s1_shift) >> 10,
+		(unsigned long long)(s->c.nested ? (1ull << res.s2_shift) >> 10 : (1ull << res.s1_shift) >> 10),
+		(unsigned long long)(1ull << res.shift) >> 10);
+	fprintf(f, "  %u memory references (%u stage 1, %u stage 2), %llu cycles at "
+		"mem.pte_latency=%u\n", res.refs, res.s1_refs, res.s2_refs,
+		(unsigned long long)res.cycles, s->c.mmu.pte_latency);
+	return TRACE_OK;
 }

@@ -14,6 +14,8 @@
 #include "stats.h"
 #include "trace.h"
 
+#include <stdio.h>
+
 #define SLATSIM_VERSION "0.1.0"
 
 typedef struct sim sim;
@@ -29,6 +31,14 @@ void sim_destroy(sim *s);
 
 /* Replay the whole trace. Returns 0, or a trace error code with a message. */
 int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, size_t errlen);
+
+/* Map the trace's whole footprint (sim.prefault) before replay: the reader
+ * is consumed; reopen the trace to replay it. */
+int sim_prefault(sim *s, trace_reader *r, char *err, size_t errlen);
+
+/* Build the mappings of GVA and print one translation step by step. */
+int sim_explain(sim *s, uint64_t gva, unsigned access, uint16_t asid, FILE *f, char *err,
+		size_t errlen);
 
 stats_reg *sim_stats(sim *s);
 double sim_elapsed_seconds(const sim *s);   /* wall time of the replay */

@@ -44,6 +44,19 @@ typedef enum mmu_fmt {
 
 enum { MMU_P_R = 1u, MMU_P_W = 2u, MMU_P_X = 4u };
 
+/* Permissions as TLB entry flags and back. */
+static inline unsigned perm_to_tlbf(unsigned p)
+{
+	return (p & MMU_P_R ? TLB_F_R : 0u) | (p & MMU_P_W ? TLB_F_W : 0u) |
+	       (p & MMU_P_X ? TLB_F_X : 0u);
+}
+
+static inline unsigned tlbf_to_perm(unsigned f)
+{
+	return (f & TLB_F_R ? MMU_P_R : 0u) | (f & TLB_F_W ? MMU_P_W : 0u) |
+	       (f & TLB_F_X ? MMU_P_X : 0u);
+}
+
 /* Geometry of one stage, computed once at configuration. Level index i runs
  * 0 (root) .. levels-1 (last); arch_level[i] is the architectural number
  * (Arm: 0..3 with the start level from VTCR/TCR; x86: 4 = PML4 .. 1 = PT,
@@ -134,6 +147,7 @@ typedef enum mmu_fault_kind {
 	MMU_FAULT_PERMISSION,
 	MMU_FAULT_MISCONFIG,
 	MMU_FAULT_ACCESS_FLAG,
+	MMU_FAULT_ADDRSIZE,         /* input beyond the stage's VA/IPA size */
 } mmu_fault_kind;
 
 typedef struct mmu_fault {

@@ -127,6 +127,14 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 	uint64_t table = root;
 	unsigned start = 0;
 
+	/* An input above the stage's size cannot be translated (Arm: translation
+	 * fault at the start level for a VA outside TTBR0's range, address size
+	 * fault for an IPA; x86: non-canonical / beyond MAXPHYADDR). */
+	if (g->in_bits < 64 && (in >> g->in_bits) != 0) {
+		set_fault(res, MMU_FAULT_ADDRSIZE, stage, 0, 0, req->va, in);
+		return -1;
+	}
+
 	/* Walk caches: the deepest cached level wins (probes in parallel). */
 	if (tlb_present(wc)) {
 		for (int i = (int)g->levels - 2; i >= 0; i--) {
@@ -202,12 +210,13 @@ static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint
 	}
 	if (tlb_present(w->ntlb)) {
 		const tlb_entry *e = tlb_lookup(w->ntlb, ipa, req->vmid, 0);
-		if (e && (e->flags & need) == need) {
+		unsigned eperm = e ? tlbf_to_perm(e->flags) : 0;
+		if (e && (eperm & need) == need) {
 			w->ntlb_c.hits++;
 			res->cycles += tlb_latency(w->ntlb);
 			*shift = e->shift;
 			*pa = e->out | (ipa & ((UINT64_C(1) << e->shift) - 1));
-			*perm = e->flags & (MMU_P_R | MMU_P_W | MMU_P_X);
+			*perm = eperm;
 			step(req, res, 2, 0, 0, 0, *pa, 0, 1, "nested TLB hit");
 			return 0;
 		}
@@ -220,12 +229,8 @@ static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint
 	}
 	*pa = base | (ipa & ((UINT64_C(1) << *shift) - 1));
 	if (tlb_present(w->ntlb)) {
-		_Static_assert(MMU_P_R == 1 && MMU_P_W == 2 && MMU_P_X == 4, "perm bits");
 		tlb_entry e = { .tag = ipa >> *shift, .out = base, .vmid = req->vmid,
-				.shift = (uint8_t)*shift,
-				.flags = (uint8_t)((*perm & MMU_P_R ? TLB_F_R : 0) |
-						   (*perm & MMU_P_W ? TLB_F_W : 0) |
-						   (*perm & MMU_P_X ? TLB_F_X : 0)) };
+				.shift = (uint8_t)*shift, .flags = (uint8_t)perm_to_tlbf(*perm) };
 		tlb_fill(w->ntlb, &e);
 	}
 	return 0;
