@@ -170,7 +170,7 @@ struct sim {
 	uint64_t fills[64];
 	/* aggregated at the end of a replay (sim_finalize) */
 	struct {
-		uint64_t l1i_h, l1i_m, l1d_h, l1d_m, l2_h, l2_m;
+		uint64_t l1i_h, l1i_m, l1d_h, l1d_m, l2_h, l2_m, l1d_lookups;
 		uint64_t walks, refs, s1_refs, s2_refs, walk_cycles;
 		uint64_t wc1_h, wc1_m, wc2_h, wc2_m, nt_h, nt_m;
 		uint64_t reach, pt_bytes;
@@ -589,6 +589,12 @@ static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
 		if (res->fault.kind == MMU_FAULT_NONE)
 			return 0;
 		int r;
+		if (res->fault.kind == MMU_FAULT_ADDRSIZE && res->fault.stage == 1) {
+			snprintf(s->err, sizeof(s->err), "VA 0x%llx is beyond the guest's %u-bit "
+				 "address space (guest.va_bits / guest.levels)",
+				 (unsigned long long)req->va, s->c.mmu.s1.in_bits);
+			return -1;
+		}
 		if (tries > 16 || res->fault.kind != MMU_FAULT_TRANSLATION) {
 			snprintf(s->err, sizeof(s->err), "unresolved stage-%u fault (kind %d) at "
 				 "VA 0x%llx", res->fault.stage, res->fault.kind,
@@ -656,9 +662,10 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 	}
 }
 
-static int replay_batch(sim *s, const trace_rec *b, size_t n)
+static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 {
 	for (size_t i = 0; i < n; i++) {
+		*failed = i;
 		const trace_rec *r = &b[i];
 		vcpu *v = vcpu_get(s, r->vcpu);
 		if (!v) {
@@ -725,6 +732,7 @@ static void finalize(sim *s)
 		s->a.cyc_faults += v->cyc_faults;
 	}
 	s->a.cyc_total = s->a.cyc_instr + s->a.cyc_trans + s->a.cyc_faults;
+	s->a.l1d_lookups = s->a.l1d_h + s->a.l1d_m;
 	s->a.pt_bytes = s->s1_table_bytes + (s->c.nested ? s->s2.table_bytes : 0);
 }
 
@@ -782,8 +790,10 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 			rc = TRACE_EIO;
 			break;
 		}
-		if (replay_batch(s, s->batch, (size_t)n)) {
-			snprintf(err, errlen, "%s", s->err);
+		size_t bad;
+		if (replay_batch(s, s->batch, (size_t)n, &bad)) {
+			snprintf(err, errlen, "%s: record %llu: %s", trace_path(r),
+				 (unsigned long long)(s->ts.records - (uint64_t)n + bad), s->err);
 			rc = TRACE_EIO;
 			break;
 		}
@@ -858,8 +868,9 @@ static void register_stats(sim *s)
 	stats_add(st, "cycles.instructions", &s->a.cyc_instr, "core.cpi x instructions");
 	stats_add(st, "cycles.translation", &s->a.cyc_trans, "TLB lookups and page walks");
 	stats_add(st, "cycles.faults", &s->a.cyc_faults, "guest and host fault handling");
-	stats_add_ratio(st, "tlb.l1d.miss_ratio", "tlb.l1d.misses", "accesses",
-			"L1 data TLB misses per access");
+	stats_add(st, "tlb.l1d.lookups", &s->a.l1d_lookups, "L1 data TLB lookups");
+	stats_add_ratio(st, "tlb.l1d.miss_ratio", "tlb.l1d.misses", "tlb.l1d.lookups",
+			"L1 data TLB misses per lookup");
 	stats_add_ratio(st, "walk.refs_per_walk", "walk.mem_refs", "walk.count",
 			"descriptor reads per walk");
 }

@@ -140,6 +140,7 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 }
 
 const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
+const char *trace_path(const trace_reader *r) { return instream_path(r->in); }
 
 void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
 {

@@ -80,6 +80,7 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
 
 const trace_header *trace_get_header(const trace_reader *r);
+const char *trace_path(const trace_reader *r);   /* as opened; "<stdin>" for "-" */
 
 /* Compressed input bytes consumed and the input's size (0 if unknown, e.g. a
  * pipe), for progress reporting. */

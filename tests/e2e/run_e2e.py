@@ -315,6 +315,146 @@ def help_texts_exit_0():
             raise Fail("%s: no usage line" % args)
 
 
+# ---------------------------------------------------------------- translation
+
+CACHES_OFF = ["--set", "walkcache.s1.entries=0", "--set", "walkcache.s2.entries=0",
+              "--set", "ntlb.entries=0", "--set", "host.page=base"]
+
+
+def run_stats(trace, *sets):
+    out = tmp("stats.json")
+    args = ["run", "--quiet", "--json", out]
+    for kv in sets:
+        args += ["--set", kv]
+    run(*(args + [trace]))
+    return json.load(open(out))["stats"]
+
+
+@case
+def two_d_walk_costs_n_m_plus_n_plus_m_with_caches_off():
+    # ARCH-FACTS 4.1: refs = n*m + n + m.
+    table = [
+        ([], 24),                                                         # x86 4 over 4
+        (["guest.levels=5", "host.levels=5"], 35),                        # 5 over 5
+        (["guest.levels=5"], 29),                                         # 5 over 4
+        (["arch=arm64", "guest.granule=64k", "host.granule=64k"], 15),    # 3 x 3
+        (["arch=arm64", "guest.granule=64k", "host.granule=4k"], 19),     # 3 x 4
+        (["arch=arm64", "guest.granule=64k", "host.granule=64k",
+          "guest.va_bits=42", "host.ipa_bits=42"], 8),                    # 2 x 2
+        (["arch=arm64", "guest.granule=64k", "host.granule=4k", "host.ipa_bits=40"], 15),
+        (["arch=arm64", "host.ipa_bits=40"], 19),                         # 4 x 3, 2 concatenated
+        (["arch=arm64", "guest.granule=4k", "host.granule=64k"], 19),     # 4 x 3
+        (["guest.page=2m", "host.page=1g"], 11),                          # 3 x 2
+        (["virt=none"], 4),
+    ]
+    for sets, want in table:
+        args = ["explain"] + CACHES_OFF
+        for kv in sets:
+            args += ["--set", kv]
+        out, _ = run(*(args + ["3ff00001234"]))
+        m = re.search(r"(\d+) memory references", out)
+        eq(int(m.group(1)) if m else None, want, "refs for %s" % sets)
+
+
+@case
+def vtcr_and_concatenation_for_4k_40bit_ipa():
+    out, _ = run("explain", "--set", "arch=arm64", "--set", "host.ipa_bits=40", "1000")
+    # 4K granule, 40-bit IPA: start at L1 with 2 concatenated tables (KVM, Xen
+    # root_order 1 / sl0 1); T0SZ = 64 - 40; SL0 = 2 - 1; TG0 4K = 0.
+    if "3 levels, 2 concatenated root tables (VTCR_EL2.T0SZ=24 SL0=1 TG0=0)" not in out:
+        raise Fail(out)
+    out, _ = run("explain", "--set", "arch=arm64", "--set", "host.granule=64k",
+                 "--set", "guest.granule=64k", "--set", "host.ipa_bits=46", "1000")
+    if "2 levels, 16 concatenated root tables (VTCR_EL2.T0SZ=18 SL0=1 TG0=1)" not in out:
+        raise Fail(out)
+
+
+def lru_reference_misses(records, entries):
+    """Independent fully-associative LRU over the data accesses' 4K pages;
+    an access crossing a page boundary is two lookups, lower page first."""
+    seq = []
+    for vcpu, kind, gva, size in records:
+        if kind == "X":
+            continue
+        seq.extend(range(gva >> 12, ((gva + size - 1) >> 12) + 1))
+    return oracle.lru_misses(seq, entries), len(seq)
+
+
+@case
+def l1d_misses_equal_an_independent_lru_on_a_real_capture():
+    recs = list(oracle.lackey_records(LACKEY_LS))
+    for n in (8, 64):
+        want, lookups = lru_reference_misses(recs, n)
+        st = run_stats(LACKEY_LS, "virt=none", "guest.page=base", "tlb.l2.entries=0",
+                       "tlb.l1d.entries=%d" % n, "tlb.l1d.ways=%d" % n, "tlb.l1d.policy=lru")
+        eq(st["tlb.l1d.lookups"], lookups, "L1D lookups (N=%d)" % n)
+        eq(st["tlb.l1d.misses"], want, "L1D misses vs reference LRU (N=%d)" % n)
+
+
+GOLD = """# two pages of one 2 MB region, then a page of another
+0 R 0x40001000 8
+0 R 0x40001008 8
+0 W 0x40002000 8
+0 R 0x40001010 8
+0 R 0x40400000 8
+"""
+
+
+@case
+def golden_nested_walk_statistics_with_caches_off():
+    t = write("gold.txt", GOLD)
+    st = run_stats(t, "sim.prefault=1", "walkcache.s1.entries=0", "walkcache.s2.entries=0",
+                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0")
+    # Prefaulted, so no faults; L1D (64 entries) misses on each new 4K page:
+    # 0x40001000, 0x40002000, 0x40400000 = 3 walks of 24 refs (4 guest + 20 EPT).
+    eq((st["fault.guest"], st["fault.host"]), (0, 0), "prefault leaves no faults")
+    eq((st["tlb.l1d.hits"], st["tlb.l1d.misses"]), (2, 3), "L1D hits/misses")
+    eq((st["walk.count"], st["walk.mem_refs"]), (3, 72), "walks and refs")
+    eq((st["walk.s1_refs"], st["walk.s2_refs"]), (12, 60), "refs by stage")
+    eq(st["walk.cycles"], 72 * 14, "walk cycles at mem.pte_latency=14")
+    eq(st["tlb.fills.4k"], 3, "4K fills")
+    # cycles: 5 instructions? no: R/W records carry icount 0 -> 0 instruction cycles
+    eq(st["cycles.translation"], 72 * 14, "translation = walks (L1 latency 0, no L2)")
+
+
+@case
+def splintering_2m_guest_over_4k_host_fills_4k_entries():
+    t = write("splinter.txt", GOLD)
+    base = ["sim.prefault=1", "tlb.l2.entries=0"]
+    st = run_stats(t, "guest.page=2m", "host.page=base", *base)
+    eq((st["tlb.fills.2m"], st["tlb.fills.4k"]), (0, 3), "2M guest over 4K host splinters")
+    st = run_stats(t, "guest.page=2m", "host.page=2m", *base)
+    eq((st["tlb.fills.2m"], st["tlb.fills.4k"]), (2, 0), "2M over 2M keeps 2M entries")
+    st = run_stats(t, "guest.page=base", "host.page=1g", *base)
+    eq((st["tlb.fills.2m"], st["tlb.fills.4k"]), (0, 3), "4K guest over 1G host: 4K")
+    eq(st["pages.host"], 1, "one 1G host page covers the guest's memory")
+
+
+@case
+def guest_large_page_over_mixed_host_backing():
+    # host.backing=1: every host region falls back to 4K pages.
+    t = write("mixed.txt", GOLD)
+    st = run_stats(t, "guest.page=1g", "host.page=2m", "host.backing=1", "sim.prefault=1")
+    eq(st["tlb.fills.4k"], 3, "1G guest over 4K-backed host: 4K entries")
+    st = run_stats(t, "guest.page=1g", "host.page=2m", "host.backing=0", "sim.prefault=1")
+    eq(st["tlb.fills.2m"], 2, "1G guest over 2M host: 2M entries")
+
+
+@case
+def bad_machine_configs_are_refused_by_key():
+    t = write("bc.txt", GOLD)
+    bad_input(["run", "--set", "arch=arm64", "--set", "guest.granule=64k",
+               "--set", "guest.page=2m", t],
+              r"guest\.page=2m is not a page or block size of arm64 with a 64k granule")
+    bad_input(["run", "--set", "tlb.l2.entries=1000", t],
+              r"tlb\.l2: 1000 entries in 12 ways do not make a power-of-two number of sets")
+    bad_input(["run", "--set", "guest.granule=16k", t],
+              r"guest\.granule=16k: x86 paging uses 4k tables only")
+    bad_input(["run", "--set", "arch=arm64", "--set", "guest.va_bits=39",
+               write("hi.txt", "0 R 0x7f0000001000 8\n")],
+              r"hi\.txt: record 0: VA 0x7f0000001000 is beyond the guest's 39-bit address space")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
