@@ -9,6 +9,8 @@ Suite *stats_suite(void);
 Suite *slt_suite(void);
 Suite *readers_suite(void);
 Suite *gen_suite(void);
+Suite *tlb_suite(void);
+Suite *mmu_suite(void);
 
 int main(void)
 {
@@ -17,6 +19,8 @@ int main(void)
 	srunner_add_suite(sr, slt_suite());
 	srunner_add_suite(sr, readers_suite());
 	srunner_add_suite(sr, gen_suite());
+	srunner_add_suite(sr, tlb_suite());
+	srunner_add_suite(sr, mmu_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -69,13 +69,15 @@ int mmu_geom_init(mmu_geom *g, mmu_fmt fmt, unsigned gran, unsigned in_bits, cha
 		levels = (need + g->stride - 1) / g->stride;
 		if (levels < 1)
 			levels = 1;
-		/* Start levels SL0 cannot encode: 4K L3 needs FEAT_TTST; 16K L0
-		 * needs DS; 64K L0 does not exist (ARCH-FACTS §3.4 table). */
+		/* Stage-2 start levels SL0 cannot encode: 4K L3 needs FEAT_TTST;
+		 * 16K L0 needs DS; 64K L0 does not exist (ARCH-FACTS §3.4 table).
+		 * Stage 1 starts wherever the VA size puts it (16K, 48 bits: L0
+		 * with 2 entries, ARCH-FACTS §3.1). */
 		int start = 4 - (int)levels;
 		if (fmt == MMU_FMT_ARM_S2 && gran == 12 && start == 3)
 			levels++;
 		start = 4 - (int)levels;
-		if (start < 0 || (gran != 12 && start < 1)) {
+		if (start < 0 || (fmt == MMU_FMT_ARM_S2 && gran != 12 && start < 1)) {
 			snprintf(err, errlen, "%u-bit %s with a %uK granule needs a start level "
 				 "the architecture cannot encode without FEAT_LPA2", in_bits,
 				 fmt == MMU_FMT_ARM_S1 ? "VA" : "IPA", 1u << (gran - 10));

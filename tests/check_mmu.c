@@ -1,0 +1,273 @@
+/*
+ * tests/check_mmu.c - descriptor formats, geometry (VTCR_EL2 rules), and the
+ * walker's reference counts on tables built bit by bit here.
+ */
+#include "check_util.h"
+#include "mmu.h"
+#include "vmsa_hw.h"
+#include "x86_hw.h"
+
+static mmu_geom geom(mmu_fmt f, unsigned gran, unsigned bits)
+{
+	mmu_geom g;
+	char err[256];
+	ck_assert_msg(mmu_geom_init(&g, f, gran, bits, err, sizeof(err)) == 0, "%s", err);
+	return g;
+}
+
+START_TEST(geom_arm_stage1_levels_per_granule)
+{
+	/* ARCH-FACTS 3.1: 4K 39->3, 48->4; 16K 47->3, 48->4; 64K 42->2, 48->3 */
+	struct { unsigned gran, va, levels, root_bits; } c[] = {
+		{ 12, 39, 3, 9 }, { 12, 48, 4, 9 }, { 14, 47, 3, 11 }, { 14, 48, 4, 1 },
+		{ 16, 42, 2, 13 }, { 16, 48, 3, 6 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		mmu_geom g = geom(MMU_FMT_ARM_S1, c[i].gran, c[i].va);
+		ck_assert_uint_eq(g.levels, c[i].levels);
+		ck_assert_uint_eq(g.bits[0], c[i].root_bits);
+	}
+}
+END_TEST
+
+START_TEST(geom_arm_stage2_concatenation_and_vtcr)
+{
+	/* ARCH-FACTS 3.4 worked examples. */
+	struct { unsigned gran, ipa, start, tables, sl0, tg0; } c[] = {
+		{ 12, 40, 1, 2, 1, VTCR_TG0_4K },    /* KVM/Xen: two concatenated L1 tables */
+		{ 12, 42, 1, 8, 1, VTCR_TG0_4K },    /* Xen root_order 3 */
+		{ 12, 44, 0, 1, 2, VTCR_TG0_4K },    /* L0 with 32 entries, Xen sl0 2 */
+		{ 14, 40, 2, 16, 1, VTCR_TG0_16K },
+		{ 16, 46, 2, 16, 1, VTCR_TG0_64K },
+		{ 16, 48, 1, 1, 2, VTCR_TG0_64K },   /* 64 entries, 3 levels */
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		mmu_geom g = geom(MMU_FMT_ARM_S2, c[i].gran, c[i].ipa);
+		ck_assert_int_eq(g.arch_level[0], (int)c[i].start);
+		ck_assert_uint_eq(g.root_tables, c[i].tables);
+		ck_assert_uint_eq(g.vtcr_sl0, c[i].sl0);
+		ck_assert_uint_eq(g.vtcr_tg0, c[i].tg0);
+		ck_assert_uint_eq(g.vtcr_t0sz, 64 - c[i].ipa);
+		ck_assert_uint_eq(g.root_bytes, (uint64_t)c[i].tables << c[i].gran);
+	}
+	/* TG0 is not in size order */
+	ck_assert_uint_eq(VTCR_TG0_64K, 1);
+	ck_assert_uint_eq(VTCR_TG0_16K, 2);
+}
+END_TEST
+
+START_TEST(geom_refuses_what_the_architecture_cannot_encode)
+{
+	mmu_geom g;
+	char err[256];
+	ck_assert_int_eq(mmu_geom_init(&g, MMU_FMT_EPT, 12, 40, err, sizeof(err)), -1);
+	ck_assert_int_eq(mmu_geom_init(&g, MMU_FMT_X86, 16, 48, err, sizeof(err)), -1);
+	ck_assert_int_eq(mmu_geom_init(&g, MMU_FMT_ARM_S2, 12, 52, err, sizeof(err)), -1);
+	ck_assert_int_eq(mmu_geom_init(&g, MMU_FMT_ARM_S1, 12, 24, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(desc_encode_decode_round_trip_every_format_and_leaf_level)
+{
+	struct { mmu_fmt f; unsigned gran, bits; } c[] = {
+		{ MMU_FMT_ARM_S1, 12, 48 }, { MMU_FMT_ARM_S1, 14, 48 }, { MMU_FMT_ARM_S1, 16, 48 },
+		{ MMU_FMT_ARM_S2, 12, 40 }, { MMU_FMT_ARM_S2, 14, 40 }, { MMU_FMT_ARM_S2, 16, 48 },
+		{ MMU_FMT_X86, 12, 48 }, { MMU_FMT_X86, 12, 57 }, { MMU_FMT_EPT, 12, 48 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		mmu_geom g = geom(c[i].f, c[i].gran, c[i].bits);
+		for (unsigned l = 0; l < g.levels; l++) {
+			uint64_t addr = UINT64_C(0x0000123440000000) & ((UINT64_C(1) << 47) - 1);
+			if (l < g.levels - 1) {
+				mmu_desc t = mmu_desc_decode(&g, l, mmu_desc_table(&g, addr));
+				ck_assert_int_eq(t.kind, MMU_DESC_TABLE);
+				ck_assert_uint_eq(t.addr, addr);
+			}
+			if (!(g.leaf_ok & (1u << l)))
+				continue;
+			uint64_t out = addr & ~((UINT64_C(1) << g.shift[l]) - 1);
+			for (unsigned perm = 1; perm <= 7; perm++) {
+				if ((c[i].f == MMU_FMT_ARM_S1 || c[i].f == MMU_FMT_X86) && !(perm & MMU_P_R))
+					continue;   /* stage 1 cannot express no-read */
+				if (c[i].f == MMU_FMT_EPT && (perm & MMU_P_W) && !(perm & MMU_P_R))
+					continue;   /* write-only EPT is a misconfiguration */
+				mmu_desc x = mmu_desc_decode(&g, l, mmu_desc_leaf(&g, l, out, perm));
+				ck_assert_int_eq(x.kind, MMU_DESC_LEAF);
+				ck_assert_uint_eq(x.addr, out);
+				ck_assert_uint_eq(x.perm, perm);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(desc_reserved_encodings)
+{
+	mmu_geom ept = geom(MMU_FMT_EPT, 12, 48), x86 = geom(MMU_FMT_X86, 12, 48);
+	mmu_geom s1 = geom(MMU_FMT_ARM_S1, 12, 48), s2 = geom(MMU_FMT_ARM_S2, 12, 48);
+	/* EPT: W without R; bit 7 in a PML4E; reserved memory type 2 */
+	ck_assert_int_eq(mmu_desc_decode(&ept, 3, EPT_W | 0x1000).kind, MMU_DESC_MISCONFIG);
+	ck_assert_int_eq(mmu_desc_decode(&ept, 0, EPT_R | EPT_LEAF).kind, MMU_DESC_MISCONFIG);
+	ck_assert_int_eq(mmu_desc_decode(&ept, 3, EPT_R | field_prep64(EPT_MT_MASK, 2)).kind,
+			 MMU_DESC_MISCONFIG);
+	ck_assert_int_eq(mmu_desc_decode(&ept, 3, 0).kind, MMU_DESC_INVALID);
+	ck_assert_int_eq(mmu_desc_decode(&ept, 3, EPT_X).kind, MMU_DESC_LEAF);   /* execute-only */
+	/* x86: PS in a PML4E */
+	ck_assert_int_eq(mmu_desc_decode(&x86, 0, X86_PTE_P | X86_PTE_PS).kind, MMU_DESC_MISCONFIG);
+	/* Arm: block encoding (type 01) at L3 is invalid; L0 block with 4K is invalid */
+	ck_assert_int_eq(mmu_desc_decode(&s1, 3, VMSA_DESC_TYPE_BLOCK | VMSA_S1_AF).kind,
+			 MMU_DESC_INVALID);
+	ck_assert_int_eq(mmu_desc_decode(&s1, 0, VMSA_DESC_TYPE_BLOCK | VMSA_S1_AF).kind,
+			 MMU_DESC_INVALID);
+	/* AF = 0: access flag fault */
+	ck_assert_int_eq(mmu_desc_decode(&s2, 3, VMSA_DESC_TYPE_TABLE | VMSA_S2_AP_R).kind,
+			 MMU_DESC_NOACCESS);
+	/* DBM polarity lives at the same bit in both stages, AP differ */
+	ck_assert_uint_eq(VMSA_S1_AP_RDONLY, VMSA_S2_AP_W);
+}
+END_TEST
+
+/* Build a chain of tables by hand (no sim/): one page at VA, for a given
+ * stage geometry; returns the root. Table pages are placed at BASE + k*64K. */
+static uint64_t build(physmem *m, const mmu_geom *g, uint64_t va, uint64_t out, uint64_t base,
+		      uint64_t (*xlate)(uint64_t))
+{
+	uint64_t root = base, table = root;
+	for (unsigned l = 0; l + 1 < g->levels; l++) {
+		uint64_t next = base + (l + 1) * 0x10000 * 16;
+		physmem_write64(m, xlate(table + mmu_geom_index(g, l, va) * 8),
+				mmu_desc_table(g, next));
+		table = next;
+	}
+	physmem_write64(m, xlate(table + mmu_geom_index(g, g->levels - 1, va) * 8),
+			mmu_desc_leaf(g, g->levels - 1, out, MMU_P_R | MMU_P_W | MMU_P_X));
+	return root;
+}
+
+static uint64_t ident(uint64_t a) { return a; }
+
+/* Stage 2 for the test: IPA x maps to HPA x + S2_OFF, built for every IPA the
+ * stage-1 tables and the final page use. */
+#define S2_OFF UINT64_C(0x1000000000)
+static uint64_t via_s2(uint64_t ipa) { return ipa + S2_OFF; }
+
+static void check_refs(mmu_fmt f1, unsigned gran1, unsigned va_bits, mmu_fmt f2,
+		       unsigned gran2, unsigned ipa_bits, unsigned want)
+{
+	mmu_config c = { .nested = 1, .pte_latency = 10 };
+	c.s1 = geom(f1, gran1, va_bits);
+	c.s2 = geom(f2, gran2, ipa_bits);
+	physmem *m = physmem_create();
+	uint64_t va = UINT64_C(0x12345000) & ~((UINT64_C(1) << gran1) - 1);
+	uint64_t s1_base = 0x40000000, data_ipa = 0x7000000;
+	uint64_t s1_root = build(m, &c.s1, va, data_ipa, s1_base, via_s2);
+	/* stage 2: map every 4K/granule piece the walk touches, identity + offset */
+	uint64_t s2_root = 0x200000000;
+	uint64_t need[MMU_MAX_LEVELS + 1];
+	unsigned nneed = 0;
+	for (unsigned l = 0; l < c.s1.levels; l++)   /* the entry each level reads */
+		need[nneed++] = s1_base + l * 0x10000 * 16 + mmu_geom_index(&c.s1, l, va) * 8;
+	need[nneed++] = data_ipa;
+	uint64_t next_table = s2_root + 0x1000000;
+	for (unsigned k = 0; k < nneed; k++) {
+		uint64_t table = s2_root;
+		for (unsigned l = 0; l + 1 < c.s2.levels; l++) {
+			uint64_t pa = table + mmu_geom_index(&c.s2, l, need[k]) * 8;
+			mmu_desc x = mmu_desc_decode(&c.s2, l, physmem_read64(m, pa));
+			if (x.kind == MMU_DESC_TABLE) {
+				table = x.addr;
+				continue;
+			}
+			physmem_write64(m, pa, mmu_desc_table(&c.s2, next_table));
+			table = next_table;
+			next_table += UINT64_C(1) << 20;
+		}
+		unsigned last = c.s2.levels - 1;
+		uint64_t g = need[k] & ~((UINT64_C(1) << c.s2.shift[last]) - 1);
+		physmem_write64(m, table + mmu_geom_index(&c.s2, last, g) * 8,
+				mmu_desc_leaf(&c.s2, last, g + S2_OFF, MMU_P_R | MMU_P_W | MMU_P_X));
+	}
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = va + 0x10, .s1_root = s1_root, .s2_root = s2_root, .vmid = 1 };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_msg(res.fault.kind == MMU_FAULT_NONE, "fault kind %d stage %u level %u",
+		      res.fault.kind, res.fault.stage, res.fault.level);
+	ck_assert_uint_eq(res.refs, want);
+	unsigned n = c.s1.levels, mm = c.s2.levels;
+	ck_assert_uint_eq(res.s1_refs, n);
+	ck_assert_uint_eq(res.s2_refs, (n + 1) * mm);
+	ck_assert_uint_eq(res.pa, data_ipa + S2_OFF + 0x10);
+	ck_assert_uint_eq(res.cycles, (uint64_t)want * 10);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+
+START_TEST(walk_refs_are_nm_plus_n_plus_m)
+{
+	check_refs(MMU_FMT_X86, 12, 48, MMU_FMT_EPT, 12, 48, 24);
+	check_refs(MMU_FMT_X86, 12, 57, MMU_FMT_EPT, 12, 57, 35);
+	check_refs(MMU_FMT_ARM_S1, 16, 48, MMU_FMT_ARM_S2, 16, 48, 15);
+	check_refs(MMU_FMT_ARM_S1, 16, 48, MMU_FMT_ARM_S2, 12, 48, 19);
+	check_refs(MMU_FMT_ARM_S1, 16, 42, MMU_FMT_ARM_S2, 16, 42, 8);
+	check_refs(MMU_FMT_ARM_S1, 12, 48, MMU_FMT_ARM_S2, 12, 40, 19);
+}
+END_TEST
+
+START_TEST(walk_native_is_one_dimensional)
+{
+	mmu_config c = { .nested = 0, .pte_latency = 1 };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t root = build(m, &c.s1, 0x5000, 0x9000, 0x100000, ident);
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = 0x5123, .s1_root = root };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(res.refs, 4);
+	ck_assert_uint_eq(res.pa, 0x9123);
+	/* an unmapped VA faults at stage 1 with the level where it stopped */
+	req.va = 0x7fff00000000;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_TRANSLATION);
+	ck_assert_uint_eq(res.fault.stage, 1);
+	ck_assert_uint_eq(res.fault.level, 0);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
+START_TEST(physmem_is_sparse)
+{
+	physmem *m = physmem_create();
+	ck_assert_uint_eq(physmem_read64(m, 0xdeadbeef000), 0);
+	physmem_write64(m, UINT64_C(1) << 50, 7);
+	physmem_write64(m, 0x1000, 9);
+	physmem_write64(m, 0x1008, 10);
+	ck_assert_uint_eq(physmem_read64(m, UINT64_C(1) << 50), 7);
+	ck_assert_uint_eq(physmem_read64(m, 0x1008), 10);
+	ck_assert_uint_eq(physmem_bytes(m), 2 * 4096);
+	physmem_destroy(m);
+}
+END_TEST
+
+Suite *mmu_suite(void)
+{
+	Suite *s = suite_create("mmu");
+	TCase *tc = tcase_create("walker");
+	tcase_add_test(tc, geom_arm_stage1_levels_per_granule);
+	tcase_add_test(tc, geom_arm_stage2_concatenation_and_vtcr);
+	tcase_add_test(tc, geom_refuses_what_the_architecture_cannot_encode);
+	tcase_add_test(tc, desc_encode_decode_round_trip_every_format_and_leaf_level);
+	tcase_add_test(tc, desc_reserved_encodings);
+	tcase_add_test(tc, walk_refs_are_nm_plus_n_plus_m);
+	tcase_add_test(tc, walk_native_is_one_dimensional);
+	tcase_add_test(tc, physmem_is_sparse);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,180 @@
+/*
+ * tests/check_tlb.c - set-associative TLB arrays: replacement against a
+ * reference, tags, mixed page sizes, invalidation semantics.
+ */
+#include "check_util.h"
+#include "rng.h"
+#include "tlb.h"
+
+static tlb *mk(unsigned entries, unsigned ways, enum tlb_policy p)
+{
+	tlb_config c = { .entries = entries, .ways = ways, .policy = p, .seed = 5 };
+	tlb *t;
+	char err[128];
+	ck_assert_msg(tlb_create(&t, &c, "t", err, sizeof(err)) == 0, "%s", err);
+	return t;
+}
+
+static tlb_entry ent(uint64_t va, unsigned shift, uint16_t vmid, uint16_t asid, unsigned flags)
+{
+	tlb_entry e = { .tag = va >> shift, .out = (va >> shift) << shift, .vmid = vmid,
+			.asid = asid, .shift = (uint8_t)shift, .flags = (uint8_t)flags };
+	return e;
+}
+
+/* Access a page: lookup, fill on a miss; returns 1 on a miss. */
+static int touch_page(tlb *t, uint64_t page)
+{
+	if (tlb_lookup(t, page << 12, 0, 0))
+		return 0;
+	tlb_entry e = ent(page << 12, 12, 0, 0, 0);
+	tlb_fill(t, &e);
+	return 1;
+}
+
+START_TEST(tlb_lru_matches_reference_per_set)
+{
+	/* 64 entries, 4-way: each set is an independent 4-entry LRU; compare
+	 * against a per-set recency list kept here. */
+	tlb *t = mk(64, 4, TLB_LRU);
+	uint64_t ref[16][4];
+	unsigned len[16] = { 0 };
+	rng r;
+	rng_seed(&r, 11);
+	uint64_t model_misses = 0, ref_misses = 0;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t page = rng_below(&r, 200);
+		model_misses += (uint64_t)touch_page(t, page);
+		unsigned set = page & 15, k;
+		for (k = 0; k < len[set] && ref[set][k] != page; k++)
+			;
+		if (k == len[set]) {
+			ref_misses++;
+			if (len[set] < 4)
+				len[set]++;
+			k = len[set] - 1;   /* drop the least recent (last) */
+		}
+		memmove(&ref[set][1], &ref[set][0], k * sizeof(uint64_t));
+		ref[set][0] = page;
+	}
+	ck_assert_uint_eq(model_misses, ref_misses);
+	ck_assert_uint_eq(tlb_stats(t)->misses, ref_misses);
+	tlb_destroy(t);
+}
+END_TEST
+
+START_TEST(tlb_plru_and_random_keep_recent_hot_page)
+{
+	for (int p = TLB_PLRU; p <= TLB_RANDOM; p++) {
+		tlb *t = mk(8, 8, (enum tlb_policy)p);
+		/* a hot page touched between every cold page survives under PLRU */
+		uint64_t hot_misses = 0;
+		for (uint64_t i = 0; i < 1000; i++) {
+			hot_misses += (uint64_t)touch_page(t, 1);
+			touch_page(t, 100 + i);
+		}
+		if (p == TLB_PLRU)
+			ck_assert_uint_eq(hot_misses, 1);
+		else
+			ck_assert_uint_lt(hot_misses, 400);   /* random: 1/8 eviction odds */
+		tlb_destroy(t);
+	}
+}
+END_TEST
+
+START_TEST(tlb_random_is_deterministic_for_a_seed)
+{
+	uint64_t m[2];
+	for (int k = 0; k < 2; k++) {
+		tlb *t = mk(16, 4, TLB_RANDOM);
+		m[k] = 0;
+		for (uint64_t i = 0; i < 50000; i++)
+			m[k] += (uint64_t)touch_page(t, (i * 2654435761u) % 97);
+		tlb_destroy(t);
+	}
+	ck_assert_uint_eq(m[0], m[1]);
+}
+END_TEST
+
+START_TEST(tlb_tags_vmid_asid_and_global)
+{
+	tlb *t = mk(16, 16, TLB_LRU);
+	tlb_entry a = ent(0x1000, 12, 1, 5, 0), g = ent(0x9000, 12, 1, 5, TLB_F_GLOBAL);
+	tlb_fill(t, &a);
+	tlb_fill(t, &g);
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x1abc, 1, 5));
+	ck_assert_ptr_null(tlb_lookup(t, 0x1abc, 1, 6));   /* other ASID */
+	ck_assert_ptr_null(tlb_lookup(t, 0x1abc, 2, 5));   /* other VMID */
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x9000, 1, 77)); /* global: any ASID */
+	ck_assert_ptr_null(tlb_lookup(t, 0x9000, 2, 5));   /* but not another VMID */
+	tlb_destroy(t);
+}
+END_TEST
+
+START_TEST(tlb_mixed_sizes_hit_at_their_own_size)
+{
+	tlb *t = mk(64, 4, TLB_LRU);
+	tlb_entry big = ent(0x40000000, 21, 0, 0, 0), small = ent(0x80001000, 12, 0, 0, 0);
+	tlb_fill(t, &big);
+	tlb_fill(t, &small);
+	const tlb_entry *e = tlb_lookup(t, 0x401fffff, 0, 0);   /* last byte of the 2M page */
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->shift, 21);
+	ck_assert_ptr_null(tlb_lookup(t, 0x40200000, 0, 0));
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x80001fff, 0, 0));
+	ck_assert_uint_eq(tlb_reach_bytes(t), (1u << 21) + (1u << 12));
+	tlb_destroy(t);
+}
+END_TEST
+
+START_TEST(tlb_invalidation_semantics)
+{
+	tlb *t = mk(16, 16, TLB_LRU);
+	tlb_entry e1 = ent(0x1000, 12, 1, 5, 0), e2 = ent(0x2000, 12, 1, 6, 0),
+		  eg = ent(0x3000, 12, 1, 5, TLB_F_GLOBAL), e3 = ent(0x1000, 12, 2, 5, 0);
+	tlb_fill(t, &e1); tlb_fill(t, &e2); tlb_fill(t, &eg); tlb_fill(t, &e3);
+	tlb_inv_asid(t, 1, 5);                               /* keeps global and other VMID */
+	ck_assert_ptr_null(tlb_lookup(t, 0x1000, 1, 5));
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x3000, 1, 5));
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x2000, 1, 6));
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x1000, 2, 5));
+	tlb_inv_va(t, 1, 9, 0x3fff);                         /* global entries match any ASID */
+	ck_assert_ptr_null(tlb_lookup(t, 0x3000, 1, 5));
+	tlb_inv_vmid(t, 2);
+	ck_assert_ptr_null(tlb_lookup(t, 0x1000, 2, 5));
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x2000, 1, 6));
+	tlb_inv_all(t);
+	ck_assert_uint_eq(tlb_valid_entries(t), 0);
+	ck_assert_uint_eq(tlb_reach_bytes(t), 0);
+	tlb_destroy(t);
+}
+END_TEST
+
+START_TEST(tlb_bad_geometry_is_refused)
+{
+	tlb_config c = { .entries = 1280, .ways = 5 };   /* 256 sets: fine (Cortex-A76 L2) */
+	tlb *t;
+	char err[128];
+	ck_assert_int_eq(tlb_create(&t, &c, "tlb.l2", err, sizeof(err)), 0);
+	tlb_destroy(t);
+	c.entries = 1000;
+	c.ways = 12;
+	ck_assert_int_eq(tlb_create(&t, &c, "tlb.l2", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "tlb.l2: 1000 entries in 12 ways do not make a power-of-two number of sets");
+}
+END_TEST
+
+Suite *tlb_suite(void)
+{
+	Suite *s = suite_create("tlb");
+	TCase *tc = tcase_create("arrays");
+	tcase_add_test(tc, tlb_lru_matches_reference_per_set);
+	tcase_add_test(tc, tlb_plru_and_random_keep_recent_hot_page);
+	tcase_add_test(tc, tlb_random_is_deterministic_for_a_seed);
+	tcase_add_test(tc, tlb_tags_vmid_asid_and_global);
+	tcase_add_test(tc, tlb_mixed_sizes_hit_at_their_own_size);
+	tcase_add_test(tc, tlb_invalidation_semantics);
+	tcase_add_test(tc, tlb_bad_geometry_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
