@@ -75,6 +75,10 @@ static const param_def sim_params[] = {
 	{ .name = "sim.max_records", .type = PARAM_INT, .def = "0", .unit = "records",
 	  .min = 0, .max = INT64_MAX,
 	  .help = "stop after this many trace records (0: replay the whole trace)" },
+	{ .name = "sim.footprint", .type = PARAM_BOOL, .def = "0",
+	  .help = "also count the trace's distinct 4K/64K/2M pages during the run "
+	  "(footprint.* statistics; costs a hash insert per new page; 'slatsim trace info' "
+	  "gives the same counts)" },
 	{ .name = "sim.prefault", .type = PARAM_BOOL, .def = "0",
 	  .help = "map the trace's whole footprint before replay (needs a trace file), so "
 	  "only steady-state translation is measured" },
@@ -147,7 +151,7 @@ typedef struct sim_cfg {
 	uint64_t fault_guest, fault_host;
 	uint64_t max_records;
 	uint64_t seed;
-	int prefault;
+	int prefault, footprint;
 } sim_cfg;
 
 struct sim {
@@ -224,6 +228,7 @@ static int build_cfg(sim_cfg *c, const param_reg *p, char *err, size_t errlen)
 	c->seed = (uint64_t)param_int(p, "seed");
 	c->max_records = (uint64_t)param_int(p, "sim.max_records");
 	c->prefault = param_bool(p, "sim.prefault");
+	c->footprint = param_bool(p, "sim.footprint");
 	c->gpage = (unsigned)param_enum(p, "guest.page");
 	c->hpage = (unsigned)param_enum(p, "host.page");
 	c->backing = param_float(p, "host.backing");
@@ -516,6 +521,7 @@ int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return TRACE_EIO;
 	}
+	s->ts.pages = s->c.footprint;
 	s->vmid = s->c.nested ? 1 : 0;
 	s->gpa_next = GUEST_RAM_BASE;
 	s->gpa_limit = UINT64_C(1) << (s->c.nested ? s->c.mmu.s2.in_bits : 52);
@@ -829,11 +835,13 @@ static void register_stats(sim *s)
 	stats_add(st, "ifetches", &t->ifetches, "instruction fetches (X)");
 	stats_add(st, "instructions", &t->instructions, "instructions retired (sum of icount)");
 	stats_add(st, "vcpus", &t->vcpus, "distinct vCPUs in the trace");
-	stats_add(st, "footprint.pages_4k", &t->pages_4k, "distinct 4 KB pages touched");
-	stats_add(st, "footprint.pages_4k_written", &t->pages_4k_written,
-		  "distinct 4 KB pages written");
-	stats_add(st, "footprint.pages_64k", &t->pages_64k, "distinct 64 KB pages touched");
-	stats_add(st, "footprint.pages_2m", &t->pages_2m, "distinct 2 MB pages touched");
+	if (s->c.footprint) {
+		stats_add(st, "footprint.pages_4k", &t->pages_4k, "distinct 4 KB pages touched");
+		stats_add(st, "footprint.pages_4k_written", &t->pages_4k_written,
+			  "distinct 4 KB pages written");
+		stats_add(st, "footprint.pages_64k", &t->pages_64k, "distinct 64 KB pages touched");
+		stats_add(st, "footprint.pages_2m", &t->pages_2m, "distinct 2 MB pages touched");
+	}
 	stats_add(st, "footprint.crossing_4k", &t->crossing_4k,
 		  "accesses that cross a 4 KB boundary");
 	stats_add(st, "tlb.l1i.hits", &s->a.l1i_h, "L1 instruction TLB hits");

@@ -9,6 +9,7 @@ int tracestat_init(tracestat *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->last4k = t->last4kw = ~UINT64_C(0);
+	t->pages = 1;
 	if (pageset_init(&t->p4k) || pageset_init(&t->p4kw) || pageset_init(&t->p64k) ||
 	    pageset_init(&t->p2m)) {
 		tracestat_free(t);
@@ -55,6 +56,8 @@ int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 		uint64_t f4 = x->gva >> 12, l4 = end >> 12;
 		if (f4 != l4)
 			t->crossing_4k++;
+		if (!t->pages)
+			continue;
 		/* A repeat of the last single-page access adds nothing new. */
 		if (f4 == l4 && f4 == t->last4k && (x->kind != TRACE_W || f4 == t->last4kw))
 			continue;

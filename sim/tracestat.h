@@ -21,9 +21,10 @@ typedef struct tracestat {
 	pageset p4k, p4kw, p64k, p2m;
 	uint8_t vseen[TRACE_MAX_VCPUS];
 	uint64_t last4k, last4kw;  /* memo: most recent page inserted */
+	int pages;                 /* count pages (else only records and kinds) */
 } tracestat;
 
-int tracestat_init(tracestat *t);
+int tracestat_init(tracestat *t);   /* counts pages; clear t->pages to skip them */
 void tracestat_free(tracestat *t);
 /* Account N records; returns 0, or -1 when out of memory. */
 int tracestat_add(tracestat *t, const trace_rec *r, size_t n);
