@@ -36,3 +36,18 @@ for f in $D/zipf-$N.slt $real; do
 	printf "%s: " "$(basename $f)"; peak $S run --quiet "$f"
 	$S run --quiet "$f" | grep replay
 done
+
+echo "== translation (issue: TLB-hit replay, random 64 GB nested, RSS vs pt.bytes)"
+hot=$D/hot-seq.slt
+[ -f "$hot" ] || $S trace gen --pattern seq --footprint 64K --count 20M --seed 2 -o "$hot"
+printf "hot (seq, 64 KB footprint)  "; $B/bench_decode decode "$hot"
+$S run --quiet "$hot" | grep -E "tlb.l1d.misses|replay"
+rnd=$D/rand64g.slt
+[ -f "$rnd" ] || $S trace gen --pattern random --footprint 64G --count 4M --seed 3 -o "$rnd"
+for pf in 0 1; do
+	echo "random over 64 GB, 4 KB guest and host pages, nested, sim.prefault=$pf:"
+	$S run --quiet --set host.page=4k --set sim.prefault=$pf --json $D/rnd.json "$rnd" |
+		grep -E "replay"
+	printf "  peak RSS: "; peak $S run --quiet --set host.page=4k --set sim.prefault=$pf "$rnd"
+	python3 -c "import json; s=json.load(open('$D/rnd.json'))['stats']; print('  pt.bytes: %d (%.1f MB), walks %d, refs/walk %.2f' % (s['pt.bytes'], s['pt.bytes']/2**20, s['walk.count'], s['walk.refs_per_walk']))"
+done
