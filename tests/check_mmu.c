@@ -216,6 +216,54 @@ START_TEST(walk_refs_are_nm_plus_n_plus_m)
 }
 END_TEST
 
+/* A second walk of the same page reuses the nested TLB and the walk caches;
+ * an IPA invalidation removes only stage-2 state (ARCH-FACTS §6 item 8: it
+ * does not touch combined entries, which live in the TLBs, not here). */
+START_TEST(walk_caches_hit_and_ipa_invalidation_drops_stage2_state)
+{
+	mmu_config c = { .nested = 1, .pte_latency = 10 };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	c.s2 = geom(MMU_FMT_EPT, 12, 48);
+	c.wc_s1 = (tlb_config){ .entries = 16, .ways = 4, .latency = 1 };
+	c.wc_s2 = (tlb_config){ .entries = 16, .ways = 4, .latency = 1 };
+	c.ntlb = (tlb_config){ .entries = 16, .ways = 4, .latency = 1 };
+	physmem *m = physmem_create();
+	uint64_t va = 0x12345000, data_ipa = 0x7000000, s1_base = 0x40000000;
+	uint64_t s1_root = build(m, &c.s1, va, data_ipa, s1_base, via_s2);
+	/* stage 2: one 1 GB EPT leaf per GB touched (identity + S2_OFF) */
+	uint64_t s2_root = 0x200000000, l3 = 0x200100000;
+	physmem_write64(m, s2_root, mmu_desc_table(&c.s2, l3));
+	for (uint64_t gb = 0; gb < 2; gb++)
+		physmem_write64(m, l3 + gb * 8, mmu_desc_leaf(&c.s2, 1, (gb << 30) + S2_OFF,
+							      MMU_P_R | MMU_P_W | MMU_P_X));
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = va, .s1_root = s1_root, .s2_root = s2_root, .vmid = 1 };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	/* cold: 4 guest reads; stage 2 walks of 2 refs (1 GB leaves) for the
+	 * two GBs touched, nested-TLB hits after that */
+	unsigned cold = res.refs;
+	ck_assert_uint_eq(res.s1_refs, 4);
+	ck_assert_uint_eq(res.shift, 12);
+	ck_assert_uint_eq(res.s2_shift, 30);
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.refs, 1);   /* walk cache to the PT, nested TLB for the rest */
+	ck_assert_uint_eq(res.s1_refs, 1);
+	mmu_inv_ipa(w, 1, data_ipa);
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.s2_refs, 2);   /* the data GB: its whole stage-2 walk again */
+	ck_assert_uint_lt(res.refs, cold);
+	mmu_inv_all(w);
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.refs, cold);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
 START_TEST(walk_native_is_one_dimensional)
 {
 	mmu_config c = { .nested = 0, .pte_latency = 1 };
@@ -267,6 +315,7 @@ Suite *mmu_suite(void)
 	tcase_add_test(tc, desc_reserved_encodings);
 	tcase_add_test(tc, walk_refs_are_nm_plus_n_plus_m);
 	tcase_add_test(tc, walk_native_is_one_dimensional);
+	tcase_add_test(tc, walk_caches_hit_and_ipa_invalidation_drops_stage2_state);
 	tcase_add_test(tc, physmem_is_sparse);
 	suite_add_tcase(s, tc);
 	return s;
