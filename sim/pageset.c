@@ -80,18 +80,3 @@ int pageset_add(pageset *s, uint64_t key)
 		return -1;
 	return 1;
 }
-
-int pageset_has(const pageset *s, uint64_t key)
-{
-	if (key == EMPTY)
-		return s->has_empty_key;
-	size_t j = hash(key) & s->mask;
-	for (;;) {
-		uint64_t k = s->slot[j];
-		if (k == key)
-			return 1;
-		if (k == EMPTY)
-			return 0;
-		j = (j + 1) & s->mask;
-	}
-}

@@ -22,7 +22,6 @@ int pageset_init(pageset *s);          /* 0, or -1 out of memory */
 void pageset_free(pageset *s);
 /* Insert; returns 1 if new, 0 if present, -1 out of memory. */
 int pageset_add(pageset *s, uint64_t key);
-int pageset_has(const pageset *s, uint64_t key);
 static inline size_t pageset_count(const pageset *s) { return s->count; }
 
 #endif

@@ -313,7 +313,6 @@ void mmu_inv_va(mmu_walker *w, uint16_t vmid, uint16_t asid, uint64_t va)
 }
 
 const mmu_counters *mmu_walker_counters(const mmu_walker *w) { return &w->c; }
-const mmu_config *mmu_walker_config(const mmu_walker *w) { return &w->cfg; }
 
 const tlb_counters *mmu_walker_cache_counters(const mmu_walker *w, int which)
 {

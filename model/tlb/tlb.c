@@ -254,7 +254,6 @@ void tlb_inv_tag_range(tlb *t, uint16_t vmid, uint64_t addr)
 int tlb_present(const tlb *t) { return t->cfg.entries != 0; }
 unsigned tlb_latency(const tlb *t) { return t->cfg.latency; }
 const tlb_counters *tlb_stats(const tlb *t) { return &t->c; }
-tlb_counters *tlb_stats_mut(tlb *t) { return &t->c; }
 
 uint64_t tlb_reach_bytes(const tlb *t)
 {

@@ -83,7 +83,6 @@ void tlb_inv_tag_range(tlb *t, uint16_t vmid, uint64_t addr);   /* by the region
 int tlb_present(const tlb *t);
 unsigned tlb_latency(const tlb *t);
 const tlb_counters *tlb_stats(const tlb *t);
-tlb_counters *tlb_stats_mut(tlb *t);
 uint64_t tlb_reach_bytes(const tlb *t);   /* bytes mapped by valid entries */
 unsigned tlb_valid_entries(const tlb *t);
 
