@@ -38,26 +38,31 @@ static int add_span(pageset *s, uint64_t first, uint64_t last)
 
 int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 {
+	/* Counts first, in locals (no branches on the kind): this pass runs per
+	 * record of every replay. */
+	uint64_t kinds[4] = { 0 }, insns = 0, crossing = 0;
 	for (size_t i = 0; i < n; i++) {
 		const trace_rec *x = &r[i];
-		uint64_t end = x->gva + x->size - 1;
-		t->records++;
-		t->instructions += x->icount;
-		if (x->kind == TRACE_R)
-			t->reads++;
-		else if (x->kind == TRACE_W)
-			t->writes++;
-		else
-			t->ifetches++;
+		kinds[x->kind & 3]++;
+		insns += x->icount;
+		crossing += ((x->gva & 4095) + x->size) > 4096;
 		if (!t->vseen[x->vcpu]) {
 			t->vseen[x->vcpu] = 1;
 			t->vcpus++;
 		}
+	}
+	t->records += n;
+	t->reads += kinds[TRACE_R];
+	t->writes += kinds[TRACE_W];
+	t->ifetches += kinds[TRACE_X];
+	t->instructions += insns;
+	t->crossing_4k += crossing;
+	if (!t->pages)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const trace_rec *x = &r[i];
+		uint64_t end = x->gva + x->size - 1;
 		uint64_t f4 = x->gva >> 12, l4 = end >> 12;
-		if (f4 != l4)
-			t->crossing_4k++;
-		if (!t->pages)
-			continue;
 		/* A repeat of the last single-page access adds nothing new. */
 		if (f4 == l4 && f4 == t->last4k && (x->kind != TRACE_W || f4 == t->last4kw))
 			continue;
