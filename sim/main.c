@@ -473,7 +473,7 @@ static int cmd_params(int argc, char **argv)
 			range_of(d, range, sizeof(range));
 			printf("%-28s %-5s %-10s %-8s %s\n", d->name, type_name(d->type),
 			       param_text_at(p, i), d->unit ? d->unit : "", range);
-			printf("    %s%s\n", d->help, param_is_set_at(p, i) ? "" : "");
+			printf("    %s\n", d->help);
 			if (strcmp(param_text_at(p, i), d->def) != 0)
 				printf("    (default %s)\n", d->def);
 		}
