@@ -47,23 +47,18 @@ enum { PG_THP = 7, PG_BASE = 8 };
 static const unsigned page_shift_of[] = { 12, 14, 16, 21, 25, 29, 30, 0, 0 };
 static const unsigned gran_shift_of[] = { 12, 14, 16 };
 
-#define TLBP(pfx, ent, ways, lat, pol, src)                                            \
+#define WCP(pfx, ent, ways, lat, src)                                                   \
 	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
 	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
 	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
 	  .max = 1 << 20, .help = "associativity (entries/ways must be a power of two); " src }, \
 	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
-	  .min = 0, .max = 10000, .help = "cycles per lookup; " src },                      \
+	  .min = 0, .max = 10000, .help = "cycles per lookup; " src }
+
+#define TLBP(pfx, ent, ways, lat, pol, src)                                            \
+	WCP(pfx, ent, ways, lat, src),                                                    \
 	{ .name = pfx ".policy", .type = PARAM_ENUM, .def = pol, .choices = "lru|plru|random", \
 	  .help = "replacement policy" }
-
-#define WCP(pfx, ent, ways, lat, src)                                                   \
-	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
-	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
-	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
-	  .max = 1 << 20, .help = "associativity; " src },                                  \
-	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
-	  .min = 0, .max = 10000, .help = "cycles on a hit; " src }
 
 #define SKL "default: Intel Skylake-SP (Intel 64 and IA-32 Optimization Reference Manual 248966, Skylake TLB table)"
 #define PSC "default: PDE-cache-like; Intel documents no paging-structure-cache sizes (SDM Vol.3A 4.10.3)"
@@ -188,8 +183,8 @@ struct sim {
 
 #define CFGERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
-static int read_tlb(const param_reg *p, const char *pfx, tlb_config *t, uint64_t seed,
-		    int has_policy)
+static void read_tlb(const param_reg *p, const char *pfx, tlb_config *t, uint64_t seed,
+		     int has_policy)
 {
 	char k[64];
 	snprintf(k, sizeof(k), "%s.entries", pfx);
@@ -203,8 +198,10 @@ static int read_tlb(const param_reg *p, const char *pfx, tlb_config *t, uint64_t
 		snprintf(k, sizeof(k), "%s.policy", pfx);
 		t->policy = (enum tlb_policy)param_enum(p, k);
 	}
-	t->seed = seed ^ (uint64_t)(uintptr_t)pfx[4];
-	return 0;
+	uint64_t h = seed;   /* each structure its own stream, from its name */
+	for (const char *q = pfx; *q; q++)
+		h = rng_hash64(h ^ (uint8_t)*q);
+	t->seed = h;
 }
 
 static int page_ok(int arm, unsigned gran, unsigned pg)
@@ -627,16 +624,18 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 {
 	uint64_t va = r->gva, end = r->gva + r->size - 1;
 	for (;;) {
-		tlb *l1 = r->kind == TRACE_X ? v->l1i : v->l1d;
+		int fetch = r->kind == TRACE_X;
+		tlb *l1 = fetch ? v->l1i : v->l1d;
+		const tlb_config *l1c = fetch ? &s->c.l1i : &s->c.l1d;
 		const tlb_entry *e = NULL;
-		if (tlb_present(l1)) {
-			v->cyc_translation += tlb_latency(l1);
+		if (l1c->entries) {
+			v->cyc_translation += l1c->latency;
 			e = tlb_lookup(l1, va, s->vmid, r->asid);
 		}
-		if (!e && tlb_present(v->l2)) {
-			v->cyc_translation += tlb_latency(v->l2);
+		if (!e && s->c.l2.entries) {
+			v->cyc_translation += s->c.l2.latency;
 			e = tlb_lookup(v->l2, va, s->vmid, r->asid);
-			if (e && tlb_present(l1)) {
+			if (e && l1c->entries) {
 				tlb_entry copy = *e;
 				tlb_fill(l1, &copy);
 			}
