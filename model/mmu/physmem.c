@@ -2,27 +2,63 @@
  * model/mmu/physmem.c - sparse physical memory for page tables.
  *
  * 4 KB frames materialise on first write; a read of an absent frame returns
- * zero (an invalid descriptor in every format). Frames live in an
- * open-addressing hash keyed by frame number, so memory follows the number
- * of table pages written, not the address range.
+ * zero (an invalid descriptor in every format). An open-addressing hash maps
+ * a frame number to the frame's storage, so memory follows the number of
+ * table pages written, not the address range.
+ *
+ * Speed: a walk over a large footprint reads descriptors that miss every
+ * host cache. Frames come from 2 MB arenas that ask the kernel for
+ * transparent huge pages (madvise MADV_HUGEPAGE; a no-op where THP is off)
+ * so the host TLB covers them, and a hash slot is 8 bytes. Measured on the
+ * random-64 GB bench case (40 K frames, 164 MB of tables) on this project's
+ * 2-core EPYC VM: replay time unchanged (3.8-4.1 s before and after), because
+ * the time is DRAM latency - a dependent random load over 160 MB costs 161 ns
+ * here (pointer chase) and a walk there makes about 2.4 such loads. What the
+ * arenas do buy is one allocation per 512 frames instead of one per frame.
+ *
+ * Invariants: count frames are held; the hash is at most half full; every
+ * frame pointer points into one of the arenas.
  */
 #include "mmu.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define FRAME_SHIFT 12
 #define FRAME_WORDS 512
+#define ARENA_BYTES (UINT64_C(1) << 21)
+#define ARENA_FRAMES (ARENA_BYTES >> FRAME_SHIFT)
 
-typedef struct frame_slot {
-	uint64_t pfn;          /* valid when page != NULL */
-	uint64_t *page;
-} frame_slot;
+/* A hash slot packs the frame number (PA bits 51:12) with the frame's index
+ * in the arenas plus one (0: empty), so the table is 8 bytes a frame and
+ * stays in the host's L2 for tens of thousands of table pages. */
+#define SLOT_IDX_BITS 24
+#define SLOT_IDX_MASK ((UINT64_C(1) << SLOT_IDX_BITS) - 1)
+#define MAX_FRAMES (SLOT_IDX_MASK - 1)   /* 64 GB of page tables */
+typedef uint64_t frame_slot;
 
 struct physmem {
 	frame_slot *slot;
 	size_t mask, count;
+	uint64_t **arena;      /* ARENA_BYTES each */
+	size_t narenas, cap_arenas, used;   /* used: frames handed out of the last arena */
 };
+
+/* Zeroed, 2 MB-aligned storage with a transparent-huge-page hint. */
+static void *big_zalloc(size_t bytes)
+{
+	void *p = NULL;
+	size_t align = bytes >= ARENA_BYTES ? ARENA_BYTES : 64;
+	if (posix_memalign(&p, align, bytes) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (bytes >= ARENA_BYTES)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
 
 static inline size_t hash(uint64_t k)
 {
@@ -37,12 +73,13 @@ physmem *physmem_create(void)
 	physmem *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	m->slot = calloc(1024, sizeof(frame_slot));
+	m->slot = big_zalloc(1024 * sizeof(frame_slot));
 	if (!m->slot) {
 		free(m);
 		return NULL;
 	}
 	m->mask = 1023;
+	m->used = ARENA_FRAMES;   /* no arena yet */
 	return m;
 }
 
@@ -50,21 +87,27 @@ void physmem_destroy(physmem *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i <= m->mask; i++)
-		free(m->slot[i].page);
+	for (size_t i = 0; i < m->narenas; i++)
+		free(m->arena[i]);
+	free(m->arena);
 	free(m->slot);
 	free(m);
+}
+
+static inline uint64_t *frame_ptr(const physmem *m, uint64_t idx)
+{
+	return m->arena[idx / ARENA_FRAMES] + (idx % ARENA_FRAMES) * FRAME_WORDS;
 }
 
 static uint64_t *find(const physmem *m, uint64_t pfn)
 {
 	size_t j = hash(pfn) & m->mask;
 	for (;;) {
-		const frame_slot *s = &m->slot[j];
-		if (!s->page)
+		frame_slot s = m->slot[j];
+		if (!s)
 			return NULL;
-		if (s->pfn == pfn)
-			return s->page;
+		if (s >> SLOT_IDX_BITS == pfn)
+			return frame_ptr(m, (s & SLOT_IDX_MASK) - 1);
 		j = (j + 1) & m->mask;
 	}
 }
@@ -78,14 +121,14 @@ uint64_t physmem_read64(const physmem *m, uint64_t pa)
 static int grow(physmem *m)
 {
 	size_t ncap = (m->mask + 1) * 2;
-	frame_slot *ns = calloc(ncap, sizeof(*ns));
+	frame_slot *ns = big_zalloc(ncap * sizeof(*ns));
 	if (!ns)
 		return -1;
 	for (size_t i = 0; i <= m->mask; i++) {
-		if (!m->slot[i].page)
+		if (!m->slot[i])
 			continue;
-		size_t j = hash(m->slot[i].pfn) & (ncap - 1);
-		while (ns[j].page)
+		size_t j = hash(m->slot[i] >> SLOT_IDX_BITS) & (ncap - 1);
+		while (ns[j])
 			j = (j + 1) & (ncap - 1);
 		ns[j] = m->slot[i];
 	}
@@ -93,6 +136,30 @@ static int grow(physmem *m)
 	m->slot = ns;
 	m->mask = ncap - 1;
 	return 0;
+}
+
+/* A zeroed frame from the current arena, opening a new one when it is full;
+ * its index is m->count. */
+static uint64_t *frame_alloc(physmem *m)
+{
+	if (m->count >= MAX_FRAMES)
+		return NULL;
+	if (m->used == ARENA_FRAMES) {
+		if (m->narenas == m->cap_arenas) {
+			size_t nc = m->cap_arenas ? m->cap_arenas * 2 : 16;
+			uint64_t **na = realloc(m->arena, nc * sizeof(*na));
+			if (!na)
+				return NULL;
+			m->arena = na;
+			m->cap_arenas = nc;
+		}
+		uint64_t *a = big_zalloc(ARENA_BYTES);
+		if (!a)
+			return NULL;
+		m->arena[m->narenas++] = a;
+		m->used = 0;
+	}
+	return m->arena[m->narenas - 1] + (m->used++) * FRAME_WORDS;
 }
 
 int physmem_write64(physmem *m, uint64_t pa, uint64_t v)
@@ -104,14 +171,13 @@ int physmem_write64(physmem *m, uint64_t pa, uint64_t v)
 			return 0;   /* absent memory already reads as zero */
 		if ((m->count + 1) * 2 > m->mask + 1 && grow(m) != 0)
 			return -1;
-		p = calloc(FRAME_WORDS, sizeof(uint64_t));
+		p = frame_alloc(m);
 		if (!p)
 			return -1;
 		size_t j = hash(pfn) & m->mask;
-		while (m->slot[j].page)
+		while (m->slot[j])
 			j = (j + 1) & m->mask;
-		m->slot[j].pfn = pfn;
-		m->slot[j].page = p;
+		m->slot[j] = pfn << SLOT_IDX_BITS | (m->count + 1);
 		m->count++;
 	}
 	p[(pa >> 3) & (FRAME_WORDS - 1)] = v;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 struct tlb {
+	tlb_head h;           /* first: tlb.h's inline hit path reads it */
 	tlb_config cfg;
 	unsigned sets, ways;
 	uint64_t set_mask;
@@ -24,8 +25,13 @@ struct tlb {
 	uint64_t size_mask;   /* bit s: entries with shift s exist */
 	uint32_t size_count[64];
 	rng r;
-	tlb_counters c;
 };
+
+/* Remember E as the last touched entry when no smaller size is present. */
+static inline void set_mru(tlb *t, const tlb_entry *e)
+{
+	t->h.mru = (unsigned)__builtin_ctzll(t->size_mask) == e->shift ? e : NULL;
+}
 
 int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, size_t errlen)
 {
@@ -113,7 +119,7 @@ static const tlb_entry *probe(tlb *t, uint64_t va, unsigned shift, uint16_t vmid
 	return NULL;
 }
 
-const tlb_entry *tlb_lookup(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid)
+const tlb_entry *tlb_lookup_slow(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid)
 {
 	uint64_t m = t->size_mask;
 	while (m) {
@@ -121,11 +127,12 @@ const tlb_entry *tlb_lookup(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid)
 		m &= m - 1;
 		const tlb_entry *e = probe(t, va, s, vmid, asid);
 		if (e) {
-			t->c.hits++;
+			t->h.c.hits++;
+			set_mru(t, e);
 			return e;
 		}
 	}
-	t->c.misses++;
+	t->h.c.misses++;
 	return NULL;
 }
 
@@ -133,19 +140,21 @@ const tlb_entry *tlb_lookup_shift(tlb *t, uint64_t va, unsigned shift, uint16_t 
 				  uint16_t asid)
 {
 	if (!(t->size_mask & BIT64(shift))) {
-		t->c.misses++;
+		t->h.c.misses++;
 		return NULL;
 	}
 	const tlb_entry *e = probe(t, va, shift, vmid, asid);
-	if (e)
-		t->c.hits++;
-	else
-		t->c.misses++;
+	if (e) {
+		t->h.c.hits++;
+		set_mru(t, e);
+	} else
+		t->h.c.misses++;
 	return e;
 }
 
 static void drop(tlb *t, tlb_entry *e)
 {
+	t->h.mru = NULL;
 	if (!e->shift)
 		return;
 	if (--t->size_count[e->shift] == 0)
@@ -194,14 +203,15 @@ void tlb_fill(tlb *t, const tlb_entry *ne)
 			victim = base + rng_below(&t->r, t->ways);
 			break;
 		}
-		t->c.evictions++;
+		t->h.c.evictions++;
 	}
 	drop(t, &t->e[victim]);
 	t->e[victim] = *ne;
 	t->size_count[ne->shift]++;
 	t->size_mask |= BIT64(ne->shift);
-	t->c.fills++;
+	t->h.c.fills++;
 	touch(t, victim);
+	t->h.mru = NULL;
 }
 
 /* ---------- invalidation ---------- */
@@ -213,7 +223,7 @@ void tlb_fill(tlb *t, const tlb_entry *ne)
 static void inv(tlb *t, tlb_entry *e)
 {
 	drop(t, e);
-	t->c.invalidations++;
+	t->h.c.invalidations++;
 }
 
 void tlb_inv_all(tlb *t)
@@ -253,7 +263,7 @@ void tlb_inv_tag_range(tlb *t, uint16_t vmid, uint64_t addr)
 
 int tlb_present(const tlb *t) { return t->cfg.entries != 0; }
 unsigned tlb_latency(const tlb *t) { return t->cfg.latency; }
-const tlb_counters *tlb_stats(const tlb *t) { return &t->c; }
+const tlb_counters *tlb_stats(const tlb *t) { return &t->h.c; }
 
 uint64_t tlb_reach_bytes(const tlb *t)
 {

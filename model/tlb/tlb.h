@@ -56,13 +56,39 @@ typedef struct tlb_counters {
 
 typedef struct tlb tlb;
 
+/* The head of every tlb, visible so the hit path can be inline (Spike's
+ * mmu.h does the same): the entry the last lookup or fill touched, and the
+ * counters. mru is set only when that entry has the smallest size present in
+ * the array, so no other entry could win the lookup for a VA it covers; it
+ * is cleared by every fill, eviction and invalidation. Re-touching the most
+ * recently touched entry changes no replacement decision under LRU, PLRU or
+ * random (its set's order is already right), so a hit on mru skips the probe
+ * and the touch and is still exact. Measured on the TLB-hit bench (seq over
+ * 64 KB, 20 M accesses): replay 0.247 s -> see README figures. */
+typedef struct tlb_head {
+	const tlb_entry *mru;
+	tlb_counters c;
+} tlb_head;
+
 /* Returns 0, or -1 with a message (bad geometry) in err. */
 int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, size_t errlen);
 void tlb_destroy(tlb *t);
 
 /* Look VA up at every size present; counts a hit or a miss. NULL on a miss.
  * The returned entry is valid until the next fill or invalidation. */
-const tlb_entry *tlb_lookup(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid);
+const tlb_entry *tlb_lookup_slow(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid);
+
+static inline const tlb_entry *tlb_lookup(tlb *t, uint64_t va, uint16_t vmid, uint16_t asid)
+{
+	tlb_head *h = (tlb_head *)t;
+	const tlb_entry *e = h->mru;
+	if (e && e->tag == va >> e->shift && e->vmid == vmid &&
+	    (e->asid == asid || (e->flags & TLB_F_GLOBAL))) {
+		h->c.hits++;
+		return e;
+	}
+	return tlb_lookup_slow(t, va, vmid, asid);
+}
 /* Look VA up at one size only (walk caches). */
 const tlb_entry *tlb_lookup_shift(tlb *t, uint64_t va, unsigned shift, uint16_t vmid,
 				  uint16_t asid);
