@@ -319,7 +319,9 @@ static int cmd_run(int argc, char **argv)
 	fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
 		el > 0 ? (double)nrec / el / 1e6 : 0.0);
 	if (jf) {
-		report_json(jf, trace, trace_get_header(r), p, sim_stats(s));
+		size_t nr;
+		const sim_round *rounds = sim_rounds(s, &nr);
+		report_json(jf, trace, trace_get_header(r), p, sim_stats(s), rounds, nr);
 		if (jf != stdout && fclose(jf) != 0) {
 			snprintf(err, sizeof(err), "%s: write error: %s", json, strerror(errno));
 			die(EXIT_BAD, err);

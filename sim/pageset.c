@@ -80,3 +80,25 @@ int pageset_add(pageset *s, uint64_t key)
 		return -1;
 	return 1;
 }
+
+int pageset_has(const pageset *s, uint64_t key)
+{
+	if (key == EMPTY)
+		return s->has_empty_key;
+	size_t j = hash(key) & s->mask;
+	for (;;) {
+		uint64_t k = s->slot[j];
+		if (k == EMPTY)
+			return 0;
+		if (k == key)
+			return 1;
+		j = (j + 1) & s->mask;
+	}
+}
+
+void pageset_clear(pageset *s)
+{
+	memset(s->slot, 0xff, (s->mask + 1) * sizeof(*s->slot));
+	s->count = 0;
+	s->has_empty_key = 0;
+}

@@ -37,4 +37,22 @@ int pt_map(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm
 /* 1 if the level-LEVEL entry covering VA is empty (nothing mapped under it). */
 int pt_slot_empty(const pt_space *s, uint64_t va, unsigned level);
 
+/* Called for a leaf: BASE is the input address it maps, LEVEL its level
+ * index, PA the entry's physical address, D its value. Returns the value the
+ * entry should hold (written back when it differs). */
+typedef uint64_t (*pt_leaf_fn)(void *ctx, uint64_t base, unsigned level, uint64_t pa,
+			       uint64_t d);
+
+/* Visit every leaf whose region overlaps [lo, hi), in address order.
+ * Returns the number of leaves visited, or -1 if a write-back failed. */
+long pt_foreach_leaf(pt_space *s, uint64_t lo, uint64_t hi, pt_leaf_fn fn, void *ctx);
+
+/* Find the leaf mapping VA: 1 with its level index, entry PA and value, or 0. */
+int pt_find_leaf(const pt_space *s, uint64_t va, unsigned *level, uint64_t *pa, uint64_t *d);
+
+/* Replace the block leaf at level index LEVEL mapping VA by a table of
+ * next-level leaves covering the same output range with the same
+ * permissions; FN (may be NULL) adjusts each new leaf. Returns 0 or -1. */
+int pt_split(pt_space *s, uint64_t va, unsigned level, pt_leaf_fn fn, void *ctx);
+
 #endif

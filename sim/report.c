@@ -38,7 +38,8 @@ void report_text(FILE *f, const char *trace_path, const trace_header *h,
 }
 
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
-		 const param_reg *params, const stats_reg *st)
+		 const param_reg *params, const stats_reg *st, const sim_round *rounds,
+		 size_t nrounds)
 {
 	json_w j;
 	json_init(&j, f, 1);
@@ -78,6 +79,20 @@ void report_json(FILE *f, const char *trace_path, const trace_header *h,
 			json_u64(&j, stats_name_at(st, i), stats_value_at(st, i));
 	}
 	json_end_obj(&j);
+	if (nrounds) {
+		json_begin_arr(&j, "rounds");
+		for (size_t i = 0; i < nrounds; i++) {
+			json_begin_obj(&j, NULL);
+			json_u64(&j, "instructions", rounds[i].instructions);
+			json_u64(&j, "true", rounds[i].true_pages);
+			json_u64(&j, "reported", rounds[i].reported_pages);
+			json_u64(&j, "missed", rounds[i].missed_pages);
+			json_u64(&j, "extra", rounds[i].extra_pages);
+			json_u64(&j, "cycles", rounds[i].cycles);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+	}
 	json_end_obj(&j);
 	json_finish(&j);
 }

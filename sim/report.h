@@ -10,12 +10,15 @@
 #include "param.h"
 #include "stats.h"
 #include "trace.h"
+#include "sim.h"
 
 void report_text(FILE *f, const char *trace_path, const trace_header *h,
 		 const stats_reg *st);
 
 /* {"slatsim": VERSION, "trace": {...}, "config": {...}, "stats": {...}} */
+/* ROUNDS (n may be 0): the dirty-logging rounds, written as "rounds". */
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
-		 const param_reg *params, const stats_reg *st);
+		 const param_reg *params, const stats_reg *st, const sim_round *rounds,
+		 size_t nrounds);
 
 #endif

@@ -21,6 +21,7 @@
  * yet, so no TLB entry is widened by it.
  */
 #include "sim.h"
+#include "sim_int.h"
 #include "mmu.h"
 #include "ptbuild.h"
 #include "tlb.h"
@@ -36,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SIM_BATCH 4096
 #define GUEST_RAM_BASE UINT64_C(0x40000000)
 #define HOST_RAM_BASE  UINT64_C(0x100000000)
 
@@ -120,64 +120,68 @@ static const param_def sim_params[] = {
 	{ .name = "fault.host.cycles", .type = PARAM_INT, .def = "7500", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .help = "stage-2 fault: VM exit, hypervisor "
 	  "mapping, VM entry (about 3 us on a 2.5 GHz core)" },
+	/* Dirty logging (sim/dirtylog.c). */
+	{ .name = "dirtylog.mode", .type = PARAM_ENUM, .def = "off",
+	  .choices = "off|wp|pml|dbm|hdbss", .help = "how the hypervisor tracks written pages: "
+	  "wp (stage-2 write-protection, a fault per first write), pml (Intel PML over EPT A/D, "
+	  "x86), dbm (Arm stage-2 DBM, page-table scan), hdbss (Arm DBM + HDBSS buffer)" },
+	{ .name = "dirtylog.period", .type = PARAM_INT, .def = "0", .unit = "instructions",
+	  .min = 0, .max = INT64_MAX, .help = "a harvest round every this many instructions "
+	  "(all vCPUs, trace order); 0: one round at the end of the trace" },
+	{ .name = "dirtylog.range", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
+	  .max = INT64_C(1) << 52, .help = "track only this many bytes from the bottom of guest "
+	  "RAM (e.g. 16M for a video-RAM range, as Xen's HVM VRAM tracking); 0: all guest RAM" },
+	{ .name = "dirtylog.flush_all_vcpus", .type = PARAM_BOOL, .def = "1",
+	  .help = "drain every vCPU's PML/HDBSS buffer before a harvest (Xen "
+	  "p2m_flush_hardware_cached_dirty; KVM kicks vCPUs); 0 is unsafe" },
+	{ .name = "dirtylog.invalidate", .type = PARAM_BOOL, .def = "1",
+	  .help = "invalidate TLBs after re-arming (SDM-2016 §28.3.3.4: INVEPT after clearing "
+	  "D or W); 0 is unsafe: cached dirty translations never log again" },
+	{ .name = "dirtylog.huge", .type = PARAM_ENUM, .def = "split", .choices = "split|wp|keep",
+	  .help = "large stage-2 pages under logging: split (write-protect, split on the first "
+	  "write, map base pages; Xen/KVM), wp (write-protect, report the whole page), keep "
+	  "(log like a base page: with pml only one 4 KB GPA per page is logged - unsafe)" },
+	{ .name = "pml.drain", .type = PARAM_ENUM, .def = "xen", .choices = "xen|kvm",
+	  .help = "when PML buffers are drained: xen (log-full, disable, log-dirty operations: "
+	  "ept_vcpu_flush_pml_buffer) or kvm (also at every VM exit: vmx_flush_pml_buffer)" },
+	{ .name = "ept.ad_gpt_write", .type = PARAM_BOOL, .def = "1",
+	  .help = "with EPT A/D on, guest paging-structure accesses are writes: they need W, set "
+	  "D and are PML-logged (SDM-2016 §28.2.3.2, §28.2.4); x86 only, Arm has no such rule" },
+	{ .name = "hdbss.size", .type = PARAM_SIZE, .def = "4K", .unit = "bytes", .min = 4096,
+	  .max = 2097152, .flags = PARAM_F_POW2, .help = "HDBSS buffer per vCPU (HDBSSBR_EL2.SZ: "
+	  "4 KB << SZ, at most 2 MB as in the KVM HDBSS series); 8 bytes an entry" },
+	{ .name = "dirtylog.exit.cycles", .type = PARAM_INT, .def = "1400", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "VM exit + entry round trip: ~1,360 cycles "
+	  "VMRUN to #VMEXIT measured on AMD EPYC (LKML, Dec 2020, 'KVM: SVM: ... vmsave/vmload'); "
+	  "Intel: 'hundreds or thousands of cycles' (Intel blog 'Understanding VM Exits', 2009)" },
+	{ .name = "dirtylog.fault.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "hypervisor work for one write-protection "
+	  "fault beyond the exit (p2m lookup, type change, bitmap, TLB flush); an estimate: set it "
+	  "from a measurement of your hypervisor" },
+	{ .name = "dirtylog.split.cycles", .type = PARAM_INT, .def = "20000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "splitting a large stage-2 page: allocate a "
+	  "table, write 512 entries, flush (estimate)" },
+	{ .name = "pml.drain.cycles", .type = PARAM_INT, .def = "150", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per PML/HDBSS entry drained: read, p2m "
+	  "type change, bitmap set (Xen ept_vcpu_flush_pml_buffer loop; estimate)" },
+	{ .name = "dirtylog.clear.cycles", .type = PARAM_INT, .def = "40", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per leaf cleaned (D or DBM) or "
+	  "write-protected at a round end (an atomic update during a table walk; estimate)" },
+	{ .name = "dirtylog.scan.cycles", .type = PARAM_INT, .def = "10", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per stage-2 leaf scanned for dirty "
+	  "state (dbm without HDBSS; estimate)" },
+	{ .name = "dirtylog.invalidate.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per vCPU per invalidation (INVEPT "
+	  "single-context and its IPI; estimate); the refills are modelled by the walker" },
+	{ .name = "dirtylog.bitmap.cycles", .type = PARAM_INT, .def = "10", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per reported page: dirty-bitmap work "
+	  "at harvest (estimate)" },
 };
 
 void sim_params_register(param_reg *reg)
 {
 	param_register(reg, sim_params, sizeof(sim_params) / sizeof(sim_params[0]));
 }
-
-/* ---------------------------------------------------------------- state */
-
-typedef struct vcpu {
-	tlb *l1i, *l1d, *l2;
-	mmu_walker *w;
-	uint64_t instructions;
-	uint64_t cyc_translation, cyc_faults;
-} vcpu;
-
-typedef struct sim_cfg {
-	int arch_arm, nested;
-	unsigned gpage, hpage;          /* policy index in PAGE_CHOICES */
-	double backing;
-	tlb_config l1i, l1d, l2;
-	mmu_config mmu;
-	double cpi;
-	uint64_t fault_guest, fault_host;
-	uint64_t max_records;
-	uint64_t seed;
-	int prefault, footprint;
-} sim_cfg;
-
-struct sim {
-	sim_cfg c;
-	stats_reg *stats;
-	tracestat ts;
-	physmem *mem;
-	mmu_walker *sw;                 /* functional lookups only */
-	vcpu *v[TRACE_MAX_VCPUS];
-	vcpu *cur;                      /* the vCPU whose access is being served */
-	uint64_t *s1_root;              /* per ASID; 0 = not yet created */
-	uint64_t gpa_next, hpa_next, gpa_limit;
-	pt_space s2;
-	uint64_t s1_table_bytes;
-	uint16_t vmid;
-	int oom;                        /* allocation or address space exhausted */
-	char err[256];
-	/* counters */
-	uint64_t accesses, fault_guest, fault_host, pages_guest, pages_host;
-	uint64_t fills[64];
-	/* aggregated at the end of a replay (sim_finalize) */
-	struct {
-		uint64_t l1i_h, l1i_m, l1d_h, l1d_m, l2_h, l2_m, l1d_lookups;
-		uint64_t walks, refs, s1_refs, s2_refs, walk_cycles;
-		uint64_t wc1_h, wc1_m, wc2_h, wc2_m, nt_h, nt_m;
-		uint64_t reach, pt_bytes;
-		uint64_t cyc_total, cyc_instr, cyc_trans, cyc_faults;
-	} a;
-	double elapsed;
-	trace_rec batch[SIM_BATCH];
-};
 
 /* ---------------------------------------------------------------- config */
 
@@ -279,6 +283,10 @@ static int build_cfg(sim_cfg *c, const param_reg *p, char *err, size_t errlen)
 	read_tlb(p, "ntlb", &c->mmu.ntlb, c->seed, 0);
 	c->mmu.nested = c->nested;
 	c->mmu.pte_latency = (unsigned)param_int(p, "mem.pte_latency");
+	if (dl_build_cfg(&c->dl, p, c->arch_arm, c->nested, err, errlen))
+		return -1;
+	c->mmu.s2_ad = c->dl.mode == DL_PML || c->dl.mode == DL_DBM || c->dl.mode == DL_HDBSS;
+	c->mmu.ad_gpt_write = c->dl.gpt_write && !c->arch_arm;
 	/* Check every structure's geometry now, naming the parameter. */
 	struct { const char *n; tlb_config *t; } all[] = {
 		{ "tlb.l1i", &c->l1i }, { "tlb.l1d", &c->l1d }, { "tlb.l2", &c->l2 },
@@ -312,7 +320,7 @@ static int guest_alloc(sim *s, uint64_t bytes, uint64_t *gpa)
 	return 0;
 }
 
-static int host_alloc(void *ctx, uint64_t bytes, uint64_t *hpa)
+int sim_host_alloc(void *ctx, uint64_t bytes, uint64_t *hpa)
 {
 	sim *s = ctx;
 	uint64_t a = align_up(s->hpa_next, bytes);
@@ -370,17 +378,22 @@ static int hyp_ensure(sim *s, uint64_t gpa)
 		return 0;
 	unsigned cand[4];
 	unsigned n = policy_shifts(&s->c.mmu.s2, s->c.hpage, cand);
-	for (unsigned k = 0; k < n; k++) {
+	for (unsigned k = dl_base_only(s, gpa) ? n - 1 : 0; k < n; k++) {
 		unsigned shift = cand[k];
 		int lvl = mmu_geom_level_for_shift(&s->c.mmu.s2, shift);
 		if (k + 1 < n && (backed_small(s, gpa >> shift) ||
 				  !pt_slot_empty(&s->s2, gpa, (unsigned)lvl)))
 			continue;
 		uint64_t base = gpa & ~((UINT64_C(1) << shift) - 1);
-		if (host_alloc(s, UINT64_C(1) << shift, &hpa))
+		if (sim_host_alloc(s, UINT64_C(1) << shift, &hpa))
 			return -1;
 		if (pt_map(&s->s2, base, hpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
 			s->pages_host++;
+			if (dl_new_leaf(s, gpa)) {
+				s->oom = 1;
+				snprintf(s->err, sizeof(s->err), "out of memory");
+				return -1;
+			}
 			return 1;
 		}
 	}
@@ -403,7 +416,7 @@ static void charge_host_fault(sim *s)
 static int s1_alloc(void *ctx, uint64_t bytes, uint64_t *gpa)
 {
 	sim *s = ctx;
-	if (s->c.nested ? guest_alloc(s, bytes, gpa) : host_alloc(s, bytes, gpa))
+	if (s->c.nested ? guest_alloc(s, bytes, gpa) : sim_host_alloc(s, bytes, gpa))
 		return -1;
 	s->s1_table_bytes += bytes;
 	if (s->c.nested)
@@ -473,7 +486,7 @@ static int guest_ensure(sim *s, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 			continue;
 		uint64_t gpa;
 		if (s->c.nested ? guest_alloc(s, UINT64_C(1) << shift, &gpa)
-				: host_alloc(s, UINT64_C(1) << shift, &gpa))
+				: sim_host_alloc(s, UINT64_C(1) << shift, &gpa))
 			return -1;
 		uint64_t base = va & ~((UINT64_C(1) << shift) - 1);
 		if (pt_map(&sp, base, gpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
@@ -511,6 +524,11 @@ int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 	}
 	s->stats = stats_create();
 	s->mem = physmem_create();
+	if (dl_init(s)) {
+		sim_destroy(s);
+		snprintf(err, errlen, "out of memory");
+		return TRACE_EIO;
+	}
 	s->s1_root = calloc(65536, sizeof(uint64_t));
 	if (!s->stats || !s->mem || !s->s1_root || tracestat_init(&s->ts) ||
 	    mmu_walker_create(&s->sw, &s->c.mmu, s->mem, err, errlen)) {
@@ -525,8 +543,8 @@ int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 	s->hpa_next = HOST_RAM_BASE;
 	if (s->c.nested) {
 		s->s2 = (pt_space){ .g = &s->c.mmu.s2, .mem = s->mem, .to_pa = ident,
-				    .alloc_table = host_alloc, .ctx = s };
-		if (host_alloc(s, s->c.mmu.s2.root_bytes, &s->s2.root)) {
+				    .alloc_table = sim_host_alloc, .ctx = s };
+		if (sim_host_alloc(s, s->c.mmu.s2.root_bytes, &s->s2.root)) {
 			snprintf(err, errlen, "%s", s->err);
 			sim_destroy(s);
 			return TRACE_EIO;
@@ -546,6 +564,7 @@ static void vcpu_destroy(vcpu *v)
 	tlb_destroy(v->l1d);
 	tlb_destroy(v->l2);
 	mmu_walker_destroy(v->w);
+	dl_vcpu_free(v);
 	free(v);
 }
 
@@ -558,6 +577,7 @@ void sim_destroy(sim *s)
 	mmu_walker_destroy(s->sw);
 	physmem_destroy(s->mem);
 	free(s->s1_root);
+	dl_free(s);
 	tracestat_free(&s->ts);
 	stats_destroy(s->stats);
 	free(s);
@@ -572,7 +592,7 @@ static vcpu *vcpu_get(sim *s, unsigned id)
 	if (!v || tlb_create(&v->l1i, &s->c.l1i, "tlb.l1i", e, sizeof(e)) ||
 	    tlb_create(&v->l1d, &s->c.l1d, "tlb.l1d", e, sizeof(e)) ||
 	    tlb_create(&v->l2, &s->c.l2, "tlb.l2", e, sizeof(e)) ||
-	    mmu_walker_create(&v->w, &s->c.mmu, s->mem, e, sizeof(e))) {
+	    mmu_walker_create(&v->w, &s->c.mmu, s->mem, e, sizeof(e)) || dl_vcpu_init(s, v)) {
 		vcpu_destroy(v);
 		return NULL;
 	}
@@ -597,6 +617,20 @@ static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
 				 "address space (guest.va_bits / guest.levels)",
 				 (unsigned long long)req->va, s->c.mmu.s1.in_bits);
 			return -1;
+		}
+		if (res->fault.kind == MMU_FAULT_LOG_FULL && tries <= 16) {
+			/* PML log-full exit / HDBSS-full abort: drain, replay. */
+			if (dl_log_full(s, v))
+				return -1;
+			continue;
+		}
+		if (res->fault.kind == MMU_FAULT_PERMISSION && res->fault.stage == 2 &&
+		    tries <= 16) {
+			r = dl_wp_fault(s, v, req, res);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				continue;
 		}
 		if (tries > 16 || res->fault.kind != MMU_FAULT_TRANSLATION) {
 			snprintf(s->err, sizeof(s->err), "unresolved stage-%u fault (kind %d) at "
@@ -640,6 +674,14 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 				tlb_fill(l1, &copy);
 			}
 		}
+		/* A write through an entry that is read-only or was filled clean
+		 * goes to the walker: it takes the permission fault, or sets D /
+		 * the DBM dirty state and logs (SDM-2016 §28.3.3.4, ARCH-FACTS §6.5). */
+		if (e && r->kind == TRACE_W &&
+		    (e->flags & (TLB_F_W | TLB_F_DIRTY)) != (TLB_F_W | TLB_F_DIRTY)) {
+			e = NULL;
+			s->dirty_walks++;
+		}
 		tlb_entry ne;
 		if (!e) {
 			uint64_t root;
@@ -654,14 +696,24 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 			ne = (tlb_entry){ .tag = va >> res.shift, .out = res.pa & ~mask,
 					  .aux = res.ipa & ~mask, .vmid = s->vmid, .asid = r->asid,
 					  .shift = (uint8_t)res.shift,
-					  .flags = (uint8_t)perm_to_tlbf(res.perm) };
+					  .flags = (uint8_t)(perm_to_tlbf(res.perm) |
+							     (res.dirty ? TLB_F_DIRTY : 0)) };
 			s->fills[res.shift]++;
 			tlb_fill(v->l2, &ne);
 			tlb_fill(l1, &ne);
 			e = &ne;
 		}
 		uint64_t page_last = (((e->tag + 1) << e->shift) - 1);
-		if (end <= page_last || page_last == UINT64_MAX)
+		int last = end <= page_last || page_last == UINT64_MAX;
+		if (s->dl.active && r->kind == TRACE_W) {
+			uint64_t off = va & ((UINT64_C(1) << e->shift) - 1);
+			uint64_t n = (last ? end : page_last) - va + 1;
+			if (dl_note_write(s, e->aux + off, (unsigned)n)) {
+				snprintf(s->err, sizeof(s->err), "out of memory");
+				return -1;
+			}
+		}
+		if (last)
 			return 0;
 		va = page_last + 1;   /* the rest lies in the next page */
 	}
@@ -682,6 +734,11 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		s->accesses++;
 		if (access_one(s, v, r))
 			return -1;
+		s->instr_done += r->icount;
+		if (s->instr_done >= s->dl.next_round && s->dl.active && dl_round(s)) {
+			snprintf(s->err, sizeof(s->err), "out of memory harvesting the dirty log");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -713,6 +770,7 @@ static void progress_line(trace_reader *r, uint64_t records, double t0, double t
 static void finalize(sim *s)
 {
 	memset(&s->a, 0, sizeof(s->a));
+	s->dl.pml_logged = s->dl.hdbss_logged = 0;
 	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
 		vcpu *v = s->v[i];
 		if (!v)
@@ -731,12 +789,18 @@ static void finalize(sim *s)
 		c = mmu_walker_cache_counters(v->w, 1); s->a.wc2_h += c->hits; s->a.wc2_m += c->misses;
 		c = mmu_walker_cache_counters(v->w, 2); s->a.nt_h += c->hits; s->a.nt_m += c->misses;
 		s->a.reach += tlb_reach_bytes(v->l2);
+		s->a.ad_writes += m->ad_writes;
+		if (v->pml)
+			s->dl.pml_logged += pml_stats(v->pml)->logged;
+		if (v->hdbss)
+			s->dl.hdbss_logged += hdbss_stats(v->hdbss)->logged;
 		uint64_t ci = (uint64_t)llround((double)v->instructions * s->c.cpi);
 		s->a.cyc_instr += ci;
 		s->a.cyc_trans += v->cyc_translation;
 		s->a.cyc_faults += v->cyc_faults;
 	}
-	s->a.cyc_total = s->a.cyc_instr + s->a.cyc_trans + s->a.cyc_faults;
+	s->a.cyc_total = s->a.cyc_instr + s->a.cyc_trans + s->a.cyc_faults + s->dl.cyc_total;
+	s->a.dirty_walks = s->dirty_walks;
 	s->a.l1d_lookups = s->a.l1d_h + s->a.l1d_m;
 	s->a.pt_bytes = s->s1_table_bytes + (s->c.nested ? s->s2.table_bytes : 0);
 }
@@ -777,6 +841,10 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 	int shown = 0;
 	uint64_t limit = s->c.max_records ? s->c.max_records : UINT64_MAX;
 	int rc = TRACE_OK;
+	if (dl_start(s)) {
+		snprintf(err, errlen, "out of memory arming dirty logging");
+		return TRACE_EIO;
+	}
 	for (;;) {
 		size_t want = SIM_BATCH;
 		if (limit - s->ts.records < want)
@@ -813,6 +881,14 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 	}
 	if (shown)
 		fprintf(stderr, "\r%72s\r", "");
+	/* The last (or only) round ends with the trace, unless the period
+	 * boundary fell exactly on the last record. */
+	if (rc == TRACE_OK && s->dl.active &&
+	    (s->dl.nrounds == 0 || s->dl.rounds[s->dl.nrounds - 1].instructions != s->instr_done) &&
+	    dl_round(s)) {
+		snprintf(err, errlen, "out of memory harvesting the dirty log");
+		rc = TRACE_EIO;
+	}
 	s->elapsed = now() - t0;
 	finalize(s);
 	return rc;
@@ -871,10 +947,16 @@ static void register_stats(sim *s)
 	stats_add(st, "pages.guest", &s->pages_guest, "stage-1 leaf mappings created");
 	stats_add(st, "pages.host", &s->pages_host, "stage-2 leaf mappings created");
 	stats_add(st, "pt.bytes", &s->a.pt_bytes, "page-table bytes held, both stages");
-	stats_add(st, "cycles.total", &s->a.cyc_total, "all cycles, all vCPUs");
+	stats_add(st, "cycles.total", &s->a.cyc_total, "all cycles, all vCPUs and the hypervisor's "
+		  "dirty logging");
 	stats_add(st, "cycles.instructions", &s->a.cyc_instr, "core.cpi x instructions");
 	stats_add(st, "cycles.translation", &s->a.cyc_trans, "TLB lookups and page walks");
 	stats_add(st, "cycles.faults", &s->a.cyc_faults, "guest and host fault handling");
+	stats_add(st, "walk.ad_writes", &s->a.ad_writes,
+		  "descriptors written by hardware A/D / DBM updates (stage 2)");
+	stats_add(st, "tlb.dirty_walks", &s->a.dirty_walks,
+		  "writes that hit a read-only or clean TLB entry and walked");
+	dl_register_stats(s);
 	stats_add(st, "tlb.l1d.lookups", &s->a.l1d_lookups, "L1 data TLB lookups");
 	stats_add_ratio(st, "tlb.l1d.miss_ratio", "tlb.l1d.misses", "tlb.l1d.lookups",
 			"L1 data TLB misses per lookup");

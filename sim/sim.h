@@ -20,6 +20,17 @@
 
 typedef struct sim sim;
 
+/* One dirty-logging round (dirtylog.mode != off): what was written, what
+ * the mechanism reported, and what the logging cost. */
+typedef struct sim_round {
+	uint64_t instructions;      /* instructions retired when the round ended */
+	uint64_t true_pages;        /* distinct 4 KB GPA pages written (trace) */
+	uint64_t reported_pages;    /* 4 KB pages the mechanism reported */
+	uint64_t missed_pages;      /* written, not reported */
+	uint64_t extra_pages;       /* reported, not written */
+	uint64_t cycles;            /* cycles.dirtylog spent in the round */
+} sim_round;
+
 typedef struct sim_replay_opts {
 	int progress;            /* print a progress line to stderr */
 } sim_replay_opts;
@@ -41,6 +52,8 @@ int sim_explain(sim *s, uint64_t gva, unsigned access, uint16_t asid, FILE *f, c
 		size_t errlen);
 
 stats_reg *sim_stats(sim *s);
+/* The dirty-logging rounds of the replay (n = 0 when logging is off). */
+const sim_round *sim_rounds(const sim *s, size_t *n);
 double sim_elapsed_seconds(const sim *s);   /* wall time of the replay */
 
 #endif

@@ -312,3 +312,85 @@ void mmu_desc_describe(const mmu_geom *g, unsigned level, uint64_t d, char *buf,
 		break;
 	}
 }
+
+/* ---------------------------------------------------------------- dirty state */
+
+uint64_t mmu_desc_hw_update(const mmu_geom *g, unsigned level, uint64_t d, int write)
+{
+	mmu_desc x = mmu_desc_decode(g, level, d);
+	int leaf = x.kind == MMU_DESC_LEAF || x.kind == MMU_DESC_NOACCESS;
+	if (!leaf && x.kind != MMU_DESC_TABLE)
+		return d;
+	switch (g->fmt) {
+	case MMU_FMT_EPT:
+		d |= EPT_A;
+		if (leaf && write)
+			d |= EPT_D;
+		return d;
+	case MMU_FMT_X86:
+		d |= X86_PTE_A;
+		if (leaf && write)
+			d |= X86_PTE_D;
+		return d;
+	case MMU_FMT_ARM_S1:
+		if (!leaf)
+			return d;
+		d |= VMSA_S1_AF;
+		if (write && (d & VMSA_S1_DBM))
+			d &= ~VMSA_S1_AP_RDONLY;   /* writable-clean -> writable-dirty */
+		return d;
+	case MMU_FMT_ARM_S2:
+		if (!leaf)
+			return d;
+		d |= VMSA_S2_AF;
+		if (write && (d & VMSA_S2_DBM))
+			d |= VMSA_S2_AP_W;         /* writable-clean -> writable-dirty */
+		return d;
+	}
+	return d;
+}
+
+int mmu_desc_dirty(const mmu_geom *g, uint64_t d)
+{
+	switch (g->fmt) {
+	case MMU_FMT_EPT:    return (d & EPT_D) != 0;
+	case MMU_FMT_X86:    return (d & X86_PTE_D) != 0;
+	case MMU_FMT_ARM_S1: return (d & VMSA_S1_DBM) && !(d & VMSA_S1_AP_RDONLY);
+	case MMU_FMT_ARM_S2: return (d & VMSA_S2_DBM) && (d & VMSA_S2_AP_W);
+	}
+	return 0;
+}
+
+int mmu_desc_dbm(const mmu_geom *g, uint64_t d)
+{
+	return (g->fmt == MMU_FMT_ARM_S1 || g->fmt == MMU_FMT_ARM_S2) && (d & VMSA_S2_DBM);
+}
+
+uint64_t mmu_desc_clean(const mmu_geom *g, uint64_t d)
+{
+	switch (g->fmt) {
+	case MMU_FMT_EPT:    return d & ~EPT_D;
+	case MMU_FMT_X86:    return d & ~X86_PTE_D;
+	case MMU_FMT_ARM_S1: return (d & VMSA_S1_DBM) ? d | VMSA_S1_AP_RDONLY : d;
+	case MMU_FMT_ARM_S2: return (d & VMSA_S2_DBM) ? d & ~VMSA_S2_AP_W : d;
+	}
+	return d;
+}
+
+uint64_t mmu_desc_set_write(const mmu_geom *g, uint64_t d, int w)
+{
+	switch (g->fmt) {
+	case MMU_FMT_EPT:    return w ? d | EPT_W : d & ~EPT_W;
+	case MMU_FMT_X86:    return w ? d | X86_PTE_RW : d & ~X86_PTE_RW;
+	case MMU_FMT_ARM_S1: return w ? d & ~VMSA_S1_AP_RDONLY : d | VMSA_S1_AP_RDONLY;
+	case MMU_FMT_ARM_S2: return w ? d | VMSA_S2_AP_W : d & ~VMSA_S2_AP_W;
+	}
+	return d;
+}
+
+uint64_t mmu_desc_set_dbm(const mmu_geom *g, uint64_t d, int dbm)
+{
+	if (g->fmt != MMU_FMT_ARM_S1 && g->fmt != MMU_FMT_ARM_S2)
+		return d;
+	return dbm ? d | VMSA_S2_DBM : d & ~VMSA_S2_DBM;
+}

@@ -118,6 +118,32 @@ typedef struct mmu_desc {
 
 mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d);
 
+/* Hardware dirty-state management (ARCH-FACTS §1.3, §3.6, §6 items 4 and 6).
+ * The new value of descriptor D at level index LEVEL after the walker used it
+ * for an access that WRITEs (or that counts as a write for A/D):
+ *  - EPT with EPTP[6]: A in every entry used; D in a leaf on a write
+ *    (SDM-2016 §28.2.4; Bochs update_ept_access_dirty).
+ *  - x86 paging: A in every entry used; D in a leaf on a write.
+ *  - Arm stage 2 with VTCR_EL2.HA/HD: AF in a leaf; a write to a DBM leaf
+ *    with S2AP[1] = 0 (writable-clean) SETS S2AP[1] (writable-dirty).
+ *  - Arm stage 1 with TCR_ELx.HA/HD: AF in a leaf; a write to a DBM leaf
+ *    with AP[2] = 1 (writable-clean) CLEARS AP[2].
+ * Table descriptors carry no AF on Arm (FEAT_HAFT not modelled). Returns D
+ * itself when nothing changes; invalid descriptors never change. */
+uint64_t mmu_desc_hw_update(const mmu_geom *g, unsigned level, uint64_t d, int write);
+/* 1 if a leaf is dirty: x86/EPT D = 1; Arm: DBM = 1 and writable-dirty
+ * (stage 1 AP[2] = 0, stage 2 S2AP[1] = 1). */
+int mmu_desc_dirty(const mmu_geom *g, uint64_t d);
+/* 1 if an Arm leaf has DBM set (always 0 for x86/EPT). */
+int mmu_desc_dbm(const mmu_geom *g, uint64_t d);
+/* Software edits a hypervisor makes for dirty logging, on leaves:
+ * clean: EPT D = 0; Arm DBM leaf back to writable-clean. */
+uint64_t mmu_desc_clean(const mmu_geom *g, uint64_t d);
+/* Write permission (EPT W, x86 RW, Arm S2AP[1] / AP[2]) on or off. */
+uint64_t mmu_desc_set_write(const mmu_geom *g, uint64_t d, int w);
+/* Arm DBM on or off (no-op for x86/EPT). */
+uint64_t mmu_desc_set_dbm(const mmu_geom *g, uint64_t d, int dbm);
+
 /* Text of a descriptor's fields for 'slatsim explain'. */
 void mmu_desc_describe(const mmu_geom *g, unsigned level, uint64_t d, char *buf, size_t len);
 
@@ -138,7 +164,9 @@ typedef struct mmu_config {
 	mmu_geom s1, s2;
 	tlb_config wc_s1, wc_s2;    /* walk (paging-structure) caches */
 	tlb_config ntlb;            /* nested TLB: IPA page -> host page */
-	unsigned pte_latency;       /* cycles per descriptor read from memory */
+	unsigned pte_latency;       /* cycles per descriptor read or A/D write */
+	int s2_ad;                  /* stage-2 A/D by hardware: EPTP[6]; VTCR_EL2.HA+HD */
+	int ad_gpt_write;           /* EPT: guest paging-structure accesses are writes */
 } mmu_config;
 
 typedef enum mmu_fault_kind {
@@ -148,6 +176,9 @@ typedef enum mmu_fault_kind {
 	MMU_FAULT_MISCONFIG,
 	MMU_FAULT_ACCESS_FLAG,
 	MMU_FAULT_ADDRSIZE,         /* input beyond the stage's VA/IPA size */
+	MMU_FAULT_LOG_FULL,         /* PML log-full VM exit (reason 62) / HDBSS-full
+				     * stage-2 abort (ISS2.HDBSSF): the access did not
+				     * happen and must be replayed */
 } mmu_fault_kind;
 
 typedef struct mmu_fault {
@@ -184,7 +215,11 @@ typedef struct mmu_result {
 	unsigned shift;             /* combined size: min(s1 leaf, s2 leaf) */
 	unsigned s1_shift, s2_shift;
 	unsigned perm;              /* combined permissions */
+	int dirty;                  /* a write through this translation needs no A/D
+				     * update (stage-2 leaf dirty, or A/D off) */
 	unsigned refs, s1_refs, s2_refs;
+	unsigned ad_writes;         /* descriptors written by hardware A/D updates */
+	unsigned logged;            /* PML / HDBSS entries written */
 	uint64_t cycles;
 	unsigned nsteps;
 	mmu_fault fault;
@@ -194,13 +229,20 @@ typedef struct mmu_counters {
 	uint64_t walks, refs, s1_refs, s2_refs, cycles;
 	uint64_t s1_refs_level[MMU_MAX_LEVELS], s2_refs_level[MMU_MAX_LEVELS];
 	uint64_t faults_s1, faults_s2;
+	uint64_t ad_writes, logged, log_full;
 } mmu_counters;
 
 typedef struct mmu_walker mmu_walker;
+struct pml_unit;
+struct hdbss_unit;
 
 int mmu_walker_create(mmu_walker **out, const mmu_config *cfg, physmem *mem, char *err,
 		      size_t errlen);
 void mmu_walker_destroy(mmu_walker *w);
+
+/* The vCPU's dirty-logging unit (model/pml): at most one of the two; NULL
+ * for none. The walker logs stage-2 clean -> dirty changes into it. */
+void mmu_walker_set_log(mmu_walker *w, struct pml_unit *pml, struct hdbss_unit *hdbss);
 
 /* Translate one access; fills res (res->fault.kind != NONE on a fault). */
 void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res);

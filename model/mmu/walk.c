@@ -9,12 +9,27 @@
  * descriptor is read: it counts the reference by stage and level, charges
  * mem.pte_latency and records the step for 'slatsim explain'.
  *
+ * Dirty state (stage 2 only, with mmu_config.s2_ad: EPTP[6] / VTCR_EL2.HA+HD):
+ * hw_ad() applies mmu_desc_hw_update() to each stage-2 descriptor the walk
+ * uses and writes a changed one back through write_desc(), the one place a
+ * descriptor is written. Before any such update it asks the vCPU's logging
+ * unit whether the update must instead raise log-full (PML: any A/D update
+ * while the index is outside 0..511; HDBSS: a clean -> dirty change while the
+ * buffer is full); then the walk stops with MMU_FAULT_LOG_FULL and the access
+ * does not happen. A clean -> dirty change of a leaf logs the address being
+ * translated - for a guest table entry that is the entry's GPA, so with
+ * ad_gpt_write guest page-table pages are logged (ARCH-FACTS §2.1). Writes to
+ * a leaf the access may not write do not update it (the access faults).
+ * DEVIATION: stage-1 A/D/DBM are not updated by the walker (the guest's own
+ * dirty tracking is outside the model; its leaves are created accessed).
+ *
  * Invariants: a walk that returns without a fault has res->shift equal to
  * min(stage-1 leaf, stage-2 leaf) and res->pa = translation of req->va; with
  * every cache absent, res->refs == n*m + n + m for n stage-1 and m stage-2
  * levels walked (ARCH-FACTS §4.1).
  */
 #include "mmu.h"
+#include "pml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +43,8 @@ struct mmu_walker {
 	tlb *wc[2];           /* walk caches: [0] stage 1, [1] stage 2 */
 	tlb *ntlb;
 	mmu_counters c;
+	pml_unit *pml;
+	hdbss_unit *hdbss;
 	tlb_counters wc_walks[2];   /* per walk: hit = some level hit */
 	tlb_counters ntlb_c;
 };
@@ -98,6 +115,32 @@ static uint64_t read_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, un
 	return d;
 }
 
+/* The one choke point for walker memory writes (hardware A/D updates). */
+static void write_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, unsigned stage,
+		       unsigned level, uint64_t table, uint64_t index, uint64_t pa, uint64_t d)
+{
+	if (physmem_write64(w->mem, pa, d))
+		abort();   /* the entry's page exists: it was just read non-zero */
+	res->ad_writes++;
+	res->cycles += w->cfg.pte_latency;
+	step(req, res, stage, level, table, index, pa, d, 0, "A/D update (write)");
+}
+
+void mmu_walker_set_log(mmu_walker *w, pml_unit *pml, hdbss_unit *hdbss)
+{
+	w->pml = pml;
+	w->hdbss = hdbss;
+}
+
+/* Leaf permissions as the hardware sees them: with HD, an Arm DBM leaf is
+ * writable (a write makes it dirty instead of faulting). */
+static unsigned leaf_perm(const mmu_walker *w, const mmu_geom *g, uint64_t d, unsigned perm)
+{
+	if (w->cfg.s2_ad && g->fmt == MMU_FMT_ARM_S2 && mmu_desc_dbm(g, d))
+		perm |= MMU_P_W;
+	return perm;
+}
+
 static void set_fault(mmu_result *res, mmu_fault_kind kind, unsigned stage, unsigned level,
 		      int s1ptw, uint64_t va, uint64_t ipa)
 {
@@ -112,14 +155,53 @@ static void set_fault(mmu_result *res, mmu_fault_kind kind, unsigned stage, unsi
 }
 
 static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint64_t ipa,
-			unsigned need, int s1ptw, uint64_t *pa, unsigned *shift, unsigned *perm);
+			unsigned need, int s1ptw, uint64_t *pa, unsigned *shift, unsigned *perm,
+			int *dirty);
+
+/* Hardware A/D update of the stage-2 descriptor *D just read at level index
+ * I (entry address PA) for input IN. ADW: the access counts as a write.
+ * Returns 0 (with *d, *x updated), or -1 with a LOG_FULL fault. */
+static int hw_ad(mmu_walker *w, const mmu_req *req, mmu_result *res, const mmu_geom *g,
+		 unsigned i, uint64_t table, uint64_t index, uint64_t pa, uint64_t in, int adw,
+		 unsigned need, uint64_t *d, mmu_desc *x)
+{
+	int leaf = x->kind == MMU_DESC_LEAF || x->kind == MMU_DESC_NOACCESS;
+	if (!leaf && x->kind != MMU_DESC_TABLE)
+		return 0;
+	if (x->kind == MMU_DESC_LEAF && (leaf_perm(w, g, *d, x->perm) & need) != need)
+		return 0;   /* the access faults: no update */
+	uint64_t nd = mmu_desc_hw_update(g, i, *d, adw);
+	if (nd == *d)
+		return 0;
+	int dirtied = leaf && !mmu_desc_dirty(g, *d) && mmu_desc_dirty(g, nd);
+	if ((w->pml && pml_full(w->pml)) || (dirtied && w->hdbss && hdbss_full(w->hdbss))) {
+		w->c.log_full++;
+		set_fault(res, MMU_FAULT_LOG_FULL, 2, i, 0, req->va, in);
+		return -1;
+	}
+	write_desc(w, req, res, 2, i, table, index, pa, nd);
+	if (dirtied && w->pml && pml_enabled(w->pml)) {
+		uint64_t at = pml_log(w->pml, in);
+		res->logged++;
+		step(req, res, 2, i, 0, 0, at, in & PML_ENTRY_GPA_MASK, 0, "PML log entry");
+	}
+	if (dirtied && w->hdbss && hdbss_enabled(w->hdbss)) {
+		uint64_t at = hdbss_log(w->hdbss, in, (unsigned)g->arch_level[i]);
+		res->logged++;
+		step(req, res, 2, i, 0, 0, at, hdbss_entry(w->hdbss, hdbss_index(w->hdbss) - 1), 0,
+		     "HDBSS entry");
+	}
+	*d = nd;
+	*x = mmu_desc_decode(g, i, nd);
+	return 0;
+}
 
 /* Walk one stage for input address IN from ROOT. Stage 1 of a nested walk
  * translates each entry address through stage 2. Returns 0 with the leaf's
  * output address for IN, its size and permissions, or -1 with res->fault. */
 static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsigned stage,
-		      uint64_t root, uint64_t in, unsigned need, uint64_t *out, unsigned *shift,
-		      unsigned *perm)
+		      uint64_t root, uint64_t in, unsigned need, int adw, uint64_t *out,
+		      unsigned *shift, unsigned *perm, int *dirty)
 {
 	const mmu_geom *g = stage == 1 ? &w->cfg.s1 : &w->cfg.s2;
 	tlb *wc = w->wc[stage - 1];
@@ -158,11 +240,15 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 		uint64_t entry = table + index * 8;
 		if (stage == 1 && w->cfg.nested) {
 			unsigned s2s, s2p;
-			if (s2_translate(w, req, res, entry, MMU_P_R, 1, &entry, &s2s, &s2p))
+			int s2d;
+			if (s2_translate(w, req, res, entry, MMU_P_R, 1, &entry, &s2s, &s2p, &s2d))
 				return -1;
 		}
 		uint64_t d = read_desc(w, req, res, stage, i, table, index, entry);
 		mmu_desc x = mmu_desc_decode(g, i, d);
+		if (stage == 2 && w->cfg.s2_ad &&
+		    hw_ad(w, req, res, g, i, table, index, entry, in, adw, need, &d, &x))
+			return -1;
 		switch (x.kind) {
 		case MMU_DESC_TABLE: {
 			table = x.addr;
@@ -174,15 +260,19 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 			}
 			continue;
 		}
-		case MMU_DESC_LEAF:
-			if ((x.perm & need) != need) {
+		case MMU_DESC_LEAF: {
+			unsigned p = stage == 2 ? leaf_perm(w, g, d, x.perm) : x.perm;
+			if ((p & need) != need) {
 				set_fault(res, MMU_FAULT_PERMISSION, stage, i, 0, req->va, in);
 				return -1;
 			}
 			*out = x.addr;
 			*shift = g->shift[i];
-			*perm = x.perm;
+			*perm = p;
+			/* Would a write through this translation change the leaf? */
+			*dirty = stage == 1 || !w->cfg.s2_ad || mmu_desc_hw_update(g, i, d, 1) == d;
 			return 0;
+		}
 		case MMU_DESC_INVALID:
 			set_fault(res, MMU_FAULT_TRANSLATION, stage, i, 0, req->va, in);
 			return -1;
@@ -198,39 +288,49 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 }
 
 /* Stage-2 translation of IPA, behind the nested TLB. S1PTW says whether the
- * access is a stage-1 table entry (for the fault record). */
+ * access is a stage-1 table entry (for the fault record). With EPT A/D and
+ * ad_gpt_write, a guest table access is a write: it needs W and sets D
+ * (SDM-2016 §28.2.3.2, §28.2.4; ARCH-FACTS §6 item 4). A nested-TLB entry
+ * serves a write only if it was filled dirty. */
 static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint64_t ipa,
-			unsigned need, int s1ptw, uint64_t *pa, unsigned *shift, unsigned *perm)
+			unsigned need, int s1ptw, uint64_t *pa, unsigned *shift, unsigned *perm,
+			int *dirty)
 {
 	if (!w->cfg.nested) {
 		*pa = ipa;
 		*shift = SHIFT_UNBOUNDED;
 		*perm = MMU_P_R | MMU_P_W | MMU_P_X;
+		*dirty = 1;
 		return 0;
 	}
+	if (s1ptw && w->cfg.s2_ad && w->cfg.ad_gpt_write)
+		need |= MMU_P_W;
+	int adw = (need & MMU_P_W) != 0;
 	if (tlb_present(w->ntlb)) {
 		const tlb_entry *e = tlb_lookup(w->ntlb, ipa, req->vmid, 0);
 		unsigned eperm = e ? tlbf_to_perm(e->flags) : 0;
-		if (e && (eperm & need) == need) {
+		if (e && (eperm & need) == need && (!adw || (e->flags & TLB_F_DIRTY))) {
 			w->ntlb_c.hits++;
 			res->cycles += tlb_latency(w->ntlb);
 			*shift = e->shift;
 			*pa = e->out | (ipa & ((UINT64_C(1) << e->shift) - 1));
 			*perm = eperm;
+			*dirty = (e->flags & TLB_F_DIRTY) != 0;
 			step(req, res, 2, 0, 0, 0, *pa, 0, 1, "nested TLB hit");
 			return 0;
 		}
 		w->ntlb_c.misses++;
 	}
 	uint64_t base;
-	if (walk_stage(w, req, res, 2, req->s2_root, ipa, need, &base, shift, perm)) {
+	if (walk_stage(w, req, res, 2, req->s2_root, ipa, need, adw, &base, shift, perm, dirty)) {
 		res->fault.s1ptw = s1ptw;
 		return -1;
 	}
 	*pa = base | (ipa & ((UINT64_C(1) << *shift) - 1));
 	if (tlb_present(w->ntlb)) {
 		tlb_entry e = { .tag = ipa >> *shift, .out = base, .vmid = req->vmid,
-				.shift = (uint8_t)*shift, .flags = (uint8_t)perm_to_tlbf(*perm) };
+				.shift = (uint8_t)*shift,
+				.flags = (uint8_t)(perm_to_tlbf(*perm) | (*dirty ? TLB_F_DIRTY : 0)) };
 		tlb_fill(w->ntlb, &e);
 	}
 	return 0;
@@ -243,11 +343,14 @@ void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
 	unsigned need = need_of[req->access];
 	uint64_t s1_out, ipa, pa;
 	unsigned s1_shift, s1_perm, s2_shift, s2_perm;
+	int s1_dirty, s2_dirty;
 	w->c.walks++;
-	if (walk_stage(w, req, res, 1, req->s1_root, req->va, need, &s1_out, &s1_shift,
-		       &s1_perm) == 0) {
+	if (walk_stage(w, req, res, 1, req->s1_root, req->va, need, 0, &s1_out, &s1_shift,
+		       &s1_perm, &s1_dirty) == 0) {
 		ipa = s1_out | (req->va & ((UINT64_C(1) << s1_shift) - 1));
-		if (s2_translate(w, req, res, ipa, need, 0, &pa, &s2_shift, &s2_perm) == 0) {
+		if (s2_translate(w, req, res, ipa, need, 0, &pa, &s2_shift, &s2_perm,
+				 &s2_dirty) == 0) {
+			res->dirty = s1_dirty && s2_dirty;
 			res->pa = pa;
 			res->ipa = ipa;
 			res->s1_shift = s1_shift;
@@ -262,6 +365,8 @@ void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
 		else
 			w->c.faults_s2++;
 	}
+	w->c.ad_writes += res->ad_writes;
+	w->c.logged += res->logged;
 	w->c.refs += res->refs;
 	w->c.s1_refs += res->s1_refs;
 	w->c.s2_refs += res->s2_refs;
