@@ -305,11 +305,14 @@ int dl_log_full(sim *s, vcpu *v)
 	return drain(s, v);
 }
 
+/* A piece of a split block: the block was write-protected only for logging,
+ * so each piece gets its write permission back and is then armed. */
 static uint64_t split_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
 {
+	sim *s = ctx;
 	(void)base;
 	(void)pa;
-	return arm_leaf(ctx, level, d);
+	return arm_leaf(s, level, mmu_desc_set_write(s2g(s), d, 1));
 }
 
 /* A stage-2 permission fault. Returns 1 if it was logging's (handled), 0 if

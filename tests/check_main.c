@@ -11,6 +11,7 @@ Suite *readers_suite(void);
 Suite *gen_suite(void);
 Suite *tlb_suite(void);
 Suite *mmu_suite(void);
+Suite *pml_suite(void);
 
 int main(void)
 {
@@ -21,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, gen_suite());
 	srunner_add_suite(sr, tlb_suite());
 	srunner_add_suite(sr, mmu_suite());
+	srunner_add_suite(sr, pml_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
