@@ -455,6 +455,166 @@ def bad_machine_configs_are_refused_by_key():
               r"hi\.txt: record 0: VA 0x7f0000001000 is beyond the guest's 39-bit address space")
 
 
+# ---------------------------------------------------------------- dirty logging
+# Every expected number below is worked out by hand from the trace and the
+# rules in ARCH-FACTS §2 and §6; the comment of each case shows the sum.
+
+DL_TRACE = """\
+0 R 0x10000000 8
+0 W 0x10000000 8
+0 W 0x10000008 8
+0 W 0x10001000 8
+0 W 0x10002ffc 8
+0 R 0x10004000 8
+"""
+# Written 4 KB pages: 0x10000, 0x10001, 0x10002 and 0x10003 (the crossing
+# write touches two pages, lower first): 4 true pages.
+BASE4K = ["--set", "host.page=4k", "--set", "guest.page=4k"]
+
+
+def stats_of(trace, *sets, rounds=False):
+    out = tmp("dl-%d.json" % len(os.listdir(TMP)))
+    args = ["run", "--quiet", "--json", out]
+    for kv in sets:
+        args += ["--set", kv]
+    run(*(args + [trace]))
+    doc = json.load(open(out))
+    return (doc["stats"], doc.get("rounds", [])) if rounds else doc["stats"]
+
+
+def expect(st, want, what):
+    for k, v in want.items():
+        eq(st[k], v, "%s: %s" % (what, k))
+
+
+@case
+def dirtylog_wp_faults_once_per_first_written_page():
+    t = write("dl.txt", DL_TRACE)
+    st = stats_of(t, "dirtylog.mode=wp", "host.page=4k", "guest.page=4k")
+    # 4 faults x (exit 1400 + handling 2000) = 13600; harvest: bitmap 4 x 10,
+    # 4 written leaves write-protected again x 40, one vCPU invalidated 2000.
+    expect(st, {"dirtylog.rounds": 1, "dirtylog.true_pages": 4, "wp.faults": 4,
+                "dirtylog.reported_pages": 4, "dirtylog.missed_pages": 0,
+                "dirtylog.extra_pages": 0, "dirtylog.rearmed_leaves": 4,
+                "tlb.dirty_walks": 1,   # the write after the read hits a read-only entry
+                "cycles.dirtylog": 13600 + 40 + 160 + 2000}, "wp")
+
+
+@case
+def dirtylog_pml_logs_data_and_guest_table_pages():
+    t = write("dl.txt", DL_TRACE)
+    # ept.ad_gpt_write=1: the guest walk's accesses to its 4 table pages (PML4,
+    # PDPT, PD, PT) are EPT writes, so each table page is logged once: 4 + 4.
+    st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k")
+    expect(st, {"pml.logged": 8, "pml.drained": 8, "pml.full_exits": 0,
+                "dirtylog.true_pages": 4, "dirtylog.reported_pages": 8,
+                "dirtylog.extra_pages": 4, "dirtylog.missed_pages": 0, "wp.faults": 0,
+                # drain 8 x 150, bitmap 8 x 10, 8 leaves cleaned x 40, invalidate 2000
+                "cycles.dirtylog": 1200 + 80 + 320 + 2000}, "pml gpt on")
+    st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
+                  "ept.ad_gpt_write=0")
+    expect(st, {"pml.logged": 4, "dirtylog.reported_pages": 4, "dirtylog.extra_pages": 0,
+                "dirtylog.missed_pages": 0,
+                "cycles.dirtylog": 600 + 40 + 160 + 2000}, "pml gpt off")
+
+
+@case
+def dirtylog_pml_full_exit_after_512_entries():
+    # 600 writes to distinct pages: entries 511..0 fill, the next A/D update
+    # is one log-full exit and a drain of 512, then 88 more are drained at
+    # the end of the round.
+    t = write("dl600.txt", "".join("0 W 0x%x 8\n" % (0x20000000 + k * 4096)
+                                   for k in range(600)))
+    st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
+                  "ept.ad_gpt_write=0")
+    expect(st, {"pml.logged": 600, "pml.full_exits": 1, "pml.drained": 600,
+                "dirtylog.true_pages": 600, "dirtylog.reported_pages": 600,
+                "dirtylog.missed_pages": 0}, "pml full")
+    # pml.drain=kvm changes nothing here: the only exits are log-full ones.
+    st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
+                  "ept.ad_gpt_write=0", "pml.drain=kvm")
+    expect(st, {"pml.full_exits": 1, "pml.drained": 600}, "pml full, kvm drain")
+
+
+@case
+def dirtylog_without_invalidation_misses_rewrites():
+    # Round 1 ends after record 1 (icount 100 = period); D is cleared, but
+    # without INVEPT the TLB entry still says dirty, so record 2's write to
+    # the same page does not log (ARCH-FACTS §6 item 5).
+    t = write("dlinv.txt", "0 W 0x10000000 8 0 100\n0 W 0x10000000 8 0 1\n")
+    common = ["dirtylog.mode=pml", "dirtylog.period=100", "ept.ad_gpt_write=0",
+              "host.page=4k", "guest.page=4k"]
+    st, rounds = stats_of(t, *common, rounds=True)
+    expect(st, {"dirtylog.rounds": 2, "dirtylog.true_pages": 2,
+                "dirtylog.reported_pages": 2, "dirtylog.missed_pages": 0}, "invalidate=1")
+    eq([(r["instructions"], r["true"], r["reported"], r["missed"]) for r in rounds],
+       [(100, 1, 1, 0), (101, 1, 1, 0)], "rounds")
+    st, rounds = stats_of(t, *(common + ["dirtylog.invalidate=0"]), rounds=True)
+    expect(st, {"dirtylog.true_pages": 2, "dirtylog.reported_pages": 1,
+                "dirtylog.missed_pages": 1}, "invalidate=0")
+    eq(rounds[1]["missed"], 1, "round 2 misses the rewrite")
+
+
+@case
+def dirtylog_without_flushing_every_vcpu_misses_buffered_entries():
+    # Two vCPUs each write one page; no buffer fills, so only the harvest's
+    # flush of every vCPU reports them.
+    t = write("dl2.txt", "0 W 0x10000000 8\n1 W 0x10005000 8\n")
+    common = ["dirtylog.mode=pml", "ept.ad_gpt_write=0", "host.page=4k", "guest.page=4k"]
+    expect(stats_of(t, *common), {"dirtylog.reported_pages": 2,
+                                  "dirtylog.missed_pages": 0}, "flush all")
+    expect(stats_of(t, *(common + ["dirtylog.flush_all_vcpus=0"])),
+           {"dirtylog.reported_pages": 0, "dirtylog.missed_pages": 2}, "no flush")
+
+
+@case
+def dirtylog_large_pages_split_wp_keep():
+    # Three 4 KB pages written inside one prefaulted 2 MB host page (guest RAM
+    # starts 2 MB-aligned; its 4 table pages and 3 data pages share it).
+    t = write("dlh.txt", "0 W 0x10000000 8\n0 W 0x10001000 8\n0 W 0x10002000 8\n")
+    common = ["dirtylog.mode=pml", "ept.ad_gpt_write=0", "host.page=2m", "guest.page=4k",
+              "sim.prefault=1"]
+    expect(stats_of(t, *(common + ["dirtylog.huge=split"])),
+           {"dirtylog.splits": 1, "wp.faults": 1, "pml.logged": 2,
+            "dirtylog.reported_pages": 3, "dirtylog.missed_pages": 0,
+            "dirtylog.extra_pages": 0}, "split")
+    expect(stats_of(t, *(common + ["dirtylog.huge=wp"])),
+           {"wp.faults": 1, "pml.logged": 0, "dirtylog.reported_pages": 512,
+            "dirtylog.missed_pages": 0, "dirtylog.extra_pages": 509}, "wp")
+    # keep: D is cleared on the 2 MB leaf, the first write logs its own 4 KB
+    # GPA, the next two find D = 1 and log nothing (ARCH-FACTS §2.1).
+    expect(stats_of(t, *(common + ["dirtylog.huge=keep"])),
+           {"wp.faults": 0, "pml.logged": 1, "dirtylog.reported_pages": 1,
+            "dirtylog.missed_pages": 2}, "keep")
+
+
+@case
+def dirtylog_arm_dbm_scan_and_hdbss():
+    t = write("dl.txt", DL_TRACE)
+    arm = ["arch=arm64", "host.page=4k", "guest.page=4k"]
+    # dbm: no faults, no buffer; the harvest scans the 9 leaves of the range
+    # (5 data pages + 4 stage-1 table pages of a 4-level 4 KB guest) and
+    # reports the 4 that are writable-dirty. Arm has no guest-table-write rule.
+    expect(stats_of(t, *(arm + ["dirtylog.mode=dbm"])),
+           {"wp.faults": 0, "dirtylog.scanned_leaves": 9, "dirtylog.reported_pages": 4,
+            "dirtylog.missed_pages": 0, "dirtylog.extra_pages": 0,
+            "cycles.dirtylog": 9 * 10 + 4 * 10 + 4 * 40 + 2000}, "dbm")
+    expect(stats_of(t, *(arm + ["dirtylog.mode=hdbss"])),
+           {"hdbss.logged": 4, "hdbss.drained": 4, "hdbss.full_exits": 0,
+            "dirtylog.reported_pages": 4, "dirtylog.missed_pages": 0}, "hdbss")
+
+
+@case
+def dirtylog_modes_refused_on_the_wrong_architecture():
+    t = write("dlbad.txt", "0 R 0x1000 8\n")
+    bad_input(["run", "--set", "dirtylog.mode=pml", "--set", "arch=arm64", t],
+              r"dirtylog\.mode=pml is Intel PML over EPT: use arch=x86")
+    bad_input(["run", "--set", "dirtylog.mode=hdbss", t],
+              r"dirtylog\.mode=hdbss is Arm stage-2 DBM: use arch=arm64")
+    bad_input(["run", "--set", "dirtylog.mode=wp", "--set", "virt=none", t],
+              r"dirtylog\.mode=wp needs virt=nested")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
