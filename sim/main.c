@@ -46,14 +46,19 @@ static const char *const main_usage =
 
 static const char *const run_usage =
 	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                   [--format F] [--quiet] TRACE\n"
+	"                   [--format F] [--quiet] [--vs key=value] TRACE\n"
 	"\n"
 	"Replay TRACE with the default configuration, changed by config files\n"
 	"('key = value' lines, '#' comments; applied in order) and then by every\n"
 	"--set (which override the files whatever their order). Prints the report;\n"
 	"--json FILE also writes every statistic and the effective configuration as\n"
 	"JSON ('-' = standard output, the text report then goes to stderr). A\n"
-	"progress line goes to stderr when it is a terminal, unless --quiet.\n";
+	"progress line goes to stderr when it is a terminal, unless --quiet.\n"
+	"\n"
+	"--vs key=value replays TRACE twice - the configuration (A), and A with that\n"
+	"one change (B) - and prints every statistic that is non-zero in either,\n"
+	"side by side with B/A; --json then writes a JSON array [A, B]. Example:\n"
+	"  slatsim run --set dirtylog.mode=wp --vs dirtylog.mode=pml TRACE\n";
 
 static const char *const params_usage =
 	"usage: slatsim params [--json] [--config FILE]... [--set key=value]...\n"
@@ -116,10 +121,15 @@ static void die_usage(const char *usage, const char *fmt, ...)
 	exit(EXIT_BAD);
 }
 
+/* A --json output being written: a failed run leaves no half file behind. */
+static const char *json_out_path;
+
 static void die(int code, const char *msg) __attribute__((noreturn));
 static void die(int code, const char *msg)
 {
 	fprintf(stderr, "slatsim: %s\n", msg);
+	if (json_out_path)
+		remove(json_out_path);
 	exit(code);
 }
 
@@ -250,11 +260,71 @@ static param_reg *build_params(const config_args *c)
 
 /* ---------- run ---------- */
 
+/* Build a machine from P and replay TRACE through it; dies on bad input. */
+static sim *replay_once(const char *trace, enum trace_format fmt, const param_reg *p, int quiet,
+			trace_reader **rout)
+{
+	char err[1024];
+	trace_reader *r;
+	if (trace_open(&r, trace, fmt, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	sim *s;
+	if (sim_create(&s, p, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	if (param_bool(p, "sim.prefault")) {
+		if (strcmp(trace, "-") == 0)
+			die(EXIT_BAD, "sim.prefault needs a trace file (it reads the trace twice), "
+			    "not standard input");
+		int rc = sim_prefault(s, r, err, sizeof(err));
+		trace_close(r);
+		if (rc != TRACE_OK || trace_open(&r, trace, fmt, err, sizeof(err)) != TRACE_OK)
+			die(EXIT_BAD, err);
+	}
+	sim_replay_opts o = { .progress = !quiet && isatty(2) };
+	if (sim_replay(s, r, &o, err, sizeof(err)) != TRACE_OK)
+		die(EXIT_BAD, err);
+	*rout = r;
+	return s;
+}
+
+static void write_json(FILE *jf, const char *trace, trace_reader *r, const param_reg *p, sim *s)
+{
+	size_t nr;
+	const sim_round *rounds = sim_rounds(s, &nr);
+	report_json(jf, trace, trace_get_header(r), p, sim_stats(s), rounds, nr);
+}
+
+/* --vs: both runs' non-zero statistics side by side. */
+static void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b)
+{
+	fprintf(f, "  %-28s %16s %16s %9s\n", "statistic", "A", "B", "B/A");
+	fprintf(f, "  %-28s %16s %16s\n", "", "(configuration)", change);
+	for (size_t i = 0; i < stats_count(a); i++) {
+		const char *n = stats_name_at(a, i);
+		int found;
+		if (stats_kind_at(a, i) == STATS_RATIO) {
+			double x = stats_ratio_at(a, i), y = stats_ratio_at(b, i);
+			if (x != 0 || y != 0)
+				fprintf(f, "  %-28s %16.4f %16.4f %9s\n", n, x, y, "");
+			continue;
+		}
+		uint64_t x = stats_value_at(a, i), y = stats_get(b, n, &found);
+		if (!x && !y)
+			continue;
+		if (x)
+			fprintf(f, "  %-28s %16llu %16llu %9.4f\n", n, (unsigned long long)x,
+				(unsigned long long)y, (double)y / (double)x);
+		else
+			fprintf(f, "  %-28s %16llu %16llu %9s\n", n, (unsigned long long)x,
+				(unsigned long long)y, "-");
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	args a = { argc, 0, argv, run_usage };
 	config_args c = { .nfiles = 0 };
-	const char *json = NULL, *trace = NULL, *v;
+	const char *json = NULL, *trace = NULL, *vs = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int quiet = 0;
 	while (a.i < argc) {
@@ -265,6 +335,7 @@ static int cmd_run(int argc, char **argv)
 		if (config_opt(&a, &c))
 			continue;
 		if ((v = opt_value(&a, "--json"))) { json = v; continue; }
+		if ((v = opt_value(&a, "--vs"))) { vs = v; continue; }
 		if ((v = opt_value(&a, "--format"))) { fmt = parse_format(v, run_usage); continue; }
 		if (opt_flag(&a, "--quiet")) { quiet = 1; continue; }
 		if (argv[a.i][0] == '-' && argv[a.i][1] != '\0')
@@ -276,15 +347,15 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!trace)
 		die_usage(run_usage, "run needs a TRACE");
-	param_reg *p = build_params(&c);
+	param_reg *p = build_params(&c), *pb = NULL;
 	char err[1024];
-	trace_reader *r;
-	int rc = trace_open(&r, trace, fmt, err, sizeof(err));
-	if (rc != TRACE_OK)
-		die(EXIT_BAD, err);
-	sim *s;
-	if (sim_create(&s, p, err, sizeof(err)) != TRACE_OK)
-		die(EXIT_BAD, err);
+	if (vs) {
+		if (strcmp(trace, "-") == 0)
+			die_usage(run_usage, "--vs replays the trace twice: it needs a file, not '-'");
+		pb = build_params(&c);
+		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
+			die(EXIT_BAD, err);
+	}
 	FILE *jf = NULL;
 	if (json) {
 		jf = strcmp(json, "-") == 0 ? stdout : fopen(json, "w");
@@ -292,44 +363,49 @@ static int cmd_run(int argc, char **argv)
 			snprintf(err, sizeof(err), "%s: cannot create: %s", json, strerror(errno));
 			die(EXIT_BAD, err);
 		}
-	}
-	if (param_bool(p, "sim.prefault")) {
-		if (strcmp(trace, "-") == 0)
-			die(EXIT_BAD, "sim.prefault needs a trace file (it reads the trace twice), "
-			    "not standard input");
-		rc = sim_prefault(s, r, err, sizeof(err));
-		trace_close(r);
-		if (rc != TRACE_OK || trace_open(&r, trace, fmt, err, sizeof(err)) != TRACE_OK)
-			die(EXIT_BAD, err);
-	}
-	sim_replay_opts o = { .progress = !quiet && isatty(2) };
-	rc = sim_replay(s, r, &o, err, sizeof(err));
-	if (rc != TRACE_OK) {
-		if (jf && jf != stdout) {
-			fclose(jf);
-			remove(json);
-		}
-		die(EXIT_BAD, err);
+		if (jf != stdout)
+			json_out_path = json;   /* removed if a replay dies */
 	}
 	FILE *tf = jf == stdout ? stderr : stdout;
-	report_text(tf, trace, trace_get_header(r), sim_stats(s));
-	double el = sim_elapsed_seconds(s);
-	int found;
-	uint64_t nrec = stats_get(sim_stats(s), "records", &found);
-	fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
-		el > 0 ? (double)nrec / el / 1e6 : 0.0);
+	trace_reader *r, *rb = NULL;
+	sim *s = replay_once(trace, fmt, p, quiet, &r), *sb = NULL;
+	if (pb)
+		sb = replay_once(trace, fmt, pb, quiet, &rb);
+	if (sb) {
+		fprintf(tf, "slatsim %s  trace %s\n  A: the configuration; B: A with --vs %s\n\n",
+			SLATSIM_VERSION, trace, vs);
+		report_vs(tf, vs, sim_stats(s), sim_stats(sb));
+	} else {
+		report_text(tf, trace, trace_get_header(r), sim_stats(s));
+		double el = sim_elapsed_seconds(s);
+		int found;
+		uint64_t nrec = stats_get(sim_stats(s), "records", &found);
+		fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
+			el > 0 ? (double)nrec / el / 1e6 : 0.0);
+	}
 	if (jf) {
-		size_t nr;
-		const sim_round *rounds = sim_rounds(s, &nr);
-		report_json(jf, trace, trace_get_header(r), p, sim_stats(s), rounds, nr);
+		if (sb)
+			fputs("[\n", jf);
+		write_json(jf, trace, r, p, s);
+		if (sb) {
+			fputs(",\n", jf);
+			write_json(jf, trace, rb, pb, sb);
+			fputs("]\n", jf);
+		}
 		if (jf != stdout && fclose(jf) != 0) {
 			snprintf(err, sizeof(err), "%s: write error: %s", json, strerror(errno));
 			die(EXIT_BAD, err);
 		}
+		json_out_path = NULL;
 	}
 	sim_destroy(s);
 	trace_close(r);
 	param_destroy(p);
+	if (sb) {
+		sim_destroy(sb);
+		trace_close(rb);
+		param_destroy(pb);
+	}
 	return 0;
 }
 

@@ -615,6 +615,28 @@ def dirtylog_modes_refused_on_the_wrong_architecture():
               r"dirtylog\.mode=wp needs virt=nested")
 
 
+
+@case
+def run_vs_prints_both_runs_and_their_ratio():
+    t = write("dl.txt", DL_TRACE)
+    a = stats_of(t, "dirtylog.mode=wp", "host.page=4k", "guest.page=4k")
+    b = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k")
+    out, _ = run("run", "--quiet", "--set", "dirtylog.mode=wp", "--set", "host.page=4k",
+                 "--set", "guest.page=4k", "--vs", "dirtylog.mode=pml", t)
+    rows = {ln.split()[0]: ln.split()[1:] for ln in out.splitlines()[4:] if ln.strip()}
+    for k in ("wp.faults", "pml.logged", "cycles.dirtylog", "cycles.total"):
+        eq(int(rows[k][0]), a[k], "--vs A " + k)
+        eq(int(rows[k][1]), b[k], "--vs B " + k)
+    eq(rows["cycles.dirtylog"][2], "%.4f" % (b["cycles.dirtylog"] / a["cycles.dirtylog"]),
+       "--vs ratio")
+    j = tmp("vs.json")
+    run("run", "--quiet", "--json", j, "--set", "dirtylog.mode=wp", "--vs", "dirtylog.mode=pml", t)
+    doc = json.load(open(j))
+    eq([d["config"]["dirtylog.mode"] for d in doc], ["wp", "pml"], "--vs --json is [A, B]")
+    bad_input(["run", "--vs", "dirtylog.mode=nope", t],
+              r"--vs: bad value 'nope' for dirtylog\.mode")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
