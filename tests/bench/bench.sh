@@ -51,3 +51,12 @@ for pf in 0 1; do
 	printf "  peak RSS: "; peak $S run --quiet --set host.page=4k --set sim.prefault=$pf "$rnd"
 	python3 -c "import json; s=json.load(open('$D/rnd.json'))['stats']; print('  pt.bytes: %d (%.1f MB), walks %d, refs/walk %.2f' % (s['pt.bytes'], s['pt.bytes']/2**20, s['walk.count'], s['walk.refs_per_walk']))"
 done
+
+echo "== dirty logging (issue: pml with a round every 10 M instructions >= 0.7x logging off)"
+real=traces/samples/xz-compress.slt
+for i in 1 2 3; do
+	off=$($S run --quiet "$real" | awk '/^  replay/ {print $2}')
+	pml=$($S run --quiet --set dirtylog.mode=pml --set dirtylog.period=10000000 "$real" |
+		awk '/^  replay/ {print $2}')
+	awk -v a="$off" -v b="$pml" 'BEGIN { printf "off %.3f s, pml %.3f s: pml speed %.2fx of off\n", a, b, a/b }'
+done
