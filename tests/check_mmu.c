@@ -3,17 +3,11 @@
  * walker's reference counts on tables built bit by bit here.
  */
 #include "check_util.h"
+#include "check_geom.h"
 #include "mmu.h"
 #include "vmsa_hw.h"
 #include "x86_hw.h"
 
-static mmu_geom geom(mmu_fmt f, unsigned gran, unsigned bits)
-{
-	mmu_geom g;
-	char err[256];
-	ck_assert_msg(mmu_geom_init(&g, f, gran, bits, err, sizeof(err)) == 0, "%s", err);
-	return g;
-}
 
 START_TEST(geom_arm_stage1_levels_per_granule)
 {

@@ -4,18 +4,12 @@
  * updates and logging on tables built by hand (ARCH-FACTS §2, §3.6-3.7, §6).
  */
 #include "check_util.h"
+#include "check_geom.h"
 #include "mmu.h"
 #include "pml.h"
 #include "vmsa_hw.h"
 #include "x86_hw.h"
 
-static mmu_geom geom(mmu_fmt f, unsigned gran, unsigned bits)
-{
-	mmu_geom g;
-	char err[256];
-	ck_assert_msg(mmu_geom_init(&g, f, gran, bits, err, sizeof(err)) == 0, "%s", err);
-	return g;
-}
 
 /* SDM-2016 §28.2.5: entry 511 first, decrementing; 512 entries, then the
  * index is 0xFFFF and the next update is a log-full event. */
