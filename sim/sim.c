@@ -735,7 +735,7 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		if (access_one(s, v, r))
 			return -1;
 		s->instr_done += r->icount;
-		if (s->instr_done >= s->dl.next_round && s->dl.active && dl_round(s)) {
+		if (s->dl.active && s->instr_done >= s->dl.next_round && dl_round(s)) {
 			snprintf(s->err, sizeof(s->err), "out of memory harvesting the dirty log");
 			return -1;
 		}

@@ -292,6 +292,9 @@ START_TEST(physmem_is_sparse)
 	physmem_write64(m, 0x1000, 9);
 	physmem_write64(m, 0x1008, 10);
 	ck_assert_uint_eq(physmem_read64(m, UINT64_C(1) << 50), 7);
+	/* Beyond 52 bits there is no physical memory: refused, reads 0, no alias. */
+	ck_assert_int_eq(physmem_write64(m, (UINT64_C(1) << 52) | (UINT64_C(1) << 50), 9), -1);
+	ck_assert_uint_eq(physmem_read64(m, (UINT64_C(1) << 52) | (UINT64_C(1) << 50)), 0);
 	ck_assert_uint_eq(physmem_read64(m, 0x1008), 10);
 	ck_assert_uint_eq(physmem_bytes(m), 2 * 4096);
 	physmem_destroy(m);

@@ -153,8 +153,10 @@ typedef struct physmem physmem;
 
 physmem *physmem_create(void);
 void physmem_destroy(physmem *m);
-uint64_t physmem_read64(const physmem *m, uint64_t pa);     /* absent memory reads 0 */
-int physmem_write64(physmem *m, uint64_t pa, uint64_t v);   /* 0, or -1 out of memory */
+/* PA is at most 52 bits: absent memory and larger addresses read 0; a write
+ * returns 0, or -1 out of memory or beyond 52 bits. */
+uint64_t physmem_read64(const physmem *m, uint64_t pa);
+int physmem_write64(physmem *m, uint64_t pa, uint64_t v);
 uint64_t physmem_bytes(const physmem *m);                   /* bytes materialised */
 
 /* ---------------------------------------------------------------- walker */

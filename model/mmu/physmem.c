@@ -112,8 +112,14 @@ static uint64_t *find(const physmem *m, uint64_t pfn)
 	}
 }
 
+/* Physical addresses are at most 52 bits (x86 MAXPHYADDR, Arm FEAT_LPA);
+ * the packed slot keeps 40 bits of frame number. */
+#define PA_LIMIT (UINT64_C(1) << 52)
+
 uint64_t physmem_read64(const physmem *m, uint64_t pa)
 {
+	if (pa >= PA_LIMIT)
+		return 0;
 	const uint64_t *p = find(m, pa >> FRAME_SHIFT);
 	return p ? p[(pa >> 3) & (FRAME_WORDS - 1)] : 0;
 }
@@ -164,6 +170,8 @@ static uint64_t *frame_alloc(physmem *m)
 
 int physmem_write64(physmem *m, uint64_t pa, uint64_t v)
 {
+	if (pa >= PA_LIMIT)
+		return -1;
 	uint64_t pfn = pa >> FRAME_SHIFT;
 	uint64_t *p = find(m, pfn);
 	if (!p) {

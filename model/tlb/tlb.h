@@ -64,7 +64,8 @@ typedef struct tlb tlb;
  * recently touched entry changes no replacement decision under LRU, PLRU or
  * random (its set's order is already right), so a hit on mru skips the probe
  * and the touch and is still exact. Measured on the TLB-hit bench (seq over
- * 64 KB, 20 M accesses): replay 0.247 s -> see README figures. */
+ * 64 KB, 20 M accesses): replay 0.247 s before, 0.195 s after (decode alone
+ * 0.126 s). */
 typedef struct tlb_head {
 	const tlb_entry *mru;
 	tlb_counters c;
