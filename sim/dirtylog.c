@@ -38,16 +38,14 @@
  *    after translation. reported - truth are extra pages (guest page-table
  *    pages with ept.ad_gpt_write, the rest of a large page); truth - reported
  *    are missed pages, which only an unsafe configuration may have.
- * Costs are charged as cycles.dirtylog.{exits,faults,drain,harvest}: exits
- * and fault handling to the running vCPU's account, round work globally.
+ * Costs are charged machine-wide as cycles.dirtylog.{exits,faults,drain,
+ * harvest} (part of cycles.total); the per-vCPU split is not kept.
  */
 #include "sim_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define GUEST_RAM_BASE_DL UINT64_C(0x40000000)   /* as sim.c's GUEST_RAM_BASE */
 
 /* ---------------------------------------------------------------- config */
 
@@ -144,11 +142,10 @@ static int report(sim *s, uint64_t base, uint64_t bytes)
 	return 0;
 }
 
-static void charge(sim *s, vcpu *v, uint64_t *cat, uint64_t cyc)
+static void charge(sim *s, uint64_t *cat, uint64_t cyc)
 {
 	*cat += cyc;
 	s->dl.cyc_total += cyc;
-	(void)v;
 }
 
 /* Invalidate every vCPU's cached translations (INVEPT single-context). */
@@ -162,7 +159,7 @@ static void invalidate_all(sim *s)
 		tlb_inv_vmid(v->l1d, s->vmid);
 		tlb_inv_vmid(v->l2, s->vmid);
 		mmu_inv_all(v->w);
-		charge(s, NULL, &s->dl.cyc_harvest, s->c.dl.c_inval);
+		charge(s, &s->dl.cyc_harvest, s->c.dl.c_inval);
 	}
 }
 
@@ -179,7 +176,7 @@ static int drain(sim *s, vcpu *v)
 				return -1;
 		pml_set_index(v->pml, PML_HEAD_INDEX);
 		s->dl.pml_drained += n;
-		charge(s, v, &s->dl.cyc_drain, n * s->c.dl.c_drain);
+		charge(s, &s->dl.cyc_drain, n * s->c.dl.c_drain);
 	}
 	if (v->hdbss) {
 		uint32_t n = hdbss_index(v->hdbss);
@@ -199,7 +196,7 @@ static int drain(sim *s, vcpu *v)
 		}
 		hdbss_set_index(v->hdbss, 0);
 		s->dl.hdbss_drained += n;
-		charge(s, v, &s->dl.cyc_drain, n * s->c.dl.c_drain);
+		charge(s, &s->dl.cyc_drain, n * s->c.dl.c_drain);
 	}
 	return 0;
 }
@@ -259,14 +256,14 @@ int dl_start(sim *s)
 {
 	if (s->c.dl.mode == DL_OFF)
 		return 0;
-	s->dl.lo = GUEST_RAM_BASE_DL;
+	s->dl.lo = GUEST_RAM_BASE;
 	s->dl.hi = s->c.dl.range ? s->dl.lo + s->c.dl.range : UINT64_MAX;
 	s->dl.active = 1;
 	s->dl.next_round = s->c.dl.period ? s->c.dl.period : UINT64_MAX;
 	uint64_t before = s->dl.rearmed;
 	if (pt_foreach_leaf(&s->s2, s->dl.lo, s->dl.hi, arm_cb, s) < 0)
 		return -1;
-	charge(s, NULL, &s->dl.cyc_harvest, (s->dl.rearmed - before) * s->c.dl.c_clear);
+	charge(s, &s->dl.cyc_harvest, (s->dl.rearmed - before) * s->c.dl.c_clear);
 	s->dl.rearmed = before;   /* the initial arming is not a re-arm */
 	invalidate_all(s);
 	return 0;
@@ -301,7 +298,7 @@ int dl_log_full(sim *s, vcpu *v)
 		s->dl.pml_full++;
 	else
 		s->dl.hdbss_full++;
-	charge(s, v, &s->dl.cyc_exits, s->c.dl.c_exit);
+	charge(s, &s->dl.cyc_exits, s->c.dl.c_exit);
 	return drain(s, v);
 }
 
@@ -327,8 +324,8 @@ int dl_wp_fault(sim *s, vcpu *v, const mmu_req *req, const mmu_result *res)
 	if (!pt_find_leaf(&s->s2, ipa, &level, &pa, &d))
 		return 0;
 	s->dl.wp_faults++;
-	charge(s, v, &s->dl.cyc_exits, s->c.dl.c_exit);
-	charge(s, v, &s->dl.cyc_faults, s->c.dl.c_fault);
+	charge(s, &s->dl.cyc_exits, s->c.dl.c_exit);
+	charge(s, &s->dl.cyc_faults, s->c.dl.c_fault);
 	if (s->c.dl.drain_kvm && drain(s, v))
 		return -1;
 	const mmu_geom *g = s2g(s);
@@ -340,7 +337,7 @@ int dl_wp_fault(sim *s, vcpu *v, const mmu_req *req, const mmu_result *res)
 		if (pt_split(&s->s2, ipa, level, split_cb, s))
 			return -1;
 		s->dl.splits++;
-		charge(s, v, &s->dl.cyc_faults, s->c.dl.c_split);
+		charge(s, &s->dl.cyc_faults, s->c.dl.c_split);
 		if (!pt_find_leaf(&s->s2, ipa, &level, &pa, &d) || report(s, ipa, 4096) ||
 		    physmem_write64(s->mem, pa, dirty_leaf(s, level, d)))
 			return -1;
@@ -393,7 +390,7 @@ int dl_round(sim *s)
 		uint64_t before = s->dl.scanned;
 		if (pt_foreach_leaf(&s->s2, s->dl.lo, s->dl.hi, scan_cb, s) < 0 || s->oom)
 			return -1;
-		charge(s, NULL, &s->dl.cyc_harvest, (s->dl.scanned - before) * s->c.dl.c_scan);
+		charge(s, &s->dl.cyc_harvest, (s->dl.scanned - before) * s->c.dl.c_scan);
 	}
 	/* Compare with the truth. */
 	sim_round r = { .instructions = s->instr_done };
@@ -406,12 +403,12 @@ int dl_round(sim *s)
 			r.extra_pages++;
 	r.true_pages = pageset_count(t);
 	r.reported_pages = pageset_count(rep);
-	charge(s, NULL, &s->dl.cyc_harvest, r.reported_pages * s->c.dl.c_bitmap);
+	charge(s, &s->dl.cyc_harvest, r.reported_pages * s->c.dl.c_bitmap);
 	/* Re-arm and invalidate. */
 	uint64_t before = s->dl.rearmed;
 	if (pt_foreach_leaf(&s->s2, s->dl.lo, s->dl.hi, arm_cb, s) < 0)
 		return -1;
-	charge(s, NULL, &s->dl.cyc_harvest, (s->dl.rearmed - before) * s->c.dl.c_clear);
+	charge(s, &s->dl.cyc_harvest, (s->dl.rearmed - before) * s->c.dl.c_clear);
 	if (s->c.dl.invalidate)
 		invalidate_all(s);
 	r.cycles = s->dl.cyc_total - s->dl.round_cycles_start;

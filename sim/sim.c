@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUEST_RAM_BASE UINT64_C(0x40000000)
 #define HOST_RAM_BASE  UINT64_C(0x100000000)
 
 /* ---------------------------------------------------------------- parameters */

@@ -15,6 +15,7 @@
 #include "pageset.h"
 
 #define SIM_BATCH 4096
+#define GUEST_RAM_BASE UINT64_C(0x40000000)   /* the guest OS allocates from here */
 
 /* ---------------------------------------------------------------- dirty logging */
 
