@@ -18,6 +18,7 @@ START_TEST(pml_writes_entry_511_first_and_512_entries_before_full)
 	physmem *m = physmem_create();
 	pml_unit *p = pml_create(m);
 	pml_enable(p, 0x5000);
+	ck_assert_uint_eq(pml_address(p), 0x5000);
 	ck_assert_uint_eq(pml_index(p), 511);
 	ck_assert_uint_eq(pml_valid_entries(p), 0);
 	for (unsigned k = 0; k < 512; k++) {

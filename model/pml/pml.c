@@ -105,7 +105,6 @@ void hdbss_enable(hdbss_unit *h, uint64_t baddr, unsigned sz)
 	h->enabled = 1;
 }
 
-void hdbss_disable(hdbss_unit *h) { h->enabled = 0; }
 int hdbss_enabled(const hdbss_unit *h) { return h->enabled; }
 unsigned hdbss_capacity(const hdbss_unit *h) { return h->cap; }
 uint32_t hdbss_index(const hdbss_unit *h) { return h->index; }
@@ -113,7 +112,6 @@ void hdbss_set_index(hdbss_unit *h, uint32_t index)
 {
 	h->index = (uint32_t)(index & HDBSSPROD_INDEX_MASK);
 }
-uint64_t hdbss_baddr(const hdbss_unit *h) { return h->baddr; }
 
 int hdbss_full(hdbss_unit *h)
 {

@@ -70,7 +70,6 @@ hdbss_unit *hdbss_create(physmem *mem);
 void hdbss_destroy(hdbss_unit *h);
 /* HDBSSBR_EL2: BADDR (aligned to the buffer size) and SZ (size 4 KB << SZ). */
 void hdbss_enable(hdbss_unit *h, uint64_t baddr, unsigned sz);
-void hdbss_disable(hdbss_unit *h);
 int hdbss_enabled(const hdbss_unit *h);
 unsigned hdbss_capacity(const hdbss_unit *h);      /* entries */
 uint32_t hdbss_index(const hdbss_unit *h);          /* HDBSSPROD_EL2.INDEX */
@@ -78,7 +77,6 @@ void hdbss_set_index(hdbss_unit *h, uint32_t index);
 int hdbss_full(hdbss_unit *h);                      /* as pml_full, for a dirtying store */
 uint64_t hdbss_log(hdbss_unit *h, uint64_t ipa, unsigned ttwl);
 uint64_t hdbss_entry(const hdbss_unit *h, unsigned k);
-uint64_t hdbss_baddr(const hdbss_unit *h);
 const pml_counters *hdbss_stats(const hdbss_unit *h);
 
 #endif
