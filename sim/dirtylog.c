@@ -68,6 +68,7 @@ int dl_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err, 
 	c->c_fault = (uint64_t)param_int(p, "dirtylog.fault.cycles");
 	c->c_split = (uint64_t)param_int(p, "dirtylog.split.cycles");
 	c->c_drain = (uint64_t)param_int(p, "pml.drain.cycles");
+	c->c_log = (uint64_t)param_int(p, "pml.log.cycles");
 	c->c_clear = (uint64_t)param_int(p, "dirtylog.clear.cycles");
 	c->c_scan = (uint64_t)param_int(p, "dirtylog.scan.cycles");
 	c->c_inval = (uint64_t)param_int(p, "dirtylog.invalidate.cycles");
@@ -225,6 +226,7 @@ int dl_vcpu_init(sim *s, vcpu *v)
 		if (!v->pml || sim_host_alloc(s, 4096, &buf))
 			return -1;
 		pml_enable(v->pml, buf);
+		pml_set_log_cycles(v->pml, s->c.dl.c_log);
 	} else if (s->c.dl.mode == DL_HDBSS) {
 		v->hdbss = hdbss_create(s->mem);
 		if (!v->hdbss || sim_host_alloc(s, UINT64_C(4096) << s->c.dl.hdbss_sz, &buf))

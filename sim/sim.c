@@ -163,6 +163,11 @@ static const param_def sim_params[] = {
 	{ .name = "pml.drain.cycles", .type = PARAM_INT, .def = "150", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .help = "per PML/HDBSS entry drained: read, p2m "
 	  "type change, bitmap set (Xen ept_vcpu_flush_pml_buffer loop; estimate)" },
+	{ .name = "pml.log.cycles", .type = PARAM_INT, .def = "14", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per PML entry the hardware writes, added "
+	  "to the walk: one 8-byte memory write, costed as an A/D write (mem.pte_latency's "
+	  "default; an estimate). 'run --cosim pml --set cosim.cost=rtl' charges what the RTL "
+	  "unit takes instead" },
 	{ .name = "dirtylog.clear.cycles", .type = PARAM_INT, .def = "40", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .help = "per leaf cleaned (D or DBM) or "
 	  "write-protected at a round end (an atomic update during a table walk; estimate)" },

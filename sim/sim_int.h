@@ -26,7 +26,7 @@ typedef struct dl_cfg {
 	int mode, huge, drain_kvm, flush_all, invalidate, gpt_write;
 	uint64_t period, range;
 	unsigned hdbss_sz;
-	uint64_t c_exit, c_fault, c_split, c_drain, c_clear, c_scan, c_inval, c_bitmap;
+	uint64_t c_exit, c_fault, c_split, c_drain, c_log, c_clear, c_scan, c_inval, c_bitmap;
 } dl_cfg;
 
 typedef struct dl_state {

@@ -174,16 +174,31 @@ static int hw_ad(mmu_walker *w, const mmu_req *req, mmu_result *res, const mmu_g
 	if (nd == *d)
 		return 0;
 	int dirtied = leaf && !mmu_desc_dirty(g, *d) && mmu_desc_dirty(g, nd);
-	if ((w->pml && pml_full(w->pml)) || (dirtied && w->hdbss && hdbss_full(w->hdbss))) {
+	pml_outcome po = { 0 };
+	if (dirtied && w->hdbss && hdbss_full(w->hdbss))
+		po.full = 1;
+	else if (w->pml) {
+		/* The request the PML unit sees (the RTL unit's request port):
+		 * leaf level 1 = 4 KB entry, 0 = a non-leaf entry. */
+		pml_event ev = {
+			.gpa = in,
+			.leaf_level = leaf ? g->levels - i : 0,
+			.d_was_0 = !mmu_desc_dirty(g, *d),
+			.is_write = adw,
+			.enabled = pml_enabled(w->pml),
+		};
+		pml_request(w->pml, &ev, &po);
+		res->cycles += po.cycles;
+	}
+	if (po.full) {
 		w->c.log_full++;
 		set_fault(res, MMU_FAULT_LOG_FULL, 2, i, 0, req->va, in);
 		return -1;
 	}
 	write_desc(w, req, res, 2, i, table, index, pa, nd);
-	if (dirtied && w->pml && pml_enabled(w->pml)) {
-		uint64_t at = pml_log(w->pml, in);
+	if (po.logged) {
 		res->logged++;
-		step(req, res, 2, i, 0, 0, at, in & PML_ENTRY_GPA_MASK, 0, "PML log entry");
+		step(req, res, 2, i, 0, 0, po.addr, po.data, 0, "PML log entry");
 	}
 	if (dirtied && w->hdbss && hdbss_enabled(w->hdbss)) {
 		uint64_t at = hdbss_log(w->hdbss, in, (unsigned)g->arch_level[i]);

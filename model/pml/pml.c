@@ -15,6 +15,8 @@ struct pml_unit {
 	int enabled;
 	uint64_t address;
 	uint16_t index;
+	uint64_t log_cycles;
+	const pml_observer *obs;
 	pml_counters c;
 };
 
@@ -35,25 +37,34 @@ void pml_enable(pml_unit *p, uint64_t pml_address)
 	assert((pml_address & ~PML_ADDRESS_MASK) == 0 && "PML_ADDRESS is 4 KB aligned");
 	p->address = pml_address;
 	p->enabled = 1;
+	if (p->obs)
+		p->obs->csr_write(p->obs->ctx, VMCS_PML_ADDRESS, pml_address);
 }
 
 void pml_disable(pml_unit *p) { p->enabled = 0; }
 int pml_enabled(const pml_unit *p) { return p->enabled; }
 uint64_t pml_address(const pml_unit *p) { return p->address; }
 uint16_t pml_index(const pml_unit *p) { return p->index; }
-void pml_set_index(pml_unit *p, uint16_t index) { p->index = index; }
-
-int pml_full(pml_unit *p)
+void pml_set_index(pml_unit *p, uint16_t index)
 {
-	if (!p->enabled || p->index < PML_ENTRIES)
+	p->index = index;
+	if (p->obs)
+		p->obs->csr_write(p->obs->ctx, VMCS_GUEST_PML_INDEX, index);
+}
+
+/* The index is outside 0..511: count a log-full event. */
+static int index_full(pml_unit *p)
+{
+	if (p->index < PML_ENTRIES)
 		return 0;
 	p->c.full_events++;
 	return 1;
 }
 
-uint64_t pml_log(pml_unit *p, uint64_t gpa)
+/* Write the entry for GPA at the index and decrement it (room checked). */
+static uint64_t log_entry(pml_unit *p, uint64_t gpa)
 {
-	assert(p->enabled && p->index < PML_ENTRIES && "pml_log without room: call pml_full first");
+	assert(p->index < PML_ENTRIES && "PML log without room: check full first");
 	uint64_t at = p->address + 8u * p->index;
 	if (physmem_write64(p->mem, at, gpa & PML_ENTRY_GPA_MASK))
 		abort();   /* the log page already exists: software zeroed it at enable */
@@ -61,6 +72,34 @@ uint64_t pml_log(pml_unit *p, uint64_t gpa)
 	p->c.logged++;
 	return at;
 }
+
+int pml_full(pml_unit *p) { return p->enabled && index_full(p); }
+
+uint64_t pml_log(pml_unit *p, uint64_t gpa)
+{
+	assert(p->enabled && "pml_log with PML disabled");
+	return log_entry(p, gpa);
+}
+
+void pml_request(pml_unit *p, const pml_event *ev, pml_outcome *o)
+{
+	*o = (pml_outcome){ 0 };
+	if (ev->enabled) {
+		o->full = index_full(p);
+		if (!o->full && ev->leaf_level && ev->d_was_0 && ev->is_write) {
+			o->data = ev->gpa & PML_ENTRY_GPA_MASK;
+			o->addr = log_entry(p, ev->gpa);
+			o->logged = 1;
+			o->cycles = p->log_cycles;
+		}
+	}
+	o->index = p->index;
+	if (p->obs)
+		p->obs->request(p->obs->ctx, ev, o);
+}
+
+void pml_set_log_cycles(pml_unit *p, uint64_t cycles) { p->log_cycles = cycles; }
+void pml_set_observer(pml_unit *p, const pml_observer *obs) { p->obs = obs; }
 
 unsigned pml_valid_entries(const pml_unit *p)
 {
