@@ -5,6 +5,10 @@
 #                 every end-to-end case; fails on any sanitizer report
 #   make bench    speed and memory figures (not part of check)
 #   make fuzz     libFuzzer targets for every reader and the config parser
+#   make lint     verilator --lint-only -Wall on the RTL PML unit (and its
+#                 bug-injection builds): zero warnings
+#   make cosim    RTL PML unit against the C model: directed, constrained-
+#                 random, bug-injection and real-trace co-simulation
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -12,7 +16,7 @@ BUILD   := build
 CC      ?= cc
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-INC     := -Ilib -Itraces -Isim -Imodel/mmu -Imodel/tlb -Imodel/pml
+INC     := -Ilib -Itraces -Isim -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl
 OPT     := -O2 -g
 LIBS    := -lz -llzma -lm
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -28,7 +32,35 @@ ASAN_OBJ := $(CORE_SRC:%.c=$(BUILD)/asan/%.o)
 
 SAMPLE   := traces/samples/xz-compress.slt
 
-.PHONY: all run check bench fuzz lint clean deps-core deps-check deps-fuzz unit e2e
+# ---------------------------------------------------------------- RTL (Verilator)
+# With Verilator installed, slatsim links the Verilated PML unit (`run --cosim
+# pml`); without it, model/pml/rtl/pml_rtl_absent.c makes --cosim refuse with
+# a message. The C++ is only model/pml/rtl/pml_rtl.cpp and Verilator's output.
+VERILATOR := $(shell command -v verilator 2>/dev/null)
+CXX      ?= g++
+VL_ROOT  := $(if $(VERILATOR),$(shell verilator --getenv VERILATOR_ROOT 2>/dev/null))
+VL_INC   := $(VL_ROOT)/include
+RTL_SV   := model/pml/rtl/pml_unit.sv
+RTL_PKG  := $(BUILD)/rtl/pml_hw_pkg.sv
+RTL_BUGS := increment late_full unaligned
+VFLAGS   := --cc --trace-fst -Wall -O3 --prefix Vpml_unit --top-module pml_unit
+VL_CXX   := -std=c++17 -I$(VL_INC) -I$(VL_INC)/vltstd -DVM_TRACE=1 -DVM_TRACE_FST=1 \
+            -DVM_COVERAGE=0 -DVM_SC=0 -Ilib -Imodel/mmu -Imodel/pml -Imodel/pml/rtl
+FLAVOR_opt  := -O2 -g
+FLAVOR_asan := -O1 -g $(SAN)
+# The RTL objects a binary links for variant V and flavor F.
+rtl_glue = $(BUILD)/rtl/$(1)/$(2).a $(BUILD)/rtl/vlrt-$(2).a
+ifdef VERILATOR
+GLUE_opt  := $(call rtl_glue,none,opt)
+GLUE_asan := $(call rtl_glue,none,asan)
+LINK      := $(CXX) -pthread
+else
+GLUE_opt  := $(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
+GLUE_asan := $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
+LINK      := $(CC)
+endif
+
+.PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e
 
 all: $(BUILD)/slatsim
 
@@ -38,6 +70,8 @@ deps-check:
 	@tools/deps core check
 deps-fuzz:
 	@tools/deps core fuzz
+deps-rtl:
+	@tools/deps core check rtl
 
 $(BUILD)/obj/%.o: %.c | deps-core
 	@mkdir -p $(dir $@)
@@ -49,15 +83,54 @@ $(BUILD)/asan/%.o: %.c | deps-core
 	@echo "  CC/SAN  $<"
 	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/slatsim: $(OBJ) $(BUILD)/obj/sim/main.o
-	$(CC) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
+$(BUILD)/slatsim: $(OBJ) $(BUILD)/obj/sim/main.o $(GLUE_opt)
+	$(LINK) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/asan/slatsim: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o
-	$(CC) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
+$(BUILD)/asan/slatsim: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o $(GLUE_asan)
+	$(LINK) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Check suites: one runner holding every module's suite.
-$(BUILD)/asan/check_all: $(ASAN_OBJ) $(TEST_SRC:%.c=$(BUILD)/asan/%.o) | deps-check
-	$(CC) $(SAN) $(LDFLAGS) $(filter %.o,$^) $(LIBS) $$(pkg-config --libs check) -o $@
+$(BUILD)/asan/check_all: $(ASAN_OBJ) $(TEST_SRC:%.c=$(BUILD)/asan/%.o) $(GLUE_asan) | deps-check
+	$(LINK) $(SAN) $(LDFLAGS) $(filter %.o %.a,$^) $(LIBS) $$(pkg-config --libs check) -o $@
+
+# ---- RTL: generated package, Verilated variants, runtime, test bench
+$(RTL_PKG): tools/gen_pml_pkg.c model/pml/pml_hw.h lib/bits.h | deps-core
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(INC) $< -o $(BUILD)/rtl/gen_pml_pkg
+	$(BUILD)/rtl/gen_pml_pkg > $@
+
+# build/rtl/V/Vpml_unit.h: verilate variant V (none, or a bug switch).
+$(BUILD)/rtl/%/Vpml_unit.h: $(RTL_SV) $(RTL_PKG)
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	verilator $(VFLAGS) -Mdir $(dir $@) \
+		$(if $(filter none,$*),,-DPML_BUG_$(shell echo $* | tr a-z A-Z)) $(RTL_PKG) $(RTL_SV)
+
+# build/rtl/V/F.a: variant V's model and the harness, compiled with flavor F.
+.SECONDEXPANSION:
+$(BUILD)/rtl/%.a: $(BUILD)/rtl/$$(dir $$*)Vpml_unit.h model/pml/rtl/pml_rtl.cpp model/pml/rtl/pml_rtl.h \
+		model/pml/pml_event.h
+	@set -e; d=$(BUILD)/rtl/$(dir $*); f=$(notdir $*); o=$$d$$f.obj; \
+	rm -rf $$o; mkdir -p $$o; \
+	for c in $$d*.cpp model/pml/rtl/pml_rtl.cpp; do \
+		echo "  CXX     $$c ($$f)"; \
+		$(CXX) $(FLAVOR_$(notdir $*)) $(VL_CXX) -I$$d -w \
+			-DPML_RTL_VARIANT='"$(patsubst %/,%,$(dir $*))"' -c $$c \
+			-o $$o/$$(basename $$c .cpp).o; \
+	done; rm -f $@; ar rcs $@ $$o/*.o
+
+# build/rtl/vlrt-F.a: Verilator's runtime (with FST writing), flavor F.
+$(BUILD)/rtl/vlrt-%.a:
+	@set -e; o=$(BUILD)/rtl/vlrt-$*.obj; rm -rf $$o; mkdir -p $$o; \
+	for c in verilated verilated_fst_c verilated_threads; do \
+		echo "  CXX     $$c.cpp ($*)"; \
+		$(CXX) $(FLAVOR_$*) $(VL_CXX) -w -c $(VL_INC)/$$c.cpp -o $$o/$$c.o; \
+	done; rm -f $@; ar rcs $@ $$o/*.o
+
+# The test bench (tests/cosim/pml_tb.c) and slatsim for each bug variant.
+$(BUILD)/asan/pml_tb-%: $(BUILD)/asan/tests/cosim/pml_tb.o $(ASAN_OBJ) $$(call rtl_glue,%,asan)
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
+$(BUILD)/asan/slatsim-%: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o $$(call rtl_glue,%,asan)
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/asan/tests/%.o: tests/%.c | deps-check
 	@mkdir -p $(dir $@)
@@ -77,9 +150,27 @@ unit: $(BUILD)/asan/check_all
 e2e: $(BUILD)/asan/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
 
-check: deps-check
+check: deps-check deps-rtl
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory cosim-tests
+
+lint: deps-rtl $(RTL_PKG)
+	@for v in none $(RTL_BUGS); do \
+		d=$$(if [ $$v = none ]; then echo; else echo -DPML_BUG_$$(echo $$v | tr a-z A-Z); fi); \
+		echo "  LINT    $(RTL_SV) ($$v)"; \
+		verilator --lint-only -Wall $$d --top-module pml_unit $(RTL_PKG) $(RTL_SV) || exit 1; \
+	done
+
+COSIM_BINS := $(BUILD)/asan/slatsim $(foreach v,none $(RTL_BUGS),$(BUILD)/asan/pml_tb-$(v)) \
+              $(foreach v,$(RTL_BUGS),$(BUILD)/asan/slatsim-$(v))
+cosim-tests: $(COSIM_BINS)
+	python3 tests/cosim/run_cosim.py $(BUILD)/asan
+
+cosim: deps-rtl
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory cosim-tests
 
 $(BUILD)/bench_decode: tests/bench/bench_decode.c $(OBJ)
 	$(CC) $(CSTD) $(OPT) $(WARN) -Wno-missing-prototypes $(INC) $^ $(LIBS) -o $@

@@ -42,6 +42,7 @@
  * harvest} (part of cycles.total); the per-vCPU split is not kept.
  */
 #include "sim_int.h"
+#include "cosim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,7 +219,7 @@ void dl_free(sim *s)
 	free(s->dl.rounds);
 }
 
-int dl_vcpu_init(sim *s, vcpu *v)
+int dl_vcpu_init(sim *s, vcpu *v, unsigned id)
 {
 	uint64_t buf;
 	if (s->c.dl.mode == DL_PML) {
@@ -227,6 +228,8 @@ int dl_vcpu_init(sim *s, vcpu *v)
 			return -1;
 		pml_enable(v->pml, buf);
 		pml_set_log_cycles(v->pml, s->c.dl.c_log);
+		if (s->cosim && cosim_attach(s->cosim, v->pml, id, s->err, sizeof(s->err)))
+			return -1;
 	} else if (s->c.dl.mode == DL_HDBSS) {
 		v->hdbss = hdbss_create(s->mem);
 		if (!v->hdbss || sim_host_alloc(s, UINT64_C(4096) << s->c.dl.hdbss_sz, &buf))

@@ -4,6 +4,7 @@
  * The only place that prints errors and exits. Exit status: 0 success, 2 bad
  * input (usage, trace, config, parameter), 1 an internal failure.
  */
+#include "cosim.h"
 #include "param.h"
 #include "report.h"
 #include "sim.h"
@@ -46,7 +47,8 @@ static const char *const main_usage =
 
 static const char *const run_usage =
 	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                   [--format F] [--quiet] [--vs key=value] TRACE\n"
+	"                   [--format F] [--quiet] [--vs key=value]\n"
+	"                   [--cosim pml [--waves FILE.fst [--waves-range A:B]]] TRACE\n"
 	"\n"
 	"Replay TRACE with the default configuration, changed by config files\n"
 	"('key = value' lines, '#' comments; applied in order) and then by every\n"
@@ -58,7 +60,18 @@ static const char *const run_usage =
 	"--vs key=value replays TRACE twice - the configuration (A), and A with that\n"
 	"one change (B) - and prints every statistic that is non-zero in either,\n"
 	"side by side with B/A; --json then writes a JSON array [A, B]. Example:\n"
-	"  slatsim run --set dirtylog.mode=wp --vs dirtylog.mode=pml TRACE\n";
+	"  slatsim run --set dirtylog.mode=wp --vs dirtylog.mode=pml TRACE\n"
+	"\n"
+	"--cosim pml runs the RTL PML unit (model/pml/rtl/pml_unit.sv, Verilated) in\n"
+	"lockstep with the C model: every A/D-update request and register write goes\n"
+	"to both, and the first disagreement stops the run with the record, the\n"
+	"request, both sides' values and the RTL cycle (exit status 1). Implies\n"
+	"dirtylog.mode=pml. Parameters cosim.* set the RTL's memory latency and\n"
+	"back-pressure and whether the RTL's cycles are charged (cosim.cost=rtl).\n"
+	"A coverage table of the corner cases follows the report.\n"
+	"--waves FILE.fst writes an FST waveform: of the last cosim.window requests\n"
+	"before the mismatch (or the end of the run), replayed from the state both\n"
+	"sides agreed on; with --waves-range A:B, of records A..B (0-based) live.\n";
 
 static const char *const params_usage =
 	"usage: slatsim params [--json] [--config FILE]... [--set key=value]...\n"
@@ -260,9 +273,38 @@ static param_reg *build_params(const config_args *c)
 
 /* ---------- run ---------- */
 
-/* Build a machine from P and replay TRACE through it; dies on bad input. */
+/* --cosim: the co-simulation of a replay, set up from the cosim.* parameters. */
+typedef struct cosim_opts {
+	const char *waves;
+	int live;                 /* --waves-range given: */
+	uint64_t lo, hi;          /* its records */
+	cosim *c;                 /* out */
+} cosim_opts;
+
+static cosim *cosim_setup(sim *s, const param_reg *p, const cosim_opts *o)
+{
+	char err[1024];
+	cosim_cfg cfg = {
+		.mem_latency = (unsigned)param_int(p, "cosim.mem_latency"),
+		.stall_pct = (unsigned)param_int(p, "cosim.stall_pct"),
+		.seed = (uint64_t)param_int(p, "cosim.seed"),
+		.cost_rtl = param_enum(p, "cosim.cost") == 1,
+		.waves = o->waves, .wave_live = o->live, .wave_lo = o->lo, .wave_hi = o->hi,
+		.window = (unsigned)param_int(p, "cosim.window"),
+	};
+	cosim *c;
+	if (cosim_create(&c, &cfg, sim_current_record(s), err, sizeof(err)))
+		die(1, err);
+	cosim_register_stats(c, sim_stats(s));
+	sim_set_cosim(s, c);
+	return c;
+}
+
+/* Build a machine from P and replay TRACE through it; dies on bad input.
+ * With CO, the PML units are co-simulated (CO->c is set; a mismatch stops
+ * the replay early and is the caller's to report). */
 static sim *replay_once(const char *trace, enum trace_format fmt, const param_reg *p, int quiet,
-			trace_reader **rout)
+			trace_reader **rout, cosim_opts *co)
 {
 	char err[1024];
 	trace_reader *r;
@@ -271,6 +313,8 @@ static sim *replay_once(const char *trace, enum trace_format fmt, const param_re
 	sim *s;
 	if (sim_create(&s, p, err, sizeof(err)) != TRACE_OK)
 		die(EXIT_BAD, err);
+	if (co)
+		co->c = cosim_setup(s, p, co);
 	if (param_bool(p, "sim.prefault")) {
 		if (strcmp(trace, "-") == 0)
 			die(EXIT_BAD, "sim.prefault needs a trace file (it reads the trace twice), "
@@ -324,7 +368,8 @@ static int cmd_run(int argc, char **argv)
 {
 	args a = { argc, 0, argv, run_usage };
 	config_args c = { .nfiles = 0 };
-	const char *json = NULL, *trace = NULL, *vs = NULL, *v;
+	const char *json = NULL, *trace = NULL, *vs = NULL, *v, *co = NULL, *range = NULL;
+	cosim_opts copt = { .waves = NULL };
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int quiet = 0;
 	while (a.i < argc) {
@@ -336,6 +381,9 @@ static int cmd_run(int argc, char **argv)
 			continue;
 		if ((v = opt_value(&a, "--json"))) { json = v; continue; }
 		if ((v = opt_value(&a, "--vs"))) { vs = v; continue; }
+		if ((v = opt_value(&a, "--cosim"))) { co = v; continue; }
+		if ((v = opt_value(&a, "--waves"))) { copt.waves = v; continue; }
+		if ((v = opt_value(&a, "--waves-range"))) { range = v; continue; }
 		if ((v = opt_value(&a, "--format"))) { fmt = parse_format(v, run_usage); continue; }
 		if (opt_flag(&a, "--quiet")) { quiet = 1; continue; }
 		if (argv[a.i][0] == '-' && argv[a.i][1] != '\0')
@@ -347,8 +395,42 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!trace)
 		die_usage(run_usage, "run needs a TRACE");
+	if (co && strcmp(co, "pml") != 0)
+		die_usage(run_usage, "--cosim: '%s' is not a unit with RTL (the only one is 'pml')",
+			  co);
+	if ((copt.waves || range) && !co)
+		die_usage(run_usage, "--waves and --waves-range need --cosim pml");
+	if (range && !copt.waves)
+		die_usage(run_usage, "--waves-range needs --waves FILE.fst");
+	if (co && vs)
+		die_usage(run_usage, "--cosim and --vs cannot be combined (one replay is co-simulated)");
+	if (range) {
+		char *end;
+		errno = 0;
+		copt.lo = strtoull(range, &end, 0);
+		int ok = end != range && *end == ':' && errno == 0;
+		const char *b = end + 1;
+		if (ok) {
+			copt.hi = strtoull(b, &end, 0);
+			ok = end != b && *end == '\0' && errno == 0 && copt.hi >= copt.lo &&
+			     range[0] != '-' && b[0] != '-';
+		}
+		if (!ok)
+			die_usage(run_usage, "--waves-range '%s': expected A:B, record numbers with "
+				  "A <= B (0-based)", range);
+		copt.live = 1;
+	}
 	param_reg *p = build_params(&c), *pb = NULL;
 	char err[1024];
+	if (co) {
+		int mode = param_enum(p, "dirtylog.mode");
+		if (mode != 0 && mode != 2)
+			die(EXIT_BAD, "--cosim pml co-simulates the PML unit: dirtylog.mode must be "
+			    "pml (or off, which --cosim pml turns into pml)");
+		if (param_set_assignment(p, "dirtylog.mode=pml", "--cosim", err, sizeof(err)) !=
+		    PARAM_OK)
+			die(EXIT_BAD, err);
+	}
 	if (vs) {
 		if (strcmp(trace, "-") == 0)
 			die_usage(run_usage, "--vs replays the trace twice: it needs a file, not '-'");
@@ -368,9 +450,20 @@ static int cmd_run(int argc, char **argv)
 	}
 	FILE *tf = jf == stdout ? stderr : stdout;
 	trace_reader *r, *rb = NULL;
-	sim *s = replay_once(trace, fmt, p, quiet, &r), *sb = NULL;
+	sim *s = replay_once(trace, fmt, p, quiet, &r, co ? &copt : NULL), *sb = NULL;
 	if (pb)
-		sb = replay_once(trace, fmt, pb, quiet, &rb);
+		sb = replay_once(trace, fmt, pb, quiet, &rb, NULL);
+	int status = 0;
+	if (copt.c) {
+		if (cosim_failed(copt.c)) {
+			cosim_print_mismatch(copt.c, stderr);
+			status = 1;
+		}
+		if (cosim_finish(copt.c, err, sizeof(err))) {
+			fprintf(stderr, "slatsim: %s\n", err);
+			status = status ? status : EXIT_BAD;
+		}
+	}
 	if (sb) {
 		fprintf(tf, "slatsim %s  trace %s\n  A: the configuration; B: A with --vs %s\n\n",
 			SLATSIM_VERSION, trace, vs);
@@ -382,6 +475,13 @@ static int cmd_run(int argc, char **argv)
 		uint64_t nrec = stats_get(sim_stats(s), "records", &found);
 		fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
 			el > 0 ? (double)nrec / el / 1e6 : 0.0);
+		if (copt.c) {
+			fputc('\n', tf);
+			cosim_print_coverage(copt.c, tf);
+			fprintf(tf, "  %s\n", cosim_failed(copt.c) ?
+				"RESULT: MISMATCH (first disagreement above, on stderr)" :
+				"RESULT: the RTL agreed with the C model on every request");
+		}
 	}
 	if (jf) {
 		if (sb)
@@ -398,6 +498,7 @@ static int cmd_run(int argc, char **argv)
 		}
 		json_out_path = NULL;
 	}
+	cosim_destroy(copt.c);   /* before its sim: it detaches from the PML units */
 	sim_destroy(s);
 	trace_close(r);
 	param_destroy(p);
@@ -406,7 +507,7 @@ static int cmd_run(int argc, char **argv)
 		trace_close(rb);
 		param_destroy(pb);
 	}
-	return 0;
+	return status;
 }
 
 /* ---------- explain ---------- */

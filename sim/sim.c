@@ -22,6 +22,7 @@
  */
 #include "sim.h"
 #include "sim_int.h"
+#include "cosim.h"
 #include "mmu.h"
 #include "ptbuild.h"
 #include "tlb.h"
@@ -168,6 +169,20 @@ static const param_def sim_params[] = {
 	  "to the walk: one 8-byte memory write, costed as an A/D write (mem.pte_latency's "
 	  "default; an estimate). 'run --cosim pml --set cosim.cost=rtl' charges what the RTL "
 	  "unit takes instead" },
+	{ .name = "cosim.mem_latency", .type = PARAM_INT, .def = "14", .unit = "cycles",
+	  .min = 0, .max = 1000000, .help = "run --cosim pml: cycles the RTL unit's memory write "
+	  "port waits for mem_ready (mem.pte_latency's default: one memory write)" },
+	{ .name = "cosim.stall_pct", .type = PARAM_INT, .def = "0", .unit = "%", .min = 0,
+	  .max = 100, .help = "run --cosim pml: share of later cycles the memory holds mem_ready "
+	  "low at random (seeded back-pressure)" },
+	{ .name = "cosim.seed", .type = PARAM_INT, .def = "1", .min = 0, .max = INT64_MAX,
+	  .help = "run --cosim pml: seed of the back-pressure (plus the vCPU number)" },
+	{ .name = "cosim.cost", .type = PARAM_ENUM, .def = "c", .choices = "c|rtl",
+	  .help = "run --cosim pml: what a PML request costs the walk: c (pml.log.cycles per "
+	  "entry) or rtl (the RTL's cycles from acceptance to response, every request)" },
+	{ .name = "cosim.window", .type = PARAM_INT, .def = "64", .unit = "requests", .min = 1,
+	  .max = 1000000, .help = "run --cosim pml --waves FILE: requests and register writes "
+	  "in the waveform window before a mismatch (or the end)" },
 	{ .name = "dirtylog.clear.cycles", .type = PARAM_INT, .def = "40", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .help = "per leaf cleaned (D or DBM) or "
 	  "write-protected at a round end (an atomic update during a table walk; estimate)" },
@@ -593,10 +608,11 @@ static vcpu *vcpu_get(sim *s, unsigned id)
 		return s->v[id];
 	vcpu *v = calloc(1, sizeof(*v));
 	char e[200];
+	s->err[0] = '\0';
 	if (!v || tlb_create(&v->l1i, &s->c.l1i, "tlb.l1i", e, sizeof(e)) ||
 	    tlb_create(&v->l1d, &s->c.l1d, "tlb.l1d", e, sizeof(e)) ||
 	    tlb_create(&v->l2, &s->c.l2, "tlb.l2", e, sizeof(e)) ||
-	    mmu_walker_create(&v->w, &s->c.mmu, s->mem, e, sizeof(e)) || dl_vcpu_init(s, v)) {
+	    mmu_walker_create(&v->w, &s->c.mmu, s->mem, e, sizeof(e)) || dl_vcpu_init(s, v, id)) {
 		vcpu_destroy(v);
 		return NULL;
 	}
@@ -730,14 +746,19 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		const trace_rec *r = &b[i];
 		vcpu *v = vcpu_get(s, r->vcpu);
 		if (!v) {
-			snprintf(s->err, sizeof(s->err), "out of memory creating vCPU %u", r->vcpu);
+			if (!s->err[0])
+				snprintf(s->err, sizeof(s->err), "out of memory creating vCPU %u",
+					 r->vcpu);
 			return -1;
 		}
 		s->cur = v;
+		s->rec_no = s->ts.records - n + i;
 		v->instructions += r->icount;
 		s->accesses++;
 		if (access_one(s, v, r))
 			return -1;
+		if (s->cosim && cosim_failed(s->cosim))
+			return 0;   /* stop at the first disagreement; sim_replay sees it */
 		s->instr_done += r->icount;
 		if (s->dl.active && s->instr_done >= s->dl.next_round && dl_round(s)) {
 			snprintf(s->err, sizeof(s->err), "out of memory harvesting the dirty log");
@@ -874,6 +895,8 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 			rc = TRACE_EIO;
 			break;
 		}
+		if (s->cosim && cosim_failed(s->cosim))
+			break;
 		if (o && o->progress && (s->ts.records & 0xffff) < SIM_BATCH) {
 			double t = now();
 			if (t - last >= 0.5) {
@@ -887,7 +910,7 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 		fprintf(stderr, "\r%72s\r", "");
 	/* The last (or only) round ends with the trace, unless the period
 	 * boundary fell exactly on the last record. */
-	if (rc == TRACE_OK && s->dl.active &&
+	if (rc == TRACE_OK && s->dl.active && !(s->cosim && cosim_failed(s->cosim)) &&
 	    (s->dl.nrounds == 0 || s->dl.rounds[s->dl.nrounds - 1].instructions != s->instr_done) &&
 	    dl_round(s)) {
 		snprintf(err, errlen, "out of memory harvesting the dirty log");
@@ -899,6 +922,8 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 }
 
 stats_reg *sim_stats(sim *s) { return s->stats; }
+void sim_set_cosim(sim *s, struct cosim *c) { s->cosim = c; }
+const uint64_t *sim_current_record(const sim *s) { return &s->rec_no; }
 double sim_elapsed_seconds(const sim *s) { return s->elapsed; }
 
 /* ---------------------------------------------------------------- stats */

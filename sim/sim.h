@@ -52,6 +52,12 @@ int sim_explain(sim *s, uint64_t gva, unsigned access, uint16_t asid, FILE *f, c
 		size_t errlen);
 
 stats_reg *sim_stats(sim *s);
+/* Co-simulate every vCPU's PML unit with C from now on (set it before
+ * sim_prefault and sim_replay; destroy C before the sim). */
+struct cosim;
+void sim_set_cosim(sim *s, struct cosim *c);
+/* The record being replayed, 0-based (a co-simulation reports it). */
+const uint64_t *sim_current_record(const sim *s);
 /* The dirty-logging rounds of the replay (n = 0 when logging is off). */
 const sim_round *sim_rounds(const sim *s, size_t *n);
 double sim_elapsed_seconds(const sim *s);   /* wall time of the replay */

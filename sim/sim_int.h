@@ -85,6 +85,8 @@ struct sim {
 	uint16_t vmid;
 	int oom;                        /* allocation or address space exhausted */
 	char err[256];
+	struct cosim *cosim;            /* run --cosim pml, or NULL */
+	uint64_t rec_no;                /* the record being replayed (0-based) */
 	/* counters */
 	uint64_t accesses, fault_guest, fault_host, pages_guest, pages_host;
 	uint64_t instr_done;            /* instructions of the records replayed so far */
@@ -111,7 +113,9 @@ int sim_host_alloc(void *ctx, uint64_t bytes, uint64_t *hpa);
 int dl_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err, size_t errlen);
 int dl_init(sim *s);
 void dl_free(sim *s);
-int dl_vcpu_init(sim *s, vcpu *v);
+/* Create vCPU ID's logging unit; with a co-simulation, attach it (-1 with
+ * s->err on failure). */
+int dl_vcpu_init(sim *s, vcpu *v, unsigned id);
 void dl_vcpu_free(vcpu *v);
 int dl_start(sim *s);
 int dl_base_only(const sim *s, uint64_t gpa);

@@ -1,0 +1,251 @@
+// model/pml/rtl/pml_rtl.cpp - the C interface to the Verilated PML unit
+// (see pml_rtl.h). The only C++ of the co-simulation: it drives the ports,
+// runs the clock and the memory model, and writes the FST waveform.
+#include "pml_rtl.h"
+
+#include "Vpml_unit.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+#include <cstdio>
+#include <new>
+
+#ifndef PML_RTL_VARIANT
+#define PML_RTL_VARIANT "none"
+#endif
+
+struct pml_rtl {
+	VerilatedContext *ctx;
+	Vpml_unit *top;
+	VerilatedFstC *fst;
+	int dumping;
+	uint64_t cycle;
+	unsigned mem_latency, stall_pct;
+	uint64_t rng;           // xorshift64 state of the stall generator
+	unsigned mem_wait;      // cycles mem_valid has been high
+};
+
+static uint64_t next_rand(pml_rtl *r)
+{
+	uint64_t x = r->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return r->rng = x;
+}
+
+// Settle combinational outputs for the inputs just set (clock low).
+static void settle(pml_rtl *r)
+{
+	r->top->eval();
+}
+
+// The memory model: drive mem_ready for this cycle from mem_valid.
+static void drive_mem(pml_rtl *r)
+{
+	Vpml_unit *t = r->top;
+	if (!t->mem_valid) {
+		t->mem_ready = 0;
+		r->mem_wait = 0;
+		settle(r);
+		return;
+	}
+	int ready = r->mem_wait >= r->mem_latency;
+	if (ready && r->stall_pct && next_rand(r) % 100 < r->stall_pct)
+		ready = 0;
+	t->mem_ready = ready;
+	settle(r);
+}
+
+// One clock cycle: rising edge, then falling edge; dump both when on.
+static void clock(pml_rtl *r)
+{
+	Vpml_unit *t = r->top;
+	if (t->mem_valid)
+		r->mem_wait++;
+	t->clk = 1;
+	t->eval();
+	if (r->dumping)
+		r->fst->dump(2 * r->cycle + 1);
+	t->clk = 0;
+	t->eval();
+	r->cycle++;
+	if (r->dumping)
+		r->fst->dump(2 * r->cycle);
+}
+
+extern "C" int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen)
+{
+	*out = nullptr;
+	pml_rtl *r = new (std::nothrow) pml_rtl();
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->ctx = new VerilatedContext;
+	r->ctx->traceEverOn(cfg->waves != nullptr);
+	r->top = new Vpml_unit{r->ctx, "pml_unit"};
+	r->mem_latency = cfg->mem_latency;
+	r->stall_pct = cfg->stall_pct > 100 ? 100 : cfg->stall_pct;
+	r->rng = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ull;
+	if (cfg->waves) {
+		r->fst = new VerilatedFstC;
+		r->top->trace(r->fst, 99);
+		r->fst->open(cfg->waves);
+		if (!r->fst->isOpen()) {
+			snprintf(err, errlen, "%s: cannot open the waveform for writing", cfg->waves);
+			pml_rtl_destroy(r);
+			return -1;
+		}
+	}
+	r->top->clk = 0;
+	r->top->eval();
+	pml_rtl_reset(r, 2);
+	*out = r;
+	return 0;
+}
+
+extern "C" void pml_rtl_destroy(pml_rtl *r)
+{
+	if (!r)
+		return;
+	r->top->final();
+	if (r->fst) {
+		r->fst->close();
+		delete r->fst;
+	}
+	delete r->top;
+	delete r->ctx;
+	delete r;
+}
+
+extern "C" void pml_rtl_reset(pml_rtl *r, unsigned cycles)
+{
+	Vpml_unit *t = r->top;
+	t->rst = 1;
+	t->ev_valid = 0;
+	t->csr_valid = 0;
+	t->mem_ready = 0;
+	settle(r);
+	for (unsigned i = 0; i < (cycles ? cycles : 1); i++)
+		clock(r);
+	t->rst = 0;
+	r->mem_wait = 0;
+	settle(r);
+}
+
+// Present a CSR access and wait for csr_ready; 0 when it is taken.
+static int csr_access(pml_rtl *r, uint16_t field, int write, uint64_t value, uint64_t *rdata)
+{
+	Vpml_unit *t = r->top;
+	t->csr_valid = 1;
+	t->csr_write = write;
+	t->csr_field = field;
+	t->csr_wdata = value;
+	settle(r);
+	for (int i = 0; !t->csr_ready; i++) {
+		if (i == 1000) {
+			t->csr_valid = 0;
+			settle(r);
+			return -1;
+		}
+		clock(r);
+	}
+	int bad = t->csr_err;
+	if (rdata)
+		*rdata = t->csr_rdata;
+	if (write)
+		clock(r);   // the register takes the value at this edge
+	t->csr_valid = 0;
+	t->csr_write = 0;
+	settle(r);
+	return bad ? -1 : 0;
+}
+
+extern "C" int pml_rtl_csr_write(pml_rtl *r, uint16_t field, uint64_t value)
+{
+	return csr_access(r, field, 1, value, nullptr);
+}
+
+extern "C" int pml_rtl_csr_read(pml_rtl *r, uint16_t field, uint64_t *value)
+{
+	return csr_access(r, field, 0, 0, value);
+}
+
+static void drive_event(pml_rtl *r, const pml_event *ev)
+{
+	Vpml_unit *t = r->top;
+	t->ev_valid = 1;
+	t->ev_gpa = ev->gpa;
+	t->ev_leaf_level = ev->leaf_level & 7u;
+	t->ev_d_was_0 = ev->d_was_0 != 0;
+	t->ev_is_write = ev->is_write != 0;
+	t->ev_pml_en = ev->enabled != 0;
+	settle(r);
+}
+
+// Wait for ev_ready and take the accepting edge. 0, or -1 after MAX cycles.
+static int accept(pml_rtl *r, uint64_t max)
+{
+	Vpml_unit *t = r->top;
+	for (uint64_t i = 0; !t->ev_ready; i++) {
+		if (i >= max)
+			return -1;
+		clock(r);
+	}
+	clock(r);
+	t->ev_valid = 0;
+	drive_mem(r);
+	return 0;
+}
+
+extern "C" int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *out,
+			       uint64_t max_cycles)
+{
+	Vpml_unit *t = r->top;
+	*out = pml_rtl_resp();
+	drive_event(r, ev);
+	if (accept(r, max_cycles))
+		return -1;
+	for (uint64_t lat = 1;; lat++) {
+		if (t->rsp_valid) {
+			out->full = t->rsp_full;
+			out->logged = t->rsp_logged;
+			out->index = t->rsp_index;
+			out->latency = lat;
+			clock(r);   // the response cycle: the unit returns to idle
+			drive_mem(r);
+			return 0;
+		}
+		if (lat > max_cycles)
+			return -1;
+		if (t->mem_valid && t->mem_ready) {
+			if (out->writes++ == 0) {
+				out->addr = t->mem_addr;
+				out->data = t->mem_data;
+			}
+		} else if (t->mem_valid) {
+			out->stalls++;
+		}
+		clock(r);
+		drive_mem(r);
+	}
+}
+
+extern "C" void pml_rtl_begin(pml_rtl *r, const pml_event *ev, unsigned cycles)
+{
+	drive_event(r, ev);
+	if (accept(r, 1000))
+		return;
+	for (unsigned i = 0; i < cycles; i++) {
+		clock(r);
+		drive_mem(r);
+	}
+}
+
+extern "C" uint64_t pml_rtl_cycle(const pml_rtl *r) { return r->cycle; }
+extern "C" void pml_rtl_set_cycle(pml_rtl *r, uint64_t cycle) { r->cycle = cycle; }
+extern "C" void pml_rtl_waves(pml_rtl *r, int on) { r->dumping = on && r->fst; }
+extern "C" uint64_t pml_rtl_mem_state(const pml_rtl *r) { return r->rng; }
+extern "C" void pml_rtl_set_mem_state(pml_rtl *r, uint64_t state) { r->rng = state ? state : 1; }
+extern "C" const char *pml_rtl_variant(void) { return PML_RTL_VARIANT; }
