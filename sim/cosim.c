@@ -111,6 +111,8 @@ static const char *const cov_stat_names[COV_NBINS] = {
 
 const char *cosim_cov_name(unsigned bin) { return bin < COV_NBINS ? cov_names[bin] : "?"; }
 
+uint64_t cosim_cov_hits(const cosim *c, unsigned bin) { return bin < COV_NBINS ? c->cov[bin] : 0; }
+
 static unsigned window(const cosim *c) { return c->cfg.window ? c->cfg.window : WINDOW_DEFAULT; }
 
 /* ---------------------------------------------------------------- ring */
@@ -363,6 +365,16 @@ void cosim_reset_lane(cosim *c, unsigned vcpu, const pml_event *request, unsigne
 		l->index = pml_index(l->p);
 		l->address = pml_address(l->p);
 	}
+}
+
+int cosim_lane_regs(cosim *c, unsigned vcpu, uint64_t *address, uint64_t *index)
+{
+	for (size_t i = 0; i < c->nlanes; i++)
+		if (c->lanes[i]->vcpu == vcpu)
+			return pml_rtl_csr_read(c->lanes[i]->rtl, VMCS_PML_ADDRESS, address) ||
+			       pml_rtl_csr_read(c->lanes[i]->rtl, VMCS_GUEST_PML_INDEX, index)
+			       ? -1 : 0;
+	return -1;
 }
 
 void cosim_cover(cosim *c, unsigned bin)

@@ -55,6 +55,7 @@ enum {
 	COV_NBINS
 };
 const char *cosim_cov_name(unsigned bin);
+uint64_t cosim_cov_hits(const cosim *c, unsigned bin);
 
 /* *RECORD is read whenever a disagreement must say where it happened. */
 int cosim_create(cosim **out, const cosim_cfg *cfg, const uint64_t *record, char *err,
@@ -67,6 +68,9 @@ int cosim_attach(cosim *c, pml_unit *p, unsigned vcpu, char *err, size_t errlen)
  * flight for CYCLES cycles: the RTL must come back idle with the reset
  * values; the C unit is reset by the caller (for directed tests). */
 void cosim_reset_lane(cosim *c, unsigned vcpu, const pml_event *request, unsigned cycles);
+/* Read the RTL's PML_ADDRESS and GUEST_PML_INDEX of VCPU's lane (a test of
+ * the reset values). -1 if there is no such lane or the RTL refused. */
+int cosim_lane_regs(cosim *c, unsigned vcpu, uint64_t *address, uint64_t *index);
 /* Set a coverage bin from outside (a test). */
 void cosim_cover(cosim *c, unsigned bin);
 
