@@ -107,7 +107,7 @@ $(BUILD)/rtl/%/Vpml_unit.h: $(RTL_SV) $(RTL_PKG)
 
 # build/rtl/V/F.a: variant V's model and the harness, compiled with flavor F.
 # (Kept: they are made through pattern rules, which would delete them.)
-.PRECIOUS: $(BUILD)/rtl/%.a $(BUILD)/rtl/%/Vpml_unit.h
+.PRECIOUS: $(BUILD)/rtl/%.a $(BUILD)/rtl/%/Vpml_unit.h $(BUILD)/asan/tests/cosim/pml_tb.o
 .SECONDEXPANSION:
 $(BUILD)/rtl/%.a: $(BUILD)/rtl/$$(dir $$*)Vpml_unit.h model/pml/rtl/pml_rtl.cpp model/pml/rtl/pml_rtl.h \
 		model/pml/pml_event.h
