@@ -280,6 +280,90 @@ START_TEST(pml_exit_comes_on_the_next_update_after_entry_0)
 }
 END_TEST
 
+
+/* The request interface the walker and the RTL share (pml_event.h): only a
+ * write through a clean leaf with PML on logs; with the index out of range
+ * every request (even an A-only one) is full; an observer sees every request
+ * with its outcome and every register write by VMCS encoding, and may
+ * replace the cost. */
+typedef struct seen {
+	unsigned requests, csr;
+	unsigned last_field;
+	uint64_t last_value;
+	pml_event ev;
+	pml_outcome o;
+	uint64_t cost;
+} seen;
+
+static void seen_request(void *ctx, const pml_event *ev, pml_outcome *o)
+{
+	seen *s = ctx;
+	s->requests++;
+	s->ev = *ev;
+	s->o = *o;
+	if (s->cost)
+		o->cycles = s->cost;
+}
+
+static void seen_csr(void *ctx, unsigned field, uint64_t value)
+{
+	seen *s = ctx;
+	s->csr++;
+	s->last_field = field;
+	s->last_value = value;
+}
+
+START_TEST(pml_request_logs_only_a_clean_leaf_write_and_is_observed)
+{
+	physmem *m = physmem_create();
+	pml_unit *p = pml_create(m);
+	seen sn = { 0 };
+	pml_observer obs = { .ctx = &sn, .request = seen_request, .csr_write = seen_csr };
+	pml_set_observer(p, &obs);
+	pml_enable(p, 0x8000);
+	ck_assert_uint_eq(sn.csr, 1);
+	ck_assert_uint_eq(sn.last_field, VMCS_PML_ADDRESS);
+	ck_assert_uint_eq(sn.last_value, 0x8000);
+	pml_set_log_cycles(p, 14);
+	pml_outcome o;
+	static const pml_event quiet[] = {
+		{ .gpa = 0x1000, .leaf_level = 1, .d_was_0 = 1, .is_write = 1, .enabled = 0 },
+		{ .gpa = 0x1000, .leaf_level = 0, .d_was_0 = 1, .is_write = 1, .enabled = 1 },
+		{ .gpa = 0x1000, .leaf_level = 1, .d_was_0 = 0, .is_write = 1, .enabled = 1 },
+		{ .gpa = 0x1000, .leaf_level = 1, .d_was_0 = 1, .is_write = 0, .enabled = 1 },
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		pml_request(p, &quiet[i], &o);
+		ck_assert_int_eq(o.logged, 0);
+		ck_assert_int_eq(o.full, 0);
+		ck_assert_uint_eq(o.index, 511);
+		ck_assert_uint_eq(o.cycles, 0);
+	}
+	ck_assert_uint_eq(sn.requests, 4);
+	pml_event w = { .gpa = 0x40201abc, .leaf_level = 3, .d_was_0 = 1, .is_write = 1,
+			.enabled = 1 };
+	pml_request(p, &w, &o);
+	ck_assert_int_eq(o.logged, 1);
+	ck_assert_uint_eq(o.addr, 0x8000 + 8 * 511);
+	ck_assert_uint_eq(o.data, 0x40201000);
+	ck_assert_uint_eq(o.index, 510);
+	ck_assert_uint_eq(o.cycles, 14);
+	ck_assert_uint_eq(sn.o.addr, o.addr);
+	sn.cost = 23;                       /* an RTL's measured cost */
+	pml_request(p, &w, &o);
+	ck_assert_uint_eq(o.cycles, 23);
+	pml_set_index(p, 0xFFFF);
+	ck_assert_uint_eq(sn.last_field, VMCS_GUEST_PML_INDEX);
+	pml_request(p, &quiet[3], &o);      /* an A-only update is full too */
+	ck_assert_int_eq(o.full, 1);
+	pml_request(p, &quiet[0], &o);      /* PML off: never full */
+	ck_assert_int_eq(o.full, 0);
+	ck_assert_uint_eq(pml_stats(p)->full_events, 1);
+	pml_destroy(p);
+	physmem_destroy(m);
+}
+END_TEST
+
 Suite *pml_suite(void)
 {
 	Suite *s = suite_create("pml");
@@ -292,6 +376,7 @@ Suite *pml_suite(void)
 	tcase_add_test(tc, ept_ad_gpt_write_logs_guest_table_pages_on_a_read);
 	tcase_add_test(tc, pml_full_blocks_the_access_and_the_replay_logs_it);
 	tcase_add_test(tc, pml_exit_comes_on_the_next_update_after_entry_0);
+	tcase_add_test(tc, pml_request_logs_only_a_clean_leaf_write_and_is_observed);
 	suite_add_tcase(s, tc);
 	return s;
 }
