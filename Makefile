@@ -33,11 +33,11 @@ ASAN_OBJ := $(CORE_SRC:%.c=$(BUILD)/asan/%.o)
 SAMPLE   := traces/samples/xz-compress.slt
 
 # ---------------------------------------------------------------- RTL (Verilator)
-# With Verilator installed, slatsim links the Verilated PML unit (`run --cosim
+# With Verilator (and a C++ compiler) installed, slatsim links the Verilated PML unit (`run --cosim
 # pml`); without it, model/pml/rtl/pml_rtl_absent.c makes --cosim refuse with
 # a message. The C++ is only model/pml/rtl/pml_rtl.cpp and Verilator's output.
-VERILATOR := $(shell command -v verilator 2>/dev/null)
 CXX      ?= g++
+VERILATOR := $(if $(shell command -v $(CXX) 2>/dev/null),$(shell command -v verilator 2>/dev/null))
 VL_ROOT  := $(if $(VERILATOR),$(shell verilator --getenv VERILATOR_ROOT 2>/dev/null))
 VL_INC   := $(VL_ROOT)/include
 RTL_SV   := model/pml/rtl/pml_unit.sv
@@ -171,6 +171,11 @@ lint: deps-rtl $(RTL_PKG)
 		echo "  LINT    $(RTL_SV) ($$v)"; \
 		verilator --lint-only -Wall $$d --top-module pml_unit $(RTL_PKG) $(RTL_SV) || exit 1; \
 	done
+	@echo "  LINT    $(RTL_SV) (ENTRIES=64: the parameter)"
+	@verilator --lint-only -Wall -GENTRIES=64 --top-module pml_unit $(RTL_PKG) $(RTL_SV)
+	@if verilator --lint-only -Wall -GENTRIES=65536 --top-module pml_unit $(RTL_PKG) \
+		$(RTL_SV) >/dev/null 2>&1; then \
+		echo "lint: ENTRIES=65536 was accepted; the range check is broken" >&2; exit 1; fi
 
 COSIM_BINS := $(BUILD)/asan/slatsim $(foreach v,none $(RTL_BUGS),$(BUILD)/asan/pml_tb-$(v)) \
               $(foreach v,$(RTL_BUGS),$(BUILD)/asan/slatsim-$(v))

@@ -86,6 +86,12 @@ module pml_unit
 
     localparam int unsigned IDX_W = PML_HW_INDEX_BITS;
 
+    // The index must be able to hold every entry number and one value
+    // outside the log (the wrap), so 1 <= ENTRIES < 2^IDX_W.
+    if (ENTRIES < 1 || ENTRIES >= (1 << IDX_W)) begin : g_bad_entries
+        $error("pml_unit: ENTRIES must be in 1 .. 2^16 - 1");
+    end
+
     typedef enum logic [1:0] {
         S_IDLE  = 2'd0,
         S_WRITE = 2'd1,
