@@ -42,8 +42,8 @@ VL_ROOT  := $(if $(VERILATOR),$(shell verilator --getenv VERILATOR_ROOT 2>/dev/n
 VL_INC   := $(VL_ROOT)/include
 RTL_SV   := model/pml/rtl/pml_unit.sv
 RTL_PKG  := $(BUILD)/rtl/pml_hw_pkg.sv
-RTL_BUGS := increment late_full unaligned
-VFLAGS   := --cc --trace-fst -Wall -O3 --prefix Vpml_unit --top-module pml_unit
+RTL_BUGS := increment late_full unaligned valid_drop
+VFLAGS   := --cc --trace-fst --assert -Wall -O3 --prefix Vpml_unit --top-module pml_unit
 VL_CXX   := -std=c++17 -I$(VL_INC) -I$(VL_INC)/vltstd -DVM_TRACE=1 -DVM_TRACE_FST=1 \
             -DVM_COVERAGE=0 -DVM_SC=0 -Ilib -Imodel/mmu -Imodel/pml -Imodel/pml/rtl
 FLAVOR_opt  := -O2 -g
@@ -140,6 +140,11 @@ $(BUILD)/asan/pml_tb-%: $(BUILD)/asan/tests/cosim/pml_tb.o $(ASAN_OBJ) $$(call r
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 $(BUILD)/asan/slatsim-%: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o $$(call rtl_glue,%,asan)
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
+# slatsim as built without Verilator (its --cosim must refuse clearly).
+$(BUILD)/asan/nortl/slatsim: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o \
+		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/asan/tests/%.o: tests/%.c | deps-check
 	@mkdir -p $(dir $@)
@@ -169,7 +174,8 @@ lint: deps-rtl $(RTL_PKG)
 	@for v in none $(RTL_BUGS); do \
 		d=$$(if [ $$v = none ]; then echo; else echo -DPML_BUG_$$(echo $$v | tr a-z A-Z); fi); \
 		echo "  LINT    $(RTL_SV) ($$v)"; \
-		verilator --lint-only -Wall $$d --top-module pml_unit $(RTL_PKG) $(RTL_SV) || exit 1; \
+		verilator --lint-only -Wall --assert $$d --top-module pml_unit $(RTL_PKG) $(RTL_SV) \
+			|| exit 1; \
 	done
 	@echo "  LINT    $(RTL_SV) (ENTRIES=64: the parameter)"
 	@verilator --lint-only -Wall -GENTRIES=64 --top-module pml_unit $(RTL_PKG) $(RTL_SV)
@@ -178,7 +184,7 @@ lint: deps-rtl $(RTL_PKG)
 		echo "lint: ENTRIES=65536 was accepted; the range check is broken" >&2; exit 1; fi
 
 COSIM_BINS := $(BUILD)/asan/slatsim $(foreach v,none $(RTL_BUGS),$(BUILD)/asan/pml_tb-$(v)) \
-              $(foreach v,$(RTL_BUGS),$(BUILD)/asan/slatsim-$(v))
+              $(foreach v,$(RTL_BUGS),$(BUILD)/asan/slatsim-$(v)) $(BUILD)/asan/nortl/slatsim
 cosim-tests: $(COSIM_BINS)
 	python3 tests/cosim/run_cosim.py $(BUILD)/asan
 

@@ -206,7 +206,10 @@ static void on_request(void *ctx, const pml_event *ev, pml_outcome *o)
 	c->got = (cosim_side){ .full = r.full, .logged = r.logged, .writes = r.writes,
 			       .addr = r.addr, .data = r.data, .index = r.index };
 	if (hung)
-		fail(l, it, "the RTL did not answer the request");
+		fail(l, it, pml_rtl_assert_failed(l->rtl)
+			    ? "an RTL assertion failed (Verilator's message above), and the RTL "
+			      "did not answer the request"
+			    : "the RTL did not answer the request");
 	else if (c->want.full != c->got.full)
 		fail(l, it, "log-full exit");
 	else if (c->want.logged != c->got.logged)
@@ -219,6 +222,8 @@ static void on_request(void *ctx, const pml_event *ev, pml_outcome *o)
 		fail(l, it, "memory write data");
 	else if (c->want.index != c->got.index)
 		fail(l, it, "index after the request");
+	else if (pml_rtl_assert_failed(l->rtl))
+		fail(l, it, "an RTL assertion failed (Verilator's message above)");
 	if (c->cfg.cost_rtl)
 		o->cycles = r.latency;
 	l->index = o->index;
@@ -251,6 +256,8 @@ static void on_csr(void *ctx, unsigned field, uint64_t value)
 		fail(l, it, "register access refused (csr_err)");
 	else if (want != got)
 		fail(l, it, "register read-back");
+	else if (pml_rtl_assert_failed(l->rtl))
+		fail(l, it, "an RTL assertion failed (Verilator's message above)");
 	l->index = pml_index(l->p);
 	l->address = pml_address(l->p);
 }
@@ -260,8 +267,10 @@ static void on_csr(void *ctx, unsigned field, uint64_t value)
 int cosim_create(cosim **out, const cosim_cfg *cfg, const uint64_t *record, char *err,
 		 size_t errlen)
 {
-	cosim *c = calloc(1, sizeof(*c));
 	*out = NULL;
+	if (!pml_rtl_available(err, errlen))
+		return -1;
+	cosim *c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -294,7 +294,7 @@ static cosim *cosim_setup(sim *s, const param_reg *p, const cosim_opts *o)
 	};
 	cosim *c;
 	if (cosim_create(&c, &cfg, sim_current_record(s), err, sizeof(err)))
-		die(1, err);
+		die(EXIT_BAD, err);
 	cosim_register_stats(c, sim_stats(s));
 	sim_set_cosim(s, c);
 	return c;

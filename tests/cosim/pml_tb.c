@@ -15,6 +15,10 @@
  * coverage table and fails if a bin was never hit, and prints a digest of
  * every outcome so a seed's run can be compared with another's.
  *
+ * Bug-injection builds (pml_unit.sv's PML_BUG_* switches) must fail here:
+ * the scoreboard catches the functional ones, the RTL's assertions the
+ * write-port protocol one (valid_drop).
+ *
  * Exit status: 0 pass; 1 a mismatch or a failed expectation (printed);
  * 2 usage.
  */

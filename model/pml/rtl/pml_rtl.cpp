@@ -34,6 +34,14 @@ static uint64_t next_rand(pml_rtl *r)
 	return r->rng = x;
 }
 
+// Verilator keeps a per-thread "current context" that scopes and assertion
+// messages use; with several instances (one per vCPU, plus a waveform
+// window's) each verb makes its own instance's context current first.
+static void use(pml_rtl *r)
+{
+	Verilated::threadContextp(r->ctx);
+}
+
 // Settle combinational outputs for the inputs just set (clock low).
 static void settle(pml_rtl *r)
 {
@@ -63,15 +71,24 @@ static void clock(pml_rtl *r)
 	Vpml_unit *t = r->top;
 	if (t->mem_valid)
 		r->mem_wait++;
+	r->ctx->time(2 * r->cycle + 1);   // messages carry the waveform's time
 	t->clk = 1;
 	t->eval();
 	if (r->dumping)
 		r->fst->dump(2 * r->cycle + 1);
+	r->cycle++;
+	r->ctx->time(2 * r->cycle);
 	t->clk = 0;
 	t->eval();
-	r->cycle++;
 	if (r->dumping)
 		r->fst->dump(2 * r->cycle);
+}
+
+extern "C" int pml_rtl_available(char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	return 1;
 }
 
 extern "C" int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen)
@@ -83,7 +100,9 @@ extern "C" int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, 
 		return -1;
 	}
 	r->ctx = new VerilatedContext;
+	use(r);
 	r->ctx->traceEverOn(cfg->waves != nullptr);
+	r->ctx->fatalOnError(false);   // a failed assertion is reported, not fatal
 	r->top = new Vpml_unit{r->ctx, "pml_unit"};
 	r->mem_latency = cfg->mem_latency;
 	r->stall_pct = cfg->stall_pct > 100 ? 100 : cfg->stall_pct;
@@ -109,6 +128,7 @@ extern "C" void pml_rtl_destroy(pml_rtl *r)
 {
 	if (!r)
 		return;
+	use(r);
 	r->top->final();
 	if (r->fst) {
 		r->fst->close();
@@ -122,6 +142,7 @@ extern "C" void pml_rtl_destroy(pml_rtl *r)
 extern "C" void pml_rtl_reset(pml_rtl *r, unsigned cycles)
 {
 	Vpml_unit *t = r->top;
+	use(r);
 	t->rst = 1;
 	t->ev_valid = 0;
 	t->csr_valid = 0;
@@ -138,6 +159,7 @@ extern "C" void pml_rtl_reset(pml_rtl *r, unsigned cycles)
 static int csr_access(pml_rtl *r, uint16_t field, int write, uint64_t value, uint64_t *rdata)
 {
 	Vpml_unit *t = r->top;
+	use(r);
 	t->csr_valid = 1;
 	t->csr_write = write;
 	t->csr_field = field;
@@ -175,6 +197,7 @@ extern "C" int pml_rtl_csr_read(pml_rtl *r, uint16_t field, uint64_t *value)
 static void drive_event(pml_rtl *r, const pml_event *ev)
 {
 	Vpml_unit *t = r->top;
+	use(r);
 	t->ev_valid = 1;
 	t->ev_gpa = ev->gpa;
 	t->ev_leaf_level = ev->leaf_level & 7u;
@@ -248,4 +271,5 @@ extern "C" void pml_rtl_set_cycle(pml_rtl *r, uint64_t cycle) { r->cycle = cycle
 extern "C" void pml_rtl_waves(pml_rtl *r, int on) { r->dumping = on && r->fst; }
 extern "C" uint64_t pml_rtl_mem_state(const pml_rtl *r) { return r->rng; }
 extern "C" void pml_rtl_set_mem_state(pml_rtl *r, uint64_t state) { r->rng = state ? state : 1; }
+extern "C" int pml_rtl_assert_failed(const pml_rtl *r) { return r->ctx->gotError(); }
 extern "C" const char *pml_rtl_variant(void) { return PML_RTL_VARIANT; }

@@ -42,6 +42,8 @@ typedef struct pml_rtl_resp {
 	uint64_t stalls;        /* cycles mem_valid was high and mem_ready low */
 } pml_rtl_resp;
 
+/* 1 if this build has the Verilated unit; 0 with a message in ERR if not. */
+int pml_rtl_available(char *err, size_t errlen);
 /* 0, or -1 with a message in ERR (cannot open the waveform). */
 int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen);
 void pml_rtl_destroy(pml_rtl *r);   /* closes the waveform */
@@ -67,6 +69,9 @@ void pml_rtl_set_cycle(pml_rtl *r, uint64_t cycle);
 void pml_rtl_waves(pml_rtl *r, int on);            /* dump cycles to the FST while on */
 uint64_t pml_rtl_mem_state(const pml_rtl *r);      /* the stall generator's state */
 void pml_rtl_set_mem_state(pml_rtl *r, uint64_t state);
+/* 1 once any of the unit's assertions failed (Verilator printed which on
+ * stderr); the simulation goes on, so the scoreboard can still compare. */
+int pml_rtl_assert_failed(const pml_rtl *r);
 /* The bug-injection switch the model was built with ("none" for a clean build). */
 const char *pml_rtl_variant(void);
 

@@ -1,7 +1,7 @@
 /*
  * model/pml/rtl/pml_rtl_absent.c - pml_rtl.h when slatsim is built without
- * Verilator: creating an RTL instance fails with a message saying how to get
- * one, so `slatsim run --cosim pml` refuses clearly. No instance can exist,
+ * Verilator: it says so (pml_rtl_available), and creating an RTL instance
+ * fails with that message, so `slatsim run --cosim pml` refuses clearly. No instance can exist,
  * so the other verbs are never reached.
  */
 #include "pml_rtl.h"
@@ -9,12 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+int pml_rtl_available(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "this slatsim was built without Verilator, so it has no RTL PML "
+		 "unit: install Verilator (apt-get install verilator g++) and run make again");
+	return 0;
+}
+
 int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen)
 {
 	(void)cfg;
 	*out = NULL;
-	snprintf(err, errlen, "this slatsim was built without Verilator, so it has no RTL PML "
-		 "unit: install Verilator (apt-get install verilator g++) and run make again");
+	pml_rtl_available(err, errlen);
 	return -1;
 }
 
@@ -34,4 +40,5 @@ void pml_rtl_set_cycle(pml_rtl *r, uint64_t c) { (void)r; (void)c; UNREACHABLE; 
 void pml_rtl_waves(pml_rtl *r, int on) { (void)r; (void)on; UNREACHABLE; }
 uint64_t pml_rtl_mem_state(const pml_rtl *r) { (void)r; UNREACHABLE; }
 void pml_rtl_set_mem_state(pml_rtl *r, uint64_t s) { (void)r; (void)s; UNREACHABLE; }
+int pml_rtl_assert_failed(const pml_rtl *r) { (void)r; UNREACHABLE; }
 const char *pml_rtl_variant(void) { return "none (built without Verilator)"; }

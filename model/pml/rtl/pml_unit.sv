@@ -38,7 +38,15 @@
 // Bug-injection switches (verification only; each must make co-simulation
 // fail): PML_BUG_INCREMENT (index increments), PML_BUG_LATE_FULL (the exit
 // comes one entry late: an entry is written at index 0xFFFF first),
-// PML_BUG_UNALIGNED (the GPA's bits 11:0 are not cleared).
+// PML_BUG_UNALIGNED (the GPA's bits 11:0 are not cleared), PML_BUG_VALID_DROP
+// (mem_valid drops while waiting for mem_ready: a write-port protocol error
+// that only the assertions below see).
+//
+// Assertions (simulation only, verilator --assert): the write port holds
+// mem_valid, address and data until mem_ready; a write is only presented
+// with the index inside the log; a response is a one-cycle pulse and never
+// both full and logged; the index changes only by a logged write or a
+// register write.
 
 module pml_unit
     import pml_hw_pkg::*;
@@ -161,7 +169,7 @@ module pml_unit
                     end
                 end
                 S_WRITE: begin
-                    if (mem_ready) begin
+                    if (mem_valid && mem_ready) begin
 `ifdef PML_BUG_INCREMENT
                         index <= index + 1'b1;
 `else
@@ -177,7 +185,14 @@ module pml_unit
         end
     end
 
+`ifdef PML_BUG_VALID_DROP
+    logic drop;   // (bug) mem_valid drops every other cycle while waiting
+    always_ff @(posedge clk)
+        drop <= !rst && state == S_WRITE && !(mem_valid && mem_ready) && !drop;
+    assign mem_valid  = state == S_WRITE && !drop;
+`else
     assign mem_valid  = state == S_WRITE;
+`endif
     assign mem_addr   = {pml_address, 12'h000} + {{(61 - IDX_W){1'b0}}, index, 3'b000};
 `ifdef PML_BUG_UNALIGNED
     assign mem_data   = {entry_gpa, entry_off};
@@ -199,5 +214,42 @@ module pml_unit
         else
             csr_err = csr_valid;
     end
+
+`ifndef SYNTHESIS
+    // Each assertion reports its first failure only (a protocol error
+    // usually repeats every cycle after); the harness sees it as an error.
+    logic seen_hold, seen_in_log, seen_pulse, seen_excl, seen_index;
+    initial {seen_hold, seen_in_log, seen_pulse, seen_excl, seen_index} = '0;
+
+    a_mem_hold: assert property (@(posedge clk) disable iff (rst)
+        mem_valid && !mem_ready |=> mem_valid && $stable(mem_addr) && $stable(mem_data))
+        else if (!seen_hold) begin
+            seen_hold <= 1'b1;
+            $error("pml_unit: the write changed or mem_valid dropped before mem_ready");
+        end
+    a_mem_in_log: assert property (@(posedge clk) disable iff (rst)
+        mem_valid |-> index < IDX_W'(ENTRIES))
+        else if (!seen_in_log) begin
+            seen_in_log <= 1'b1;
+            $error("pml_unit: a log write with the index outside the log");
+        end
+    a_rsp_pulse: assert property (@(posedge clk) disable iff (rst) rsp_valid |=> !rsp_valid)
+        else if (!seen_pulse) begin
+            seen_pulse <= 1'b1;
+            $error("pml_unit: a response longer than one cycle");
+        end
+    a_rsp_excl: assert property (@(posedge clk) disable iff (rst)
+        rsp_valid |-> !(rsp_full && rsp_logged))
+        else if (!seen_excl) begin
+            seen_excl <= 1'b1;
+            $error("pml_unit: a response both full and logged");
+        end
+    a_index_moves: assert property (@(posedge clk) disable iff (rst)
+        !(mem_valid && mem_ready) && !(csr_valid && csr_ready && csr_write) |=> $stable(index))
+        else if (!seen_index) begin
+            seen_index <= 1'b1;
+            $error("pml_unit: the index changed without a write");
+        end
+`endif
 
 endmodule
