@@ -478,6 +478,18 @@ static int cmd_run(int argc, char **argv)
 		if (copt.c) {
 			fputc('\n', tf);
 			cosim_print_coverage(copt.c, tf);
+			int f1, f2;
+			const stats_reg *st = sim_stats(s);
+			uint64_t nlog = stats_get(st, "cosim.logged", &f1);
+			uint64_t lat = stats_get(st, "cosim.rtl_latency", &f2);
+			if (nlog)
+				fprintf(tf, "  RTL: %.2f cycles per logged entry at cosim.mem_latency=%lld "
+					"(C model: pml.log.cycles=%lld); %s\n", (double)lat / (double)nlog,
+					(long long)param_int(p, "cosim.mem_latency"),
+					(long long)param_int(p, "pml.log.cycles"),
+					param_enum(p, "cosim.cost") == 1 ? "the walk was charged the RTL's "
+					"cycles (cosim.cost=rtl)" : "the walk was charged the C model's "
+					"(cosim.cost=rtl charges the RTL's)");
 			fprintf(tf, "  %s\n", cosim_failed(copt.c) ?
 				"RESULT: MISMATCH (first disagreement above, on stderr)" :
 				"RESULT: the RTL agreed with the C model on every request");

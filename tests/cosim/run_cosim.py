@@ -119,6 +119,21 @@ rc, out, err = run([slatsim, "run", "--cosim", "pml", "--quiet", "--json", cj, S
 check("slatsim --cosim pml agrees on the shipped real trace",
       rc == 0 and "RESULT: the RTL agreed with the C model on every request" in out,
       out[-3000:] + err)
+tail = os.path.join(tmp, "tail.fst")
+tj = os.path.join(tmp, "tail.json")
+rc, out, err = run([slatsim, "run", "--cosim", "pml", "--quiet", "--set", "cosim.window=10",
+                    "--set", "cosim.stall_pct=30", "--waves", tail, "--json", tj, SAMPLE])
+win = re.search(r"the last (\d+) requests/register writes of the run \(RTL cycles of the "
+                r"window: (\d+)\.\.(\d+)", err)
+ok = rc == 0 and win is not None and win.group(1) == "10"
+if ok:
+    # The window is replayed from the agreed state with the saved stall
+    # generator: it must end on the live run's last cycle (one vCPU).
+    t = fst_times(tail)
+    ok = (t == (2 * int(win.group(2)) + 1, 2 * int(win.group(3)))
+          and int(win.group(3)) == stats_of(tj)["cosim.rtl_cycles"])
+check("--waves without a mismatch: a cycle-exact window of the run's last requests", ok,
+      err + str(fst_times(tail) if os.path.exists(tail) else None))
 rc, out, err = run([slatsim, "run", "--cosim", "pml", "--quiet", "--set", "cosim.cost=rtl",
                     "--json", rj, SAMPLE])
 if rc == 0:
