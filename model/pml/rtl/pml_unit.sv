@@ -21,8 +21,10 @@
 // aligned) and GUEST_PML_INDEX (VMCS 0x0812, 16 bits), written and read back
 // on the CSR port by their VMCS encodings; the CSR port is ready only while no
 // request is in flight (software writes them from root mode). Reset (sync,
-// active high) sets the index to ENTRIES-1 and PML_ADDRESS to 0, and drops any
-// request in flight without a response.
+// active high) sets the index to ENTRIES-1 and PML_ADDRESS to 0 - a choice:
+// the SDM leaves VMCS fields to software, which writes both before enabling
+// PML - and drops any request in flight without a response. The write port
+// is posted: a write is done once mem_valid && mem_ready (no write response).
 //
 // Timing: a request is accepted in cycle t (ev_valid && ev_ready, only in
 // IDLE). A request that logs presents the write from t+1 and holds it until
