@@ -70,6 +70,7 @@ struct cosim {
 	/* counters */
 	uint64_t requests, logged, full, csr_writes, rtl_cycles, rtl_latency, mem_stalls;
 	uint64_t mismatches;
+	uint64_t live_items;       /* requests and register writes dumped live */
 	uint64_t cov[COV_NBINS];
 };
 
@@ -136,7 +137,9 @@ static void live_waves(lane *l)
 	const cosim_cfg *g = &l->c->cfg;
 	if (g->wave_live) {
 		uint64_t r = *l->c->record;
-		pml_rtl_waves(l->rtl, r >= g->wave_lo && r <= g->wave_hi);
+		int on = r >= g->wave_lo && r <= g->wave_hi;
+		pml_rtl_waves(l->rtl, on);
+		l->c->live_items += (uint64_t)on;
 	}
 }
 
@@ -523,6 +526,12 @@ static int replay_window(cosim *c, lane *l, const char *path, uint64_t *lo, uint
 int cosim_finish(cosim *c, char *err, size_t errlen)
 {
 	sum_cycles(c);
+	if (c->cfg.waves && c->cfg.wave_live)
+		fprintf(stderr, "waveform: %s%s: records %" PRIu64 "..%" PRIu64 " live: %" PRIu64
+			" requests/register writes%s\n", c->cfg.waves,
+			c->nlanes > 1 ? " (and one file per further vCPU)" : "", c->cfg.wave_lo,
+			c->cfg.wave_hi, c->live_items,
+			c->live_items ? "" : " - none in that range, the file has no activity");
 	if (!c->cfg.waves || c->cfg.wave_live)
 		return 0;
 	lane *l = c->failed ? c->bad_lane : (c->nlanes ? c->lanes[0] : NULL);
