@@ -192,8 +192,9 @@ cosim: deps-rtl
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
 
-$(BUILD)/bench_decode: tests/bench/bench_decode.c $(OBJ)
-	$(CC) $(CSTD) $(OPT) $(WARN) -Wno-missing-prototypes $(INC) $^ $(LIBS) -o $@
+$(BUILD)/bench_decode: tests/bench/bench_decode.c $(OBJ) $(GLUE_opt)
+	$(CC) $(CSTD) $(OPT) $(WARN) -Wno-missing-prototypes $(INC) -c $< -o $@.o
+	$(LINK) $(OPT) $@.o $(filter %.o %.a,$(filter-out $<,$^)) $(LIBS) -o $@
 
 bench: $(BUILD)/slatsim $(BUILD)/bench_decode | deps-check
 	tests/bench/bench.sh $(BUILD)
@@ -205,7 +206,7 @@ FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined $(INC) $< $(CORE_SRC) \
-		$(LIBS) -o $@
+		model/pml/rtl/pml_rtl_absent.c $(LIBS) -o $@
 
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@for t in $(FUZZ_TARGETS); do \

@@ -72,6 +72,7 @@ struct cosim {
 	uint64_t mismatches;
 	uint64_t live_items;       /* requests and register writes dumped live */
 	uint64_t cov[COV_NBINS];
+	char cov_stat[COV_NBINS][48];   /* "cosim.cov.<bin>": the registry keeps the pointer */
 };
 
 static const char *const cov_names[COV_NBINS] = {
@@ -90,24 +91,6 @@ static const char *const cov_names[COV_NBINS] = {
 	[COV_NONLEAF] = "nonleaf_update",
 	[COV_A_ONLY_LEAF] = "a_only_leaf_update",
 	[COV_D_ALREADY] = "d_already_set",
-};
-
-static const char *const cov_stat_names[COV_NBINS] = {
-	[COV_FIRST_ENTRY_511] = "cosim.cov.first_entry_511",
-	[COV_ENTRY_0_WRAP] = "cosim.cov.entry_0_wrap",
-	[COV_FULL_EXIT] = "cosim.cov.full_exit",
-	[COV_AFTER_FULL] = "cosim.cov.request_after_full",
-	[COV_INDEX_WRITE_MIDWAY] = "cosim.cov.index_written_midway",
-	[COV_INDEX_WRITE_OUT] = "cosim.cov.index_written_out_of_range",
-	[COV_DISABLED] = "cosim.cov.pml_disabled",
-	[COV_BACKPRESSURE] = "cosim.cov.memory_backpressure",
-	[COV_RESET_MIDWAY] = "cosim.cov.reset_midway",
-	[COV_LOG_4K] = "cosim.cov.logged_4k_leaf",
-	[COV_LOG_2M] = "cosim.cov.logged_2m_leaf",
-	[COV_LOG_1G] = "cosim.cov.logged_1g_leaf",
-	[COV_NONLEAF] = "cosim.cov.nonleaf_update",
-	[COV_A_ONLY_LEAF] = "cosim.cov.a_only_leaf_update",
-	[COV_D_ALREADY] = "cosim.cov.d_already_set",
 };
 
 const char *cosim_cov_name(unsigned bin) { return bin < COV_NBINS ? cov_names[bin] : "?"; }
@@ -467,8 +450,10 @@ void cosim_register_stats(cosim *c, stats_reg *st)
 			"RTL cycles per logged entry (with cosim.mem_latency)");
 	stats_add(st, "cosim.mem_stalls", &c->mem_stalls, "cycles the RTL's write waited");
 	stats_add(st, "cosim.mismatches", &c->mismatches, "disagreements (the run stops at the first)");
-	for (unsigned b = 0; b < COV_NBINS; b++)
-		stats_add(st, cov_stat_names[b], &c->cov[b], "co-simulation coverage bin");
+	for (unsigned b = 0; b < COV_NBINS; b++) {
+		snprintf(c->cov_stat[b], sizeof(c->cov_stat[b]), "cosim.cov.%s", cov_names[b]);
+		stats_add(st, c->cov_stat[b], &c->cov[b], "co-simulation coverage bin");
+	}
 }
 
 /* Sum the lanes' cycles (called before the statistics are read). */

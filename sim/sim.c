@@ -674,7 +674,9 @@ static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
 	}
 }
 
-static int access_one(sim *s, vcpu *v, const trace_rec *r)
+/* Translate record R (number REC) to the end of its bytes. Returns 0, -1
+ * on failure (s->err), or 1 when a co-simulation mismatch stops the replay. */
+static int access_one(sim *s, vcpu *v, const trace_rec *r, uint64_t rec)
 {
 	uint64_t va = r->gva, end = r->gva + r->size - 1;
 	for (;;) {
@@ -710,8 +712,14 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 			mmu_req req = { .va = va, .s1_root = root, .s2_root = s->s2.root,
 					.vmid = s->vmid, .asid = r->asid, .access = r->kind };
 			mmu_result res;
+			/* Only walks (and rounds) talk to the logging hardware: the
+			 * record number a co-simulation reports is set here, off the
+			 * hit path. */
+			s->rec_no = rec;
 			if (walk(s, v, &req, &res))
 				return -1;
+			if (s->cosim && cosim_failed(s->cosim))
+				return 1;
 			uint64_t mask = (UINT64_C(1) << res.shift) - 1;
 			ne = (tlb_entry){ .tag = va >> res.shift, .out = res.pa & ~mask,
 					  .aux = res.ipa & ~mask, .vmid = s->vmid, .asid = r->asid,
@@ -752,17 +760,20 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 			return -1;
 		}
 		s->cur = v;
-		s->rec_no = s->ts.records - n + i;
 		v->instructions += r->icount;
 		s->accesses++;
-		if (access_one(s, v, r))
-			return -1;
-		if (s->cosim && cosim_failed(s->cosim))
-			return 0;   /* stop at the first disagreement; sim_replay sees it */
+		int rc = access_one(s, v, r, s->rec_base + i);
+		if (rc)
+			return rc < 0 ? -1 : 0;   /* > 0: a co-simulation mismatch, seen by sim_replay */
 		s->instr_done += r->icount;
-		if (s->dl.active && s->instr_done >= s->dl.next_round && dl_round(s)) {
-			snprintf(s->err, sizeof(s->err), "out of memory harvesting the dirty log");
-			return -1;
+		if (s->dl.active && s->instr_done >= s->dl.next_round) {
+			s->rec_no = s->rec_base + i;
+			if (dl_round(s)) {
+				snprintf(s->err, sizeof(s->err), "out of memory harvesting the dirty log");
+				return -1;
+			}
+			if (s->cosim && cosim_failed(s->cosim))
+				return 0;
 		}
 	}
 	return 0;
@@ -889,6 +900,7 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 			break;
 		}
 		size_t bad;
+		s->rec_base = s->ts.records - (uint64_t)n;
 		if (replay_batch(s, s->batch, (size_t)n, &bad)) {
 			snprintf(err, errlen, "%s: record %llu: %s", trace_path(r),
 				 (unsigned long long)(s->ts.records - (uint64_t)n + bad), s->err);

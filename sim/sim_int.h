@@ -86,7 +86,8 @@ struct sim {
 	int oom;                        /* allocation or address space exhausted */
 	char err[256];
 	struct cosim *cosim;            /* run --cosim pml, or NULL */
-	uint64_t rec_no;                /* the record being replayed (0-based) */
+	uint64_t rec_base;              /* record number of the batch's first record */
+	uint64_t rec_no;                /* the record being walked (0-based; set on walks) */
 	/* counters */
 	uint64_t accesses, fault_guest, fault_host, pages_guest, pages_host;
 	uint64_t instr_done;            /* instructions of the records replayed so far */
