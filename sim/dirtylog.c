@@ -39,7 +39,9 @@
  *    pages with ept.ad_gpt_write, the rest of a large page); truth - reported
  *    are missed pages, which only an unsafe configuration may have.
  * Costs are charged machine-wide as cycles.dirtylog.{exits,faults,drain,
- * harvest} (part of cycles.total); the per-vCPU split is not kept.
+ * harvest} (part of cycles.total); the per-vCPU split is not kept. The
+ * hardware's own cost of writing a PML entry (pml.log.cycles, or the RTL's
+ * cycles under run --cosim pml --set cosim.cost=rtl) is part of the walk.
  */
 #include "sim_int.h"
 #include "cosim.h"

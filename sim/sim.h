@@ -56,7 +56,8 @@ stats_reg *sim_stats(sim *s);
  * sim_prefault and sim_replay; destroy C before the sim). */
 struct cosim;
 void sim_set_cosim(sim *s, struct cosim *c);
-/* The record being replayed, 0-based (a co-simulation reports it). */
+/* The record whose walk (or round) is running, 0-based: the co-simulation
+ * reports it; it is only updated there, not on TLB hits. */
 const uint64_t *sim_current_record(const sim *s);
 /* The dirty-logging rounds of the replay (n = 0 when logging is off). */
 const sim_round *sim_rounds(const sim *s, size_t *n);
