@@ -23,6 +23,7 @@
  * 2 usage.
  */
 #include "cosim.h"
+#include "pml_rtl.h"
 #include "mmu.h"
 #include "pml.h"
 #include "rng.h"
@@ -257,11 +258,41 @@ static int case_reset_midway(void)
 	return 0;
 }
 
+/* A register write and a request in the same cycle, on the RTL alone: the
+ * write goes first, the request waits a cycle and then uses the new index
+ * (log at 100, index 99 after). */
+static int case_csr_and_request_collide(void)
+{
+	char err[256];
+	pml_rtl *r;
+	pml_rtl_cfg cfg = { .mem_latency = 0 };
+	if (pml_rtl_create(&r, &cfg, err, sizeof(err))) {
+		printf("FAIL collide: %s\n", err);
+		return 1;
+	}
+	pml_event ev = { .gpa = 0x7654321, .leaf_level = 1, .d_was_0 = 1, .is_write = 1,
+			 .enabled = 1 };
+	pml_rtl_resp o;
+	int waited = 0;
+	int ok = pml_rtl_csr_write(r, VMCS_PML_ADDRESS, LOG_BASE) == 0 &&
+		 pml_rtl_collide(r, VMCS_GUEST_PML_INDEX, 100, &ev, &o, &waited) == 0 && waited &&
+		 o.logged && !o.full && o.writes == 1 && o.addr == LOG_BASE + 8 * 100 &&
+		 o.data == 0x7654000 && o.index == 99;
+	pml_rtl_destroy(r);
+	if (!ok) {
+		printf("FAIL a register write and a request in one cycle: waited %d logged %d "
+		       "addr 0x%" PRIx64 " index 0x%x\n", waited, o.logged, o.addr, o.index);
+		return 1;
+	}
+	return 0;
+}
+
 static int directed(void)
 {
 	static int (*const cases[])(void) = {
 		case_first_entry, case_512_then_full, case_after_exit, case_index_midway,
 		case_disabled_and_no_log, case_backpressure, case_reset_midway,
+		case_csr_and_request_collide,
 	};
 	unsigned n = sizeof(cases) / sizeof(cases[0]), bad = 0;
 	for (unsigned i = 0; i < n; i++)

@@ -68,7 +68,7 @@ slatsim = os.path.join(BUILD, "slatsim")
 
 # ---- test bench, clean RTL
 rc, out, err = run([os.path.join(BUILD, "pml_tb-none"), "directed"])
-check("tb directed cases pass on the clean RTL", rc == 0 and "7 of 7 cases passed" in out,
+check("tb directed cases pass on the clean RTL", rc == 0 and "8 of 8 cases passed" in out,
       out + err)
 rc, out, err = run([os.path.join(BUILD, "pml_tb-none"), "random", "--events", "1000000",
                     "--seed", "1"])

@@ -222,12 +222,10 @@ static int accept(pml_rtl *r, uint64_t max)
 	return 0;
 }
 
-extern "C" int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *out,
-			       uint64_t max_cycles)
+// Run the request being driven to its response.
+static int finish_request(pml_rtl *r, pml_rtl_resp *out, uint64_t max_cycles)
 {
 	Vpml_unit *t = r->top;
-	*out = pml_rtl_resp();
-	drive_event(r, ev);
 	if (accept(r, max_cycles))
 		return -1;
 	for (uint64_t lat = 1;; lat++) {
@@ -253,6 +251,33 @@ extern "C" int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *ou
 		clock(r);
 		drive_mem(r);
 	}
+}
+
+extern "C" int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *out,
+			       uint64_t max_cycles)
+{
+	*out = pml_rtl_resp();
+	drive_event(r, ev);
+	return finish_request(r, out, max_cycles);
+}
+
+extern "C" int pml_rtl_collide(pml_rtl *r, uint16_t field, uint64_t value, const pml_event *ev,
+			       pml_rtl_resp *out, int *request_waited)
+{
+	Vpml_unit *t = r->top;
+	*out = pml_rtl_resp();
+	t->csr_valid = 1;
+	t->csr_write = 1;
+	t->csr_field = field;
+	t->csr_wdata = value;
+	drive_event(r, ev);
+	*request_waited = !t->ev_ready;
+	int taken = t->csr_ready;
+	clock(r);
+	t->csr_valid = 0;
+	t->csr_write = 0;
+	settle(r);
+	return taken ? finish_request(r, out, 1000) : -1;
 }
 
 extern "C" void pml_rtl_begin(pml_rtl *r, const pml_event *ev, unsigned cycles)

@@ -58,6 +58,11 @@ int pml_rtl_csr_read(pml_rtl *r, uint16_t field, uint64_t *value);
 /* Drive one request to its response. -1: no acceptance or response within
  * MAX_CYCLES cycles (a hang; *out holds what was seen). */
 int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *out, uint64_t max_cycles);
+/* Present a register write and a request in the same cycle (a test of the
+ * unit's priority: the register access goes first). *REQUEST_WAITED: the
+ * request was not ready in that cycle. -1 if the write was not taken. */
+int pml_rtl_collide(pml_rtl *r, uint16_t field, uint64_t value, const pml_event *ev,
+		    pml_rtl_resp *out, int *request_waited);
 /* Drive a request until it is accepted and CYCLES more cycles have run, and
  * stop there (for resetting a unit mid-request). */
 void pml_rtl_begin(pml_rtl *r, const pml_event *ev, unsigned cycles);

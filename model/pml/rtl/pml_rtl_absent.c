@@ -34,6 +34,12 @@ int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *out, uint64_t
 	(void)r; (void)ev; (void)out; (void)max;
 	UNREACHABLE;
 }
+int pml_rtl_collide(pml_rtl *r, uint16_t f, uint64_t v, const pml_event *ev, pml_rtl_resp *out,
+		    int *w)
+{
+	(void)r; (void)f; (void)v; (void)ev; (void)out; (void)w;
+	UNREACHABLE;
+}
 void pml_rtl_begin(pml_rtl *r, const pml_event *ev, unsigned c) { (void)r; (void)ev; (void)c; UNREACHABLE; }
 uint64_t pml_rtl_cycle(const pml_rtl *r) { (void)r; UNREACHABLE; }
 void pml_rtl_set_cycle(pml_rtl *r, uint64_t c) { (void)r; (void)c; UNREACHABLE; }

@@ -126,9 +126,12 @@ module pml_unit
 `endif
 
     logic accept;
-    assign ev_ready  = state == S_IDLE && !rst;
-    assign accept    = ev_valid && ev_ready;
+    // A register access and a request in the same idle cycle: the register
+    // access goes first (the request waits one cycle), so a CSR handshake
+    // always means the write was done.
     assign csr_ready = state == S_IDLE && !rst;
+    assign ev_ready  = csr_ready && !csr_valid;
+    assign accept    = ev_valid && ev_ready;
 
     // A D 0 -> 1 change of a leaf: the only update that logs (SDM §28.2.5).
     logic dirties;
@@ -163,7 +166,7 @@ module pml_unit
                         end else begin
                             state <= S_RESP;
                         end
-                    end else if (csr_valid && csr_write) begin
+                    end else if (csr_valid && csr_ready && csr_write) begin
                         if (csr_field == PML_HW_VMCS_PML_ADDRESS)
                             pml_address <= csr_wdata[63:12];
                         else if (csr_field == PML_HW_VMCS_GUEST_PML_INDEX)
