@@ -49,7 +49,9 @@ int pt_slot_empty(const pt_space *s, uint64_t va, unsigned level)
 	return 1;
 }
 
-int pt_map(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm)
+/* Map one leaf; CONT: with the contiguous hint. */
+static int map_leaf(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm,
+		    int cont)
 {
 	int leaf = mmu_geom_level_for_shift(s->g, shift);
 	if (leaf < 0)
@@ -81,7 +83,31 @@ int pt_map(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm
 		return -1;
 	if (physmem_read64(s->mem, pa) != 0)
 		return -1;
-	return physmem_write64(s->mem, pa, mmu_desc_leaf(s->g, (unsigned)leaf, out, perm));
+	uint64_t d = mmu_desc_leaf(s->g, (unsigned)leaf, out, perm);
+	if (cont)
+		d = mmu_desc_set_cont(s->g, (unsigned)leaf, d);
+	return physmem_write64(s->mem, pa, d);
+}
+
+int pt_map(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm)
+{
+	return map_leaf(s, va, out, shift, perm, 0);
+}
+
+int pt_map_cont(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm)
+{
+	int lvl = mmu_geom_level_for_shift(s->g, shift);
+	if (lvl < 0 || !s->g->cont_bits[lvl])
+		return -1;
+	uint64_t n = UINT64_C(1) << s->g->cont_bits[lvl], page = UINT64_C(1) << shift;
+	uint64_t base = va & ~(n * page - 1);
+	for (uint64_t k = 0; k < n; k++)
+		if (!pt_slot_empty(s, base + k * page, (unsigned)lvl))
+			return -1;
+	for (uint64_t k = 0; k < n; k++)
+		if (map_leaf(s, base + k * page, out + k * page, shift, perm, 1))
+			return -1;
+	return 0;
 }
 
 static long visit(pt_space *s, uint64_t table, unsigned i, uint64_t base, uint64_t lo,

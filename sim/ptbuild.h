@@ -34,6 +34,13 @@ int pt_lookup(const pt_space *s, uint64_t va, uint64_t *out, unsigned *shift, un
  * picks a smaller size) or memory ran out. */
 int pt_map(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm);
 
+/* Map the whole contiguous run (ARCH-FACTS §3.2) of 2^shift pages holding
+ * VA: 2^cont_bits aligned entries at the level of SHIFT, to OUT (aligned to
+ * the run) onwards, each with the contiguous hint. Returns 0, or -1 if the
+ * level has no runs, a slot of the run is taken, or memory ran out (then
+ * nothing is mapped unless memory ran out part way). */
+int pt_map_cont(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm);
+
 /* 1 if the level-LEVEL entry covering VA is empty (nothing mapped under it). */
 int pt_slot_empty(const pt_space *s, uint64_t va, unsigned level);
 

@@ -59,6 +59,7 @@ typedef struct vcpu {
 typedef struct sim_cfg {
 	int arch_arm, nested;
 	unsigned gpage, hpage;          /* policy index in PAGE_CHOICES */
+	int gcont;                      /* guest.cont: map contiguous runs (arm64) */
 	double backing;
 	tlb_config l1i, l1d, l2;
 	mmu_config mmu;

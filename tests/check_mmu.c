@@ -284,6 +284,53 @@ START_TEST(walk_native_is_one_dimensional)
 }
 END_TEST
 
+/* The contiguous hint (ARCH-FACTS §3.2): run lengths per granule and level
+ * as Linux's ARM64_CONT_PTE_SHIFT / ARM64_CONT_PMD_SHIFT; a leaf with the
+ * hint translates as one entry over the whole aligned run, from the run's
+ * base; the same leaf without it covers its own page only. */
+START_TEST(walk_contiguous_hint_widens_to_the_run)
+{
+	mmu_geom g4 = geom(MMU_FMT_ARM_S1, 12, 48), g16 = geom(MMU_FMT_ARM_S1, 14, 48),
+		 g64 = geom(MMU_FMT_ARM_S1, 16, 48), x = geom(MMU_FMT_X86, 12, 48);
+	ck_assert_uint_eq(g4.cont_bits[3], 4);     /* 16 x 4 KB */
+	ck_assert_uint_eq(g4.cont_bits[2], 4);     /* 16 x 2 MB */
+	ck_assert_uint_eq(g4.cont_bits[1], 0);     /* level 1: [M], none */
+	ck_assert_uint_eq(g16.cont_bits[g16.levels - 1], 7);   /* 128 x 16 KB */
+	ck_assert_uint_eq(g64.cont_bits[g64.levels - 1], 5);   /* 32 x 64 KB */
+	ck_assert_uint_eq(mmu_desc_set_cont(&x, 3, 0x1003), 0x1003);   /* x86: none */
+
+	mmu_config c = { .nested = 0, .pte_latency = 1 };
+	c.s1 = g4;
+	physmem *m = physmem_create();
+	/* 16 PTEs for VA 0x40000000.. (a 64 KB-aligned run) to PA 0x900000.. */
+	uint64_t va0 = 0x40000000, pa0 = 0x900000;
+	uint64_t root = build(m, &c.s1, va0, pa0, 0x100000, ident);
+	uint64_t pt = 0x100000 + 3 * 0x10000 * 16;   /* build()'s level-3 table */
+	for (unsigned k = 0; k < 16; k++)
+		physmem_write64(m, pt + (mmu_geom_index(&c.s1, 3, va0) + k) * 8,
+				mmu_desc_set_cont(&c.s1, 3, mmu_desc_leaf(&c.s1, 3, pa0 + k * 4096,
+									   MMU_P_R | MMU_P_W)));
+	ck_assert(physmem_read64(m, pt + mmu_geom_index(&c.s1, 3, va0) * 8) & VMSA_S1_CONT);
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = va0 + 5 * 4096 + 0x123, .s1_root = root };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(res.shift, 16);
+	ck_assert_uint_eq(res.pa, pa0 + 5 * 4096 + 0x123);
+	/* entry 5 without the hint: its own 4 KB page */
+	physmem_write64(m, pt + (mmu_geom_index(&c.s1, 3, va0) + 5) * 8,
+			mmu_desc_leaf(&c.s1, 3, pa0 + 5 * 4096, MMU_P_R | MMU_P_W));
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.shift, 12);
+	ck_assert_uint_eq(res.pa, pa0 + 5 * 4096 + 0x123);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
 START_TEST(physmem_is_sparse)
 {
 	physmem *m = physmem_create();
@@ -312,6 +359,7 @@ Suite *mmu_suite(void)
 	tcase_add_test(tc, desc_reserved_encodings);
 	tcase_add_test(tc, walk_refs_are_nm_plus_n_plus_m);
 	tcase_add_test(tc, walk_native_is_one_dimensional);
+	tcase_add_test(tc, walk_contiguous_hint_widens_to_the_run);
 	tcase_add_test(tc, walk_caches_hit_and_ipa_invalidation_drops_stage2_state);
 	tcase_add_test(tc, physmem_is_sparse);
 	suite_add_tcase(s, tc);

@@ -91,6 +91,12 @@ int mmu_geom_init(mmu_geom *g, mmu_fmt fmt, unsigned gran, unsigned in_bits, cha
 		g->arch_level[i] = is_arm(fmt) ? (int)(4 - levels + i) : (int)(levels - i);
 		if (i == levels - 1 || block_shift_ok(fmt, gran, g->shift[i]))
 			g->leaf_ok |= 1u << i;
+		if (is_arm(fmt) && (g->leaf_ok & (1u << i)) && g->arch_level[i] >= 2)
+			g->cont_bits[i] = g->arch_level[i] == 3
+				? (gran == 12 ? VMSA_CONT_PTE_SHIFT_4K : gran == 14 ?
+				   VMSA_CONT_PTE_SHIFT_16K : VMSA_CONT_PTE_SHIFT_64K)
+				: (gran == 12 ? VMSA_CONT_PMD_SHIFT_4K : gran == 14 ?
+				   VMSA_CONT_PMD_SHIFT_16K : VMSA_CONT_PMD_SHIFT_64K);
 	}
 	unsigned root_bits = in_bits - g->shift[0];
 	if (root_bits < 1 || root_bits > g->stride + (fmt == MMU_FMT_ARM_S2 ? 4u : 0u)) {
@@ -188,9 +194,14 @@ uint64_t mmu_desc_leaf(const mmu_geom *g, unsigned level, uint64_t out, unsigned
 
 /* ---------------------------------------------------------------- decode */
 
+uint64_t mmu_desc_set_cont(const mmu_geom *g, unsigned level, uint64_t d)
+{
+	return is_arm(g->fmt) && g->cont_bits[level] ? d | VMSA_S1_CONT : d;
+}
+
 mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d)
 {
-	mmu_desc r = { MMU_DESC_INVALID, 0, 0 };
+	mmu_desc r = { MMU_DESC_INVALID, 0, 0, 0 };
 	int last = level == g->levels - 1;
 	int leaf_ok = (g->leaf_ok >> level) & 1;
 	uint64_t lowmask = (UINT64_C(1) << g->shift[level]) - 1;
@@ -216,6 +227,7 @@ mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d)
 			return r;
 		}
 		r.kind = MMU_DESC_LEAF;
+		r.cont = (d & VMSA_S1_CONT) && g->cont_bits[level];
 		if (g->fmt == MMU_FMT_ARM_S1) {
 			r.perm = MMU_P_R | ((d & VMSA_S1_AP_RDONLY) ? 0 : MMU_P_W) |
 				 ((d & VMSA_S1_UXN) ? 0 : MMU_P_X);

@@ -71,6 +71,8 @@ typedef struct mmu_geom {
 	unsigned bits[MMU_MAX_LEVELS];  /* index bits at that level */
 	int arch_level[MMU_MAX_LEVELS];
 	unsigned leaf_ok;               /* bit i: a leaf (block/page) may sit at level i */
+	unsigned cont_bits[MMU_MAX_LEVELS]; /* Arm: log2 entries of a contiguous run
+					     * at level i (0: no run there) */
 	unsigned root_tables;           /* concatenated tables at the root (stage 2) */
 	uint64_t root_bytes;            /* size (and alignment) of the root */
 	/* Arm stage 2 only: the VTCR_EL2 fields this geometry implies. */
@@ -101,6 +103,9 @@ int mmu_geom_level_for_shift(const mmu_geom *g, unsigned shift);
 /* Descriptor encodings used by the software that builds tables (sim/). */
 uint64_t mmu_desc_table(const mmu_geom *g, uint64_t next_table);
 uint64_t mmu_desc_leaf(const mmu_geom *g, unsigned level, uint64_t out, unsigned perm);
+/* Leaf descriptor D with the contiguous hint set (Arm, a level with runs);
+ * D unchanged otherwise. */
+uint64_t mmu_desc_set_cont(const mmu_geom *g, unsigned level, uint64_t d);
 
 typedef enum mmu_desc_kind {
 	MMU_DESC_INVALID,    /* not present: translation fault / EPT violation */
@@ -114,6 +119,7 @@ typedef struct mmu_desc {
 	mmu_desc_kind kind;
 	uint64_t addr;       /* next table, or the leaf's output base */
 	unsigned perm;       /* MMU_P_* of a leaf */
+	int cont;            /* Arm leaf: the contiguous hint (bit 52) is set */
 } mmu_desc;
 
 mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d);

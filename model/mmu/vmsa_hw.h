@@ -50,6 +50,16 @@
 #define VMSA_SH_INNER           UINT64_C(3)
 #define VMSA_S2_MEMATTR_NORMAL_WB UINT64_C(0xf)   /* Normal, Outer/Inner WB */
 
+/* Contiguous runs (ARCH-FACTS §3.2; Linux arch/arm64/Kconfig
+ * ARM64_CONT_PTE_SHIFT / ARM64_CONT_PMD_SHIFT): log2 of the entries in one
+ * run at level 3 and level 2, per granule. Level 1 runs are [M]: none. */
+#define VMSA_CONT_PTE_SHIFT_4K  4u      /* 16 x 4 KB = 64 KB */
+#define VMSA_CONT_PTE_SHIFT_16K 7u      /* 128 x 16 KB = 2 MB */
+#define VMSA_CONT_PTE_SHIFT_64K 5u      /* 32 x 64 KB = 2 MB */
+#define VMSA_CONT_PMD_SHIFT_4K  4u      /* 16 x 2 MB = 32 MB */
+#define VMSA_CONT_PMD_SHIFT_16K 5u      /* 32 x 32 MB = 1 GB */
+#define VMSA_CONT_PMD_SHIFT_64K 5u      /* 32 x 512 MB = 16 GB */
+
 /* Stage 1 and stage 2 put AF, SH and the contiguous hint at the same bits. */
 _Static_assert(VMSA_S1_AF == VMSA_S2_AF, "AF is bit 10 at both stages");
 _Static_assert(VMSA_S1_CONT == VMSA_S2_CONT, "contiguous hint is bit 52 at both stages");

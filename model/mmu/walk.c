@@ -281,8 +281,11 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 				set_fault(res, MMU_FAULT_PERMISSION, stage, i, 0, req->va, in);
 				return -1;
 			}
-			*out = x.addr;
-			*shift = g->shift[i];
+			/* The contiguous hint: the run of 2^cont_bits aligned,
+			 * contiguous entries may be cached as one translation
+			 * (ARCH-FACTS §3.2); the output is the run's base. */
+			*shift = g->shift[i] + (x.cont ? g->cont_bits[i] : 0);
+			*out = x.addr & ~((UINT64_C(1) << *shift) - 1);
 			*perm = p;
 			/* Would a write through this translation change the leaf? */
 			*dirty = stage == 1 || !w->cfg.s2_ad || mmu_desc_hw_update(g, i, d, 1) == d;
