@@ -740,6 +740,8 @@ static int cmd_trace_info(int argc, char **argv)
 			printf("%-18s %s\n", "description", h->desc);
 		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 			printf("%-18s %" PRIu64 "\n", kv[i].k, kv[i].v);
+		if (t.invalidations)
+			printf("%-18s %" PRIu64 "\n", "invalidations", t.invalidations);
 		printf("%-18s %" PRIu64 "\n", "instructions", t.instructions);
 		printf("%-18s %.1f MiB (4 KB pages)\n", "footprint",
 		       (double)t.pages_4k * 4096.0 / (1 << 20));

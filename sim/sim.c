@@ -718,9 +718,10 @@ static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
 	}
 }
 
-/* Translate record R (number REC) to the end of its bytes. Returns 0, -1
- * on failure (s->err), or 1 when a co-simulation mismatch stops the replay. */
-static int access_one(sim *s, vcpu *v, const trace_rec *r, uint64_t rec)
+/* Translate record R (in the batch at s->cur_batch) to the end of its
+ * bytes. Returns 0, -1 on failure (s->err), or 1 when a co-simulation
+ * mismatch stops the replay. */
+static int access_one(sim *s, vcpu *v, const trace_rec *r)
 {
 	uint64_t va = r->gva, end = r->gva + r->size - 1;
 	for (;;) {
@@ -759,7 +760,7 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r, uint64_t rec)
 			/* Only walks (and rounds) talk to the logging hardware: the
 			 * record number a co-simulation reports is set here, off the
 			 * hit path. */
-			s->rec_no = rec;
+			s->rec_no = s->rec_base + (uint64_t)(r - s->cur_batch);
 			if (walk(s, v, &req, &res))
 				return -1;
 			if (s->cosim && cosim_failed(s->cosim))
@@ -791,8 +792,43 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r, uint64_t rec)
 	}
 }
 
+/* An invalidation record: the guest invalidates cached stage-1 (and so
+ * combined) translations of its VM on one vCPU or, broadcast, on all: the
+ * TLBs and the stage-1 walk cache; the nested TLB and stage-2 walk cache
+ * hold the hypervisor's stage 2 and stay (ARCH-FACTS §6 item 8). */
+static void invalidate(sim *s, const trace_rec *r)
+{
+	unsigned op = r->op & TRACE_INV_OP_MASK;
+	s->inv[op]++;
+	s->inv_bcast += (r->op & TRACE_INV_BCAST) != 0;
+	unsigned lo = r->vcpu, hi = r->vcpu + 1u;
+	if (r->op & TRACE_INV_BCAST)
+		lo = 0, hi = TRACE_MAX_VCPUS;
+	for (unsigned id = lo; id < hi; id++) {
+		vcpu *v = s->v[id];
+		if (!v)
+			continue;   /* nothing cached yet */
+		tlb *t[3] = { v->l1i, v->l1d, v->l2 };
+		for (unsigned k = 0; k < 3; k++) {
+			if (op == TRACE_INV_ALL)
+				tlb_inv_vmid(t[k], s->vmid);
+			else if (op == TRACE_INV_ASID)
+				tlb_inv_asid(t[k], s->vmid, r->asid);
+			else
+				tlb_inv_va(t[k], s->vmid, r->asid, r->gva);
+		}
+		if (op == TRACE_INV_ALL)
+			mmu_inv_s1_vmid(v->w, s->vmid);
+		else if (op == TRACE_INV_ASID)
+			mmu_inv_s1_asid(v->w, s->vmid, r->asid);
+		else
+			mmu_inv_va(v->w, s->vmid, r->asid, r->gva);
+	}
+}
+
 static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 {
+	s->cur_batch = b;   /* record numbers: s->rec_base + (r - b), on walks only */
 	for (size_t i = 0; i < n; i++) {
 		*failed = i;
 		const trace_rec *r = &b[i];
@@ -806,7 +842,7 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		s->cur = v;
 		v->instructions += r->icount;
 		s->accesses++;
-		int rc = access_one(s, v, r, s->rec_base + i);
+		int rc = access_one(s, v, r);
 		if (rc)
 			return rc < 0 ? -1 : 0;   /* > 0: a co-simulation mismatch, seen by sim_replay */
 		s->instr_done += r->icount;
@@ -821,6 +857,31 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		}
 	}
 	return 0;
+}
+
+/* A batch holding invalidation records: replay the access runs between them
+ * (replay_batch stays free of the check: most traces have none). */
+static int replay_batch_inv(sim *s, const trace_rec *b, size_t n, size_t *failed)
+{
+	uint64_t base = s->rec_base;
+	size_t start = 0;
+	int rc = 0;
+	for (size_t i = 0; i <= n && rc == 0; i++) {
+		if (i < n && b[i].kind != TRACE_INV)
+			continue;
+		if (i > start) {
+			s->rec_base = base + start;
+			rc = replay_batch(s, b + start, i - start, failed);
+			*failed += start;
+			if (s->cosim && cosim_failed(s->cosim))
+				break;
+		}
+		if (i < n && rc == 0)
+			invalidate(s, &b[i]);
+		start = i + 1;
+	}
+	s->rec_base = base;
+	return rc;
 }
 
 static double now(void)
@@ -938,6 +999,7 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 		}
 		if (n == 0)
 			break;
+		uint64_t inv_before = s->ts.invalidations;
 		if (tracestat_add(&s->ts, s->batch, (size_t)n) != 0) {
 			snprintf(err, errlen, "out of memory counting the footprint");
 			rc = TRACE_EIO;
@@ -945,7 +1007,10 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 		}
 		size_t bad;
 		s->rec_base = s->ts.records - (uint64_t)n;
-		if (replay_batch(s, s->batch, (size_t)n, &bad)) {
+		int failed = s->ts.invalidations == inv_before
+			? replay_batch(s, s->batch, (size_t)n, &bad)
+			: replay_batch_inv(s, s->batch, (size_t)n, &bad);
+		if (failed) {
 			snprintf(err, errlen, "%s: record %llu: %s", trace_path(r),
 				 (unsigned long long)(s->ts.records - (uint64_t)n + bad), s->err);
 			rc = TRACE_EIO;
@@ -989,7 +1054,13 @@ static void register_stats(sim *s)
 	stats_reg *st = s->stats;
 	tracestat *t = &s->ts;
 	stats_add(st, "records", &t->records, "trace records replayed");
-	stats_add(st, "accesses", &s->accesses, "accesses translated (one per record)");
+	stats_add(st, "accesses", &s->accesses, "accesses translated (one per access record)");
+	stats_add(st, "invalidations", &t->invalidations, "invalidation records (not accesses)");
+	stats_add(st, "inv.all", &s->inv[TRACE_INV_ALL], "guest invalidations of every "
+		  "stage-1 translation of the VM (TLBI VMALLE1, INVPCID all)");
+	stats_add(st, "inv.asid", &s->inv[TRACE_INV_ASID], "guest invalidations by ASID");
+	stats_add(st, "inv.va", &s->inv[TRACE_INV_VA], "guest invalidations by VA");
+	stats_add(st, "inv.broadcast", &s->inv_bcast, "of them, broadcast to every vCPU");
 	stats_add(st, "reads", &t->reads, "data reads (R)");
 	stats_add(st, "writes", &t->writes, "data writes (W)");
 	stats_add(st, "ifetches", &t->ifetches, "instruction fetches (X)");

@@ -88,9 +88,11 @@ struct sim {
 	char err[256];
 	struct cosim *cosim;            /* run --cosim pml, or NULL */
 	uint64_t rec_base;              /* record number of the batch's first record */
+	const trace_rec *cur_batch;     /* the batch being replayed */
 	uint64_t rec_no;                /* the record being walked (0-based; set on walks) */
 	/* counters */
 	uint64_t accesses, fault_guest, fault_host, pages_guest, pages_host;
+	uint64_t inv[3], inv_bcast;     /* invalidation records by op; broadcasts */
 	uint64_t instr_done;            /* instructions of the records replayed so far */
 	uint64_t dirty_walks;           /* writes re-walked: entry read-only or clean */
 	uint64_t fills[64];

@@ -55,6 +55,7 @@ int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 	t->reads += kinds[TRACE_R];
 	t->writes += kinds[TRACE_W];
 	t->ifetches += kinds[TRACE_X];
+	t->invalidations += kinds[TRACE_INV];
 	t->instructions += insns;
 	t->crossing_4k += crossing;
 	if (!t->pages)
@@ -66,6 +67,8 @@ int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 		/* A repeat of the last single-page access adds nothing new. */
 		if (f4 == l4 && f4 == t->last4k && (x->kind != TRACE_W || f4 == t->last4kw))
 			continue;
+		if (x->kind == TRACE_INV)
+			continue;   /* not an access (size 0: the span above is empty) */
 		if (add_span(&t->p4k, f4, l4) || add_span(&t->p64k, x->gva >> 16, end >> 16) ||
 		    add_span(&t->p2m, x->gva >> 21, end >> 21))
 			return -1;

@@ -14,6 +14,7 @@
 
 typedef struct tracestat {
 	uint64_t records, reads, writes, ifetches;
+	uint64_t invalidations;   /* TRACE_INV records (not accesses: no footprint) */
 	uint64_t vcpus;            /* distinct vCPU ids seen */
 	uint64_t pages_4k, pages_4k_written, pages_64k, pages_2m;
 	uint64_t crossing_4k;

@@ -116,6 +116,49 @@ START_TEST(text_errors_name_line)
 }
 END_TEST
 
+/* Invalidation lines: vcpu I op [gva] [asid], op all|asid|va, .is to
+ * broadcast; fields the op does not take are refused. */
+START_TEST(text_invalidation_lines)
+{
+	const char *t = "0 I all\n1 i asid 7\n2 I va 0x7f001000\n3 I va.is 2000 9 # x\n"
+			"0 I all.is\n";
+	trace_rec *r;
+	char err[512];
+	long n = read_text(t, TRACE_FMT_AUTO, 2, &r, err, sizeof(err), NULL);
+	ck_assert_msg(n == 5, "%s", err);
+	ck_assert_uint_eq(r[0].kind, TRACE_INV);
+	ck_assert_uint_eq(r[0].op, TRACE_INV_ALL);
+	ck_assert_uint_eq(r[1].op, TRACE_INV_ASID);
+	ck_assert_uint_eq(r[1].asid, 7);
+	ck_assert_uint_eq(r[1].vcpu, 1);
+	ck_assert_uint_eq(r[2].op, TRACE_INV_VA);
+	ck_assert_uint_eq(r[2].gva, 0x7f001000);
+	ck_assert_uint_eq(r[2].asid, 0);
+	ck_assert_uint_eq(r[3].op, TRACE_INV_VA | TRACE_INV_BCAST);
+	ck_assert_uint_eq(r[3].gva, 0x2000);
+	ck_assert_uint_eq(r[3].asid, 9);
+	ck_assert_uint_eq(r[4].op, TRACE_INV_ALL | TRACE_INV_BCAST);
+	for (int k = 0; k < 5; k++)
+		ck_assert_uint_eq(r[k].size + r[k].icount, 0);
+	free(r);
+	const char *bad[][2] = {
+		{ "0 I\n", "line 1: expected an invalidation op" },
+		{ "0 I page 10\n", "line 1: expected an invalidation op all, asid or va" },
+		{ "0 I asid\n", "line 1: expected a decimal ASID" },
+		{ "0 I va\n", "line 1: invalidation by va: address does not parse" },
+		{ "0 I all 5\n", "line 1: unexpected text after the invalidation" },
+		{ "0 I va 10 70000\n", "line 1: expected a decimal ASID 0..65535" },
+		{ "0 Ix all\n", "line 1: expected access kind R, W or X (or I)" },
+		{ "300 I all\n", "line 1: vcpu 300 beyond the maximum 255" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long k = read_text(bad[i][0], TRACE_FMT_TEXT, 64, &r, err, sizeof(err), NULL);
+		ck_assert_int_eq(k, TRACE_EFORMAT);
+		ck_assert_msg(strstr(err, bad[i][1]) != NULL, "case %zu: %s", i, err);
+	}
+}
+END_TEST
+
 START_TEST(text_line_too_long_is_an_error)
 {
 	size_t len = TRACE_MAX_LINE + 100;
@@ -222,6 +265,7 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, lackey_malformed_line_names_line_number);
 	tcase_add_test(tc, text_fields_and_defaults);
 	tcase_add_test(tc, text_errors_name_line);
+	tcase_add_test(tc, text_invalidation_lines);
 	tcase_add_test(tc, text_line_too_long_is_an_error);
 	tcase_add_test(tc, champsim_record_expands_in_order);
 	tcase_add_test(tc, detection_by_content);

@@ -13,6 +13,13 @@ static trace_rec mkrec(unsigned kind, uint64_t gva, unsigned size, unsigned vcpu
 	return r;
 }
 
+static trace_rec inv(unsigned op, uint64_t gva, unsigned vcpu, unsigned asid)
+{
+	trace_rec r = { .gva = gva, .vcpu = (uint16_t)vcpu, .asid = (uint16_t)asid,
+			.kind = TRACE_INV, .op = (uint8_t)op };
+	return r;
+}
+
 /* A mix that exercises every field, prediction and varint length. */
 static size_t edge_records(trace_rec *v)
 {
@@ -32,6 +39,14 @@ static size_t edge_records(trace_rec *v)
 	v[n++] = mkrec(TRACE_W, 0x1000, 33, 1, 0, 5);
 	for (unsigned s = 1; s <= 130; s++)                          /* every small size */
 		v[n++] = mkrec(s % 3, 0x5000 + s * 3, s, s % 4, s % 2, s % 5);
+	/* invalidations (every op, local and broadcast), between accesses whose
+	 * predictions they must not disturb */
+	v[n++] = inv(TRACE_INV_ALL, 0, 3, 0);
+	v[n++] = mkrec(TRACE_R, 0x5000 + 130 * 3 + 8, 8, 1, 0, 0);
+	v[n++] = inv(TRACE_INV_ASID | TRACE_INV_BCAST, 0, 255, 0xffff);
+	v[n++] = inv(TRACE_INV_VA, UINT64_MAX, 0, 7);
+	v[n++] = inv(TRACE_INV_VA | TRACE_INV_BCAST, 0x7f0000001000, 2, 0);
+	v[n++] = mkrec(TRACE_X, 0x5000 + 129 * 3 + 129, 1, 0, 1, 4);
 	return n;
 }
 
@@ -173,6 +188,52 @@ START_TEST(slt_end_marker_count_and_trailing_data_checked)
 }
 END_TEST
 
+/* FORMAT.md "Control records": an invalidation is 0x07, the op byte, the
+ * vCPU, the ASID unless 'all', the address if 'va'; a bad op byte is refused
+ * by offset; the writer refuses a non-canonical record. */
+START_TEST(slt_invalidation_record_layout_and_errors)
+{
+	trace_rec in[2] = { inv(TRACE_INV_VA | TRACE_INV_BCAST, 0x1234, 1, 5),
+			    inv(TRACE_INV_ALL, 0, 0, 0) };
+	char *p = write_slt(in, 2, 2);
+	size_t len;
+	unsigned char *raw = gunzip_file(p, &len);
+	/* header 12 + description, then the two records and END (0x03, 2) */
+	const unsigned char want[] = { 0x07, 0x06, 0x01, 0x05, 0xb4, 0x24,
+				       0x07, 0x00, 0x00, 0x03, 0x02 };
+	ck_assert_uint_ge(len, sizeof(want));
+	ck_assert_msg(memcmp(raw + len - sizeof(want), want, sizeof(want)) == 0,
+		      "invalidation bytes differ from FORMAT.md");
+	char err[512];
+	trace_rec *out;
+	raw[len - sizeof(want) + 1] = 0x03;   /* op 3: reserved */
+	char *q = tmp_write(raw, len, ".slt");
+	ck_assert_int_lt(read_all(q, TRACE_FMT_SLT, 16, &out, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "invalidation record with a bad op byte 0x03") &&
+		      strstr(err, "(record 0)"), "%s", err);
+	unlink(q);
+	free(q);
+	free(raw);
+	unlink(p);
+	free(p);
+	/* 'asid' with an address, 'all' with an ASID, an access with an op */
+	trace_rec bad[3] = { inv(TRACE_INV_ASID, 0x1000, 0, 1), inv(TRACE_INV_ALL, 0, 0, 4),
+			     mkrec(TRACE_R, 0, 8, 0, 0, 0) };
+	bad[2].op = TRACE_INV_VA;
+	for (int k = 0; k < 3; k++) {
+		trace_header h = { .vcpus = 1 };
+		trace_writer *w;
+		char *path = tmp_path(".slt");
+		ck_assert_int_eq(trace_writer_open(&w, path, &h, 1, err, sizeof(err)), TRACE_OK);
+		ck_assert_int_eq(trace_write(w, &bad[k], 1, err, sizeof(err)), TRACE_EFORMAT);
+		ck_assert_msg(strstr(err, "record 0"), "%s", err);
+		trace_writer_abort(w);
+		unlink(path);
+		free(path);
+	}
+}
+END_TEST
+
 START_TEST(slt_vcpu_beyond_declared_count_is_refused)
 {
 	trace_rec in[2] = { mkrec(TRACE_R, 1, 1, 0, 0, 0), mkrec(TRACE_R, 2, 1, 1, 0, 0) };
@@ -269,6 +330,7 @@ Suite *slt_suite(void)
 	tcase_add_test(tc, slt_every_truncation_is_reported);
 	tcase_add_test(tc, slt_end_marker_count_and_trailing_data_checked);
 	tcase_add_test(tc, slt_vcpu_beyond_declared_count_is_refused);
+	tcase_add_test(tc, slt_invalidation_record_layout_and_errors);
 	tcase_add_test(tc, slt_random_damage_is_survived);
 	tcase_add_test(tc, slt_compact_for_sequential_code);
 	suite_add_tcase(s, tc);

@@ -90,7 +90,7 @@ static inline char *write_slt(const trace_rec *recs, size_t n, unsigned vcpus)
 static inline int rec_equal(const trace_rec *a, const trace_rec *b)
 {
 	return a->gva == b->gva && a->icount == b->icount && a->vcpu == b->vcpu &&
-	       a->asid == b->asid && a->size == b->size && a->kind == b->kind;
+	       a->asid == b->asid && a->size == b->size && a->kind == b->kind && a->op == b->op;
 }
 
 /* gunzip a whole file into memory (for building damaged variants). */

@@ -271,7 +271,7 @@ size_t trace_gen_next(trace_gen *g, trace_rec *buf, size_t max)
 		r->vcpu = (uint16_t)vid;
 		r->asid = 0;
 		r->icount = c->icount;
-		r->pad = 0;
+		r->op = 0;
 		g->done++;
 	}
 	return n;

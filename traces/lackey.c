@@ -89,7 +89,7 @@ static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, s
 		rec->kind = (uint8_t)kind;
 		rec->vcpu = 0;
 		rec->asid = 0;
-		rec->pad = 0;
+		rec->op = 0;
 		rec->icount = kind == TRACE_X ? 1 : 0;
 		char why[160];
 		if (size == 0 || size > TRACE_MAX_SIZE || trace_rec_check(rec, 1, why, sizeof(why))) {

@@ -13,7 +13,9 @@
  *     (X) or the previous data address (R/W); a zigzag varint delta follows
  *     unless the prediction is exact.
  * A control record (kind 3) with subtype 0 ends the stream and carries the
- * record count, so a truncated or spliced file is always detected.
+ * record count, so a truncated or spliced file is always detected; subtype 1
+ * is an invalidation record {op byte, vCPU, ASID unless op 'all', address if
+ * op 'va'}, which leaves the prediction state alone.
  *
  * The decoder's fast path needs SLT_MAX_REC readable bytes and checks nothing
  * else per byte; near the end of the stream the remaining bytes are copied
@@ -47,6 +49,7 @@
 #define SLT_EXT_RESERVED   0xf8u
 /* Control records: subtype in bits 5:2, bits 7:6 zero. */
 #define SLT_CTRL_END       0u
+#define SLT_CTRL_INV       1u
 
 /* Longest record: b0, ext, vcpu(5), asid(5), icount(5), size(5), delta(10). */
 #define SLT_MAX_REC        32u
@@ -81,7 +84,7 @@ static inline int64_t unzigzag(uint64_t u) { return (int64_t)(u >> 1) ^ -(int64_
 
 enum slt_derr {
 	SLT_D_OK = 0, SLT_D_VARINT, SLT_D_EXT, SLT_D_SIZECODE, SLT_D_SIZE, SLT_D_VCPU,
-	SLT_D_ASID, SLT_D_ICOUNT, SLT_D_WRAP, SLT_D_CTRL, SLT_D_END,
+	SLT_D_ASID, SLT_D_ICOUNT, SLT_D_WRAP, SLT_D_CTRL, SLT_D_INVOP, SLT_D_END,
 };
 
 static inline const uint8_t *get_varint(const uint8_t *p, unsigned maxlen, uint64_t *out)
@@ -100,6 +103,43 @@ static inline const uint8_t *get_varint(const uint8_t *p, unsigned maxlen, uint6
 	return NULL;
 }
 
+/* Decode the body of an invalidation record at p (FORMAT.md "Control
+ * records"): op byte, vCPU, ASID unless 'all', address if 'va'. */
+static const uint8_t *decode_inv(slt_codec *c, const uint8_t *p, trace_rec *rec,
+				 enum slt_derr *why, uint64_t *val)
+{
+	unsigned op = *p++;
+	uint64_t v, asid = 0, addr = 0;
+	if ((op & ~(TRACE_INV_OP_MASK | TRACE_INV_BCAST)) || (op & TRACE_INV_OP_MASK) > TRACE_INV_VA) {
+		*why = SLT_D_INVOP;
+		*val = op;
+		return NULL;
+	}
+	if (!(p = get_varint(p, 5, &v)))
+		goto bad_varint;
+	if (v >= c->vcpu_limit) {
+		*why = SLT_D_VCPU;
+		*val = v;
+		return NULL;
+	}
+	if ((op & TRACE_INV_OP_MASK) != TRACE_INV_ALL) {
+		if (!(p = get_varint(p, 5, &asid)))
+			goto bad_varint;
+		if (asid > 0xffff) {
+			*why = SLT_D_ASID;
+			return NULL;
+		}
+	}
+	if ((op & TRACE_INV_OP_MASK) == TRACE_INV_VA && !(p = get_varint(p, 10, &addr)))
+		goto bad_varint;
+	*rec = (trace_rec){ .gva = addr, .vcpu = (uint16_t)v, .asid = (uint16_t)asid,
+			    .kind = TRACE_INV, .op = (uint8_t)op };
+	return p;
+bad_varint:
+	*why = SLT_D_VARINT;
+	return NULL;
+}
+
 /* Decode one record at p (SLT_MAX_REC readable bytes). Returns the byte after
  * it, or NULL with *why set. On a control END record *why = SLT_D_END and
  * *endcount holds its count; p is then past the count. */
@@ -112,6 +152,8 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 	uint64_t v;
 
 	if (unlikely(kind == SLT_B0_KIND_CTRL)) {
+		if ((b0 >> SLT_B0_SIZE_SHIFT) == SLT_CTRL_INV)
+			return decode_inv(c, p, rec, why, endcount);
 		if ((b0 >> SLT_B0_SIZE_SHIFT) != SLT_CTRL_END) {
 			*why = SLT_D_CTRL;
 			return NULL;
@@ -202,7 +244,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 	rec->asid = vs->asid;
 	rec->size = (uint16_t)size;
 	rec->kind = (uint8_t)kind;
-	rec->pad = 0;
+	rec->op = 0;
 	return p;
 bad_varint:
 	*why = SLT_D_VARINT;
@@ -239,6 +281,11 @@ static int derr_msg(trace_reader *r, enum slt_derr why, uint64_t val, uint64_t o
 	case SLT_D_ASID: what = "ASID above 65535"; break;
 	case SLT_D_ICOUNT: what = "icount above 2^32-1"; break;
 	case SLT_D_WRAP: what = "access wraps past the top of the address space"; break;
+	case SLT_D_INVOP:
+		snprintf(buf, sizeof(buf), "invalidation record with a bad op byte 0x%02llx",
+			 (unsigned long long)val);
+		what = buf;
+		break;
 	case SLT_D_CTRL:
 		what = "unknown control record (written by a newer slatsim?)";
 		code = TRACE_EVERSION;
@@ -511,6 +558,19 @@ int trace_writer_open(trace_writer **out, const char *path, const trace_header *
 	return TRACE_OK;
 }
 
+/* An invalidation record (checked) at p; returns the byte after it. */
+static uint8_t *encode_inv(uint8_t *p, const trace_rec *r)
+{
+	*p++ = (uint8_t)(SLT_B0_KIND_CTRL | (SLT_CTRL_INV << SLT_B0_SIZE_SHIFT));
+	*p++ = r->op;
+	p = put_varint(p, r->vcpu);
+	if ((r->op & TRACE_INV_OP_MASK) != TRACE_INV_ALL)
+		p = put_varint(p, r->asid);
+	if ((r->op & TRACE_INV_OP_MASK) == TRACE_INV_VA)
+		p = put_varint(p, r->gva);
+	return p;
+}
+
 int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, size_t errlen)
 {
 	slt_codec *c = &w->c;
@@ -526,6 +586,11 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 				return rc;
 		}
 		uint8_t *p = w->buf + w->len;
+		if (r->kind == TRACE_INV) {
+			w->len = (size_t)(encode_inv(p, r) - w->buf);
+			w->nrec++;
+			continue;
+		}
 		uint8_t *b0 = p++;
 		unsigned bits = r->kind;
 		unsigned ext = 0;

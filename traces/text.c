@@ -9,6 +9,10 @@
  *   asid    decimal (default 0)
  *   icount  decimal instructions retired since the vCPU's previous record
  *           (default 1 for X, 0 for R/W)
+ * An invalidation is a line  vcpu I op [gva] [asid]:
+ *   op      all | asid | va, with ".is" appended for a broadcast to every
+ *           vCPU of the VM (see trace.h); 'asid' takes the ASID, 'va' the
+ *           hexadecimal address and then the ASID (default 0)
  * Fields are separated by spaces or tabs; '#' starts a comment; blank lines
  * are ignored.
  */
@@ -30,6 +34,54 @@ static void skip_ws(const char **p, const char *end)
 static int at_field_end(const char *p, const char *end)
 {
 	return p == end || *p == ' ' || *p == '\t';
+}
+
+/* The rest of an invalidation line after "vcpu I" into REC; 0, or -1 with
+ * a message in WHY. */
+static int parse_inv(const char *p, const char *end, trace_rec *rec, char *why, size_t whylen)
+{
+	static const char *const ops[] = { "all", "asid", "va" };
+	const char *w = p;
+	while (p < end && !at_field_end(p, end))
+		p++;
+	size_t len = (size_t)(p - w);
+	unsigned op = 3;
+	int bcast = len > 3 && memcmp(p - 3, ".is", 3) == 0;
+	if (bcast)
+		len -= 3;
+	for (unsigned k = 0; k < 3; k++)
+		if (len == strlen(ops[k]) && memcmp(w, ops[k], len) == 0)
+			op = k;
+	if (op == 3) {
+		snprintf(why, whylen, "expected an invalidation op all, asid or va (.is to "
+			 "broadcast)");
+		return -1;
+	}
+	uint64_t gva = 0, asid = 0;
+	skip_ws(&p, end);
+	if (op == TRACE_INV_VA) {
+		if (trace_parse_hex(&p, end, &gva) != 0 || !at_field_end(p, end)) {
+			snprintf(why, whylen, "invalidation by va: address does not parse as 64-bit "
+				 "hexadecimal");
+			return -1;
+		}
+		skip_ws(&p, end);
+	}
+	if (op != TRACE_INV_ALL && (p < end || op == TRACE_INV_ASID)) {
+		if (trace_parse_dec(&p, end, &asid) != 0 || !at_field_end(p, end) ||
+		    asid > 0xffff) {
+			snprintf(why, whylen, "expected a decimal ASID 0..65535");
+			return -1;
+		}
+		skip_ws(&p, end);
+	}
+	if (p < end) {
+		snprintf(why, whylen, "unexpected text after the invalidation");
+		return -1;
+	}
+	*rec = (trace_rec){ .gva = gva, .vcpu = rec->vcpu, .asid = (uint16_t)asid,
+			    .kind = TRACE_INV, .op = (uint8_t)(op | (bcast ? TRACE_INV_BCAST : 0)) };
+	return 0;
 }
 
 static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
@@ -64,9 +116,29 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			kind = TRACE_W;
 		else if (p < end && (*p == 'X' || *p == 'x'))
 			kind = TRACE_X;
+		else if (p < end && (*p == 'I' || *p == 'i'))
+			kind = TRACE_INV;
 		else
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W or X", ln);
+					  "line %llu: expected access kind R, W or X (or I)", ln);
+		if (kind == TRACE_INV) {
+			char why[160];
+			if (vcpu >= TRACE_MAX_VCPUS)
+				return trace_errf(err, errlen, TRACE_EFORMAT, path,
+						  "line %llu: vcpu %llu beyond the maximum %u", ln,
+						  (unsigned long long)vcpu, TRACE_MAX_VCPUS - 1);
+			p++;
+			if (!at_field_end(p, end))
+				return trace_errf(err, errlen, TRACE_EFORMAT, path,
+						  "line %llu: expected access kind R, W or X (or I)", ln);
+			skip_ws(&p, end);
+			buf[n].vcpu = (uint16_t)vcpu;
+			if (parse_inv(p, end, &buf[n], why, sizeof(why)) != 0)
+				return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s",
+						  ln, why);
+			n++;
+			continue;
+		}
 		p++;
 		if (!at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
@@ -115,7 +187,7 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		rec->vcpu = (uint16_t)vcpu;
 		rec->asid = (uint16_t)asid;
 		rec->icount = (uint32_t)icount;
-		rec->pad = 0;
+		rec->op = 0;
 		char why[160];
 		if (trace_rec_check(rec, TRACE_MAX_VCPUS, why, sizeof(why)) != 0)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s", ln, why);

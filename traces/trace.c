@@ -157,8 +157,37 @@ void trace_close(trace_reader *r)
 	free(r);
 }
 
+/* An invalidation record: a known op, and the fields it does not use zero
+ * (so every record has one encoding). */
+static int inv_check(const trace_rec *rec, char *why, size_t whylen)
+{
+	unsigned op = rec->op & TRACE_INV_OP_MASK;
+	if ((rec->op & ~(TRACE_INV_OP_MASK | TRACE_INV_BCAST)) || op > TRACE_INV_VA) {
+		snprintf(why, whylen, "bad invalidation op 0x%x", rec->op);
+		return -1;
+	}
+	if (rec->size || rec->icount || (op != TRACE_INV_VA && rec->gva) ||
+	    (op == TRACE_INV_ALL && rec->asid)) {
+		snprintf(why, whylen, "invalidation record with a field its op does not use "
+			 "(size, icount, an address outside 'va', an ASID with 'all')");
+		return -1;
+	}
+	return 0;
+}
+
 int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t whylen)
 {
+	if (rec->vcpu >= vcpu_limit) {
+		snprintf(why, whylen, "vcpu %u beyond the trace's vCPU count %u", rec->vcpu,
+			 vcpu_limit);
+		return -1;
+	}
+	if (rec->kind == TRACE_INV)
+		return inv_check(rec, why, whylen);
+	if (rec->op) {
+		snprintf(why, whylen, "access record with an invalidation op");
+		return -1;
+	}
 	if (rec->kind > TRACE_X) {
 		snprintf(why, whylen, "bad access kind %u", rec->kind);
 		return -1;
@@ -171,11 +200,6 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 	if (rec->gva + (rec->size - 1u) < rec->gva) {
 		snprintf(why, whylen, "access at 0x%llx of %u bytes wraps past the top of the "
 			 "address space", (unsigned long long)rec->gva, rec->size);
-		return -1;
-	}
-	if (rec->vcpu >= vcpu_limit) {
-		snprintf(why, whylen, "vcpu %u beyond the trace's vCPU count %u", rec->vcpu,
-			 vcpu_limit);
 		return -1;
 	}
 	return 0;

@@ -4,6 +4,11 @@
  * A record is one guest memory access: {vcpu, kind, gva, size, icount, asid}.
  * icount is the number of instructions that vCPU retired since its previous
  * record (an instruction fetch record usually carries 1, its data accesses 0).
+ * An invalidation record (kind TRACE_INV, .slt and text formats only) says
+ * the guest invalidated cached stage-1 translations at that point: op =
+ * all / by ASID / by VA (+ASID), on this vCPU or broadcast to every vCPU of
+ * the VM (Arm TLBI ...IS; x86 shootdowns are one local record per vCPU);
+ * size and icount are 0, gva is 0 unless by VA, asid 0 for all.
  *
  * Readers stream: trace_read() decodes a batch into the caller's array so the
  * replay loop pays no per-record call; memory use is constant in the trace
@@ -22,7 +27,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2 };
+enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2, TRACE_INV = 3 };
+
+/* Invalidation records: op = TRACE_INV_* | optionally TRACE_INV_BCAST. */
+enum trace_inv_op {
+	TRACE_INV_ALL = 0,    /* every stage-1 translation of the VM (TLBI VMALLE1, INVPCID all) */
+	TRACE_INV_ASID = 1,   /* one ASID's, globals kept (TLBI ASIDE1, INVPCID single) */
+	TRACE_INV_VA = 2,     /* one page of one ASID, and globals (TLBI VAE1, INVLPG) */
+};
+#define TRACE_INV_OP_MASK  0x03u
+#define TRACE_INV_BCAST    0x04u   /* every vCPU of the VM; else the record's vCPU */
 
 #define TRACE_MAX_VCPUS   256
 #define TRACE_MAX_SIZE    4096
@@ -36,7 +50,7 @@ typedef struct trace_rec {
 	uint16_t asid;
 	uint16_t size;
 	uint8_t kind;       /* enum trace_kind */
-	uint8_t pad;
+	uint8_t op;         /* TRACE_INV: enum trace_inv_op | TRACE_INV_BCAST; else 0 */
 } trace_rec;
 
 enum trace_format {

@@ -264,6 +264,10 @@ int mmu_s2_lookup(const mmu_walker *w, uint64_t s2_root, uint64_t ipa, uint64_t 
 void mmu_inv_all(mmu_walker *w);
 void mmu_inv_ipa(mmu_walker *w, uint16_t vmid, uint64_t ipa);   /* nested TLB + s2 walk cache */
 void mmu_inv_va(mmu_walker *w, uint16_t vmid, uint16_t asid, uint64_t va);
+/* Stage-1 walk-cache entries of a VMID, or of one ASID in it (a guest's
+ * TLBI VMALLE1 / ASIDE1, INVPCID); stage-2 state is the hypervisor's. */
+void mmu_inv_s1_vmid(mmu_walker *w, uint16_t vmid);
+void mmu_inv_s1_asid(mmu_walker *w, uint16_t vmid, uint16_t asid);
 
 const mmu_counters *mmu_walker_counters(const mmu_walker *w);
 const tlb_counters *mmu_walker_cache_counters(const mmu_walker *w, int which); /* 0 s1, 1 s2, 2 ntlb */

@@ -435,6 +435,13 @@ void mmu_inv_va(mmu_walker *w, uint16_t vmid, uint16_t asid, uint64_t va)
 	tlb_inv_va(w->wc[0], vmid, asid, va);
 }
 
+void mmu_inv_s1_vmid(mmu_walker *w, uint16_t vmid) { tlb_inv_vmid(w->wc[0], vmid); }
+
+void mmu_inv_s1_asid(mmu_walker *w, uint16_t vmid, uint16_t asid)
+{
+	tlb_inv_asid(w->wc[0], vmid, asid);
+}
+
 const mmu_counters *mmu_walker_counters(const mmu_walker *w) { return &w->c; }
 
 const tlb_counters *mmu_walker_cache_counters(const mmu_walker *w, int which)

@@ -653,6 +653,35 @@ def arm64_contiguous_hint_maps_runs_and_widens_tlb_entries():
 
 
 @case
+def invalidation_records_drop_cached_translations():
+    # vCPU 0 reads one page; each invalidation that covers it makes the next
+    # read miss the L1 and L2 TLBs and walk again. Worked by hand:
+    #  1 v0 R miss (first touch: fault, walk twice)   2 v0 R hit
+    #  3 v0 I va        4 v0 R miss
+    #  5 v0 I asid 0    6 v0 R miss
+    #  7 v0 I all       8 v0 R miss      9 v1 R miss (v1's first)
+    # 10 v0 I va.is    11 v0 R miss     12 v1 R miss (broadcast)
+    # 13 v0 I va (local to v0)          14 v1 R hit
+    # = 9 accesses, 7 misses, 2 hits, 8 walks; 5 invalidation records.
+    t = write("inv.txt", "0 R 0x1000 8\n0 R 0x1000 8\n0 I va 0x1000\n0 R 0x1000 8\n"
+              "0 I asid 0\n0 R 0x1000 8\n0 I all\n0 R 0x1000 8\n1 R 0x1000 8\n"
+              "0 I va.is 0x1000\n0 R 0x1000 8\n1 R 0x1000 8\n0 I va 0x1000\n"
+              "1 R 0x1000 8\n")
+    want = {"records": 14, "accesses": 9, "invalidations": 5, "inv.all": 1, "inv.asid": 1,
+            "inv.va": 3, "inv.broadcast": 1, "tlb.l1d.misses": 7, "tlb.l1d.hits": 2,
+            "walk.count": 8}
+    expect(stats_of(t), want, "text trace")
+    slt = tmp("inv.slt")
+    run("trace", "import", t, slt)
+    expect(stats_of(slt), want, "imported .slt")
+    out, _ = run("trace", "info", slt)
+    eq("invalidations      5" in out, True, "trace info counts invalidations")
+    # An invalidation of another page, or of another ASID, removes nothing.
+    t2 = write("inv2.txt", "0 R 0x1000 8\n0 I va 0x2000\n0 I asid 3\n0 R 0x1000 8\n")
+    expect(stats_of(t2), {"tlb.l1d.misses": 1, "tlb.l1d.hits": 1}, "unrelated invalidations")
+
+
+@case
 def run_vs_prints_both_runs_and_their_ratio():
     t = write("dl.txt", DL_TRACE)
     a = stats_of(t, "dirtylog.mode=wp", "host.page=4k", "guest.page=4k")
