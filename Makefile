@@ -203,7 +203,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) | deps-fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(CORE_SRC) | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined $(INC) $< $(CORE_SRC) \
 		model/pml/rtl/pml_rtl_absent.c $(LIBS) -o $@

@@ -26,6 +26,19 @@ static inline int fuzz_memfile(const uint8_t *data, size_t size, char *path, siz
 	return fd;
 }
 
+/* The record rules every reader enforces (trace.h). */
+static inline int fuzz_rec_ok(const trace_rec *r)
+{
+	if (r->kind == TRACE_INV) {
+		unsigned op = r->op & TRACE_INV_OP_MASK;
+		return !(r->op & ~(TRACE_INV_OP_MASK | TRACE_INV_BCAST)) && op <= TRACE_INV_VA &&
+		       !r->size && !r->icount && (op == TRACE_INV_VA || !r->gva) &&
+		       (op != TRACE_INV_ALL || !r->asid);
+	}
+	return r->kind <= TRACE_X && !r->op && r->size >= 1 && r->size <= TRACE_MAX_SIZE &&
+	       r->gva + (r->size - 1u) >= r->gva;
+}
+
 static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_format fmt)
 {
 	char path[64], err[1024];
@@ -38,7 +51,7 @@ static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_form
 		long n;
 		while ((n = trace_read(r, buf, 64, err, sizeof(err))) > 0)
 			for (long i = 0; i < n; i++)
-				if (buf[i].size == 0 || buf[i].kind > TRACE_X)
+				if (!fuzz_rec_ok(&buf[i]))
 					__builtin_trap();   /* a reader let a bad record through */
 		trace_close(r);
 	}
