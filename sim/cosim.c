@@ -170,14 +170,23 @@ static void cover_request(cosim *c, lane *l, const pml_event *ev, const pml_outc
 		l->after_full = o->full;
 }
 
+/* Start recording one request or register write on lane L: NULL once the
+ * run has failed (nothing more is compared). */
+static cosim_item *begin_item(lane *l, int kind)
+{
+	if (l->c->failed)
+		return NULL;
+	live_waves(l);
+	return push(l, kind);
+}
+
 static void on_request(void *ctx, const pml_event *ev, pml_outcome *o)
 {
 	lane *l = ctx;
 	cosim *c = l->c;
-	if (c->failed)
+	cosim_item *it = begin_item(l, ITEM_REQ);
+	if (!it)
 		return;
-	live_waves(l);
-	cosim_item *it = push(l, ITEM_REQ);
 	it->ev = *ev;
 	pml_rtl_resp r;
 	int hung = pml_rtl_request(l->rtl, ev, &r, RTL_MAX_CYCLES);
@@ -219,10 +228,9 @@ static void on_csr(void *ctx, unsigned field, uint64_t value)
 {
 	lane *l = ctx;
 	cosim *c = l->c;
-	if (c->failed)
+	cosim_item *it = begin_item(l, ITEM_CSR);
+	if (!it)
 		return;
-	live_waves(l);
-	cosim_item *it = push(l, ITEM_CSR);
 	it->field = field;
 	it->value = value;
 	c->csr_writes++;
