@@ -76,6 +76,7 @@ m = re.search(r"digest ([0-9a-f]{16})", out)
 check("tb 1M constrained-random operations agree, every coverage bin hit",
       rc == 0 and "15 of 15 bins hit" in out and m is not None, out + err)
 d1 = m.group(1) if m else None
+print("\n".join("     " + ln for ln in out.splitlines() if ln.strip()))
 rc2, out2, _ = run([os.path.join(BUILD, "pml_tb-none"), "random", "--events", "1000000",
                     "--seed", "1"])
 rc3, out3, _ = run([os.path.join(BUILD, "pml_tb-none"), "random", "--events", "1000000",
