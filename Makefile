@@ -48,6 +48,8 @@ VL_CXX   := -std=c++17 -I$(VL_INC) -I$(VL_INC)/vltstd -DVM_TRACE=1 -DVM_TRACE_FS
             -DVM_COVERAGE=0 -DVM_SC=0 -Ilib -Imodel/mmu -Imodel/pml -Imodel/pml/rtl
 FLAVOR_opt  := -O2 -g
 FLAVOR_asan := -O1 -g $(SAN)
+# The define that selects variant V (none, or a bug switch of pml_unit.sv).
+bug_def  = $(if $(filter none,$(1)),,-DPML_BUG_$(shell echo $(1) | tr a-z A-Z))
 # The RTL objects a binary links for variant V and flavor F.
 rtl_glue = $(BUILD)/rtl/$(1)/$(2).a $(BUILD)/rtl/vlrt-$(2).a
 ifdef VERILATOR
@@ -102,8 +104,7 @@ $(RTL_PKG): tools/gen_pml_pkg.c model/pml/pml_hw.h lib/bits.h | deps-core
 # build/rtl/V/Vpml_unit.h: verilate variant V (none, or a bug switch).
 $(BUILD)/rtl/%/Vpml_unit.h: $(RTL_SV) $(RTL_PKG)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
-	verilator $(VFLAGS) -Mdir $(dir $@) \
-		$(if $(filter none,$*),,-DPML_BUG_$(shell echo $* | tr a-z A-Z)) $(RTL_PKG) $(RTL_SV)
+	verilator $(VFLAGS) -Mdir $(dir $@) $(call bug_def,$*) $(RTL_PKG) $(RTL_SV)
 
 # build/rtl/V/F.a: variant V's model and the harness, compiled with flavor F.
 # (Kept: they are made through pattern rules, which would delete them.)
@@ -171,12 +172,9 @@ check: deps-check deps-rtl
 	$(MAKE) --no-print-directory cosim-tests
 
 lint: deps-rtl $(RTL_PKG)
-	@for v in none $(RTL_BUGS); do \
-		d=$$(if [ $$v = none ]; then echo; else echo -DPML_BUG_$$(echo $$v | tr a-z A-Z); fi); \
-		echo "  LINT    $(RTL_SV) ($$v)"; \
-		verilator --lint-only -Wall --assert $$d --top-module pml_unit $(RTL_PKG) $(RTL_SV) \
-			|| exit 1; \
-	done
+	@$(foreach v,none $(RTL_BUGS),echo "  LINT    $(RTL_SV) ($(v))" && \
+		verilator --lint-only -Wall --assert $(call bug_def,$(v)) --top-module pml_unit \
+			$(RTL_PKG) $(RTL_SV) &&) true
 	@echo "  LINT    $(RTL_SV) (ENTRIES=64: the parameter)"
 	@verilator --lint-only -Wall -GENTRIES=64 --top-module pml_unit $(RTL_PKG) $(RTL_SV)
 	@if verilator --lint-only -Wall -GENTRIES=65536 --top-module pml_unit $(RTL_PKG) \

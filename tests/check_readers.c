@@ -95,11 +95,21 @@ START_TEST(text_fields_and_defaults)
 }
 END_TEST
 
-START_TEST(text_errors_name_line)
+/* Each text in CASES[i][0] is refused with a message holding CASES[i][1]. */
+static void expect_text_errors(const char *const cases[][2], size_t n)
 {
 	trace_rec *r;
 	char err[512];
-	const char *cases[][2] = {
+	for (size_t i = 0; i < n; i++) {
+		long k = read_text(cases[i][0], TRACE_FMT_TEXT, 64, &r, err, sizeof(err), NULL);
+		ck_assert_int_eq(k, TRACE_EFORMAT);
+		ck_assert_msg(strstr(err, cases[i][1]) != NULL, "case %zu: %s", i, err);
+	}
+}
+
+START_TEST(text_errors_name_line)
+{
+	const char *const cases[][2] = {
 		{ "0 R 10 8\nx R 10 8\n", "line 2: expected a decimal vcpu" },
 		{ "0 Q 10 8\n", "line 1: expected access kind R, W or X" },
 		{ "0 R 10 0\n", "line 1: access size 0 out of range" },
@@ -108,11 +118,7 @@ START_TEST(text_errors_name_line)
 		{ "0 R 10 8 1 2 3\n", "line 1: unexpected text" },
 		{ "0 R 1x 8\n", "line 1: address does not parse" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		long n = read_text(cases[i][0], TRACE_FMT_TEXT, 64, &r, err, sizeof(err), NULL);
-		ck_assert_int_eq(n, TRACE_EFORMAT);
-		ck_assert_msg(strstr(err, cases[i][1]) != NULL, "case %zu: %s", i, err);
-	}
+	expect_text_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
 END_TEST
 
@@ -141,7 +147,7 @@ START_TEST(text_invalidation_lines)
 	for (int k = 0; k < 5; k++)
 		ck_assert_uint_eq(r[k].size + r[k].icount, 0);
 	free(r);
-	const char *bad[][2] = {
+	const char *const bad[][2] = {
 		{ "0 I\n", "line 1: expected an invalidation op" },
 		{ "0 I page 10\n", "line 1: expected an invalidation op all, asid or va" },
 		{ "0 I asid\n", "line 1: expected a decimal ASID" },
@@ -151,11 +157,7 @@ START_TEST(text_invalidation_lines)
 		{ "0 Ix all\n", "line 1: expected access kind R, W or X (or I)" },
 		{ "300 I all\n", "line 1: vcpu 300 beyond the maximum 255" },
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		long k = read_text(bad[i][0], TRACE_FMT_TEXT, 64, &r, err, sizeof(err), NULL);
-		ck_assert_int_eq(k, TRACE_EFORMAT);
-		ck_assert_msg(strstr(err, bad[i][1]) != NULL, "case %zu: %s", i, err);
-	}
+	expect_text_errors(bad, sizeof(bad) / sizeof(bad[0]));
 }
 END_TEST
 
