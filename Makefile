@@ -16,19 +16,21 @@ BUILD   := build
 CC      ?= cc
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-INC     := -Ilib -Itraces -Isim -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl
+INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl
 OPT     := -O2 -g
-LIBS    := -lz -llzma -lm
+LIBS    := -lz -llzma -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 DEPFLAGS = -MMD -MP
 
 CORE_SRC := $(wildcard lib/*.c) $(wildcard traces/*.c) $(wildcard model/*/*.c) \
-            $(filter-out sim/main.c,$(wildcard sim/*.c))
-MAIN_SRC := sim/main.c
+            $(wildcard sim/*.c)
+CLI_SRC  := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/check_*.c)
 
 OBJ      := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_OBJ := $(CORE_SRC:%.c=$(BUILD)/asan/%.o)
+CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 
 SAMPLE   := traces/samples/xz-compress.slt
 
@@ -85,10 +87,10 @@ $(BUILD)/asan/%.o: %.c | deps-core
 	@echo "  CC/SAN  $<"
 	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/slatsim: $(OBJ) $(BUILD)/obj/sim/main.o $(GLUE_opt)
+$(BUILD)/slatsim: $(OBJ) $(CLI_OBJ) $(GLUE_opt)
 	$(LINK) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/asan/slatsim: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o $(GLUE_asan)
+$(BUILD)/asan/slatsim: $(ASAN_OBJ) $(CLI_ASAN_OBJ) $(GLUE_asan)
 	$(LINK) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Check suites: one runner holding every module's suite.
@@ -139,10 +141,10 @@ $(BUILD)/rtl/vlrt-%.a:
 # The test bench (tests/cosim/pml_tb.c) and slatsim for each bug variant.
 $(BUILD)/asan/pml_tb-%: $(BUILD)/asan/tests/cosim/pml_tb.o $(ASAN_OBJ) $$(call rtl_glue,%,asan)
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
-$(BUILD)/asan/slatsim-%: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o $$(call rtl_glue,%,asan)
+$(BUILD)/asan/slatsim-%: $(ASAN_OBJ) $(CLI_ASAN_OBJ) $$(call rtl_glue,%,asan)
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 # slatsim as built without Verilator (its --cosim must refuse clearly).
-$(BUILD)/asan/nortl/slatsim: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o \
+$(BUILD)/asan/nortl/slatsim: $(ASAN_OBJ) $(CLI_ASAN_OBJ) \
 		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -162,8 +164,9 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1:exitcode=86
 unit: $(BUILD)/asan/check_all
 	CK_DEFAULT_TIMEOUT=120 $(BUILD)/asan/check_all
 
-e2e: $(BUILD)/asan/slatsim | deps-check
+e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
+	python3 tests/e2e/run_robust.py $(BUILD)/asan/slatsim $(BUILD)/slatsim
 
 check: deps-check deps-rtl
 	$(MAKE) --no-print-directory unit
@@ -218,5 +221,5 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(BUILD)/obj/sim/main.d $(BUILD)/asan/sim/main.d \
-	$(TEST_SRC:%.c=$(BUILD)/asan/%.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_ASAN_OBJ:.o=.d) \
+	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d

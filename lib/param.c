@@ -124,40 +124,57 @@ static void enum_name(const char *choices, int idx, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-static int parse_u64_suffix(const char *s, int allow_suffix, int64_t *out)
+int param_parse_uint(const char *s, int allow_suffix, uint64_t *out)
 {
-	errno = 0;
-	char *end;
-	int neg = 0;
 	const char *p = s;
-	if (*p == '-') {
-		neg = 1;
-		p++;
+	unsigned base = 10;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
 	}
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	unsigned long long u = strtoull(p, &end, 0);
-	if (errno)
+	uint64_t v = 0;
+	const char *digits = p;
+	for (;; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -1;   /* overflow */
+		v = v * base + d;
+	}
+	if (p == digits)
 		return -1;
 	unsigned shift = 0;
-	if (allow_suffix && *end) {
-		switch (toupper((unsigned char)*end)) {
+	if (allow_suffix && *p) {
+		switch (toupper((unsigned char)*p)) {
 		case 'K': shift = 10; break;
 		case 'M': shift = 20; break;
 		case 'G': shift = 30; break;
 		case 'T': shift = 40; break;
 		default: return -1;
 		}
-		end++;
-		if (toupper((unsigned char)*end) == 'B')   /* accept "64KB" */
-			end++;
+		p++;
+		if (toupper((unsigned char)*p) == 'B')   /* accept "64KB" */
+			p++;
 	}
-	if (*end)
+	if (*p || (shift && v > (UINT64_MAX >> shift)))
 		return -1;
-	if (shift && u > (UINT64_MAX >> shift))
+	*out = v << shift;
+	return 0;
+}
+
+/* A signed value: an optional '-' and param_parse_uint's text. */
+static int parse_i64(const char *s, int allow_suffix, int64_t *out)
+{
+	int neg = *s == '-';
+	uint64_t u;
+	if (param_parse_uint(s + neg, allow_suffix, &u) != 0)
 		return -1;
-	u <<= shift;
-	if (u > (unsigned long long)INT64_MAX + (neg ? 1ull : 0ull))
+	if (u > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
 		return -1;
 	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
 	return 0;
@@ -174,7 +191,7 @@ static int parse_value(const param_def *d, const char *value, param_val *pv,
 	switch (d->type) {
 	case PARAM_INT:
 	case PARAM_SIZE:
-		if (parse_u64_suffix(value, d->type == PARAM_SIZE, &i) != 0)
+		if (parse_i64(value, d->type == PARAM_SIZE, &i) != 0)
 			goto bad;
 		if (i < d->min || i > d->max)
 			goto bad;
@@ -226,14 +243,15 @@ bad:
 	return PARAM_ERR;
 }
 
-void param_register(param_reg *reg, const param_def *defs, size_t n)
+int param_register(param_reg *reg, const param_def *defs, size_t n)
 {
 	if (reg->n + n > reg->cap) {
 		size_t cap = reg->cap ? reg->cap * 2 : 64;
 		while (cap < reg->n + n)
 			cap *= 2;
 		param_val *v = realloc(reg->v, cap * sizeof(*v));
-		assert(v && "param_register: out of memory");
+		if (!v)
+			return PARAM_ERR;
 		reg->v = v;
 		reg->cap = cap;
 	}
@@ -249,6 +267,7 @@ void param_register(param_reg *reg, const param_def *defs, size_t n)
 		assert(rc == PARAM_OK && "param_register: default out of its own range");
 		reg->n++;
 	}
+	return PARAM_OK;
 }
 
 size_t param_edit_distance(const char *a, const char *b)

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 typedef enum param_type {
-	PARAM_INT,    /* signed 64-bit, decimal or 0x hex */
+	PARAM_INT,    /* signed 64-bit, decimal or 0x hex (never octal) */
 	PARAM_SIZE,   /* bytes; K/M/G/T suffixes are powers of 1024 */
 	PARAM_ENUM,   /* one of choices, "a|b|c" */
 	PARAM_BOOL,   /* 0/1, true/false, on/off, yes/no */
@@ -50,8 +50,9 @@ param_reg *param_create(void);
 void param_destroy(param_reg *reg);
 
 /* Register a module's table (the table must outlive the registry). A
- * duplicate name or an invalid default is a programming error (assert). */
-void param_register(param_reg *reg, const param_def *defs, size_t n);
+ * duplicate name or an invalid default is a programming error (assert).
+ * Returns PARAM_OK, or PARAM_ERR when out of memory. */
+int param_register(param_reg *reg, const param_def *defs, size_t n);
 
 /* Set KEY to VALUE. ORIGIN names where it came from ("--set",
  * "conf/x.conf:12") and prefixes the message. Returns PARAM_OK, or PARAM_ERR
@@ -84,6 +85,12 @@ const char *param_text_at(const param_reg *reg, size_t i);
 int param_is_set_at(const param_reg *reg, size_t i);   /* set by a file or --set */
 int64_t param_int_at(const param_reg *reg, size_t i);  /* INT, SIZE, BOOL, ENUM index */
 double param_float_at(const param_reg *reg, size_t i); /* FLOAT */
+
+/* A non-negative integer as parameters and the command line write it:
+ * decimal (a leading zero is still decimal: "010" is ten, never octal) or
+ * 0x hex, with K/M/G/T (powers of 1024, optional B) when ALLOW_SUFFIX; no
+ * sign, no spaces. Returns 0, or -1 if S is not one or overflows 64 bits. */
+int param_parse_uint(const char *s, int allow_suffix, uint64_t *out);
 
 /* Levenshtein distance, used for "did you mean" here and by the CLI. */
 size_t param_edit_distance(const char *a, const char *b);

@@ -19,6 +19,8 @@ typedef struct stats_ent {
 struct stats_reg {
 	stats_ent *e;
 	size_t n, cap;
+	int failed;             /* a registration ran out of memory */
+	stats_ent spare;        /* where a failed registration writes */
 };
 
 stats_reg *stats_create(void)
@@ -48,7 +50,10 @@ static stats_ent *push(stats_reg *reg, const char *name, const char *desc)
 	if (reg->n == reg->cap) {
 		size_t cap = reg->cap ? reg->cap * 2 : 64;
 		stats_ent *e = realloc(reg->e, cap * sizeof(*e));
-		assert(e && "stats: out of memory");
+		if (!e) {
+			reg->failed = 1;   /* reported by stats_failed */
+			return &reg->spare;
+		}
 		reg->e = e;
 		reg->cap = cap;
 	}
@@ -85,6 +90,7 @@ void stats_add_ratio(stats_reg *reg, const char *name, const char *num,
 	e->den = (size_t)b;
 }
 
+int stats_failed(const stats_reg *reg) { return reg->failed; }
 size_t stats_count(const stats_reg *reg) { return reg->n; }
 const char *stats_name_at(const stats_reg *reg, size_t i) { return reg->e[i].name; }
 const char *stats_desc_at(const stats_reg *reg, size_t i) { return reg->e[i].desc; }

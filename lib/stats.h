@@ -21,6 +21,10 @@ typedef enum stats_kind { STATS_COUNTER, STATS_RATIO } stats_kind;
 stats_reg *stats_create(void);
 void stats_destroy(stats_reg *reg);
 
+/* 1 if a registration ran out of memory (the registry is then incomplete:
+ * report it as out of memory after registering). */
+int stats_failed(const stats_reg *reg);
+
 /* Register counter NAME at CTR. A duplicate name is a programming error. */
 void stats_add(stats_reg *reg, const char *name, const uint64_t *ctr, const char *desc);
 

@@ -12,6 +12,7 @@
 #include "cosim.h"
 
 #include "pml_rtl.h"
+#include "trace.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ typedef struct lane {
 	int after_full;            /* the last request was a log-full exit */
 	cosim_item *ring;
 	uint64_t nitems;           /* items ever pushed */
+	outfile *wo;               /* live waveform of a vCPU above 0 (as an output) */
 } lane;
 
 typedef struct cosim_side {
@@ -57,6 +59,7 @@ typedef struct cosim_side {
 
 struct cosim {
 	cosim_cfg cfg;
+	outfile *wave0;            /* the --waves file itself (as an output), or NULL */
 	const uint64_t *record;
 	lane **lanes;
 	size_t nlanes;
@@ -258,21 +261,45 @@ static void on_csr(void *ctx, unsigned field, uint64_t value)
 
 /* ---------------------------------------------------------------- lifecycle */
 
+/* Open PATH as a waveform output (regular file, written by name). */
+static int open_wave(cosim *c, const char *path, outfile **o, char *err, size_t errlen)
+{
+	*o = NULL;
+	if (!c->cfg.outs)
+		return TRACE_OK;
+	if (outfile_open(c->cfg.outs, o, path, "--waves", OUTFILE_PATH | OUTFILE_REGULAR, err,
+			 errlen) == 0)
+		return TRACE_OK;
+	return strncmp(err, "out of memory", 13) == 0 ? TRACE_ENOMEM : TRACE_EIO;
+}
+
+static const char *wave_path(const outfile *o, const char *path)
+{
+	return o ? outfile_write_path(o) : path;
+}
+
 int cosim_create(cosim **out, const cosim_cfg *cfg, const uint64_t *record, char *err,
 		 size_t errlen)
 {
 	*out = NULL;
 	if (!pml_rtl_available(err, errlen))
-		return -1;
+		return TRACE_EIO;
 	cosim *c = calloc(1, sizeof(*c));
 	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		snprintf(err, errlen, "out of memory (co-simulation)");
+		return TRACE_ENOMEM;
 	}
 	c->cfg = *cfg;
 	c->record = record;
+	if (cfg->waves) {
+		int rc = open_wave(c, cfg->waves, &c->wave0, err, errlen);
+		if (rc) {
+			free(c);
+			return rc;
+		}
+	}
 	*out = c;
-	return 0;
+	return TRACE_OK;
 }
 
 static void lane_free(lane *l)
@@ -281,6 +308,7 @@ static void lane_free(lane *l)
 		return;
 	pml_set_observer(l->p, NULL);
 	pml_rtl_destroy(l->rtl);
+	outfile_abandon(l->wo);
 	free(l->ring);
 	free(l);
 }
@@ -291,6 +319,7 @@ void cosim_destroy(cosim *c)
 		return;
 	for (size_t i = 0; i < c->nlanes; i++)
 		lane_free(c->lanes[i]);
+	outfile_abandon(c->wave0);
 	free(c->lanes);
 	free(c);
 }
@@ -323,19 +352,29 @@ int cosim_attach(cosim *c, pml_unit *p, unsigned vcpu, char *err, size_t errlen)
 		c->lanes = nl;
 	if (!nl || !l || !(l->ring = calloc(window(c), sizeof(*l->ring)))) {
 		free(l);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		snprintf(err, errlen, "out of memory (co-simulating vCPU %u)", vcpu);
+		return TRACE_ENOMEM;
 	}
 	char path[4096];
 	int live = c->cfg.waves && c->cfg.wave_live;
-	if (live)
+	if (live) {
 		lane_waves_path(c, vcpu, path, sizeof(path));
+		int rc = vcpu == 0 ? TRACE_OK : open_wave(c, path, &l->wo, err, errlen);
+		if (rc) {
+			free(l->ring);
+			free(l);
+			return rc;
+		}
+	}
 	pml_rtl_cfg rc = { .mem_latency = c->cfg.mem_latency, .stall_pct = c->cfg.stall_pct,
-			   .seed = c->cfg.seed + vcpu, .waves = live ? path : NULL };
-	if (pml_rtl_create(&l->rtl, &rc, err, errlen)) {
+			   .seed = c->cfg.seed + vcpu,
+			   .waves = !live ? NULL : wave_path(vcpu == 0 ? c->wave0 : l->wo, path) };
+	int e = pml_rtl_create(&l->rtl, &rc, err, errlen);
+	if (e) {
+		outfile_abandon(l->wo);
 		free(l->ring);
 		free(l);
-		return -1;
+		return e == -2 ? TRACE_ENOMEM : TRACE_EIO;
 	}
 	l->c = c;
 	l->p = p;
@@ -345,7 +384,7 @@ int cosim_attach(cosim *c, pml_unit *p, unsigned vcpu, char *err, size_t errlen)
 	if (load_regs(l->rtl, l->address, l->index)) {
 		snprintf(err, errlen, "the RTL refused its PML_ADDRESS/GUEST_PML_INDEX writes");
 		lane_free(l);
-		return -1;
+		return TRACE_EIO;
 	}
 	l->obs = (pml_observer){ .ctx = l, .request = on_request, .csr_write = on_csr };
 	pml_set_observer(p, &l->obs);
@@ -478,7 +517,8 @@ static int replay_window(cosim *c, lane *l, const char *path, uint64_t *lo, uint
 {
 	uint64_t n = l->nitems < window(c) ? l->nitems : window(c);
 	if (n == 0) {
-		snprintf(err, errlen, "%s: no PML requests or register writes to show", path);
+		snprintf(err, errlen, "%s: no PML requests or register writes to show",
+			 c->cfg.waves);
 		return -1;
 	}
 	uint64_t first = l->nitems - n;
@@ -487,10 +527,11 @@ static int replay_window(cosim *c, lane *l, const char *path, uint64_t *lo, uint
 	pml_rtl_cfg rc = { .mem_latency = c->cfg.mem_latency, .stall_pct = c->cfg.stall_pct,
 			   .seed = 1, .waves = path };
 	if (pml_rtl_create(&r, &rc, err, errlen))
-		return -1;
+		return -1;   /* (out of memory there says so) */
 	if (load_regs(r, it0->address_before, it0->index_before)) {
 		pml_rtl_destroy(r);
-		snprintf(err, errlen, "%s: the RTL refused its registers in the window replay", path);
+		snprintf(err, errlen, "%s: the RTL refused its registers in the window replay",
+			 c->cfg.waves);
 		return -1;
 	}
 	/* Number the window's cycles as the live run did (nothing was dumped
@@ -516,29 +557,55 @@ static int replay_window(cosim *c, lane *l, const char *path, uint64_t *lo, uint
 	return 0;
 }
 
+/* Put waveform O in place (it is already closed). */
+static int commit_wave(outfile **o, char *err, size_t errlen)
+{
+	if (!*o)
+		return TRACE_OK;
+	int rc = outfile_commit(*o, err, errlen);
+	*o = NULL;
+	return rc ? TRACE_EIO : TRACE_OK;
+}
+
 int cosim_finish(cosim *c, char *err, size_t errlen)
 {
 	sum_cycles(c);
-	if (c->cfg.waves && c->cfg.wave_live)
+	if (c->cfg.waves && c->cfg.wave_live) {
+		int rc = TRACE_OK;
+		for (size_t i = 0; i < c->nlanes; i++) {
+			lane *l = c->lanes[i];
+			pml_rtl_close_waves(l->rtl);
+			if (rc == TRACE_OK)
+				rc = commit_wave(l->vcpu == 0 ? &c->wave0 : &l->wo, err, errlen);
+		}
+		if (rc != TRACE_OK)
+			return rc;
 		fprintf(stderr, "waveform: %s%s: records %" PRIu64 "..%" PRIu64 " live: %" PRIu64
 			" requests/register writes%s\n", c->cfg.waves,
 			c->nlanes > 1 ? " (and one file per further vCPU)" : "", c->cfg.wave_lo,
 			c->cfg.wave_hi, c->live_items,
 			c->live_items ? "" : " - none in that range, the file has no activity");
-	if (!c->cfg.waves || c->cfg.wave_live)
-		return 0;
+		/* No lane 0 (no vCPU 0 in the trace): its file stays an empty
+		 * waveform rather than nothing. */
+		return commit_wave(&c->wave0, err, errlen);
+	}
+	if (!c->cfg.waves)
+		return TRACE_OK;
 	lane *l = c->failed ? c->bad_lane : (c->nlanes ? c->lanes[0] : NULL);
 	if (!l) {
 		snprintf(err, errlen, "%s: no vCPU had a PML unit: nothing to show "
 			 "(set dirtylog.mode=pml)", c->cfg.waves);
-		return -1;
+		return TRACE_EIO;
 	}
 	uint64_t lo, hi;
-	if (replay_window(c, l, c->cfg.waves, &lo, &hi, err, errlen))
-		return -1;
+	if (replay_window(c, l, wave_path(c->wave0, c->cfg.waves), &lo, &hi, err, errlen))
+		return TRACE_EIO;
+	int rc = commit_wave(&c->wave0, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
 	fprintf(stderr, "waveform: %s: vCPU %u, the last %" PRIu64 " requests/register writes "
 		"%s (RTL cycles of the window: %" PRIu64 "..%" PRIu64 " of the live run)\n",
 		c->cfg.waves, l->vcpu, l->nitems < window(c) ? l->nitems : (uint64_t)window(c),
 		c->failed ? "up to the mismatch" : "of the run", lo, hi);
-	return 0;
+	return TRACE_OK;
 }

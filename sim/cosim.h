@@ -18,6 +18,7 @@
 #ifndef SLATSIM_COSIM_H
 #define SLATSIM_COSIM_H
 
+#include "outfile.h"
 #include "pml.h"
 #include "stats.h"
 
@@ -35,6 +36,8 @@ typedef struct cosim_cfg {
 	int wave_live;           /* dump records wave_lo..wave_hi live; 0: a window instead */
 	uint64_t wave_lo, wave_hi;
 	unsigned window;         /* requests in the window (0: 64) */
+	outset *outs;            /* waveforms are outputs of this set (renamed into
+				  * place by cosim_finish); NULL: written in place */
 } cosim_cfg;
 
 /* Coverage bins (cosim_cov_name gives the report name). */
@@ -57,7 +60,9 @@ enum {
 const char *cosim_cov_name(unsigned bin);
 uint64_t cosim_cov_hits(const cosim *c, unsigned bin);
 
-/* *RECORD is read whenever a disagreement must say where it happened. */
+/* *RECORD is read whenever a disagreement must say where it happened.
+ * Returns TRACE_OK, or a trace error code (TRACE_ENOMEM: out of memory)
+ * with a message; a waveform that cannot be an output is refused here. */
 int cosim_create(cosim **out, const cosim_cfg *cfg, const uint64_t *record, char *err,
 		 size_t errlen);
 void cosim_destroy(cosim *c);
@@ -82,7 +87,8 @@ void cosim_print_coverage(const cosim *c, FILE *f);
 /* Counters: cosim.requests, .logged, .full, .csr_writes, .rtl_cycles,
  * .rtl_latency, .mem_stalls, .mismatches, cosim.cov.<bin>. */
 void cosim_register_stats(cosim *c, stats_reg *st);
-/* Write the window waveform (in window mode); 0, or -1 with ERR. */
+/* Finish the waveforms: write the window (in window mode), close the live
+ * ones, put each in place. TRACE_OK, or a trace error code with ERR. */
 int cosim_finish(cosim *c, char *err, size_t errlen);
 
 #endif

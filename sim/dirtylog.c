@@ -230,8 +230,10 @@ int dl_vcpu_init(sim *s, vcpu *v, unsigned id)
 			return -1;
 		pml_enable(v->pml, buf);
 		pml_set_log_cycles(v->pml, s->c.dl.c_log);
-		if (s->cosim && cosim_attach(s->cosim, v->pml, id, s->err, sizeof(s->err)))
-			return -1;
+		char e[512];
+		int rc = s->cosim ? cosim_attach(s->cosim, v->pml, id, e, sizeof(e)) : 0;
+		if (rc)
+			return sim_fail(s, rc, "%s", e);
 	} else if (s->c.dl.mode == DL_HDBSS) {
 		v->hdbss = hdbss_create(s->mem);
 		if (!v->hdbss || sim_host_alloc(s, UINT64_C(4096) << s->c.dl.hdbss_sz, &buf))

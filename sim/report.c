@@ -9,16 +9,30 @@
 #include <inttypes.h>
 #include <string.h>
 
+void report_put_text(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 void report_text(FILE *f, const char *trace_path, const trace_header *h,
 		 const stats_reg *st)
 {
-	fprintf(f, "slatsim %s  trace %s (%s", SLATSIM_VERSION, trace_path,
-		trace_format_name(h->format));
+	fprintf(f, "slatsim %s  trace ", SLATSIM_VERSION);
+	report_put_text(f, trace_path);
+	fprintf(f, " (%s", trace_format_name(h->format));
 	if (h->vcpus)
 		fprintf(f, ", %u vCPU%s declared", h->vcpus, h->vcpus == 1 ? "" : "s");
 	fprintf(f, ")\n");
-	if (h->desc[0])
-		fprintf(f, "  %s\n", h->desc);
+	if (h->desc[0]) {
+		fputs("  ", f);
+		report_put_text(f, h->desc);
+		fputc('\n', f);
+	}
 	fputc('\n', f);
 	size_t w = 0;
 	for (size_t i = 0; i < stats_count(st); i++) {

@@ -12,6 +12,11 @@
 #include "trace.h"
 #include "sim.h"
 
+/* Text from outside (a path, a trace's description, a value as typed) for
+ * a terminal: control bytes are written as \xNN, so a file name cannot move
+ * the cursor or end a line of the report. */
+void report_put_text(FILE *f, const char *s);
+
 void report_text(FILE *f, const char *trace_path, const trace_header *h,
 		 const stats_reg *st);
 

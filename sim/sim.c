@@ -33,6 +33,7 @@
 #include "rng.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -54,7 +55,10 @@ static const unsigned gran_shift_of[] = { 12, 14, 16 };
 	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
 	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
 	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
-	  .max = 1 << 20, .help = "associativity (entries/ways must be a power of two); " src }, \
+	  .max = 1024, .help = "associativity (entries/ways must be a power of two; at most "   \
+	  "1024: a lookup compares every way of a set, as a CAM does, so a million-way array "  \
+	  "would make a run never finish, and the largest fully-associative translation arrays " \
+	  "built hold about a hundred entries); " src },                                      \
 	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
 	  .min = 0, .max = 10000, .help = "cycles per lookup; " src }
 
@@ -205,9 +209,9 @@ static const param_def sim_params[] = {
 	  "at harvest (estimate)" },
 };
 
-void sim_params_register(param_reg *reg)
+int sim_params_register(param_reg *reg)
 {
-	param_register(reg, sim_params, sizeof(sim_params) / sizeof(sim_params[0]));
+	return param_register(reg, sim_params, sizeof(sim_params) / sizeof(sim_params[0]));
 }
 
 /* ---------------------------------------------------------------- config */
@@ -248,6 +252,48 @@ static int page_ok(int arm, unsigned gran, unsigned pg)
 	       (gran == 16 && s == 29);
 }
 
+/* A float parameter's canonical text ("0.7", "1.5e-05", "1e+03": at most
+ * 17 significant digits, lib/numfmt.h) as the exact decimal MANT / 10^EXP10,
+ * so that cycles follow from it in integers whatever the count. */
+static void decimal_of(const char *text, uint64_t *mant, int *exp10)
+{
+	uint64_t m = 0;
+	int e = 0, frac = 0;
+	const char *p = text;
+	for (; *p && *p != 'e' && *p != 'E'; p++) {
+		if (*p == '.') {
+			frac = 1;
+			continue;
+		}
+		m = m * 10 + (uint64_t)(*p - '0');
+		e += frac;
+	}
+	if (*p)
+		e -= atoi(p + 1);
+	*mant = m;
+	*exp10 = e;
+}
+
+/* round(N * MANT / 10^EXP10), halves up (as llround), exact: cycles of N
+ * instructions at core.cpi (saturating at 2^64 - 1). */
+static uint64_t scale_exact(uint64_t n, uint64_t mant, int exp10)
+{
+	typedef unsigned __int128 u128;
+	u128 x = (u128)n * mant;   /* < 2^64 * 10^17 < 10^37 */
+	if (exp10 > 38)
+		return 0;
+	for (; exp10 < 0; exp10++) {
+		if (x > (~(u128)0) / 10)
+			return UINT64_MAX;
+		x *= 10;
+	}
+	u128 d = 1;
+	for (int i = 0; i < exp10; i++)
+		d *= 10;
+	x = exp10 ? (x + d / 2) / d : x;
+	return x > UINT64_MAX ? UINT64_MAX : (uint64_t)x;
+}
+
 static int build_cfg(sim_cfg *c, const param_reg *p, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -261,7 +307,7 @@ static int build_cfg(sim_cfg *c, const param_reg *p, char *err, size_t errlen)
 	c->gcont = param_bool(p, "guest.cont");
 	c->hpage = (unsigned)param_enum(p, "host.page");
 	c->backing = param_float(p, "host.backing");
-	c->cpi = param_float(p, "core.cpi");
+	decimal_of(param_text(p, "core.cpi"), &c->cpi_mant, &c->cpi_exp10);
 	c->fault_guest = (uint64_t)param_int(p, "fault.guest.cycles");
 	c->fault_host = (uint64_t)param_int(p, "fault.host.cycles");
 	unsigned ggran = gran_shift_of[param_enum(p, "guest.granule")];
@@ -336,15 +382,30 @@ static int build_cfg(sim_cfg *c, const param_reg *p, char *err, size_t errlen)
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
+int sim_fail(sim *s, int code, const char *fmt, ...)
+{
+	s->oom = 1;
+	if (s->err_code)
+		return -1;   /* the first failure is the one to report */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	s->err_code = code;
+	if (physmem_out_of_memory(s->mem)) {
+		snprintf(s->err, sizeof(s->err), "out of memory (the page tables held %llu MiB)",
+			 (unsigned long long)(physmem_bytes(s->mem) >> 20));
+		s->err_code = TRACE_ENOMEM;
+	}
+	return -1;
+}
+
 static int guest_alloc(sim *s, uint64_t bytes, uint64_t *gpa)
 {
 	uint64_t a = align_up(s->gpa_next, bytes);
-	if (a + bytes > s->gpa_limit || a + bytes < a) {
-		snprintf(s->err, sizeof(s->err), "guest-physical space exhausted at 0x%llx: raise "
-			 "host.ipa_bits or guest.va_bits", (unsigned long long)a);
-		s->oom = 1;
-		return -1;
-	}
+	if (a + bytes > s->gpa_limit || a + bytes < a)
+		return sim_fail(s, TRACE_EFORMAT, "guest-physical space exhausted at 0x%llx: raise "
+				"host.ipa_bits or guest.va_bits", (unsigned long long)a);
 	s->gpa_next = a + bytes;
 	*gpa = a;
 	return 0;
@@ -354,11 +415,9 @@ int sim_host_alloc(void *ctx, uint64_t bytes, uint64_t *hpa)
 {
 	sim *s = ctx;
 	uint64_t a = align_up(s->hpa_next, bytes);
-	if (a + bytes > (UINT64_C(1) << 52)) {
-		snprintf(s->err, sizeof(s->err), "host-physical space exhausted");
-		s->oom = 1;
-		return -1;
-	}
+	if (a + bytes > (UINT64_C(1) << 52))
+		return sim_fail(s, TRACE_EFORMAT, "host-physical space (52 bits) exhausted: the "
+				"trace maps more memory than a machine can have");
 	s->hpa_next = a + bytes;
 	*hpa = a;
 	return 0;
@@ -419,20 +478,13 @@ static int hyp_ensure(sim *s, uint64_t gpa)
 			return -1;
 		if (pt_map(&s->s2, base, hpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
 			s->pages_host++;
-			if (dl_new_leaf(s, gpa)) {
-				s->oom = 1;
-				snprintf(s->err, sizeof(s->err), "out of memory");
-				return -1;
-			}
+			if (dl_new_leaf(s, gpa))
+				return sim_fail(s, TRACE_ENOMEM, "out of memory (dirty-log page set)");
 			return 1;
 		}
 	}
-	if (!s->oom) {
-		snprintf(s->err, sizeof(s->err), "internal: cannot map GPA 0x%llx at stage 2",
-			 (unsigned long long)gpa);
-		s->oom = 1;
-	}
-	return -1;
+	return sim_fail(s, TRACE_EINTERNAL, "internal: cannot map GPA 0x%llx at stage 2",
+			(unsigned long long)gpa);
 }
 
 static void charge_host_fault(sim *s)
@@ -467,11 +519,43 @@ static int s1_to_pa(void *ctx, uint64_t gpa, uint64_t *pa)
 	return mmu_s2_lookup(s->sw, s->s2.root, gpa, pa, &sh);
 }
 
-static pt_space s1_space(sim *s, uint16_t asid)
+static pt_space s1_space_at(sim *s, uint64_t root)
 {
-	pt_space sp = { .g = &s->c.mmu.s1, .mem = s->mem, .root = s->s1_root[asid],
-			.to_pa = s1_to_pa, .alloc_table = s1_alloc, .ctx = s };
+	pt_space sp = { .g = &s->c.mmu.s1, .mem = s->mem, .root = root, .to_pa = s1_to_pa,
+			.alloc_table = s1_alloc, .ctx = s };
 	return sp;
+}
+
+/* x86: the kernel half of every address space is the same tables (Linux's
+ * pgd_alloc copies init_mm's kernel entries into each new PGD, and kernel
+ * PGD entries are populated up front so they never change afterwards).
+ * Copy the kernel root's upper-half entries into ROOT: all of them, or only
+ * index ONLY (>= 0). Returns 0 or -1. */
+static int kernel_sync(sim *s, uint64_t root, int only)
+{
+	const mmu_geom *g = &s->c.mmu.s1;
+	uint64_t kpa, pa;
+	unsigned n = 1u << g->bits[0];
+	if (s1_to_pa(s, s->s1_kroot, &kpa) || s1_to_pa(s, root, &pa))
+		return sim_fail(s, TRACE_EINTERNAL, "internal: a guest root table is not backed");
+	for (unsigned i = only >= 0 ? (unsigned)only : n / 2; i < n && (only < 0 || i == (unsigned)only);
+	     i++) {
+		uint64_t d = physmem_read64(s->mem, kpa + 8 * i);
+		if (d && physmem_read64(s->mem, pa + 8 * i) != d &&
+		    physmem_write64(s->mem, pa + 8 * i, d))
+			return sim_fail(s, TRACE_ENOMEM, "out of memory (guest kernel tables)");
+	}
+	return 0;
+}
+
+/* The kernel half's root: Arm TTBR1_EL1's table, x86 the tables every
+ * process's upper-half entries point to (created on first use). */
+static int s1_kernel_root(sim *s, uint64_t *root)
+{
+	if (!s->s1_kroot && s1_alloc(s, s->c.mmu.s1.root_bytes, &s->s1_kroot))
+		return -1;
+	*root = s->s1_kroot;
+	return 0;
 }
 
 static int s1_root_of(sim *s, uint16_t asid, uint64_t *root)
@@ -481,8 +565,20 @@ static int s1_root_of(sim *s, uint16_t asid, uint64_t *root)
 		if (s1_alloc(s, s->c.mmu.s1.root_bytes, &r))
 			return -1;
 		s->s1_root[asid] = r;
+		if (!s->c.arch_arm && s->s1_kroot && kernel_sync(s, r, -1))
+			return -1;
 	}
 	*root = s->s1_root[asid];
+	return 0;
+}
+
+/* A new top-level kernel entry (x86): into every process's root. */
+static int kernel_publish(sim *s, uint64_t va)
+{
+	int idx = (int)mmu_geom_index(&s->c.mmu.s1, 0, va);
+	for (unsigned a = 0; a < 65536; a++)
+		if (s->s1_root[a] && kernel_sync(s, s->s1_root[a], idx))
+			return -1;
 	return 0;
 }
 
@@ -490,61 +586,50 @@ static int s1_root_of(sim *s, uint16_t asid, uint64_t *root)
  * LVL if all of it is free. Returns 1 if it mapped, 0 if the run is not free
  * (the caller maps one page), -1 on error. */
 static int guest_map_run(sim *s, pt_space *sp, uint64_t va, unsigned shift, unsigned lvl,
-			 uint64_t *ipa_out)
+			 unsigned perm, uint64_t *ipa_out)
 {
 	unsigned run = shift + s->c.mmu.s1.cont_bits[lvl];
 	uint64_t base = va & ~((UINT64_C(1) << run) - 1);
 	for (uint64_t k = 0; k < (UINT64_C(1) << (run - shift)); k++)
 		if (!pt_slot_empty(sp, base + (k << shift), lvl))
 			return 0;
-	uint64_t gpa;
+	uint64_t gpa = 0;
 	if (s->c.nested ? guest_alloc(s, UINT64_C(1) << run, &gpa)
 			: sim_host_alloc(s, UINT64_C(1) << run, &gpa))
 		return -1;
-	if (pt_map_cont(sp, va, gpa, shift, MMU_P_R | MMU_P_W | MMU_P_X)) {
-		if (!s->oom) {
-			snprintf(s->err, sizeof(s->err), "out of memory mapping a contiguous run");
-			s->oom = 1;
-		}
-		return -1;
-	}
+	if (pt_map_cont(sp, va, gpa, shift, perm))
+		return sim_fail(s, TRACE_EINTERNAL, "internal: cannot map the contiguous run at "
+				"VA 0x%llx", (unsigned long long)va);
 	s->pages_guest += UINT64_C(1) << (run - shift);
 	if (ipa_out)
 		*ipa_out = gpa | (va & ((UINT64_C(1) << run) - 1));
 	return 1;
 }
 
-/* Guest OS: map the page around VA for ASID on first touch. Returns 1 if it
- * mapped (a guest fault), 0 if already mapped, -1 on error. */
-static int guest_ensure(sim *s, uint16_t asid, uint64_t va, uint64_t *ipa_out)
+/* VA is in neither half of the guest's address space: bad input. */
+static int noncanonical(sim *s, uint64_t va)
 {
-	uint64_t root, out;
-	unsigned sh, depth;
-	if ((va >> s->c.mmu.s1.in_bits) != 0) {
-		snprintf(s->err, sizeof(s->err), "VA 0x%llx is beyond the guest's %u-bit address "
-			 "space (guest.va_bits / guest.levels)", (unsigned long long)va,
-			 s->c.mmu.s1.in_bits);
-		s->oom = 1;
-		return -1;
-	}
-	if (s1_root_of(s, asid, &root))
-		return -1;
-	pt_space sp = s1_space(s, asid);
-	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
-		if (ipa_out)
-			*ipa_out = out | (va & ((UINT64_C(1) << sh) - 1));
-		return 0;
-	}
+	return sim_fail(s, TRACE_EFORMAT, "VA 0x%llx is not canonical for the guest's %u-bit "
+			"address space (bits 63:%u must be all 0 or all 1%s; guest.va_bits / "
+			"guest.levels)", (unsigned long long)va, s->c.mmu.s1.in_bits,
+			s->c.mmu.s1.in_bits - (s->c.arch_arm ? 0 : 1),
+			s->c.arch_arm ? ": TTBR0 or TTBR1" : "");
+}
+
+/* Map the page around VA in SP under the page-size policy (guest.page,
+ * guest.cont). Returns 1, or -1 on error. */
+static int guest_map(sim *s, pt_space *sp, uint64_t va, unsigned perm, uint64_t *ipa_out)
+{
 	unsigned cand[4];
 	unsigned n = policy_shifts(&s->c.mmu.s1, s->c.gpage, cand);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned shift = cand[k];
 		int lvl = mmu_geom_level_for_shift(&s->c.mmu.s1, shift);
-		if (k + 1 < n && !pt_slot_empty(&sp, va, (unsigned)lvl))
+		if (k + 1 < n && !pt_slot_empty(sp, va, (unsigned)lvl))
 			continue;
-		uint64_t gpa;
+		uint64_t gpa = 0;
 		if (s->c.gcont && s->c.mmu.s1.cont_bits[lvl]) {
-			int r = guest_map_run(s, &sp, va, shift, (unsigned)lvl, ipa_out);
+			int r = guest_map_run(s, sp, va, shift, (unsigned)lvl, perm, ipa_out);
 			if (r != 0)
 				return r;
 		}
@@ -552,7 +637,7 @@ static int guest_ensure(sim *s, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 				: sim_host_alloc(s, UINT64_C(1) << shift, &gpa))
 			return -1;
 		uint64_t base = va & ~((UINT64_C(1) << shift) - 1);
-		if (pt_map(&sp, base, gpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
+		if (pt_map(sp, base, gpa, shift, perm) == 0) {
 			s->pages_guest++;
 			if (ipa_out)
 				*ipa_out = gpa | (va & ((UINT64_C(1) << shift) - 1));
@@ -561,12 +646,35 @@ static int guest_ensure(sim *s, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 		if (s->oom)
 			return -1;
 	}
-	if (!s->oom) {
-		snprintf(s->err, sizeof(s->err), "internal: cannot map VA 0x%llx at stage 1",
-			 (unsigned long long)va);
-		s->oom = 1;
+	return sim_fail(s, TRACE_EINTERNAL, "internal: cannot map VA 0x%llx at stage 1",
+			(unsigned long long)va);
+}
+
+/* Guest OS: map the page around VA for ASID on first touch. Returns 1 if it
+ * mapped (a guest fault), 0 if already mapped, -1 on error. An upper-half
+ * (kernel) VA is mapped global in the kernel's tables, which every ASID
+ * shares. */
+static int guest_ensure(sim *s, uint16_t asid, uint64_t va, uint64_t *ipa_out)
+{
+	uint64_t root, out;
+	unsigned sh, depth;
+	int half = mmu_geom_va_half(&s->c.mmu.s1, va);
+	if (half < 0)
+		return noncanonical(s, va);
+	if (s1_root_of(s, asid, &root) || (half && s1_kernel_root(s, &root)))
+		return -1;
+	pt_space sp = s1_space_at(s, root);
+	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
+		if (ipa_out)
+			*ipa_out = out | (va & ((UINT64_C(1) << sh) - 1));
+		return 0;
 	}
-	return -1;
+	unsigned perm = MMU_P_R | MMU_P_W | MMU_P_X | (half ? MMU_P_G : 0);
+	int r = guest_map(s, &sp, va, perm, ipa_out);
+	/* x86: a new top-level kernel entry goes into every process's root. */
+	if (r > 0 && half && !s->c.arch_arm && depth == 0 && kernel_publish(s, va))
+		return -1;
+	return r;
 }
 
 /* ---------------------------------------------------------------- create */
@@ -578,8 +686,8 @@ int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 	*out = NULL;
 	sim *s = calloc(1, sizeof(*s));
 	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return TRACE_EIO;
+		snprintf(err, errlen, "out of memory (creating the machine)");
+		return TRACE_ENOMEM;
 	}
 	if (build_cfg(&s->c, params, err, errlen)) {
 		free(s);
@@ -587,17 +695,12 @@ int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 	}
 	s->stats = stats_create();
 	s->mem = physmem_create();
-	if (dl_init(s)) {
-		sim_destroy(s);
-		snprintf(err, errlen, "out of memory");
-		return TRACE_EIO;
-	}
 	s->s1_root = calloc(65536, sizeof(uint64_t));
-	if (!s->stats || !s->mem || !s->s1_root || tracestat_init(&s->ts) ||
+	if (!s->stats || !s->mem || !s->s1_root || dl_init(s) || tracestat_init(&s->ts) ||
 	    mmu_walker_create(&s->sw, &s->c.mmu, s->mem, err, errlen)) {
 		sim_destroy(s);
-		snprintf(err, errlen, "out of memory");
-		return TRACE_EIO;
+		snprintf(err, errlen, "out of memory (creating the machine)");
+		return TRACE_ENOMEM;
 	}
 	s->ts.pages = s->c.footprint;
 	s->vmid = s->c.nested ? 1 : 0;
@@ -610,11 +713,16 @@ int sim_create(sim **out, const param_reg *params, char *err, size_t errlen)
 		if (sim_host_alloc(s, s->c.mmu.s2.root_bytes, &s->s2.root)) {
 			snprintf(err, errlen, "%s", s->err);
 			sim_destroy(s);
-			return TRACE_EIO;
+			return TRACE_EINTERNAL;
 		}
 		s->s2.table_bytes = s->c.mmu.s2.root_bytes;
 	}
 	register_stats(s);
+	if (stats_failed(s->stats)) {
+		sim_destroy(s);
+		snprintf(err, errlen, "out of memory (registering statistics)");
+		return TRACE_ENOMEM;
+	}
 	*out = s;
 	return TRACE_OK;
 }
@@ -652,12 +760,14 @@ static vcpu *vcpu_get(sim *s, unsigned id)
 		return s->v[id];
 	vcpu *v = calloc(1, sizeof(*v));
 	char e[200];
-	s->err[0] = '\0';
+	/* The geometry was checked at configuration: a failure here is memory
+	 * (or the co-simulation's, which dl_vcpu_init records itself). */
 	if (!v || tlb_create(&v->l1i, &s->c.l1i, "tlb.l1i", e, sizeof(e)) ||
 	    tlb_create(&v->l1d, &s->c.l1d, "tlb.l1d", e, sizeof(e)) ||
 	    tlb_create(&v->l2, &s->c.l2, "tlb.l2", e, sizeof(e)) ||
 	    mmu_walker_create(&v->w, &s->c.mmu, s->mem, e, sizeof(e)) || dl_vcpu_init(s, v, id)) {
 		vcpu_destroy(v);
+		sim_fail(s, TRACE_ENOMEM, "out of memory (creating vCPU %u)", id);
 		return NULL;
 	}
 	s->v[id] = v;
@@ -676,12 +786,8 @@ static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
 		if (res->fault.kind == MMU_FAULT_NONE)
 			return 0;
 		int r;
-		if (res->fault.kind == MMU_FAULT_ADDRSIZE && res->fault.stage == 1) {
-			snprintf(s->err, sizeof(s->err), "VA 0x%llx is beyond the guest's %u-bit "
-				 "address space (guest.va_bits / guest.levels)",
-				 (unsigned long long)req->va, s->c.mmu.s1.in_bits);
-			return -1;
-		}
+		if (res->fault.kind == MMU_FAULT_ADDRSIZE && res->fault.stage == 1)
+			return noncanonical(s, req->va);
 		if (res->fault.kind == MMU_FAULT_LOG_FULL && tries <= 16) {
 			/* PML log-full exit / HDBSS-full abort: drain, replay. */
 			if (dl_log_full(s, v))
@@ -696,14 +802,13 @@ static int walk(sim *s, vcpu *v, mmu_req *req, mmu_result *res)
 			if (r > 0)
 				continue;
 		}
-		if (tries > 16 || res->fault.kind != MMU_FAULT_TRANSLATION) {
-			snprintf(s->err, sizeof(s->err), "unresolved stage-%u fault (kind %d) at "
-				 "VA 0x%llx", res->fault.stage, res->fault.kind,
-				 (unsigned long long)req->va);
-			return -1;
-		}
+		if (tries > 16 || res->fault.kind != MMU_FAULT_TRANSLATION)
+			return sim_fail(s, TRACE_EINTERNAL, "internal: unresolved stage-%u fault "
+					"(kind %d) at VA 0x%llx", res->fault.stage, res->fault.kind,
+					(unsigned long long)req->va);
 		if (res->fault.stage == 1) {
 			r = guest_ensure(s, req->asid, req->va, NULL);
+			req->s1_root_upper = s->s1_kroot;   /* (may have just been created) */
 			if (r > 0) {
 				s->fault_guest++;
 				v->cyc_faults += s->c.fault_guest;
@@ -754,7 +859,8 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 			uint64_t root;
 			if (s1_root_of(s, r->asid, &root))
 				return -1;
-			mmu_req req = { .va = va, .s1_root = root, .s2_root = s->s2.root,
+			mmu_req req = { .va = va, .s1_root = root, .s1_root_upper = s->s1_kroot,
+					.s2_root = s->s2.root,
 					.vmid = s->vmid, .asid = r->asid, .access = r->kind };
 			mmu_result res;
 			/* Only walks (and rounds) talk to the logging hardware: the
@@ -781,10 +887,8 @@ static int access_one(sim *s, vcpu *v, const trace_rec *r)
 		if (s->dl.active && r->kind == TRACE_W) {
 			uint64_t off = va & ((UINT64_C(1) << e->shift) - 1);
 			uint64_t n = (last ? end : page_last) - va + 1;
-			if (dl_note_write(s, e->aux + off, (unsigned)n)) {
-				snprintf(s->err, sizeof(s->err), "out of memory");
-				return -1;
-			}
+			if (dl_note_write(s, e->aux + off, (unsigned)n))
+				return sim_fail(s, TRACE_ENOMEM, "out of memory (dirty-log page set)");
 		}
 		if (last)
 			return 0;
@@ -833,12 +937,8 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		*failed = i;
 		const trace_rec *r = &b[i];
 		vcpu *v = vcpu_get(s, r->vcpu);
-		if (!v) {
-			if (!s->err[0])
-				snprintf(s->err, sizeof(s->err), "out of memory creating vCPU %u",
-					 r->vcpu);
+		if (!v)
 			return -1;
-		}
 		s->cur = v;
 		v->instructions += r->icount;
 		s->accesses++;
@@ -848,10 +948,9 @@ static int replay_batch(sim *s, const trace_rec *b, size_t n, size_t *failed)
 		s->instr_done += r->icount;
 		if (s->dl.active && s->instr_done >= s->dl.next_round) {
 			s->rec_no = s->rec_base + i;
-			if (dl_round(s)) {
-				snprintf(s->err, sizeof(s->err), "out of memory harvesting the dirty log");
-				return -1;
-			}
+			if (dl_round(s))
+				return sim_fail(s, TRACE_ENOMEM, "out of memory (harvesting the dirty "
+						"log)");
 			if (s->cosim && cosim_failed(s->cosim))
 				return 0;
 		}
@@ -935,7 +1034,8 @@ static void finalize(sim *s)
 			s->dl.pml_logged += pml_stats(v->pml)->logged;
 		if (v->hdbss)
 			s->dl.hdbss_logged += hdbss_stats(v->hdbss)->logged;
-		uint64_t ci = (uint64_t)llround((double)v->instructions * s->c.cpi);
+		/* Integers, not a double: exact beyond 2^53 instructions. */
+		uint64_t ci = scale_exact(v->instructions, s->c.cpi_mant, s->c.cpi_exp10);
 		s->a.cyc_instr += ci;
 		s->a.cyc_trans += v->cyc_translation;
 		s->a.cyc_faults += v->cyc_faults;
@@ -944,6 +1044,24 @@ static void finalize(sim *s)
 	s->a.dirty_walks = s->dirty_walks;
 	s->a.l1d_lookups = s->a.l1d_h + s->a.l1d_m;
 	s->a.pt_bytes = s->s1_table_bytes + (s->c.nested ? s->s2.table_bytes : 0);
+}
+
+/* "PATH: line N: MSG" (text formats) or "PATH: record N: MSG": where record
+ * I of the batch just read, the trace's record REC, comes from. Returns the
+ * failure's code. */
+static int where_failed(const sim *s, trace_reader *r, size_t i, uint64_t rec, char *err,
+			size_t errlen)
+{
+	uint64_t line = trace_line_of(r, i);
+	if (s->err_code == TRACE_ENOMEM)
+		snprintf(err, errlen, "%s", s->err);   /* not the input's doing: no place */
+	else if (line)
+		snprintf(err, errlen, "%s: line %llu: %s", trace_path(r), (unsigned long long)line,
+			 s->err);
+	else
+		snprintf(err, errlen, "%s: record %llu: %s", trace_path(r),
+			 (unsigned long long)rec, s->err);
+	return s->err_code ? s->err_code : TRACE_EINTERNAL;
 }
 
 int sim_prefault(sim *s, trace_reader *r, char *err, size_t errlen)
@@ -959,19 +1077,20 @@ int sim_prefault(sim *s, trace_reader *r, char *err, size_t errlen)
 			return (int)n;
 		if (n == 0)
 			break;
-		done += (uint64_t)n;
 		for (long i = 0; i < n; i++) {
 			const trace_rec *x = &s->batch[i];
+			if (x->kind == TRACE_INV)
+				continue;   /* not an access: nothing to map */
 			uint64_t pages[2] = { x->gva, (x->gva + x->size - 1) };
 			for (int k = 0; k < 2; k++) {
 				uint64_t ipa;
 				if (guest_ensure(s, x->asid, pages[k], &ipa) < 0 ||
-				    (s->c.nested && hyp_ensure(s, ipa) < 0)) {
-					snprintf(err, errlen, "%s", s->err);
-					return TRACE_EIO;
-				}
+				    (s->c.nested && hyp_ensure(s, ipa) < 0))
+					return where_failed(s, r, (size_t)i, done + (uint64_t)i, err,
+							    errlen);
 			}
 		}
+		done += (uint64_t)n;
 	}
 	return TRACE_OK;
 }
@@ -983,8 +1102,8 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 	uint64_t limit = s->c.max_records ? s->c.max_records : UINT64_MAX;
 	int rc = TRACE_OK;
 	if (dl_start(s)) {
-		snprintf(err, errlen, "out of memory arming dirty logging");
-		return TRACE_EIO;
+		snprintf(err, errlen, "out of memory (arming dirty logging)");
+		return TRACE_ENOMEM;
 	}
 	for (;;) {
 		size_t want = SIM_BATCH;
@@ -1001,8 +1120,8 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 			break;
 		uint64_t inv_before = s->ts.invalidations;
 		if (tracestat_add(&s->ts, s->batch, (size_t)n) != 0) {
-			snprintf(err, errlen, "out of memory counting the footprint");
-			rc = TRACE_EIO;
+			snprintf(err, errlen, "out of memory (counting the footprint)");
+			rc = TRACE_ENOMEM;
 			break;
 		}
 		size_t bad;
@@ -1011,9 +1130,7 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 			? replay_batch(s, s->batch, (size_t)n, &bad)
 			: replay_batch_inv(s, s->batch, (size_t)n, &bad);
 		if (failed) {
-			snprintf(err, errlen, "%s: record %llu: %s", trace_path(r),
-				 (unsigned long long)(s->ts.records - (uint64_t)n + bad), s->err);
-			rc = TRACE_EIO;
+			rc = where_failed(s, r, bad, s->ts.records - (uint64_t)n + bad, err, errlen);
 			break;
 		}
 		if (s->cosim && cosim_failed(s->cosim))
@@ -1034,8 +1151,8 @@ int sim_replay(sim *s, trace_reader *r, const sim_replay_opts *o, char *err, siz
 	if (rc == TRACE_OK && s->dl.active && !(s->cosim && cosim_failed(s->cosim)) &&
 	    (s->dl.nrounds == 0 || s->dl.rounds[s->dl.nrounds - 1].instructions != s->instr_done) &&
 	    dl_round(s)) {
-		snprintf(err, errlen, "out of memory harvesting the dirty log");
-		rc = TRACE_EIO;
+		snprintf(err, errlen, "out of memory (harvesting the dirty log)");
+		rc = TRACE_ENOMEM;
 	}
 	s->elapsed = now() - t0;
 	finalize(s);
@@ -1133,16 +1250,13 @@ int sim_explain(sim *s, uint64_t gva, unsigned access, uint16_t asid, FILE *f, c
 		size_t errlen)
 {
 	vcpu *v = vcpu_get(s, 0);
-	if (!v) {
-		snprintf(err, errlen, "out of memory");
-		return TRACE_EIO;
-	}
 	uint64_t ipa, root;
-	int mapped = guest_ensure(s, asid, gva, &ipa);
-	if (mapped < 0 || (s->c.nested && hyp_ensure(s, ipa) < 0) || s1_root_of(s, asid, &root)) {
+	if (!v || guest_ensure(s, asid, gva, &ipa) < 0 || (s->c.nested && hyp_ensure(s, ipa) < 0) ||
+	    s1_root_of(s, asid, &root)) {
 		snprintf(err, errlen, "%s", s->err);
-		return TRACE_EIO;
+		return s->err_code;
 	}
+	int upper = mmu_geom_va_half(&s->c.mmu.s1, gva) == 1;
 	const mmu_geom *g1 = &s->c.mmu.s1, *g2 = &s->c.mmu.s2;
 	fprintf(f, "%s, %s: stage 1 %s, %uK granule, %u-bit VA, %u levels (root: %u index bits)\n",
 		s->c.arch_arm ? "arm64" : "x86", s->c.nested ? "nested" : "native",
@@ -1157,16 +1271,17 @@ int sim_explain(sim *s, uint64_t gva, unsigned access, uint16_t asid, FILE *f, c
 				g2->vtcr_tg0);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "  guest root (%s) 0x%llx", s->c.arch_arm ? "TTBR0_EL1" : "CR3",
-		(unsigned long long)root);
+	fprintf(f, "  guest root (%s) 0x%llx", s->c.arch_arm ? (upper ? "TTBR1_EL1" : "TTBR0_EL1")
+		: "CR3", (unsigned long long)(upper && s->c.arch_arm ? s->s1_kroot : root));
 	if (s->c.nested)
 		fprintf(f, ", stage-2 root (%s) 0x%llx", s->c.arch_arm ? "VTTBR_EL2" : "EPTP",
 			(unsigned long long)s->s2.root);
-	fprintf(f, "\n\n%s of VA 0x%llx (ASID %u), caches cold:\n",
+	fprintf(f, "\n\n%s of VA 0x%llx (ASID %u%s), caches cold:\n",
 		access == MMU_ACC_W ? "write" : access == MMU_ACC_X ? "fetch" : "read",
-		(unsigned long long)gva, asid);
+		(unsigned long long)gva, asid, upper ? ", kernel half: a global mapping" : "");
 	mmu_step steps[256];
-	mmu_req req = { .va = gva, .s1_root = root, .s2_root = s->s2.root, .vmid = s->vmid,
+	mmu_req req = { .va = gva, .s1_root = root, .s1_root_upper = s->s1_kroot,
+			.s2_root = s->s2.root, .vmid = s->vmid,
 			.asid = asid, .access = access, .steps = steps, .max_steps = 256 };
 	mmu_result res;
 	mmu_translate(v->w, &req, &res);

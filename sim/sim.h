@@ -35,7 +35,8 @@ typedef struct sim_replay_opts {
 	int progress;            /* print a progress line to stderr */
 } sim_replay_opts;
 
-void sim_params_register(param_reg *reg);
+/* PARAM_OK, or PARAM_ERR when out of memory. */
+int sim_params_register(param_reg *reg);
 
 int sim_create(sim **out, const param_reg *params, char *err, size_t errlen);
 void sim_destroy(sim *s);

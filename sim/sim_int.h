@@ -63,7 +63,8 @@ typedef struct sim_cfg {
 	double backing;
 	tlb_config l1i, l1d, l2;
 	mmu_config mmu;
-	double cpi;
+	uint64_t cpi_mant;              /* core.cpi exactly: cpi_mant / 10^cpi_exp10 */
+	int cpi_exp10;
 	uint64_t fault_guest, fault_host;
 	uint64_t max_records;
 	uint64_t seed;
@@ -80,11 +81,13 @@ struct sim {
 	vcpu *v[TRACE_MAX_VCPUS];
 	vcpu *cur;                      /* the vCPU whose access is being served */
 	uint64_t *s1_root;              /* per ASID; 0 = not yet created */
+	uint64_t s1_kroot;              /* the kernel half's root (0 = not yet created) */
 	uint64_t gpa_next, hpa_next, gpa_limit;
 	pt_space s2;
 	uint64_t s1_table_bytes;
 	uint16_t vmid;
 	int oom;                        /* allocation or address space exhausted */
+	int err_code;                   /* the first failure's trace error code (0: none) */
 	char err[256];
 	struct cosim *cosim;            /* run --cosim pml, or NULL */
 	uint64_t rec_base;              /* record number of the batch's first record */
@@ -112,6 +115,9 @@ struct sim {
 
 /* sim.c services dirtylog.c uses. */
 int sim_host_alloc(void *ctx, uint64_t bytes, uint64_t *hpa);
+/* Record the first failure (message and TRACE_E* code); returns -1. Out of
+ * memory of the page-table store turns any code into TRACE_ENOMEM. */
+int sim_fail(sim *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* dirtylog.c */
 int dl_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err, size_t errlen);

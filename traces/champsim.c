@@ -133,7 +133,7 @@ int champsim_reader_init(trace_reader *r, char *err, size_t errlen)
 {
 	champsim_reader *st = calloc(1, sizeof(*st));
 	if (!st)
-		return trace_errf(err, errlen, TRACE_EIO, instream_path(r->in), "out of memory");
+		return trace_oom(err, errlen, instream_path(r->in));
 	r->hdr.vcpus = 1;
 	r->hdr.flags = TRACE_F_ICOUNT_EXACT;
 	snprintf(r->hdr.desc, sizeof(r->hdr.desc), "ChampSim trace");

@@ -174,8 +174,8 @@ int trace_gen_create(trace_gen **out, const trace_gen_config *cfg, char *err, si
 #undef BAD
 	trace_gen *g = calloc(1, sizeof(*g));
 	if (!g) {
-		snprintf(err, errlen, "out of memory");
-		return TRACE_EIO;
+		snprintf(err, errlen, "out of memory (trace generator)");
+		return TRACE_ENOMEM;
 	}
 	g->c = *c;
 	uint64_t step = c->pattern == TRACE_GEN_STRIDE ? c->stride : c->size;

@@ -40,6 +40,12 @@ struct instream {
 	struct instream_view v;
 };
 
+int trace_oom(char *err, size_t errlen, const char *path)
+{
+	snprintf(err, errlen, "out of memory (reading or writing %s)", path);
+	return TRACE_ENOMEM;
+}
+
 int trace_errf(char *err, size_t errlen, int code, const char *path, const char *fmt, ...)
 {
 	va_list ap;
@@ -77,13 +83,13 @@ int instream_open(instream **out, const char *path, char *err, size_t errlen)
 	*out = NULL;
 	instream *s = calloc(1, sizeof(*s));
 	if (!s)
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		return trace_oom(err, errlen, path);
 	s->path = strdup(path);
 	s->raw = malloc(RAW_BUF);
 	s->win = malloc(INSTREAM_WINDOW);
 	if (!s->path || !s->raw || !s->win) {
 		instream_close(s);
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		return trace_oom(err, errlen, path);
 	}
 	if (strcmp(path, "-") == 0) {
 		s->fd = 0;
@@ -253,8 +259,8 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 					: lr == LZMA_OPTIONS_ERROR ? "unsupported options"
 					: lr == LZMA_MEM_ERROR ? "out of memory"
 					: "decoder error";
-			return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
-					  "%s in xz stream near compressed byte %llu", why,
+			return trace_errf(err, errlen, lr == LZMA_MEM_ERROR ? TRACE_ENOMEM : TRACE_EFORMAT,
+					  s->path, "%s in xz stream near compressed byte %llu", why,
 					  (unsigned long long)s->raw_consumed);
 		}
 	}

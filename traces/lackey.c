@@ -18,6 +18,7 @@ typedef struct lackey_reader {
 	uint64_t lineno;
 	int pending;         /* an M line's W half not yet returned */
 	trace_rec pend;
+	uint64_t pend_line;
 } lackey_reader;
 
 static int bad_line(trace_reader *r, uint64_t lineno, const char *line, size_t len,
@@ -34,6 +35,7 @@ static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, s
 	lackey_reader *st = r->priv;
 	size_t n = 0;
 	if (st->pending && n < max) {
+		trace_note_line(r, n, st->pend_line);
 		buf[n++] = st->pend;
 		st->pending = 0;
 	}
@@ -98,14 +100,16 @@ static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, s
 					 (unsigned long long)size, TRACE_MAX_SIZE);
 			return bad_line(r, st->lineno, line, len, why, err, errlen);
 		}
-		n++;
+		trace_note_line(r, n++, st->lineno);
 		if (op == 'M') {
 			trace_rec w = *rec;
 			w.kind = TRACE_W;
 			if (n < max) {
+				trace_note_line(r, n, st->lineno);
 				buf[n++] = w;
 			} else {
 				st->pend = w;
+				st->pend_line = st->lineno;
 				st->pending = 1;
 			}
 		}
@@ -124,11 +128,12 @@ int lackey_reader_init(trace_reader *r, char *err, size_t errlen)
 {
 	lackey_reader *st = calloc(1, sizeof(*st));
 	if (!st)
-		return trace_errf(err, errlen, TRACE_EIO, instream_path(r->in), "out of memory");
+		return trace_oom(err, errlen, instream_path(r->in));
 	r->hdr.vcpus = 1;
 	r->hdr.flags = TRACE_F_ICOUNT_EXACT;
 	snprintf(r->hdr.desc, sizeof(r->hdr.desc), "valgrind lackey capture");
 	r->be = &lackey_backend;
 	r->priv = st;
+	r->line_based = 1;
 	return TRACE_OK;
 }

@@ -455,7 +455,7 @@ int slt_reader_init(trace_reader *r, char *err, size_t errlen)
 				  "byte %zu", dlen, avail);
 	slt_reader *st = malloc(sizeof(*st));
 	if (!st)
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		return trace_oom(err, errlen, path);
 	codec_init(&st->c, vcpus ? vcpus : TRACE_MAX_VCPUS);
 	st->ended = 0;
 	r->hdr.version = version;
@@ -516,32 +516,54 @@ static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/* The common part of the two opens: W has its stream and name. */
+static int writer_start(trace_writer *w, const trace_header *h, int level, char *err,
+			size_t errlen);
+
 int trace_writer_open(trace_writer **out, const char *path, const trace_header *h,
 		      int level, char *err, size_t errlen)
 {
 	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		return trace_writer_open_stream(out, stdout, "<stdout>", h, level, err, errlen);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return trace_errf(err, errlen, TRACE_EIO, path, "cannot create: %s", strerror(errno));
+	int rc = trace_writer_open_stream(out, f, path, h, level, err, errlen);
+	if (rc != TRACE_OK)
+		fclose(f);
+	else
+		(*out)->own = 1;
+	return rc;
+}
+
+int trace_writer_open_stream(trace_writer **out, FILE *f, const char *name,
+			     const trace_header *h, int level, char *err, size_t errlen)
+{
+	*out = NULL;
 	if (h->vcpus > TRACE_MAX_VCPUS)
-		return trace_errf(err, errlen, TRACE_EFORMAT, path, "vCPU count %u above %u",
+		return trace_errf(err, errlen, TRACE_EFORMAT, name, "vCPU count %u above %u",
 				  h->vcpus, TRACE_MAX_VCPUS);
 	trace_writer *w = calloc(1, sizeof(*w));
-	if (!w)
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
-	w->path = strdup(strcmp(path, "-") == 0 ? "<stdout>" : path);
-	if (strcmp(path, "-") == 0) {
-		w->f = stdout;
-	} else {
-		w->f = fopen(path, "wb");
-		w->own = 1;
+	if (!w || !(w->path = strdup(name))) {
+		free(w);
+		return trace_oom(err, errlen, name);
 	}
-	if (!w->f || !w->path) {
-		int e = errno;
+	w->f = f;
+	int rc = writer_start(w, h, level, err, errlen);
+	if (rc == TRACE_OK)
+		*out = w;
+	return rc;
+}
+
+static int writer_start(trace_writer *w, const trace_header *h, int level, char *err,
+			size_t errlen)
+{
+	if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		int rc = trace_oom(err, errlen, w->path);
 		free(w->path);
 		free(w);
-		return trace_errf(err, errlen, TRACE_EIO, path, "cannot create: %s", strerror(e));
-	}
-	if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		trace_writer_abort(w);
-		return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
+		return rc;
 	}
 	codec_init(&w->c, h->vcpus ? h->vcpus : TRACE_MAX_VCPUS);
 	size_t dlen = strnlen(h->desc, TRACE_MAX_DESC);
@@ -554,7 +576,6 @@ int trace_writer_open(trace_writer **out, const char *path, const trace_header *
 	}
 	memcpy(p + SLT_HDR_FIXED, h->desc, dlen);
 	w->len = SLT_HDR_FIXED + dlen;
-	*out = w;
 	return TRACE_OK;
 }
 

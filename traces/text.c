@@ -136,6 +136,7 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			if (parse_inv(p, end, &buf[n], why, sizeof(why)) != 0)
 				return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s",
 						  ln, why);
+			trace_note_line(r, n, st->lineno);
 			n++;
 			continue;
 		}
@@ -191,6 +192,7 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		char why[160];
 		if (trace_rec_check(rec, TRACE_MAX_VCPUS, why, sizeof(why)) != 0)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s", ln, why);
+		trace_note_line(r, n, st->lineno);
 		n++;
 	}
 	return (int)n;
@@ -207,10 +209,11 @@ int text_reader_init(trace_reader *r, char *err, size_t errlen)
 {
 	text_reader *st = calloc(1, sizeof(*st));
 	if (!st)
-		return trace_errf(err, errlen, TRACE_EIO, instream_path(r->in), "out of memory");
+		return trace_oom(err, errlen, instream_path(r->in));
 	r->hdr.vcpus = 0;   /* not declared: vcpu ids below TRACE_MAX_VCPUS */
 	snprintf(r->hdr.desc, sizeof(r->hdr.desc), "plain text trace");
 	r->be = &text_backend;
 	r->priv = st;
+	r->line_based = 1;
 	return TRACE_OK;
 }

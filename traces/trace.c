@@ -4,7 +4,10 @@
  * Detection looks at the decompressed content (a name ending ".slt" only
  * insists on the native magic, so a damaged header is reported as such):
  *   "SLTR" magic                      -> native .slt
- *   any byte outside printable text   -> ChampSim binary records
+ *   a NUL or another control byte     -> ChampSim binary records (its
+ *   (not tab, CR, LF, FF, VT)            records are full of zero bytes;
+ *                                        bytes >= 0x80 alone prove nothing:
+ *                                        a UTF-8 or Latin-1 comment has them)
  *   first trace line "I  ..." or " L|S|M ..." (valgrind "==" lines and
  *   blank lines skipped)              -> lackey
  *   otherwise                         -> plain text
@@ -38,7 +41,7 @@ const char *trace_format_name(enum trace_format fmt)
 
 static int is_text_byte(uint8_t c)
 {
-	return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
+	return c >= 0x20 || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v';
 }
 
 static enum trace_format detect(const struct instream_view *v)
@@ -87,7 +90,7 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	*out = NULL;
 	trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		return trace_oom(err, errlen, path);
 	int rc = instream_open(&r->in, path, err, errlen);
 	if (rc != TRACE_OK) {
 		free(r);
@@ -96,6 +99,13 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	rc = instream_fill(r->in, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
+	if (instream_view(r->in)->len == 0) {
+		/* Not an empty run: a zero-byte file is almost always a capture
+		 * that failed or an output that was never written. */
+		rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "empty (0 bytes%s): not a trace",
+				instream_comp(r->in) == IN_PLAIN ? "" : " once decompressed");
+		goto fail;
+	}
 	if (fmt == TRACE_FMT_AUTO) {
 		/* A file named .slt must be one: a wrong magic is reported as such
 		 * rather than sniffed as some other format. */
@@ -128,6 +138,16 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 			snprintf(err, errlen, "%s", r->final_err);
 		return r->done > 0 ? 0 : r->done;
 	}
+	if (r->line_based && max > r->lines_cap) {
+		uint64_t *nl = realloc(r->lines, max * sizeof(*nl));
+		if (!nl) {
+			r->done = trace_oom(err, errlen, trace_path(r));
+			snprintf(r->final_err, sizeof(r->final_err), "%s", err);
+			return r->done;
+		}
+		r->lines = nl;
+		r->lines_cap = max;
+	}
 	int n = r->be->read(r, buf, max, err, errlen);
 	if (n < 0) {
 		r->done = n;
@@ -137,6 +157,11 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 	}
 	r->nrec += n > 0 ? (uint64_t)n : 0;
 	return n;
+}
+
+uint64_t trace_line_of(const trace_reader *r, size_t i)
+{
+	return r->line_based && i < r->lines_cap ? r->lines[i] : 0;
 }
 
 const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
@@ -154,6 +179,7 @@ void trace_close(trace_reader *r)
 	if (r->be && r->be->destroy)
 		r->be->destroy(r);
 	instream_close(r->in);
+	free(r->lines);
 	free(r);
 }
 

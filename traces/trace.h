@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2, TRACE_INV = 3 };
 
@@ -79,6 +80,8 @@ enum {
 	TRACE_EIO = -1,       /* cannot open / read / write */
 	TRACE_EFORMAT = -2,   /* malformed, corrupt or truncated input */
 	TRACE_EVERSION = -3,  /* well-formed but unsupported version or flags */
+	TRACE_ENOMEM = -4,    /* out of memory (not the input's fault) */
+	TRACE_EINTERNAL = -5, /* a broken invariant of the model (not the input's fault) */
 };
 
 typedef struct trace_reader trace_reader;
@@ -92,6 +95,11 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
  * end of the trace, or a negative error code with a message in err. After an
  * error or the end, further calls return the same result. */
 long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
+
+/* The line of record I of the batch the last trace_read returned, for the
+ * line-based formats (text, lackey), so that a problem the model finds with
+ * a record names the line as the readers do; 0 for the binary formats. */
+uint64_t trace_line_of(const trace_reader *r, size_t i);
 
 const trace_header *trace_get_header(const trace_reader *r);
 const char *trace_path(const trace_reader *r);   /* as opened; "<stdin>" for "-" */
@@ -114,6 +122,11 @@ typedef struct trace_writer trace_writer;
  * and version fields are ignored). LEVEL is the zlib level (1..9). */
 int trace_writer_open(trace_writer **out, const char *path, const trace_header *h,
 		      int level, char *err, size_t errlen);
+
+/* The same on a stream the caller opened (and closes after
+ * trace_writer_close); NAME names it in messages. */
+int trace_writer_open_stream(trace_writer **out, FILE *f, const char *name,
+			     const trace_header *h, int level, char *err, size_t errlen);
 
 int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, size_t errlen);
 

@@ -54,7 +54,16 @@ struct trace_reader {
 	char final_err[512];
 	void *priv;
 	uint64_t nrec;         /* records returned so far */
+	int line_based;        /* set by a text backend: it fills lines[] */
+	uint64_t *lines;       /* the line of each record of the last batch */
+	size_t lines_cap;
 };
+
+/* A line-based backend records the line of record N of the batch. */
+static inline void trace_note_line(trace_reader *r, size_t n, uint64_t line)
+{
+	r->lines[n] = line;
+}
 
 /* Backends: each sets r->be, r->priv and r->hdr from the opened stream. */
 int slt_reader_init(trace_reader *r, char *err, size_t errlen);
@@ -63,6 +72,8 @@ int champsim_reader_init(trace_reader *r, char *err, size_t errlen);
 int text_reader_init(trace_reader *r, char *err, size_t errlen);
 
 /* Format a message "PATH: ..." into err; returns CODE. */
+/* "out of memory (reading or writing PATH)"; returns TRACE_ENOMEM. */
+int trace_oom(char *err, size_t errlen, const char *path);
 int trace_errf(char *err, size_t errlen, int code, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 

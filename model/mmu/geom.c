@@ -126,6 +126,20 @@ int mmu_geom_level_for_shift(const mmu_geom *g, unsigned shift)
 	return -1;
 }
 
+int mmu_geom_va_half(const mmu_geom *g, uint64_t va)
+{
+	unsigned from = g->fmt == MMU_FMT_X86 ? g->in_bits - 1 : g->in_bits;
+	if (from >= 64)
+		return 0;
+	uint64_t top = va >> from;
+	uint64_t ones = UINT64_MAX >> from;
+	if (top == 0)
+		return 0;
+	if (top == ones && (g->fmt == MMU_FMT_X86 || g->fmt == MMU_FMT_ARM_S1))
+		return 1;
+	return -1;
+}
+
 /* ---------------------------------------------------------------- encode */
 
 uint64_t mmu_desc_table(const mmu_geom *g, uint64_t next)
@@ -151,7 +165,9 @@ uint64_t mmu_desc_leaf(const mmu_geom *g, unsigned level, uint64_t out, unsigned
 	case MMU_FMT_ARM_S1:
 		d = (out & VMSA_DESC_ADDR_MASK) | (last ? VMSA_DESC_TYPE_TABLE : VMSA_DESC_TYPE_BLOCK) |
 		    VMSA_S1_AF | VMSA_S1_AP_EL0 | field_prep64(VMSA_S1_SH_MASK, VMSA_SH_INNER) |
-		    VMSA_S1_NG | VMSA_S1_PXN;
+		    VMSA_S1_PXN;
+		if (!(perm & MMU_P_G))
+			d |= VMSA_S1_NG;
 		if (!(perm & MMU_P_W))
 			d |= VMSA_S1_AP_RDONLY;
 		if (!(perm & MMU_P_X))
@@ -176,6 +192,8 @@ uint64_t mmu_desc_leaf(const mmu_geom *g, unsigned level, uint64_t out, unsigned
 			d |= X86_PTE_RW;
 		if (!(perm & MMU_P_X))
 			d |= X86_PTE_XD;
+		if (perm & MMU_P_G)
+			d |= X86_PTE_G;
 		return d;
 	case MMU_FMT_EPT:
 		d = (out & EPT_ADDR_MASK) | field_prep64(EPT_MT_MASK, EPT_MT_WB);
@@ -230,7 +248,7 @@ mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d)
 		r.cont = (d & VMSA_S1_CONT) && g->cont_bits[level];
 		if (g->fmt == MMU_FMT_ARM_S1) {
 			r.perm = MMU_P_R | ((d & VMSA_S1_AP_RDONLY) ? 0 : MMU_P_W) |
-				 ((d & VMSA_S1_UXN) ? 0 : MMU_P_X);
+				 ((d & VMSA_S1_UXN) ? 0 : MMU_P_X) | ((d & VMSA_S1_NG) ? 0 : MMU_P_G);
 		} else {
 			r.perm = ((d & VMSA_S2_AP_R) ? MMU_P_R : 0) | ((d & VMSA_S2_AP_W) ? MMU_P_W : 0) |
 				 (field_get64(VMSA_S2_XN_MASK, d) ? 0 : MMU_P_X);
@@ -251,7 +269,8 @@ mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d)
 		}
 		r.kind = MMU_DESC_LEAF;
 		r.addr = d & X86_PTE_ADDR_MASK & ~lowmask;
-		r.perm = MMU_P_R | ((d & X86_PTE_RW) ? MMU_P_W : 0) | ((d & X86_PTE_XD) ? 0 : MMU_P_X);
+		r.perm = MMU_P_R | ((d & X86_PTE_RW) ? MMU_P_W : 0) | ((d & X86_PTE_XD) ? 0 : MMU_P_X) |
+			 ((d & X86_PTE_G) ? MMU_P_G : 0);
 		return r;
 	case MMU_FMT_EPT: {
 		/* SDM-2016 §28.2.3.1: RWX = 000 not present; W without R is a

@@ -42,19 +42,21 @@ typedef enum mmu_fmt {
 
 #define MMU_MAX_LEVELS 5
 
-enum { MMU_P_R = 1u, MMU_P_W = 2u, MMU_P_X = 4u };
+/* Leaf permissions, and MMU_P_G: a stage-1 leaf that is global (x86 PTE.G,
+ * Arm nG = 0), so its translation matches every ASID. */
+enum { MMU_P_R = 1u, MMU_P_W = 2u, MMU_P_X = 4u, MMU_P_G = 8u };
 
 /* Permissions as TLB entry flags and back. */
 static inline unsigned perm_to_tlbf(unsigned p)
 {
 	return (p & MMU_P_R ? TLB_F_R : 0u) | (p & MMU_P_W ? TLB_F_W : 0u) |
-	       (p & MMU_P_X ? TLB_F_X : 0u);
+	       (p & MMU_P_X ? TLB_F_X : 0u) | (p & MMU_P_G ? TLB_F_GLOBAL : 0u);
 }
 
 static inline unsigned tlbf_to_perm(unsigned f)
 {
 	return (f & TLB_F_R ? MMU_P_R : 0u) | (f & TLB_F_W ? MMU_P_W : 0u) |
-	       (f & TLB_F_X ? MMU_P_X : 0u);
+	       (f & TLB_F_X ? MMU_P_X : 0u) | (f & TLB_F_GLOBAL ? MMU_P_G : 0u);
 }
 
 /* Geometry of one stage, computed once at configuration. Level index i runs
@@ -99,6 +101,15 @@ static inline uint64_t mmu_geom_index(const mmu_geom *g, unsigned i, uint64_t va
 
 /* Level index whose leaf maps 2^shift bytes, or -1 if no leaf of that size. */
 int mmu_geom_level_for_shift(const mmu_geom *g, unsigned shift);
+
+/* Which half of a stage-1 address space VA is in: 0 the lower (user) half,
+ * 1 the upper (kernel) half, -1 neither (non-canonical). x86 (SDM Vol. 3A
+ * §3.3.7.1): bits 63:in_bits-1 all equal, the upper half shares CR3's
+ * tables. Arm (ARM DDI 0487, D8.2 "translation regimes", TCR_EL1.T1SZ =
+ * T0SZ assumed, TBI off): bits 63:in_bits all 0 selects TTBR0_EL1, all 1
+ * TTBR1_EL1. Stage-2 formats have one half: an IPA at or above 2^in_bits is
+ * -1. */
+int mmu_geom_va_half(const mmu_geom *g, uint64_t va);
 
 /* Descriptor encodings used by the software that builds tables (sim/). */
 uint64_t mmu_desc_table(const mmu_geom *g, uint64_t next_table);
@@ -164,6 +175,8 @@ void physmem_destroy(physmem *m);
 uint64_t physmem_read64(const physmem *m, uint64_t pa);
 int physmem_write64(physmem *m, uint64_t pa, uint64_t v);
 uint64_t physmem_bytes(const physmem *m);                   /* bytes materialised */
+/* 1 once a write failed because the host ran out of memory (not a bad PA). */
+int physmem_out_of_memory(const physmem *m);
 
 /* ---------------------------------------------------------------- walker */
 
@@ -210,6 +223,8 @@ typedef struct mmu_step {
 typedef struct mmu_req {
 	uint64_t va;
 	uint64_t s1_root;           /* stage-1 table base: IPA when nested, else PA */
+	uint64_t s1_root_upper;     /* Arm: TTBR1_EL1's table base for upper-half VAs
+				     * (0: none); x86's upper half uses s1_root */
 	uint64_t s2_root;           /* stage-2 table base (HPA) */
 	uint16_t vmid, asid;
 	unsigned access;            /* MMU_ACC_* */

@@ -43,6 +43,7 @@ struct physmem {
 	size_t mask, count;
 	uint64_t **arena;      /* ARENA_BYTES each */
 	size_t narenas, cap_arenas, used;   /* used: frames handed out of the last arena */
+	int oom;               /* an allocation failed (sticky) */
 };
 
 /* Zeroed, 2 MB-aligned storage with a transparent-huge-page hint. */
@@ -177,11 +178,15 @@ int physmem_write64(physmem *m, uint64_t pa, uint64_t v)
 	if (!p) {
 		if (v == 0)
 			return 0;   /* absent memory already reads as zero */
-		if ((m->count + 1) * 2 > m->mask + 1 && grow(m) != 0)
+		if ((m->count + 1) * 2 > m->mask + 1 && grow(m) != 0) {
+			m->oom = 1;
 			return -1;
+		}
 		p = frame_alloc(m);
-		if (!p)
+		if (!p) {
+			m->oom = 1;
 			return -1;
+		}
 		size_t j = hash(pfn) & m->mask;
 		while (m->slot[j])
 			j = (j + 1) & m->mask;
@@ -190,6 +195,11 @@ int physmem_write64(physmem *m, uint64_t pa, uint64_t v)
 	}
 	p[(pa >> 3) & (FRAME_WORDS - 1)] = v;
 	return 0;
+}
+
+int physmem_out_of_memory(const physmem *m)
+{
+	return m->oom;
 }
 
 uint64_t physmem_bytes(const physmem *m)

@@ -224,13 +224,18 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 	uint64_t table = root;
 	unsigned start = 0;
 
-	/* An input above the stage's size cannot be translated (Arm: translation
-	 * fault at the start level for a VA outside TTBR0's range, address size
-	 * fault for an IPA; x86: non-canonical / beyond MAXPHYADDR). */
-	if (g->in_bits < 64 && (in >> g->in_bits) != 0) {
-		set_fault(res, MMU_FAULT_ADDRSIZE, stage, 0, 0, req->va, in);
+	/* An input outside the stage's halves cannot be translated (Arm:
+	 * translation fault at the start level for a VA in neither TTBR's
+	 * range, address size fault for an IPA; x86: non-canonical / beyond
+	 * MAXPHYADDR). An Arm upper-half VA walks from TTBR1_EL1. */
+	int half = mmu_geom_va_half(g, in);
+	if (half < 0 || (half && g->fmt == MMU_FMT_ARM_S1 && !req->s1_root_upper)) {
+		set_fault(res, half < 0 ? MMU_FAULT_ADDRSIZE : MMU_FAULT_TRANSLATION, stage, 0, 0,
+			  req->va, in);
 		return -1;
 	}
+	if (half && g->fmt == MMU_FMT_ARM_S1)
+		table = req->s1_root_upper;
 
 	/* Walk caches: the deepest cached level wins (probes in parallel). */
 	if (tlb_present(wc)) {
@@ -374,7 +379,8 @@ void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
 			res->s1_shift = s1_shift;
 			res->s2_shift = w->cfg.nested ? s2_shift : s1_shift;
 			res->shift = s1_shift < s2_shift ? s1_shift : s2_shift;
-			res->perm = s1_perm & s2_perm;
+			/* Permissions intersect; globalness is stage 1's. */
+			res->perm = (s1_perm & s2_perm) | (s1_perm & MMU_P_G);
 		}
 	}
 	if (res->fault.kind != MMU_FAULT_NONE) {

@@ -452,7 +452,7 @@ def bad_machine_configs_are_refused_by_key():
               r"guest\.granule=16k: x86 paging uses 4k tables only")
     bad_input(["run", "--set", "arch=arm64", "--set", "guest.va_bits=39",
                write("hi.txt", "0 R 0x7f0000001000 8\n")],
-              r"hi\.txt: record 0: VA 0x7f0000001000 is beyond the guest's 39-bit address space")
+              r"hi\.txt: line 1: VA 0x7f0000001000 is not canonical for the guest's 39-bit address space")
 
 
 # ---------------------------------------------------------------- dirty logging

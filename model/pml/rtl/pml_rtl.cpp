@@ -8,6 +8,7 @@
 #include "verilated_fst_c.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 
 #ifndef PML_RTL_VARIANT
@@ -32,6 +33,29 @@ static uint64_t next_rand(pml_rtl *r)
 	x ^= x >> 7;
 	x ^= x << 17;
 	return r->rng = x;
+}
+
+// Out of memory (or of threads: Verilator's context starts one, and
+// std::thread throws std::system_error when the host refuses it) inside
+// Verilator's model or its FST writer: the verbs below have no failure path
+// for it, so the harness says so in one line and exits 1, as every
+// out-of-memory path of slatsim does; exit() runs the hooks that remove
+// unfinished outputs. No C++ exception ever leaves this file.
+[[noreturn]] static void out_of_resources(const char *what)
+{
+	fprintf(stderr, "slatsim: out of memory (RTL PML unit, Verilated model: %s)\n", what);
+	exit(1);
+}
+
+template <typename F> static auto guarded(F f) -> decltype(f())
+{
+	try {
+		return f();
+	} catch (const std::bad_alloc &) {
+		out_of_resources("allocation failed");
+	} catch (const std::exception &e) {
+		out_of_resources(e.what());
+	}
 }
 
 // Verilator keeps a per-thread "current context" that scopes and assertion
@@ -91,14 +115,10 @@ extern "C" int pml_rtl_available(char *err, size_t errlen)
 	return 1;
 }
 
-extern "C" int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen)
+static void reset(pml_rtl *r, unsigned cycles);
+
+static int create(pml_rtl *r, const pml_rtl_cfg *cfg, char *err, size_t errlen)
 {
-	*out = nullptr;
-	pml_rtl *r = new (std::nothrow) pml_rtl();
-	if (!r) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	r->ctx = new VerilatedContext;
 	use(r);
 	r->ctx->traceEverOn(cfg->waves != nullptr);
@@ -113,33 +133,72 @@ extern "C" int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, 
 		r->fst->open(cfg->waves);
 		if (!r->fst->isOpen()) {
 			snprintf(err, errlen, "%s: cannot open the waveform for writing", cfg->waves);
-			pml_rtl_destroy(r);
 			return -1;
 		}
 	}
 	r->top->clk = 0;
 	r->top->eval();
-	pml_rtl_reset(r, 2);
+	reset(r, 2);
+	return 0;
+}
+
+extern "C" int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen)
+{
+	*out = nullptr;
+	pml_rtl *r = new (std::nothrow) pml_rtl();
+	int rc = -2;
+	if (r) {
+		try {
+			rc = create(r, cfg, err, errlen);
+		} catch (const std::bad_alloc &) {
+			snprintf(err, errlen, "out of memory (creating the RTL PML unit)");
+			rc = -2;
+		} catch (const std::exception &e) {
+			snprintf(err, errlen, "out of memory (creating the RTL PML unit: %s)", e.what());
+			rc = -2;
+		}
+	} else {
+		snprintf(err, errlen, "out of memory (creating the RTL PML unit)");
+	}
+	if (rc != 0) {
+		pml_rtl_destroy(r);
+		return rc;
+	}
 	*out = r;
 	return 0;
+}
+
+extern "C" void pml_rtl_close_waves(pml_rtl *r)
+{
+	guarded([&] {
+		if (!r->fst)
+			return;
+		use(r);
+		r->fst->close();
+		delete r->fst;
+		r->fst = nullptr;
+		r->dumping = 0;
+	});
 }
 
 extern "C" void pml_rtl_destroy(pml_rtl *r)
 {
 	if (!r)
 		return;
-	use(r);
-	r->top->final();
-	if (r->fst) {
-		r->fst->close();
-		delete r->fst;
-	}
-	delete r->top;
-	delete r->ctx;
-	delete r;
+	guarded([&] {
+		if (r->ctx) {
+			use(r);
+			if (r->top)
+				r->top->final();
+		}
+		pml_rtl_close_waves(r);
+		delete r->top;
+		delete r->ctx;
+		delete r;
+	});
 }
 
-extern "C" void pml_rtl_reset(pml_rtl *r, unsigned cycles)
+static void reset(pml_rtl *r, unsigned cycles)
 {
 	Vpml_unit *t = r->top;
 	use(r);
@@ -153,6 +212,11 @@ extern "C" void pml_rtl_reset(pml_rtl *r, unsigned cycles)
 	t->rst = 0;
 	r->mem_wait = 0;
 	settle(r);
+}
+
+extern "C" void pml_rtl_reset(pml_rtl *r, unsigned cycles)
+{
+	guarded([&] { reset(r, cycles); });
 }
 
 // Present a CSR access and wait for csr_ready; 0 when it is taken.
@@ -186,12 +250,12 @@ static int csr_access(pml_rtl *r, uint16_t field, int write, uint64_t value, uin
 
 extern "C" int pml_rtl_csr_write(pml_rtl *r, uint16_t field, uint64_t value)
 {
-	return csr_access(r, field, 1, value, nullptr);
+	return guarded([&] { return csr_access(r, field, 1, value, nullptr); });
 }
 
 extern "C" int pml_rtl_csr_read(pml_rtl *r, uint16_t field, uint64_t *value)
 {
-	return csr_access(r, field, 0, 0, value);
+	return guarded([&] { return csr_access(r, field, 0, 0, value); });
 }
 
 static void drive_event(pml_rtl *r, const pml_event *ev)
@@ -257,12 +321,14 @@ extern "C" int pml_rtl_request(pml_rtl *r, const pml_event *ev, pml_rtl_resp *ou
 			       uint64_t max_cycles)
 {
 	*out = pml_rtl_resp();
-	drive_event(r, ev);
-	return finish_request(r, out, max_cycles);
+	return guarded([&] {
+		drive_event(r, ev);
+		return finish_request(r, out, max_cycles);
+	});
 }
 
-extern "C" int pml_rtl_collide(pml_rtl *r, uint16_t field, uint64_t value, const pml_event *ev,
-			       pml_rtl_resp *out, int *request_waited)
+static int collide(pml_rtl *r, uint16_t field, uint64_t value, const pml_event *ev,
+		   pml_rtl_resp *out, int *request_waited)
 {
 	Vpml_unit *t = r->top;
 	*out = pml_rtl_resp();
@@ -280,15 +346,23 @@ extern "C" int pml_rtl_collide(pml_rtl *r, uint16_t field, uint64_t value, const
 	return taken ? finish_request(r, out, 1000) : -1;
 }
 
+extern "C" int pml_rtl_collide(pml_rtl *r, uint16_t field, uint64_t value, const pml_event *ev,
+			       pml_rtl_resp *out, int *request_waited)
+{
+	return guarded([&] { return collide(r, field, value, ev, out, request_waited); });
+}
+
 extern "C" void pml_rtl_begin(pml_rtl *r, const pml_event *ev, unsigned cycles)
 {
-	drive_event(r, ev);
-	if (accept(r, 1000))
-		return;
-	for (unsigned i = 0; i < cycles; i++) {
-		clock(r);
-		drive_mem(r);
-	}
+	guarded([&] {
+		drive_event(r, ev);
+		if (accept(r, 1000))
+			return;
+		for (unsigned i = 0; i < cycles; i++) {
+			clock(r);
+			drive_mem(r);
+		}
+	});
 }
 
 extern "C" uint64_t pml_rtl_cycle(const pml_rtl *r) { return r->cycle; }

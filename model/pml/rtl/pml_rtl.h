@@ -44,9 +44,13 @@ typedef struct pml_rtl_resp {
 
 /* 1 if this build has the Verilated unit; 0 with a message in ERR if not. */
 int pml_rtl_available(char *err, size_t errlen);
-/* 0, or -1 with a message in ERR (cannot open the waveform). */
+/* 0, or -1 with a message in ERR (cannot open the waveform), or -2 (out of
+ * memory). Out of memory later, inside a verb, prints one line and exits 1
+ * (the verbs have no failure path for it; see pml_rtl.cpp). */
 int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errlen);
 void pml_rtl_destroy(pml_rtl *r);   /* closes the waveform */
+/* Finish and close the waveform now (the instance runs on without one). */
+void pml_rtl_close_waves(pml_rtl *r);
 
 /* Hold rst for CYCLES (>= 1) cycles, whatever is in flight. */
 void pml_rtl_reset(pml_rtl *r, unsigned cycles);

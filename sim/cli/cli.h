@@ -1,0 +1,83 @@
+/*
+ * sim/cli/cli.h - what the commands of the slatsim command line share:
+ * option parsing, configuration from --config/--set, the outputs of a
+ * command, and the one place that prints an error and exits.
+ *
+ * Exit status, for every command: 0 success; 1 an internal failure, out of
+ * memory, or an output that could not be written; 2 bad input (usage, trace,
+ * config, parameter); 128 + N when signal N (SIGINT 130, SIGTERM 143)
+ * interrupted the run - then outputs in progress are abandoned and existing
+ * files left as they were (lib/outfile.h).
+ */
+#ifndef SLATSIM_CLI_H
+#define SLATSIM_CLI_H
+
+#include "outfile.h"
+#include "param.h"
+#include "trace.h"
+
+#include <stdint.h>
+
+#define EXIT_FAIL 1
+#define EXIT_BAD 2
+
+/* One command line being parsed: argv[i] is the next argument. */
+typedef struct args {
+	int argc, i;
+	char **argv;
+	const char *cmd;     /* "run", "trace info": the usage hint names it */
+	outset *outs;        /* the command's outputs */
+} args;
+
+/* Print "slatsim: MESSAGE" and exit with CODE (outputs still open are
+ * abandoned by the exit hook of lib/outfile.c). */
+void cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* A usage error: one line, then "Try 'slatsim CMD --help'.", exit 2. */
+void cli_usage_error(const args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+/* Exit for an error code: out of memory or internal 1, anything else 2. */
+void cli_die_trace(int rc, const char *msg) __attribute__((noreturn));
+
+int cli_is_help(const char *a);
+/* If argv[i] is option NAME ("--name V" or "--name=V"), return V and advance. */
+const char *cli_opt_value(args *a, const char *name);
+int cli_opt_flag(args *a, const char *name);
+/* The next argument is an unknown option: a usage error. */
+void cli_unknown_option(const args *a) __attribute__((noreturn));
+
+/* A non-negative integer: decimal or 0x hex (never octal), suffixes K/M/G/T
+ * (powers of 1024) when SUFFIX. A usage error naming OPT and the text. */
+uint64_t cli_parse_count(const args *a, const char *opt, const char *s, int suffix);
+double cli_parse_float(const args *a, const char *opt, const char *s);
+enum trace_format cli_parse_format(const args *a, const char *s);
+
+/* --config FILE and --set key=value, collected in order. */
+typedef struct config_args {
+	const char *files[16];
+	int nfiles;
+	const char *sets[256];
+	int nsets;
+} config_args;
+
+int cli_config_opt(args *a, config_args *c);
+/* The registry with every default, the files, then the --set overrides;
+ * the config files are inputs of the command (an output may not be one). */
+param_reg *cli_build_params(const args *a, const config_args *c);
+
+/* Open an output (dies with its message on failure). */
+outfile *cli_output(const args *a, const char *path, const char *what, unsigned flags);
+/* Commit it (dies naming it when a write failed). */
+void cli_commit(outfile *o);
+/* Flush standard output now; a failure is fatal (exit 1, or 141 quietly
+ * for a closed pipe, as a process killed by SIGPIPE would give). */
+void cli_flush_stdout(void);
+
+/* The commands: each returns its exit status. */
+int cmd_run(args *a);
+int cmd_explain(args *a);
+int cmd_params(args *a);
+int cmd_trace_info(args *a);
+int cmd_trace_import(args *a);
+int cmd_trace_gen(args *a);
+
+#endif

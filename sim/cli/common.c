@@ -1,0 +1,183 @@
+/*
+ * sim/cli/common.c - see cli.h.
+ */
+#include "cli.h"
+#include "sim.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- errors */
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fputs("slatsim: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void cli_usage_error(const args *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	if (a && a->cmd)
+		fprintf(stderr, "Try 'slatsim %s --help'.\n", a->cmd);
+	else
+		fputs("Try 'slatsim --help'.\n", stderr);
+	exit(EXIT_BAD);
+}
+
+void cli_die_trace(int rc, const char *msg)
+{
+	cli_die(rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD, "%s", msg);
+}
+
+/* ---------------------------------------------------------------- options */
+
+int cli_is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+const char *cli_opt_value(args *a, const char *name)
+{
+	const char *arg = a->argv[a->i];
+	size_t l = strlen(name);
+	if (strncmp(arg, name, l) != 0)
+		return NULL;
+	if (arg[l] == '=') {
+		a->i++;
+		return arg + l + 1;
+	}
+	if (arg[l] != '\0')
+		return NULL;
+	if (a->i + 1 >= a->argc)
+		cli_usage_error(a, "option %s needs a value", name);
+	a->i += 2;
+	return a->argv[a->i - 1];
+}
+
+int cli_opt_flag(args *a, const char *name)
+{
+	if (strcmp(a->argv[a->i], name) != 0)
+		return 0;
+	a->i++;
+	return 1;
+}
+
+void cli_unknown_option(const args *a)
+{
+	cli_usage_error(a, "unknown option '%s'", a->argv[a->i]);
+}
+
+uint64_t cli_parse_count(const args *a, const char *opt, const char *s, int suffix)
+{
+	uint64_t v;
+	if (param_parse_uint(s, suffix, &v) != 0)
+		cli_usage_error(a, "%s '%s': not a non-negative number (decimal or 0x hex%s)", opt,
+				s, suffix ? "; suffixes K, M, G, T" : "");
+	return v;
+}
+
+double cli_parse_float(const args *a, const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || s[0] == ' ' || s[0] == '\t')
+		cli_usage_error(a, "%s '%s': not a number", opt, s);
+	return v;
+}
+
+enum trace_format cli_parse_format(const args *a, const char *s)
+{
+	enum trace_format f;
+	if (trace_format_parse(s, &f) != TRACE_OK)
+		cli_usage_error(a, "--format '%s': unknown format (auto, slt, lackey, champsim, "
+				"text)", s);
+	return f;
+}
+
+/* ---------------------------------------------------------------- configuration */
+
+int cli_config_opt(args *a, config_args *c)
+{
+	const char *v;
+	if ((v = cli_opt_value(a, "--config"))) {
+		if (c->nfiles == 16)
+			cli_usage_error(a, "too many --config files (16 at most)");
+		c->files[c->nfiles++] = v;
+		return 1;
+	}
+	if ((v = cli_opt_value(a, "--set"))) {
+		if (c->nsets == 256)
+			cli_usage_error(a, "too many --set options (256 at most)");
+		c->sets[c->nsets++] = v;
+		return 1;
+	}
+	return 0;
+}
+
+param_reg *cli_build_params(const args *a, const config_args *c)
+{
+	param_reg *p = param_create();
+	char err[512];
+	if (!p || sim_params_register(p) != PARAM_OK)
+		cli_die(EXIT_FAIL, "out of memory (parameter registry)");
+	for (int i = 0; i < c->nfiles; i++) {
+		if (param_load_file(p, c->files[i], err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+		outset_add_input(a->outs, c->files[i]);
+	}
+	for (int i = 0; i < c->nsets; i++)
+		if (param_set_assignment(p, c->sets[i], "--set", err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+	return p;
+}
+
+/* ---------------------------------------------------------------- outputs */
+
+outfile *cli_output(const args *a, const char *path, const char *what, unsigned flags)
+{
+	char err[1024];
+	outfile *o;
+	if (outfile_open(a->outs, &o, path, what, flags, err, sizeof(err)) != 0)
+		cli_die(strncmp(err, "out of memory", 13) == 0 ? EXIT_FAIL : EXIT_BAD, "%s", err);
+	return o;
+}
+
+void cli_commit(outfile *o)
+{
+	char err[1024];
+	int to_stdout = outfile_is_stdout(o);
+	if (outfile_commit(o, err, sizeof(err)) != 0) {
+		if (to_stdout && errno == EPIPE)
+			exit(128 + 13);
+		cli_die(EXIT_FAIL, "%s", err);
+	}
+}
+
+void cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	if (errno == EPIPE)
+		exit(128 + 13);   /* SIGPIPE's status, quietly, as git does */
+	cli_die(EXIT_FAIL, "standard output: write error%s%s", errno ? ": " : "",
+		errno ? strerror(errno) : "");
+}

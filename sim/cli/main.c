@@ -1,0 +1,130 @@
+/*
+ * sim/cli/main.c - the slatsim command line: dispatch to one file per
+ * command (run.c, explain.c, params.c, trace.c).
+ *
+ * The command line is the only place that prints errors and exits (cli.h
+ * gives the exit statuses).
+ */
+#include "cli.h"
+#include "sim.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const main_usage =
+	"usage: slatsim COMMAND [ARGS]\n"
+	"\n"
+	"Commands:\n"
+	"  run [--config FILE] [--set key=value]... [--json FILE] [--format F] [--quiet] TRACE\n"
+	"                         replay TRACE through the model and print the report\n"
+	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
+	"                         print one translation step by step\n"
+	"  params [--json] [--config FILE] [--set key=value]...\n"
+	"                         list every parameter: type, default, unit, range, help\n"
+	"  trace info [--format F] [--json] TRACE\n"
+	"                         count records, vCPUs and the footprint of a trace\n"
+	"  trace import [--format F] [--desc TEXT] [--vcpus N] [--level N] IN OUT.slt\n"
+	"                         convert a lackey, ChampSim or text trace ('-' = stdin) to .slt\n"
+	"  trace gen --pattern P [options] -o OUT.slt\n"
+	"                         write a synthetic trace (see 'slatsim trace gen --help')\n"
+	"\n"
+	"TRACE may be .slt, valgrind lackey output, a ChampSim trace or a text trace,\n"
+	"plain, gzip or xz compressed, or '-' for standard input; the format is\n"
+	"detected from the content unless --format slt|lackey|champsim|text is given.\n"
+	"'slatsim COMMAND --help' describes one command. Exit status: 0 success,\n"
+	"2 bad input (usage, trace, config or parameter), 1 internal failure, out of\n"
+	"memory or an output that could not be written, 128+N when signal N\n"
+	"interrupted it (130 SIGINT, 143 SIGTERM). Outputs are written to a temporary\n"
+	"file and renamed into place when complete; a special file (/dev/null, a FIFO)\n"
+	"is written in place; nothing that existed is removed.\n";
+
+static const char *const commands[] = { "run", "params", "trace", "help", "explain" };
+static const char *const trace_cmds[] = { "info", "import", "gen" };
+
+static void unknown_command(const char *what, const char *got, const char *const *list,
+			    size_t n)
+{
+	const char *best = NULL;
+	size_t bd = 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = param_edit_distance(got, list[i]);
+		if (d < bd) {
+			bd = d;
+			best = list[i];
+		}
+	}
+	if (best)
+		cli_usage_error(NULL, "unknown %s '%s' (did you mean '%s'?)", what, got, best);
+	cli_usage_error(NULL, "unknown %s '%s'", what, got);
+}
+
+static int dispatch(int argc, char **argv, outset *outs)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return EXIT_BAD;
+	}
+	const char *cmd = argv[1];
+	if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
+		fputs(main_usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("slatsim %s\n", SLATSIM_VERSION);
+		return 0;
+	}
+	args a = { .argc = argc - 2, .i = 0, .argv = argv + 2, .cmd = cmd, .outs = outs };
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(&a);
+	if (strcmp(cmd, "params") == 0)
+		return cmd_params(&a);
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_explain(&a);
+	if (strcmp(cmd, "trace") == 0) {
+		if (argc < 3)
+			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
+		const char *sub = argv[2];
+		if (cli_is_help(sub)) {
+			fputs(main_usage, stdout);
+			return 0;
+		}
+		a = (args){ .argc = argc - 3, .i = 0, .argv = argv + 3, .outs = outs };
+		if (strcmp(sub, "info") == 0) {
+			a.cmd = "trace info";
+			return cmd_trace_info(&a);
+		}
+		if (strcmp(sub, "import") == 0) {
+			a.cmd = "trace import";
+			return cmd_trace_import(&a);
+		}
+		if (strcmp(sub, "gen") == 0) {
+			a.cmd = "trace gen";
+			return cmd_trace_gen(&a);
+		}
+		unknown_command("trace subcommand", sub, trace_cmds, 3);
+	}
+	unknown_command("command", cmd, commands, 5);
+	return EXIT_BAD;
+}
+
+int main(int argc, char **argv)
+{
+	char err[256];
+	outset *outs;
+	if (outset_create(&outs, err, sizeof(err)) != 0)
+		cli_die(EXIT_FAIL, "%s", err);
+	int status = dispatch(argc, argv, outs);
+	outset_destroy(outs);
+	/* Output lost is never success: the last flush and close are checked. */
+	int e = outfile_close_stdout(err, sizeof(err));
+	if (e == EPIPE)
+		return 128 + SIGPIPE;   /* the reader went away: quietly, as git does */
+	if (e) {
+		fprintf(stderr, "slatsim: %s\n", err);
+		if (status == 0)
+			status = EXIT_FAIL;
+	}
+	return status;
+}

@@ -1,0 +1,320 @@
+/*
+ * sim/cli/run.c - `slatsim run`: replay a trace through the machine and
+ * print the report; --json, --vs, --cosim pml with --waves.
+ */
+#include "cli.h"
+#include "cosim.h"
+#include "report.h"
+#include "sim.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const run_usage =
+	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
+	"                   [--format F] [--quiet] [--vs key=value]\n"
+	"                   [--cosim pml [--waves FILE.fst [--waves-range A:B]]] TRACE\n"
+	"\n"
+	"Replay TRACE with the default configuration, changed by config files\n"
+	"('key = value' lines, '#' comments; applied in order) and then by every\n"
+	"--set (which override the files whatever their order). Prints the report;\n"
+	"--json FILE also writes every statistic and the effective configuration as\n"
+	"JSON ('-' = standard output, the text report then goes to stderr). A\n"
+	"progress line goes to stderr when it is a terminal, unless --quiet.\n"
+	"Outputs are written to a temporary file and renamed into place when\n"
+	"complete: a failed or interrupted run leaves an existing file as it was.\n"
+	"\n"
+	"--vs key=value replays TRACE twice - the configuration (A), and A with that\n"
+	"one change (B) - and prints every statistic that is non-zero in either,\n"
+	"side by side with B/A; --json then writes a JSON array [A, B]. TRACE must\n"
+	"then be a regular file (it is read twice), as with sim.prefault=1. Example:\n"
+	"  slatsim run --set dirtylog.mode=wp --vs dirtylog.mode=pml TRACE\n"
+	"\n"
+	"--cosim pml runs the RTL PML unit (model/pml/rtl/pml_unit.sv, Verilated) in\n"
+	"lockstep with the C model: every A/D-update request and register write goes\n"
+	"to both, and the first disagreement stops the run with the record, the\n"
+	"request, both sides' values and the RTL cycle (exit status 1). Implies\n"
+	"dirtylog.mode=pml. Parameters cosim.* set the RTL's memory latency and\n"
+	"back-pressure and whether the RTL's cycles are charged (cosim.cost=rtl).\n"
+	"A coverage table of the corner cases follows the report.\n"
+	"--waves FILE.fst writes an FST waveform (a regular file): of the last\n"
+	"cosim.window requests before the mismatch (or the end of the run),\n"
+	"replayed from the state both sides agreed on; with --waves-range A:B, of\n"
+	"records A..B (0-based) live.\n";
+
+/* --cosim: the co-simulation of a replay, set up from the cosim.* parameters. */
+typedef struct cosim_opts {
+	const char *waves;
+	int live;                 /* --waves-range given: */
+	uint64_t lo, hi;          /* its records */
+	cosim *c;                 /* out */
+} cosim_opts;
+
+static cosim *cosim_setup(const args *a, sim *s, const param_reg *p, const cosim_opts *o)
+{
+	char err[1024];
+	cosim_cfg cfg = {
+		.mem_latency = (unsigned)param_int(p, "cosim.mem_latency"),
+		.stall_pct = (unsigned)param_int(p, "cosim.stall_pct"),
+		.seed = (uint64_t)param_int(p, "cosim.seed"),
+		.cost_rtl = param_enum(p, "cosim.cost") == 1,
+		.waves = o->waves, .wave_live = o->live, .wave_lo = o->lo, .wave_hi = o->hi,
+		.window = (unsigned)param_int(p, "cosim.window"), .outs = a->outs,
+	};
+	cosim *c;
+	int rc = cosim_create(&c, &cfg, sim_current_record(s), err, sizeof(err));
+	if (rc)
+		cli_die_trace(rc, err);
+	cosim_register_stats(c, sim_stats(s));
+	sim_set_cosim(s, c);
+	return c;
+}
+
+/* A trace read twice (--vs, sim.prefault) must be a file that reads the
+ * same twice: a pipe or a terminal would give the second pass nothing. */
+static void need_regular(const args *a, const char *trace, const char *why)
+{
+	struct stat st;
+	if (strcmp(trace, "-") == 0)
+		cli_usage_error(a, "%s reads the trace twice: it needs a file, not '-' (standard "
+				"input)", why);
+	if (stat(trace, &st) == 0 && !S_ISREG(st.st_mode))
+		cli_die(EXIT_BAD, "%s: %s reads the trace twice, and this is not a regular file "
+			"(a pipe, a device or a process substitution reads once); save it to a "
+			"file first", trace, why);
+}
+
+/* Build a machine from P and replay TRACE through it; dies on bad input.
+ * With CO, the PML units are co-simulated (CO->c is set; a mismatch stops
+ * the replay early and is the caller's to report). */
+static sim *replay_once(const args *a, const char *trace, enum trace_format fmt,
+			const param_reg *p, int quiet, trace_reader **rout, cosim_opts *co)
+{
+	char err[1024];
+	trace_reader *r;
+	int rc = trace_open(&r, trace, fmt, err, sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	sim *s;
+	if ((rc = sim_create(&s, p, err, sizeof(err))) != TRACE_OK)
+		cli_die_trace(rc, err);
+	if (co)
+		co->c = cosim_setup(a, s, p, co);
+	if (param_bool(p, "sim.prefault")) {
+		need_regular(a, trace, "sim.prefault=1");
+		rc = sim_prefault(s, r, err, sizeof(err));
+		trace_close(r);
+		if (rc != TRACE_OK || (rc = trace_open(&r, trace, fmt, err, sizeof(err))) != TRACE_OK)
+			cli_die_trace(rc, err);
+	}
+	sim_replay_opts o = { .progress = !quiet && isatty(2) };
+	if ((rc = sim_replay(s, r, &o, err, sizeof(err))) != TRACE_OK)
+		cli_die_trace(rc, err);
+	*rout = r;
+	return s;
+}
+
+static void write_json(FILE *jf, const char *trace, trace_reader *r, const param_reg *p, sim *s)
+{
+	size_t nr;
+	const sim_round *rounds = sim_rounds(s, &nr);
+	report_json(jf, trace, trace_get_header(r), p, sim_stats(s), rounds, nr);
+}
+
+/* --vs: both runs' non-zero statistics side by side. */
+static void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b)
+{
+	fprintf(f, "  %-28s %16s %16s %9s\n", "statistic", "A", "B", "B/A");
+	fprintf(f, "  %-28s %16s ", "", "(configuration)");
+	report_put_text(f, change);
+	fputc('\n', f);
+	for (size_t i = 0; i < stats_count(a); i++) {
+		const char *n = stats_name_at(a, i);
+		int found;
+		if (stats_kind_at(a, i) == STATS_RATIO) {
+			double x = stats_ratio_at(a, i), y = stats_ratio_at(b, i);
+			if (x != 0 || y != 0)
+				fprintf(f, "  %-28s %16.4f %16.4f %9s\n", n, x, y, "");
+			continue;
+		}
+		uint64_t x = stats_value_at(a, i), y = stats_get(b, n, &found);
+		if (!x && !y)
+			continue;
+		if (x)
+			fprintf(f, "  %-28s %16llu %16llu %9.4f\n", n, (unsigned long long)x,
+				(unsigned long long)y, (double)y / (double)x);
+		else
+			fprintf(f, "  %-28s %16llu %16llu %9s\n", n, (unsigned long long)x,
+				(unsigned long long)y, "-");
+	}
+}
+
+static void parse_range(const args *a, const char *range, cosim_opts *co)
+{
+	const char *colon = strchr(range, ':');
+	char lo[32];
+	if (!colon || (size_t)(colon - range) >= sizeof(lo))
+		goto bad;
+	memcpy(lo, range, (size_t)(colon - range));
+	lo[colon - range] = '\0';
+	if (param_parse_uint(lo, 0, &co->lo) != 0 || param_parse_uint(colon + 1, 0, &co->hi) != 0 ||
+	    co->hi < co->lo)
+		goto bad;
+	co->live = 1;
+	return;
+bad:
+	cli_usage_error(a, "--waves-range '%s': expected A:B, record numbers with A <= B "
+			"(0-based)", range);
+}
+
+/* The co-simulation's end: mismatch, waveform, and the status it gives. */
+static int cosim_end(cosim *c)
+{
+	char err[1024];
+	int status = 0;
+	if (cosim_failed(c)) {
+		cosim_print_mismatch(c, stderr);
+		status = EXIT_FAIL;
+	}
+	int rc = cosim_finish(c, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "slatsim: %s\n", err);
+		status = status ? status : (rc == TRACE_ENOMEM ? EXIT_FAIL : EXIT_BAD);
+	}
+	return status;
+}
+
+static void cosim_summary(FILE *tf, cosim *c, const param_reg *p, const stats_reg *st)
+{
+	fputc('\n', tf);
+	cosim_print_coverage(c, tf);
+	int f1, f2;
+	uint64_t nlog = stats_get(st, "cosim.logged", &f1);
+	uint64_t lat = stats_get(st, "cosim.rtl_latency", &f2);
+	if (nlog)
+		fprintf(tf, "  RTL: %.2f cycles per logged entry at cosim.mem_latency=%lld "
+			"(C model: pml.log.cycles=%lld); %s\n", (double)lat / (double)nlog,
+			(long long)param_int(p, "cosim.mem_latency"),
+			(long long)param_int(p, "pml.log.cycles"),
+			param_enum(p, "cosim.cost") == 1 ? "the walk was charged the RTL's "
+			"cycles (cosim.cost=rtl)" : "the walk was charged the C model's "
+			"(cosim.cost=rtl charges the RTL's)");
+	fprintf(tf, "  %s\n", cosim_failed(c) ?
+		"RESULT: MISMATCH (first disagreement above, on stderr)" :
+		"RESULT: the RTL agreed with the C model on every request");
+}
+
+int cmd_run(args *a)
+{
+	config_args c = { .nfiles = 0 };
+	const char *json = NULL, *trace = NULL, *vs = NULL, *v, *co = NULL, *range = NULL;
+	cosim_opts copt = { .waves = NULL };
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	int quiet = 0;
+	while (a->i < a->argc) {
+		if (cli_is_help(a->argv[a->i])) {
+			fputs(run_usage, stdout);
+			return 0;
+		}
+		if (cli_config_opt(a, &c))
+			continue;
+		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
+		if ((v = cli_opt_value(a, "--vs"))) { vs = v; continue; }
+		if ((v = cli_opt_value(a, "--cosim"))) { co = v; continue; }
+		if ((v = cli_opt_value(a, "--waves"))) { copt.waves = v; continue; }
+		if ((v = cli_opt_value(a, "--waves-range"))) { range = v; continue; }
+		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
+		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+			cli_unknown_option(a);
+		if (trace)
+			cli_usage_error(a, "more than one trace given ('%s' and '%s')", trace,
+					a->argv[a->i]);
+		trace = a->argv[a->i++];
+	}
+	if (!trace)
+		cli_usage_error(a, "run needs a TRACE");
+	if (co && strcmp(co, "pml") != 0)
+		cli_usage_error(a, "--cosim: '%s' is not a unit with RTL (the only one is 'pml')", co);
+	if ((copt.waves || range) && !co)
+		cli_usage_error(a, "--waves and --waves-range need --cosim pml");
+	if (range && !copt.waves)
+		cli_usage_error(a, "--waves-range needs --waves FILE.fst");
+	if (co && vs)
+		cli_usage_error(a, "--cosim and --vs cannot be combined (one replay is co-simulated)");
+	if (range)
+		parse_range(a, range, &copt);
+	outset_add_input(a->outs, trace);
+	param_reg *p = cli_build_params(a, &c), *pb = NULL;
+	char err[1024];
+	if (co) {
+		int mode = param_enum(p, "dirtylog.mode");
+		if (mode != 0 && mode != 2)
+			cli_die(EXIT_BAD, "--cosim pml co-simulates the PML unit: dirtylog.mode must "
+				"be pml (or off, which --cosim pml turns into pml)");
+		if (param_set_assignment(p, "dirtylog.mode=pml", "--cosim", err, sizeof(err)) !=
+		    PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+	}
+	if (vs) {
+		need_regular(a, trace, "--vs");
+		pb = cli_build_params(a, &c);
+		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+	}
+	/* Every output is checked against the inputs before any is written. */
+	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
+	FILE *jf = jo ? outfile_stream(jo) : NULL;
+	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
+	trace_reader *r, *rb = NULL;
+	sim *s = replay_once(a, trace, fmt, p, quiet, &r, co ? &copt : NULL), *sb = NULL;
+	if (pb)
+		sb = replay_once(a, trace, fmt, pb, quiet, &rb, NULL);
+	int status = copt.c ? cosim_end(copt.c) : 0;
+	if (sb) {
+		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);
+		report_put_text(tf, trace);
+		fprintf(tf, "\n  A: the configuration; B: A with --vs ");
+		report_put_text(tf, vs);
+		fputs("\n\n", tf);
+		report_vs(tf, vs, sim_stats(s), sim_stats(sb));
+	} else {
+		report_text(tf, trace, trace_get_header(r), sim_stats(s));
+		double el = sim_elapsed_seconds(s);
+		int found;
+		uint64_t nrec = stats_get(sim_stats(s), "records", &found);
+		fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
+			el > 0 ? (double)nrec / el / 1e6 : 0.0);
+		if (copt.c)
+			cosim_summary(tf, copt.c, p, sim_stats(s));
+	}
+	if (jf) {
+		if (sb)
+			fputs("[\n", jf);
+		write_json(jf, trace, r, p, s);
+		if (sb) {
+			fputs(",\n", jf);
+			write_json(jf, trace, rb, pb, sb);
+			fputs("]\n", jf);
+		}
+	}
+	/* The report first: a report that could not be written fails the run
+	 * before the JSON is put in place. */
+	cli_flush_stdout();
+	if (jo)
+		cli_commit(jo);
+	cosim_destroy(copt.c);   /* before its sim: it detaches from the PML units */
+	sim_destroy(s);
+	trace_close(r);
+	param_destroy(p);
+	if (sb) {
+		sim_destroy(sb);
+		trace_close(rb);
+		param_destroy(pb);
+	}
+	return status;
+}

@@ -1,0 +1,329 @@
+/*
+ * sim/cli/trace.c - `slatsim trace info|import|gen`: count a trace, convert
+ * one to .slt, write a synthetic one.
+ */
+#include "cli.h"
+#include "json.h"
+#include "report.h"
+#include "sim.h"
+#include "tracestat.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 4096   /* records per read */
+
+static const char *const info_usage =
+	"usage: slatsim trace info [--format F] [--json] TRACE\n"
+	"\n"
+	"Count records, reads, writes, ifetches, vCPUs, distinct 4 KB / 64 KB / 2 MB\n"
+	"pages touched (an access that crosses a boundary touches both pages), 4 KB\n"
+	"pages written, and accesses crossing a 4 KB boundary. --json prints exactly\n"
+	"these keys in one object: records reads writes ifetches vcpus pages_4k\n"
+	"pages_4k_written pages_64k pages_2m crossing_4k.\n";
+
+static const char *const import_usage =
+	"usage: slatsim trace import [--format F] [--desc TEXT] [--vcpus N] [--level N]\n"
+	"                            IN OUT.slt\n"
+	"\n"
+	"Convert IN (any readable format; '-' = standard input) to the native .slt\n"
+	"format (OUT '-' = standard output). --desc sets the description (default:\n"
+	"the source format and path); --vcpus declares the vCPU count (default: what\n"
+	"the input declares; text traces declare none); --level is the zlib level\n"
+	"(1-9, default 6). OUT is written to a temporary file and renamed into place\n"
+	"when complete: a failed or interrupted import leaves an existing OUT as it was.\n";
+
+static const char *const gen_usage =
+	"usage: slatsim trace gen --pattern seq|stride|random|zipf|gups|chase -o OUT.slt\n"
+	"                         [--footprint SIZE] [--count N] [--stride SIZE]\n"
+	"                         [--size N] [--write-ratio F] [--zipf S] [--vcpus N]\n"
+	"                         [--icount N] [--base ADDR] [--seed N] [--level N]\n"
+	"\n"
+	"  --footprint SIZE   bytes covered (K/M/G/T suffixes), default 64M\n"
+	"  --count N          records to write (K/M/G suffixes), default 1M\n"
+	"  --stride SIZE      step for stride, element size for chase, default 4K\n"
+	"  --size N           bytes per access, default 8\n"
+	"  --write-ratio F    fraction of writes (seq/stride/random/zipf), default 0.3\n"
+	"  --zipf S           zipf exponent, default 1.0\n"
+	"  --vcpus N          vCPUs, records interleave round-robin, default 1\n"
+	"  --icount N         instructions retired per record, default 1\n"
+	"  --base ADDR        first address of the footprint, default 0x10000000\n"
+	"  --seed N           random seed, default 1\n"
+	"Patterns: seq (each vCPU walks its share), stride, random (uniform), zipf\n"
+	"(4 KB pages, P(rank k) ~ 1/k^S, ranks scattered), gups (read+write of a\n"
+	"random word), chase (every element once per lap in random order).\n";
+
+/* ---------------------------------------------------------------- info */
+
+int cmd_trace_info(args *a)
+{
+		const char *path = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	int json = 0;
+	while (a->i < a->argc) {
+		if (cli_is_help(a->argv[a->i])) {
+			fputs(info_usage, stdout);
+			return 0;
+		}
+		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (cli_opt_flag(a, "--json")) { json = 1; continue; }
+		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+			cli_unknown_option(a);
+		if (path)
+			cli_usage_error(a, "more than one trace given");
+		path = a->argv[a->i++];
+	}
+	if (!path)
+		cli_usage_error(a, "trace info needs a TRACE");
+	char err[1024];
+	trace_reader *r;
+	int rc = trace_open(&r, path, fmt, err, sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	tracestat t;
+	trace_rec *buf = malloc(BATCH * sizeof(*buf));
+	if (!buf || tracestat_init(&t) != 0)
+		cli_die(EXIT_FAIL, "out of memory (counting %s)", path);
+	for (;;) {
+		long n = trace_read(r, buf, BATCH, err, sizeof(err));
+		if (n < 0)
+			cli_die_trace((int)n, err);
+		if (n == 0)
+			break;
+		if (tracestat_add(&t, buf, (size_t)n) != 0)
+			cli_die(EXIT_FAIL, "out of memory (counting the pages of %s)", path);
+	}
+	free(buf);
+	const trace_header *h = trace_get_header(r);
+	const struct { const char *k; uint64_t v; } kv[] = {
+		{ "records", t.records }, { "reads", t.reads }, { "writes", t.writes },
+		{ "ifetches", t.ifetches }, { "vcpus", t.vcpus }, { "pages_4k", t.pages_4k },
+		{ "pages_4k_written", t.pages_4k_written }, { "pages_64k", t.pages_64k },
+		{ "pages_2m", t.pages_2m }, { "crossing_4k", t.crossing_4k },
+	};
+	if (json) {
+		json_w j;
+		json_init(&j, stdout, 0);
+		json_begin_obj(&j, NULL);
+		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+			json_u64(&j, kv[i].k, kv[i].v);
+		json_end_obj(&j);
+		json_finish(&j);
+	} else {
+		printf("%-18s ", "trace");
+		report_put_text(stdout, path);
+		putchar('\n');
+		printf("%-18s %s", "format", trace_format_name(h->format));
+		if (h->format == TRACE_FMT_SLT)
+			printf(" (version %u)", h->version);
+		if (h->vcpus)
+			printf(", %u vCPU%s declared", h->vcpus, h->vcpus == 1 ? "" : "s");
+		printf("\n");
+		if (h->desc[0]) {
+			printf("%-18s ", "description");
+			report_put_text(stdout, h->desc);
+			putchar('\n');
+		}
+		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+			printf("%-18s %" PRIu64 "\n", kv[i].k, kv[i].v);
+		if (t.invalidations)
+			printf("%-18s %" PRIu64 "\n", "invalidations", t.invalidations);
+		printf("%-18s %" PRIu64 "\n", "instructions", t.instructions);
+		printf("%-18s %.1f MiB (4 KB pages)\n", "footprint",
+		       (double)t.pages_4k * 4096.0 / (1 << 20));
+	}
+	cli_flush_stdout();
+	tracestat_free(&t);
+	trace_close(r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- import */
+
+int cmd_trace_import(args *a)
+{
+	const char *in = NULL, *out = NULL, *desc = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	long vcpus = -1, level = 6;
+	while (a->i < a->argc) {
+		if (cli_is_help(a->argv[a->i])) {
+			fputs(import_usage, stdout);
+			return 0;
+		}
+		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if ((v = cli_opt_value(a, "--desc"))) { desc = v; continue; }
+		if ((v = cli_opt_value(a, "--vcpus"))) {
+			uint64_t n = cli_parse_count(a, "--vcpus", v, 1);
+			if (n < 1 || n > TRACE_MAX_VCPUS)
+				cli_usage_error(a, "--vcpus %s out of range 1..%u", v,
+					  TRACE_MAX_VCPUS);
+			vcpus = (long)n;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--level"))) {
+			uint64_t n = cli_parse_count(a, "--level", v, 1);
+			if (n < 1 || n > 9)
+				cli_usage_error(a, "--level %s out of range 1..9", v);
+			level = (long)n;
+			continue;
+		}
+		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+			cli_unknown_option(a);
+		if (!in)
+			in = a->argv[a->i++];
+		else if (!out)
+			out = a->argv[a->i++];
+		else
+			cli_usage_error(a, "unexpected argument '%s'", a->argv[a->i]);
+	}
+	if (!in || !out)
+		cli_usage_error(a, "trace import needs IN and OUT");
+	outset_add_input(a->outs, in);
+	outfile *o = cli_output(a, out, "OUT", OUTFILE_BINARY);
+	char err[1024];
+	trace_reader *r;
+	int rc = trace_open(&r, in, fmt, err, sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	trace_header h = *trace_get_header(r);
+	if (vcpus > 0)
+		h.vcpus = (unsigned)vcpus;
+	if (desc)
+		snprintf(h.desc, sizeof(h.desc), "%s", desc);
+	else {
+		size_t l = strlen(h.desc);
+		snprintf(h.desc + l, sizeof(h.desc) - l, ", imported from %.3000s", in);
+	}
+	uint64_t n_total = 0;
+	trace_rec *buf = malloc(BATCH * sizeof(*buf));
+	if (!buf)
+		cli_die(EXIT_FAIL, "out of memory (importing %s)", in);
+	trace_writer *w;
+	if ((rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, (int)level,
+					   err, sizeof(err))) != TRACE_OK)
+		cli_die_trace(rc, err);
+	for (;;) {
+		long n = trace_read(r, buf, BATCH, err, sizeof(err));
+		if (n == 0)
+			break;
+		/* (on an error, the exit hook removes the temporary) */
+		if (n < 0)
+			cli_die_trace((int)n, err);
+		if ((rc = trace_write(w, buf, (size_t)n, err, sizeof(err))) != TRACE_OK)
+			cli_die(rc == TRACE_EFORMAT ? EXIT_BAD : EXIT_FAIL, "%s", err);
+		n_total += (uint64_t)n;
+	}
+	free(buf);
+	trace_close(r);
+	if ((rc = trace_writer_close(w, err, sizeof(err))) != TRACE_OK)
+		cli_die(EXIT_FAIL, "%s", err);
+	int to_stdout = outfile_is_stdout(o);
+	cli_commit(o);
+	if (!to_stdout) {
+		fprintf(stderr, "slatsim: wrote %" PRIu64 " records to ", n_total);
+		report_put_text(stderr, out);
+		fputc('\n', stderr);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- gen */
+
+int cmd_trace_gen(args *a)
+{
+	trace_gen_config c = {
+		.pattern = TRACE_GEN_SEQ, .base = 0x10000000, .footprint = 64u << 20,
+		.count = 1u << 20, .stride = 4096, .size = 8, .write_ratio = 0.3, .zipf_s = 1.0,
+		.vcpus = 1, .icount = 1, .seed = 1,
+	};
+	const char *out = NULL, *v, *pattern = NULL;
+	long level = 6;
+	while (a->i < a->argc) {
+		if (cli_is_help(a->argv[a->i])) {
+			fputs(gen_usage, stdout);
+			return 0;
+		}
+		if ((v = cli_opt_value(a, "--pattern"))) {
+			pattern = v;
+			if (trace_gen_pattern_parse(v, &c.pattern) != TRACE_OK)
+				cli_usage_error(a, "--pattern: unknown pattern '%s'", v);
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--footprint"))) { c.footprint = cli_parse_count(a, "--footprint", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--count"))) { c.count = cli_parse_count(a, "--count", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--stride"))) { c.stride = cli_parse_count(a, "--stride", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--base"))) { c.base = cli_parse_count(a, "--base", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--seed"))) { c.seed = cli_parse_count(a, "--seed", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--size"))) {
+			uint64_t n = cli_parse_count(a, "--size", v, 1);
+			c.size = n > TRACE_MAX_SIZE ? 0 : (unsigned)n;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--vcpus"))) {
+			uint64_t n = cli_parse_count(a, "--vcpus", v, 1);
+			c.vcpus = n > TRACE_MAX_VCPUS ? 0 : (unsigned)n;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--icount"))) {
+			uint64_t n = cli_parse_count(a, "--icount", v, 1);
+			if (n > 0xffffffffu)
+				cli_usage_error(a, "--icount %s above 2^32-1", v);
+			c.icount = (uint32_t)n;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--write-ratio"))) { c.write_ratio = cli_parse_float(a, "--write-ratio", v); continue; }
+		if ((v = cli_opt_value(a, "--zipf"))) { c.zipf_s = cli_parse_float(a, "--zipf", v); continue; }
+		if ((v = cli_opt_value(a, "--level"))) {
+			uint64_t n = cli_parse_count(a, "--level", v, 1);
+			if (n < 1 || n > 9)
+				cli_usage_error(a, "--level %s out of range 1..9", v);
+			level = (long)n;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "-o")) || (v = cli_opt_value(a, "--output"))) { out = v; continue; }
+		cli_unknown_option(a);
+	}
+	if (!pattern)
+		cli_usage_error(a, "trace gen needs --pattern");
+	if (!out)
+		cli_usage_error(a, "trace gen needs -o OUT");
+	char err[1024];
+	trace_gen *g;
+	int rc = trace_gen_create(&g, &c, err, sizeof(err));
+	if (rc == TRACE_ENOMEM)
+		cli_die(EXIT_FAIL, "%s", err);
+	if (rc != TRACE_OK)
+		cli_usage_error(a, "%s", err);
+	trace_header h = { .vcpus = c.vcpus, .flags = 0 };
+	snprintf(h.desc, sizeof(h.desc),
+		 "slatsim trace gen --pattern %s --footprint %llu --count %llu --stride %llu "
+		 "--size %u --write-ratio %g --zipf %g --vcpus %u --icount %u --base 0x%llx "
+		 "--seed %llu", pattern, (unsigned long long)c.footprint,
+		 (unsigned long long)c.count, (unsigned long long)c.stride, c.size,
+		 c.write_ratio, c.zipf_s, c.vcpus, c.icount, (unsigned long long)c.base,
+		 (unsigned long long)c.seed);
+	outfile *o = cli_output(a, out, "-o", OUTFILE_BINARY);
+	trace_rec *buf = malloc(BATCH * sizeof(*buf));
+	if (!buf)
+		cli_die(EXIT_FAIL, "out of memory (generating %s)", out);
+	trace_writer *w;
+	rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, (int)level, err,
+				      sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	size_t n;
+	while ((n = trace_gen_next(g, buf, BATCH)) > 0) {
+		if ((rc = trace_write(w, buf, n, err, sizeof(err))) != TRACE_OK) {
+			trace_writer_abort(w);
+			cli_die(EXIT_FAIL, "%s", err);   /* the exit hook removes the temporary */
+		}
+	}
+	free(buf);
+	trace_gen_destroy(g);
+	if (trace_writer_close(w, err, sizeof(err)) != TRACE_OK)
+		cli_die(EXIT_FAIL, "%s", err);
+	cli_commit(o);
+	return 0;
+}

@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""Robustness cases: slatsim never destroys a user's data, never reports
+success for lost output, and computes exactly (issue "Never destroy a user's
+data...").
+
+usage: run_robust.py PATH/TO/asan/slatsim PATH/TO/slatsim
+
+The first binary (ASan+UBSan) runs every case; the second (optimised, no
+sanitizer, whose allocator honours a memory limit) runs the out-of-memory
+cases under `prlimit --as`. Device-node cases make their own nodes with
+mknod in a temporary directory and run only as root (skipped with a message
+otherwise). Expected values are worked out in each case.
+"""
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SLATSIM = os.path.abspath(sys.argv[1])
+PLAIN = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
+SAMPLE = os.path.join(ROOT, "traces/samples/xz-compress.slt")
+TMP = tempfile.mkdtemp(prefix="slatsim-robust-")
+ROOTUSER = os.geteuid() == 0
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+def run(*args, stdin=None, stdout=subprocess.PIPE, expect_rc=None, binary=None, pre=None,
+        timeout=300):
+    cmd = (pre or []) + [binary or SLATSIM] + [str(a) for a in args]
+    p = subprocess.run(cmd, input=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout)
+    err = p.stderr.decode(errors="replace")
+    if "Sanitizer" in err or "runtime error" in err:
+        raise Fail("sanitizer report:\n" + err[-3000:])
+    if expect_rc is not None and p.returncode != expect_rc:
+        raise Fail("%s: exit %d, expected %d\nstderr: %s" %
+                   (" ".join(map(str, args)), p.returncode, expect_rc, err[-2000:]))
+    out = p.stdout.decode(errors="replace") if p.stdout is not None else ""
+    return p.returncode, out, err
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Fail("%s: got %r, want %r" % (what, got, want))
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def write(name, data, mode="w"):
+    p = path(name)
+    with open(p, mode) as f:
+        f.write(data)
+    return p
+
+
+def one_line(err, pattern, what):
+    lines = err.strip().splitlines()
+    if len(lines) != 1 or not re.search(pattern, lines[0]):
+        raise Fail("%s: stderr %r is not one line matching %r" % (what, err, pattern))
+
+
+def snapshot(d):
+    """Every name in D with its type and content (for 'nothing changed')."""
+    out = {}
+    for n in sorted(os.listdir(d)):
+        st = os.lstat(os.path.join(d, n))
+        if stat.S_ISREG(st.st_mode):
+            with open(os.path.join(d, n), "rb") as f:
+                out[n] = ("reg", f.read())
+        else:
+            out[n] = (stat.S_IFMT(st.st_mode), st.st_rdev)
+    return out
+
+
+def fresh_dir(name):
+    d = path(name)
+    os.makedirs(d)
+    return d
+
+
+TEXT = "0 R 0x7f0000001000 8\n0 W 0x7f0000002000 8\n"
+BAD = "0 R 0x7f0000001000 8\nnot a record\n"
+
+# ---------------------------------------------------------------- outputs
+
+
+@case
+def failed_run_leaves_an_existing_json_as_it_was():
+    d = fresh_dir("keep")
+    res = os.path.join(d, "res.json")
+    good = os.path.join(d, "good.txt")
+    open(good, "w").write(TEXT)
+    run("run", "--quiet", "--json", res, good, expect_rc=0)
+    before = open(res, "rb").read()
+    bad = os.path.join(d, "bad.txt")
+    open(bad, "w").write(BAD)
+    before_dir = snapshot(d)
+    _, _, err = run("run", "--quiet", "--json", res, bad, expect_rc=2)
+    one_line(err, r"bad\.txt: line 2:", "bad trace message")
+    eq(open(res, "rb").read(), before, "results file after a failed run")
+    eq(snapshot(d), before_dir, "directory after a failed run (no temporary left)")
+
+
+@case
+def json_is_replaced_atomically_and_keeps_its_mode_and_link():
+    d = fresh_dir("atomic")
+    t = os.path.join(d, "t.txt")
+    open(t, "w").write(TEXT)
+    real = os.path.join(d, "real.json")
+    open(real, "w").write("old")
+    os.chmod(real, 0o640)
+    link = os.path.join(d, "link.json")
+    os.symlink("real.json", link)
+    run("run", "--quiet", "--json", link, t, expect_rc=0)
+    eq(os.path.islink(link), True, "the symbolic link stays a link")
+    eq(stat.S_IMODE(os.stat(real).st_mode), 0o640, "the replaced file keeps its mode")
+    doc = json.load(open(real))
+    eq(doc["stats"]["accesses"], 2, "the link's target holds the new JSON")
+    eq(sorted(os.listdir(d)), ["link.json", "real.json", "t.txt"], "no temporary left")
+
+
+@case
+def output_that_is_an_input_is_refused_before_writing():
+    d = fresh_dir("same")
+    t = os.path.join(d, "t.slt")
+    run("trace", "import", write("same.txt", TEXT), t, expect_rc=0)
+    before = open(t, "rb").read()
+    _, _, err = run("run", "--json", t, t, expect_rc=2)
+    one_line(err, r"same file as the input", "run --json X X")
+    _, _, err = run("trace", "import", t, t, expect_rc=2)
+    one_line(err, r"same file as the input", "trace import X X")
+    os.link(t, os.path.join(d, "hard.slt"))
+    run("trace", "import", t, os.path.join(d, "hard.slt"), expect_rc=2)
+    cfg = write("c.conf", "seed = 3\n")
+    _, _, err = run("run", "--config", cfg, "--json", cfg, t, expect_rc=2)
+    one_line(err, r"same file as the input", "--json onto a --config file")
+    with open(t, "ab") as f:   # standard output redirected onto the input
+        rc, _, err = run("trace", "import", t, "-", stdout=f, expect_rc=2)
+    eq(open(t, "rb").read(), before, "the input after every refusal")
+
+
+@case
+def special_files_are_written_in_place_never_removed():
+    if not ROOTUSER:
+        raise Skip("needs root to make device nodes with mknod")
+    d = fresh_dir("dev")
+    null = os.path.join(d, "null")
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    t = os.path.join(d, "t.txt")
+    open(t, "w").write(TEXT)
+    bad = os.path.join(d, "bad.txt")
+    open(bad, "w").write(BAD)
+    before = snapshot(d)
+    run("run", "--quiet", "--json", null, bad, expect_rc=2)
+    run("run", "--quiet", "--json", null, t, expect_rc=0)
+    run("trace", "import", t, null, expect_rc=0)
+    run("trace", "gen", "--pattern", "seq", "--count", "10", "-o", null, expect_rc=0)
+    # A FIFO output is written in place: a reader gets the JSON.
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+    run("run", "--quiet", "--json", fifo, t, expect_rc=0)
+    doc = json.loads(reader.communicate(timeout=60)[0])
+    eq(doc["stats"]["accesses"], 2, "JSON through a FIFO")
+    # --waves needs a seekable regular file: a device is refused, untouched.
+    rc, _, err = run("run", "--quiet", "--cosim", "pml", "--waves", null, t)
+    if "built without Verilator" not in err:
+        eq(rc, 2, "--waves onto a device: exit status")
+        one_line(err, r"not a regular file", "--waves onto a device")
+    eq(snapshot(d), before, "device node, FIFO and files after every run")
+
+
+@case
+def refused_outputs_name_the_path():
+    d = fresh_dir("refuse")
+    t = write("r.txt", TEXT)
+    _, _, err = run("run", "--json", d, t, expect_rc=2)
+    one_line(err, re.escape(d) + r": is a directory", "--json onto a directory")
+    _, _, err = run("run", "--json", os.path.join(d, "no/such/x.json"), t, expect_rc=2)
+    one_line(err, r"no/such/x\.json: cannot create", "--json into a missing directory")
+    os.symlink("nowhere", os.path.join(d, "dangling"))
+    _, _, err = run("run", "--json", os.path.join(d, "dangling"), t, expect_rc=2)
+    one_line(err, r"dangling: a symbolic link to nothing", "--json onto a dangling link")
+    eq(sorted(os.listdir(d)), ["dangling"], "nothing created")
+
+
+# ---------------------------------------------------------------- lost output
+
+
+@case
+def output_lost_is_never_success():
+    t = write("lost.txt", TEXT)
+    full = open("/dev/full", "wb")
+    for args in (["run", "--quiet", t], ["trace", "info", t], ["params"],
+                 ["explain", "7f0000001000"], ["--help"], ["run", "--help"],
+                 ["run", "--quiet", "--json", "-", t], ["trace", "import", t, "-"],
+                 ["trace", "info", "--json", t], ["params", "--json"]):
+        rc, _, err = run(*args, stdout=full)
+        eq(rc, 1, "exit status of %s > /dev/full" % " ".join(args))
+        if "-" in args:   # the report went to stderr: the error is its last line
+            err = err.strip().splitlines()[-1]
+        one_line(err, r"standard output: write error: No space left on device",
+                 "message of %s > /dev/full" % " ".join(args))
+
+
+@case
+def closed_standard_output_is_an_error_not_a_redirect():
+    d = fresh_dir("closed")
+    t = os.path.join(d, "t.txt")
+    open(t, "w").write(TEXT)
+    out = os.path.join(d, "out.json")
+    p = subprocess.run(["sh", "-c", 'exec "$0" run --quiet --json "$1" "$2" >&-', SLATSIM, out, t],
+                       stderr=subprocess.PIPE)
+    eq(p.returncode, 1, "exit status with standard output closed")
+    one_line(p.stderr.decode(), r"standard output: write error: Bad file descriptor",
+             "message with standard output closed")
+    eq(os.path.exists(out), False, "no JSON put in place when the report was lost")
+    # --json - with the report on stderr: the JSON file never gets the report.
+    rc, outj, _ = run("run", "--quiet", "--json", out, t, expect_rc=0)
+    json.load(open(out))
+
+
+@case
+def broken_pipe_exits_quietly_with_sigpipe_status():
+    p = subprocess.Popen([SLATSIM, "params"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.read(10)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    eq(p.wait(), 141, "exit status when the reader goes away")
+    eq(err, "", "no message for a closed pipe")
+
+
+# ---------------------------------------------------------------- read twice
+
+
+@case
+def inputs_read_twice_must_be_regular_files():
+    data = open(SAMPLE, "rb").read()
+    for opt in (["--vs", "seed=2"], ["--set", "sim.prefault=1"]):
+        _, _, err = run("run", "--quiet", *opt, "/dev/stdin", stdin=data, expect_rc=2)
+        one_line(err, r"/dev/stdin: .*reads the trace twice.*not a regular file", str(opt))
+        _, _, err = run("run", "--quiet", *opt, "-", stdin=data, expect_rc=2)
+        eq(err.splitlines()[1], "Try 'slatsim run --help'.", "usage hint")
+        one_line(err.splitlines()[0], r"reads the trace twice: it needs a file, not '-'",
+                 str(opt) + " -")
+
+
+@case
+def prefault_skips_invalidation_records():
+    # An 'all' invalidation has gva 0: prefaulting it would map page 0 and
+    # add a guest page. By hand: two pages, so pages.guest = 2 either way.
+    t = write("pinv.txt", "0 R 0x7f0000001000 8\n0 I all\n0 W 0x7f0000002000 8\n")
+    for pre in ("0", "1"):
+        _, out, _ = run("run", "--quiet", "--set", "sim.prefault=" + pre, "--json", "-", t,
+                        expect_rc=0)
+        st = json.loads(out)["stats"]
+        eq(st["pages.guest"], 2, "pages.guest with sim.prefault=" + pre)
+        eq(st["inv.all"], 1, "the invalidation is replayed (sim.prefault=%s)" % pre)
+
+
+# ---------------------------------------------------------------- signals
+
+
+def interrupted(sig, args, d):
+    p = subprocess.Popen([SLATSIM] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         cwd=d)
+    time.sleep(0.5)
+    p.send_signal(sig)
+    err = p.communicate(timeout=120)[1].decode()
+    if "Sanitizer" in err:
+        raise Fail("sanitizer report:\n" + err)
+    return p.returncode
+
+
+@case
+def interrupted_runs_leave_existing_files_and_no_temporaries():
+    d = fresh_dir("sig")
+    open(os.path.join(d, "res.json"), "w").write("old")
+    open(os.path.join(d, "out.slt"), "w").write("old trace")
+    before = snapshot(d)
+    rc = interrupted(signal.SIGINT, ["run", "--quiet", "--json", "res.json", SAMPLE], d)
+    eq(rc, 130, "SIGINT exit status")
+    rc = interrupted(signal.SIGTERM, ["trace", "gen", "--pattern", "random", "--count", "200M",
+                                      "-o", "out.slt"], d)
+    eq(rc, 143, "SIGTERM exit status")
+    rc = interrupted(signal.SIGINT, ["trace", "import", SAMPLE, "new.slt"], d)
+    eq(rc, 130, "SIGINT exit status of an import")
+    eq(snapshot(d), before, "files after interrupted runs")
+
+
+# ---------------------------------------------------------------- out of memory
+
+
+@case
+def out_of_memory_is_one_line_and_exit_1():
+    if not PLAIN:
+        raise Skip("no optimised binary given")
+    lim = ["prlimit", "--as=%d" % (400 << 20), "--"]
+    # A random walk over 64 TB of 4 KB pages: page tables grow without bound.
+    t = path("huge.slt")
+    run("trace", "gen", "--pattern", "random", "--footprint", "64T", "--count", "6M",
+        "--seed", "5", "-o", t, expect_rc=0)
+    rc, _, err = run("run", "--quiet", "--set", "host.page=4k", t, binary=PLAIN, pre=lim)
+    eq(rc, 1, "exit status out of memory")
+    one_line(err, r"^slatsim: .*out of memory \(", "out-of-memory message")
+    # The co-simulation (C++ side) under limits from tight to loose: never an
+    # uncaught exception or an abort, always success or one line and exit 1.
+    for mib in (16, 20, 24, 28, 32):
+        rc, _, err = run("run", "--quiet", "--cosim", "pml", "--set", "sim.max_records=1000",
+                         SAMPLE, binary=PLAIN, pre=["prlimit", "--as=%d" % (mib << 20), "--"])
+        if "built without Verilator" in err:
+            break
+        if rc != 0:
+            eq(rc, 1, "co-simulation under %d MiB: exit status" % mib)
+            one_line(err, r"^slatsim: .*out of memory \(", "co-simulation under %d MiB" % mib)
+
+
+# ---------------------------------------------------------------- exactness
+
+
+@case
+def cycle_totals_past_2_to_the_53_are_exact():
+    # 2,200,000 records of 4,294,967,295 instructions each:
+    # 9,448,928,049,000,000 instructions (> 2^53 = 9,007,199,254,740,992).
+    t = path("many.slt")
+    run("trace", "gen", "--pattern", "seq", "--footprint", "4K", "--count", "2200000",
+        "--icount", "4294967295", "-o", t, expect_rc=0)
+    n = 2200000 * 4294967295
+    for cpi, want in (("1000", n * 1000), ("0.7", n * 7 // 10), ("2.5", n * 5 // 2)):
+        _, out, _ = run("run", "--quiet", "--set", "core.cpi=" + cpi, "--json", "-", t,
+                        expect_rc=0)
+        st = json.loads(out)["stats"]
+        eq(st["instructions"], n, "instructions")
+        eq(st["cycles.instructions"], want, "cycles.instructions at core.cpi=" + cpi)
+
+
+@case
+def numbers_are_decimal_never_octal():
+    t = write("oct.txt", TEXT)
+    _, out, _ = run("run", "--quiet", "--set", "seed=010", "--set", "tlb.l2.latency=0x10",
+                    "--json", "-", t, expect_rc=0)
+    cfg = json.loads(out)["config"]
+    eq(cfg["seed"], 10, "seed=010 is ten")
+    eq(cfg["tlb.l2.latency"], 16, "0x10 is sixteen")
+    o = path("oct.slt")
+    run("trace", "gen", "--pattern", "seq", "--count", "010", "-o", o, expect_rc=0)
+    _, out, _ = run("trace", "info", "--json", o, expect_rc=0)
+    eq(json.loads(out)["records"], 10, "--count 010 is ten records")
+    _, _, err = run("run", "--set", "seed=08x", t, expect_rc=2)
+    one_line(err, r"bad value '08x' for seed", "a bad number as typed")
+
+
+@case
+def json_is_valid_utf8_and_the_report_escapes_control_bytes():
+    src = write("u.txt", TEXT)
+    o = path("u\x01name\xe9.slt".encode("latin-1").decode("utf-8", "surrogateescape"))
+    desc = b"caf\xe9 \x1b[31mred\x1b[0m \xf0\x9f\x98\x80"
+    p = subprocess.run([SLATSIM.encode(), b"trace", b"import", b"--desc", desc, src.encode(),
+                        os.fsencode(o)], stderr=subprocess.PIPE)
+    eq(p.returncode, 0, "import with odd bytes")
+    p = subprocess.run([SLATSIM.encode(), b"run", b"--quiet", b"--json", b"-", os.fsencode(o)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    eq(p.returncode, 0, "run")
+    doc = json.loads(p.stdout.decode("utf-8"))   # strict UTF-8, strict JSON
+    eq(doc["trace"]["description"], "caf\u00e9 \u001b[31mred\u001b[0m \U0001F600",
+       "description: the bad byte as \\u00e9, the control bytes escaped, UTF-8 kept")
+    p = subprocess.run([SLATSIM.encode(), b"run", b"--quiet", os.fsencode(o)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = p.stdout.split(b"\n")[:2]
+    if any(c < 0x20 and c != 0x09 for line in head for c in line):
+        raise Fail("text report has raw control bytes: %r" % head)
+    if b"\\x1b[31mred" not in head[1] or b"u\\x01name" not in head[0]:
+        raise Fail("control bytes not shown as \\xNN: %r" % head)
+
+
+@case
+def text_with_non_ascii_comments_is_text_everywhere():
+    t = write("na.txt", "# caf\u00e9 \u2014 captured on \u00e9t\u00e9\n" + TEXT, )
+    with open(t, "ab") as f:
+        f.write(b"# latin-1 \xe9\xe8\n")
+    _, out, _ = run("trace", "info", t, expect_rc=0)
+    if "format             text" not in out:
+        raise Fail("trace info took it for: %r" % out.splitlines()[1])
+    o = path("na.slt")
+    run("trace", "import", t, o, expect_rc=0)
+    _, out, _ = run("run", "--quiet", "--json", "-", t, expect_rc=0)
+    eq(json.loads(out)["trace"]["format"], "text", "run's format")
+
+
+@case
+def zero_byte_trace_is_an_error():
+    t = write("empty.txt", "")
+    for args in (["run", t], ["trace", "info", t], ["trace", "import", t, path("e.slt")]):
+        _, _, err = run(*args, expect_rc=2)
+        one_line(err, r"empty\.txt: empty \(0 bytes\): not a trace", " ".join(args[:2]))
+    eq(os.path.exists(path("e.slt")), False, "no output from an empty input")
+
+
+@case
+def upper_half_addresses_translate_through_the_kernel_half():
+    # x86: one user page and one kernel page (sign-extended) from two ASIDs.
+    # By hand: the kernel page is mapped once (global), the user pages once
+    # per ASID: pages.guest = 1 (kernel) + 2 (user 0x1000 in ASIDs 1 and 2).
+    t = write("kern.txt", "0 R 0xffffffff81000000 8 1\n0 R 0x1000 8 1\n"
+                          "0 R 0xffffffff81000000 8 2\n0 R 0x1000 8 2\n")
+    _, out, _ = run("run", "--quiet", "--json", "-", t, expect_rc=0)
+    st = json.loads(out)["stats"]
+    eq(st["pages.guest"], 3, "x86 pages.guest")
+    eq(st["fault.guest"], 3, "x86 guest faults")
+    # The kernel translation is global: the second ASID hits the L1 DTLB.
+    eq(st["tlb.l1d.hits"], 1, "x86 L1D hits: ASID 2's kernel access")
+    _, out, _ = run("run", "--quiet", "--set", "arch=arm64", "--json", "-", t, expect_rc=0)
+    st = json.loads(out)["stats"]
+    eq(st["pages.guest"], 3, "arm64 pages.guest (TTBR1)")
+    eq(st["tlb.l1d.hits"], 1, "arm64 L1D hits (nG = 0)")
+    bad = write("noncanon.txt", "0 R 0x1000 8\n0 R 0x8000000000000000 8\n")
+    _, _, err = run("run", bad, expect_rc=2)
+    one_line(err, r"noncanon\.txt: line 2: VA 0x8000000000000000 is not canonical", "x86")
+    _, _, err = run("explain", "ffff800000001000", expect_rc=0)
+    _, out, _ = run("explain", "--set", "arch=arm64", "ffff000000001000", expect_rc=0)
+    if "TTBR1_EL1" not in out:
+        raise Fail("explain of an Arm kernel address does not walk from TTBR1_EL1")
+
+
+@case
+def usage_errors_are_one_line_and_a_hint():
+    _, _, err = run("run", "--bogus", expect_rc=2)
+    eq(err, "slatsim: unknown option '--bogus'\nTry 'slatsim run --help'.\n", "usage error")
+    _, _, err = run("trace", "gen", "--count", "-5", "-o", path("x.slt"), expect_rc=2)
+    eq(err.splitlines()[1], "Try 'slatsim trace gen --help'.", "hint names the subcommand")
+    _, _, err = run("frobnicate", expect_rc=2)
+    eq(err.splitlines()[1], "Try 'slatsim --help'.", "hint for an unknown command")
+
+
+def main():
+    passed = failed = skipped = 0
+    for fn in CASES:
+        try:
+            fn()
+            passed += 1
+            print("ok   %s" % fn.__name__)
+        except Skip as e:
+            skipped += 1
+            print("skip %s: %s" % (fn.__name__, e))
+        except Fail as e:
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, e))
+    print("robust: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
