@@ -3,7 +3,9 @@
  *
  * The registry is a flat array of {def, value}; lookups are linear string
  * compares, fine for the few hundred parameters and the configuration-time
- * use this registry gets.
+ * use this registry gets. A scoped override ("domain.2.guest.page") is one
+ * more entry with its own name, the base parameter's def and its scope
+ * index; entries without a scope come first, in registration order.
  */
 #include "param.h"
 #include "numfmt.h"
@@ -17,17 +19,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TEXT_MAX (PARAM_LIST_MAX * 6 + 8)   /* a full list of 5-digit numbers */
+
 typedef struct param_val {
 	const param_def *def;
+	char *name;         /* a scoped override's full name; NULL: def->name */
+	int scope;          /* a scoped override's index; -1 for a base entry */
 	int64_t i;
 	double f;
 	int set;            /* 1 once a config file or --set assigned it */
-	char text[64];      /* canonical text of the value */
+	char text[TEXT_MAX];   /* canonical text of the value */
 } param_val;
 
 struct param_reg {
 	param_val *v;
 	size_t n, cap;
+	char scope_prefix[16];   /* "domain": overrides are "domain.N.key" */
+	unsigned scope_count;    /* N below this; 0: no scope */
 };
 
 param_reg *param_create(void)
@@ -40,16 +48,39 @@ void param_destroy(param_reg *reg)
 {
 	if (!reg)
 		return;
+	for (size_t i = 0; i < reg->n; i++)
+		free(reg->v[i].name);
 	free(reg->v);
 	free(reg);
+}
+
+static const char *name_of(const param_val *pv)
+{
+	return pv->name ? pv->name : pv->def->name;
 }
 
 static param_val *find(const param_reg *reg, const char *name)
 {
 	for (size_t i = 0; i < reg->n; i++)
-		if (strcmp(reg->v[i].def->name, name) == 0)
+		if (strcmp(name_of(&reg->v[i]), name) == 0)
 			return &reg->v[i];
 	return NULL;
+}
+
+/* Room for one more entry. */
+static int reserve(param_reg *reg, size_t more)
+{
+	if (reg->n + more <= reg->cap)
+		return PARAM_OK;
+	size_t cap = reg->cap ? reg->cap * 2 : 64;
+	while (cap < reg->n + more)
+		cap *= 2;
+	param_val *v = realloc(reg->v, cap * sizeof(*v));
+	if (!v)
+		return PARAM_ERR;
+	reg->v = v;
+	reg->cap = cap;
+	return PARAM_OK;
 }
 
 /* ---------- parsing of one value ---------- */
@@ -91,6 +122,10 @@ static void range_text(const param_def *d, char *buf, size_t len)
 		break;
 	case PARAM_FLOAT:
 		snprintf(buf, len, "a number in [%g, %g]", d->fmin, d->fmax);
+		break;
+	case PARAM_LIST:
+		snprintf(buf, len, "a comma-separated list of at most %d integers, each in [%" PRId64
+			 ", %" PRId64 "]", PARAM_LIST_MAX, d->min, d->max);
 		break;
 	}
 }
@@ -225,6 +260,22 @@ static int parse_value(const param_def *d, const char *value, param_val *pv,
 		snprintf(pv->text, sizeof(pv->text), "%d", (int)pv->i);
 		return PARAM_OK;
 	}
+	case PARAM_LIST: {
+		int64_t vals[PARAM_LIST_MAX];
+		int n = param_parse_list(value, vals, PARAM_LIST_MAX);
+		if (n < 0)
+			goto bad;
+		size_t at = 0;
+		pv->text[0] = '\0';
+		for (int k = 0; k < n; k++) {
+			if (vals[k] < d->min || vals[k] > d->max)
+				goto bad;
+			at += (size_t)snprintf(pv->text + at, sizeof(pv->text) - at, "%s%" PRId64,
+					       k ? "," : "", vals[k]);
+		}
+		pv->i = n;
+		return PARAM_OK;
+	}
 	case PARAM_FLOAT: {
 		char *end;
 		errno = 0;
@@ -243,24 +294,38 @@ bad:
 	return PARAM_ERR;
 }
 
+int param_parse_list(const char *s, int64_t *out, int max)
+{
+	int n = 0;
+	const char *p = s;
+	for (;;) {
+		char num[32];
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(num) || n == max)
+			return -1;
+		memcpy(num, p, len);
+		num[len] = '\0';
+		uint64_t u;
+		if (param_parse_uint(num, 0, &u) != 0 || u > (uint64_t)INT64_MAX)
+			return -1;
+		out[n++] = (int64_t)u;
+		if (!p[len])
+			return n;
+		p += len + 1;
+	}
+}
+
 int param_register(param_reg *reg, const param_def *defs, size_t n)
 {
-	if (reg->n + n > reg->cap) {
-		size_t cap = reg->cap ? reg->cap * 2 : 64;
-		while (cap < reg->n + n)
-			cap *= 2;
-		param_val *v = realloc(reg->v, cap * sizeof(*v));
-		if (!v)
-			return PARAM_ERR;
-		reg->v = v;
-		reg->cap = cap;
-	}
+	if (reserve(reg, n) != PARAM_OK)
+		return PARAM_ERR;
 	for (size_t k = 0; k < n; k++) {
 		char err[256];
 		assert(!find(reg, defs[k].name) && "param_register: duplicate parameter name");
 		param_val *pv = &reg->v[reg->n];
 		memset(pv, 0, sizeof(*pv));
 		pv->def = &defs[k];
+		pv->scope = -1;
 		int rc = parse_value(&defs[k], defs[k].def, pv, "default", err, sizeof(err));
 		if (rc != PARAM_OK)
 			fprintf(stderr, "internal error: %s\n", err);
@@ -292,18 +357,76 @@ size_t param_edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* KEY is "PREFIX.N.NAME": check it against the scope and NAME's def.
+ * Returns PARAM_OK with *base and *idx, 1 if KEY is not scoped at all, or
+ * PARAM_ERR with a message. */
+static int scoped_key(const param_reg *reg, const char *key, const param_val **base,
+		      unsigned *idx, const char *origin, char *err, size_t errlen)
+{
+	size_t pl = strlen(reg->scope_prefix);
+	if (!reg->scope_count || strncmp(key, reg->scope_prefix, pl) != 0 || key[pl] != '.')
+		return 1;
+	const char *p = key + pl + 1;
+	char *end;
+	if (!isdigit((unsigned char)*p))
+		return 1;
+	errno = 0;
+	unsigned long n = strtoul(p, &end, 10);
+	if (*end != '.' || !end[1])
+		return 1;
+	const param_val *b = find(reg, end + 1);
+	if (!b || b->scope >= 0) {
+		snprintf(err, errlen, "%s: unknown parameter '%s' ('%s' is not a parameter; see "
+			 "'slatsim params')", origin, key, end + 1);
+		return PARAM_ERR;
+	}
+	if (!(b->def->flags & PARAM_F_SCOPED)) {
+		snprintf(err, errlen, "%s: '%s': %s is machine-wide, it cannot be set per %s",
+			 origin, key, b->def->name, reg->scope_prefix);
+		return PARAM_ERR;
+	}
+	if (errno || n >= reg->scope_count) {
+		snprintf(err, errlen, "%s: '%s': %s %.20s beyond the largest, %u", origin, key,
+			 reg->scope_prefix, p, reg->scope_count - 1);
+		return PARAM_ERR;
+	}
+	*base = b;
+	*idx = (unsigned)n;
+	return PARAM_OK;
+}
+
 int param_set(param_reg *reg, const char *key, const char *value,
 	      const char *origin, char *err, size_t errlen)
 {
 	param_val *pv = find(reg, key);
 	if (!pv) {
+		const param_val *base;
+		unsigned idx;
+		int rc = scoped_key(reg, key, &base, &idx, origin, err, errlen);
+		if (rc == PARAM_ERR)
+			return PARAM_ERR;
+		if (rc == PARAM_OK) {
+			/* A new override: the base entry's def under the full name. */
+			param_val tmp = *base;
+			if (parse_value(base->def, value, &tmp, origin, err, errlen) != PARAM_OK)
+				return PARAM_ERR;
+			/* (the message names the base key: say which override) */
+			if (reserve(reg, 1) != PARAM_OK || !(tmp.name = strdup(key))) {
+				snprintf(err, errlen, "%s: out of memory", origin);
+				return PARAM_ERR;
+			}
+			tmp.scope = (int)idx;
+			tmp.set = 1;
+			reg->v[reg->n++] = tmp;
+			return PARAM_OK;
+		}
 		const char *best = NULL;
 		size_t bestd = (size_t)-1;
 		for (size_t i = 0; i < reg->n; i++) {
-			size_t d = param_edit_distance(key, reg->v[i].def->name);
+			size_t d = param_edit_distance(key, name_of(&reg->v[i]));
 			if (d < bestd) {
 				bestd = d;
-				best = reg->v[i].def->name;
+				best = name_of(&reg->v[i]);
 			}
 		}
 		size_t limit = strlen(key) / 4 > 2 ? strlen(key) / 4 : 2;
@@ -321,6 +444,36 @@ int param_set(param_reg *reg, const char *key, const char *value,
 	tmp.set = 1;
 	*pv = tmp;
 	return PARAM_OK;
+}
+
+void param_scope(param_reg *reg, const char *prefix, unsigned count)
+{
+	snprintf(reg->scope_prefix, sizeof(reg->scope_prefix), "%s", prefix);
+	reg->scope_count = count;
+}
+
+param_reg *param_scoped(const param_reg *reg, unsigned idx)
+{
+	param_reg *c = param_create();
+	size_t nbase = 0;
+	while (nbase < reg->n && reg->v[nbase].scope < 0)
+		nbase++;
+	if (!c || reserve(c, nbase) != PARAM_OK) {
+		param_destroy(c);
+		return NULL;
+	}
+	memcpy(c->v, reg->v, nbase * sizeof(*c->v));   /* base entries own no name */
+	c->n = nbase;
+	for (size_t i = nbase; i < reg->n; i++) {
+		const param_val *o = &reg->v[i];
+		if (o->scope != (int)idx)
+			continue;
+		param_val *b = find(c, o->def->name);
+		*b = *o;
+		b->name = NULL;
+		b->scope = -1;
+	}
+	return c;
 }
 
 static char *trim(char *s)
@@ -452,7 +605,18 @@ const char *param_text(const param_reg *reg, const char *name)
 	return must_find(reg, name)->text;
 }
 
+int param_list(const param_reg *reg, const char *name, int64_t *out, int max)
+{
+	const param_val *pv = must_find(reg, name);
+	assert(pv->def->type == PARAM_LIST);
+	if (pv->i == 0)
+		return 0;
+	return param_parse_list(pv->text, out, max);
+}
+
 size_t param_count(const param_reg *reg) { return reg->n; }
+const char *param_name_at(const param_reg *reg, size_t i) { return name_of(&reg->v[i]); }
+int param_scope_at(const param_reg *reg, size_t i) { return reg->v[i].scope; }
 const param_def *param_def_at(const param_reg *reg, size_t i) { return reg->v[i].def; }
 const char *param_text_at(const param_reg *reg, size_t i) { return reg->v[i].text; }
 int param_is_set_at(const param_reg *reg, size_t i) { return reg->v[i].set; }

@@ -24,10 +24,14 @@ typedef enum param_type {
 	PARAM_ENUM,   /* one of choices, "a|b|c" */
 	PARAM_BOOL,   /* 0/1, true/false, on/off, yes/no */
 	PARAM_FLOAT,  /* finite double */
+	PARAM_LIST,   /* comma-separated integers, each in [min, max]; "" is not one */
 } param_type;
+
+#define PARAM_LIST_MAX 256   /* items in a PARAM_LIST */
 
 enum {
 	PARAM_F_POW2 = 1u << 0,   /* INT/SIZE: a power of two, or 0 if 0 is in range */
+	PARAM_F_SCOPED = 1u << 1, /* may be overridden per scope ("domain.N.key") */
 };
 
 typedef struct param_def {
@@ -61,6 +65,15 @@ int param_register(param_reg *reg, const param_def *defs, size_t n);
 int param_set(param_reg *reg, const char *key, const char *value,
 	      const char *origin, char *err, size_t errlen);
 
+/* Scoped overrides: after this, "PREFIX.N.KEY" (N < COUNT) may be set for
+ * every KEY registered with PARAM_F_SCOPED; it overrides KEY for scope N. A
+ * key that is not scoped, an unknown key or an N out of range is refused by
+ * name. Overrides are entries after the registered ones, in the order set. */
+void param_scope(param_reg *reg, const char *prefix, unsigned count);
+/* A registry with the base values and scope IDX's overrides applied (as if
+ * set); NULL when out of memory. The caller destroys it. */
+param_reg *param_scoped(const param_reg *reg, unsigned idx);
+
 /* Parse "key=value" (as given to --set). */
 int param_set_assignment(param_reg *reg, const char *assignment,
 			 const char *origin, char *err, size_t errlen);
@@ -73,17 +86,24 @@ int64_t param_int(const param_reg *reg, const char *name);     /* INT, SIZE, BOO
 double param_float(const param_reg *reg, const char *name);
 int param_enum(const param_reg *reg, const char *name);        /* index in choices */
 int param_bool(const param_reg *reg, const char *name);
+/* LIST: up to MAX items into OUT; returns the count. */
+int param_list(const param_reg *reg, const char *name, int64_t *out, int max);
+/* A PARAM_LIST's text ("0,1,1") into OUT (at most MAX); -1 if it is not one. */
+int param_parse_list(const char *s, int64_t *out, int max);
 
 /* Effective value in canonical text (what "slatsim params" and the JSON
  * "config" object show). */
 const char *param_text(const param_reg *reg, const char *name);
 
-/* Iteration in registration order. */
+/* Iteration in registration order, then the scoped overrides. */
 size_t param_count(const param_reg *reg);
-const param_def *param_def_at(const param_reg *reg, size_t i);
+const char *param_name_at(const param_reg *reg, size_t i);   /* "domain.1.guest.page" */
+int param_scope_at(const param_reg *reg, size_t i);          /* its N; -1: not an override */
+const param_def *param_def_at(const param_reg *reg, size_t i);   /* the base parameter's */
 const char *param_text_at(const param_reg *reg, size_t i);
 int param_is_set_at(const param_reg *reg, size_t i);   /* set by a file or --set */
-int64_t param_int_at(const param_reg *reg, size_t i);  /* INT, SIZE, BOOL, ENUM index */
+int64_t param_int_at(const param_reg *reg, size_t i);  /* INT, SIZE, BOOL, ENUM index,
+							* LIST item count */
 double param_float_at(const param_reg *reg, size_t i); /* FLOAT */
 
 /* A non-negative integer as parameters and the command line write it:

@@ -91,6 +91,7 @@ void stats_add_ratio(stats_reg *reg, const char *name, const char *num,
 }
 
 int stats_failed(const stats_reg *reg) { return reg->failed; }
+void stats_mark_failed(stats_reg *reg) { reg->failed = 1; }
 size_t stats_count(const stats_reg *reg) { return reg->n; }
 const char *stats_name_at(const stats_reg *reg, size_t i) { return reg->e[i].name; }
 const char *stats_desc_at(const stats_reg *reg, size_t i) { return reg->e[i].desc; }

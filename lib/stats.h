@@ -24,6 +24,8 @@ void stats_destroy(stats_reg *reg);
 /* 1 if a registration ran out of memory (the registry is then incomplete:
  * report it as out of memory after registering). */
 int stats_failed(const stats_reg *reg);
+/* A caller that could not register (out of memory) says so. */
+void stats_mark_failed(stats_reg *reg);
 
 /* Register counter NAME at CTR. A duplicate name is a programming error. */
 void stats_add(stats_reg *reg, const char *name, const uint64_t *ctr, const char *desc);

@@ -27,8 +27,8 @@
  *  - PML log-full / HDBSS-full: exit, drain this vCPU's buffer into the
  *    report, reset the index (511 / 0), replay the access. pml.drain=kvm also
  *    drains on every other exit (KVM flushes at the start of every VM exit).
- *  - A round ends every dirtylog.period instructions (trace order, all
- *    vCPUs) and at the end of the trace: the hypervisor drains every vCPU's
+ *  - A round ends every dirtylog.period instructions of the domain (trace
+ *    order, all its vCPUs) and at the end of the trace: the hypervisor drains every vCPU's
  *    buffer (dirtylog.flush_all_vcpus; Xen's p2m_flush_hardware_cached_dirty,
  *    KVM's kick), or scans the leaves (dbm), compares with the truth, re-arms
  *    every leaf in the range and, with dirtylog.invalidate, invalidates every
@@ -38,21 +38,50 @@
  *    after translation. reported - truth are extra pages (guest page-table
  *    pages with ept.ad_gpt_write, the rest of a large page); truth - reported
  *    are missed pages, which only an unsafe configuration may have.
- * Costs are charged machine-wide as cycles.dirtylog.{exits,faults,drain,
+ * Costs are charged to the domain as cycles.dirtylog.{exits,faults,drain,
  * harvest} (part of cycles.total); the per-vCPU split is not kept. The
  * hardware's own cost of writing a PML entry (pml.log.cycles, or the RTL's
  * cycles under run --cosim pml --set cosim.cost=rtl) is part of the walk.
  */
-#include "sim_int.h"
+#include "dirtylog.h"
 #include "cosim.h"
+#include "machine.h"
+#include "pageset.h"
+#include "pml.h"
+#include "ptbuild.h"
+#include "trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+struct dirtylog {
+	dl_cfg c;
+	const mmu_geom *g;          /* stage 2 */
+	hyp *h;
+	physmem *mem;
+	hostmem *hm;
+	struct machine *m;
+	unsigned domain;
+	uint16_t vmid;
+	sim_err *err;
+	int s2_ad;                  /* hardware manages stage-2 A/D or DBM */
+	pml_unit *pml[TRACE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
+	hdbss_unit *hdbss[TRACE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
+	int active;
+	uint64_t lo, hi;            /* tracked guest-physical range */
+	uint64_t next_round;        /* domain instruction count that ends the round */
+	pageset truth, reported;    /* 4 KB GPA page numbers, this round */
+	dl_round *rounds;
+	size_t nrounds, cap;
+	uint64_t round_cycles_start;
+	int scan_failed;
+	dl_counters n;
+};
+
 /* ---------------------------------------------------------------- config */
 
-int dl_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err, size_t errlen)
+int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->mode = param_enum(p, "dirtylog.mode");
@@ -99,24 +128,22 @@ int dl_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err, 
 
 /* ---------------------------------------------------------------- helpers */
 
-static int in_range(const sim *s, uint64_t gpa)
+static int in_range(const dirtylog *dl, uint64_t gpa)
 {
-	return gpa >= s->dl.lo && gpa < s->dl.hi;
+	return gpa >= dl->lo && gpa < dl->hi;
 }
 
-static const mmu_geom *s2g(const sim *s) { return &s->c.mmu.s2; }
-
-static int is_large(const sim *s, unsigned level) { return level + 1 < s2g(s)->levels; }
+static int is_large(const dirtylog *dl, unsigned level) { return level + 1 < dl->g->levels; }
 
 /* The armed (clean) state of a stage-2 leaf at level index LEVEL. */
-static uint64_t arm_leaf(const sim *s, unsigned level, uint64_t d)
+static uint64_t arm_leaf(const dirtylog *dl, unsigned level, uint64_t d)
 {
-	const mmu_geom *g = s2g(s);
-	if (is_large(s, level) && s->c.dl.huge != DL_HUGE_KEEP) {
+	const mmu_geom *g = dl->g;
+	if (is_large(dl, level) && dl->c.huge != DL_HUGE_KEEP) {
 		d = mmu_desc_set_dbm(g, d, 0);
 		return mmu_desc_set_write(g, d, 0);
 	}
-	switch (s->c.dl.mode) {
+	switch (dl->c.mode) {
 	case DL_WP:
 		return mmu_desc_set_write(g, d, 0);
 	case DL_PML:
@@ -129,64 +156,59 @@ static uint64_t arm_leaf(const sim *s, unsigned level, uint64_t d)
 }
 
 /* Writable and dirty: what software leaves after it reported the page. */
-static uint64_t dirty_leaf(const sim *s, unsigned level, uint64_t d)
+static uint64_t dirty_leaf(const dirtylog *dl, unsigned level, uint64_t d)
 {
-	const mmu_geom *g = s2g(s);
+	const mmu_geom *g = dl->g;
 	d = mmu_desc_set_write(g, d, 1);
 	return mmu_desc_hw_update(g, level, d, 1);   /* A/D (EPT) or AF; no-op for wp */
 }
 
-static int report(sim *s, uint64_t base, uint64_t bytes)
+static int report(dirtylog *dl, uint64_t base, uint64_t bytes)
 {
-	uint64_t lo = base < s->dl.lo ? s->dl.lo : base;
-	uint64_t hi = base + bytes > s->dl.hi ? s->dl.hi : base + bytes;
+	uint64_t lo = base < dl->lo ? dl->lo : base;
+	uint64_t hi = base + bytes > dl->hi ? dl->hi : base + bytes;
 	for (uint64_t a = lo & ~UINT64_C(4095); a < hi; a += 4096)
-		if (pageset_add(&s->dl.reported, a >> 12) < 0)
+		if (pageset_add(&dl->reported, a >> 12) < 0)
 			return -1;
 	return 0;
 }
 
-static void charge(sim *s, uint64_t *cat, uint64_t cyc)
+static void charge(dirtylog *dl, uint64_t *cat, uint64_t cyc)
 {
 	*cat += cyc;
-	s->dl.cyc_total += cyc;
+	dl->n.cyc_total += cyc;
 }
 
-/* Invalidate every vCPU's cached translations (INVEPT single-context). */
-static void invalidate_all(sim *s)
+/* Invalidate what every vCPU of the domain cached (INVEPT single-context /
+ * TLBI VMALLS12E1), charged per vCPU. */
+static void invalidate_all(dirtylog *dl)
 {
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
-		vcpu *v = s->v[i];
-		if (!v)
-			continue;
-		tlb_inv_vmid(v->l1i, s->vmid);
-		tlb_inv_vmid(v->l1d, s->vmid);
-		tlb_inv_vmid(v->l2, s->vmid);
-		mmu_inv_all(v->w);
-		charge(s, &s->dl.cyc_harvest, s->c.dl.c_inval);
-	}
+	unsigned n = machine_inv_domain(dl->m, dl->domain);
+	charge(dl, &dl->n.cyc_harvest, n * dl->c.c_inval);
 }
 
 /* ---------------------------------------------------------------- buffers */
 
-/* Drain one vCPU's PML or HDBSS buffer into the report; reset its index. */
-static int drain(sim *s, vcpu *v)
+/* Drain vCPU ID's PML or HDBSS buffer into the report; reset its index. */
+static int drain(dirtylog *dl, unsigned id)
 {
-	if (v->pml) {
-		unsigned n = pml_valid_entries(v->pml);
+	pml_unit *pml = dl->pml[id];
+	hdbss_unit *hdbss = dl->hdbss[id];
+	if (pml) {
+		unsigned n = pml_valid_entries(pml);
 		unsigned first = PML_ENTRIES - n;   /* valid: first .. 511 */
 		for (unsigned k = first; k < PML_ENTRIES; k++)
-			if (report(s, pml_entry(v->pml, k), 4096))
+			if (report(dl, pml_entry(pml, k), 4096))
 				return -1;
-		pml_set_index(v->pml, PML_HEAD_INDEX);
-		s->dl.pml_drained += n;
-		charge(s, &s->dl.cyc_drain, n * s->c.dl.c_drain);
+		pml_set_index(pml, PML_HEAD_INDEX);
+		dl->n.pml_drained += n;
+		charge(dl, &dl->n.cyc_drain, n * dl->c.c_drain);
 	}
-	if (v->hdbss) {
-		uint32_t n = hdbss_index(v->hdbss);
-		const mmu_geom *g = s2g(s);
+	if (hdbss) {
+		uint32_t n = hdbss_index(hdbss);
+		const mmu_geom *g = dl->g;
 		for (uint32_t k = 0; k < n; k++) {
-			uint64_t e = hdbss_entry(v->hdbss, k);
+			uint64_t e = hdbss_entry(hdbss, k);
 			if (!(e & HDBSS_ENTRY_VALID))
 				continue;   /* KVM's flush skips invalid entries */
 			unsigned ttwl = (unsigned)field_get64(HDBSS_ENTRY_TTWL_MASK, e);
@@ -195,180 +217,204 @@ static int drain(sim *s, vcpu *v)
 				if ((unsigned)g->arch_level[i] == ttwl)
 					shift = g->shift[i];
 			uint64_t ipa = e & HDBSS_ENTRY_IPA_MASK & ~((UINT64_C(1) << shift) - 1);
-			if (report(s, ipa, UINT64_C(1) << shift))
+			if (report(dl, ipa, UINT64_C(1) << shift))
 				return -1;
 		}
-		hdbss_set_index(v->hdbss, 0);
-		s->dl.hdbss_drained += n;
-		charge(s, &s->dl.cyc_drain, n * s->c.dl.c_drain);
+		hdbss_set_index(hdbss, 0);
+		dl->n.hdbss_drained += n;
+		charge(dl, &dl->n.cyc_drain, n * dl->c.c_drain);
 	}
 	return 0;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
 
-int dl_init(sim *s)
+int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, hyp *h, physmem *mem,
+		    hostmem *hm, struct machine *m, unsigned domain, uint16_t vmid, sim_err *e)
 {
-	if (pageset_init(&s->dl.truth) || pageset_init(&s->dl.reported))
-		return -1;
+	*out = NULL;
+	dirtylog *dl = calloc(1, sizeof(*dl));
+	if (!dl || pageset_init(&dl->truth) || pageset_init(&dl->reported)) {
+		if (dl)
+			pageset_free(&dl->truth);
+		free(dl);
+		return sim_errf(e, TRACE_ENOMEM, "out of memory (dirty logging)");
+	}
+	dl->c = *cfg;
+	dl->g = s2;
+	dl->h = h;
+	dl->mem = mem;
+	dl->hm = hm;
+	dl->m = m;
+	dl->domain = domain;
+	dl->vmid = vmid;
+	dl->err = e;
+	dl->s2_ad = cfg->mode == DL_PML || cfg->mode == DL_DBM || cfg->mode == DL_HDBSS;
+	*out = dl;
 	return 0;
 }
 
-void dl_free(sim *s)
+void dirtylog_destroy(dirtylog *dl)
 {
-	pageset_free(&s->dl.truth);
-	pageset_free(&s->dl.reported);
-	free(s->dl.rounds);
+	if (!dl)
+		return;
+	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+		pml_destroy(dl->pml[i]);
+		hdbss_destroy(dl->hdbss[i]);
+	}
+	pageset_free(&dl->truth);
+	pageset_free(&dl->reported);
+	free(dl->rounds);
+	free(dl);
 }
 
-int dl_vcpu_init(sim *s, vcpu *v, unsigned id)
+int dirtylog_attach_vcpu(dirtylog *dl, unsigned id, mmu_walker *w, struct cosim *c)
 {
 	uint64_t buf;
-	if (s->c.dl.mode == DL_PML) {
-		v->pml = pml_create(s->mem);
-		if (!v->pml || sim_host_alloc(s, 4096, &buf))
+	if (dl->c.mode == DL_PML) {
+		pml_unit *p = dl->pml[id] = pml_create(dl->mem);
+		if (!p)
+			return sim_errf(dl->err, TRACE_ENOMEM, "out of memory (PML unit of vCPU %u)", id);
+		if (hostmem_alloc(dl->hm, 4096, &buf))
 			return -1;
-		pml_enable(v->pml, buf);
-		pml_set_log_cycles(v->pml, s->c.dl.c_log);
+		pml_enable(p, buf);
+		pml_set_log_cycles(p, dl->c.c_log);
 		char e[512];
-		int rc = s->cosim ? cosim_attach(s->cosim, v->pml, id, e, sizeof(e)) : 0;
+		int rc = c ? cosim_attach(c, p, id, e, sizeof(e)) : 0;
 		if (rc)
-			return sim_fail(s, rc, "%s", e);
-	} else if (s->c.dl.mode == DL_HDBSS) {
-		v->hdbss = hdbss_create(s->mem);
-		if (!v->hdbss || sim_host_alloc(s, UINT64_C(4096) << s->c.dl.hdbss_sz, &buf))
+			return sim_errf(dl->err, rc, "%s", e);
+	} else if (dl->c.mode == DL_HDBSS) {
+		hdbss_unit *u = dl->hdbss[id] = hdbss_create(dl->mem);
+		if (!u)
+			return sim_errf(dl->err, TRACE_ENOMEM, "out of memory (HDBSS unit of vCPU %u)",
+					id);
+		if (hostmem_alloc(dl->hm, UINT64_C(4096) << dl->c.hdbss_sz, &buf))
 			return -1;
-		hdbss_enable(v->hdbss, buf, s->c.dl.hdbss_sz);
+		hdbss_enable(u, buf, dl->c.hdbss_sz);
 	}
-	mmu_walker_set_log(v->w, v->pml, v->hdbss);
+	mmu_walker_set_log(w, dl->pml[id], dl->hdbss[id]);
 	return 0;
-}
-
-void dl_vcpu_free(vcpu *v)
-{
-	pml_destroy(v->pml);
-	hdbss_destroy(v->hdbss);
 }
 
 static uint64_t arm_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
 {
-	sim *s = ctx;
+	dirtylog *dl = ctx;
 	(void)base;
 	(void)pa;
-	uint64_t nd = arm_leaf(s, level, d);
+	uint64_t nd = arm_leaf(dl, level, d);
 	if (nd != d)
-		s->dl.rearmed++;
+		dl->n.rearmed++;
 	return nd;
 }
 
-int dl_start(sim *s)
+int dirtylog_start(dirtylog *dl)
 {
-	if (s->c.dl.mode == DL_OFF)
+	if (dl->c.mode == DL_OFF)
 		return 0;
-	s->dl.lo = GUEST_RAM_BASE;
-	s->dl.hi = s->c.dl.range ? s->dl.lo + s->c.dl.range : UINT64_MAX;
-	s->dl.active = 1;
-	s->dl.next_round = s->c.dl.period ? s->c.dl.period : UINT64_MAX;
-	uint64_t before = s->dl.rearmed;
-	if (pt_foreach_leaf(&s->s2, s->dl.lo, s->dl.hi, arm_cb, s) < 0)
+	dl->lo = GUEST_RAM_BASE;
+	dl->hi = dl->c.range ? dl->lo + dl->c.range : UINT64_MAX;
+	dl->active = 1;
+	dl->next_round = dl->c.period ? dl->c.period : UINT64_MAX;
+	uint64_t before = dl->n.rearmed;
+	if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, arm_cb, dl) < 0)
 		return -1;
-	charge(s, &s->dl.cyc_harvest, (s->dl.rearmed - before) * s->c.dl.c_clear);
-	s->dl.rearmed = before;   /* the initial arming is not a re-arm */
-	invalidate_all(s);
+	charge(dl, &dl->n.cyc_harvest, (dl->n.rearmed - before) * dl->c.c_clear);
+	dl->n.rearmed = before;   /* the initial arming is not a re-arm */
+	invalidate_all(dl);
 	return 0;
 }
 
-int dl_base_only(const sim *s, uint64_t gpa)
+int dirtylog_active(const dirtylog *dl) { return dl->active; }
+uint64_t dirtylog_next_round(const dirtylog *dl) { return dl->next_round; }
+
+int dirtylog_base_only(const dirtylog *dl, uint64_t gpa)
 {
-	return s->dl.active && s->c.dl.huge == DL_HUGE_SPLIT && in_range(s, gpa);
+	return dl->active && dl->c.huge == DL_HUGE_SPLIT && in_range(dl, gpa);
 }
 
 /* A stage-2 leaf just mapped at GPA: armed in the range while logging, else
  * pre-set accessed and dirty when hardware manages A/D (Xen, commit
  * 191b3f3344: "to avoid overhead of MMU having to set them later"). */
-int dl_new_leaf(sim *s, uint64_t gpa)
+int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa)
 {
-	if (!s->c.mmu.s2_ad && !s->dl.active)
+	if (!dl->s2_ad && !dl->active)
 		return 0;
 	unsigned level;
 	uint64_t pa, d;
-	if (!pt_find_leaf(&s->s2, gpa, &level, &pa, &d))
+	if (!pt_find_leaf(hyp_tables(dl->h), gpa, &level, &pa, &d))
 		return -1;
-	uint64_t nd = s->dl.active && in_range(s, gpa) ? arm_leaf(s, level, d)
-			: mmu_desc_hw_update(s2g(s), level, d, 1);
-	return nd == d ? 0 : physmem_write64(s->mem, pa, nd);
+	uint64_t nd = dl->active && in_range(dl, gpa) ? arm_leaf(dl, level, d)
+			: mmu_desc_hw_update(dl->g, level, d, 1);
+	return nd == d ? 0 : physmem_write64(dl->mem, pa, nd);
 }
 
 /* ---------------------------------------------------------------- exits */
 
-int dl_log_full(sim *s, vcpu *v)
+int dirtylog_log_full(dirtylog *dl, unsigned id)
 {
-	if (v->pml)
-		s->dl.pml_full++;
+	if (dl->pml[id])
+		dl->n.pml_full++;
 	else
-		s->dl.hdbss_full++;
-	charge(s, &s->dl.cyc_exits, s->c.dl.c_exit);
-	return drain(s, v);
+		dl->n.hdbss_full++;
+	charge(dl, &dl->n.cyc_exits, dl->c.c_exit);
+	return drain(dl, id);
 }
 
 /* A piece of a split block: the block was write-protected only for logging,
  * so each piece gets its write permission back and is then armed. */
 static uint64_t split_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
 {
-	sim *s = ctx;
+	dirtylog *dl = ctx;
 	(void)base;
 	(void)pa;
-	return arm_leaf(s, level, mmu_desc_set_write(s2g(s), d, 1));
+	return arm_leaf(dl, level, mmu_desc_set_write(dl->g, d, 1));
 }
 
 /* A stage-2 permission fault. Returns 1 if it was logging's (handled), 0 if
  * not, -1 on error. */
-int dl_wp_fault(sim *s, vcpu *v, const mmu_req *req, const mmu_result *res)
+int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res)
 {
 	uint64_t ipa = res->fault.ipa;
-	if (!s->dl.active || !in_range(s, ipa))
+	if (!dl->active || !in_range(dl, ipa))
 		return 0;
 	unsigned level;
 	uint64_t pa, d;
-	if (!pt_find_leaf(&s->s2, ipa, &level, &pa, &d))
+	if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d))
 		return 0;
-	s->dl.wp_faults++;
-	charge(s, &s->dl.cyc_exits, s->c.dl.c_exit);
-	charge(s, &s->dl.cyc_faults, s->c.dl.c_fault);
-	if (s->c.dl.drain_kvm && drain(s, v))
+	dl->n.wp_faults++;
+	charge(dl, &dl->n.cyc_exits, dl->c.c_exit);
+	charge(dl, &dl->n.cyc_faults, dl->c.c_fault);
+	if (dl->c.drain_kvm && drain(dl, id))
 		return -1;
-	const mmu_geom *g = s2g(s);
+	const mmu_geom *g = dl->g;
 	mmu_desc x = mmu_desc_decode(g, level, d);
 	if (x.kind == MMU_DESC_LEAF && (x.perm & MMU_P_W) && !mmu_desc_dbm(g, d)) {
 		/* Already writable: this vCPU held a stale read-only translation. */
-		s->dl.spurious++;
-	} else if (is_large(s, level) && s->c.dl.huge == DL_HUGE_SPLIT) {
-		if (pt_split(&s->s2, ipa, level, split_cb, s))
+		dl->n.spurious++;
+	} else if (is_large(dl, level) && dl->c.huge == DL_HUGE_SPLIT) {
+		if (pt_split(hyp_tables(dl->h), ipa, level, split_cb, dl))
 			return -1;
-		s->dl.splits++;
-		charge(s, &s->dl.cyc_faults, s->c.dl.c_split);
-		if (!pt_find_leaf(&s->s2, ipa, &level, &pa, &d) || report(s, ipa, 4096) ||
-		    physmem_write64(s->mem, pa, dirty_leaf(s, level, d)))
+		dl->n.splits++;
+		charge(dl, &dl->n.cyc_faults, dl->c.c_split);
+		if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d) || report(dl, ipa, 4096) ||
+		    physmem_write64(dl->mem, pa, dirty_leaf(dl, level, d)))
 			return -1;
-		invalidate_all(s);   /* the block mapping is gone everywhere */
+		invalidate_all(dl);   /* the block mapping is gone everywhere */
 		return 1;
 	} else {
 		uint64_t sz = UINT64_C(1) << g->shift[level];
-		if (report(s, ipa & ~(sz - 1), sz) || physmem_write64(s->mem, pa, dirty_leaf(s, level, d)))
+		if (report(dl, ipa & ~(sz - 1), sz) || physmem_write64(dl->mem, pa, dirty_leaf(dl, level, d)))
 			return -1;
 	}
-	tlb_inv_va(v->l1i, s->vmid, req->asid, req->va);
-	tlb_inv_va(v->l1d, s->vmid, req->asid, req->va);
-	tlb_inv_va(v->l2, s->vmid, req->asid, req->va);
-	mmu_inv_ipa(v->w, s->vmid, ipa);
+	machine_inv_vcpu_page(dl->m, id, req->asid, req->va, ipa);
 	return 1;
 }
 
-int dl_note_write(sim *s, uint64_t gpa, unsigned size)
+int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size)
 {
 	uint64_t last = gpa + size - 1;
 	for (uint64_t p = gpa >> 12; p <= last >> 12; p++)
-		if (in_range(s, p << 12) && pageset_add(&s->dl.truth, p) < 0)
+		if (in_range(dl, p << 12) && pageset_add(&dl->truth, p) < 0)
 			return -1;
 	return 0;
 }
@@ -377,33 +423,34 @@ int dl_note_write(sim *s, uint64_t gpa, unsigned size)
 
 static uint64_t scan_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
 {
-	sim *s = ctx;
+	dirtylog *dl = ctx;
 	(void)pa;
-	s->dl.scanned++;
-	if (mmu_desc_dirty(s2g(s), d) && report(s, base, UINT64_C(1) << s2g(s)->shift[level]))
-		s->oom = 1;
+	dl->n.scanned++;
+	if (mmu_desc_dirty(dl->g, d) && report(dl, base, UINT64_C(1) << dl->g->shift[level]))
+		dl->scan_failed = 1;
 	return d;
 }
 
-int dl_round(sim *s)
+int dirtylog_round(dirtylog *dl, uint64_t instructions)
 {
-	if (!s->dl.active)
+	if (!dl->active)
 		return 0;
 	/* Harvest. */
-	if (s->c.dl.mode == DL_PML || s->c.dl.mode == DL_HDBSS) {
-		if (s->c.dl.flush_all)
+	if (dl->c.mode == DL_PML || dl->c.mode == DL_HDBSS) {
+		if (dl->c.flush_all)
 			for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
-				if (s->v[i] && drain(s, s->v[i]))
+				if ((dl->pml[i] || dl->hdbss[i]) && drain(dl, i))
 					return -1;
-	} else if (s->c.dl.mode == DL_DBM) {
-		uint64_t before = s->dl.scanned;
-		if (pt_foreach_leaf(&s->s2, s->dl.lo, s->dl.hi, scan_cb, s) < 0 || s->oom)
+	} else if (dl->c.mode == DL_DBM) {
+		uint64_t before = dl->n.scanned;
+		if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, scan_cb, dl) < 0 ||
+		    dl->scan_failed)
 			return -1;
-		charge(s, &s->dl.cyc_harvest, (s->dl.scanned - before) * s->c.dl.c_scan);
+		charge(dl, &dl->n.cyc_harvest, (dl->n.scanned - before) * dl->c.c_scan);
 	}
 	/* Compare with the truth. */
-	sim_round r = { .instructions = s->instr_done };
-	const pageset *t = &s->dl.truth, *rep = &s->dl.reported;
+	dl_round r = { .instructions = instructions };
+	const pageset *t = &dl->truth, *rep = &dl->reported;
 	for (size_t i = 0; i <= t->mask; i++)
 		if (pageset_slot_used(t, i) && !pageset_has(rep, t->slot[i]))
 			r.missed_pages++;
@@ -412,73 +459,52 @@ int dl_round(sim *s)
 			r.extra_pages++;
 	r.true_pages = pageset_count(t);
 	r.reported_pages = pageset_count(rep);
-	charge(s, &s->dl.cyc_harvest, r.reported_pages * s->c.dl.c_bitmap);
+	charge(dl, &dl->n.cyc_harvest, r.reported_pages * dl->c.c_bitmap);
 	/* Re-arm and invalidate. */
-	uint64_t before = s->dl.rearmed;
-	if (pt_foreach_leaf(&s->s2, s->dl.lo, s->dl.hi, arm_cb, s) < 0)
+	uint64_t before = dl->n.rearmed;
+	if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, arm_cb, dl) < 0)
 		return -1;
-	charge(s, &s->dl.cyc_harvest, (s->dl.rearmed - before) * s->c.dl.c_clear);
-	if (s->c.dl.invalidate)
-		invalidate_all(s);
-	r.cycles = s->dl.cyc_total - s->dl.round_cycles_start;
-	s->dl.round_cycles_start = s->dl.cyc_total;
-	if (s->dl.nrounds == s->dl.cap) {
-		size_t nc = s->dl.cap ? s->dl.cap * 2 : 16;
-		sim_round *nr = realloc(s->dl.rounds, nc * sizeof(*nr));
+	charge(dl, &dl->n.cyc_harvest, (dl->n.rearmed - before) * dl->c.c_clear);
+	if (dl->c.invalidate)
+		invalidate_all(dl);
+	r.cycles = dl->n.cyc_total - dl->round_cycles_start;
+	dl->round_cycles_start = dl->n.cyc_total;
+	if (dl->nrounds == dl->cap) {
+		size_t nc = dl->cap ? dl->cap * 2 : 16;
+		dl_round *nr = realloc(dl->rounds, nc * sizeof(*nr));
 		if (!nr)
 			return -1;
-		s->dl.rounds = nr;
-		s->dl.cap = nc;
+		dl->rounds = nr;
+		dl->cap = nc;
 	}
-	s->dl.rounds[s->dl.nrounds++] = r;
-	s->dl.n_rounds++;
-	s->dl.true_pages += r.true_pages;
-	s->dl.reported_pages += r.reported_pages;
-	s->dl.missed_pages += r.missed_pages;
-	s->dl.extra_pages += r.extra_pages;
-	pageset_clear(&s->dl.truth);
-	pageset_clear(&s->dl.reported);
-	if (s->c.dl.period)
-		while (s->dl.next_round <= s->instr_done)
-			s->dl.next_round += s->c.dl.period;
+	dl->rounds[dl->nrounds++] = r;
+	dl->n.n_rounds++;
+	dl->n.true_pages += r.true_pages;
+	dl->n.reported_pages += r.reported_pages;
+	dl->n.missed_pages += r.missed_pages;
+	dl->n.extra_pages += r.extra_pages;
+	pageset_clear(&dl->truth);
+	pageset_clear(&dl->reported);
+	if (dl->c.period)
+		while (dl->next_round <= instructions)
+			dl->next_round += dl->c.period;
 	return 0;
 }
 
-const sim_round *sim_rounds(const sim *s, size_t *n)
+const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n)
 {
-	*n = s->dl.nrounds;
-	return s->dl.rounds;
+	*n = dl->nrounds;
+	return dl->rounds;
 }
 
-void dl_register_stats(sim *s)
+const dl_counters *dirtylog_counters(dirtylog *dl)
 {
-	stats_reg *st = s->stats;
-	dl_state *d = &s->dl;
-	stats_add(st, "dirtylog.rounds", &d->n_rounds, "dirty-logging rounds harvested");
-	stats_add(st, "dirtylog.true_pages", &d->true_pages,
-		  "4 KB pages written in the tracked range, summed over rounds (from the trace)");
-	stats_add(st, "dirtylog.reported_pages", &d->reported_pages,
-		  "4 KB pages the mechanism reported dirty, summed over rounds");
-	stats_add(st, "dirtylog.missed_pages", &d->missed_pages,
-		  "written but not reported in the round (unsafe configurations only)");
-	stats_add(st, "dirtylog.extra_pages", &d->extra_pages,
-		  "reported but not written (guest page tables, rest of a large page)");
-	stats_add(st, "pml.logged", &d->pml_logged, "PML entries the hardware wrote");
-	stats_add(st, "pml.full_exits", &d->pml_full, "PML log-full VM exits (reason 62)");
-	stats_add(st, "pml.drained", &d->pml_drained, "PML entries software read back");
-	stats_add(st, "wp.faults", &d->wp_faults, "write-protection faults taken for logging");
-	stats_add(st, "dirtylog.splits", &d->splits, "large stage-2 leaves split on a write");
-	stats_add(st, "dirtylog.spurious_faults", &d->spurious,
-		  "faults on a page already writable (stale read-only translation)");
-	stats_add(st, "dirtylog.rearmed_leaves", &d->rearmed, "leaves cleaned or protected at round ends");
-	stats_add(st, "dirtylog.scanned_leaves", &d->scanned, "leaves scanned for dirty state (dbm)");
-	stats_add(st, "hdbss.logged", &d->hdbss_logged, "HDBSS entries the hardware wrote");
-	stats_add(st, "hdbss.full_exits", &d->hdbss_full, "HDBSS-full stage-2 aborts (ISS2.HDBSSF)");
-	stats_add(st, "hdbss.drained", &d->hdbss_drained, "HDBSS entries software read back");
-	stats_add(st, "cycles.dirtylog", &d->cyc_total, "all dirty-logging cycles");
-	stats_add(st, "cycles.dirtylog.exits", &d->cyc_exits, "VM exits and entries for logging");
-	stats_add(st, "cycles.dirtylog.faults", &d->cyc_faults, "write-protection fault handling, splits");
-	stats_add(st, "cycles.dirtylog.drain", &d->cyc_drain, "reading PML/HDBSS entries");
-	stats_add(st, "cycles.dirtylog.harvest", &d->cyc_harvest,
-		  "round work: scan, bitmap, re-arm, invalidation");
+	dl->n.pml_logged = dl->n.hdbss_logged = 0;
+	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+		if (dl->pml[i])
+			dl->n.pml_logged += pml_stats(dl->pml[i])->logged;
+		if (dl->hdbss[i])
+			dl->n.hdbss_logged += hdbss_stats(dl->hdbss[i])->logged;
+	}
+	return &dl->n;
 }

@@ -4,7 +4,7 @@
 #include "report.h"
 #include "json.h"
 #include "numfmt.h"
-#include "sim.h"
+#include "machine.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -52,8 +52,7 @@ void report_text(FILE *f, const char *trace_path, const trace_header *h,
 }
 
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
-		 const param_reg *params, const stats_reg *st, const sim_round *rounds,
-		 size_t nrounds)
+		 const param_reg *params, const stats_reg *st, const machine *m)
 {
 	json_w j;
 	json_init(&j, f, 1);
@@ -68,20 +67,30 @@ void report_json(FILE *f, const char *trace_path, const trace_header *h,
 	json_begin_obj(&j, "config");
 	for (size_t i = 0; i < param_count(params); i++) {
 		const param_def *d = param_def_at(params, i);
+		const char *name = param_name_at(params, i);
 		switch (d->type) {
 		case PARAM_INT:
 		case PARAM_SIZE:
-			json_i64(&j, d->name, param_int_at(params, i));
+			json_i64(&j, name, param_int_at(params, i));
 			break;
 		case PARAM_BOOL:
-			json_bool(&j, d->name, (int)param_int_at(params, i));
+			json_bool(&j, name, (int)param_int_at(params, i));
 			break;
 		case PARAM_FLOAT:
-			json_dbl(&j, d->name, param_float_at(params, i));
+			json_dbl(&j, name, param_float_at(params, i));
 			break;
 		case PARAM_ENUM:
-			json_str(&j, d->name, param_text_at(params, i));
+			json_str(&j, name, param_text_at(params, i));
 			break;
+		case PARAM_LIST: {
+			int64_t v[PARAM_LIST_MAX];
+			int n = param_parse_list(param_text_at(params, i), v, PARAM_LIST_MAX);
+			json_begin_arr(&j, name);
+			for (int k = 0; k < n; k++)
+				json_i64(&j, NULL, v[k]);
+			json_end_arr(&j);
+			break;
+		}
 		}
 	}
 	json_end_obj(&j);
@@ -93,17 +102,28 @@ void report_json(FILE *f, const char *trace_path, const trace_header *h,
 			json_u64(&j, stats_name_at(st, i), stats_value_at(st, i));
 	}
 	json_end_obj(&j);
-	if (nrounds) {
+	size_t total = 0, nr;
+	unsigned nd = machine_domains(m);
+	for (unsigned d = 0; d < nd; d++) {
+		machine_rounds(m, d, &nr);
+		total += nr;
+	}
+	if (total) {
 		json_begin_arr(&j, "rounds");
-		for (size_t i = 0; i < nrounds; i++) {
-			json_begin_obj(&j, NULL);
-			json_u64(&j, "instructions", rounds[i].instructions);
-			json_u64(&j, "true", rounds[i].true_pages);
-			json_u64(&j, "reported", rounds[i].reported_pages);
-			json_u64(&j, "missed", rounds[i].missed_pages);
-			json_u64(&j, "extra", rounds[i].extra_pages);
-			json_u64(&j, "cycles", rounds[i].cycles);
-			json_end_obj(&j);
+		for (unsigned d = 0; d < nd; d++) {
+			const dl_round *rounds = machine_rounds(m, d, &nr);
+			for (size_t i = 0; i < nr; i++) {
+				json_begin_obj(&j, NULL);
+				if (nd > 1)
+					json_u64(&j, "domain", d);
+				json_u64(&j, "instructions", rounds[i].instructions);
+				json_u64(&j, "true", rounds[i].true_pages);
+				json_u64(&j, "reported", rounds[i].reported_pages);
+				json_u64(&j, "missed", rounds[i].missed_pages);
+				json_u64(&j, "extra", rounds[i].extra_pages);
+				json_u64(&j, "cycles", rounds[i].cycles);
+				json_end_obj(&j);
+			}
 		}
 		json_end_arr(&j);
 	}

@@ -10,7 +10,7 @@
 #include "param.h"
 #include "stats.h"
 #include "trace.h"
-#include "sim.h"
+#include "machine.h"
 
 /* Text from outside (a path, a trace's description, a value as typed) for
  * a terminal: control bytes are written as \xNN, so a file name cannot move
@@ -20,10 +20,10 @@ void report_put_text(FILE *f, const char *s);
 void report_text(FILE *f, const char *trace_path, const trace_header *h,
 		 const stats_reg *st);
 
-/* {"slatsim": VERSION, "trace": {...}, "config": {...}, "stats": {...}} */
-/* ROUNDS (n may be 0): the dirty-logging rounds, written as "rounds". */
+/* {"slatsim": VERSION, "trace": {...}, "config": {...}, "stats": {...}},
+ * and "rounds": M's dirty-logging rounds when there are any (with a
+ * "domain" key in each when M has more than one domain). */
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
-		 const param_reg *params, const stats_reg *st, const sim_round *rounds,
-		 size_t nrounds);
+		 const param_reg *params, const stats_reg *st, const machine *m);
 
 #endif

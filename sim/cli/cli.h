@@ -68,6 +68,9 @@ param_reg *cli_build_params(const args *a, const config_args *c);
 outfile *cli_output(const args *a, const char *path, const char *what, unsigned flags);
 /* Commit it (dies naming it when a write failed). */
 void cli_commit(outfile *o);
+/* Writing output O failed with message ERR (errno still the write's):
+ * exit 1 naming it, or 141 quietly when O is a pipe whose reader left. */
+void cli_write_failed(const outfile *o, const char *err) __attribute__((noreturn));
 /* Flush standard output now; a failure is fatal (exit 1, or 141 quietly
  * for a closed pipe, as a process killed by SIGPIPE would give). */
 void cli_flush_stdout(void);

@@ -2,9 +2,10 @@
  * sim/cli/common.c - see cli.h.
  */
 #include "cli.h"
-#include "sim.h"
+#include "machine.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +137,7 @@ param_reg *cli_build_params(const args *a, const config_args *c)
 {
 	param_reg *p = param_create();
 	char err[512];
-	if (!p || sim_params_register(p) != PARAM_OK)
+	if (!p || machine_params_register(p) != PARAM_OK)
 		cli_die(EXIT_FAIL, "out of memory (parameter registry)");
 	for (int i = 0; i < c->nfiles; i++) {
 		if (param_load_file(p, c->files[i], err, sizeof(err)) != PARAM_OK)
@@ -166,9 +167,16 @@ void cli_commit(outfile *o)
 	int to_stdout = outfile_is_stdout(o);
 	if (outfile_commit(o, err, sizeof(err)) != 0) {
 		if (to_stdout && errno == EPIPE)
-			exit(128 + 13);
+			exit(128 + SIGPIPE);
 		cli_die(EXIT_FAIL, "%s", err);
 	}
+}
+
+void cli_write_failed(const outfile *o, const char *err)
+{
+	if (outfile_is_stdout(o) && errno == EPIPE)
+		exit(128 + SIGPIPE);   /* the reader went away: quietly */
+	cli_die(EXIT_FAIL, "%s", err);
 }
 
 void cli_flush_stdout(void)
@@ -177,7 +185,7 @@ void cli_flush_stdout(void)
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return;
 	if (errno == EPIPE)
-		exit(128 + 13);   /* SIGPIPE's status, quietly, as git does */
+		exit(128 + SIGPIPE);   /* SIGPIPE's status, quietly, as git does */
 	cli_die(EXIT_FAIL, "standard output: write error%s%s", errno ? ": " : "",
 		errno ? strerror(errno) : "");
 }

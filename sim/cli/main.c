@@ -6,7 +6,7 @@
  * gives the exit statuses).
  */
 #include "cli.h"
-#include "sim.h"
+#include "machine.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -23,6 +23,7 @@ static const char *type_name(param_type t)
 	case PARAM_ENUM: return "enum";
 	case PARAM_BOOL: return "bool";
 	case PARAM_FLOAT: return "float";
+	case PARAM_LIST: return "list";
 	}
 	return "?";
 }
@@ -38,6 +39,9 @@ static void range_of(const param_def *d, char *buf, size_t len)
 	case PARAM_ENUM: snprintf(buf, len, "%s", d->choices); break;
 	case PARAM_BOOL: snprintf(buf, len, "0|1"); break;
 	case PARAM_FLOAT: snprintf(buf, len, "%g..%g", d->fmin, d->fmax); break;
+	case PARAM_LIST:
+		snprintf(buf, len, "%" PRId64 "..%" PRId64 ",...", d->min, d->max);
+		break;
 	}
 }
 
@@ -63,12 +67,12 @@ int cmd_params(args *a)
 		for (size_t i = 0; i < param_count(p); i++) {
 			const param_def *d = param_def_at(p, i);
 			json_begin_obj(&j, NULL);
-			json_str(&j, "name", d->name);
+			json_str(&j, "name", param_name_at(p, i));
 			json_str(&j, "type", type_name(d->type));
 			json_str(&j, "default", d->def);
 			json_str(&j, "value", param_text_at(p, i));
 			json_str(&j, "unit", d->unit ? d->unit : "");
-			if (d->type == PARAM_INT || d->type == PARAM_SIZE) {
+			if (d->type == PARAM_INT || d->type == PARAM_SIZE || d->type == PARAM_LIST) {
 				json_i64(&j, "min", d->min);
 				json_i64(&j, "max", d->max);
 				json_bool(&j, "power_of_two", (d->flags & PARAM_F_POW2) != 0);
@@ -78,6 +82,7 @@ int cmd_params(args *a)
 			} else if (d->type == PARAM_ENUM) {
 				json_str(&j, "choices", d->choices);
 			}
+			json_bool(&j, "per_domain", (d->flags & PARAM_F_SCOPED) != 0);
 			json_str(&j, "help", d->help);
 			json_end_obj(&j);
 		}
@@ -88,9 +93,14 @@ int cmd_params(args *a)
 			const param_def *d = param_def_at(p, i);
 			char range[128];
 			range_of(d, range, sizeof(range));
-			printf("%-28s %-5s %-10s %-8s %s\n", d->name, type_name(d->type),
+			printf("%-28s %-5s %-10s %-8s %s\n", param_name_at(p, i), type_name(d->type),
 			       param_text_at(p, i), d->unit ? d->unit : "", range);
+			if (param_scope_at(p, i) >= 0)
+				continue;   /* an override: its help is the base's above */
 			printf("    %s\n", d->help);
+			if (d->flags & PARAM_F_SCOPED)
+				printf("    (per domain: domain.N.%s overrides it for domain N)\n",
+				       d->name);
 			if (strcmp(param_text_at(p, i), d->def) != 0)
 				printf("    (default %s)\n", d->def);
 		}

@@ -5,7 +5,8 @@
 #include "cli.h"
 #include "cosim.h"
 #include "report.h"
-#include "sim.h"
+#include "machine.h"
+#include "replay.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ typedef struct cosim_opts {
 	cosim *c;                 /* out */
 } cosim_opts;
 
-static cosim *cosim_setup(const args *a, sim *s, const param_reg *p, const cosim_opts *o)
+static cosim *cosim_setup(const args *a, machine *s, const param_reg *p, const cosim_opts *o)
 {
 	char err[1024];
 	cosim_cfg cfg = {
@@ -66,11 +67,11 @@ static cosim *cosim_setup(const args *a, sim *s, const param_reg *p, const cosim
 		.window = (unsigned)param_int(p, "cosim.window"), .outs = a->outs,
 	};
 	cosim *c;
-	int rc = cosim_create(&c, &cfg, sim_current_record(s), err, sizeof(err));
+	int rc = cosim_create(&c, &cfg, machine_record_no(s), err, sizeof(err));
 	if (rc)
 		cli_die_trace(rc, err);
-	cosim_register_stats(c, sim_stats(s));
-	sim_set_cosim(s, c);
+	cosim_register_stats(c, machine_stats(s));
+	machine_set_cosim(s, c);
 	return c;
 }
 
@@ -91,38 +92,38 @@ static void need_regular(const args *a, const char *trace, const char *why)
 /* Build a machine from P and replay TRACE through it; dies on bad input.
  * With CO, the PML units are co-simulated (CO->c is set; a mismatch stops
  * the replay early and is the caller's to report). */
-static sim *replay_once(const args *a, const char *trace, enum trace_format fmt,
-			const param_reg *p, int quiet, trace_reader **rout, cosim_opts *co)
+static machine *replay_once(const args *a, const char *trace, enum trace_format fmt,
+			    const param_reg *p, int quiet, trace_reader **rout, cosim_opts *co,
+			    double *elapsed)
 {
 	char err[1024];
 	trace_reader *r;
 	int rc = trace_open(&r, trace, fmt, err, sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
-	sim *s;
-	if ((rc = sim_create(&s, p, err, sizeof(err))) != TRACE_OK)
+	machine *s;
+	if ((rc = machine_create(&s, p, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
 	if (co)
 		co->c = cosim_setup(a, s, p, co);
 	if (param_bool(p, "sim.prefault")) {
 		need_regular(a, trace, "sim.prefault=1");
-		rc = sim_prefault(s, r, err, sizeof(err));
+		rc = replay_prefault(s, r, err, sizeof(err));
 		trace_close(r);
 		if (rc != TRACE_OK || (rc = trace_open(&r, trace, fmt, err, sizeof(err))) != TRACE_OK)
 			cli_die_trace(rc, err);
 	}
-	sim_replay_opts o = { .progress = !quiet && isatty(2) };
-	if ((rc = sim_replay(s, r, &o, err, sizeof(err))) != TRACE_OK)
+	replay_opts o = { .progress = !quiet && isatty(2) };
+	if ((rc = replay_run(s, r, &o, elapsed, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
 	*rout = r;
 	return s;
 }
 
-static void write_json(FILE *jf, const char *trace, trace_reader *r, const param_reg *p, sim *s)
+static void write_json(FILE *jf, const char *trace, trace_reader *r, const param_reg *p,
+		       machine *s)
 {
-	size_t nr;
-	const sim_round *rounds = sim_rounds(s, &nr);
-	report_json(jf, trace, trace_get_header(r), p, sim_stats(s), rounds, nr);
+	report_json(jf, trace, trace_get_header(r), p, machine_stats(s), s);
 }
 
 /* --vs: both runs' non-zero statistics side by side. */
@@ -271,9 +272,10 @@ int cmd_run(args *a)
 	FILE *jf = jo ? outfile_stream(jo) : NULL;
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
 	trace_reader *r, *rb = NULL;
-	sim *s = replay_once(a, trace, fmt, p, quiet, &r, co ? &copt : NULL), *sb = NULL;
+	double el, elb;
+	machine *s = replay_once(a, trace, fmt, p, quiet, &r, co ? &copt : NULL, &el), *sb = NULL;
 	if (pb)
-		sb = replay_once(a, trace, fmt, pb, quiet, &rb, NULL);
+		sb = replay_once(a, trace, fmt, pb, quiet, &rb, NULL, &elb);
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (sb) {
 		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);
@@ -281,16 +283,15 @@ int cmd_run(args *a)
 		fprintf(tf, "\n  A: the configuration; B: A with --vs ");
 		report_put_text(tf, vs);
 		fputs("\n\n", tf);
-		report_vs(tf, vs, sim_stats(s), sim_stats(sb));
+		report_vs(tf, vs, machine_stats(s), machine_stats(sb));
 	} else {
-		report_text(tf, trace, trace_get_header(r), sim_stats(s));
-		double el = sim_elapsed_seconds(s);
+		report_text(tf, trace, trace_get_header(r), machine_stats(s));
 		int found;
-		uint64_t nrec = stats_get(sim_stats(s), "records", &found);
+		uint64_t nrec = stats_get(machine_stats(s), "records", &found);
 		fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
 			el > 0 ? (double)nrec / el / 1e6 : 0.0);
 		if (copt.c)
-			cosim_summary(tf, copt.c, p, sim_stats(s));
+			cosim_summary(tf, copt.c, p, machine_stats(s));
 	}
 	if (jf) {
 		if (sb)
@@ -307,12 +308,12 @@ int cmd_run(args *a)
 	cli_flush_stdout();
 	if (jo)
 		cli_commit(jo);
-	cosim_destroy(copt.c);   /* before its sim: it detaches from the PML units */
-	sim_destroy(s);
+	cosim_destroy(copt.c);   /* before its machine: it detaches from the PML units */
+	machine_destroy(s);
 	trace_close(r);
 	param_destroy(p);
 	if (sb) {
-		sim_destroy(sb);
+		machine_destroy(sb);
 		trace_close(rb);
 		param_destroy(pb);
 	}

@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "json.h"
 #include "report.h"
-#include "sim.h"
+#include "machine.h"
 #include "tracestat.h"
 
 #include <inttypes.h>
@@ -211,14 +211,17 @@ int cmd_trace_import(args *a)
 		/* (on an error, the exit hook removes the temporary) */
 		if (n < 0)
 			cli_die_trace((int)n, err);
-		if ((rc = trace_write(w, buf, (size_t)n, err, sizeof(err))) != TRACE_OK)
-			cli_die(rc == TRACE_EFORMAT ? EXIT_BAD : EXIT_FAIL, "%s", err);
+		if ((rc = trace_write(w, buf, (size_t)n, err, sizeof(err))) != TRACE_OK) {
+			if (rc == TRACE_EFORMAT)
+				cli_die(EXIT_BAD, "%s", err);
+			cli_write_failed(o, err);
+		}
 		n_total += (uint64_t)n;
 	}
 	free(buf);
 	trace_close(r);
 	if ((rc = trace_writer_close(w, err, sizeof(err))) != TRACE_OK)
-		cli_die(EXIT_FAIL, "%s", err);
+		cli_write_failed(o, err);
 	int to_stdout = outfile_is_stdout(o);
 	cli_commit(o);
 	if (!to_stdout) {
@@ -315,15 +318,13 @@ int cmd_trace_gen(args *a)
 		cli_die_trace(rc, err);
 	size_t n;
 	while ((n = trace_gen_next(g, buf, BATCH)) > 0) {
-		if ((rc = trace_write(w, buf, n, err, sizeof(err))) != TRACE_OK) {
-			trace_writer_abort(w);
-			cli_die(EXIT_FAIL, "%s", err);   /* the exit hook removes the temporary */
-		}
+		if ((rc = trace_write(w, buf, n, err, sizeof(err))) != TRACE_OK)
+			cli_write_failed(o, err);   /* the exit hook removes the temporary */
 	}
 	free(buf);
 	trace_gen_destroy(g);
 	if (trace_writer_close(w, err, sizeof(err)) != TRACE_OK)
-		cli_die(EXIT_FAIL, "%s", err);
+		cli_write_failed(o, err);
 	cli_commit(o);
 	return 0;
 }

@@ -243,7 +243,10 @@ def closed_standard_output_is_an_error_not_a_redirect():
 
 @case
 def broken_pipe_exits_quietly_with_sigpipe_status():
-    p = subprocess.Popen([SLATSIM, "params"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # 5.7 MB to standard output: far more than a pipe holds, so the writer
+    # is still writing when the reader goes away.
+    p = subprocess.Popen([SLATSIM, "trace", "import", SAMPLE, "-"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
     p.stdout.read(10)
     p.stdout.close()
     err = p.stderr.read().decode()

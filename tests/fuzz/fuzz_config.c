@@ -1,7 +1,7 @@
 /* libFuzzer target: config files and --set assignments. */
 #include "fuzz_common.h"
 #include "param.h"
-#include "sim.h"
+#include "machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	param_reg *p = param_create();
-	sim_params_register(p);
+	machine_params_register(p);
 	param_load_file(p, path, err, sizeof(err));
 	char line[256];
 	size_t n = size < sizeof(line) - 1 ? size : sizeof(line) - 1;

@@ -1,0 +1,130 @@
+/*
+ * sim/machine.h - the simulated machine as a library: one or more domains
+ * (VMs) over one physical memory, their vCPUs with TLB hierarchies and
+ * walkers, and the one per-access entry point every driver calls (the
+ * replay loop, the co-simulation, explain, and what comes: sweeps, SystemC).
+ *
+ * A machine is built from a validated parameter registry (machine-wide
+ * keys, and per-domain keys that "domain.N.<key>" overrides for domain N).
+ * Each domain has its own VMID, guest-OS model (stage 1, guest.h),
+ * hypervisor model (stage 2, hyp.h) and dirty logging (dirtylog.h); a trace
+ * vCPU belongs to the domain vcpu.domain names. TLBs and walk caches are per
+ * vCPU and tagged by VMID; physical memory and its allocator are shared.
+ *
+ * Accesses go in one at a time (machine_access, which says what the access
+ * did) or as a batch of trace records (machine_run, the fast path: the same
+ * model, no per-access report). Invalidation, dirty-log harvesting,
+ * parameters and statistics are verbs here too. A machine owns all of its
+ * state: several live side by side in one process and never see each other.
+ */
+#ifndef SLATSIM_MACHINE_H
+#define SLATSIM_MACHINE_H
+
+#include "dirtylog.h"
+#include "mmu.h"
+#include "param.h"
+#include "stats.h"
+#include "trace.h"
+
+#include <stdint.h>
+
+#define SLATSIM_VERSION "0.1.0"
+#define MACHINE_MAX_DOMAINS 64
+
+typedef struct machine machine;
+struct cosim;
+
+/* Register every parameter of the machine and its rooms (one table,
+ * sim/params.c) and the domain.N scope. PARAM_OK, or PARAM_ERR when out of
+ * memory. */
+int machine_params_register(param_reg *reg);
+
+/* Build a machine from P (which must outlive it). TRACE_OK, or a TRACE_E*
+ * code with a message naming the key (bad configuration: TRACE_EFORMAT). */
+int machine_create(machine **out, const param_reg *p, char *err, size_t errlen);
+void machine_destroy(machine *m);
+
+/* ---------------------------------------------------------------- access */
+
+/* What one access did (machine_access). */
+typedef struct machine_result {
+	unsigned npages;              /* pages touched (an access may cross into a second) */
+	uint64_t gpa[2], hpa[2];      /* per page: where its first byte touched translates */
+	unsigned shift[2];            /* per page: log2 of the translation's size */
+	uint64_t cycles_translation;  /* TLB lookups and walks */
+	uint64_t cycles_faults;       /* guest and host fault handling */
+	uint64_t cycles_dirtylog;     /* logging work: exits, faults, drains, a round */
+	unsigned walks;               /* page walks (including those that faulted) */
+	unsigned faults_guest, faults_host;   /* page faults taken and resolved */
+	unsigned log_full_exits;      /* PML log-full exits / HDBSS-full aborts */
+	unsigned wp_faults;           /* write-protection faults for dirty logging */
+	unsigned rounds;              /* dirty-logging rounds this access ended */
+} machine_result;
+
+/* One trace record (an access or an invalidation) into the machine. OUT
+ * (may be NULL) says what it did. 0, or -1 with machine_error(). */
+int machine_access(machine *m, const trace_rec *r, machine_result *out);
+
+/* N records in trace order: the fast path. REC_BASE is the trace record
+ * number of B[0] (the co-simulation reports it). 0, or -1 with
+ * machine_error() and *FAILED the index of the record that failed. A
+ * co-simulation mismatch also stops the batch (0; machine_stopped). */
+int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, size_t *failed);
+/* 1 once a co-simulation mismatch stopped the machine. */
+int machine_stopped(const machine *m);
+
+/* Map the pages of the accesses in B (sim.prefault): no TLB or walker
+ * activity, no faults counted. 0, or -1 with *FAILED. */
+int machine_prefault(machine *m, const trace_rec *b, size_t n, size_t *failed);
+
+/* End of the run: the last dirty-logging round of each domain, statistics
+ * totalled. 0, or -1 with machine_error(). */
+int machine_finish(machine *m);
+
+const char *machine_error(const machine *m);
+int machine_error_code(const machine *m);   /* TRACE_E* */
+
+/* ---------------------------------------------------------------- verbs */
+
+/* A guest TLB invalidation (a TRACE_INV record of the vCPU's domain). */
+void machine_invalidate(machine *m, const trace_rec *inv);
+/* Drop every cached translation of DOMAIN on each of its vCPUs (TLBs, walk
+ * caches, nested TLB): what INVEPT single-context / TLBI VMALLS12E1 do.
+ * Returns the number of vCPUs invalidated. */
+unsigned machine_inv_domain(machine *m, unsigned domain);
+/* Drop what vCPU ID caches for VA (ASID) and the IPA behind it. */
+void machine_inv_vcpu_page(machine *m, unsigned id, uint16_t asid, uint64_t va, uint64_t ipa);
+/* Start dirty logging in every domain that has it (once, before the first
+ * access; machine_run and machine_access start it themselves). 0 or -1. */
+int machine_start(machine *m);
+/* End a dirty-logging round of DOMAIN now. 0 or -1. */
+int machine_harvest(machine *m, unsigned domain);
+
+const param_reg *machine_params(const machine *m);
+stats_reg *machine_stats(machine *m);
+unsigned machine_domains(const machine *m);
+const dl_round *machine_rounds(const machine *m, unsigned domain, size_t *n);
+
+/* The co-simulation (sim/cosim.h) of every PML unit from now on (set it
+ * before the first access); *machine_record_no is the record it reports. */
+void machine_set_cosim(machine *m, struct cosim *c);
+const uint64_t *machine_record_no(const machine *m);
+
+/* ---------------------------------------------------------------- explain */
+
+/* What a printed walk needs to say about the machine. */
+typedef struct machine_walk_info {
+	int arm, nested;
+	const mmu_geom *s1, *s2;
+	uint64_t s1_root, s2_root;
+	int upper;                    /* the VA is in the kernel half */
+	unsigned pte_latency;
+} machine_walk_info;
+
+/* Map GVA as the domain's guest OS and hypervisor would on first touch,
+ * then translate it once on vCPU 0 of DOMAIN with cold caches, recording up
+ * to MAX steps. 0, or -1 with machine_error(). */
+int machine_walk_once(machine *m, unsigned domain, uint64_t gva, unsigned access, uint16_t asid,
+		      mmu_step *steps, unsigned max, mmu_result *res, machine_walk_info *info);
+
+#endif

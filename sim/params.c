@@ -1,0 +1,181 @@
+/*
+ * sim/params.c - the one parameter table of the machine and its rooms
+ * (lib/param.h): name, type, default, unit, range, one-line help with the
+ * source of each default. Parameters marked PARAM_F_SCOPED belong to a
+ * domain: "domain.N.<key>" overrides them for domain N. The order here is
+ * the order of `slatsim params` and of the JSON "config" object.
+ */
+#include "machine.h"
+#include "policy.h"
+
+#define WCP(pfx, ent, ways, lat, src)                                                   \
+	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
+	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
+	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
+	  .max = 1024, .help = "associativity (entries/ways must be a power of two; at most "   \
+	  "1024: a lookup compares every way of a set, as a CAM does, so a million-way array "  \
+	  "would make a run never finish, and the largest fully-associative translation arrays " \
+	  "built hold about a hundred entries); " src },                                      \
+	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
+	  .min = 0, .max = 10000, .help = "cycles per lookup; " src }
+
+#define TLBP(pfx, ent, ways, lat, pol, src)                                            \
+	WCP(pfx, ent, ways, lat, src),                                                    \
+	{ .name = pfx ".policy", .type = PARAM_ENUM, .def = pol, .choices = "lru|plru|random", \
+	  .help = "replacement policy" }
+
+#define SKL "default: Intel Skylake-SP (Intel 64 and IA-32 Optimization Reference Manual 248966, Skylake TLB table)"
+#define PSC "default: PDE-cache-like; Intel documents no paging-structure-cache sizes (SDM Vol.3A 4.10.3)"
+
+static const param_def machine_param_defs[] = {
+	{ .name = "seed", .type = PARAM_INT, .def = "1", .unit = "", .min = 0,
+	  .max = INT64_MAX, .help = "seed for every random choice (replacement, host.backing); "
+	  "same trace + config + seed gives identical statistics" },
+	{ .name = "sim.max_records", .type = PARAM_INT, .def = "0", .unit = "records",
+	  .min = 0, .max = INT64_MAX,
+	  .help = "stop after this many trace records (0: replay the whole trace)" },
+	{ .name = "sim.footprint", .type = PARAM_BOOL, .def = "0",
+	  .help = "also count the trace's distinct 4K/64K/2M pages during the run "
+	  "(footprint.* statistics; costs a hash insert per new page; 'slatsim trace info' "
+	  "gives the same counts)" },
+	{ .name = "sim.prefault", .type = PARAM_BOOL, .def = "0",
+	  .help = "map the trace's whole footprint before replay (needs a trace file), so "
+	  "only steady-state translation is measured" },
+	{ .name = "arch", .type = PARAM_ENUM, .def = "x86", .choices = "x86|arm64",
+	  .help = "x86: 4/5-level paging over EPT; arm64: VMSAv8-64 stage 1 over stage 2" },
+	{ .name = "virt", .type = PARAM_ENUM, .def = "nested", .choices = "none|nested",
+	  .help = "none: native 1-D walks; nested: guest stage 1 over host stage 2/EPT (2-D walks)" },
+	{ .name = "domains", .type = PARAM_INT, .def = "1", .unit = "domains", .min = 1,
+	  .max = MACHINE_MAX_DOMAINS, .help = "virtual machines (domains) on the machine, each "
+	  "with its own VMID, guest OS (stage 1), hypervisor stage 2 and dirty logging over the "
+	  "one physical memory; a per-domain key is set for domain N as domain.N.<key>" },
+	{ .name = "vcpu.domain", .type = PARAM_LIST, .def = "0", .unit = "", .min = 0,
+	  .max = MACHINE_MAX_DOMAINS - 1, .help = "the domain of each trace vCPU, vCPU 0's "
+	  "first (e.g. 0,1: vCPU 1 runs in domain 1); vCPUs beyond the list are in domain 0" },
+	{ .name = "guest.granule", .type = PARAM_ENUM, .def = "4k", .choices = "4k|16k|64k",
+	  .flags = PARAM_F_SCOPED, .help = "stage-1 translation granule (x86: 4k only)" },
+	{ .name = "guest.va_bits", .type = PARAM_INT, .def = "0", .unit = "bits", .min = 0,
+	  .max = 57, .flags = PARAM_F_SCOPED, .help = "guest VA size (0: 48; x86: 48 for 4 levels, 57 for 5)" },
+	{ .name = "guest.levels", .type = PARAM_INT, .def = "4", .unit = "levels", .min = 4,
+	  .max = 5, .flags = PARAM_F_SCOPED, .help = "x86 paging levels (4 or 5; arm64 derives levels from va_bits)" },
+	{ .name = "guest.page", .type = PARAM_ENUM, .def = "base", .choices = POLICY_CHOICES,
+	  .flags = PARAM_F_SCOPED, .help = "guest page-size policy: one size; thp (the smallest block size where the "
+	  "aligned region is still empty, else the base page); base (the granule's page)" },
+	{ .name = "guest.cont", .type = PARAM_BOOL, .def = "0",
+	  .flags = PARAM_F_SCOPED, .help = "arm64: each guest fault maps the whole aligned contiguous run around the "
+	  "page (physically contiguous, the contiguous hint set), as Linux contpte / mTHP: "
+	  "4K granule 16 x 4 KB = 64 KB and 16 x 2 MB = 32 MB; 16K: 128 x 16 KB, 32 x 32 MB; "
+	  "64K: 32 x 64 KB, 32 x 512 MB; a TLB entry then covers the run (ARCH-FACTS §3.2)" },
+	{ .name = "host.granule", .type = PARAM_ENUM, .def = "4k", .choices = "4k|16k|64k",
+	  .flags = PARAM_F_SCOPED, .help = "stage-2 translation granule (x86 EPT: 4k only)" },
+	{ .name = "host.ipa_bits", .type = PARAM_INT, .def = "0", .unit = "bits", .min = 0,
+	  .max = 57, .flags = PARAM_F_SCOPED, .help = "guest-physical (IPA) size (0: 48; EPT: 48 for 4 levels, 57 for 5)" },
+	{ .name = "host.levels", .type = PARAM_INT, .def = "4", .unit = "levels", .min = 4,
+	  .max = 5, .flags = PARAM_F_SCOPED, .help = "EPT levels (4 or 5; arm64 derives levels from ipa_bits)" },
+	{ .name = "host.page", .type = PARAM_ENUM, .def = "thp", .choices = POLICY_CHOICES,
+	  .flags = PARAM_F_SCOPED, .help = "host (stage-2) page-size policy, as guest.page; default thp as KVM backing "
+	  "guest memory with transparent huge pages (2M on a 4K granule)" },
+	{ .name = "host.backing", .type = PARAM_FLOAT, .def = "0", .fmin = 0, .fmax = 1,
+	  .flags = PARAM_F_SCOPED, .help = "fraction of host.page-sized regions backed by base pages instead (host "
+	  "fragmentation): a guest large page over mixed host pages" },
+	TLBP("tlb.l1i", 128, 8, 0, "lru", SKL " ITLB 4K: 128 entries, 8-way; latency hidden in the fetch pipeline"),
+	TLBP("tlb.l1d", 64, 4, 0, "lru", SKL " DTLB 4K: 64 entries, 4-way; latency hidden in the load pipeline"),
+	TLBP("tlb.l2", 1536, 12, 9, "lru", SKL " STLB: 1536 entries, 12-way, ~9 cycles"),
+	WCP("walkcache.s1", 32, 4, 2, PSC),
+	WCP("walkcache.s2", 32, 4, 2, PSC),
+	WCP("ntlb", 32, 4, 2, "nested TLB (GPA->HPA); Cortex-A55 IPA cache RAM is 64 entries 4-way"),
+	{ .name = "mem.pte_latency", .type = PARAM_INT, .def = "14", .unit = "cycles",
+	  .min = 0, .max = 100000, .help = "cycles per descriptor read from memory; default: "
+	  "Skylake-SP L2 hit (Optimization Reference Manual 248966), where most PTE reads hit" },
+	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "1", .unit = "cycles/instr",
+	  .fmin = 0, .fmax = 1000, .flags = PARAM_F_SCOPED, .help = "base cycles per instruction without translation "
+	  "stalls; set it from a measurement of the workload" },
+	{ .name = "fault.guest.cycles", .type = PARAM_INT, .def = "2500", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "guest page-fault handling (anonymous "
+	  "first-touch fault, about 1 us on a 2.5 GHz core)" },
+	{ .name = "fault.host.cycles", .type = PARAM_INT, .def = "7500", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "stage-2 fault: VM exit, hypervisor "
+	  "mapping, VM entry (about 3 us on a 2.5 GHz core)" },
+	/* Dirty logging (sim/dirtylog.c). */
+	{ .name = "dirtylog.mode", .type = PARAM_ENUM, .def = "off",
+	  .choices = "off|wp|pml|dbm|hdbss", .flags = PARAM_F_SCOPED, .help = "how the hypervisor tracks written pages: "
+	  "wp (stage-2 write-protection, a fault per first write), pml (Intel PML over EPT A/D, "
+	  "x86), dbm (Arm stage-2 DBM, page-table scan), hdbss (Arm DBM + HDBSS buffer)" },
+	{ .name = "dirtylog.period", .type = PARAM_INT, .def = "0", .unit = "instructions",
+	  .min = 0, .max = INT64_MAX, .flags = PARAM_F_SCOPED, .help = "a harvest round every this many instructions "
+	  "(all vCPUs, trace order); 0: one round at the end of the trace" },
+	{ .name = "dirtylog.range", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
+	  .max = INT64_C(1) << 52, .flags = PARAM_F_SCOPED, .help = "track only this many bytes from the bottom of guest "
+	  "RAM (e.g. 16M for a video-RAM range, as Xen's HVM VRAM tracking); 0: all guest RAM" },
+	{ .name = "dirtylog.flush_all_vcpus", .type = PARAM_BOOL, .def = "1",
+	  .flags = PARAM_F_SCOPED, .help = "drain every vCPU's PML/HDBSS buffer before a harvest (Xen "
+	  "p2m_flush_hardware_cached_dirty; KVM kicks vCPUs); 0 is unsafe" },
+	{ .name = "dirtylog.invalidate", .type = PARAM_BOOL, .def = "1",
+	  .flags = PARAM_F_SCOPED, .help = "invalidate TLBs after re-arming (SDM-2016 §28.3.3.4: INVEPT after clearing "
+	  "D or W); 0 is unsafe: cached dirty translations never log again" },
+	{ .name = "dirtylog.huge", .type = PARAM_ENUM, .def = "split", .choices = "split|wp|keep",
+	  .flags = PARAM_F_SCOPED, .help = "large stage-2 pages under logging: split (write-protect, split on the first "
+	  "write, map base pages; Xen/KVM), wp (write-protect, report the whole page), keep "
+	  "(log like a base page: with pml only one 4 KB GPA per page is logged - unsafe)" },
+	{ .name = "pml.drain", .type = PARAM_ENUM, .def = "xen", .choices = "xen|kvm",
+	  .flags = PARAM_F_SCOPED, .help = "when PML buffers are drained: xen (log-full, disable, log-dirty operations: "
+	  "ept_vcpu_flush_pml_buffer) or kvm (also at every VM exit: vmx_flush_pml_buffer)" },
+	{ .name = "ept.ad_gpt_write", .type = PARAM_BOOL, .def = "1",
+	  .flags = PARAM_F_SCOPED, .help = "with EPT A/D on, guest paging-structure accesses are writes: they need W, set "
+	  "D and are PML-logged (SDM-2016 §28.2.3.2, §28.2.4); x86 only, Arm has no such rule" },
+	{ .name = "hdbss.size", .type = PARAM_SIZE, .def = "4K", .unit = "bytes", .min = 4096,
+	  .max = 2097152, .flags = PARAM_F_POW2 | PARAM_F_SCOPED, .help = "HDBSS buffer per vCPU (HDBSSBR_EL2.SZ: "
+	  "4 KB << SZ, at most 2 MB as in the KVM HDBSS series); 8 bytes an entry" },
+	{ .name = "dirtylog.exit.cycles", .type = PARAM_INT, .def = "1400", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "VM exit + entry round trip: ~1,360 cycles "
+	  "VMRUN to #VMEXIT measured on AMD EPYC (LKML, Dec 2020, 'KVM: SVM: ... vmsave/vmload'); "
+	  "Intel: 'hundreds or thousands of cycles' (Intel blog 'Understanding VM Exits', 2009)" },
+	{ .name = "dirtylog.fault.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "hypervisor work for one write-protection "
+	  "fault beyond the exit (p2m lookup, type change, bitmap, TLB flush); an estimate: set it "
+	  "from a measurement of your hypervisor" },
+	{ .name = "dirtylog.split.cycles", .type = PARAM_INT, .def = "20000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "splitting a large stage-2 page: allocate a "
+	  "table, write 512 entries, flush (estimate)" },
+	{ .name = "pml.drain.cycles", .type = PARAM_INT, .def = "150", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per PML/HDBSS entry drained: read, p2m "
+	  "type change, bitmap set (Xen ept_vcpu_flush_pml_buffer loop; estimate)" },
+	{ .name = "pml.log.cycles", .type = PARAM_INT, .def = "14", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per PML entry the hardware writes, added "
+	  "to the walk: one 8-byte memory write, costed as an A/D write (mem.pte_latency's "
+	  "default; an estimate). 'run --cosim pml --set cosim.cost=rtl' charges what the RTL "
+	  "unit takes instead" },
+	{ .name = "cosim.mem_latency", .type = PARAM_INT, .def = "14", .unit = "cycles",
+	  .min = 0, .max = 1000000, .help = "run --cosim pml: cycles the RTL unit's memory write "
+	  "port waits for mem_ready (mem.pte_latency's default: one memory write)" },
+	{ .name = "cosim.stall_pct", .type = PARAM_INT, .def = "0", .unit = "%", .min = 0,
+	  .max = 100, .help = "run --cosim pml: share of later cycles the memory holds mem_ready "
+	  "low at random (seeded back-pressure)" },
+	{ .name = "cosim.seed", .type = PARAM_INT, .def = "1", .min = 0, .max = INT64_MAX,
+	  .help = "run --cosim pml: seed of the back-pressure (plus the vCPU number)" },
+	{ .name = "cosim.cost", .type = PARAM_ENUM, .def = "c", .choices = "c|rtl",
+	  .help = "run --cosim pml: what a PML request costs the walk: c (pml.log.cycles per "
+	  "entry) or rtl (the RTL's cycles from acceptance to response, every request)" },
+	{ .name = "cosim.window", .type = PARAM_INT, .def = "64", .unit = "requests", .min = 1,
+	  .max = 1000000, .help = "run --cosim pml --waves FILE: requests and register writes "
+	  "in the waveform window before a mismatch (or the end)" },
+	{ .name = "dirtylog.clear.cycles", .type = PARAM_INT, .def = "40", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per leaf cleaned (D or DBM) or "
+	  "write-protected at a round end (an atomic update during a table walk; estimate)" },
+	{ .name = "dirtylog.scan.cycles", .type = PARAM_INT, .def = "10", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per stage-2 leaf scanned for dirty "
+	  "state (dbm without HDBSS; estimate)" },
+	{ .name = "dirtylog.invalidate.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per vCPU per invalidation (INVEPT "
+	  "single-context and its IPI; estimate); the refills are modelled by the walker" },
+	{ .name = "dirtylog.bitmap.cycles", .type = PARAM_INT, .def = "10", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per reported page: dirty-bitmap work "
+	  "at harvest (estimate)" },
+};
+
+int machine_params_register(param_reg *reg)
+{
+	param_scope(reg, "domain", MACHINE_MAX_DOMAINS);
+	return param_register(reg, machine_param_defs,
+			      sizeof(machine_param_defs) / sizeof(machine_param_defs[0]));
+}
