@@ -1,0 +1,246 @@
+/*
+ * tests/check_machine.c - the machine as a library (sim/machine.h): one
+ * per-access entry point, several machines in one process, domains.
+ */
+#include "check_util.h"
+#include "machine.h"
+#include "rng.h"
+
+/* A registry with every parameter, then the "key=value" settings. */
+static param_reg *params(const char *const *sets)
+{
+	param_reg *p = param_create();
+	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
+	char err[256];
+	for (; sets && *sets; sets++)
+		ck_assert_msg(param_set_assignment(p, *sets, "test", err, sizeof(err)) == PARAM_OK,
+			      "%s", err);
+	return p;
+}
+
+static machine *make(const param_reg *p)
+{
+	machine *m;
+	char err[256];
+	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
+	return m;
+}
+
+/* A reproducible access stream: two vCPUs, reads/writes/fetches over a few
+ * MB, some crossing a page, and an invalidation now and then. */
+static size_t stream(trace_rec *out, size_t n, uint64_t seed)
+{
+	rng r;
+	rng_seed(&r, seed);
+	for (size_t i = 0; i < n; i++) {
+		trace_rec *x = &out[i];
+		memset(x, 0, sizeof(*x));
+		uint64_t u = rng_next(&r);
+		x->vcpu = (uint16_t)(u & 1);
+		if (i % 997 == 996) {
+			x->kind = TRACE_INV;
+			x->op = TRACE_INV_ASID;
+			x->asid = 0;
+			continue;
+		}
+		x->kind = (uint8_t)((u >> 1) % 3);
+		x->gva = UINT64_C(0x7f0000000000) + ((u >> 8) % (UINT64_C(6) << 20));
+		x->size = x->kind == TRACE_X ? 4 : 8;
+		x->icount = x->kind == TRACE_X ? 1 : 0;
+	}
+	return n;
+}
+
+/* Every counter of A equals B's counter of the same name. */
+static void same_stats(stats_reg *a, stats_reg *b, const char *what)
+{
+	ck_assert_uint_eq(stats_count(a), stats_count(b));
+	for (size_t i = 0; i < stats_count(a); i++) {
+		if (stats_kind_at(a, i) != STATS_COUNTER)
+			continue;
+		int found;
+		uint64_t y = stats_get(b, stats_name_at(a, i), &found);
+		ck_assert_msg(found && stats_value_at(a, i) == y, "%s: %s: %llu vs %llu", what,
+			      stats_name_at(a, i), (unsigned long long)stats_value_at(a, i),
+			      (unsigned long long)y);
+	}
+}
+
+static uint64_t stat(stats_reg *s, const char *name)
+{
+	int found;
+	uint64_t v = stats_get(s, name, &found);
+	ck_assert_msg(found, "no statistic %s", name);
+	return v;
+}
+
+/* Two machines with different configurations, fed access by access in
+ * turn, end with exactly the statistics each has when it runs alone (no
+ * state is shared: DESIGN "no file-scope mutable state"). */
+START_TEST(two_machines_interleaved_match_lone_runs)
+{
+	enum { N = 60000 };
+	trace_rec *t = malloc(N * sizeof(*t));
+	stream(t, N, 7);
+	const char *cfg_a[] = { "dirtylog.mode=pml", "dirtylog.period=20000", NULL };
+	const char *cfg_b[] = { "arch=arm64", "guest.granule=64k", "host.granule=64k",
+				"dirtylog.mode=hdbss", "dirtylog.period=15000", "tlb.l2.entries=256",
+				"tlb.l2.ways=4", NULL };
+	param_reg *pa = params(cfg_a), *pb = params(cfg_b);
+	machine *a = make(pa), *b = make(pb);
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_int_eq(machine_access(a, &t[i], NULL), 0);
+		ck_assert_int_eq(machine_access(b, &t[i], NULL), 0);
+	}
+	ck_assert_int_eq(machine_finish(a), 0);
+	ck_assert_int_eq(machine_finish(b), 0);
+	machine *la = make(pa), *lb = make(pb);
+	size_t failed;
+	for (size_t i = 0; i < N; i += 4096) {
+		size_t n = N - i < 4096 ? N - i : 4096;
+		ck_assert_int_eq(machine_run(la, t + i, n, i, &failed), 0);
+		ck_assert_int_eq(machine_run(lb, t + i, n, i, &failed), 0);
+	}
+	ck_assert_int_eq(machine_finish(la), 0);
+	ck_assert_int_eq(machine_finish(lb), 0);
+	same_stats(machine_stats(a), machine_stats(la), "A interleaved vs alone");
+	same_stats(machine_stats(b), machine_stats(lb), "B interleaved vs alone");
+	/* and the two configurations did differ */
+	ck_assert_uint_ne(stat(machine_stats(a), "walk.mem_refs"),
+			  stat(machine_stats(b), "walk.mem_refs"));
+	ck_assert_uint_gt(stat(machine_stats(a), "pml.logged"), 0);
+	ck_assert_uint_gt(stat(machine_stats(b), "hdbss.logged"), 0);
+	size_t na, nb;
+	machine_rounds(a, 0, &na);
+	machine_rounds(la, 0, &nb);
+	ck_assert_uint_eq(na, nb);
+	machine_destroy(a);
+	machine_destroy(b);
+	machine_destroy(la);
+	machine_destroy(lb);
+	param_destroy(pa);
+	param_destroy(pb);
+	free(t);
+}
+END_TEST
+
+/* machine_access says what one access did: an 8-byte read at 0x...1ffc
+ * crosses into the next 4 KB page, so two pages, each cold: by hand, with
+ * guest.page=base and host.page=4k, the first page takes a guest fault and
+ * a host fault for its data page (the guest's table pages are backed as
+ * they are allocated, also host faults), the second page one more of each;
+ * the bytes land at the right offsets of what the translations say. */
+START_TEST(machine_access_reports_pages_cycles_and_faults)
+{
+	const char *cfg[] = { "host.page=4k", NULL };
+	param_reg *p = params(cfg);
+	machine *m = make(p);
+	trace_rec r = { .gva = 0x7f0000001ffc, .size = 8, .kind = TRACE_R };
+	machine_result out;
+	ck_assert_int_eq(machine_access(m, &r, &out), 0);
+	ck_assert_uint_eq(out.npages, 2);
+	ck_assert_uint_eq(out.shift[0], 12);
+	ck_assert_uint_eq(out.shift[1], 12);
+	ck_assert_uint_eq(out.hpa[0] & 0xfff, 0xffc);
+	ck_assert_uint_eq(out.hpa[1] & 0xfff, 0x000);
+	ck_assert_uint_eq(out.gpa[0] & 0xfff, 0xffc);
+	ck_assert_uint_ne(out.hpa[0] >> 12, out.hpa[1] >> 12);
+	ck_assert_uint_eq(out.faults_guest, 2);
+	/* Host faults: root + 3 table pages of the guest's first walk, its data
+	 * page, then the second data page (its tables exist): 6. */
+	ck_assert_uint_eq(out.faults_host, 6);
+	ck_assert_uint_eq(out.cycles_faults, 2 * 2500 + 6 * 7500);
+	ck_assert_uint_gt(out.walks, 2);
+	ck_assert_uint_gt(out.cycles_translation, 0);
+	/* Again: both pages hit in the L1 DTLB, nothing else happens. */
+	ck_assert_int_eq(machine_access(m, &r, &out), 0);
+	ck_assert_uint_eq(out.npages, 2);
+	ck_assert_uint_eq(out.walks, 0);
+	ck_assert_uint_eq(out.faults_guest + out.faults_host, 0);
+	ck_assert_uint_eq(out.cycles_translation, 0);   /* L1 latency 0 by default */
+	ck_assert_int_eq(machine_finish(m), 0);
+	ck_assert_uint_eq(stat(machine_stats(m), "tlb.l1d.hits"), 2);
+	ck_assert_uint_eq(stat(machine_stats(m), "fault.host"), 6);
+	machine_destroy(m);
+	param_destroy(p);
+}
+END_TEST
+
+/* Domains: vCPU 1 in domain 1 with 2 MB guest pages; each domain's
+ * counters are its own, the totals their sums, and page tables add up. */
+START_TEST(domains_keep_their_own_statistics)
+{
+	const char *cfg[] = { "domains=2", "vcpu.domain=0,1", "domain.1.guest.page=2m", NULL };
+	param_reg *p = params(cfg);
+	machine *m = make(p);
+	ck_assert_uint_eq(machine_domains(m), 2);
+	for (uint64_t k = 0; k < 64; k++) {
+		trace_rec r = { .gva = 0x7f0000000000 + k * 4096, .size = 8, .kind = TRACE_W };
+		ck_assert_int_eq(machine_access(m, &r, NULL), 0);
+		r.vcpu = 1;
+		ck_assert_int_eq(machine_access(m, &r, NULL), 0);
+	}
+	ck_assert_int_eq(machine_finish(m), 0);
+	stats_reg *s = machine_stats(m);
+	ck_assert_uint_eq(stat(s, "domain.0.pages.guest"), 64);   /* 4 KB pages */
+	ck_assert_uint_eq(stat(s, "domain.1.pages.guest"), 1);    /* one 2 MB page */
+	ck_assert_uint_eq(stat(s, "pages.guest"), 65);
+	ck_assert_uint_eq(stat(s, "domain.0.accesses") + stat(s, "domain.1.accesses"),
+			  stat(s, "accesses"));
+	ck_assert_uint_eq(stat(s, "domain.0.pt.bytes") + stat(s, "domain.1.pt.bytes"),
+			  stat(s, "pt.bytes"));
+	ck_assert_uint_eq(stat(s, "domain.0.fault.guest"), 64);
+	ck_assert_uint_eq(stat(s, "domain.1.fault.guest"), 1);
+	machine_destroy(m);
+	param_destroy(p);
+}
+END_TEST
+
+/* Bad domain configurations are refused by name. */
+START_TEST(domain_keys_are_checked_by_name)
+{
+	char err[256];
+	param_reg *p = params(NULL);
+	ck_assert_int_eq(param_set_assignment(p, "domain.0.tlb.l2.entries=64", "t", err,
+					      sizeof(err)), PARAM_ERR);
+	ck_assert_ptr_nonnull(strstr(err, "tlb.l2.entries is machine-wide"));
+	ck_assert_int_eq(param_set_assignment(p, "domain.64.guest.page=2m", "t", err,
+					      sizeof(err)), PARAM_ERR);
+	ck_assert_ptr_nonnull(strstr(err, "beyond the largest, 63"));
+	ck_assert_int_eq(param_set_assignment(p, "domain.1.guest.paeg=2m", "t", err,
+					      sizeof(err)), PARAM_ERR);
+	ck_assert_ptr_nonnull(strstr(err, "unknown parameter 'domain.1.guest.paeg'"));
+	ck_assert_int_eq(param_set_assignment(p, "domain.1.guest.page=3m", "t", err,
+					      sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set_assignment(p, "domain.1.guest.page=2m", "t", err,
+					      sizeof(err)), PARAM_OK);
+	machine *m;
+	ck_assert_int_eq(machine_create(&m, p, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "domain.1.guest.page: there is only 1 domain"));
+	ck_assert_int_eq(param_set_assignment(p, "domains=2", "t", err, sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(param_set_assignment(p, "vcpu.domain=0,2", "t", err, sizeof(err)),
+			 PARAM_OK);
+	ck_assert_int_eq(machine_create(&m, p, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "vCPU 1 in domain 2"));
+	ck_assert_int_eq(param_set_assignment(p, "vcpu.domain=0,1", "t", err, sizeof(err)),
+			 PARAM_OK);
+	ck_assert_int_eq(param_set_assignment(p, "domain.1.guest.granule=64k", "t", err,
+					      sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(machine_create(&m, p, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_ptr_nonnull(strstr(err, "domain 1: guest.granule=64k: x86 paging"));
+	param_destroy(p);
+}
+END_TEST
+
+Suite *machine_suite(void)
+{
+	Suite *s = suite_create("machine");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, two_machines_interleaved_match_lone_runs);
+	tcase_add_test(tc, machine_access_reports_pages_cycles_and_faults);
+	tcase_add_test(tc, domains_keep_their_own_statistics);
+	tcase_add_test(tc, domain_keys_are_checked_by_name);
+	suite_add_tcase(s, tc);
+	return s;
+}
