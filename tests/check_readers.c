@@ -95,6 +95,28 @@ START_TEST(text_fields_and_defaults)
 }
 END_TEST
 
+/* A zero-size access (DynamoRIO's xsavec) is an access of size 0 in every
+ * text format; 4096 is the largest size. */
+START_TEST(zero_size_accesses_are_read)
+{
+	trace_rec *r;
+	char err[512];
+	long n = read_text("0 R 0x1000 0\n0 W ffffffffffffffff 0\n0 X 10 4096\n", TRACE_FMT_TEXT,
+			   64, &r, err, sizeof(err), NULL);
+	ck_assert_msg(n == 3, "%s", err);
+	ck_assert_uint_eq(r[0].size, 0);
+	ck_assert_uint_eq(r[1].gva, UINT64_MAX);
+	ck_assert_uint_eq(r[1].size, 0);
+	ck_assert_uint_eq(r[2].size, 4096);
+	free(r);
+	n = read_text("I  0401ab70,3\n L 1000,0\n", TRACE_FMT_LACKEY, 64, &r, err, sizeof(err), NULL);
+	ck_assert_msg(n == 2, "%s", err);
+	ck_assert_uint_eq(r[1].kind, TRACE_R);
+	ck_assert_uint_eq(r[1].size, 0);
+	free(r);
+}
+END_TEST
+
 /* Each text in CASES[i][0] is refused with a message holding CASES[i][1]. */
 static void expect_text_errors(const char *const cases[][2], size_t n)
 {
@@ -112,7 +134,7 @@ START_TEST(text_errors_name_line)
 	const char *const cases[][2] = {
 		{ "0 R 10 8\nx R 10 8\n", "line 2: expected a decimal vcpu" },
 		{ "0 Q 10 8\n", "line 1: expected access kind R, W or X" },
-		{ "0 R 10 0\n", "line 1: access size 0 out of range" },
+		{ "0 R 10 4097\n", "line 1: access size 4097 out of range 0..4096" },
 		{ "0 R 10 8 70000\n", "line 1: expected a decimal ASID 0..65535" },
 		{ "256 R 10 8\n", "line 1: vcpu 256 beyond the maximum 255" },
 		{ "0 R 10 8 1 2 3\n", "line 1: unexpected text" },
@@ -267,6 +289,7 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, lackey_malformed_line_names_line_number);
 	tcase_add_test(tc, text_fields_and_defaults);
 	tcase_add_test(tc, text_errors_name_line);
+	tcase_add_test(tc, zero_size_accesses_are_read);
 	tcase_add_test(tc, text_invalidation_lines);
 	tcase_add_test(tc, text_line_too_long_is_an_error);
 	tcase_add_test(tc, champsim_record_expands_in_order);

@@ -47,6 +47,11 @@ static size_t edge_records(trace_rec *v)
 	v[n++] = inv(TRACE_INV_VA, UINT64_MAX, 0, 7);
 	v[n++] = inv(TRACE_INV_VA | TRACE_INV_BCAST, 0x7f0000001000, 2, 0);
 	v[n++] = mkrec(TRACE_X, 0x5000 + 129 * 3 + 129, 1, 0, 1, 4);
+	/* zero-size accesses (explicit size varint 0), at both ends of the space */
+	v[n++] = mkrec(TRACE_R, UINT64_MAX, 0, 0, 0, 0);
+	v[n++] = mkrec(TRACE_W, 0, 0, 0, 0, 0);
+	v[n++] = mkrec(TRACE_X, 0x1234, 0, 2, 0, 1);
+	v[n++] = mkrec(TRACE_X, 0x1234, 2, 2, 0, 1);   /* predicted: a size-0 fetch advances nothing */
 	return n;
 }
 

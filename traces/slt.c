@@ -204,7 +204,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 	unsigned size;
 	if (code == 0) {
 		if (!(p = get_varint(p, 5, &v))) goto bad_varint;
-		if (v == 0 || v > TRACE_MAX_SIZE) {
+		if (v > TRACE_MAX_SIZE) {
 			*why = SLT_D_SIZE;
 			*endcount = v;
 			return NULL;
@@ -228,7 +228,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 		}
 		addr += (uint64_t)unzigzag(v);
 	}
-	if (unlikely(addr + (size - 1) < addr)) {
+	if (unlikely(size && addr + (size - 1) < addr)) {
 		*why = SLT_D_WRAP;
 		return NULL;
 	}
@@ -269,7 +269,7 @@ static int derr_msg(trace_reader *r, enum slt_derr why, uint64_t val, uint64_t o
 	case SLT_D_EXT: what = "reserved bits set in the extension byte"; break;
 	case SLT_D_SIZECODE: what = "reserved data size code"; break;
 	case SLT_D_SIZE:
-		snprintf(buf, sizeof(buf), "access size %llu out of range 1..%u",
+		snprintf(buf, sizeof(buf), "access size %llu out of range 0..%u",
 			 (unsigned long long)val, TRACE_MAX_SIZE);
 		what = buf;
 		break;

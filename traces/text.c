@@ -5,7 +5,8 @@
  *   vcpu    decimal, below TRACE_MAX_VCPUS
  *   kind    R (read), W (write) or X (instruction fetch)
  *   gva     hexadecimal, with or without 0x
- *   size    decimal bytes, 1..TRACE_MAX_SIZE
+ *   size    decimal bytes, 0..TRACE_MAX_SIZE (0: a zero-size access, e.g.
+ *           DynamoRIO's for xsavec/xrstor: it names the page of gva)
  *   asid    decimal (default 0)
  *   icount  decimal instructions retired since the vCPU's previous record
  *           (default 1 for X, 0 for R/W)
@@ -172,9 +173,9 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		if (p < end)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
 					  "line %llu: unexpected text after the icount field", ln);
-		if (size == 0 || size > TRACE_MAX_SIZE)
+		if (size > TRACE_MAX_SIZE)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: access size %llu out of range 1..%u", ln,
+					  "line %llu: access size %llu out of range 0..%u", ln,
 					  (unsigned long long)size, TRACE_MAX_SIZE);
 		if (vcpu >= TRACE_MAX_VCPUS)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,

@@ -192,12 +192,13 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 		snprintf(why, whylen, "bad access kind %u", rec->kind);
 		return -1;
 	}
-	if (rec->size == 0 || rec->size > TRACE_MAX_SIZE) {
-		snprintf(why, whylen, "access size %u out of range 1..%u", rec->size,
+	if (rec->size > TRACE_MAX_SIZE) {
+		snprintf(why, whylen, "access size %u out of range 0..%u", rec->size,
 			 TRACE_MAX_SIZE);
 		return -1;
 	}
-	if (rec->gva + (rec->size - 1u) < rec->gva) {
+	/* A zero-size access names one byte's page and cannot wrap. */
+	if (rec->size && rec->gva + (rec->size - 1u) < rec->gva) {
 		snprintf(why, whylen, "access at 0x%llx of %u bytes wraps past the top of the "
 			 "address space", (unsigned long long)rec->gva, rec->size);
 		return -1;

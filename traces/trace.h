@@ -16,8 +16,10 @@
  * TRACE_FMT_AUTO) or forced. Errors come back as a return code plus a one-line
  * message naming the file and the byte offset (binary formats) or line number
  * (text formats). Every reader enforces the same record rules: kind R/W/X,
- * 1 <= size <= TRACE_MAX_SIZE, gva + size - 1 does not wrap, vcpu below the
- * declared count (or below TRACE_MAX_VCPUS when the format declares none).
+ * 0 <= size <= TRACE_MAX_SIZE, gva + size - 1 does not wrap (size > 0), vcpu
+ * below the declared count (or below TRACE_MAX_VCPUS when the format declares
+ * none). A zero-size access (DynamoRIO records them, e.g. for xsavec) names
+ * the page of its gva and no byte.
  *
  * The byte layout of the native .slt format is in traces/FORMAT.md.
  */

@@ -35,8 +35,8 @@ static inline int fuzz_rec_ok(const trace_rec *r)
 		       !r->size && !r->icount && (op == TRACE_INV_VA || !r->gva) &&
 		       (op != TRACE_INV_ALL || !r->asid);
 	}
-	return r->kind <= TRACE_X && !r->op && r->size >= 1 && r->size <= TRACE_MAX_SIZE &&
-	       r->gva + (r->size - 1u) >= r->gva;
+	return r->kind <= TRACE_X && !r->op && r->size <= TRACE_MAX_SIZE &&
+	       (r->size == 0 || r->gva + (r->size - 1u) >= r->gva);
 }
 
 static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_format fmt)
