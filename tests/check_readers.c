@@ -117,6 +117,42 @@ START_TEST(zero_size_accesses_are_read)
 }
 END_TEST
 
+static void expect_text_errors(const char *const cases[][2], size_t n);
+
+/* P, PW, PI: prefetches of each flavour; reads for a caller that did not
+ * ask for TRACE_P. */
+START_TEST(text_prefetch_kinds)
+{
+	const char *t = "0 P 1000 64\n0 pw 2000 8 3\n1 PI 401000 4 0 2\n";
+	char *path;
+	trace_rec *r;
+	char err[512];
+	long n = read_text(t, TRACE_FMT_TEXT, 64, &r, err, sizeof(err), &path);
+	ck_assert_msg(n == 3, "%s", err);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(r[i].kind * 16 + r[i].op, TRACE_R * 16);
+	free(r);
+	n = read_all_flags(path, TRACE_FMT_TEXT, TRACE_OPEN_PREFETCH, 2, &r, err, sizeof(err));
+	ck_assert_msg(n == 3, "%s", err);
+	ck_assert_uint_eq(r[0].kind, TRACE_P);
+	ck_assert_uint_eq(r[0].op, TRACE_PF_READ);
+	ck_assert_uint_eq(r[0].size, 64);
+	ck_assert_uint_eq(r[0].icount, 0);
+	ck_assert_uint_eq(r[1].op, TRACE_PF_WRITE);
+	ck_assert_uint_eq(r[1].asid, 3);
+	ck_assert_uint_eq(r[2].op, TRACE_PF_INSTR);
+	ck_assert_uint_eq(r[2].icount, 2);
+	free(r);
+	unlink(path);
+	free(path);
+	const char *const bad[][2] = {
+		{ "0 PX 10 8\n", "line 1: expected access kind R, W, X, P, PW or PI" },
+		{ "0 P\n", "line 1: address does not parse" },
+	};
+	expect_text_errors(bad, 2);
+}
+END_TEST
+
 /* Each text in CASES[i][0] is refused with a message holding CASES[i][1]. */
 static void expect_text_errors(const char *const cases[][2], size_t n)
 {
@@ -133,7 +169,7 @@ START_TEST(text_errors_name_line)
 {
 	const char *const cases[][2] = {
 		{ "0 R 10 8\nx R 10 8\n", "line 2: expected a decimal vcpu" },
-		{ "0 Q 10 8\n", "line 1: expected access kind R, W or X" },
+		{ "0 Q 10 8\n", "line 1: expected access kind R, W, X, P, PW, PI (or I)" },
 		{ "0 R 10 4097\n", "line 1: access size 4097 out of range 0..4096" },
 		{ "0 R 10 8 70000\n", "line 1: expected a decimal ASID 0..65535" },
 		{ "256 R 10 8\n", "line 1: vcpu 256 beyond the maximum 255" },
@@ -176,7 +212,7 @@ START_TEST(text_invalidation_lines)
 		{ "0 I va\n", "line 1: invalidation by va: address does not parse" },
 		{ "0 I all 5\n", "line 1: unexpected text after the invalidation" },
 		{ "0 I va 10 70000\n", "line 1: expected a decimal ASID 0..65535" },
-		{ "0 Ix all\n", "line 1: expected access kind R, W or X (or I)" },
+		{ "0 Ix all\n", "line 1: expected access kind R, W, X, P, PW, PI (or I)" },
 		{ "300 I all\n", "line 1: vcpu 300 beyond the maximum 255" },
 	};
 	expect_text_errors(bad, sizeof(bad) / sizeof(bad[0]));
@@ -290,6 +326,7 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, text_fields_and_defaults);
 	tcase_add_test(tc, text_errors_name_line);
 	tcase_add_test(tc, zero_size_accesses_are_read);
+	tcase_add_test(tc, text_prefetch_kinds);
 	tcase_add_test(tc, text_invalidation_lines);
 	tcase_add_test(tc, text_line_too_long_is_an_error);
 	tcase_add_test(tc, champsim_record_expands_in_order);

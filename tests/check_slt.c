@@ -75,6 +75,47 @@ START_TEST(slt_round_trips_edge_values)
 }
 END_TEST
 
+static trace_rec pf(unsigned flavour, uint64_t gva, unsigned size, unsigned vcpu)
+{
+	trace_rec r = mkrec(TRACE_P, gva, size, vcpu, 0, 0);
+	r.op = (uint8_t)flavour;
+	return r;
+}
+
+/* A prefetch is its flavour's access with the extension byte's PREFETCH bit
+ * (FORMAT.md): the caller that asks for TRACE_P gets it back; any other gets
+ * a read of the same bytes, and the predictions stay in step either way. */
+START_TEST(slt_prefetch_records_round_trip_and_read_as_r_unless_asked)
+{
+	trace_rec in[8], *out;
+	size_t n = 0;
+	in[n++] = mkrec(TRACE_X, 0x400000, 4, 0, 0, 1);
+	in[n++] = pf(TRACE_PF_READ, 0x7000, 64, 0);
+	in[n++] = pf(TRACE_PF_WRITE, 0x7040, 0, 0);
+	in[n++] = mkrec(TRACE_R, 0x7040, 8, 0, 0, 0);
+	in[n++] = pf(TRACE_PF_INSTR, 0x400004, 4, 1);
+	in[n++] = mkrec(TRACE_X, 0x400008, 4, 1, 0, 1);
+	char err[512];
+	char *p = write_slt(in, n, 2);
+	long k = read_all_flags(p, TRACE_FMT_AUTO, TRACE_OPEN_PREFETCH, 2, &out, err, sizeof(err));
+	ck_assert_msg(k == (long)n, "%ld: %s", k, err);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(rec_equal(&in[i], &out[i]), "record %zu differs", i);
+	free(out);
+	k = read_all(p, TRACE_FMT_AUTO, 64, &out, err, sizeof(err));
+	ck_assert_msg(k == (long)n, "%ld: %s", k, err);
+	for (size_t i = 0; i < n; i++) {
+		trace_rec want = in[i];
+		if (want.kind == TRACE_P)
+			want.kind = TRACE_R, want.op = 0;
+		ck_assert_msg(rec_equal(&want, &out[i]), "record %zu differs", i);
+	}
+	free(out);
+	unlink(p);
+	free(p);
+}
+END_TEST
+
 START_TEST(slt_round_trips_random_records)
 {
 	enum { N = 200000 };
@@ -331,6 +372,7 @@ Suite *slt_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, slt_round_trips_edge_values);
 	tcase_add_test(tc, slt_round_trips_random_records);
+	tcase_add_test(tc, slt_prefetch_records_round_trip_and_read_as_r_unless_asked);
 	tcase_add_test(tc, slt_header_fields_read_back);
 	tcase_add_test(tc, slt_every_truncation_is_reported);
 	tcase_add_test(tc, slt_end_marker_count_and_trailing_data_checked);

@@ -15,7 +15,10 @@
  * A control record (kind 3) with subtype 0 ends the stream and carries the
  * record count, so a truncated or spliced file is always detected; subtype 1
  * is an invalidation record {op byte, vCPU, ASID unless op 'all', address if
- * op 'va'}, which leaves the prediction state alone.
+ * op 'va'}, which leaves the prediction state alone. A prefetch is written
+ * exactly as an access of its flavour's kind (R, W or X: size code,
+ * predictions and icount class included) with the extension byte's PREFETCH
+ * bit set.
  *
  * The decoder's fast path needs SLT_MAX_REC readable bytes and checks nothing
  * else per byte; near the end of the stream the remaining bytes are copied
@@ -46,7 +49,8 @@
 #define SLT_EXT_VCPU       0x01u
 #define SLT_EXT_ASID       0x02u
 #define SLT_EXT_ICOUNT     0x04u
-#define SLT_EXT_RESERVED   0xf8u
+#define SLT_EXT_PREFETCH   0x08u   /* a prefetch; b0's kind is its flavour (R/W/X) */
+#define SLT_EXT_RESERVED   0xf0u
 /* Control records: subtype in bits 5:2, bits 7:6 zero. */
 #define SLT_CTRL_END       0u
 #define SLT_CTRL_INV       1u
@@ -67,6 +71,7 @@ typedef struct slt_codec {
 	slt_vstate vs[TRACE_MAX_VCPUS];
 	unsigned vcpu;
 	unsigned vcpu_limit;
+	int prefetch_as_p;   /* decoder: the caller takes TRACE_P (else a prefetch reads as R) */
 } slt_codec;
 
 static void codec_init(slt_codec *c, unsigned vcpu_limit)
@@ -149,6 +154,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 {
 	unsigned b0 = *p++;
 	unsigned kind = b0 & SLT_B0_KIND_MASK;
+	unsigned prefetch = 0;
 	uint64_t v;
 
 	if (unlikely(kind == SLT_B0_KIND_CTRL)) {
@@ -169,6 +175,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 			*why = SLT_D_EXT;
 			return NULL;
 		}
+		prefetch = ext & SLT_EXT_PREFETCH;
 		if (ext & SLT_EXT_VCPU) {
 			if (!(p = get_varint(p, 5, &v))) goto bad_varint;
 			if (v >= c->vcpu_limit) {
@@ -245,6 +252,12 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 	rec->size = (uint16_t)size;
 	rec->kind = (uint8_t)kind;
 	rec->op = 0;
+	if (unlikely(prefetch) && c->prefetch_as_p) {
+		rec->kind = TRACE_P;
+		rec->op = (uint8_t)kind;   /* TRACE_PF_* = the flavour's kind */
+	} else if (unlikely(prefetch)) {
+		rec->kind = TRACE_R;
+	}
 	return p;
 bad_varint:
 	*why = SLT_D_VARINT;
@@ -457,6 +470,7 @@ int slt_reader_init(trace_reader *r, char *err, size_t errlen)
 	if (!st)
 		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
 	codec_init(&st->c, vcpus ? vcpus : TRACE_MAX_VCPUS);
+	st->c.prefetch_as_p = (r->open_flags & TRACE_OPEN_PREFETCH) != 0;
 	st->ended = 0;
 	r->hdr.version = version;
 	r->hdr.flags = flags;
@@ -592,15 +606,17 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 			continue;
 		}
 		uint8_t *b0 = p++;
-		unsigned bits = r->kind;
-		unsigned ext = 0;
+		/* A prefetch is written as its flavour's kind with the EXT flag. */
+		unsigned kind = r->kind == TRACE_P ? r->op : r->kind;
+		unsigned bits = kind;
+		unsigned ext = r->kind == TRACE_P ? SLT_EXT_PREFETCH : 0;
 		uint8_t *extp = NULL;
 		if (r->vcpu != c->vcpu)
 			ext |= SLT_EXT_VCPU;
 		slt_vstate *vs = &c->vs[r->vcpu];
 		if (r->asid != vs->asid)
 			ext |= SLT_EXT_ASID;
-		uint32_t *icp = r->kind == TRACE_X ? &vs->icx : &vs->icd;
+		uint32_t *icp = kind == TRACE_X ? &vs->icx : &vs->icd;
 		if (r->icount != *icp)
 			ext |= SLT_EXT_ICOUNT;
 		if (ext) {
@@ -618,7 +634,7 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 		vs->asid = r->asid;
 		*icp = r->icount;
 		unsigned code = 0;
-		if (r->kind == TRACE_X) {
+		if (kind == TRACE_X) {
 			if (r->size <= 15)
 				code = r->size;
 		} else if (is_pow2_u64(r->size) && r->size <= 64) {
@@ -627,12 +643,12 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 		bits |= code << SLT_B0_SIZE_SHIFT;
 		if (code == 0)
 			p = put_varint(p, r->size);
-		uint64_t pred = r->kind == TRACE_X ? vs->xnext : vs->dlast;
+		uint64_t pred = kind == TRACE_X ? vs->xnext : vs->dlast;
 		if (r->gva == pred)
 			bits |= SLT_B0_SAME_ADDR;
 		else
 			p = put_varint(p, zigzag((int64_t)(r->gva - pred)));
-		if (r->kind == TRACE_X)
+		if (kind == TRACE_X)
 			vs->xnext = r->gva + r->size;
 		else
 			vs->dlast = r->gva;

@@ -3,7 +3,8 @@
  *
  * One access per line:  vcpu kind gva size [asid [icount]]
  *   vcpu    decimal, below TRACE_MAX_VCPUS
- *   kind    R (read), W (write) or X (instruction fetch)
+ *   kind    R (read), W (write) or X (instruction fetch); P, PW or PI for a
+ *           software prefetch (read intent, write intent, instruction)
  *   gva     hexadecimal, with or without 0x
  *   size    decimal bytes, 0..TRACE_MAX_SIZE (0: a zero-size access, e.g.
  *           DynamoRIO's for xsavec/xrstor: it names the page of gva)
@@ -110,8 +111,14 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
 					  "line %llu: expected a decimal vcpu number", ln);
 		skip_ws(&p, end);
-		unsigned kind;
-		if (p < end && (*p == 'R' || *p == 'r'))
+		unsigned kind, pf = 0;
+		if (p < end && (*p == 'P' || *p == 'p')) {
+			kind = TRACE_P;
+			if (end - p > 1 && (p[1] == 'W' || p[1] == 'w'))
+				pf = TRACE_PF_WRITE, p++;
+			else if (end - p > 1 && (p[1] == 'I' || p[1] == 'i'))
+				pf = TRACE_PF_INSTR, p++;
+		} else if (p < end && (*p == 'R' || *p == 'r'))
 			kind = TRACE_R;
 		else if (p < end && (*p == 'W' || *p == 'w'))
 			kind = TRACE_W;
@@ -121,7 +128,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			kind = TRACE_INV;
 		else
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W or X (or I)", ln);
+					  "line %llu: expected access kind R, W, X, P, PW, PI (or I)",
+					  ln);
 		if (kind == TRACE_INV) {
 			char why[160];
 			if (vcpu >= TRACE_MAX_VCPUS)
@@ -131,7 +139,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			p++;
 			if (!at_field_end(p, end))
 				return trace_errf(err, errlen, TRACE_EFORMAT, path,
-						  "line %llu: expected access kind R, W or X (or I)", ln);
+						  "line %llu: expected access kind R, W, X, P, PW, PI "
+						  "(or I)", ln);
 			skip_ws(&p, end);
 			buf[n].vcpu = (uint16_t)vcpu;
 			if (parse_inv(p, end, &buf[n], why, sizeof(why)) != 0)
@@ -143,7 +152,7 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		p++;
 		if (!at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W or X", ln);
+					  "line %llu: expected access kind R, W, X, P, PW or PI", ln);
 		skip_ws(&p, end);
 		if (trace_parse_hex(&p, end, &gva) != 0 || !at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
@@ -189,6 +198,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		rec->asid = (uint16_t)asid;
 		rec->icount = (uint32_t)icount;
 		rec->op = 0;
+		if (kind == TRACE_P)
+			trace_set_prefetch(r, rec, pf);
 		char why[160];
 		if (trace_rec_check(rec, TRACE_MAX_VCPUS, why, sizeof(why)) != 0)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s", ln, why);

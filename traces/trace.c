@@ -84,10 +84,19 @@ static enum trace_format detect(const struct instream_view *v)
 int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	       char *err, size_t errlen)
 {
+	trace_open_opts o = { .format = fmt };
+	return trace_open_with(out, path, &o, err, errlen);
+}
+
+int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
+		    char *err, size_t errlen)
+{
+	enum trace_format fmt = o->format;
 	*out = NULL;
 	trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+	r->open_flags = o->flags;
 	int rc = instream_open(&r->in, path, err, errlen);
 	if (rc != TRACE_OK) {
 		free(r);
@@ -184,11 +193,15 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 	}
 	if (rec->kind == TRACE_INV)
 		return inv_check(rec, why, whylen);
-	if (rec->op) {
+	if (rec->kind == TRACE_P && rec->op > TRACE_PF_INSTR) {
+		snprintf(why, whylen, "bad prefetch flavour %u", rec->op);
+		return -1;
+	}
+	if (rec->kind != TRACE_P && rec->op) {
 		snprintf(why, whylen, "access record with an invalidation op");
 		return -1;
 	}
-	if (rec->kind > TRACE_X) {
+	if (rec->kind > TRACE_P) {
 		snprintf(why, whylen, "bad access kind %u", rec->kind);
 		return -1;
 	}

@@ -9,6 +9,14 @@
  * all / by ASID / by VA (+ASID), on this vCPU or broadcast to every vCPU of
  * the VM (Arm TLBI ...IS; x86 shootdowns are one local record per vCPU);
  * size and icount are 0, gva is 0 unless by VA, asid 0 for all.
+ * A prefetch record (kind TRACE_P) is a software prefetch the program
+ * executed (x86 PREFETCHh/PREFETCHW, Arm PRFM; drmemtrace's PREFETCH* types):
+ * it names gva..gva+size-1 like a read, reads and writes nothing
+ * architecturally and cannot fault. op holds its flavour (TRACE_PF_*). A
+ * reader hands TRACE_P records only to a caller that opened the trace with
+ * TRACE_OPEN_PREFETCH; any other caller gets each prefetch as a TRACE_R
+ * access of the same bytes (the meaning every consumer had before the kind
+ * existed), so a consumer never meets a kind it does not handle.
  *
  * Readers stream: trace_read() decodes a batch into the caller's array so the
  * replay loop pays no per-record call; memory use is constant in the trace
@@ -29,7 +37,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2, TRACE_INV = 3 };
+enum trace_kind { TRACE_R = 0, TRACE_W = 1, TRACE_X = 2, TRACE_INV = 3, TRACE_P = 4 };
+
+/* Prefetch records: op = the flavour of the prefetch. */
+enum trace_pf_op {
+	TRACE_PF_READ = 0,    /* data, read intent (PREFETCHT0/1/2/NTA, PRFM PLD) */
+	TRACE_PF_WRITE = 1,   /* data, write intent (PREFETCHW, PRFM PST): still no store */
+	TRACE_PF_INSTR = 2,   /* instruction (PRFM PLI) */
+};
 
 /* Invalidation records: op = TRACE_INV_* | optionally TRACE_INV_BCAST. */
 enum trace_inv_op {
@@ -52,7 +67,8 @@ typedef struct trace_rec {
 	uint16_t asid;
 	uint16_t size;
 	uint8_t kind;       /* enum trace_kind */
-	uint8_t op;         /* TRACE_INV: enum trace_inv_op | TRACE_INV_BCAST; else 0 */
+	uint8_t op;         /* TRACE_INV: enum trace_inv_op | TRACE_INV_BCAST;
+			       TRACE_P: enum trace_pf_op; else 0 */
 } trace_rec;
 
 enum trace_format {
@@ -86,9 +102,21 @@ enum {
 typedef struct trace_reader trace_reader;
 
 /* Open PATH ("-" for standard input; plain, gzip or xz) as format FMT.
- * Returns TRACE_OK or an error code with a message in err. */
+ * Returns TRACE_OK or an error code with a message in err. Same as
+ * trace_open_with with { .format = FMT } and nothing else asked. */
 int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	       char *err, size_t errlen);
+
+/* What a caller can take, and how it wants the trace decoded. */
+#define TRACE_OPEN_PREFETCH  0x1u   /* deliver prefetches as TRACE_P (else as TRACE_R) */
+
+typedef struct trace_open_opts {
+	enum trace_format format;   /* TRACE_FMT_AUTO: detect from the content */
+	unsigned flags;             /* TRACE_OPEN_* */
+} trace_open_opts;
+
+int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
+		    char *err, size_t errlen);
 
 /* Decode up to MAX records into BUF. Returns the count (> 0), 0 at the clean
  * end of the trace, or a negative error code with a message in err. After an

@@ -54,7 +54,17 @@ struct trace_reader {
 	char final_err[512];
 	void *priv;
 	uint64_t nrec;         /* records returned so far */
+	unsigned open_flags;   /* TRACE_OPEN_* the caller asked for */
 };
+
+/* The kind and op a backend gives a prefetch of flavour PF (trace.h: a
+ * caller that did not ask for TRACE_P gets a read of the same bytes). */
+static inline void trace_set_prefetch(const trace_reader *r, trace_rec *rec, unsigned pf)
+{
+	int as_p = (r->open_flags & TRACE_OPEN_PREFETCH) != 0;
+	rec->kind = as_p ? TRACE_P : TRACE_R;
+	rec->op = as_p ? (uint8_t)pf : 0;
+}
 
 /* Backends: each sets r->be, r->priv and r->hdr from the opened stream. */
 int slt_reader_init(trace_reader *r, char *err, size_t errlen);

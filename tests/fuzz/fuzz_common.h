@@ -35,7 +35,10 @@ static inline int fuzz_rec_ok(const trace_rec *r)
 		       !r->size && !r->icount && (op == TRACE_INV_VA || !r->gva) &&
 		       (op != TRACE_INV_ALL || !r->asid);
 	}
-	return r->kind <= TRACE_X && !r->op && r->size <= TRACE_MAX_SIZE &&
+	if (r->kind == TRACE_P && r->op > TRACE_PF_INSTR)
+		return 0;
+	return (r->kind <= TRACE_X || r->kind == TRACE_P) && (!r->op || r->kind == TRACE_P) &&
+	       r->size <= TRACE_MAX_SIZE &&
 	       (r->size == 0 || r->gva + (r->size - 1u) >= r->gva);
 }
 
