@@ -424,7 +424,7 @@ static void slt_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend slt_backend = { slt_read, slt_destroy };
+static const trace_backend slt_backend = { slt_read, slt_destroy, NULL };
 
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
 

@@ -3,7 +3,10 @@
  *
  * Detection looks at the decompressed content (a name ending ".slt" only
  * insists on the native magic, so a damaged header is reported as such):
+ *   a directory                       -> drmemtrace (per-thread files)
  *   "SLTR" magic                      -> native .slt
+ *   a zip archive, or a drmemtrace HEADER record then a MARKER (plain, or
+ *   behind a zlib header)             -> drmemtrace (one per-thread file)
  *   any byte outside printable text   -> ChampSim binary records
  *   first trace line "I  ..." or " L|S|M ..." (valgrind "==" lines and
  *   blank lines skipped)              -> lackey
@@ -14,15 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const fmt_names[] = {
 	[TRACE_FMT_AUTO] = "auto", [TRACE_FMT_SLT] = "slt", [TRACE_FMT_LACKEY] = "lackey",
 	[TRACE_FMT_CHAMPSIM] = "champsim", [TRACE_FMT_TEXT] = "text",
+	[TRACE_FMT_DRMEMTRACE] = "drmemtrace",
 };
 
 int trace_format_parse(const char *name, enum trace_format *out)
 {
-	for (int i = 0; i <= TRACE_FMT_TEXT; i++) {
+	for (int i = 0; i <= TRACE_FMT_DRMEMTRACE; i++) {
 		if (strcmp(name, fmt_names[i]) == 0) {
 			*out = (enum trace_format)i;
 			return TRACE_OK;
@@ -33,7 +38,7 @@ int trace_format_parse(const char *name, enum trace_format *out)
 
 const char *trace_format_name(enum trace_format fmt)
 {
-	return (unsigned)fmt <= TRACE_FMT_TEXT ? fmt_names[fmt] : "?";
+	return (unsigned)fmt <= TRACE_FMT_DRMEMTRACE ? fmt_names[fmt] : "?";
 }
 
 static int is_text_byte(uint8_t c)
@@ -47,6 +52,8 @@ static enum trace_format detect(const struct instream_view *v)
 	size_t n = v->len - v->pos;
 	if (n >= 4 && memcmp(b, "SLTR", 4) == 0)
 		return TRACE_FMT_SLT;
+	if (drmemtrace_sniff(b, n))
+		return TRACE_FMT_DRMEMTRACE;
 	size_t scan = n < 65536 ? n : 65536;
 	for (size_t i = 0; i < scan; i++)
 		if (!is_text_byte(b[i]))
@@ -97,11 +104,30 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	if (!r)
 		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
 	r->open_flags = o->flags;
-	int rc = instream_open(&r->in, path, err, errlen);
-	if (rc != TRACE_OK) {
+	int is_stdin = strcmp(path, "-") == 0;
+	r->path = strdup(is_stdin ? "<stdin>" : path);
+	if (!r->path) {
 		free(r);
-		return rc;
+		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
 	}
+	int rc;
+	struct stat st;
+	if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* Only drmemtrace traces are directories. */
+		if (fmt != TRACE_FMT_AUTO && fmt != TRACE_FMT_DRMEMTRACE) {
+			rc = trace_errf(err, errlen, TRACE_EIO, path, "is a directory");
+			goto fail;
+		}
+		r->hdr.format = TRACE_FMT_DRMEMTRACE;
+		rc = drmemtrace_reader_init(r, path, 1, NULL, err, errlen);
+		if (rc != TRACE_OK)
+			goto fail;
+		*out = r;
+		return TRACE_OK;
+	}
+	rc = instream_open(&r->in, path, err, errlen);
+	if (rc != TRACE_OK)
+		goto fail;
 	rc = instream_fill(r->in, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
@@ -118,6 +144,16 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	case TRACE_FMT_LACKEY: rc = lackey_reader_init(r, err, errlen); break;
 	case TRACE_FMT_CHAMPSIM: rc = champsim_reader_init(r, err, errlen); break;
 	case TRACE_FMT_TEXT: rc = text_reader_init(r, err, errlen); break;
+	case TRACE_FMT_DRMEMTRACE: {
+		/* The backend opens its own streams (a zip archive, zlib): standard
+		 * input it takes as it is. */
+		instream *in = is_stdin ? r->in : NULL;
+		if (!is_stdin)
+			instream_close(r->in);
+		r->in = NULL;
+		rc = drmemtrace_reader_init(r, path, 0, in, err, errlen);
+		break;
+	}
 	default: rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "bad format"); break;
 	}
 	if (rc != TRACE_OK)
@@ -125,8 +161,7 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	*out = r;
 	return TRACE_OK;
 fail:
-	instream_close(r->in);
-	free(r);
+	trace_close(r);
 	return rc;
 }
 
@@ -149,11 +184,14 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 }
 
 const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
-const char *trace_path(const trace_reader *r) { return instream_path(r->in); }
+const char *trace_path(const trace_reader *r) { return r->path; }
 
 void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
 {
-	instream_progress(r->in, done, total);
+	if (r->be->progress)
+		r->be->progress(r, done, total);
+	else
+		instream_progress(r->in, done, total);
 }
 
 void trace_close(trace_reader *r)
@@ -163,6 +201,7 @@ void trace_close(trace_reader *r)
 	if (r->be && r->be->destroy)
 		r->be->destroy(r);
 	instream_close(r->in);
+	free(r->path);
 	free(r);
 }
 

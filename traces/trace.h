@@ -77,6 +77,7 @@ enum trace_format {
 	TRACE_FMT_LACKEY,    /* valgrind --tool=lackey --trace-mem=yes */
 	TRACE_FMT_CHAMPSIM,  /* ChampSim 64-byte input_instr records */
 	TRACE_FMT_TEXT,      /* "vcpu kind gva size [asid [icount]]" lines */
+	TRACE_FMT_DRMEMTRACE, /* DynamoRIO drcachesim offline traces (a directory or a file) */
 };
 
 /* .slt header flags. Bits 0-7 are informational; bits 8-15 must be understood
@@ -101,7 +102,8 @@ enum {
 
 typedef struct trace_reader trace_reader;
 
-/* Open PATH ("-" for standard input; plain, gzip or xz) as format FMT.
+/* Open PATH ("-" for standard input; plain, gzip or xz; a drmemtrace
+ * directory) as format FMT.
  * Returns TRACE_OK or an error code with a message in err. Same as
  * trace_open_with with { .format = FMT } and nothing else asked. */
 int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
@@ -132,7 +134,7 @@ void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total);
 
 void trace_close(trace_reader *r);
 
-/* Format names: "auto", "slt", "lackey", "champsim", "text". */
+/* Format names: "auto", "slt", "lackey", "champsim", "text", "drmemtrace". */
 int trace_format_parse(const char *name, enum trace_format *out);
 const char *trace_format_name(enum trace_format fmt);
 

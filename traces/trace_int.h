@@ -16,7 +16,7 @@
 
 #define INSTREAM_WINDOW (1u << 20)
 
-enum instream_comp { IN_PLAIN, IN_GZIP, IN_XZ };
+enum instream_comp { IN_PLAIN, IN_GZIP, IN_XZ, IN_ZLIB };
 
 typedef struct instream instream;
 
@@ -28,6 +28,11 @@ struct instream_view {
 };
 
 int instream_open(instream **out, const char *path, char *err, size_t errlen);
+/* The same with a WINDOW of that many bytes (instream_open: INSTREAM_WINDOW)
+ * and INSTREAM_* flags. */
+#define INSTREAM_ZLIB 0x1u   /* also recognise a zlib (RFC 1950) stream */
+int instream_open_opts(instream **out, const char *path, size_t window, unsigned flags,
+		       char *err, size_t errlen);
 void instream_close(instream *s);
 
 /* Shift the unread bytes to the window start and read more until the window is
@@ -44,11 +49,14 @@ void instream_progress(const instream *s, uint64_t *done, uint64_t *total);
 typedef struct trace_backend {
 	int (*read)(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
 	void (*destroy)(trace_reader *r);
+	/* Progress of a backend that reads other streams than r->in (else NULL). */
+	void (*progress)(const trace_reader *r, uint64_t *done, uint64_t *total);
 } trace_backend;
 
 struct trace_reader {
 	const trace_backend *be;
-	instream *in;
+	instream *in;          /* NULL for a backend that opens its own streams */
+	char *path;            /* as opened; "<stdin>" for "-" */
 	trace_header hdr;
 	int done;              /* 0, or the final result (0 = end, < 0 = error) */
 	char final_err[512];
@@ -71,6 +79,12 @@ int slt_reader_init(trace_reader *r, char *err, size_t errlen);
 int lackey_reader_init(trace_reader *r, char *err, size_t errlen);
 int champsim_reader_init(trace_reader *r, char *err, size_t errlen);
 int text_reader_init(trace_reader *r, char *err, size_t errlen);
+/* drmemtrace: PATH is a directory (IS_DIR) or one per-thread file; IN, if
+ * not NULL, is standard input already opened (the reader takes it). */
+int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instream *in,
+			   char *err, size_t errlen);
+/* Whether content starting B[0..N) looks like a drmemtrace per-thread file. */
+int drmemtrace_sniff(const uint8_t *b, size_t n);
 
 /* Format a message "PATH: ..." into err; returns CODE. */
 int trace_errf(char *err, size_t errlen, int code, const char *path, const char *fmt, ...)
