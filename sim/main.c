@@ -35,13 +35,16 @@ static const char *const main_usage =
 	"  trace info [--format F] [--json] TRACE\n"
 	"                         count records, vCPUs and the footprint of a trace\n"
 	"  trace import [--format F] [--desc TEXT] [--vcpus N] [--level N] IN OUT.slt\n"
-	"                         convert a lackey, ChampSim or text trace ('-' = stdin) to .slt\n"
+	"                         convert a lackey, ChampSim, drmemtrace or text trace ('-' =\n"
+	"                         stdin) to .slt\n"
 	"  trace gen --pattern P [options] -o OUT.slt\n"
 	"                         write a synthetic trace (see 'slatsim trace gen --help')\n"
 	"\n"
 	"TRACE may be .slt, valgrind lackey output, a ChampSim trace or a text trace,\n"
-	"plain, gzip or xz compressed, or '-' for standard input; the format is\n"
-	"detected from the content unless --format slt|lackey|champsim|text is given.\n"
+	"plain, gzip or xz compressed, or '-' for standard input, or a DynamoRIO\n"
+	"drmemtrace capture (its directory, DIR/trace, or one per-thread file: zip,\n"
+	"gzip, zlib or plain; each thread a vCPU); the format is detected from the\n"
+	"content unless --format slt|lackey|champsim|text|drmemtrace is given.\n"
 	"'slatsim COMMAND --help' describes one command. Exit status: 0 success,\n"
 	"2 bad input (usage, trace, config or parameter), 1 internal failure.\n";
 
@@ -218,7 +221,8 @@ static enum trace_format parse_format(const char *s, const char *usage)
 {
 	enum trace_format f;
 	if (trace_format_parse(s, &f) != TRACE_OK)
-		die_usage(usage, "--format: unknown format '%s' (auto, slt, lackey, champsim, text)",
+		die_usage(usage, "--format: unknown format '%s' (auto, slt, lackey, champsim, text, "
+			  "drmemtrace)",
 			  s);
 	return f;
 }

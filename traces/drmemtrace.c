@@ -771,5 +771,8 @@ int drmemtrace_sniff(const uint8_t *b, size_t n)
 		b = head;
 		n = sizeof(head);
 	}
-	return n >= 2 * DR_REC && rd16(b) == DR_HEADER && rd16(b + DR_REC) == DR_MARKER;
+	/* (a 32-bit trace's 8-byte records put the MARKER at byte 8: it is
+	 * recognised, to be refused with a clear message) */
+	return n >= 2 * DR_REC && rd16(b) == DR_HEADER &&
+	       (rd16(b + DR_REC) == DR_MARKER || rd16(b + 8) == DR_MARKER);
 }
