@@ -571,7 +571,7 @@ static void dr_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
 	}
 }
 
-static const trace_backend dr_backend = { dr_read, dr_destroy, dr_progress };
+static const trace_backend dr_backend = { dr_read, dr_destroy, dr_progress, NULL };
 
 static int has_zip_magic(const char *path)
 {

@@ -305,6 +305,41 @@ int instream_fill(instream *s, char *err, size_t errlen)
 	return TRACE_OK;
 }
 
+int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
+			size_t errlen)
+{
+	if (s->comp != IN_GZIP || !s->own_fd || !s->file_size)
+		return trace_errf(err, errlen, TRACE_EIO, s->path, "cannot seek in this input");
+	if (lseek(s->fd, (off_t)comp_off, SEEK_SET) < 0)
+		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
+				  strerror(errno));
+	inflateReset(&s->z);
+	s->member_done = 0;
+	s->raw_pos = s->raw_len = 0;
+	s->raw_eof = 0;
+	s->raw_consumed = comp_off;
+	s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
+	return instream_fill(s, err, errlen);
+}
+
+int instream_pread(const instream *s, void *buf, size_t len, uint64_t off)
+{
+	if (!s->own_fd || !s->file_size)
+		return -1;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t k = pread(s->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+uint64_t instream_file_size(const instream *s) { return s->own_fd ? s->file_size : 0; }
+
 struct instream_view *instream_view(instream *s) { return &s->v; }
 enum instream_comp instream_comp(const instream *s) { return s->comp; }
 const char *instream_path(const instream *s) { return s->path; }

@@ -118,7 +118,7 @@ static void lackey_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend lackey_backend = { lackey_read, lackey_destroy, NULL };
+static const trace_backend lackey_backend = { lackey_read, lackey_destroy, NULL, NULL };
 
 int lackey_reader_init(trace_reader *r, char *err, size_t errlen)
 {

@@ -213,7 +213,7 @@ static void text_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend text_backend = { text_read, text_destroy, NULL };
+static const trace_backend text_backend = { text_read, text_destroy, NULL, NULL };
 
 int text_reader_init(trace_reader *r, char *err, size_t errlen)
 {

@@ -183,6 +183,39 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 	return n;
 }
 
+int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
+{
+	if (r->done) {
+		if (r->done < 0) {
+			snprintf(err, errlen, "%s", r->final_err);
+			return r->done;
+		}
+		return recno >= r->nrec ? TRACE_OK
+		       : trace_errf(err, errlen, TRACE_EIO, r->path, "seek back after the end");
+	}
+	int rc = 1;
+	if (r->be->seek)
+		rc = r->be->seek(r, recno, err, errlen);
+	if (rc == 1) {
+		if (recno < r->nrec)
+			return trace_errf(err, errlen, TRACE_EIO, r->path, "cannot seek back to "
+					  "record %llu", (unsigned long long)recno);
+		trace_rec scratch[512];
+		while (r->nrec < recno && !r->done) {
+			uint64_t want = recno - r->nrec;
+			long k = trace_read(r, scratch, want < 512 ? (size_t)want : 512, err, errlen);
+			if (k < 0)
+				return (int)k;
+		}
+		return TRACE_OK;
+	}
+	if (rc != TRACE_OK) {
+		r->done = rc;
+		snprintf(r->final_err, sizeof(r->final_err), "%s", err);
+	}
+	return rc;
+}
+
 const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
 const char *trace_path(const trace_reader *r) { return r->path; }
 

@@ -41,6 +41,15 @@ void instream_close(instream *s);
 int instream_fill(instream *s, char *err, size_t errlen);
 
 struct instream_view *instream_view(instream *s);
+
+/* A regular gzip file only: continue decompressing at compressed byte
+ * COMP_OFF (the start of a gzip member) as if it were uncompressed byte
+ * UNCOMP_OFF, and fill the window. */
+int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
+			size_t errlen);
+/* Read LEN raw (compressed) bytes at OFF of a regular file: 0, or -1. */
+int instream_pread(const instream *s, void *buf, size_t len, uint64_t off);
+uint64_t instream_file_size(const instream *s);   /* 0 unless a regular file */
 enum instream_comp instream_comp(const instream *s);
 const char *instream_path(const instream *s);
 void instream_progress(const instream *s, uint64_t *done, uint64_t *total);
@@ -51,6 +60,10 @@ typedef struct trace_backend {
 	void (*destroy)(trace_reader *r);
 	/* Progress of a backend that reads other streams than r->in (else NULL). */
 	void (*progress)(const trace_reader *r, uint64_t *done, uint64_t *total);
+	/* Position at record RECNO without decoding what comes before, if the
+	 * input allows it: TRACE_OK, 1 when it does not (trace_seek then
+	 * decodes and discards), or an error. NULL: never. */
+	int (*seek)(trace_reader *r, uint64_t recno, char *err, size_t errlen);
 } trace_backend;
 
 struct trace_reader {
