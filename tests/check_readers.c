@@ -317,6 +317,73 @@ START_TEST(gzip_input_is_transparent_and_damage_reported)
 }
 END_TEST
 
+/* Read PATH with a background decoding thread and without: the same records
+ * and the same end, or the same error message after a prefix of the same
+ * records (a call that meets an error returns only the error, so a larger
+ * batch - the thread's - may withhold up to one batch before it, as it does
+ * without the thread). Batch sizes straddle the thread's batches. */
+static void same_with_threads(const char *path, const char *want_err)
+{
+	for (size_t batch = 1; batch <= 40000; batch *= 200) {
+		trace_rec *a[2] = { NULL, NULL };
+		long n[2], end[2];
+		char err[2][512];
+		for (int t = 0; t < 2; t++) {
+			trace_reader *r;
+			trace_open_opts o = { .threads = t ? 2 : 1 };
+			ck_assert_int_eq(trace_open_with(&r, path, &o, err[t], 512), TRACE_OK);
+			size_t cap = 1024, k = 0;
+			a[t] = malloc(cap * sizeof(trace_rec));
+			long got;
+			for (;;) {
+				if (k + batch > cap)
+					a[t] = realloc(a[t], (cap = (k + batch) * 2) * sizeof(trace_rec));
+				got = trace_read(r, a[t] + k, batch, err[t], 512);
+				if (got <= 0)
+					break;
+				k += (size_t)got;
+			}
+			/* the end (or error) repeats */
+			ck_assert_int_eq(trace_read(r, a[t], 1, err[t], 512), got);
+			n[t] = (long)k;
+			end[t] = got;
+			trace_close(r);
+		}
+		ck_assert_int_eq(end[0], end[1]);
+		if (!want_err)
+			ck_assert_int_eq(n[0], n[1]);
+		long common = n[0] < n[1] ? n[0] : n[1];
+		for (long i = 0; i < common; i++)
+			ck_assert(rec_equal(&a[0][i], &a[1][i]));
+		if (want_err) {
+			ck_assert_msg(end[0] < 0 && strstr(err[0], want_err), "%s", err[0]);
+			ck_assert_str_eq(err[0], err[1]);
+		}
+		free(a[0]);
+		free(a[1]);
+	}
+}
+
+START_TEST(threaded_decoding_returns_the_same_records_and_errors)
+{
+	/* 100 000 text records, then (second file) a bad line after them */
+	size_t cap = 100000 * 24 + 64, len = 0;
+	char *t = malloc(cap);
+	for (int i = 0; i < 100000; i++)
+		len += (size_t)sprintf(t + len, "%d %c %x %d\n", i % 3, "RWX"[i % 3], i * 64, 1 + i % 8);
+	char *good = tmp_write(t, len, ".txt");
+	strcpy(t + len, "0 Q 10 8\n");
+	char *bad = tmp_write(t, len + 9, ".txt");
+	same_with_threads(good, NULL);
+	same_with_threads(bad, "line 100001: expected access kind");
+	unlink(good);
+	unlink(bad);
+	free(good);
+	free(bad);
+	free(t);
+}
+END_TEST
+
 Suite *readers_suite(void)
 {
 	Suite *s = suite_create("readers");
@@ -332,6 +399,7 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, champsim_record_expands_in_order);
 	tcase_add_test(tc, detection_by_content);
 	tcase_add_test(tc, gzip_input_is_transparent_and_damage_reported);
+	tcase_add_test(tc, threaded_decoding_returns_the_same_records_and_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

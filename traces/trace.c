@@ -1,6 +1,13 @@
 /*
  * traces/trace.c - format detection and the reader front end.
  *
+ * Decoding ahead (trace_open_opts.threads > 1): one background thread calls
+ * the backend into PIPE_SLOTS batches of PIPE_RECS records; trace_read
+ * copies out of the oldest filled batch. The producer owns the backend (and
+ * r->nrec) from the first trace_read on; the consumer only the slot it
+ * takes. A batch of 0 (end) or an error ends the producer, and trace_read
+ * meets it after every record decoded before it, as without the thread.
+ *
  * Detection looks at the decompressed content (a name ending ".slt" only
  * insists on the native magic, so a damaged header is reported as such):
  *   a directory                       -> drmemtrace (per-thread files)
@@ -14,10 +21,30 @@
  */
 #include "trace_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define PIPE_SLOTS 4
+#define PIPE_RECS  16384
+
+struct trace_pipe {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;              /* broadcast on every change of count or stop */
+	trace_rec *rec[PIPE_SLOTS];
+	long n[PIPE_SLOTS];             /* a filled slot: its records, 0 = end, < 0 = error */
+	char err[PIPE_SLOTS][512];
+	unsigned head, count;           /* oldest filled slot; filled slots */
+	size_t pos;                     /* records of the head slot already returned */
+	int started, stop;
+	uint64_t done, total;           /* trace_progress as of the last batch */
+};
+
+static int pipe_create(trace_reader *r, char *err, size_t errlen);
+static void pipe_destroy(trace_reader *r);
 
 static const char *const fmt_names[] = {
 	[TRACE_FMT_AUTO] = "auto", [TRACE_FMT_SLT] = "slt", [TRACE_FMT_LACKEY] = "lackey",
@@ -120,6 +147,8 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 		}
 		r->hdr.format = TRACE_FMT_DRMEMTRACE;
 		rc = drmemtrace_reader_init(r, path, 1, NULL, err, errlen);
+		if (rc == TRACE_OK && o->threads > 1)
+			rc = pipe_create(r, err, errlen);
 		if (rc != TRACE_OK)
 			goto fail;
 		*out = r;
@@ -156,6 +185,8 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	}
 	default: rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "bad format"); break;
 	}
+	if (rc == TRACE_OK && o->threads > 1)
+		rc = pipe_create(r, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
 	*out = r;
@@ -165,7 +196,8 @@ fail:
 	return rc;
 }
 
-long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+/* One backend call, with the reader's end/error bookkeeping. */
+static long read_direct(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
 {
 	if (r->done) {
 		if (r->done < 0)
@@ -183,8 +215,132 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 	return n;
 }
 
+static void progress_direct(const trace_reader *r, uint64_t *done, uint64_t *total)
+{
+	if (r->be->progress)
+		r->be->progress(r, done, total);
+	else
+		instream_progress(r->in, done, total);
+}
+
+static void *pipe_main(void *arg)
+{
+	trace_reader *r = arg;
+	struct trace_pipe *p = r->pipe;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->count == PIPE_SLOTS && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		unsigned slot = (p->head + p->count) % PIPE_SLOTS;
+		int stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		long k = read_direct(r, p->rec[slot], PIPE_RECS, p->err[slot], sizeof(p->err[slot]));
+		uint64_t done, total;
+		progress_direct(r, &done, &total);
+		pthread_mutex_lock(&p->mu);
+		p->done = done;
+		p->total = total;
+		p->n[slot] = k;
+		p->count++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (k <= 0)
+			break;
+	}
+	return NULL;
+}
+
+static int pipe_create(trace_reader *r, char *err, size_t errlen)
+{
+	struct trace_pipe *p = calloc(1, sizeof(*p));
+	if (!p)
+		return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+	for (unsigned i = 0; i < PIPE_SLOTS; i++) {
+		p->rec[i] = malloc(PIPE_RECS * sizeof(trace_rec));
+		if (!p->rec[i]) {
+			while (i--)
+				free(p->rec[i]);
+			free(p);
+			return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+		}
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	r->pipe = p;
+	return TRACE_OK;
+}
+
+static void pipe_destroy(trace_reader *r)
+{
+	struct trace_pipe *p = r->pipe;
+	if (!p)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->th, NULL);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	for (unsigned i = 0; i < PIPE_SLOTS; i++)
+		free(p->rec[i]);
+	free(p);
+	r->pipe = NULL;
+}
+
+/* trace_read through the background thread (started by the first call). */
+static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	struct trace_pipe *p = r->pipe;
+	if (!p->started) {
+		if (pthread_create(&p->th, NULL, pipe_main, r) != 0)
+			return trace_errf(err, errlen, TRACE_EIO, r->path,
+					  "cannot start the decoding thread");
+		p->started = 1;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->count == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	unsigned slot = p->head;
+	pthread_mutex_unlock(&p->mu);
+	long k = p->n[slot];
+	if (k <= 0) {   /* the end or an error: it stays in the slot for later calls */
+		if (k < 0)
+			snprintf(err, errlen, "%s", p->err[slot]);
+		return k;
+	}
+	size_t take = (size_t)k - p->pos;
+	if (take > max)
+		take = max;
+	memcpy(buf, p->rec[slot] + p->pos, take * sizeof(*buf));
+	p->pos += take;
+	if (p->pos == (size_t)k) {
+		pthread_mutex_lock(&p->mu);
+		p->head = (p->head + 1) % PIPE_SLOTS;
+		p->count--;
+		p->pos = 0;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return (long)take;
+}
+
+long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	if (r->pipe)
+		return pipe_read(r, buf, max, err, errlen);
+	return read_direct(r, buf, max, err, errlen);
+}
+
 int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
 {
+	if (r->pipe && r->pipe->started)
+		return trace_errf(err, errlen, TRACE_EIO, r->path, "seek after reading began "
+				  "with a decoding thread");
 	if (r->done) {
 		if (r->done < 0) {
 			snprintf(err, errlen, "%s", r->final_err);
@@ -203,7 +359,7 @@ int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
 		trace_rec scratch[512];
 		while (r->nrec < recno && !r->done) {
 			uint64_t want = recno - r->nrec;
-			long k = trace_read(r, scratch, want < 512 ? (size_t)want : 512, err, errlen);
+			long k = read_direct(r, scratch, want < 512 ? (size_t)want : 512, err, errlen);
 			if (k < 0)
 				return (int)k;
 		}
@@ -221,16 +377,22 @@ const char *trace_path(const trace_reader *r) { return r->path; }
 
 void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
 {
-	if (r->be->progress)
-		r->be->progress(r, done, total);
-	else
-		instream_progress(r->in, done, total);
+	struct trace_pipe *p = r->pipe;
+	if (p && p->started) {   /* the backend is the decoding thread's */
+		pthread_mutex_lock(&p->mu);
+		*done = p->done;
+		*total = p->total;
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	progress_direct(r, done, total);
 }
 
 void trace_close(trace_reader *r)
 {
 	if (!r)
 		return;
+	pipe_destroy(r);   /* first: its thread may be in the backend */
 	if (r->be && r->be->destroy)
 		r->be->destroy(r);
 	instream_close(r->in);

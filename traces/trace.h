@@ -116,6 +116,12 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 typedef struct trace_open_opts {
 	enum trace_format format;   /* TRACE_FMT_AUTO: detect from the content */
 	unsigned flags;             /* TRACE_OPEN_* */
+	unsigned threads;           /* 0 or 1: trace_read decodes on the caller's thread;
+				       2 or more: a background thread decodes ahead into a
+				       bounded queue that trace_read takes from (the same
+				       records in the same order, the same end or error;
+				       like any larger batch, it may withhold the records
+				       of the batch that met an error) */
 } trace_open_opts;
 
 int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,

@@ -76,6 +76,7 @@ struct trace_reader {
 	void *priv;
 	uint64_t nrec;         /* records returned so far */
 	unsigned open_flags;   /* TRACE_OPEN_* the caller asked for */
+	struct trace_pipe *pipe;   /* background decoding (threads > 1), else NULL */
 };
 
 /* The kind and op a backend gives a prefetch of flavour PF (trace.h: a
