@@ -538,6 +538,14 @@ START_TEST(drmemtrace_directory_errors)
 	ck_assert_msg(strstr(err, "no per-thread drmemtrace files"), "%s", err);
 	ck_assert_int_eq(read_all(dir, TRACE_FMT_TEXT, 64, &r, err, sizeof(err)), TRACE_EIO);
 	ck_assert_msg(strstr(err, "is a directory"), "%s", err);
+	/* a thread in the lz4 container is refused, not left out */
+	char *lz4 = join(dir, "drmemtrace.app.1.0000.trace.lz4");
+	write_file(lz4, "x", 1);
+	ck_assert_int_eq(read_all(dir, TRACE_FMT_AUTO, 64, &r, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "drmemtrace.app.1.0000.trace.lz4: a per-thread file in a "
+			     "container this reader does not read"), "%s", err);
+	unlink(lz4);
+	free(lz4);
 	unlink(sched);
 	rmdir(dir);
 	free(sched);

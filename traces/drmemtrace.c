@@ -6,7 +6,8 @@
  * per-thread files are named *.trace, *.trace.gz, *.trace.zlib or
  * *.trace.zip (drraw2trace's "drmemtrace.APP.TID.N.trace.EXT"; the schedule
  * files cpu_schedule.bin.zip and serial_schedule.bin.gz beside them are not
- * threads, and other files are not read), or one per-thread file (a path or
+ * threads, other files are not read, and a *.trace.lz4 is refused), or one
+ * per-thread file (a path or
  * standard input). The container is recognised from the content: a zip
  * archive (libzip; its members chunk.NNNNNNNN are read in the order of their
  * numbers, each a whole number of records), gzip, zlib or plain.
@@ -640,8 +641,18 @@ static int list_threads(const char *dir, char ***names, size_t *n, char *err, si
 	int rc = v ? TRACE_OK : TRACE_EIO;
 	struct dirent *de;
 	while (rc == TRACE_OK && (de = readdir(dh))) {
-		if (!is_thread_file(de->d_name))
+		if (!is_thread_file(de->d_name)) {
+			/* A thread in a container this reader lacks (drraw2trace's lz4)
+			 * must not vanish from the trace. */
+			const char *x = strstr(de->d_name, ".trace.");
+			if (x && !strchr(x + 7, '.')) {
+				rc = trace_errf(err, errlen, TRACE_EFORMAT, dir, "%s: a per-thread "
+						"file in a container this reader does not read (zip, "
+						"gzip, zlib or none)", de->d_name);
+				break;
+			}
 			continue;
+		}
 		if (k == cap) {
 			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
 			if (!nv) {
@@ -663,7 +674,7 @@ static int list_threads(const char *dir, char ***names, size_t *n, char *err, si
 			free(v[--k]);
 		free(v);
 		free(base);
-		return trace_errf(err, errlen, TRACE_EIO, dir, "out of memory");
+		return rc == TRACE_EIO ? trace_errf(err, errlen, TRACE_EIO, dir, "out of memory") : rc;
 	}
 	if (k == 0) {
 		free(v);
