@@ -18,7 +18,7 @@ CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl
 OPT     := -O2 -g
-LIBS    := -lz -llzma -lm -pthread
+LIBS    := -lz -llzma -lzip -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 DEPFLAGS = -MMD -MP
 

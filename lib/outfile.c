@@ -169,10 +169,12 @@ int outset_create(outset **out, char *err, size_t errlen)
 	sigset_t set;
 	sig_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (pthread_create(&s->watcher, NULL, watch, s) != 0) {
+	int e = pthread_create(&s->watcher, NULL, watch, s);
+	if (e != 0) {
 		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 		free(s);
-		snprintf(err, errlen, "cannot start the signal watcher");
+		/* EAGAIN: no memory (or thread) for it: the one out-of-memory line. */
+		snprintf(err, errlen, "out of memory (starting the signal watcher: %s)", strerror(e));
 		return -1;
 	}
 	s->have_watcher = 1;

@@ -11,6 +11,8 @@ typedef struct stats_ent {
 	const char *name;
 	const char *desc;
 	stats_kind kind;
+	int gauge;              /* a state at the end (not a count): never rebased */
+	uint64_t base;          /* stats_rebase: the value at the start of the window */
 	const uint64_t *first;
 	size_t stride, n;
 	size_t num, den;        /* ratio operands, as indices */
@@ -97,16 +99,35 @@ const char *stats_name_at(const stats_reg *reg, size_t i) { return reg->e[i].nam
 const char *stats_desc_at(const stats_reg *reg, size_t i) { return reg->e[i].desc; }
 stats_kind stats_kind_at(const stats_reg *reg, size_t i) { return reg->e[i].kind; }
 
-uint64_t stats_value_at(const stats_reg *reg, size_t i)
+static uint64_t raw_value(const stats_ent *e)
 {
-	const stats_ent *e = &reg->e[i];
-	if (e->kind == STATS_RATIO)
-		return 0;
 	uint64_t sum = 0;
 	const char *p = (const char *)e->first;
 	for (size_t k = 0; k < e->n; k++)
 		sum += *(const uint64_t *)(p + k * e->stride);
 	return sum;
+}
+
+uint64_t stats_value_at(const stats_reg *reg, size_t i)
+{
+	const stats_ent *e = &reg->e[i];
+	if (e->kind == STATS_RATIO)
+		return 0;
+	return raw_value(e) - e->base;
+}
+
+void stats_mark_gauge(stats_reg *reg, const char *name)
+{
+	long i = find(reg, name);
+	assert(i >= 0 && "stats_mark_gauge: not registered");
+	reg->e[i].gauge = 1;
+}
+
+void stats_rebase(stats_reg *reg)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (reg->e[i].kind == STATS_COUNTER && !reg->e[i].gauge)
+			reg->e[i].base = raw_value(&reg->e[i]);
 }
 
 double stats_ratio_at(const stats_reg *reg, size_t i)

@@ -27,6 +27,13 @@ int stats_failed(const stats_reg *reg);
 /* A caller that could not register (out of memory) says so. */
 void stats_mark_failed(stats_reg *reg);
 
+/* NAME (registered) is a state at the end of the run - bytes held, entries
+ * valid - not a count of events: stats_rebase leaves it alone. */
+void stats_mark_gauge(stats_reg *reg, const char *name);
+/* Start counting from now (a warm-up window ended): every counter reads
+ * as its value minus its value now; gauges and ratios read as before. */
+void stats_rebase(stats_reg *reg);
+
 /* Register counter NAME at CTR. A duplicate name is a programming error. */
 void stats_add(stats_reg *reg, const char *name, const uint64_t *ctr, const char *desc);
 

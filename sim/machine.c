@@ -51,6 +51,7 @@ typedef struct totals {
 	uint64_t cyc_total, cyc_instr, cyc_trans, cyc_faults;
 	uint64_t ad_writes, dirty_walks;
 	uint64_t fills[64];        /* by log2 of the combined entry size */
+	uint64_t pf_misses, pf_walks, pf_cycles, pf_dropped;   /* prefetches (trace.prefetch) */
 	dl_counters dl;
 } totals;
 
@@ -75,6 +76,7 @@ typedef struct domain {
 	dirtylog *dl;
 	uint64_t instr_done;       /* instructions of the domain's records so far */
 	uint64_t next_round;       /* instr_done that ends the round (UINT64_MAX: none) */
+	size_t round_base;         /* rounds before the warm-up ended (not reported) */
 	totals t;
 	char (*stat_names)[64];    /* "domain.N.<stat>" (the registry keeps pointers) */
 } domain;
@@ -91,12 +93,20 @@ typedef struct vcpu {
 	uint64_t faults_guest, faults_host;
 	uint64_t dirty_walks;      /* writes re-walked: entry read-only or clean */
 	uint64_t fills[64];
+	/* What prefetches did to the counters above and to the TLBs' and
+	 * walker's: taken out of the program's at the totals. */
+	struct {
+		tlb_counters l1i, l1d, l2, wc[3];
+		mmu_counters w;
+		uint64_t cycles, dropped;
+	} pf;
 } vcpu;
 
 typedef struct mach_cfg {
 	int arch_arm, nested;
 	uint64_t seed;
 	int footprint;
+	int prefetch_skip;         /* trace.prefetch=skip */
 	tlb_config l1i, l1d, l2;
 } mach_cfg;
 
@@ -266,6 +276,7 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	c->nested = param_enum(p, "virt") == 1;
 	c->seed = (uint64_t)param_int(p, "seed");
 	c->footprint = param_bool(p, "sim.footprint");
+	c->prefetch_skip = param_enum(p, "trace.prefetch") == 1;
 	m->ndomains = (unsigned)param_int(p, "domains");
 	if (m->ndomains > 1 && !c->nested)
 		CFGERR("domains=%u: domains are virtual machines, they need virt=nested",
@@ -550,7 +561,9 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 static inline __attribute__((always_inline)) int access_one(machine *m, vcpu *v,
 							  const trace_rec *r, machine_result *out)
 {
-	uint64_t va = r->gva, end = r->gva + r->size - 1;
+	/* A zero-size access is one lookup of the page of its address, as
+	 * drcachesim counts it. */
+	uint64_t va = r->gva, end = r->gva + r->size - (r->size != 0);
 	for (;;) {
 		int fetch = r->kind == TRACE_X;
 		tlb *l1 = fetch ? v->l1i : v->l1d;
@@ -663,6 +676,83 @@ static inline __attribute__((always_inline)) int record(machine *m, const trace_
 	return 0;
 }
 
+/* Counter deltas: D += (AFTER - BEFORE), field by field (all uint64_t). */
+static void add_delta(void *d, const void *after, const void *before, size_t bytes)
+{
+	uint64_t *x = d;
+	const uint64_t *a = after, *b = before;
+	for (size_t i = 0; i < bytes / sizeof(uint64_t); i++)
+		x[i] += a[i] - b[i];
+}
+
+/* A prefetch record (trace.prefetch=translate): looked up and, on a miss,
+ * walked like a read of its page - it fills the TLBs and sets accessed
+ * flags - but it is not the program's: what it did to the TLB and walk
+ * counters and its cycles are kept apart (prefetch.*), and a prefetch whose
+ * walk faults is dropped, as hardware drops it, with no fault handled. An
+ * instruction prefetch goes through the L1I. */
+static int prefetch_one(machine *m, const trace_rec *r)
+{
+	vcpu *v = vcpu_get(m, r->vcpu);
+	if (!v)
+		return -1;
+	if (m->c.prefetch_skip)
+		return 0;
+	int instr = r->op == TRACE_PF_INSTR;
+	tlb *l1 = instr ? v->l1i : v->l1d;
+	const tlb_config *l1c = instr ? &m->c.l1i : &m->c.l1d;
+	tlb_counters c1 = *tlb_stats(l1), c2 = *tlb_stats(v->l2), wc[3];
+	for (unsigned k = 0; k < 3; k++)
+		wc[k] = *mmu_walker_cache_counters(v->w, k);
+	mmu_counters w0 = *mmu_walker_counters(v->w);
+	uint64_t cyc = 0;
+	const tlb_entry *e = NULL;
+	if (l1c->entries) {
+		cyc += l1c->latency;
+		e = tlb_lookup(l1, r->gva, v->vmid, r->asid);
+	}
+	if (!e && m->c.l2.entries) {
+		cyc += m->c.l2.latency;
+		e = tlb_lookup(v->l2, r->gva, v->vmid, r->asid);
+		if (e && l1c->entries) {
+			tlb_entry copy = *e;
+			tlb_fill(l1, &copy);
+		}
+	}
+	if (!e) {
+		domain *d = v->dom;
+		uint64_t root;
+		if (guest_root(d->g, r->asid, &root))
+			return -1;
+		mmu_req req = { .va = r->gva, .s1_root = root,
+				.s1_root_upper = guest_kernel_root(d->g),
+				.s2_root = d->h ? hyp_root(d->h) : 0, .vmid = v->vmid, .asid = r->asid,
+				.access = instr ? MMU_ACC_X : MMU_ACC_R };
+		mmu_result res;
+		mmu_translate(v->w, &req, &res);
+		cyc += res.cycles;
+		if (res.fault.kind != MMU_FAULT_NONE) {
+			v->pf.dropped++;
+		} else {
+			uint64_t mask = (UINT64_C(1) << res.shift) - 1;
+			tlb_entry ne = { .tag = r->gva >> res.shift, .out = res.pa & ~mask,
+					 .aux = res.ipa & ~mask, .vmid = v->vmid, .asid = r->asid,
+					 .shift = (uint8_t)res.shift,
+					 .flags = (uint8_t)(perm_to_tlbf(res.perm) |
+							    (res.dirty ? TLB_F_DIRTY : 0)) };
+			tlb_fill(v->l2, &ne);
+			tlb_fill(l1, &ne);
+		}
+	}
+	add_delta(instr ? &v->pf.l1i : &v->pf.l1d, tlb_stats(l1), &c1, sizeof(c1));
+	add_delta(&v->pf.l2, tlb_stats(v->l2), &c2, sizeof(c2));
+	for (unsigned k = 0; k < 3; k++)
+		add_delta(&v->pf.wc[k], mmu_walker_cache_counters(v->w, k), &wc[k], sizeof(wc[k]));
+	add_delta(&v->pf.w, mmu_walker_counters(v->w), &w0, sizeof(w0));
+	v->pf.cycles += cyc;
+	return 0;
+}
+
 /* A batch without invalidation records: the plain loop. */
 static int run_accesses(machine *m, const trace_rec *b, size_t n, size_t *failed)
 {
@@ -721,17 +811,18 @@ int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, siz
 		return 0;
 	if (machine_start(m))
 		return -1;
-	uint64_t inv_before = m->ts.invalidations;
+	uint64_t others = m->ts.invalidations + m->ts.prefetches;
 	if (tracestat_add(&m->ts, b, n) != 0)
 		return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (counting the footprint)");
 	m->rec_base = rec_base;
-	if (m->ts.invalidations == inv_before)
+	if (m->ts.invalidations + m->ts.prefetches == others)
 		return run_accesses(m, b, n, failed);
-	/* A batch holding invalidation records: the access runs between them
-	 * (run_accesses stays free of the check: most traces have none). */
+	/* A batch holding invalidation or prefetch records: the access runs
+	 * between them (run_accesses stays free of the check: most traces have
+	 * none). */
 	size_t start = 0;
 	for (size_t i = 0; i <= n; i++) {
-		if (i < n && b[i].kind != TRACE_INV)
+		if (i < n && b[i].kind != TRACE_INV && b[i].kind != TRACE_P)
 			continue;
 		if (i > start) {
 			m->rec_base = rec_base + start;
@@ -741,8 +832,13 @@ int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, siz
 			if (rc || m->stopped)
 				return rc;
 		}
-		if (i < n)
+		m->rec_no = rec_base + i;
+		if (i < n && b[i].kind == TRACE_INV)
 			machine_invalidate(m, &b[i]);
+		else if (i < n && prefetch_one(m, &b[i])) {
+			*failed = i;
+			return -1;
+		}
 		start = i + 1;
 	}
 	return 0;
@@ -765,6 +861,8 @@ int machine_access(machine *m, const trace_rec *r, machine_result *out)
 		machine_invalidate(m, r);
 		return 0;
 	}
+	if (r->kind == TRACE_P)
+		return prefetch_one(m, r);
 	vcpu *v = vcpu_get(m, r->vcpu);
 	if (!v)
 		return -1;
@@ -794,10 +892,10 @@ int machine_prefault(machine *m, const trace_rec *b, size_t n, size_t *failed)
 {
 	for (size_t i = 0; i < n; i++) {
 		const trace_rec *x = &b[i];
-		if (x->kind == TRACE_INV)
-			continue;   /* not an access: nothing to map */
+		if (x->kind == TRACE_INV || x->kind == TRACE_P)
+			continue;   /* not a program access: nothing to map */
 		domain *d = m->d[m->vdom[x->vcpu]];
-		uint64_t pages[2] = { x->gva, (x->gva + x->size - 1) };
+		uint64_t pages[2] = { x->gva, x->gva + x->size - (x->size != 0) };
 		for (int k = 0; k < 2; k++) {
 			uint64_t ipa;
 			if (guest_ensure(d->g, x->asid, pages[k], &ipa) < 0 ||
@@ -867,21 +965,36 @@ static void domain_totals(machine *m, domain *d)
 		vcpu *v = m->v[i];
 		if (!v || v->dom != d)
 			continue;
+		/* The program's: what prefetches did is taken out (prefetch.*). */
 		const tlb_counters *c;
-		c = tlb_stats(v->l1i); t->l1i_h += c->hits; t->l1i_m += c->misses;
-		c = tlb_stats(v->l1d); t->l1d_h += c->hits; t->l1d_m += c->misses;
-		c = tlb_stats(v->l2); t->l2_h += c->hits; t->l2_m += c->misses;
+		c = tlb_stats(v->l1i);
+		t->l1i_h += c->hits - v->pf.l1i.hits;
+		t->l1i_m += c->misses - v->pf.l1i.misses;
+		c = tlb_stats(v->l1d);
+		t->l1d_h += c->hits - v->pf.l1d.hits;
+		t->l1d_m += c->misses - v->pf.l1d.misses;
+		c = tlb_stats(v->l2);
+		t->l2_h += c->hits - v->pf.l2.hits;
+		t->l2_m += c->misses - v->pf.l2.misses;
 		const mmu_counters *w = mmu_walker_counters(v->w);
-		t->walks += w->walks;
-		t->refs += w->refs;
-		t->s1_refs += w->s1_refs;
-		t->s2_refs += w->s2_refs;
-		t->walk_cycles += w->cycles;
-		c = mmu_walker_cache_counters(v->w, 0); t->wc1_h += c->hits; t->wc1_m += c->misses;
-		c = mmu_walker_cache_counters(v->w, 1); t->wc2_h += c->hits; t->wc2_m += c->misses;
-		c = mmu_walker_cache_counters(v->w, 2); t->nt_h += c->hits; t->nt_m += c->misses;
+		t->walks += w->walks - v->pf.w.walks;
+		t->refs += w->refs - v->pf.w.refs;
+		t->s1_refs += w->s1_refs - v->pf.w.s1_refs;
+		t->s2_refs += w->s2_refs - v->pf.w.s2_refs;
+		t->walk_cycles += w->cycles - v->pf.w.cycles;
+		uint64_t *wch[3][2] = { { &t->wc1_h, &t->wc1_m }, { &t->wc2_h, &t->wc2_m },
+					{ &t->nt_h, &t->nt_m } };
+		for (unsigned k = 0; k < 3; k++) {
+			c = mmu_walker_cache_counters(v->w, k);
+			*wch[k][0] += c->hits - v->pf.wc[k].hits;
+			*wch[k][1] += c->misses - v->pf.wc[k].misses;
+		}
 		t->reach += tlb_reach_bytes(v->l2);
 		t->ad_writes += w->ad_writes;
+		t->pf_misses += v->pf.l1i.misses + v->pf.l1d.misses;
+		t->pf_walks += v->pf.w.walks;
+		t->pf_cycles += v->pf.cycles;
+		t->pf_dropped += v->pf.dropped;
 		/* Integers, not a double: exact beyond 2^53 instructions. */
 		t->cyc_instr += scale_exact(v->instructions, d->c.cpi_mant, d->c.cpi_exp10);
 		t->cyc_trans += v->cyc_translation;
@@ -1012,6 +1125,13 @@ static const stat_field tlb_fields[] = {
 	DF("cycles.dirtylog.harvest", cyc_harvest,
 	   "round work: scan, bitmap, re-arm, invalidation"),
 	TF("tlb.l1d.lookups", l1d_lookups, "L1 data TLB lookups"),
+	TF("prefetch.tlb_misses", pf_misses, "L1 TLB misses of prefetch records (trace.prefetch="
+	   "translate; not in tlb.*)"),
+	TF("prefetch.walks", pf_walks, "page walks of prefetches (not in walk.*)"),
+	TF("prefetch.cycles", pf_cycles, "TLB and walk cycles of prefetches (not in cycles.*: "
+	   "a prefetch does not stall the program)"),
+	TF("prefetch.dropped", pf_dropped, "prefetches whose walk faulted: dropped, no fault "
+	   "handled"),
 };
 
 /* Per domain, also these two (the machine's are the trace's counters). */
@@ -1033,6 +1153,10 @@ static void register_stats(machine *m)
 	tracestat *t = &m->ts;
 	stats_add(st, "records", &t->records, "trace records replayed");
 	stats_add(st, "accesses", &m->a.accesses, "accesses translated (one per access record)");
+	stats_add(st, "accesses.zero_size", &t->zero_size, "accesses of 0 bytes (DynamoRIO "
+		  "emits them): one lookup of the page of their address");
+	stats_add(st, "prefetches", &t->prefetches, "prefetch records (translated per "
+		  "trace.prefetch, not program accesses)");
 	stats_add(st, "invalidations", &t->invalidations, "invalidation records (not accesses)");
 	stats_add(st, "inv.all", &m->inv[TRACE_INV_ALL], "guest invalidations of every "
 		  "stage-1 translation of the VM (TLBI VMALLE1, INVPCID all)");
@@ -1055,6 +1179,9 @@ static void register_stats(machine *m)
 		  "accesses that cross a 4 KB boundary");
 	for (size_t i = 0; i < NFIELDS(tlb_fields); i++)
 		stats_add(st, tlb_fields[i].name, field(&m->a, &tlb_fields[i]), tlb_fields[i].desc);
+	stats_mark_gauge(st, "vcpus");
+	stats_mark_gauge(st, "tlb.l2.reach_bytes");
+	stats_mark_gauge(st, "pt.bytes");
 	stats_add_ratio(st, "tlb.l1d.miss_ratio", "tlb.l1d.misses", "tlb.l1d.lookups",
 			"L1 data TLB misses per lookup");
 	stats_add_ratio(st, "walk.refs_per_walk", "walk.mem_refs", "walk.count",
@@ -1077,6 +1204,8 @@ static void register_stats(machine *m)
 			snprintf(d->stat_names[k], sizeof(d->stat_names[k]), "domain.%u.%s", n,
 				 f->name);
 			stats_add(st, d->stat_names[k], field(&d->t, f), f->desc);
+			if (strcmp(f->name, "pt.bytes") == 0 || strcmp(f->name, "tlb.l2.reach_bytes") == 0)
+				stats_mark_gauge(st, d->stat_names[k]);
 		}
 	}
 }
@@ -1093,7 +1222,18 @@ const uint64_t *machine_record_no(const machine *m) { return &m->rec_no; }
 
 const dl_round *machine_rounds(const machine *m, unsigned domain_id, size_t *n)
 {
-	return dirtylog_rounds(m->d[domain_id]->dl, n);
+	const domain *d = m->d[domain_id];
+	const dl_round *r = dirtylog_rounds(d->dl, n);
+	*n -= d->round_base;
+	return r + d->round_base;
+}
+
+void machine_warm(machine *m)
+{
+	totals_all(m);
+	stats_rebase(m->stats);
+	for (unsigned n = 0; n < m->ndomains; n++)
+		dirtylog_rounds(m->d[n]->dl, &m->d[n]->round_base);
 }
 
 int machine_walk_once(machine *m, unsigned domain_id, uint64_t gva, unsigned access, uint16_t asid,

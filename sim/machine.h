@@ -81,6 +81,11 @@ int machine_prefault(machine *m, const trace_rec *b, size_t n, size_t *failed);
  * totalled. 0, or -1 with machine_error(). */
 int machine_finish(machine *m);
 
+/* A warm-up window ended: from now on every counter counts from zero
+ * (gauges such as pt.bytes and tlb.l2.reach_bytes read as they are), and
+ * the dirty-logging rounds ended so far are not reported. */
+void machine_warm(machine *m);
+
 const char *machine_error(const machine *m);
 int machine_error_code(const machine *m);   /* TRACE_E* */
 

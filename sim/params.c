@@ -41,6 +41,14 @@ static const param_def machine_param_defs[] = {
 	{ .name = "sim.prefault", .type = PARAM_BOOL, .def = "0",
 	  .help = "map the trace's whole footprint before replay (needs a trace file), so "
 	  "only steady-state translation is measured" },
+	{ .name = "trace.prefetch", .type = PARAM_ENUM, .def = "translate",
+	  .choices = "translate|skip", .help = "prefetch records (drmemtrace): translate (looked "
+	  "up and walked like a read, filling the TLBs, but counted apart as prefetch.* and not "
+	  "charged to the program's TLB misses or cycles; a faulting one is dropped) or skip "
+	  "(counted only)" },
+	{ .name = "sim.threads", .type = PARAM_INT, .def = "1", .unit = "threads", .min = 1,
+	  .max = 2, .help = "1: decode on the replaying thread; 2: a second thread decodes the "
+	  "next batches while the first replays (same statistics)" },
 	{ .name = "arch", .type = PARAM_ENUM, .def = "x86", .choices = "x86|arm64",
 	  .help = "x86: 4/5-level paging over EPT; arm64: VMSAv8-64 stage 1 over stage 2" },
 	{ .name = "virt", .type = PARAM_ENUM, .def = "nested", .choices = "none|nested",

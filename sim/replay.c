@@ -50,21 +50,30 @@ static int where_failed(const machine *m, trace_reader *r, size_t i, uint64_t re
 	return code;
 }
 
-static uint64_t limit_of(const machine *m)
+/* Records to replay: sim.max_records and O->limit, the smaller. */
+static uint64_t limit_of(const machine *m, const replay_opts *o)
 {
 	uint64_t l = (uint64_t)param_int(machine_params(m), "sim.max_records");
-	return l ? l : UINT64_MAX;
+	l = l ? l : UINT64_MAX;
+	return o && o->limit && o->limit < l ? o->limit : l;
 }
 
-int replay_prefault(machine *m, trace_reader *r, char *err, size_t errlen)
+static int seek(trace_reader *r, const replay_opts *o, char *err, size_t errlen)
 {
-	uint64_t done = 0, limit = limit_of(m);
+	return o && o->skip ? trace_seek(r, o->skip, err, errlen) : TRACE_OK;
+}
+
+int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err, size_t errlen)
+{
+	uint64_t done = 0, limit = limit_of(m, o), skip = o ? o->skip : 0;
+	int rc = seek(r, o, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
 	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
 	if (!b) {
 		snprintf(err, errlen, "out of memory (prefaulting)");
 		return TRACE_ENOMEM;
 	}
-	int rc = TRACE_OK;
 	for (;;) {
 		size_t want = limit - done < REPLAY_BATCH ? (size_t)(limit - done) : REPLAY_BATCH;
 		if (!want)
@@ -76,7 +85,7 @@ int replay_prefault(machine *m, trace_reader *r, char *err, size_t errlen)
 		}
 		size_t bad;
 		if (machine_prefault(m, b, (size_t)n, &bad)) {
-			rc = where_failed(m, r, bad, done + bad, err, errlen);
+			rc = where_failed(m, r, bad, skip + done + bad, err, errlen);
 			break;
 		}
 		done += (uint64_t)n;
@@ -89,15 +98,18 @@ int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapse
 	       size_t errlen)
 {
 	double t0 = now(), last = t0;
-	int shown = 0, rc = TRACE_OK;
-	uint64_t limit = limit_of(m), records = 0;
+	int shown = 0, rc = seek(r, o, err, errlen);
+	uint64_t limit = limit_of(m, o), records = 0, skip = o ? o->skip : 0;
+	uint64_t warm = o ? o->warmup : 0;   /* records still to warm up with */
 	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
 	if (!b) {
 		snprintf(err, errlen, "out of memory (replaying)");
 		return TRACE_ENOMEM;
 	}
-	for (;;) {
+	while (rc == TRACE_OK) {
 		size_t want = limit - records < REPLAY_BATCH ? (size_t)(limit - records) : REPLAY_BATCH;
+		if (warm && warm < want)
+			want = (size_t)warm;   /* the window ends on a record boundary */
 		if (want == 0)
 			break;
 		long n = trace_read(r, b, want, err, errlen);
@@ -106,11 +118,16 @@ int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapse
 			break;
 		}
 		size_t bad;
-		if (machine_run(m, b, (size_t)n, records, &bad)) {
-			rc = where_failed(m, r, bad, records + bad, err, errlen);
+		if (machine_run(m, b, (size_t)n, skip + records, &bad)) {
+			rc = where_failed(m, r, bad, skip + records + bad, err, errlen);
 			break;
 		}
 		records += (uint64_t)n;
+		if (warm) {
+			warm -= (uint64_t)n;
+			if (!warm)
+				machine_warm(m);
+		}
 		if (machine_stopped(m))
 			break;
 		if (o && o->progress && (records & 0xffff) < REPLAY_BATCH) {
@@ -125,6 +142,12 @@ int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapse
 	free(b);
 	if (shown)
 		fprintf(stderr, "\r%72s\r", "");
+	if (rc == TRACE_OK && warm && !machine_stopped(m)) {
+		snprintf(err, errlen, "%s: --warmup %llu: the trace ends after %llu record%s, inside "
+			 "the warm-up window", trace_path(r), (unsigned long long)o->warmup,
+			 (unsigned long long)records, records == 1 ? "" : "s");
+		rc = TRACE_EFORMAT;
+	}
 	if (rc == TRACE_OK && machine_finish(m)) {
 		snprintf(err, errlen, "%s", machine_error(m));
 		rc = machine_error_code(m);

@@ -14,9 +14,14 @@
 
 typedef struct replay_opts {
 	int progress;            /* print a progress line to stderr */
+	uint64_t skip;           /* start at this record (trace_seek: a chunked .slt's index) */
+	uint64_t limit;          /* replay at most this many records (0: all) */
+	uint64_t warmup;         /* the first this many replayed records warm the
+				  * machine up and are not counted (machine_warm) */
 } replay_opts;
 
-/* Replay R through M to its end (or sim.max_records), then machine_finish.
+/* Replay R through M from O->skip to its end (or O->limit, or
+ * sim.max_records, whichever is first), then machine_finish.
  * TRACE_OK, or a TRACE_E* code with a message naming the trace and where.
  * *ELAPSED (may be NULL): wall seconds of the replay. */
 int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapsed, char *err,
@@ -24,6 +29,7 @@ int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapse
 
 /* Map the footprint of R's accesses (sim.prefault) before a replay; R is
  * consumed (reopen the trace to replay it). TRACE_OK or a code. */
-int replay_prefault(machine *m, trace_reader *r, char *err, size_t errlen);
+int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err,
+		    size_t errlen);
 
 #endif

@@ -40,10 +40,11 @@ int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 {
 	/* Counts first, in locals (no branches on the kind): this pass runs per
 	 * record of every replay. */
-	uint64_t kinds[4] = { 0 }, insns = 0, crossing = 0;
+	uint64_t kinds[8] = { 0 }, insns = 0, crossing = 0, zero = 0;
 	for (size_t i = 0; i < n; i++) {
 		const trace_rec *x = &r[i];
-		kinds[x->kind & 3]++;
+		kinds[x->kind & 7]++;
+		zero += x->size == 0;
 		insns += x->icount;
 		crossing += ((x->gva & 4095) + x->size) > 4096;
 		if (!t->vseen[x->vcpu]) {
@@ -56,13 +57,15 @@ int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 	t->writes += kinds[TRACE_W];
 	t->ifetches += kinds[TRACE_X];
 	t->invalidations += kinds[TRACE_INV];
+	t->prefetches += kinds[TRACE_P];
+	t->zero_size += zero - kinds[TRACE_INV];   /* invalidations have size 0 too */
 	t->instructions += insns;
 	t->crossing_4k += crossing;
 	if (!t->pages)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const trace_rec *x = &r[i];
-		uint64_t end = x->gva + x->size - 1;
+		uint64_t end = x->gva + (x->size ? x->size - 1u : 0);   /* 0 bytes: its page */
 		uint64_t f4 = x->gva >> 12, l4 = end >> 12;
 		/* A repeat of the last single-page access adds nothing new. */
 		if (f4 == l4 && f4 == t->last4k && (x->kind != TRACE_W || f4 == t->last4kw))

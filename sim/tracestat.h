@@ -14,6 +14,8 @@
 
 typedef struct tracestat {
 	uint64_t records, reads, writes, ifetches;
+	uint64_t prefetches;       /* TRACE_P records (translated, not program accesses) */
+	uint64_t zero_size;        /* accesses of 0 bytes (one lookup of their page) */
 	uint64_t invalidations;   /* TRACE_INV records (not accesses: no footprint) */
 	uint64_t vcpus;            /* distinct vCPU ids seen */
 	uint64_t pages_4k, pages_4k_written, pages_64k, pages_2m;

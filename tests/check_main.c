@@ -8,6 +8,7 @@ Suite *param_suite(void);
 Suite *stats_suite(void);
 Suite *slt_suite(void);
 Suite *readers_suite(void);
+Suite *drmemtrace_suite(void);
 Suite *gen_suite(void);
 Suite *tlb_suite(void);
 Suite *mmu_suite(void);
@@ -20,6 +21,7 @@ int main(void)
 	srunner_add_suite(sr, stats_suite());
 	srunner_add_suite(sr, slt_suite());
 	srunner_add_suite(sr, readers_suite());
+	srunner_add_suite(sr, drmemtrace_suite());
 	srunner_add_suite(sr, gen_suite());
 	srunner_add_suite(sr, tlb_suite());
 	srunner_add_suite(sr, mmu_suite());

@@ -95,6 +95,64 @@ START_TEST(text_fields_and_defaults)
 }
 END_TEST
 
+/* A zero-size access (DynamoRIO's xsavec) is an access of size 0 in every
+ * text format; 4096 is the largest size. */
+START_TEST(zero_size_accesses_are_read)
+{
+	trace_rec *r;
+	char err[512];
+	long n = read_text("0 R 0x1000 0\n0 W ffffffffffffffff 0\n0 X 10 4096\n", TRACE_FMT_TEXT,
+			   64, &r, err, sizeof(err), NULL);
+	ck_assert_msg(n == 3, "%s", err);
+	ck_assert_uint_eq(r[0].size, 0);
+	ck_assert_uint_eq(r[1].gva, UINT64_MAX);
+	ck_assert_uint_eq(r[1].size, 0);
+	ck_assert_uint_eq(r[2].size, 4096);
+	free(r);
+	n = read_text("I  0401ab70,3\n L 1000,0\n", TRACE_FMT_LACKEY, 64, &r, err, sizeof(err), NULL);
+	ck_assert_msg(n == 2, "%s", err);
+	ck_assert_uint_eq(r[1].kind, TRACE_R);
+	ck_assert_uint_eq(r[1].size, 0);
+	free(r);
+}
+END_TEST
+
+static void expect_text_errors(const char *const cases[][2], size_t n);
+
+/* P, PW, PI: prefetches of each flavour; reads for a caller that did not
+ * ask for TRACE_P. */
+START_TEST(text_prefetch_kinds)
+{
+	const char *t = "0 P 1000 64\n0 pw 2000 8 3\n1 PI 401000 4 0 2\n";
+	char *path;
+	trace_rec *r;
+	char err[512];
+	long n = read_text(t, TRACE_FMT_TEXT, 64, &r, err, sizeof(err), &path);
+	ck_assert_msg(n == 3, "%s", err);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(r[i].kind * 16 + r[i].op, TRACE_R * 16);
+	free(r);
+	n = read_all_flags(path, TRACE_FMT_TEXT, TRACE_OPEN_PREFETCH, 2, &r, err, sizeof(err));
+	ck_assert_msg(n == 3, "%s", err);
+	ck_assert_uint_eq(r[0].kind, TRACE_P);
+	ck_assert_uint_eq(r[0].op, TRACE_PF_READ);
+	ck_assert_uint_eq(r[0].size, 64);
+	ck_assert_uint_eq(r[0].icount, 0);
+	ck_assert_uint_eq(r[1].op, TRACE_PF_WRITE);
+	ck_assert_uint_eq(r[1].asid, 3);
+	ck_assert_uint_eq(r[2].op, TRACE_PF_INSTR);
+	ck_assert_uint_eq(r[2].icount, 2);
+	free(r);
+	unlink(path);
+	free(path);
+	const char *const bad[][2] = {
+		{ "0 PX 10 8\n", "line 1: expected access kind R, W, X, P, PW or PI" },
+		{ "0 P\n", "line 1: address does not parse" },
+	};
+	expect_text_errors(bad, 2);
+}
+END_TEST
+
 /* Each text in CASES[i][0] is refused with a message holding CASES[i][1]. */
 static void expect_text_errors(const char *const cases[][2], size_t n)
 {
@@ -111,8 +169,8 @@ START_TEST(text_errors_name_line)
 {
 	const char *const cases[][2] = {
 		{ "0 R 10 8\nx R 10 8\n", "line 2: expected a decimal vcpu" },
-		{ "0 Q 10 8\n", "line 1: expected access kind R, W or X" },
-		{ "0 R 10 0\n", "line 1: access size 0 out of range" },
+		{ "0 Q 10 8\n", "line 1: expected access kind R, W, X, P, PW, PI (or I)" },
+		{ "0 R 10 4097\n", "line 1: access size 4097 out of range 0..4096" },
 		{ "0 R 10 8 70000\n", "line 1: expected a decimal ASID 0..65535" },
 		{ "256 R 10 8\n", "line 1: vcpu 256 beyond the maximum 255" },
 		{ "0 R 10 8 1 2 3\n", "line 1: unexpected text" },
@@ -154,7 +212,7 @@ START_TEST(text_invalidation_lines)
 		{ "0 I va\n", "line 1: invalidation by va: address does not parse" },
 		{ "0 I all 5\n", "line 1: unexpected text after the invalidation" },
 		{ "0 I va 10 70000\n", "line 1: expected a decimal ASID 0..65535" },
-		{ "0 Ix all\n", "line 1: expected access kind R, W or X (or I)" },
+		{ "0 Ix all\n", "line 1: expected access kind R, W, X, P, PW, PI (or I)" },
 		{ "300 I all\n", "line 1: vcpu 300 beyond the maximum 255" },
 	};
 	expect_text_errors(bad, sizeof(bad) / sizeof(bad[0]));
@@ -259,6 +317,73 @@ START_TEST(gzip_input_is_transparent_and_damage_reported)
 }
 END_TEST
 
+/* Read PATH with a background decoding thread and without: the same records
+ * and the same end, or the same error message after a prefix of the same
+ * records (a call that meets an error returns only the error, so a larger
+ * batch - the thread's - may withhold up to one batch before it, as it does
+ * without the thread). Batch sizes straddle the thread's batches. */
+static void same_with_threads(const char *path, const char *want_err)
+{
+	for (size_t batch = 1; batch <= 40000; batch *= 200) {
+		trace_rec *a[2] = { NULL, NULL };
+		long n[2], end[2];
+		char err[2][512];
+		for (int t = 0; t < 2; t++) {
+			trace_reader *r;
+			trace_open_opts o = { .threads = t ? 2 : 1 };
+			ck_assert_int_eq(trace_open_with(&r, path, &o, err[t], 512), TRACE_OK);
+			size_t cap = 1024, k = 0;
+			a[t] = malloc(cap * sizeof(trace_rec));
+			long got;
+			for (;;) {
+				if (k + batch > cap)
+					a[t] = realloc(a[t], (cap = (k + batch) * 2) * sizeof(trace_rec));
+				got = trace_read(r, a[t] + k, batch, err[t], 512);
+				if (got <= 0)
+					break;
+				k += (size_t)got;
+			}
+			/* the end (or error) repeats */
+			ck_assert_int_eq(trace_read(r, a[t], 1, err[t], 512), got);
+			n[t] = (long)k;
+			end[t] = got;
+			trace_close(r);
+		}
+		ck_assert_int_eq(end[0], end[1]);
+		if (!want_err)
+			ck_assert_int_eq(n[0], n[1]);
+		long common = n[0] < n[1] ? n[0] : n[1];
+		for (long i = 0; i < common; i++)
+			ck_assert(rec_equal(&a[0][i], &a[1][i]));
+		if (want_err) {
+			ck_assert_msg(end[0] < 0 && strstr(err[0], want_err), "%s", err[0]);
+			ck_assert_str_eq(err[0], err[1]);
+		}
+		free(a[0]);
+		free(a[1]);
+	}
+}
+
+START_TEST(threaded_decoding_returns_the_same_records_and_errors)
+{
+	/* 100 000 text records, then (second file) a bad line after them */
+	size_t cap = 100000 * 24 + 64, len = 0;
+	char *t = malloc(cap);
+	for (int i = 0; i < 100000; i++)
+		len += (size_t)sprintf(t + len, "%d %c %x %d\n", i % 3, "RWX"[i % 3], i * 64, 1 + i % 8);
+	char *good = tmp_write(t, len, ".txt");
+	strcpy(t + len, "0 Q 10 8\n");
+	char *bad = tmp_write(t, len + 9, ".txt");
+	same_with_threads(good, NULL);
+	same_with_threads(bad, "line 100001: expected access kind");
+	unlink(good);
+	unlink(bad);
+	free(good);
+	free(bad);
+	free(t);
+}
+END_TEST
+
 Suite *readers_suite(void)
 {
 	Suite *s = suite_create("readers");
@@ -267,11 +392,14 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, lackey_malformed_line_names_line_number);
 	tcase_add_test(tc, text_fields_and_defaults);
 	tcase_add_test(tc, text_errors_name_line);
+	tcase_add_test(tc, zero_size_accesses_are_read);
+	tcase_add_test(tc, text_prefetch_kinds);
 	tcase_add_test(tc, text_invalidation_lines);
 	tcase_add_test(tc, text_line_too_long_is_an_error);
 	tcase_add_test(tc, champsim_record_expands_in_order);
 	tcase_add_test(tc, detection_by_content);
 	tcase_add_test(tc, gzip_input_is_transparent_and_damage_reported);
+	tcase_add_test(tc, threaded_decoding_returns_the_same_records_and_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -39,13 +39,15 @@ static inline char *tmp_path(const char *suffix)
 	return path;
 }
 
-/* Read every record of PATH into *out (malloc'd); returns the count, or a
- * negative code with the message in err. BATCH is the batch size used. */
-static inline long read_all(const char *path, enum trace_format fmt, size_t batch,
-			    trace_rec **out, char *err, size_t errlen)
+/* Read every record of PATH, opened with TRACE_OPEN_* FLAGS, into *out
+ * (malloc'd); returns the count, or a negative code with the message in err.
+ * BATCH is the batch size used. */
+static inline long read_all_flags(const char *path, enum trace_format fmt, unsigned flags,
+				  size_t batch, trace_rec **out, char *err, size_t errlen)
 {
 	trace_reader *r;
-	int rc = trace_open(&r, path, fmt, err, errlen);
+	trace_open_opts o = { .format = fmt, .flags = flags };
+	int rc = trace_open_with(&r, path, &o, err, errlen);
 	if (rc != TRACE_OK) {
 		*out = NULL;
 		return rc;
@@ -71,6 +73,12 @@ static inline long read_all(const char *path, enum trace_format fmt, size_t batc
 	trace_close(r);
 	*out = v;
 	return (long)n;
+}
+
+static inline long read_all(const char *path, enum trace_format fmt, size_t batch,
+			    trace_rec **out, char *err, size_t errlen)
+{
+	return read_all_flags(path, fmt, 0, batch, out, err, errlen);
 }
 
 /* Write RECS as .slt to a temp file; returns the path. */

@@ -127,7 +127,7 @@ static void champsim_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend champsim_backend = { champsim_read, champsim_destroy };
+static const trace_backend champsim_backend = { champsim_read, champsim_destroy, NULL, NULL };
 
 int champsim_reader_init(trace_reader *r, char *err, size_t errlen)
 {

@@ -2,7 +2,10 @@
  * traces/instream.c - decompressing byte source for the readers.
  *
  * Compression is recognised from the first bytes (gzip 1f 8b, xz fd 37 7a 58
- * 5a 00), never from the file name, so a pipe works as well as a file.
+ * 5a 00; with INSTREAM_ZLIB also a zlib header, RFC 1950: CM 8 and the
+ * 16-bit header a multiple of 31), never from the file name, so a pipe works
+ * as well as a file. zlib is opt-in (the drmemtrace reader's container): two
+ * bytes are too weak a signature for every other format.
  * Concatenated gzip members and xz streams are read through. A stream that
  * ends before its compressed end (truncated file) or fails its check (CRC)
  * is an error naming the compressed byte offset: a reader never sees silently
@@ -23,6 +26,8 @@
 #define RAW_BUF (256u << 10)
 
 struct instream {
+	size_t window;         /* bytes of the window; the raw buffer is at most RAW_BUF */
+	size_t raw_cap;
 	int fd;
 	int own_fd;
 	char *path;
@@ -63,7 +68,7 @@ static int raw_refill(instream *s, char *err, size_t errlen)
 	if (s->raw_pos < s->raw_len || s->raw_eof)
 		return TRACE_OK;
 	for (;;) {
-		ssize_t n = read(s->fd, s->raw, RAW_BUF);
+		ssize_t n = read(s->fd, s->raw, s->raw_cap);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -80,13 +85,21 @@ static int raw_refill(instream *s, char *err, size_t errlen)
 
 int instream_open(instream **out, const char *path, char *err, size_t errlen)
 {
+	return instream_open_opts(out, path, INSTREAM_WINDOW, 0, err, errlen);
+}
+
+int instream_open_opts(instream **out, const char *path, size_t window, unsigned flags,
+		       char *err, size_t errlen)
+{
 	*out = NULL;
 	instream *s = calloc(1, sizeof(*s));
 	if (!s)
 		return trace_oom(err, errlen, path);
+	s->window = window;
+	s->raw_cap = window < RAW_BUF ? window : RAW_BUF;
 	s->path = strdup(path);
-	s->raw = malloc(RAW_BUF);
-	s->win = malloc(INSTREAM_WINDOW);
+	s->raw = malloc(s->raw_cap);
+	s->win = malloc(window);
 	if (!s->path || !s->raw || !s->win) {
 		instream_close(s);
 		return trace_oom(err, errlen, path);
@@ -118,7 +131,7 @@ int instream_open(instream **out, const char *path, char *err, size_t errlen)
 	/* Sniff the compression from the first bytes (up to 6 needed). */
 	int rc;
 	while (s->raw_len < 6 && !s->raw_eof) {
-		ssize_t n = read(s->fd, s->raw + s->raw_len, RAW_BUF - s->raw_len);
+		ssize_t n = read(s->fd, s->raw + s->raw_len, s->raw_cap - s->raw_len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -135,6 +148,14 @@ int instream_open(instream **out, const char *path, char *err, size_t errlen)
 	if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
 		s->comp = IN_GZIP;
 		if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
+			instream_close(s);
+			return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
+		}
+		s->codec_live = 1;
+	} else if ((flags & INSTREAM_ZLIB) && s->raw_len >= 2 && (s->raw[0] & 0x0f) == 8 &&
+		   (s->raw[0] >> 4) <= 7 && ((s->raw[0] << 8) | s->raw[1]) % 31 == 0) {
+		s->comp = IN_ZLIB;
+		if (inflateInit2(&s->z, 15) != Z_OK) {
 			instream_close(s);
 			return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
 		}
@@ -160,7 +181,7 @@ void instream_close(instream *s)
 	if (!s)
 		return;
 	if (s->codec_live) {
-		if (s->comp == IN_GZIP)
+		if (s->comp == IN_GZIP || s->comp == IN_ZLIB)
 			inflateEnd(&s->z);
 		else if (s->comp == IN_XZ)
 			lzma_end(&s->x);
@@ -189,7 +210,8 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 		s->raw_consumed += n;
 		return (long)n;
 	}
-	if (s->comp == IN_GZIP) {
+	if (s->comp == IN_GZIP || s->comp == IN_ZLIB) {
+		const char *what = s->comp == IN_GZIP ? "gzip" : "zlib";
 		s->z.next_out = dst;
 		s->z.avail_out = (uInt)cap;
 		while (s->z.avail_out == cap) {
@@ -198,20 +220,21 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 			if (s->member_done) {
 				if (s->raw_pos == s->raw_len)
 					return 0;   /* clean end after a complete member */
-				/* Another gzip member follows (concatenated .gz files). */
-				if (s->raw[s->raw_pos] != 0x1f)
+				/* Another gzip member follows (concatenated .gz files);
+				 * a zlib stream has one. */
+				if (s->raw[s->raw_pos] != 0x1f || s->comp == IN_ZLIB)
 					return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
-							  "trailing garbage after gzip stream at "
-							  "compressed byte %llu",
+							  "trailing garbage after %s stream at "
+							  "compressed byte %llu", what,
 							  (unsigned long long)s->raw_consumed);
 				inflateReset(&s->z);
 				s->member_done = 0;
 			}
 			if (s->raw_pos == s->raw_len)
 				return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
-						  "truncated gzip stream: input ends at compressed "
+						  "truncated %s stream: input ends at compressed "
 						  "byte %llu before the end of the compressed data",
-						  (unsigned long long)s->raw_consumed);
+						  what, (unsigned long long)s->raw_consumed);
 			s->z.next_in = s->raw + s->raw_pos;
 			s->z.avail_in = (uInt)(s->raw_len - s->raw_pos);
 			uInt before = s->z.avail_in;
@@ -223,8 +246,8 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 				s->member_done = 1;
 			} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 				return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
-						  "corrupt gzip data near compressed byte %llu: %s",
-						  (unsigned long long)s->raw_consumed,
+						  "corrupt %s data near compressed byte %llu: %s",
+						  what, (unsigned long long)s->raw_consumed,
 						  s->z.msg ? s->z.msg : zError(zr));
 			}
 		}
@@ -277,8 +300,8 @@ int instream_fill(instream *s, char *err, size_t errlen)
 		v->len = keep;
 		v->pos = 0;
 	}
-	while (!v->eof && v->len < INSTREAM_WINDOW) {
-		long n = produce(s, s->win + v->len, INSTREAM_WINDOW - v->len, err, errlen);
+	while (!v->eof && v->len < s->window) {
+		long n = produce(s, s->win + v->len, s->window - v->len, err, errlen);
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
@@ -287,6 +310,41 @@ int instream_fill(instream *s, char *err, size_t errlen)
 	}
 	return TRACE_OK;
 }
+
+int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
+			size_t errlen)
+{
+	if (s->comp != IN_GZIP || !s->own_fd || !s->file_size)
+		return trace_errf(err, errlen, TRACE_EIO, s->path, "cannot seek in this input");
+	if (lseek(s->fd, (off_t)comp_off, SEEK_SET) < 0)
+		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
+				  strerror(errno));
+	inflateReset(&s->z);
+	s->member_done = 0;
+	s->raw_pos = s->raw_len = 0;
+	s->raw_eof = 0;
+	s->raw_consumed = comp_off;
+	s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
+	return instream_fill(s, err, errlen);
+}
+
+int instream_pread(const instream *s, void *buf, size_t len, uint64_t off)
+{
+	if (!s->own_fd || !s->file_size)
+		return -1;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t k = pread(s->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+uint64_t instream_file_size(const instream *s) { return s->own_fd ? s->file_size : 0; }
 
 struct instream_view *instream_view(instream *s) { return &s->v; }
 enum instream_comp instream_comp(const instream *s) { return s->comp; }

@@ -87,16 +87,16 @@ static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, s
 					errlen);
 		trace_rec *rec = &buf[n];
 		rec->gva = addr;
-		rec->size = size > TRACE_MAX_SIZE ? 0 : (uint16_t)size;
+		rec->size = size > TRACE_MAX_SIZE ? TRACE_MAX_SIZE : (uint16_t)size;
 		rec->kind = (uint8_t)kind;
 		rec->vcpu = 0;
 		rec->asid = 0;
 		rec->op = 0;
 		rec->icount = kind == TRACE_X ? 1 : 0;
 		char why[160];
-		if (size == 0 || size > TRACE_MAX_SIZE || trace_rec_check(rec, 1, why, sizeof(why))) {
-			if (size == 0 || size > TRACE_MAX_SIZE)
-				snprintf(why, sizeof(why), "access size %llu out of range 1..%u",
+		if (size > TRACE_MAX_SIZE || trace_rec_check(rec, 1, why, sizeof(why))) {
+			if (size > TRACE_MAX_SIZE)
+				snprintf(why, sizeof(why), "access size %llu out of range 0..%u",
 					 (unsigned long long)size, TRACE_MAX_SIZE);
 			return bad_line(r, st->lineno, line, len, why, err, errlen);
 		}
@@ -122,7 +122,7 @@ static void lackey_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend lackey_backend = { lackey_read, lackey_destroy };
+static const trace_backend lackey_backend = { lackey_read, lackey_destroy, NULL, NULL };
 
 int lackey_reader_init(trace_reader *r, char *err, size_t errlen)
 {

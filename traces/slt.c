@@ -15,7 +15,10 @@
  * A control record (kind 3) with subtype 0 ends the stream and carries the
  * record count, so a truncated or spliced file is always detected; subtype 1
  * is an invalidation record {op byte, vCPU, ASID unless op 'all', address if
- * op 'va'}, which leaves the prediction state alone.
+ * op 'va'}, which leaves the prediction state alone. A prefetch is written
+ * exactly as an access of its flavour's kind (R, W or X: size code,
+ * predictions and icount class included) with the extension byte's PREFETCH
+ * bit set.
  *
  * The decoder's fast path needs SLT_MAX_REC readable bytes and checks nothing
  * else per byte; near the end of the stream the remaining bytes are copied
@@ -46,10 +49,20 @@
 #define SLT_EXT_VCPU       0x01u
 #define SLT_EXT_ASID       0x02u
 #define SLT_EXT_ICOUNT     0x04u
-#define SLT_EXT_RESERVED   0xf8u
+#define SLT_EXT_PREFETCH   0x08u   /* a prefetch; b0's kind is its flavour (R/W/X) */
+#define SLT_EXT_RESERVED   0xf0u
 /* Control records: subtype in bits 5:2, bits 7:6 zero. */
 #define SLT_CTRL_END       0u
 #define SLT_CTRL_INV       1u
+#define SLT_CTRL_CHUNK     2u      /* chunked: a chunk starts; varint first record number */
+#define SLT_CTRL_INDEX     3u      /* chunked: after END, the chunk index */
+#define SLT_CTRL_TRAILER   4u      /* chunked: the fixed-size last member */
+#define SLT_CTRL_B0(sub)   ((uint8_t)(SLT_B0_KIND_CTRL | ((sub) << SLT_B0_SIZE_SHIFT)))
+
+/* Chunked files end with a gzip member of a fixed layout (FORMAT.md):
+ * header 10, stored-block header 5, content SLT_TRAILER_LEN, CRC and size 8. */
+#define SLT_TRAILER_LEN    16u
+#define SLT_TRAILER_MEMBER (10u + 5u + SLT_TRAILER_LEN + 8u)
 
 /* Longest record: b0, ext, vcpu(5), asid(5), icount(5), size(5), delta(10). */
 #define SLT_MAX_REC        32u
@@ -67,6 +80,7 @@ typedef struct slt_codec {
 	slt_vstate vs[TRACE_MAX_VCPUS];
 	unsigned vcpu;
 	unsigned vcpu_limit;
+	int prefetch_as_p;   /* decoder: the caller takes TRACE_P (else a prefetch reads as R) */
 } slt_codec;
 
 static void codec_init(slt_codec *c, unsigned vcpu_limit)
@@ -77,6 +91,15 @@ static void codec_init(slt_codec *c, unsigned vcpu_limit)
 	c->vcpu_limit = vcpu_limit;
 }
 
+/* The prediction state at the start of a chunk: as at the start of the
+ * stream (a chunk decodes without what came before it). */
+static void codec_reset(slt_codec *c)
+{
+	int as_p = c->prefetch_as_p;
+	codec_init(c, c->vcpu_limit);
+	c->prefetch_as_p = as_p;
+}
+
 static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static inline int64_t unzigzag(uint64_t u) { return (int64_t)(u >> 1) ^ -(int64_t)(u & 1); }
 
@@ -84,7 +107,8 @@ static inline int64_t unzigzag(uint64_t u) { return (int64_t)(u >> 1) ^ -(int64_
 
 enum slt_derr {
 	SLT_D_OK = 0, SLT_D_VARINT, SLT_D_EXT, SLT_D_SIZECODE, SLT_D_SIZE, SLT_D_VCPU,
-	SLT_D_ASID, SLT_D_ICOUNT, SLT_D_WRAP, SLT_D_CTRL, SLT_D_INVOP, SLT_D_END,
+	SLT_D_ASID, SLT_D_ICOUNT, SLT_D_WRAP, SLT_D_CTRL, SLT_D_INVOP, SLT_D_END, SLT_D_CHUNK,
+	SLT_D_MISPLACED,
 };
 
 static inline const uint8_t *get_varint(const uint8_t *p, unsigned maxlen, uint64_t *out)
@@ -141,26 +165,29 @@ bad_varint:
 }
 
 /* Decode one record at p (SLT_MAX_REC readable bytes). Returns the byte after
- * it, or NULL with *why set. On a control END record *why = SLT_D_END and
- * *endcount holds its count; p is then past the count. */
+ * it, or NULL with *why set. On a control END (CHUNK) record *why = SLT_D_END
+ * (SLT_D_CHUNK), *endcount holds its count (first record number) and *endp
+ * points past it. */
 static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_rec *rec,
 					enum slt_derr *why, uint64_t *endcount,
 					const uint8_t **endp)
 {
 	unsigned b0 = *p++;
 	unsigned kind = b0 & SLT_B0_KIND_MASK;
+	unsigned prefetch = 0;
 	uint64_t v;
 
 	if (unlikely(kind == SLT_B0_KIND_CTRL)) {
-		if ((b0 >> SLT_B0_SIZE_SHIFT) == SLT_CTRL_INV)
+		unsigned sub = b0 >> SLT_B0_SIZE_SHIFT;
+		if (sub == SLT_CTRL_INV)
 			return decode_inv(c, p, rec, why, endcount);
-		if ((b0 >> SLT_B0_SIZE_SHIFT) != SLT_CTRL_END) {
-			*why = SLT_D_CTRL;
+		if (sub == SLT_CTRL_END || sub == SLT_CTRL_CHUNK) {
+			p = get_varint(p, 10, endcount);
+			*why = !p ? SLT_D_VARINT : sub == SLT_CTRL_END ? SLT_D_END : SLT_D_CHUNK;
+			*endp = p;
 			return NULL;
 		}
-		p = get_varint(p, 10, endcount);
-		*why = p ? SLT_D_END : SLT_D_VARINT;
-		*endp = p;
+		*why = sub <= SLT_CTRL_TRAILER ? SLT_D_MISPLACED : SLT_D_CTRL;
 		return NULL;
 	}
 	if (b0 & SLT_B0_EXT) {
@@ -169,6 +196,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 			*why = SLT_D_EXT;
 			return NULL;
 		}
+		prefetch = ext & SLT_EXT_PREFETCH;
 		if (ext & SLT_EXT_VCPU) {
 			if (!(p = get_varint(p, 5, &v))) goto bad_varint;
 			if (v >= c->vcpu_limit) {
@@ -204,7 +232,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 	unsigned size;
 	if (code == 0) {
 		if (!(p = get_varint(p, 5, &v))) goto bad_varint;
-		if (v == 0 || v > TRACE_MAX_SIZE) {
+		if (v > TRACE_MAX_SIZE) {
 			*why = SLT_D_SIZE;
 			*endcount = v;
 			return NULL;
@@ -228,7 +256,7 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 		}
 		addr += (uint64_t)unzigzag(v);
 	}
-	if (unlikely(addr + (size - 1) < addr)) {
+	if (unlikely(size && addr + (size - 1) < addr)) {
 		*why = SLT_D_WRAP;
 		return NULL;
 	}
@@ -245,15 +273,31 @@ static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_re
 	rec->size = (uint16_t)size;
 	rec->kind = (uint8_t)kind;
 	rec->op = 0;
+	if (unlikely(prefetch) && c->prefetch_as_p) {
+		rec->kind = TRACE_P;
+		rec->op = (uint8_t)kind;   /* TRACE_PF_* = the flavour's kind */
+	} else if (unlikely(prefetch)) {
+		rec->kind = TRACE_R;
+	}
 	return p;
 bad_varint:
 	*why = SLT_D_VARINT;
 	return NULL;
 }
 
+/* A chunk: where its gzip member starts, where its bytes start in the
+ * uncompressed stream, its first record number. */
+typedef struct slt_chunk {
+	uint64_t comp, uncomp, first;
+} slt_chunk;
+
 typedef struct slt_reader {
 	slt_codec c;
 	int ended;
+	int chunked;         /* header flag TRACE_F_CHUNKED */
+	int seeked;          /* chunks were skipped through the index (checked when loaded) */
+	slt_chunk *seen;     /* the chunks read, to check the index against */
+	size_t nseen, capseen;
 } slt_reader;
 
 static int derr_msg(trace_reader *r, enum slt_derr why, uint64_t val, uint64_t off,
@@ -269,7 +313,7 @@ static int derr_msg(trace_reader *r, enum slt_derr why, uint64_t val, uint64_t o
 	case SLT_D_EXT: what = "reserved bits set in the extension byte"; break;
 	case SLT_D_SIZECODE: what = "reserved data size code"; break;
 	case SLT_D_SIZE:
-		snprintf(buf, sizeof(buf), "access size %llu out of range 1..%u",
+		snprintf(buf, sizeof(buf), "access size %llu out of range 0..%u",
 			 (unsigned long long)val, TRACE_MAX_SIZE);
 		what = buf;
 		break;
@@ -290,9 +334,108 @@ static int derr_msg(trace_reader *r, enum slt_derr why, uint64_t val, uint64_t o
 		what = "unknown control record (written by a newer slatsim?)";
 		code = TRACE_EVERSION;
 		break;
+	case SLT_D_MISPLACED: what = "chunk index or trailer record before the end marker"; break;
 	default: what = "decode error"; break;
 	}
 	return trace_errf(err, errlen, code, path, "byte %llu (record %llu): %s", o, rn, what);
+}
+
+/* The stream's next byte (0..255), 256 at its end, or a negative error. */
+static int next_byte(trace_reader *r, char *err, size_t errlen)
+{
+	struct instream_view *v = instream_view(r->in);
+	while (v->pos == v->len) {
+		if (v->eof)
+			return 256;
+		int rc = instream_fill(r->in, err, errlen);
+		if (rc != TRACE_OK)
+			return rc;
+	}
+	return v->buf[v->pos++];
+}
+
+/* A varint (at most 10 bytes) from the stream: 0, 1 if malformed or cut
+ * short, or a negative error. */
+static int next_varint(trace_reader *r, uint64_t *out, char *err, size_t errlen)
+{
+	uint8_t b[10];
+	for (unsigned i = 0; i < 10; i++) {
+		int c = next_byte(r, err, errlen);
+		if (c < 0)
+			return c;
+		if (c == 256)
+			return 1;
+		b[i] = (uint8_t)c;
+		if (!(c & 0x80))
+			return get_varint(b, i + 1, out) ? 0 : 1;
+	}
+	return 1;
+}
+
+static uint64_t rd_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	while (n--)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+/* Chunked files: after END come the INDEX record (checked against the
+ * chunks read, unless a seek skipped some) and the TRAILER. */
+static int finish_chunked(trace_reader *r, char *err, size_t errlen)
+{
+	slt_reader *st = r->priv;
+	struct instream_view *v = instream_view(r->in);
+	const char *path = instream_path(r->in);
+	unsigned long long off = (unsigned long long)(v->base + v->pos);
+	int c = next_byte(r, err, errlen);
+	if (c < 0)
+		return c;
+	if (c != SLT_CTRL_B0(SLT_CTRL_INDEX))
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: %s after the end "
+				  "marker of a chunked file, not its index", off,
+				  c == 256 ? "nothing" : "a byte");
+	uint64_t n, d[3], acc[3] = { 0, 0, 0 };
+	int rc = next_varint(r, &n, err, errlen);
+	if (rc)
+		goto bad;
+	if (!st->seeked && n != st->nseen)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: the index lists "
+				  "%llu chunks but the file held %zu", off, (unsigned long long)n,
+				  st->nseen);
+	for (uint64_t i = 0; i < n; i++) {
+		for (int k = 0; k < 3; k++) {
+			if ((rc = next_varint(r, &d[k], err, errlen)))
+				goto bad;
+			acc[k] += d[k];
+		}
+		if (!st->seeked && (acc[1] != st->seen[i].uncomp || acc[2] != st->seen[i].first))
+			return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: index entry "
+					  "%llu says byte %llu, record %llu; the chunk is at byte "
+					  "%llu, record %llu", off, (unsigned long long)i,
+					  (unsigned long long)acc[1], (unsigned long long)acc[2],
+					  (unsigned long long)st->seen[i].uncomp,
+					  (unsigned long long)st->seen[i].first);
+	}
+	uint8_t t[SLT_TRAILER_LEN];
+	off = (unsigned long long)(v->base + v->pos);
+	for (unsigned i = 0; i < SLT_TRAILER_LEN; i++) {
+		if ((c = next_byte(r, err, errlen)) < 0)
+			return c;
+		if (c == 256)
+			return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: truncated: "
+					  "the trailer of a chunked file is missing", off);
+		t[i] = (uint8_t)c;
+	}
+	if (t[0] != SLT_CTRL_B0(SLT_CTRL_TRAILER) || memcmp(t + 1, "IDX", 3) != 0 ||
+	    rd_le(t + 12, 4) != n)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: bad trailer", off);
+	return TRACE_OK;
+bad:
+	if (rc < 0)
+		return rc;
+	return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: truncated or malformed "
+			  "chunk index", off);
 }
 
 /* The END marker was decoded at v->pos from SRC (the window or a padded copy
@@ -314,6 +457,11 @@ static int finish_end(trace_reader *r, const uint8_t *src, const uint8_t *endp, 
 				  "%llu (spliced or damaged file)", off, (unsigned long long)count,
 				  (unsigned long long)total);
 	v->pos += used;
+	if (((slt_reader *)r->priv)->chunked) {
+		int rc = finish_chunked(r, err, errlen);
+		if (rc != TRACE_OK)
+			return rc;
+	}
 	while (v->pos == v->len && !v->eof) {
 		int rc = instream_fill(r->in, err, errlen);
 		if (rc != TRACE_OK)
@@ -321,8 +469,47 @@ static int finish_end(trace_reader *r, const uint8_t *src, const uint8_t *endp, 
 	}
 	if (v->pos != v->len)
 		return trace_errf(err, errlen, TRACE_EFORMAT, path,
-				  "byte %llu: data after the end marker",
-				  (unsigned long long)(v->base + v->pos));
+				  "byte %llu: data after the %s",
+				  (unsigned long long)(v->base + v->pos),
+				  ((slt_reader *)r->priv)->chunked ? "trailer" : "end marker");
+	return TRACE_OK;
+}
+
+/* A CHUNK record FIRST was decoded at v->pos (as finish_end's arguments):
+ * check it starts where the records read so far end, and reset the
+ * prediction state. */
+static int start_chunk(trace_reader *r, const uint8_t *src, const uint8_t *endp, size_t avail,
+		       uint64_t first, uint64_t recno, char *err, size_t errlen)
+{
+	slt_reader *st = r->priv;
+	struct instream_view *v = instream_view(r->in);
+	const char *path = instream_path(r->in);
+	unsigned long long off = (unsigned long long)(v->base + v->pos);
+	size_t used = (size_t)(endp - src);
+	if (used > avail)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path,
+				  "truncated chunk record at byte %llu", off);
+	if (!st->chunked)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: chunk record in "
+				  "a file without the chunked flag", off);
+	if (first != recno)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "byte %llu: a chunk starting "
+				  "at record %llu after %llu records (a chunk is missing, repeated "
+				  "or out of order)", off, (unsigned long long)first,
+				  (unsigned long long)recno);
+	if (!st->seeked) {
+		if (st->nseen == st->capseen) {
+			size_t cap = st->capseen ? st->capseen * 2 : 64;
+			slt_chunk *ns = realloc(st->seen, cap * sizeof(*ns));
+			if (!ns)
+				return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+			st->seen = ns;
+			st->capseen = cap;
+		}
+		st->seen[st->nseen++] = (slt_chunk){ 0, v->base + v->pos, first };
+	}
+	codec_reset(&st->c);
+	v->pos += used;
 	return TRACE_OK;
 }
 
@@ -339,79 +526,249 @@ static int slt_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size
 
 	if (st->ended)
 		return 0;
-	while (n < max) {
-		avail = v->len - v->pos;
-		if (avail >= SLT_MAX_REC) {
-			/* Fast path: decode in place while a whole record must fit. */
-			const uint8_t *p = v->buf + v->pos;
-			const uint8_t *lim = v->buf + v->len - SLT_MAX_REC;
-			while (n < max && p <= lim) {
-				const uint8_t *q = decode_one(&st->c, p, &buf[n], &why, &val, &endp);
-				if (!q) {
-					v->pos = (size_t)(p - v->buf);
-					src = p;
-					avail = v->len - v->pos;
-					goto stop;
+	for (;;) {
+		while (n < max) {
+			avail = v->len - v->pos;
+			if (avail >= SLT_MAX_REC) {
+				/* Fast path: decode in place while a whole record must fit. */
+				const uint8_t *p = v->buf + v->pos;
+				const uint8_t *lim = v->buf + v->len - SLT_MAX_REC;
+				while (n < max && p <= lim) {
+					const uint8_t *q = decode_one(&st->c, p, &buf[n], &why, &val,
+								      &endp);
+					if (!q) {
+						v->pos = (size_t)(p - v->buf);
+						src = p;
+						avail = v->len - v->pos;
+						goto stop;
+					}
+					p = q;
+					n++;
 				}
-				p = q;
-				n++;
+				v->pos = (size_t)(p - v->buf);
+				continue;
 			}
-			v->pos = (size_t)(p - v->buf);
-			continue;
+			if (!v->eof) {
+				int rc = instream_fill(r->in, err, errlen);
+				if (rc != TRACE_OK)
+					return rc;
+				continue;
+			}
+			if (avail == 0)
+				return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
+						  "truncated: stream ends at byte %llu after %llu "
+						  "records without the end marker",
+						  (unsigned long long)(v->base + v->pos),
+						  (unsigned long long)(r->nrec + n));
+			/* Tail: decode from a zero-padded copy, then check the length used. */
+			memset(pad, 0, sizeof(pad));
+			memcpy(pad, v->buf + v->pos, avail);
+			src = pad;
+			const uint8_t *q = decode_one(&st->c, pad, &buf[n], &why, &val, &endp);
+			if (!q)
+				goto stop;
+			if ((size_t)(q - pad) > avail)
+				return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
+						  "truncated record at byte %llu (record %llu)",
+						  (unsigned long long)(v->base + v->pos),
+						  (unsigned long long)(r->nrec + n));
+			v->pos += (size_t)(q - pad);
+			n++;
 		}
-		if (!v->eof) {
-			int rc = instream_fill(r->in, err, errlen);
+		return (int)n;
+
+stop:
+		if (why == SLT_D_CHUNK) {
+			int rc = start_chunk(r, src, endp, avail, val, r->nrec + n, err, errlen);
 			if (rc != TRACE_OK)
 				return rc;
 			continue;
 		}
-		if (avail == 0)
-			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
-					  "truncated: stream ends at byte %llu after %llu records "
-					  "without the end marker",
-					  (unsigned long long)(v->base + v->pos),
-					  (unsigned long long)(r->nrec + n));
-		/* Tail: decode from a zero-padded copy, then check the length used. */
-		memset(pad, 0, sizeof(pad));
-		memcpy(pad, v->buf + v->pos, avail);
-		src = pad;
-		const uint8_t *q = decode_one(&st->c, pad, &buf[n], &why, &val, &endp);
-		if (!q)
-			goto stop;
-		if ((size_t)(q - pad) > avail)
-			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
-					  "truncated record at byte %llu (record %llu)",
-					  (unsigned long long)(v->base + v->pos),
-					  (unsigned long long)(r->nrec + n));
-		v->pos += (size_t)(q - pad);
-		n++;
-	}
-	return (int)n;
-
-stop:
-	if (why != SLT_D_END) {
-		int rc = derr_msg(r, why, val, v->base + v->pos, r->nrec + n, err, errlen);
-		if (src == pad) {   /* the zero padding may be what failed to decode */
-			size_t l = strlen(err);
-			snprintf(err + l, errlen - l, " (or the stream is truncated there)");
+		if (why != SLT_D_END) {
+			int rc = derr_msg(r, why, val, v->base + v->pos, r->nrec + n, err, errlen);
+			if (src == pad) {   /* the zero padding may be what failed to decode */
+				size_t l = strlen(err);
+				snprintf(err + l, errlen - l, " (or the stream is truncated there)");
+			}
+			return rc;
 		}
-		return rc;
-	}
-	{
 		int rc = finish_end(r, src, endp, avail, val, r->nrec + n, err, errlen);
 		if (rc != TRACE_OK)
 			return rc;
+		st->ended = 1;
+		return (int)n;
 	}
-	st->ended = 1;
-	return (int)n;
+}
+
+/* ---- seeking through the chunk index ---- */
+
+/* Load a chunked file's index: check the trailer member, inflate the index
+ * member it points to, parse END and INDEX. *ix (malloc'd) gets the chunks. */
+static int load_index(trace_reader *r, slt_chunk **ix, size_t *nix, uint64_t *total,
+		      char *err, size_t errlen)
+{
+	const char *path = instream_path(r->in);
+	uint64_t fsz = instream_file_size(r->in);
+	uint8_t t[SLT_TRAILER_MEMBER];
+	*ix = NULL;
+	if (fsz < SLT_TRAILER_MEMBER || instream_pread(r->in, t, sizeof(t), fsz - sizeof(t)))
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: no trailer "
+				  "member at the end of the file");
+	const uint8_t *c = t + 15;
+	if (t[0] != 0x1f || t[1] != 0x8b || t[2] != 8 || t[10] != 1 || rd_le(t + 11, 2) != 16 ||
+	    rd_le(t + 13, 2) != 0xffefu || rd_le(t + 31, 4) != crc32(0, c, SLT_TRAILER_LEN) ||
+	    rd_le(t + 35, 4) != SLT_TRAILER_LEN || c[0] != SLT_CTRL_B0(SLT_CTRL_TRAILER) ||
+	    memcmp(c + 1, "IDX", 3) != 0)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: bad trailer "
+				  "member at compressed byte %llu",
+				  (unsigned long long)(fsz - sizeof(t)));
+	uint64_t ioff = rd_le(c + 4, 8), n = rd_le(c + 12, 4);
+	uint64_t iend = fsz - sizeof(t);
+	if (ioff >= iend)
+		return trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: trailer points "
+				  "at compressed byte %llu, past the index", (unsigned long long)ioff);
+	/* Inflate the index member. */
+	z_stream z = { 0 };
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
+	size_t cap = 64 + (size_t)n * 30, len = 0;
+	uint8_t *out = malloc(cap), in[16384];
+	int zr = Z_OK;
+	uint64_t pos = ioff;
+	while (out && zr != Z_STREAM_END && pos < iend) {
+		size_t k = iend - pos < sizeof(in) ? (size_t)(iend - pos) : sizeof(in);
+		if (instream_pread(r->in, in, k, pos))
+			break;
+		z.next_in = in;
+		z.avail_in = (uInt)k;
+		do {
+			if (len == cap) {
+				uint8_t *o2 = realloc(out, cap *= 2);
+				if (!o2) {
+					free(out);
+					out = NULL;
+					break;
+				}
+				out = o2;
+			}
+			z.next_out = out + len;
+			z.avail_out = (uInt)(cap - len);
+			zr = inflate(&z, Z_NO_FLUSH);
+			len = cap - z.avail_out;
+		} while (zr == Z_OK && z.avail_in);
+		pos += k - z.avail_in;
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			break;
+	}
+	inflateEnd(&z);
+	if (!out)
+		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+	int rc = TRACE_OK;
+	const uint8_t *p = out, *e = out + len;
+	uint64_t cnt, n2, d[3], acc[3] = { 0, 0, 0 };
+	slt_chunk *v = NULL;
+#define NEXT(x) (p < e && (p = get_varint(p, (unsigned)(e - p < 10 ? e - p : 10), (x))))
+	if (zr != Z_STREAM_END || pos != iend || e - p < 1 || *p++ != SLT_CTRL_B0(SLT_CTRL_END) ||
+	    !NEXT(&cnt) || p >= e || *p++ != SLT_CTRL_B0(SLT_CTRL_INDEX) || !NEXT(&n2) || n2 != n ||
+	    !(v = malloc((n ? n : 1) * sizeof(*v)))) {
+		rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: the member at "
+				"compressed byte %llu is not an end marker and index",
+				(unsigned long long)ioff);
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		for (int k = 0; k < 3; k++) {
+			if (!NEXT(&d[k])) {
+				rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: "
+						"entry %llu malformed", (unsigned long long)i);
+				goto out;
+			}
+			acc[k] += d[k];
+		}
+		v[i] = (slt_chunk){ acc[0], acc[1], acc[2] };
+		if ((i == 0 && acc[2] != 0) || (i > 0 && (acc[2] <= v[i - 1].first ||
+							   acc[0] <= v[i - 1].comp)) ||
+		    acc[0] >= ioff || acc[2] >= cnt) {
+			rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: entry %llu "
+					"out of order or out of range", (unsigned long long)i);
+			goto out;
+		}
+	}
+#undef NEXT
+	if (p != e || (n == 0 && cnt != 0))
+		rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "chunk index: malformed");
+out:
+	free(out);
+	if (rc != TRACE_OK) {
+		free(v);
+		return rc;
+	}
+	*ix = v;
+	*nix = (size_t)n;
+	*total = cnt;
+	return TRACE_OK;
+}
+
+static int slt_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
+{
+	slt_reader *st = r->priv;
+	if (!st->chunked || instream_comp(r->in) != IN_GZIP || !instream_file_size(r->in))
+		return 1;   /* no index to go through: decode and discard */
+	slt_chunk *ix;
+	size_t n = 0;
+	uint64_t total = 0;
+	int rc = load_index(r, &ix, &n, &total, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	if (recno >= total) {
+		/* Past the end: nothing is left to read. */
+		free(ix);
+		st->ended = 1;
+		r->nrec = total;
+		return TRACE_OK;
+	}
+	size_t lo = 0, hi = n;   /* the last chunk whose first record <= recno */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix[mid].first <= recno)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	slt_chunk k = ix[lo];
+	free(ix);
+	rc = instream_reposition(r->in, k.comp, k.uncomp, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	st->seeked = 1;
+	st->ended = 0;
+	r->nrec = k.first;
+	codec_reset(&st->c);
+	trace_rec scratch[256];
+	while (r->nrec < recno) {
+		uint64_t want = recno - r->nrec;
+		int got = slt_read(r, scratch, want < 256 ? (size_t)want : 256, err, errlen);
+		if (got < 0)
+			return got;
+		if (got == 0)
+			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
+					  "chunk index: the trace ends at record %llu, before record "
+					  "%llu that the index holds", (unsigned long long)r->nrec,
+					  (unsigned long long)recno);
+		r->nrec += (uint64_t)got;
+	}
+	return TRACE_OK;
 }
 
 static void slt_destroy(trace_reader *r)
 {
-	free(r->priv);
+	slt_reader *st = r->priv;
+	if (st)
+		free(st->seen);
+	free(st);
 }
 
-static const trace_backend slt_backend = { slt_read, slt_destroy };
+static const trace_backend slt_backend = { slt_read, slt_destroy, NULL, slt_seek };
 
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
 
@@ -437,10 +794,10 @@ int slt_reader_init(trace_reader *r, char *err, size_t errlen)
 		return trace_errf(err, errlen, TRACE_EVERSION, path,
 				  "byte 4: unsupported .slt version %u (this slatsim reads "
 				  "version %u)", version, SLT_VERSION);
-	if (flags & TRACE_F_MUST_MASK)
+	if (flags & TRACE_F_MUST_MASK & ~TRACE_F_CHUNKED)
 		return trace_errf(err, errlen, TRACE_EVERSION, path,
 				  "byte 6: unknown required flags 0x%04x (written by a newer "
-				  "slatsim?)", flags & TRACE_F_MUST_MASK);
+				  "slatsim?)", flags & TRACE_F_MUST_MASK & ~TRACE_F_CHUNKED);
 	if (vcpus > TRACE_MAX_VCPUS)
 		return trace_errf(err, errlen, TRACE_EFORMAT, path,
 				  "byte 8: vCPU count %u above the maximum %u", vcpus,
@@ -453,11 +810,12 @@ int slt_reader_init(trace_reader *r, char *err, size_t errlen)
 		return trace_errf(err, errlen, TRACE_EFORMAT, path,
 				  "truncated .slt header: description of %u bytes ends past "
 				  "byte %zu", dlen, avail);
-	slt_reader *st = malloc(sizeof(*st));
+	slt_reader *st = calloc(1, sizeof(*st));
 	if (!st)
 		return trace_oom(err, errlen, path);
 	codec_init(&st->c, vcpus ? vcpus : TRACE_MAX_VCPUS);
-	st->ended = 0;
+	st->c.prefetch_as_p = (r->open_flags & TRACE_OPEN_PREFETCH) != 0;
+	st->chunked = (flags & TRACE_F_CHUNKED) != 0;
 	r->hdr.version = version;
 	r->hdr.flags = flags;
 	r->hdr.vcpus = vcpus;
@@ -483,6 +841,11 @@ struct trace_writer {
 	size_t len;
 	uint64_t nrec;
 	uint64_t out_bytes;
+	uint64_t in_bytes;        /* uncompressed bytes handed to deflate */
+	uint64_t chunk_records;   /* records per chunk; 0 = unchunked */
+	uint64_t chunk_left;      /* records the current chunk still takes (0: start one) */
+	slt_chunk *ix;            /* the chunks written */
+	size_t nix, capix;
 	uint8_t zout[WBUF];
 };
 
@@ -502,8 +865,18 @@ static int w_deflate(trace_writer *w, int flush, char *err, size_t errlen)
 					  strerror(errno));
 		w->out_bytes += have;
 	} while (w->z.avail_out == 0);
+	w->in_bytes += w->len;
 	w->len = 0;
 	return TRACE_OK;
+}
+
+/* Finish the current gzip member; the next bytes start another. */
+static int w_end_member(trace_writer *w, char *err, size_t errlen)
+{
+	int rc = w_deflate(w, Z_FINISH, err, errlen);
+	if (rc == TRACE_OK && deflateReset(&w->z) != Z_OK)
+		rc = trace_errf(err, errlen, TRACE_EIO, w->path, "zlib deflate reset failed");
+	return rc;
 }
 
 static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
@@ -516,20 +889,23 @@ static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
-/* The common part of the two opens: W has its stream and name. */
-static int writer_start(trace_writer *w, const trace_header *h, int level, char *err,
-			size_t errlen);
-
 int trace_writer_open(trace_writer **out, const char *path, const trace_header *h,
 		      int level, char *err, size_t errlen)
 {
+	trace_writer_opts o = { .level = level, .chunk_records = 0 };
+	return trace_writer_open_opts(out, path, h, &o, err, errlen);
+}
+
+int trace_writer_open_opts(trace_writer **out, const char *path, const trace_header *h,
+			   const trace_writer_opts *o, char *err, size_t errlen)
+{
 	*out = NULL;
 	if (strcmp(path, "-") == 0)
-		return trace_writer_open_stream(out, stdout, "<stdout>", h, level, err, errlen);
+		return trace_writer_open_stream(out, stdout, "<stdout>", h, o, err, errlen);
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		return trace_errf(err, errlen, TRACE_EIO, path, "cannot create: %s", strerror(errno));
-	int rc = trace_writer_open_stream(out, f, path, h, level, err, errlen);
+	int rc = trace_writer_open_stream(out, f, path, h, o, err, errlen);
 	if (rc != TRACE_OK)
 		fclose(f);
 	else
@@ -538,7 +914,8 @@ int trace_writer_open(trace_writer **out, const char *path, const trace_header *
 }
 
 int trace_writer_open_stream(trace_writer **out, FILE *f, const char *name,
-			     const trace_header *h, int level, char *err, size_t errlen)
+			     const trace_header *h, const trace_writer_opts *o, char *err,
+			     size_t errlen)
 {
 	*out = NULL;
 	if (h->vcpus > TRACE_MAX_VCPUS)
@@ -550,16 +927,7 @@ int trace_writer_open_stream(trace_writer **out, FILE *f, const char *name,
 		return trace_oom(err, errlen, name);
 	}
 	w->f = f;
-	int rc = writer_start(w, h, level, err, errlen);
-	if (rc == TRACE_OK)
-		*out = w;
-	return rc;
-}
-
-static int writer_start(trace_writer *w, const trace_header *h, int level, char *err,
-			size_t errlen)
-{
-	if (deflateInit2(&w->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&w->z, o->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		int rc = trace_oom(err, errlen, w->path);
 		free(w->path);
 		free(w);
@@ -569,20 +937,100 @@ static int writer_start(trace_writer *w, const trace_header *h, int level, char 
 	size_t dlen = strnlen(h->desc, TRACE_MAX_DESC);
 	uint8_t *p = w->buf;
 	memcpy(p, SLT_MAGIC, 4);
-	unsigned f16[4] = { SLT_VERSION, h->flags & 0xffu, h->vcpus, (unsigned)dlen };
+	w->chunk_records = o->chunk_records;
+	unsigned flags = (h->flags & 0xffu) | (w->chunk_records ? TRACE_F_CHUNKED : 0);
+	unsigned f16[4] = { SLT_VERSION, flags, h->vcpus, (unsigned)dlen };
 	for (int i = 0; i < 4; i++) {
 		p[4 + 2 * i] = (uint8_t)f16[i];
 		p[5 + 2 * i] = (uint8_t)(f16[i] >> 8);
 	}
 	memcpy(p + SLT_HDR_FIXED, h->desc, dlen);
 	w->len = SLT_HDR_FIXED + dlen;
+	*out = w;
+	return TRACE_OK;
+}
+
+/* Start a chunk before record w->nrec: end the member so far, note where
+ * the chunk starts, reset the prediction state and write the CHUNK record. */
+static int w_start_chunk(trace_writer *w, char *err, size_t errlen)
+{
+	int rc = w_end_member(w, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	if (w->nix == w->capix) {
+		size_t cap = w->capix ? w->capix * 2 : 64;
+		slt_chunk *n = realloc(w->ix, cap * sizeof(*n));
+		if (!n)
+			return trace_oom(err, errlen, w->path);
+		w->ix = n;
+		w->capix = cap;
+	}
+	w->ix[w->nix++] = (slt_chunk){ w->out_bytes, w->in_bytes, w->nrec };
+	codec_reset(&w->c);
+	uint8_t *p = w->buf;
+	*p++ = SLT_CTRL_B0(SLT_CTRL_CHUNK);
+	p = put_varint(p, w->nrec);
+	w->len = (size_t)(p - w->buf);
+	w->chunk_left = w->chunk_records - 1;
+	return TRACE_OK;
+}
+
+/* Chunked files end with END and the INDEX in one member, then the
+ * fixed-layout trailer member pointing at it (FORMAT.md). */
+static int w_finish_chunked(trace_writer *w, char *err, size_t errlen)
+{
+	int rc = w_end_member(w, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	uint64_t ioff = w->out_bytes;
+	uint8_t *p = w->buf;
+	*p++ = SLT_CTRL_B0(SLT_CTRL_END);
+	p = put_varint(p, w->nrec);
+	*p++ = SLT_CTRL_B0(SLT_CTRL_INDEX);
+	p = put_varint(p, w->nix);
+	slt_chunk prev = { 0, 0, 0 };
+	for (size_t i = 0; i < w->nix; i++) {
+		w->len = (size_t)(p - w->buf);
+		if (w->len > WBUF - SLT_MAX_REC) {
+			if ((rc = w_deflate(w, Z_NO_FLUSH, err, errlen)) != TRACE_OK)
+				return rc;
+			p = w->buf;
+		}
+		p = put_varint(p, w->ix[i].comp - prev.comp);
+		p = put_varint(p, w->ix[i].uncomp - prev.uncomp);
+		p = put_varint(p, w->ix[i].first - prev.first);
+		prev = w->ix[i];
+	}
+	w->len = (size_t)(p - w->buf);
+	if ((rc = w_deflate(w, Z_FINISH, err, errlen)) != TRACE_OK)
+		return rc;
+	/* The trailer: one stored deflate block in a gzip member (RFC 1952,
+	 * RFC 1951 3.2.4), so it has a fixed size and sits at a known offset. */
+	uint8_t t[SLT_TRAILER_MEMBER] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff,
+					  1, SLT_TRAILER_LEN, 0, (uint8_t)~SLT_TRAILER_LEN, 0xff };
+	uint8_t *c = t + 15;
+	c[0] = SLT_CTRL_B0(SLT_CTRL_TRAILER);
+	memcpy(c + 1, "IDX", 3);
+	for (int i = 0; i < 8; i++)
+		c[4 + i] = (uint8_t)(ioff >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		c[12 + i] = (uint8_t)((uint64_t)w->nix >> (8 * i));
+	uint32_t crc = (uint32_t)crc32(0, c, SLT_TRAILER_LEN);
+	for (int i = 0; i < 4; i++) {
+		t[31 + i] = (uint8_t)(crc >> (8 * i));
+		t[35 + i] = (uint8_t)(SLT_TRAILER_LEN >> (8 * i));
+	}
+	if (fwrite(t, 1, sizeof(t), w->f) != sizeof(t))
+		return trace_errf(err, errlen, TRACE_EIO, w->path, "write error: %s",
+				  strerror(errno));
+	w->out_bytes += sizeof(t);
 	return TRACE_OK;
 }
 
 /* An invalidation record (checked) at p; returns the byte after it. */
 static uint8_t *encode_inv(uint8_t *p, const trace_rec *r)
 {
-	*p++ = (uint8_t)(SLT_B0_KIND_CTRL | (SLT_CTRL_INV << SLT_B0_SIZE_SHIFT));
+	*p++ = SLT_CTRL_B0(SLT_CTRL_INV);
 	*p++ = r->op;
 	p = put_varint(p, r->vcpu);
 	if ((r->op & TRACE_INV_OP_MASK) != TRACE_INV_ALL)
@@ -606,6 +1054,11 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 			if (rc != TRACE_OK)
 				return rc;
 		}
+		if (w->chunk_records && w->chunk_left-- == 0) {
+			int rc = w_start_chunk(w, err, errlen);
+			if (rc != TRACE_OK)
+				return rc;
+		}
 		uint8_t *p = w->buf + w->len;
 		if (r->kind == TRACE_INV) {
 			w->len = (size_t)(encode_inv(p, r) - w->buf);
@@ -613,15 +1066,17 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 			continue;
 		}
 		uint8_t *b0 = p++;
-		unsigned bits = r->kind;
-		unsigned ext = 0;
+		/* A prefetch is written as its flavour's kind with the EXT flag. */
+		unsigned kind = r->kind == TRACE_P ? r->op : r->kind;
+		unsigned bits = kind;
+		unsigned ext = r->kind == TRACE_P ? SLT_EXT_PREFETCH : 0;
 		uint8_t *extp = NULL;
 		if (r->vcpu != c->vcpu)
 			ext |= SLT_EXT_VCPU;
 		slt_vstate *vs = &c->vs[r->vcpu];
 		if (r->asid != vs->asid)
 			ext |= SLT_EXT_ASID;
-		uint32_t *icp = r->kind == TRACE_X ? &vs->icx : &vs->icd;
+		uint32_t *icp = kind == TRACE_X ? &vs->icx : &vs->icd;
 		if (r->icount != *icp)
 			ext |= SLT_EXT_ICOUNT;
 		if (ext) {
@@ -639,7 +1094,7 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 		vs->asid = r->asid;
 		*icp = r->icount;
 		unsigned code = 0;
-		if (r->kind == TRACE_X) {
+		if (kind == TRACE_X) {
 			if (r->size <= 15)
 				code = r->size;
 		} else if (is_pow2_u64(r->size) && r->size <= 64) {
@@ -648,12 +1103,12 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 		bits |= code << SLT_B0_SIZE_SHIFT;
 		if (code == 0)
 			p = put_varint(p, r->size);
-		uint64_t pred = r->kind == TRACE_X ? vs->xnext : vs->dlast;
+		uint64_t pred = kind == TRACE_X ? vs->xnext : vs->dlast;
 		if (r->gva == pred)
 			bits |= SLT_B0_SAME_ADDR;
 		else
 			p = put_varint(p, zigzag((int64_t)(r->gva - pred)));
-		if (r->kind == TRACE_X)
+		if (kind == TRACE_X)
 			vs->xnext = r->gva + r->size;
 		else
 			vs->dlast = r->gva;
@@ -666,11 +1121,16 @@ int trace_write(trace_writer *w, const trace_rec *recs, size_t n, char *err, siz
 
 int trace_writer_close(trace_writer *w, char *err, size_t errlen)
 {
-	uint8_t *p = w->buf + w->len;
-	*p++ = (uint8_t)(SLT_B0_KIND_CTRL | (SLT_CTRL_END << SLT_B0_SIZE_SHIFT));
-	p = put_varint(p, w->nrec);
-	w->len = (size_t)(p - w->buf);
-	int rc = w_deflate(w, Z_FINISH, err, errlen);
+	int rc;
+	if (w->chunk_records) {
+		rc = w_finish_chunked(w, err, errlen);
+	} else {
+		uint8_t *p = w->buf + w->len;
+		*p++ = SLT_CTRL_B0(SLT_CTRL_END);
+		p = put_varint(p, w->nrec);
+		w->len = (size_t)(p - w->buf);
+		rc = w_deflate(w, Z_FINISH, err, errlen);
+	}
 	if (rc == TRACE_OK && fflush(w->f) != 0)
 		rc = trace_errf(err, errlen, TRACE_EIO, w->path, "write error: %s",
 				strerror(errno));
@@ -681,6 +1141,7 @@ int trace_writer_close(trace_writer *w, char *err, size_t errlen)
 		fclose(w->f);
 	w->own = 0;
 	deflateEnd(&w->z);
+	free(w->ix);
 	free(w->path);
 	free(w);
 	return rc;
@@ -693,6 +1154,7 @@ void trace_writer_abort(trace_writer *w)
 	deflateEnd(&w->z);
 	if (w->own)
 		fclose(w->f);
+	free(w->ix);
 	free(w->path);
 	free(w);
 }

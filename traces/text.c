@@ -3,9 +3,11 @@
  *
  * One access per line:  vcpu kind gva size [asid [icount]]
  *   vcpu    decimal, below TRACE_MAX_VCPUS
- *   kind    R (read), W (write) or X (instruction fetch)
+ *   kind    R (read), W (write) or X (instruction fetch); P, PW or PI for a
+ *           software prefetch (read intent, write intent, instruction)
  *   gva     hexadecimal, with or without 0x
- *   size    decimal bytes, 1..TRACE_MAX_SIZE
+ *   size    decimal bytes, 0..TRACE_MAX_SIZE (0: a zero-size access, e.g.
+ *           DynamoRIO's for xsavec/xrstor: it names the page of gva)
  *   asid    decimal (default 0)
  *   icount  decimal instructions retired since the vCPU's previous record
  *           (default 1 for X, 0 for R/W)
@@ -109,8 +111,14 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
 					  "line %llu: expected a decimal vcpu number", ln);
 		skip_ws(&p, end);
-		unsigned kind;
-		if (p < end && (*p == 'R' || *p == 'r'))
+		unsigned kind, pf = 0;
+		if (p < end && (*p == 'P' || *p == 'p')) {
+			kind = TRACE_P;
+			if (end - p > 1 && (p[1] == 'W' || p[1] == 'w'))
+				pf = TRACE_PF_WRITE, p++;
+			else if (end - p > 1 && (p[1] == 'I' || p[1] == 'i'))
+				pf = TRACE_PF_INSTR, p++;
+		} else if (p < end && (*p == 'R' || *p == 'r'))
 			kind = TRACE_R;
 		else if (p < end && (*p == 'W' || *p == 'w'))
 			kind = TRACE_W;
@@ -120,7 +128,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			kind = TRACE_INV;
 		else
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W or X (or I)", ln);
+					  "line %llu: expected access kind R, W, X, P, PW, PI (or I)",
+					  ln);
 		if (kind == TRACE_INV) {
 			char why[160];
 			if (vcpu >= TRACE_MAX_VCPUS)
@@ -130,7 +139,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			p++;
 			if (!at_field_end(p, end))
 				return trace_errf(err, errlen, TRACE_EFORMAT, path,
-						  "line %llu: expected access kind R, W or X (or I)", ln);
+						  "line %llu: expected access kind R, W, X, P, PW, PI "
+						  "(or I)", ln);
 			skip_ws(&p, end);
 			buf[n].vcpu = (uint16_t)vcpu;
 			if (parse_inv(p, end, &buf[n], why, sizeof(why)) != 0)
@@ -143,7 +153,7 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		p++;
 		if (!at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W or X", ln);
+					  "line %llu: expected access kind R, W, X, P, PW or PI", ln);
 		skip_ws(&p, end);
 		if (trace_parse_hex(&p, end, &gva) != 0 || !at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
@@ -173,9 +183,9 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		if (p < end)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
 					  "line %llu: unexpected text after the icount field", ln);
-		if (size == 0 || size > TRACE_MAX_SIZE)
+		if (size > TRACE_MAX_SIZE)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: access size %llu out of range 1..%u", ln,
+					  "line %llu: access size %llu out of range 0..%u", ln,
 					  (unsigned long long)size, TRACE_MAX_SIZE);
 		if (vcpu >= TRACE_MAX_VCPUS)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
@@ -189,6 +199,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		rec->asid = (uint16_t)asid;
 		rec->icount = (uint32_t)icount;
 		rec->op = 0;
+		if (kind == TRACE_P)
+			trace_set_prefetch(r, rec, pf);
 		char why[160];
 		if (trace_rec_check(rec, TRACE_MAX_VCPUS, why, sizeof(why)) != 0)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path, "line %llu: %s", ln, why);
@@ -203,7 +215,7 @@ static void text_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend text_backend = { text_read, text_destroy };
+static const trace_backend text_backend = { text_read, text_destroy, NULL, NULL };
 
 int text_reader_init(trace_reader *r, char *err, size_t errlen)
 {

@@ -1,9 +1,19 @@
 /*
  * traces/trace.c - format detection and the reader front end.
  *
+ * Decoding ahead (trace_open_opts.threads > 1): one background thread calls
+ * the backend into PIPE_SLOTS batches of PIPE_RECS records; trace_read
+ * copies out of the oldest filled batch. The producer owns the backend (and
+ * r->nrec) from the first trace_read on; the consumer only the slot it
+ * takes. A batch of 0 (end) or an error ends the producer, and trace_read
+ * meets it after every record decoded before it, as without the thread.
+ *
  * Detection looks at the decompressed content (a name ending ".slt" only
  * insists on the native magic, so a damaged header is reported as such):
+ *   a directory                       -> drmemtrace (per-thread files)
  *   "SLTR" magic                      -> native .slt
+ *   a zip archive, or a drmemtrace HEADER record then a MARKER (plain, or
+ *   behind a zlib header)             -> drmemtrace (one per-thread file)
  *   a NUL or another control byte     -> ChampSim binary records (its
  *   (not tab, CR, LF, FF, VT)            records are full of zero bytes;
  *                                        bytes >= 0x80 alone prove nothing:
@@ -14,18 +24,40 @@
  */
 #include "trace_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#define PIPE_SLOTS 4
+#define PIPE_RECS  16384
+
+struct trace_pipe {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;              /* broadcast on every change of count or stop */
+	trace_rec *rec[PIPE_SLOTS];
+	long n[PIPE_SLOTS];             /* a filled slot: its records, 0 = end, < 0 = error */
+	char err[PIPE_SLOTS][512];
+	unsigned head, count;           /* oldest filled slot; filled slots */
+	size_t pos;                     /* records of the head slot already returned */
+	int started, stop;
+	uint64_t done, total;           /* trace_progress as of the last batch */
+};
+
+static int pipe_create(trace_reader *r, char *err, size_t errlen);
+static void pipe_destroy(trace_reader *r);
 
 static const char *const fmt_names[] = {
 	[TRACE_FMT_AUTO] = "auto", [TRACE_FMT_SLT] = "slt", [TRACE_FMT_LACKEY] = "lackey",
 	[TRACE_FMT_CHAMPSIM] = "champsim", [TRACE_FMT_TEXT] = "text",
+	[TRACE_FMT_DRMEMTRACE] = "drmemtrace",
 };
 
 int trace_format_parse(const char *name, enum trace_format *out)
 {
-	for (int i = 0; i <= TRACE_FMT_TEXT; i++) {
+	for (int i = 0; i <= TRACE_FMT_DRMEMTRACE; i++) {
 		if (strcmp(name, fmt_names[i]) == 0) {
 			*out = (enum trace_format)i;
 			return TRACE_OK;
@@ -36,7 +68,7 @@ int trace_format_parse(const char *name, enum trace_format *out)
 
 const char *trace_format_name(enum trace_format fmt)
 {
-	return (unsigned)fmt <= TRACE_FMT_TEXT ? fmt_names[fmt] : "?";
+	return (unsigned)fmt <= TRACE_FMT_DRMEMTRACE ? fmt_names[fmt] : "?";
 }
 
 static int is_text_byte(uint8_t c)
@@ -50,6 +82,8 @@ static enum trace_format detect(const struct instream_view *v)
 	size_t n = v->len - v->pos;
 	if (n >= 4 && memcmp(b, "SLTR", 4) == 0)
 		return TRACE_FMT_SLT;
+	if (drmemtrace_sniff(b, n))
+		return TRACE_FMT_DRMEMTRACE;
 	size_t scan = n < 65536 ? n : 65536;
 	for (size_t i = 0; i < scan; i++)
 		if (!is_text_byte(b[i]))
@@ -87,15 +121,45 @@ static enum trace_format detect(const struct instream_view *v)
 int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	       char *err, size_t errlen)
 {
+	trace_open_opts o = { .format = fmt };
+	return trace_open_with(out, path, &o, err, errlen);
+}
+
+int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
+		    char *err, size_t errlen)
+{
+	enum trace_format fmt = o->format;
 	*out = NULL;
 	trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return trace_oom(err, errlen, path);
-	int rc = instream_open(&r->in, path, err, errlen);
-	if (rc != TRACE_OK) {
+	r->open_flags = o->flags;
+	int is_stdin = strcmp(path, "-") == 0;
+	r->path = strdup(is_stdin ? "<stdin>" : path);
+	if (!r->path) {
 		free(r);
-		return rc;
+		return trace_oom(err, errlen, path);
 	}
+	int rc;
+	struct stat st;
+	if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* Only drmemtrace traces are directories. */
+		if (fmt != TRACE_FMT_AUTO && fmt != TRACE_FMT_DRMEMTRACE) {
+			rc = trace_errf(err, errlen, TRACE_EIO, path, "is a directory");
+			goto fail;
+		}
+		r->hdr.format = TRACE_FMT_DRMEMTRACE;
+		rc = drmemtrace_reader_init(r, path, 1, NULL, err, errlen);
+		if (rc == TRACE_OK && o->threads > 1)
+			rc = pipe_create(r, err, errlen);
+		if (rc != TRACE_OK)
+			goto fail;
+		*out = r;
+		return TRACE_OK;
+	}
+	rc = instream_open(&r->in, path, err, errlen);
+	if (rc != TRACE_OK)
+		goto fail;
 	rc = instream_fill(r->in, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
@@ -119,19 +183,31 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	case TRACE_FMT_LACKEY: rc = lackey_reader_init(r, err, errlen); break;
 	case TRACE_FMT_CHAMPSIM: rc = champsim_reader_init(r, err, errlen); break;
 	case TRACE_FMT_TEXT: rc = text_reader_init(r, err, errlen); break;
+	case TRACE_FMT_DRMEMTRACE: {
+		/* The backend opens its own streams (a zip archive, zlib): standard
+		 * input it takes as it is. */
+		instream *in = is_stdin ? r->in : NULL;
+		if (!is_stdin)
+			instream_close(r->in);
+		r->in = NULL;
+		rc = drmemtrace_reader_init(r, path, 0, in, err, errlen);
+		break;
+	}
 	default: rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "bad format"); break;
 	}
+	if (rc == TRACE_OK && o->threads > 1)
+		rc = pipe_create(r, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
 	*out = r;
 	return TRACE_OK;
 fail:
-	instream_close(r->in);
-	free(r);
+	trace_close(r);
 	return rc;
 }
 
-long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+/* One backend call, with the reader's end/error bookkeeping. */
+static long read_direct(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
 {
 	if (r->done) {
 		if (r->done < 0)
@@ -161,25 +237,194 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 
 uint64_t trace_line_of(const trace_reader *r, size_t i)
 {
-	return r->line_based && i < r->lines_cap ? r->lines[i] : 0;
+	/* With a decoding thread the backend's batches are not the caller's:
+	 * no line to name (the caller names the record number instead). */
+	return r->line_based && !r->pipe && i < r->lines_cap ? r->lines[i] : 0;
+}
+
+static void progress_direct(const trace_reader *r, uint64_t *done, uint64_t *total)
+{
+	if (r->be->progress)
+		r->be->progress(r, done, total);
+	else
+		instream_progress(r->in, done, total);
+}
+
+static void *pipe_main(void *arg)
+{
+	trace_reader *r = arg;
+	struct trace_pipe *p = r->pipe;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->count == PIPE_SLOTS && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		unsigned slot = (p->head + p->count) % PIPE_SLOTS;
+		int stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		long k = read_direct(r, p->rec[slot], PIPE_RECS, p->err[slot], sizeof(p->err[slot]));
+		uint64_t done, total;
+		progress_direct(r, &done, &total);
+		pthread_mutex_lock(&p->mu);
+		p->done = done;
+		p->total = total;
+		p->n[slot] = k;
+		p->count++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (k <= 0)
+			break;
+	}
+	return NULL;
+}
+
+static int pipe_create(trace_reader *r, char *err, size_t errlen)
+{
+	struct trace_pipe *p = calloc(1, sizeof(*p));
+	if (!p)
+		return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+	for (unsigned i = 0; i < PIPE_SLOTS; i++) {
+		p->rec[i] = malloc(PIPE_RECS * sizeof(trace_rec));
+		if (!p->rec[i]) {
+			while (i--)
+				free(p->rec[i]);
+			free(p);
+			return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+		}
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	r->pipe = p;
+	return TRACE_OK;
+}
+
+static void pipe_destroy(trace_reader *r)
+{
+	struct trace_pipe *p = r->pipe;
+	if (!p)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->th, NULL);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	for (unsigned i = 0; i < PIPE_SLOTS; i++)
+		free(p->rec[i]);
+	free(p);
+	r->pipe = NULL;
+}
+
+/* trace_read through the background thread (started by the first call). */
+static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	struct trace_pipe *p = r->pipe;
+	if (!p->started) {
+		if (pthread_create(&p->th, NULL, pipe_main, r) != 0)
+			return trace_errf(err, errlen, TRACE_EIO, r->path,
+					  "cannot start the decoding thread");
+		p->started = 1;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->count == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	unsigned slot = p->head;
+	pthread_mutex_unlock(&p->mu);
+	long k = p->n[slot];
+	if (k <= 0) {   /* the end or an error: it stays in the slot for later calls */
+		if (k < 0)
+			snprintf(err, errlen, "%s", p->err[slot]);
+		return k;
+	}
+	size_t take = (size_t)k - p->pos;
+	if (take > max)
+		take = max;
+	memcpy(buf, p->rec[slot] + p->pos, take * sizeof(*buf));
+	p->pos += take;
+	if (p->pos == (size_t)k) {
+		pthread_mutex_lock(&p->mu);
+		p->head = (p->head + 1) % PIPE_SLOTS;
+		p->count--;
+		p->pos = 0;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return (long)take;
+}
+
+long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	if (r->pipe)
+		return pipe_read(r, buf, max, err, errlen);
+	return read_direct(r, buf, max, err, errlen);
+}
+
+int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
+{
+	if (r->pipe && r->pipe->started)
+		return trace_errf(err, errlen, TRACE_EIO, r->path, "seek after reading began "
+				  "with a decoding thread");
+	if (r->done) {
+		if (r->done < 0) {
+			snprintf(err, errlen, "%s", r->final_err);
+			return r->done;
+		}
+		return recno >= r->nrec ? TRACE_OK
+		       : trace_errf(err, errlen, TRACE_EIO, r->path, "seek back after the end");
+	}
+	int rc = 1;
+	if (r->be->seek)
+		rc = r->be->seek(r, recno, err, errlen);
+	if (rc == 1) {
+		if (recno < r->nrec)
+			return trace_errf(err, errlen, TRACE_EIO, r->path, "cannot seek back to "
+					  "record %llu", (unsigned long long)recno);
+		trace_rec scratch[512];
+		while (r->nrec < recno && !r->done) {
+			uint64_t want = recno - r->nrec;
+			long k = read_direct(r, scratch, want < 512 ? (size_t)want : 512, err, errlen);
+			if (k < 0)
+				return (int)k;
+		}
+		return TRACE_OK;
+	}
+	if (rc != TRACE_OK) {
+		r->done = rc;
+		snprintf(r->final_err, sizeof(r->final_err), "%s", err);
+	}
+	return rc;
 }
 
 const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
-const char *trace_path(const trace_reader *r) { return instream_path(r->in); }
+const char *trace_path(const trace_reader *r) { return r->path; }
 
 void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
 {
-	instream_progress(r->in, done, total);
+	struct trace_pipe *p = r->pipe;
+	if (p && p->started) {   /* the backend is the decoding thread's */
+		pthread_mutex_lock(&p->mu);
+		*done = p->done;
+		*total = p->total;
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	progress_direct(r, done, total);
 }
 
 void trace_close(trace_reader *r)
 {
 	if (!r)
 		return;
+	pipe_destroy(r);   /* first: its thread may be in the backend */
 	if (r->be && r->be->destroy)
 		r->be->destroy(r);
 	instream_close(r->in);
 	free(r->lines);
+	free(r->path);
 	free(r);
 }
 
@@ -210,20 +455,25 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 	}
 	if (rec->kind == TRACE_INV)
 		return inv_check(rec, why, whylen);
-	if (rec->op) {
+	if (rec->kind == TRACE_P && rec->op > TRACE_PF_INSTR) {
+		snprintf(why, whylen, "bad prefetch flavour %u", rec->op);
+		return -1;
+	}
+	if (rec->kind != TRACE_P && rec->op) {
 		snprintf(why, whylen, "access record with an invalidation op");
 		return -1;
 	}
-	if (rec->kind > TRACE_X) {
+	if (rec->kind > TRACE_P) {
 		snprintf(why, whylen, "bad access kind %u", rec->kind);
 		return -1;
 	}
-	if (rec->size == 0 || rec->size > TRACE_MAX_SIZE) {
-		snprintf(why, whylen, "access size %u out of range 1..%u", rec->size,
+	if (rec->size > TRACE_MAX_SIZE) {
+		snprintf(why, whylen, "access size %u out of range 0..%u", rec->size,
 			 TRACE_MAX_SIZE);
 		return -1;
 	}
-	if (rec->gva + (rec->size - 1u) < rec->gva) {
+	/* A zero-size access names one byte's page and cannot wrap. */
+	if (rec->size && rec->gva + (rec->size - 1u) < rec->gva) {
 		snprintf(why, whylen, "access at 0x%llx of %u bytes wraps past the top of the "
 			 "address space", (unsigned long long)rec->gva, rec->size);
 		return -1;

@@ -16,7 +16,7 @@
 
 #define INSTREAM_WINDOW (1u << 20)
 
-enum instream_comp { IN_PLAIN, IN_GZIP, IN_XZ };
+enum instream_comp { IN_PLAIN, IN_GZIP, IN_XZ, IN_ZLIB };
 
 typedef struct instream instream;
 
@@ -28,6 +28,11 @@ struct instream_view {
 };
 
 int instream_open(instream **out, const char *path, char *err, size_t errlen);
+/* The same with a WINDOW of that many bytes (instream_open: INSTREAM_WINDOW)
+ * and INSTREAM_* flags. */
+#define INSTREAM_ZLIB 0x1u   /* also recognise a zlib (RFC 1950) stream */
+int instream_open_opts(instream **out, const char *path, size_t window, unsigned flags,
+		       char *err, size_t errlen);
 void instream_close(instream *s);
 
 /* Shift the unread bytes to the window start and read more until the window is
@@ -36,6 +41,15 @@ void instream_close(instream *s);
 int instream_fill(instream *s, char *err, size_t errlen);
 
 struct instream_view *instream_view(instream *s);
+
+/* A regular gzip file only: continue decompressing at compressed byte
+ * COMP_OFF (the start of a gzip member) as if it were uncompressed byte
+ * UNCOMP_OFF, and fill the window. */
+int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
+			size_t errlen);
+/* Read LEN raw (compressed) bytes at OFF of a regular file: 0, or -1. */
+int instream_pread(const instream *s, void *buf, size_t len, uint64_t off);
+uint64_t instream_file_size(const instream *s);   /* 0 unless a regular file */
 enum instream_comp instream_comp(const instream *s);
 const char *instream_path(const instream *s);
 void instream_progress(const instream *s, uint64_t *done, uint64_t *total);
@@ -44,11 +58,18 @@ void instream_progress(const instream *s, uint64_t *done, uint64_t *total);
 typedef struct trace_backend {
 	int (*read)(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
 	void (*destroy)(trace_reader *r);
+	/* Progress of a backend that reads other streams than r->in (else NULL). */
+	void (*progress)(const trace_reader *r, uint64_t *done, uint64_t *total);
+	/* Position at record RECNO without decoding what comes before, if the
+	 * input allows it: TRACE_OK, 1 when it does not (trace_seek then
+	 * decodes and discards), or an error. NULL: never. */
+	int (*seek)(trace_reader *r, uint64_t recno, char *err, size_t errlen);
 } trace_backend;
 
 struct trace_reader {
 	const trace_backend *be;
-	instream *in;
+	instream *in;          /* NULL for a backend that opens its own streams */
+	char *path;            /* as opened; "<stdin>" for "-" */
 	trace_header hdr;
 	int done;              /* 0, or the final result (0 = end, < 0 = error) */
 	char final_err[512];
@@ -57,6 +78,8 @@ struct trace_reader {
 	int line_based;        /* set by a text backend: it fills lines[] */
 	uint64_t *lines;       /* the line of each record of the last batch */
 	size_t lines_cap;
+	unsigned open_flags;   /* TRACE_OPEN_* the caller asked for */
+	struct trace_pipe *pipe;   /* background decoding (threads > 1), else NULL */
 };
 
 /* A line-based backend records the line of record N of the batch. */
@@ -65,11 +88,26 @@ static inline void trace_note_line(trace_reader *r, size_t n, uint64_t line)
 	r->lines[n] = line;
 }
 
+/* The kind and op a backend gives a prefetch of flavour PF (trace.h: a
+ * caller that did not ask for TRACE_P gets a read of the same bytes). */
+static inline void trace_set_prefetch(const trace_reader *r, trace_rec *rec, unsigned pf)
+{
+	int as_p = (r->open_flags & TRACE_OPEN_PREFETCH) != 0;
+	rec->kind = as_p ? TRACE_P : TRACE_R;
+	rec->op = as_p ? (uint8_t)pf : 0;
+}
+
 /* Backends: each sets r->be, r->priv and r->hdr from the opened stream. */
 int slt_reader_init(trace_reader *r, char *err, size_t errlen);
 int lackey_reader_init(trace_reader *r, char *err, size_t errlen);
 int champsim_reader_init(trace_reader *r, char *err, size_t errlen);
 int text_reader_init(trace_reader *r, char *err, size_t errlen);
+/* drmemtrace: PATH is a directory (IS_DIR) or one per-thread file; IN, if
+ * not NULL, is standard input already opened (the reader takes it). */
+int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instream *in,
+			   char *err, size_t errlen);
+/* Whether content starting B[0..N) looks like a drmemtrace per-thread file. */
+int drmemtrace_sniff(const uint8_t *b, size_t n);
 
 /* Format a message "PATH: ..." into err; returns CODE. */
 /* "out of memory (reading or writing PATH)"; returns TRACE_ENOMEM. */

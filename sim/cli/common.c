@@ -109,7 +109,7 @@ enum trace_format cli_parse_format(const args *a, const char *s)
 	enum trace_format f;
 	if (trace_format_parse(s, &f) != TRACE_OK)
 		cli_usage_error(a, "--format '%s': unknown format (auto, slt, lackey, champsim, "
-				"text)", s);
+				"text, drmemtrace)", s);
 	return f;
 }
 

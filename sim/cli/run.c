@@ -18,6 +18,7 @@
 static const char *const run_usage =
 	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
 	"                   [--format F] [--quiet] [--vs key=value]\n"
+	"                   [--skip N] [--limit N] [--warmup N]\n"
 	"                   [--cosim pml [--waves FILE.fst [--waves-range A:B]]] TRACE\n"
 	"\n"
 	"Replay TRACE with the default configuration, changed by config files\n"
@@ -26,6 +27,11 @@ static const char *const run_usage =
 	"--json FILE also writes every statistic and the effective configuration as\n"
 	"JSON ('-' = standard output, the text report then goes to stderr). A\n"
 	"progress line goes to stderr when it is a terminal, unless --quiet.\n"
+	"--skip N starts at record N (0-based; a chunked .slt seeks through its index\n"
+	"instead of decoding what it skips), --limit N replays at most N records, and\n"
+	"--warmup N replays the first N of them without counting them: every counter\n"
+	"starts from zero after the warm-up (pt.bytes and tlb.l2.reach_bytes are the\n"
+	"state at the end), and rounds that ended in it are not reported.\n"
 	"Outputs are written to a temporary file and renamed into place when\n"
 	"complete: a failed or interrupted run leaves an existing file as it was.\n"
 	"\n"
@@ -92,15 +98,26 @@ static void need_regular(const args *a, const char *trace, const char *why)
 /* Build a machine from P and replay TRACE through it; dies on bad input.
  * With CO, the PML units are co-simulated (CO->c is set; a mismatch stops
  * the replay early and is the caller's to report). */
-static machine *replay_once(const args *a, const char *trace, enum trace_format fmt,
-			    const param_reg *p, int quiet, trace_reader **rout, cosim_opts *co,
-			    double *elapsed)
+/* Open TRACE for replay: prefetches as such, decoding on sim.threads. */
+static trace_reader *open_trace(const char *trace, enum trace_format fmt, const param_reg *p)
 {
 	char err[1024];
 	trace_reader *r;
-	int rc = trace_open(&r, trace, fmt, err, sizeof(err));
+	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH,
+			       .threads = (unsigned)param_int(p, "sim.threads") };
+	int rc = trace_open_with(&r, trace, &oo, err, sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
+	return r;
+}
+
+static machine *replay_once(const args *a, const char *trace, enum trace_format fmt,
+			    const param_reg *p, const replay_opts *ro, trace_reader **rout,
+			    cosim_opts *co, double *elapsed)
+{
+	char err[1024];
+	trace_reader *r = open_trace(trace, fmt, p);
+	int rc;
 	machine *s;
 	if ((rc = machine_create(&s, p, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
@@ -108,13 +125,13 @@ static machine *replay_once(const args *a, const char *trace, enum trace_format 
 		co->c = cosim_setup(a, s, p, co);
 	if (param_bool(p, "sim.prefault")) {
 		need_regular(a, trace, "sim.prefault=1");
-		rc = replay_prefault(s, r, err, sizeof(err));
+		rc = replay_prefault(s, r, ro, err, sizeof(err));
 		trace_close(r);
-		if (rc != TRACE_OK || (rc = trace_open(&r, trace, fmt, err, sizeof(err))) != TRACE_OK)
+		if (rc != TRACE_OK)
 			cli_die_trace(rc, err);
+		r = open_trace(trace, fmt, p);
 	}
-	replay_opts o = { .progress = !quiet && isatty(2) };
-	if ((rc = replay_run(s, r, &o, elapsed, err, sizeof(err))) != TRACE_OK)
+	if ((rc = replay_run(s, r, ro, elapsed, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
 	*rout = r;
 	return s;
@@ -216,6 +233,7 @@ int cmd_run(args *a)
 	cosim_opts copt = { .waves = NULL };
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int quiet = 0;
+	replay_opts ro = { .progress = 0 };
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
 			fputs(run_usage, stdout);
@@ -230,6 +248,9 @@ int cmd_run(args *a)
 		if ((v = cli_opt_value(a, "--waves-range"))) { range = v; continue; }
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
 		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
+		if ((v = cli_opt_value(a, "--skip"))) { ro.skip = cli_parse_count(a, "--skip", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--limit"))) { ro.limit = cli_parse_count(a, "--limit", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--warmup"))) { ro.warmup = cli_parse_count(a, "--warmup", v, 1); continue; }
 		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
 			cli_unknown_option(a);
 		if (trace)
@@ -249,6 +270,10 @@ int cmd_run(args *a)
 		cli_usage_error(a, "--cosim and --vs cannot be combined (one replay is co-simulated)");
 	if (range)
 		parse_range(a, range, &copt);
+	if (ro.limit && ro.warmup >= ro.limit)
+		cli_usage_error(a, "--warmup %llu leaves nothing of --limit %llu to count",
+				(unsigned long long)ro.warmup, (unsigned long long)ro.limit);
+	ro.progress = !quiet && isatty(2);
 	outset_add_input(a->outs, trace);
 	param_reg *p = cli_build_params(a, &c), *pb = NULL;
 	char err[1024];
@@ -273,9 +298,9 @@ int cmd_run(args *a)
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
 	trace_reader *r, *rb = NULL;
 	double el, elb;
-	machine *s = replay_once(a, trace, fmt, p, quiet, &r, co ? &copt : NULL, &el), *sb = NULL;
+	machine *s = replay_once(a, trace, fmt, p, &ro, &r, co ? &copt : NULL, &el), *sb = NULL;
 	if (pb)
-		sb = replay_once(a, trace, fmt, pb, quiet, &rb, NULL, &elb);
+		sb = replay_once(a, trace, fmt, pb, &ro, &rb, NULL, &elb);
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (sb) {
 		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);

@@ -22,17 +22,21 @@ static const char *const info_usage =
 	"pages touched (an access that crosses a boundary touches both pages), 4 KB\n"
 	"pages written, and accesses crossing a 4 KB boundary. --json prints exactly\n"
 	"these keys in one object: records reads writes ifetches vcpus pages_4k\n"
-	"pages_4k_written pages_64k pages_2m crossing_4k.\n";
+	"pages_4k_written pages_64k pages_2m crossing_4k prefetches zero_size.\n"
+	"Prefetches (drmemtrace) are not reads; a zero-size access (DynamoRIO emits\n"
+	"them) touches the page of its address.\n";
 
 static const char *const import_usage =
 	"usage: slatsim trace import [--format F] [--desc TEXT] [--vcpus N] [--level N]\n"
-	"                            IN OUT.slt\n"
+	"                            [--chunk N] IN OUT.slt\n"
 	"\n"
 	"Convert IN (any readable format; '-' = standard input) to the native .slt\n"
 	"format (OUT '-' = standard output). --desc sets the description (default:\n"
 	"the source format and path); --vcpus declares the vCPU count (default: what\n"
 	"the input declares; text traces declare none); --level is the zlib level\n"
-	"(1-9, default 6). OUT is written to a temporary file and renamed into place\n"
+	"(1-9, default 6); --chunk is the records per independent chunk (default\n"
+	"1048576, so that 'run --skip' seeks through the index; 0: one stream without\n"
+	"chunks, as slatsim before 0.2 wrote). Prefetch records are kept. OUT is written to a temporary file and renamed into place\n"
 	"when complete: a failed or interrupted import leaves an existing OUT as it was.\n";
 
 static const char *const gen_usage =
@@ -40,6 +44,7 @@ static const char *const gen_usage =
 	"                         [--footprint SIZE] [--count N] [--stride SIZE]\n"
 	"                         [--size N] [--write-ratio F] [--zipf S] [--vcpus N]\n"
 	"                         [--icount N] [--base ADDR] [--seed N] [--level N]\n"
+	"                         [--chunk N]\n"
 	"\n"
 	"  --footprint SIZE   bytes covered (K/M/G/T suffixes), default 64M\n"
 	"  --count N          records to write (K/M/G suffixes), default 1M\n"
@@ -51,6 +56,7 @@ static const char *const gen_usage =
 	"  --icount N         instructions retired per record, default 1\n"
 	"  --base ADDR        first address of the footprint, default 0x10000000\n"
 	"  --seed N           random seed, default 1\n"
+	"  --chunk N          records per independent chunk (0: none), default 1048576\n"
 	"Patterns: seq (each vCPU walks its share), stride, random (uniform), zipf\n"
 	"(4 KB pages, P(rank k) ~ 1/k^S, ranks scattered), gups (read+write of a\n"
 	"random word), chase (every element once per lap in random order).\n";
@@ -79,7 +85,8 @@ int cmd_trace_info(args *a)
 		cli_usage_error(a, "trace info needs a TRACE");
 	char err[1024];
 	trace_reader *r;
-	int rc = trace_open(&r, path, fmt, err, sizeof(err));
+	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH };
+	int rc = trace_open_with(&r, path, &oo, err, sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
 	tracestat t;
@@ -102,6 +109,7 @@ int cmd_trace_info(args *a)
 		{ "ifetches", t.ifetches }, { "vcpus", t.vcpus }, { "pages_4k", t.pages_4k },
 		{ "pages_4k_written", t.pages_4k_written }, { "pages_64k", t.pages_64k },
 		{ "pages_2m", t.pages_2m }, { "crossing_4k", t.crossing_4k },
+		{ "prefetches", t.prefetches }, { "zero_size", t.zero_size },
 	};
 	if (json) {
 		json_w j;
@@ -147,6 +155,7 @@ int cmd_trace_import(args *a)
 	const char *in = NULL, *out = NULL, *desc = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	long vcpus = -1, level = 6;
+	uint64_t chunk = TRACE_CHUNK_RECORDS_DEFAULT;
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
 			fputs(import_usage, stdout);
@@ -154,6 +163,10 @@ int cmd_trace_import(args *a)
 		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
 		if ((v = cli_opt_value(a, "--desc"))) { desc = v; continue; }
+		if ((v = cli_opt_value(a, "--chunk"))) {
+			chunk = cli_parse_count(a, "--chunk", v, 1);
+			continue;
+		}
 		if ((v = cli_opt_value(a, "--vcpus"))) {
 			uint64_t n = cli_parse_count(a, "--vcpus", v, 1);
 			if (n < 1 || n > TRACE_MAX_VCPUS)
@@ -184,7 +197,8 @@ int cmd_trace_import(args *a)
 	outfile *o = cli_output(a, out, "OUT", OUTFILE_BINARY);
 	char err[1024];
 	trace_reader *r;
-	int rc = trace_open(&r, in, fmt, err, sizeof(err));
+	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH };
+	int rc = trace_open_with(&r, in, &oo, err, sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
 	trace_header h = *trace_get_header(r);
@@ -201,8 +215,9 @@ int cmd_trace_import(args *a)
 	if (!buf)
 		cli_die(EXIT_FAIL, "out of memory (importing %s)", in);
 	trace_writer *w;
-	if ((rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, (int)level,
-					   err, sizeof(err))) != TRACE_OK)
+	trace_writer_opts wo = { .level = (int)level, .chunk_records = chunk };
+	if ((rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, &wo, err,
+					   sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
 	for (;;) {
 		long n = trace_read(r, buf, BATCH, err, sizeof(err));
@@ -243,6 +258,7 @@ int cmd_trace_gen(args *a)
 	};
 	const char *out = NULL, *v, *pattern = NULL;
 	long level = 6;
+	uint64_t chunk = TRACE_CHUNK_RECORDS_DEFAULT;
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
 			fputs(gen_usage, stdout);
@@ -285,6 +301,7 @@ int cmd_trace_gen(args *a)
 			level = (long)n;
 			continue;
 		}
+		if ((v = cli_opt_value(a, "--chunk"))) { chunk = cli_parse_count(a, "--chunk", v, 1); continue; }
 		if ((v = cli_opt_value(a, "-o")) || (v = cli_opt_value(a, "--output"))) { out = v; continue; }
 		cli_unknown_option(a);
 	}
@@ -312,7 +329,8 @@ int cmd_trace_gen(args *a)
 	if (!buf)
 		cli_die(EXIT_FAIL, "out of memory (generating %s)", out);
 	trace_writer *w;
-	rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, (int)level, err,
+	trace_writer_opts wo = { .level = (int)level, .chunk_records = chunk };
+	rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, &wo, err,
 				      sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);

@@ -21,6 +21,32 @@ done
 real=traces/samples/xz-compress.slt
 printf "real  "; $B/bench_decode decode $real
 
+echo "== decode: today's path vs the new ones (real capture; best of 5, alternating)"
+# Today: the unchunked stream, decoded on the caller's thread. New: the same
+# records as a chunked .slt (index, 1 Mi records per chunk), and decoding on a
+# background thread (trace_open_opts.threads = 2).
+chunked=$D/xz-compress-chunked.slt
+$B/bench_decode chunk $real "$chunked"
+printf "sizes: unchunked %d bytes, chunked %d bytes\n" $(stat -c %s $real) $(stat -c %s "$chunked")
+for v in "$real 1" "$real 2" "$chunked 1" "$chunked 2"; do
+	set -- $v
+	for i in 1 2 3 4 5; do $B/bench_decode decode $1 $2; done |
+		awk -v f="$(basename $1)" -v t=$2 '{ for (i = 1; i <= NF; i++) if ($i == "=") r = $(i+1);
+			if (r > b) b = r } END { printf "  %-28s threads %d: %.1f M records/s (best of 5)\n", f, t, b }'
+done
+echo "== seek (run --skip): record 15,000,000 of the real capture"
+$B/bench_decode seek "$chunked" 15000000
+$B/bench_decode seek $real 15000000
+echo "== replay through the sim API (default config): decoding on 1 vs 2 threads, best of 5"
+for f in $real "$chunked"; do
+	for t in 1 2; do
+		for i in 1 2 3 4 5; do $B/bench_decode replay $f $t; done |
+			awk -v f="$(basename $f)" -v t=$t '{ for (i = 1; i <= NF; i++) { if ($i == "=") r = $(i+1);
+				if ($i == "digest") { d = $(i+1); gsub(/\)/, "", d) } } if (r > b) b = r }
+				END { printf "  %-28s threads %d: %.1f M records/s (best of 5), statistics digest %s\n", f, t, b, d }'
+	done
+done
+
 echo "== lackey import (text -> .slt)"
 L=$D/lackey.txt
 [ -f "$L" ] || $B/bench_decode lackey $real "$L"

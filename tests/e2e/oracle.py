@@ -72,12 +72,13 @@ def info(records):
     c = dict(records=0, reads=0, writes=0, ifetches=0)
     vcpus = set()
     p4k, p4kw, p64k, p2m = set(), set(), set(), set()
-    crossing = 0
+    crossing = zero = 0
     for vcpu, kind, gva, size in records:
         c["records"] += 1
         c[{"R": "reads", "W": "writes", "X": "ifetches"}[kind]] += 1
         vcpus.add(vcpu)
-        last = gva + size - 1
+        zero += size == 0
+        last = gva + max(size, 1) - 1   # a zero-size access: the page of its address
         pages = range(gva >> 12, (last >> 12) + 1)
         if len(pages) > 1:
             crossing += 1
@@ -87,7 +88,8 @@ def info(records):
         p64k.update(range(gva >> 16, (last >> 16) + 1))
         p2m.update(range(gva >> 21, (last >> 21) + 1))
     c.update(vcpus=len(vcpus), pages_4k=len(p4k), pages_4k_written=len(p4kw),
-             pages_64k=len(p64k), pages_2m=len(p2m), crossing_4k=crossing)
+             pages_64k=len(p64k), pages_2m=len(p2m), crossing_4k=crossing, prefetches=0,
+             zero_size=zero)
     return c
 
 

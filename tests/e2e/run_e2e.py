@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import oracle  # noqa: E402
+import drmemtrace_oracle as dmo  # noqa: E402
 
 SLATSIM = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "build/slatsim")
 TMP = tempfile.mkdtemp(prefix="slatsim-e2e-")
@@ -78,7 +79,8 @@ def bad_input(args, pattern, stdin=None):
 
 
 INFO_KEYS = ["records", "reads", "writes", "ifetches", "vcpus", "pages_4k",
-             "pages_4k_written", "pages_64k", "pages_2m", "crossing_4k"]
+             "pages_4k_written", "pages_64k", "pages_2m", "crossing_4k", "prefetches",
+             "zero_size"]
 
 LACKEY_LS = os.path.join(ROOT, "tests/data/lackey-ls.txt.gz")
 
@@ -135,7 +137,7 @@ def text_trace_exact_counts():
     # crossing_4k = 2 (the X and the first W).
     eq(info_json(path), dict(records=6, reads=3, writes=2, ifetches=1, vcpus=2,
                              pages_4k=6, pages_4k_written=3, pages_64k=4, pages_2m=3,
-                             crossing_4k=2), "text counts")
+                             crossing_4k=2, prefetches=0, zero_size=0), "text counts")
     eq(info_json(path), oracle.info(oracle.text_records(path)), "oracle agrees")
 
 
@@ -269,10 +271,10 @@ def bad_inputs_exit_2_naming_file_and_place():
          r"lk\.txt: line 3: not a lackey trace line"),
         (write("addr.txt", "0 R 0x1000 8\n0 R 0xzz 8\n"),
          r"addr\.txt: line 2: address does not parse"),
-        (write("size0.txt", "0 R 0x1000 8\n0 W 0x2000 0\n"),
-         r"size0\.txt: line 2: access size 0 out of range"),
-        (write("lksize0.txt", "I  0401ab70,3\n L 1000,0\n"),
-         r"lksize0\.txt: line 2: access size 0 out of range"),
+        (write("size4097.txt", "0 R 0x1000 8\n0 W 0x2000 4097\n"),
+         r"size4097\.txt: line 2: access size 4097 out of range 0\.\.4096"),
+        (write("lksize.txt", "I  0401ab70,3\n L 1000,5000\n"),
+         r"lksize\.txt: line 2: access size 5000 out of range 0\.\.4096"),
         (write("wrap.txt", "0 R 0xfffffffffffffffc 8\n"),
          r"wrap\.txt: line 1: access at 0xfffffffffffffffc of 8 bytes wraps"),
         (tmp("does-not-exist.slt"), r"does-not-exist\.slt: cannot open: No such file"),
@@ -782,6 +784,146 @@ def domain_keys_are_refused_by_name():
     out, _ = run("params", "--set", "domains=3", "--set", "domain.2.core.cpi=1.5")
     if not re.search(r"^domain\.2\.core\.cpi\s+float\s+1\.5", out, re.M):
         raise Fail("slatsim params does not list the override it was given")
+
+# ---------------------------------------------------------------- drmemtrace
+# Real DynamoRIO captures: the shipped echo-zip / echo-gzip (tests/data), and
+# when ../shared/samples/drmemtrace is beside the project, every capture there.
+# Expected counts come from tests/e2e/drmemtrace_oracle.py (an independent
+# reader written from DynamoRIO's format description) and the README's
+# drcachesim basic_counts figures (dmo.README_BASIC_COUNTS).
+
+DR_DATA = os.path.join(ROOT, "tests/data/drmemtrace")
+DR_SHARED = os.path.join(os.path.dirname(ROOT), "shared/samples/drmemtrace")
+
+
+def dr_expected(path):
+    """trace info --json's counts from the oracle (one pid in every sample,
+    so its per-pid page sets are the trace's)."""
+    c = dmo.counts(path)
+    t = c["total"]
+    eq(len(t["pids"]), 1, "%s: one process" % path)
+    return dict(records=t["accesses"], reads=t["loads"], prefetches=t["prefetches"],
+                zero_size=t["zero_size_refs"],
+                writes=t["stores"], ifetches=t["instr_fetched"], vcpus=c["threads"],
+                pages_4k=t["pages_4k"], pages_4k_written=t["pages_4k_written"],
+                pages_64k=t["pages_64k"], pages_2m=t["pages_2m"],
+                crossing_4k=t["crossing_4k"]), t
+
+
+def dr_check(path, what):
+    want, t = dr_expected(path)
+    eq(info_json(path), want, what + ": trace info --json vs the oracle")
+    return want, t
+
+
+@case
+def drmemtrace_shipped_captures_match_the_oracle_and_drcachesim():
+    for folder in ("echo-zip", "echo-gzip"):
+        d = os.path.join(DR_DATA, folder)
+        want, t = dr_check(d, folder)
+        # drcachesim's basic_counts (the samples' README): fetched, non-fetched,
+        # loads, stores, threads
+        eq((want["ifetches"], t["instr_no_fetch"], want["reads"], want["writes"], want["vcpus"]),
+           dmo.README_BASIC_COUNTS[folder], folder + " vs drcachesim")
+        # the per-thread file alone, and DIR/trace, read the same
+        f = dmo.trace_files(d)[0]
+        eq(info_json(f), want, folder + ": the per-thread file")
+        eq(info_json(os.path.join(d, "trace"), "--format", "drmemtrace"), want,
+           folder + ": DIR/trace with --format")
+        # instructions retired = fetched + non-fetched (icount of each record)
+        out = tmp("dr-%s.json" % folder)
+        run("run", "--quiet", "--json", out, d)
+        st = json.load(open(out))["stats"]
+        eq((st["records"], st["instructions"]), (want["records"], t["instr_total"]),
+           folder + ": run records, instructions")
+
+
+@case
+def drmemtrace_every_container_of_the_real_capture():
+    # echo-gzip's file is gzip of the plain capture: rebuild it as plain, zlib,
+    # and a zip of three chunk members (cut at whole records); and from stdin.
+    src = dmo.trace_files(os.path.join(DR_DATA, "echo-gzip"))[0]
+    raw = gzip.decompress(open(src, "rb").read())
+    want, _ = dr_expected(src)
+    import zipfile
+    import zlib
+    d = os.path.join(TMP, "drc", "trace")
+    os.makedirs(d, exist_ok=True)
+    plain = os.path.join(d, "drmemtrace.echo.1.0000.trace")
+    open(plain, "wb").write(raw)
+    eq(info_json(plain), want, "plain")
+    os.unlink(plain)
+    zl = os.path.join(d, "drmemtrace.echo.1.0000.trace.zlib")
+    open(zl, "wb").write(zlib.compress(raw))
+    eq(info_json(zl), want, "zlib")
+    eq(info_json(os.path.dirname(d)), want, "zlib in a directory")
+    os.unlink(zl)
+    zp = os.path.join(d, "drmemtrace.echo.1.0000.trace.zip")
+    cut = [0, 12 * 100000, 12 * 250000, len(raw)]
+    with zipfile.ZipFile(zp, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in (2, 0, 1):   # not in chunk order: the reader goes by the numbers
+            z.writestr("chunk.%08d" % i, raw[cut[i]:cut[i + 1]])
+    eq(info_json(zp), want, "zip of 3 chunks")
+    out, _ = run("trace", "info", "--json", "-", stdin=gzip.compress(raw))
+    eq(json.loads(out), want, "gzip from standard input")
+    # import to .slt keeps the counts
+    slt = tmp("echo.slt")
+    run("trace", "import", zp, slt)
+    eq(info_json(slt), want, "imported .slt")
+
+
+@case
+def drmemtrace_shared_samples_match_the_oracle_and_drcachesim():
+    if not os.path.isdir(DR_SHARED):
+        print("     (skipped: %s not present)" % DR_SHARED)
+        return
+    for folder, figures in sorted(dmo.README_BASIC_COUNTS.items()):
+        d = os.path.join(DR_SHARED, folder)
+        want, t = dr_check(d, folder)
+        eq((want["ifetches"], t["instr_no_fetch"], want["reads"], want["writes"], want["vcpus"]),
+           figures, folder + " vs drcachesim")
+
+
+@case
+def drmemtrace_damage_exits_2_naming_file_member_and_record():
+    src = os.path.join(DR_DATA, "echo-zip/trace/drmemtrace.echo.13363.2590.trace.zip")
+    data = open(src, "rb").read()
+    raw = gzip.decompress(open(dmo.trace_files(os.path.join(DR_DATA, "echo-gzip"))[0],
+                               "rb").read())
+    import struct
+    import zipfile
+
+    def zipped(name, body):
+        p = tmp(name)
+        with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("chunk.00000000", body[:12 * 1000])
+            z.writestr("chunk.00000001", body[12 * 1000:])
+        return p
+    undefined = bytearray(raw)
+    struct.pack_into("<H", undefined, 12 * 1500, 99)   # record 500 of chunk 1
+    thirty_two = bytearray(raw[:8]) + struct.pack("<HHI", 28, 12, 7) + raw[16:24 * 12]
+    cases = [
+        (write("dr-cut.trace.zip", data[:len(data) * 2 // 3], "wb"),
+         r"dr-cut\.trace\.zip: damaged zip archive"),
+        (write("dr-flip.trace.zip", data[:5000] + bytes(b ^ 0xa5 for b in data[5000:5100]) +
+               data[5100:], "wb"),
+         # garbage that inflates is refused at its first bad record, the rest
+         # by inflate or at the member's CRC
+         r"dr-flip\.trace\.zip: member chunk\.00000000: record \d+ \(byte \d+\): "
+         r"(damaged zip member|undefined record type)"),
+        (zipped("dr-partial.trace.zip", raw[:-5]),
+         r"dr-partial\.trace\.zip: member chunk\.00000001: record \d+ \(byte \d+\): the "
+         r"member ends inside a record"),
+        (zipped("dr-undef.trace.zip", bytes(undefined)),
+         r"dr-undef\.trace\.zip: member chunk\.00000001: record 500 \(byte 6000\): "
+         r"undefined record type 99"),
+        (write("dr-32.trace", bytes(thirty_two), "wb"),
+         r"dr-32\.trace: record 0 \(byte 0\): a 32-bit trace"),
+    ]
+    for path, pattern in cases:
+        bad_input(["trace", "info", "--format", "drmemtrace", path], pattern)
+        bad_input(["run", "--quiet", "--format", "drmemtrace", path], pattern)
+    bad_input(["trace", "info", path], pattern)   # detected from the content too
 
 
 def main():

@@ -35,18 +35,24 @@ static inline int fuzz_rec_ok(const trace_rec *r)
 		       !r->size && !r->icount && (op == TRACE_INV_VA || !r->gva) &&
 		       (op != TRACE_INV_ALL || !r->asid);
 	}
-	return r->kind <= TRACE_X && !r->op && r->size >= 1 && r->size <= TRACE_MAX_SIZE &&
-	       r->gva + (r->size - 1u) >= r->gva;
+	if (r->kind == TRACE_P && r->op > TRACE_PF_INSTR)
+		return 0;
+	return (r->kind <= TRACE_X || r->kind == TRACE_P) && (!r->op || r->kind == TRACE_P) &&
+	       r->size <= TRACE_MAX_SIZE &&
+	       (r->size == 0 || r->gva + (r->size - 1u) >= r->gva);
 }
 
-static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_format fmt)
+/* Read DATA as format FMT, opened with TRACE_OPEN_* FLAGS. */
+static inline void fuzz_reader_flags(const uint8_t *data, size_t size, enum trace_format fmt,
+				     unsigned flags)
 {
 	char path[64], err[1024];
 	int fd = fuzz_memfile(data, size, path, sizeof(path));
 	if (fd < 0)
 		return;
 	trace_reader *r;
-	if (trace_open(&r, path, fmt, err, sizeof(err)) == TRACE_OK) {
+	trace_open_opts o = { .format = fmt, .flags = flags };
+	if (trace_open_with(&r, path, &o, err, sizeof(err)) == TRACE_OK) {
 		static trace_rec buf[64];
 		long n;
 		while ((n = trace_read(r, buf, 64, err, sizeof(err))) > 0)
@@ -56,6 +62,11 @@ static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_form
 		trace_close(r);
 	}
 	close(fd);
+}
+
+static inline void fuzz_reader(const uint8_t *data, size_t size, enum trace_format fmt)
+{
+	fuzz_reader_flags(data, size, fmt, 0);
 }
 
 #endif
