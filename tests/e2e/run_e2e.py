@@ -926,6 +926,81 @@ def drmemtrace_damage_exits_2_naming_file_member_and_record():
     bad_input(["trace", "info", path], pattern)   # detected from the content too
 
 
+# ---------------------------------------------------------------- replay windows and kinds
+
+
+@case
+def zero_size_accesses_are_one_lookup_of_their_page():
+    # By hand: pages 0, 1, 1 (0x1fff is in page 1): two L1D misses, one hit;
+    # the access at address 0 must not wrap round the address space.
+    t = write("zero.txt", "0 R 0 0\n0 R 1000 0\n0 W 1fff 0\n")
+    st = run_stats(t, "virt=none")
+    eq((st["accesses"], st["accesses.zero_size"]), (3, 3), "accesses, zero-size")
+    eq((st["tlb.l1d.misses"], st["tlb.l1d.hits"]), (2, 1), "L1D misses, hits")
+    eq(info_json(t)["zero_size"], 3, "trace info zero_size")
+    eq(info_json(t)["pages_4k"], 2, "trace info pages")
+
+
+@case
+def prefetches_fill_the_tlb_but_are_not_the_programs():
+    # A one-entry L1D and no L2: R A, R B (evicts A), prefetch A (a walk that
+    # refills A), R A: a hit thanks to the prefetch. By hand: the program
+    # has 3 lookups, 2 misses, 1 hit; the prefetch one miss and one walk.
+    t = write("pf.txt", "0 R 7f0000001000 8\n0 R 7f0000002000 8\n0 P 7f0000001000 8\n"
+                        "0 R 7f0000001000 8\n0 P 7f0000009000 8\n")
+    tiny = ["tlb.l1d.entries=1", "tlb.l1d.ways=1", "tlb.l2.entries=0"]
+    st = run_stats(t, *tiny)
+    eq((st["tlb.l1d.hits"], st["tlb.l1d.misses"]), (1, 2), "program L1D hits, misses")
+    eq(st["prefetches"], 2, "prefetch records")
+    eq((st["prefetch.tlb_misses"], st["prefetch.walks"], st["prefetch.dropped"]), (2, 2, 1),
+       "prefetch misses, walks; the one to an unmapped page dropped")
+    eq(st["reads"], 3, "prefetches are not reads")
+    sk = run_stats(t, "trace.prefetch=skip", *tiny)
+    eq((sk["tlb.l1d.hits"], sk["tlb.l1d.misses"], sk["prefetch.walks"]), (0, 3, 0),
+       "trace.prefetch=skip: the third read misses")
+
+
+def window_trace(n):
+    import random
+    rnd = random.Random(5)
+    return ["0 %s %x 8" % (rnd.choice("RRW"), 0x7f0000000000 + rnd.randrange(3 << 20))
+            for _ in range(n)]
+
+
+@case
+def skip_limit_and_warmup_replay_exactly_their_window():
+    lines = window_trace(3000)
+    full = write("win.txt", "\n".join(lines) + "\n")
+    part = write("win-part.txt", "\n".join(lines[1000:2000]) + "\n")
+    slt = tmp("win.slt")
+    run("trace", "import", "--chunk", "100", full, slt)   # seeks through the index
+
+    def stats(t, *opts):
+        out = tmp("win.json")
+        run("run", "--quiet", "--json", out, *opts, t)
+        return json.load(open(out))["stats"]
+    want = stats(part)
+    for t in (full, slt):
+        got = stats(t, "--skip", "1000", "--limit", "1000")
+        eq(got, want, "--skip 1000 --limit 1000 of %s vs the window alone" % os.path.basename(t))
+    a = stats(slt, "--limit", "500")
+    b = stats(slt, "--limit", "1500")
+    c = stats(slt, "--limit", "1500", "--warmup", "500")
+    gauges = ("vcpus", "tlb.l2.reach_bytes", "pt.bytes")
+    for k, v in c.items():
+        if isinstance(v, float):
+            continue
+        eq(v, b[k] if k in gauges else b[k] - a[k], "--warmup 500: " + k)
+    bad_input(["run", "--warmup", "5000", full], r"--warmup 5000: the trace ends after 3000 records")
+
+
+@case
+def a_decoding_thread_changes_no_statistic():
+    one = run_stats(LACKEY_LS)
+    two = run_stats(LACKEY_LS, "sim.threads=2")
+    eq(two, one, "sim.threads=2 vs 1 on the real lackey capture")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
