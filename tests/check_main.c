@@ -10,6 +10,7 @@ Suite *slt_suite(void);
 Suite *readers_suite(void);
 Suite *gen_suite(void);
 Suite *tlb_suite(void);
+Suite *cache_suite(void);
 Suite *mmu_suite(void);
 Suite *pml_suite(void);
 
@@ -21,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, readers_suite());
 	srunner_add_suite(sr, gen_suite());
 	srunner_add_suite(sr, tlb_suite());
+	srunner_add_suite(sr, cache_suite());
 	srunner_add_suite(sr, mmu_suite());
 	srunner_add_suite(sr, pml_suite());
 	srunner_run_all(sr, CK_NORMAL);
