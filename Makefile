@@ -64,7 +64,7 @@ endif
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e
 
-all: $(BUILD)/slatsim
+all: $(BUILD)/slatsim $(BUILD)/chase
 
 deps-core:
 	@tools/deps core
@@ -87,6 +87,12 @@ $(BUILD)/asan/%.o: %.c | deps-core
 
 $(BUILD)/slatsim: $(OBJ) $(BUILD)/obj/sim/main.o $(GLUE_opt)
 	$(LINK) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The host pointer-chase benchmark behind `slatsim calibrate` (standalone).
+$(BUILD)/chase: tools/chase.c | deps-core
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CSTD) $(OPT) $(WARN) $(CFLAGS) $< $(LDFLAGS) -o $@
 
 $(BUILD)/asan/slatsim: $(ASAN_OBJ) $(BUILD)/asan/sim/main.o $(GLUE_asan)
 	$(LINK) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
