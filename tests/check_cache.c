@@ -233,10 +233,13 @@ START_TEST(cache_lru_array_matches_reference_count_for_count)
 		ref_cache r = ref_new(g[t].sets, g[t].ways);
 		rng x;
 		rng_seed(&x, 100 + t);
+		uint64_t n = 0;
 		for (int i = 0; i < 150000; i++) {
-			/* skewed: half the accesses to an eighth of the pool */
-			uint64_t n = rng_below(&x, 2) ? rng_below(&x, g[t].pool / 8)
-						      : rng_below(&x, g[t].pool);
+			/* skewed: half the accesses to an eighth of the pool; one in
+			 * four repeats the last line (the most-recent-way fast path) */
+			if (rng_below(&x, 4))
+				n = rng_below(&x, 2) ? rng_below(&x, g[t].pool / 8)
+						     : rng_below(&x, g[t].pool);
 			uint64_t pa = n * LINE + rng_below(&x, LINE);
 			int write = rng_below(&x, 4) == 0;
 			int hm = cache_lookup(c, pa, write), hr = ref_lookup(&r, n, write);
@@ -290,9 +293,11 @@ START_TEST(cache_hierarchy_matches_reference_count_for_count)
 		uint64_t served[CACHE_LEVELS] = { 0 };
 		rng x;
 		rng_seed(&x, 7 + t);
+		uint64_t n = 0;
 		for (int i = 0; i < 200000; i++) {
 			int k = (int)rng_below(&x, 2);
-			uint64_t n = rng_below(&x, 3) ? rng_below(&x, 96) : rng_below(&x, 400);
+			if (rng_below(&x, 4))   /* else the same line again */
+				n = rng_below(&x, 3) ? rng_below(&x, 96) : rng_below(&x, 400);
 			unsigned kind = (unsigned)rng_below(&x, 20);   /* 12 R, 5 W, 3 X */
 			int write = kind >= 12 && kind < 17, fetch = kind >= 17;
 			cache_result got = cache_access(h[k], n * LINE + 8 * rng_below(&x, 8), write,
