@@ -160,8 +160,9 @@ static inline size_t set_base(const cache *c, uint64_t line)
  * the set cannot be all-ones after it was touched) or random. Consecutive
  * accesses to one line are the common case (instruction fetches, walks of
  * adjacent descriptors). Measured: every record of xz-compress.slt (18.7 M,
- * gva as pa) through a Zen-4-like hierarchy, LRU, 14.4 ns per access without
- * it, 6.0 ns with it, identical counts (2 shared cores, loaded). */
+ * gva as pa) through a Zen-4-like hierarchy, LRU, 9 runs alternating with a
+ * build without it: 8.4 -> 6.0 ns per access at best, medians 11.1 -> 7.6
+ * ns (2 shared, loaded cores); identical counts. */
 int cache_lookup(cache *c, uint64_t pa, int write)
 {
 	if (!c->tag)
