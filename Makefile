@@ -64,9 +64,10 @@ GLUE_asan := $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
 LINK      := $(CC)
 endif
 
-.PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e
+.PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
+	chase-smoke
 
-all: $(BUILD)/slatsim
+all: $(BUILD)/slatsim $(BUILD)/chase
 
 deps-core:
 	@tools/deps core
@@ -89,6 +90,17 @@ $(BUILD)/asan/%.o: %.c | deps-core
 
 $(BUILD)/slatsim: $(OBJ) $(CLI_OBJ) $(GLUE_opt)
 	$(LINK) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The host pointer-chase benchmark behind `slatsim calibrate` (standalone).
+$(BUILD)/chase: tools/chase.c | deps-core
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CSTD) $(OPT) $(WARN) $(CFLAGS) $< $(LDFLAGS) -o $@
+
+$(BUILD)/asan/chase: tools/chase.c | deps-core
+	@mkdir -p $(dir $@)
+	@echo "  CC/SAN  $<"
+	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(CFLAGS) $< $(LDFLAGS) -o $@
 
 $(BUILD)/asan/slatsim: $(ASAN_OBJ) $(CLI_ASAN_OBJ) $(GLUE_asan)
 	$(LINK) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -168,9 +180,13 @@ e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
 	python3 tests/e2e/run_robust.py $(BUILD)/asan/slatsim $(BUILD)/slatsim
 
+chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
+	tests/chase_smoke.sh $(BUILD)/asan
+
 check: deps-check deps-rtl
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory chase-smoke
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
 

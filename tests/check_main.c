@@ -11,6 +11,7 @@ Suite *readers_suite(void);
 Suite *drmemtrace_suite(void);
 Suite *gen_suite(void);
 Suite *tlb_suite(void);
+Suite *cache_suite(void);
 Suite *mmu_suite(void);
 Suite *pml_suite(void);
 Suite *machine_suite(void);
@@ -24,6 +25,7 @@ int main(void)
 	srunner_add_suite(sr, drmemtrace_suite());
 	srunner_add_suite(sr, gen_suite());
 	srunner_add_suite(sr, tlb_suite());
+	srunner_add_suite(sr, cache_suite());
 	srunner_add_suite(sr, mmu_suite());
 	srunner_add_suite(sr, pml_suite());
 	srunner_add_suite(sr, machine_suite());

@@ -145,6 +145,44 @@ static uint64_t ident(uint64_t a) { return a; }
 #define S2_OFF UINT64_C(0x1000000000)
 static uint64_t via_s2(uint64_t ipa) { return ipa + S2_OFF; }
 
+/* Nested tables for one page at VA: stage 1 by build() at IPA 0x40000000
+ * mapping to data IPA 0x7000000, and stage 2 mapping every IPA the walk
+ * touches to itself + S2_OFF. Returns the stage-1 root (IPA); *s2_root. */
+#define DATA_IPA UINT64_C(0x7000000)
+static uint64_t build_nested(physmem *m, const mmu_config *c, uint64_t va, uint64_t *s2_root_out)
+{
+	uint64_t s1_base = 0x40000000, data_ipa = DATA_IPA;
+	uint64_t s1_root = build(m, &c->s1, va, data_ipa, s1_base, via_s2);
+	/* stage 2: map every 4K/granule piece the walk touches, identity + offset */
+	uint64_t s2_root = 0x200000000;
+	uint64_t need[MMU_MAX_LEVELS + 1];
+	unsigned nneed = 0;
+	for (unsigned l = 0; l < c->s1.levels; l++)   /* the entry each level reads */
+		need[nneed++] = s1_base + l * 0x10000 * 16 + mmu_geom_index(&c->s1, l, va) * 8;
+	need[nneed++] = data_ipa;
+	uint64_t next_table = s2_root + 0x1000000;
+	for (unsigned k = 0; k < nneed; k++) {
+		uint64_t table = s2_root;
+		for (unsigned l = 0; l + 1 < c->s2.levels; l++) {
+			uint64_t pa = table + mmu_geom_index(&c->s2, l, need[k]) * 8;
+			mmu_desc x = mmu_desc_decode(&c->s2, l, physmem_read64(m, pa));
+			if (x.kind == MMU_DESC_TABLE) {
+				table = x.addr;
+				continue;
+			}
+			physmem_write64(m, pa, mmu_desc_table(&c->s2, next_table));
+			table = next_table;
+			next_table += UINT64_C(1) << 20;
+		}
+		unsigned last = c->s2.levels - 1;
+		uint64_t g = need[k] & ~((UINT64_C(1) << c->s2.shift[last]) - 1);
+		physmem_write64(m, table + mmu_geom_index(&c->s2, last, g) * 8,
+				mmu_desc_leaf(&c->s2, last, g + S2_OFF, MMU_P_R | MMU_P_W | MMU_P_X));
+	}
+	*s2_root_out = s2_root;
+	return s1_root;
+}
+
 static void check_refs(mmu_fmt f1, unsigned gran1, unsigned va_bits, mmu_fmt f2,
 		       unsigned gran2, unsigned ipa_bits, unsigned want)
 {
@@ -153,34 +191,8 @@ static void check_refs(mmu_fmt f1, unsigned gran1, unsigned va_bits, mmu_fmt f2,
 	c.s2 = geom(f2, gran2, ipa_bits);
 	physmem *m = physmem_create();
 	uint64_t va = UINT64_C(0x12345000) & ~((UINT64_C(1) << gran1) - 1);
-	uint64_t s1_base = 0x40000000, data_ipa = 0x7000000;
-	uint64_t s1_root = build(m, &c.s1, va, data_ipa, s1_base, via_s2);
-	/* stage 2: map every 4K/granule piece the walk touches, identity + offset */
-	uint64_t s2_root = 0x200000000;
-	uint64_t need[MMU_MAX_LEVELS + 1];
-	unsigned nneed = 0;
-	for (unsigned l = 0; l < c.s1.levels; l++)   /* the entry each level reads */
-		need[nneed++] = s1_base + l * 0x10000 * 16 + mmu_geom_index(&c.s1, l, va) * 8;
-	need[nneed++] = data_ipa;
-	uint64_t next_table = s2_root + 0x1000000;
-	for (unsigned k = 0; k < nneed; k++) {
-		uint64_t table = s2_root;
-		for (unsigned l = 0; l + 1 < c.s2.levels; l++) {
-			uint64_t pa = table + mmu_geom_index(&c.s2, l, need[k]) * 8;
-			mmu_desc x = mmu_desc_decode(&c.s2, l, physmem_read64(m, pa));
-			if (x.kind == MMU_DESC_TABLE) {
-				table = x.addr;
-				continue;
-			}
-			physmem_write64(m, pa, mmu_desc_table(&c.s2, next_table));
-			table = next_table;
-			next_table += UINT64_C(1) << 20;
-		}
-		unsigned last = c.s2.levels - 1;
-		uint64_t g = need[k] & ~((UINT64_C(1) << c.s2.shift[last]) - 1);
-		physmem_write64(m, table + mmu_geom_index(&c.s2, last, g) * 8,
-				mmu_desc_leaf(&c.s2, last, g + S2_OFF, MMU_P_R | MMU_P_W | MMU_P_X));
-	}
+	uint64_t s2_root, data_ipa = DATA_IPA;
+	uint64_t s1_root = build_nested(m, &c, va, &s2_root);
 	mmu_walker *w;
 	char err[256];
 	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
@@ -195,6 +207,8 @@ static void check_refs(mmu_fmt f1, unsigned gran1, unsigned va_bits, mmu_fmt f2,
 	ck_assert_uint_eq(res.s2_refs, (n + 1) * mm);
 	ck_assert_uint_eq(res.pa, data_ipa + S2_OFF + 0x10);
 	ck_assert_uint_eq(res.cycles, (uint64_t)want * 10);
+	for (int l = 0; l < CACHE_LEVELS; l++)   /* no hierarchy: nothing by level */
+		ck_assert_uint_eq(mmu_walker_counters(w)->refs_served[l], 0);
 	mmu_walker_destroy(w);
 	physmem_destroy(m);
 }
@@ -331,6 +345,116 @@ START_TEST(walk_contiguous_hint_widens_to_the_run)
 }
 END_TEST
 
+/* With a data-cache hierarchy attached (mmu_walker_set_cache), every
+ * descriptor read starts at L1D and costs the load-to-use latency of the
+ * level that served it, not mem.pte_latency; the walker counts reads by that
+ * level and 'explain' steps say which it was. Native x86 4-level walk, four
+ * descriptor lines; L1D 1 set x 4 ways (4 cycles), L2 1 x 8 (14), LLC 1 x 16
+ * (50, a victim cache of L2), memory 200. Data accesses the test makes
+ * through the same hierarchy push the tables down level by level. */
+START_TEST(walk_through_caches_charges_the_serving_levels_latency)
+{
+	mmu_config c = { .nested = 0, .pte_latency = 1000 };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t root = build(m, &c.s1, 0x5000, 0x9000, 0x100000, ident);
+	cache_config lc = { .sets = 1, .ways = 16, .line = 64, .latency = 50 };
+	cache_hier_config hc = {
+		.l1d = { .sets = 1, .ways = 4, .line = 64, .latency = 4 },
+		.l2 = { .sets = 1, .ways = 8, .line = 64, .latency = 14 },
+		.mem_latency = 200,
+	};
+	cache *llc;
+	cache_hier *h;
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(cache_create(&llc, &lc, "cache.llc", err, sizeof(err)), 0);
+	ck_assert_int_eq(cache_hier_create(&h, &hc, llc, err, sizeof(err)), 0);
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_walker_set_cache(w, h);
+	mmu_step steps[8];
+	mmu_req req = { .va = 0x5123, .s1_root = root, .steps = steps, .max_steps = 8 };
+	mmu_result res;
+	struct { int data_lines; cache_level level; unsigned each; } walk[] = {
+		{ 0, CACHE_MEM, 200 },   /* cold */
+		{ 0, CACHE_L1, 4 },      /* again: all four lines in L1D */
+		{ 4, CACHE_L2, 14 },     /* 4 data lines evicted them from L1D only */
+		{ 8, CACHE_LLC, 50 },    /* 8 more pushed them out of L2 into the LLC */
+		{ 0, CACHE_L1, 4 },      /* the LLC hits moved them back up */
+	};
+	uint64_t data = 0x40000000, want[CACHE_LEVELS] = { 0 };
+	for (size_t k = 0; k < sizeof(walk) / sizeof(walk[0]); k++) {
+		for (int d = 0; d < walk[k].data_lines; d++, data += 64)
+			cache_access(h, data, 0, 0);
+		mmu_translate(w, &req, &res);
+		ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+		ck_assert_uint_eq(res.pa, 0x9123);
+		ck_assert_uint_eq(res.refs, 4);
+		ck_assert_msg(res.cycles == 4 * walk[k].each, "walk %zu: %llu cycles, want 4 x %u",
+			      k, (unsigned long long)res.cycles, walk[k].each);
+		for (unsigned i = 0; i < res.nsteps; i++)
+			ck_assert_int_eq(steps[i].served, (int)walk[k].level);
+		want[walk[k].level] += 4;
+	}
+	for (int l = 0; l < CACHE_LEVELS; l++)
+		ck_assert_uint_eq(mmu_walker_counters(w)->refs_served[l], want[l]);
+	/* detached: mem.pte_latency again, nothing counted by level */
+	mmu_walker_set_cache(w, NULL);
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.cycles, 4000);
+	ck_assert_int_eq(steps[0].served, -1);
+	ck_assert_uint_eq(mmu_walker_counters(w)->refs_served[CACHE_L1], want[CACHE_L1]);
+	mmu_walker_destroy(w);
+	cache_hier_destroy(h);
+	cache_destroy(llc);
+	physmem_destroy(m);
+}
+END_TEST
+
+/* A 2-D walk with EPT A/D: the 24 reads and every A/D write go through the
+ * hierarchy; a write follows the read of the same entry, so it hits L1D.
+ * The cycles are the sum of the serving levels' latencies, nothing else. */
+START_TEST(walk_through_caches_sends_ad_writes_too)
+{
+	mmu_config c = { .nested = 1, .pte_latency = 1000, .s2_ad = 1 };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	c.s2 = geom(MMU_FMT_EPT, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t s2_root, s1_root = build_nested(m, &c, 0x12345000, &s2_root);
+	static const unsigned lat[CACHE_LEVELS] = { 4, 14, 50, 200 };
+	cache_hier_config hc = {
+		.l1d = { .sets = 64, .ways = 8, .line = 64, .latency = lat[CACHE_L1] },
+		.l2 = { .sets = 1024, .ways = 16, .line = 64, .latency = lat[CACHE_L2] },
+		.mem_latency = lat[CACHE_MEM],
+	};
+	cache_hier *h;
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(cache_hier_create(&h, &hc, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_walker_set_cache(w, h);
+	mmu_req req = { .va = 0x12345010, .s1_root = s1_root, .s2_root = s2_root, .vmid = 1 };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(res.refs, 24);
+	ck_assert_uint_gt(res.ad_writes, 0);
+	const mmu_counters *k = mmu_walker_counters(w);
+	ck_assert_uint_eq(k->ad_writes_served[CACHE_L1], res.ad_writes);
+	uint64_t reads = 0, cycles = 0;
+	for (int l = 0; l < CACHE_LEVELS; l++) {
+		reads += k->refs_served[l];
+		cycles += (k->refs_served[l] + k->ad_writes_served[l]) * lat[l];
+	}
+	ck_assert_uint_eq(reads, 24);
+	ck_assert_uint_gt(k->refs_served[CACHE_MEM], 0);
+	ck_assert_uint_eq(res.cycles, cycles);
+	mmu_walker_destroy(w);
+	cache_hier_destroy(h);
+	physmem_destroy(m);
+}
+END_TEST
+
 START_TEST(physmem_is_sparse)
 {
 	physmem *m = physmem_create();
@@ -361,6 +485,8 @@ Suite *mmu_suite(void)
 	tcase_add_test(tc, walk_native_is_one_dimensional);
 	tcase_add_test(tc, walk_contiguous_hint_widens_to_the_run);
 	tcase_add_test(tc, walk_caches_hit_and_ipa_invalidation_drops_stage2_state);
+	tcase_add_test(tc, walk_through_caches_charges_the_serving_levels_latency);
+	tcase_add_test(tc, walk_through_caches_sends_ad_writes_too);
 	tcase_add_test(tc, physmem_is_sparse);
 	suite_add_tcase(s, tc);
 	return s;

@@ -6,7 +6,9 @@
  *  - Page tables are real bits in a sparse physical memory (physmem): only
  *    table pages exist; data pages are frame numbers. Every descriptor the
  *    walker reads goes through one function (walk.c read_desc), which counts
- *    the reference by stage and level and charges its latency.
+ *    the reference by stage and level and charges its latency: the latency
+ *    of the cache level that served it when a data-cache hierarchy is
+ *    attached (mmu_walker_set_cache), else mem.pte_latency.
  *  - One walker loop serves every format. In a 2-D walk, every stage-1 table
  *    entry address and the final IPA go through the same stage-2 walk
  *    (s2_translate), so with all caches off a walk costs n*m + n + m
@@ -29,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "tlb.h"
 
 /* ---------------------------------------------------------------- formats */
@@ -217,6 +220,8 @@ typedef struct mmu_step {
 	unsigned stage, level;
 	uint64_t table, index, entry_pa, desc;
 	int cached;                 /* 1: satisfied by a walk cache / nested TLB */
+	int served;                 /* descriptor read/write: the cache_level that
+				     * served it; -1 without a cache hierarchy */
 	const char *what;
 } mmu_step;
 
@@ -253,6 +258,9 @@ typedef struct mmu_counters {
 	uint64_t s1_refs_level[MMU_MAX_LEVELS], s2_refs_level[MMU_MAX_LEVELS];
 	uint64_t faults_s1, faults_s2;
 	uint64_t ad_writes, logged, log_full;
+	/* With a cache hierarchy attached: descriptor reads and A/D writes by
+	 * the cache_level that served them (all zero without one). */
+	uint64_t refs_served[CACHE_LEVELS], ad_writes_served[CACHE_LEVELS];
 } mmu_counters;
 
 typedef struct mmu_walker mmu_walker;
@@ -266,6 +274,12 @@ void mmu_walker_destroy(mmu_walker *w);
 /* The vCPU's dirty-logging unit (model/pml): at most one of the two; NULL
  * for none. The walker logs stage-2 clean -> dirty changes into it. */
 void mmu_walker_set_log(mmu_walker *w, struct pml_unit *pml, struct hdbss_unit *hdbss);
+
+/* The vCPU's data-cache hierarchy (model/mmu/cache.h), or NULL for none:
+ * every descriptor read and A/D write then goes through it and costs the
+ * latency of the level that served it instead of mem.pte_latency. Not
+ * owned; it must outlive the walker or be detached. */
+void mmu_walker_set_cache(mmu_walker *w, cache_hier *h);
 
 /* Translate one access; fills res (res->fault.kind != NONE on a fault). */
 void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res);

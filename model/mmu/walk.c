@@ -7,7 +7,14 @@
  * regime, behind the nested TLB - before read_desc() fetches it; the final
  * IPA goes through s2_translate() too. read_desc() is the only place a
  * descriptor is read: it counts the reference by stage and level, charges
- * mem.pte_latency and records the step for 'slatsim explain'.
+ * mem.pte_latency - or, with a data-cache hierarchy attached, sends the read
+ * through it (from L1D, as Intel's PAGE_WALKER_LOADS events count them) and
+ * charges the latency of the level that served it - and records the step
+ * for 'slatsim explain'. write_desc() does the same for A/D writes.
+ * DEVIATION: with a hierarchy, the software that builds the tables (sim/'s
+ * guest and hypervisor models) writes descriptors straight to physmem, not
+ * through the caches; the walker's reads still find them, only their cache
+ * state differs (a freshly written table line would be in the writer's L1).
  *
  * Dirty state (stage 2 only, with mmu_config.s2_ad: EPTP[6] / VTCR_EL2.HA+HD):
  * hw_ad() applies mmu_desc_hw_update() to each stage-2 descriptor the walk
@@ -45,6 +52,7 @@ struct mmu_walker {
 	mmu_counters c;
 	pml_unit *pml;
 	hdbss_unit *hdbss;
+	cache_hier *cache;    /* data caches for descriptor accesses, or NULL */
 	tlb_counters wc_walks[2];   /* per walk: hit = some level hit */
 	tlb_counters ntlb_c;
 };
@@ -82,7 +90,7 @@ void mmu_walker_destroy(mmu_walker *w)
 
 static void step(const mmu_req *req, mmu_result *res, unsigned stage, unsigned level,
 		 uint64_t table, uint64_t index, uint64_t pa, uint64_t desc, int cached,
-		 const char *what)
+		 int served, const char *what)
 {
 	if (!req->steps || res->nsteps >= req->max_steps)
 		return;
@@ -94,7 +102,23 @@ static void step(const mmu_req *req, mmu_result *res, unsigned stage, unsigned l
 	s->entry_pa = pa;
 	s->desc = desc;
 	s->cached = cached;
+	s->served = served;
 	s->what = what;
+}
+
+/* The cost of one descriptor access at PA: through the data caches when
+ * attached (counted in SERVED by the level that served it; returns that
+ * level), else mem.pte_latency (returns -1). */
+static int charge(mmu_walker *w, mmu_result *res, uint64_t pa, int write, uint64_t *served)
+{
+	if (!w->cache) {
+		res->cycles += w->cfg.pte_latency;
+		return -1;
+	}
+	cache_result r = cache_access(w->cache, pa, write, 0);
+	res->cycles += r.latency;
+	served[r.level]++;
+	return (int)r.level;
 }
 
 /* The one choke point for walker memory reads. */
@@ -103,7 +127,7 @@ static uint64_t read_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, un
 {
 	uint64_t d = physmem_read64(w->mem, pa);
 	res->refs++;
-	res->cycles += w->cfg.pte_latency;
+	int served = charge(w, res, pa, 0, w->c.refs_served);
 	if (stage == 1) {
 		res->s1_refs++;
 		w->c.s1_refs_level[level]++;
@@ -111,7 +135,7 @@ static uint64_t read_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, un
 		res->s2_refs++;
 		w->c.s2_refs_level[level]++;
 	}
-	step(req, res, stage, level, table, index, pa, d, 0, "descriptor read");
+	step(req, res, stage, level, table, index, pa, d, 0, served, "descriptor read");
 	return d;
 }
 
@@ -122,9 +146,11 @@ static void write_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, unsig
 	if (physmem_write64(w->mem, pa, d))
 		abort();   /* the entry's page exists: it was just read non-zero */
 	res->ad_writes++;
-	res->cycles += w->cfg.pte_latency;
-	step(req, res, stage, level, table, index, pa, d, 0, "A/D update (write)");
+	int served = charge(w, res, pa, 1, w->c.ad_writes_served);
+	step(req, res, stage, level, table, index, pa, d, 0, served, "A/D update (write)");
 }
+
+void mmu_walker_set_cache(mmu_walker *w, cache_hier *h) { w->cache = h; }
 
 void mmu_walker_set_log(mmu_walker *w, pml_unit *pml, hdbss_unit *hdbss)
 {
@@ -198,13 +224,13 @@ static int hw_ad(mmu_walker *w, const mmu_req *req, mmu_result *res, const mmu_g
 	write_desc(w, req, res, 2, i, table, index, pa, nd);
 	if (po.logged) {
 		res->logged++;
-		step(req, res, 2, i, 0, 0, po.addr, po.data, 0, "PML log entry");
+		step(req, res, 2, i, 0, 0, po.addr, po.data, 0, -1, "PML log entry");
 	}
 	if (dirtied && w->hdbss && hdbss_enabled(w->hdbss)) {
 		uint64_t at = hdbss_log(w->hdbss, in, (unsigned)g->arch_level[i]);
 		res->logged++;
 		step(req, res, 2, i, 0, 0, at, hdbss_entry(w->hdbss, hdbss_index(w->hdbss) - 1), 0,
-		     "HDBSS entry");
+		     -1, "HDBSS entry");
 	}
 	*d = nd;
 	*x = mmu_desc_decode(g, i, nd);
@@ -250,7 +276,7 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 		if (start) {
 			w->wc_walks[stage - 1].hits++;
 			res->cycles += tlb_latency(wc);
-			step(req, res, stage, start, table, 0, 0, 0, 1, "walk cache hit");
+			step(req, res, stage, start, table, 0, 0, 0, 1, -1, "walk cache hit");
 		} else {
 			w->wc_walks[stage - 1].misses++;
 		}
@@ -339,7 +365,7 @@ static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint
 			*pa = e->out | (ipa & ((UINT64_C(1) << e->shift) - 1));
 			*perm = eperm;
 			*dirty = (e->flags & TLB_F_DIRTY) != 0;
-			step(req, res, 2, 0, 0, 0, *pa, 0, 1, "nested TLB hit");
+			step(req, res, 2, 0, 0, 0, *pa, 0, 1, -1, "nested TLB hit");
 			return 0;
 		}
 		w->ntlb_c.misses++;

@@ -1,0 +1,532 @@
+/*
+ * tools/chase.c - a page-granular pointer chase on the host, the measurement
+ * behind `slatsim calibrate` (issue 18). Standalone C11 + POSIX/Linux; built
+ * by the Makefile with the project's flags as build/chase.
+ *
+ * What it measures: the time of one dependent 8-byte load when N loads in
+ * one random cycle each touch a different page - the TLB reach of the host
+ * and the cost of a walk once it is exceeded - against a control with the
+ * same N loads packed into consecutive cache lines (the same cache footprint
+ * in lines, no TLB effect beyond a few pages).
+ *
+ *   4k      one load per 4 KB page of a mapping with THP refused
+ *           (MADV_NOHUGEPAGE); the load in page p sits in line p mod 64 of
+ *           it, so N loads use N distinct lines spread over every cache set
+ *           (all at offset 0 would alias into one L1 set)
+ *   2m      the same addresses in a 2 MB-aligned mapping advised
+ *           MADV_HUGEPAGE; whether THP was obtained is read back from
+ *           /proc/self/smaps (AnonHugePages) and reported per point
+ *   packed  N loads to N consecutive 64-byte lines, same random cycle, in a
+ *           2 MB-aligned MADV_HUGEPAGE mapping (at most 4 MB: two 2 MB
+ *           pages), so TLB misses stay out of the control as far as the
+ *           platform allows; under a hypervisor that backs guest memory with
+ *           4 KB pages the TLB still holds 4 KB pieces (64 lines each)
+ *
+ * Method: the cycle is a seeded Fisher-Yates permutation (one cycle through
+ * all N elements); one warm-up pass of at least two laps, then REPS timed
+ * runs of max(8 N, 2^21) loads each (CLOCK_MONOTONIC); the median, minimum
+ * and maximum ns per load are reported. The process is pinned to one CPU
+ * (sched_setaffinity; the last CPU it may run on, or --cpu) and says so, or
+ * why not. Hardware counters are not used (absent under most hypervisors):
+ * cycles are not measured, only time.
+ *
+ * --trace FILE writes the identical access pattern as a plain-text trace
+ * (traces/FORMAT.md: "vcpu kind gva size"): one R of 8 bytes per load, LAPS
+ * laps of the cycle from the same start, at the same offsets from a fixed
+ * 2 MB-aligned base, so the model replays exactly what was timed.
+ *
+ * Output: a TSV table (or --json) on stdout, with '#' comment lines naming
+ * the CPU, the pinning and the THP outcome first.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define PAGE_4K      4096u
+#define PAGE_2M      (UINT64_C(2) << 20)
+#define LINE         64u
+#define MAX_PAGES    65536u
+#define MAX_POINTS   128
+#define MAX_REPS     101
+#define TRACE_BASE   UINT64_C(0x7f0000000000)   /* 2 MB-aligned, as the 2m arena */
+
+enum mode { MODE_4K, MODE_2M, MODE_PACKED, MODES };
+static const char *const mode_name[MODES] = { "4k", "2m", "packed" };
+
+typedef struct opts {
+	int modes[MODES];
+	unsigned pages[MAX_POINTS];
+	unsigned npoints;
+	unsigned reps;
+	uint64_t min_accesses;
+	int cpu;                  /* -1: choose */
+	uint64_t seed;
+	int json;
+	const char *trace;        /* write a trace instead of timing */
+	unsigned laps;
+} opts;
+
+typedef struct point {
+	enum mode mode;
+	unsigned pages;
+	uint64_t accesses;
+	double med, min, max;     /* ns per access */
+	long thp_kb;              /* AnonHugePages of the arena, -1 unknown */
+	uint64_t arena_kb;
+} point;
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* perm[0..n-1]: a seeded random order of 0..n-1; the cycle visits them in
+ * that order and returns from the last to the first. */
+static void make_perm(unsigned *perm, unsigned n, uint64_t seed)
+{
+	for (unsigned i = 0; i < n; i++)
+		perm[i] = i;
+	uint64_t s = seed;
+	for (unsigned i = n - 1; i > 0; i--) {
+		unsigned j = (unsigned)(splitmix64(&s) % (i + 1));
+		unsigned t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
+/* Byte offset of element E from the arena base. */
+static uint64_t elem_offset(enum mode m, unsigned e)
+{
+	if (m == MODE_PACKED)
+		return (uint64_t)e * LINE;
+	return (uint64_t)e * PAGE_4K + (uint64_t)(e % (PAGE_4K / LINE)) * LINE;
+}
+
+static double now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* The chase: N dependent loads from P; returns where it stopped. */
+static void *chase(void *p, uint64_t n)
+{
+	void **q = p;
+	for (; n >= 8; n -= 8) {
+		q = *q; q = *q; q = *q; q = *q;
+		q = *q; q = *q; q = *q; q = *q;
+	}
+	while (n--)
+		q = *q;
+	return q;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* AnonHugePages (kB) of the mapping holding ADDR, from /proc/self/smaps; -1
+ * if it cannot be read. */
+static long thp_kb_of(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	char line[512];
+	int inside = 0;
+	long kb = -1;
+	uintptr_t a = (uintptr_t)addr;
+	while (fgets(line, sizeof(line), f)) {
+		uintptr_t lo, hi;
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2 && strchr(line, '-') &&
+		    line[0] != ' ') {
+			inside = lo <= a && a < hi;
+			continue;
+		}
+		long v;
+		if (inside && sscanf(line, "AnonHugePages: %ld kB", &v) == 1) {
+			kb = v;
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	snprintf(buf, len, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+		if (!strncmp(line, "model name", 10) && c) {
+			c += 2;
+			c[strcspn(c, "\n")] = 0;
+			snprintf(buf, len, "%s", c);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* Pin to CPU WANT, or to the last CPU of the current mask; writes what
+ * happened into NOTE. Returns the CPU, or -1. */
+static int pin(int want, char *note, size_t len)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		snprintf(note, len, "not pinned: sched_getaffinity: %s", strerror(errno));
+		return -1;
+	}
+	int cpu = want;
+	if (cpu < 0)
+		for (int c = CPU_SETSIZE - 1; c >= 0 && cpu < 0; c--)
+			if (CPU_ISSET(c, &set))
+				cpu = c;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (cpu < 0 || sched_setaffinity(0, sizeof(set), &set)) {
+		snprintf(note, len, "not pinned: sched_setaffinity(%d): %s", cpu, strerror(errno));
+		return -1;
+	}
+	snprintf(note, len, "pinned to CPU %d", cpu);
+	return cpu;
+}
+
+/* ------------------------------------------------------------ the arena */
+
+typedef struct arena {
+	void *map;
+	size_t map_len;
+	unsigned char *base;      /* 2 MB-aligned */
+	size_t len;
+} arena;
+
+/* An arena for MODE large enough for MAX_PAGES elements, touched. */
+static int arena_open(arena *a, enum mode m)
+{
+	a->len = m == MODE_PACKED ? (size_t)MAX_PAGES * LINE : (size_t)MAX_PAGES * PAGE_4K;
+	a->map_len = a->len + PAGE_2M;
+	a->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	if (a->map == MAP_FAILED) {
+		fprintf(stderr, "chase: mmap %zu bytes: %s\n", a->map_len, strerror(errno));
+		return -1;
+	}
+	uintptr_t b = ((uintptr_t)a->map + PAGE_2M - 1) & ~(uintptr_t)(PAGE_2M - 1);
+	a->base = (unsigned char *)b;
+	int huge = m != MODE_4K;
+	if (madvise(a->base, a->len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		fprintf(stderr, "chase: madvise(%s): %s (continuing)\n",
+			huge ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE", strerror(errno));
+	memset(a->base, 0, a->len);
+	return 0;
+}
+
+static void arena_close(arena *a)
+{
+	munmap(a->map, a->map_len);
+}
+
+/* Link the N elements of MODE into the cycle PERM. Returns its start. */
+static void *link_cycle(const arena *a, enum mode m, const unsigned *perm, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		void **here = (void **)(a->base + elem_offset(m, perm[i]));
+		*here = a->base + elem_offset(m, perm[(i + 1) % n]);
+	}
+	return a->base + elem_offset(m, perm[0]);
+}
+
+/* ------------------------------------------------------------ timing */
+
+static void *volatile sink;
+
+static void measure(const opts *o, const arena *a, enum mode m, unsigned n, unsigned *perm,
+		    point *pt)
+{
+	make_perm(perm, n, o->seed + n);
+	void *p = link_cycle(a, m, perm, n);
+	uint64_t acc = (uint64_t)n * 8;
+	if (acc < o->min_accesses)
+		acc = o->min_accesses;
+	p = chase(p, acc / 4 > 2 * (uint64_t)n ? acc / 4 : 2 * (uint64_t)n);   /* warm-up */
+	double ns[MAX_REPS];
+	for (unsigned r = 0; r < o->reps; r++) {
+		double t0 = now_ns();
+		p = chase(p, acc);
+		double t1 = now_ns();
+		ns[r] = (t1 - t0) / (double)acc;
+	}
+	sink = p;
+	qsort(ns, o->reps, sizeof(double), cmp_double);
+	pt->mode = m;
+	pt->pages = n;
+	pt->accesses = acc;
+	pt->med = ns[o->reps / 2];
+	pt->min = ns[0];
+	pt->max = ns[o->reps - 1];
+	pt->thp_kb = thp_kb_of(a->base);
+	pt->arena_kb = (uint64_t)a->len / 1024;
+}
+
+/* ------------------------------------------------------------ trace */
+
+static int write_trace(const opts *o, enum mode m, unsigned n)
+{
+	unsigned *perm = malloc((size_t)n * sizeof(*perm));
+	FILE *f = strcmp(o->trace, "-") ? fopen(o->trace, "w") : stdout;
+	if (!perm || !f) {
+		fprintf(stderr, "chase: %s: %s\n", o->trace, strerror(errno));
+		free(perm);
+		return 2;
+	}
+	make_perm(perm, n, o->seed + n);
+	fprintf(f, "# chase trace: mode %s, %u elements, %u laps of one random cycle "
+		"(seed %" PRIu64 "), base 0x%" PRIx64 "\n# one dependent 8-byte load per record; "
+		"format: vcpu kind gva size (traces/FORMAT.md)\n", mode_name[m], n, o->laps,
+		o->seed, TRACE_BASE);
+	for (unsigned lap = 0; lap < o->laps; lap++)
+		for (unsigned i = 0; i < n; i++)
+			fprintf(f, "0 R 0x%" PRIx64 " 8\n", TRACE_BASE + elem_offset(m, perm[i]));
+	int bad = ferror(f);
+	if (f != stdout)
+		bad |= fclose(f);
+	free(perm);
+	if (bad) {
+		fprintf(stderr, "chase: %s: write error\n", o->trace);
+		return 2;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ options */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: chase [--modes 4k,2m,packed] [--pages N,N,...] [--reps R]\n"
+		"             [--accesses A] [--cpu C] [--seed S] [--json]\n"
+		"       chase --trace FILE --modes M --pages N [--laps L] [--seed S]\n"
+		"Times a dependent load chain with one load per 4 KB page (4k, 2m) or per\n"
+		"64-byte line (packed) over N elements in one random cycle; prints the\n"
+		"median, min and max ns per load of R runs (default 7) of max(8 N, A)\n"
+		"loads (A default 2097152), N from 8 to 65536 (default: 4 points per\n"
+		"octave). --trace writes the same pattern as a text trace instead.\n");
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, opts *o)
+{
+	static const struct option lo[] = {
+		{ "modes", required_argument, 0, 'm' }, { "pages", required_argument, 0, 'p' },
+		{ "reps", required_argument, 0, 'r' }, { "accesses", required_argument, 0, 'a' },
+		{ "cpu", required_argument, 0, 'c' }, { "seed", required_argument, 0, 's' },
+		{ "json", no_argument, 0, 'j' }, { "trace", required_argument, 0, 't' },
+		{ "laps", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	*o = (opts){ .reps = 7, .min_accesses = UINT64_C(1) << 21, .cpu = -1, .seed = 1,
+		     .laps = 3 };
+	int any_mode = 0;
+	int c;
+	uint64_t v;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm': {
+			char *s = strdup(optarg), *save = NULL;
+			for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				int k;
+				for (k = 0; k < MODES && strcmp(t, mode_name[k]); k++)
+					;
+				if (k == MODES) {
+					fprintf(stderr, "chase: --modes: '%s' is not 4k, 2m or packed\n", t);
+					free(s);
+					return -1;
+				}
+				o->modes[k] = any_mode = 1;
+			}
+			free(s);
+			break;
+		}
+		case 'p': {
+			char *s = strdup(optarg), *save = NULL;
+			for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				if (parse_u64(t, &v) || v < 2 || v > MAX_PAGES || o->npoints == MAX_POINTS) {
+					fprintf(stderr, "chase: --pages: '%s' is not a count from 2 to %u "
+						"(at most %d of them)\n", t, MAX_PAGES, MAX_POINTS);
+					free(s);
+					return -1;
+				}
+				o->pages[o->npoints++] = (unsigned)v;
+			}
+			free(s);
+			break;
+		}
+		case 'r':
+			if (parse_u64(optarg, &v) || v < 1 || v > MAX_REPS) {
+				fprintf(stderr, "chase: --reps: '%s' is not from 1 to %d\n", optarg, MAX_REPS);
+				return -1;
+			}
+			o->reps = (unsigned)v;
+			break;
+		case 'a':
+			if (parse_u64(optarg, &v) || v < 1) {
+				fprintf(stderr, "chase: --accesses: '%s' is not a positive count\n", optarg);
+				return -1;
+			}
+			o->min_accesses = v;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v) || v >= CPU_SETSIZE) {
+				fprintf(stderr, "chase: --cpu: '%s' is not a CPU number\n", optarg);
+				return -1;
+			}
+			o->cpu = (int)v;
+			break;
+		case 's':
+			if (parse_u64(optarg, &v)) {
+				fprintf(stderr, "chase: --seed: '%s' is not a number\n", optarg);
+				return -1;
+			}
+			o->seed = v;
+			break;
+		case 'l':
+			if (parse_u64(optarg, &v) || v < 1 || v > 1000) {
+				fprintf(stderr, "chase: --laps: '%s' is not from 1 to 1000\n", optarg);
+				return -1;
+			}
+			o->laps = (unsigned)v;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 't':
+			o->trace = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "chase: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!any_mode)
+		for (int k = 0; k < MODES; k++)
+			o->modes[k] = 1;
+	if (!o->npoints)
+		for (unsigned p = 8; p <= MAX_PAGES; p *= 2)
+			for (unsigned q = 0; q < 4 && (q == 0 || p < MAX_PAGES); q++)
+				o->pages[o->npoints++] = p + q * p / 4;
+	if (o->trace) {
+		int nm = o->modes[0] + o->modes[1] + o->modes[2];
+		if (!any_mode || nm != 1 || o->npoints != 1) {
+			fprintf(stderr, "chase: --trace needs one --modes and one --pages\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ main */
+
+static void print_point(const opts *o, const point *p, int first)
+{
+	if (o->json)
+		printf("%s\n  {\"mode\": \"%s\", \"pages\": %u, \"accesses\": %" PRIu64
+		       ", \"ns_median\": %.3f, \"ns_min\": %.3f, \"ns_max\": %.3f, "
+		       "\"thp_kb\": %ld, \"arena_kb\": %" PRIu64 "}",
+		       first ? "" : ",", mode_name[p->mode], p->pages, p->accesses, p->med, p->min,
+		       p->max, p->thp_kb, p->arena_kb);
+	else
+		printf("%s\t%u\t%" PRIu64 "\t%.3f\t%.3f\t%.3f\t%ld\n", mode_name[p->mode], p->pages,
+		       p->accesses, p->med, p->min, p->max, p->thp_kb);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	opts o;
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (o.trace) {
+		enum mode m = o.modes[MODE_4K] ? MODE_4K : o.modes[MODE_2M] ? MODE_2M : MODE_PACKED;
+		return write_trace(&o, m, o.pages[0]);
+	}
+	char model[256], note[160];
+	cpu_model(model, sizeof(model));
+	int cpu = pin(o.cpu, note, sizeof(note));
+	unsigned *perm = malloc(MAX_PAGES * sizeof(*perm));
+	if (!perm)
+		return 2;
+	if (o.json)
+		printf("{\"cpu_model\": \"%s\", \"cpu\": %d, \"pinning\": \"%s\", \"reps\": %u, "
+		       "\"seed\": %" PRIu64 ", \"points\": [", model, cpu, note, o.reps, o.seed);
+	else
+		printf("# chase: cpu \"%s\", %s, %u runs per point (median), seed %" PRIu64 "\n"
+		       "# ns per dependent 8-byte load; thp_kb: AnonHugePages of the arena "
+		       "(/proc/self/smaps)\nmode\tpages\taccesses\tns_median\tns_min\tns_max\t"
+		       "thp_kb\n", model, note, o.reps, o.seed);
+	int first = 1;
+	for (int m = 0; m < MODES; m++) {
+		if (!o.modes[m])
+			continue;
+		arena a;
+		if (arena_open(&a, (enum mode)m)) {
+			free(perm);
+			return 2;
+		}
+		long thp = thp_kb_of(a.base);
+		if (!o.json)
+			printf("# %s: arena %zu kB at %p, AnonHugePages %ld kB%s\n", mode_name[m],
+			       a.len / 1024, (void *)a.base, thp,
+			       m == MODE_4K ? "" : thp >= (long)(a.len / 1024) ? " (THP obtained)"
+			       : thp > 0 ? " (THP partly obtained)" : " (no THP)");
+		for (unsigned i = 0; i < o.npoints; i++) {
+			point p;
+			measure(&o, &a, (enum mode)m, o.pages[i], perm, &p);
+			print_point(&o, &p, first);
+			first = 0;
+		}
+		arena_close(&a);
+	}
+	if (o.json)
+		printf("\n]}\n");
+	free(perm);
+	return 0;
+}
