@@ -25,6 +25,7 @@
  * when there is more than one domain).
  */
 #include "machine.h"
+#include "cache.h"
 #include "cosim.h"
 #include "guest.h"
 #include "hyp.h"
@@ -52,6 +53,13 @@ typedef struct totals {
 	uint64_t ad_writes, dirty_walks;
 	uint64_t fills[64];        /* by log2 of the combined entry size */
 	uint64_t pf_misses, pf_walks, pf_cycles, pf_dropped;   /* prefetches (trace.prefetch) */
+	/* cache.model=on */
+	uint64_t cyc_memory;                 /* data accesses beyond an L1 hit */
+	uint64_t served[CACHE_LEVELS];       /* every access of the hierarchy, by level */
+	uint64_t walk_refs[CACHE_LEVELS], walk_ad[CACHE_LEVELS];
+	uint64_t back_inv;
+	cache_counters arr[3];               /* L1I, L1D, L2 (the LLC is the machine's) */
+	cache_counters llc;                  /* machine totals only */
 	dl_counters dl;
 } totals;
 
@@ -93,6 +101,8 @@ typedef struct vcpu {
 	uint64_t faults_guest, faults_host;
 	uint64_t dirty_walks;      /* writes re-walked: entry read-only or clean */
 	uint64_t fills[64];
+	cache_hier *ch;            /* cache.model=on: this vCPU's L1I/L1D/L2 */
+	uint64_t cyc_memory;
 	/* What prefetches did to the counters above and to the TLBs' and
 	 * walker's: taken out of the program's at the totals. */
 	struct {
@@ -108,6 +118,10 @@ typedef struct mach_cfg {
 	int footprint;
 	int prefetch_skip;         /* trace.prefetch=skip */
 	tlb_config l1i, l1d, l2;
+	int caches;                /* cache.model=on */
+	unsigned line_shift;       /* log2 cache.line */
+	cache_hier_config ch;
+	cache_config llc;
 } mach_cfg;
 
 struct machine {
@@ -123,6 +137,7 @@ struct machine {
 	uint8_t vdom[TRACE_MAX_VCPUS];   /* trace vCPU -> domain */
 	vcpu *v[TRACE_MAX_VCPUS];
 	struct cosim *cosim;
+	cache *llc;                      /* cache.model=on: the shared last level */
 	uint64_t rec_base;               /* record number of the batch's first record */
 	const trace_rec *cur_batch;
 	uint64_t rec_no;                 /* the record being walked (set on walks only) */
@@ -156,6 +171,24 @@ static void read_tlb(const param_reg *p, const char *pfx, tlb_config *t, uint64_
 	for (const char *q = pfx; *q; q++)
 		h = rng_hash64(h ^ (uint8_t)*q);
 	t->seed = h;
+}
+
+static void read_cache(const param_reg *p, const char *pfx, cache_config *c, uint64_t seed)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "%s.sets", pfx);
+	c->sets = (unsigned)param_int(p, k);
+	snprintf(k, sizeof(k), "%s.ways", pfx);
+	c->ways = (unsigned)param_int(p, k);
+	snprintf(k, sizeof(k), "%s.latency", pfx);
+	c->latency = (unsigned)param_int(p, k);
+	snprintf(k, sizeof(k), "%s.policy", pfx);
+	c->policy = (enum cache_policy)param_enum(p, k);
+	c->line = (unsigned)param_int(p, "cache.line");
+	uint64_t h = seed;   /* each array its own stream, from its name */
+	for (const char *q = pfx; *q; q++)
+		h = rng_hash64(h ^ (uint8_t)*q);
+	c->seed = h;
 }
 
 /* A float parameter's canonical text ("0.7", "1.5e-05", "1e+03": at most
@@ -322,6 +355,27 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	read_tlb(p, "tlb.l1i", &c->l1i, c->seed, 1);
 	read_tlb(p, "tlb.l1d", &c->l1d, c->seed, 1);
 	read_tlb(p, "tlb.l2", &c->l2, c->seed, 1);
+	c->caches = param_enum(p, "cache.model") == 1;
+	if (c->caches) {
+		cache_config *cc[4] = { &c->ch.l1i, &c->ch.l1d, &c->ch.l2, &c->llc };
+		static const char *const names[4] = { "cache.l1i", "cache.l1d", "cache.l2",
+						      "cache.llc" };
+		for (unsigned i = 0; i < 4; i++)
+			read_cache(p, names[i], cc[i], c->seed);
+		c->ch.mem_latency = (unsigned)param_int(p, "cache.mem.latency");
+		while ((1u << c->line_shift) < c->llc.line)
+			c->line_shift++;
+		/* Check the hierarchy now, naming the level. */
+		cache *llc = NULL;
+		cache_hier *h = NULL;
+		char why[200];
+		int bad = cache_create(&llc, &c->llc, "cache.llc", why, sizeof(why)) ||
+			  cache_hier_create(&h, &c->ch, llc, why, sizeof(why));
+		cache_hier_destroy(h);
+		cache_destroy(llc);
+		if (bad)
+			CFGERR("%s", why);
+	}
 	/* Check every structure's geometry now, naming the parameter. */
 	const mmu_config *mc = &m->d[0]->c.mmu;
 	struct { const char *n; const tlb_config *t; } all[] = {
@@ -387,6 +441,12 @@ int machine_create(machine **out, const param_reg *p, char *err, size_t errlen)
 		return TRACE_ENOMEM;
 	}
 	m->ts.pages = m->c.footprint;
+	char why[200];
+	if (m->c.caches && cache_create(&m->llc, &m->c.llc, "cache.llc", why, sizeof(why))) {
+		machine_destroy(m);
+		snprintf(err, errlen, "out of memory (creating the LLC)");
+		return TRACE_ENOMEM;
+	}
 	for (unsigned n = 0; n < m->ndomains; n++)
 		if (create_domain(m, m->d[n])) {
 			snprintf(err, errlen, "%s", m->err.msg);
@@ -412,6 +472,7 @@ static void vcpu_destroy(vcpu *v)
 	tlb_destroy(v->l1d);
 	tlb_destroy(v->l2);
 	mmu_walker_destroy(v->w);
+	cache_hier_destroy(v->ch);
 	free(v);
 }
 
@@ -431,6 +492,7 @@ void machine_destroy(machine *m)
 		free(d->stat_names);
 		free(d);
 	}
+	cache_destroy(m->llc);   /* after the vCPUs' hierarchies */
 	physmem_destroy(m->mem);
 	tracestat_free(&m->ts);
 	stats_destroy(m->stats);
@@ -449,11 +511,14 @@ static vcpu *vcpu_make(machine *m, unsigned id)
 	    tlb_create(&v->l1d, &m->c.l1d, "tlb.l1d", e, sizeof(e)) ||
 	    tlb_create(&v->l2, &m->c.l2, "tlb.l2", e, sizeof(e)) ||
 	    mmu_walker_create(&v->w, &d->c.mmu, m->mem, e, sizeof(e)) ||
+	    (m->c.caches && cache_hier_create(&v->ch, &m->c.ch, m->llc, e, sizeof(e))) ||
 	    dirtylog_attach_vcpu(d->dl, id, v->w, m->cosim)) {
 		vcpu_destroy(v);
 		sim_errf(&m->err, TRACE_ENOMEM, "out of memory (creating vCPU %u)", id);
 		return NULL;
 	}
+	if (v->ch)
+		mmu_walker_set_cache(v->w, v->ch);
 	v->dom = d;
 	v->id = id;
 	v->vmid = d->vmid;
@@ -550,6 +615,20 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 
 /* ---------------------------------------------------------------- access */
 
+/* cache.model=on: the data bytes [PA, PA + LEN] of one page go through the
+ * vCPU's hierarchy line by line; what an L1 hit does not cover is a memory
+ * stall (cycles.memory): an L1 hit is part of core.cpi. */
+static void data_access(const machine *m, vcpu *v, uint64_t pa, uint64_t len, unsigned kind)
+{
+	unsigned shift = m->c.line_shift;
+	int fetch = kind == TRACE_X, write = kind == TRACE_W;
+	unsigned l1 = fetch && m->c.ch.l1i.sets ? m->c.ch.l1i.latency : m->c.ch.l1d.latency;
+	for (uint64_t line = pa >> shift; line <= (pa + len) >> shift; line++) {
+		cache_result cr = cache_access(v->ch, line << shift, write, fetch);
+		v->cyc_memory += cr.level == CACHE_L1 || cr.latency < l1 ? 0 : cr.latency - l1;
+	}
+}
+
 /* Translate record R to the end of its bytes; OUT (may be NULL) gets the
  * pages. Returns 0, -1 on failure (m->err), or 1 when a co-simulation
  * mismatch stops the machine.
@@ -629,6 +708,8 @@ static inline __attribute__((always_inline)) int access_one(machine *m, vcpu *v,
 			out->hpa[out->npages] = e->out + off;
 			out->shift[out->npages++] = e->shift;
 		}
+		if (v->ch)
+			data_access(m, v, e->out + off, (last ? end : page_last) - va, r->kind);
 		if (v->logging && r->kind == TRACE_W) {
 			uint64_t n = (last ? end : page_last) - va + 1;
 			if (dirtylog_note_write(v->dom->dl, e->aux + off, (unsigned)n))
@@ -991,6 +1072,19 @@ static void domain_totals(machine *m, domain *d)
 		}
 		t->reach += tlb_reach_bytes(v->l2);
 		t->ad_writes += w->ad_writes;
+		if (v->ch) {
+			const cache_hier_counters *hc = cache_hier_stats(v->ch);
+			for (unsigned k = 0; k < CACHE_LEVELS; k++) {
+				t->served[k] += hc->served[k];
+				t->walk_refs[k] += w->refs_served[k];
+				t->walk_ad[k] += w->ad_writes_served[k];
+			}
+			t->back_inv += hc->back_invalidations;
+			for (unsigned k = 0; k < 3; k++)
+				add_delta(&t->arr[k], cache_hier_array_stats(v->ch, (cache_array)k),
+					  &(cache_counters){ 0 }, sizeof(cache_counters));
+			t->cyc_memory += v->cyc_memory;
+		}
 		t->pf_misses += v->pf.l1i.misses + v->pf.l1d.misses;
 		t->pf_walks += v->pf.w.walks;
 		t->pf_cycles += v->pf.cycles;
@@ -1016,7 +1110,7 @@ static void domain_totals(machine *m, domain *d)
 		t->pages_host = hc->pages;
 		t->pt_bytes += hc->table_bytes;
 	}
-	t->cyc_total = t->cyc_instr + t->cyc_trans + t->cyc_faults + t->dl.cyc_total;
+	t->cyc_total = t->cyc_instr + t->cyc_trans + t->cyc_faults + t->dl.cyc_total + t->cyc_memory;
 	t->l1d_lookups = t->l1d_h + t->l1d_m;
 }
 
@@ -1027,6 +1121,8 @@ static void totals_all(machine *m)
 		domain_totals(m, m->d[n]);
 		add_totals(&m->a, &m->d[n]->t);
 	}
+	if (m->llc)
+		m->a.llc = *cache_stats(m->llc);
 }
 
 int machine_finish(machine *m)
@@ -1134,6 +1230,51 @@ static const stat_field tlb_fields[] = {
 	   "handled"),
 };
 
+#define CF(name, arr, field, desc) \
+	{ name, offsetof(totals, arr) + offsetof(cache_counters, field), desc }
+
+/* cache.model=on: the data caches' counters. */
+static const stat_field cache_fields[] = {
+	TF("cycles.memory", cyc_memory, "data accesses' cycles beyond an L1 hit (in cycles.total)"),
+	TF("cache.served.l1", served[CACHE_L1], "accesses (data and walks) an L1 served"),
+	TF("cache.served.l2", served[CACHE_L2], "accesses (data and walks) the L2 served"),
+	TF("cache.served.llc", served[CACHE_LLC], "accesses (data and walks) the LLC served"),
+	TF("cache.served.mem", served[CACHE_MEM], "accesses (data and walks) memory served"),
+	TF("walk.refs.l1", walk_refs[CACHE_L1], "descriptor reads the L1D served"),
+	TF("walk.refs.l2", walk_refs[CACHE_L2], "descriptor reads the L2 served"),
+	TF("walk.refs.llc", walk_refs[CACHE_LLC], "descriptor reads the LLC served"),
+	TF("walk.refs.mem", walk_refs[CACHE_MEM], "descriptor reads memory served"),
+	TF("walk.ad_writes.l1", walk_ad[CACHE_L1], "A/D descriptor writes the L1D served"),
+	TF("walk.ad_writes.l2", walk_ad[CACHE_L2], "A/D descriptor writes the L2 served"),
+	TF("walk.ad_writes.llc", walk_ad[CACHE_LLC], "A/D descriptor writes the LLC served"),
+	TF("walk.ad_writes.mem", walk_ad[CACHE_MEM], "A/D descriptor writes memory served"),
+	TF("cache.back_invalidations", back_inv, "L1 lines dropped to keep the L2 inclusive"),
+	CF("cache.l1i.hits", arr[0], hits, "L1I hits"),
+	CF("cache.l1i.misses", arr[0], misses, "L1I misses"),
+	CF("cache.l1i.fills", arr[0], fills, "L1I lines filled"),
+	CF("cache.l1i.evictions", arr[0], evictions, "L1I lines replaced"),
+	CF("cache.l1i.writebacks", arr[0], writebacks, "L1I dirty lines written back"),
+	CF("cache.l1d.hits", arr[1], hits, "L1D hits"),
+	CF("cache.l1d.misses", arr[1], misses, "L1D misses"),
+	CF("cache.l1d.fills", arr[1], fills, "L1D lines filled"),
+	CF("cache.l1d.evictions", arr[1], evictions, "L1D lines replaced"),
+	CF("cache.l1d.writebacks", arr[1], writebacks, "L1D dirty lines written back"),
+	CF("cache.l2.hits", arr[2], hits, "L2 hits"),
+	CF("cache.l2.misses", arr[2], misses, "L2 misses"),
+	CF("cache.l2.fills", arr[2], fills, "L2 lines filled"),
+	CF("cache.l2.evictions", arr[2], evictions, "L2 lines replaced"),
+	CF("cache.l2.writebacks", arr[2], writebacks, "L2 dirty lines written back"),
+};
+
+/* The shared LLC: the machine's only. */
+static const stat_field llc_fields[] = {
+	CF("cache.llc.hits", llc, hits, "LLC hits (every vCPU)"),
+	CF("cache.llc.misses", llc, misses, "LLC misses"),
+	CF("cache.llc.fills", llc, fills, "LLC lines filled (L2 victims)"),
+	CF("cache.llc.evictions", llc, evictions, "LLC lines replaced"),
+	CF("cache.llc.writebacks", llc, writebacks, "LLC dirty lines written to memory"),
+};
+
 /* Per domain, also these two (the machine's are the trace's counters). */
 static const stat_field dom_fields[] = {
 	TF("accesses", accesses, "accesses translated (one per access record)"),
@@ -1179,6 +1320,14 @@ static void register_stats(machine *m)
 		  "accesses that cross a 4 KB boundary");
 	for (size_t i = 0; i < NFIELDS(tlb_fields); i++)
 		stats_add(st, tlb_fields[i].name, field(&m->a, &tlb_fields[i]), tlb_fields[i].desc);
+	if (m->c.caches) {
+		for (size_t i = 0; i < NFIELDS(cache_fields); i++)
+			stats_add(st, cache_fields[i].name, field(&m->a, &cache_fields[i]),
+				  cache_fields[i].desc);
+		for (size_t i = 0; i < NFIELDS(llc_fields); i++)
+			stats_add(st, llc_fields[i].name, field(&m->a, &llc_fields[i]),
+				  llc_fields[i].desc);
+	}
 	stats_mark_gauge(st, "vcpus");
 	stats_mark_gauge(st, "tlb.l2.reach_bytes");
 	stats_mark_gauge(st, "pt.bytes");
@@ -1190,7 +1339,8 @@ static void register_stats(machine *m)
 		return;
 	/* domain.N.<stat>: each domain's share of every counter above that
 	 * belongs to a domain. */
-	size_t nf = NFIELDS(dom_fields) + NFIELDS(tlb_fields);
+	size_t nc = m->c.caches ? NFIELDS(cache_fields) : 0;
+	size_t nf = NFIELDS(dom_fields) + NFIELDS(tlb_fields) + nc;
 	for (unsigned n = 0; n < m->ndomains; n++) {
 		domain *d = m->d[n];
 		d->stat_names = calloc(nf, sizeof(*d->stat_names));
@@ -1199,8 +1349,9 @@ static void register_stats(machine *m)
 			return;
 		}
 		for (size_t k = 0; k < nf; k++) {
-			const stat_field *f = k < NFIELDS(dom_fields) ? &dom_fields[k]
-				: &tlb_fields[k - NFIELDS(dom_fields)];
+			size_t nd = NFIELDS(dom_fields), nt = NFIELDS(tlb_fields);
+			const stat_field *f = k < nd ? &dom_fields[k] : k < nd + nt
+				? &tlb_fields[k - nd] : &cache_fields[k - nd - nt];
 			snprintf(d->stat_names[k], sizeof(d->stat_names[k]), "domain.%u.%s", n,
 				 f->name);
 			stats_add(st, d->stat_names[k], field(&d->t, f), f->desc);

@@ -24,6 +24,17 @@
 	{ .name = pfx ".policy", .type = PARAM_ENUM, .def = pol, .choices = "lru|plru|random", \
 	  .help = "replacement policy" }
 
+#define CACHEP(pfx, sets, ways, lat, src)                                              \
+	{ .name = pfx ".sets", .type = PARAM_INT, .def = #sets, .unit = "sets", .min = 0,    \
+	  .max = 1 << 24, .flags = PARAM_F_POW2, .help = "sets (a power of two; 0: the level "  \
+	  "is absent); " src },                                                            \
+	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,    \
+	  .max = 64, .help = "associativity; " src },                                       \
+	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles", .min = 0, \
+	  .max = 100000, .help = "load-to-use cycles of an access this level serves; " src }, \
+	{ .name = pfx ".policy", .type = PARAM_ENUM, .def = "lru", .choices = "lru|plru|random", \
+	  .help = "replacement policy" }
+
 #define SKL "default: Intel Skylake-SP (Intel 64 and IA-32 Optimization Reference Manual 248966, Skylake TLB table)"
 #define PSC "default: PDE-cache-like; Intel documents no paging-structure-cache sizes (SDM Vol.3A 4.10.3)"
 
@@ -95,6 +106,26 @@ static const param_def machine_param_defs[] = {
 	{ .name = "mem.pte_latency", .type = PARAM_INT, .def = "14", .unit = "cycles",
 	  .min = 0, .max = 100000, .help = "cycles per descriptor read from memory; default: "
 	  "Skylake-SP L2 hit (Optimization Reference Manual 248966), where most PTE reads hit" },
+	{ .name = "cache.model", .type = PARAM_ENUM, .def = "off", .choices = "off|on",
+	  .help = "off: every descriptor read costs mem.pte_latency; on: per-vCPU L1I/L1D/L2 "
+	  "and a shared LLC (model/mmu/cache.h) serve every descriptor read and write of a walk "
+	  "and every data access of the trace (page tables compete with the data), each charged "
+	  "the latency of the level that served it (data: beyond an L1 hit, cycles.memory)" },
+	{ .name = "cache.line", .type = PARAM_INT, .def = "64", .unit = "bytes", .min = 8,
+	  .max = 4096, .flags = PARAM_F_POW2, .help = "line size of every level (64 on every "
+	  "Intel and AMD core since 2003)" },
+	CACHEP("cache.l1i", 64, 8, 4, "default: Skylake-SP 32 KB 8-way (AnandTech 11550 p.4, "
+	       "'I keep my cache private'); 0 sets: fetches use the L1D"),
+	CACHEP("cache.l1d", 64, 8, 4, "default: Skylake-SP 32 KB 8-way, 4 cycles (AnandTech "
+	       "11550 p.4)"),
+	CACHEP("cache.l2", 1024, 16, 14, "default: Skylake-SP 1 MB 16-way (AnandTech 11550 p.4, "
+	       "which gives 11-13 cycles; 14 as mem.pte_latency)"),
+	CACHEP("cache.llc", 2048, 11, 77, "default: one Skylake-SP core's 1.375 MB 11-way slice "
+	       "of the shared non-inclusive L3, 77 cycles (AnandTech 11550 p.4); scale sets by the "
+	       "cores sharing it"),
+	{ .name = "cache.mem.latency", .type = PARAM_INT, .def = "200", .unit = "cycles",
+	  .min = 0, .max = 100000, .help = "load-to-use cycles of an access memory serves "
+	  "(about 80 ns at 2.5 GHz; an estimate: 'slatsim calibrate' measures the host's)" },
 	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "1", .unit = "cycles/instr",
 	  .fmin = 0, .fmax = 1000, .flags = PARAM_F_SCOPED, .help = "base cycles per instruction without translation "
 	  "stalls; set it from a measurement of the workload" },

@@ -107,3 +107,55 @@ def lru_misses(addresses_pages, entries):
             if len(tlb) > entries:
                 tlb.popitem(last=False)
     return misses
+
+
+def l1d_fully_associative(records, ways):
+    """The L1D hits and misses of slatsim's cache model configured as one
+    fully-associative LRU cache of WAYS 64-byte lines (cache.l1d.sets=1, no
+    L1I, L2 or LLC) behind TLBs that hold every page of the trace, native
+    x86-64 4-level paging with no walk caches, every page prefaulted.
+
+    Worked out from the hardware's rules, not from slatsim's code: a TLB miss
+    happens once per 4 KB page (its first touch); the walk then reads the
+    PML4E, PDPTE, PDE and PTE in that order, each an 8-byte entry in a
+    64-byte line of its table (tables are distinct per region, so a line is
+    named by (level, region, entry / 8)); then the access reads or writes
+    its own lines. Physical placement does not matter to a fully-associative
+    cache, because distinct virtual lines are distinct physical lines.
+    Returns (hits, misses, walk_refs)."""
+    from collections import OrderedDict
+    lru = OrderedDict()
+    seen = set()
+    hits = misses = walk_refs = 0
+
+    def touch(line):
+        nonlocal hits, misses
+        if line in lru:
+            hits += 1
+            lru.move_to_end(line)
+        else:
+            misses += 1
+            lru[line] = True
+            if len(lru) > ways:
+                lru.popitem(last=False)
+
+    for vcpu, kind, gva, size in records:
+        end = gva + max(size, 1) - 1
+        va = gva
+        while True:
+            page = va >> 12
+            page_end = min(end, (page << 12) | 0xfff)
+            if page not in seen:
+                seen.add(page)
+                for lvl, region, idx in ((4, 0, (va >> 39) & 511),
+                                         (3, va >> 39, (va >> 30) & 511),
+                                         (2, va >> 30, (va >> 21) & 511),
+                                         (1, va >> 21, (va >> 12) & 511)):
+                    touch(("pt", lvl, region, idx // 8))
+                    walk_refs += 1
+            for line in range(va >> 6, (page_end >> 6) + 1):
+                touch(("data", line))
+            if page_end >= end:
+                break
+            va = page_end + 1
+    return hits, misses, walk_refs

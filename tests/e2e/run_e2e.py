@@ -1001,6 +1001,30 @@ def a_decoding_thread_changes_no_statistic():
     eq(two, one, "sim.threads=2 vs 1 on the real lackey capture")
 
 
+@case
+def data_cache_counts_equal_an_independent_model_on_a_real_capture():
+    # cache.model=on reduced to one fully-associative LRU L1D (the issue's
+    # "end-to-end case on a real capture with counts checked by an
+    # independent reader"): oracle.l1d_fully_associative works out every
+    # hit and miss from the hardware's rules (walk order, line sharing).
+    recs = list(oracle.lackey_records(LACKEY_LS))
+    pages = set()
+    for _, _, gva, size in recs:
+        pages.update(range(gva >> 12, ((gva + max(size, 1) - 1) >> 12) + 1))
+    if len(pages) > 1024:
+        raise Fail("the capture's %d pages do not fit the 1024-entry TLBs" % len(pages))
+    for ways in (16, 64):
+        hits, misses, walk_refs = oracle.l1d_fully_associative(recs, ways)
+        st = run_stats(LACKEY_LS, "virt=none", "guest.page=base", "sim.prefault=1",
+                       "tlb.l1d.entries=1024", "tlb.l1d.ways=1024", "tlb.l1i.entries=1024",
+                       "tlb.l1i.ways=1024", "tlb.l2.entries=0", "walkcache.s1.entries=0",
+                       "cache.model=on", "cache.l1d.sets=1", "cache.l1d.ways=%d" % ways,
+                       "cache.l1i.sets=0", "cache.l2.sets=0", "cache.llc.sets=0")
+        eq(st["walk.mem_refs"], walk_refs, "descriptor reads (%d ways)" % ways)
+        eq((st["cache.l1d.hits"], st["cache.l1d.misses"]), (hits, misses),
+           "L1D hits, misses vs the independent model (%d ways)" % ways)
+        eq(st["cache.served.mem"], misses, "memory served every miss (%d ways)" % ways)
+
 def main():
     passed = failed = 0
     for fn in CASES:
