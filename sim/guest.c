@@ -4,6 +4,7 @@
 #include "guest.h"
 #include "policy.h"
 #include "ptbuild.h"
+#include "v2p.h"
 
 #include <stdlib.h>
 
@@ -18,6 +19,8 @@ struct guest {
 	uint64_t *root;            /* per ASID; 0 = not yet created */
 	uint64_t kroot;            /* the kernel half's root; 0 = not yet created */
 	uint64_t gpa_next, gpa_limit;
+	const v2p *v2p;            /* run --v2p: where user pages live, or NULL */
+	int v2p_level;             /* the stage-1 level of its page size */
 	guest_counters n;
 };
 
@@ -190,6 +193,46 @@ static int map_page(guest *g, pt_space *sp, uint64_t va, unsigned perm, uint64_t
 			(unsigned long long)va);
 }
 
+/* run --v2p: map VA's page where the map says. 1, or -1. */
+static int map_v2p(guest *g, pt_space *sp, uint64_t va, unsigned perm, uint64_t *ipa_out)
+{
+	uint64_t pa;
+	unsigned shift = v2p_page_shift(g->v2p);
+	if (v2p_lookup(g->v2p, va, &pa))
+		return sim_errf(g->err, TRACE_EFORMAT, "VA 0x%llx is not in the v2p map %s (its "
+				"page 0x%llx has no physical_address)", (unsigned long long)va,
+				v2p_path(g->v2p),
+				(unsigned long long)(va & ~((UINT64_C(1) << shift) - 1)));
+	uint64_t base = va & ~((UINT64_C(1) << shift) - 1);
+	if (pt_map(sp, base, pa, shift, perm))
+		return sim_errf(g->err, TRACE_EINTERNAL, "internal: cannot map VA 0x%llx from the "
+				"v2p map", (unsigned long long)va);
+	g->n.pages++;
+	if (ipa_out)
+		*ipa_out = pa | (va & ((UINT64_C(1) << shift) - 1));
+	return 1;
+}
+
+int guest_set_v2p(guest *g, const v2p *map)
+{
+	unsigned shift = v2p_page_shift(map);
+	int lvl = mmu_geom_level_for_shift(&g->c.mmu->s1, shift);
+	if (lvl < 0)
+		return sim_errf(g->err, TRACE_EFORMAT, "%s: page_size %llu is not a page or block "
+				"size of the guest's stage 1 (guest.granule)", v2p_path(map),
+				(unsigned long long)1 << shift);
+	if (v2p_max_pa(map) > g->gpa_limit)
+		return sim_errf(g->err, TRACE_EFORMAT, "%s: physical addresses up to 0x%llx lie "
+				"beyond the guest-physical space (host.ipa_bits)", v2p_path(map),
+				(unsigned long long)v2p_max_pa(map));
+	g->v2p = map;
+	g->v2p_level = lvl;
+	uint64_t above = sim_align_up(v2p_max_pa(map), UINT64_C(1) << 30);
+	if (above > g->gpa_next)
+		g->gpa_next = above;   /* the guest's tables, and the kernel half's pages */
+	return 0;
+}
+
 int guest_va_half(const guest *g, uint64_t va)
 {
 	return mmu_geom_va_half(&g->c.mmu->s1, va);
@@ -220,6 +263,8 @@ int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 		return 0;
 	}
 	unsigned perm = MMU_P_R | MMU_P_W | MMU_P_X | (half ? MMU_P_G : 0);
+	if (g->v2p && !half)
+		return map_v2p(g, &sp, va, perm, ipa_out);
 	int r = map_page(g, &sp, va, perm, ipa_out);
 	/* x86: a new top-level kernel entry goes into every process's root. */
 	if (r > 0 && half && !g->c.arm && depth == 0 && kernel_publish(g, va))

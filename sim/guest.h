@@ -56,4 +56,11 @@ int guest_va_half(const guest *g, uint64_t va);
 int guest_noncanonical(guest *g, uint64_t va);
 const guest_counters *guest_counters_of(const guest *g);
 
+struct v2p;
+/* Place the user half's pages where MAP says (run --v2p) instead of
+ * allocating them; the guest's own tables go above the highest page MAP
+ * uses. 0, or -1 (in E) if MAP's page size is not a page or block size of
+ * stage 1 or its pages lie beyond the guest-physical space. */
+int guest_set_v2p(guest *g, const struct v2p *map);
+
 #endif

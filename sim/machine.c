@@ -1379,6 +1379,11 @@ const dl_round *machine_rounds(const machine *m, unsigned domain_id, size_t *n)
 	return r + d->round_base;
 }
 
+int machine_set_v2p(machine *m, const struct v2p *map)
+{
+	return guest_set_v2p(m->d[0]->g, map);
+}
+
 void machine_warm(machine *m)
 {
 	totals_all(m);

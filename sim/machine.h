@@ -81,6 +81,12 @@ int machine_prefault(machine *m, const trace_rec *b, size_t n, size_t *failed);
  * totalled. 0, or -1 with machine_error(). */
 int machine_finish(machine *m);
 
+struct v2p;
+/* run --v2p: domain 0's guest OS places the trace's pages where MAP says
+ * (it must outlive M). Call before the first access. 0, or -1 with
+ * machine_error(). */
+int machine_set_v2p(machine *m, const struct v2p *map);
+
 /* A warm-up window ended: from now on every counter counts from zero
  * (gauges such as pt.bytes and tlb.l2.reach_bytes read as they are), and
  * the dirty-logging rounds ended so far are not reported. */

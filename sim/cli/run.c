@@ -7,6 +7,7 @@
 #include "report.h"
 #include "machine.h"
 #include "replay.h"
+#include "v2p.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 static const char *const run_usage =
 	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
 	"                   [--format F] [--quiet] [--vs key=value]\n"
-	"                   [--skip N] [--limit N] [--warmup N]\n"
+	"                   [--skip N] [--limit N] [--warmup N] [--v2p FILE]\n"
 	"                   [--cosim pml [--waves FILE.fst [--waves-range A:B]]] TRACE\n"
 	"\n"
 	"Replay TRACE with the default configuration, changed by config files\n"
@@ -32,6 +33,9 @@ static const char *const run_usage =
 	"--warmup N replays the first N of them without counting them: every counter\n"
 	"starts from zero after the warm-up (pt.bytes and tlb.l2.reach_bytes are the\n"
 	"state at the end), and rounds that ended in it are not reported.\n"
+	"--v2p FILE (a Google workload trace's aux/v2p.textproto) places the trace's\n"
+	"pages at the physical addresses it gives, with its page size, instead of\n"
+	"the guest OS model's allocator (domain 0).\n"
 	"Outputs are written to a temporary file and renamed into place when\n"
 	"complete: a failed or interrupted run leaves an existing file as it was.\n"
 	"\n"
@@ -112,8 +116,8 @@ static trace_reader *open_trace(const char *trace, enum trace_format fmt, const 
 }
 
 static machine *replay_once(const args *a, const char *trace, enum trace_format fmt,
-			    const param_reg *p, const replay_opts *ro, trace_reader **rout,
-			    cosim_opts *co, double *elapsed)
+			    const param_reg *p, const replay_opts *ro, const v2p *map,
+			    trace_reader **rout, cosim_opts *co, double *elapsed)
 {
 	char err[1024];
 	trace_reader *r = open_trace(trace, fmt, p);
@@ -121,6 +125,8 @@ static machine *replay_once(const args *a, const char *trace, enum trace_format 
 	machine *s;
 	if ((rc = machine_create(&s, p, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
+	if (map && machine_set_v2p(s, map))
+		cli_die_trace(machine_error_code(s), machine_error(s));
 	if (co)
 		co->c = cosim_setup(a, s, p, co);
 	if (param_bool(p, "sim.prefault")) {
@@ -234,6 +240,7 @@ int cmd_run(args *a)
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int quiet = 0;
 	replay_opts ro = { .progress = 0 };
+	const char *v2p_file = NULL;
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
 			fputs(run_usage, stdout);
@@ -251,6 +258,7 @@ int cmd_run(args *a)
 		if ((v = cli_opt_value(a, "--skip"))) { ro.skip = cli_parse_count(a, "--skip", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--limit"))) { ro.limit = cli_parse_count(a, "--limit", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--warmup"))) { ro.warmup = cli_parse_count(a, "--warmup", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--v2p"))) { v2p_file = v; continue; }
 		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
 			cli_unknown_option(a);
 		if (trace)
@@ -292,15 +300,23 @@ int cmd_run(args *a)
 		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	}
+	v2p *map = NULL;
+	if (v2p_file) {
+		int rc = v2p_load(&map, v2p_file, err, sizeof(err));
+		if (rc != TRACE_OK)
+			cli_die_trace(rc, err);
+		outset_add_input(a->outs, v2p_file);
+	}
 	/* Every output is checked against the inputs before any is written. */
 	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
 	FILE *jf = jo ? outfile_stream(jo) : NULL;
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
 	trace_reader *r, *rb = NULL;
 	double el, elb;
-	machine *s = replay_once(a, trace, fmt, p, &ro, &r, co ? &copt : NULL, &el), *sb = NULL;
+	machine *s = replay_once(a, trace, fmt, p, &ro, map, &r, co ? &copt : NULL, &el);
+	machine *sb = NULL;
 	if (pb)
-		sb = replay_once(a, trace, fmt, pb, &ro, &rb, NULL, &elb);
+		sb = replay_once(a, trace, fmt, pb, &ro, map, &rb, NULL, &elb);
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (sb) {
 		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);
@@ -342,5 +358,6 @@ int cmd_run(args *a)
 		trace_close(rb);
 		param_destroy(pb);
 	}
+	v2p_destroy(map);
 	return status;
 }

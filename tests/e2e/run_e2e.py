@@ -1025,6 +1025,42 @@ def data_cache_counts_equal_an_independent_model_on_a_real_capture():
            "L1D hits, misses vs the independent model (%d ways)" % ways)
         eq(st["cache.served.mem"], misses, "memory served every miss (%d ways)" % ways)
 
+V2P = """# a map in the shape of a Google workload trace's aux/v2p.textproto
+page_size: 2097152
+page_count: 2
+bytes_mapped: 4194304
+address_mapping {
+  virtual_address: 0x7f0000000000
+  physical_address: 2147483648
+}
+address_mapping {
+  virtual_address: 0x7f0000200000
+  physical_address: 0x40000000
+}
+"""
+
+
+@case
+def v2p_map_places_the_guest_pages():
+    m = write("v2p.textproto", V2P)
+    t = write("v2p.txt", "0 R 7f0000001000 8\n0 W 7f0000201000 8\n0 R 7f00001ff000 8\n")
+    out = tmp("v2p.json")
+    run("run", "--quiet", "--v2p", m, "--json", out, t)
+    st = json.load(open(out))["stats"]
+    # By hand: two 2 MB guest pages from the map (the third access is in the
+    # first page): two guest faults, two 2 MB TLB fills (host.page=thp backs
+    # them with 2 MB too), one L1D hit.
+    eq((st["pages.guest"], st["fault.guest"], st["tlb.fills.2m"], st["tlb.l1d.hits"]),
+       (2, 2, 2, 1), "pages, faults, 2 MB fills, hits")
+    bad_input(["run", "--v2p", m, write("v2pb.txt", "0 R 7f0000401000 8\n")],
+              r"v2pb\.txt: line 1: VA 0x7f0000401000 is not in the v2p map")
+    bad_input(["run", "--v2p", write("v2pz.textproto", "page_size: 3000\n"), t],
+              r"v2pz\.textproto:1: page_size 3000: expected one power of two")
+    bad_input(["run", "--v2p", write("v2pq.textproto", "page_size: 4096\nphysical_address: 4096\n"),
+               t], r"v2pq\.textproto:2: a physical_address without its virtual_address")
+    bad_input(["run", "--v2p", write("v2pa.textproto", V2P.replace("0x40000000", "0x40001000")), t],
+              r"v2pa\.textproto:\d+: address 0x7f0000200000 -> 0x40001000 not aligned")
+
 def main():
     passed = failed = 0
     for fn in CASES:
