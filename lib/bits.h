@@ -23,6 +23,21 @@ static inline uint64_t field_prep64(uint64_t mask, uint64_t f)
 	return (f << __builtin_ctzll(mask)) & mask;
 }
 
+/* A + B, or UINT64_MAX when it would wrap (cycle totals saturate rather
+ * than come out small). */
+static inline uint64_t sat_add64(uint64_t a, uint64_t b)
+{
+	uint64_t s = a + b;
+	return s < a ? UINT64_MAX : s;
+}
+
+/* A * B, saturating. */
+static inline uint64_t sat_mul64(uint64_t a, uint64_t b)
+{
+	uint64_t p;
+	return __builtin_mul_overflow(a, b, &p) ? UINT64_MAX : p;
+}
+
 static inline int is_pow2_u64(uint64_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;

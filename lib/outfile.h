@@ -21,13 +21,21 @@
  *   - Every write is checked: outfile_commit flushes, syncs and closes, and
  *     any failure on the way is an error naming the output.
  *
+ * At the commit, the destination must still be what it was at the open: a
+ * path that appeared (or was replaced) during the run is someone else's and
+ * is left alone (the output fails). A file that could not be opened for
+ * writing (mode 0444) is not replaced either, as '>' would refuse it.
+ *
  * An outset holds the outputs of one command. Created first thing in main,
- * it blocks SIGINT, SIGTERM and SIGHUP in every thread and starts one thread
- * that waits for them: on a signal it removes every temporary in progress
- * and exits with 128 + the signal number (130, 143, 129), leaving existing
- * files as they were. An exit() with outputs still open (an error path)
- * abandons them too. SIGPIPE is ignored, so a closed pipe is a write error
- * (EPIPE) that the command reports like any other.
+ * it blocks the terminating signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+ * SIGALRM, SIGUSR1/2, SIGVTALRM, SIGPROF - but not one that was ignored
+ * when slatsim started, as under nohup) in every thread and starts one
+ * thread that waits for them: on a signal it removes every temporary in
+ * progress and exits with 128 + the signal number (130, 143, 129...),
+ * leaving existing files as they were. An exit() with outputs still open
+ * (an error path) abandons them too. SIGPIPE and SIGXFSZ are ignored, so a
+ * closed pipe (EPIPE) or the file-size limit (EFBIG) is a write error that
+ * the command reports like any other.
  */
 #ifndef SLATSIM_OUTFILE_H
 #define SLATSIM_OUTFILE_H
@@ -37,6 +45,13 @@
 
 typedef struct outset outset;
 typedef struct outfile outfile;
+
+/* What outfile_open returns besides 0. */
+enum {
+	OUTFILE_FAILED = -1,     /* the system refused (permissions, no space, no fd) */
+	OUTFILE_REFUSED = -2,    /* refused by the rules above: the command line's fault */
+	OUTFILE_NOMEM = -3,      /* out of memory */
+};
 
 enum {
 	OUTFILE_BINARY = 1u << 0,    /* (informational: streams are binary-safe on POSIX) */
@@ -57,8 +72,18 @@ void outset_destroy(outset *s);
  * it reports that). */
 void outset_add_input(outset *s, const char *path);
 
+/* The input (as registered) that PATH is the same file as, or NULL. */
+const char *outset_input_at(const outset *s, const char *path);
+
+/* Standard output is a regular file that is one of the inputs (a report
+ * appended to the trace): OUTFILE_REFUSED with a message, else 0. */
+int outset_check_stdout(const outset *s, char *err, size_t errlen);
+
 /* Open an output. WHAT names it in messages ("--json", "OUT"). Returns 0, or
- * -1 with a one-line message naming the path. */
+ * an OUTFILE_* code with a one-line message naming the path. A path naming a
+ * standard descriptor that was closed (/dev/stdout with stdout closed) is
+ * OUTFILE_FAILED; an output that is standard output as a regular file
+ * (--json /dev/stdout > FILE) is refused. */
 int outfile_open(outset *s, outfile **out, const char *path, const char *what, unsigned flags,
 		 char *err, size_t errlen);
 
@@ -67,13 +92,18 @@ const char *outfile_write_path(const outfile *o);   /* where the bytes go now */
 const char *outfile_name(const outfile *o);      /* as given; "standard output" for "-" */
 int outfile_is_stdout(const outfile *o);
 
-/* Finish: flush, sync, close, rename into place. Returns 0, or -1 with a
- * message naming the output (the temporary is removed, the destination left
- * as it was). Frees O either way. */
+/* Finish: flush, sync, close, rename into place. Returns 0, or an errno
+ * (EPIPE: a reader went away; EEXIST: the destination changed meanwhile)
+ * with a message naming the output (the temporary is removed, the
+ * destination left as it was). Frees O either way. */
 int outfile_commit(outfile *o, char *err, size_t errlen);
 
 /* Give up: remove the temporary (never the destination), free O. */
 void outfile_abandon(outfile *o);
+
+/* Flush F and say whether a write to it failed: 0, or the errno of the
+ * failure (EIO when it cannot be known). */
+int outfile_stream_errno(FILE *f);
 
 /* Flush and close standard output, checking for errors (a full disk, a
  * closed descriptor, a broken pipe). Returns 0, or the errno (EIO when none

@@ -282,6 +282,8 @@ static int parse_value(const param_def *d, const char *value, param_val *pv,
 		f = strtod(value, &end);
 		if (errno || end == value || *end || !isfinite(f) || f < d->fmin || f > d->fmax)
 			goto bad;
+		if (f == 0)
+			f = 0;   /* -0 is 0 */
 		pv->f = f;
 		fmt_double(pv->text, sizeof(pv->text), f);
 		return PARAM_OK;
@@ -446,6 +448,27 @@ int param_set(param_reg *reg, const char *key, const char *value,
 	return PARAM_OK;
 }
 
+param_reg *param_clone(const param_reg *reg)
+{
+	param_reg *c = param_create();
+	if (!c || reserve(c, reg->n) != PARAM_OK) {
+		param_destroy(c);
+		return NULL;
+	}
+	memcpy(c->v, reg->v, reg->n * sizeof(*c->v));
+	c->n = reg->n;
+	memcpy(c->scope_prefix, reg->scope_prefix, sizeof(c->scope_prefix));
+	c->scope_count = reg->scope_count;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].name && !(c->v[i].name = strdup(c->v[i].name))) {
+			for (size_t k = i; k < c->n; k++)
+				c->v[k].name = NULL;   /* not ours yet: not to be freed */
+			param_destroy(c);
+			return NULL;
+		}
+	return c;
+}
+
 void param_scope(param_reg *reg, const char *prefix, unsigned count)
 {
 	snprintf(reg->scope_prefix, sizeof(reg->scope_prefix), "%s", prefix);
@@ -516,20 +539,28 @@ int param_load_file(param_reg *reg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open config file: %s", path, strerror(errno));
 		return PARAM_ERR;
 	}
-	char line[1024];
+	char *line = NULL;
+	size_t cap = 0;
 	char origin[512];
 	unsigned lineno = 0;
 	int rc = PARAM_OK;
-	while (fgets(line, sizeof(line), f)) {
+	ssize_t got;
+	while ((got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
-		size_t len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
-			snprintf(err, errlen, "%s: line longer than %zu characters", origin,
-				 sizeof(line) - 2);
+		size_t len = (size_t)got;
+		if (len > 1024) {
+			snprintf(err, errlen, "%s: line longer than 1024 characters", origin);
 			rc = PARAM_ERR;
 			break;
 		}
+		if (memchr(line, '\0', len)) {
+			snprintf(err, errlen, "%s: a NUL byte in the line (not a text file?)", origin);
+			rc = PARAM_ERR;
+			break;
+		}
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			memmove(line, line + 3, len - 2);   /* a UTF-8 byte order mark */
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
@@ -558,6 +589,7 @@ int param_load_file(param_reg *reg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
 		rc = PARAM_ERR;
 	}
+	free(line);
 	fclose(f);
 	return rc;
 }

@@ -74,6 +74,9 @@ void param_scope(param_reg *reg, const char *prefix, unsigned count);
  * set); NULL when out of memory. The caller destroys it. */
 param_reg *param_scoped(const param_reg *reg, unsigned idx);
 
+/* A copy of REG with every value and override (NULL when out of memory). */
+param_reg *param_clone(const param_reg *reg);
+
 /* Parse "key=value" (as given to --set). */
 int param_set_assignment(param_reg *reg, const char *assignment,
 			 const char *origin, char *err, size_t errlen);

@@ -261,16 +261,37 @@ static void on_csr(void *ctx, unsigned field, uint64_t value)
 
 /* ---------------------------------------------------------------- lifecycle */
 
+/* Waveform file of a lane: FILE for vCPU 0, FILE with ".vcpuN" before its
+ * extension for the others. */
+static void lane_waves_path(const cosim *c, unsigned vcpu, char *buf, size_t len)
+{
+	const char *w = c->cfg.waves;
+	const char *dot = strrchr(w, '.');
+	if (vcpu == 0 || !dot || strchr(dot, '/'))
+		snprintf(buf, len, vcpu == 0 ? "%s" : "%s.vcpu%u", w, vcpu);
+	else
+		snprintf(buf, len, "%.*s.vcpu%u%s", (int)(dot - w), w, vcpu, dot);
+}
+
 /* Open PATH as a waveform output (regular file, written by name). */
 static int open_wave(cosim *c, const char *path, outfile **o, char *err, size_t errlen)
 {
 	*o = NULL;
 	if (!c->cfg.outs)
 		return TRACE_OK;
-	if (outfile_open(c->cfg.outs, o, path, "--waves", OUTFILE_PATH | OUTFILE_REGULAR, err,
-			 errlen) == 0)
-		return TRACE_OK;
-	return strncmp(err, "out of memory", 13) == 0 ? TRACE_ENOMEM : TRACE_EIO;
+	int rc = outfile_open(c->cfg.outs, o, path, "--waves", OUTFILE_PATH | OUTFILE_REGULAR,
+			      err, errlen);
+	return rc == 0 ? TRACE_OK : rc == OUTFILE_REFUSED ? TRACE_EIO
+		: rc == OUTFILE_NOMEM ? TRACE_ENOMEM : TRACE_EOUTPUT;
+}
+
+/* The RTL instance could not open its waveform (the temporary we made): say
+ * so naming the user's file; memory and descriptors are the usual causes. */
+static int wave_open_failed(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "--waves: %s: cannot write the waveform (out of memory or of file "
+		 "descriptors)", path);
+	return TRACE_EOUTPUT;
 }
 
 static const char *wave_path(const outfile *o, const char *path)
@@ -291,6 +312,19 @@ int cosim_create(cosim **out, const cosim_cfg *cfg, const uint64_t *record, char
 	}
 	c->cfg = *cfg;
 	c->record = record;
+	/* The further vCPUs' waveforms (live mode) are made as they appear:
+	 * refuse now one that would be an input, not in the middle of the run. */
+	for (unsigned v = 1; cfg->waves && cfg->wave_live && cfg->outs && v < 256; v++) {
+		char p[4096];
+		lane_waves_path(c, v, p, sizeof(p));
+		const char *in = outset_input_at(cfg->outs, p);
+		if (in) {
+			snprintf(err, errlen, "--waves: vCPU %u's waveform %s is the same file as the "
+				 "input %s; refusing to overwrite an input", v, p, in);
+			free(c);
+			return TRACE_EIO;
+		}
+	}
 	if (cfg->waves) {
 		int rc = open_wave(c, cfg->waves, &c->wave0, err, errlen);
 		if (rc) {
@@ -324,17 +358,6 @@ void cosim_destroy(cosim *c)
 	free(c);
 }
 
-/* Waveform file of a lane: FILE for vCPU 0, FILE with ".vcpuN" before its
- * extension for the others. */
-static void lane_waves_path(const cosim *c, unsigned vcpu, char *buf, size_t len)
-{
-	const char *w = c->cfg.waves;
-	const char *dot = strrchr(w, '.');
-	if (vcpu == 0 || !dot || strchr(dot, '/'))
-		snprintf(buf, len, vcpu == 0 ? "%s" : "%s.vcpu%u", w, vcpu);
-	else
-		snprintf(buf, len, "%.*s.vcpu%u%s", (int)(dot - w), w, vcpu, dot);
-}
 
 /* Load the registers into a fresh RTL instance (the prelude of a lane or a
  * window replay). */
@@ -374,7 +397,7 @@ int cosim_attach(cosim *c, pml_unit *p, unsigned vcpu, char *err, size_t errlen)
 		outfile_abandon(l->wo);
 		free(l->ring);
 		free(l);
-		return e == -2 ? TRACE_ENOMEM : TRACE_EIO;
+		return e == -2 ? TRACE_ENOMEM : wave_open_failed(path, err, errlen);
 	}
 	l->c = c;
 	l->p = p;
@@ -526,8 +549,9 @@ static int replay_window(cosim *c, lane *l, const char *path, uint64_t *lo, uint
 	pml_rtl *r;
 	pml_rtl_cfg rc = { .mem_latency = c->cfg.mem_latency, .stall_pct = c->cfg.stall_pct,
 			   .seed = 1, .waves = path };
-	if (pml_rtl_create(&r, &rc, err, errlen))
-		return -1;   /* (out of memory there says so) */
+	int e = pml_rtl_create(&r, &rc, err, errlen);
+	if (e)
+		return e == -2 ? TRACE_ENOMEM : wave_open_failed(c->cfg.waves, err, errlen);
 	if (load_regs(r, it0->address_before, it0->index_before)) {
 		pml_rtl_destroy(r);
 		snprintf(err, errlen, "%s: the RTL refused its registers in the window replay",
@@ -557,14 +581,23 @@ static int replay_window(cosim *c, lane *l, const char *path, uint64_t *lo, uint
 	return 0;
 }
 
-/* Put waveform O in place (it is already closed). */
+/* Put waveform O in place (it is already closed) - only once it reads
+ * back as a whole FST: the FST writer does not report its write errors, so
+ * a full disk shows only as a file its own reader refuses. */
 static int commit_wave(outfile **o, char *err, size_t errlen)
 {
 	if (!*o)
 		return TRACE_OK;
+	if (pml_rtl_check_waves(outfile_write_path(*o))) {
+		snprintf(err, errlen, "--waves: %s: write error: the waveform does not read back "
+			 "(a full disk?); the old file, if any, is left as it was", outfile_name(*o));
+		outfile_abandon(*o);
+		*o = NULL;
+		return TRACE_EOUTPUT;
+	}
 	int rc = outfile_commit(*o, err, errlen);
 	*o = NULL;
-	return rc ? TRACE_EIO : TRACE_OK;
+	return rc ? TRACE_EOUTPUT : TRACE_OK;
 }
 
 int cosim_finish(cosim *c, char *err, size_t errlen)
@@ -598,8 +631,9 @@ int cosim_finish(cosim *c, char *err, size_t errlen)
 		return TRACE_EIO;
 	}
 	uint64_t lo, hi;
-	if (replay_window(c, l, wave_path(c->wave0, c->cfg.waves), &lo, &hi, err, errlen))
-		return TRACE_EIO;
+	int wr = replay_window(c, l, wave_path(c->wave0, c->cfg.waves), &lo, &hi, err, errlen);
+	if (wr)
+		return wr < 0 ? wr : TRACE_EIO;
 	int rc = commit_wave(&c->wave0, err, errlen);
 	if (rc != TRACE_OK)
 		return rc;

@@ -44,6 +44,7 @@
  * cycles under run --cosim pml --set cosim.cost=rtl) is part of the walk.
  */
 #include "dirtylog.h"
+#include "bits.h"
 #include "cosim.h"
 #include "machine.h"
 #include "pageset.h"
@@ -105,6 +106,13 @@ int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char 
 	c->c_scan = (uint64_t)param_int(p, "dirtylog.scan.cycles");
 	c->c_inval = (uint64_t)param_int(p, "dirtylog.invalidate.cycles");
 	c->c_bitmap = (uint64_t)param_int(p, "dirtylog.bitmap.cycles");
+	if (c->period && c->period < DL_MIN_PERIOD) {
+		snprintf(err, errlen, "dirtylog.period=%llu: at least %u instructions (or 0): every "
+			 "round re-arms each leaf of the range, so rounds this short would make a "
+			 "run never finish; hypervisors harvest every few milliseconds, millions of "
+			 "instructions", (unsigned long long)c->period, DL_MIN_PERIOD);
+		return -1;
+	}
 	if (c->mode == DL_OFF)
 		return 0;
 	const char *m = param_text(p, "dirtylog.mode");
@@ -175,8 +183,8 @@ static int report(dirtylog *dl, uint64_t base, uint64_t bytes)
 
 static void charge(dirtylog *dl, uint64_t *cat, uint64_t cyc)
 {
-	*cat += cyc;
-	dl->n.cyc_total += cyc;
+	*cat = sat_add64(*cat, cyc);
+	dl->n.cyc_total = sat_add64(dl->n.cyc_total, cyc);
 }
 
 /* Invalidate what every vCPU of the domain cached (INVEPT single-context /
@@ -184,7 +192,7 @@ static void charge(dirtylog *dl, uint64_t *cat, uint64_t cyc)
 static void invalidate_all(dirtylog *dl)
 {
 	unsigned n = machine_inv_domain(dl->m, dl->domain);
-	charge(dl, &dl->n.cyc_harvest, n * dl->c.c_inval);
+	charge(dl, &dl->n.cyc_harvest, sat_mul64(n, dl->c.c_inval));
 }
 
 /* ---------------------------------------------------------------- buffers */
@@ -202,7 +210,7 @@ static int drain(dirtylog *dl, unsigned id)
 				return -1;
 		pml_set_index(pml, PML_HEAD_INDEX);
 		dl->n.pml_drained += n;
-		charge(dl, &dl->n.cyc_drain, n * dl->c.c_drain);
+		charge(dl, &dl->n.cyc_drain, sat_mul64(n, dl->c.c_drain));
 	}
 	if (hdbss) {
 		uint32_t n = hdbss_index(hdbss);
@@ -222,7 +230,7 @@ static int drain(dirtylog *dl, unsigned id)
 		}
 		hdbss_set_index(hdbss, 0);
 		dl->n.hdbss_drained += n;
-		charge(dl, &dl->n.cyc_drain, n * dl->c.c_drain);
+		charge(dl, &dl->n.cyc_drain, sat_mul64(n, dl->c.c_drain));
 	}
 	return 0;
 }
@@ -318,7 +326,7 @@ int dirtylog_start(dirtylog *dl)
 	uint64_t before = dl->n.rearmed;
 	if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, arm_cb, dl) < 0)
 		return -1;
-	charge(dl, &dl->n.cyc_harvest, (dl->n.rearmed - before) * dl->c.c_clear);
+	charge(dl, &dl->n.cyc_harvest, sat_mul64((dl->n.rearmed - before), dl->c.c_clear));
 	dl->n.rearmed = before;   /* the initial arming is not a re-arm */
 	invalidate_all(dl);
 	return 0;
@@ -446,7 +454,7 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 		if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, scan_cb, dl) < 0 ||
 		    dl->scan_failed)
 			return -1;
-		charge(dl, &dl->n.cyc_harvest, (dl->n.scanned - before) * dl->c.c_scan);
+		charge(dl, &dl->n.cyc_harvest, sat_mul64((dl->n.scanned - before), dl->c.c_scan));
 	}
 	/* Compare with the truth. */
 	dl_round r = { .instructions = instructions };
@@ -459,12 +467,12 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 			r.extra_pages++;
 	r.true_pages = pageset_count(t);
 	r.reported_pages = pageset_count(rep);
-	charge(dl, &dl->n.cyc_harvest, r.reported_pages * dl->c.c_bitmap);
+	charge(dl, &dl->n.cyc_harvest, sat_mul64(r.reported_pages, dl->c.c_bitmap));
 	/* Re-arm and invalidate. */
 	uint64_t before = dl->n.rearmed;
 	if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, arm_cb, dl) < 0)
 		return -1;
-	charge(dl, &dl->n.cyc_harvest, (dl->n.rearmed - before) * dl->c.c_clear);
+	charge(dl, &dl->n.cyc_harvest, sat_mul64((dl->n.rearmed - before), dl->c.c_clear));
 	if (dl->c.invalidate)
 		invalidate_all(dl);
 	r.cycles = dl->n.cyc_total - dl->round_cycles_start;

@@ -24,6 +24,7 @@ struct machine;
 struct cosim;
 
 enum { DL_OFF, DL_WP, DL_PML, DL_DBM, DL_HDBSS };
+#define DL_MIN_PERIOD 1000u   /* dirtylog.period: the shortest round (0: one at the end) */
 enum { DL_HUGE_SPLIT, DL_HUGE_WP, DL_HUGE_KEEP };
 
 typedef struct dl_cfg {

@@ -25,6 +25,7 @@
  * when there is more than one domain).
  */
 #include "machine.h"
+#include "bits.h"
 #include "cache.h"
 #include "cosim.h"
 #include "guest.h"
@@ -198,7 +199,7 @@ static void decimal_of(const char *text, uint64_t *mant, int *exp10)
 {
 	uint64_t m = 0;
 	int e = 0, frac = 0;
-	const char *p = text;
+	const char *p = text + (*text == '-' || *text == '+');   /* (never negative: >= 0) */
 	for (; *p && *p != 'e' && *p != 'E'; p++) {
 		if (*p == '.') {
 			frac = 1;
@@ -373,6 +374,10 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 			  cache_hier_create(&h, &c->ch, llc, why, sizeof(why));
 		cache_hier_destroy(h);
 		cache_destroy(llc);
+		if (bad && strstr(why, "out of memory")) {
+			snprintf(err, errlen, "out of memory (%s)", why);
+			return TRACE_ENOMEM;
+		}
 		if (bad)
 			CFGERR("%s", why);
 	}
@@ -386,8 +391,14 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	char why[200];
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tlb *t;
-		if (tlb_create(&t, all[i].t, all[i].n, why, sizeof(why)))
+		if (tlb_create(&t, all[i].t, all[i].n, why, sizeof(why))) {
+			if (strstr(why, "out of memory")) {
+				snprintf(err, errlen, "out of memory (%s: %u entries)", all[i].n,
+					 all[i].t->entries);
+				return TRACE_ENOMEM;
+			}
 			CFGERR("%s (set %s.entries and %s.ways)", why, all[i].n, all[i].n);
+		}
 		tlb_destroy(t);
 	}
 	return 0;
@@ -558,7 +569,7 @@ static void charge_backing(vcpu *v, uint64_t before)
 {
 	uint64_t n = guest_counters_of(v->dom->g)->backing_faults - before;
 	v->faults_host += n;
-	v->cyc_faults += n * v->dom->c.fault_host;
+	v->cyc_faults = sat_add64(v->cyc_faults, sat_mul64(n, v->dom->c.fault_host));
 }
 
 /* Walk until the translation succeeds, letting the guest OS and hypervisor
@@ -599,13 +610,13 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 			req->s1_root_upper = guest_kernel_root(d->g);   /* (may be new) */
 			if (r > 0) {
 				v->faults_guest++;
-				v->cyc_faults += d->c.fault_guest;
+				v->cyc_faults = sat_add64(v->cyc_faults, d->c.fault_guest);
 			}
 		} else {
 			r = hyp_ensure(d->h, res->fault.ipa);
 			if (r > 0) {
 				v->faults_host++;
-				v->cyc_faults += d->c.fault_host;
+				v->cyc_faults = sat_add64(v->cyc_faults, d->c.fault_host);
 			}
 		}
 		if (r < 0)
@@ -1029,12 +1040,13 @@ void machine_inv_vcpu_page(machine *m, unsigned id, uint16_t asid, uint64_t va, 
 
 static void add_totals(totals *to, const totals *from)
 {
-	/* Every field is a uint64_t counter: add them as an array. */
+	/* Every field is a uint64_t counter: add them as an array (saturating:
+	 * a cycle total past 2^64 reads as 2^64 - 1, never as a small number). */
 	_Static_assert(sizeof(totals) % sizeof(uint64_t) == 0, "totals is all counters");
 	uint64_t *a = (uint64_t *)to;
 	const uint64_t *b = (const uint64_t *)from;
 	for (size_t i = 0; i < sizeof(totals) / sizeof(uint64_t); i++)
-		a[i] += b[i];
+		a[i] = sat_add64(a[i], b[i]);
 }
 
 /* Domain D's totals from its vCPUs and rooms. */
@@ -1083,16 +1095,14 @@ static void domain_totals(machine *m, domain *d)
 			for (unsigned k = 0; k < 3; k++)
 				add_delta(&t->arr[k], cache_hier_array_stats(v->ch, (cache_array)k),
 					  &(cache_counters){ 0 }, sizeof(cache_counters));
-			t->cyc_memory += v->cyc_memory;
+			t->cyc_memory = sat_add64(t->cyc_memory, v->cyc_memory);
 		}
 		t->pf_misses += v->pf.l1i.misses + v->pf.l1d.misses;
 		t->pf_walks += v->pf.w.walks;
 		t->pf_cycles += v->pf.cycles;
 		t->pf_dropped += v->pf.dropped;
-		/* Integers, not a double: exact beyond 2^53 instructions. */
-		t->cyc_instr += scale_exact(v->instructions, d->c.cpi_mant, d->c.cpi_exp10);
-		t->cyc_trans += v->cyc_translation;
-		t->cyc_faults += v->cyc_faults;
+		t->cyc_trans = sat_add64(t->cyc_trans, v->cyc_translation);
+		t->cyc_faults = sat_add64(t->cyc_faults, v->cyc_faults);
 		t->accesses += v->accesses;
 		t->instructions += v->instructions;
 		t->fault_guest += v->faults_guest;
@@ -1110,7 +1120,11 @@ static void domain_totals(machine *m, domain *d)
 		t->pages_host = hc->pages;
 		t->pt_bytes += hc->table_bytes;
 	}
-	t->cyc_total = t->cyc_instr + t->cyc_trans + t->cyc_faults + t->dl.cyc_total + t->cyc_memory;
+	/* core.cpi x the domain's instructions, in integers (exact beyond 2^53),
+	 * rounded once for the domain, not per vCPU. */
+	t->cyc_instr = scale_exact(t->instructions, d->c.cpi_mant, d->c.cpi_exp10);
+	t->cyc_total = sat_add64(sat_add64(sat_add64(t->cyc_instr, t->cyc_trans),
+					   sat_add64(t->cyc_faults, t->dl.cyc_total)), t->cyc_memory);
 	t->l1d_lookups = t->l1d_h + t->l1d_m;
 }
 

@@ -142,7 +142,9 @@ static const param_def machine_param_defs[] = {
 	  "x86), dbm (Arm stage-2 DBM, page-table scan), hdbss (Arm DBM + HDBSS buffer)" },
 	{ .name = "dirtylog.period", .type = PARAM_INT, .def = "0", .unit = "instructions",
 	  .min = 0, .max = INT64_MAX, .flags = PARAM_F_SCOPED, .help = "a harvest round every this many instructions "
-	  "(all vCPUs, trace order); 0: one round at the end of the trace" },
+	  "(the domain's vCPUs, trace order), at least 1000 (a round re-arms every leaf of the "
+	  "range: shorter rounds would make a run never finish, and hypervisors harvest every "
+	  "few ms); 0: one round at the end of the trace" },
 	{ .name = "dirtylog.range", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
 	  .max = INT64_C(1) << 52, .flags = PARAM_F_SCOPED, .help = "track only this many bytes from the bottom of guest "
 	  "RAM (e.g. 16M for a video-RAM range, as Xen's HVM VRAM tracking); 0: all guest RAM" },

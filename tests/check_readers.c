@@ -146,8 +146,8 @@ START_TEST(text_prefetch_kinds)
 	unlink(path);
 	free(path);
 	const char *const bad[][2] = {
-		{ "0 PX 10 8\n", "line 1: expected access kind R, W, X, P, PW or PI" },
-		{ "0 P\n", "line 1: address does not parse" },
+		{ "0 PX 10 8\n", "line 1: kind 'PX': expected access kind R, W, X, P, PW or PI" },
+		{ "0 P\n", "line 1: address '' does not parse" },
 	};
 	expect_text_errors(bad, 2);
 }
@@ -168,13 +168,13 @@ static void expect_text_errors(const char *const cases[][2], size_t n)
 START_TEST(text_errors_name_line)
 {
 	const char *const cases[][2] = {
-		{ "0 R 10 8\nx R 10 8\n", "line 2: expected a decimal vcpu" },
-		{ "0 Q 10 8\n", "line 1: expected access kind R, W, X, P, PW, PI (or I)" },
+		{ "0 R 10 8\nx R 10 8\n", "line 2: vcpu 'x': expected a decimal vcpu" },
+		{ "0 Q 10 8\n", "line 1: kind 'Q': expected access kind R, W, X, P, PW, PI (or I)" },
 		{ "0 R 10 4097\n", "line 1: access size 4097 out of range 0..4096" },
-		{ "0 R 10 8 70000\n", "line 1: expected a decimal ASID 0..65535" },
+		{ "0 R 10 8 70000\n", "line 1: ASID '70000': expected a decimal ASID 0..65535" },
 		{ "256 R 10 8\n", "line 1: vcpu 256 beyond the maximum 255" },
 		{ "0 R 10 8 1 2 3\n", "line 1: unexpected text" },
-		{ "0 R 1x 8\n", "line 1: address does not parse" },
+		{ "0 R 1x 8\n", "line 1: address '1x' does not parse" },
 	};
 	expect_text_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -212,7 +212,7 @@ START_TEST(text_invalidation_lines)
 		{ "0 I va\n", "line 1: invalidation by va: address does not parse" },
 		{ "0 I all 5\n", "line 1: unexpected text after the invalidation" },
 		{ "0 I va 10 70000\n", "line 1: expected a decimal ASID 0..65535" },
-		{ "0 Ix all\n", "line 1: expected access kind R, W, X, P, PW, PI (or I)" },
+		{ "0 Ix all\n", "line 1: kind 'Ix': expected access kind R, W, X, P, PW, PI (or I)" },
 		{ "300 I all\n", "line 1: vcpu 300 beyond the maximum 255" },
 	};
 	expect_text_errors(bad, sizeof(bad) / sizeof(bad[0]));
@@ -375,7 +375,7 @@ START_TEST(threaded_decoding_returns_the_same_records_and_errors)
 	strcpy(t + len, "0 Q 10 8\n");
 	char *bad = tmp_write(t, len + 9, ".txt");
 	same_with_threads(good, NULL);
-	same_with_threads(bad, "line 100001: expected access kind");
+	same_with_threads(bad, "line 100001: kind");
 	unlink(good);
 	unlink(bad);
 	free(good);

@@ -86,6 +86,22 @@ static int parse_inv(const char *p, const char *end, trace_rec *rec, char *why, 
 	return 0;
 }
 
+/* The field at F as typed (to the next blank, at most 40 bytes, control
+ * bytes as \xNN) for a message. */
+static const char *typed(const char *f, const char *end, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (; f < end && *f != ' ' && *f != '\t' && k + 5 < n && k < 40; f++) {
+		unsigned char c = (unsigned char)*f;
+		if (c < 0x20 || c == 0x7f)
+			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", c);
+		else
+			buf[k++] = (char)c;
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
 {
 	text_reader *st = r->priv;
@@ -107,10 +123,14 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		if (p == end)
 			continue;
 		uint64_t vcpu, gva, size, asid = 0, icount;
+		char tb[64];
+		const char *f = p;
 		if (trace_parse_dec(&p, end, &vcpu) != 0 || !at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected a decimal vcpu number", ln);
+					  "line %llu: vcpu '%s': expected a decimal vcpu number", ln,
+					  typed(f, end, tb, sizeof(tb)));
 		skip_ws(&p, end);
+		f = p;
 		unsigned kind, pf = 0;
 		if (p < end && (*p == 'P' || *p == 'p')) {
 			kind = TRACE_P;
@@ -128,8 +148,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			kind = TRACE_INV;
 		else
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W, X, P, PW, PI (or I)",
-					  ln);
+					  "line %llu: kind '%s': expected access kind R, W, X, P, PW, "
+					  "PI (or I)", ln, typed(f, end, tb, sizeof(tb)));
 		if (kind == TRACE_INV) {
 			char why[160];
 			if (vcpu >= TRACE_MAX_VCPUS)
@@ -139,8 +159,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 			p++;
 			if (!at_field_end(p, end))
 				return trace_errf(err, errlen, TRACE_EFORMAT, path,
-						  "line %llu: expected access kind R, W, X, P, PW, PI "
-						  "(or I)", ln);
+						  "line %llu: kind '%s': expected access kind R, W, X, "
+						  "P, PW, PI (or I)", ln, typed(f, end, tb, sizeof(tb)));
 			skip_ws(&p, end);
 			buf[n].vcpu = (uint16_t)vcpu;
 			if (parse_inv(p, end, &buf[n], why, sizeof(why)) != 0)
@@ -153,36 +173,44 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 		p++;
 		if (!at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected access kind R, W, X, P, PW or PI", ln);
+					  "line %llu: kind '%s': expected access kind R, W, X, P, PW or "
+					  "PI", ln, typed(f, end, tb, sizeof(tb)));
 		skip_ws(&p, end);
+		f = p;
 		if (trace_parse_hex(&p, end, &gva) != 0 || !at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: address does not parse as 64-bit hexadecimal",
-					  ln);
+					  "line %llu: address '%s' does not parse as 64-bit "
+					  "hexadecimal", ln, typed(f, end, tb, sizeof(tb)));
 		skip_ws(&p, end);
+		f = p;
 		if (trace_parse_dec(&p, end, &size) != 0 || !at_field_end(p, end))
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: expected a decimal size in bytes", ln);
+					  "line %llu: size '%s': expected a decimal size in bytes", ln,
+					  typed(f, end, tb, sizeof(tb)));
 		skip_ws(&p, end);
 		icount = kind == TRACE_X ? 1 : 0;
 		if (p < end) {
+			f = p;
 			if (trace_parse_dec(&p, end, &asid) != 0 || !at_field_end(p, end) ||
 			    asid > 0xffff)
 				return trace_errf(err, errlen, TRACE_EFORMAT, path,
-						  "line %llu: expected a decimal ASID 0..65535", ln);
+						  "line %llu: ASID '%s': expected a decimal ASID "
+						  "0..65535", ln, typed(f, end, tb, sizeof(tb)));
 			skip_ws(&p, end);
 		}
 		if (p < end) {
+			f = p;
 			if (trace_parse_dec(&p, end, &icount) != 0 || !at_field_end(p, end) ||
 			    icount > 0xffffffffu)
 				return trace_errf(err, errlen, TRACE_EFORMAT, path,
-						  "line %llu: expected a decimal icount 0..4294967295",
-						  ln);
+						  "line %llu: icount '%s': expected a decimal icount "
+						  "0..4294967295", ln, typed(f, end, tb, sizeof(tb)));
 			skip_ws(&p, end);
 		}
 		if (p < end)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
-					  "line %llu: unexpected text after the icount field", ln);
+					  "line %llu: unexpected text '%s' after the icount field", ln,
+					  typed(p, end, tb, sizeof(tb)));
 		if (size > TRACE_MAX_SIZE)
 			return trace_errf(err, errlen, TRACE_EFORMAT, path,
 					  "line %llu: access size %llu out of range 0..%u", ln,

@@ -14,10 +14,12 @@
  *   "SLTR" magic                      -> native .slt
  *   a zip archive, or a drmemtrace HEADER record then a MARKER (plain, or
  *   behind a zlib header)             -> drmemtrace (one per-thread file)
- *   a NUL or another control byte     -> ChampSim binary records (its
- *   (not tab, CR, LF, FF, VT)            records are full of zero bytes;
- *                                        bytes >= 0x80 alone prove nothing:
- *                                        a UTF-8 or Latin-1 comment has them)
+ *   a NUL byte in the first 64 KB     -> ChampSim binary records (full of
+ *                                        zero bytes; other control bytes
+ *                                        and bytes >= 0x80 prove nothing: a
+ *                                        text comment may hold ESC, UTF-8 or
+ *                                        Latin-1, and the text reader then
+ *                                        names the line of a bad field)
  *   first trace line "I  ..." or " L|S|M ..." (valgrind "==" lines and
  *   blank lines skipped)              -> lackey
  *   otherwise                         -> plain text
@@ -71,11 +73,6 @@ const char *trace_format_name(enum trace_format fmt)
 	return (unsigned)fmt <= TRACE_FMT_DRMEMTRACE ? fmt_names[fmt] : "?";
 }
 
-static int is_text_byte(uint8_t c)
-{
-	return c >= 0x20 || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v';
-}
-
 static enum trace_format detect(const struct instream_view *v)
 {
 	const uint8_t *b = v->buf + v->pos;
@@ -85,9 +82,8 @@ static enum trace_format detect(const struct instream_view *v)
 	if (drmemtrace_sniff(b, n))
 		return TRACE_FMT_DRMEMTRACE;
 	size_t scan = n < 65536 ? n : 65536;
-	for (size_t i = 0; i < scan; i++)
-		if (!is_text_byte(b[i]))
-			return TRACE_FMT_CHAMPSIM;
+	if (memchr(b, 0, scan))
+		return TRACE_FMT_CHAMPSIM;
 	/* Text: look at the first line that is not blank, a comment or valgrind's. */
 	size_t i = 0;
 	while (i < scan) {
@@ -170,6 +166,10 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 				instream_comp(r->in) == IN_PLAIN ? "" : " once decompressed");
 		goto fail;
 	}
+	struct instream_view *view = instream_view(r->in);
+	if ((fmt == TRACE_FMT_AUTO || fmt == TRACE_FMT_TEXT || fmt == TRACE_FMT_LACKEY) &&
+	    view->len - view->pos >= 3 && memcmp(view->buf + view->pos, "\xef\xbb\xbf", 3) == 0)
+		view->pos += 3;   /* a UTF-8 byte order mark (editors write one) */
 	if (fmt == TRACE_FMT_AUTO) {
 		/* A file named .slt must be one: a wrong magic is reported as such
 		 * rather than sniffed as some other format. */

@@ -102,6 +102,7 @@ enum {
 	TRACE_EVERSION = -3,  /* well-formed but unsupported version or flags */
 	TRACE_ENOMEM = -4,    /* out of memory (not the input's fault) */
 	TRACE_EINTERNAL = -5, /* a broken invariant of the model (not the input's fault) */
+	TRACE_EOUTPUT = -6,   /* an output could not be written (no space, no permission) */
 };
 
 typedef struct trace_reader trace_reader;

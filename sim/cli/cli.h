@@ -27,6 +27,7 @@ typedef struct args {
 	char **argv;
 	const char *cmd;     /* "run", "trace info": the usage hint names it */
 	outset *outs;        /* the command's outputs */
+	int dashdash;        /* "--" was seen: the rest are not options */
 } args;
 
 /* Print "slatsim: MESSAGE" and exit with CODE (outputs still open are
@@ -44,6 +45,14 @@ const char *cli_opt_value(args *a, const char *name);
 int cli_opt_flag(args *a, const char *name);
 /* The next argument is an unknown option: a usage error. */
 void cli_unknown_option(const args *a) __attribute__((noreturn));
+/* Consume a "--" (the end of the options): 1 if it was one. */
+int cli_dashdash(args *a);
+/* The next argument is an option: starts with '-' (not "-" alone) and no
+ * "--" came before it. */
+int cli_is_option(const args *a);
+/* The next argument is an option this command does not know, or an
+ * argument it does not take: a usage error either way. */
+void cli_unexpected(const args *a) __attribute__((noreturn));
 
 /* A non-negative integer: decimal or 0x hex (never octal), suffixes K/M/G/T
  * (powers of 1024) when SUFFIX. A usage error naming OPT and the text. */
@@ -64,6 +73,9 @@ int cli_config_opt(args *a, config_args *c);
  * the config files are inputs of the command (an output may not be one). */
 param_reg *cli_build_params(const args *a, const config_args *c);
 
+/* Standard output is one of the inputs (report >> TRACE): die. Call once
+ * every input is registered. */
+void cli_check_stdout(const args *a);
 /* Open an output (dies with its message on failure). */
 outfile *cli_output(const args *a, const char *path, const char *what, unsigned flags);
 /* Commit it (dies naming it when a write failed). */

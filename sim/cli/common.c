@@ -13,10 +13,19 @@
 
 /* ---------------------------------------------------------------- errors */
 
+/* "slatsim: MESSAGE": control bytes of what the user typed (a file name, a
+ * key) are shown as \xNN, so a message stays one line on a terminal. */
 static void vmsg(const char *fmt, va_list ap)
 {
+	char buf[4096];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fputs("slatsim: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 }
 
@@ -44,7 +53,8 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 
 void cli_die_trace(int rc, const char *msg)
 {
-	cli_die(rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD, "%s", msg);
+	cli_die(rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL || rc == TRACE_EOUTPUT ? EXIT_FAIL
+		: EXIT_BAD, "%s", msg);
 }
 
 /* ---------------------------------------------------------------- options */
@@ -54,9 +64,33 @@ int cli_is_help(const char *a)
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
+int cli_dashdash(args *a)
+{
+	if (a->dashdash || strcmp(a->argv[a->i], "--") != 0)
+		return 0;
+	a->dashdash = 1;
+	a->i++;
+	return 1;
+}
+
+int cli_is_option(const args *a)
+{
+	const char *arg = a->argv[a->i];
+	return !a->dashdash && arg[0] == '-' && arg[1] != '\0';
+}
+
+void cli_unexpected(const args *a)
+{
+	if (cli_is_option(a))
+		cli_unknown_option(a);
+	cli_usage_error(a, "unexpected argument '%s'", a->argv[a->i]);
+}
+
 const char *cli_opt_value(args *a, const char *name)
 {
 	const char *arg = a->argv[a->i];
+	if (a->dashdash)
+		return NULL;
 	size_t l = strlen(name);
 	if (strncmp(arg, name, l) != 0)
 		return NULL;
@@ -74,7 +108,7 @@ const char *cli_opt_value(args *a, const char *name)
 
 int cli_opt_flag(args *a, const char *name)
 {
-	if (strcmp(a->argv[a->i], name) != 0)
+	if (a->dashdash || strcmp(a->argv[a->i], name) != 0)
 		return 0;
 	a->i++;
 	return 1;
@@ -152,12 +186,22 @@ param_reg *cli_build_params(const args *a, const config_args *c)
 
 /* ---------------------------------------------------------------- outputs */
 
+void cli_check_stdout(const args *a)
+{
+	char err[1024];
+	if (outset_check_stdout(a->outs, err, sizeof(err)))
+		cli_die(EXIT_BAD, "%s", err);
+}
+
 outfile *cli_output(const args *a, const char *path, const char *what, unsigned flags)
 {
 	char err[1024];
 	outfile *o;
-	if (outfile_open(a->outs, &o, path, what, flags, err, sizeof(err)) != 0)
-		cli_die(strncmp(err, "out of memory", 13) == 0 ? EXIT_FAIL : EXIT_BAD, "%s", err);
+	int rc = outfile_open(a->outs, &o, path, what, flags, err, sizeof(err));
+	if (rc == OUTFILE_REFUSED)
+		cli_die(EXIT_BAD, "%s", err);
+	if (rc)
+		cli_die(EXIT_FAIL, "%s", err);   /* could not be written, or out of memory */
 	return o;
 }
 
@@ -165,11 +209,11 @@ void cli_commit(outfile *o)
 {
 	char err[1024];
 	int to_stdout = outfile_is_stdout(o);
-	if (outfile_commit(o, err, sizeof(err)) != 0) {
-		if (to_stdout && errno == EPIPE)
-			exit(128 + SIGPIPE);
+	int e = outfile_commit(o, err, sizeof(err));
+	if (e == EPIPE && to_stdout)
+		exit(128 + SIGPIPE);   /* the reader went away: quietly */
+	if (e)
 		cli_die(EXIT_FAIL, "%s", err);
-	}
 }
 
 void cli_write_failed(const outfile *o, const char *err)
@@ -181,11 +225,10 @@ void cli_write_failed(const outfile *o, const char *err)
 
 void cli_flush_stdout(void)
 {
-	errno = 0;
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	int e = outfile_stream_errno(stdout);
+	if (!e)
 		return;
-	if (errno == EPIPE)
+	if (e == EPIPE)
 		exit(128 + SIGPIPE);   /* SIGPIPE's status, quietly, as git does */
-	cli_die(EXIT_FAIL, "standard output: write error%s%s", errno ? ": " : "",
-		errno ? strerror(errno) : "");
+	cli_die(EXIT_FAIL, "standard output: write error: %s", strerror(e));
 }

@@ -103,7 +103,9 @@ int cmd_explain(args *a)
 	unsigned access = 0;
 	uint64_t asid = 0, dom = 0;
 	while (a->i < a->argc) {
-		if (cli_is_help(a->argv[a->i])) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(explain_usage, stdout);
 			return 0;
 		}
@@ -128,7 +130,7 @@ int cmd_explain(args *a)
 				cli_usage_error(a, "--domain '%s': above %d", v, MACHINE_MAX_DOMAINS - 1);
 			continue;
 		}
-		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (gva_s)
 			cli_usage_error(a, "more than one GVA given ('%s' and '%s')", gva_s,
@@ -141,6 +143,7 @@ int cmd_explain(args *a)
 	if (parse_gva(gva_s, &gva) != 0)
 		cli_usage_error(a, "GVA '%s': not a 64-bit hexadecimal address", gva_s);
 	param_reg *p = cli_build_params(a, &c);
+	cli_check_stdout(a);
 	char err[1024];
 	machine *s;
 	int rc = machine_create(&s, p, err, sizeof(err));

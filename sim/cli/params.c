@@ -50,14 +50,16 @@ int cmd_params(args *a)
 	config_args c = { .nfiles = 0 };
 	int json = 0;
 	while (a->i < a->argc) {
-		if (cli_is_help(a->argv[a->i])) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(params_usage, stdout);
 			return 0;
 		}
 		if (cli_config_opt(a, &c))
 			continue;
 		if (cli_opt_flag(a, "--json")) { json = 1; continue; }
-		cli_unknown_option(a);
+		cli_unexpected(a);
 	}
 	param_reg *p = cli_build_params(a, &c);
 	if (json) {

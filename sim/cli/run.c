@@ -207,7 +207,8 @@ static int cosim_end(cosim *c)
 	int rc = cosim_finish(c, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "slatsim: %s\n", err);
-		status = status ? status : (rc == TRACE_ENOMEM ? EXIT_FAIL : EXIT_BAD);
+		status = status ? status : (rc == TRACE_ENOMEM || rc == TRACE_EOUTPUT ? EXIT_FAIL
+					    : EXIT_BAD);
 	}
 	return status;
 }
@@ -242,7 +243,9 @@ int cmd_run(args *a)
 	replay_opts ro = { .progress = 0 };
 	const char *v2p_file = NULL;
 	while (a->i < a->argc) {
-		if (cli_is_help(a->argv[a->i])) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(run_usage, stdout);
 			return 0;
 		}
@@ -259,13 +262,16 @@ int cmd_run(args *a)
 		if ((v = cli_opt_value(a, "--limit"))) { ro.limit = cli_parse_count(a, "--limit", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--warmup"))) { ro.warmup = cli_parse_count(a, "--warmup", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--v2p"))) { v2p_file = v; continue; }
-		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (trace)
 			cli_usage_error(a, "more than one trace given ('%s' and '%s')", trace,
 					a->argv[a->i]);
 		trace = a->argv[a->i++];
 	}
+	if (vs && !strchr(vs, '='))
+		cli_usage_error(a, "--vs '%s': expected key=value (one change of the configuration)",
+				vs);
 	if (!trace)
 		cli_usage_error(a, "run needs a TRACE");
 	if (co && strcmp(co, "pml") != 0)
@@ -296,7 +302,10 @@ int cmd_run(args *a)
 	}
 	if (vs) {
 		need_regular(a, trace, "--vs");
-		pb = cli_build_params(a, &c);
+		/* B is A's registry plus the change: the config files are read
+		 * once (one of them may be a pipe). */
+		if (!(pb = param_clone(p)))
+			cli_die(EXIT_FAIL, "out of memory (copying the configuration for --vs)");
 		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	}
@@ -308,6 +317,7 @@ int cmd_run(args *a)
 		outset_add_input(a->outs, v2p_file);
 	}
 	/* Every output is checked against the inputs before any is written. */
+	cli_check_stdout(a);
 	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
 	FILE *jf = jo ? outfile_stream(jo) : NULL;
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;

@@ -61,6 +61,21 @@ static const char *const gen_usage =
 	"(4 KB pages, P(rank k) ~ 1/k^S, ranks scattered), gups (read+write of a\n"
 	"random word), chase (every element once per lap in random order).\n";
 
+/* A description cut to fit the header must not end inside a UTF-8
+ * character: drop the incomplete tail of one. */
+static void utf8_cut(char *s)
+{
+	size_t n = strlen(s), k = 0;
+	while (k < 3 && k < n && ((unsigned char)s[n - 1 - k] & 0xc0) == 0x80)
+		k++;   /* continuation bytes at the end */
+	if (k == n)
+		return;
+	unsigned char lead = (unsigned char)s[n - 1 - k];
+	size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	if (want > k + 1)
+		s[n - 1 - k] = '\0';
+}
+
 /* ---------------------------------------------------------------- info */
 
 int cmd_trace_info(args *a)
@@ -69,13 +84,15 @@ int cmd_trace_info(args *a)
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int json = 0;
 	while (a->i < a->argc) {
-		if (cli_is_help(a->argv[a->i])) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(info_usage, stdout);
 			return 0;
 		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
 		if (cli_opt_flag(a, "--json")) { json = 1; continue; }
-		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (path)
 			cli_usage_error(a, "more than one trace given");
@@ -83,6 +100,8 @@ int cmd_trace_info(args *a)
 	}
 	if (!path)
 		cli_usage_error(a, "trace info needs a TRACE");
+	outset_add_input(a->outs, path);
+	cli_check_stdout(a);
 	char err[1024];
 	trace_reader *r;
 	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH };
@@ -157,7 +176,9 @@ int cmd_trace_import(args *a)
 	long vcpus = -1, level = 6;
 	uint64_t chunk = TRACE_CHUNK_RECORDS_DEFAULT;
 	while (a->i < a->argc) {
-		if (cli_is_help(a->argv[a->i])) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(import_usage, stdout);
 			return 0;
 		}
@@ -182,7 +203,7 @@ int cmd_trace_import(args *a)
 			level = (long)n;
 			continue;
 		}
-		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (!in)
 			in = a->argv[a->i++];
@@ -194,6 +215,7 @@ int cmd_trace_import(args *a)
 	if (!in || !out)
 		cli_usage_error(a, "trace import needs IN and OUT");
 	outset_add_input(a->outs, in);
+	cli_check_stdout(a);
 	outfile *o = cli_output(a, out, "OUT", OUTFILE_BINARY);
 	char err[1024];
 	trace_reader *r;
@@ -210,6 +232,7 @@ int cmd_trace_import(args *a)
 		size_t l = strlen(h.desc);
 		snprintf(h.desc + l, sizeof(h.desc) - l, ", imported from %.3000s", in);
 	}
+	utf8_cut(h.desc);
 	uint64_t n_total = 0;
 	trace_rec *buf = malloc(BATCH * sizeof(*buf));
 	if (!buf)
@@ -260,7 +283,9 @@ int cmd_trace_gen(args *a)
 	long level = 6;
 	uint64_t chunk = TRACE_CHUNK_RECORDS_DEFAULT;
 	while (a->i < a->argc) {
-		if (cli_is_help(a->argv[a->i])) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(gen_usage, stdout);
 			return 0;
 		}
@@ -277,12 +302,16 @@ int cmd_trace_gen(args *a)
 		if ((v = cli_opt_value(a, "--seed"))) { c.seed = cli_parse_count(a, "--seed", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--size"))) {
 			uint64_t n = cli_parse_count(a, "--size", v, 1);
-			c.size = n > TRACE_MAX_SIZE ? 0 : (unsigned)n;
+			if (n < 1 || n > TRACE_MAX_SIZE)
+				cli_usage_error(a, "--size '%s': out of range 1..%u", v, TRACE_MAX_SIZE);
+			c.size = (unsigned)n;
 			continue;
 		}
 		if ((v = cli_opt_value(a, "--vcpus"))) {
 			uint64_t n = cli_parse_count(a, "--vcpus", v, 1);
-			c.vcpus = n > TRACE_MAX_VCPUS ? 0 : (unsigned)n;
+			if (n < 1 || n > TRACE_MAX_VCPUS)
+				cli_usage_error(a, "--vcpus '%s': out of range 1..%u", v, TRACE_MAX_VCPUS);
+			c.vcpus = (unsigned)n;
 			continue;
 		}
 		if ((v = cli_opt_value(a, "--icount"))) {
@@ -303,7 +332,7 @@ int cmd_trace_gen(args *a)
 		}
 		if ((v = cli_opt_value(a, "--chunk"))) { chunk = cli_parse_count(a, "--chunk", v, 1); continue; }
 		if ((v = cli_opt_value(a, "-o")) || (v = cli_opt_value(a, "--output"))) { out = v; continue; }
-		cli_unknown_option(a);
+		cli_unexpected(a);
 	}
 	if (!pattern)
 		cli_usage_error(a, "trace gen needs --pattern");

@@ -270,7 +270,7 @@ def bad_inputs_exit_2_naming_file_and_place():
         (write("lk.txt", "I  0401ab70,3\n S 1fff000708,8\n X 12,3\n"),
          r"lk\.txt: line 3: not a lackey trace line"),
         (write("addr.txt", "0 R 0x1000 8\n0 R 0xzz 8\n"),
-         r"addr\.txt: line 2: address does not parse"),
+         r"addr\.txt: line 2: address '0xzz' does not parse"),
         (write("size4097.txt", "0 R 0x1000 8\n0 W 0x2000 4097\n"),
          r"size4097\.txt: line 2: access size 4097 out of range 0\.\.4096"),
         (write("lksize.txt", "I  0401ab70,3\n L 1000,5000\n"),
@@ -549,17 +549,17 @@ def dirtylog_pml_full_exit_after_512_entries():
 
 @case
 def dirtylog_without_invalidation_misses_rewrites():
-    # Round 1 ends after record 1 (icount 100 = period); D is cleared, but
+    # Round 1 ends after record 1 (icount 1000 = period); D is cleared, but
     # without INVEPT the TLB entry still says dirty, so record 2's write to
     # the same page does not log (ARCH-FACTS §6 item 5).
-    t = write("dlinv.txt", "0 W 0x10000000 8 0 100\n0 W 0x10000000 8 0 1\n")
-    common = ["dirtylog.mode=pml", "dirtylog.period=100", "ept.ad_gpt_write=0",
+    t = write("dlinv.txt", "0 W 0x10000000 8 0 1000\n0 W 0x10000000 8 0 1\n")
+    common = ["dirtylog.mode=pml", "dirtylog.period=1000", "ept.ad_gpt_write=0",
               "host.page=4k", "guest.page=4k"]
     st, rounds = stats_of(t, *common, rounds=True)
     expect(st, {"dirtylog.rounds": 2, "dirtylog.true_pages": 2,
                 "dirtylog.reported_pages": 2, "dirtylog.missed_pages": 0}, "invalidate=1")
     eq([(r["instructions"], r["true"], r["reported"], r["missed"]) for r in rounds],
-       [(100, 1, 1, 0), (101, 1, 1, 0)], "rounds")
+       [(1000, 1, 1, 0), (1001, 1, 1, 0)], "rounds")
     st, rounds = stats_of(t, *(common + ["dirtylog.invalidate=0"]), rounds=True)
     expect(st, {"dirtylog.true_pages": 2, "dirtylog.reported_pages": 1,
                 "dirtylog.missed_pages": 1}, "invalidate=0")

@@ -456,6 +456,218 @@ def usage_errors_are_one_line_and_a_hint():
     eq(err.splitlines()[1], "Try 'slatsim --help'.", "hint for an unknown command")
 
 
+# ---------------------------------------------------------------- the hostile pass, case by case
+
+
+@case
+def report_into_the_input_is_refused():
+    d = fresh_dir("selfout")
+    t = os.path.join(d, "a.txt")
+    open(t, "w").write(TEXT)
+    before = open(t, "rb").read()
+    for args in (["run", "--quiet", t], ["trace", "info", t], ["explain", "7f0000001000"]):
+        if args[0] == "explain":
+            continue
+        with open(t, "ab") as f:
+            rc, _, err = run(*args, stdout=f)
+        eq(rc, 2, "exit status of %s >> input" % args[0])
+        one_line(err, r"standard output is the input", args[0])
+    eq(open(t, "rb").read(), before, "the input after '>> input'")
+
+
+@case
+def json_onto_standard_output_as_a_file_is_refused():
+    d = fresh_dir("stdoutfile")
+    t = os.path.join(d, "t.txt")
+    open(t, "w").write(TEXT)
+    out = os.path.join(d, "out.txt")
+    with open(out, "wb") as f:
+        rc, _, err = run("run", "--quiet", "--json", "/dev/stdout", t, stdout=f)
+    eq(rc, 2, "--json /dev/stdout > FILE: exit status")
+    one_line(err, r"/dev/stdout is standard output", "--json /dev/stdout > FILE")
+    p = subprocess.run(["sh", "-c", 'exec "$0" trace gen --pattern seq --count 10 -o /dev/stdout >&-',
+                        SLATSIM], stderr=subprocess.PIPE)
+    eq(p.returncode, 1, "-o /dev/stdout with standard output closed")
+    one_line(p.stderr.decode(), r"standard output is closed", "closed /dev/stdout")
+
+
+@case
+def write_protected_outputs_are_not_replaced():
+    if not ROOTUSER:
+        raise Skip("needs root to run as another user")
+    d = fresh_dir("ro")
+    os.chmod(TMP, 0o755)   # mkdtemp's 0700 would stop the other user first
+    os.chmod(d, 0o777)
+    t = os.path.join(d, "t.txt")
+    open(t, "w").write(TEXT)
+    os.chmod(t, 0o644)
+    ro = os.path.join(d, "ro.json")
+    open(ro, "w").write("PROTECTED")
+    os.chmod(ro, 0o444)
+    p = subprocess.run([SLATSIM, "run", "--quiet", "--json", ro, t], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, preexec_fn=lambda: (os.setgid(65534),
+                                                                   os.setuid(65534)))
+    eq(p.returncode, 1, "a 0444 output as another user: exit status")
+    one_line(p.stderr.decode(), r"ro\.json: cannot write: Permission denied", "0444 output")
+    eq(open(ro).read(), "PROTECTED", "the protected file")
+
+
+@case
+def a_fifo_without_a_reader_can_be_interrupted():
+    d = fresh_dir("fifo")
+    f = os.path.join(d, "nf")
+    os.mkfifo(f)
+    t = os.path.join(d, "t.txt")
+    open(t, "w").write(TEXT)
+    p = subprocess.Popen([SLATSIM, "run", "--quiet", "--json", f, t], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    eq(p.wait(timeout=30), 143, "SIGTERM while waiting for a FIFO's reader")
+
+
+@case
+def signals_ignored_at_start_stay_ignored():
+    d = fresh_dir("nohup")
+    out = os.path.join(d, "nh.slt")
+    p = subprocess.Popen([SLATSIM, "trace", "gen", "--pattern", "random", "--count", "3M",
+                          "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    time.sleep(0.3)
+    p.send_signal(signal.SIGHUP)
+    eq(p.wait(timeout=300), 0, "SIGHUP under nohup: the run goes on")
+    eq(os.path.exists(out), True, "and writes its output")
+
+
+@case
+def file_size_limit_is_a_write_error():
+    d = fresh_dir("fsize")
+    out = os.path.join(d, "big.slt")
+    p = subprocess.run(["sh", "-c", 'ulimit -f 100; exec "$0" trace gen --pattern random '
+                        '--count 1M -o "$1"', SLATSIM, out], stderr=subprocess.PIPE)
+    eq(p.returncode, 1, "past ulimit -f: exit status")
+    one_line(p.stderr.decode(), r"big\.slt: .*File too large", "past ulimit -f")
+    eq(os.listdir(d), [], "no output and no temporary")
+
+
+@case
+def broken_pipe_on_binary_output_is_quiet_141():
+    for args in (["trace", "import", SAMPLE, "-"],
+                 ["trace", "gen", "--pattern", "random", "--count", "1M", "-o", "-"]):
+        p = subprocess.Popen([SLATSIM] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.read(1)
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        eq(p.wait(), 141, "exit status of %s | head -c1" % args[1])
+        eq(err, "", "no message for a closed pipe (%s)" % args[1])
+
+
+@case
+def empty_output_names_are_usage_errors():
+    t = write("en.txt", TEXT)
+    for args in (["run", "--quiet", "--json", "", t], ["trace", "import", t, ""],
+                 ["trace", "gen", "--pattern", "seq", "-o", ""]):
+        _, _, err = run(*args, expect_rc=2)
+        one_line(err.splitlines()[0], r"an empty file name", " ".join(args[:2]))
+
+
+@case
+def cycle_counts_saturate_and_round_once_per_domain():
+    # 3 vCPUs, one instruction each, core.cpi=0.5: round(1.5) = 2, not 1+1+1.
+    t = write("cpi3.txt", "0 X 1000 4\n1 X 1000 4\n2 X 1000 4\n")
+    for cpi, want in (("0.5", 2), ("0.4", 1), ("-0", 0)):
+        _, out, _ = run("run", "--quiet", "--set", "core.cpi=" + cpi, "--json", "-", t,
+                        expect_rc=0)
+        eq(json.loads(out)["stats"]["cycles.instructions"], want, "core.cpi=" + cpi)
+    _, out, _ = run("run", "--quiet", "--set", "core.cpi=-0", "--json", "-", t, expect_rc=0)
+    eq(json.loads(out)["config"]["core.cpi"], 0, "-0 is 0")
+    # A fault cost of 2^40 cycles, 3 pages: 3 guest + 6 host faults... the
+    # total must not wrap: fault.guest.cycles at its maximum on 20 M faults
+    # would be 2^64 * 1.2; on 4 pages, exact.
+    big = str(1 << 40)
+    _, out, _ = run("run", "--quiet", "--set", "fault.guest.cycles=" + big, "--set",
+                    "fault.host.cycles=" + big, "--set", "host.page=4k", "--json", "-",
+                    write("f4.txt", "0 R 1000 8\n"), expect_rc=0)
+    st = json.loads(out)["stats"]
+    eq(st["cycles.faults"], (st["fault.guest"] + st["fault.host"]) << 40, "exact below 2^64")
+
+
+@case
+def a_config_from_a_pipe_counts_for_both_sides_of_vs():
+    t = write("vsc.txt", TEXT + "0 X 401000 4\n")
+    cfg = write("vsc.conf", "core.cpi = 5\n")
+    data = open(cfg, "rb").read()
+    _, out, _ = run("run", "--quiet", "--config", "/dev/stdin", "--vs", "seed=2", "--json", "-",
+                    t, stdin=data, expect_rc=0)
+    a, b = json.loads(out)
+    eq((a["config"]["core.cpi"], b["config"]["core.cpi"]), (5, 5), "core.cpi of A and B")
+
+
+@case
+def control_bytes_in_a_text_comment_do_not_make_it_champsim():
+    t = write("esc.txt", "# \x1b[0m colour \x01\x02\n" + TEXT)
+    for args in (["trace", "info", "--json", t], ["run", "--quiet", "--json", "-", t]):
+        _, out, _ = run(*args, expect_rc=0)
+        doc = json.loads(out)
+        eq(doc["records"] if "records" in doc else doc["stats"]["records"], 2, args[0])
+    bom = write("bom.txt", "\ufeff" + TEXT)
+    eq(json.loads(run("trace", "info", "--json", bom, expect_rc=0)[1])["records"], 2,
+       "a UTF-8 byte order mark")
+
+
+@case
+def messages_show_values_as_typed():
+    _, _, err = run("trace", "gen", "--pattern", "seq", "--size", "4097", "-o",
+                    path("x.slt"), expect_rc=2)
+    eq(err.splitlines()[0], "slatsim: --size '4097': out of range 1..4096", "--size")
+    _, _, err = run("run", "--quiet", write("ctl\x01.txt", "0 R 1000 x\n"), expect_rc=2)
+    one_line(err, r"ctl\\x01\.txt: line 1: size 'x'", "a control byte in a file name")
+    _, _, err = run("run", "--vs", write("vs.txt", TEXT), expect_rc=2)
+    eq(err.splitlines()[0].split(": ", 1)[1].startswith("--vs '"), True, "--vs without '='")
+    _, _, err = run("params", "x", expect_rc=2)
+    eq(err.splitlines()[0], "slatsim: unexpected argument 'x'", "params x")
+    dash = write("-dash.txt", TEXT)
+    os.rename(dash, os.path.join(TMP, "-dash.txt"))
+    rc, _, _ = run("run", "--quiet", "--", "-dash.txt", expect_rc=None)
+    if rc != 0:
+        p = subprocess.run([SLATSIM, "run", "--quiet", "--", "-dash.txt"], cwd=TMP,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        eq(p.returncode, 0, "'--' ends the options: " + p.stderr.decode())
+
+
+@case
+def dirty_log_rounds_have_a_floor():
+    _, _, err = run("run", "--set", "dirtylog.mode=wp", "--set", "dirtylog.period=1",
+                    write("dp.txt", TEXT), expect_rc=2)
+    one_line(err, r"dirtylog\.period=1: at least 1000 instructions", "dirtylog.period=1")
+
+
+@case
+def waves_on_a_full_disk_fail_and_keep_the_old_file():
+    if not ROOTUSER:
+        raise Skip("needs root to mount a small tmpfs")
+    probe = subprocess.run([SLATSIM, "run", "--quiet", "--cosim", "pml", "--set",
+                            "sim.max_records=10", SAMPLE], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    if b"built without Verilator" in probe.stderr:
+        raise Skip("built without Verilator")
+    d = fresh_dir("fullfs")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", d],
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        raise Skip("cannot mount a tmpfs here")
+    try:
+        w = os.path.join(d, "w.fst")
+        open(w, "wb").write(b"OLD" * 1000)
+        rc, _, err = run("run", "--quiet", "--cosim", "pml", "--set", "cosim.window=100000",
+                         "--set", "sim.max_records=2000000", "--waves", w, SAMPLE, timeout=120)
+        eq(rc, 1, "--waves on a full disk: exit status")
+        if "w.fst" not in err:
+            raise Fail("message does not name w.fst: %r" % err)
+        eq(open(w, "rb").read(), b"OLD" * 1000, "the old waveform")
+        eq(sorted(os.listdir(d)), ["w.fst"], "no temporaries left")
+    finally:
+        subprocess.run(["umount", d])
+
 def main():
     passed = failed = skipped = 0
     for fn in CASES:

@@ -6,6 +6,7 @@
 #include "Vpml_unit.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#include "gtkwave/fstapi.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -178,6 +179,17 @@ extern "C" void pml_rtl_close_waves(pml_rtl *r)
 		delete r->fst;
 		r->fst = nullptr;
 		r->dumping = 0;
+	});
+}
+
+extern "C" int pml_rtl_check_waves(const char *path)
+{
+	return guarded([&] {
+		void *rd = fstReaderOpen(path);
+		if (!rd)
+			return -1;
+		fstReaderClose(rd);
+		return 0;
 	});
 }
 

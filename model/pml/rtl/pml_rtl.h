@@ -51,6 +51,10 @@ int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errl
 void pml_rtl_destroy(pml_rtl *r);   /* closes the waveform */
 /* Finish and close the waveform now (the instance runs on without one). */
 void pml_rtl_close_waves(pml_rtl *r);
+/* 0 if PATH reads back as a complete FST waveform (its writer reports no
+ * write errors: a full disk leaves a file only its reader refuses), -1 if
+ * not. */
+int pml_rtl_check_waves(const char *path);
 
 /* Hold rst for CYCLES (>= 1) cycles, whatever is in flight. */
 void pml_rtl_reset(pml_rtl *r, unsigned cycles);

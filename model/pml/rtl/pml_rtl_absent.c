@@ -27,6 +27,7 @@ int pml_rtl_create(pml_rtl **out, const pml_rtl_cfg *cfg, char *err, size_t errl
 #define UNREACHABLE abort()
 void pml_rtl_destroy(pml_rtl *r) { if (r) UNREACHABLE; }
 void pml_rtl_close_waves(pml_rtl *r) { (void)r; UNREACHABLE; }
+int pml_rtl_check_waves(const char *path) { (void)path; UNREACHABLE; }
 void pml_rtl_reset(pml_rtl *r, unsigned cycles) { (void)r; (void)cycles; UNREACHABLE; }
 int pml_rtl_csr_write(pml_rtl *r, uint16_t f, uint64_t v) { (void)r; (void)f; (void)v; UNREACHABLE; }
 int pml_rtl_csr_read(pml_rtl *r, uint16_t f, uint64_t *v) { (void)r; (void)f; (void)v; UNREACHABLE; }
