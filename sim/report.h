@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "json.h"
 #include "param.h"
 #include "stats.h"
 #include "trace.h"
@@ -19,6 +20,12 @@ void report_put_text(FILE *f, const char *s);
 
 void report_text(FILE *f, const char *trace_path, const trace_header *h,
 		 const stats_reg *st);
+
+/* The head of every JSON document a command writes about a replay, inside
+ * its open top-level object: "slatsim": VERSION, "trace": {...} and
+ * "config": {...} (every parameter's effective value). */
+void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
+		      const param_reg *params);
 
 /* {"slatsim": VERSION, "trace": {...}, "config": {...}, "stats": {...}},
  * and "rounds": M's dirty-logging rounds when there are any (with a
