@@ -167,6 +167,7 @@ unit: $(BUILD)/asan/check_all
 e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
 	python3 tests/e2e/run_robust.py $(BUILD)/asan/slatsim $(BUILD)/slatsim
+	python3 tests/e2e/run_dse.py $(BUILD)/asan/slatsim
 
 check: deps-check deps-rtl
 	$(MAKE) --no-print-directory unit

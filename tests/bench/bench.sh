@@ -37,6 +37,13 @@ for f in $D/zipf-$N.slt $real; do
 	$S run --quiet "$f" | grep replay
 done
 
+echo "== reach (issue: one-pass LRU stack distances >= 20 M accesses/s on the shipped trace)"
+n=$($S trace info --json $real | python3 -c "import json,sys; print(json.load(sys.stdin)['records'])")
+for i in 1 2 3; do
+	/usr/bin/time -f "%e %U %S" -o $D/reach.time $S reach $real >/dev/null
+	awk -v n="$n" '{ printf "reach: %.3f s wall (%.3f s CPU) = %.1f M accesses/s wall, %.1f M/s CPU\n", $1, $2+$3, n/$1/1e6, n/($2+$3)/1e6 }' $D/reach.time
+done
+
 echo "== translation (issue: TLB-hit replay, random 64 GB nested, RSS vs pt.bytes)"
 hot=$D/hot-seq.slt
 [ -f "$hot" ] || $S trace gen --pattern seq --footprint 64K --count 20M --seed 2 -o "$hot"
