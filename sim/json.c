@@ -145,6 +145,12 @@ void json_bool(json_w *j, const char *key, int v)
 	fputs(v ? "true" : "false", j->f);
 }
 
+void json_raw(json_w *j, const char *key, const char *text)
+{
+	sep(j, key);
+	fputs(text, j->f);
+}
+
 void json_u64_array(json_w *j, const char *key, const uint64_t *v, size_t n)
 {
 	sep(j, key);

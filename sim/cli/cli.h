@@ -83,5 +83,6 @@ int cmd_trace_info(args *a);
 int cmd_trace_import(args *a);
 int cmd_trace_gen(args *a);
 int cmd_reach(args *a);
+int cmd_sweep(args *a);
 
 #endif

@@ -21,6 +21,10 @@ static const char *const main_usage =
 	"                         replay TRACE through the model and print the report\n"
 	"  reach [--config FILE] [--set key=value]... [--json FILE] [--plot F.png|F.svg] TRACE\n"
 	"                         TLB misses of every fully-associative LRU size in one pass\n"
+	"  sweep --grid 'key=v1,v2'... [--config FILE] [--set key=value]... [-j N]\n"
+	"        [--out DIR] TRACE...\n"
+	"                         every combination of the grid, one decode per trace; also\n"
+	"                         --emit slurm|gnu-parallel and --collect DIR\n"
 	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
 	"                         print one translation step by step\n"
 	"  params [--json] [--config FILE] [--set key=value]...\n"
@@ -42,7 +46,7 @@ static const char *const main_usage =
 	"file and renamed into place when complete; a special file (/dev/null, a FIFO)\n"
 	"is written in place; nothing that existed is removed.\n";
 
-static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach" };
+static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach", "sweep" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -86,6 +90,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_explain(&a);
 	if (strcmp(cmd, "reach") == 0)
 		return cmd_reach(&a);
+	if (strcmp(cmd, "sweep") == 0)
+		return cmd_sweep(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
