@@ -184,11 +184,17 @@ static int prefault(const char *path, enum trace_format fmt, jstate *s, size_t n
 
 /* ---------------------------------------------------------------- threads */
 
+/* A slot holds SWEEP_CHUNK batches: one hand-over per 32 K records keeps
+ * the threads' synchronisation rare, while each batch (96 KB) is fed to
+ * every machine in turn and stays in the core's L2. */
+#define SWEEP_CHUNK 8
+
 typedef struct slot {
-	trace_rec rec[REPLAY_BATCH];
-	uint64_t line[REPLAY_BATCH];
-	int has_lines;
-	size_t n;                 /* 0: the end (or a read error) */
+	trace_rec rec[SWEEP_CHUNK][REPLAY_BATCH];
+	uint64_t line[SWEEP_CHUNK][REPLAY_BATCH];
+	int has_lines[SWEEP_CHUNK];
+	size_t n[SWEEP_CHUNK];
+	unsigned nb;              /* batches held; 0: the end (or a read error) */
 	uint64_t seq;
 	unsigned pending;         /* workers that have not taken it yet */
 } slot;
@@ -238,15 +244,16 @@ static void *worker_main(void *arg)
 		while (sl->seq != seq || sl->pending == 0)
 			pthread_cond_wait(&q->ready, &q->mu);
 		pthread_mutex_unlock(&q->mu);
-		size_t n = sl->n;
-		for (size_t i = 0; i < w->n && n; i++)
-			feed(&w->s[i * w->stride], sl->rec, n, sl->has_lines ? sl->line : NULL,
-			     q->path);
+		unsigned nb = sl->nb;
+		for (unsigned b = 0; b < nb; b++)
+			for (size_t i = 0; i < w->n; i++)
+				feed(&w->s[i * w->stride], sl->rec[b], sl->n[b],
+				     sl->has_lines[b] ? sl->line[b] : NULL, q->path);
 		pthread_mutex_lock(&q->mu);
 		if (--sl->pending == 0)
 			pthread_cond_broadcast(&q->freed);
 		pthread_mutex_unlock(&q->mu);
-		if (!n)
+		if (!nb)
 			break;
 	}
 	return NULL;
@@ -265,22 +272,26 @@ static int decode_ring(ring *q, trace_header *hdr, char *err, size_t errlen)
 		while (sl->pending)
 			pthread_cond_wait(&q->freed, &q->mu);
 		pthread_mutex_unlock(&q->mu);
-		long k = 0;
-		if (rc == TRACE_OK) {
-			if (seq == 0)
+		sl->nb = 0;
+		while (rc == TRACE_OK && sl->nb < SWEEP_CHUNK) {
+			if (seq == 0 && sl->nb == 0)
 				*hdr = *trace_get_header(r);
-			k = trace_read(r, sl->rec, REPLAY_BATCH, err, errlen);
+			unsigned b = sl->nb;
+			long k = trace_read(r, sl->rec[b], REPLAY_BATCH, err, errlen);
 			if (k < 0)
 				rc = (int)k;
+			if (k <= 0)
+				break;
+			sl->n[b] = (size_t)k;
+			sl->has_lines[b] = lines_of(r, (size_t)k, sl->line[b]) != NULL;
+			sl->nb++;
 		}
-		sl->n = k > 0 ? (size_t)k : 0;
-		sl->has_lines = sl->n && lines_of(r, sl->n, sl->line);
 		pthread_mutex_lock(&q->mu);
 		sl->seq = seq;
 		sl->pending = q->workers;
 		pthread_cond_broadcast(&q->ready);
 		pthread_mutex_unlock(&q->mu);
-		if (!sl->n)
+		if (!sl->nb)
 			break;
 	}
 	if (r)

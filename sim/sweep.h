@@ -27,7 +27,7 @@
 
 #include <stddef.h>
 
-#define SWEEP_SLOTS 8
+#define SWEEP_SLOTS 4
 
 typedef struct sweep_job {
 	machine *m;             /* built by the caller from its configuration */

@@ -157,6 +157,154 @@ def reach_refuses_bad_options_by_name():
     bad_input(["reach", write("bad.txt", "0 Q 0x1000 8\n")], r"bad\.txt.*line 1")
 
 
+# ---------------------------------------------------------------- sweep
+
+SWEEP_GRID = ["--grid", "tlb.l2.entries=768,1536", "--grid", "guest.page=4k,2m"]
+SWEEP_SETS = ["--set", "walkcache.s1.entries=16"]
+
+
+def sweep_traces():
+    small = tmp("sw-small.slt")
+    if not os.path.exists(small):
+        run("trace", "gen", "--pattern", "zipf", "--footprint", "64M", "--count", "50K",
+            "--seed", "4", "-o", small)
+    return [LACKEY_LS, small]
+
+
+def files_of(d):
+    out = {}
+    for root, _, names in os.walk(d):
+        for n in names:
+            p = os.path.join(root, n)
+            out[os.path.relpath(p, d)] = open(p, "rb").read()
+    return out
+
+
+@case
+def sweep_points_are_byte_identical_to_run_json():
+    traces = sweep_traces()
+    d = tmp("sw1")
+    run("sweep", "--quiet", "--out", d, *(SWEEP_GRID + SWEEP_SETS + traces))
+    # Points: traces outermost, then the first grid, then the second.
+    n = 0
+    for t in traces:
+        for l2 in ("768", "1536"):
+            for gp in ("4k", "2m"):
+                want = tmp("sw-run.json")
+                run("run", "--quiet", "--set", "walkcache.s1.entries=16",
+                    "--set", "tlb.l2.entries=" + l2, "--set", "guest.page=" + gp,
+                    "--json", want, t)
+                got = open(os.path.join(d, "points", "%d.json" % n), "rb").read()
+                eq(got, open(want, "rb").read(), "point %d (%s, %s, %s) vs run --json" %
+                   (n, os.path.basename(t), l2, gp))
+                n += 1
+    # results: one row per point, the swept values, every statistic.
+    res = json.load(open(os.path.join(d, "results.json")))
+    eq(len(res), 8, "rows")
+    for row in res:
+        pt = json.load(open(os.path.join(d, "points", "%d.json" % row["point"])))
+        eq(row["stats"], pt["stats"], "row %d stats" % row["point"])
+        eq(row["trace"], pt["trace"]["path"], "row trace")
+        eq(row["params"]["tlb.l2.entries"], str(pt["config"]["tlb.l2.entries"]), "row param")
+    lines = open(os.path.join(d, "results.csv")).read().splitlines()
+    eq(len(lines), 9, "csv lines")
+    head = lines[0].split(",")
+    eq(head[:4], ["point", "trace", "tlb.l2.entries", "guest.page"], "csv head")
+    cells = lines[4].split(",")
+    eq(cells[:4], ["3", LACKEY_LS, "1536", "2m"], "csv row 3")
+    eq(int(cells[head.index("tlb.l2.misses")]), res[3]["stats"]["tlb.l2.misses"], "csv value")
+
+
+@case
+def sweep_threads_and_decode_modes_give_the_same_files():
+    traces = sweep_traces()
+    ref = files_of(tmp("sw1")) if os.path.isdir(tmp("sw1")) else None
+    for j, dec in (("2", "shared"), ("3", "thread"), ("2", "thread")):
+        d = tmp("sw-j%s-%s" % (j, dec))
+        run("sweep", "--quiet", "-j", j, "--decode", dec, "--out", d,
+            *(SWEEP_GRID + SWEEP_SETS + traces))
+        got = files_of(d)
+        if ref is None:
+            ref = got
+        eq(sorted(got), sorted(ref), "files with -j %s --decode %s" % (j, dec))
+        for k in ref:
+            eq(got[k], ref[k], "%s with -j %s --decode %s" % (k, j, dec))
+
+
+@case
+def sweep_resumes_and_refuses_another_sweep_in_its_directory():
+    traces = sweep_traces()
+    d = tmp("sw-resume")
+    args = ["sweep", "--out", d] + SWEEP_GRID + SWEEP_SETS + traces
+    run(*args)
+    before = files_of(d)
+    os.unlink(os.path.join(d, "points", "5.json"))
+    os.unlink(os.path.join(d, "results.csv"))
+    out, _ = run(*args)
+    if "1 point run, 7 finished before" not in out:
+        raise Fail("resume did not skip the finished points: %r" % out)
+    eq(files_of(d), before, "a resumed sweep's files")
+    bad_input(["sweep", "--out", d, "--grid", "tlb.l2.entries=768,3072"] + traces,
+              r"sweep\.json: holds a different sweep")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "tlb.l2.entries=768,100",
+               traces[0]], r"tlb\.l2\.entries")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "guest.pgae=4k", traces[0]],
+              r"guest\.pgae")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "guest.page=4k",
+               tmp("no-such.slt")], r"no-such\.slt")
+
+
+@case
+def sweep_emitted_jobs_collect_to_the_local_table():
+    # The cluster path without a cluster: each line of the GNU parallel job
+    # list is run here, then --collect; the table equals a local sweep's.
+    traces = sweep_traces()
+    d = tmp("sw-emit")
+    out, _ = run("sweep", "--emit", "gnu-parallel", "--out", d,
+                 *(SWEEP_GRID + SWEEP_SETS + traces))
+    jobs = open(os.path.join(d, "jobs.txt")).read().splitlines()
+    eq(len(jobs), 8, "a command per point")
+    bad_input(["sweep", "--collect", d], r"8 of 8 points have no result")
+    for line in jobs:
+        p = subprocess.run(["sh", "-c", line], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0 or b"Sanitizer" in p.stderr:
+            raise Fail("job %r: exit %d\n%s" % (line, p.returncode, p.stderr.decode()))
+    run("sweep", "--collect", d)
+    ref = tmp("sw1")
+    if not os.path.isdir(ref):
+        run("sweep", "--quiet", "--out", ref, *(SWEEP_GRID + SWEEP_SETS + traces))
+    for name in ("results.csv", "results.json", "sweep.json"):
+        eq(open(os.path.join(d, name), "rb").read(), open(os.path.join(ref, name), "rb").read(),
+           "collected %s vs a local sweep" % name)
+    run("sweep", "--emit", "slurm", "--out", d, *(SWEEP_GRID + SWEEP_SETS + traces))
+    sb = open(os.path.join(d, "sweep.sbatch")).read()
+    for want in ("#SBATCH --array=0-7", "--point \"$SLURM_ARRAY_TASK_ID\"", "--out '%s'" % d):
+        if want not in sb:
+            raise Fail("sweep.sbatch lacks %r:\n%s" % (want, sb))
+
+
+@case
+def sweep_interrupted_leaves_no_half_file():
+    import signal
+    import time
+    d = tmp("sw-int")
+    p = subprocess.Popen([e.SLATSIM, "sweep", "--quiet", "--out", d, "--grid",
+                          "tlb.l2.entries=768,1536,3072,6144", "--grid", "guest.page=4k,2m", XZ],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=120)[1].decode()
+    if "Sanitizer" in err:
+        raise Fail(err)
+    eq(p.returncode, 130, "SIGINT exit status")
+    names = sorted(files_of(d))
+    eq([n for n in names if "slatsim-" in n], [], "temporaries left")
+    for n in names:
+        if n.startswith("points/"):
+            json.loads(open(os.path.join(d, n)).read())   # complete, or absent
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
