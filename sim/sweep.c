@@ -79,16 +79,16 @@ static const uint64_t *lines_of(trace_reader *r, size_t n, uint64_t *buf)
 	return buf;
 }
 
-/* Every job of S..S+N fails with the trace's own error. */
-static void fail_all(jstate *s, size_t n, int code, const char *msg)
+/* Every job of S[0..N) fails with the trace's own error. */
+static void fail_all(jstate **s, size_t n, int code, const char *msg)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i].j->code == TRACE_OK)
-			job_fail(&s[i], code, NULL, NULL, 0, msg);
+		if (s[i]->j->code == TRACE_OK)
+			job_fail(s[i], code, NULL, NULL, 0, msg);
 }
 
-/* Decode PATH on this thread and feed every batch to jobs S..S+N. */
-static int decode_and_feed(const char *path, enum trace_format fmt, jstate *s, size_t n,
+/* Decode PATH on this thread and feed every batch to the jobs S[0..N). */
+static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, size_t n,
 			   trace_header *hdr, char *err, size_t errlen)
 {
 	trace_reader *r;
@@ -108,7 +108,7 @@ static int decode_and_feed(const char *path, enum trace_format fmt, jstate *s, s
 	while (rc == TRACE_OK) {
 		size_t live = 0;
 		for (size_t i = 0; i < n; i++)
-			live += !s[i].stopped;
+			live += !s[i]->stopped;
 		if (!live)
 			break;
 		long k = trace_read(r, b, REPLAY_BATCH, err, errlen);
@@ -118,7 +118,7 @@ static int decode_and_feed(const char *path, enum trace_format fmt, jstate *s, s
 		}
 		const uint64_t *l = lines_of(r, (size_t)k, lines);
 		for (size_t i = 0; i < n; i++)
-			feed(&s[i], b, (size_t)k, l, trace_path(r));
+			feed(s[i], b, (size_t)k, l, trace_path(r));
 	}
 	if (rc != TRACE_OK)
 		fail_all(s, n, rc, err);
@@ -205,63 +205,61 @@ typedef struct ring {
 	slot *slots;
 	const char *path;
 	enum trace_format fmt;
-	unsigned workers;
+	unsigned workers;         /* the threads that take every slot, the decoder's too */
 } ring;
 
 typedef struct worker {
 	ring *q;
-	jstate *s;                /* this worker's jobs: s[0], s[stride], ... */
-	size_t n, stride;
+	jstate **s;               /* this worker's jobs */
+	size_t n;
 	int per_thread;
 	int rc;
 	char err[1024];
 } worker;
 
+/* Feed slot SL to W's jobs, then release it. */
+static void take(worker *w, slot *sl)
+{
+	ring *q = w->q;
+	for (unsigned b = 0; b < sl->nb; b++)
+		for (size_t i = 0; i < w->n; i++)
+			feed(w->s[i], sl->rec[b], sl->n[b], sl->has_lines[b] ? sl->line[b] : NULL,
+			     q->path);
+	pthread_mutex_lock(&q->mu);
+	if (--sl->pending == 0)
+		pthread_cond_broadcast(&q->freed);
+	pthread_mutex_unlock(&q->mu);
+}
+
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
 	if (w->per_thread) {
-		/* The jobs are S[0], S[STRIDE]...: decode for them alone. */
-		jstate *own = malloc((w->n + 1) * sizeof(*own));
-		if (!own) {
-			snprintf(w->err, sizeof(w->err), "out of memory (sweep)");
-			w->rc = TRACE_ENOMEM;
-			return NULL;
-		}
-		for (size_t i = 0; i < w->n; i++)
-			own[i] = w->s[i * w->stride];
-		w->rc = decode_and_feed(w->q->path, w->q->fmt, own, w->n, NULL, w->err,
+		w->rc = decode_and_feed(w->q->path, w->q->fmt, w->s, w->n, NULL, w->err,
 					sizeof(w->err));
-		for (size_t i = 0; i < w->n; i++)
-			w->s[i * w->stride] = own[i];
-		free(own);
 		return NULL;
 	}
 	ring *q = w->q;
 	for (uint64_t seq = 0;; seq++) {
 		slot *sl = &q->slots[seq % SWEEP_SLOTS];
 		pthread_mutex_lock(&q->mu);
-		while (sl->seq != seq || sl->pending == 0)
+		while (sl->seq != seq)
 			pthread_cond_wait(&q->ready, &q->mu);
 		pthread_mutex_unlock(&q->mu);
-		unsigned nb = sl->nb;
-		for (unsigned b = 0; b < nb; b++)
-			for (size_t i = 0; i < w->n; i++)
-				feed(&w->s[i * w->stride], sl->rec[b], sl->n[b],
-				     sl->has_lines[b] ? sl->line[b] : NULL, q->path);
-		pthread_mutex_lock(&q->mu);
-		if (--sl->pending == 0)
-			pthread_cond_broadcast(&q->freed);
-		pthread_mutex_unlock(&q->mu);
-		if (!nb)
+		int end = sl->nb == 0;
+		take(w, sl);
+		if (end)
 			break;
 	}
 	return NULL;
 }
 
-/* The calling thread decodes into the ring until the end. */
-static int decode_ring(ring *q, trace_header *hdr, char *err, size_t errlen)
+/* The calling thread decodes into the ring and, being a worker too, feeds
+ * each slot it filled to its own jobs (W) - two threads on two cores, not
+ * a decoder thread besides them. */
+static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
 {
+	ring *q = w->q;
 	trace_reader *r = NULL;
 	int rc = trace_open(&r, q->path, q->fmt, err, errlen);
 	if (rc != TRACE_OK)
@@ -291,7 +289,9 @@ static int decode_ring(ring *q, trace_header *hdr, char *err, size_t errlen)
 		sl->pending = q->workers;
 		pthread_cond_broadcast(&q->ready);
 		pthread_mutex_unlock(&q->mu);
-		if (!sl->nb)
+		int end = sl->nb == 0;
+		take(w, sl);
+		if (end)
 			break;
 	}
 	if (r)
@@ -299,11 +299,99 @@ static int decode_ring(ring *q, trace_header *hdr, char *err, size_t errlen)
 	return rc;
 }
 
+/* Threads over the jobs: round-robin, the decoding thread (shared decode)
+ * getting one fewer - its decode is worth about one or two machines. */
+static int run_threads(const char *trace, enum trace_format fmt, jstate **all, size_t n,
+		       unsigned t, int per_thread, trace_header *hdr, char *err, size_t errlen)
+{
+	ring q = { .path = trace, .fmt = fmt, .workers = t };
+	worker *w = calloc(t, sizeof(*w));
+	pthread_t *tid = calloc(t, sizeof(*tid));
+	jstate **order = calloc(n, sizeof(*order));
+	q.slots = per_thread ? NULL : calloc(SWEEP_SLOTS, sizeof(*q.slots));
+	int rc = TRACE_OK;
+	if (!w || !tid || !order || (!per_thread && !q.slots)) {
+		free(w);
+		free(tid);
+		free(order);
+		free(q.slots);
+		snprintf(err, errlen, "out of memory (sweep threads)");
+		return TRACE_ENOMEM;
+	}
+	/* Deal: thread 0 (this one) gets its share less the decode's. */
+	size_t skip = per_thread ? 0 : 1, k = 0;
+	for (unsigned th = 0; th < t; th++) {
+		w[th] = (worker){ .q = &q, .per_thread = per_thread };
+		size_t share = n / t + (th < n % t);
+		if (th == 0 && share > skip)
+			share -= skip;
+		else if (th == 0)
+			share = share ? 1 : 0;
+		if (th == t - 1)
+			share = n - k;
+		w[th].s = &order[k];
+		w[th].n = share;
+		for (size_t i = 0; i < share; i++)
+			order[k + i] = all[k + i];
+		k += share;
+	}
+	for (unsigned s = 0; q.slots && s < SWEEP_SLOTS; s++)
+		q.slots[s].seq = UINT64_MAX;
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.ready, NULL);
+	pthread_cond_init(&q.freed, NULL);
+	unsigned started = 1;
+	for (unsigned th = 1; th < t; th++) {
+		if (pthread_create(&tid[th], NULL, worker_main, &w[th]) != 0)
+			break;
+		started++;
+	}
+	q.workers = started;
+	if (per_thread) {
+		trace_reader *r;
+		rc = trace_open(&r, trace, fmt, err, errlen);
+		if (rc == TRACE_OK) {
+			*hdr = *trace_get_header(r);
+			trace_close(r);
+			rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, err, errlen);
+		}
+	} else {
+		rc = decode_ring(&w[0], hdr, err, errlen);
+	}
+	for (unsigned th = 1; th < started; th++)
+		pthread_join(tid[th], NULL);
+	/* A thread that could not start: its jobs run here, after the others. */
+	for (unsigned th = started; th < t; th++) {
+		int r2 = decode_and_feed(trace, fmt, w[th].s, w[th].n, NULL, w[th].err,
+					 sizeof(w[th].err));
+		if (rc == TRACE_OK && r2 != TRACE_OK) {
+			rc = r2;
+			snprintf(err, errlen, "%s", w[th].err);
+		}
+	}
+	for (unsigned th = 1; th < started && per_thread; th++)
+		if (w[th].rc != TRACE_OK && rc == TRACE_OK) {
+			rc = w[th].rc;
+			snprintf(err, errlen, "%s", w[th].err);
+		}
+	pthread_cond_destroy(&q.ready);
+	pthread_cond_destroy(&q.freed);
+	pthread_mutex_destroy(&q.mu);
+	free(q.slots);
+	free(w);
+	free(tid);
+	free(order);
+	return rc;
+}
+
 int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size_t n,
 		 const sweep_opts *o, trace_header *hdr, char *err, size_t errlen)
 {
 	jstate *s = calloc(n ? n : 1, sizeof(*s));
-	if (!s) {
+	jstate **ps = calloc(n ? n : 1, sizeof(*ps));
+	if (!s || !ps) {
+		free(s);
+		free(ps);
 		snprintf(err, errlen, "out of memory (sweep)");
 		return TRACE_ENOMEM;
 	}
@@ -312,88 +400,20 @@ int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size
 		jobs[i].code = TRACE_OK;
 		jobs[i].err[0] = '\0';
 		s[i] = (jstate){ .j = &jobs[i], .limit = l ? l : UINT64_MAX };
+		ps[i] = &s[i];
 	}
 	int rc = prefault(trace, fmt, s, n, err, errlen);
-	if (rc != TRACE_OK) {
-		fail_all(s, n, rc, err);
-		free(s);
-		return rc;
-	}
 	unsigned t = o && o->threads > 1 ? o->threads : 1;
 	if (t > n)
 		t = n ? (unsigned)n : 1;
-	if (t == 1) {
-		rc = decode_and_feed(trace, fmt, s, n, hdr, err, errlen);
-	} else {
-		ring q = { .path = trace, .fmt = fmt, .workers = t };
-		worker *w = calloc(t, sizeof(*w));
-		pthread_t *tid = calloc(t, sizeof(*tid));
-		q.slots = calloc(SWEEP_SLOTS, sizeof(*q.slots));
-		if (!w || !tid || !q.slots) {
-			free(w);
-			free(tid);
-			free(q.slots);
-			free(s);
-			snprintf(err, errlen, "out of memory (sweep threads)");
-			return TRACE_ENOMEM;
-		}
-		for (unsigned k = 0; k < SWEEP_SLOTS; k++)
-			q.slots[k].seq = UINT64_MAX;
-		pthread_mutex_init(&q.mu, NULL);
-		pthread_cond_init(&q.ready, NULL);
-		pthread_cond_init(&q.freed, NULL);
-		unsigned started = 0;
-		for (unsigned k = 0; k < t; k++) {
-			/* Jobs k, k + t, k + 2t, ...: round-robin. */
-			w[k] = (worker){ .q = &q, .s = &s[k], .stride = t,
-					 .n = (n - k + t - 1) / t,
-					 .per_thread = o->per_thread_decode };
-			if (pthread_create(&tid[k], NULL, worker_main, &w[k]) != 0)
-				break;
-			started++;
-		}
-		/* A worker that could not start: its jobs run here, after. */
-		q.workers = started;
-		if (o->per_thread_decode || !started) {
-			trace_reader *r;
-			rc = trace_open(&r, trace, fmt, err, errlen);
-			if (rc == TRACE_OK) {
-				*hdr = *trace_get_header(r);
-				trace_close(r);
-			}
-		} else {
-			rc = decode_ring(&q, hdr, err, errlen);
-		}
-		for (unsigned k = 0; k < started; k++)
-			pthread_join(tid[k], NULL);
-		for (unsigned k = started; k < t; k++) {
-			jstate *own = malloc(w[k].n * sizeof(*own) + 1);
-			for (size_t i = 0; own && i < w[k].n; i++)
-				own[i] = s[k + i * t];
-			int r2 = own ? decode_and_feed(trace, fmt, own, w[k].n, NULL, err, errlen)
-				     : TRACE_ENOMEM;
-			for (size_t i = 0; own && i < w[k].n; i++)
-				s[k + i * t] = own[i];
-			free(own);
-			if (rc == TRACE_OK)
-				rc = r2;
-		}
-		for (unsigned k = 0; k < started && o->per_thread_decode; k++)
-			if (w[k].rc != TRACE_OK && rc == TRACE_OK) {
-				rc = w[k].rc;
-				snprintf(err, errlen, "%s", w[k].err);
-			}
-		if (rc != TRACE_OK)
-			fail_all(s, n, rc, err);
-		pthread_cond_destroy(&q.ready);
-		pthread_cond_destroy(&q.freed);
-		pthread_mutex_destroy(&q.mu);
-		free(q.slots);
-		free(w);
-		free(tid);
-	}
+	if (rc == TRACE_OK)
+		rc = t == 1 ? decode_and_feed(trace, fmt, ps, n, hdr, err, errlen)
+			    : run_threads(trace, fmt, ps, n, t, o->per_thread_decode, hdr, err, errlen);
+	if (rc != TRACE_OK)
+		fail_all(ps, n, rc, err);
 	for (size_t i = 0; i < n; i++)
 		finish(&s[i]);
 	free(s);
+	free(ps);
 	return rc;
 }

@@ -598,6 +598,15 @@ static void parse_point_range(const args *a, const char *s, size_t *lo, size_t *
 	*hi = (size_t)y;
 }
 
+static void free_def(sweep_def *d)
+{
+	for (size_t gi = 0; gi < d->ngrids; gi++) {
+		free((char *)d->g[gi].key);
+		for (size_t v = 0; v < d->g[gi].n; v++)
+			free(d->g[gi].values[v]);
+	}
+}
+
 int cmd_sweep(args *a)
 {
 	sweep_def d = { .fmt = TRACE_FMT_AUTO, .dir = "sweep" };
@@ -638,6 +647,7 @@ int cmd_sweep(args *a)
 		collect(a, collect_dir);
 		printf("slatsim sweep: results in %s/results.csv and %s/results.json\n", collect_dir,
 		       collect_dir);
+		free_def(&d);
 		return 0;
 	}
 	if (!d.ntraces)
@@ -679,6 +689,7 @@ int cmd_sweep(args *a)
 	manifest(a, &d);
 	if (emit_kind) {
 		emit(a, &d, emit_kind);
+		free_def(&d);
 		return 0;
 	}
 	sweep_opts o = { .threads = (unsigned)threads, .per_thread_decode = per_thread };
@@ -686,13 +697,16 @@ int cmd_sweep(args *a)
 	size_t ran;
 	int status = run_points(a, &d, lo, hi, &o, quiet, &ran);
 	double el = now() - t0;
-	if (status)
+	if (status) {
+		free_def(&d);
 		return status;
+	}
 	if (!point)
 		collect(a, d.dir);
 	if (!quiet)
 		printf("slatsim sweep: %zu point%s run, %zu finished before, in %.3f s%s%s%s\n", ran,
 		       ran == 1 ? "" : "s", hi - lo + 1 - ran, el, point ? "" : "; results in ",
 		       point ? "" : d.dir, point ? "" : "/results.csv");
+	free_def(&d);
 	return 0;
 }
