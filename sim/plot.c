@@ -13,6 +13,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
@@ -85,7 +86,16 @@ static void script(FILE *f, const char *path, plot_kind kind, const plot_spec *s
 	if (s->logx)
 		fputs("set logscale x 2\nset format x '%g'\n", f);
 	if (s->logy)
-		fputs("set logscale y 10\n", f);
+		fputs("set logscale y 10\nset format y '%g'\n", f);
+	if (!s->bars && s->labels) {
+		fputs("set xtics (", f);
+		for (size_t i = 0; i < s->nlabels; i++) {
+			fputs(i ? ", " : "", f);
+			put_quoted(f, s->labels[i]);
+			fprintf(f, " %zu", i);
+		}
+		fprintf(f, ")\nset xrange [-0.5:%zu.5]\n", s->nlabels ? s->nlabels - 1 : 0);
+	}
 	if (s->bars) {
 		size_t n = s->nseries ? s->series[0].n : 0;
 		fputs("$bars << EOD\n", f);
@@ -153,4 +163,40 @@ int plot_draw(const char *path, plot_kind kind, const plot_spec *s, char *err, s
 		return -1;
 	}
 	return 0;
+}
+
+int plot_miss_ratio(const char *path, plot_kind kind, const char *title, const plot_curve *c,
+		    size_t n, char *err, size_t errlen)
+{
+	enum { MAXPTS = 40 };
+	double (*x)[MAXPTS] = calloc(n ? n : 1, sizeof(*x));
+	double (*y)[MAXPTS] = calloc(n ? n : 1, sizeof(*y));
+	plot_series *ser = calloc(n ? n : 1, sizeof(*ser));
+	if (!x || !y || !ser) {
+		free(x);
+		free(y);
+		free(ser);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	size_t ns = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!c[k].lookups)
+			continue;
+		size_t m = 0;
+		for (size_t e = 1; e <= c[k].n && m < MAXPTS; e *= 2) {
+			x[ns][m] = (double)e;
+			y[ns][m++] = (double)c[k].misses[e - 1] / (double)c[k].lookups;
+		}
+		ser[ns] = (plot_series){ .title = c[k].title, .x = x[ns], .y = y[ns], .n = m };
+		ns++;
+	}
+	plot_spec sp = { .title = title, .xlabel = "TLB entries (fully associative, LRU)",
+			 .ylabel = "misses per lookup", .logx = 1, .logy = 1, .series = ser,
+			 .nseries = ns };
+	int rc = plot_draw(path, kind, &sp, err, errlen);
+	free(x);
+	free(y);
+	free(ser);
+	return rc;
 }

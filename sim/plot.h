@@ -11,6 +11,7 @@
 #define SLATSIM_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum plot_kind { PLOT_PNG, PLOT_SVG } plot_kind;
 
@@ -30,10 +31,25 @@ typedef struct plot_spec {
 	const char *title, *xlabel, *ylabel;
 	int logx, logy;
 	int bars;                 /* stacked bars: one per x label, a series per category */
-	const char *const *labels;   /* bars: the N labels under the bars */
+	const char *const *labels;   /* bars: the labels under the bars; lines: the text of
+				      * x = 0, 1, ... (NULL: x is a number) */
+	size_t nlabels;
 	const plot_series *series;
 	size_t nseries;
 } plot_spec;
+
+/* One miss curve: misses[k-1] of a k-entry TLB, k = 1..N, over LOOKUPS. */
+typedef struct plot_curve {
+	const char *title;
+	const uint64_t *misses;
+	size_t n;
+	uint64_t lookups;
+} plot_curve;
+
+/* Miss ratio against entries (powers of two, log-log) for each curve:
+ * what `reach --plot` and `plot reach` draw. 0 or -1 with a message. */
+int plot_miss_ratio(const char *path, plot_kind kind, const char *title, const plot_curve *c,
+		    size_t n, char *err, size_t errlen);
 
 /* Draw S into PATH as KIND. 0, or -1 with a message (gnuplot missing or
  * failing: its own message is on standard error). */

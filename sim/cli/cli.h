@@ -84,5 +84,6 @@ int cmd_trace_import(args *a);
 int cmd_trace_gen(args *a);
 int cmd_reach(args *a);
 int cmd_sweep(args *a);
+int cmd_plot(args *a);
 
 #endif

@@ -25,6 +25,8 @@ static const char *const main_usage =
 	"        [--out DIR] TRACE...\n"
 	"                         every combination of the grid, one decode per trace; also\n"
 	"                         --emit slurm|gnu-parallel and --collect DIR\n"
+	"  plot reach|sweep|cycles|rounds INPUT... -o OUT.png|OUT.svg\n"
+	"                         chart what reach, sweep and run --json wrote (gnuplot)\n"
 	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
 	"                         print one translation step by step\n"
 	"  params [--json] [--config FILE] [--set key=value]...\n"
@@ -46,7 +48,7 @@ static const char *const main_usage =
 	"file and renamed into place when complete; a special file (/dev/null, a FIFO)\n"
 	"is written in place; nothing that existed is removed.\n";
 
-static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach", "sweep" };
+static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach", "sweep", "plot" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -92,6 +94,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_reach(&a);
 	if (strcmp(cmd, "sweep") == 0)
 		return cmd_sweep(&a);
+	if (strcmp(cmd, "plot") == 0)
+		return cmd_plot(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");

@@ -252,43 +252,39 @@ static void json_report(FILE *f, const char *trace, const trace_header *h, const
 	json_finish(&j);
 }
 
-/* The miss ratio against entries (powers of two), per page size: every
- * size of the data stream, 4K and 2M of the instruction stream. */
+/* The miss ratio against entries per page size: every size of the data
+ * stream, 4K and 2M of the instruction stream (the combined size when it
+ * is not one of them). */
 static int plot_reach(const char *path, plot_kind kind, const char *trace, const reach *r,
 		      char *err, size_t errlen)
 {
 	const reach_info *in = reach_get_info(r);
-	enum { MAXPTS = 32 };
-	double x[REACH_STREAMS * REACH_SIZES][MAXPTS], y[REACH_STREAMS * REACH_SIZES][MAXPTS];
+	plot_curve c[REACH_STREAMS * REACH_SIZES];
 	char titles[REACH_STREAMS * REACH_SIZES][48];
-	plot_series ser[REACH_STREAMS * REACH_SIZES];
-	size_t ns = 0;
+	size_t n = 0;
 	for (unsigned s = 0; s < REACH_STREAMS; s++)
 		for (unsigned k = 0; k < REACH_SIZES; k++) {
-			reach_curve c;
-			reach_get_curve(r, s, k, &c);
-			if (!c.lookups || (s == REACH_I && k != REACH_4K && k != REACH_2M) ||
-			    (k == REACH_COMBINED && in->combined_shift && in->combined_shift != 16 &&
-			     in->combined_shift <= 21 && in->combined_shift != 14))
-				continue;   /* (a fixed combined size is one of the others) */
-			size_t n = 0;
-			for (uint32_t e = 1; e <= in->entries && n < MAXPTS; e *= 2) {
-				x[ns][n] = e;
-				y[ns][n++] = (double)c.misses[e - 1] / (double)c.lookups;
-			}
+			reach_curve rc;
+			reach_get_curve(r, s, k, &rc);
+			if (s == REACH_I && k != REACH_4K && k != REACH_2M)
+				continue;
+			if (k == REACH_COMBINED && (in->combined_shift == 12 ||
+						    in->combined_shift == 14 ||
+						    in->combined_shift == 16 ||
+						    in->combined_shift == 21))
+				continue;   /* the same curve as its size's */
 			char sz[16];
-			size_text(sz, sizeof(sz), c.shift);
-			snprintf(titles[ns], sizeof(titles[ns]), "%s %s%s",
-				 s == REACH_D ? "data" : "instr", k == REACH_COMBINED ? "combined " : "",
-				 sz);
-			ser[ns] = (plot_series){ .title = titles[ns], .x = x[ns], .y = y[ns], .n = n };
-			ns++;
+			size_text(sz, sizeof(sz), rc.shift);
+			snprintf(titles[n], sizeof(titles[n]), "%s %s%s",
+				 s == REACH_D ? "data" : "instructions",
+				 k == REACH_COMBINED ? "combined " : "", sz);
+			c[n] = (plot_curve){ .title = titles[n], .misses = rc.misses,
+					     .n = in->entries, .lookups = rc.lookups };
+			n++;
 		}
 	char title[512];
-	snprintf(title, sizeof(title), "TLB miss ratio, fully-associative LRU: %s", trace);
-	plot_spec sp = { .title = title, .xlabel = "TLB entries", .ylabel = "misses per lookup",
-			 .logx = 1, .logy = 1, .series = ser, .nseries = ns };
-	return plot_draw(path, kind, &sp, err, errlen);
+	snprintf(title, sizeof(title), "TLB miss ratio: %s", trace);
+	return plot_miss_ratio(path, kind, title, c, n, err, errlen);
 }
 
 /* "PATH: line N: MSG" or "PATH: record N: MSG" for record I of the batch. */
