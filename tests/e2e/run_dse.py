@@ -305,6 +305,95 @@ def sweep_interrupted_leaves_no_half_file():
             json.loads(open(os.path.join(d, n)).read())   # complete, or absent
 
 
+# ---------------------------------------------------------------- run headline
+
+
+@case
+def run_headline_is_computed_from_the_statistics():
+    j = tmp("hl.json")
+    out, _ = run("run", "--json", j, "--set", "dirtylog.mode=pml",
+                 "--set", "dirtylog.period=200000", LACKEY_LS)
+    st = json.load(open(j))["stats"]
+    ki = st["instructions"] / 1000.0
+    want = "L1I %.3f, L1D %.3f, L2 %.3f" % (st["tlb.l1i.misses"] / ki,
+                                            st["tlb.l1d.misses"] / ki, st["tlb.l2.misses"] / ki)
+    if want not in out:
+        raise Fail("headline lacks %r:\n%s" % (want, out[:1500]))
+    walks = "%.3f per 1000 instructions, %.2f memory references per walk" % (
+        st["walk.count"] / ki, st["walk.mem_refs"] / st["walk.count"])
+    trans = "%.2f%% of %d cycles" % (100.0 * st["cycles.translation"] / st["cycles.total"],
+                                     st["cycles.total"])
+    dl = "%.2f%% of cycles; %d pages written, %d missed, %d extra over %d rounds" % (
+        100.0 * st["cycles.dirtylog"] / st["cycles.total"], st["dirtylog.true_pages"],
+        st["dirtylog.missed_pages"], st["dirtylog.extra_pages"], st["dirtylog.rounds"])
+    for w in (walks, trans, dl):
+        if w not in out:
+            raise Fail("headline lacks %r:\n%s" % (w, out[:1500]))
+    # The headline comes before the statistics; --quiet prints none, and
+    # the rest of the report is the same.
+    if out.index("headline") > out.index("  records "):
+        raise Fail("headline after the statistics")
+    quiet, _ = run("run", "--quiet", "--set", "dirtylog.mode=pml",
+                   "--set", "dirtylog.period=200000", LACKEY_LS)
+    if "headline" in quiet:
+        raise Fail("--quiet printed a headline")
+    strip = lambda t: [l for l in t.splitlines() if not l.startswith("  replay ")]
+    body = out[:out.index("  headline")] + out[out.index("  records "):]
+    eq(strip(body), strip(quiet), "the report around the headline")
+    out, _ = run("run", "--set", "tlb.l2.entries=0", LACKEY_LS)
+    if "L2 (absent)" not in out or "    dirty logging " in out:
+        raise Fail("an absent L2 or logging off:\n" + out[:800])
+
+
+# ---------------------------------------------------------------- plot
+
+
+def have_gnuplot():
+    if shutil.which("gnuplot"):
+        return True
+    print("skip: gnuplot is not installed (apt-get install gnuplot-nox; make check does)")
+    return False
+
+
+@case
+def plots_are_drawn_from_what_the_commands_wrote():
+    if not have_gnuplot():
+        return
+    png = tmp("r.png")
+    rj = tmp("r.json")
+    run("reach", "--json", rj, "--plot", png, "--entries", "4096", LACKEY_LS)
+    eq(open(png, "rb").read(8), b"\x89PNG\r\n\x1a\n", "reach --plot writes a PNG")
+    svg = tmp("r.svg")
+    run("plot", "reach", rj, "-o", svg)
+    if b"<svg" not in open(svg, "rb").read(2000):
+        raise Fail("plot reach -o .svg wrote no SVG")
+    traces = sweep_traces()
+    d = tmp("sw-plot")
+    run("sweep", "--quiet", "--out", d, "--grid", "tlb.l2.entries=768,1536",
+        "--grid", "guest.page=4k,thp", traces[0])
+    for args in (["sweep", d, "--stat", "walk.count"], ["sweep", d, "--x", "guest.page"],
+                 ["cycles", d]):
+        out = tmp("p.png")
+        if os.path.exists(out):
+            os.unlink(out)
+        run(*(["plot"] + args + ["-o", out]))
+        eq(open(out, "rb").read(4), b"\x89PNG", "plot %s" % args)
+    j = tmp("pml.json")
+    run("run", "--quiet", "--json", j, "--set", "dirtylog.mode=pml",
+        "--set", "dirtylog.period=100000", LACKEY_LS)
+    run("plot", "rounds", j, "-o", tmp("rounds.svg"))
+    run("plot", "cycles", j, os.path.join(d, "points", "0.json"), "-o", tmp("c2.png"))
+    plain = tmp("plain.json")
+    run("run", "--quiet", "--json", plain, LACKEY_LS)
+    bad_input(["plot", "rounds", plain, "-o", tmp("x.png")], r"no dirty-logging rounds")
+    bad_input(["plot", "sweep", d, "--stat", "no.such", "-o", tmp("x.png")],
+              r"--stat no\.such")
+    bad_input(["plot", "reach", rj, "-o", tmp("x.pdf")], r"\.png or \.svg")
+    bad_input(["plot", "pie", rj, "-o", tmp("x.png")], r"reach, sweep, cycles and rounds")
+    bad_input(["plot", "reach", write("nj.json", "{\"a\": [1, 2,]}"), "-o", tmp("x.png")],
+              r"nj\.json: not JSON: offset 12")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
