@@ -9,6 +9,8 @@
 #                 bug-injection builds): zero warnings
 #   make cosim    RTL PML unit against the C model: directed, constrained-
 #                 random, bug-injection and real-trace co-simulation
+#   make check-cluster  optional tier: a sweep as a Slurm array job on a
+#                 single-node Slurm started and torn down by the test
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -64,7 +66,7 @@ GLUE_asan := $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
 LINK      := $(CC)
 endif
 
-.PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e
+.PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e check-cluster
 
 all: $(BUILD)/slatsim
 
@@ -189,6 +191,10 @@ COSIM_BINS := $(BUILD)/asan/slatsim $(foreach v,none $(RTL_BUGS),$(BUILD)/asan/p
               $(foreach v,$(RTL_BUGS),$(BUILD)/asan/slatsim-$(v)) $(BUILD)/asan/nortl/slatsim
 cosim-tests: $(COSIM_BINS)
 	python3 tests/cosim/run_cosim.py $(BUILD)/asan
+
+check-cluster: $(BUILD)/slatsim
+	@tools/deps core check cluster
+	tests/cluster/run_slurm.sh $(BUILD)/slatsim
 
 cosim: deps-rtl
 	$(MAKE) --no-print-directory lint

@@ -333,7 +333,10 @@ static void emit(const args *a, const sweep_def *d, const char *kind)
 		put_sh(f, d->dir);
 		fprintf(f, "\n#SBATCH --job-name=slatsim-sweep\n#SBATCH --array=0-%zu\n"
 			"#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --output=", d->points - 1);
-		fprintf(f, "%s/%s/slurm-%%A_%%a.out\n", cwd, d->dir);
+		if (d->dir[0] == '/')
+			fprintf(f, "%s/slurm-%%A_%%a.out\n", d->dir);
+		else
+			fprintf(f, "%s/%s/slurm-%%A_%%a.out\n", cwd, d->dir);
 		fputs("cd ", f);
 		put_sh(f, cwd);
 		fputs(" || exit 1\nexec ", f);
