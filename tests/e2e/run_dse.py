@@ -394,6 +394,17 @@ def plots_are_drawn_from_what_the_commands_wrote():
               r"nj\.json: not JSON: offset 12")
 
 
+@case
+def new_commands_have_help_and_are_listed():
+    for cmd in ("reach", "sweep", "plot"):
+        out, _ = run(cmd, "--help")
+        if "usage: slatsim " + cmd not in out:
+            raise Fail("%s --help: no usage line" % cmd)
+        if "  " + cmd + " " not in run("--help")[0]:
+            raise Fail("slatsim --help does not list %s" % cmd)
+    bad_input(["swep"], r"unknown command 'swep' \(did you mean 'sweep'\?\)")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
