@@ -70,8 +70,9 @@ void reach_stack_destroy(reach_stack *s);
  * the key of the previous one, distance 1 - is an inline compare and an
  * increment (as tlb.h's MRU hit): such references are counted in PENDING
  * and accounted in bulk before the next other one. On the shipped capture
- * 87% of the references at 4K are to the top key; reach takes 0.78 s
- * instead of 1.30 s with the fast path out of line (best of 3). */
+ * 86% of the references at 4K are to the top key (a call each before this
+ * path: 1.1-1.4 s wall for reach then, 0.5-0.7 s with it and the list of
+ * sim/reach.c, on this shared 2-core machine). */
 typedef struct reach_stack_head {
 	uint64_t top_key;   /* the previous reference's key (UINT64_MAX: none) */
 	uint64_t pending;   /* references to it not yet accounted */
