@@ -9,6 +9,8 @@
 #                 bug-injection builds): zero warnings
 #   make cosim    RTL PML unit against the C model: directed, constrained-
 #                 random, bug-injection and real-trace co-simulation
+#   make check-cluster  optional tier: a sweep as a Slurm array job on a
+#                 single-node Slurm started and torn down by the test
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -65,7 +67,7 @@ LINK      := $(CC)
 endif
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
-	chase-smoke
+	chase-smoke check-cluster
 
 all: $(BUILD)/slatsim $(BUILD)/chase
 
@@ -179,6 +181,7 @@ unit: $(BUILD)/asan/check_all
 e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
 	python3 tests/e2e/run_robust.py $(BUILD)/asan/slatsim $(BUILD)/slatsim
+	python3 tests/e2e/run_dse.py $(BUILD)/asan/slatsim
 
 chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 	tests/chase_smoke.sh $(BUILD)/asan
@@ -204,6 +207,10 @@ COSIM_BINS := $(BUILD)/asan/slatsim $(foreach v,none $(RTL_BUGS),$(BUILD)/asan/p
               $(foreach v,$(RTL_BUGS),$(BUILD)/asan/slatsim-$(v)) $(BUILD)/asan/nortl/slatsim
 cosim-tests: $(COSIM_BINS)
 	python3 tests/cosim/run_cosim.py $(BUILD)/asan
+
+check-cluster: $(BUILD)/slatsim
+	@tools/deps core check cluster
+	tests/cluster/run_slurm.sh $(BUILD)/slatsim
 
 cosim: deps-rtl
 	$(MAKE) --no-print-directory lint

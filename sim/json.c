@@ -145,6 +145,21 @@ void json_bool(json_w *j, const char *key, int v)
 	fputs(v ? "true" : "false", j->f);
 }
 
+void json_raw(json_w *j, const char *key, const char *text)
+{
+	sep(j, key);
+	fputs(text, j->f);
+}
+
+void json_u64_array(json_w *j, const char *key, const uint64_t *v, size_t n)
+{
+	sep(j, key);
+	fputc('[', j->f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(j->f, i ? ",%" PRIu64 : "%" PRIu64, v[i]);
+	fputc(']', j->f);
+}
+
 void json_finish(json_w *j)
 {
 	fputc('\n', j->f);

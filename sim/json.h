@@ -6,6 +6,7 @@
 #ifndef SLATSIM_JSON_H
 #define SLATSIM_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -26,6 +27,10 @@ void json_u64(json_w *j, const char *key, uint64_t v);
 void json_i64(json_w *j, const char *key, int64_t v);
 void json_dbl(json_w *j, const char *key, double v);
 void json_bool(json_w *j, const char *key, int v);
+/* A number already in JSON form (TEXT as read back by jsonr), unchanged. */
+void json_raw(json_w *j, const char *key, const char *text);
+/* An array of N integers on one line (long curves stay readable). */
+void json_u64_array(json_w *j, const char *key, const uint64_t *v, size_t n);
 void json_finish(json_w *j);   /* trailing newline */
 
 #endif

@@ -50,6 +50,13 @@ static int where_failed(const machine *m, trace_reader *r, size_t i, uint64_t re
 	return code;
 }
 
+int replay_open(trace_reader **r, const char *path, enum trace_format fmt, unsigned threads,
+		char *err, size_t errlen)
+{
+	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH, .threads = threads };
+	return trace_open_with(r, path, &oo, err, errlen);
+}
+
 /* Records to replay: sim.max_records and O->limit, the smaller. */
 static uint64_t limit_of(const machine *m, const replay_opts *o)
 {

@@ -20,6 +20,11 @@ typedef struct replay_opts {
 				  * machine up and are not counted (machine_warm) */
 } replay_opts;
 
+/* Open PATH for a replay: prefetch records as such (TRACE_P), decoding on
+ * THREADS threads (sim.threads). TRACE_OK or a code with a message. */
+int replay_open(trace_reader **r, const char *path, enum trace_format fmt, unsigned threads,
+		char *err, size_t errlen);
+
 /* Replay R through M from O->skip to its end (or O->limit, or
  * sim.max_records, whichever is first), then machine_finish.
  * TRACE_OK, or a TRACE_E* code with a message naming the trace and where.

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "json.h"
 #include "param.h"
 #include "stats.h"
 #include "trace.h"
@@ -17,8 +18,25 @@
  * the cursor or end a line of the report. */
 void report_put_text(FILE *f, const char *s);
 
+/* The text report: its head (trace, format, description), then every
+ * statistic with its description; report_text is both. */
 void report_text(FILE *f, const char *trace_path, const trace_header *h,
 		 const stats_reg *st);
+void report_text_head(FILE *f, const char *trace_path, const trace_header *h);
+void report_text_stats(FILE *f, const stats_reg *st);
+
+/* What an architect reads first, from the statistics: misses per kilo-
+ * instruction of each TLB level, walks per kilo-instruction and memory
+ * references per walk, translation's share of the cycles, the L2 TLB's
+ * reach, and with dirty logging its share of the cycles and the pages it
+ * missed or reported extra. A view: it computes only ratios. */
+void report_headline(FILE *f, const stats_reg *st, const param_reg *p);
+
+/* The head of every JSON document a command writes about a replay, inside
+ * its open top-level object: "slatsim": VERSION, "trace": {...} and
+ * "config": {...} (every parameter's effective value). */
+void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
+		      const param_reg *params);
 
 /* {"slatsim": VERSION, "trace": {...}, "config": {...}, "stats": {...}},
  * and "rounds": M's dirty-logging rounds when there are any (with a

@@ -94,5 +94,8 @@ int cmd_params(args *a);
 int cmd_trace_info(args *a);
 int cmd_trace_import(args *a);
 int cmd_trace_gen(args *a);
+int cmd_reach(args *a);
+int cmd_sweep(args *a);
+int cmd_plot(args *a);
 
 #endif

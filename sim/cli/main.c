@@ -19,6 +19,14 @@ static const char *const main_usage =
 	"Commands:\n"
 	"  run [--config FILE] [--set key=value]... [--json FILE] [--format F] [--quiet] TRACE\n"
 	"                         replay TRACE through the model and print the report\n"
+	"  reach [--config FILE] [--set key=value]... [--json FILE] [--plot F.png|F.svg] TRACE\n"
+	"                         TLB misses of every fully-associative LRU size in one pass\n"
+	"  sweep --grid 'key=v1,v2'... [--config FILE] [--set key=value]... [-j N]\n"
+	"        [--out DIR] TRACE...\n"
+	"                         every combination of the grid, one decode per trace; also\n"
+	"                         --emit slurm|gnu-parallel and --collect DIR\n"
+	"  plot reach|sweep|cycles|rounds INPUT... -o OUT.png|OUT.svg\n"
+	"                         chart what reach, sweep and run --json wrote (gnuplot)\n"
 	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
 	"                         print one translation step by step\n"
 	"  params [--json] [--config FILE] [--set key=value]...\n"
@@ -43,7 +51,7 @@ static const char *const main_usage =
 	"file and renamed into place when complete; a special file (/dev/null, a FIFO)\n"
 	"is written in place; nothing that existed is removed.\n";
 
-static const char *const commands[] = { "run", "params", "trace", "help", "explain" };
+static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach", "sweep", "plot" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -85,6 +93,12 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_params(&a);
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(&a);
+	if (strcmp(cmd, "reach") == 0)
+		return cmd_reach(&a);
+	if (strcmp(cmd, "sweep") == 0)
+		return cmd_sweep(&a);
+	if (strcmp(cmd, "plot") == 0)
+		return cmd_plot(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
@@ -108,7 +122,7 @@ static int dispatch(int argc, char **argv, outset *outs)
 		}
 		unknown_command("trace subcommand", sub, trace_cmds, 3);
 	}
-	unknown_command("command", cmd, commands, 5);
+	unknown_command("command", cmd, commands, sizeof(commands) / sizeof(commands[0]));
 	return EXIT_BAD;
 }
 

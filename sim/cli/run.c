@@ -24,7 +24,10 @@ static const char *const run_usage =
 	"\n"
 	"Replay TRACE with the default configuration, changed by config files\n"
 	"('key = value' lines, '#' comments; applied in order) and then by every\n"
-	"--set (which override the files whatever their order). Prints the report;\n"
+	"--set (which override the files whatever their order). Prints the report:\n"
+	"a headline (TLB misses per kilo-instruction by level, walks, translation's\n"
+	"share of the cycles, reach, dirty logging's cost) then every statistic;\n"
+	"--quiet leaves out the headline and the progress line.\n"
 	"--json FILE also writes every statistic and the effective configuration as\n"
 	"JSON ('-' = standard output, the text report then goes to stderr). A\n"
 	"progress line goes to stderr when it is a terminal, unless --quiet.\n"
@@ -107,9 +110,8 @@ static trace_reader *open_trace(const char *trace, enum trace_format fmt, const 
 {
 	char err[1024];
 	trace_reader *r;
-	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH,
-			       .threads = (unsigned)param_int(p, "sim.threads") };
-	int rc = trace_open_with(&r, trace, &oo, err, sizeof(err));
+	int rc = replay_open(&r, trace, fmt, (unsigned)param_int(p, "sim.threads"), err,
+			     sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
 	return r;
@@ -336,7 +338,13 @@ int cmd_run(args *a)
 		fputs("\n\n", tf);
 		report_vs(tf, vs, machine_stats(s), machine_stats(sb));
 	} else {
-		report_text(tf, trace, trace_get_header(r), machine_stats(s));
+		if (quiet) {
+			report_text(tf, trace, trace_get_header(r), machine_stats(s));
+		} else {
+			report_text_head(tf, trace, trace_get_header(r));
+			report_headline(tf, machine_stats(s), p);
+			report_text_stats(tf, machine_stats(s));
+		}
 		int found;
 		uint64_t nrec = stats_get(machine_stats(s), "records", &found);
 		fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,

@@ -63,6 +63,33 @@ for f in $D/zipf-$N.slt $real; do
 	$S run --quiet "$f" | grep replay
 done
 
+echo "== reach (issue: one-pass LRU stack distances >= 20 M accesses/s on the shipped trace)"
+n=$($S trace info --json $real | python3 -c "import json,sys; print(json.load(sys.stdin)['records'])")
+for i in 1 2 3; do
+	/usr/bin/time -f "%e %U %S" -o $D/reach.time $S reach $real >/dev/null
+	awk -v n="$n" '{ printf "reach: %.3f s wall (%.3f s CPU) = %.1f M accesses/s wall, %.1f M/s CPU\n", $1, $2+$3, n/$1/1e6, n/($2+$3)/1e6 }' $D/reach.time
+done
+
+echo "== sweep (issue: a 16-point sweep from one decode <= 4x one run; today 16 runs)"
+G="--grid tlb.l2.entries=768,1536,3072,6144 --grid guest.page=4k,2m --grid walkcache.s1.entries=16,64"
+tm() { /usr/bin/time -f "%e %U %S" -o $D/t.time "$@" >/dev/null 2>&1; awk '{ printf "%.3f s wall, %.3f s CPU", $1, $2+$3 }' $D/t.time; }
+for i in 1 2; do
+	printf "one run:                        "; tm $S run --quiet $real; echo
+	printf "16 separate runs:               "
+	t0=$(date +%s.%N); c=0
+	for l2 in 768 1536 3072 6144; do for gp in 4k 2m; do for wc in 16 64; do
+		$S run --quiet --set tlb.l2.entries=$l2 --set guest.page=$gp \
+			--set walkcache.s1.entries=$wc $real >/dev/null
+	done; done; done
+	t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f s wall\n", b-a }'
+	for j in "1 shared" "2 shared" "2 thread"; do
+		set -- $j
+		rm -rf $D/sweep
+		printf "16-point sweep -j %s --decode %-6s " $1 $2
+		tm $S sweep --quiet $G -j $1 --decode $2 --out $D/sweep $real; echo
+	done
+done
+
 echo "== translation (issue: TLB-hit replay, random 64 GB nested, RSS vs pt.bytes)"
 hot=$D/hot-seq.slt
 [ -f "$hot" ] || $S trace gen --pattern seq --footprint 64K --count 20M --seed 2 -o "$hot"

@@ -1,0 +1,392 @@
+/*
+ * sim/cli/reach.c - `slatsim reach`: one pass over a trace gives the miss
+ * count of every fully-associative LRU TLB size (sim/reach.h), per page
+ * size, for the data and the instruction stream; the text report and the
+ * --json document.
+ */
+#include "cli.h"
+#include "replay.h"
+#include "json.h"
+#include "numfmt.h"
+#include "plot.h"
+#include "reach.h"
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 4096
+
+static const char *const reach_usage =
+	"usage: slatsim reach [--config FILE]... [--set key=value]... [--json FILE]\n"
+	"                     [--plot FILE.png|FILE.svg] [--entries N]\n"
+	"                     [--sets S [--ways W]] [--format F] TRACE\n"
+	"\n"
+	"One pass over TRACE gives, for the data stream (R, W: what the L1 data TLB\n"
+	"serves) and the instruction stream (X: the L1 instruction TLB), at 4K, 16K,\n"
+	"64K and 2M pages and at the combined entry size of the configuration\n"
+	"(min of the guest and host leaf, as a TLB entry of 'slatsim run' covers):\n"
+	"the misses of every fully-associative LRU TLB of 1..N entries (--entries N,\n"
+	"default 65536), exact by Mattson's stack property; distinct pages; TLB\n"
+	"reach in bytes; the working set (distinct pages per window of 2^i lookups).\n"
+	"An access that crosses a page boundary is two lookups, lower page first, as\n"
+	"in run; each vCPU has its own TLBs. --sets S adds set-associative curves\n"
+	"(S sets, a power of two; 1..W ways, --ways default 16) from per-set stack\n"
+	"distances. With invalidation records in the trace the curves are an\n"
+	"approximation (the report says so): LRU with invalid ways is not a stack\n"
+	"algorithm.\n"
+	"\n"
+	"--json FILE writes {\"slatsim\", \"trace\", \"config\", \"reach\": {\"d\": {\"4k\":\n"
+	"{\"accesses\": A, \"misses\": [m1, ... mN], ...}, ...}, \"i\": {...}}, \"analysis\"}:\n"
+	"misses[k-1] is the miss count of a k-entry TLB. Each size also has\n"
+	"\"lookups\", \"pages\", \"page_bytes\" (0: the combined size varies),\n"
+	"\"reach_bytes\" ([k-1]: bytes the k most recent entries map at the end),\n"
+	"\"working_set\" and, with --sets, \"set_misses\" ([w-1]: S sets of w ways).\n"
+	"--plot FILE draws the miss ratio against entries per page size (gnuplot;\n"
+	"PNG or SVG by the name).\n";
+
+/* "4 KB", "2 MB": a power-of-two size for a column head. */
+static void size_text(char *b, size_t n, unsigned shift)
+{
+	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };
+	if (!shift) {
+		snprintf(b, n, "mixed");
+		return;
+	}
+	snprintf(b, n, "%llu %s", 1ULL << (shift % 10), unit[shift / 10]);
+}
+
+/* Bytes in the largest unit that keeps them whole or one decimal. */
+static void bytes_text(char *b, size_t n, uint64_t v)
+{
+	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
+	double x = (double)v;
+	unsigned u = 0;
+	while (x >= 1024 && u < 5) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(b, n, x == (double)(uint64_t)x ? "%.0f %s" : "%.1f %s", x, unit[u]);
+}
+
+/* The rows of the table: powers of two, the sizes of the shipped presets'
+ * L1 and L2 TLBs, and N. */
+static int row_wanted(uint32_t k, uint32_t n)
+{
+	return (k & (k - 1)) == 0 || k == 48 || k == 1280 || k == 1536 || k == n;
+}
+
+static void text_stream(FILE *f, const reach *r, unsigned s)
+{
+	const reach_info *in = reach_get_info(r);
+	reach_curve c[REACH_SIZES];
+	for (unsigned k = 0; k < REACH_SIZES; k++)
+		reach_get_curve(r, s, k, &c[k]);
+	fprintf(f, "\n%s stream (%s): %" PRIu64 " accesses, %" PRIu64 " lookups at 4K\n",
+		s == REACH_D ? "data" : "instruction", s == REACH_D ? "R, W: L1D" : "X: L1I",
+		in->accesses[s], c[0].lookups);
+	if (!c[0].lookups)
+		return;
+	double kins = (double)in->instructions / 1000.0;
+	fprintf(f, "  misses of a fully-associative LRU TLB (MPKI in brackets)\n");
+	fprintf(f, "  %8s", "entries");
+	for (unsigned k = 0; k < REACH_SIZES; k++) {
+		char h[32], sz[16];
+		size_text(sz, sizeof(sz), c[k].shift);
+		if (k == REACH_COMBINED)
+			snprintf(h, sizeof(h), "combined (%s)", sz);
+		else
+			snprintf(h, sizeof(h), "%s", sz);
+		fprintf(f, " %20s", h);
+	}
+	fputc('\n', f);
+	for (uint32_t e = 1; e <= in->entries; e++) {
+		if (!row_wanted(e, in->entries))
+			continue;
+		fprintf(f, "  %8" PRIu32, e);
+		for (unsigned k = 0; k < REACH_SIZES; k++) {
+			char cell[40];
+			uint64_t m = c[k].misses[e - 1];
+			if (kins > 0)
+				snprintf(cell, sizeof(cell), "%" PRIu64 " [%.3f]", m, (double)m / kins);
+			else
+				snprintf(cell, sizeof(cell), "%" PRIu64, m);
+			fprintf(f, " %20s", cell);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "  %8s", "pages");
+	for (unsigned k = 0; k < REACH_SIZES; k++)
+		fprintf(f, " %20" PRIu64, c[k].pages);
+	fprintf(f, "   distinct (first uses)\n");
+	/* The smallest TLB that misses at most 1% of lookups beyond the cold
+	 * misses, and what it maps. */
+	fprintf(f, "  %8s", "99% hits");
+	for (unsigned k = 0; k < REACH_SIZES; k++) {
+		uint64_t budget = c[k].lookups / 100;
+		uint32_t e = 1;
+		while (e < in->entries && c[k].misses[e - 1] > budget)
+			e++;
+		char cell[40], b[24];
+		bytes_text(b, sizeof(b), c[k].reach_bytes[e - 1]);
+		if (c[k].misses[e - 1] > budget)
+			snprintf(cell, sizeof(cell), "> %" PRIu32, in->entries);
+		else
+			snprintf(cell, sizeof(cell), "%" PRIu32 " (%s)", e, b);
+		fprintf(f, " %20s", cell);
+	}
+	fprintf(f, "   entries (reach) for a miss ratio <= 1%%\n");
+	fprintf(f, "  working set: mean distinct pages per window of lookups\n");
+	fprintf(f, "  %8s", "window");
+	for (unsigned k = 0; k < REACH_SIZES; k++)
+		fprintf(f, " %20s", reach_size_name(k));
+	fputc('\n', f);
+	for (unsigned i = 4; i < 64 && (UINT64_C(1) << i) < c[0].lookups * 2; i += 4) {
+		char w[16];
+		bytes_text(w, sizeof(w), UINT64_C(1) << i);
+		w[strlen(w) - 1] = '\0';   /* "64 K": a count, not bytes */
+		if (w[strlen(w) - 1] == ' ')
+			w[strlen(w) - 1] = '\0';
+		fprintf(f, "  %8s", w);
+		for (unsigned k = 0; k < REACH_SIZES; k++) {
+			uint64_t len = UINT64_C(1) << i;
+			uint64_t nwin = (c[k].lookups + len - 1) / len;
+			fprintf(f, " %20.1f", nwin ? (double)c[k].windows[i] / (double)nwin : 0.0);
+		}
+		fputc('\n', f);
+	}
+	if (in->sets) {
+		fprintf(f, "  misses of %" PRIu32 " sets x w ways, LRU\n  %8s", in->sets, "ways");
+		for (unsigned k = 0; k < REACH_SIZES; k++)
+			fprintf(f, " %20s", reach_size_name(k));
+		fputc('\n', f);
+		for (uint32_t w = 1; w <= in->ways; w++) {
+			fprintf(f, "  %8" PRIu32, w);
+			for (unsigned k = 0; k < REACH_SIZES; k++)
+				fprintf(f, " %20" PRIu64, c[k].set_misses[w - 1]);
+			fputc('\n', f);
+		}
+	}
+}
+
+static void text_report(FILE *f, const char *trace, const trace_header *h, const reach *r)
+{
+	const reach_info *in = reach_get_info(r);
+	fprintf(f, "slatsim %s  reach  trace ", SLATSIM_VERSION);
+	report_put_text(f, trace);
+	fprintf(f, " (%s)\n", trace_format_name(h->format));
+	if (h->desc[0]) {
+		fputs("  ", f);
+		report_put_text(f, h->desc);
+		fputc('\n', f);
+	}
+	char sz[16];
+	size_text(sz, sizeof(sz), in->combined_shift);
+	fprintf(f, "  %" PRIu64 " records, %" PRIu64 " instructions; combined entry size of the "
+		"configuration: %s%s\n", in->records, in->instructions, sz,
+		in->combined_shift ? "" : " (read from a replay of the configuration)");
+	if (in->exact)
+		fprintf(f, "  exact for every fully-associative LRU TLB of 1..%" PRIu32 " entries "
+			"(Mattson's stack property)\n", in->entries);
+	else
+		fprintf(f, "  APPROXIMATE: %" PRIu64 " invalidation records removed cached pages "
+			"(LRU with invalid ways is not a stack algorithm)\n", in->invalidations);
+	text_stream(f, r, REACH_D);
+	text_stream(f, r, REACH_I);
+}
+
+static void json_report(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
+			const reach *r)
+{
+	const reach_info *in = reach_get_info(r);
+	json_w j;
+	json_init(&j, f, 1);
+	json_begin_obj(&j, NULL);
+	report_json_head(&j, trace, h, p);
+	json_begin_obj(&j, "reach");
+	for (unsigned s = 0; s < REACH_STREAMS; s++) {
+		json_begin_obj(&j, reach_stream_name(s));
+		for (unsigned k = 0; k < REACH_SIZES; k++) {
+			reach_curve c;
+			reach_get_curve(r, s, k, &c);
+			json_begin_obj(&j, reach_size_name(k));
+			json_u64(&j, "accesses", in->accesses[s]);
+			json_u64_array(&j, "misses", c.misses, in->entries);
+			json_u64(&j, "lookups", c.lookups);
+			json_u64(&j, "pages", c.pages);
+			json_u64(&j, "page_bytes", c.shift ? UINT64_C(1) << c.shift : 0);
+			json_u64_array(&j, "reach_bytes", c.reach_bytes, in->entries);
+			uint64_t win[64], mean_x1000[64];
+			size_t nw = 0;
+			for (unsigned i = 0; i < 64 && (i == 0 || (UINT64_C(1) << (i - 1)) < c.lookups);
+			     i++) {
+				uint64_t len = UINT64_C(1) << i, n = (c.lookups + len - 1) / len;
+				win[nw] = len;
+				/* Thousandths, rounded: integers keep the document exact. */
+				mean_x1000[nw++] = n ? (c.windows[i] * 1000 + n / 2) / n : 0;
+			}
+			json_begin_obj(&j, "working_set");
+			json_u64_array(&j, "window", win, nw);
+			json_u64_array(&j, "pages_x1000", mean_x1000, nw);
+			json_end_obj(&j);
+			if (c.set_misses)
+				json_u64_array(&j, "set_misses", c.set_misses, in->ways);
+			json_end_obj(&j);
+		}
+		json_end_obj(&j);
+	}
+	json_end_obj(&j);
+	json_begin_obj(&j, "analysis");
+	json_u64(&j, "records", in->records);
+	json_u64(&j, "instructions", in->instructions);
+	json_u64(&j, "invalidations", in->invalidations);
+	json_bool(&j, "exact", in->exact);
+	json_u64(&j, "entries", in->entries);
+	json_u64(&j, "sets", in->sets);
+	json_u64(&j, "ways", in->ways);
+	json_u64(&j, "combined_page_bytes",
+		 in->combined_shift ? UINT64_C(1) << in->combined_shift : 0);
+	json_end_obj(&j);
+	json_end_obj(&j);
+	json_finish(&j);
+}
+
+/* The miss ratio against entries per page size: every size of the data
+ * stream, 4K and 2M of the instruction stream (the combined size when it
+ * is not one of them). */
+static int plot_reach(const char *path, plot_kind kind, const char *trace, const reach *r,
+		      char *err, size_t errlen)
+{
+	const reach_info *in = reach_get_info(r);
+	plot_curve c[REACH_STREAMS * REACH_SIZES];
+	char titles[REACH_STREAMS * REACH_SIZES][48];
+	size_t n = 0;
+	for (unsigned s = 0; s < REACH_STREAMS; s++)
+		for (unsigned k = 0; k < REACH_SIZES; k++) {
+			reach_curve rc;
+			reach_get_curve(r, s, k, &rc);
+			if (s == REACH_I && k != REACH_4K && k != REACH_2M)
+				continue;
+			if (k == REACH_COMBINED && (in->combined_shift == 12 ||
+						    in->combined_shift == 14 ||
+						    in->combined_shift == 16 ||
+						    in->combined_shift == 21))
+				continue;   /* the same curve as its size's */
+			char sz[16];
+			size_text(sz, sizeof(sz), rc.shift);
+			snprintf(titles[n], sizeof(titles[n]), "%s %s%s",
+				 s == REACH_D ? "data" : "instructions",
+				 k == REACH_COMBINED ? "combined " : "", sz);
+			c[n] = (plot_curve){ .title = titles[n], .misses = rc.misses,
+					     .n = in->entries, .lookups = rc.lookups };
+			n++;
+		}
+	char title[512];
+	snprintf(title, sizeof(title), "TLB miss ratio: %s", trace);
+	return plot_miss_ratio(path, kind, title, c, n, err, errlen);
+}
+
+/* "PATH: line N: MSG" or "PATH: record N: MSG" for record I of the batch. */
+static void die_at(const reach *r, trace_reader *tr, size_t i, uint64_t rec)
+{
+	int code = reach_error_code(r);
+	uint64_t line = trace_line_of(tr, i);
+	if (code == TRACE_ENOMEM || code == TRACE_EINTERNAL)
+		cli_die(EXIT_FAIL, "%s", reach_error(r));
+	if (line)
+		cli_die(EXIT_BAD, "%s: line %" PRIu64 ": %s", trace_path(tr), line, reach_error(r));
+	cli_die(EXIT_BAD, "%s: record %" PRIu64 ": %s", trace_path(tr), rec, reach_error(r));
+}
+
+int cmd_reach(args *a)
+{
+	config_args c = { .nfiles = 0 };
+	const char *json = NULL, *plot = NULL, *trace = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	uint64_t entries = 65536, sets = 0, ways = 16;
+	while (a->i < a->argc) {
+		if (cli_is_help(a->argv[a->i])) {
+			fputs(reach_usage, stdout);
+			return 0;
+		}
+		if (cli_config_opt(a, &c))
+			continue;
+		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
+		if ((v = cli_opt_value(a, "--plot"))) { plot = v; continue; }
+		if ((v = cli_opt_value(a, "--entries"))) {
+			entries = cli_parse_count(a, "--entries", v, 1);
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--sets"))) { sets = cli_parse_count(a, "--sets", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--ways"))) { ways = cli_parse_count(a, "--ways", v, 0); continue; }
+		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
+			cli_unknown_option(a);
+		if (trace)
+			cli_usage_error(a, "more than one trace given ('%s' and '%s')", trace,
+					a->argv[a->i]);
+		trace = a->argv[a->i++];
+	}
+	if (!trace)
+		cli_usage_error(a, "reach needs a TRACE");
+	if (entries < 1 || entries > (UINT64_C(1) << 24))
+		cli_usage_error(a, "--entries %" PRIu64 ": between 1 and 16M", entries);
+	if (sets && ((sets & (sets - 1)) || sets > 65536))
+		cli_usage_error(a, "--sets %" PRIu64 ": a power of two up to 65536", sets);
+	if (ways < 1 || ways > 4096)
+		cli_usage_error(a, "--ways %" PRIu64 ": between 1 and 4096", ways);
+	plot_kind pk = PLOT_PNG;
+	if (plot && plot_kind_of(plot, &pk))
+		cli_usage_error(a, "--plot '%s': the name must end in .png or .svg", plot);
+	outset_add_input(a->outs, trace);
+	param_reg *p = cli_build_params(a, &c);
+	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
+	outfile *po = plot ? cli_output(a, plot, "--plot", OUTFILE_PATH) : NULL;
+	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
+	char err[1024];
+	if (po && plot_available(err, sizeof(err)))
+		cli_die(EXIT_FAIL, "--plot: %s", err);
+	trace_reader *tr;
+	int rc = replay_open(&tr, trace, fmt, 1, err, sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	reach *r;
+	reach_cfg rcfg = { .entries = (uint32_t)entries, .sets = (uint32_t)sets,
+			   .ways = (uint32_t)ways, .params = p };
+	if ((rc = reach_create(&r, &rcfg, err, sizeof(err))) != TRACE_OK)
+		cli_die_trace(rc, err);
+	trace_rec *b = malloc(BATCH * sizeof(*b));
+	if (!b)
+		cli_die(EXIT_FAIL, "out of memory (reading the trace)");
+	uint64_t done = 0;
+	for (;;) {
+		long n = trace_read(tr, b, BATCH, err, sizeof(err));
+		if (n < 0)
+			cli_die_trace((int)n, err);
+		if (n == 0)
+			break;
+		size_t bad;
+		if (reach_feed(r, b, (size_t)n, &bad))
+			die_at(r, tr, bad, done + bad);
+		done += (uint64_t)n;
+	}
+	free(b);
+	if (reach_finish(r))
+		cli_die_trace(reach_error_code(r), reach_error(r));
+	text_report(tf, trace, trace_get_header(tr), r);
+	if (jo)
+		json_report(outfile_stream(jo), trace, trace_get_header(tr), p, r);
+	if (po && plot_reach(outfile_write_path(po), pk, trace, r, err, sizeof(err)))
+		cli_die(EXIT_FAIL, "--plot: %s", err);
+	cli_flush_stdout();
+	if (jo)
+		cli_commit(jo);
+	if (po)
+		cli_commit(po);
+	reach_destroy(r);
+	trace_close(tr);
+	param_destroy(p);
+	return 0;
+}

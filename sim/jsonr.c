@@ -1,0 +1,383 @@
+/*
+ * sim/jsonr.c - see jsonr.h. A recursive-descent parser over the grammar of
+ * RFC 8259 §2-7; nesting is limited to 64 levels (slatsim's documents use
+ * 4) so that a hostile file cannot exhaust the stack.
+ */
+#include "jsonr.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 64
+
+typedef struct parser {
+	const char *s;
+	size_t len, i;
+	char *err;
+	size_t errlen;
+	int failed;
+} parser;
+
+static int bad(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(parser *p, const char *fmt, ...)
+{
+	if (p->failed)
+		return -1;
+	p->failed = 1;
+	char m[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->errlen, "offset %zu: %s", p->i, m);
+	return -1;
+}
+
+static void ws(parser *p)
+{
+	while (p->i < p->len && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
+				 p->s[p->i] == '\r'))
+		p->i++;
+}
+
+static int peek(parser *p) { return p->i < p->len ? (unsigned char)p->s[p->i] : -1; }
+
+static int hex4(parser *p, unsigned *out)
+{
+	unsigned v = 0;
+	for (int k = 0; k < 4; k++) {
+		int c = peek(p);
+		p->i++;
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v * 16 + (unsigned)(c - 'A' + 10);
+		else
+			return bad(p, "bad \\u escape");
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *o, unsigned c)
+{
+	if (c < 0x80) {
+		o[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (char)(0xc0 | c >> 6);
+		o[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (char)(0xe0 | c >> 12);
+		o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | c >> 18);
+	o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* A string at p->i (the opening quote): *OUT malloc'd. */
+static int string(parser *p, char **out)
+{
+	p->i++;
+	size_t cap = 16;
+	char *o = malloc(cap);
+	size_t n = 0;
+	if (!o)
+		return bad(p, "out of memory");
+	for (;;) {
+		if (n + 5 > cap) {
+			char *no = realloc(o, cap *= 2);
+			if (!no) {
+				free(o);
+				return bad(p, "out of memory");
+			}
+			o = no;
+		}
+		int c = peek(p);
+		if (c < 0) {
+			free(o);
+			return bad(p, "unterminated string");
+		}
+		p->i++;
+		if (c == '"')
+			break;
+		if (c < 0x20) {
+			free(o);
+			return bad(p, "control character in a string");
+		}
+		if (c != '\\') {
+			o[n++] = (char)c;
+			continue;
+		}
+		c = peek(p);
+		p->i++;
+		unsigned u;
+		switch (c) {
+		case '"': o[n++] = '"'; break;
+		case '\\': o[n++] = '\\'; break;
+		case '/': o[n++] = '/'; break;
+		case 'b': o[n++] = '\b'; break;
+		case 'f': o[n++] = '\f'; break;
+		case 'n': o[n++] = '\n'; break;
+		case 'r': o[n++] = '\r'; break;
+		case 't': o[n++] = '\t'; break;
+		case 'u':
+			if (hex4(p, &u)) {
+				free(o);
+				return -1;
+			}
+			if (u >= 0xd800 && u < 0xdc00 && peek(p) == '\\') {
+				unsigned lo;
+				p->i++;
+				if (peek(p) != 'u') {
+					free(o);
+					return bad(p, "bad surrogate pair");
+				}
+				p->i++;
+				if (hex4(p, &lo)) {
+					free(o);
+					return -1;
+				}
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			n += put_utf8(o + n, u);
+			break;
+		default:
+			free(o);
+			return bad(p, "bad escape");
+		}
+	}
+	o[n] = '\0';
+	*out = o;
+	return 0;
+}
+
+static int value(parser *p, jsonr *v, int depth);
+
+static int push(parser *p, jsonr *v, char *key, size_t *cap)
+{
+	if (v->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		jsonr *ni = realloc(v->items, nc * sizeof(*ni));
+		if (ni)
+			v->items = ni;
+		char **nk = v->type == JSONR_OBJ ? realloc(v->keys, nc * sizeof(*nk)) : NULL;
+		if (nk)
+			v->keys = nk;
+		if (!ni || (v->type == JSONR_OBJ && !nk)) {
+			free(key);
+			return bad(p, "out of memory");
+		}
+		*cap = nc;
+	}
+	memset(&v->items[v->n], 0, sizeof(jsonr));
+	if (v->type == JSONR_OBJ)
+		v->keys[v->n] = key;
+	v->n++;
+	return 0;
+}
+
+static int container(parser *p, jsonr *v, int depth, int obj)
+{
+	if (depth >= MAX_DEPTH)
+		return bad(p, "nested too deeply");
+	v->type = obj ? JSONR_OBJ : JSONR_ARR;
+	p->i++;
+	size_t cap = 0;
+	ws(p);
+	if (peek(p) == (obj ? '}' : ']')) {
+		p->i++;
+		return 0;
+	}
+	for (;;) {
+		char *key = NULL;
+		ws(p);
+		if (obj) {
+			if (peek(p) != '"')
+				return bad(p, "expected a member name");
+			if (string(p, &key))
+				return -1;
+			ws(p);
+			if (peek(p) != ':') {
+				free(key);
+				return bad(p, "expected ':'");
+			}
+			p->i++;
+		}
+		if (push(p, v, key, &cap) || value(p, &v->items[v->n - 1], depth + 1))
+			return -1;
+		ws(p);
+		int c = peek(p);
+		p->i++;
+		if (c == ',')
+			continue;
+		if (c == (obj ? '}' : ']'))
+			return 0;
+		p->i--;
+		return bad(p, "expected ',' or '%c'", obj ? '}' : ']');
+	}
+}
+
+static int number(parser *p, jsonr *v)
+{
+	size_t a = p->i;
+	if (peek(p) == '-')
+		p->i++;
+	int digits = 0;
+	while (peek(p) >= '0' && peek(p) <= '9')
+		p->i++, digits++;
+	if (peek(p) == '.') {
+		p->i++;
+		while (peek(p) >= '0' && peek(p) <= '9')
+			p->i++, digits++;
+	}
+	if (peek(p) == 'e' || peek(p) == 'E') {
+		p->i++;
+		if (peek(p) == '+' || peek(p) == '-')
+			p->i++;
+		while (peek(p) >= '0' && peek(p) <= '9')
+			p->i++;
+	}
+	if (!digits)
+		return bad(p, "bad number");
+	v->type = JSONR_NUM;
+	v->text = malloc(p->i - a + 1);
+	if (!v->text)
+		return bad(p, "out of memory");
+	memcpy(v->text, p->s + a, p->i - a);
+	v->text[p->i - a] = '\0';
+	return 0;
+}
+
+static int word(parser *p, const char *w)
+{
+	size_t l = strlen(w);
+	if (p->len - p->i < l || memcmp(p->s + p->i, w, l) != 0)
+		return bad(p, "unexpected character");
+	p->i += l;
+	return 0;
+}
+
+static int value(parser *p, jsonr *v, int depth)
+{
+	ws(p);
+	int c = peek(p);
+	switch (c) {
+	case '{': return container(p, v, depth, 1);
+	case '[': return container(p, v, depth, 0);
+	case '"':
+		v->type = JSONR_STR;
+		return string(p, &v->text);
+	case 't': v->type = JSONR_BOOL; v->truth = 1; return word(p, "true");
+	case 'f': v->type = JSONR_BOOL; return word(p, "false");
+	case 'n': v->type = JSONR_NULL; return word(p, "null");
+	default:
+		if (c == '-' || (c >= '0' && c <= '9'))
+			return number(p, v);
+		return bad(p, c < 0 ? "unexpected end" : "unexpected character");
+	}
+}
+
+static void clear(jsonr *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		clear(&v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->text);
+}
+
+void jsonr_free(jsonr *v)
+{
+	if (!v)
+		return;
+	clear(v);
+	free(v);
+}
+
+jsonr *jsonr_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	parser p = { .s = text, .len = len, .err = err, .errlen = errlen };
+	jsonr *v = calloc(1, sizeof(*v));
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (value(&p, v, 0) == 0) {
+		ws(&p);
+		if (p.i != p.len)
+			bad(&p, "text after the document");
+	}
+	if (p.failed) {
+		jsonr_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+jsonr *jsonr_load(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	for (size_t k; buf && (k = fread(buf + n, 1, cap - n, f)) > 0;) {
+		n += k;
+		if (n == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = nb;
+		}
+	}
+	int rerr = ferror(f);
+	fclose(f);
+	if (!buf || rerr) {
+		free(buf);
+		snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+		return NULL;
+	}
+	char e[256];
+	jsonr *v = jsonr_parse(buf, n, e, sizeof(e));
+	free(buf);
+	if (!v)
+		snprintf(err, errlen, "%s: not JSON: %s", path, e);
+	return v;
+}
+
+const jsonr *jsonr_get(const jsonr *o, const char *key)
+{
+	if (!o || o->type != JSONR_OBJ)
+		return NULL;
+	for (size_t i = 0; i < o->n; i++)
+		if (strcmp(o->keys[i], key) == 0)
+			return &o->items[i];
+	return NULL;
+}
+
+double jsonr_num(const jsonr *v)
+{
+	return v && v->type == JSONR_NUM ? strtod(v->text, NULL) : 0;
+}

@@ -1,0 +1,419 @@
+/*
+ * sim/sweep.c - see sweep.h.
+ *
+ * The ring: slot k holds batch number seq (k = seq mod SWEEP_SLOTS); the
+ * decoder fills it only when no worker still needs the batch it held
+ * (pending == 0), and each worker takes the batches in order, waiting for
+ * seq to appear. One mutex and two condition variables guard the slots'
+ * bookkeeping; the records themselves are read without the lock (a slot's
+ * records are written only while no worker may read them).
+ */
+#include "sweep.h"
+#include "replay.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- one job */
+
+typedef struct jstate {
+	sweep_job *j;
+	uint64_t done, limit;    /* records fed; sim.max_records (UINT64_MAX: all) */
+	int stopped;
+} jstate;
+
+static void job_fail(jstate *s, int code, const char *fmt, const char *path, uint64_t where,
+		     const char *msg)
+{
+	s->j->code = code;
+	if (code == TRACE_ENOMEM || !path)
+		snprintf(s->j->err, sizeof(s->j->err), "%s", msg);
+	else
+		snprintf(s->j->err, sizeof(s->j->err), fmt, path, (unsigned long long)where, msg);
+	s->stopped = 1;
+}
+
+/* Batch B (N records, the first the trace's record BASE; LINES[i] the line
+ * of record i for the text formats, else NULL) into job S. */
+static void feed(jstate *s, const trace_rec *b, size_t n, const uint64_t *lines,
+		 const char *path)
+{
+	if (s->stopped)
+		return;
+	size_t want = s->limit - s->done < n ? (size_t)(s->limit - s->done) : n;
+	if (!want) {
+		s->stopped = 1;
+		return;
+	}
+	size_t bad;
+	machine *m = s->j->m;
+	if (machine_run(m, b, want, s->done, &bad)) {
+		if (lines && lines[bad])
+			job_fail(s, machine_error_code(m), "%s: line %llu: %s", path, lines[bad],
+				 machine_error(m));
+		else
+			job_fail(s, machine_error_code(m), "%s: record %llu: %s", path,
+				 s->done + bad, machine_error(m));
+		return;
+	}
+	s->done += want;
+	if (machine_stopped(m))
+		s->stopped = 1;
+}
+
+static void finish(jstate *s)
+{
+	if (s->j->code == TRACE_OK && machine_finish(s->j->m))
+		job_fail(s, machine_error_code(s->j->m), NULL, NULL, 0, machine_error(s->j->m));
+}
+
+/* A batch's line numbers when the format has lines (else NULL). */
+static const uint64_t *lines_of(trace_reader *r, size_t n, uint64_t *buf)
+{
+	if (!n || !trace_line_of(r, 0))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = trace_line_of(r, i);
+	return buf;
+}
+
+/* Every job of S[0..N) fails with the trace's own error. */
+static void fail_all(jstate **s, size_t n, int code, const char *msg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i]->j->code == TRACE_OK)
+			job_fail(s[i], code, NULL, NULL, 0, msg);
+}
+
+/* Decode PATH on this thread and feed every batch to the jobs S[0..N). */
+static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, size_t n,
+			   trace_header *hdr, char *err, size_t errlen)
+{
+	trace_reader *r;
+	int rc = replay_open(&r, path, fmt, 1, err, errlen);
+	if (rc != TRACE_OK) {
+		fail_all(s, n, rc, err);
+		return rc;
+	}
+	if (hdr)
+		*hdr = *trace_get_header(r);
+	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
+	uint64_t *lines = malloc(REPLAY_BATCH * sizeof(*lines));
+	if (!b || !lines) {
+		snprintf(err, errlen, "out of memory (sweep batches)");
+		rc = TRACE_ENOMEM;
+	}
+	while (rc == TRACE_OK) {
+		size_t live = 0;
+		for (size_t i = 0; i < n; i++)
+			live += !s[i]->stopped;
+		if (!live)
+			break;
+		long k = trace_read(r, b, REPLAY_BATCH, err, errlen);
+		if (k <= 0) {
+			rc = (int)k;
+			break;
+		}
+		const uint64_t *l = lines_of(r, (size_t)k, lines);
+		for (size_t i = 0; i < n; i++)
+			feed(s[i], b, (size_t)k, l, trace_path(r));
+	}
+	if (rc != TRACE_OK)
+		fail_all(s, n, rc, err);
+	free(b);
+	free(lines);
+	trace_close(r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- prefault */
+
+/* sim.prefault: map the footprint for the jobs that ask (one pass of its
+ * own; the trace must be a file, read again for the replay). */
+static int prefault(const char *path, enum trace_format fmt, jstate *s, size_t n, char *err,
+		    size_t errlen)
+{
+	size_t want = 0;
+	for (size_t i = 0; i < n; i++)
+		want += param_bool(machine_params(s[i].j->m), "sim.prefault");
+	if (!want)
+		return TRACE_OK;
+	trace_reader *r;
+	int rc = replay_open(&r, path, fmt, 1, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
+	uint64_t *lines = malloc(REPLAY_BATCH * sizeof(*lines)), *done = calloc(n, sizeof(*done));
+	if (!b || !lines || !done) {
+		snprintf(err, errlen, "out of memory (sweep batches)");
+		rc = TRACE_ENOMEM;
+	}
+	while (rc == TRACE_OK) {
+		long k = trace_read(r, b, REPLAY_BATCH, err, errlen);
+		if (k <= 0) {
+			rc = (int)k;
+			break;
+		}
+		const uint64_t *l = lines_of(r, (size_t)k, lines);
+		for (size_t i = 0; i < n; i++) {
+			if (s[i].stopped || !param_bool(machine_params(s[i].j->m), "sim.prefault"))
+				continue;
+			size_t m = s[i].limit - done[i] < (uint64_t)k ? (size_t)(s[i].limit - done[i])
+								      : (size_t)k;
+			size_t bad;
+			if (m && machine_prefault(s[i].j->m, b, m, &bad)) {
+				machine *mm = s[i].j->m;
+				if (l && l[bad])
+					job_fail(&s[i], machine_error_code(mm), "%s: line %llu: %s",
+						 trace_path(r), l[bad], machine_error(mm));
+				else
+					job_fail(&s[i], machine_error_code(mm), "%s: record %llu: %s",
+						 trace_path(r), done[i] + bad, machine_error(mm));
+			}
+			done[i] += m;
+		}
+	}
+	free(b);
+	free(lines);
+	free(done);
+	trace_close(r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/* A slot holds SWEEP_CHUNK batches: one hand-over per 32 K records keeps
+ * the threads' synchronisation rare, while each batch (96 KB) is fed to
+ * every machine in turn and stays in the core's L2. */
+#define SWEEP_CHUNK 8
+
+typedef struct slot {
+	trace_rec rec[SWEEP_CHUNK][REPLAY_BATCH];
+	uint64_t line[SWEEP_CHUNK][REPLAY_BATCH];
+	int has_lines[SWEEP_CHUNK];
+	size_t n[SWEEP_CHUNK];
+	unsigned nb;              /* batches held; 0: the end (or a read error) */
+	uint64_t seq;
+	unsigned pending;         /* workers that have not taken it yet */
+} slot;
+
+typedef struct ring {
+	pthread_mutex_t mu;
+	pthread_cond_t ready, freed;
+	slot *slots;
+	const char *path;
+	enum trace_format fmt;
+	unsigned workers;         /* the threads that take every slot, the decoder's too */
+} ring;
+
+typedef struct worker {
+	ring *q;
+	jstate **s;               /* this worker's jobs */
+	size_t n;
+	int per_thread;
+	int rc;
+	char err[1024];
+} worker;
+
+/* Feed slot SL to W's jobs, then release it. */
+static void take(worker *w, slot *sl)
+{
+	ring *q = w->q;
+	for (unsigned b = 0; b < sl->nb; b++)
+		for (size_t i = 0; i < w->n; i++)
+			feed(w->s[i], sl->rec[b], sl->n[b], sl->has_lines[b] ? sl->line[b] : NULL,
+			     q->path);
+	pthread_mutex_lock(&q->mu);
+	if (--sl->pending == 0)
+		pthread_cond_broadcast(&q->freed);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	if (w->per_thread) {
+		w->rc = decode_and_feed(w->q->path, w->q->fmt, w->s, w->n, NULL, w->err,
+					sizeof(w->err));
+		return NULL;
+	}
+	ring *q = w->q;
+	for (uint64_t seq = 0;; seq++) {
+		slot *sl = &q->slots[seq % SWEEP_SLOTS];
+		pthread_mutex_lock(&q->mu);
+		while (sl->seq != seq)
+			pthread_cond_wait(&q->ready, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+		int end = sl->nb == 0;
+		take(w, sl);
+		if (end)
+			break;
+	}
+	return NULL;
+}
+
+/* The calling thread decodes into the ring and, being a worker too, feeds
+ * each slot it filled to its own jobs (W) - two threads on two cores, not
+ * a decoder thread besides them. */
+static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
+{
+	ring *q = w->q;
+	trace_reader *r = NULL;
+	int rc = replay_open(&r, q->path, q->fmt, 1, err, errlen);
+	if (rc != TRACE_OK)
+		r = NULL;
+	for (uint64_t seq = 0;; seq++) {
+		slot *sl = &q->slots[seq % SWEEP_SLOTS];
+		pthread_mutex_lock(&q->mu);
+		while (sl->pending)
+			pthread_cond_wait(&q->freed, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+		sl->nb = 0;
+		while (rc == TRACE_OK && sl->nb < SWEEP_CHUNK) {
+			if (seq == 0 && sl->nb == 0)
+				*hdr = *trace_get_header(r);
+			unsigned b = sl->nb;
+			long k = trace_read(r, sl->rec[b], REPLAY_BATCH, err, errlen);
+			if (k < 0)
+				rc = (int)k;
+			if (k <= 0)
+				break;
+			sl->n[b] = (size_t)k;
+			sl->has_lines[b] = lines_of(r, (size_t)k, sl->line[b]) != NULL;
+			sl->nb++;
+		}
+		pthread_mutex_lock(&q->mu);
+		sl->seq = seq;
+		sl->pending = q->workers;
+		pthread_cond_broadcast(&q->ready);
+		pthread_mutex_unlock(&q->mu);
+		int end = sl->nb == 0;
+		take(w, sl);
+		if (end)
+			break;
+	}
+	if (r)
+		trace_close(r);
+	return rc;
+}
+
+/* Threads over the jobs: round-robin, the decoding thread (shared decode)
+ * getting one fewer - its decode is worth about one or two machines. */
+static int run_threads(const char *trace, enum trace_format fmt, jstate **all, size_t n,
+		       unsigned t, int per_thread, trace_header *hdr, char *err, size_t errlen)
+{
+	ring q = { .path = trace, .fmt = fmt, .workers = t };
+	worker *w = calloc(t, sizeof(*w));
+	pthread_t *tid = calloc(t, sizeof(*tid));
+	jstate **order = calloc(n, sizeof(*order));
+	q.slots = per_thread ? NULL : calloc(SWEEP_SLOTS, sizeof(*q.slots));
+	int rc = TRACE_OK;
+	if (!w || !tid || !order || (!per_thread && !q.slots)) {
+		free(w);
+		free(tid);
+		free(order);
+		free(q.slots);
+		snprintf(err, errlen, "out of memory (sweep threads)");
+		return TRACE_ENOMEM;
+	}
+	/* Deal: thread 0 (this one) gets its share less the decode's. */
+	size_t skip = per_thread ? 0 : 1, k = 0;
+	for (unsigned th = 0; th < t; th++) {
+		w[th] = (worker){ .q = &q, .per_thread = per_thread };
+		size_t share = n / t + (th < n % t);
+		if (th == 0 && share > skip)
+			share -= skip;
+		else if (th == 0)
+			share = share ? 1 : 0;
+		if (th == t - 1)
+			share = n - k;
+		w[th].s = &order[k];
+		w[th].n = share;
+		for (size_t i = 0; i < share; i++)
+			order[k + i] = all[k + i];
+		k += share;
+	}
+	for (unsigned s = 0; q.slots && s < SWEEP_SLOTS; s++)
+		q.slots[s].seq = UINT64_MAX;
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.ready, NULL);
+	pthread_cond_init(&q.freed, NULL);
+	unsigned started = 1;
+	for (unsigned th = 1; th < t; th++) {
+		if (pthread_create(&tid[th], NULL, worker_main, &w[th]) != 0)
+			break;
+		started++;
+	}
+	q.workers = started;
+	if (per_thread) {
+		trace_reader *r;
+		rc = replay_open(&r, trace, fmt, 1, err, errlen);
+		if (rc == TRACE_OK) {
+			*hdr = *trace_get_header(r);
+			trace_close(r);
+			rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, err, errlen);
+		}
+	} else {
+		rc = decode_ring(&w[0], hdr, err, errlen);
+	}
+	for (unsigned th = 1; th < started; th++)
+		pthread_join(tid[th], NULL);
+	/* A thread that could not start: its jobs run here, after the others. */
+	for (unsigned th = started; th < t; th++) {
+		int r2 = decode_and_feed(trace, fmt, w[th].s, w[th].n, NULL, w[th].err,
+					 sizeof(w[th].err));
+		if (rc == TRACE_OK && r2 != TRACE_OK) {
+			rc = r2;
+			snprintf(err, errlen, "%s", w[th].err);
+		}
+	}
+	for (unsigned th = 1; th < started && per_thread; th++)
+		if (w[th].rc != TRACE_OK && rc == TRACE_OK) {
+			rc = w[th].rc;
+			snprintf(err, errlen, "%s", w[th].err);
+		}
+	pthread_cond_destroy(&q.ready);
+	pthread_cond_destroy(&q.freed);
+	pthread_mutex_destroy(&q.mu);
+	free(q.slots);
+	free(w);
+	free(tid);
+	free(order);
+	return rc;
+}
+
+int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size_t n,
+		 const sweep_opts *o, trace_header *hdr, char *err, size_t errlen)
+{
+	jstate *s = calloc(n ? n : 1, sizeof(*s));
+	jstate **ps = calloc(n ? n : 1, sizeof(*ps));
+	if (!s || !ps) {
+		free(s);
+		free(ps);
+		snprintf(err, errlen, "out of memory (sweep)");
+		return TRACE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t l = (uint64_t)param_int(machine_params(jobs[i].m), "sim.max_records");
+		jobs[i].code = TRACE_OK;
+		jobs[i].err[0] = '\0';
+		s[i] = (jstate){ .j = &jobs[i], .limit = l ? l : UINT64_MAX };
+		ps[i] = &s[i];
+	}
+	int rc = prefault(trace, fmt, s, n, err, errlen);
+	unsigned t = o && o->threads > 1 ? o->threads : 1;
+	if (t > n)
+		t = n ? (unsigned)n : 1;
+	if (rc == TRACE_OK)
+		rc = t == 1 ? decode_and_feed(trace, fmt, ps, n, hdr, err, errlen)
+			    : run_threads(trace, fmt, ps, n, t, o->per_thread_decode, hdr, err, errlen);
+	if (rc != TRACE_OK)
+		fail_all(ps, n, rc, err);
+	for (size_t i = 0; i < n; i++)
+		finish(&s[i]);
+	free(s);
+	free(ps);
+	return rc;
+}

@@ -1,0 +1,231 @@
+/*
+ * tests/check_sweep.c - one decode into many machines (sim/sweep.h), the
+ * JSON reader that reads sweeps back (sim/jsonr.h), and plot names
+ * (sim/plot.h).
+ */
+#include "check_util.h"
+#include "jsonr.h"
+#include "machine.h"
+#include "plot.h"
+#include "replay.h"
+#include "rng.h"
+#include "sweep.h"
+
+static param_reg *params(const char *const *sets)
+{
+	param_reg *p = param_create();
+	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
+	char err[256];
+	for (; sets && *sets; sets++)
+		ck_assert_msg(param_set_assignment(p, *sets, "test", err, sizeof(err)) == PARAM_OK,
+			      "%s", err);
+	return p;
+}
+
+static machine *make(const param_reg *p)
+{
+	machine *m;
+	char err[256];
+	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
+	return m;
+}
+
+/* A trace file: two vCPUs, reads/writes/fetches over 8 MB, from SEED. */
+static char *trace_file(size_t n, uint64_t seed)
+{
+	trace_rec *t = malloc(n * sizeof(*t));
+	rng r;
+	rng_seed(&r, seed);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t u = rng_next(&r);
+		t[i] = (trace_rec){ .vcpu = (uint16_t)(u & 1), .kind = (uint8_t)((u >> 1) % 3),
+				    .gva = UINT64_C(0x7f0000000000) + ((u >> 8) % (UINT64_C(8) << 20)),
+				    .size = 8 };
+		t[i].icount = t[i].kind == TRACE_X;
+	}
+	char *path = write_slt(t, n, 2);
+	free(t);
+	return path;
+}
+
+static uint64_t stat(stats_reg *s, const char *name)
+{
+	int found;
+	uint64_t v = stats_get(s, name, &found);
+	ck_assert_msg(found, "no statistic %s", name);
+	return v;
+}
+
+/* Every machine of a sweep ends with the statistics of a lone replay of
+ * its configuration, whatever the threads and the decode: with 1, 2 and 3
+ * threads, shared or per-thread decode, a point with sim.max_records and
+ * one with sim.prefault among them. */
+START_TEST(each_point_equals_a_lone_replay)
+{
+	char *path = trace_file(50000, 3);
+	const char *cfg[][4] = {
+		{ "tlb.l2.entries=768", NULL },
+		{ "guest.page=2m", "host.page=4k", NULL },
+		{ "arch=arm64", "guest.granule=64k", "dirtylog.mode=dbm", NULL },
+		{ "sim.max_records=12345", NULL },
+		{ "sim.prefault=1", "dirtylog.mode=pml", NULL },
+	};
+	enum { NP = sizeof(cfg) / sizeof(cfg[0]) };
+	param_reg *p[NP];
+	machine *lone[NP];
+	char err[1024];
+	for (size_t i = 0; i < NP; i++) {
+		p[i] = params(cfg[i]);
+		lone[i] = make(p[i]);
+		trace_reader *r;
+		if (param_bool(p[i], "sim.prefault")) {
+			ck_assert_int_eq(trace_open(&r, path, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
+			ck_assert_int_eq(replay_prefault(lone[i], r, NULL, err, sizeof(err)), TRACE_OK);
+			trace_close(r);
+		}
+		ck_assert_int_eq(trace_open(&r, path, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
+		ck_assert_msg(replay_run(lone[i], r, NULL, NULL, err, sizeof(err)) == TRACE_OK, "%s",
+			      err);
+		trace_close(r);
+	}
+	static const sweep_opts opts[] = { { 1, 0 }, { 2, 0 }, { 3, 0 }, { 2, 1 }, { 3, 1 } };
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		sweep_job jobs[NP];
+		for (size_t i = 0; i < NP; i++)
+			jobs[i] = (sweep_job){ .m = make(p[i]) };
+		trace_header h;
+		ck_assert_int_eq(sweep_replay(path, TRACE_FMT_AUTO, jobs, NP, &opts[o], &h, err,
+					      sizeof(err)), TRACE_OK);
+		ck_assert_uint_eq(h.vcpus, 2);
+		for (size_t i = 0; i < NP; i++) {
+			ck_assert_msg(jobs[i].code == TRACE_OK, "%s", jobs[i].err);
+			stats_reg *a = machine_stats(jobs[i].m), *b = machine_stats(lone[i]);
+			ck_assert_uint_eq(stats_count(a), stats_count(b));
+			for (size_t k = 0; k < stats_count(a); k++)
+				if (stats_kind_at(a, k) == STATS_COUNTER)
+					ck_assert_msg(stats_value_at(a, k) == stats_value_at(b, k),
+						      "threads %u%s, point %zu: %s %llu vs %llu",
+						      opts[o].threads, opts[o].per_thread_decode ?
+						      " per-thread" : "", i, stats_name_at(a, k),
+						      (unsigned long long)stats_value_at(a, k),
+						      (unsigned long long)stats_value_at(b, k));
+			machine_destroy(jobs[i].m);
+		}
+	}
+	ck_assert_uint_eq(stat(machine_stats(lone[3]), "records"), 12345);
+	for (size_t i = 0; i < NP; i++) {
+		machine_destroy(lone[i]);
+		param_destroy(p[i]);
+	}
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+/* A record one configuration refuses fails that point alone, naming the
+ * trace and the record; the others finish. arm64 with a 39-bit VA refuses
+ * 0x7f0000000000 (ARM DDI 0487 D8.2: above 2^39, TTBR0 cannot map it). */
+START_TEST(a_failing_point_stops_alone)
+{
+	char *path = trace_file(3000, 5);
+	param_reg *ok = params(NULL);
+	const char *bad_cfg[] = { "arch=arm64", "guest.va_bits=39", NULL };
+	param_reg *bad = params(bad_cfg);
+	for (unsigned t = 1; t <= 2; t++) {
+		sweep_job jobs[2] = { { .m = make(ok) }, { .m = make(bad) } };
+		sweep_opts o = { .threads = t };
+		trace_header h;
+		char err[256];
+		ck_assert_int_eq(sweep_replay(path, TRACE_FMT_AUTO, jobs, 2, &o, &h, err, sizeof(err)),
+				 TRACE_OK);
+		ck_assert_int_eq(jobs[0].code, TRACE_OK);
+		ck_assert_int_eq(stat(machine_stats(jobs[0].m), "records"), 3000);
+		ck_assert_int_eq(jobs[1].code, TRACE_EFORMAT);
+		ck_assert_msg(strstr(jobs[1].err, path) && strstr(jobs[1].err, "record 0:"), "%s",
+			      jobs[1].err);
+		machine_destroy(jobs[0].m);
+		machine_destroy(jobs[1].m);
+	}
+	/* A trace that cannot be read fails every point with its message. */
+	sweep_job j = { .m = make(ok) };
+	sweep_opts o = { .threads = 1 };
+	trace_header h;
+	char err[256];
+	ck_assert_int_ne(sweep_replay("/nonexistent/t.slt", TRACE_FMT_AUTO, &j, 1, &o, &h, err,
+				      sizeof(err)), TRACE_OK);
+	ck_assert_msg(j.code != TRACE_OK && strstr(j.err, "/nonexistent/t.slt"), "%s", j.err);
+	machine_destroy(j.m);
+	param_destroy(ok);
+	param_destroy(bad);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+/* RFC 8259: objects keep member order, numbers keep their text, strings
+ * are unescaped (\u with surrogate pairs to UTF-8); errors name the byte. */
+START_TEST(jsonr_reads_what_slatsim_writes)
+{
+	const char *doc = "{\"stats\": {\"a\": 12345678901234567, \"b\": 0.25, \"c\": -1e3},"
+			  " \"s\": \"x\\\"y\\u00e9\\ud83d\\ude00\", \"t\": [true, false, null, []]}";
+	char err[128];
+	jsonr *v = jsonr_parse(doc, strlen(doc), err, sizeof(err));
+	ck_assert_msg(v != NULL, "%s", err);
+	const jsonr *st = jsonr_get(v, "stats");
+	ck_assert_uint_eq(st->n, 3);
+	ck_assert_str_eq(st->keys[0], "a");
+	ck_assert_str_eq(st->items[0].text, "12345678901234567");
+	ck_assert(jsonr_num(&st->items[1]) == 0.25);
+	ck_assert(jsonr_num(jsonr_get(st, "c")) == -1000.0);
+	ck_assert_str_eq(jsonr_get(v, "s")->text, "x\"y\xc3\xa9\xf0\x9f\x98\x80");
+	const jsonr *t = jsonr_get(v, "t");
+	ck_assert_int_eq(t->type, JSONR_ARR);
+	ck_assert_uint_eq(t->n, 4);
+	ck_assert_int_eq(t->items[0].truth, 1);
+	ck_assert_int_eq(t->items[2].type, JSONR_NULL);
+	ck_assert_ptr_null(jsonr_get(v, "nope"));
+	jsonr_free(v);
+	static const struct { const char *text; const char *msg; } bad[] = {
+		{ "{\"a\": 1,}", "offset 8: expected a member name" },
+		{ "[1 2]", "offset 3: expected ',' or ']'" },
+		{ "{\"a\" 1}", "offset 5: expected ':'" },
+		{ "\"abc", "offset 4: unterminated string" },
+		{ "[1] x", "offset 4: text after the document" },
+		{ "-", "offset 1: bad number" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_ptr_null(jsonr_parse(bad[i].text, strlen(bad[i].text), err, sizeof(err)));
+		ck_assert_str_eq(err, bad[i].msg);
+	}
+	char deep[200];
+	memset(deep, '[', sizeof(deep));
+	ck_assert_ptr_null(jsonr_parse(deep, sizeof(deep), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "nested too deeply"), "%s", err);
+}
+END_TEST
+
+START_TEST(plot_kind_from_the_name)
+{
+	plot_kind k;
+	ck_assert_int_eq(plot_kind_of("a.png", &k), 0);
+	ck_assert_int_eq(k, PLOT_PNG);
+	ck_assert_int_eq(plot_kind_of("dir/B.SVG", &k), 0);
+	ck_assert_int_eq(k, PLOT_SVG);
+	ck_assert_int_eq(plot_kind_of("a.pdf", &k), -1);
+	ck_assert_int_eq(plot_kind_of(".png", &k), -1);
+}
+END_TEST
+
+Suite *sweep_suite(void);
+Suite *sweep_suite(void)
+{
+	Suite *s = suite_create("sweep");
+	TCase *tc = tcase_create("sweep");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, each_point_equals_a_lone_replay);
+	tcase_add_test(tc, a_failing_point_stops_alone);
+	tcase_add_test(tc, jsonr_reads_what_slatsim_writes);
+	tcase_add_test(tc, plot_kind_from_the_name);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""End-to-end cases of design-space exploration: reach, sweep, the run
+headline, plot.
+
+usage: run_dse.py PATH/TO/slatsim
+
+Expectations come from direct `slatsim run` simulation of each configuration
+(reach must equal it count for count: Mattson's inclusion property), from the
+independent oracle (tests/e2e/oracle.py), or are worked out by hand in the
+case's comment; none is copied from the output of the command under test.
+Helpers (run, eq, tmp, ...) are run_e2e.py's.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import oracle  # noqa: E402
+import run_e2e as e  # noqa: E402
+from run_e2e import Fail, eq, run, tmp, write, bad_input  # noqa: E402
+
+ROOT = e.ROOT
+LACKEY_LS = e.LACKEY_LS
+XZ = os.path.join(ROOT, "traces/samples/xz-compress.slt")
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def reach_json(trace, *args):
+    out = tmp("reach.json")
+    run("reach", "--json", out, *(list(args) + [trace]))
+    return json.load(open(out))
+
+
+# Configurations of `run` whose only TLB is a fully-associative LRU L1 of K
+# entries per stream (L2 off) over guest pages of one size, native (the TLB
+# entry is the guest page).
+PAGE_CONFIGS = {
+    "4k": ["virt=none"],
+    "16k": ["arch=arm64", "virt=none", "guest.granule=16k"],
+    "64k": ["arch=arm64", "virt=none", "guest.granule=64k"],
+    "2m": ["virt=none", "guest.page=2m"],
+}
+
+
+def fa_lru(k):
+    return ["tlb.l2.entries=0", "tlb.l1d.entries=%d" % k, "tlb.l1d.ways=%d" % k,
+            "tlb.l1d.policy=lru", "tlb.l1i.entries=%d" % k, "tlb.l1i.ways=%d" % k,
+            "tlb.l1i.policy=lru"]
+
+
+def compare_with_run(trace, doc, size, sets, entries, name=None):
+    for k in entries:
+        st = e.run_stats(trace, *(sets + fa_lru(k)))
+        for stream, lvl in (("d", "l1d"), ("i", "l1i")):
+            c = doc["reach"][stream][name or size]
+            eq(c["misses"][k - 1], st["tlb.%s.misses" % lvl],
+               "%s %s %s misses at %d entries vs run" % (os.path.basename(trace), stream,
+                                                          name or size, k))
+        eq(doc["reach"]["d"][name or size]["lookups"], st["tlb.l1d.lookups"],
+           "data lookups at %s" % size)
+        eq(doc["reach"]["i"][name or size]["lookups"],
+           st["tlb.l1i.hits"] + st["tlb.l1i.misses"], "instruction lookups at %s" % size)
+
+
+@case
+def reach_equals_run_count_for_count_on_real_captures():
+    # Mattson et al. 1970: LRU is a stack algorithm, so one pass gives the
+    # misses of every size; each is checked against a replay of that size.
+    plan = [(LACKEY_LS, (1, 2, 7, 48, 256, 1024)), (XZ, (1, 64, 1024))]
+    for trace, entries in plan:
+        doc = reach_json(trace)
+        for size, sets in PAGE_CONFIGS.items():
+            compare_with_run(trace, doc, size, sets, entries)
+
+
+@case
+def reach_combined_size_read_from_the_configuration():
+    # guest.page=thp: the entry size varies (2M where the region was empty
+    # at the first fault, else 4K); reach replays the configuration to learn
+    # each translation's size, and its combined curve equals run's TLB.
+    sets = ["guest.page=thp"]
+    doc = reach_json(LACKEY_LS, *sum((["--set", s] for s in sets), []))
+    eq(doc["analysis"]["combined_page_bytes"], 0, "thp: the combined size varies")
+    compare_with_run(LACKEY_LS, doc, "thp", sets, (1, 16, 200), name="combined")
+    # A 2M guest page over 4K host pages is a 4K entry (splintering).
+    doc = reach_json(LACKEY_LS, "--set", "guest.page=2m", "--set", "host.page=4k")
+    eq(doc["analysis"]["combined_page_bytes"], 4096, "2m over 4k")
+    eq(doc["reach"]["d"]["combined"]["misses"], doc["reach"]["d"]["4k"]["misses"],
+       "combined = 4k curve")
+
+
+REACH_TEXT = """# vcpu kind gva size [asid]
+0 R 0x1000 8
+0 R 0x2000 8
+0 R 0x1ffc 8        # crosses: pages 1 then 2
+0 R 0x1000 8 5      # asid 5: another page than asid 0's
+0 R 0x1000 8
+0 X 0x400000 4
+0 R 0xffffffff80001000 8 1   # upper half: global, one entry for every asid
+0 R 0xffffffff80001000 8 2
+"""
+
+
+@case
+def reach_text_trace_against_the_oracle():
+    path = write("reach.txt", REACH_TEXT)
+    doc = reach_json(path, "--entries", "8")
+    # 4K data lookups, by hand: 1, 2, 1, 2, (5:1), 1, K, K (K the global
+    # kernel page) = 8 lookups over 4 keys; oracle LRU per size.
+    seq = [("u", 0, 1), ("u", 0, 2), ("u", 0, 1), ("u", 0, 2), ("u", 5, 1), ("u", 0, 1),
+           ("k", 0, 0xffffffff80001), ("k", 0, 0xffffffff80001)]
+    want = [oracle.lru_misses(seq, k) for k in range(1, 9)]
+    eq(want, [7, 5, 4, 4, 4, 4, 4, 4], "oracle sequence (hand check)")
+    c = doc["reach"]["d"]["4k"]
+    eq(c["misses"], want, "4k data misses")
+    eq((c["accesses"], c["lookups"], c["pages"]), (7, 8, 4), "accesses, lookups, pages")
+    eq(c["reach_bytes"][:5], [4096, 8192, 12288, 16384, 16384], "reach at the end")
+    eq(doc["reach"]["i"]["4k"]["misses"], [1] * 8, "one fetch")
+    eq(list(doc.keys()), ["slatsim", "trace", "config", "reach", "analysis"], "top-level keys")
+    eq(list(doc["reach"].keys()), ["d", "i"], "streams")
+    eq(list(doc["reach"]["d"].keys()), ["4k", "16k", "64k", "2m", "combined"], "sizes")
+    eq(doc["analysis"]["exact"], True, "no invalidation: exact")
+    # Working set of 4K data pages per window of 2 lookups: {1,2} {1,2}
+    # {1(5),1} {K} = 2 + 2 + 2 + 1 over 4 windows: 1.75.
+    ws = c["working_set"]
+    eq(ws["window"][1], 2, "window 2")
+    eq(ws["pages_x1000"][1], 1750, "mean distinct pages per window of 2")
+
+
+@case
+def reach_sets_equal_run_set_associative():
+    # Per-set stack distances (Hill and Smith 1989): S sets of w ways.
+    doc = reach_json(LACKEY_LS, "--sets", "16", "--ways", "4", "--entries", "64")
+    for w in (1, 2, 4):
+        st = e.run_stats(LACKEY_LS, "virt=none", "tlb.l2.entries=0",
+                         "tlb.l1d.entries=%d" % (16 * w), "tlb.l1d.ways=%d" % w,
+                         "tlb.l1d.policy=lru")
+        eq(doc["reach"]["d"]["4k"]["set_misses"][w - 1], st["tlb.l1d.misses"],
+           "16 sets x %d ways" % w)
+
+
+@case
+def reach_refuses_bad_options_by_name():
+    bad_input(["reach", "--entries", "0", LACKEY_LS], r"--entries 0")
+    bad_input(["reach", "--sets", "3", LACKEY_LS], r"--sets 3: a power of two")
+    bad_input(["reach", "--set", "guest.page=3k", LACKEY_LS], r"guest\.page")
+    bad_input(["reach", "--plot", tmp("x.pdf"), LACKEY_LS], r"--plot .*\.png or \.svg")
+    bad_input(["reach", write("bad.txt", "0 Q 0x1000 8\n")], r"bad\.txt.*line 1")
+
+
+# ---------------------------------------------------------------- sweep
+
+SWEEP_GRID = ["--grid", "tlb.l2.entries=768,1536", "--grid", "guest.page=4k,2m"]
+SWEEP_SETS = ["--set", "walkcache.s1.entries=16"]
+
+
+def sweep_traces():
+    small = tmp("sw-small.slt")
+    if not os.path.exists(small):
+        run("trace", "gen", "--pattern", "zipf", "--footprint", "64M", "--count", "50K",
+            "--seed", "4", "-o", small)
+    return [LACKEY_LS, small]
+
+
+def files_of(d):
+    out = {}
+    for root, _, names in os.walk(d):
+        for n in names:
+            p = os.path.join(root, n)
+            out[os.path.relpath(p, d)] = open(p, "rb").read()
+    return out
+
+
+@case
+def sweep_points_are_byte_identical_to_run_json():
+    traces = sweep_traces()
+    d = tmp("sw1")
+    run("sweep", "--quiet", "--out", d, *(SWEEP_GRID + SWEEP_SETS + traces))
+    # Points: traces outermost, then the first grid, then the second.
+    n = 0
+    for t in traces:
+        for l2 in ("768", "1536"):
+            for gp in ("4k", "2m"):
+                want = tmp("sw-run.json")
+                run("run", "--quiet", "--set", "walkcache.s1.entries=16",
+                    "--set", "tlb.l2.entries=" + l2, "--set", "guest.page=" + gp,
+                    "--json", want, t)
+                got = open(os.path.join(d, "points", "%d.json" % n), "rb").read()
+                eq(got, open(want, "rb").read(), "point %d (%s, %s, %s) vs run --json" %
+                   (n, os.path.basename(t), l2, gp))
+                n += 1
+    # results: one row per point, the swept values, every statistic.
+    res = json.load(open(os.path.join(d, "results.json")))
+    eq(len(res), 8, "rows")
+    for row in res:
+        pt = json.load(open(os.path.join(d, "points", "%d.json" % row["point"])))
+        eq(row["stats"], pt["stats"], "row %d stats" % row["point"])
+        eq(row["trace"], pt["trace"]["path"], "row trace")
+        eq(row["params"]["tlb.l2.entries"], str(pt["config"]["tlb.l2.entries"]), "row param")
+    lines = open(os.path.join(d, "results.csv")).read().splitlines()
+    eq(len(lines), 9, "csv lines")
+    head = lines[0].split(",")
+    eq(head[:4], ["point", "trace", "tlb.l2.entries", "guest.page"], "csv head")
+    cells = lines[4].split(",")
+    eq(cells[:4], ["3", LACKEY_LS, "1536", "2m"], "csv row 3")
+    eq(int(cells[head.index("tlb.l2.misses")]), res[3]["stats"]["tlb.l2.misses"], "csv value")
+
+
+@case
+def sweep_threads_and_decode_modes_give_the_same_files():
+    traces = sweep_traces()
+    ref = files_of(tmp("sw1")) if os.path.isdir(tmp("sw1")) else None
+    for j, dec in (("2", "shared"), ("3", "thread"), ("2", "thread")):
+        d = tmp("sw-j%s-%s" % (j, dec))
+        run("sweep", "--quiet", "-j", j, "--decode", dec, "--out", d,
+            *(SWEEP_GRID + SWEEP_SETS + traces))
+        got = files_of(d)
+        if ref is None:
+            ref = got
+        eq(sorted(got), sorted(ref), "files with -j %s --decode %s" % (j, dec))
+        for k in ref:
+            eq(got[k], ref[k], "%s with -j %s --decode %s" % (k, j, dec))
+
+
+@case
+def sweep_resumes_and_refuses_another_sweep_in_its_directory():
+    traces = sweep_traces()
+    d = tmp("sw-resume")
+    args = ["sweep", "--out", d] + SWEEP_GRID + SWEEP_SETS + traces
+    run(*args)
+    before = files_of(d)
+    os.unlink(os.path.join(d, "points", "5.json"))
+    os.unlink(os.path.join(d, "results.csv"))
+    out, _ = run(*args)
+    if "1 point run, 7 finished before" not in out:
+        raise Fail("resume did not skip the finished points: %r" % out)
+    eq(files_of(d), before, "a resumed sweep's files")
+    bad_input(["sweep", "--out", d, "--grid", "tlb.l2.entries=768,3072"] + traces,
+              r"sweep\.json: holds a different sweep")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "tlb.l2.entries=768,100",
+               traces[0]], r"tlb\.l2\.entries")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "guest.pgae=4k", traces[0]],
+              r"guest\.pgae")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "guest.page=4k",
+               tmp("no-such.slt")], r"no-such\.slt")
+
+
+@case
+def sweep_emitted_jobs_collect_to_the_local_table():
+    # The cluster path without a cluster: each line of the GNU parallel job
+    # list is run here, then --collect; the table equals a local sweep's.
+    traces = sweep_traces()
+    d = tmp("sw-emit")
+    out, _ = run("sweep", "--emit", "gnu-parallel", "--out", d,
+                 *(SWEEP_GRID + SWEEP_SETS + traces))
+    jobs = open(os.path.join(d, "jobs.txt")).read().splitlines()
+    eq(len(jobs), 8, "a command per point")
+    bad_input(["sweep", "--collect", d], r"8 of 8 points have no result")
+    for line in jobs:
+        p = subprocess.run(["sh", "-c", line], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0 or b"Sanitizer" in p.stderr:
+            raise Fail("job %r: exit %d\n%s" % (line, p.returncode, p.stderr.decode()))
+    run("sweep", "--collect", d)
+    ref = tmp("sw1")
+    if not os.path.isdir(ref):
+        run("sweep", "--quiet", "--out", ref, *(SWEEP_GRID + SWEEP_SETS + traces))
+    for name in ("results.csv", "results.json", "sweep.json"):
+        eq(open(os.path.join(d, name), "rb").read(), open(os.path.join(ref, name), "rb").read(),
+           "collected %s vs a local sweep" % name)
+    run("sweep", "--emit", "slurm", "--out", d, *(SWEEP_GRID + SWEEP_SETS + traces))
+    sb = open(os.path.join(d, "sweep.sbatch")).read()
+    for want in ("#SBATCH --array=0-7", "--point \"$SLURM_ARRAY_TASK_ID\"", "--out '%s'" % d):
+        if want not in sb:
+            raise Fail("sweep.sbatch lacks %r:\n%s" % (want, sb))
+
+
+@case
+def sweep_interrupted_leaves_no_half_file():
+    import signal
+    import time
+    d = tmp("sw-int")
+    p = subprocess.Popen([e.SLATSIM, "sweep", "--quiet", "--out", d, "--grid",
+                          "tlb.l2.entries=768,1536,3072,6144", "--grid", "guest.page=4k,2m", XZ],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=120)[1].decode()
+    if "Sanitizer" in err:
+        raise Fail(err)
+    eq(p.returncode, 130, "SIGINT exit status")
+    names = sorted(files_of(d))
+    eq([n for n in names if "slatsim-" in n], [], "temporaries left")
+    for n in names:
+        if n.startswith("points/"):
+            json.loads(open(os.path.join(d, n)).read())   # complete, or absent
+
+
+# ---------------------------------------------------------------- run headline
+
+
+@case
+def run_headline_is_computed_from_the_statistics():
+    j = tmp("hl.json")
+    out, _ = run("run", "--json", j, "--set", "dirtylog.mode=pml",
+                 "--set", "dirtylog.period=200000", LACKEY_LS)
+    st = json.load(open(j))["stats"]
+    ki = st["instructions"] / 1000.0
+    want = "L1I %.3f, L1D %.3f, L2 %.3f" % (st["tlb.l1i.misses"] / ki,
+                                            st["tlb.l1d.misses"] / ki, st["tlb.l2.misses"] / ki)
+    if want not in out:
+        raise Fail("headline lacks %r:\n%s" % (want, out[:1500]))
+    walks = "%.3f per 1000 instructions, %.2f memory references per walk" % (
+        st["walk.count"] / ki, st["walk.mem_refs"] / st["walk.count"])
+    trans = "%.2f%% of %d cycles" % (100.0 * st["cycles.translation"] / st["cycles.total"],
+                                     st["cycles.total"])
+    dl = "%.2f%% of cycles; %d pages written, %d missed, %d extra over %d rounds" % (
+        100.0 * st["cycles.dirtylog"] / st["cycles.total"], st["dirtylog.true_pages"],
+        st["dirtylog.missed_pages"], st["dirtylog.extra_pages"], st["dirtylog.rounds"])
+    for w in (walks, trans, dl):
+        if w not in out:
+            raise Fail("headline lacks %r:\n%s" % (w, out[:1500]))
+    # The headline comes before the statistics; --quiet prints none, and
+    # the rest of the report is the same.
+    if out.index("headline") > out.index("  records "):
+        raise Fail("headline after the statistics")
+    quiet, _ = run("run", "--quiet", "--set", "dirtylog.mode=pml",
+                   "--set", "dirtylog.period=200000", LACKEY_LS)
+    if "headline" in quiet:
+        raise Fail("--quiet printed a headline")
+    strip = lambda t: [l for l in t.splitlines() if not l.startswith("  replay ")]
+    body = out[:out.index("  headline")] + out[out.index("  records "):]
+    eq(strip(body), strip(quiet), "the report around the headline")
+    out, _ = run("run", "--set", "tlb.l2.entries=0", LACKEY_LS)
+    if "L2 (absent)" not in out or "    dirty logging " in out:
+        raise Fail("an absent L2 or logging off:\n" + out[:800])
+
+
+# ---------------------------------------------------------------- plot
+
+
+def have_gnuplot():
+    if shutil.which("gnuplot"):
+        return True
+    print("skip: gnuplot is not installed (apt-get install gnuplot-nox; make check does)")
+    return False
+
+
+@case
+def plots_are_drawn_from_what_the_commands_wrote():
+    if not have_gnuplot():
+        return
+    png = tmp("r.png")
+    rj = tmp("r.json")
+    run("reach", "--json", rj, "--plot", png, "--entries", "4096", LACKEY_LS)
+    eq(open(png, "rb").read(8), b"\x89PNG\r\n\x1a\n", "reach --plot writes a PNG")
+    svg = tmp("r.svg")
+    run("plot", "reach", rj, "-o", svg)
+    if b"<svg" not in open(svg, "rb").read(2000):
+        raise Fail("plot reach -o .svg wrote no SVG")
+    traces = sweep_traces()
+    d = tmp("sw-plot")
+    run("sweep", "--quiet", "--out", d, "--grid", "tlb.l2.entries=768,1536",
+        "--grid", "guest.page=4k,thp", traces[0])
+    for args in (["sweep", d, "--stat", "walk.count"], ["sweep", d, "--x", "guest.page"],
+                 ["cycles", d]):
+        out = tmp("p.png")
+        if os.path.exists(out):
+            os.unlink(out)
+        run(*(["plot"] + args + ["-o", out]))
+        eq(open(out, "rb").read(4), b"\x89PNG", "plot %s" % args)
+    j = tmp("pml.json")
+    run("run", "--quiet", "--json", j, "--set", "dirtylog.mode=pml",
+        "--set", "dirtylog.period=100000", LACKEY_LS)
+    run("plot", "rounds", j, "-o", tmp("rounds.svg"))
+    run("plot", "cycles", j, os.path.join(d, "points", "0.json"), "-o", tmp("c2.png"))
+    plain = tmp("plain.json")
+    run("run", "--quiet", "--json", plain, LACKEY_LS)
+    bad_input(["plot", "rounds", plain, "-o", tmp("x.png")], r"no dirty-logging rounds")
+    bad_input(["plot", "sweep", d, "--stat", "no.such", "-o", tmp("x.png")],
+              r"--stat no\.such")
+    bad_input(["plot", "reach", rj, "-o", tmp("x.pdf")], r"\.png or \.svg")
+    bad_input(["plot", "pie", rj, "-o", tmp("x.png")], r"reach, sweep, cycles and rounds")
+    bad_input(["plot", "reach", write("nj.json", "{\"a\": [1, 2,]}"), "-o", tmp("x.png")],
+              r"nj\.json: not JSON: offset 12")
+
+
+@case
+def new_commands_have_help_and_are_listed():
+    for cmd in ("reach", "sweep", "plot"):
+        out, _ = run(cmd, "--help")
+        if "usage: slatsim " + cmd not in out:
+            raise Fail("%s --help: no usage line" % cmd)
+        if "  " + cmd + " " not in run("--help")[0]:
+            raise Fail("slatsim --help does not list %s" % cmd)
+    bad_input(["swep"], r"unknown command 'swep' \(did you mean 'sweep'\?\)")
+
+
+def main():
+    passed = failed = 0
+    for fn in CASES:
+        try:
+            fn()
+            passed += 1
+            print("ok   %s" % fn.__name__)
+        except Fail as ex:
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, ex))
+    print("dse: %d passed, %d failed" % (passed, failed))
+    shutil.rmtree(e.TMP, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
