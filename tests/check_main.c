@@ -13,6 +13,7 @@ Suite *tlb_suite(void);
 Suite *mmu_suite(void);
 Suite *pml_suite(void);
 Suite *machine_suite(void);
+Suite *grant_suite(void);
 
 int main(void)
 {
@@ -25,6 +26,7 @@ int main(void)
 	srunner_add_suite(sr, mmu_suite());
 	srunner_add_suite(sr, pml_suite());
 	srunner_add_suite(sr, machine_suite());
+	srunner_add_suite(sr, grant_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
