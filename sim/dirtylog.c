@@ -66,8 +66,8 @@ struct dirtylog {
 	uint16_t vmid;
 	sim_err *err;
 	int s2_ad;                  /* hardware manages stage-2 A/D or DBM */
-	pml_unit *pml[TRACE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
-	hdbss_unit *hdbss[TRACE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
+	pml_unit *pml[MACHINE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
+	hdbss_unit *hdbss[MACHINE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
 	int active;
 	uint64_t lo, hi;            /* tracked guest-physical range */
 	uint64_t next_round;        /* domain instruction count that ends the round */
@@ -258,7 +258,7 @@ void dirtylog_destroy(dirtylog *dl)
 {
 	if (!dl)
 		return;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++) {
 		pml_destroy(dl->pml[i]);
 		hdbss_destroy(dl->hdbss[i]);
 	}
@@ -438,7 +438,7 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 	/* Harvest. */
 	if (dl->c.mode == DL_PML || dl->c.mode == DL_HDBSS) {
 		if (dl->c.flush_all)
-			for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
+			for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
 				if ((dl->pml[i] || dl->hdbss[i]) && drain(dl, i))
 					return -1;
 	} else if (dl->c.mode == DL_DBM) {
@@ -500,7 +500,7 @@ const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n)
 const dl_counters *dirtylog_counters(dirtylog *dl)
 {
 	dl->n.pml_logged = dl->n.hdbss_logged = 0;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++) {
 		if (dl->pml[i])
 			dl->n.pml_logged += pml_stats(dl->pml[i])->logged;
 		if (dl->hdbss[i])
