@@ -594,12 +594,6 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 			if (r > 0)
 				continue;
 		}
-		if (res->fault.kind == MMU_FAULT_PERMISSION && res->fault.stage == 2 && d->h &&
-		    hyp_foreign(d->h, res->fault.ipa))
-			return sim_errf(&m->err, TRACE_EFORMAT, "vCPU %u: stage-2 permission fault: %s "
-					"GPA 0x%llx, a read-only grant mapping (Xen injects a data "
-					"abort)", v->id, req->access == MMU_ACC_W ? "write to" :
-					"fetch from", (unsigned long long)res->fault.ipa);
 		if (tries > 16 || res->fault.kind != MMU_FAULT_TRANSLATION)
 			return sim_errf(&m->err, TRACE_EINTERNAL, "internal: unresolved stage-%u fault "
 					"(kind %d) at VA 0x%llx", res->fault.stage, res->fault.kind,

@@ -14,6 +14,7 @@ Suite *mmu_suite(void);
 Suite *pml_suite(void);
 Suite *machine_suite(void);
 Suite *grant_suite(void);
+Suite *io_suite(void);
 
 int main(void)
 {
@@ -27,6 +28,7 @@ int main(void)
 	srunner_add_suite(sr, pml_suite());
 	srunner_add_suite(sr, machine_suite());
 	srunner_add_suite(sr, grant_suite());
+	srunner_add_suite(sr, io_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
