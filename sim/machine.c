@@ -734,6 +734,7 @@ static int domain_event(machine *m, domain *d, vcpu *v, size_t i, machine_result
 			return 1;
 	}
 	if (d->instr_done >= d->next_io) {
+		m->rec_no = m->rec_base + i;   /* the record the requests follow */
 		if (io_run(m->io, v->id, d->instr_done))
 			return -1;
 		if (m->stopped)
