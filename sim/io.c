@@ -180,6 +180,11 @@ static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 	if (c->grant_shift == 16 && fe_page < 16)
 		CFGERR("grant.size=64k: a 64 KB grant covers one 64 KB page of the front end, whose "
 		       "pages are %u KB (guest.granule)", 1u << (fe_page - 10));
+	if (e->fe_mmu->s2.gran_shift != 12)
+		CFGERR("host.granule=%uk: the front end's grant-table frames are 4 KB pages of Xen "
+		       "that its stage 2 must map one by one (Xen on Arm runs stage 2 with a 4 KB "
+		       "granule); domain.%u.host.granule sets the back end's alone",
+		       1u << (e->fe_mmu->s2.gran_shift - 10), b);
 	if (be_s2 > c->grant_shift || be_s2 == 14)
 		CFGERR("domain.%u.host.granule: a %u KB grant cannot be mapped by a stage 2 with a "
 		       "%u KB granule (Xen on Arm runs stage 2 with a 4 KB granule)", b,

@@ -398,6 +398,8 @@ START_TEST(io_bad_configurations_are_refused_by_key)
 		{ { "io.mode=blk", "grant.size=64k" }, "grant.size=64k: a 64 KB grant covers one" },
 		{ { "io.mode=blk", ARM64K, "domain.1.host.granule=64k" },
 		  "domain.1.host.granule: a 4 KB grant cannot be mapped" },
+		{ { "io.mode=blk", ARM64K, "host.granule=64k" },
+		  "host.granule=64k: the front end's grant-table frames are 4 KB pages" },
 		{ { "io.mode=blk", "domain.1.dirtylog.mode=wp" },
 		  "domain.1.dirtylog.mode: dirty logging of the I/O back end" },
 		{ { "io.mode=blk", "domain.2.guest.page=2m" },
