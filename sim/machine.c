@@ -1139,7 +1139,8 @@ static const stat_field tlb_fields[] = {
 
 /* Per domain, also these two (the machine's are the trace's counters). */
 static const stat_field dom_fields[] = {
-	TF("accesses", accesses, "accesses translated (one per access record; with io.mode also the I/O model's)"),
+	TF("accesses", accesses,
+	   "accesses translated (one per access record; with io.mode also the I/O model's)"),
 	TF("instructions", instructions, "instructions retired (sum of icount)"),
 };
 
@@ -1155,7 +1156,8 @@ static void register_stats(machine *m)
 	stats_reg *st = m->stats;
 	tracestat *t = &m->ts;
 	stats_add(st, "records", &t->records, "trace records replayed");
-	stats_add(st, "accesses", &m->a.accesses, "accesses translated (one per access record; with io.mode also the I/O model's)");
+	stats_add(st, "accesses", &m->a.accesses,
+		  "accesses translated (one per access record; with io.mode also the I/O model's)");
 	stats_add(st, "invalidations", &t->invalidations, "invalidation records (not accesses)");
 	stats_add(st, "inv.all", &m->inv[TRACE_INV_ALL], "guest invalidations of every "
 		  "stage-1 translation of the VM (TLBI VMALLE1, INVPCID all)");
