@@ -80,12 +80,13 @@
 #define MAX_PERSISTENT     1056u   /* blkback max_persistent_grants */
 #define RING_ACCESS_BYTES  64u
 #define TOUCH_BYTES        8u
+#define IO_MAX_POOL        (1u << 20)   /* grants of every buffer, for the arrays */
 /* Kernel-half VA offsets of the regions (both domains). */
 #define VA_GNTTAB          UINT64_C(0)
 #define VA_RING            (UINT64_C(1) << 30)
 #define VA_BUFFERS         (UINT64_C(2) << 30)
 #define VA_FOREIGN         (UINT64_C(4) << 30)
-#define VA_LOCAL           (UINT64_C(8) << 30)
+#define VA_LOCAL           (UINT64_C(16) << 30)   /* past 65537 slots of 64 KB */
 
 typedef struct io_grant {       /* one grant of a buffer */
 	uint32_t ref, handle;
@@ -111,7 +112,6 @@ struct io {
 	uint64_t stride;            /* back-end GPA per slot */
 	uint64_t fe_kva, be_kva;    /* kernel-half bases */
 	uint64_t foreign_gpa;       /* the back end's unpopulated region */
-	uint64_t fe_ring_gfn;
 	unsigned nslots;
 	uint32_t *free_slots;       /* a stack */
 	unsigned nfree;
@@ -121,7 +121,6 @@ struct io {
 	io_grant **g;               /* [per_req]: the request's grants */
 	io_grant **want;            /* [per_req]: of them, to map now */
 	io_grant ring;              /* the ring page's grant */
-	io_grant *ringp;
 	uint64_t *loc_va;           /* [per_req]: the back end's own buffers (copy) */
 	uint64_t *loc_gpa;          /* [per_req * frames per grant]: their 4 KB frames */
 	unsigned fpg;               /* 4 KB frames per grant */
@@ -137,10 +136,8 @@ struct io {
 
 #define CFGERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
-int io_build_cfg(io_cfg *c, const param_reg *p, char *err, size_t errlen)
+void io_build_cfg(io_cfg *c, const param_reg *p)
 {
-	(void)err;
-	(void)errlen;
 	memset(c, 0, sizeof(*c));
 	c->mode = param_enum(p, "io.mode");
 	c->grant_mode = param_enum(p, "io.grant_mode");
@@ -162,7 +159,6 @@ int io_build_cfg(io_cfg *c, const param_reg *p, char *err, size_t errlen)
 	c->c_copy = (uint64_t)param_int(p, "grant.copy.cycles");
 	c->c_flush = (uint64_t)param_int(p, "grant.flush.cycles");
 	c->seed = (uint64_t)param_int(p, "seed");
-	return 0;
 }
 
 /* The combinations Xen or the drivers cannot do, by key. */
@@ -170,6 +166,9 @@ static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 {
 	const io_cfg *c = &x->c;
 	const io_env *e = &x->e;
+	if ((uint64_t)c->ring * x->per_req > IO_MAX_POOL)
+		CFGERR("io.ring x io.segments x grants per buffer = %llu grants: more than the model "
+		       "holds (%u)", (unsigned long long)c->ring * x->per_req, IO_MAX_POOL);
 	unsigned fe_page = e->fe_mmu->s1.gran_shift, be_s2 = e->be_mmu->s2.gran_shift;
 	unsigned b = e->backend;
 	if (c->version == 2 && e->arm)
@@ -263,8 +262,8 @@ static int heap_frame(void *ctx, uint64_t *pa)
 
 /* ---------------------------------------------------------------- accesses */
 
-static int access(io *x, unsigned vcpu, unsigned kind, uint64_t va, unsigned size,
-		  uint64_t *hpa)
+static int vcpu_access(io *x, unsigned vcpu, unsigned kind, uint64_t va, unsigned size,
+		       uint64_t *hpa)
 {
 	machine_result r;
 	if (machine_vcpu_access(x->e.m, vcpu, kind, va, size, 0, &r))
@@ -278,13 +277,13 @@ static int fe_access(io *x, unsigned v, unsigned kind, uint64_t va, unsigned siz
 		     uint64_t *hpa)
 {
 	x->fe_accesses++;
-	return access(x, v, kind, va, size, hpa);
+	return vcpu_access(x, v, kind, va, size, hpa);
 }
 
 static int be_access(io *x, unsigned kind, uint64_t va, unsigned size)
 {
 	x->be_accesses++;
-	return access(x, x->e.backend_vcpu, kind, va, size, NULL);
+	return vcpu_access(x, x->e.backend_vcpu, kind, va, size, NULL);
 }
 
 /* One access every io.touch_stride bytes of [VA, VA + BYTES). */
@@ -676,10 +675,10 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 		slot_put(x, s);
 	/* Connecting the device: the front end grants the ring page, the back
 	 * end maps it for good (boot time: no accesses, but the op counts). */
-	x->ringp = &x->ring;
+	io_grant *ring = &x->ring;
 	if (grant_gst_permit(x->gs, IO_DOMID_FRONTEND, REF_RING, IO_DOMID_BACKEND, x->ring.gfn, 0))
 		return sim_errf(env->err, TRACE_EINTERNAL, "internal: cannot grant the ring");
-	map_grants(x, &x->ringp, 1, 0);
+	map_grants(x, &ring, 1, 0);
 	if (!x->ring.mapped)
 		return sim_errf(env->err, TRACE_EFORMAT, "the back end cannot map the ring: "
 				"GNTST_%s (grant.maptrack_frames=%u)",

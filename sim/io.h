@@ -47,9 +47,8 @@ typedef struct io_cfg {
 	uint64_t seed;
 } io_cfg;
 
-/* Read the io.* and grant.* parameters; 0, or -1 with a message naming the
- * key. */
-int io_build_cfg(io_cfg *c, const param_reg *p, char *err, size_t errlen);
+/* Read the io.* and grant.* parameters (io_create checks them). */
+void io_build_cfg(io_cfg *c, const param_reg *p);
 
 /* What the I/O model is built over: the two domains' rooms, geometry and
  * the machine they belong to. */

@@ -311,7 +311,7 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	if (m->ndomains > 1 && !c->nested)
 		CFGERR("domains=%u: domains are virtual machines, they need virt=nested",
 		       m->ndomains);
-	io_build_cfg(&c->io, p, err, errlen);
+	io_build_cfg(&c->io, p);
 	if (c->io.mode != IO_OFF && !c->nested)
 		CFGERR("io.mode=%s: the I/O back end is a second virtual machine, it needs "
 		       "virt=nested", param_text(p, "io.mode"));
