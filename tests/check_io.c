@@ -407,8 +407,10 @@ START_TEST(io_bad_configurations_are_refused_by_key)
 		{ { "io.mode=net", "io.grant_mode=persistent" }, "persistent grants are blkback's" },
 		{ { "io.mode=blk", "io.grant_mode=persistent", "io.segments=64" },
 		  "more than blkback keeps (max_persistent_grants 1056)" },
-		{ { "io.mode=blk", "io.segments=256", "io.segment_bytes=1M", "grant.max_frames=1" },
-		  "grant.max_frames=1: the front end needs" },
+		{ { "io.mode=blk", "io.segments=2", "io.segment_bytes=1M", "grant.max_frames=1" },
+		  "grant.max_frames=1: the front end needs 521 grant references" },
+		{ { "io.mode=blk", "io.segments=256", "io.segment_bytes=1M" },
+		  "io.ring x io.segments x grants per buffer = 2097152 grants" },
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		param_reg *p = params(bad[k].sets);
