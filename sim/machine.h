@@ -66,7 +66,9 @@ typedef struct machine_result {
 } machine_result;
 
 /* One trace record (an access or an invalidation) into the machine. OUT
- * (may be NULL) says what it did. 0, or -1 with machine_error(). */
+ * (may be NULL) says what it did - with io.mode, including what the I/O
+ * requests the record brought due did on its vCPU. 0, or -1 with
+ * machine_error(). */
 int machine_access(machine *m, const trace_rec *r, machine_result *out);
 
 /* One access by vCPU ID that no trace record holds - the I/O model's (a
