@@ -366,13 +366,17 @@ static void map_grants(io *x, io_grant **g, unsigned n, int readonly)
 	}
 }
 
+/* GNTTABOP_unmap_grant_ref of those of the N grants G that are mapped (one
+ * that fails stays mapped, counted by status). */
 static void unmap_grants(io *x, io_grant **g, unsigned n)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++)
-		if (g[i]->mapped)
+		if (g[i]->mapped) {
+			x->want[k] = g[i];
 			x->uop[k++] = (grant_unmap_op){ .host_addr = slot_gpa(x, g[i]->slot),
 							.handle = g[i]->handle };
+		}
 	if (!k)
 		return;
 	grant_unmap(x->gs, IO_DOMID_BACKEND, x->uop, k);
@@ -380,9 +384,9 @@ static void unmap_grants(io *x, io_grant **g, unsigned n)
 	const grant_counters *gc = grant_stats(x->gs);
 	x->flushes += gc->tlb_flushes - x->pv_flushes_seen;   /* PV chunk flushes */
 	x->pv_flushes_seen = gc->tlb_flushes;
-	for (unsigned i = 0; i < n; i++)
-		if (g[i]->mapped) {
-			g[i]->mapped = 0;
+	for (unsigned i = 0; i < k; i++)
+		if (x->uop[i].status == GNTST_okay) {
+			x->want[i]->mapped = 0;
 			x->waste_live -= x->stride - x->gsize;
 		}
 }
