@@ -67,8 +67,8 @@ struct dirtylog {
 	uint16_t vmid;
 	sim_err *err;
 	int s2_ad;                  /* hardware manages stage-2 A/D or DBM */
-	pml_unit *pml[TRACE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
-	hdbss_unit *hdbss[TRACE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
+	pml_unit *pml[MACHINE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
+	hdbss_unit *hdbss[MACHINE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
 	unsigned units;             /* vCPU ids below this may have a unit */
 	int active;
 	uint64_t lo, hi;            /* tracked guest-physical range */
@@ -267,7 +267,7 @@ void dirtylog_destroy(dirtylog *dl)
 {
 	if (!dl)
 		return;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++) {
 		pml_destroy(dl->pml[i]);
 		hdbss_destroy(dl->hdbss[i]);
 	}
@@ -449,7 +449,7 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 	/* Harvest. */
 	if (dl->c.mode == DL_PML || dl->c.mode == DL_HDBSS) {
 		if (dl->c.flush_all)
-			for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
+			for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
 				if ((dl->pml[i] || dl->hdbss[i]) && drain(dl, i))
 					return -1;
 	} else if (dl->c.mode == DL_DBM) {

@@ -272,6 +272,33 @@ int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 	return r;
 }
 
+int guest_map_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned perm)
+{
+	uint64_t root, out;
+	unsigned sh, depth, page = g->c.mmu->s1.gran_shift;
+	int half = guest_va_half(g, va);
+	if (half < 0)
+		return guest_noncanonical(g, va);
+	if (guest_root(g, asid, &root) || (half && kernel_root(g, &root)))
+		return -1;
+	pt_space sp = space_at(g, root);
+	uint64_t mask = (UINT64_C(1) << page) - 1;
+	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
+		if (out + (va & ((UINT64_C(1) << sh) - 1) & ~mask) == (gpa & ~mask))
+			return 0;
+		return sim_errf(g->err, TRACE_EINTERNAL, "internal: VA 0x%llx is mapped elsewhere",
+				(unsigned long long)va);
+	}
+	if (pt_map(&sp, va & ~mask, gpa & ~mask, page, perm | (half ? MMU_P_G : 0)))
+		return g->err->code ? -1 : sim_errf(g->err, TRACE_EINTERNAL, "internal: cannot map "
+						    "VA 0x%llx at stage 1", (unsigned long long)va);
+	g->n.pages++;
+	/* x86: a new top-level kernel entry goes into every process's root. */
+	if (half && !g->c.arm && depth == 0 && kernel_publish(g, va))
+		return -1;
+	return 1;
+}
+
 /* ---------------------------------------------------------------- lifecycle */
 
 int guest_create(guest **out, const guest_cfg *cfg, physmem *mem, hyp *h, hostmem *hm,

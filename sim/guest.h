@@ -45,6 +45,12 @@ void guest_destroy(guest *g);
  * page fault), 0 if it was mapped, -1 on failure (in E). *IPA (may be NULL)
  * is VA's guest-physical address. */
 int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa);
+/* Map the base page (the granule's) holding VA to the one holding GPA,
+ * guest-physical memory the guest did not take from its own RAM: Linux's
+ * unpopulated pages (Xen's extended regions) where a back end maps grants,
+ * the grant-table frames Xen places in its physmap. 1 if it mapped, 0 if VA
+ * already maps GPA, -1 on failure (in E; another mapping is in the way). */
+int guest_map_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned perm);
 /* ASID's root table (created on first use); 0, or -1 on failure. */
 int guest_root(guest *g, uint16_t asid, uint64_t *root);
 /* The kernel half's root (Arm TTBR1_EL1's table; x86's shared tables); 0

@@ -2,7 +2,9 @@
  * sim/hyp.c - the hypervisor model (see hyp.h).
  */
 #include "hyp.h"
+#include "bits.h"
 #include "dirtylog.h"
+#include "machine.h"
 #include "policy.h"
 #include "rng.h"
 
@@ -16,6 +18,7 @@ struct hyp {
 	mmu_walker *sw;            /* functional lookups only */
 	pt_space s2;
 	struct dirtylog *dl;
+	uint64_t foreign_lo, foreign_hi;   /* where foreign frames were mapped */
 	hyp_counters n;
 };
 
@@ -52,6 +55,7 @@ int hyp_create(hyp **out, const hyp_cfg *cfg, physmem *mem, hostmem *hm, sim_err
 		return -1;
 	}
 	h->s2.table_bytes = cfg->mmu->s2.root_bytes;
+	h->foreign_lo = UINT64_MAX;
 	*out = h;
 	return 0;
 }
@@ -110,6 +114,63 @@ int hyp_lookup(const hyp *h, uint64_t gpa, uint64_t *hpa)
 {
 	unsigned sh;
 	return mmu_s2_lookup(h->sw, h->s2.root, gpa, hpa, &sh);
+}
+
+int hyp_map_foreign(hyp *h, uint64_t gpa, const uint64_t *pa, unsigned n, unsigned perm,
+		    int cont)
+{
+	const mmu_geom *g = &h->c.mmu->s2;
+	uint64_t bytes = (uint64_t)n << 12;
+	int run = ((pa[0] | gpa) & (bytes - 1)) == 0;
+	for (unsigned i = 1; i < n; i++)
+		run &= pa[i] == pa[0] + ((uint64_t)i << 12);
+	int big = mmu_geom_level_for_shift(g, log2_u64(bytes)), small = mmu_geom_level_for_shift(g, 12);
+	int entries = -1;
+	if (n > 1 && big >= 0 && run) {
+		if (pt_map(&h->s2, gpa, pa[0], log2_u64(bytes), perm) == 0)
+			entries = 1;
+	} else if (small >= 0 && n > 1 && cont && run && g->cont_bits[small] &&
+		   (UINT64_C(1) << g->cont_bits[small]) == n) {
+		if (pt_map_cont(&h->s2, gpa, pa[0], 12, perm) == 0)
+			entries = (int)n;
+	} else if (small >= 0) {
+		unsigned i = 0;
+		while (i < n && pt_map(&h->s2, gpa + ((uint64_t)i << 12), pa[i], 12, perm) == 0)
+			i++;
+		if (i == n)
+			entries = (int)n;
+		else
+			while (i--)   /* undo a partial mapping */
+				pt_unmap(&h->s2, gpa + ((uint64_t)i << 12), 12);
+	}
+	if (entries > 0) {
+		h->foreign_lo = gpa < h->foreign_lo ? gpa : h->foreign_lo;
+		h->foreign_hi = gpa + bytes > h->foreign_hi ? gpa + bytes : h->foreign_hi;
+	}
+	return entries;
+}
+
+int hyp_unmap_foreign(hyp *h, uint64_t gpa, unsigned n)
+{
+	unsigned level;
+	uint64_t epa, d;
+	if (!hyp_foreign(h, gpa) || !pt_find_leaf(&h->s2, gpa, &level, &epa, &d))
+		return -1;
+	unsigned sh = h->c.mmu->s2.shift[level];
+	if (sh > 12 && (UINT64_C(1) << (sh - 12)) == n) {
+		if (pt_unmap(&h->s2, gpa, sh))
+			return -1;
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			if (pt_unmap(&h->s2, gpa + ((uint64_t)i << 12), 12))
+				return -1;
+	}
+	return (int)machine_inv_domain(h->c.m, h->c.domain);
+}
+
+int hyp_foreign(const hyp *h, uint64_t gpa)
+{
+	return gpa >= h->foreign_lo && gpa < h->foreign_hi;
 }
 
 uint64_t hyp_root(const hyp *h) { return h->s2.root; }

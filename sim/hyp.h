@@ -19,12 +19,15 @@
 
 typedef struct hyp hyp;
 struct dirtylog;
+struct machine;
 
 typedef struct hyp_cfg {
 	const mmu_config *mmu;   /* the domain's: stage-2 geometry (mmu->s2) */
 	unsigned page;           /* host.page policy (policy.h) */
 	double backing;          /* host.backing */
 	uint64_t seed;
+	struct machine *m;       /* the machine, for invalidations (machine.h verbs) */
+	unsigned domain;         /* the domain this stage 2 belongs to */
 } hyp_cfg;
 
 typedef struct hyp_counters {
@@ -44,6 +47,28 @@ void hyp_set_dirtylog(hyp *h, struct dirtylog *dl);
 int hyp_ensure(hyp *h, uint64_t gpa);
 /* Where GPA lives: 0 with the HPA, -1 if stage 2 does not map it. */
 int hyp_lookup(const hyp *h, uint64_t gpa, uint64_t *hpa);
+
+/* Map a foreign frame at GPA - a grant mapping (Xen's p2m_grant_map_rw/ro,
+ * create_grant_host_mapping): the N 4 KB host frames PA[0..N-1] of one grant
+ * (N = 1, or 16 for a 64 KB grant). One stage-2 leaf of N x 4 KB where the
+ * granule has a leaf that size and the frames and GPA are aligned and
+ * contiguous; else N 4 KB leaves, with the contiguous hint (arm64) when CONT
+ * and they make one aligned run of the level. PERM: MMU_P_R [| MMU_P_W]
+ * (Xen maps grants execute-never). Returns the stage-2 entries written, or
+ * -1 if the granule has no 4 KB leaf or a mapping is in the way (nothing is
+ * left mapped). Foreign leaves are not dirty-logged (Xen logs RAM only). */
+int hyp_map_foreign(hyp *h, uint64_t gpa, const uint64_t *pa, unsigned n, unsigned perm,
+		    int cont);
+/* Remove the N 4 KB frames hyp_map_foreign mapped at GPA and invalidate as
+ * Xen does: every cached translation of the domain on each of its vCPUs
+ * (Arm: TLBI VMALLS12E1IS once per p2m update, at p2m_write_unlock,
+ * xen/arch/arm/mmu/p2m.c; EPT: INVEPT single-context), through
+ * machine_inv_domain - an IPA-only invalidation would leave combined
+ * stage-1+2 entries (ARCH-FACTS §3.5, checklist 8). Returns the vCPUs
+ * invalidated, or -1 if nothing foreign is mapped there. */
+int hyp_unmap_foreign(hyp *h, uint64_t gpa, unsigned n);
+/* 1 if GPA lies in the range where this domain has mapped foreign frames. */
+int hyp_foreign(const hyp *h, uint64_t gpa);
 
 uint64_t hyp_root(const hyp *h);          /* EPTP / VTTBR_EL2 table base */
 pt_space *hyp_tables(hyp *h);             /* the stage-2 tree, for dirty logging */

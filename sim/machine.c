@@ -23,6 +23,14 @@
  * the registry points at those totals (names and order are the public
  * interface, unchanged from the single-VM machine; domain.N.<name> follow
  * when there is more than one domain).
+ *
+ * With io.mode (sim/io.h) the machine holds one more domain, the I/O back
+ * end, numbered after the trace's domains, with one vCPU
+ * (MACHINE_BACKEND_VCPU) that no trace vCPU maps to. Its configuration is
+ * domain 0's (the front end's) changed by its own domain.B.<key>; its
+ * dirty logging is off. Its counters are domain.B.<stat>; the unprefixed
+ * totals stay the trace domains'. The front end's requests are issued from
+ * the access path when domain 0's instructions reach the next io.period.
  */
 #include "machine.h"
 #include "bits.h"
@@ -30,6 +38,7 @@
 #include "cosim.h"
 #include "guest.h"
 #include "hyp.h"
+#include "io.h"
 #include "policy.h"
 #include "rng.h"
 #include "simerr.h"
@@ -86,8 +95,12 @@ typedef struct domain {
 	uint64_t instr_done;       /* instructions of the domain's records so far */
 	uint64_t next_round;       /* instr_done that ends the round (UINT64_MAX: none) */
 	size_t round_base;         /* rounds before the warm-up ended (not reported) */
+	uint64_t next_io;          /* instr_done of the next I/O request (UINT64_MAX: none) */
+	uint64_t next_event;       /* the smaller of the two */
 	totals t;
 	char (*stat_names)[64];    /* "domain.N.<stat>" (the registry keeps pointers) */
+	struct vcpu *vl[MACHINE_MAX_VCPUS];   /* its vCPUs, in creation order */
+	unsigned nv;
 } domain;
 
 typedef struct vcpu {
@@ -123,6 +136,7 @@ typedef struct mach_cfg {
 	unsigned line_shift;       /* log2 cache.line */
 	cache_hier_config ch;
 	cache_config llc;
+	io_cfg io;
 } mach_cfg;
 
 struct machine {
@@ -133,10 +147,12 @@ struct machine {
 	physmem *mem;
 	hostmem hm;
 	sim_err err;
-	domain *d[MACHINE_MAX_DOMAINS];
-	unsigned ndomains;
-	uint8_t vdom[TRACE_MAX_VCPUS];   /* trace vCPU -> domain */
-	vcpu *v[TRACE_MAX_VCPUS];
+	domain *d[MACHINE_MAX_DOMAINS + 1];
+	unsigned ndomains;               /* the trace's */
+	unsigned nall;                   /* and the I/O back end */
+	io *io;
+	uint8_t vdom[MACHINE_MAX_VCPUS]; /* vCPU -> domain */
+	vcpu *v[MACHINE_MAX_VCPUS];
 	struct cosim *cosim;
 	cache *llc;                      /* cache.model=on: the shared last level */
 	uint64_t rec_base;               /* record number of the batch's first record */
@@ -301,6 +317,31 @@ static int build_dom_cfg(dom_cfg *c, const mach_cfg *mc, const param_reg *p, cha
 	return 0;
 }
 
+/* 1 if KEY was set for scope N (domain.N.KEY). */
+static int scope_set(const param_reg *p, unsigned n, const char *key)
+{
+	for (size_t i = 0; i < param_count(p); i++)
+		if (param_scope_at(p, i) == (int)n && strcmp(param_def_at(p, i)->name, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The I/O back end's view of the registry: domain 0's (the front end's),
+ * then its own domain.B overrides. NULL when out of memory. */
+static param_reg *backend_params(const param_reg *p, unsigned b)
+{
+	param_reg *dp = param_scoped(p, 0);
+	char err[256];
+	for (size_t i = 0; dp && i < param_count(p); i++)
+		if (param_scope_at(p, i) == (int)b &&
+		    param_set(dp, param_def_at(p, i)->name, param_text_at(p, i), "domain", err,
+			      sizeof(err)) != PARAM_OK) {
+			param_destroy(dp);
+			return NULL;
+		}
+	return dp;
+}
+
 /* The machine-wide part, the domains and the vCPU map; every message names
  * the key (and the domain, when there is more than one). */
 static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
@@ -315,11 +356,16 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	if (m->ndomains > 1 && !c->nested)
 		CFGERR("domains=%u: domains are virtual machines, they need virt=nested",
 		       m->ndomains);
+	io_build_cfg(&c->io, p);
+	if (c->io.mode != IO_OFF && !c->nested)
+		CFGERR("io.mode=%s: the I/O back end is a second virtual machine, it needs "
+		       "virt=nested", param_text(p, "io.mode"));
+	m->nall = m->ndomains + (c->io.mode != IO_OFF);
 	for (size_t i = 0; i < param_count(p); i++)
-		if (param_scope_at(p, i) >= (int)m->ndomains)
-			CFGERR("%s: there %s only %u domain%s (domains=%u)", param_name_at(p, i),
-			       m->ndomains == 1 ? "is" : "are", m->ndomains,
-			       m->ndomains == 1 ? "" : "s", m->ndomains);
+		if (param_scope_at(p, i) >= (int)m->nall)
+			CFGERR("%s: there %s only %u domain%s (domains=%u%s)", param_name_at(p, i),
+			       m->nall == 1 ? "is" : "are", m->nall, m->nall == 1 ? "" : "s",
+			       m->ndomains, m->nall > m->ndomains ? ", and the I/O back end" : "");
 	int64_t map[PARAM_LIST_MAX];
 	int nmap = param_list(p, "vcpu.domain", map, PARAM_LIST_MAX);
 	for (int i = 0; i < nmap; i++) {
@@ -330,9 +376,9 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 			       m->ndomains == 1 ? "" : "s", m->ndomains);
 		m->vdom[i] = (uint8_t)map[i];
 	}
-	for (unsigned n = 0; n < m->ndomains; n++) {
+	for (unsigned n = 0; n < m->nall; n++) {
 		domain *d = calloc(1, sizeof(*d));
-		param_reg *dp = param_scoped(p, n);
+		param_reg *dp = n < m->ndomains ? param_scoped(p, n) : backend_params(p, n);
 		if (!d || !dp) {
 			free(d);
 			param_destroy(dp);
@@ -344,15 +390,28 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 		d->vmid = c->nested ? (uint16_t)(n + 1) : 0;
 		int rc = build_dom_cfg(&d->c, c, dp, err, errlen);
 		param_destroy(dp);
+		if (!rc && n == m->ndomains) {
+			/* The back end is not the guest being migrated. */
+			if (scope_set(p, n, "dirtylog.mode")) {
+				snprintf(err, errlen, "domain.%u.dirtylog.mode: dirty logging of the I/O "
+					 "back end is not modelled (Xen logs RAM, not its grant "
+					 "mappings)", n);
+				rc = -1;
+			}
+			d->c.dl.mode = DL_OFF;
+			d->c.mmu.s2_ad = 0;
+		}
 		if (rc) {
-			if (m->ndomains > 1) {
+			if (m->nall > 1) {
 				char e[512];
-				snprintf(e, sizeof(e), "domain %u: %s", n, err);
+				snprintf(e, sizeof(e), "domain %u%s: %s", n,
+					 n == m->ndomains ? " (the I/O back end)" : "", err);
 				snprintf(err, errlen, "%s", e);
 			}
 			return -1;
 		}
 	}
+	m->vdom[MACHINE_BACKEND_VCPU] = (uint8_t)m->ndomains;
 	read_tlb(p, "tlb.l1i", &c->l1i, c->seed, 1);
 	read_tlb(p, "tlb.l1d", &c->l1d, c->seed, 1);
 	read_tlb(p, "tlb.l2", &c->l2, c->seed, 1);
@@ -412,7 +471,7 @@ static int create_domain(machine *m, domain *d)
 {
 	if (m->c.nested) {
 		hyp_cfg hc = { .mmu = &d->c.mmu, .page = d->c.hpage, .backing = d->c.backing,
-			       .seed = m->c.seed };
+			       .seed = m->c.seed, .m = m, .domain = d->id };
 		if (hyp_create(&d->h, &hc, m->mem, &m->hm, &m->err))
 			return -1;
 	}
@@ -424,7 +483,21 @@ static int create_domain(machine *m, domain *d)
 		return -1;
 	if (d->h)
 		hyp_set_dirtylog(d->h, d->dl);
-	d->next_round = UINT64_MAX;
+	d->next_round = d->next_io = d->next_event = UINT64_MAX;
+	return 0;
+}
+
+/* The I/O model between domain 0 and the back end (io.mode). */
+static int create_io(machine *m)
+{
+	domain *fe = m->d[0], *be = m->d[m->ndomains];
+	io_env env = { .m = m, .mem = m->mem, .hm = &m->hm, .err = &m->err, .arm = m->c.arch_arm,
+		       .backend = be->id, .backend_vcpu = MACHINE_BACKEND_VCPU, .fe_g = fe->g,
+		       .be_g = be->g, .fe_h = fe->h, .be_h = be->h, .fe_mmu = &fe->c.mmu,
+		       .be_mmu = &be->c.mmu };
+	if (io_create(&m->io, &m->c.io, &env))
+		return -1;
+	fe->next_io = fe->next_event = io_next(m->io);
 	return 0;
 }
 
@@ -458,13 +531,19 @@ int machine_create(machine **out, const param_reg *p, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory (creating the LLC)");
 		return TRACE_ENOMEM;
 	}
-	for (unsigned n = 0; n < m->ndomains; n++)
+	for (unsigned n = 0; n < m->nall; n++)
 		if (create_domain(m, m->d[n])) {
 			snprintf(err, errlen, "%s", m->err.msg);
 			rc = m->err.code;
 			machine_destroy(m);
 			return rc;
 		}
+	if (m->nall > m->ndomains && create_io(m)) {
+		snprintf(err, errlen, "%s", m->err.msg);
+		rc = m->err.code;
+		machine_destroy(m);
+		return rc;
+	}
 	register_stats(m);
 	if (stats_failed(m->stats)) {
 		machine_destroy(m);
@@ -491,9 +570,10 @@ void machine_destroy(machine *m)
 {
 	if (!m)
 		return;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
+	io_destroy(m->io);
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
 		vcpu_destroy(m->v[i]);
-	for (unsigned n = 0; n < MACHINE_MAX_DOMAINS; n++) {
+	for (unsigned n = 0; n < MACHINE_MAX_DOMAINS + 1; n++) {
 		domain *d = m->d[n];
 		if (!d)
 			continue;
@@ -535,6 +615,7 @@ static vcpu *vcpu_make(machine *m, unsigned id)
 	v->vmid = d->vmid;
 	v->logging = dirtylog_active(d->dl);
 	m->v[id] = v;
+	d->vl[d->nv++] = v;
 	return v;
 }
 
@@ -548,14 +629,15 @@ int machine_start(machine *m)
 	if (m->started)
 		return 0;
 	m->started = 1;
-	for (unsigned n = 0; n < m->ndomains; n++) {
+	for (unsigned n = 0; n < m->nall; n++) {
 		domain *d = m->d[n];
 		if (dirtylog_start(d->dl))
 			return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (arming dirty logging)");
 		if (dirtylog_active(d->dl))
 			d->next_round = dirtylog_next_round(d->dl);
+		d->next_event = d->next_round < d->next_io ? d->next_round : d->next_io;
 	}
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
 		if (m->v[i])
 			m->v[i]->logging = dirtylog_active(m->v[i]->dom->dl);
 	return 0;
@@ -739,6 +821,32 @@ static int round_end(machine *m, domain *d)
 	if (dirtylog_round(d->dl, d->instr_done))
 		return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (harvesting the dirty log)");
 	d->next_round = dirtylog_next_round(d->dl);
+	d->next_event = d->next_round < d->next_io ? d->next_round : d->next_io;
+	return 0;
+}
+
+/* Domain D reached its next event: a dirty-logging round, I/O requests
+ * (domain 0, on vCPU V's behalf), or both. Returns as record. */
+static int domain_event(machine *m, domain *d, vcpu *v, size_t i, machine_result *out)
+{
+	if (d->instr_done >= d->next_round) {
+		m->rec_no = m->rec_base + i;
+		if (round_end(m, d))
+			return -1;
+		if (out)
+			out->rounds++;
+		if (m->cosim && cosim_failed(m->cosim))
+			return 1;
+	}
+	if (d->instr_done >= d->next_io) {
+		m->rec_no = m->rec_base + i;   /* the record the requests follow */
+		if (io_run(m->io, v->id, d->instr_done))
+			return -1;
+		if (m->stopped)
+			return 1;
+		d->next_io = io_next(m->io);
+		d->next_event = d->next_round < d->next_io ? d->next_round : d->next_io;
+	}
 	return 0;
 }
 
@@ -756,15 +864,8 @@ static inline __attribute__((always_inline)) int record(machine *m, const trace_
 		return rc;
 	domain *d = v->dom;
 	d->instr_done += r->icount;
-	if (d->instr_done >= d->next_round) {
-		m->rec_no = m->rec_base + i;
-		if (round_end(m, d))
-			return -1;
-		if (out)
-			out->rounds++;
-		if (m->cosim && cosim_failed(m->cosim))
-			return 1;
-	}
+	if (d->instr_done >= d->next_event)
+		return domain_event(m, d, v, i, out);
 	return 0;
 }
 
@@ -843,6 +944,30 @@ static int prefetch_one(machine *m, const trace_rec *r)
 	add_delta(&v->pf.w, mmu_walker_counters(v->w), &w0, sizeof(w0));
 	v->pf.cycles += cyc;
 	return 0;
+}
+
+int machine_vcpu_access(machine *m, unsigned id, unsigned kind, uint64_t va, unsigned size,
+			uint16_t asid, machine_result *out)
+{
+	if (out)
+		memset(out, 0, sizeof(*out));
+	vcpu *v = vcpu_get(m, id);
+	if (!v)
+		return -1;
+	trace_rec r = { .gva = va, .vcpu = (uint16_t)id, .asid = asid, .size = (uint16_t)size,
+			.kind = (uint8_t)kind };
+	/* Its walks report the record being replayed (a co-simulation's). */
+	const trace_rec *batch = m->cur_batch;
+	uint64_t base = m->rec_base;
+	m->cur_batch = &r;
+	m->rec_base = m->rec_no;
+	v->accesses++;
+	int rc = access_one(m, v, &r, out);
+	m->cur_batch = batch;
+	m->rec_base = base;
+	if (rc > 0)
+		m->stopped = 1;
+	return rc < 0 ? -1 : 0;
 }
 
 /* A batch without invalidation records: the plain loop. */
@@ -1010,19 +1135,15 @@ int machine_harvest(machine *m, unsigned domain_id)
 
 unsigned machine_inv_domain(machine *m, unsigned domain_id)
 {
-	unsigned n = 0;
-	uint16_t vmid = m->d[domain_id]->vmid;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
-		vcpu *v = m->v[i];
-		if (!v || v->dom->id != domain_id)
-			continue;
-		tlb_inv_vmid(v->l1i, vmid);
-		tlb_inv_vmid(v->l1d, vmid);
-		tlb_inv_vmid(v->l2, vmid);
+	domain *d = m->d[domain_id];
+	for (unsigned i = 0; i < d->nv; i++) {
+		vcpu *v = d->vl[i];
+		tlb_inv_vmid(v->l1i, d->vmid);
+		tlb_inv_vmid(v->l1d, d->vmid);
+		tlb_inv_vmid(v->l2, d->vmid);
 		mmu_inv_all(v->w);
-		n++;
 	}
-	return n;
+	return d->nv;
 }
 
 void machine_inv_vcpu_page(machine *m, unsigned id, uint16_t asid, uint64_t va, uint64_t ipa)
@@ -1054,7 +1175,7 @@ static void domain_totals(machine *m, domain *d)
 {
 	totals *t = &d->t;
 	memset(t, 0, sizeof(*t));
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++) {
 		vcpu *v = m->v[i];
 		if (!v || v->dom != d)
 			continue;
@@ -1135,6 +1256,8 @@ static void totals_all(machine *m)
 		domain_totals(m, m->d[n]);
 		add_totals(&m->a, &m->d[n]->t);
 	}
+	for (unsigned n = m->ndomains; n < m->nall; n++)
+		domain_totals(m, m->d[n]);   /* the I/O back end: its own, not the machine's */
 	if (m->llc)
 		m->a.llc = *cache_stats(m->llc);
 }
@@ -1143,7 +1266,7 @@ int machine_finish(machine *m)
 {
 	/* The last (or only) round ends with the trace, unless the period
 	 * boundary fell exactly on the domain's last record. */
-	for (unsigned n = 0; n < m->ndomains && !m->stopped; n++) {
+	for (unsigned n = 0; n < m->nall && !m->stopped; n++) {
 		domain *d = m->d[n];
 		size_t nr;
 		const dl_round *r = dirtylog_rounds(d->dl, &nr);
@@ -1291,7 +1414,8 @@ static const stat_field llc_fields[] = {
 
 /* Per domain, also these two (the machine's are the trace's counters). */
 static const stat_field dom_fields[] = {
-	TF("accesses", accesses, "accesses translated (one per access record)"),
+	TF("accesses", accesses,
+	   "accesses translated (one per access record; with io.mode also the I/O model's)"),
 	TF("instructions", instructions, "instructions retired (sum of icount)"),
 };
 
@@ -1307,7 +1431,8 @@ static void register_stats(machine *m)
 	stats_reg *st = m->stats;
 	tracestat *t = &m->ts;
 	stats_add(st, "records", &t->records, "trace records replayed");
-	stats_add(st, "accesses", &m->a.accesses, "accesses translated (one per access record)");
+	stats_add(st, "accesses", &m->a.accesses,
+		  "accesses translated (one per access record; with io.mode also the I/O model's)");
 	stats_add(st, "accesses.zero_size", &t->zero_size, "accesses of 0 bytes (DynamoRIO "
 		  "emits them): one lookup of the page of their address");
 	stats_add(st, "prefetches", &t->prefetches, "prefetch records (translated per "
@@ -1349,13 +1474,13 @@ static void register_stats(machine *m)
 			"L1 data TLB misses per lookup");
 	stats_add_ratio(st, "walk.refs_per_walk", "walk.mem_refs", "walk.count",
 			"descriptor reads per walk");
-	if (m->ndomains == 1)
-		return;
+	if (m->io)
+		io_register_stats(m->io, st);
 	/* domain.N.<stat>: each domain's share of every counter above that
-	 * belongs to a domain. */
+	 * belongs to a domain; the I/O back end's, its own. */
 	size_t nc = m->c.caches ? NFIELDS(cache_fields) : 0;
 	size_t nf = NFIELDS(dom_fields) + NFIELDS(tlb_fields) + nc;
-	for (unsigned n = 0; n < m->ndomains; n++) {
+	for (unsigned n = m->ndomains == 1 ? 1 : 0; n < m->nall; n++) {
 		domain *d = m->d[n];
 		d->stat_names = calloc(nf, sizeof(*d->stat_names));
 		if (!d->stat_names) {

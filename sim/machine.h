@@ -30,6 +30,10 @@
 
 #define SLATSIM_VERSION "0.1.0"
 #define MACHINE_MAX_DOMAINS 64
+/* The machine's vCPUs: the trace's (below TRACE_MAX_VCPUS), then the I/O
+ * back end's (io.mode; a domain no trace vCPU maps to). */
+#define MACHINE_BACKEND_VCPU TRACE_MAX_VCPUS
+#define MACHINE_MAX_VCPUS (TRACE_MAX_VCPUS + 1)
 
 typedef struct machine machine;
 struct cosim;
@@ -62,8 +66,19 @@ typedef struct machine_result {
 } machine_result;
 
 /* One trace record (an access or an invalidation) into the machine. OUT
- * (may be NULL) says what it did. 0, or -1 with machine_error(). */
+ * (may be NULL) says what it did - with io.mode, including what the I/O
+ * requests the record brought due did on its vCPU. 0, or -1 with
+ * machine_error(). */
 int machine_access(machine *m, const trace_rec *r, machine_result *out);
+
+/* One access by vCPU ID that no trace record holds - the I/O model's (a
+ * front end's ring and grant-table writes, the back end's data): the path
+ * of a record's access (TLBs, walker, faults, dirty logging), counted in the
+ * vCPU's accesses but not in the trace's statistics. KIND: TRACE_R/W/X;
+ * SIZE at most 65535. OUT (may be NULL): what it did, as machine_access.
+ * 0, or -1 with machine_error(). */
+int machine_vcpu_access(machine *m, unsigned id, unsigned kind, uint64_t va, unsigned size,
+			uint16_t asid, machine_result *out);
 
 /* N records in trace order: the fast path. REC_BASE is the trace record
  * number of B[0] (the co-simulation reports it). 0, or -1 with

@@ -209,6 +209,70 @@ static const param_def machine_param_defs[] = {
 	{ .name = "dirtylog.invalidate.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per vCPU per invalidation (INVEPT "
 	  "single-context and its IPI; estimate); the refills are modelled by the walker" },
+	/* Split-driver I/O over Xen grant tables (sim/io.c, model/grant). */
+	{ .name = "io.mode", .type = PARAM_ENUM, .def = "off", .choices = "off|blk|net",
+	  .help = "PV split-driver I/O between the traced guest (domain 0, the front end) and a "
+	  "back-end domain created for it (numbered after the trace's domains; domain.B.<key> "
+	  "sets its own): blk (xen-blkfront/blkback) or net (netfront/netback)" },
+	{ .name = "io.period", .type = PARAM_INT, .def = "10000", .unit = "instructions",
+	  .min = 1, .max = INT64_MAX, .help = "front-end instructions between requests (an "
+	  "estimate of an I/O-bound guest; set it from your workload)" },
+	{ .name = "io.segments", .type = PARAM_INT, .def = "1", .unit = "buffers", .min = 1,
+	  .max = 256, .help = "buffers per request (blkif: up to 11 segments without indirect "
+	  "descriptors, BLKIF_MAX_SEGMENTS_PER_REQUEST)" },
+	{ .name = "io.segment_bytes", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
+	  .max = 1 << 20, .help = "bytes per buffer (0: one page of the front end, 4 KB or "
+	  "64 KB); a buffer needs one grant per grant.size" },
+	{ .name = "io.write_pct", .type = PARAM_INT, .def = "50", .unit = "%", .min = 0,
+	  .max = 100, .help = "share of requests carrying data to the back end (blk write, net "
+	  "TX: read-only grants, blkback maps GNTMAP_readonly); the rest carry data back" },
+	{ .name = "io.ring", .type = PARAM_INT, .def = "32", .unit = "slots", .min = 1,
+	  .max = 256, .flags = PARAM_F_POW2, .help = "slots of the one-page shared ring (blkif: "
+	  "32 requests in 4 KB; netif: 256); io.ring x io.segments buffers take turns" },
+	{ .name = "io.grant_mode", .type = PARAM_ENUM, .def = "map",
+	  .choices = "map|persistent|copy", .help = "map (map, touch, unmap per request), "
+	  "persistent (blkback's persistent grants: map once, the front end copies), copy "
+	  "(GNTTABOP_copy to the back end's own buffers, as qdisk); net RX always copies" },
+	{ .name = "io.touch_stride", .type = PARAM_SIZE, .def = "4K", .unit = "bytes", .min = 8,
+	  .max = 65536, .flags = PARAM_F_POW2, .help = "the back end touches each buffer with one "
+	  "8-byte access per this many bytes (4K: once per 4 KB, which decides every TLB miss; "
+	  "64: every cache line, as a memcpy)" },
+	{ .name = "grant.size", .type = PARAM_ENUM, .def = "4k", .choices = "4k|64k",
+	  .help = "bytes one grant covers: 4k (the ABI: XEN_PAGE_SIZE whatever the guest's page) "
+	  "or 64k (the 64 KB-page proposal: one grant per 64 KB page; needs guest.granule=64k)" },
+	{ .name = "grant.pack", .type = PARAM_ENUM, .def = "off", .choices = "off|on",
+	  .help = "off: the back end gives each mapped grant a page of its own guest-physical "
+	  "space (60 KB unused per 4 KB grant with 64 KB pages); on: 16 grants per 64 KB page" },
+	{ .name = "grant.cont", .type = PARAM_BOOL, .def = "0",
+	  .help = "arm64: a 64 KB grant mapped as 16 x 4 KB stage-2 entries gets the contiguous "
+	  "hint when its frames are contiguous (Xen's p2m sets no hint today)" },
+	{ .name = "grant.version", .type = PARAM_INT, .def = "1", .min = 1, .max = 2,
+	  .help = "the front end's grant table: v1 (8-byte entries) or v2 (16-byte entries, "
+	  "status frames; x86 only: Xen on Arm has GNTTAB_MAX_VERSION 1)" },
+	{ .name = "grant.max_frames", .type = PARAM_INT, .def = "64", .unit = "frames", .min = 1,
+	  .max = 2048, .help = "grant-table frames a domain may have (Xen gnttab_max_frames, "
+	  "default 64)" },
+	{ .name = "grant.maptrack_frames", .type = PARAM_INT, .def = "1024", .unit = "frames",
+	  .min = 1, .max = 1 << 20, .help = "maptrack frames of the back end, 256 handles each "
+	  "less the one Xen keeps (gnttab_max_maptrack_frames, default 1024); beyond: "
+	  "GNTST_no_space" },
+	{ .name = "grant.hypercall.cycles", .type = PARAM_INT, .def = "1400", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per GNTTABOP hypercall: entry and exit, as "
+	  "dirtylog.exit.cycles (~1,360 cycles measured VMRUN to #VMEXIT on AMD EPYC, LKML Dec "
+	  "2020; an Arm HVC round trip is cheaper: estimate)" },
+	{ .name = "grant.map.cycles", .type = PARAM_INT, .def = "1000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per map op: checks, pin, maptrack, p2m "
+	  "insert (estimate)" },
+	{ .name = "grant.unmap.cycles", .type = PARAM_INT, .def = "1000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per unmap op: p2m removal, unpin; the "
+	  "flush is grant.flush.cycles (estimate)" },
+	{ .name = "grant.copy.cycles", .type = PARAM_INT, .def = "1500", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per copy op (up to 4 KB): claim both "
+	  "sides, map_domain_page, memcpy (estimate)" },
+	{ .name = "grant.flush.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per vCPU per TLB flush of an unmap "
+	  "(TLBI VMALLS12E1IS or INVEPT and its IPI; as dirtylog.invalidate.cycles, estimate); "
+	  "the refills are modelled by the walker" },
 	{ .name = "dirtylog.bitmap.cycles", .type = PARAM_INT, .def = "10", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per reported page: dirty-bitmap work "
 	  "at harvest (estimate)" },

@@ -110,6 +110,15 @@ int pt_map_cont(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned
 	return 0;
 }
 
+int pt_unmap(pt_space *s, uint64_t va, unsigned shift)
+{
+	unsigned level;
+	uint64_t pa, d;
+	if (!pt_find_leaf(s, va, &level, &pa, &d) || s->g->shift[level] != shift)
+		return -1;
+	return physmem_write64(s->mem, pa, 0);
+}
+
 static long visit(pt_space *s, uint64_t table, unsigned i, uint64_t base, uint64_t lo,
 		  uint64_t hi, pt_leaf_fn fn, void *ctx)
 {

@@ -41,6 +41,10 @@ int pt_map(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm
  * nothing is mapped unless memory ran out part way). */
 int pt_map_cont(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsigned perm);
 
+/* Remove the leaf of 2^shift mapping VA (the tables above it stay). Returns
+ * 0, or -1 if no leaf of that size maps VA. The caller invalidates. */
+int pt_unmap(pt_space *s, uint64_t va, unsigned shift);
+
 /* 1 if the level-LEVEL entry covering VA is empty (nothing mapped under it). */
 int pt_slot_empty(const pt_space *s, uint64_t va, unsigned level);
 

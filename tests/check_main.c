@@ -17,6 +17,8 @@ Suite *pml_suite(void);
 Suite *machine_suite(void);
 Suite *reach_suite(void);
 Suite *sweep_suite(void);
+Suite *grant_suite(void);
+Suite *io_suite(void);
 
 int main(void)
 {
@@ -33,6 +35,8 @@ int main(void)
 	srunner_add_suite(sr, machine_suite());
 	srunner_add_suite(sr, reach_suite());
 	srunner_add_suite(sr, sweep_suite());
+	srunner_add_suite(sr, grant_suite());
+	srunner_add_suite(sr, io_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

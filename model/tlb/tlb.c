@@ -216,8 +216,15 @@ void tlb_fill(tlb *t, const tlb_entry *ne)
 
 /* ---------- invalidation ---------- */
 
+/* Every valid entry; the scan stops once none is left (size_mask is 0 for an
+ * empty array): a flush of an empty or emptied TLB costs nothing. Measured
+ * on the shipped capture, arm64 64 KB pages, io.mode=blk with 10 K requests
+ * of 16 grants (one back-end flush per unmap, mostly of an emptied TLB):
+ * replay 0.444 s without the stop, 0.345 s with it (best of 3 each,
+ * alternating; io.mode=off: 0.242 s). */
 #define FOR_EACH_VALID(t, e)                                                      \
-	for (tlb_entry *e = (t)->e; (t)->e && e < (t)->e + (t)->cfg.entries; e++) \
+	for (tlb_entry *e = (t)->e; (t)->e && (t)->size_mask &&                   \
+	     e < (t)->e + (t)->cfg.entries; e++)                                  \
 		if (e->shift)
 
 static void inv(tlb *t, tlb_entry *e)

@@ -1061,6 +1061,96 @@ def v2p_map_places_the_guest_pages():
     bad_input(["run", "--v2p", write("v2pa.textproto", V2P.replace("0x40000000", "0x40001000")), t],
               r"v2pa\.textproto:\d+: address 0x7f0000200000 -> 0x40001000 not aligned")
 
+# ---------------------------------------------------------------- grants and split-driver I/O
+# A hand-written trace of three front-end records of 1000 instructions each;
+# io.period=1000 makes one blk write request after each. arm64, 64 KB guest
+# pages for both domains (the back end takes the front end's), stage 2 with a
+# 4 KB granule (Xen on Arm), every walk cache and the nested TLB off. A
+# back-end walk reads its 3 stage-1 entries (64 KB granule, 48 bits), each
+# through a stage-2 walk of its table page - backed by a 2 MB block
+# (host.page=thp), 3 references - and the final IPA through a 4-level walk
+# to the 4 KB grant mapping: 3 + 3 x 3 + 4 = 16 references (3 stage 1, 13
+# stage 2), 14 cycles each; an L1 DTLB miss looks in the L2 TLB (9 cycles).
+IO_TRACE = """\
+0 R 0x400000 8 0 1000
+0 R 0x400008 8 0 1000
+0 W 0x400010 8 0 1000
+"""
+IO_SETS = ["arch=arm64", "guest.granule=64k", "io.mode=blk", "io.period=1000",
+           "io.write_pct=100", "walkcache.s1.entries=0", "walkcache.s2.entries=0",
+           "ntlb.entries=0"]
+
+
+@case
+def grant_io_every_count_by_hand():
+    t = write("io.txt", IO_TRACE)
+    # 4 KB grants, grant.pack=off. Per request the front end grants its one
+    # 64 KB buffer as 16 read-only 4 KB grants (16 entry writes), writes the
+    # request into the ring, reads the response, ends the 16 grants: 34
+    # accesses. The back end reads the request, maps the 16 grants (one
+    # hypercall), reads each 4 KB once (io.touch_stride=4K), unmaps them (one
+    # hypercall, one chunk, one VMID-wide flush per unmap op: 16), writes the
+    # response: 18 accesses. The ring was granted and mapped at connection:
+    # one more map (and hypercalls for set_version and setup_table).
+    # Back-end TLB: request 1 misses its ring read, 16 reads and (after the
+    # flushes) the response write: 18; requests 2 and 3 hit the ring entry
+    # the previous response filled: 17 each; 52 misses, 2 hits. Every miss
+    # misses the flushed L2 too and walks: 52 x 16 refs.
+    # grant.cycles: ring 1400 + 1000; per request 1400 + 16 x 1000 (map),
+    # 1400 + 16 x 1000 (unmap), 16 x 2000 (flushes of its one vCPU) = 66800.
+    # GPA: each map reserves a 64 KB page of the back end for a 4 KB grant:
+    # 61440 bytes, 49 maps; at most the ring and 16 at once.
+    st = stats_of(t, *IO_SETS)
+    expect(st, {"records": 3, "io.requests": 3, "io.write_requests": 3, "io.read_requests": 0,
+                "io.grants": 48, "io.frontend_accesses": 3 * 34, "accesses": 3 + 3 * 34,
+                "io.backend_accesses": 3 * 18,
+                "grant.maps": 49, "grant.unmaps": 48, "grant.copies": 0,
+                "grant.hypercalls": 2 + 1 + 3 * 2, "grant.unmap_chunks": 3,
+                "grant.tlb_flushes": 48, "grant.stage2_entries": 49,
+                "grant.gpa_waste_bytes": 49 * 61440, "grant.gpa_waste_peak_bytes": 17 * 61440,
+                "grant.cycles": 2400 + 3 * 66800, "grant.errors.general_error": 0,
+                "grant.errors.no_space": 0,
+                "domain.1.accesses": 54, "domain.1.tlb.l1d.misses": 52,
+                "domain.1.tlb.l1d.hits": 2, "domain.1.tlb.l2.hits": 0,
+                "domain.1.tlb.l2.misses": 52, "domain.1.tlb.fills.4k": 52,
+                "domain.1.tlb.fills.64k": 0, "domain.1.tlb.l2.reach_bytes": 4096,
+                "domain.1.walk.count": 52, "domain.1.walk.mem_refs": 52 * 16,
+                "domain.1.walk.s1_refs": 52 * 3, "domain.1.walk.s2_refs": 52 * 13,
+                "domain.1.walk.cycles": 52 * 16 * 14,
+                "domain.1.cycles.translation": 52 * 9 + 52 * 16 * 14,
+                "domain.1.fault.guest": 0, "domain.1.fault.host": 0}, "4k grants, pack=off")
+    # grant.pack=on: 16 grants share a 64 KB page of the back end: no waste;
+    # nothing else changes.
+    on = stats_of(t, *(IO_SETS + ["grant.pack=on"]))
+    expect(on, {"grant.gpa_waste_bytes": 0, "grant.gpa_waste_peak_bytes": 0,
+                "grant.maps": 49, "grant.stage2_entries": 49, "domain.1.tlb.l1d.misses": 52},
+           "pack=on")
+    # grant.size=64k with the contiguous hint: one grant per buffer (and for
+    # the ring), 16 stage-2 entries each with the hint; one unmap (one
+    # flush) per request; the back end's 16 reads share one 64 KB TLB entry:
+    # misses 3 + 2 + 2 = 7 (ring, buffer, response; then buffer, response),
+    # hits 54 - 7. The front end writes 1 grant, the request, reads the
+    # response, ends 1 grant: 4 per request. grant.cycles: ring 2400, per
+    # request 2400 (map) + 2400 (unmap) + 2000 (flush).
+    big = stats_of(t, *(IO_SETS + ["grant.size=64k", "grant.cont=1"]))
+    expect(big, {"io.grants": 3, "io.frontend_accesses": 12, "grant.maps": 4,
+                 "grant.unmaps": 3, "grant.tlb_flushes": 3, "grant.stage2_entries": 64,
+                 "grant.gpa_waste_bytes": 0, "grant.cycles": 2400 + 3 * 6800,
+                 "domain.1.tlb.l1d.misses": 7, "domain.1.tlb.l1d.hits": 47,
+                 "domain.1.tlb.fills.64k": 7, "domain.1.tlb.fills.4k": 0,
+                 "domain.1.walk.mem_refs": 7 * 16}, "64k grants with the hint")
+    # The traced guest's own counters are the trace's (3 accesses of its
+    # own, in one 64 KB page) plus the I/O model's accesses.
+    eq(st["reads"] + st["writes"], 3, "the trace's records")
+    # io.mode=off: no back end, no io.* or grant.* statistics.
+    off = stats_of(t, *[kv for kv in IO_SETS if not kv.startswith("io.")])
+    eq([k for k in off if k.startswith(("io.", "grant.", "domain."))], [], "io off adds nothing")
+    bad_input(["run", "--set", "io.mode=blk", "--set", "grant.size=64k", t],
+              r"grant\.size=64k: a 64 KB grant covers one 64 KB page of the front end")
+    bad_input(["run", "--set", "io.mode=blk", "--set", "io.grant_mode=nope", t],
+              r"bad value 'nope' for io\.grant_mode")
+
+
 def main():
     passed = failed = 0
     for fn in CASES:
