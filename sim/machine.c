@@ -1023,13 +1023,21 @@ void machine_invalidate(machine *m, const trace_rec *r)
 
 int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, size_t *failed)
 {
+	tracestat_batch c;
+	tracestat_count(&c, b, n);
+	return machine_run_counted(m, b, n, rec_base, &c, failed);
+}
+
+int machine_run_counted(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+			const tracestat_batch *c, size_t *failed)
+{
 	*failed = 0;
 	if (m->stopped)
 		return 0;
 	if (machine_start(m))
 		return -1;
 	uint64_t others = m->ts.invalidations + m->ts.prefetches;
-	if (tracestat_add(&m->ts, b, n) != 0)
+	if (tracestat_apply(&m->ts, c, b, n) != 0)
 		return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (counting the footprint)");
 	m->rec_base = rec_base;
 	if (m->ts.invalidations + m->ts.prefetches == others)

@@ -85,6 +85,12 @@ int machine_vcpu_access(machine *m, unsigned id, unsigned kind, uint64_t va, uns
  * machine_error() and *FAILED the index of the record that failed. A
  * co-simulation mismatch also stops the batch (0; machine_stopped). */
 int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, size_t *failed);
+/* The same with the batch's trace counts computed once by the caller
+ * (tracestat_count of exactly B[0..N)), for several machines fed the same
+ * batch (a sweep). */
+struct tracestat_batch;
+int machine_run_counted(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+			const struct tracestat_batch *c, size_t *failed);
 /* 1 once a co-simulation mismatch stopped the machine. */
 int machine_stopped(const machine *m);
 

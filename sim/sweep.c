@@ -10,6 +10,7 @@
  */
 #include "sweep.h"
 #include "replay.h"
+#include "tracestat.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -37,8 +38,8 @@ static void job_fail(jstate *s, int code, const char *fmt, const char *path, uin
 
 /* Batch B (N records, the first the trace's record BASE; LINES[i] the line
  * of record i for the text formats, else NULL) into job S. */
-static void feed(jstate *s, const trace_rec *b, size_t n, const uint64_t *lines,
-		 const char *path)
+static void feed(jstate *s, const trace_rec *b, size_t n, const tracestat_batch *c,
+		 const uint64_t *lines, const char *path)
 {
 	if (s->stopped)
 		return;
@@ -49,7 +50,11 @@ static void feed(jstate *s, const trace_rec *b, size_t n, const uint64_t *lines,
 	}
 	size_t bad;
 	machine *m = s->j->m;
-	if (machine_run(m, b, want, s->done, &bad)) {
+	/* The batch's trace counts were taken once for every job (unless this
+	 * one stops part way: then it counts its own part). */
+	int rc = want == n ? machine_run_counted(m, b, want, s->done, c, &bad)
+		: machine_run(m, b, want, s->done, &bad);
+	if (rc) {
 		if (lines && lines[bad])
 			job_fail(s, machine_error_code(m), "%s: line %llu: %s", path, lines[bad],
 				 machine_error(m));
@@ -117,8 +122,10 @@ static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, 
 			break;
 		}
 		const uint64_t *l = lines_of(r, (size_t)k, lines);
+		tracestat_batch c;
+		tracestat_count(&c, b, (size_t)k);
 		for (size_t i = 0; i < n; i++)
-			feed(s[i], b, (size_t)k, l, trace_path(r));
+			feed(s[i], b, (size_t)k, &c, l, trace_path(r));
 	}
 	if (rc != TRACE_OK)
 		fail_all(s, n, rc, err);
@@ -194,6 +201,7 @@ typedef struct slot {
 	uint64_t line[SWEEP_CHUNK][REPLAY_BATCH];
 	int has_lines[SWEEP_CHUNK];
 	size_t n[SWEEP_CHUNK];
+	tracestat_batch cnt[SWEEP_CHUNK];   /* each batch's trace counts, taken once */
 	unsigned nb;              /* batches held; 0: the end (or a read error) */
 	uint64_t seq;
 	unsigned pending;         /* workers that have not taken it yet */
@@ -223,8 +231,8 @@ static void take(worker *w, slot *sl)
 	ring *q = w->q;
 	for (unsigned b = 0; b < sl->nb; b++)
 		for (size_t i = 0; i < w->n; i++)
-			feed(w->s[i], sl->rec[b], sl->n[b], sl->has_lines[b] ? sl->line[b] : NULL,
-			     q->path);
+			feed(w->s[i], sl->rec[b], sl->n[b], &sl->cnt[b],
+			     sl->has_lines[b] ? sl->line[b] : NULL, q->path);
 	pthread_mutex_lock(&q->mu);
 	if (--sl->pending == 0)
 		pthread_cond_broadcast(&q->freed);
@@ -281,6 +289,7 @@ static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
 			if (k <= 0)
 				break;
 			sl->n[b] = (size_t)k;
+			tracestat_count(&sl->cnt[b], sl->rec[b], (size_t)k);
 			sl->has_lines[b] = lines_of(r, (size_t)k, sl->line[b]) != NULL;
 			sl->nb++;
 		}

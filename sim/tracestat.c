@@ -36,31 +36,52 @@ static int add_span(pageset *s, uint64_t first, uint64_t last)
 	return 0;
 }
 
-int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
+void tracestat_count(tracestat_batch *c, const trace_rec *r, size_t n)
 {
-	/* Counts first, in locals (no branches on the kind): this pass runs per
-	 * record of every replay. */
+	/* In locals (no branches on the kind): this pass runs per record of
+	 * every replay. */
 	uint64_t kinds[8] = { 0 }, insns = 0, crossing = 0, zero = 0;
+	memset(c->vmask, 0, sizeof(c->vmask));
 	for (size_t i = 0; i < n; i++) {
 		const trace_rec *x = &r[i];
 		kinds[x->kind & 7]++;
 		zero += x->size == 0;
 		insns += x->icount;
 		crossing += ((x->gva & 4095) + x->size) > 4096;
-		if (!t->vseen[x->vcpu]) {
-			t->vseen[x->vcpu] = 1;
-			t->vcpus++;
-		}
+		c->vmask[x->vcpu >> 6] |= UINT64_C(1) << (x->vcpu & 63);
 	}
+	memcpy(c->kinds, kinds, sizeof(kinds));
+	c->insns = insns;
+	c->crossing = crossing;
+	c->zero = zero;
+}
+
+int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
+{
+	tracestat_batch c;
+	tracestat_count(&c, r, n);
+	return tracestat_apply(t, &c, r, n);
+}
+
+int tracestat_apply(tracestat *t, const tracestat_batch *c, const trace_rec *r, size_t n)
+{
+	for (unsigned w = 0; w < TRACE_MAX_VCPUS / 64; w++)
+		for (uint64_t m = c->vmask[w]; m; m &= m - 1) {
+			unsigned v = w * 64 + (unsigned)__builtin_ctzll(m);
+			if (!t->vseen[v]) {
+				t->vseen[v] = 1;
+				t->vcpus++;
+			}
+		}
 	t->records += n;
-	t->reads += kinds[TRACE_R];
-	t->writes += kinds[TRACE_W];
-	t->ifetches += kinds[TRACE_X];
-	t->invalidations += kinds[TRACE_INV];
-	t->prefetches += kinds[TRACE_P];
-	t->zero_size += zero - kinds[TRACE_INV];   /* invalidations have size 0 too */
-	t->instructions += insns;
-	t->crossing_4k += crossing;
+	t->reads += c->kinds[TRACE_R];
+	t->writes += c->kinds[TRACE_W];
+	t->ifetches += c->kinds[TRACE_X];
+	t->invalidations += c->kinds[TRACE_INV];
+	t->prefetches += c->kinds[TRACE_P];
+	t->zero_size += c->zero - c->kinds[TRACE_INV];   /* invalidations have size 0 too */
+	t->instructions += c->insns;
+	t->crossing_4k += c->crossing;
 	if (!t->pages)
 		return 0;
 	for (size_t i = 0; i < n; i++) {

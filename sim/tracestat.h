@@ -27,9 +27,20 @@ typedef struct tracestat {
 	int pages;                 /* count pages (else only records and kinds) */
 } tracestat;
 
+/* What one batch adds to the counts (the pages apart): computed once, it can
+ * be applied to several tracestats (a sweep's machines). */
+typedef struct tracestat_batch {
+	uint64_t kinds[8], insns, crossing, zero;
+	uint64_t vmask[TRACE_MAX_VCPUS / 64];   /* vCPUs present */
+} tracestat_batch;
+
 int tracestat_init(tracestat *t);   /* counts pages; clear t->pages to skip them */
 void tracestat_free(tracestat *t);
 /* Account N records; returns 0, or -1 when out of memory. */
 int tracestat_add(tracestat *t, const trace_rec *r, size_t n);
+/* The same in two steps: count R[0..N) into C, then apply C (and, when T
+ * counts pages, R's pages) to T. */
+void tracestat_count(tracestat_batch *c, const trace_rec *r, size_t n);
+int tracestat_apply(tracestat *t, const tracestat_batch *c, const trace_rec *r, size_t n);
 
 #endif
