@@ -6,6 +6,7 @@
  * io.c's header and ARCH-FACTS §5.
  */
 #include "check_util.h"
+#include "check_sim.h"
 #include "check_geom.h"
 #include "guest.h"
 #include "hyp.h"
@@ -140,25 +141,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- machine */
 
-static param_reg *params(const char *const *sets)
-{
-	param_reg *p = param_create();
-	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
-	char err[256];
-	for (; sets && *sets; sets++)
-		ck_assert_msg(param_set_assignment(p, *sets, "test", err, sizeof(err)) == PARAM_OK,
-			      "%s", err);
-	return p;
-}
-
-static uint64_t stat(stats_reg *s, const char *name)
-{
-	int found;
-	uint64_t v = stats_get(s, name, &found);
-	ck_assert_msg(found, "no statistic %s", name);
-	return v;
-}
-
 /* A machine and the registry it was built from. */
 typedef struct run {
 	machine *m;
@@ -169,7 +151,7 @@ typedef struct run {
  * one page) through a machine with SETS. */
 static run io_run_records(const char *const *sets, unsigned n, uint32_t icount)
 {
-	param_reg *p = params(sets);
+	param_reg *p = sim_params(sets);
 	machine *m;
 	char err[256];
 	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
@@ -220,17 +202,17 @@ START_TEST(io_stage2_entries_and_gpa_waste_per_size_and_pack)
 				       want[k].size, want[k].pack, NULL };
 		run r = io_run_records(sets, 2, 1000);
 		stats_reg *s = machine_stats(r.m);
-		ck_assert_uint_eq(stat(s, "io.requests"), 2);
-		ck_assert_uint_eq(stat(s, "io.write_requests"), 2);
-		ck_assert_uint_eq(stat(s, "io.grants"), want[k].grants);
-		ck_assert_uint_eq(stat(s, "grant.maps"), want[k].maps);
-		ck_assert_uint_eq(stat(s, "grant.unmaps"), want[k].unmaps);
-		ck_assert_uint_eq(stat(s, "grant.tlb_flushes"), want[k].flushes);
-		ck_assert_uint_eq(stat(s, "grant.stage2_entries"), want[k].s2);
-		ck_assert_uint_eq(stat(s, "grant.gpa_waste_bytes"), want[k].waste);
-		ck_assert_uint_eq(stat(s, "grant.gpa_waste_peak_bytes"), want[k].peak);
-		ck_assert_uint_eq(stat(s, "grant.cycles"), want[k].cycles);
-		ck_assert_uint_eq(stat(s, "grant.errors.general_error"), 0);
+		ck_assert_uint_eq(sim_stat(s, "io.requests"), 2);
+		ck_assert_uint_eq(sim_stat(s, "io.write_requests"), 2);
+		ck_assert_uint_eq(sim_stat(s, "io.grants"), want[k].grants);
+		ck_assert_uint_eq(sim_stat(s, "grant.maps"), want[k].maps);
+		ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), want[k].unmaps);
+		ck_assert_uint_eq(sim_stat(s, "grant.tlb_flushes"), want[k].flushes);
+		ck_assert_uint_eq(sim_stat(s, "grant.stage2_entries"), want[k].s2);
+		ck_assert_uint_eq(sim_stat(s, "grant.gpa_waste_bytes"), want[k].waste);
+		ck_assert_uint_eq(sim_stat(s, "grant.gpa_waste_peak_bytes"), want[k].peak);
+		ck_assert_uint_eq(sim_stat(s, "grant.cycles"), want[k].cycles);
+		ck_assert_uint_eq(sim_stat(s, "grant.errors.general_error"), 0);
 		done(r);
 	}
 	/* The back end with a 64 KB stage-2 granule maps a 64 KB grant with one
@@ -238,9 +220,9 @@ START_TEST(io_stage2_entries_and_gpa_waste_per_size_and_pack)
 	const char *big[] = { ARM64K, "io.mode=blk", "io.period=1000", "grant.size=64k",
 			      "domain.1.host.granule=64k", NULL };
 	run r = io_run_records(big, 2, 1000);
-	ck_assert_uint_eq(stat(machine_stats(r.m), "grant.stage2_entries"), 3);
-	ck_assert_uint_eq(stat(machine_stats(r.m), "domain.1.tlb.fills.64k"),
-			  stat(machine_stats(r.m), "domain.1.tlb.l1d.misses"));
+	ck_assert_uint_eq(sim_stat(machine_stats(r.m), "grant.stage2_entries"), 3);
+	ck_assert_uint_eq(sim_stat(machine_stats(r.m), "domain.1.tlb.fills.64k"),
+			  sim_stat(machine_stats(r.m), "domain.1.tlb.l1d.misses"));
 	done(r);
 }
 END_TEST
@@ -257,25 +239,25 @@ START_TEST(io_back_end_tlb_misses_by_hand)
 	const char *base[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.write_pct=100", NULL };
 	run r = io_run_records(base, 2, 1000);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(stat(s, "domain.1.accesses"), 36);
-	ck_assert_uint_eq(stat(s, "io.backend_accesses"), 36);
-	ck_assert_uint_eq(stat(s, "domain.1.tlb.l1d.misses"), 35);
-	ck_assert_uint_eq(stat(s, "domain.1.tlb.l1d.hits"), 1);
-	ck_assert_uint_eq(stat(s, "domain.1.tlb.fills.4k"), 35);
-	ck_assert_uint_eq(stat(s, "domain.1.walk.count"), 35);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.accesses"), 36);
+	ck_assert_uint_eq(sim_stat(s, "io.backend_accesses"), 36);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.misses"), 35);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.hits"), 1);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.fills.4k"), 35);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.walk.count"), 35);
 	/* the front end: 16 grant writes, the request, the response read, 16
 	 * ends of access, per request: 68, in its accesses with its 2 records */
-	ck_assert_uint_eq(stat(s, "io.frontend_accesses"), 68);
-	ck_assert_uint_eq(stat(s, "accesses"), 70);
-	ck_assert_uint_eq(stat(s, "records"), 2);
+	ck_assert_uint_eq(sim_stat(s, "io.frontend_accesses"), 68);
+	ck_assert_uint_eq(sim_stat(s, "accesses"), 70);
+	ck_assert_uint_eq(sim_stat(s, "records"), 2);
 	done(r);
 	const char *cont[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.write_pct=100",
 			       "grant.size=64k", "grant.cont=1", NULL };
 	r = io_run_records(cont, 2, 1000);
 	s = machine_stats(r.m);
-	ck_assert_uint_eq(stat(s, "domain.1.tlb.l1d.misses"), 5);
-	ck_assert_uint_eq(stat(s, "domain.1.tlb.l1d.hits"), 31);
-	ck_assert_uint_eq(stat(s, "domain.1.tlb.fills.64k"), 5);   /* the ring's grant too */
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.misses"), 5);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.hits"), 31);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.fills.64k"), 5);   /* the ring's grant too */
 	done(r);
 }
 END_TEST
@@ -288,10 +270,10 @@ START_TEST(io_unmap_chunks_of_32_and_flushes_per_op)
 	const char *sets[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.segments=3", NULL };
 	run r = io_run_records(sets, 1, 1000);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(stat(s, "grant.unmaps"), 48);
-	ck_assert_uint_eq(stat(s, "grant.unmap_chunks"), 2);
-	ck_assert_uint_eq(stat(s, "grant.tlb_flushes"), 48);
-	ck_assert_uint_eq(stat(s, "grant.hypercalls"), 2 + 1 + 2);   /* version, setup; ring; map, unmap */
+	ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), 48);
+	ck_assert_uint_eq(sim_stat(s, "grant.unmap_chunks"), 2);
+	ck_assert_uint_eq(sim_stat(s, "grant.tlb_flushes"), 48);
+	ck_assert_uint_eq(sim_stat(s, "grant.hypercalls"), 2 + 1 + 2);   /* version, setup; ring; map, unmap */
 	done(r);
 }
 END_TEST
@@ -307,12 +289,12 @@ START_TEST(io_persistent_grants_map_once)
 			       "io.grant_mode=persistent", NULL };
 	run r = io_run_records(sets, 3, 10);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(stat(s, "grant.maps"), 3);
-	ck_assert_uint_eq(stat(s, "grant.unmaps"), 0);
-	ck_assert_uint_eq(stat(s, "grant.tlb_flushes"), 0);
-	ck_assert_uint_eq(stat(s, "io.grants"), 2);
-	ck_assert_uint_eq(stat(s, "io.frontend_accesses"), 11);
-	ck_assert_uint_eq(stat(s, "grant.gpa_waste_bytes"), 0);   /* 4 KB pages */
+	ck_assert_uint_eq(sim_stat(s, "grant.maps"), 3);
+	ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), 0);
+	ck_assert_uint_eq(sim_stat(s, "grant.tlb_flushes"), 0);
+	ck_assert_uint_eq(sim_stat(s, "io.grants"), 2);
+	ck_assert_uint_eq(sim_stat(s, "io.frontend_accesses"), 11);
+	ck_assert_uint_eq(sim_stat(s, "grant.gpa_waste_bytes"), 0);   /* 4 KB pages */
 	done(r);
 }
 END_TEST
@@ -326,11 +308,11 @@ START_TEST(io_copy_mode_copies_4k_per_op)
 			       "io.grant_mode=copy", NULL };
 	run r = io_run_records(sets, 2, 10);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(stat(s, "grant.maps"), 1);
-	ck_assert_uint_eq(stat(s, "grant.copies"), 4);
-	ck_assert_uint_eq(stat(s, "grant.cycles"), 11200);
-	ck_assert_uint_eq(stat(s, "io.backend_accesses"), 2 * (1 + 2 + 1));
-	ck_assert_uint_eq(stat(s, "grant.errors.bad_copy_arg"), 0);
+	ck_assert_uint_eq(sim_stat(s, "grant.maps"), 1);
+	ck_assert_uint_eq(sim_stat(s, "grant.copies"), 4);
+	ck_assert_uint_eq(sim_stat(s, "grant.cycles"), 11200);
+	ck_assert_uint_eq(sim_stat(s, "io.backend_accesses"), 2 * (1 + 2 + 1));
+	ck_assert_uint_eq(sim_stat(s, "grant.errors.bad_copy_arg"), 0);
 	done(r);
 }
 END_TEST
@@ -345,8 +327,8 @@ START_TEST(io_maptrack_full_is_counted_no_space)
 			       "io.grant_mode=persistent", "grant.maptrack_frames=1", NULL };
 	run r = io_run_records(sets, 32, 10);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(stat(s, "grant.maps"), 255);
-	ck_assert_uint_eq(stat(s, "grant.errors.no_space"), 2);
+	ck_assert_uint_eq(sim_stat(s, "grant.maps"), 255);
+	ck_assert_uint_eq(sim_stat(s, "grant.errors.no_space"), 2);
 	done(r);
 }
 END_TEST
@@ -360,7 +342,7 @@ START_TEST(io_machine_access_equals_machine_run)
 	for (size_t i = 0; i < N; i++)
 		t[i] = (trace_rec){ .gva = 0x400000 + (i * 4104) % (1u << 22), .size = 8,
 				    .kind = (uint8_t)(i % 3 == 0 ? TRACE_W : TRACE_R), .icount = 7 };
-	param_reg *p = params(sets);
+	param_reg *p = sim_params(sets);
 	machine *a, *b;
 	char err[256];
 	ck_assert_int_eq(machine_create(&a, p, err, sizeof(err)), TRACE_OK);
@@ -377,9 +359,9 @@ START_TEST(io_machine_access_equals_machine_run)
 		if (stats_kind_at(sa, i) == STATS_COUNTER)
 			ck_assert_msg(stats_value_at(sa, i) == stats_value_at(sb, i), "%s",
 				      stats_name_at(sa, i));
-	ck_assert_uint_eq(stat(sa, "io.requests"), N * 7 / 300);
-	ck_assert_uint_gt(stat(sa, "grant.copies"), 0);   /* net RX copies */
-	ck_assert_uint_gt(stat(sa, "grant.maps"), 1);     /* net TX maps */
+	ck_assert_uint_eq(sim_stat(sa, "io.requests"), N * 7 / 300);
+	ck_assert_uint_gt(sim_stat(sa, "grant.copies"), 0);   /* net RX copies */
+	ck_assert_uint_gt(sim_stat(sa, "grant.maps"), 1);     /* net TX maps */
 	machine_destroy(a);
 	machine_destroy(b);
 	param_destroy(p);
@@ -413,7 +395,7 @@ START_TEST(io_bad_configurations_are_refused_by_key)
 		  "io.ring x io.segments x grants per buffer = 2097152 grants" },
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		param_reg *p = params(bad[k].sets);
+		param_reg *p = sim_params(bad[k].sets);
 		machine *m;
 		char err[512];
 		ck_assert_int_eq(machine_create(&m, p, err, sizeof(err)), TRACE_EFORMAT);
@@ -424,9 +406,9 @@ START_TEST(io_bad_configurations_are_refused_by_key)
 	const char *own[] = { ARM64K, "io.mode=blk", "io.period=1000", "domain.1.guest.granule=4k",
 			      NULL };
 	run r = io_run_records(own, 1, 1000);
-	ck_assert_uint_eq(stat(machine_stats(r.m), "grant.gpa_waste_bytes"), 0);   /* 4 KB pages */
-	ck_assert_uint_eq(stat(machine_stats(r.m), "domain.1.tlb.fills.4k"),
-			  stat(machine_stats(r.m), "domain.1.walk.count"));
+	ck_assert_uint_eq(sim_stat(machine_stats(r.m), "grant.gpa_waste_bytes"), 0);   /* 4 KB pages */
+	ck_assert_uint_eq(sim_stat(machine_stats(r.m), "domain.1.tlb.fills.4k"),
+			  sim_stat(machine_stats(r.m), "domain.1.walk.count"));
 	done(r);
 }
 END_TEST

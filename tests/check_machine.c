@@ -3,29 +3,11 @@
  * per-access entry point, several machines in one process, domains.
  */
 #include "check_util.h"
+#include "check_sim.h"
 #include "machine.h"
 #include "rng.h"
 
 /* A registry with every parameter, then the "key=value" settings. */
-static param_reg *params(const char *const *sets)
-{
-	param_reg *p = param_create();
-	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
-	char err[256];
-	for (; sets && *sets; sets++)
-		ck_assert_msg(param_set_assignment(p, *sets, "test", err, sizeof(err)) == PARAM_OK,
-			      "%s", err);
-	return p;
-}
-
-static machine *make(const param_reg *p)
-{
-	machine *m;
-	char err[256];
-	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
-	return m;
-}
-
 /* A reproducible access stream: two vCPUs, reads/writes/fetches over a few
  * MB, some crossing a page, and an invalidation now and then. */
 static size_t stream(trace_rec *out, size_t n, uint64_t seed)
@@ -66,14 +48,6 @@ static void same_stats(stats_reg *a, stats_reg *b, const char *what)
 	}
 }
 
-static uint64_t stat(stats_reg *s, const char *name)
-{
-	int found;
-	uint64_t v = stats_get(s, name, &found);
-	ck_assert_msg(found, "no statistic %s", name);
-	return v;
-}
-
 /* Two machines with different configurations, fed access by access in
  * turn, end with exactly the statistics each has when it runs alone (no
  * state is shared: DESIGN "no file-scope mutable state"). */
@@ -86,15 +60,15 @@ START_TEST(two_machines_interleaved_match_lone_runs)
 	const char *cfg_b[] = { "arch=arm64", "guest.granule=64k", "host.granule=64k",
 				"dirtylog.mode=hdbss", "dirtylog.period=15000", "tlb.l2.entries=256",
 				"tlb.l2.ways=4", NULL };
-	param_reg *pa = params(cfg_a), *pb = params(cfg_b);
-	machine *a = make(pa), *b = make(pb);
+	param_reg *pa = sim_params(cfg_a), *pb = sim_params(cfg_b);
+	machine *a = sim_machine(pa), *b = sim_machine(pb);
 	for (size_t i = 0; i < N; i++) {
 		ck_assert_int_eq(machine_access(a, &t[i], NULL), 0);
 		ck_assert_int_eq(machine_access(b, &t[i], NULL), 0);
 	}
 	ck_assert_int_eq(machine_finish(a), 0);
 	ck_assert_int_eq(machine_finish(b), 0);
-	machine *la = make(pa), *lb = make(pb);
+	machine *la = sim_machine(pa), *lb = sim_machine(pb);
 	size_t failed;
 	for (size_t i = 0; i < N; i += 4096) {
 		size_t n = N - i < 4096 ? N - i : 4096;
@@ -106,10 +80,10 @@ START_TEST(two_machines_interleaved_match_lone_runs)
 	same_stats(machine_stats(a), machine_stats(la), "A interleaved vs alone");
 	same_stats(machine_stats(b), machine_stats(lb), "B interleaved vs alone");
 	/* and the two configurations did differ */
-	ck_assert_uint_ne(stat(machine_stats(a), "walk.mem_refs"),
-			  stat(machine_stats(b), "walk.mem_refs"));
-	ck_assert_uint_gt(stat(machine_stats(a), "pml.logged"), 0);
-	ck_assert_uint_gt(stat(machine_stats(b), "hdbss.logged"), 0);
+	ck_assert_uint_ne(sim_stat(machine_stats(a), "walk.mem_refs"),
+			  sim_stat(machine_stats(b), "walk.mem_refs"));
+	ck_assert_uint_gt(sim_stat(machine_stats(a), "pml.logged"), 0);
+	ck_assert_uint_gt(sim_stat(machine_stats(b), "hdbss.logged"), 0);
 	size_t na, nb;
 	machine_rounds(a, 0, &na);
 	machine_rounds(la, 0, &nb);
@@ -133,8 +107,8 @@ END_TEST
 START_TEST(machine_access_reports_pages_cycles_and_faults)
 {
 	const char *cfg[] = { "host.page=4k", NULL };
-	param_reg *p = params(cfg);
-	machine *m = make(p);
+	param_reg *p = sim_params(cfg);
+	machine *m = sim_machine(p);
 	trace_rec r = { .gva = 0x7f0000001ffc, .size = 8, .kind = TRACE_R };
 	machine_result out;
 	ck_assert_int_eq(machine_access(m, &r, &out), 0);
@@ -159,8 +133,8 @@ START_TEST(machine_access_reports_pages_cycles_and_faults)
 	ck_assert_uint_eq(out.faults_guest + out.faults_host, 0);
 	ck_assert_uint_eq(out.cycles_translation, 0);   /* L1 latency 0 by default */
 	ck_assert_int_eq(machine_finish(m), 0);
-	ck_assert_uint_eq(stat(machine_stats(m), "tlb.l1d.hits"), 2);
-	ck_assert_uint_eq(stat(machine_stats(m), "fault.host"), 6);
+	ck_assert_uint_eq(sim_stat(machine_stats(m), "tlb.l1d.hits"), 2);
+	ck_assert_uint_eq(sim_stat(machine_stats(m), "fault.host"), 6);
 	machine_destroy(m);
 	param_destroy(p);
 }
@@ -171,8 +145,8 @@ END_TEST
 START_TEST(domains_keep_their_own_statistics)
 {
 	const char *cfg[] = { "domains=2", "vcpu.domain=0,1", "domain.1.guest.page=2m", NULL };
-	param_reg *p = params(cfg);
-	machine *m = make(p);
+	param_reg *p = sim_params(cfg);
+	machine *m = sim_machine(p);
 	ck_assert_uint_eq(machine_domains(m), 2);
 	for (uint64_t k = 0; k < 64; k++) {
 		trace_rec r = { .gva = 0x7f0000000000 + k * 4096, .size = 8, .kind = TRACE_W };
@@ -182,15 +156,15 @@ START_TEST(domains_keep_their_own_statistics)
 	}
 	ck_assert_int_eq(machine_finish(m), 0);
 	stats_reg *s = machine_stats(m);
-	ck_assert_uint_eq(stat(s, "domain.0.pages.guest"), 64);   /* 4 KB pages */
-	ck_assert_uint_eq(stat(s, "domain.1.pages.guest"), 1);    /* one 2 MB page */
-	ck_assert_uint_eq(stat(s, "pages.guest"), 65);
-	ck_assert_uint_eq(stat(s, "domain.0.accesses") + stat(s, "domain.1.accesses"),
-			  stat(s, "accesses"));
-	ck_assert_uint_eq(stat(s, "domain.0.pt.bytes") + stat(s, "domain.1.pt.bytes"),
-			  stat(s, "pt.bytes"));
-	ck_assert_uint_eq(stat(s, "domain.0.fault.guest"), 64);
-	ck_assert_uint_eq(stat(s, "domain.1.fault.guest"), 1);
+	ck_assert_uint_eq(sim_stat(s, "domain.0.pages.guest"), 64);   /* 4 KB pages */
+	ck_assert_uint_eq(sim_stat(s, "domain.1.pages.guest"), 1);    /* one 2 MB page */
+	ck_assert_uint_eq(sim_stat(s, "pages.guest"), 65);
+	ck_assert_uint_eq(sim_stat(s, "domain.0.accesses") + sim_stat(s, "domain.1.accesses"),
+			  sim_stat(s, "accesses"));
+	ck_assert_uint_eq(sim_stat(s, "domain.0.pt.bytes") + sim_stat(s, "domain.1.pt.bytes"),
+			  sim_stat(s, "pt.bytes"));
+	ck_assert_uint_eq(sim_stat(s, "domain.0.fault.guest"), 64);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.fault.guest"), 1);
 	machine_destroy(m);
 	param_destroy(p);
 }
@@ -200,7 +174,7 @@ END_TEST
 START_TEST(domain_keys_are_checked_by_name)
 {
 	char err[256];
-	param_reg *p = params(NULL);
+	param_reg *p = sim_params(NULL);
 	ck_assert_int_eq(param_set_assignment(p, "domain.0.tlb.l2.entries=64", "t", err,
 					      sizeof(err)), PARAM_ERR);
 	ck_assert_ptr_nonnull(strstr(err, "tlb.l2.entries is machine-wide"));

@@ -5,6 +5,7 @@
  * arrays of each size, and distinct keys counted per window with a scan.
  */
 #include "check_util.h"
+#include "check_sim.h"
 #include "machine.h"
 #include "reach.h"
 #include "rng.h"
@@ -200,17 +201,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- the analysis */
 
-static param_reg *params(const char *const *sets)
-{
-	param_reg *p = param_create();
-	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
-	char err[256];
-	for (; sets && *sets; sets++)
-		ck_assert_msg(param_set_assignment(p, *sets, "test", err, sizeof(err)) == PARAM_OK,
-			      "%s", err);
-	return p;
-}
-
 static reach *analyse(const param_reg *p, const trace_rec *recs, size_t n, uint32_t entries,
 		      uint32_t sets, uint32_t ways)
 {
@@ -273,7 +263,7 @@ START_TEST(curves_equal_direct_lru_simulation)
 	accesses(recs, N, 3);
 	recs[10].gva = UINT64_C(0x7f0000000ffc);   /* crosses a 4K, 16K and 64K boundary */
 	recs[10].kind = TRACE_R;
-	param_reg *p = params(NULL);
+	param_reg *p = sim_params(NULL);
 	reach *r = analyse(p, recs, N, 96, 8, 6);
 	uint64_t *key = malloc(2 * N * sizeof(uint64_t)), *set = malloc(2 * N * sizeof(uint64_t));
 	static const unsigned shifts[] = { 12, 14, 16, 21 };
@@ -323,7 +313,7 @@ START_TEST(combined_size_follows_the_configuration)
 		{ { "arch=arm64", "guest.granule=64k", "host.granule=64k", NULL }, 16, 1 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		param_reg *p = params(t[i].sets);
+		param_reg *p = sim_params(t[i].sets);
 		reach *r = analyse(p, x, 2, 4, 0, 0);
 		ck_assert_uint_eq(reach_get_info(r)->combined_shift, t[i].shift);
 		reach_curve c;
@@ -349,7 +339,7 @@ START_TEST(invalidation_makes_the_next_use_a_miss)
 		{ .gva = 0x1000, .kind = TRACE_INV, .op = TRACE_INV_VA },
 		{ .gva = 0x1000, .size = 8, .kind = TRACE_R },
 	};
-	param_reg *p = params(NULL);
+	param_reg *p = sim_params(NULL);
 	reach *r = analyse(p, x, 2, 4, 0, 0);
 	ck_assert_int_eq(reach_get_info(r)->exact, 1);
 	reach_curve c;

@@ -4,31 +4,13 @@
  * (sim/plot.h).
  */
 #include "check_util.h"
+#include "check_sim.h"
 #include "jsonr.h"
 #include "machine.h"
 #include "plot.h"
 #include "replay.h"
 #include "rng.h"
 #include "sweep.h"
-
-static param_reg *params(const char *const *sets)
-{
-	param_reg *p = param_create();
-	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
-	char err[256];
-	for (; sets && *sets; sets++)
-		ck_assert_msg(param_set_assignment(p, *sets, "test", err, sizeof(err)) == PARAM_OK,
-			      "%s", err);
-	return p;
-}
-
-static machine *make(const param_reg *p)
-{
-	machine *m;
-	char err[256];
-	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
-	return m;
-}
 
 /* A trace file: two vCPUs, reads/writes/fetches over 8 MB, from SEED. */
 static char *trace_file(size_t n, uint64_t seed)
@@ -46,14 +28,6 @@ static char *trace_file(size_t n, uint64_t seed)
 	char *path = write_slt(t, n, 2);
 	free(t);
 	return path;
-}
-
-static uint64_t stat(stats_reg *s, const char *name)
-{
-	int found;
-	uint64_t v = stats_get(s, name, &found);
-	ck_assert_msg(found, "no statistic %s", name);
-	return v;
 }
 
 /* Every machine of a sweep ends with the statistics of a lone replay of
@@ -75,8 +49,8 @@ START_TEST(each_point_equals_a_lone_replay)
 	machine *lone[NP];
 	char err[1024];
 	for (size_t i = 0; i < NP; i++) {
-		p[i] = params(cfg[i]);
-		lone[i] = make(p[i]);
+		p[i] = sim_params(cfg[i]);
+		lone[i] = sim_machine(p[i]);
 		trace_reader *r;
 		if (param_bool(p[i], "sim.prefault")) {
 			ck_assert_int_eq(trace_open(&r, path, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
@@ -92,7 +66,7 @@ START_TEST(each_point_equals_a_lone_replay)
 	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
 		sweep_job jobs[NP];
 		for (size_t i = 0; i < NP; i++)
-			jobs[i] = (sweep_job){ .m = make(p[i]) };
+			jobs[i] = (sweep_job){ .m = sim_machine(p[i]) };
 		trace_header h;
 		ck_assert_int_eq(sweep_replay(path, TRACE_FMT_AUTO, jobs, NP, &opts[o], &h, err,
 					      sizeof(err)), TRACE_OK);
@@ -112,7 +86,7 @@ START_TEST(each_point_equals_a_lone_replay)
 			machine_destroy(jobs[i].m);
 		}
 	}
-	ck_assert_uint_eq(stat(machine_stats(lone[3]), "records"), 12345);
+	ck_assert_uint_eq(sim_stat(machine_stats(lone[3]), "records"), 12345);
 	for (size_t i = 0; i < NP; i++) {
 		machine_destroy(lone[i]);
 		param_destroy(p[i]);
@@ -128,18 +102,18 @@ END_TEST
 START_TEST(a_failing_point_stops_alone)
 {
 	char *path = trace_file(3000, 5);
-	param_reg *ok = params(NULL);
+	param_reg *ok = sim_params(NULL);
 	const char *bad_cfg[] = { "arch=arm64", "guest.va_bits=39", NULL };
-	param_reg *bad = params(bad_cfg);
+	param_reg *bad = sim_params(bad_cfg);
 	for (unsigned t = 1; t <= 2; t++) {
-		sweep_job jobs[2] = { { .m = make(ok) }, { .m = make(bad) } };
+		sweep_job jobs[2] = { { .m = sim_machine(ok) }, { .m = sim_machine(bad) } };
 		sweep_opts o = { .threads = t };
 		trace_header h;
 		char err[256];
 		ck_assert_int_eq(sweep_replay(path, TRACE_FMT_AUTO, jobs, 2, &o, &h, err, sizeof(err)),
 				 TRACE_OK);
 		ck_assert_int_eq(jobs[0].code, TRACE_OK);
-		ck_assert_int_eq(stat(machine_stats(jobs[0].m), "records"), 3000);
+		ck_assert_int_eq(sim_stat(machine_stats(jobs[0].m), "records"), 3000);
 		ck_assert_int_eq(jobs[1].code, TRACE_EFORMAT);
 		ck_assert_msg(strstr(jobs[1].err, path) && strstr(jobs[1].err, "record 0:"), "%s",
 			      jobs[1].err);
@@ -147,7 +121,7 @@ START_TEST(a_failing_point_stops_alone)
 		machine_destroy(jobs[1].m);
 	}
 	/* A trace that cannot be read fails every point with its message. */
-	sweep_job j = { .m = make(ok) };
+	sweep_job j = { .m = sim_machine(ok) };
 	sweep_opts o = { .threads = 1 };
 	trace_header h;
 	char err[256];
