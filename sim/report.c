@@ -51,6 +51,40 @@ void report_text(FILE *f, const char *trace_path, const trace_header *h,
 	}
 }
 
+void report_json_config(json_w *j, const param_reg *params)
+{
+	json_begin_obj(j, "config");
+	for (size_t i = 0; i < param_count(params); i++) {
+		const param_def *d = param_def_at(params, i);
+		const char *name = param_name_at(params, i);
+		switch (d->type) {
+		case PARAM_INT:
+		case PARAM_SIZE:
+			json_i64(j, name, param_int_at(params, i));
+			break;
+		case PARAM_BOOL:
+			json_bool(j, name, (int)param_int_at(params, i));
+			break;
+		case PARAM_FLOAT:
+			json_dbl(j, name, param_float_at(params, i));
+			break;
+		case PARAM_ENUM:
+			json_str(j, name, param_text_at(params, i));
+			break;
+		case PARAM_LIST: {
+			int64_t v[PARAM_LIST_MAX];
+			int n = param_parse_list(param_text_at(params, i), v, PARAM_LIST_MAX);
+			json_begin_arr(j, name);
+			for (int k = 0; k < n; k++)
+				json_i64(j, NULL, v[k]);
+			json_end_arr(j);
+			break;
+		}
+		}
+	}
+	json_end_obj(j);
+}
+
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
 		 const param_reg *params, const stats_reg *st, const machine *m)
 {
@@ -64,36 +98,7 @@ void report_json(FILE *f, const char *trace_path, const trace_header *h,
 	json_u64(&j, "vcpus_declared", h->vcpus);
 	json_str(&j, "description", h->desc);
 	json_end_obj(&j);
-	json_begin_obj(&j, "config");
-	for (size_t i = 0; i < param_count(params); i++) {
-		const param_def *d = param_def_at(params, i);
-		const char *name = param_name_at(params, i);
-		switch (d->type) {
-		case PARAM_INT:
-		case PARAM_SIZE:
-			json_i64(&j, name, param_int_at(params, i));
-			break;
-		case PARAM_BOOL:
-			json_bool(&j, name, (int)param_int_at(params, i));
-			break;
-		case PARAM_FLOAT:
-			json_dbl(&j, name, param_float_at(params, i));
-			break;
-		case PARAM_ENUM:
-			json_str(&j, name, param_text_at(params, i));
-			break;
-		case PARAM_LIST: {
-			int64_t v[PARAM_LIST_MAX];
-			int n = param_parse_list(param_text_at(params, i), v, PARAM_LIST_MAX);
-			json_begin_arr(&j, name);
-			for (int k = 0; k < n; k++)
-				json_i64(&j, NULL, v[k]);
-			json_end_arr(&j);
-			break;
-		}
-		}
-	}
-	json_end_obj(&j);
+	report_json_config(&j, params);
 	json_begin_obj(&j, "stats");
 	for (size_t i = 0; i < stats_count(st); i++) {
 		if (stats_kind_at(st, i) == STATS_RATIO)

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "json.h"
 #include "param.h"
 #include "stats.h"
 #include "trace.h"
@@ -25,5 +26,9 @@ void report_text(FILE *f, const char *trace_path, const trace_header *h,
  * "domain" key in each when M has more than one domain). */
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
 		 const param_reg *params, const stats_reg *st, const machine *m);
+
+/* "config": {...}: every parameter's effective value, typed, in registry
+ * order (the object report_json writes; calibrate writes it too). */
+void report_json_config(json_w *j, const param_reg *params);
 
 #endif

@@ -82,5 +82,6 @@ int cmd_params(args *a);
 int cmd_trace_info(args *a);
 int cmd_trace_import(args *a);
 int cmd_trace_gen(args *a);
+int cmd_calibrate(args *a);
 
 #endif
