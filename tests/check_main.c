@@ -15,6 +15,7 @@ Suite *cache_suite(void);
 Suite *mmu_suite(void);
 Suite *pml_suite(void);
 Suite *machine_suite(void);
+Suite *calib_suite(void);
 
 int main(void)
 {
@@ -29,6 +30,7 @@ int main(void)
 	srunner_add_suite(sr, mmu_suite());
 	srunner_add_suite(sr, pml_suite());
 	srunner_add_suite(sr, machine_suite());
+	srunner_add_suite(sr, calib_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
