@@ -62,6 +62,7 @@ static const char *const calibrate_usage =
 	"usage: slatsim calibrate [--config FILE]... [--set key=value]...\n"
 	"                         [--modes 4k,2m,packed] [--pages N,N,...] [--reps R]\n"
 	"                         [--rounds K] [--accesses A] [--cpu C] [--seed S]\n"
+	"                         [--clock cpu|wall]\n"
 	"                         [--measured FILE] [--json FILE] [--plot FILE.png|.svg]\n"
 	"                         [--fit [--preset FILE]] [--quiet]\n"
 	"\n"
@@ -71,9 +72,11 @@ static const char *const calibrate_usage =
 	"packed-lines control (N consecutive 64-byte lines); N from 8 to 65536, 4 points\n"
 	"per octave (--pages), pinned to one CPU (--cpu), R runs per point (--reps,\n"
 	"default 7; the median), the sweep K times (--rounds, default 1; the median of\n"
-	"the medians). Then replays the identical access pattern (chase --trace)\n"
-	"through the model with the configuration (--config/--set as in run; guest.page\n"
-	"is set per curve; two laps warm it up, two are counted) and prints, per N,\n"
+	"the medians), timed with the thread's CPU time (--clock cpu; wall: the wall\n"
+	"clock, which counts the time other work held the CPU). Then replays the\n"
+	"identical access pattern (chase --trace) through the model with the\n"
+	"configuration (--config/--set as in run; guest.page is set per curve; two\n"
+	"laps warm it up, two are counted) and prints, per N,\n"
 	"measured ns per access against modelled - the L1D latency plus the cycles the\n"
 	"model charges beyond an L1 hit, at core.freq_ghz (default: /proc/cpuinfo\n"
 	"'cpu MHz') - the relative error, and the knees of each curve: where the cost\n"
@@ -132,6 +135,7 @@ typedef struct knees {
 typedef struct host_info {
 	char cpu[256];             /* chase's "model name" */
 	char pinning[160];
+	char timer[160];           /* chase's clock */
 	char arena[MODES][200];    /* chase's line about each arena (THP) */
 	unsigned reps;
 	int family, model;         /* /proc/cpuinfo; -1 unknown */
@@ -152,6 +156,7 @@ typedef struct cal {
 	uint64_t accesses;         /* 0: chase's default */
 	int cpu;                   /* -1: chase chooses */
 	uint64_t seed;
+	const char *clock;         /* chase --clock: wall or cpu */
 	const char *measured, *json, *plot, *preset;
 	int fit, quiet, progress;
 	/* derived */
@@ -410,6 +415,10 @@ static void parse_chase(cal *c, const char *text, const char *origin, double (*m
 			}
 			continue;
 		}
+		if (first && strncmp(line, "# clock: ", 9) == 0) {
+			snprintf(c->host.timer, sizeof(c->host.timer), "%.159s", line + 9);
+			continue;
+		}
 		if (line[0] == '#') {
 			for (int m = 0; m < MODES; m++) {
 				size_t ml = strlen(mode_name[m]);
@@ -517,8 +526,8 @@ static void measure(cal *c)
 		snprintf(cpu, sizeof(cpu), "%d", c->cpu);
 		snprintf(seed, sizeof(seed), "%" PRIu64, c->seed);
 		char *argv[16] = { "chase", "--modes", modes, "--pages", pages, "--reps", reps,
-				   "--seed", seed };
-		int n = 9;
+				   "--seed", seed, "--clock", (char *)c->clock };
+		int n = 11;
 		if (c->accesses) {
 			argv[n++] = "--accesses";
 			argv[n++] = acc;
@@ -584,7 +593,7 @@ static void probe_host(cal *c)
 	if (fd >= 0) {
 		close((int)fd);
 		snprintf(h->counters, sizeof(h->counters), "a cycle counter exists but is not used: "
-			 "chase measures time (CLOCK_MONOTONIC)");
+			 "chase measures time");
 	} else {
 		snprintf(h->counters, sizeof(h->counters), "no hardware performance counters "
 			 "(perf_event_open cycles: %s): time only, never cycles", strerror(errno));
@@ -1118,6 +1127,7 @@ static void write_json(const cal *c, FILE *jf, const param_reg *p, const knees k
 	json_begin_obj(&j, "host");
 	json_str(&j, "cpu_model", c->host.cpu);
 	json_str(&j, "pinning", c->host.pinning);
+	json_str(&j, "clock", c->host.timer);
 	json_u64(&j, "reps", c->host.reps);
 	json_u64(&j, "rounds", c->rounds);
 	json_u64(&j, "seed", c->seed);
@@ -1336,6 +1346,7 @@ int cmd_calibrate(args *a)
 	c->rounds = 1;
 	c->cpu = -1;
 	c->seed = 1;
+	c->clock = "cpu";
 	int seen_points = 0, seen_seed = 0;
 	const char *v;
 	while (a->i < a->argc) {
@@ -1353,6 +1364,13 @@ int cmd_calibrate(args *a)
 		if ((v = cli_opt_value(a, "--accesses"))) { c->accesses = count_in(a, "--accesses", v, 1, UINT64_C(1) << 40); seen_points = 1; continue; }
 		if ((v = cli_opt_value(a, "--cpu"))) { c->cpu = (int)count_in(a, "--cpu", v, 0, 1023); seen_points = 1; continue; }
 		if ((v = cli_opt_value(a, "--seed"))) { c->seed = cli_parse_count(a, "--seed", v, 0); seen_seed = 1; continue; }
+		if ((v = cli_opt_value(a, "--clock"))) {
+			if (strcmp(v, "cpu") && strcmp(v, "wall"))
+				cli_usage_error(a, "--clock '%s': cpu (the thread's CPU time) or wall", v);
+			c->clock = v;
+			seen_points = 1;
+			continue;
+		}
 		if ((v = cli_opt_value(a, "--measured"))) { c->measured = v; continue; }
 		if ((v = cli_opt_value(a, "--json"))) { c->json = v; continue; }
 		if ((v = cli_opt_value(a, "--plot"))) { c->plot = v; continue; }
@@ -1365,7 +1383,7 @@ int cmd_calibrate(args *a)
 	}
 	if (c->measured && seen_points)
 		cli_usage_error(a, "--measured takes the points from its file: --modes, --pages, "
-				"--reps, --rounds, --accesses and --cpu do not apply");
+				"--reps, --rounds, --accesses, --cpu and --clock do not apply");
 	if (c->measured && seen_seed)
 		cli_usage_error(a, "--measured takes the seed from its file's header: --seed does "
 				"not apply");
@@ -1462,6 +1480,8 @@ int cmd_calibrate(args *a)
 	if (c->rounds > 1)
 		fprintf(tf, ", %u rounds (median of the medians)", c->rounds);
 	fprintf(tf, ", seed %" PRIu64 "\n", c->seed);
+	if (h->timer[0])
+		fprintf(tf, "    clock: %s\n", h->timer);
 	for (int m = 0; m < MODES; m++)
 		if (h->arena[m][0])
 			fprintf(tf, "    %s arena: %s\n", mode_name[m], h->arena[m]);

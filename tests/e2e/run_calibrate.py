@@ -50,6 +50,7 @@ try:
     check("cache.model=on (calibrate's default" in p.stdout, "live: cache.model default not said")
     check("not measured:" in p.stdout, "live: what could not be measured is not said")
     check("core.freq_ghz as configured" in p.stdout, "live: the clock's source is not said")
+    check("clock: cpu (CLOCK_THREAD_CPUTIME_ID" in p.stdout, "live: chase's clock is not said")
     d = json.load(open(j))
     for k in ("slatsim", "config", "points", "knees"):
         check(k in d, "json: no %r" % k)
@@ -153,7 +154,7 @@ try:
         ["--modes", "4m"], ["--pages", "1"], ["--pages", "70000"], ["--pages", "8,,16"],
         ["--reps", "0"], ["--rounds", "0"], ["--plot", os.path.join(T, "x.pdf")],
         ["stray"], ["--bogus"], ["--preset", "x.conf"], ["--measured", m, "--pages", "8"],
-        ["--measured", m, "--seed", "3"], ["--fit", "--set", "cache.model=off"],
+        ["--measured", m, "--seed", "3"], ["--clock", "x"], ["--measured", m, "--clock", "cpu"], ["--fit", "--set", "cache.model=off"],
         ["--set", "nosuch.key=1"], ["--set", "core.freq_ghz=-1"],
         ["--measured", os.path.join(T, "absent.tsv")], ["--measured", png, "--json", keep],
         ["--measured", m, "--json", T],
