@@ -1389,6 +1389,9 @@ int cmd_calibrate(args *a)
 				"not apply");
 	if (c->preset && !c->fit)
 		cli_usage_error(a, "--preset names the file --fit writes: give --fit");
+	if (c->fit && (!c->want[MODE_4K] || !c->want[MODE_PACKED]))
+		cli_usage_error(a, "--fit needs the 4k curve and the packed control (its knees tell "
+				"the caches' steps from the TLBs'): --modes must include 4k and packed");
 	if (c->plot) {
 		size_t l = strlen(c->plot);
 		if (l < 5 || (strcasecmp(c->plot + l - 4, ".png") && strcasecmp(c->plot + l - 4, ".svg")))
@@ -1428,11 +1431,21 @@ int cmd_calibrate(args *a)
 	set_param(p, "guest.page", param_text(user, "guest.page"), "calibrate");
 	find_chase(c);
 	probe_host(c);
+	/* A saved measurement is read now: its errors come before any output. */
+	if (c->measured)
+		measure(c);
+	if (c->fit && (!c->cv[MODE_4K].present || !c->cv[MODE_PACKED].present) && c->measured)
+		cli_die(EXIT_BAD, "--fit needs the 4k curve and the packed control (its knees tell "
+			"the caches' steps from the TLBs'): %s has no %s rows", c->measured,
+			c->cv[MODE_4K].present ? "packed" : "4k");
 
 	char preset_path[PATH_MAX];
 	if (c->fit && !c->preset) {
+		/* The measured CPU's name (chase reads /proc/cpuinfo), else this one's. */
 		char cpu[256], name[200];
-		if (cpuinfo("model name", cpu, sizeof(cpu)))
+		if (c->host.cpu[0])
+			snprintf(cpu, sizeof(cpu), "%s", c->host.cpu);
+		else if (cpuinfo("model name", cpu, sizeof(cpu)))
 			snprintf(cpu, sizeof(cpu), "unknown");
 		sanitize_cpu(cpu, name, sizeof(name));
 		snprintf(preset_path, sizeof(preset_path), "sim/configs/host-%s.conf", name);
@@ -1445,7 +1458,8 @@ int cmd_calibrate(args *a)
 	FILE *tf = (jo && outfile_is_stdout(jo)) || (po && outfile_is_stdout(po)) ||
 		   (fo && outfile_is_stdout(fo)) ? stderr : stdout;
 
-	measure(c);
+	if (!c->measured)
+		measure(c);
 	model_sweep(c, p, 0, c->cv);
 
 	knees km[MODES], kp[MODES];

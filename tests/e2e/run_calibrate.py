@@ -43,7 +43,7 @@ try:
     # ------------------------------------------------------------ live, tiny
     j = os.path.join(T, "live.json")
     png = os.path.join(T, "live.png")
-    p = run(["calibrate", "--pages", "8,16,32,64", "--reps", "1", "--accesses", "2000",
+    p = run(["calibrate", "--pages", "8,16,32,64", "--reps", "1", "--rounds", "2", "--accesses", "2000",
              "--set", "core.freq_ghz=2.5", "--json", j, "--plot", png, "--quiet"])
     ok(p, "live calibrate")
     check("knees" in p.stdout and "measured" in p.stdout, "live: no table")
@@ -55,6 +55,7 @@ try:
     for k in ("slatsim", "config", "points", "knees"):
         check(k in d, "json: no %r" % k)
     check(d["config"]["cache.model"] == "on", "json: config cache.model")
+    check(d["host"]["rounds"] == 2 and d["host"]["reps"] == 1, "json: rounds and reps")
     check(d["config"]["core.freq_ghz"] == 2.5, "json: config core.freq_ghz")
     pts = d["points"]
     check([(q["guest_page"], q["pages"]) for q in pts] ==
@@ -96,6 +97,9 @@ try:
             f.write("# %s: arena 4096 kB (synthetic)\n" % mode)
             for n, y in zip(sizes, ys):
                 f.write("%s\t%d\t1000\t%.3f\t%.3f\t%.3f\t0\n" % (mode, n, y, y * 0.9, y * 1.1))
+    m4k = os.path.join(T, "only4k.tsv")
+    with open(m4k, "w") as f:
+        f.write("".join(l for l in open(m) if not l.startswith("packed")))
     j1, j2 = os.path.join(T, "s1.json"), os.path.join(T, "s2.json")
     preset = os.path.join(T, "host.conf")
     svg = os.path.join(T, "s.svg")
@@ -137,15 +141,14 @@ try:
     check(rc["tlb.l1d.entries"] == 78 and rc["tlb.l2.entries"] == 3584 and
           rc["host.page"] == "4k" and rc["cache.model"] == "on", "preset not applied: %r" % rc)
     # The default preset name: sim/configs/host-<cpu>.conf under the current
-    # directory, the CPU from this machine's /proc/cpuinfo, sanitized.
+    # directory, the CPU the measurement names (chase's /proc/cpuinfo "model
+    # name"), lower case, "(R)" and "@ clock" dropped.
     os.makedirs(os.path.join(T, "sim", "configs"))
     p = run(["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit", "--quiet"],
             cwd=T)
     ok(p, "default preset path")
     made = os.listdir(os.path.join(T, "sim", "configs"))
-    check(len(made) == 1 and made[0].startswith("host-") and made[0].endswith(".conf") and
-          all(ch.isalnum() or ch in "-." for ch in made[0]) and made[0] == made[0].lower(),
-          "default preset name: %r" % made)
+    check(made == ["host-synthetic-cpu-9000.conf"], "default preset name: %r" % made)
 
     # ------------------------------------------------------------ refusals
     keep = os.path.join(T, "keep.json")
@@ -157,7 +160,8 @@ try:
         ["--measured", m, "--seed", "3"], ["--clock", "x"], ["--measured", m, "--clock", "cpu"], ["--fit", "--set", "cache.model=off"],
         ["--set", "nosuch.key=1"], ["--set", "core.freq_ghz=-1"],
         ["--measured", os.path.join(T, "absent.tsv")], ["--measured", png, "--json", keep],
-        ["--measured", m, "--json", T],
+        ["--measured", m, "--json", T], ["--fit", "--modes", "4k,2m"],
+        ["--measured", m4k, "--fit", "--preset", os.path.join(T, "p.conf")],
     ]
     for args in bad:
         p = run(["calibrate"] + args)
