@@ -37,6 +37,7 @@
 #include "replay.h"
 #include "report.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -371,8 +372,10 @@ static char *run_chase(const cal *c, char *const argv[], size_t total, unsigned 
 
 /* ---------------------------------------------------------------- measurement */
 
-/* One table chase printed (or a saved one): header comments and rows.
- * ORIGIN names it in messages. Rows fill ROUND of the curves in C. */
+/* One table chase printed (or a saved one), named ORIGIN in messages: its
+ * rows go into MEAS, MMIN and MMAX (one round of every curve). FIRST: the
+ * first round, which sets the curves' points and the host's description
+ * from the header comments; later rounds must have the same points. */
 static void parse_chase(cal *c, const char *text, const char *origin, double (*meas)[MAX_POINTS],
 			double (*mmin)[MAX_POINTS], double (*mmax)[MAX_POINTS], int first)
 {
@@ -398,7 +401,7 @@ static void parse_chase(cal *c, const char *text, const char *origin, double (*m
 				snprintf(c->host.cpu, sizeof(c->host.cpu), "%.255s", s);
 				s = q + 1 + strspn(q + 1, ", ");
 				char *runs = strstr(s, " runs per point");
-				char *comma = runs ? runs : NULL;
+				char *comma = runs;
 				while (comma && comma > s && *comma != ',')
 					comma--;
 				if (comma && comma > s) {
@@ -422,7 +425,7 @@ static void parse_chase(cal *c, const char *text, const char *origin, double (*m
 		if (line[0] == '#') {
 			for (int m = 0; m < MODES; m++) {
 				size_t ml = strlen(mode_name[m]);
-				if (first && strncmp(line + 2, mode_name[m], ml) == 0 &&
+				if (first && l > ml + 3 && strncmp(line + 2, mode_name[m], ml) == 0 &&
 				    line[2 + ml] == ':')
 					snprintf(c->host.arena[m], sizeof(c->host.arena[m]), "%s",
 						 line + 4 + ml);
@@ -444,7 +447,7 @@ static void parse_chase(cal *c, const char *text, const char *origin, double (*m
 		for (m = 0; m < MODES && strcmp(mode, mode_name[m]); m++)
 			;
 		if (m == MODES || pages < 2 || pages > MAX_PAGES || !(med > 0) || !(mn > 0) ||
-		    !(mx > 0) || !isfinite(med) || !isfinite(mx))
+		    !(mx > 0) || !isfinite(med) || !isfinite(mn) || !isfinite(mx))
 			cli_die(EXIT_BAD, "%s:%u: bad row (mode 4k|2m|packed, pages 2..%u, positive "
 				"finite ns)", origin, lineno, MAX_PAGES);
 		curve *cv = &c->cv[m];
@@ -503,10 +506,12 @@ static void measure(cal *c)
 		if (!buf)
 			cli_die(EXIT_FAIL, "out of memory (--measured)");
 		if (ferror(f))
-			cli_die(EXIT_BAD, "--measured %s: read error", c->measured);
+			cli_die(EXIT_BAD, "--measured %s: read error: %s", c->measured, strerror(errno));
 		if (f != stdin)
 			fclose(f);
 		buf[len] = '\0';
+		if (memchr(buf, '\0', len))
+			cli_die(EXIT_BAD, "--measured %s: a NUL byte: not a chase table", c->measured);
 		parse_chase(c, buf, c->measured, meas, mmin, mmax, 1);
 		free(buf);
 	} else {
@@ -628,13 +633,21 @@ static double stat_of(const stats_reg *st, const char *name)
 {
 	int found;
 	uint64_t v = stats_get(st, name, &found);
+	assert(found && "calibrate reads a statistic the machine registers");
 	return (double)v;
 }
 
+/* What a replay of the curves is for: the columns it fills. */
+enum model_use {
+	MODEL_CONFIG,    /* the configuration given: model, walks, walk_cycles */
+	MODEL_COUNTS,    /* the fitted geometry: obs, each latency's share */
+	MODEL_FITTED,    /* the fitted preset: fitted */
+};
+
 /* Replay point I of curve M through a machine built from P (guest.page set
- * for the curve); fills the model columns (which: 0 the configuration, 1
- * the fitted geometry's counts, 2 the fitted preset). */
-static void model_point(const cal *c, param_reg *p, int m, size_t i, int which, curve *cv)
+ * for the curve) and fill the columns USE names. */
+static void model_point(const cal *c, param_reg *p, int m, size_t i, enum model_use use,
+			curve *cv)
 {
 	char err[1024], pages[16], laps[16], seed[32], path[32];
 	set_param(p, "guest.page", mode_guest_page[m], "calibrate");
@@ -673,12 +686,12 @@ static void model_point(const cal *c, param_reg *p, int m, size_t i, int which, 
 	double l1 = (double)param_int(p, "cache.l1d.latency");
 	double cyc = (stat_of(st, "cycles.total") - stat_of(st, "cycles.instructions")) / acc + l1;
 	double ns = cyc / c->ghz;
-	if (which == 0) {
+	if (use == MODEL_CONFIG) {
 		double walks = stat_of(st, "walk.count");
 		cv->model[i] = ns;
 		cv->walks[i] = walks / acc;
 		cv->walk_cycles[i] = walks > 0 ? stat_of(st, "walk.cycles") / walks : 0;
-	} else if (which == 1) {
+	} else if (use == MODEL_COUNTS) {
 		calib_obs *o = &cv->obs[i];
 		o->curve = (unsigned)m;
 		o->measured = cv->meas[i] * c->ghz;
@@ -695,11 +708,11 @@ static void model_point(const cal *c, param_reg *p, int m, size_t i, int which, 
 	machine_destroy(s);
 }
 
-static void model_sweep(const cal *c, param_reg *p, int which, curve *cvs)
+static void model_sweep(const cal *c, param_reg *p, enum model_use use, curve *cvs)
 {
 	for (int m = 0; m < MODES; m++)
 		for (size_t i = 0; i < cvs[m].n; i++)
-			model_point(c, p, m, i, which, &cvs[m]);
+			model_point(c, p, m, i, use, &cvs[m]);
 }
 
 /* ---------------------------------------------------------------- knees */
@@ -922,7 +935,7 @@ static const char *const lat_key[CALIB_LATS] = {
 /* Latencies from the plateaus: the fitted geometry's counts per point. */
 static void fit_latencies(cal *c, param_reg *pf, fit *f)
 {
-	model_sweep(c, pf, 1, c->cv);
+	model_sweep(c, pf, MODEL_COUNTS, c->cv);
 	calib_obs obs[MODES * MAX_POINTS];
 	size_t n = 0, at[MODES * MAX_POINTS];   /* obs[k] is point at[k] of its curve */
 	for (int m = 0; m < MODES; m++)
@@ -931,9 +944,9 @@ static void fit_latencies(cal *c, param_reg *pf, fit *f)
 			obs[n++] = c->cv[m].obs[i];
 		}
 	/* Caches from the packed control (what it is for); the L2 TLB from the
-	 * 4k curve (the 2m curve over 4 KB host pages pays for splintered
-	 * translations, which the model does not have). Walks past the L2 TLB
-	 * are not fitted: the model's walk is what it is, and the error shows it. */
+	 * 4k curve alone (what 2 MB guest pages cost depends on the host's
+	 * backing, which the fit sets apart). Walks past the L2 TLB are not
+	 * fitted: the model's walk is what it is, and the error shows it. */
 	const unsigned packed = 1u << MODE_PACKED, pagec = 1u << MODE_4K;
 	const unsigned curves[CALIB_LATS] = { packed, pagec, packed, packed, packed };
 	double lat[CALIB_LATS];
@@ -988,7 +1001,7 @@ static void write_preset(const cal *c, const param_reg *user, const fit *f, FILE
 		fprintf(o, "%s = %s\n", k, param_text_at(user, i));
 	}
 	fprintf(o, "cache.model = on\n");
-	fprintf(o, "core.freq_ghz = %.3f    # %s\n", c->ghz, c->ghz_src);
+	fprintf(o, "core.freq_ghz = %.6g    # %s\n", c->ghz, c->ghz_src);
 	for (size_t i = 0; i < f->n; i++)
 		fprintf(o, "%s = %s    # %s\n", f->v[i].key, f->v[i].value, f->v[i].why);
 }
@@ -1413,6 +1426,8 @@ int cmd_calibrate(args *a)
 	c->cache_default = !param_is_set_at(p, ci);
 	if (c->cache_default)
 		set_param(p, "cache.model", "on", "calibrate");
+	/* Whole laps are replayed: a record limit would stop a replay mid-trace. */
+	set_param(p, "sim.max_records", "0", "calibrate");
 	if (c->fit && param_enum(p, "cache.model") != 1)
 		cli_usage_error(a, "--fit fits the cache model's latencies: it needs cache.model=on");
 	choose_freq(c, p);
@@ -1460,7 +1475,7 @@ int cmd_calibrate(args *a)
 
 	if (!c->measured)
 		measure(c);
-	model_sweep(c, p, 0, c->cv);
+	model_sweep(c, p, MODEL_CONFIG, c->cv);
 
 	knees km[MODES], kp[MODES];
 	for (int m = 0; m < MODES; m++) {
@@ -1472,6 +1487,7 @@ int cmd_calibrate(args *a)
 	if (c->fit) {
 		pf = cli_build_params(a, &c->cfg);
 		set_param(pf, "cache.model", "on", "--fit");
+		set_param(pf, "sim.max_records", "0", "--fit");
 		char val[32];
 		snprintf(val, sizeof(val), "%.6g", c->ghz);
 		set_param(pf, "core.freq_ghz", val, "--fit");
@@ -1480,7 +1496,7 @@ int cmd_calibrate(args *a)
 		for (size_t i = 0; i < f.n; i++)
 			set_param(pf, f.v[i].key, f.v[i].value, "--fit");
 		fit_latencies(c, pf, &f);
-		model_sweep(c, pf, 2, c->cv);
+		model_sweep(c, pf, MODEL_FITTED, c->cv);
 	}
 
 	/* The report. */
