@@ -67,7 +67,7 @@ LINK      := $(CC)
 endif
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
-	chase-smoke check-cluster
+	chase-smoke check-cluster calibrate-e2e
 
 all: $(BUILD)/slatsim $(BUILD)/chase
 
@@ -186,10 +186,15 @@ e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 	tests/chase_smoke.sh $(BUILD)/asan
 
+# slatsim calibrate end to end (tiny live points, synthetic curves, --fit, refusals).
+calibrate-e2e: $(BUILD)/asan/chase $(BUILD)/asan/slatsim | deps-check
+	python3 tests/e2e/run_calibrate.py $(BUILD)/asan
+
 check: deps-check deps-rtl
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory chase-smoke
+	$(MAKE) --no-print-directory calibrate-e2e
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
 

@@ -129,6 +129,10 @@ static const param_def machine_param_defs[] = {
 	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "1", .unit = "cycles/instr",
 	  .fmin = 0, .fmax = 1000, .flags = PARAM_F_SCOPED, .help = "base cycles per instruction without translation "
 	  "stalls; set it from a measurement of the workload" },
+	{ .name = "core.freq_ghz", .type = PARAM_FLOAT, .def = "0", .unit = "GHz", .fmin = 0,
+	  .fmax = 100, .help = "core clock, used by 'slatsim calibrate' to turn the model's "
+	  "cycles into time (the model itself counts cycles); 0: unknown - calibrate then reads "
+	  "/proc/cpuinfo 'cpu MHz' and says so" },
 	{ .name = "fault.guest.cycles", .type = PARAM_INT, .def = "2500", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "guest page-fault handling (anonymous "
 	  "first-touch fault, about 1 us on a 2.5 GHz core)" },

@@ -123,16 +123,8 @@ void report_headline(FILE *f, const stats_reg *st, const param_reg *p)
 	fputc('\n', f);
 }
 
-void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
-		      const param_reg *params)
+void report_json_config(json_w *j, const param_reg *params)
 {
-	json_str(j, "slatsim", SLATSIM_VERSION);
-	json_begin_obj(j, "trace");
-	json_str(j, "path", trace_path);
-	json_str(j, "format", trace_format_name(h->format));
-	json_u64(j, "vcpus_declared", h->vcpus);
-	json_str(j, "description", h->desc);
-	json_end_obj(j);
 	json_begin_obj(j, "config");
 	for (size_t i = 0; i < param_count(params); i++) {
 		const param_def *d = param_def_at(params, i);
@@ -163,6 +155,19 @@ void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
 		}
 	}
 	json_end_obj(j);
+}
+
+void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
+		      const param_reg *params)
+{
+	json_str(j, "slatsim", SLATSIM_VERSION);
+	json_begin_obj(j, "trace");
+	json_str(j, "path", trace_path);
+	json_str(j, "format", trace_format_name(h->format));
+	json_u64(j, "vcpus_declared", h->vcpus);
+	json_str(j, "description", h->desc);
+	json_end_obj(j);
+	report_json_config(j, params);
 }
 
 void report_json(FILE *f, const char *trace_path, const trace_header *h,

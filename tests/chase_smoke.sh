@@ -40,7 +40,7 @@ $C --trace - --modes packed --pages 8 --laps 1 | grep -v '^#' | awk '{ print $3 
 	fail "packed lines are not consecutive"
 
 for bad in "--modes 4m" "--pages 1" "--pages 65537" "--reps 0" "--trace x --pages 8,16 --modes 4k" \
-	   "--trace x --pages 8" "stray"; do
+	   "--trace x --pages 8" "--clock x" "stray"; do
 	set +e; $C $bad > /dev/null 2> "$t/err"; rc=$?; set -e
 	[ $rc = 2 ] && [ -s "$t/err" ] || fail "'$bad' gave status $rc"
 done

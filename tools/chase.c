@@ -24,7 +24,9 @@
  *
  * Method: the cycle is a seeded Fisher-Yates permutation (one cycle through
  * all N elements); one warm-up pass of at least two laps, then REPS timed
- * runs of max(8 N, 2^21) loads each (CLOCK_MONOTONIC); the median, minimum
+ * runs of max(8 N, 2^21) loads each (CLOCK_MONOTONIC, or with --clock cpu
+ * the thread's CPU time, CLOCK_THREAD_CPUTIME_ID: on a shared machine a run
+ * the scheduler cut into is then not 2-5x too long); the median, minimum
  * and maximum ns per load are reported. The process is pinned to one CPU
  * (sched_setaffinity; the last CPU it may run on, or --cpu) and says so, or
  * why not. Hardware counters are not used (absent under most hypervisors):
@@ -72,6 +74,7 @@ typedef struct opts {
 	int json;
 	const char *trace;        /* write a trace instead of timing */
 	unsigned laps;
+	clockid_t clock;          /* CLOCK_MONOTONIC or CLOCK_THREAD_CPUTIME_ID */
 } opts;
 
 typedef struct point {
@@ -116,10 +119,10 @@ static uint64_t elem_offset(enum mode m, unsigned e)
 	return (uint64_t)e * PAGE_4K + (uint64_t)(e % (PAGE_4K / LINE)) * LINE;
 }
 
-static double now_ns(void)
+static double now_ns(clockid_t clock)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
@@ -273,9 +276,9 @@ static void measure(const opts *o, const arena *a, enum mode m, unsigned n, unsi
 	p = chase(p, acc / 4 > 2 * (uint64_t)n ? acc / 4 : 2 * (uint64_t)n);   /* warm-up */
 	double ns[MAX_REPS];
 	for (unsigned r = 0; r < o->reps; r++) {
-		double t0 = now_ns();
+		double t0 = now_ns(o->clock);
 		p = chase(p, acc);
-		double t1 = now_ns();
+		double t1 = now_ns(o->clock);
 		ns[r] = (t1 - t0) / (double)acc;
 	}
 	sink = p;
@@ -326,13 +329,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: chase [--modes 4k,2m,packed] [--pages N,N,...] [--reps R]\n"
-		"             [--accesses A] [--cpu C] [--seed S] [--json]\n"
+		"             [--accesses A] [--cpu C] [--seed S] [--clock wall|cpu] [--json]\n"
 		"       chase --trace FILE --modes M --pages N [--laps L] [--seed S]\n"
 		"Times a dependent load chain with one load per 4 KB page (4k, 2m) or per\n"
 		"64-byte line (packed) over N elements in one random cycle; prints the\n"
 		"median, min and max ns per load of R runs (default 7) of max(8 N, A)\n"
 		"loads (A default 2097152), N from 8 to 65536 (default: 4 points per\n"
-		"octave). --trace writes the same pattern as a text trace instead.\n");
+		"octave). --clock cpu times with the thread's CPU time instead of the wall\n"
+		"clock. --trace writes the same pattern as a text trace instead.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -354,10 +358,11 @@ static int parse_opts(int argc, char **argv, opts *o)
 		{ "cpu", required_argument, 0, 'c' }, { "seed", required_argument, 0, 's' },
 		{ "json", no_argument, 0, 'j' }, { "trace", required_argument, 0, 't' },
 		{ "laps", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
+		{ "clock", required_argument, 0, 'k' },
 		{ 0, 0, 0, 0 },
 	};
 	*o = (opts){ .reps = 7, .min_accesses = UINT64_C(1) << 21, .cpu = -1, .seed = 1,
-		     .laps = 3 };
+		     .laps = 3, .clock = CLOCK_MONOTONIC };
 	int any_mode = 0;
 	int c;
 	uint64_t v;
@@ -431,6 +436,13 @@ static int parse_opts(int argc, char **argv, opts *o)
 		case 'j':
 			o->json = 1;
 			break;
+		case 'k':
+			if (strcmp(optarg, "wall") && strcmp(optarg, "cpu")) {
+				fprintf(stderr, "chase: --clock: '%s' is not wall or cpu\n", optarg);
+				return -1;
+			}
+			o->clock = strcmp(optarg, "cpu") ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID;
+			break;
 		case 't':
 			o->trace = optarg;
 			break;
@@ -494,14 +506,19 @@ int main(int argc, char **argv)
 	unsigned *perm = malloc(MAX_PAGES * sizeof(*perm));
 	if (!perm)
 		return 2;
+	const char *clock = o.clock == CLOCK_MONOTONIC ? "wall" : "cpu";
 	if (o.json)
 		printf("{\"cpu_model\": \"%s\", \"cpu\": %d, \"pinning\": \"%s\", \"reps\": %u, "
-		       "\"seed\": %" PRIu64 ", \"points\": [", model, cpu, note, o.reps, o.seed);
+		       "\"seed\": %" PRIu64 ", \"clock\": \"%s\", \"points\": [", model, cpu, note,
+		       o.reps, o.seed, clock);
 	else
 		printf("# chase: cpu \"%s\", %s, %u runs per point (median), seed %" PRIu64 "\n"
+		       "# clock: %s\n"
 		       "# ns per dependent 8-byte load; thp_kb: AnonHugePages of the arena "
 		       "(/proc/self/smaps)\nmode\tpages\taccesses\tns_median\tns_min\tns_max\t"
-		       "thp_kb\n", model, note, o.reps, o.seed);
+		       "thp_kb\n", model, note, o.reps, o.seed, o.clock == CLOCK_MONOTONIC ?
+		       "wall (CLOCK_MONOTONIC)" : "cpu (CLOCK_THREAD_CPUTIME_ID: the thread's CPU time; "
+		       "time it was not running is not counted)");
 	int first = 1;
 	for (int m = 0; m < MODES; m++) {
 		if (!o.modes[m])

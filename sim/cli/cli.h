@@ -97,5 +97,6 @@ int cmd_trace_gen(args *a);
 int cmd_reach(args *a);
 int cmd_sweep(args *a);
 int cmd_plot(args *a);
+int cmd_calibrate(args *a);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * sim/cli/main.c - the slatsim command line: dispatch to one file per
- * command (run.c, explain.c, params.c, trace.c).
+ * command (run.c, explain.c, params.c, trace.c, reach.c, sweep.c, plot.c,
+ * calibrate.c).
  *
  * The command line is the only place that prints errors and exits (cli.h
  * gives the exit statuses).
@@ -38,6 +39,9 @@ static const char *const main_usage =
 	"                         stdin) to .slt\n"
 	"  trace gen --pattern P [options] -o OUT.slt\n"
 	"                         write a synthetic trace (see 'slatsim trace gen --help')\n"
+	"  calibrate [--config FILE] [--set key=value]... [--json FILE] [--plot F.png]\n"
+	"            [--fit]      measure the host with build/chase, replay the same pattern\n"
+	"                         through the model, compare (see 'slatsim calibrate --help')\n"
 	"\n"
 	"TRACE may be .slt, valgrind lackey output, a ChampSim trace or a text trace,\n"
 	"plain, gzip or xz compressed, or '-' for standard input, or a DynamoRIO\n"
@@ -51,7 +55,8 @@ static const char *const main_usage =
 	"file and renamed into place when complete; a special file (/dev/null, a FIFO)\n"
 	"is written in place; nothing that existed is removed.\n";
 
-static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach", "sweep", "plot" };
+static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach",
+					 "sweep", "plot", "calibrate" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -99,6 +104,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_sweep(&a);
 	if (strcmp(cmd, "plot") == 0)
 		return cmd_plot(&a);
+	if (strcmp(cmd, "calibrate") == 0)
+		return cmd_calibrate(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
