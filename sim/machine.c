@@ -137,6 +137,8 @@ struct machine {
 	uint8_t vdom[TRACE_MAX_VCPUS];   /* trace vCPU -> domain */
 	vcpu *v[TRACE_MAX_VCPUS];
 	struct cosim *cosim;
+	mmu_mem_observer obs;            /* every walker's memory observer, or NULL */
+	void *obs_ctx;
 	cache *llc;                      /* cache.model=on: the shared last level */
 	uint64_t rec_base;               /* record number of the batch's first record */
 	const trace_rec *cur_batch;
@@ -519,6 +521,7 @@ static vcpu *vcpu_make(machine *m, unsigned id)
 	}
 	if (v->ch)
 		mmu_walker_set_cache(v->w, v->ch);
+	mmu_walker_set_mem_observer(v->w, m->obs, m->obs_ctx);
 	v->dom = d;
 	v->id = id;
 	v->vmid = d->vmid;
@@ -1369,6 +1372,15 @@ const param_reg *machine_params(const machine *m) { return m->params; }
 stats_reg *machine_stats(machine *m) { return m->stats; }
 unsigned machine_domains(const machine *m) { return m->ndomains; }
 void machine_set_cosim(machine *m, struct cosim *c) { m->cosim = c; }
+
+void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx)
+{
+	m->obs = fn;
+	m->obs_ctx = ctx;
+	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
+		if (m->v[i])
+			mmu_walker_set_mem_observer(m->v[i]->w, fn, ctx);
+}
 const uint64_t *machine_record_no(const machine *m) { return &m->rec_no; }
 
 const dl_round *machine_rounds(const machine *m, unsigned domain_id, size_t *n)

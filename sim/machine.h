@@ -110,6 +110,12 @@ stats_reg *machine_stats(machine *m);
 unsigned machine_domains(const machine *m);
 const dl_round *machine_rounds(const machine *m, unsigned domain, size_t *n);
 
+/* Every vCPU's walker reports its memory traffic to FN(CTX, op) from now on
+ * (mmu_walker_set_mem_observer; FN NULL: stop): the descriptor reads and
+ * A/D writes of each walk and the PML/HDBSS entries written for it, in
+ * order, during machine_access / machine_run. */
+void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx);
+
 /* The co-simulation (sim/cosim.h) of every PML unit from now on (set it
  * before the first access); *machine_record_no is the record it reports. */
 void machine_set_cosim(machine *m, struct cosim *c);

@@ -281,6 +281,33 @@ void mmu_walker_set_log(mmu_walker *w, struct pml_unit *pml, struct hdbss_unit *
  * owned; it must outlive the walker or be detached. */
 void mmu_walker_set_cache(mmu_walker *w, cache_hier *h);
 
+/* What the walker did to memory, one reference at a time, for someone
+ * outside the model (a SystemC platform issuing each as a bus transaction):
+ * every descriptor read and A/D write of a walk (at the choke point, in walk
+ * order) and every PML / HDBSS log entry written for it. */
+typedef enum mmu_mem_kind {
+	MMU_MEM_DESC_READ,          /* a descriptor read (stage, level) */
+	MMU_MEM_DESC_WRITE,         /* a hardware A/D / DBM update of a descriptor */
+	MMU_MEM_LOG_WRITE,          /* a PML or HDBSS entry (stage 2, level of the leaf) */
+} mmu_mem_kind;
+
+typedef struct mmu_mem_op {
+	uint64_t pa;                /* physical address of the 8 bytes */
+	uint64_t value;             /* the descriptor read, or the value written */
+	uint64_t latency;           /* cycles the model charged for it (in res->cycles) */
+	unsigned size;              /* bytes: 8 */
+	int is_write;
+	mmu_mem_kind kind;
+	unsigned stage, level;      /* level index in the stage's geometry */
+} mmu_mem_op;
+
+typedef void (*mmu_mem_observer)(void *ctx, const mmu_mem_op *op);
+
+/* Report every memory reference of this walker's walks to FN(CTX, op) from
+ * now on (FN NULL: stop). The callback must not call back into the walker.
+ * Unset, it costs one predicted branch per reference. */
+void mmu_walker_set_mem_observer(mmu_walker *w, mmu_mem_observer fn, void *ctx);
+
 /* Translate one access; fills res (res->fault.kind != NONE on a fault). */
 void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res);
 
