@@ -1373,6 +1373,12 @@ stats_reg *machine_stats(machine *m) { return m->stats; }
 unsigned machine_domains(const machine *m) { return m->ndomains; }
 void machine_set_cosim(machine *m, struct cosim *c) { m->cosim = c; }
 
+uint64_t machine_instr_cycles(const machine *m, unsigned id, uint64_t n)
+{
+	const domain *d = m->d[m->vdom[id]];
+	return scale_exact(n, d->c.cpi_mant, d->c.cpi_exp10);
+}
+
 void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx)
 {
 	m->obs = fn;

@@ -105,6 +105,11 @@ int machine_start(machine *m);
 /* End a dirty-logging round of DOMAIN now. 0 or -1. */
 int machine_harvest(machine *m, unsigned domain);
 
+/* Cycles of N instructions of vCPU ID at its domain's core.cpi, exactly as
+ * cycles.instructions counts them (a driver keeping a vCPU's time: the
+ * difference between two instruction counts' cycles). */
+uint64_t machine_instr_cycles(const machine *m, unsigned id, uint64_t n);
+
 const param_reg *machine_params(const machine *m);
 stats_reg *machine_stats(machine *m);
 unsigned machine_domains(const machine *m);
