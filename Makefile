@@ -9,6 +9,8 @@
 #                 bug-injection builds): zero warnings
 #   make cosim    RTL PML unit against the C model: directed, constrained-
 #                 random, bug-injection and real-trace co-simulation
+#   make systemc  build/slatsim-sc: `slatsim run` on a SystemC TLM-2.0
+#                 platform (sim/systemc; needs libsystemc-dev)
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -33,6 +35,35 @@ CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 
 SAMPLE   := traces/samples/xz-compress.slt
+
+# ---------------------------------------------------------------- SystemC (sim/systemc)
+# build/slatsim-sc: the C core and the command line's helpers (not its
+# main), the TLM-2.0 component and platform in C++17, libsystemc. Only
+# `make systemc`, `make check` and `make bench` need it.
+SC_SRC      := $(wildcard sim/systemc/*.cpp)
+SC_CLI_OBJ  := $(filter-out %/main.o,$(CLI_OBJ))
+SC_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow -Wno-missing-field-initializers $(INC) -Isim/systemc
+SC_LIBS      = $$(pkg-config --libs systemc)
+
+$(BUILD)/obj/sim/systemc/%.o: sim/systemc/%.cpp | deps-systemc
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	@$(CXX) $(SC_CXXFLAGS) $(OPT) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
+
+$(BUILD)/asan/sim/systemc/%.o: sim/systemc/%.cpp | deps-systemc
+	@mkdir -p $(dir $@)
+	@echo "  CXX/SAN $<"
+	@$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
+
+$(BUILD)/slatsim-sc: $(OBJ) $(SC_CLI_OBJ) $(SC_SRC:%.cpp=$(BUILD)/obj/%.o) \
+		$(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
+	$(CXX) -pthread $(OPT) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+$(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
+		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+systemc: $(BUILD)/slatsim-sc
 
 # ---------------------------------------------------------------- RTL (Verilator)
 # With Verilator (and a C++ compiler) installed, slatsim links the Verilated PML unit (`run --cosim
@@ -65,7 +96,7 @@ LINK      := $(CC)
 endif
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
-	chase-smoke
+	chase-smoke systemc deps-systemc sc-tests
 
 all: $(BUILD)/slatsim $(BUILD)/chase
 
@@ -77,6 +108,8 @@ deps-fuzz:
 	@tools/deps core fuzz
 deps-rtl:
 	@tools/deps core check rtl
+deps-systemc:
+	@tools/deps core systemc
 
 $(BUILD)/obj/%.o: %.c | deps-core
 	@mkdir -p $(dir $@)

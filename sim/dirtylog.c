@@ -68,6 +68,7 @@ struct dirtylog {
 	int s2_ad;                  /* hardware manages stage-2 A/D or DBM */
 	pml_unit *pml[TRACE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
 	hdbss_unit *hdbss[TRACE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
+	unsigned nvcpus;            /* above the highest vCPU attached */
 	int active;
 	uint64_t lo, hi;            /* tracked guest-physical range */
 	uint64_t next_round;        /* domain instruction count that ends the round */
@@ -271,6 +272,8 @@ void dirtylog_destroy(dirtylog *dl)
 int dirtylog_attach_vcpu(dirtylog *dl, unsigned id, mmu_walker *w, struct cosim *c)
 {
 	uint64_t buf;
+	if (id >= dl->nvcpus)
+		dl->nvcpus = id + 1;
 	if (dl->c.mode == DL_PML) {
 		pml_unit *p = dl->pml[id] = pml_create(dl->mem);
 		if (!p)
@@ -500,7 +503,7 @@ const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n)
 const dl_counters *dirtylog_counters(dirtylog *dl)
 {
 	dl->n.pml_logged = dl->n.hdbss_logged = 0;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < dl->nvcpus; i++) {
 		if (dl->pml[i])
 			dl->n.pml_logged += pml_stats(dl->pml[i])->logged;
 		if (dl->hdbss[i])

@@ -49,17 +49,18 @@ typedef enum mmu_fmt {
  * Arm nG = 0), so its translation matches every ASID. */
 enum { MMU_P_R = 1u, MMU_P_W = 2u, MMU_P_X = 4u, MMU_P_G = 8u };
 
-/* Permissions as TLB entry flags and back. */
+/* Permissions as TLB entry flags and back (the casts keep C++ readers of
+ * this header, sim/systemc, free of enum/unsigned conditional warnings). */
 static inline unsigned perm_to_tlbf(unsigned p)
 {
-	return (p & MMU_P_R ? TLB_F_R : 0u) | (p & MMU_P_W ? TLB_F_W : 0u) |
-	       (p & MMU_P_X ? TLB_F_X : 0u) | (p & MMU_P_G ? TLB_F_GLOBAL : 0u);
+	return (p & MMU_P_R ? (unsigned)TLB_F_R : 0u) | (p & MMU_P_W ? (unsigned)TLB_F_W : 0u) |
+	       (p & MMU_P_X ? (unsigned)TLB_F_X : 0u) | (p & MMU_P_G ? (unsigned)TLB_F_GLOBAL : 0u);
 }
 
 static inline unsigned tlbf_to_perm(unsigned f)
 {
-	return (f & TLB_F_R ? MMU_P_R : 0u) | (f & TLB_F_W ? MMU_P_W : 0u) |
-	       (f & TLB_F_X ? MMU_P_X : 0u) | (f & TLB_F_GLOBAL ? MMU_P_G : 0u);
+	return (f & TLB_F_R ? (unsigned)MMU_P_R : 0u) | (f & TLB_F_W ? (unsigned)MMU_P_W : 0u) |
+	       (f & TLB_F_X ? (unsigned)MMU_P_X : 0u) | (f & TLB_F_GLOBAL ? (unsigned)MMU_P_G : 0u);
 }
 
 /* Geometry of one stage, computed once at configuration. Level index i runs
