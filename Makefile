@@ -271,4 +271,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_ASAN_OBJ:.o=.d) \
-	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d
+	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d \
+	$(SC_SRC:%.cpp=$(BUILD)/obj/%.d) $(SC_SRC:%.cpp=$(BUILD)/asan/%.d)

@@ -951,24 +951,28 @@ int machine_access(machine *m, const trace_rec *r, machine_result *out)
 	if (!v)
 		return -1;
 	domain *d = v->dom;
-	const dl_counters *dc = dirtylog_counters(d->dl);
+	/* A domain that does not log never changes its dirty-log counters. */
+	const dl_counters *dc = v->logging ? dirtylog_counters(d->dl) : NULL;
 	uint64_t trans = v->cyc_translation, faults = v->cyc_faults, fg = v->faults_guest;
-	uint64_t fh = v->faults_host, dlc = dc->cyc_total, full = dc->pml_full + dc->hdbss_full;
-	uint64_t wp = dc->wp_faults, walks = mmu_walker_counters(v->w)->walks;
+	uint64_t fh = v->faults_host, walks = mmu_walker_counters(v->w)->walks;
+	uint64_t dlc = dc ? dc->cyc_total : 0, full = dc ? dc->pml_full + dc->hdbss_full : 0;
+	uint64_t wp = dc ? dc->wp_faults : 0;
 	m->cur_batch = r;
 	m->rec_base = m->ts.records - 1;
 	int rc = record(m, r, 0, out);
 	if (rc > 0)
 		m->stopped = 1;
-	dc = dirtylog_counters(d->dl);
 	out->cycles_translation = v->cyc_translation - trans;
 	out->cycles_faults = v->cyc_faults - faults;
-	out->cycles_dirtylog = dc->cyc_total - dlc;
 	out->walks = (unsigned)(mmu_walker_counters(v->w)->walks - walks);
 	out->faults_guest = (unsigned)(v->faults_guest - fg);
 	out->faults_host = (unsigned)(v->faults_host - fh);
-	out->log_full_exits = (unsigned)(dc->pml_full + dc->hdbss_full - full);
-	out->wp_faults = (unsigned)(dc->wp_faults - wp);
+	if (dc) {
+		dc = dirtylog_counters(d->dl);
+		out->cycles_dirtylog = dc->cyc_total - dlc;
+		out->log_full_exits = (unsigned)(dc->pml_full + dc->hdbss_full - full);
+		out->wp_faults = (unsigned)(dc->wp_faults - wp);
+	}
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1376,6 +1380,9 @@ void machine_set_cosim(machine *m, struct cosim *c) { m->cosim = c; }
 uint64_t machine_instr_cycles(const machine *m, unsigned id, uint64_t n)
 {
 	const domain *d = m->d[m->vdom[id]];
+	uint64_t c;
+	if (d->c.cpi_exp10 == 0 && !__builtin_mul_overflow(n, d->c.cpi_mant, &c))
+		return c;   /* a whole core.cpi: the common case, per access of a driver */
 	return scale_exact(n, d->c.cpi_mant, d->c.cpi_exp10);
 }
 

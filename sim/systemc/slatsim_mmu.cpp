@@ -96,9 +96,8 @@ slatsim_mmu::slatsim_mmu(sc_core::sc_module_name name, const param_reg *p)
 		  "accesses: arming, the last round (cycles.dirtylog - sc.cycles.dirtylog)");
 	if (stats_failed(st))
 		SC_REPORT_ERROR("slatsim_mmu/memory", "out of memory (registering statistics)");
-	cpu_socket.register_b_transport(this, &slatsim_mmu::b_transport);
-	cpu_socket.register_transport_dbg(this, &slatsim_mmu::transport_dbg);
-	mem_socket.register_invalidate_direct_mem_ptr(this, &slatsim_mmu::invalidate_direct_mem_ptr);
+	cpu_socket.bind(*static_cast<tlm::tlm_fw_transport_if<> *>(this));
+	mem_socket.bind(*static_cast<tlm::tlm_bw_transport_if<> *>(this));
 }
 
 slatsim_mmu::~slatsim_mmu() { machine_destroy(m_); }
@@ -170,27 +169,34 @@ uint64_t slatsim_mmu::cycles_of(const sc_time &t)
 	return last_c_;
 }
 
+bool slatsim_mmu::dmi_access(uint64_t a, unsigned char *data, unsigned len, bool wr,
+			     sc_time &delay)
+{
+	for (size_t i = 0; i < dmi_.size(); i++) {
+		const dmi_region &d = dmi_[i];
+		if (a < d.start || a + len - 1 > d.end || !(wr ? d.write : d.read))
+			continue;
+		unsigned char *p = d.ptr + (a - d.start);
+		if (wr)
+			memcpy(p, data, len);
+		else
+			memcpy(data, p, len);
+		delay += wr ? d.write_latency : d.read_latency;
+		if (i)
+			std::swap(dmi_[0], dmi_[i]);
+		c_.dmi++;
+		return true;
+	}
+	return false;
+}
+
 tlm::tlm_response_status slatsim_mmu::mem_access(tlm::tlm_generic_payload &gp, sc_time &delay)
 {
-	sc_dt::uint64 a = gp.get_address(), len = gp.get_data_length();
-	bool wr = gp.get_command() == tlm::TLM_WRITE_COMMAND;
-	if (use_dmi_ && !gp.get_byte_enable_ptr()) {
-		for (size_t i = 0; i < dmi_.size(); i++) {
-			const dmi_region &d = dmi_[i];
-			if (a < d.start || a + len - 1 > d.end || !(wr ? d.write : d.read))
-				continue;
-			unsigned char *p = d.ptr + (a - d.start);
-			if (wr)
-				memcpy(p, gp.get_data_ptr(), len);
-			else
-				memcpy(gp.get_data_ptr(), p, len);
-			delay += wr ? d.write_latency : d.read_latency;
-			if (i)
-				std::swap(dmi_[0], dmi_[i]);
-			c_.dmi++;
-			gp.set_response_status(tlm::TLM_OK_RESPONSE);
-			return tlm::TLM_OK_RESPONSE;
-		}
+	if (use_dmi_ && !gp.get_byte_enable_ptr() &&
+	    dmi_access(gp.get_address(), gp.get_data_ptr(), gp.get_data_length(),
+		       gp.get_command() == tlm::TLM_WRITE_COMMAND, delay)) {
+		gp.set_response_status(tlm::TLM_OK_RESPONSE);
+		return tlm::TLM_OK_RESPONSE;
 	}
 	gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
 	gp.set_dmi_allowed(false);
@@ -318,7 +324,8 @@ void slatsim_mmu::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 		return;
 	}
 	r.size = (uint16_t)gp.get_data_length();
-	machine_result res;
+	machine_result own;
+	machine_result &res = x ? x->result : own;
 	ops_.clear();
 	int rc = machine_access(m_, &r, &res);
 	/* The walker's references: out of ops_ first (a memory side that
@@ -340,7 +347,7 @@ void slatsim_mmu::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 	sc_time stall = SC_ZERO_TIME;
 	if (r.kind <= TRACE_X) {
 		cyc = res.cycles_translation + res.cycles_faults + res.cycles_dirtylog - model;
-		stall = sc_time::from_value(cycle_.value() * cyc) + mem;
+		stall = cyc ? sc_time::from_value(cycle_.value() * cyc) + mem : mem;
 		cyc += cycles_of(mem);
 		c_.cyc_stall += cyc;
 		c_.cyc_dirtylog += res.cycles_dirtylog;
@@ -348,7 +355,6 @@ void slatsim_mmu::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 	delay = start + stall;
 	if (x) {
 		x->failed = rc != 0;
-		x->result = res;
 		x->stall_cycles = cyc;
 		x->stall = stall;
 	}
@@ -359,13 +365,47 @@ void slatsim_mmu::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 				       : tlm::TLM_GENERIC_ERROR_RESPONSE);
 		return;
 	}
-	if (st == tlm::TLM_OK_RESPONSE && moves && r.size)
-		st = forward(gp, r, res, delay);
+	/* The access: within one page through DMI when granted (the common
+	 * case, inline), else forward(). */
+	if (st == tlm::TLM_OK_RESPONSE && moves && r.size) {
+		sc_time before = delay;
+		if (res.npages == 1 && use_dmi_ && !gp.get_byte_enable_ptr() &&
+		    dmi_access(res.hpa[0], gp.get_data_ptr(), r.size, cmd == tlm::TLM_WRITE_COMMAND,
+			       delay)) {
+			c_.data++;
+			c_.cyc_data += cycles_of(delay - before);
+		} else {
+			st = forward(gp, r, res, delay);
+		}
+	}
 	if (st != tlm::TLM_OK_RESPONSE)
 		c_.errors++;
 	gp.set_response_status(st);
 }
 
+tlm::tlm_sync_enum slatsim_mmu::nb_transport_fw(tlm::tlm_generic_payload &gp,
+						tlm::tlm_phase &phase, sc_time &delay)
+{
+	if (phase != tlm::BEGIN_REQ)
+		return tlm::TLM_ACCEPTED;   /* END_RESP of an earlier completion: nothing to do */
+	b_transport(gp, delay);
+	phase = tlm::END_RESP;
+	return tlm::TLM_COMPLETED;
+}
+
+/* No DMI on the CPU side: every access must be translated to be counted. */
+bool slatsim_mmu::get_direct_mem_ptr(tlm::tlm_generic_payload &, tlm::tlm_dmi &dmi)
+{
+	dmi.allow_none();
+	return false;
+}
+
 /* Debug accesses are not translated (a translation changes TLB state):
  * nothing is transferred. */
 unsigned int slatsim_mmu::transport_dbg(tlm::tlm_generic_payload &) { return 0; }
+
+tlm::tlm_sync_enum slatsim_mmu::nb_transport_bw(tlm::tlm_generic_payload &, tlm::tlm_phase &,
+						sc_time &)
+{
+	return tlm::TLM_COMPLETED;   /* never called: the memory side is used blocking */
+}

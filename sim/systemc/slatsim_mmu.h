@@ -39,8 +39,6 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include <memory>
 #include <string>
@@ -54,10 +52,12 @@ extern "C" {
 #include "stats.h"
 }
 
-class slatsim_mmu : public sc_core::sc_module {
+class slatsim_mmu : public sc_core::sc_module,
+		    private tlm::tlm_fw_transport_if<>,
+		    private tlm::tlm_bw_transport_if<> {
 public:
-	tlm_utils::simple_target_socket<slatsim_mmu> cpu_socket;
-	tlm_utils::simple_initiator_socket<slatsim_mmu> mem_socket;
+	tlm::tlm_target_socket<> cpu_socket;       /* GVA accesses in */
+	tlm::tlm_initiator_socket<> mem_socket;    /* walker references, HPA accesses out */
 
 	/* The parameters the component and the platform add to the machine's
 	 * (sc.*). PARAM_OK, or PARAM_ERR when out of memory. */
@@ -116,12 +116,25 @@ private:
 		uint64_t cyc_hyp;               /* the rest: between accesses (at finished()) */
 	};
 
-	void b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
-	unsigned int transport_dbg(tlm::tlm_generic_payload &gp);
-	void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+	/* CPU side (tlm_fw_transport_if). nb_transport_fw completes a request
+	 * at once (the base protocol's early completion), so an
+	 * approximately-timed initiator is served too. */
+	void b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay) override;
+	tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &gp, tlm::tlm_phase &phase,
+					   sc_core::sc_time &delay) override;
+	bool get_direct_mem_ptr(tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi) override;
+	unsigned int transport_dbg(tlm::tlm_generic_payload &gp) override;
+	/* Memory side (tlm_bw_transport_if): only b_transport is used there. */
+	tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload &gp, tlm::tlm_phase &phase,
+					   sc_core::sc_time &delay) override;
+	void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) override;
 	static void on_mem(void *ctx, const mmu_mem_op *op);
 
-	/* One memory-side access of LEN bytes at ADDR; adds its latency to
+	/* LEN bytes at A through a DMI region granted, if one covers them:
+	 * true, with the region's latency added to DELAY. */
+	bool dmi_access(uint64_t a, unsigned char *data, unsigned len, bool wr,
+			sc_core::sc_time &delay);
+	/* One memory-side access (DMI, else b_transport); adds its latency to
 	 * DELAY. The TLM response status. */
 	tlm::tlm_response_status mem_access(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
 	tlm::tlm_response_status issue_refs(std::vector<mmu_mem_op> &ops, uint16_t vcpu,

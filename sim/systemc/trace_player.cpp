@@ -15,6 +15,7 @@ struct trace_player::vcpu_gen {
 	tlm::tlm_generic_payload gp;
 	slatsim::access_ext *ext;            /* owned by gp */
 	tlm_utils::tlm_quantumkeeper qk;
+	sc_time horizon;                     /* qk's local time that needs a sync */
 	uint64_t instructions = 0;           /* its access records' icount so far */
 	uint64_t instr_cycles = 0;           /* their cycles at core.cpi */
 	unsigned char buf[TRACE_MAX_SIZE];   /* the data of its accesses */
@@ -22,7 +23,8 @@ struct trace_player::vcpu_gen {
 
 trace_player::trace_player(sc_core::sc_module_name name, slatsim_mmu &mmu, trace_reader *r,
 			   const replay_opts *o)
-	: sc_module(name), socket("socket"), mmu_(mmu), r_(r), o_(o)
+	: sc_module(name), socket("socket"), mmu_(mmu), m_(mmu.model()), cycle_(mmu.cycle()), r_(r),
+	  o_(o)
 {
 	stats_reg *st = mmu_.stats();
 	stats_add(st, "sc.cycles.total", &cyc_total_, "the platform's cycles: every vCPU's time "
@@ -71,6 +73,7 @@ void trace_player::wake(unsigned id)
 	g->gp.set_extension(g->ext);
 	g->gp.set_data_ptr(g->buf);
 	g->qk.reset();
+	g->horizon = tlm::tlm_global_quantum::instance().compute_local_quantum();
 	gens_[id] = std::move(g);
 	char name[32];
 	snprintf(name, sizeof(name), "vcpu%u", id);
@@ -136,17 +139,21 @@ bool trace_player::play(vcpu_gen &g, const trace_rec &r)
 	 * cycles.instructions counts them) and the translation stall. */
 	uint64_t cyc = x->stall_cycles;
 	sc_time t = x->stall;
-	if (r.kind <= TRACE_X) {
+	if (r.kind <= TRACE_X && r.icount) {
 		g.instructions += r.icount;
-		uint64_t ic = machine_instr_cycles(mmu_.model(), r.vcpu, g.instructions);
-		cyc += ic - g.instr_cycles;
-		t += sc_time::from_value(mmu_.cycle().value() * (ic - g.instr_cycles));
+		uint64_t ic = machine_instr_cycles(m_, r.vcpu, g.instructions), n = ic - g.instr_cycles;
+		cyc += n;
+		t += n == 1 ? cycle_ : cycle_ * (double)n;
 		g.instr_cycles = ic;
 	}
 	cyc_total_ += cyc;
+	/* qk.need_sync() without its sc_time_stamp() per access: the local
+	 * time that reaches the next quantum boundary is known at each sync. */
 	g.qk.inc(t);
-	if (g.qk.need_sync())
+	if (g.qk.get_local_time() >= g.horizon) {
 		g.qk.sync();
+		g.horizon = tlm::tlm_global_quantum::instance().compute_local_quantum();
+	}
 	return true;
 }
 

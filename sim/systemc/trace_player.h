@@ -70,6 +70,8 @@ private:
 	void end(int rc, const char *msg);
 
 	slatsim_mmu &mmu_;
+	machine *m_;
+	sc_core::sc_time cycle_;
 	trace_reader *r_;
 	const replay_opts *o_;
 	replay_feed f_{};
