@@ -41,6 +41,8 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* Exit for an error code: out of memory or internal 1, anything else 2. */
 void cli_die_trace(int rc, const char *msg) __attribute__((noreturn));
+/* The same without exiting: print MSG, return the exit status. */
+int cli_trace_status(int rc, const char *msg);
 
 int cli_is_help(const char *a);
 /* If argv[i] is option NAME ("--name V" or "--name=V"), return V and advance. */
@@ -108,9 +110,11 @@ typedef struct run_engine {
 	const char *usage;                          /* the --help text */
 	int (*register_params)(param_reg *p);       /* its own parameters, or NULL */
 	/* Replay TRACE for each of the N jobs (2 with --vs: A and B), filling
-	 * their outputs; dies on bad input. */
-	void (*replay)(const struct run_engine *e, const args *a, const char *trace,
-		       enum trace_format fmt, const replay_opts *ro, run_job *jobs, unsigned n);
+	 * their outputs. Dies on bad input found before the replay starts; a
+	 * failure during it is printed and returned as the exit status (0:
+	 * none), so that a SystemC simulation ends by returning from sc_main. */
+	int (*replay)(const struct run_engine *e, const args *a, const char *trace,
+		      enum trace_format fmt, const replay_opts *ro, run_job *jobs, unsigned n);
 	/* Free what replay made (the machines and readers). */
 	void (*release)(const struct run_engine *e, run_job *jobs, unsigned n);
 	void *ctx;

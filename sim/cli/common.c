@@ -44,9 +44,15 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 	exit(EXIT_BAD);
 }
 
+int cli_trace_status(int rc, const char *msg)
+{
+	fprintf(stderr, "slatsim: %s\n", msg);
+	return rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD;
+}
+
 void cli_die_trace(int rc, const char *msg)
 {
-	cli_die(rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD, "%s", msg);
+	exit(cli_trace_status(rc, msg));
 }
 
 /* ---------------------------------------------------------------- options */

@@ -305,7 +305,13 @@ int cli_run(args *a, const run_engine *e)
 	machine *s, *sb = NULL;
 	run_job jobs[2] = { { .p = p }, { .p = pb } };
 	if (e) {
-		e->replay(e, a, trace, fmt, &ro, jobs, pb ? 2 : 1);
+		int st = e->replay(e, a, trace, fmt, &ro, jobs, pb ? 2 : 1);
+		if (st) {
+			e->release(e, jobs, pb ? 2 : 1);
+			param_destroy(p);
+			param_destroy(pb);
+			return st;   /* the output in progress is abandoned (cli_main) */
+		}
 		s = jobs[0].m, r = jobs[0].r, el = jobs[0].elapsed;
 		sb = jobs[1].m, rb = jobs[1].r;
 	} else {

@@ -72,8 +72,9 @@ struct engine_state {
 	std::vector<trace_reader *> readers;
 };
 
-/* A platform for each job; dies on a bad configuration or trace. */
-static void sc_replay(const run_engine *e, const args *a, const char *trace,
+/* A platform for each job; dies on a bad configuration or trace found
+ * before the simulation, returns the status of a failure in it. */
+static int sc_replay(const run_engine *e, const args *a, const char *trace,
 		      enum trace_format fmt, const replay_opts *ro, run_job *jobs, unsigned n)
 {
 	engine_state *st = static_cast<engine_state *>(e->ctx);
@@ -111,11 +112,13 @@ static void sc_replay(const run_engine *e, const args *a, const char *trace,
 	for (unsigned k = 0; k < n; k++) {
 		const trace_player &cpu = st->platforms[k]->cpu;
 		if (cpu.status() != TRACE_OK)
-			cli_die_trace(cpu.status(), cpu.error());
+			return cli_trace_status(cpu.status(), cpu.error());
 		if (!cpu.finished())
-			cli_die(EXIT_FAIL, "internal: the simulation ended before the trace");
+			return cli_trace_status(TRACE_EINTERNAL, "internal: the simulation ended "
+						"before the trace");
 		jobs[k].elapsed = cpu.elapsed();
 	}
+	return 0;
 }
 
 static void sc_release(const run_engine *e, run_job *, unsigned)
