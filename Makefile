@@ -2,7 +2,8 @@
 #   make          build build/slatsim (-O2, warnings on)
 #   make run      build and replay the shipped real trace, print the report
 #   make check    build everything with ASan+UBSan, run every Check suite and
-#                 every end-to-end case; fails on any sanitizer report
+#                 every end-to-end case (the SystemC platform's too); fails on
+#                 any sanitizer report
 #   make bench    speed and memory figures (not part of check)
 #   make fuzz     libFuzzer targets for every reader and the config parser
 #   make lint     verilator --lint-only -Wall on the RTL PML unit (and its
@@ -64,6 +65,23 @@ $(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
 systemc: $(BUILD)/slatsim-sc
+
+# Two instances in one simulation, the walker's traffic, AT, hypervisor
+# verbs (tests/systemc/check_sc.cpp); slatsim-sc against slatsim run on the
+# shipped trace (tests/systemc/run_sc.py).
+$(BUILD)/asan/tests/systemc/check_sc.o: tests/systemc/check_sc.cpp | deps-systemc
+	@mkdir -p $(dir $@)
+	@echo "  CXX/SAN $<"
+	@$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
+
+$(BUILD)/asan/check_sc: $(BUILD)/asan/tests/systemc/check_sc.o $(ASAN_OBJ) \
+		$(filter-out %/main.o,$(SC_SRC:%.cpp=$(BUILD)/asan/%.o)) \
+		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+sc-tests: $(BUILD)/asan/check_sc $(BUILD)/asan/slatsim-sc $(BUILD)/asan/slatsim | deps-check
+	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/check_sc
+	python3 tests/systemc/run_sc.py $(BUILD)/asan/slatsim $(BUILD)/asan/slatsim-sc
 
 # ---------------------------------------------------------------- RTL (Verilator)
 # With Verilator (and a C++ compiler) installed, slatsim links the Verilated PML unit (`run --cosim
@@ -216,12 +234,13 @@ e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 	tests/chase_smoke.sh $(BUILD)/asan
 
-check: deps-check deps-rtl
+check: deps-check deps-rtl deps-systemc
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory chase-smoke
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
+	$(MAKE) --no-print-directory sc-tests
 
 lint: deps-rtl $(RTL_PKG)
 	@$(foreach v,none $(RTL_BUGS),echo "  LINT    $(RTL_SV) ($(v))" && \
@@ -272,4 +291,5 @@ clean:
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_ASAN_OBJ:.o=.d) \
 	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d \
-	$(SC_SRC:%.cpp=$(BUILD)/obj/%.d) $(SC_SRC:%.cpp=$(BUILD)/asan/%.d)
+	$(SC_SRC:%.cpp=$(BUILD)/obj/%.d) $(SC_SRC:%.cpp=$(BUILD)/asan/%.d) \
+	$(BUILD)/asan/tests/systemc/check_sc.d
