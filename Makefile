@@ -265,7 +265,7 @@ $(BUILD)/bench_decode: tests/bench/bench_decode.c $(OBJ) $(GLUE_opt)
 	$(CC) $(CSTD) $(OPT) $(WARN) -Wno-missing-prototypes $(INC) -c $< -o $@.o
 	$(LINK) $(OPT) $@.o $(filter %.o %.a,$(filter-out $<,$^)) $(LIBS) -o $@
 
-bench: $(BUILD)/slatsim $(BUILD)/bench_decode | deps-check
+bench: $(BUILD)/slatsim $(BUILD)/bench_decode $(BUILD)/slatsim-sc | deps-check deps-systemc
 	tests/bench/bench.sh $(BUILD)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

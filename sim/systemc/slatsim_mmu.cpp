@@ -45,13 +45,6 @@ int slatsim_mmu::register_params(param_reg *p)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-struct slatsim_mmu::dmi_region {
-	sc_dt::uint64 start, end;
-	unsigned char *ptr;
-	sc_time read_latency, write_latency;
-	bool read, write;
-};
-
 slatsim_mmu::slatsim_mmu(sc_core::sc_module_name name, const param_reg *p)
 	: sc_module(name), cpu_socket("cpu_socket"), mem_socket("mem_socket"), p_(p)
 {
@@ -159,9 +152,11 @@ tlm::tlm_generic_payload *slatsim_mmu::payload()
 void slatsim_mmu::give_back(tlm::tlm_generic_payload *gp) { free_.push_back(gp); }
 
 /* T in whole cycles (the memory side's latencies are usually one value:
- * the last conversion is kept). */
+ * the last conversion is kept, and 0 - no reference - is not one). */
 uint64_t slatsim_mmu::cycles_of(const sc_time &t)
 {
+	if (t.value() == 0)
+		return 0;
 	if (t.value() != last_t_) {
 		last_t_ = t.value();
 		last_c_ = last_t_ / cycle_.value();
@@ -169,24 +164,35 @@ uint64_t slatsim_mmu::cycles_of(const sc_time &t)
 	return last_c_;
 }
 
-bool slatsim_mmu::dmi_access(uint64_t a, unsigned char *data, unsigned len, bool wr,
-			     sc_time &delay)
+/* Region D serves LEN bytes at A: copied, its latency added. */
+inline bool slatsim_mmu::dmi_copy(const dmi_region &d, uint64_t a, unsigned char *data,
+				  unsigned len, bool wr, sc_time &delay)
 {
-	for (size_t i = 0; i < dmi_.size(); i++) {
-		const dmi_region &d = dmi_[i];
-		if (a < d.start || a + len - 1 > d.end || !(wr ? d.write : d.read))
-			continue;
-		unsigned char *p = d.ptr + (a - d.start);
-		if (wr)
-			memcpy(p, data, len);
-		else
-			memcpy(data, p, len);
-		delay += wr ? d.write_latency : d.read_latency;
-		if (i)
-			std::swap(dmi_[0], dmi_[i]);
+	if (a < d.start || a + len - 1 > d.end || !(wr ? d.write : d.read))
+		return false;
+	unsigned char *p = d.ptr + (a - d.start);
+	if (wr)
+		memcpy(p, data, len);
+	else
+		memcpy(data, p, len);
+	delay += wr ? d.write_latency : d.read_latency;
+	return true;
+}
+
+/* The most recent region first (inline: most accesses stop there). */
+inline bool slatsim_mmu::dmi_access(uint64_t a, unsigned char *data, unsigned len, bool wr,
+				    sc_time &delay)
+{
+	if (!dmi_.empty() && dmi_copy(dmi_[0], a, data, len, wr, delay)) {
 		c_.dmi++;
 		return true;
 	}
+	for (size_t i = 1; i < dmi_.size(); i++)
+		if (dmi_copy(dmi_[i], a, data, len, wr, delay)) {
+			std::swap(dmi_[0], dmi_[i]);
+			c_.dmi++;
+			return true;
+		}
 	return false;
 }
 

@@ -102,7 +102,12 @@ public:
 	sc_core::sc_time cycle() const;    /* one cycle (sc.cycle) */
 
 private:
-	struct dmi_region;
+	struct dmi_region {              /* granted by the memory side */
+		sc_dt::uint64 start, end;
+		unsigned char *ptr;
+		sc_core::sc_time read_latency, write_latency;
+		bool read, write;
+	};
 	struct counters {
 		uint64_t refs[3];               /* by mmu_mem_kind */
 		uint64_t data;                  /* forwarded transactions (pages) */
@@ -132,6 +137,8 @@ private:
 
 	/* LEN bytes at A through a DMI region granted, if one covers them:
 	 * true, with the region's latency added to DELAY. */
+	static bool dmi_copy(const dmi_region &d, uint64_t a, unsigned char *data, unsigned len,
+			     bool wr, sc_core::sc_time &delay);
 	bool dmi_access(uint64_t a, unsigned char *data, unsigned len, bool wr,
 			sc_core::sc_time &delay);
 	/* One memory-side access (DMI, else b_transport); adds its latency to
