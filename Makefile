@@ -64,7 +64,14 @@ $(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
 		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
-systemc: $(BUILD)/slatsim-sc
+# For someone else's platform: the model and the component (not the trace
+# player or the command line) in one archive.
+$(BUILD)/libslatsim-sc.a: $(OBJ) $(BUILD)/obj/sim/systemc/slatsim_mmu.o \
+		$(BUILD)/obj/sim/systemc/slatsim_memory.o $(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
+	@rm -f $@
+	ar rcs $@ $^
+
+systemc: $(BUILD)/slatsim-sc $(BUILD)/libslatsim-sc.a
 
 # Two instances in one simulation, the walker's traffic, AT, hypervisor
 # verbs (tests/systemc/check_sc.cpp); slatsim-sc against slatsim run on the
@@ -79,8 +86,15 @@ $(BUILD)/asan/check_sc: $(BUILD)/asan/tests/systemc/check_sc.o $(ASAN_OBJ) \
 		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
-sc-tests: $(BUILD)/asan/check_sc $(BUILD)/asan/slatsim-sc $(BUILD)/asan/slatsim | deps-check
+$(BUILD)/asan/example_vp: tests/systemc/example_vp.cpp $(ASAN_OBJ) \
+		$(BUILD)/asan/sim/systemc/slatsim_mmu.o $(BUILD)/asan/sim/systemc/slatsim_memory.o \
+		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o | deps-systemc
+	$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $$(pkg-config --cflags systemc) $^ $(LIBS) $(SC_LIBS) -o $@
+
+sc-tests: $(BUILD)/asan/check_sc $(BUILD)/asan/example_vp $(BUILD)/asan/slatsim-sc \
+		$(BUILD)/asan/slatsim | deps-check
 	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/check_sc
+	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/example_vp
 	python3 tests/systemc/run_sc.py $(BUILD)/asan/slatsim $(BUILD)/asan/slatsim-sc
 
 # ---------------------------------------------------------------- RTL (Verilator)
