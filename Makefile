@@ -2,7 +2,8 @@
 #   make          build build/slatsim (-O2, warnings on)
 #   make run      build and replay the shipped real trace, print the report
 #   make check    build everything with ASan+UBSan, run every Check suite and
-#                 every end-to-end case; fails on any sanitizer report
+#                 every end-to-end case (the SystemC platform's too); fails on
+#                 any sanitizer report
 #   make bench    speed and memory figures (not part of check)
 #   make fuzz     libFuzzer targets for every reader and the config parser
 #   make lint     verilator --lint-only -Wall on the RTL PML unit (and its
@@ -11,6 +12,8 @@
 #                 random, bug-injection and real-trace co-simulation
 #   make check-cluster  optional tier: a sweep as a Slurm array job on a
 #                 single-node Slurm started and torn down by the test
+#   make systemc  build/slatsim-sc: `slatsim run` on a SystemC TLM-2.0
+#                 platform (sim/systemc; needs libsystemc-dev)
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -35,6 +38,66 @@ CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 
 SAMPLE   := traces/samples/xz-compress.slt
+
+# ---------------------------------------------------------------- SystemC (sim/systemc)
+# build/slatsim-sc: the C core and the command line's helpers (not its
+# main), the TLM-2.0 component and platform in C++17, libsystemc. Only
+# `make systemc`, `make check` and `make bench` need it.
+SC_SRC      := $(wildcard sim/systemc/*.cpp)
+SC_CLI_OBJ  := $(filter-out %/main.o,$(CLI_OBJ))
+SC_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow -Wno-missing-field-initializers $(INC) -Isim/systemc
+SC_LIBS      = $$(pkg-config --libs systemc)
+
+$(BUILD)/obj/sim/systemc/%.o: sim/systemc/%.cpp | deps-systemc
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	@$(CXX) $(SC_CXXFLAGS) $(OPT) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
+
+$(BUILD)/asan/sim/systemc/%.o: sim/systemc/%.cpp | deps-systemc
+	@mkdir -p $(dir $@)
+	@echo "  CXX/SAN $<"
+	@$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
+
+$(BUILD)/slatsim-sc: $(OBJ) $(SC_CLI_OBJ) $(SC_SRC:%.cpp=$(BUILD)/obj/%.o) \
+		$(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
+	$(CXX) -pthread $(OPT) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+$(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
+		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+# For someone else's platform: the model and the component (not the trace
+# player or the command line) in one archive.
+$(BUILD)/libslatsim-sc.a: $(OBJ) $(BUILD)/obj/sim/systemc/slatsim_mmu.o \
+		$(BUILD)/obj/sim/systemc/slatsim_memory.o $(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
+	@rm -f $@
+	ar rcs $@ $^
+
+systemc: $(BUILD)/slatsim-sc $(BUILD)/libslatsim-sc.a
+
+# Two instances in one simulation, the walker's traffic, AT, hypervisor
+# verbs (tests/systemc/check_sc.cpp); slatsim-sc against slatsim run on the
+# shipped trace (tests/systemc/run_sc.py).
+$(BUILD)/asan/tests/systemc/check_sc.o: tests/systemc/check_sc.cpp | deps-systemc
+	@mkdir -p $(dir $@)
+	@echo "  CXX/SAN $<"
+	@$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
+
+$(BUILD)/asan/check_sc: $(BUILD)/asan/tests/systemc/check_sc.o $(ASAN_OBJ) \
+		$(filter-out %/main.o,$(SC_SRC:%.cpp=$(BUILD)/asan/%.o)) \
+		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+$(BUILD)/asan/example_vp: tests/systemc/example_vp.cpp $(ASAN_OBJ) \
+		$(BUILD)/asan/sim/systemc/slatsim_mmu.o $(BUILD)/asan/sim/systemc/slatsim_memory.o \
+		$(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o | deps-systemc
+	$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $$(pkg-config --cflags systemc) $^ $(LIBS) $(SC_LIBS) -o $@
+
+sc-tests: $(BUILD)/asan/check_sc $(BUILD)/asan/example_vp $(BUILD)/asan/slatsim-sc \
+		$(BUILD)/asan/slatsim | deps-check
+	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/check_sc
+	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/example_vp
+	python3 tests/systemc/run_sc.py $(BUILD)/asan/slatsim $(BUILD)/asan/slatsim-sc
 
 # ---------------------------------------------------------------- RTL (Verilator)
 # With Verilator (and a C++ compiler) installed, slatsim links the Verilated PML unit (`run --cosim
@@ -67,7 +130,7 @@ LINK      := $(CC)
 endif
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
-	chase-smoke check-cluster calibrate-e2e
+	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests
 
 all: $(BUILD)/slatsim $(BUILD)/chase
 
@@ -79,6 +142,8 @@ deps-fuzz:
 	@tools/deps core fuzz
 deps-rtl:
 	@tools/deps core check rtl
+deps-systemc:
+	@tools/deps core systemc
 
 $(BUILD)/obj/%.o: %.c | deps-core
 	@mkdir -p $(dir $@)
@@ -190,13 +255,14 @@ chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 calibrate-e2e: $(BUILD)/asan/chase $(BUILD)/asan/slatsim | deps-check
 	python3 tests/e2e/run_calibrate.py $(BUILD)/asan
 
-check: deps-check deps-rtl
+check: deps-check deps-rtl deps-systemc
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory chase-smoke
 	$(MAKE) --no-print-directory calibrate-e2e
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
+	$(MAKE) --no-print-directory sc-tests
 
 lint: deps-rtl $(RTL_PKG)
 	@$(foreach v,none $(RTL_BUGS),echo "  LINT    $(RTL_SV) ($(v))" && \
@@ -225,7 +291,7 @@ $(BUILD)/bench_decode: tests/bench/bench_decode.c $(OBJ) $(GLUE_opt)
 	$(CC) $(CSTD) $(OPT) $(WARN) -Wno-missing-prototypes $(INC) -c $< -o $@.o
 	$(LINK) $(OPT) $@.o $(filter %.o %.a,$(filter-out $<,$^)) $(LIBS) -o $@
 
-bench: $(BUILD)/slatsim $(BUILD)/bench_decode | deps-check
+bench: $(BUILD)/slatsim $(BUILD)/bench_decode $(BUILD)/slatsim-sc | deps-check deps-systemc
 	tests/bench/bench.sh $(BUILD)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -250,4 +316,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_ASAN_OBJ:.o=.d) \
-	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d
+	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d \
+	$(SC_SRC:%.cpp=$(BUILD)/obj/%.d) $(SC_SRC:%.cpp=$(BUILD)/asan/%.d) \
+	$(BUILD)/asan/tests/systemc/check_sc.d

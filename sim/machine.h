@@ -132,10 +132,21 @@ int machine_start(machine *m);
 /* End a dirty-logging round of DOMAIN now. 0 or -1. */
 int machine_harvest(machine *m, unsigned domain);
 
+/* Cycles of N instructions of vCPU ID at its domain's core.cpi, exactly as
+ * cycles.instructions counts them (a driver keeping a vCPU's time: the
+ * difference between two instruction counts' cycles). */
+uint64_t machine_instr_cycles(const machine *m, unsigned id, uint64_t n);
+
 const param_reg *machine_params(const machine *m);
 stats_reg *machine_stats(machine *m);
 unsigned machine_domains(const machine *m);
 const dl_round *machine_rounds(const machine *m, unsigned domain, size_t *n);
+
+/* Every vCPU's walker reports its memory traffic to FN(CTX, op) from now on
+ * (mmu_walker_set_mem_observer; FN NULL: stop): the descriptor reads and
+ * A/D writes of each walk and the PML/HDBSS entries written for it, in
+ * order, during machine_access / machine_run. */
+void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx);
 
 /* The co-simulation (sim/cosim.h) of every PML unit from now on (set it
  * before the first access); *machine_record_no is the record it reports. */

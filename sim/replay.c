@@ -101,65 +101,102 @@ int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err
 	return rc;
 }
 
-int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapsed, char *err,
-	       size_t errlen)
+int replay_feed_open(replay_feed *f, machine *m, trace_reader *r, const replay_opts *o,
+		     char *err, size_t errlen)
 {
-	double t0 = now(), last = t0;
-	int shown = 0, rc = seek(r, o, err, errlen);
-	uint64_t limit = limit_of(m, o), records = 0, skip = o ? o->skip : 0;
-	uint64_t warm = o ? o->warmup : 0;   /* records still to warm up with */
-	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
-	if (!b) {
+	*f = (replay_feed){ .m = m, .r = r, .o = o, .limit = limit_of(m, o),
+			    .skip = o ? o->skip : 0, .warm = o ? o->warmup : 0, .t0 = now() };
+	f->last = f->t0;
+	int rc = seek(r, o, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	f->b = malloc(REPLAY_BATCH * sizeof(*f->b));
+	if (!f->b) {
 		snprintf(err, errlen, "out of memory (replaying)");
 		return TRACE_ENOMEM;
 	}
-	while (rc == TRACE_OK) {
-		size_t want = limit - records < REPLAY_BATCH ? (size_t)(limit - records) : REPLAY_BATCH;
-		if (warm && warm < want)
-			want = (size_t)warm;   /* the window ends on a record boundary */
-		if (want == 0)
-			break;
-		long n = trace_read(r, b, want, err, errlen);
+	return TRACE_OK;
+}
+
+long replay_feed_next(replay_feed *f, char *err, size_t errlen)
+{
+	const replay_opts *o = f->o;
+	if (o && o->progress && (f->records & 0xffff) < REPLAY_BATCH && f->records) {
+		double t = now();
+		if (t - f->last >= 0.5) {
+			progress_line(f->r, f->records, f->t0, t);
+			f->last = t;
+			f->shown = 1;
+		}
+	}
+	size_t want = f->limit - f->records < REPLAY_BATCH ? (size_t)(f->limit - f->records)
+							   : REPLAY_BATCH;
+	if (f->warm && f->warm < want)
+		want = (size_t)f->warm;   /* the window ends on a record boundary */
+	if (want == 0)
+		return 0;
+	return trace_read(f->r, f->b, want, err, errlen);
+}
+
+void replay_feed_done(replay_feed *f, size_t n)
+{
+	f->records += (uint64_t)n;
+	if (f->warm) {
+		f->warm -= (uint64_t)n;
+		if (!f->warm)
+			machine_warm(f->m);
+	}
+}
+
+int replay_feed_failed(const replay_feed *f, size_t i, char *err, size_t errlen)
+{
+	return where_failed(f->m, f->r, i, f->skip + f->records + i, err, errlen);
+}
+
+int replay_feed_close(replay_feed *f, int rc, char *err, size_t errlen)
+{
+	free(f->b);
+	f->b = NULL;
+	if (f->shown)
+		fprintf(stderr, "\r%72s\r", "");
+	if (rc == TRACE_OK && f->warm && !machine_stopped(f->m)) {
+		snprintf(err, errlen, "%s: --warmup %llu: the trace ends after %llu record%s, inside "
+			 "the warm-up window", trace_path(f->r), (unsigned long long)f->o->warmup,
+			 (unsigned long long)f->records, f->records == 1 ? "" : "s");
+		rc = TRACE_EFORMAT;
+	}
+	if (rc == TRACE_OK && machine_finish(f->m)) {
+		snprintf(err, errlen, "%s", machine_error(f->m));
+		rc = machine_error_code(f->m);
+	}
+	f->elapsed = now() - f->t0;
+	return rc;
+}
+
+int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapsed, char *err,
+	       size_t errlen)
+{
+	replay_feed f;
+	int rc = replay_feed_open(&f, m, r, o, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	for (;;) {
+		long n = replay_feed_next(&f, err, errlen);
 		if (n <= 0) {
 			rc = (int)n;
 			break;
 		}
 		size_t bad;
-		if (machine_run(m, b, (size_t)n, skip + records, &bad)) {
-			rc = where_failed(m, r, bad, skip + records + bad, err, errlen);
+		if (machine_run(m, f.b, (size_t)n, f.skip + f.records, &bad)) {
+			rc = replay_feed_failed(&f, bad, err, errlen);
 			break;
 		}
-		records += (uint64_t)n;
-		if (warm) {
-			warm -= (uint64_t)n;
-			if (!warm)
-				machine_warm(m);
-		}
+		replay_feed_done(&f, (size_t)n);
 		if (machine_stopped(m))
 			break;
-		if (o && o->progress && (records & 0xffff) < REPLAY_BATCH) {
-			double t = now();
-			if (t - last >= 0.5) {
-				progress_line(r, records, t0, t);
-				last = t;
-				shown = 1;
-			}
-		}
 	}
-	free(b);
-	if (shown)
-		fprintf(stderr, "\r%72s\r", "");
-	if (rc == TRACE_OK && warm && !machine_stopped(m)) {
-		snprintf(err, errlen, "%s: --warmup %llu: the trace ends after %llu record%s, inside "
-			 "the warm-up window", trace_path(r), (unsigned long long)o->warmup,
-			 (unsigned long long)records, records == 1 ? "" : "s");
-		rc = TRACE_EFORMAT;
-	}
-	if (rc == TRACE_OK && machine_finish(m)) {
-		snprintf(err, errlen, "%s", machine_error(m));
-		rc = machine_error_code(m);
-	}
+	rc = replay_feed_close(&f, rc, err, errlen);
 	if (elapsed)
-		*elapsed = now() - t0;
+		*elapsed = f.elapsed;
 	return rc;
 }

@@ -170,6 +170,68 @@ START_TEST(domains_keep_their_own_statistics)
 }
 END_TEST
 
+/* What the machine's walkers did to memory, by kind. */
+typedef struct traffic {
+	uint64_t n[3], latency[3];
+	uint64_t last_log_pa, last_log_value;
+} traffic;
+
+static void count_traffic(void *ctx, const mmu_mem_op *op)
+{
+	traffic *t = ctx;
+	t->n[op->kind]++;
+	t->latency[op->kind] += op->latency;
+	if (op->kind == MMU_MEM_LOG_WRITE) {
+		t->last_log_pa = op->pa;
+		t->last_log_value = op->value;
+	}
+}
+
+/* machine_set_mem_observer: every descriptor read, A/D write and PML entry
+ * of every vCPU's walks (vCPUs made before and after it was set), as many
+ * as the statistics count, each at the latency the model charged (reads
+ * and A/D writes mem.pte_latency, entries pml.log.cycles); a PML entry is
+ * the 4 KB-aligned GPA written into the log page, from entry 511 down. */
+START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
+{
+	const char *cfg[] = { "dirtylog.mode=pml", "mem.pte_latency=11", "pml.log.cycles=13",
+			      NULL };
+	param_reg *p = params(cfg);
+	machine *m = make(p);
+	trace_rec r = { .gva = 0x7f0000000123, .size = 8, .kind = TRACE_W };
+	ck_assert_int_eq(machine_access(m, &r, NULL), 0);   /* vCPU 0 exists */
+	traffic t;
+	memset(&t, 0, sizeof(t));
+	machine_set_mem_observer(m, count_traffic, &t);
+	machine_warm(m);   /* the statistics count from here too */
+	ck_assert_int_eq(machine_access(m, &r, NULL), 0);   /* a hit: nothing */
+	ck_assert_uint_eq(t.n[0] + t.n[1] + t.n[2], 0);
+	r.gva += 4096;
+	ck_assert_int_eq(machine_access(m, &r, NULL), 0);
+	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], 1);
+	ck_assert_uint_eq(t.last_log_value, t.last_log_value & ~UINT64_C(0xfff));
+	/* The first write logged its data page and, with ept.ad_gpt_write, the
+	 * guest's four table pages: entries 511..507; this one is entry 506. */
+	ck_assert_uint_eq(t.last_log_pa & 0xfff, 8 * 506);
+	for (uint64_t k = 0; k < 1200; k++) {
+		trace_rec x = { .vcpu = (uint16_t)(k & 1), .gva = 0x7f0000100000 + k * 4096,
+				.size = 8, .kind = TRACE_W };
+		ck_assert_int_eq(machine_access(m, &x, NULL), 0);
+	}
+	ck_assert_int_eq(machine_finish(m), 0);
+	stats_reg *s = machine_stats(m);
+	ck_assert_uint_eq(t.n[MMU_MEM_DESC_READ], stat(s, "walk.mem_refs"));
+	ck_assert_uint_eq(t.n[MMU_MEM_DESC_WRITE], stat(s, "walk.ad_writes"));
+	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], stat(s, "pml.logged"));
+	ck_assert_uint_gt(stat(s, "pml.full_exits"), 0);
+	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_READ], 11 * t.n[MMU_MEM_DESC_READ]);
+	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_WRITE], 11 * t.n[MMU_MEM_DESC_WRITE]);
+	ck_assert_uint_eq(t.latency[MMU_MEM_LOG_WRITE], 13 * t.n[MMU_MEM_LOG_WRITE]);
+	machine_destroy(m);
+	param_destroy(p);
+}
+END_TEST
+
 /* Bad domain configurations are refused by name. */
 START_TEST(domain_keys_are_checked_by_name)
 {
@@ -215,6 +277,7 @@ Suite *machine_suite(void)
 	tcase_add_test(tc, machine_access_reports_pages_cycles_and_faults);
 	tcase_add_test(tc, domains_keep_their_own_statistics);
 	tcase_add_test(tc, domain_keys_are_checked_by_name);
+	tcase_add_test(tc, machine_observer_hears_walks_ad_writes_and_log_entries);
 	suite_add_tcase(s, tc);
 	return s;
 }

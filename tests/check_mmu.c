@@ -213,6 +213,66 @@ static void check_refs(mmu_fmt f1, unsigned gran1, unsigned va_bits, mmu_fmt f2,
 	physmem_destroy(m);
 }
 
+/* What an observer of the walker's memory heard. */
+typedef struct heard {
+	unsigned n, reads, writes, logs, s1, s2;
+	uint64_t latency;
+	const physmem *m;
+} heard;
+
+static void hear(void *ctx, const mmu_mem_op *op)
+{
+	heard *h = ctx;
+	h->n++;
+	h->latency += op->latency;
+	ck_assert_uint_eq(op->size, 8);
+	ck_assert_int_eq(op->is_write, op->kind != MMU_MEM_DESC_READ);
+	if (op->kind == MMU_MEM_DESC_READ) {
+		h->reads++;
+		ck_assert_uint_eq(op->value, physmem_read64(h->m, op->pa));
+	}
+	h->writes += op->kind == MMU_MEM_DESC_WRITE;
+	h->logs += op->kind == MMU_MEM_LOG_WRITE;
+	h->s1 += op->stage == 1;
+	h->s2 += op->stage == 2;
+}
+
+/* The observer hears every descriptor read of a 2-D walk, each with the
+ * bits in memory and the latency charged (the walk's cycles are their sum
+ * when every cache is absent); unset, it hears nothing more. */
+START_TEST(walk_observer_hears_every_reference_and_its_latency)
+{
+	mmu_config c = { .nested = 1, .pte_latency = 10 };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	c.s2 = geom(MMU_FMT_EPT, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t va = UINT64_C(0x12345000), s2_root;
+	uint64_t s1_root = build_nested(m, &c, va, &s2_root);
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	heard h = { .m = m };
+	mmu_walker_set_mem_observer(w, hear, &h);
+	mmu_req req = { .va = va, .s1_root = s1_root, .s2_root = s2_root, .vmid = 1 };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(h.n, 24);
+	ck_assert_uint_eq(h.reads, 24);
+	ck_assert_uint_eq(h.s1, 4);
+	ck_assert_uint_eq(h.s2, 20);
+	ck_assert_uint_eq(h.latency, res.cycles);
+	ck_assert_uint_eq(h.latency, 240);
+	mmu_walker_set_mem_observer(w, NULL, NULL);
+	mmu_inv_all(w);
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.refs, 24);
+	ck_assert_uint_eq(h.n, 24);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
 START_TEST(walk_refs_are_nm_plus_n_plus_m)
 {
 	check_refs(MMU_FMT_X86, 12, 48, MMU_FMT_EPT, 12, 48, 24);
@@ -482,6 +542,7 @@ Suite *mmu_suite(void)
 	tcase_add_test(tc, desc_encode_decode_round_trip_every_format_and_leaf_level);
 	tcase_add_test(tc, desc_reserved_encodings);
 	tcase_add_test(tc, walk_refs_are_nm_plus_n_plus_m);
+	tcase_add_test(tc, walk_observer_hears_every_reference_and_its_latency);
 	tcase_add_test(tc, walk_native_is_one_dimensional);
 	tcase_add_test(tc, walk_contiguous_hint_widens_to_the_run);
 	tcase_add_test(tc, walk_caches_hit_and_ipa_invalidation_drops_stage2_state);

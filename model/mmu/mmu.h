@@ -49,17 +49,18 @@ typedef enum mmu_fmt {
  * Arm nG = 0), so its translation matches every ASID. */
 enum { MMU_P_R = 1u, MMU_P_W = 2u, MMU_P_X = 4u, MMU_P_G = 8u };
 
-/* Permissions as TLB entry flags and back. */
+/* Permissions as TLB entry flags and back (the casts keep C++ readers of
+ * this header, sim/systemc, free of enum/unsigned conditional warnings). */
 static inline unsigned perm_to_tlbf(unsigned p)
 {
-	return (p & MMU_P_R ? TLB_F_R : 0u) | (p & MMU_P_W ? TLB_F_W : 0u) |
-	       (p & MMU_P_X ? TLB_F_X : 0u) | (p & MMU_P_G ? TLB_F_GLOBAL : 0u);
+	return (p & MMU_P_R ? (unsigned)TLB_F_R : 0u) | (p & MMU_P_W ? (unsigned)TLB_F_W : 0u) |
+	       (p & MMU_P_X ? (unsigned)TLB_F_X : 0u) | (p & MMU_P_G ? (unsigned)TLB_F_GLOBAL : 0u);
 }
 
 static inline unsigned tlbf_to_perm(unsigned f)
 {
-	return (f & TLB_F_R ? MMU_P_R : 0u) | (f & TLB_F_W ? MMU_P_W : 0u) |
-	       (f & TLB_F_X ? MMU_P_X : 0u) | (f & TLB_F_GLOBAL ? MMU_P_G : 0u);
+	return (f & TLB_F_R ? (unsigned)MMU_P_R : 0u) | (f & TLB_F_W ? (unsigned)MMU_P_W : 0u) |
+	       (f & TLB_F_X ? (unsigned)MMU_P_X : 0u) | (f & TLB_F_GLOBAL ? (unsigned)MMU_P_G : 0u);
 }
 
 /* Geometry of one stage, computed once at configuration. Level index i runs
@@ -280,6 +281,33 @@ void mmu_walker_set_log(mmu_walker *w, struct pml_unit *pml, struct hdbss_unit *
  * latency of the level that served it instead of mem.pte_latency. Not
  * owned; it must outlive the walker or be detached. */
 void mmu_walker_set_cache(mmu_walker *w, cache_hier *h);
+
+/* What the walker did to memory, one reference at a time, for someone
+ * outside the model (a SystemC platform issuing each as a bus transaction):
+ * every descriptor read and A/D write of a walk (at the choke point, in walk
+ * order) and every PML / HDBSS log entry written for it. */
+typedef enum mmu_mem_kind {
+	MMU_MEM_DESC_READ,          /* a descriptor read (stage, level) */
+	MMU_MEM_DESC_WRITE,         /* a hardware A/D / DBM update of a descriptor */
+	MMU_MEM_LOG_WRITE,          /* a PML or HDBSS entry (stage 2, level of the leaf) */
+} mmu_mem_kind;
+
+typedef struct mmu_mem_op {
+	uint64_t pa;                /* physical address of the 8 bytes */
+	uint64_t value;             /* the descriptor read, or the value written */
+	uint64_t latency;           /* cycles the model charged for it (in res->cycles) */
+	unsigned size;              /* bytes: 8 */
+	int is_write;
+	mmu_mem_kind kind;
+	unsigned stage, level;      /* level index in the stage's geometry */
+} mmu_mem_op;
+
+typedef void (*mmu_mem_observer)(void *ctx, const mmu_mem_op *op);
+
+/* Report every memory reference of this walker's walks to FN(CTX, op) from
+ * now on (FN NULL: stop). The callback must not call back into the walker.
+ * Unset, it costs one predicted branch per reference. */
+void mmu_walker_set_mem_observer(mmu_walker *w, mmu_mem_observer fn, void *ctx);
 
 /* Translate one access; fills res (res->fault.kind != NONE on a fault). */
 void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res);

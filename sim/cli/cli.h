@@ -12,8 +12,10 @@
 #ifndef SLATSIM_CLI_H
 #define SLATSIM_CLI_H
 
+#include "machine.h"
 #include "outfile.h"
 #include "param.h"
+#include "replay.h"
 #include "trace.h"
 
 #include <stdint.h>
@@ -26,6 +28,8 @@ typedef struct args {
 	int argc, i;
 	char **argv;
 	const char *cmd;     /* "run", "trace info": the usage hint names it */
+	const char *prog;    /* another program taking a command's arguments
+			      * ("slatsim-sc"): the hint names it instead */
 	outset *outs;        /* the command's outputs */
 	int dashdash;        /* "--" was seen: the rest are not options */
 } args;
@@ -38,6 +42,8 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* Exit for an error code: out of memory or internal 1, anything else 2. */
 void cli_die_trace(int rc, const char *msg) __attribute__((noreturn));
+/* The same without exiting: print MSG, return the exit status. */
+int cli_trace_status(int rc, const char *msg);
 
 int cli_is_help(const char *a);
 /* If argv[i] is option NAME ("--name V" or "--name=V"), return V and advance. */
@@ -72,6 +78,10 @@ int cli_config_opt(args *a, config_args *c);
 /* The registry with every default, the files, then the --set overrides;
  * the config files are inputs of the command (an output may not be one). */
 param_reg *cli_build_params(const args *a, const config_args *c);
+/* The same with EXTRA's parameters (a driver's own; NULL: none) registered
+ * after the machine's. */
+param_reg *cli_build_params_with(const args *a, const config_args *c,
+				 int (*extra)(param_reg *p));
 
 /* Standard output is one of the inputs (report >> TRACE): die. Call once
  * every input is registered. */
@@ -86,6 +96,50 @@ void cli_write_failed(const outfile *o, const char *err) __attribute__((noreturn
 /* Flush standard output now; a failure is fatal (exit 1, or 141 quietly
  * for a closed pipe, as a process killed by SIGPIPE would give). */
 void cli_flush_stdout(void);
+
+/* Open TRACE for replay (prefetches as such, decoding on sim.threads);
+ * dies naming it when it cannot be read. */
+trace_reader *cli_open_trace(const char *trace, enum trace_format fmt, const param_reg *p);
+/* A trace read twice (--vs, sim.prefault, for WHY) must be a file that
+ * reads the same twice; dies when it is not. */
+void cli_need_regular(const args *a, const char *trace, const char *why);
+
+/* ---------------------------------------------------------------- run */
+
+/* One replay of `run`: its configuration, and what the replay leaves for
+ * the report. */
+typedef struct run_job {
+	const param_reg *p;        /* in */
+	const struct v2p *map;     /* in: --v2p's placement, or NULL */
+	machine *m;                /* out: the machine that replayed */
+	trace_reader *r;           /* out: the trace as read (header, path) */
+	double elapsed;            /* out: wall seconds */
+} run_job;
+
+/* Who replays for `run` when it is not this process's own loop (the
+ * SystemC platform, build/slatsim-sc): the same arguments, reports and
+ * outputs, another engine. */
+typedef struct run_engine {
+	const char *usage;                          /* the --help text */
+	int (*register_params)(param_reg *p);       /* its own parameters, or NULL */
+	/* Replay TRACE for each of the N jobs (2 with --vs: A and B), filling
+	 * their outputs. Dies on bad input found before the replay starts; a
+	 * failure during it is printed and returned as the exit status (0:
+	 * none), so that a SystemC simulation ends by returning from sc_main. */
+	int (*replay)(const struct run_engine *e, const args *a, const char *trace,
+		      enum trace_format fmt, const replay_opts *ro, run_job *jobs, unsigned n);
+	/* Free what replay made (the machines and readers). */
+	void (*release)(const struct run_engine *e, run_job *jobs, unsigned n);
+	void *ctx;
+} run_engine;
+
+/* `run` with the arguments in A, replayed by E (NULL: machine_run through
+ * replay_run, with --cosim). Returns the exit status. */
+int cli_run(args *a, const run_engine *e);
+
+/* A program's main: the outputs' set, DISPATCH, and the final checked
+ * flush of standard output. Returns the exit status. */
+int cli_main(int argc, char **argv, int (*dispatch)(int argc, char **argv, outset *outs));
 
 /* The commands: each returns its exit status. */
 int cmd_run(args *a);

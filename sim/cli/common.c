@@ -44,17 +44,33 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
-	if (a && a->cmd)
+	if (a && a->prog)
+		fprintf(stderr, "Try '%s --help'.\n", a->prog);
+	else if (a && a->cmd)
 		fprintf(stderr, "Try 'slatsim %s --help'.\n", a->cmd);
 	else
 		fputs("Try 'slatsim --help'.\n", stderr);
 	exit(EXIT_BAD);
 }
 
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+int cli_trace_status(int rc, const char *m)
+{
+	msg("%s", m);
+	return rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL || rc == TRACE_EOUTPUT ? EXIT_FAIL
+		: EXIT_BAD;
+}
+
 void cli_die_trace(int rc, const char *msg)
 {
-	cli_die(rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL || rc == TRACE_EOUTPUT ? EXIT_FAIL
-		: EXIT_BAD, "%s", msg);
+	exit(cli_trace_status(rc, msg));
 }
 
 /* ---------------------------------------------------------------- options */
@@ -169,9 +185,15 @@ int cli_config_opt(args *a, config_args *c)
 
 param_reg *cli_build_params(const args *a, const config_args *c)
 {
+	return cli_build_params_with(a, c, NULL);
+}
+
+param_reg *cli_build_params_with(const args *a, const config_args *c,
+				 int (*extra)(param_reg *p))
+{
 	param_reg *p = param_create();
 	char err[512];
-	if (!p || machine_params_register(p) != PARAM_OK)
+	if (!p || machine_params_register(p) != PARAM_OK || (extra && extra(p) != PARAM_OK))
 		cli_die(EXIT_FAIL, "out of memory (parameter registry)");
 	for (int i = 0; i < c->nfiles; i++) {
 		if (param_load_file(p, c->files[i], err, sizeof(err)) != PARAM_OK)
@@ -231,4 +253,26 @@ void cli_flush_stdout(void)
 	if (e == EPIPE)
 		exit(128 + SIGPIPE);   /* SIGPIPE's status, quietly, as git does */
 	cli_die(EXIT_FAIL, "standard output: write error: %s", strerror(e));
+}
+
+/* ---------------------------------------------------------------- main */
+
+int cli_main(int argc, char **argv, int (*dispatch)(int argc, char **argv, outset *outs))
+{
+	char err[256];
+	outset *outs;
+	if (outset_create(&outs, err, sizeof(err)) != 0)
+		cli_die(EXIT_FAIL, "%s", err);
+	int status = dispatch(argc, argv, outs);
+	outset_destroy(outs);
+	/* Output lost is never success: the last flush and close are checked. */
+	int e = outfile_close_stdout(err, sizeof(err));
+	if (e == EPIPE)
+		return 128 + SIGPIPE;   /* the reader went away: quietly, as git does */
+	if (e) {
+		fprintf(stderr, "slatsim: %s\n", err);
+		if (status == 0)
+			status = EXIT_FAIL;
+	}
+	return status;
 }

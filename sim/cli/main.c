@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "machine.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,22 +131,4 @@ static int dispatch(int argc, char **argv, outset *outs)
 	return EXIT_BAD;
 }
 
-int main(int argc, char **argv)
-{
-	char err[256];
-	outset *outs;
-	if (outset_create(&outs, err, sizeof(err)) != 0)
-		cli_die(EXIT_FAIL, "%s", err);
-	int status = dispatch(argc, argv, outs);
-	outset_destroy(outs);
-	/* Output lost is never success: the last flush and close are checked. */
-	int e = outfile_close_stdout(err, sizeof(err));
-	if (e == EPIPE)
-		return 128 + SIGPIPE;   /* the reader went away: quietly, as git does */
-	if (e) {
-		fprintf(stderr, "slatsim: %s\n", err);
-		if (status == 0)
-			status = EXIT_FAIL;
-	}
-	return status;
-}
+int main(int argc, char **argv) { return cli_main(argc, argv, dispatch); }

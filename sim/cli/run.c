@@ -90,7 +90,7 @@ static cosim *cosim_setup(const args *a, machine *s, const param_reg *p, const c
 
 /* A trace read twice (--vs, sim.prefault) must be a file that reads the
  * same twice: a pipe or a terminal would give the second pass nothing. */
-static void need_regular(const args *a, const char *trace, const char *why)
+void cli_need_regular(const args *a, const char *trace, const char *why)
 {
 	struct stat st;
 	if (strcmp(trace, "-") == 0)
@@ -102,11 +102,7 @@ static void need_regular(const args *a, const char *trace, const char *why)
 			"file first", trace, why);
 }
 
-/* Build a machine from P and replay TRACE through it; dies on bad input.
- * With CO, the PML units are co-simulated (CO->c is set; a mismatch stops
- * the replay early and is the caller's to report). */
-/* Open TRACE for replay: prefetches as such, decoding on sim.threads. */
-static trace_reader *open_trace(const char *trace, enum trace_format fmt, const param_reg *p)
+trace_reader *cli_open_trace(const char *trace, enum trace_format fmt, const param_reg *p)
 {
 	char err[1024];
 	trace_reader *r;
@@ -117,12 +113,15 @@ static trace_reader *open_trace(const char *trace, enum trace_format fmt, const 
 	return r;
 }
 
+/* Build a machine from P and replay TRACE through it; dies on bad input.
+ * With CO, the PML units are co-simulated (CO->c is set; a mismatch stops
+ * the replay early and is the caller's to report). */
 static machine *replay_once(const args *a, const char *trace, enum trace_format fmt,
 			    const param_reg *p, const replay_opts *ro, const v2p *map,
 			    trace_reader **rout, cosim_opts *co, double *elapsed)
 {
 	char err[1024];
-	trace_reader *r = open_trace(trace, fmt, p);
+	trace_reader *r = cli_open_trace(trace, fmt, p);
 	int rc;
 	machine *s;
 	if ((rc = machine_create(&s, p, err, sizeof(err))) != TRACE_OK)
@@ -132,12 +131,12 @@ static machine *replay_once(const args *a, const char *trace, enum trace_format 
 	if (co)
 		co->c = cosim_setup(a, s, p, co);
 	if (param_bool(p, "sim.prefault")) {
-		need_regular(a, trace, "sim.prefault=1");
+		cli_need_regular(a, trace, "sim.prefault=1");
 		rc = replay_prefault(s, r, ro, err, sizeof(err));
 		trace_close(r);
 		if (rc != TRACE_OK)
 			cli_die_trace(rc, err);
-		r = open_trace(trace, fmt, p);
+		r = cli_open_trace(trace, fmt, p);
 	}
 	if ((rc = replay_run(s, r, ro, elapsed, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
@@ -235,7 +234,9 @@ static void cosim_summary(FILE *tf, cosim *c, const param_reg *p, const stats_re
 		"RESULT: the RTL agreed with the C model on every request");
 }
 
-int cmd_run(args *a)
+int cmd_run(args *a) { return cli_run(a, NULL); }
+
+int cli_run(args *a, const run_engine *e)
 {
 	config_args c = { .nfiles = 0 };
 	const char *json = NULL, *trace = NULL, *vs = NULL, *v, *co = NULL, *range = NULL;
@@ -248,7 +249,7 @@ int cmd_run(args *a)
 		if (cli_dashdash(a))
 			continue;
 		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
-			fputs(run_usage, stdout);
+			fputs(e ? e->usage : run_usage, stdout);
 			return 0;
 		}
 		if (cli_config_opt(a, &c))
@@ -276,6 +277,8 @@ int cmd_run(args *a)
 				vs);
 	if (!trace)
 		cli_usage_error(a, "run needs a TRACE");
+	if (co && e)
+		cli_usage_error(a, "--cosim: the co-simulation runs in 'slatsim run'");
 	if (co && strcmp(co, "pml") != 0)
 		cli_usage_error(a, "--cosim: '%s' is not a unit with RTL (the only one is 'pml')", co);
 	if ((copt.waves || range) && !co)
@@ -291,7 +294,8 @@ int cmd_run(args *a)
 				(unsigned long long)ro.warmup, (unsigned long long)ro.limit);
 	ro.progress = !quiet && isatty(2);
 	outset_add_input(a->outs, trace);
-	param_reg *p = cli_build_params(a, &c), *pb = NULL;
+	int (*extra)(param_reg *) = e ? e->register_params : NULL;
+	param_reg *p = cli_build_params_with(a, &c, extra), *pb = NULL;
 	char err[1024];
 	if (co) {
 		int mode = param_enum(p, "dirtylog.mode");
@@ -303,7 +307,7 @@ int cmd_run(args *a)
 			cli_die(EXIT_BAD, "%s", err);
 	}
 	if (vs) {
-		need_regular(a, trace, "--vs");
+		cli_need_regular(a, trace, "--vs");
 		/* B is A's registry plus the change: the config files are read
 		 * once (one of them may be a pipe). */
 		if (!(pb = param_clone(p)))
@@ -325,10 +329,24 @@ int cmd_run(args *a)
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
 	trace_reader *r, *rb = NULL;
 	double el, elb;
-	machine *s = replay_once(a, trace, fmt, p, &ro, map, &r, co ? &copt : NULL, &el);
-	machine *sb = NULL;
-	if (pb)
-		sb = replay_once(a, trace, fmt, pb, &ro, map, &rb, NULL, &elb);
+	machine *s, *sb = NULL;
+	run_job jobs[2] = { { .p = p, .map = map }, { .p = pb, .map = map } };
+	if (e) {
+		int st = e->replay(e, a, trace, fmt, &ro, jobs, pb ? 2 : 1);
+		if (st) {
+			e->release(e, jobs, pb ? 2 : 1);
+			param_destroy(p);
+			param_destroy(pb);
+			v2p_destroy(map);
+			return st;   /* the output in progress is abandoned (cli_main) */
+		}
+		s = jobs[0].m, r = jobs[0].r, el = jobs[0].elapsed;
+		sb = jobs[1].m, rb = jobs[1].r;
+	} else {
+		s = replay_once(a, trace, fmt, p, &ro, map, &r, co ? &copt : NULL, &el);
+		if (pb)
+			sb = replay_once(a, trace, fmt, pb, &ro, map, &rb, NULL, &elb);
+	}
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (sb) {
 		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);
@@ -368,14 +386,18 @@ int cmd_run(args *a)
 	if (jo)
 		cli_commit(jo);
 	cosim_destroy(copt.c);   /* before its machine: it detaches from the PML units */
-	machine_destroy(s);
-	trace_close(r);
-	param_destroy(p);
-	if (sb) {
-		machine_destroy(sb);
-		trace_close(rb);
-		param_destroy(pb);
+	if (e) {
+		e->release(e, jobs, pb ? 2 : 1);
+	} else {
+		machine_destroy(s);
+		trace_close(r);
+		if (sb) {
+			machine_destroy(sb);
+			trace_close(rb);
+		}
 	}
 	v2p_destroy(map);
+	param_destroy(p);
+	param_destroy(pb);
 	return status;
 }

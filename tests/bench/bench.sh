@@ -174,3 +174,19 @@ if $S run --quiet --cosim pml --set sim.max_records=1 "$real" >/dev/null 2>&1; t
 else
 	echo "  skipped: this slatsim was built without Verilator (make deps-rtl, then make)"
 fi
+
+echo "== SystemC TLM-2.0 platform (build/slatsim-sc: LT, sc.quantum=1000 ns, DMI) vs slatsim run"
+# The same trace and configuration, alternating, best of 5; the replay
+# figure of each includes decoding. Issue 15's target: >= 0.25x.
+if [ -x $B/slatsim-sc ]; then
+	recs=$($S run --quiet $real | awk '$1 == "accesses" {print $2}')
+	for i in 1 2 3 4 5; do
+		echo "native $($S run --quiet $real | awk '/^  replay/ {print $2}')"
+		echo "sc $($B/slatsim-sc --quiet --set sc.quantum=1000 $real | awk '/^  replay/ {print $2}')"
+	done | awk -v n="$recs" '{ if (!($1 in b) || $2 < b[$1]) b[$1] = $2 }
+		END { printf "  slatsim run: %.3f s = %.1f M accesses/s\n", b["native"], n / b["native"] / 1e6;
+		      printf "  slatsim-sc:  %.3f s = %.1f M accesses/s = %.2fx native\n", b["sc"],
+			n / b["sc"] / 1e6, b["native"] / b["sc"] }'
+else
+	echo "  (build/slatsim-sc not built: make systemc)"
+fi
