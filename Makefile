@@ -20,7 +20,8 @@
 BUILD   := build
 CC      ?= cc
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
-WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Werror=implicit-function-declaration -Werror=int-conversion -Werror=incompatible-pointer-types
 INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant
 OPT     := -O2 -g
 LIBS    := -lz -llzma -lzip -lm -pthread

@@ -196,8 +196,8 @@ START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
 {
 	const char *cfg[] = { "dirtylog.mode=pml", "mem.pte_latency=11", "pml.log.cycles=13",
 			      NULL };
-	param_reg *p = params(cfg);
-	machine *m = make(p);
+	param_reg *p = sim_params(cfg);
+	machine *m = sim_machine(p);
 	trace_rec r = { .gva = 0x7f0000000123, .size = 8, .kind = TRACE_W };
 	ck_assert_int_eq(machine_access(m, &r, NULL), 0);   /* vCPU 0 exists */
 	traffic t;
@@ -220,10 +220,10 @@ START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
 	}
 	ck_assert_int_eq(machine_finish(m), 0);
 	stats_reg *s = machine_stats(m);
-	ck_assert_uint_eq(t.n[MMU_MEM_DESC_READ], stat(s, "walk.mem_refs"));
-	ck_assert_uint_eq(t.n[MMU_MEM_DESC_WRITE], stat(s, "walk.ad_writes"));
-	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], stat(s, "pml.logged"));
-	ck_assert_uint_gt(stat(s, "pml.full_exits"), 0);
+	ck_assert_uint_eq(t.n[MMU_MEM_DESC_READ], sim_stat(s, "walk.mem_refs"));
+	ck_assert_uint_eq(t.n[MMU_MEM_DESC_WRITE], sim_stat(s, "walk.ad_writes"));
+	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], sim_stat(s, "pml.logged"));
+	ck_assert_uint_gt(sim_stat(s, "pml.full_exits"), 0);
 	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_READ], 11 * t.n[MMU_MEM_DESC_READ]);
 	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_WRITE], 11 * t.n[MMU_MEM_DESC_WRITE]);
 	ck_assert_uint_eq(t.latency[MMU_MEM_LOG_WRITE], 13 * t.n[MMU_MEM_LOG_WRITE]);
