@@ -76,8 +76,9 @@ int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err
 	int rc = seek(r, o, err, errlen);
 	if (rc != TRACE_OK)
 		return rc;
-	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
-	if (!b) {
+	trace_rec *buf = malloc(REPLAY_BATCH * sizeof(*buf));
+	const trace_rec *b;
+	if (!buf) {
 		snprintf(err, errlen, "out of memory (prefaulting)");
 		return TRACE_ENOMEM;
 	}
@@ -85,7 +86,7 @@ int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err
 		size_t want = limit - done < REPLAY_BATCH ? (size_t)(limit - done) : REPLAY_BATCH;
 		if (!want)
 			break;
-		long n = trace_read(r, b, want, err, errlen);
+		long n = trace_read_ref(r, &b, buf, want, err, errlen);
 		if (n <= 0) {
 			rc = (int)n;
 			break;
@@ -97,7 +98,7 @@ int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err
 		}
 		done += (uint64_t)n;
 	}
-	free(b);
+	free(buf);
 	return rc;
 }
 
@@ -110,8 +111,8 @@ int replay_feed_open(replay_feed *f, machine *m, trace_reader *r, const replay_o
 	int rc = seek(r, o, err, errlen);
 	if (rc != TRACE_OK)
 		return rc;
-	f->b = malloc(REPLAY_BATCH * sizeof(*f->b));
-	if (!f->b) {
+	f->buf = malloc(REPLAY_BATCH * sizeof(*f->buf));
+	if (!f->buf) {
 		snprintf(err, errlen, "out of memory (replaying)");
 		return TRACE_ENOMEM;
 	}
@@ -135,7 +136,7 @@ long replay_feed_next(replay_feed *f, char *err, size_t errlen)
 		want = (size_t)f->warm;   /* the window ends on a record boundary */
 	if (want == 0)
 		return 0;
-	return trace_read(f->r, f->b, want, err, errlen);
+	return trace_read_ref(f->r, &f->b, f->buf, want, err, errlen);
 }
 
 void replay_feed_done(replay_feed *f, size_t n)
@@ -155,7 +156,8 @@ int replay_feed_failed(const replay_feed *f, size_t i, char *err, size_t errlen)
 
 int replay_feed_close(replay_feed *f, int rc, char *err, size_t errlen)
 {
-	free(f->b);
+	free(f->buf);
+	f->buf = NULL;
 	f->b = NULL;
 	if (f->shown)
 		fprintf(stderr, "\r%72s\r", "");

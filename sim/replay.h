@@ -34,7 +34,9 @@ typedef struct replay_feed {
 	machine *m;
 	trace_reader *r;
 	const replay_opts *o;
-	trace_rec *b;             /* the batch replay_feed_next read */
+	const trace_rec *b;       /* the batch replay_feed_next read (in buf or lent
+				     by the decoding thread) */
+	trace_rec *buf;
 	uint64_t limit, skip;
 	uint64_t records;         /* records done before the batch */
 	uint64_t warm;            /* records still to warm up with */

@@ -3,7 +3,8 @@
  *
  * Decoding ahead (trace_open_opts.threads > 1): one background thread calls
  * the backend into PIPE_SLOTS batches of PIPE_RECS records; trace_read
- * copies out of the oldest filled batch. The producer owns the backend (and
+ * copies out of the oldest filled batch, trace_read_ref lends it (the slot
+ * goes back to the producer at the next call). The producer owns the backend (and
  * r->nrec) from the first trace_read on; the consumer only the slot it
  * takes. A batch of 0 (end) or an error ends the producer, and trace_read
  * meets it after every record decoded before it, as without the thread.
@@ -44,6 +45,7 @@ struct trace_pipe {
 	char err[PIPE_SLOTS][512];
 	unsigned head, count;           /* oldest filled slot; filled slots */
 	size_t pos;                     /* records of the head slot already returned */
+	int held;                       /* trace_read_ref lent the head slot out */
 	int started, stop;
 	uint64_t done, total;           /* trace_progress as of the last batch */
 };
@@ -319,8 +321,23 @@ static void pipe_destroy(trace_reader *r)
 	r->pipe = NULL;
 }
 
-/* trace_read through the background thread (started by the first call). */
-static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+/* Give the head slot back to the producer. */
+static void pipe_release(struct trace_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->head = (p->head + 1) % PIPE_SLOTS;
+	p->count--;
+	p->pos = 0;
+	p->held = 0;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Up to MAX records of the head slot at *OUT, through the background thread
+ * (started by the first call); a slot wholly returned is held until the
+ * next call. */
+static long pipe_take(trace_reader *r, const trace_rec **out, size_t max, char *err,
+		      size_t errlen)
 {
 	struct trace_pipe *p = r->pipe;
 	if (!p->started) {
@@ -329,6 +346,8 @@ static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, si
 					  "cannot start the decoding thread");
 		p->started = 1;
 	}
+	if (p->held)
+		pipe_release(p);
 	pthread_mutex_lock(&p->mu);
 	while (p->count == 0)
 		pthread_cond_wait(&p->cv, &p->mu);
@@ -343,23 +362,38 @@ static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, si
 	size_t take = (size_t)k - p->pos;
 	if (take > max)
 		take = max;
-	memcpy(buf, p->rec[slot] + p->pos, take * sizeof(*buf));
+	*out = p->rec[slot] + p->pos;
 	p->pos += take;
-	if (p->pos == (size_t)k) {
-		pthread_mutex_lock(&p->mu);
-		p->head = (p->head + 1) % PIPE_SLOTS;
-		p->count--;
-		p->pos = 0;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
+	if (p->pos == (size_t)k)
+		p->held = 1;
 	return (long)take;
+}
+
+static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
+{
+	const trace_rec *v;
+	long k = pipe_take(r, &v, max, err, errlen);
+	if (k > 0) {
+		memcpy(buf, v, (size_t)k * sizeof(*buf));
+		if (r->pipe->held)
+			pipe_release(r->pipe);
+	}
+	return k;
 }
 
 long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
 {
 	if (r->pipe)
 		return pipe_read(r, buf, max, err, errlen);
+	return read_direct(r, buf, max, err, errlen);
+}
+
+long trace_read_ref(trace_reader *r, const trace_rec **out, trace_rec *buf, size_t max,
+		    char *err, size_t errlen)
+{
+	if (r->pipe)
+		return pipe_take(r, out, max, err, errlen);
+	*out = buf;
 	return read_direct(r, buf, max, err, errlen);
 }
 

@@ -135,6 +135,11 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
  * end of the trace, or a negative error code with a message in err. After an
  * error or the end, further calls return the same result. */
 long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
+/* The same without a copy: *OUT points at the records, in BUF (room for
+ * MAX) or, with a decoding thread, in its batch; they stay valid until the
+ * next call on R. */
+long trace_read_ref(trace_reader *r, const trace_rec **out, trace_rec *buf, size_t max,
+		    char *err, size_t errlen);
 
 /* The line of record I of the batch the last trace_read returned, for the
  * line-based formats (text, lackey), so that a problem the model finds with
