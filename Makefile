@@ -264,6 +264,7 @@ check: deps-check deps-rtl deps-systemc
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
 	$(MAKE) --no-print-directory sc-tests
+	$(MAKE) --no-print-directory $(BUILD)/bench_decode   # make bench's own program builds
 
 lint: deps-rtl $(RTL_PKG)
 	@$(foreach v,none $(RTL_BUGS),echo "  LINT    $(RTL_SV) ($(v))" && \

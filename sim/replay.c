@@ -2,6 +2,7 @@
  * sim/replay.c - see replay.h.
  */
 #include "replay.h"
+#include "tracestat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +51,19 @@ static int where_failed(const machine *m, trace_reader *r, size_t i, uint64_t re
 	return code;
 }
 
+/* The decoding thread counts each batch's trace statistics too (the part of
+ * machine_run that needs no machine): the replaying thread is the busier. */
+static void count_ahead(const trace_rec *b, size_t n, void *aux)
+{
+	tracestat_count(aux, b, n);
+}
+
 int replay_open(trace_reader **r, const char *path, enum trace_format fmt, unsigned threads,
 		char *err, size_t errlen)
 {
-	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH, .threads = threads };
+	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH, .threads = threads,
+			       .batch_fn = count_ahead, .batch_aux = sizeof(tracestat_batch),
+			       .batch_granule = REPLAY_BATCH };
 	return trace_open_with(r, path, &oo, err, errlen);
 }
 
@@ -86,7 +96,7 @@ int replay_prefault(machine *m, trace_reader *r, const replay_opts *o, char *err
 		size_t want = limit - done < REPLAY_BATCH ? (size_t)(limit - done) : REPLAY_BATCH;
 		if (!want)
 			break;
-		long n = trace_read_ref(r, &b, buf, want, err, errlen);
+		long n = trace_read_ref(r, &b, NULL, buf, want, err, errlen);
 		if (n <= 0) {
 			rc = (int)n;
 			break;
@@ -136,7 +146,10 @@ long replay_feed_next(replay_feed *f, char *err, size_t errlen)
 		want = (size_t)f->warm;   /* the window ends on a record boundary */
 	if (want == 0)
 		return 0;
-	return trace_read_ref(f->r, &f->b, f->buf, want, err, errlen);
+	const void *aux;
+	long n = trace_read_ref(f->r, &f->b, &aux, f->buf, want, err, errlen);
+	f->counted = aux;
+	return n;
 }
 
 void replay_feed_done(replay_feed *f, size_t n)
@@ -189,7 +202,9 @@ int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapse
 			break;
 		}
 		size_t bad;
-		if (machine_run(m, f.b, (size_t)n, f.skip + f.records, &bad)) {
+		if (f.counted ? machine_run_counted(m, f.b, (size_t)n, f.skip + f.records, f.counted,
+						    &bad)
+			      : machine_run(m, f.b, (size_t)n, f.skip + f.records, &bad)) {
 			rc = replay_feed_failed(&f, bad, err, errlen);
 			break;
 		}

@@ -37,6 +37,8 @@ typedef struct replay_feed {
 	const trace_rec *b;       /* the batch replay_feed_next read (in buf or lent
 				     by the decoding thread) */
 	trace_rec *buf;
+	const struct tracestat_batch *counted;   /* the batch's counts, made by the
+						     decoding thread, or NULL */
 	uint64_t limit, skip;
 	uint64_t records;         /* records done before the batch */
 	uint64_t warm;            /* records still to warm up with */

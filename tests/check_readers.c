@@ -345,7 +345,7 @@ static void same_with_threads(const char *path, const char *want_err)
 					a[t] = realloc(a[t], (cap = (k + batch) * 2) * sizeof(trace_rec));
 				if (t == 2 && ++calls % 3) {
 					const trace_rec *v;
-					got = trace_read_ref(r, &v, scratch, batch, err[t], 512);
+					got = trace_read_ref(r, &v, NULL, scratch, batch, err[t], 512);
 					if (got > 0) {
 						ck_assert(v != scratch);   /* lent, not copied */
 						memcpy(a[t] + k, v, (size_t)got * sizeof(trace_rec));
@@ -401,6 +401,64 @@ START_TEST(threaded_decoding_returns_the_same_records_and_errors)
 }
 END_TEST
 
+
+/* batch_fn: the sum of the records' addresses, for checking what it saw. */
+static void sum_gva(const trace_rec *b, size_t n, void *aux)
+{
+	uint64_t s = n << 48;
+	for (size_t i = 0; i < n; i++)
+		s += b[i].gva;
+	memcpy(aux, &s, sizeof(s));
+}
+
+START_TEST(decoding_thread_works_ahead_on_whole_runs_only)
+{
+	/* 50 000 records: a run of 1000 from the start of each of the thread's
+	 * batches gets batch_fn's result, anything else NULL. */
+	size_t cap = 50000 * 24 + 64, len = 0;
+	char *t = malloc(cap);
+	for (int i = 0; i < 50000; i++)
+		len += (size_t)sprintf(t + len, "0 R %x 8\n", 0x1000 + i * 64);
+	char *path = tmp_write(t, len, ".txt");
+	static const size_t asks[] = { 1000, 1000, 999, 1000, 1, 1000, 1000 };
+	for (int odd = 0; odd < 2; odd++) {
+		trace_reader *r;
+		char err[512];
+		trace_open_opts o = { .threads = 2, .batch_fn = sum_gva, .batch_aux = 8,
+				      .batch_granule = 1000 };
+		ck_assert_int_eq(trace_open_with(&r, path, &o, err, sizeof(err)), TRACE_OK);
+		trace_rec scratch[1000];
+		size_t total = 0, with = 0, without = 0, k = 0;
+		long got;
+		const trace_rec *v;
+		const void *aux;
+		while ((got = trace_read_ref(r, &v, &aux, scratch,
+					     odd ? asks[k++ % 7] : 1000, err, sizeof(err))) > 0) {
+			if (aux) {
+				uint64_t want, s;
+				sum_gva(v, (size_t)got, &want);
+				memcpy(&s, aux, sizeof(s));
+				ck_assert_uint_eq(s, want);
+				with++;
+			} else {
+				without++;
+			}
+			total += (size_t)got;
+		}
+		ck_assert_int_eq(got, 0);
+		ck_assert_uint_eq(total, 50000);
+		if (!odd)
+			ck_assert_uint_eq(without, 0);   /* every call a whole run */
+		else
+			ck_assert(with > 0 && without > 0);
+		trace_close(r);
+	}
+	unlink(path);
+	free(path);
+	free(t);
+}
+END_TEST
+
 Suite *readers_suite(void)
 {
 	Suite *s = suite_create("readers");
@@ -417,6 +475,7 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, detection_by_content);
 	tcase_add_test(tc, gzip_input_is_transparent_and_damage_reported);
 	tcase_add_test(tc, threaded_decoding_returns_the_same_records_and_errors);
+	tcase_add_test(tc, decoding_thread_works_ahead_on_whole_runs_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -168,9 +168,9 @@ bad_varint:
  * it, or NULL with *why set. On a control END (CHUNK) record *why = SLT_D_END
  * (SLT_D_CHUNK), *endcount holds its count (first record number) and *endp
  * points past it. */
-static inline const uint8_t *decode_one(slt_codec *c, const uint8_t *p, trace_rec *rec,
-					enum slt_derr *why, uint64_t *endcount,
-					const uint8_t **endp)
+static inline __attribute__((always_inline)) const uint8_t *
+decode_one(slt_codec *restrict c, const uint8_t *restrict p, trace_rec *restrict rec,
+	   enum slt_derr *restrict why, uint64_t *restrict endcount, const uint8_t **restrict endp)
 {
 	unsigned b0 = *p++;
 	unsigned kind = b0 & SLT_B0_KIND_MASK;

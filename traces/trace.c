@@ -46,11 +46,15 @@ struct trace_pipe {
 	unsigned head, count;           /* oldest filled slot; filled slots */
 	size_t pos;                     /* records of the head slot already returned */
 	int held;                       /* trace_read_ref lent the head slot out */
+	void (*batch_fn)(const trace_rec *b, size_t n, void *aux);
+	size_t aux_size, granule;       /* trace_open_opts.batch_* */
+	unsigned char *aux[PIPE_SLOTS]; /* batch_fn's, per granule of each slot */
 	int started, stop;
+	int sync;                       /* mu and cv initialised */
 	uint64_t done, total;           /* trace_progress as of the last batch */
 };
 
-static int pipe_create(trace_reader *r, char *err, size_t errlen);
+static int pipe_create(trace_reader *r, const trace_open_opts *o, char *err, size_t errlen);
 static void pipe_destroy(trace_reader *r);
 
 static const char *const fmt_names[] = {
@@ -149,7 +153,7 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 		r->hdr.format = TRACE_FMT_DRMEMTRACE;
 		rc = drmemtrace_reader_init(r, path, 1, NULL, err, errlen);
 		if (rc == TRACE_OK && o->threads > 1)
-			rc = pipe_create(r, err, errlen);
+			rc = pipe_create(r, o, err, errlen);
 		if (rc != TRACE_OK)
 			goto fail;
 		*out = r;
@@ -198,7 +202,7 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	default: rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "bad format"); break;
 	}
 	if (rc == TRACE_OK && o->threads > 1)
-		rc = pipe_create(r, err, errlen);
+		rc = pipe_create(r, o, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
 	*out = r;
@@ -266,6 +270,10 @@ static void *pipe_main(void *arg)
 		if (stop)
 			break;
 		long k = read_direct(r, p->rec[slot], PIPE_RECS, p->err[slot], sizeof(p->err[slot]));
+		for (long i = 0, j = 0; p->batch_fn && i < k; i += (long)p->granule, j++)
+			p->batch_fn(p->rec[slot] + i,
+				    k - i < (long)p->granule ? (size_t)(k - i) : p->granule,
+				    p->aux[slot] + (size_t)j * p->aux_size);
 		uint64_t done, total;
 		progress_direct(r, &done, &total);
 		pthread_mutex_lock(&p->mu);
@@ -281,23 +289,30 @@ static void *pipe_main(void *arg)
 	return NULL;
 }
 
-static int pipe_create(trace_reader *r, char *err, size_t errlen)
+static int pipe_create(trace_reader *r, const trace_open_opts *o, char *err, size_t errlen)
 {
 	struct trace_pipe *p = calloc(1, sizeof(*p));
 	if (!p)
 		return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+	r->pipe = p;   /* pipe_destroy frees what was made */
+	if (o->batch_fn && o->batch_granule && o->batch_aux) {
+		p->batch_fn = o->batch_fn;
+		p->aux_size = o->batch_aux;
+		p->granule = o->batch_granule;
+	}
+	size_t runs = p->batch_fn ? (PIPE_RECS + p->granule - 1) / p->granule : 0;
 	for (unsigned i = 0; i < PIPE_SLOTS; i++) {
 		p->rec[i] = malloc(PIPE_RECS * sizeof(trace_rec));
-		if (!p->rec[i]) {
-			while (i--)
-				free(p->rec[i]);
-			free(p);
+		if (runs)
+			p->aux[i] = malloc(runs * p->aux_size);
+		if (!p->rec[i] || (runs && !p->aux[i])) {
+			pipe_destroy(r);
 			return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
 		}
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	r->pipe = p;
+	p->sync = 1;
 	return TRACE_OK;
 }
 
@@ -313,10 +328,14 @@ static void pipe_destroy(trace_reader *r)
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->th, NULL);
 	}
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-	for (unsigned i = 0; i < PIPE_SLOTS; i++)
+	if (p->sync) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+	}
+	for (unsigned i = 0; i < PIPE_SLOTS; i++) {
 		free(p->rec[i]);
+		free(p->aux[i]);
+	}
 	free(p);
 	r->pipe = NULL;
 }
@@ -336,8 +355,8 @@ static void pipe_release(struct trace_pipe *p)
 /* Up to MAX records of the head slot at *OUT, through the background thread
  * (started by the first call); a slot wholly returned is held until the
  * next call. */
-static long pipe_take(trace_reader *r, const trace_rec **out, size_t max, char *err,
-		      size_t errlen)
+static long pipe_take(trace_reader *r, const trace_rec **out, const void **aux, size_t max,
+		      char *err, size_t errlen)
 {
 	struct trace_pipe *p = r->pipe;
 	if (!p->started) {
@@ -363,6 +382,11 @@ static long pipe_take(trace_reader *r, const trace_rec **out, size_t max, char *
 	if (take > max)
 		take = max;
 	*out = p->rec[slot] + p->pos;
+	if (aux) {
+		size_t run = (size_t)k - p->pos < p->granule ? (size_t)k - p->pos : p->granule;
+		*aux = p->batch_fn && p->pos % p->granule == 0 && take == run
+		       ? p->aux[slot] + p->pos / p->granule * p->aux_size : NULL;
+	}
 	p->pos += take;
 	if (p->pos == (size_t)k)
 		p->held = 1;
@@ -372,7 +396,7 @@ static long pipe_take(trace_reader *r, const trace_rec **out, size_t max, char *
 static long pipe_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)
 {
 	const trace_rec *v;
-	long k = pipe_take(r, &v, max, err, errlen);
+	long k = pipe_take(r, &v, NULL, max, err, errlen);
 	if (k > 0) {
 		memcpy(buf, v, (size_t)k * sizeof(*buf));
 		if (r->pipe->held)
@@ -388,12 +412,14 @@ long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t e
 	return read_direct(r, buf, max, err, errlen);
 }
 
-long trace_read_ref(trace_reader *r, const trace_rec **out, trace_rec *buf, size_t max,
-		    char *err, size_t errlen)
+long trace_read_ref(trace_reader *r, const trace_rec **out, const void **aux, trace_rec *buf,
+		    size_t max, char *err, size_t errlen)
 {
 	if (r->pipe)
-		return pipe_take(r, out, max, err, errlen);
+		return pipe_take(r, out, aux, max, err, errlen);
 	*out = buf;
+	if (aux)
+		*aux = NULL;
 	return read_direct(r, buf, max, err, errlen);
 }
 

@@ -126,6 +126,14 @@ typedef struct trace_open_opts {
 				       records in the same order, the same end or error;
 				       like any larger batch, it may withhold the records
 				       of the batch that met an error) */
+	/* With threads > 1: the decoding thread also calls batch_fn on each
+	 * run of batch_granule records of its batches (from the start of each
+	 * batch; the last run may be shorter), into batch_aux bytes of its
+	 * own, which trace_read_ref hands out with records that are exactly
+	 * such a run - work on the records that can be done ahead (replay
+	 * counts them there). NULL: none. */
+	void (*batch_fn)(const trace_rec *b, size_t n, void *aux);
+	size_t batch_aux, batch_granule;
 } trace_open_opts;
 
 int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
@@ -137,9 +145,10 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 long trace_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen);
 /* The same without a copy: *OUT points at the records, in BUF (room for
  * MAX) or, with a decoding thread, in its batch; they stay valid until the
- * next call on R. */
-long trace_read_ref(trace_reader *r, const trace_rec **out, trace_rec *buf, size_t max,
-		    char *err, size_t errlen);
+ * next call on R. With AUX: what trace_open_opts.batch_fn made of exactly
+ * these records, or NULL (none was made for them: the caller does it). */
+long trace_read_ref(trace_reader *r, const trace_rec **out, const void **aux, trace_rec *buf,
+		    size_t max, char *err, size_t errlen);
 
 /* The line of record I of the batch the last trace_read returned, for the
  * line-based formats (text, lackey), so that a problem the model finds with

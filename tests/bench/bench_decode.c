@@ -17,7 +17,8 @@
  *                                       identical statistics)
  */
 #include "param.h"
-#include "sim.h"
+#include "machine.h"
+#include "replay.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -168,21 +169,25 @@ static int cmd_replay(const char *path, unsigned threads)
 {
 	char err[1024];
 	param_reg *p = param_create();
-	sim_params_register(p);
-	sim *s;
-	if (sim_create(&s, p, err, sizeof(err)) != 0) {
+	machine_params_register(p);
+	machine *s;
+	if (machine_create(&s, p, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	trace_reader *r = open_or_die(path, threads);
-	sim_replay_opts o = { 0 };
+	trace_reader *r;
+	if (replay_open(&r, path, TRACE_FMT_AUTO, threads, err, sizeof(err)) != TRACE_OK) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	replay_opts o = { 0 };
 	double t0 = now();
-	if (sim_replay(s, r, &o, err, sizeof(err)) != 0) {
+	if (replay_run(s, r, &o, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	double el = now() - t0;
-	stats_reg *st = sim_stats(s);
+	stats_reg *st = machine_stats(s);
 	uint64_t digest = 1469598103934665603ull, records = 0;
 	for (size_t i = 0; i < stats_count(st); i++) {
 		if (stats_kind_at(st, i) == STATS_RATIO)
@@ -197,7 +202,7 @@ static int cmd_replay(const char *path, unsigned threads)
 	       (unsigned long long)records, el, (double)records / el / 1e6,
 	       (unsigned long long)digest);
 	trace_close(r);
-	sim_destroy(s);
+	machine_destroy(s);
 	param_destroy(p);
 	return 0;
 }
