@@ -63,6 +63,8 @@ void cli_unexpected(const args *a) __attribute__((noreturn));
 /* A non-negative integer: decimal or 0x hex (never octal), suffixes K/M/G/T
  * (powers of 1024) when SUFFIX. A usage error naming OPT and the text. */
 uint64_t cli_parse_count(const args *a, const char *opt, const char *s, int suffix);
+/* The same (with suffixes) within LO..HI, or a usage error naming the range. */
+uint64_t cli_parse_range(const args *a, const char *opt, const char *s, uint64_t lo, uint64_t hi);
 double cli_parse_float(const args *a, const char *opt, const char *s);
 enum trace_format cli_parse_format(const args *a, const char *s);
 

@@ -144,6 +144,15 @@ uint64_t cli_parse_count(const args *a, const char *opt, const char *s, int suff
 	return v;
 }
 
+uint64_t cli_parse_range(const args *a, const char *opt, const char *s, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = cli_parse_count(a, opt, s, 1);
+	if (n < lo || n > hi)
+		cli_usage_error(a, "%s '%s': out of range %llu..%llu", opt, s, (unsigned long long)lo,
+				(unsigned long long)hi);
+	return n;
+}
+
 double cli_parse_float(const args *a, const char *opt, const char *s)
 {
 	char *end;

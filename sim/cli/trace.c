@@ -188,21 +188,8 @@ int cmd_trace_import(args *a)
 			chunk = cli_parse_count(a, "--chunk", v, 1);
 			continue;
 		}
-		if ((v = cli_opt_value(a, "--vcpus"))) {
-			uint64_t n = cli_parse_count(a, "--vcpus", v, 1);
-			if (n < 1 || n > TRACE_MAX_VCPUS)
-				cli_usage_error(a, "--vcpus %s out of range 1..%u", v,
-					  TRACE_MAX_VCPUS);
-			vcpus = (long)n;
-			continue;
-		}
-		if ((v = cli_opt_value(a, "--level"))) {
-			uint64_t n = cli_parse_count(a, "--level", v, 1);
-			if (n < 1 || n > 9)
-				cli_usage_error(a, "--level %s out of range 1..9", v);
-			level = (long)n;
-			continue;
-		}
+		if ((v = cli_opt_value(a, "--vcpus"))) { vcpus = (long)cli_parse_range(a, "--vcpus", v, 1, TRACE_MAX_VCPUS); continue; }
+		if ((v = cli_opt_value(a, "--level"))) { level = (long)cli_parse_range(a, "--level", v, 1, 9); continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (!in)
@@ -300,36 +287,12 @@ int cmd_trace_gen(args *a)
 		if ((v = cli_opt_value(a, "--stride"))) { c.stride = cli_parse_count(a, "--stride", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--base"))) { c.base = cli_parse_count(a, "--base", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--seed"))) { c.seed = cli_parse_count(a, "--seed", v, 1); continue; }
-		if ((v = cli_opt_value(a, "--size"))) {
-			uint64_t n = cli_parse_count(a, "--size", v, 1);
-			if (n < 1 || n > TRACE_MAX_SIZE)
-				cli_usage_error(a, "--size '%s': out of range 1..%u", v, TRACE_MAX_SIZE);
-			c.size = (unsigned)n;
-			continue;
-		}
-		if ((v = cli_opt_value(a, "--vcpus"))) {
-			uint64_t n = cli_parse_count(a, "--vcpus", v, 1);
-			if (n < 1 || n > TRACE_MAX_VCPUS)
-				cli_usage_error(a, "--vcpus '%s': out of range 1..%u", v, TRACE_MAX_VCPUS);
-			c.vcpus = (unsigned)n;
-			continue;
-		}
-		if ((v = cli_opt_value(a, "--icount"))) {
-			uint64_t n = cli_parse_count(a, "--icount", v, 1);
-			if (n > 0xffffffffu)
-				cli_usage_error(a, "--icount %s above 2^32-1", v);
-			c.icount = (uint32_t)n;
-			continue;
-		}
+		if ((v = cli_opt_value(a, "--size"))) { c.size = (unsigned)cli_parse_range(a, "--size", v, 1, TRACE_MAX_SIZE); continue; }
+		if ((v = cli_opt_value(a, "--vcpus"))) { c.vcpus = (unsigned)cli_parse_range(a, "--vcpus", v, 1, TRACE_MAX_VCPUS); continue; }
+		if ((v = cli_opt_value(a, "--icount"))) { c.icount = (uint32_t)cli_parse_range(a, "--icount", v, 0, 0xffffffffu); continue; }
 		if ((v = cli_opt_value(a, "--write-ratio"))) { c.write_ratio = cli_parse_float(a, "--write-ratio", v); continue; }
 		if ((v = cli_opt_value(a, "--zipf"))) { c.zipf_s = cli_parse_float(a, "--zipf", v); continue; }
-		if ((v = cli_opt_value(a, "--level"))) {
-			uint64_t n = cli_parse_count(a, "--level", v, 1);
-			if (n < 1 || n > 9)
-				cli_usage_error(a, "--level %s out of range 1..9", v);
-			level = (long)n;
-			continue;
-		}
+		if ((v = cli_opt_value(a, "--level"))) { level = (long)cli_parse_range(a, "--level", v, 1, 9); continue; }
 		if ((v = cli_opt_value(a, "--chunk"))) { chunk = cli_parse_count(a, "--chunk", v, 1); continue; }
 		if ((v = cli_opt_value(a, "-o")) || (v = cli_opt_value(a, "--output"))) { out = v; continue; }
 		cli_unexpected(a);

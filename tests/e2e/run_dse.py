@@ -22,16 +22,13 @@ sys.path.insert(0, HERE)
 import oracle  # noqa: E402
 import run_e2e as e  # noqa: E402
 from run_e2e import Fail, eq, run, tmp, write, bad_input  # noqa: E402
+from harness import Cases  # noqa: E402
 
 ROOT = e.ROOT
 LACKEY_LS = e.LACKEY_LS
 XZ = os.path.join(ROOT, "traces/samples/xz-compress.slt")
-CASES = []
-
-
-def case(fn):
-    CASES.append(fn)
-    return fn
+CASES = Cases()
+case = CASES.case
 
 
 def reach_json(trace, *args):
@@ -406,18 +403,9 @@ def new_commands_have_help_and_are_listed():
 
 
 def main():
-    passed = failed = 0
-    for fn in CASES:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % fn.__name__)
-        except Fail as ex:
-            failed += 1
-            print("FAIL %s: %s" % (fn.__name__, ex))
-    print("dse: %d passed, %d failed" % (passed, failed))
+    rc = CASES.main("dse")
     shutil.rmtree(e.TMP, ignore_errors=True)
-    return 1 if failed else 0
+    return rc
 
 
 if __name__ == "__main__":

@@ -21,37 +21,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import oracle  # noqa: E402
+from harness import Cases, Fail, eq, no_sanitizer_report  # noqa: E402,F401
 import drmemtrace_oracle as dmo  # noqa: E402
 
 SLATSIM = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "build/slatsim")
 TMP = tempfile.mkdtemp(prefix="slatsim-e2e-")
-CASES = []
-
-
-def case(fn):
-    CASES.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
+CASES = Cases()
+case = CASES.case
 
 
 def run(*args, stdin=None, expect_rc=0):
     p = subprocess.run([SLATSIM] + [str(a) for a in args], input=stdin,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     err = p.stderr.decode(errors="replace")
-    if "Sanitizer" in err or "runtime error" in err:
-        raise Fail("sanitizer report:\n" + err[-3000:])
+    no_sanitizer_report(err)
     if expect_rc is not None and p.returncode != expect_rc:
         raise Fail("slatsim %s: exit %d, expected %d\nstderr: %s" %
                    (" ".join(map(str, args)), p.returncode, expect_rc, err[-2000:]))
     return p.stdout.decode(errors="replace"), err
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: got %r, want %r" % (what, got, want))
 
 
 def tmp(name):
@@ -626,7 +613,6 @@ def dirtylog_modes_refused_on_the_wrong_architecture():
               r"dirtylog\.mode=wp needs virt=nested")
 
 
-
 @case
 def arm64_contiguous_hint_maps_runs_and_widens_tlb_entries():
     # 256 reads, one per 4 KB page over 1 MB (64 KB aligned), arm64 nested,
@@ -1152,17 +1138,7 @@ def grant_io_every_count_by_hand():
 
 
 def main():
-    passed = failed = 0
-    for fn in CASES:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % fn.__name__)
-        except Fail as e:
-            failed += 1
-            print("FAIL %s: %s" % (fn.__name__, e))
-    print("e2e: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return CASES.main("e2e")
 
 
 if __name__ == "__main__":

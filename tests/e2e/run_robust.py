@@ -23,25 +23,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from harness import Cases, Fail, Skip, eq, no_sanitizer_report  # noqa: E402
 SLATSIM = os.path.abspath(sys.argv[1])
 PLAIN = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 SAMPLE = os.path.join(ROOT, "traces/samples/xz-compress.slt")
 TMP = tempfile.mkdtemp(prefix="slatsim-robust-")
 ROOTUSER = os.geteuid() == 0
-CASES = []
-
-
-def case(fn):
-    CASES.append(fn)
-    return fn
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
+CASES = Cases()
+case = CASES.case
 
 
 def run(*args, stdin=None, stdout=subprocess.PIPE, expect_rc=None, binary=None, pre=None,
@@ -49,18 +39,12 @@ def run(*args, stdin=None, stdout=subprocess.PIPE, expect_rc=None, binary=None, 
     cmd = (pre or []) + [binary or SLATSIM] + [str(a) for a in args]
     p = subprocess.run(cmd, input=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=timeout)
     err = p.stderr.decode(errors="replace")
-    if "Sanitizer" in err or "runtime error" in err:
-        raise Fail("sanitizer report:\n" + err[-3000:])
+    no_sanitizer_report(err)
     if expect_rc is not None and p.returncode != expect_rc:
         raise Fail("%s: exit %d, expected %d\nstderr: %s" %
                    (" ".join(map(str, args)), p.returncode, expect_rc, err[-2000:]))
     out = p.stdout.decode(errors="replace") if p.stdout is not None else ""
     return p.returncode, out, err
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: got %r, want %r" % (what, got, want))
 
 
 def path(name):
@@ -669,20 +653,7 @@ def waves_on_a_full_disk_fail_and_keep_the_old_file():
         subprocess.run(["umount", d])
 
 def main():
-    passed = failed = skipped = 0
-    for fn in CASES:
-        try:
-            fn()
-            passed += 1
-            print("ok   %s" % fn.__name__)
-        except Skip as e:
-            skipped += 1
-            print("skip %s: %s" % (fn.__name__, e))
-        except Fail as e:
-            failed += 1
-            print("FAIL %s: %s" % (fn.__name__, e))
-    print("robust: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    return 1 if failed else 0
+    return CASES.main("robust")
 
 
 if __name__ == "__main__":
