@@ -525,13 +525,13 @@ int io_run(io *x, unsigned vcpu, uint64_t instr)
 
 /* ---------------------------------------------------------------- setup */
 
-/* Map the front end's page holding VA (its RAM) and back every 4 KB of
- * the BYTES from VA at stage 2; *GPA (may be NULL) is VA's. */
-static int fe_ram(io *x, uint64_t va, uint64_t bytes, uint64_t *gpa)
+/* Map the page of domain (G, H) holding VA (its RAM) and back every 4 KB
+ * of the BYTES from VA at stage 2; *GPA (may be NULL) is VA's. */
+static int dom_ram(guest *g, hyp *h, uint64_t va, uint64_t bytes, uint64_t *gpa)
 {
 	for (uint64_t off = 0; off < bytes; off += XEN_PAGE_SIZE) {
 		uint64_t ipa;
-		if (guest_ensure(x->e.fe_g, 0, va + off, &ipa) < 0 || hyp_ensure(x->e.fe_h, ipa) < 0)
+		if (guest_ensure(g, 0, va + off, &ipa) < 0 || hyp_ensure(h, ipa) < 0)
 			return -1;
 		if (off == 0 && gpa)
 			*gpa = ipa;
@@ -539,16 +539,14 @@ static int fe_ram(io *x, uint64_t va, uint64_t bytes, uint64_t *gpa)
 	return 0;
 }
 
+static int fe_ram(io *x, uint64_t va, uint64_t bytes, uint64_t *gpa)
+{
+	return dom_ram(x->e.fe_g, x->e.fe_h, va, bytes, gpa);
+}
+
 static int be_ram(io *x, uint64_t va, uint64_t bytes, uint64_t *gpa)
 {
-	for (uint64_t off = 0; off < bytes; off += XEN_PAGE_SIZE) {
-		uint64_t ipa;
-		if (guest_ensure(x->e.be_g, 0, va + off, &ipa) < 0 || hyp_ensure(x->e.be_h, ipa) < 0)
-			return -1;
-		if (off == 0 && gpa)
-			*gpa = ipa;
-	}
-	return 0;
+	return dom_ram(x->e.be_g, x->e.be_h, va, bytes, gpa);
 }
 
 /* The front end's grant table: set the version, grow it for REFS, place

@@ -76,7 +76,7 @@ static void per_ki(char *b, size_t n, uint64_t x, uint64_t instr)
 		snprintf(b, n, "-");
 }
 
-static void bytes_human(char *b, size_t n, uint64_t v)
+void report_bytes(char *b, size_t n, uint64_t v, int decimals)
 {
 	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
 	double x = (double)v;
@@ -85,7 +85,10 @@ static void bytes_human(char *b, size_t n, uint64_t v)
 		x /= 1024;
 		u++;
 	}
-	snprintf(b, n, x == (double)(uint64_t)x ? "%.0f %s" : "%.2f %s", x, unit[u]);
+	if (x == (double)(uint64_t)x)
+		snprintf(b, n, "%.0f %s", x, unit[u]);
+	else
+		snprintf(b, n, "%.*f %s", decimals, x, unit[u]);
 }
 
 static double share(uint64_t part, uint64_t whole)
@@ -112,7 +115,7 @@ void report_headline(FILE *f, const stats_reg *st, const param_reg *p)
 		share(stat_of(st, "cycles.translation"), total), total,
 		share(stat_of(st, "cycles.faults"), total));
 	char r[32];
-	bytes_human(r, sizeof(r), stat_of(st, "tlb.l2.reach_bytes"));
+	report_bytes(r, sizeof(r), stat_of(st, "tlb.l2.reach_bytes"), 2);
 	fprintf(f, "    TLB reach        %s mapped by the L2 TLB at the end\n", r);
 	if (stat_of(st, "dirtylog.rounds"))
 		fprintf(f, "    dirty logging    %.2f%% of cycles; %" PRIu64 " pages written, %" PRIu64

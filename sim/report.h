@@ -44,6 +44,9 @@ void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
 		 const param_reg *params, const stats_reg *st, const machine *m);
 
+/* V bytes in the largest unit (B, KB ... PB) that keeps them at least 1:
+ * whole, or with DECIMALS decimals. */
+void report_bytes(char *b, size_t n, uint64_t v, int decimals);
 /* "config": {...}: every parameter's effective value, typed, in registry
  * order (the object report_json writes; calibrate writes it too). */
 void report_json_config(json_w *j, const param_reg *params);

@@ -58,19 +58,6 @@ static void size_text(char *b, size_t n, unsigned shift)
 	snprintf(b, n, "%llu %s", 1ULL << (shift % 10), unit[shift / 10]);
 }
 
-/* Bytes in the largest unit that keeps them whole or one decimal. */
-static void bytes_text(char *b, size_t n, uint64_t v)
-{
-	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
-	double x = (double)v;
-	unsigned u = 0;
-	while (x >= 1024 && u < 5) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(b, n, x == (double)(uint64_t)x ? "%.0f %s" : "%.1f %s", x, unit[u]);
-}
-
 /* The rows of the table: powers of two, the sizes of the shipped presets'
  * L1 and L2 TLBs, and N. */
 static int row_wanted(uint32_t k, uint32_t n)
@@ -130,7 +117,7 @@ static void text_stream(FILE *f, const reach *r, unsigned s)
 		while (e < in->entries && c[k].misses[e - 1] > budget)
 			e++;
 		char cell[40], b[24];
-		bytes_text(b, sizeof(b), c[k].reach_bytes[e - 1]);
+		report_bytes(b, sizeof(b), c[k].reach_bytes[e - 1], 1);
 		if (c[k].misses[e - 1] > budget)
 			snprintf(cell, sizeof(cell), "> %" PRIu32, in->entries);
 		else
@@ -145,7 +132,7 @@ static void text_stream(FILE *f, const reach *r, unsigned s)
 	fputc('\n', f);
 	for (unsigned i = 4; i < 64 && (UINT64_C(1) << i) < c[0].lookups * 2; i += 4) {
 		char w[16];
-		bytes_text(w, sizeof(w), UINT64_C(1) << i);
+		report_bytes(w, sizeof(w), UINT64_C(1) << i, 1);
 		w[strlen(w) - 1] = '\0';   /* "64 K": a count, not bytes */
 		if (w[strlen(w) - 1] == ' ')
 			w[strlen(w) - 1] = '\0';
