@@ -16,6 +16,7 @@
 
 #include "hyp.h"
 #include "mmu.h"
+#include "pageset.h"
 #include "param.h"
 #include "simerr.h"
 
@@ -90,6 +91,9 @@ int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size);
 int dirtylog_round(dirtylog *dl, uint64_t instructions);
 
 const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n);
+/* The 4 KB GPA page numbers the last round reported (empty before the
+ * first): what a migration's next pre-copy round sends. */
+const pageset *dirtylog_last_reported(const dirtylog *dl);
 /* The counters, with the units' logged entries summed in. */
 const dl_counters *dirtylog_counters(dirtylog *dl);
 

@@ -130,6 +130,25 @@ const param_reg *machine_params(const machine *m);
 stats_reg *machine_stats(machine *m);
 unsigned machine_domains(const machine *m);
 const dl_round *machine_rounds(const machine *m, unsigned domain, size_t *n);
+/* The 4 KB GPA page numbers the last round of DOMAIN reported dirty (what
+ * machine_harvest found; empty before the first). */
+const pageset *machine_last_dirty(const machine *m, unsigned domain);
+/* DOMAIN's cycles so far, as cycles.total would total them now: core.cpi x
+ * its instructions, translation, faults, dirty logging, memory. Cheap (its
+ * vCPUs only): a driver's clock, read after every record. */
+uint64_t machine_domain_cycles(const machine *m, unsigned domain);
+
+/* The control domain (domains.control, or the I/O back end): its number,
+ * after the trace's domains, with the one vCPU MACHINE_BACKEND_VCPU; or
+ * UINT32_MAX when the machine has none. */
+unsigned machine_control_domain(const machine *m);
+struct guest;
+struct hyp;
+/* The rooms of DOMAIN (any, the control domain included): its guest OS and
+ * its hypervisor (NULL when not virtualized), for a driver that maps foreign
+ * frames or populates memory through their verbs (guest.h, hyp.h) - as the
+ * I/O model is given them. 0, or -1 if there is no such domain. */
+int machine_rooms(machine *m, unsigned domain, struct guest **g, struct hyp **h);
 
 /* The co-simulation (sim/cosim.h) of every PML unit from now on (set it
  * before the first access); *machine_record_no is the record it reports. */
