@@ -359,3 +359,4 @@ void guest_destroy(guest *g)
 
 uint64_t guest_kernel_root(const guest *g) { return g->kroot; }
 const guest_counters *guest_counters_of(const guest *g) { return &g->n; }
+const mmu_geom *guest_s1(const guest *g) { return &g->c.mmu->s1; }

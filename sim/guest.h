@@ -68,6 +68,7 @@ int guest_va_half(const guest *g, uint64_t va);
 /* Record that VA is not canonical (bad input); returns -1. */
 int guest_noncanonical(guest *g, uint64_t va);
 const guest_counters *guest_counters_of(const guest *g);
+const mmu_geom *guest_s1(const guest *g);   /* its stage-1 geometry */
 
 struct v2p;
 /* Place the user half's pages where MAP says (run --v2p) instead of
