@@ -75,6 +75,7 @@ struct dirtylog {
 	uint64_t next_round;        /* domain instruction count that ends the round */
 	pageset truth, reported;    /* 4 KB GPA page numbers, this round */
 	pageset last;               /* what the last round reported (slatsim migrate sends it) */
+	pageset *watch;             /* a driver's: the pages written, until it empties it */
 	dl_round *rounds;
 	size_t nrounds, cap;
 	uint64_t round_cycles_start;
@@ -430,10 +431,14 @@ int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size)
 {
 	uint64_t last = gpa + size - 1;
 	for (uint64_t p = gpa >> 12; p <= last >> 12; p++)
-		if (in_range(dl, p << 12) && pageset_add(&dl->truth, p) < 0)
+		if ((in_range(dl, p << 12) && pageset_add(&dl->truth, p) < 0) ||
+		    (dl->watch && pageset_add(dl->watch, p) < 0))
 			return -1;
 	return 0;
 }
+
+void dirtylog_watch(dirtylog *dl, pageset *w) { dl->watch = w; }
+uint64_t dirtylog_cycles(const dirtylog *dl) { return dl->n.cyc_total; }
 
 /* ---------------------------------------------------------------- rounds */
 

@@ -87,6 +87,11 @@ int dirtylog_log_full(dirtylog *dl, unsigned id);
 int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res);
 /* The trace wrote SIZE bytes at GPA (the truth a round compares with). */
 int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size);
+/* From now on also add every 4 KB GPA page written while logging to W (a
+ * driver's ground truth; NULL: stop). */
+void dirtylog_watch(dirtylog *dl, pageset *w);
+/* cycles.dirtylog so far (cheap: no totals). */
+uint64_t dirtylog_cycles(const dirtylog *dl);
 /* End a round at the domain's INSTRUCTIONS: harvest, compare, re-arm. */
 int dirtylog_round(dirtylog *dl, uint64_t instructions);
 

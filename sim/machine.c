@@ -546,7 +546,7 @@ int machine_create(machine **out, const param_reg *p, char *err, size_t errlen)
 			machine_destroy(m);
 			return rc;
 		}
-	if (m->nall > m->ndomains && create_io(m)) {
+	if (m->c.io.mode != IO_OFF && create_io(m)) {
 		snprintf(err, errlen, "%s", m->err.msg);
 		rc = m->err.code;
 		machine_destroy(m);
@@ -1071,6 +1071,22 @@ int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, siz
 
 int machine_stopped(const machine *m) { return m->stopped; }
 
+int machine_run_until(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+		      unsigned domain_id, uint64_t limit, size_t *done, size_t *failed)
+{
+	*done = 0;
+	for (size_t i = 0; i < n && !m->stopped; i++) {
+		if (machine_run(m, b + i, 1, rec_base + i, failed)) {
+			*failed = i;
+			return -1;
+		}
+		*done = i + 1;
+		if (machine_domain_cycles(m, domain_id) >= limit)
+			break;
+	}
+	return 0;
+}
+
 int machine_access(machine *m, const trace_rec *r, machine_result *out)
 {
 	machine_result tmp;
@@ -1280,8 +1296,7 @@ uint64_t machine_domain_cycles(const machine *m, unsigned domain_id)
 		faults = sat_add64(faults, v->cyc_faults);
 		mem = sat_add64(mem, v->cyc_memory);
 	}
-	return cycles_total(instr_cycles(d, instr), trans, faults,
-			    dirtylog_counters(d->dl)->cyc_total, mem);
+	return cycles_total(instr_cycles(d, instr), trans, faults, dirtylog_cycles(d->dl), mem);
 }
 
 static void totals_all(machine *m)
@@ -1562,6 +1577,11 @@ unsigned machine_control_domain(const machine *m)
 const pageset *machine_last_dirty(const machine *m, unsigned domain_id)
 {
 	return dirtylog_last_reported(m->d[domain_id]->dl);
+}
+
+void machine_watch_writes(machine *m, unsigned domain_id, pageset *w)
+{
+	dirtylog_watch(m->d[domain_id]->dl, w);
 }
 
 const dl_round *machine_rounds(const machine *m, unsigned domain_id, size_t *n)

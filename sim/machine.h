@@ -85,6 +85,11 @@ int machine_vcpu_access(machine *m, unsigned id, unsigned kind, uint64_t va, uns
  * machine_error() and *FAILED the index of the record that failed. A
  * co-simulation mismatch also stops the batch (0; machine_stopped). */
 int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, size_t *failed);
+/* The same, one record at a time, stopping after the first record that
+ * brings DOMAIN's cycles (machine_domain_cycles) to LIMIT or more: a driver
+ * whose clock is a guest's (slatsim migrate). *DONE: the records run. */
+int machine_run_until(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+		      unsigned domain, uint64_t limit, size_t *done, size_t *failed);
 /* 1 once a co-simulation mismatch stopped the machine. */
 int machine_stopped(const machine *m);
 
@@ -133,6 +138,10 @@ const dl_round *machine_rounds(const machine *m, unsigned domain, size_t *n);
 /* The 4 KB GPA page numbers the last round of DOMAIN reported dirty (what
  * machine_harvest found; empty before the first). */
 const pageset *machine_last_dirty(const machine *m, unsigned domain);
+/* While DOMAIN logs dirty pages, also add every 4 KB GPA page written (by
+ * its trace records or the I/O model's accesses) to W until set to NULL: a
+ * driver's ground truth, which it empties when it likes. */
+void machine_watch_writes(machine *m, unsigned domain, pageset *w);
 /* DOMAIN's cycles so far, as cycles.total would total them now: core.cpi x
  * its instructions, translation, faults, dirty logging, memory. Cheap (its
  * vCPUs only): a driver's clock, read after every record. */

@@ -73,6 +73,11 @@ int cli_config_opt(args *a, config_args *c);
  * the config files are inputs of the command (an output may not be one). */
 param_reg *cli_build_params(const args *a, const config_args *c);
 
+/* A trace read twice (--vs, sim.prefault, migrate) must be a file that
+ * reads the same twice: a pipe or a terminal would give the second pass
+ * nothing. WHY names what reads it twice; dies otherwise. */
+void cli_need_regular(const args *a, const char *trace, const char *why);
+
 /* Standard output is one of the inputs (report >> TRACE): die. Call once
  * every input is registered. */
 void cli_check_stdout(const args *a);
@@ -97,5 +102,6 @@ int cmd_trace_gen(args *a);
 int cmd_reach(args *a);
 int cmd_sweep(args *a);
 int cmd_plot(args *a);
+int cmd_migrate(args *a);
 
 #endif
