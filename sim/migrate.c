@@ -45,10 +45,14 @@
  *    rounds were made, the guest is paused and stop-and-copy sends it: the
  *    downtime is that last harvest and the sending.
  *  - Superpages. A 2 MB region of guest RAM that a 2 MB (or larger) stage-2
- *    leaf backed when the migration started lies in host superpages: the
- *    control domain maps it with one 2 MB stage-2 entry (and a 2 MB stage-1
- *    block) when the superpage rules let it (spage_get: refused when a page
- *    of it is a guest page table; then its pages are mapped one by one).
+ *    leaf backed when the migration started lies in a host superpage. With
+ *    batch and persistent the control domain maps it whole - one 2 MB
+ *    stage-2 entry and a 2 MB stage-1 block, one TLB entry - when that costs
+ *    no more than mapping the chunk's pages of it one by one (entry, unmap
+ *    and references against entry, unmap and a 16th of a hypercall each)
+ *    and the superpage rules let it (spage_get: refused when a page of it
+ *    is a guest page table; then its pages are mapped one by one). per_page
+ *    maps 4 KB pages only.
  *    migrate.superpage=mark marks every such superpage when the migration
  *    starts (MMUEXT_MARK_SUPER: the guest's, refused when a page table lies
  *    in it), so a mapping takes one reference instead of 512. A guest
@@ -155,6 +159,7 @@ struct migrate {
 	uint64_t win_gpa, win_va;
 	uint64_t s1_4k, s1_2m;         /* slots whose stage-1 mapping exists */
 	u64map chunk_sp;               /* this chunk's superpages: region -> slot + 1 */
+	u64map chunk_cnt;              /* this chunk's pages per superpage region */
 	u64map pers_sp, pers_4k;       /* persistent: region -> slot + 1, page -> slot + 1 */
 	uint64_t n4k, n2m;             /* slots in use (the chunk's, or persistent's) */
 	uint64_t *sp_mfn;              /* the superpages those 2 MB slots map */
@@ -356,7 +361,7 @@ int migrate_create(migrate **out, const param_reg *p, char *err, size_t errlen)
 	x->va = malloc(x->c.batch * sizeof(*x->va));
 	x->sp = spage_create();
 	if (!x->buf || !x->va || !x->sp || pageset_init(&x->written) || u64map_init(&x->tmap) || u64map_init(&x->spr) ||
-	    u64map_init(&x->chunk_sp) || u64map_init(&x->pers_sp) || u64map_init(&x->pers_4k)) {
+	    u64map_init(&x->chunk_sp) || u64map_init(&x->chunk_cnt) || u64map_init(&x->pers_sp) || u64map_init(&x->pers_4k)) {
 		migrate_destroy(x);
 		snprintf(err, errlen, "out of memory (creating the migration)");
 		return TRACE_ENOMEM;
@@ -396,6 +401,7 @@ void migrate_destroy(migrate *x)
 	u64map_free(&x->tmap);
 	u64map_free(&x->spr);
 	u64map_free(&x->chunk_sp);
+	u64map_free(&x->chunk_cnt);
 	u64map_free(&x->pers_sp);
 	u64map_free(&x->pers_4k);
 	free(x);
@@ -791,13 +797,24 @@ static int map_2m(migrate *x, uint64_t mfn, uint64_t k)
 	return 0;
 }
 
-/* Where the control domain reads guest page PFN: mapped now (*NEW + 1)
+/* 1 if mapping the host superpage at MFN whole costs no more than mapping
+ * K of its pages one by one (a hypercall carries 16 entries). */
+static int whole_pays(const migrate *x, uint64_t mfn, uint64_t k)
+{
+	uint64_t refs = spage_type(x->sp, mfn) == SGT_none ? 2 * (SUPERPAGE_PAGES + 1) : 2;
+	uint64_t whole = x->c.c_frame + x->c.c_unmap + refs * x->c.c_ref;
+	uint64_t each = x->c.c_frame + x->c.c_unmap;
+	return REMAP_BATCH_SIZE * whole <= k * (REMAP_BATCH_SIZE * each + x->c.c_hcall);
+}
+
+/* Where the control domain reads guest page PFN: mapped now (ENTRIES + 1)
  * unless this chunk (or, persistent, an earlier one) mapped it. */
 static int map_page(migrate *x, uint64_t pfn, uint64_t *va, unsigned *entries)
 {
 	int pers = x->c.map == MAP_PERSISTENT, added, rc;
 	uint64_t gpa = pfn << 12;
-	const uint64_t *mfn = u64map_find(&x->spr, gpa >> SP_SHIFT);
+	const uint64_t *mfn = x->c.map == MAP_PER_PAGE ? NULL :
+			      u64map_find(&x->spr, gpa >> SP_SHIFT);
 	if (mfn) {
 		uint64_t m0 = *mfn;   /* (the pointer dies with the next insertion) */
 		uint64_t *slot = u64map_get(pers ? &x->pers_sp : &x->chunk_sp, gpa >> SP_SHIFT,
@@ -805,7 +822,8 @@ static int map_page(migrate *x, uint64_t pfn, uint64_t *va, unsigned *entries)
 		if (!slot)
 			return oom(x, "superpages");
 		if (added) {
-			rc = spage_get(x->sp, m0);
+			const uint64_t *k = u64map_find(&x->chunk_cnt, gpa >> SP_SHIFT);
+			rc = whole_pays(x, m0, *k) ? spage_get(x->sp, m0) : 1;
 			if (rc == -XEN_ENOMEM)
 				return oom(x, "superpages");
 			*slot = SP_REFUSED;
@@ -871,6 +889,15 @@ static int send_chunk(migrate *x, const uint64_t *pfn, size_t n, migrate_round *
 	const spage_counters *s = spage_stats(x->sp);
 	uint64_t refs = s->page_refs + s->spage_refs, cyc = 0;
 	unsigned entries = 0;
+	u64map_clear(&x->chunk_cnt);
+	for (size_t i = 0; x->c.map != MAP_PER_PAGE && i < n; i++) {
+		uint64_t *k = u64map_find(&x->spr, pfn[i] >> (SP_SHIFT - 12)) ?
+			      u64map_get(&x->chunk_cnt, pfn[i] >> (SP_SHIFT - 12), NULL) : NULL;
+		if (k)
+			++*k;
+		else if (u64map_find(&x->spr, pfn[i] >> (SP_SHIFT - 12)))
+			return oom(x, "superpages");
+	}
 	for (size_t i = 0; i < n; i++) {
 		int rc = map_page(x, pfn[i], &x->va[i], &entries);
 		if (rc)
