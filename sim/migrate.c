@@ -68,7 +68,7 @@
  *    older copy. Pages populated but never sent are unsent (never written:
  *    the destination's zero page is right).
  *  - Guest slowdown: the records the guest ran, replayed on a second
- *    machine with dirty logging off (no control domain), cycles over
+ *    machine with dirty logging off (its control domain idle), cycles over
  *    cycles.
  *  - The trace is replayed from its start when it ends first (migrate.loop),
  *    each time counted; a pass that moved the guest's clock by nothing ends
@@ -215,6 +215,7 @@ static int build_params(migrate *x, const param_reg *p, char *err, size_t errlen
 	if (setp(x->pm, "domains.control=1", err, errlen) ||
 	    (!set_anywhere(p, "dirtylog.mode") &&
 	     setp(x->pm, arm ? "dirtylog.mode=wp" : "dirtylog.mode=pml", err, errlen)) ||
+	    setp(x->pb, "domains.control=1", err, errlen) ||   /* (idle: domain.1.* stays valid) */
 	    setp(x->pb, "dirtylog.mode=off", err, errlen) ||
 	    setp(x->pb, "domain.0.dirtylog.mode=off", err, errlen))
 		return TRACE_EINTERNAL;
@@ -993,7 +994,8 @@ static int harvest(migrate *x)
 	for (size_t i = 0; i <= d->mask; i++)
 		if (pageset_slot_used(d, i))
 			x->list[x->nlist++] = d->slot[i];
-	qsort(x->list, x->nlist, sizeof(*x->list), cmp_u64);
+	if (x->nlist > 1)
+		qsort(x->list, x->nlist, sizeof(*x->list), cmp_u64);
 	return 0;
 }
 

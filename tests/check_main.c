@@ -19,6 +19,7 @@ Suite *reach_suite(void);
 Suite *sweep_suite(void);
 Suite *grant_suite(void);
 Suite *io_suite(void);
+Suite *migrate_suite(void);
 
 int main(void)
 {
@@ -37,6 +38,7 @@ int main(void)
 	srunner_add_suite(sr, sweep_suite());
 	srunner_add_suite(sr, grant_suite());
 	srunner_add_suite(sr, io_suite());
+	srunner_add_suite(sr, migrate_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
