@@ -182,6 +182,7 @@ e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
 	python3 tests/e2e/run_robust.py $(BUILD)/asan/slatsim $(BUILD)/slatsim
 	python3 tests/e2e/run_dse.py $(BUILD)/asan/slatsim
+	python3 tests/e2e/run_migrate.py $(BUILD)/asan/slatsim
 
 chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 	tests/chase_smoke.sh $(BUILD)/asan
