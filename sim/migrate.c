@@ -98,7 +98,7 @@ enum { MAP_PER_PAGE, MAP_BATCH, MAP_PERSISTENT };
 #define SP_SHIFT            SUPERPAGE_SHIFT
 #define SP_BYTES            (UINT64_C(1) << SP_SHIFT)
 #define REMAP_BATCH_SIZE    16u          /* updates per mapping hypercall (Linux privcmd) */
-#define SP_REFUSED          UINT64_MAX   /* a superpage that cannot be mapped whole */
+#define SP_BY_PAGE          UINT64_MAX   /* a superpage mapped by its 4 KB pages */
 #define CTL_VCPU            MACHINE_BACKEND_VCPU
 #define READ_BYTES          8u
 
@@ -655,11 +655,13 @@ static int walk_ram(migrate *x, int count_only)
 	return 0;
 }
 
-/* A key for the page of VA in ASID (0 when ASIDs are too large to share
- * one: then always prefault). */
+/* A key for the page of VA in ASID: the page number in bits 51:0, the
+ * ASID in 61:52, bit 63 set (never 0, never U64MAP_EMPTY); 0 for an ASID
+ * too large to fit (its records are always prefaulted). */
 static uint64_t page_key(uint64_t va, uint16_t asid)
 {
-	return asid < 4096 ? ((va >> 12) & GENMASK64(51, 0)) | ((uint64_t)asid << 52) | BIT64(63) : 0;
+	return asid < 1024 ? ((va >> 12) & GENMASK64(51, 0)) | ((uint64_t)asid << 52) | BIT64(63)
+			   : 0;
 }
 
 /* Keep the records of B that touch a page not seen before (machine_prefault
@@ -670,8 +672,8 @@ static size_t new_pages(u64map *seen, const trace_rec *b, size_t n, size_t *idx,
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (b[i].kind == TRACE_INV)
-			continue;
+		if (b[i].kind == TRACE_INV || b[i].kind == TRACE_P)
+			continue;   /* (machine_prefault maps nothing for them) */
 		uint64_t k0 = page_key(b[i].gva, b[i].asid);
 		uint64_t k1 = page_key(b[i].gva + b[i].size - (b[i].size != 0), b[i].asid);
 		int a0 = 1, a1 = 1;
@@ -808,8 +810,9 @@ static int whole_pays(const migrate *x, uint64_t mfn, uint64_t k)
 	return REMAP_BATCH_SIZE * whole <= k * (REMAP_BATCH_SIZE * each + x->c.c_hcall);
 }
 
-/* Where the control domain reads guest page PFN: mapped now (ENTRIES + 1)
- * unless this chunk (or, persistent, an earlier one) mapped it. */
+/* Where the control domain reads guest page PFN: mapped now (one more of
+ * *ENTRIES) unless this chunk (or, persistent, an earlier one) mapped it,
+ * whole with its superpage or alone. */
 static int map_page(migrate *x, uint64_t pfn, uint64_t *va, unsigned *entries)
 {
 	int pers = x->c.map == MAP_PERSISTENT, added, rc;
@@ -827,7 +830,7 @@ static int map_page(migrate *x, uint64_t pfn, uint64_t *va, unsigned *entries)
 			rc = whole_pays(x, m0, *k) ? spage_get(x->sp, m0) : 1;
 			if (rc == -XEN_ENOMEM)
 				return oom(x, "superpages");
-			*slot = SP_REFUSED;
+			*slot = SP_BY_PAGE;
 			if (rc == 0) {
 				if ((rc = map_2m(x, m0, x->n2m)) != 0)
 					return rc;
@@ -835,7 +838,7 @@ static int map_page(migrate *x, uint64_t pfn, uint64_t *va, unsigned *entries)
 				++*entries;
 			}
 		}
-		if (*slot != SP_REFUSED) {
+		if (*slot != SP_BY_PAGE) {
 			*va = slot2_va(x, *slot - 1) + (gpa & (SP_BYTES - 1));
 			return 0;
 		}

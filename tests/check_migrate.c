@@ -331,6 +331,23 @@ START_TEST(migrate_loops_a_trace_shorter_than_the_migration)
 }
 END_TEST
 
+/* The guest's memory is populated before round 0, every page of every
+ * ASID, a prefetch first touching one changing nothing: page A in ASID 0
+ * and in ASID 2048 are two frames under two trees of 4 tables each: 10
+ * pages in round 0, and no fault while the trace runs. */
+START_TEST(migrate_populates_every_asids_pages_first)
+{
+	trace_rec t[3] = { rec(TRACE_P, PG(0)), rec(TRACE_R, PG(0)), rec(TRACE_R, PG(0)) };
+	t[2].asid = 2048;
+	run u = migrate_trace(t, 3, NULL);
+	ck_assert_uint_eq(u.r[0].pages_sent, 10);
+	ck_assert_uint_eq(S(&u, "fault.guest"), 0);
+	ck_assert_uint_eq(S(&u, "fault.host"), 0);
+	ck_assert_uint_eq(S(&u, "migrate.unsent_pages"), 0);
+	run_free(&u);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- mapping */
 
 /* The twelve records under each method (costs 0: the same rounds 8/4/1).
@@ -541,6 +558,7 @@ Suite *migrate_suite(void)
 	tcase_add_test(tc, migrate_pml_logs_the_guests_table_pages);
 	tcase_add_test(tc, migrate_max_rounds_forces_stop_and_copy);
 	tcase_add_test(tc, migrate_loops_a_trace_shorter_than_the_migration);
+	tcase_add_test(tc, migrate_populates_every_asids_pages_first);
 	tcase_add_test(tc, migrate_map_calls_and_flushes_per_method);
 	tcase_add_test(tc, migrate_map_cycles_follow_the_costs);
 	tcase_add_test(tc, migrate_lost_pages_only_with_an_unsafe_switch);
