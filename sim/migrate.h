@@ -46,9 +46,9 @@ typedef struct migrate_round {
 } migrate_round;
 
 /* Check P (every refusal is TRACE_EFORMAT with one line naming the key) and
- * build the machines: the guest's with its control domain, and the
- * baseline without dirty logging. P must outlive the engine. TRACE_OK or a
- * code with a message. */
+ * build the machines from copies of it: the guest's with its control
+ * domain, and the baseline without dirty logging. TRACE_OK or a code with a
+ * message. */
 int migrate_create(migrate **out, const param_reg *p, char *err, size_t errlen);
 void migrate_destroy(migrate *x);
 

@@ -236,10 +236,10 @@ static void expect_rounds(const run *u, size_t n, const uint64_t (*want)[3])
 	}
 }
 
-/* Twelve records: A B C D written, A B again, reads, C once more, reads. */
-static const trace_rec *twelve(void)
+/* Twelve records into T: A B C D written, A B again, reads, C once more,
+ * reads. */
+static const trace_rec *twelve(trace_rec t[12])
 {
-	static trace_rec t[12];
 	const unsigned k[12] = { TRACE_W, TRACE_W, TRACE_W, TRACE_W, TRACE_W, TRACE_W,
 				 TRACE_R, TRACE_R, TRACE_W, TRACE_R, TRACE_R, TRACE_R };
 	const unsigned pg[12] = { 0, 1, 2, 3, 0, 1, 0, 0, 2, 0, 0, 0 };
@@ -255,8 +255,9 @@ static const trace_rec *twelve(void)
  * 13 pages, 13 us, 1 us down, nothing lost. */
 START_TEST(migrate_rounds_stop_under_stop_pages)
 {
+	trace_rec t12[12];
 	const char *const sets[] = { "migrate.stop_pages=2", NULL };
-	run u = migrate_trace(twelve(), 12, sets);
+	run u = migrate_trace(twelve(t12), 12, sets);
 	const uint64_t want[][3] = { { 8, 4, 8 }, { 4, 1, 4 }, { 1, 0, 1 } };
 	expect_rounds(&u, 3, want);
 	ck_assert_uint_eq(S(&u, "migrate.rounds"), 2);
@@ -283,8 +284,9 @@ END_TEST
  * nothing dirty, stop-and-copy sends nothing. */
 START_TEST(migrate_pml_logs_the_guests_table_pages)
 {
+	trace_rec t12[12];
 	const char *const sets[] = { "migrate.stop_pages=2", "dirtylog.mode=pml", NULL };
-	run u = migrate_trace(twelve(), 12, sets);
+	run u = migrate_trace(twelve(t12), 12, sets);
 	const uint64_t want[][3] = { { 8, 8, 8 }, { 8, 5, 8 }, { 5, 0, 5 }, { 0, 0, 0 } };
 	expect_rounds(&u, 4, want);
 	ck_assert_uint_eq(S(&u, "migrate.total_us"), 21);
@@ -298,8 +300,9 @@ END_TEST
 /* migrate.max_rounds=1: round 0, then stop-and-copy of its 4 dirty pages. */
 START_TEST(migrate_max_rounds_forces_stop_and_copy)
 {
+	trace_rec t12[12];
 	const char *const sets[] = { "migrate.stop_pages=2", "migrate.max_rounds=1", NULL };
-	run u = migrate_trace(twelve(), 12, sets);
+	run u = migrate_trace(twelve(t12), 12, sets);
 	const uint64_t want[][3] = { { 8, 4, 8 }, { 4, 0, 4 } };
 	expect_rounds(&u, 2, want);
 	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 4);
@@ -363,10 +366,11 @@ START_TEST(migrate_map_calls_and_flushes_per_method)
 		{ "migrate.map=per_page", 13, 13, 13, 13 },
 		{ "migrate.map=persistent", 3, 1, 8, 8 },
 	};
+	trace_rec t12[12];
 	for (unsigned i = 0; i < 3; i++) {
 		const char *const sets[] = { "migrate.stop_pages=2", "migrate.map_batch=3", c[i].map,
 					     NULL };
-		run u = migrate_trace(twelve(), 12, sets);
+		run u = migrate_trace(twelve(t12), 12, sets);
 		const uint64_t want[][3] = { { 8, 4, 8 }, { 4, 1, 4 }, { 1, 0, 1 } };
 		expect_rounds(&u, 3, want);
 		ck_assert_msg(S(&u, "migrate.map_calls") == c[i].calls, "%s", c[i].map);
