@@ -22,7 +22,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Werror=implicit-function-declaration -Werror=int-conversion -Werror=incompatible-pointer-types
-INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant
+INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
 OPT     := -O2 -g
 LIBS    := -lz -llzma -lzip -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -113,7 +113,7 @@ RTL_PKG  := $(BUILD)/rtl/pml_hw_pkg.sv
 RTL_BUGS := increment late_full unaligned valid_drop
 VFLAGS   := --cc --trace-fst --assert -Wall -O3 --prefix Vpml_unit --top-module pml_unit
 VL_CXX   := -std=c++17 -I$(VL_INC) -I$(VL_INC)/vltstd -DVM_TRACE=1 -DVM_TRACE_FST=1 \
-            -DVM_COVERAGE=0 -DVM_SC=0 -Ilib -Imodel/mmu -Imodel/pml -Imodel/pml/rtl -Imodel/grant
+            -DVM_COVERAGE=0 -DVM_SC=0 -Ilib -Imodel/mmu -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
 FLAVOR_opt  := -O2 -g
 FLAVOR_asan := -O1 -g $(SAN)
 # The define that selects variant V (none, or a bug switch of pml_unit.sv).
@@ -248,6 +248,7 @@ e2e: $(BUILD)/asan/slatsim $(BUILD)/slatsim | deps-check
 	python3 tests/e2e/run_e2e.py $(BUILD)/asan/slatsim
 	python3 tests/e2e/run_robust.py $(BUILD)/asan/slatsim $(BUILD)/slatsim
 	python3 tests/e2e/run_dse.py $(BUILD)/asan/slatsim
+	python3 tests/e2e/run_migrate.py $(BUILD)/asan/slatsim
 
 chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 	tests/chase_smoke.sh $(BUILD)/asan

@@ -652,5 +652,10 @@ int param_scope_at(const param_reg *reg, size_t i) { return reg->v[i].scope; }
 const param_def *param_def_at(const param_reg *reg, size_t i) { return reg->v[i].def; }
 const char *param_text_at(const param_reg *reg, size_t i) { return reg->v[i].text; }
 int param_is_set_at(const param_reg *reg, size_t i) { return reg->v[i].set; }
+
+int param_is_set(const param_reg *reg, const char *name)
+{
+	return must_find(reg, name)->set;
+}
 int64_t param_int_at(const param_reg *reg, size_t i) { return reg->v[i].i; }
 double param_float_at(const param_reg *reg, size_t i) { return reg->v[i].f; }

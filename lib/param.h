@@ -105,6 +105,7 @@ int param_scope_at(const param_reg *reg, size_t i);          /* its N; -1: not a
 const param_def *param_def_at(const param_reg *reg, size_t i);   /* the base parameter's */
 const char *param_text_at(const param_reg *reg, size_t i);
 int param_is_set_at(const param_reg *reg, size_t i);   /* set by a file or --set */
+int param_is_set(const param_reg *reg, const char *name);   /* the same, by name */
 int64_t param_int_at(const param_reg *reg, size_t i);  /* INT, SIZE, BOOL, ENUM index,
 							* LIST item count */
 double param_float_at(const param_reg *reg, size_t i); /* FLOAT */

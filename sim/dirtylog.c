@@ -74,6 +74,8 @@ struct dirtylog {
 	uint64_t lo, hi;            /* tracked guest-physical range */
 	uint64_t next_round;        /* domain instruction count that ends the round */
 	pageset truth, reported;    /* 4 KB GPA page numbers, this round */
+	pageset last;               /* what the last round reported (slatsim migrate sends it) */
+	pageset *watch;             /* a driver's: the pages written, until it empties it */
 	dl_round *rounds;
 	size_t nrounds, cap;
 	uint64_t round_cycles_start;
@@ -243,9 +245,12 @@ int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, hyp *
 {
 	*out = NULL;
 	dirtylog *dl = calloc(1, sizeof(*dl));
-	if (!dl || pageset_init(&dl->truth) || pageset_init(&dl->reported)) {
-		if (dl)
+	if (!dl || pageset_init(&dl->truth) || pageset_init(&dl->reported) ||
+	    pageset_init(&dl->last)) {
+		if (dl) {
 			pageset_free(&dl->truth);
+			pageset_free(&dl->reported);
+		}
 		free(dl);
 		return sim_errf(e, TRACE_ENOMEM, "out of memory (dirty logging)");
 	}
@@ -273,6 +278,7 @@ void dirtylog_destroy(dirtylog *dl)
 	}
 	pageset_free(&dl->truth);
 	pageset_free(&dl->reported);
+	pageset_free(&dl->last);
 	free(dl->rounds);
 	free(dl);
 }
@@ -425,10 +431,14 @@ int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size)
 {
 	uint64_t last = gpa + size - 1;
 	for (uint64_t p = gpa >> 12; p <= last >> 12; p++)
-		if (in_range(dl, p << 12) && pageset_add(&dl->truth, p) < 0)
+		if ((in_range(dl, p << 12) && pageset_add(&dl->truth, p) < 0) ||
+		    (dl->watch && pageset_add(dl->watch, p) < 0))
 			return -1;
 	return 0;
 }
+
+void dirtylog_watch(dirtylog *dl, pageset *w) { dl->watch = w; }
+uint64_t dirtylog_cycles(const dirtylog *dl) { return dl->n.cyc_total; }
 
 /* ---------------------------------------------------------------- rounds */
 
@@ -495,12 +505,17 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 	dl->n.missed_pages += r.missed_pages;
 	dl->n.extra_pages += r.extra_pages;
 	pageset_clear(&dl->truth);
+	pageset tmp = dl->last;     /* keep what was reported; reuse the older set */
+	dl->last = dl->reported;
+	dl->reported = tmp;
 	pageset_clear(&dl->reported);
 	if (dl->c.period)
 		while (dl->next_round <= instructions)
 			dl->next_round += dl->c.period;
 	return 0;
 }
+
+const pageset *dirtylog_last_reported(const dirtylog *dl) { return &dl->last; }
 
 const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n)
 {

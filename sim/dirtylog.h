@@ -16,6 +16,7 @@
 
 #include "hyp.h"
 #include "mmu.h"
+#include "pageset.h"
 #include "param.h"
 #include "simerr.h"
 
@@ -86,10 +87,18 @@ int dirtylog_log_full(dirtylog *dl, unsigned id);
 int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res);
 /* The trace wrote SIZE bytes at GPA (the truth a round compares with). */
 int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size);
+/* From now on also add every 4 KB GPA page written while logging to W (a
+ * driver's ground truth; NULL: stop). */
+void dirtylog_watch(dirtylog *dl, pageset *w);
+/* cycles.dirtylog so far (cheap: no totals). */
+uint64_t dirtylog_cycles(const dirtylog *dl);
 /* End a round at the domain's INSTRUCTIONS: harvest, compare, re-arm. */
 int dirtylog_round(dirtylog *dl, uint64_t instructions);
 
 const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n);
+/* The 4 KB GPA page numbers the last round reported (empty before the
+ * first): what a migration's next pre-copy round sends. */
+const pageset *dirtylog_last_reported(const dirtylog *dl);
 /* The counters, with the units' logged entries summed in. */
 const dl_counters *dirtylog_counters(dirtylog *dl);
 

@@ -21,6 +21,8 @@ struct guest {
 	uint64_t gpa_next, gpa_limit;
 	const v2p *v2p;            /* run --v2p: where user pages live, or NULL */
 	int v2p_level;             /* the stage-1 level of its page size */
+	uint64_t *tables;          /* 4 KB frames holding its tables, allocation order */
+	size_t ntables, cap_tables;
 	guest_counters n;
 };
 
@@ -51,6 +53,17 @@ static int table_alloc(void *ctx, uint64_t bytes, uint64_t *gpa)
 	if (frame_alloc(g, bytes, gpa))
 		return -1;
 	g->n.table_bytes += bytes;
+	for (uint64_t off = 0; off < bytes; off += 4096) {
+		if (g->ntables == g->cap_tables) {
+			size_t nc = g->cap_tables ? g->cap_tables * 2 : 64;
+			uint64_t *nt = realloc(g->tables, nc * sizeof(*nt));
+			if (!nt)
+				return sim_errf(g->err, TRACE_ENOMEM, "out of memory (guest table list)");
+			g->tables = nt;
+			g->cap_tables = nc;
+		}
+		g->tables[g->ntables++] = *gpa + off;
+	}
 	if (g->h)
 		for (uint64_t off = 0; off < bytes; off += 4096) {
 			int r = hyp_ensure(g->h, *gpa + off);
@@ -272,24 +285,27 @@ int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 	return r;
 }
 
-int guest_map_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned perm)
+int guest_map_block_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned shift,
+		       unsigned perm)
 {
 	uint64_t root, out;
-	unsigned sh, depth, page = g->c.mmu->s1.gran_shift;
+	unsigned sh, depth;
 	int half = guest_va_half(g, va);
 	if (half < 0)
 		return guest_noncanonical(g, va);
 	if (guest_root(g, asid, &root) || (half && kernel_root(g, &root)))
 		return -1;
 	pt_space sp = space_at(g, root);
-	uint64_t mask = (UINT64_C(1) << page) - 1;
+	uint64_t mask = (UINT64_C(1) << shift) - 1;
 	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
-		if (out + (va & ((UINT64_C(1) << sh) - 1) & ~mask) == (gpa & ~mask))
+		if (sh == shift && out == (gpa & ~mask))
 			return 0;
-		return sim_errf(g->err, TRACE_EINTERNAL, "internal: VA 0x%llx is mapped elsewhere",
-				(unsigned long long)va);
+		if (sh < shift || out + (va & ((UINT64_C(1) << sh) - 1) & ~mask) != (gpa & ~mask))
+			return sim_errf(g->err, TRACE_EINTERNAL, "internal: VA 0x%llx is mapped "
+					"elsewhere", (unsigned long long)va);
+		return 0;
 	}
-	if (pt_map(&sp, va & ~mask, gpa & ~mask, page, perm | (half ? MMU_P_G : 0)))
+	if (pt_map(&sp, va & ~mask, gpa & ~mask, shift, perm | (half ? MMU_P_G : 0)))
 		return g->err->code ? -1 : sim_errf(g->err, TRACE_EINTERNAL, "internal: cannot map "
 						    "VA 0x%llx at stage 1", (unsigned long long)va);
 	g->n.pages++;
@@ -297,6 +313,17 @@ int guest_map_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned pe
 	if (half && !g->c.arm && depth == 0 && kernel_publish(g, va))
 		return -1;
 	return 1;
+}
+
+int guest_map_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned perm)
+{
+	return guest_map_block_at(g, asid, va, gpa, g->c.mmu->s1.gran_shift, perm);
+}
+
+const uint64_t *guest_table_frames(const guest *g, size_t *n)
+{
+	*n = g->ntables;
+	return g->tables;
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -326,8 +353,10 @@ void guest_destroy(guest *g)
 	if (!g)
 		return;
 	free(g->root);
+	free(g->tables);
 	free(g);
 }
 
 uint64_t guest_kernel_root(const guest *g) { return g->kroot; }
 const guest_counters *guest_counters_of(const guest *g) { return &g->n; }
+const mmu_geom *guest_s1(const guest *g) { return &g->c.mmu->s1; }

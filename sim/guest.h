@@ -51,6 +51,13 @@ int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa);
  * the grant-table frames Xen places in its physmap. 1 if it mapped, 0 if VA
  * already maps GPA, -1 on failure (in E; another mapping is in the way). */
 int guest_map_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned perm);
+/* The same with a leaf of 2^SHIFT bytes (a page or block size of stage 1):
+ * a control domain maps a foreign superpage with one 2 MB entry. */
+int guest_map_block_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned shift,
+		       unsigned perm);
+/* The guest-physical 4 KB frames holding its stage-1 tables (every ASID's
+ * and the kernel half's), in allocation order: N of them. */
+const uint64_t *guest_table_frames(const guest *g, size_t *n);
 /* ASID's root table (created on first use); 0, or -1 on failure. */
 int guest_root(guest *g, uint16_t asid, uint64_t *root);
 /* The kernel half's root (Arm TTBR1_EL1's table; x86's shared tables); 0
@@ -61,6 +68,7 @@ int guest_va_half(const guest *g, uint64_t va);
 /* Record that VA is not canonical (bad input); returns -1. */
 int guest_noncanonical(guest *g, uint64_t va);
 const guest_counters *guest_counters_of(const guest *g);
+const mmu_geom *guest_s1(const guest *g);   /* its stage-1 geometry */
 
 struct v2p;
 /* Place the user half's pages where MAP says (run --v2p) instead of

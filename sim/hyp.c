@@ -168,6 +168,24 @@ int hyp_unmap_foreign(hyp *h, uint64_t gpa, unsigned n)
 	return (int)machine_inv_domain(h->c.m, h->c.domain);
 }
 
+static uint64_t clear_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
+{
+	(void)ctx;
+	(void)base;
+	(void)level;
+	(void)pa;
+	(void)d;
+	return 0;   /* the leaf is gone (the tables above it stay, as pt_unmap) */
+}
+
+int hyp_unmap_foreign_range(hyp *h, uint64_t gpa, uint64_t bytes)
+{
+	if (!bytes || !hyp_foreign(h, gpa) || !hyp_foreign(h, gpa + bytes - 1) ||
+	    pt_foreach_leaf(&h->s2, gpa, gpa + bytes, clear_cb, NULL) <= 0)
+		return -1;
+	return (int)machine_inv_domain(h->c.m, h->c.domain);
+}
+
 int hyp_foreign(const hyp *h, uint64_t gpa)
 {
 	return gpa >= h->foreign_lo && gpa < h->foreign_hi;

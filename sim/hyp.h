@@ -67,6 +67,11 @@ int hyp_map_foreign(hyp *h, uint64_t gpa, const uint64_t *pa, unsigned n, unsign
  * stage-1+2 entries (ARCH-FACTS §3.5, checklist 8). Returns the vCPUs
  * invalidated, or -1 if nothing foreign is mapped there. */
 int hyp_unmap_foreign(hyp *h, uint64_t gpa, unsigned n);
+/* Remove every foreign leaf in [GPA, GPA + BYTES) whatever its size (one
+ * p2m update: a batch of 4 KB frames and 2 MB superpages) and invalidate
+ * once, as hyp_unmap_foreign. Returns the vCPUs invalidated, or -1 if the
+ * range is not foreign or holds no leaf. */
+int hyp_unmap_foreign_range(hyp *h, uint64_t gpa, uint64_t bytes);
 /* 1 if GPA lies in the range where this domain has mapped foreign frames. */
 int hyp_foreign(const hyp *h, uint64_t gpa);
 

@@ -26,7 +26,9 @@
  *
  * With io.mode (sim/io.h) the machine holds one more domain, the I/O back
  * end, numbered after the trace's domains, with one vCPU
- * (MACHINE_BACKEND_VCPU) that no trace vCPU maps to. Its configuration is
+ * (MACHINE_BACKEND_VCPU) that no trace vCPU maps to; domains.control asks
+ * for the same domain as Xen's control domain (dom0: slatsim migrate maps
+ * the guest's pages there), and with both it is both. Its configuration is
  * domain 0's (the front end's) changed by its own domain.B.<key>; its
  * dirty logging is off. Its counters are domain.B.<stat>; the unprefixed
  * totals stay the trace domains'. The front end's requests are issued from
@@ -149,7 +151,7 @@ struct machine {
 	sim_err err;
 	domain *d[MACHINE_MAX_DOMAINS + 1];
 	unsigned ndomains;               /* the trace's */
-	unsigned nall;                   /* and the I/O back end */
+	unsigned nall;                   /* and the I/O back end / control domain */
 	io *io;
 	uint8_t vdom[MACHINE_MAX_VCPUS]; /* vCPU -> domain */
 	vcpu *v[MACHINE_MAX_VCPUS];
@@ -362,12 +364,17 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	if (c->io.mode != IO_OFF && !c->nested)
 		CFGERR("io.mode=%s: the I/O back end is a second virtual machine, it needs "
 		       "virt=nested", param_text(p, "io.mode"));
-	m->nall = m->ndomains + (c->io.mode != IO_OFF);
+	int control = param_bool(p, "domains.control");
+	if (control && !c->nested)
+		CFGERR("domains.control=1: the control domain is a virtual machine, it needs "
+		       "virt=nested");
+	m->nall = m->ndomains + (c->io.mode != IO_OFF || control);
 	for (size_t i = 0; i < param_count(p); i++)
 		if (param_scope_at(p, i) >= (int)m->nall)
 			CFGERR("%s: there %s only %u domain%s (domains=%u%s)", param_name_at(p, i),
 			       m->nall == 1 ? "is" : "are", m->nall, m->nall == 1 ? "" : "s",
-			       m->ndomains, m->nall > m->ndomains ? ", and the I/O back end" : "");
+			       m->ndomains, m->nall == m->ndomains ? "" : c->io.mode != IO_OFF ?
+			       ", and the I/O back end" : ", and the control domain");
 	int64_t map[PARAM_LIST_MAX];
 	int nmap = param_list(p, "vcpu.domain", map, PARAM_LIST_MAX);
 	for (int i = 0; i < nmap; i++) {
@@ -407,7 +414,8 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 			if (m->nall > 1) {
 				char e[512];
 				snprintf(e, sizeof(e), "domain %u%s: %s", n,
-					 n == m->ndomains ? " (the I/O back end)" : "", err);
+					 n < m->ndomains ? "" : c->io.mode != IO_OFF ?
+					 " (the I/O back end)" : " (the control domain)", err);
 				snprintf(err, errlen, "%s", e);
 			}
 			return -1;
@@ -540,7 +548,7 @@ int machine_create(machine **out, const param_reg *p, char *err, size_t errlen)
 			machine_destroy(m);
 			return rc;
 		}
-	if (m->nall > m->ndomains && create_io(m)) {
+	if (m->c.io.mode != IO_OFF && create_io(m)) {
 		snprintf(err, errlen, "%s", m->err.msg);
 		rc = m->err.code;
 		machine_destroy(m);
@@ -1074,6 +1082,22 @@ int machine_run_counted(machine *m, const trace_rec *b, size_t n, uint64_t rec_b
 
 int machine_stopped(const machine *m) { return m->stopped; }
 
+int machine_run_until(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+		      unsigned domain_id, uint64_t limit, size_t *done, size_t *failed)
+{
+	*done = 0;
+	for (size_t i = 0; i < n && !m->stopped; i++) {
+		if (machine_run(m, b + i, 1, rec_base + i, failed)) {
+			*failed = i;
+			return -1;
+		}
+		*done = i + 1;
+		if (machine_domain_cycles(m, domain_id) >= limit)
+			break;
+	}
+	return 0;
+}
+
 /* no-tree-slp-vectorize: GCC 12 pairs the loads of v->cyc_translation and
  * v->cyc_faults below into one 16-byte load right after access_one's
  * 8-byte stores to them, which the store buffer cannot forward (the largest
@@ -1194,6 +1218,20 @@ static void add_totals(totals *to, const totals *from)
 		a[i] = sat_add64(a[i], b[i]);
 }
 
+/* core.cpi x the domain's instructions, in integers (exact beyond 2^53),
+ * rounded once for the domain, not per vCPU. */
+static uint64_t instr_cycles(const domain *d, uint64_t instructions)
+{
+	return scale_exact(instructions, d->c.cpi_mant, d->c.cpi_exp10);
+}
+
+/* cycles.total from its parts (saturating). */
+static uint64_t cycles_total(uint64_t instr, uint64_t trans, uint64_t faults, uint64_t dl,
+			     uint64_t memory)
+{
+	return sat_add64(sat_add64(sat_add64(instr, trans), sat_add64(faults, dl)), memory);
+}
+
 /* Domain D's totals from its vCPUs and rooms. */
 static void domain_totals(machine *m, domain *d)
 {
@@ -1265,12 +1303,24 @@ static void domain_totals(machine *m, domain *d)
 		t->pages_host = hc->pages;
 		t->pt_bytes += hc->table_bytes;
 	}
-	/* core.cpi x the domain's instructions, in integers (exact beyond 2^53),
-	 * rounded once for the domain, not per vCPU. */
-	t->cyc_instr = scale_exact(t->instructions, d->c.cpi_mant, d->c.cpi_exp10);
-	t->cyc_total = sat_add64(sat_add64(sat_add64(t->cyc_instr, t->cyc_trans),
-					   sat_add64(t->cyc_faults, t->dl.cyc_total)), t->cyc_memory);
+	t->cyc_instr = instr_cycles(d, t->instructions);
+	t->cyc_total = cycles_total(t->cyc_instr, t->cyc_trans, t->cyc_faults, t->dl.cyc_total,
+				    t->cyc_memory);
 	t->l1d_lookups = t->l1d_h + t->l1d_m;
+}
+
+uint64_t machine_domain_cycles(const machine *m, unsigned domain_id)
+{
+	const domain *d = m->d[domain_id];
+	uint64_t instr = 0, trans = 0, faults = 0, mem = 0;
+	for (unsigned i = 0; i < d->nv; i++) {
+		const vcpu *v = d->vl[i];
+		instr += v->instructions;
+		trans = sat_add64(trans, v->cyc_translation);
+		faults = sat_add64(faults, v->cyc_faults);
+		mem = sat_add64(mem, v->cyc_memory);
+	}
+	return cycles_total(instr_cycles(d, instr), trans, faults, dirtylog_cycles(d->dl), mem);
 }
 
 static void totals_all(machine *m)
@@ -1550,6 +1600,30 @@ void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx)
 	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
 		if (m->v[i])
 			mmu_walker_set_mem_observer(m->v[i]->w, fn, ctx);
+}
+
+int machine_rooms(machine *m, unsigned domain_id, struct guest **g, struct hyp **h)
+{
+	if (domain_id >= m->nall)
+		return -1;
+	*g = m->d[domain_id]->g;
+	*h = m->d[domain_id]->h;
+	return 0;
+}
+
+unsigned machine_control_domain(const machine *m)
+{
+	return m->nall > m->ndomains ? m->ndomains : UINT32_MAX;
+}
+
+const pageset *machine_last_dirty(const machine *m, unsigned domain_id)
+{
+	return dirtylog_last_reported(m->d[domain_id]->dl);
+}
+
+void machine_watch_writes(machine *m, unsigned domain_id, pageset *w)
+{
+	dirtylog_watch(m->d[domain_id]->dl, w);
 }
 
 const dl_round *machine_rounds(const machine *m, unsigned domain_id, size_t *n)

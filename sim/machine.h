@@ -91,6 +91,11 @@ int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, siz
 struct tracestat_batch;
 int machine_run_counted(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
 			const struct tracestat_batch *c, size_t *failed);
+/* The same, one record at a time, stopping after the first record that
+ * brings DOMAIN's cycles (machine_domain_cycles) to LIMIT or more: a driver
+ * whose clock is a guest's (slatsim migrate). *DONE: the records run. */
+int machine_run_until(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+		      unsigned domain, uint64_t limit, size_t *done, size_t *failed);
 /* 1 once a co-simulation mismatch stopped the machine. */
 int machine_stopped(const machine *m);
 
@@ -141,6 +146,29 @@ const param_reg *machine_params(const machine *m);
 stats_reg *machine_stats(machine *m);
 unsigned machine_domains(const machine *m);
 const dl_round *machine_rounds(const machine *m, unsigned domain, size_t *n);
+/* The 4 KB GPA page numbers the last round of DOMAIN reported dirty (what
+ * machine_harvest found; empty before the first). */
+const pageset *machine_last_dirty(const machine *m, unsigned domain);
+/* While DOMAIN logs dirty pages, also add every 4 KB GPA page written (by
+ * its trace records or the I/O model's accesses) to W until set to NULL: a
+ * driver's ground truth, which it empties when it likes. */
+void machine_watch_writes(machine *m, unsigned domain, pageset *w);
+/* DOMAIN's cycles so far, as cycles.total would total them now: core.cpi x
+ * its instructions, translation, faults, dirty logging, memory. Cheap (its
+ * vCPUs only): a driver's clock, read after every record. */
+uint64_t machine_domain_cycles(const machine *m, unsigned domain);
+
+/* The control domain (domains.control, or the I/O back end): its number,
+ * after the trace's domains, with the one vCPU MACHINE_BACKEND_VCPU; or
+ * UINT32_MAX when the machine has none. */
+unsigned machine_control_domain(const machine *m);
+struct guest;
+struct hyp;
+/* The rooms of DOMAIN (any, the control domain included): its guest OS and
+ * its hypervisor (NULL when not virtualized), for a driver that maps foreign
+ * frames or populates memory through their verbs (guest.h, hyp.h) - as the
+ * I/O model is given them. 0, or -1 if there is no such domain. */
+int machine_rooms(machine *m, unsigned domain, struct guest **g, struct hyp **h);
 
 /* Every vCPU's walker reports its memory traffic to FN(CTX, op) from now on
  * (mmu_walker_set_mem_observer; FN NULL: stop): the descriptor reads and

@@ -68,6 +68,10 @@ static const param_def machine_param_defs[] = {
 	  .max = MACHINE_MAX_DOMAINS, .help = "virtual machines (domains) on the machine, each "
 	  "with its own VMID, guest OS (stage 1), hypervisor stage 2 and dirty logging over the "
 	  "one physical memory; a per-domain key is set for domain N as domain.N.<key>" },
+	{ .name = "domains.control", .type = PARAM_BOOL, .def = "0",
+	  .help = "one more domain after the trace's: the control domain (Xen's dom0), with one "
+	  "vCPU that no trace vCPU maps to; io.mode's back end and slatsim migrate's toolstack "
+	  "(which maps the guest's pages to send them) run there; io.mode and migrate turn it on" },
 	{ .name = "vcpu.domain", .type = PARAM_LIST, .def = "0", .unit = "", .min = 0,
 	  .max = MACHINE_MAX_DOMAINS - 1, .help = "the domain of each trace vCPU, vCPU 0's "
 	  "first (e.g. 0,1: vCPU 1 runs in domain 1); vCPUs beyond the list are in domain 0" },
@@ -129,10 +133,11 @@ static const param_def machine_param_defs[] = {
 	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "1", .unit = "cycles/instr",
 	  .fmin = 0, .fmax = 1000, .flags = PARAM_F_SCOPED, .help = "base cycles per instruction without translation "
 	  "stalls; set it from a measurement of the workload" },
-	{ .name = "core.freq_ghz", .type = PARAM_FLOAT, .def = "0", .unit = "GHz", .fmin = 0,
-	  .fmax = 100, .help = "core clock, used by 'slatsim calibrate' to turn the model's "
-	  "cycles into time (the model itself counts cycles); 0: unknown - calibrate then reads "
-	  "/proc/cpuinfo 'cpu MHz' and says so" },
+	{ .name = "core.freq_ghz", .type = PARAM_FLOAT, .def = "2.5", .unit = "GHz",
+	  .fmin = 0.1, .fmax = 10, .help = "core clock that turns cycles into time (slatsim "
+	  "migrate: the guest's cycles are its clock; slatsim calibrate: the model's cycles "
+	  "against measured ns - unless set, calibrate reads /proc/cpuinfo 'cpu MHz' and says "
+	  "so); 2.5 GHz, the clock the fault-cost defaults assume" },
 	{ .name = "fault.guest.cycles", .type = PARAM_INT, .def = "2500", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "guest page-fault handling (anonymous "
 	  "first-touch fault, about 1 us on a 2.5 GHz core)" },
@@ -280,6 +285,64 @@ static const param_def machine_param_defs[] = {
 	{ .name = "dirtylog.bitmap.cycles", .type = PARAM_INT, .def = "10", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .flags = PARAM_F_SCOPED, .help = "per reported page: dirty-bitmap work "
 	  "at harvest (estimate)" },
+	/* Live-migration pre-copy (sim/migrate.c, slatsim migrate). */
+	{ .name = "migrate.map", .type = PARAM_ENUM, .def = "batch",
+	  .choices = "per_page|batch|persistent", .help = "how the control domain maps the guest "
+	  "pages it sends: per_page (one map call and one TLB flush per 4 KB page), batch (a "
+	  "list of migrate.map_batch frames per call, REMAP_BATCH_SIZE 16 updates per hypercall, "
+	  "one flush per call: privcmd IOCTL_PRIVCMD_MMAPBATCH_V2), persistent (each page "
+	  "mapped once and kept, as a migration helper with a long-lived mapping)" },
+	{ .name = "migrate.map_batch", .type = PARAM_INT, .def = "1024", .unit = "frames",
+	  .min = 1, .max = 1 << 20, .help = "frames per map call with batch and persistent "
+	  "(xc_domain_save's MAX_BATCH_SIZE 1024; the batched-mapping patch measured 1024)" },
+	{ .name = "migrate.superpage", .type = PARAM_ENUM, .def = "refcount",
+	  .choices = "refcount|mark", .help = "how a 2 MB superpage of the guest is mapped as one "
+	  "entry: refcount (each of its 512 4 KB pages takes a reference, and drops it at the "
+	  "unmap: Xen's get_superpage on an unmarked superpage) or mark (the superpage was "
+	  "marked, MMUEXT_MARK_SUPER: one reference on it; the proposal reported hugepage "
+	  "mapping about 50 times faster); a superpage holding a guest page table cannot be "
+	  "marked nor mapped whole (its pages are mapped one by one)" },
+	{ .name = "migrate.bandwidth", .type = PARAM_SIZE, .def = "1G", .unit = "bytes/s",
+	  .min = 1 << 20, .max = INT64_C(1) << 40, .help = "link rate the pages are sent at "
+	  "(1 GiB/s: about a 10 GbE link's payload rate; an estimate: set your link's)" },
+	{ .name = "migrate.stop_pages", .type = PARAM_INT, .def = "50", .unit = "pages",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "stop-and-copy once a harvest reports fewer "
+	  "dirty pages than this (Xen's xc_domain_save: a round that sent fewer than 50 pages "
+	  "is the last)" },
+	{ .name = "migrate.max_rounds", .type = PARAM_INT, .def = "30", .unit = "rounds",
+	  .min = 1, .max = 100000, .help = "pre-copy rounds at most, round 0 included, then "
+	  "stop-and-copy whatever is dirty (xc_domain_save's DEF_MAX_ITERS 29: 'limit us to 30 "
+	  "times round loop')" },
+	{ .name = "migrate.loop", .type = PARAM_BOOL, .def = "1", .help = "replay the trace "
+	  "from its start again when it ends before the migration does (counted: "
+	  "migrate.loops); 0: the guest then idles" },
+	{ .name = "migrate.memory", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
+	  .max = INT64_C(1) << 42, .help = "guest RAM populated from the bottom of guest-physical "
+	  "memory before the migration, besides the trace's footprint (0: the footprint only): "
+	  "a 1 GB guest whose capture touches 20 MB; round 0 sends it all" },
+	{ .name = "migrate.call.cycles", .type = PARAM_INT, .def = "783", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per map call (privcmd ioctl); with "
+	  "migrate.hypercall.cycles and migrate.frame.cycles fitted to the batched-mapping "
+	  "patch's measurement (issue 13): 783 + 3700 + 400 = 4,883 cycles a page one by one "
+	  "(5 M per 1024 pages on Linux 3.7; 7.6 M on 2.6), 783 + 64 x 3700 + 1024 x 400 = "
+	  "647,183 for 1024 pages in one call (about 650 k)" },
+	{ .name = "migrate.hypercall.cycles", .type = PARAM_INT, .def = "3700", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per mapping hypercall of up to 16 updates "
+	  "(REMAP_BATCH_SIZE); fitted, see migrate.call.cycles" },
+	{ .name = "migrate.frame.cycles", .type = PARAM_INT, .def = "400", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per entry mapped (a 4 KB frame or a 2 MB "
+	  "superpage: checks, p2m insert); fitted, see migrate.call.cycles" },
+	{ .name = "migrate.unmap.cycles", .type = PARAM_INT, .def = "3700", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per entry unmapped: the patch measured "
+	  "3.8 M cycles to unmap 1024 pages (3,711 each); the flush is migrate.flush.cycles" },
+	{ .name = "migrate.flush.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per control-domain vCPU per TLB flush of "
+	  "an unmap (as grant.flush.cycles; estimate); the refills are modelled by its walker" },
+	{ .name = "migrate.ref.cycles", .type = PARAM_INT, .def = "42", .unit = "cycles",
+	  .min = 0, .max = INT64_C(1) << 40, .help = "per page reference taken or dropped "
+	  "(get_page_and_type: two atomic updates); with migrate.frame.cycles a marked "
+	  "superpage maps (400 + 42) / (400 + 513 x 42) = 1/49.6 as costly as a refcounted "
+	  "one, the proposal's 'about 50 times faster' (fitted)" },
 };
 
 int machine_params_register(param_reg *reg)

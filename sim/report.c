@@ -176,6 +176,13 @@ void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
 		 const param_reg *params, const stats_reg *st, const machine *m)
 {
+	report_json_ext(f, trace_path, h, params, st, m, NULL, NULL);
+}
+
+void report_json_ext(FILE *f, const char *trace_path, const trace_header *h,
+		     const param_reg *params, const stats_reg *st, const machine *m,
+		     void (*extra)(json_w *j, const void *ctx), const void *ctx)
+{
 	json_w j;
 	json_init(&j, f, 1);
 	json_begin_obj(&j, NULL);
@@ -213,6 +220,35 @@ void report_json(FILE *f, const char *trace_path, const trace_header *h,
 		}
 		json_end_arr(&j);
 	}
+	if (extra)
+		extra(&j, ctx);
 	json_end_obj(&j);
 	json_finish(&j);
+}
+
+void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b)
+{
+	fprintf(f, "  %-28s %16s %16s %9s\n", "statistic", "A", "B", "B/A");
+	fprintf(f, "  %-28s %16s ", "", "(configuration)");
+	report_put_text(f, change);
+	fputc('\n', f);
+	for (size_t i = 0; i < stats_count(a); i++) {
+		const char *n = stats_name_at(a, i);
+		int found;
+		if (stats_kind_at(a, i) == STATS_RATIO) {
+			double x = stats_ratio_at(a, i), y = stats_ratio_at(b, i);
+			if (x != 0 || y != 0)
+				fprintf(f, "  %-28s %16.4f %16.4f %9s\n", n, x, y, "");
+			continue;
+		}
+		uint64_t x = stats_value_at(a, i), y = stats_get(b, n, &found);
+		if (!x && !y)
+			continue;
+		if (x)
+			fprintf(f, "  %-28s %16llu %16llu %9.4f\n", n, (unsigned long long)x,
+				(unsigned long long)y, (double)y / (double)x);
+		else
+			fprintf(f, "  %-28s %16llu %16llu %9s\n", n, (unsigned long long)x,
+				(unsigned long long)y, "-");
+	}
 }

@@ -43,6 +43,15 @@ void report_json_head(json_w *j, const char *trace_path, const trace_header *h,
  * "domain" key in each when M has more than one domain). */
 void report_json(FILE *f, const char *trace_path, const trace_header *h,
 		 const param_reg *params, const stats_reg *st, const machine *m);
+/* The same, then what EXTRA (may be NULL) writes into the top-level object
+ * (slatsim migrate's "migrate"). */
+void report_json_ext(FILE *f, const char *trace_path, const trace_header *h,
+		     const param_reg *params, const stats_reg *st, const machine *m,
+		     void (*extra)(json_w *j, const void *ctx), const void *ctx);
+
+/* --vs: two runs' statistics that are non-zero in either, side by side with
+ * B/A; CHANGE is the one change of the configuration B has. */
+void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b);
 
 /* V bytes in the largest unit (B, KB ... PB) that keeps them at least 1:
  * whole, or with DECIMALS decimals. */

@@ -79,7 +79,7 @@ static const char *const calibrate_usage =
 	"configuration (--config/--set as in run; guest.page is set per curve; two\n"
 	"laps warm it up, two are counted) and prints, per N,\n"
 	"measured ns per access against modelled - the L1D latency plus the cycles the\n"
-	"model charges beyond an L1 hit, at core.freq_ghz (default: /proc/cpuinfo\n"
+	"model charges beyond an L1 hit, at core.freq_ghz (unless set: /proc/cpuinfo\n"
 	"'cpu MHz') - the relative error, and the knees of each curve: where the cost\n"
 	"rises above 1.5x its plateau for two points in a row.\n"
 	"cache.model defaults to on here: with it off every descriptor read costs\n"
@@ -1325,11 +1325,12 @@ static uint64_t count_in(const args *a, const char *opt, const char *v, uint64_t
 	return n;
 }
 
-/* core.freq_ghz, or /proc/cpuinfo's "cpu MHz"; says which in C->ghz_src. */
+/* core.freq_ghz when it is set (its default is for the model, not this
+ * host), or /proc/cpuinfo's "cpu MHz"; says which in C->ghz_src. */
 static void choose_freq(cal *c, param_reg *p)
 {
 	c->ghz = param_float(p, "core.freq_ghz");
-	if (c->ghz > 0) {
+	if (param_is_set(p, "core.freq_ghz")) {
 		snprintf(c->ghz_src, sizeof(c->ghz_src), "core.freq_ghz as configured");
 		return;
 	}

@@ -85,6 +85,11 @@ param_reg *cli_build_params(const args *a, const config_args *c);
 param_reg *cli_build_params_with(const args *a, const config_args *c,
 				 int (*extra)(param_reg *p));
 
+/* A trace read twice (--vs, sim.prefault, migrate) must be a file that
+ * reads the same twice: a pipe or a terminal would give the second pass
+ * nothing. WHY names what reads it twice; dies otherwise. */
+void cli_need_regular(const args *a, const char *trace, const char *why);
+
 /* Standard output is one of the inputs (report >> TRACE): die. Call once
  * every input is registered. */
 void cli_check_stdout(const args *a);
@@ -102,9 +107,6 @@ void cli_flush_stdout(void);
 /* Open TRACE for replay (prefetches as such, decoding on sim.threads);
  * dies naming it when it cannot be read. */
 trace_reader *cli_open_trace(const char *trace, enum trace_format fmt, const param_reg *p);
-/* A trace read twice (--vs, sim.prefault, for WHY) must be a file that
- * reads the same twice; dies when it is not. */
-void cli_need_regular(const args *a, const char *trace, const char *why);
 
 /* ---------------------------------------------------------------- run */
 
@@ -154,5 +156,6 @@ int cmd_reach(args *a);
 int cmd_sweep(args *a);
 int cmd_plot(args *a);
 int cmd_calibrate(args *a);
+int cmd_migrate(args *a);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -213,6 +214,18 @@ param_reg *cli_build_params_with(const args *a, const config_args *c,
 		if (param_set_assignment(p, c->sets[i], "--set", err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	return p;
+}
+
+void cli_need_regular(const args *a, const char *trace, const char *why)
+{
+	struct stat st;
+	if (strcmp(trace, "-") == 0)
+		cli_usage_error(a, "%s reads the trace twice: it needs a file, not '-' (standard "
+				"input)", why);
+	if (stat(trace, &st) == 0 && !S_ISREG(st.st_mode))
+		cli_die(EXIT_BAD, "%s: %s reads the trace twice, and this is not a regular file "
+			"(a pipe, a device or a process substitution reads once); save it to a "
+			"file first", trace, why);
 }
 
 /* ---------------------------------------------------------------- outputs */

@@ -1,7 +1,7 @@
 /*
  * sim/cli/main.c - the slatsim command line: dispatch to one file per
  * command (run.c, explain.c, params.c, trace.c, reach.c, sweep.c, plot.c,
- * calibrate.c).
+ * calibrate.c, migrate.c).
  *
  * The command line is the only place that prints errors and exits (cli.h
  * gives the exit statuses).
@@ -26,6 +26,9 @@ static const char *const main_usage =
 	"                         --emit slurm|gnu-parallel and --collect DIR\n"
 	"  plot reach|sweep|cycles|rounds INPUT... -o OUT.png|OUT.svg\n"
 	"                         chart what reach, sweep and run --json wrote (gnuplot)\n"
+	"  migrate [--config FILE] [--set key=value]... [--json FILE] [--vs key=value] TRACE\n"
+	"                         live-migrate the traced guest by pre-copy: rounds, pages,\n"
+	"                         downtime, mapping cost, lost pages, guest slowdown\n"
 	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
 	"                         print one translation step by step\n"
 	"  params [--json] [--config FILE] [--set key=value]...\n"
@@ -54,7 +57,7 @@ static const char *const main_usage =
 	"is written in place; nothing that existed is removed.\n";
 
 static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach",
-					 "sweep", "plot", "calibrate" };
+					 "sweep", "plot", "calibrate", "migrate" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -104,6 +107,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_plot(&a);
 	if (strcmp(cmd, "calibrate") == 0)
 		return cmd_calibrate(&a);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const run_usage =
@@ -88,20 +87,6 @@ static cosim *cosim_setup(const args *a, machine *s, const param_reg *p, const c
 	return c;
 }
 
-/* A trace read twice (--vs, sim.prefault) must be a file that reads the
- * same twice: a pipe or a terminal would give the second pass nothing. */
-void cli_need_regular(const args *a, const char *trace, const char *why)
-{
-	struct stat st;
-	if (strcmp(trace, "-") == 0)
-		cli_usage_error(a, "%s reads the trace twice: it needs a file, not '-' (standard "
-				"input)", why);
-	if (stat(trace, &st) == 0 && !S_ISREG(st.st_mode))
-		cli_die(EXIT_BAD, "%s: %s reads the trace twice, and this is not a regular file "
-			"(a pipe, a device or a process substitution reads once); save it to a "
-			"file first", trace, why);
-}
-
 trace_reader *cli_open_trace(const char *trace, enum trace_format fmt, const param_reg *p)
 {
 	char err[1024];
@@ -148,34 +133,6 @@ static void write_json(FILE *jf, const char *trace, trace_reader *r, const param
 		       machine *s)
 {
 	report_json(jf, trace, trace_get_header(r), p, machine_stats(s), s);
-}
-
-/* --vs: both runs' non-zero statistics side by side. */
-static void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b)
-{
-	fprintf(f, "  %-28s %16s %16s %9s\n", "statistic", "A", "B", "B/A");
-	fprintf(f, "  %-28s %16s ", "", "(configuration)");
-	report_put_text(f, change);
-	fputc('\n', f);
-	for (size_t i = 0; i < stats_count(a); i++) {
-		const char *n = stats_name_at(a, i);
-		int found;
-		if (stats_kind_at(a, i) == STATS_RATIO) {
-			double x = stats_ratio_at(a, i), y = stats_ratio_at(b, i);
-			if (x != 0 || y != 0)
-				fprintf(f, "  %-28s %16.4f %16.4f %9s\n", n, x, y, "");
-			continue;
-		}
-		uint64_t x = stats_value_at(a, i), y = stats_get(b, n, &found);
-		if (!x && !y)
-			continue;
-		if (x)
-			fprintf(f, "  %-28s %16llu %16llu %9.4f\n", n, (unsigned long long)x,
-				(unsigned long long)y, (double)y / (double)x);
-		else
-			fprintf(f, "  %-28s %16llu %16llu %9s\n", n, (unsigned long long)x,
-				(unsigned long long)y, "-");
-	}
 }
 
 static void parse_range(const args *a, const char *range, cosim_opts *co)

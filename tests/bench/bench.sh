@@ -190,3 +190,17 @@ if [ -x $B/slatsim-sc ]; then
 else
 	echo "  (build/slatsim-sc not built: make systemc)"
 fi
+
+echo "== live migration (slatsim migrate of the shipped trace, default configuration: wall time of the model)"
+# Each migration replays the trace on the guest's machine and on the baseline
+# machine (the guest's slowdown), looped while the migration lasts.
+real=traces/samples/xz-compress.slt
+for m in per_page batch; do
+	/usr/bin/time -f "%e %U %S" -o $D/mig.time $S migrate --quiet --set migrate.map=$m \
+		--json $D/mig-$m.json "$real" >/dev/null
+	python3 -c "
+import json
+s = json.load(open('$D/mig-$m.json'))['stats']
+w, u, k = (float(x) for x in open('$D/mig.time').read().split())
+print('migrate.map=%-8s %.2f s wall, %.2f s CPU: %d guest records (x2 machines) = %.1f M records/s; modelled %.1f ms, %d rounds, %d pages' % ('$m', w, u + k, s['records'], s['records'] / w / 1e6, s['migrate.total_us'] / 1e3, s['migrate.rounds'], s['migrate.pages_sent']))"
+done

@@ -1,0 +1,271 @@
+/*
+ * sim/cli/migrate.c - `slatsim migrate`: live-migrate the traced guest
+ * (sim/migrate.h) and print what it took: rounds, pages, time, downtime,
+ * mapping cost, lost pages, the guest's slowdown; --json, --vs.
+ */
+#include "cli.h"
+#include "json.h"
+#include "machine.h"
+#include "migrate.h"
+#include "replay.h"
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const migrate_usage =
+	"usage: slatsim migrate [--config FILE]... [--set key=value]... [--json FILE]\n"
+	"                       [--format F] [--quiet] [--vs key=value] TRACE\n"
+	"\n"
+	"Live-migrate the traced guest (domain 0) by pre-copy while TRACE runs; the\n"
+	"guest's cycles are the clock (core.freq_ghz). Its memory is populated from\n"
+	"the trace first (and migrate.memory). Round 0 sends every populated page;\n"
+	"each later round harvests the dirty log (dirtylog.mode: pml on x86 and wp on\n"
+	"arm64 unless set) and sends what it reported, until fewer than\n"
+	"migrate.stop_pages pages are dirty or migrate.max_rounds rounds were made;\n"
+	"then the guest is paused and stop-and-copy sends the rest. Pages go at\n"
+	"migrate.bandwidth, each mapped into a control domain (its own VMID, stage 1\n"
+	"and stage 2: entries its TLBs and walker see) by migrate.map: per_page,\n"
+	"batch (migrate.map_batch frames a call) or persistent; a guest superpage is\n"
+	"mapped whole, with a reference on each of its pages or one on the marked\n"
+	"superpage (migrate.superpage). A trace shorter than the migration is\n"
+	"replayed from its start (migrate.loop). TRACE must be a regular file.\n"
+	"\n"
+	"Prints the rounds, then the totals: pages sent, time, downtime, mapping\n"
+	"cycles, lost pages (written after they were last sent, from ground truth:\n"
+	"0 in a safe configuration, more with dirtylog.invalidate=0 or\n"
+	"dirtylog.flush_all_vcpus=0) and the guest's slowdown (its cycles over the\n"
+	"same records' without dirty logging), then every statistic (migrate.* last;\n"
+	"domain.1.* is the control domain's). --quiet prints the statistics only.\n"
+	"--json FILE writes {\"slatsim\", \"trace\", \"config\", \"stats\", \"rounds\",\n"
+	"\"migrate\": {\"stop\", \"trace_records\", \"loops\", \"rounds\": [...]}} ('-' =\n"
+	"standard output). --vs key=value migrates twice, the configuration (A) and A\n"
+	"with that change (B), and prints the statistics side by side (--json: [A, B]).\n"
+	"Example:\n"
+	"  slatsim migrate --set migrate.map=per_page --vs migrate.map=batch TRACE\n";
+
+/* ---------------------------------------------------------------- the trace */
+
+typedef struct src_ctx {
+	const char *path;
+	enum trace_format fmt;
+	unsigned threads;
+	trace_reader *r;
+} src_ctx;
+
+static long src_read(void *ctx, trace_rec *b, size_t max, char *err, size_t errlen)
+{
+	src_ctx *s = ctx;
+	return trace_read(s->r, b, max, err, errlen);
+}
+
+static int src_rewind(void *ctx, char *err, size_t errlen)
+{
+	src_ctx *s = ctx;
+	trace_close(s->r);
+	s->r = NULL;
+	return replay_open(&s->r, s->path, s->fmt, s->threads, err, errlen);
+}
+
+/* One migration of TRACE under P; dies on bad input. *R: its reader (for
+ * the header). */
+static migrate *migrate_once(const char *trace, enum trace_format fmt, const param_reg *p,
+			     src_ctx *sc)
+{
+	char err[1024];
+	migrate *x;
+	int rc = migrate_create(&x, p, err, sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	*sc = (src_ctx){ .path = trace, .fmt = fmt, .threads = (unsigned)param_int(p, "sim.threads") };
+	if ((rc = replay_open(&sc->r, trace, fmt, sc->threads, err, sizeof(err))) != TRACE_OK)
+		cli_die_trace(rc, err);
+	migrate_source src = { .read = src_read, .rewind = src_rewind, .ctx = sc, .name = trace };
+	if ((rc = migrate_run(x, &src, err, sizeof(err))) != TRACE_OK)
+		cli_die_trace(rc, err);
+	return x;
+}
+
+/* ---------------------------------------------------------------- views */
+
+static uint64_t stat_of(const stats_reg *st, const char *name)
+{
+	int found;
+	return stats_get(st, name, &found);
+}
+
+static double ratio_of(const stats_reg *st, const char *name)
+{
+	for (size_t i = 0; i < stats_count(st); i++)
+		if (strcmp(stats_name_at(st, i), name) == 0)
+			return stats_ratio_at(st, i);
+	return 0;
+}
+
+static void summary(FILE *f, migrate *x)
+{
+	const param_reg *p = migrate_params(x);
+	stats_reg *st = machine_stats(migrate_machine(x));
+	size_t n;
+	const migrate_round *r = migrate_rounds(x, &n);
+	fprintf(f, "  migration of domain 0 by the control domain (domain %u): dirtylog.mode=%s, "
+		"migrate.map=%s", machine_control_domain(migrate_machine(x)),
+		param_text(p, "dirtylog.mode"), param_text(p, "migrate.map"));
+	if (param_enum(p, "migrate.map") != 0)
+		fprintf(f, " (%s frames a call)", param_text(p, "migrate.map_batch"));
+	fprintf(f, ", migrate.superpage=%s, migrate.bandwidth=%s bytes/s, core.freq_ghz=%s\n",
+		param_text(p, "migrate.superpage"), param_text(p, "migrate.bandwidth"),
+		param_text(p, "core.freq_ghz"));
+	fprintf(f, "    %-6s %12s %12s %12s %14s %12s\n", "round", "start ms", "duration ms",
+		"pages sent", "pages dirtied", "map Mcycles");
+	for (size_t i = 0; i < n; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), r[i].final ? "stop" : "%zu", i);
+		fprintf(f, "    %-6s %12.3f %12.3f %12" PRIu64 " ", name, r[i].start_us / 1e3,
+			r[i].duration_us / 1e3, r[i].pages_sent);
+		if (r[i].final)
+			fprintf(f, "%14s", "(paused)");
+		else
+			fprintf(f, "%14" PRIu64, r[i].pages_dirtied);
+		fprintf(f, " %12.3f\n", (double)r[i].map_cycles / 1e6);
+	}
+	fprintf(f, "  %" PRIu64 " pre-copy round%s and the stop-and-copy sent %" PRIu64 " pages in "
+		"%.3f ms; downtime %.3f ms (%s)\n", stat_of(st, "migrate.rounds"),
+		stat_of(st, "migrate.rounds") == 1 ? "" : "s", stat_of(st, "migrate.pages_sent"),
+		(double)stat_of(st, "migrate.total_us") / 1e3,
+		(double)stat_of(st, "migrate.downtime_us") / 1e3, migrate_stop_reason(x));
+	fprintf(f, "  mapping %" PRIu64 " cycles in %" PRIu64 " calls, %" PRIu64 " flushes; "
+		"lost pages %" PRIu64 " (written after they were last sent), unsent %" PRIu64 "\n",
+		stat_of(st, "migrate.map_cycles"), stat_of(st, "migrate.map_calls"),
+		stat_of(st, "migrate.flushes"), stat_of(st, "migrate.lost_pages"),
+		stat_of(st, "migrate.unsent_pages"));
+	fprintf(f, "  guest slowdown %.4f (its cycles over the same %" PRIu64 " records' without "
+		"dirty logging)\n", ratio_of(st, "migrate.guest_slowdown"), stat_of(st, "records"));
+	uint64_t loops = stat_of(st, "migrate.loops");
+	if (loops)
+		fprintf(f, "  the trace (%" PRIu64 " records) was shorter than the migration: replayed "
+			"from its start %" PRIu64 " time%s (migrate.loop)\n", migrate_trace_records(x),
+			loops, loops == 1 ? "" : "s");
+	fputc('\n', f);
+}
+
+static void json_migrate(json_w *j, const void *ctx)
+{
+	const migrate *x = ctx;
+	size_t n;
+	const migrate_round *r = migrate_rounds(x, &n);
+	json_begin_obj(j, "migrate");
+	json_str(j, "stop", migrate_stop_reason(x));
+	json_u64(j, "trace_records", migrate_trace_records(x));
+	json_begin_arr(j, "rounds");
+	for (size_t i = 0; i < n; i++) {
+		json_begin_obj(j, NULL);
+		json_bool(j, "stop_and_copy", r[i].final);
+		json_dbl(j, "start_us", r[i].start_us);
+		json_dbl(j, "duration_us", r[i].duration_us);
+		json_u64(j, "pages_sent", r[i].pages_sent);
+		json_u64(j, "pages_dirtied", r[i].pages_dirtied);
+		json_u64(j, "map_cycles", r[i].map_cycles);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_end_obj(j);
+}
+
+static void write_json(FILE *jf, const char *trace, const src_ctx *sc, migrate *x)
+{
+	machine *m = migrate_machine(x);
+	report_json_ext(jf, trace, trace_get_header(sc->r), migrate_params(x), machine_stats(m), m,
+			json_migrate, x);
+}
+
+/* ---------------------------------------------------------------- command */
+
+int cmd_migrate(args *a)
+{
+	config_args c = { .nfiles = 0 };
+	const char *json = NULL, *trace = NULL, *vs = NULL, *v;
+	enum trace_format fmt = TRACE_FMT_AUTO;
+	int quiet = 0;
+	while (a->i < a->argc) {
+		if (cli_dashdash(a))
+			continue;
+		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
+			fputs(migrate_usage, stdout);
+			return 0;
+		}
+		if (cli_config_opt(a, &c))
+			continue;
+		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
+		if ((v = cli_opt_value(a, "--vs"))) { vs = v; continue; }
+		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
+		if (cli_is_option(a))
+			cli_unknown_option(a);
+		if (trace)
+			cli_usage_error(a, "more than one trace given ('%s' and '%s')", trace,
+					a->argv[a->i]);
+		trace = a->argv[a->i++];
+	}
+	if (!trace)
+		cli_usage_error(a, "migrate needs a TRACE");
+	if (vs && !strchr(vs, '='))
+		cli_usage_error(a, "--vs '%s': expected key=value (one change of the configuration)",
+				vs);
+	cli_need_regular(a, trace, "migrate (populating the guest, then running it, looped)");
+	outset_add_input(a->outs, trace);
+	param_reg *p = cli_build_params(a, &c), *pb = NULL;
+	char err[1024];
+	if (vs) {
+		if (!(pb = param_clone(p)))
+			cli_die(EXIT_FAIL, "out of memory (copying the configuration for --vs)");
+		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+	}
+	cli_check_stdout(a);
+	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
+	FILE *jf = jo ? outfile_stream(jo) : NULL;
+	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
+	src_ctx sa, sb;
+	migrate *xa = migrate_once(trace, fmt, p, &sa), *xb = NULL;
+	if (pb)
+		xb = migrate_once(trace, fmt, pb, &sb);
+	if (xb) {
+		fprintf(tf, "slatsim %s  migrate  trace ", SLATSIM_VERSION);
+		report_put_text(tf, trace);
+		fprintf(tf, "\n  A: the configuration; B: A with --vs ");
+		report_put_text(tf, vs);
+		fputs("\n\n", tf);
+		report_vs(tf, vs, machine_stats(migrate_machine(xa)),
+			  machine_stats(migrate_machine(xb)));
+	} else {
+		report_text_head(tf, trace, trace_get_header(sa.r));
+		if (!quiet)
+			summary(tf, xa);
+		report_text_stats(tf, machine_stats(migrate_machine(xa)));
+	}
+	if (jf) {
+		if (xb)
+			fputs("[\n", jf);
+		write_json(jf, trace, &sa, xa);
+		if (xb) {
+			fputs(",\n", jf);
+			write_json(jf, trace, &sb, xb);
+			fputs("]\n", jf);
+		}
+	}
+	cli_flush_stdout();
+	if (jo)
+		cli_commit(jo);
+	migrate_destroy(xa);
+	trace_close(sa.r);
+	if (xb) {
+		migrate_destroy(xb);
+		trace_close(sb.r);
+		param_destroy(pb);
+	}
+	param_destroy(p);
+	return 0;
+}
