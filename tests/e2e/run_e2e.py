@@ -985,6 +985,19 @@ def a_decoding_thread_changes_no_statistic():
     one = run_stats(LACKEY_LS)
     two = run_stats(LACKEY_LS, "sim.threads=2")
     eq(two, one, "sim.threads=2 vs 1 on the real lackey capture")
+    # The shipped .slt capture: the decoding thread counts whole 4096-record
+    # runs ahead, and a window that ends inside a run (--warmup, --limit)
+    # leaves the partial run to the replaying thread; the statistics must
+    # not see the difference.
+    xz = os.path.join(ROOT, "traces/samples/xz-compress.slt")
+    for window in (["--limit", "300000"], ["--limit", "250003", "--warmup", "10001"],
+                   ["--skip", "4095", "--limit", "100000"]):
+        got = []
+        for t in ("1", "2"):
+            out = tmp("threads.json")
+            run("run", "--quiet", "--set", "sim.threads=" + t, "--json", out, *window, xz)
+            got.append(json.load(open(out))["stats"])
+        eq(got[1], got[0], "sim.threads=2 vs 1 on xz-compress.slt %s" % " ".join(window))
 
 
 @case
