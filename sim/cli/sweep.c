@@ -667,6 +667,8 @@ int cmd_sweep(args *a)
 					"resumed or shared)");
 		if (!exists(d.traces[t]))
 			cli_die(EXIT_BAD, "%s: cannot open trace: %s", d.traces[t], strerror(errno));
+		cli_need_regular(a, d.traces[t], "sweep (a decode per thread with --decode "
+				 "thread, another when resumed)");
 		outset_add_input(a->outs, d.traces[t]);
 	}
 	d.combos = 1;
