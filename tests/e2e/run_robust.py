@@ -727,6 +727,17 @@ def plot_reach_needs_counts_and_a_curve():
     eq(os.path.exists(path("r.png")) or os.path.exists(path("inv.png")), False, "no chart left")
 
 
+@case
+def sweep_names_a_bad_trace_once_for_all_its_points():
+    # One decode feeds every point: its error was printed once per point.
+    d = fresh_dir("swbad")
+    t = os.path.join(d, "bad.txt")
+    open(t, "w").write(BAD)
+    _, _, err = run("sweep", "--quiet", "--grid", "seed=1,2,3", "--out",
+                    os.path.join(d, "out"), t, expect_rc=2)
+    one_line(err, r"^slatsim: points 0\.\.2: .*bad\.txt: line 2:", "sweep on a bad trace")
+
+
 def main():
     return CASES.main("robust")
 
