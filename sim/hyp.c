@@ -84,9 +84,13 @@ int hyp_ensure(hyp *h, uint64_t gpa)
 {
 	uint64_t hpa;
 	unsigned sh;
+	const mmu_geom *g = &h->c.mmu->s2;
+	if (g->in_bits < 64 && gpa >> g->in_bits)   /* (the walk would alias it) */
+		return sim_errf(h->err, TRACE_EFORMAT, "GPA 0x%llx lies beyond the guest-physical "
+				"space of %u bits (host.ipa_bits)", (unsigned long long)gpa,
+				g->in_bits);
 	if (mmu_s2_lookup(h->sw, h->s2.root, gpa, &hpa, &sh) == 0)
 		return 0;
-	const mmu_geom *g = &h->c.mmu->s2;
 	unsigned cand[4];
 	unsigned n = policy_shifts(g, h->c.page, cand);
 	for (unsigned k = h->dl && dirtylog_base_only(h->dl, gpa) ? n - 1 : 0; k < n; k++) {

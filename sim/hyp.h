@@ -43,7 +43,7 @@ void hyp_set_dirtylog(hyp *h, struct dirtylog *dl);
 
 /* Map the host page around GPA if stage 2 does not map it yet: 1 if it
  * mapped (the hypervisor's handling of a stage-2 fault), 0 if it was
- * mapped, -1 on failure (in E). */
+ * mapped, -1 on failure (in E; a GPA beyond host.ipa_bits is bad input). */
 int hyp_ensure(hyp *h, uint64_t gpa);
 /* Where GPA lives: 0 with the HPA, -1 if stage 2 does not map it. */
 int hyp_lookup(const hyp *h, uint64_t gpa, uint64_t *hpa);

@@ -381,3 +381,20 @@ double jsonr_num(const jsonr *v)
 {
 	return v && v->type == JSONR_NUM ? strtod(v->text, NULL) : 0;
 }
+
+int jsonr_u64(const jsonr *v, uint64_t *out)
+{
+	if (!v || v->type != JSONR_NUM || !v->text[0])
+		return -1;
+	uint64_t x = 0;
+	for (const char *c = v->text; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		unsigned d = (unsigned)(*c - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+}

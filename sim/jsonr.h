@@ -9,6 +9,7 @@
 #define SLATSIM_JSONR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum jsonr_type { JSONR_NULL, JSONR_BOOL, JSONR_NUM, JSONR_STR, JSONR_ARR, JSONR_OBJ } jsonr_type;
 
@@ -33,5 +34,8 @@ void jsonr_free(jsonr *v);
 const jsonr *jsonr_get(const jsonr *o, const char *key);
 /* A number's value (0 if V is not a number). */
 double jsonr_num(const jsonr *v);
+/* A count, exactly: V is a number written as decimal digits (no sign,
+ * fraction or exponent) up to UINT64_MAX. 0 with it in OUT, or -1. */
+int jsonr_u64(const jsonr *v, uint64_t *out);
 
 #endif

@@ -358,6 +358,18 @@ int migrate_create(migrate **out, const param_reg *p, char *err, size_t errlen)
 		migrate_destroy(x);
 		return TRACE_EFORMAT;
 	}
+	/* migrate.memory is guest RAM from GUEST_RAM_BASE up: it must fit the
+	 * guest's IPA space (beyond it a GPA has no stage-2 entry to hold it). */
+	unsigned ipa0 = hyp_tables(x->h)->g->in_bits;
+	uint64_t room = (UINT64_C(1) << ipa0) - GUEST_RAM_BASE;
+	if (x->c.memory > room) {
+		snprintf(err, errlen, "migrate.memory=%s: guest RAM from 0x%llx would end beyond "
+			 "the guest-physical space of %u bits (host.ipa_bits): at most %llu bytes",
+			 param_text(x->pm, "migrate.memory"), (unsigned long long)GUEST_RAM_BASE,
+			 ipa0, (unsigned long long)room);
+		migrate_destroy(x);
+		return TRACE_EFORMAT;
+	}
 	x->buf = malloc(REPLAY_BATCH * sizeof(*x->buf));
 	x->va = malloc(x->c.batch * sizeof(*x->va));
 	x->sp = spage_create();

@@ -147,6 +147,10 @@ static void script(FILE *f, const char *path, plot_kind kind, const plot_spec *s
 
 int plot_draw(const char *path, plot_kind kind, const plot_spec *s, char *err, size_t errlen)
 {
+	if (!s->nseries) {   /* (gnuplot's "plot" with nothing fails with a script error) */
+		snprintf(err, errlen, "nothing to draw in %s", path);
+		return -1;
+	}
 	if (plot_available(err, errlen))
 		return -1;
 	FILE *g = popen("exec gnuplot", "w");

@@ -505,13 +505,24 @@ static void measure(cal *c)
 		}
 		if (!buf)
 			cli_die(EXIT_FAIL, "out of memory (--measured)");
-		if (ferror(f))
-			cli_die(EXIT_BAD, "--measured %s: read error: %s", c->measured, strerror(errno));
+		int e = ferror(f) ? errno : 0;
 		if (f != stdin)
 			fclose(f);
+		if (e) {   /* (a directory: EISDIR) */
+			free(buf);
+			free(meas);
+			free(mmin);
+			free(mmax);
+			cli_die(EXIT_BAD, "--measured %s: read error: %s", c->measured, strerror(e));
+		}
 		buf[len] = '\0';
-		if (memchr(buf, '\0', len))
+		if (memchr(buf, '\0', len)) {
+			free(buf);
+			free(meas);
+			free(mmin);
+			free(mmax);
 			cli_die(EXIT_BAD, "--measured %s: a NUL byte: not a chase table", c->measured);
+		}
 		parse_chase(c, buf, c->measured, meas, mmin, mmax, 1);
 		free(buf);
 	} else {

@@ -51,6 +51,9 @@ const char *cli_opt_value(args *a, const char *name);
 int cli_opt_flag(args *a, const char *name);
 /* The next argument is an unknown option: a usage error. */
 void cli_unknown_option(const args *a) __attribute__((noreturn));
+/* Option OPT, which takes one value, came again with V after PREV (not
+ * NULL): a usage error rather than one of them silently dropped. */
+void cli_once(const args *a, const char *opt, const char *prev, const char *v);
 /* Consume a "--" (the end of the options): 1 if it was one. */
 int cli_dashdash(args *a);
 /* The next argument is an option: starts with '-' (not "-" alone) and no
@@ -85,9 +88,10 @@ param_reg *cli_build_params(const args *a, const config_args *c);
 param_reg *cli_build_params_with(const args *a, const config_args *c,
 				 int (*extra)(param_reg *p));
 
-/* A trace read twice (--vs, sim.prefault, migrate) must be a file that
- * reads the same twice: a pipe or a terminal would give the second pass
- * nothing. WHY names what reads it twice; dies otherwise. */
+/* A trace read twice (--vs, sim.prefault, migrate, sweep) must be a file
+ * that reads the same twice - a regular file, or a drmemtrace capture
+ * directory: a pipe or a terminal would give the second pass nothing. WHY
+ * names what reads it twice; dies otherwise. */
 void cli_need_regular(const args *a, const char *trace, const char *why);
 
 /* Standard output is one of the inputs (report >> TRACE): die. Call once

@@ -216,13 +216,20 @@ param_reg *cli_build_params_with(const args *a, const config_args *c,
 	return p;
 }
 
+void cli_once(const args *a, const char *opt, const char *prev, const char *v)
+{
+	if (prev)
+		cli_usage_error(a, "%s given twice ('%s' and '%s')", opt, prev, v);
+}
+
 void cli_need_regular(const args *a, const char *trace, const char *why)
 {
 	struct stat st;
 	if (strcmp(trace, "-") == 0)
 		cli_usage_error(a, "%s reads the trace twice: it needs a file, not '-' (standard "
 				"input)", why);
-	if (stat(trace, &st) == 0 && !S_ISREG(st.st_mode))
+	/* (a directory is a drmemtrace capture: its files read again) */
+	if (stat(trace, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		cli_die(EXIT_BAD, "%s: %s reads the trace twice, and this is not a regular file "
 			"(a pipe, a device or a process substitution reads once); save it to a "
 			"file first", trace, why);

@@ -199,7 +199,7 @@ int cmd_migrate(args *a)
 		if (cli_config_opt(a, &c))
 			continue;
 		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
-		if ((v = cli_opt_value(a, "--vs"))) { vs = v; continue; }
+		if ((v = cli_opt_value(a, "--vs"))) { cli_once(a, "--vs", vs, v); vs = v; continue; }
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
 		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
 		if (cli_is_option(a))

@@ -70,18 +70,28 @@ static int chart_reach(const char *in, const char *out, plot_kind k, char *err, 
 			    (strcmp(size, "combined") == 0 &&
 			     jsonr_num(jsonr_get(cv, "page_bytes")) != 0))
 				continue;
+			uint64_t lookups;
+			if (jsonr_u64(jsonr_get(cv, "lookups"), &lookups))
+				cli_die(EXIT_BAD, "%s: reach.%s.%s.lookups: not a count", in,
+					r->keys[s], size);
+			if (!lookups)
+				continue;   /* (a stream the trace does not have) */
 			arrays[n] = malloc(m->n * sizeof(uint64_t));
 			if (!arrays[n])
 				cli_die(EXIT_FAIL, "out of memory");
 			for (size_t i = 0; i < m->n; i++)
-				arrays[n][i] = (uint64_t)jsonr_num(&m->items[i]);
+				if (jsonr_u64(&m->items[i], &arrays[n][i]))
+					cli_die(EXIT_BAD, "%s: reach.%s.%s.misses[%zu]: not a count",
+						in, r->keys[s], size, i);
 			snprintf(titles[n], sizeof(titles[n]), "%s %s",
 				 instr ? "instructions" : "data", size);
 			c[n] = (plot_curve){ .title = titles[n], .misses = arrays[n], .n = m->n,
-					     .lookups = (uint64_t)jsonr_num(jsonr_get(cv, "lookups")) };
+					     .lookups = lookups };
 			n++;
 		}
 	}
+	if (!n)
+		cli_die(EXIT_BAD, "%s: no curve to draw (no stream with lookups and misses)", in);
 	char title[512];
 	snprintf(title, sizeof(title), "TLB miss ratio: %s",
 		 tr && tr->type == JSONR_STR ? tr->text : in);

@@ -212,7 +212,7 @@ int cli_run(args *a, const run_engine *e)
 		if (cli_config_opt(a, &c))
 			continue;
 		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
-		if ((v = cli_opt_value(a, "--vs"))) { vs = v; continue; }
+		if ((v = cli_opt_value(a, "--vs"))) { cli_once(a, "--vs", vs, v); vs = v; continue; }
 		if ((v = cli_opt_value(a, "--cosim"))) { co = v; continue; }
 		if ((v = cli_opt_value(a, "--waves"))) { copt.waves = v; continue; }
 		if ((v = cli_opt_value(a, "--waves-range"))) { range = v; continue; }

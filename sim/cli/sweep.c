@@ -543,10 +543,21 @@ static int run_points(const args *a, const sweep_def *d, size_t lo, size_t hi,
 		if (n) {
 			double t0 = now();
 			trace_header h;
-			sweep_replay(d->traces[t], d->fmt, jobs, n, o, &h, err, sizeof(err));
+			int trc = sweep_replay(d->traces[t], d->fmt, jobs, n, o, &h, err,
+					       sizeof(err));
 			double el = now() - t0;
 			size_t ok = 0;
-			for (size_t i = 0; i < n; i++) {
+			if (trc != TRACE_OK) {
+				/* The trace itself: one line for all of its points. */
+				if (n == 1)
+					fprintf(stderr, "slatsim: point %zu: %s\n", which[0], err);
+				else
+					fprintf(stderr, "slatsim: points %zu..%zu: %s\n", which[0],
+						which[n - 1], err);
+				status = status ? status : trc == TRACE_ENOMEM ||
+						  trc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD;
+			}
+			for (size_t i = 0; trc == TRACE_OK && i < n; i++) {
 				if (jobs[i].code != TRACE_OK) {
 					fprintf(stderr, "slatsim: point %zu: %s\n", which[i], jobs[i].err);
 					int st = jobs[i].code == TRACE_ENOMEM ||
@@ -667,6 +678,8 @@ int cmd_sweep(args *a)
 					"resumed or shared)");
 		if (!exists(d.traces[t]))
 			cli_die(EXIT_BAD, "%s: cannot open trace: %s", d.traces[t], strerror(errno));
+		cli_need_regular(a, d.traces[t], "sweep (a decode per thread with --decode "
+				 "thread, another when resumed)");
 		outset_add_input(a->outs, d.traces[t]);
 	}
 	d.combos = 1;
