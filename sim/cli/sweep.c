@@ -55,7 +55,8 @@ static const char *const sweep_usage =
 	"'slatsim run --json' writes for that point - then results.csv and\n"
 	"results.json: one row per point with the trace, each swept parameter and\n"
 	"every statistic. A sweep run again into DIR skips finished points (so an\n"
-	"interrupted sweep resumes); DIR must hold the same sweep (sweep.json).\n"
+	"interrupted sweep resumes); DIR must hold the same sweep (sweep.json: the\n"
+	"arguments, the effective configuration, each trace's size and mtime).\n"
 	"\n"
 	"--emit slurm writes DIR/sweep.sbatch, an array job with a task per point\n"
 	"(submit it with sbatch; DIR must be on a shared file system); --emit\n"
@@ -183,8 +184,12 @@ static int exists(const char *path)
 }
 
 /* The manifest of the sweep: deterministic text, compared byte for byte
- * when DIR already holds one. */
-static void write_manifest(FILE *f, const sweep_def *d)
+ * when DIR already holds one. Besides the arguments it holds what they
+ * stood for when the sweep began - the effective base configuration (what
+ * the config files said) and each trace's size and modification time - so
+ * that a resumed sweep does not mix points of an edited configuration or
+ * trace with points of the old one. */
+static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 {
 	json_w j;
 	json_init(&j, f, 1);
@@ -198,6 +203,22 @@ static void write_manifest(FILE *f, const sweep_def *d)
 	json_begin_arr(&j, "sets");
 	for (int i = 0; i < d->c.nsets; i++)
 		json_str(&j, NULL, d->c.sets[i]);
+	json_end_arr(&j);
+	param_reg *base = cli_build_params(a, &d->c);
+	report_json_config(&j, base);
+	param_destroy(base);
+	json_begin_arr(&j, "trace_files");
+	for (size_t t = 0; t < d->ntraces; t++) {
+		struct stat st;
+		if (stat(d->traces[t], &st) != 0)
+			cli_die(EXIT_BAD, "%s: cannot open trace: %s", d->traces[t], strerror(errno));
+		json_begin_obj(&j, NULL);
+		json_str(&j, "path", d->traces[t]);
+		json_u64(&j, "bytes", (uint64_t)st.st_size);
+		json_u64(&j, "mtime_ns", (uint64_t)st.st_mtim.tv_sec * 1000000000u +
+			 (uint64_t)st.st_mtim.tv_nsec);
+		json_end_obj(&j);
+	}
 	json_end_arr(&j);
 	json_begin_arr(&j, "grid");
 	for (size_t gi = 0; gi < d->ngrids; gi++) {
@@ -237,7 +258,7 @@ static void manifest(const args *a, const sweep_def *d)
 	FILE *m = open_memstream(&text, &len);
 	if (!m)
 		cli_die(EXIT_FAIL, "out of memory");
-	write_manifest(m, d);
+	write_manifest(m, a, d);
 	if (fclose(m) != 0)
 		cli_die(EXIT_FAIL, "out of memory");
 	char *path = path_of(d->dir, "sweep.json");
@@ -250,7 +271,8 @@ static void manifest(const args *a, const sweep_def *d)
 		free(old);
 		if (!same)
 			cli_die(EXIT_BAD, "%s: holds a different sweep (other traces, grid, --config "
-				"or --set); give another --out, or remove it", path);
+				"or --set, or a config file or trace changed since it began); give "
+				"another --out, or remove it", path);
 	} else {
 		outfile *o = cli_output(a, path, "sweep.json", 0);
 		if (fwrite(text, 1, len, outfile_stream(o)) != len)

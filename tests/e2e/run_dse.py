@@ -282,6 +282,34 @@ def sweep_emitted_jobs_collect_to_the_local_table():
 
 
 @case
+def resumed_sweep_refuses_an_edited_config_file_or_trace():
+    # A resume reuses finished points only for the very configuration and
+    # trace they were made from: sweep.json keeps the effective base
+    # configuration and each trace's size and modification time.
+    conf = write("sw-edit.conf", "tlb.l1d.entries = 64\n")
+    trace = tmp("sw-edit.slt")
+    run("trace", "gen", "--pattern", "zipf", "--count", "5K", "--seed", "9", "-o", trace)
+    out = tmp("sw-edit")
+    args = ["sweep", "--quiet", "--config", conf, "--grid", "tlb.l2.entries=768,1536",
+            "--out", out, trace]
+    run(*args)
+    first = open(os.path.join(out, "points", "1.json"), "rb").read()
+    text, _ = run(*[x for x in args if x != "--quiet"])
+    if "0 points run, 2 finished before" not in text:
+        raise Fail("an unchanged resume reran points: %r" % text)
+    write("sw-edit.conf", "tlb.l1d.entries = 32\n")
+    bad_input(args, r"sw-edit/sweep\.json: holds a different sweep .*a config file or trace "
+              r"changed since it began")
+    write("sw-edit.conf", "tlb.l1d.entries = 64\n")
+    run(*args)
+    st = os.stat(trace)
+    os.utime(trace, ns=(st.st_atime_ns, st.st_mtime_ns + 1000000000))
+    bad_input(args, r"holds a different sweep")
+    eq(open(os.path.join(out, "points", "1.json"), "rb").read(), first,
+       "a refused resume leaves the finished points as they were")
+
+
+@case
 def sweep_interrupted_leaves_no_half_file():
     import signal
     import time
