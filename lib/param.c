@@ -279,6 +279,10 @@ static int parse_value(const param_def *d, const char *value, param_val *pv,
 	case PARAM_FLOAT: {
 		char *end;
 		errno = 0;
+		/* Decimal notation only (strtod would also take hex floats,
+		 * leading blanks, "inf" and "nan"). */
+		if (strspn(value, "0123456789.eE+-") != strlen(value))
+			goto bad;
 		f = strtod(value, &end);
 		if (errno || end == value || *end || !isfinite(f) || f < d->fmin || f > d->fmax)
 			goto bad;

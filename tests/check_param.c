@@ -75,6 +75,12 @@ START_TEST(param_refuses_bad_values_naming_key_and_range)
 	ck_assert_int_eq(param_set(r, "sim.prefault", "maybe", "x", err, sizeof(err)), PARAM_ERR);
 	ck_assert_int_eq(param_set(r, "core.cpi", "nan", "x", err, sizeof(err)), PARAM_ERR);
 	ck_assert_int_eq(param_set(r, "core.cpi", "1e9", "x", err, sizeof(err)), PARAM_ERR);
+	/* decimal notation only: no hex float, no blanks strtod would skip */
+	ck_assert_int_eq(param_set(r, "core.cpi", "0x1p1", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "core.cpi", " 2", "x", err, sizeof(err)), PARAM_ERR);
+	ck_assert_int_eq(param_set(r, "core.cpi", "2.5e-1", "x", err, sizeof(err)), PARAM_OK);
+	ck_assert(param_float(r, "core.cpi") == 0.25);
+	ck_assert_int_eq(param_set(r, "core.cpi", "0.5", "x", err, sizeof(err)), PARAM_OK);
 	/* a refused value leaves the old one */
 	ck_assert_int_eq(param_int(r, "tlb.l1d.entries"), 64);
 	param_destroy(r);
