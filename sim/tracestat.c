@@ -68,32 +68,9 @@ void tracestat_count(tracestat_batch *c, const trace_rec *r, size_t n)
 	c->zero = zero;
 }
 
-int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
+/* The pages of R[0..N) into T's page sets (when T counts pages). */
+static int add_pages(tracestat *t, const trace_rec *r, size_t n)
 {
-	tracestat_batch c;
-	tracestat_count(&c, r, n);
-	return tracestat_apply(t, &c, r, n);
-}
-
-int tracestat_apply(tracestat *t, const tracestat_batch *c, const trace_rec *r, size_t n)
-{
-	for (unsigned w = 0; w < TRACE_MAX_VCPUS / 64; w++)
-		for (uint64_t m = c->vmask[w]; m; m &= m - 1) {
-			unsigned v = w * 64 + (unsigned)__builtin_ctzll(m);
-			if (!t->vseen[v]) {
-				t->vseen[v] = 1;
-				t->vcpus++;
-			}
-		}
-	t->records += n;
-	t->reads += c->kinds[TRACE_R];
-	t->writes += c->kinds[TRACE_W];
-	t->ifetches += c->kinds[TRACE_X];
-	t->invalidations += c->kinds[TRACE_INV];
-	t->prefetches += c->kinds[TRACE_P];
-	t->zero_size += c->zero - c->kinds[TRACE_INV];   /* invalidations have size 0 too */
-	t->instructions += c->insns;
-	t->crossing_4k += c->crossing;
 	if (!t->pages)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -120,4 +97,59 @@ int tracestat_apply(tracestat *t, const tracestat_batch *c, const trace_rec *r, 
 	t->pages_64k = pageset_count(&t->p64k);
 	t->pages_2m = pageset_count(&t->p2m);
 	return 0;
+}
+
+/* One record straight into T (machine_access, machine_run_until's ends):
+ * what tracestat_count and tracestat_apply give for a batch of one,
+ * without a batch's set-up. */
+static int add_one(tracestat *t, const trace_rec *x)
+{
+	if (!t->vseen[x->vcpu]) {
+		t->vseen[x->vcpu] = 1;
+		t->vcpus++;
+	}
+	t->records++;
+	switch (x->kind & 7) {
+	case TRACE_R: t->reads++; break;
+	case TRACE_W: t->writes++; break;
+	case TRACE_X: t->ifetches++; break;
+	case TRACE_INV: t->invalidations++; break;
+	case TRACE_P: t->prefetches++; break;
+	default: break;
+	}
+	t->zero_size += (uint64_t)(x->size == 0) - (uint64_t)((x->kind & 7) == TRACE_INV);
+	t->instructions += x->icount;
+	t->crossing_4k += ((x->gva & 4095) + x->size) > 4096;
+	return add_pages(t, x, 1);
+}
+
+int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
+{
+	if (n == 1)
+		return add_one(t, r);
+	tracestat_batch c;
+	tracestat_count(&c, r, n);
+	return tracestat_apply(t, &c, r, n);
+}
+
+int tracestat_apply(tracestat *t, const tracestat_batch *c, const trace_rec *r, size_t n)
+{
+	for (unsigned w = 0; w < TRACE_MAX_VCPUS / 64; w++)
+		for (uint64_t m = c->vmask[w]; m; m &= m - 1) {
+			unsigned v = w * 64 + (unsigned)__builtin_ctzll(m);
+			if (!t->vseen[v]) {
+				t->vseen[v] = 1;
+				t->vcpus++;
+			}
+		}
+	t->records += n;
+	t->reads += c->kinds[TRACE_R];
+	t->writes += c->kinds[TRACE_W];
+	t->ifetches += c->kinds[TRACE_X];
+	t->invalidations += c->kinds[TRACE_INV];
+	t->prefetches += c->kinds[TRACE_P];
+	t->zero_size += c->zero - c->kinds[TRACE_INV];   /* invalidations have size 0 too */
+	t->instructions += c->insns;
+	t->crossing_4k += c->crossing;
+	return add_pages(t, r, n);
 }

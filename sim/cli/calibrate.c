@@ -1456,15 +1456,16 @@ int cmd_calibrate(args *a)
 		machine_destroy(s);
 	}
 	set_param(p, "guest.page", param_text(user, "guest.page"), "calibrate");
-	find_chase(c);
 	probe_host(c);
-	/* A saved measurement is read now: its errors come before any output. */
+	/* A saved measurement is read now: its errors come before any output, and
+	 * before a missing chase (bad input is exit 2 whatever else is missing). */
 	if (c->measured)
 		measure(c);
 	if (c->fit && (!c->cv[MODE_4K].present || !c->cv[MODE_PACKED].present) && c->measured)
 		cli_die(EXIT_BAD, "--fit needs the 4k curve and the packed control (its knees tell "
 			"the caches' steps from the TLBs'): %s has no %s rows", c->measured,
 			c->cv[MODE_4K].present ? "packed" : "4k");
+	find_chase(c);   /* (the modelled side runs chase --trace, --measured or not) */
 
 	char preset_path[PATH_MAX];
 	if (c->fit && !c->preset) {
