@@ -417,6 +417,38 @@ START_TEST(migrate_map_cycles_follow_the_costs)
 }
 END_TEST
 
+/* REMAP_BATCH_SIZE: a batch call makes one hypercall per 16 frames. A
+ * read-only guest of 36 pages under one PT (40 pages with its 4 tables,
+ * all sent in round 0, nothing dirty after): batch of 40 = 1 call of
+ * 3 hypercalls (16 + 16 + 8); of 16 = 3 calls (16, 16, 8) of 1 each; of
+ * 17 = 3 calls (17, 17, 6) of 2 + 2 + 1 = 5; of 20 = 2 calls of 2 = 4.
+ * Each hypercall costs 10 cycles and nothing else costs anything. */
+START_TEST(migrate_batch_makes_a_hypercall_per_16_frames)
+{
+	trace_rec t[36];
+	for (unsigned i = 0; i < 36; i++)
+		t[i] = rec(TRACE_R, PG(i));
+	struct { const char *batch; uint64_t calls, hypercalls; } c[] = {
+		{ "migrate.map_batch=40", 1, 3 }, { "migrate.map_batch=16", 3, 3 },
+		{ "migrate.map_batch=17", 3, 5 }, { "migrate.map_batch=20", 2, 4 },
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		const char *const sets[] = { "migrate.map=batch", c[i].batch,
+					     "migrate.hypercall.cycles=10", NULL };
+		run u = migrate_trace(t, 36, sets);
+		ck_assert_uint_eq(u.r[0].pages_sent, 40);
+		ck_assert_uint_eq(S(&u, "migrate.pages_sent"), 40);
+		ck_assert_msg(S(&u, "migrate.map_calls") == c[i].calls, "%s: %llu calls", c[i].batch,
+			      (unsigned long long)S(&u, "migrate.map_calls"));
+		ck_assert_msg(S(&u, "migrate.hypercalls") == c[i].hypercalls, "%s: %llu hypercalls",
+			      c[i].batch, (unsigned long long)S(&u, "migrate.hypercalls"));
+		ck_assert_uint_eq(S(&u, "migrate.map_cycles"), 10 * c[i].hypercalls);
+		ck_assert_uint_eq(S(&u, "migrate.frames_mapped"), 40);
+		run_free(&u);
+	}
+}
+END_TEST
+
 /* ---------------------------------------------------------------- lost pages */
 
 /* W A, then reads of B, then W A again after round 1's harvest. Round 0
@@ -565,6 +597,7 @@ Suite *migrate_suite(void)
 	tcase_add_test(tc, migrate_populates_every_asids_pages_first);
 	tcase_add_test(tc, migrate_map_calls_and_flushes_per_method);
 	tcase_add_test(tc, migrate_map_cycles_follow_the_costs);
+	tcase_add_test(tc, migrate_batch_makes_a_hypercall_per_16_frames);
 	tcase_add_test(tc, migrate_lost_pages_only_with_an_unsafe_switch);
 	tcase_add_test(tc, migrate_lost_pages_without_flushing_every_vcpu);
 	tcase_add_test(tc, migrate_superpage_mark_against_refcount);
