@@ -37,6 +37,8 @@ typedef struct args {
 /* Print "slatsim: MESSAGE" and exit with CODE (outputs still open are
  * abandoned by the exit hook of lib/outfile.c). */
 void cli_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* "slatsim: MESSAGE" the same way, without exiting. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: one line, then "Try 'slatsim CMD --help'.", exit 2. */
 void cli_usage_error(const args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

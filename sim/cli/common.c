@@ -54,7 +54,7 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 	exit(EXIT_BAD);
 }
 
-static void msg(const char *fmt, ...)
+void cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -64,7 +64,7 @@ static void msg(const char *fmt, ...)
 
 int cli_trace_status(int rc, const char *m)
 {
-	msg("%s", m);
+	cli_warn("%s", m);
 	return rc == TRACE_ENOMEM || rc == TRACE_EINTERNAL || rc == TRACE_EOUTPUT ? EXIT_FAIL
 		: EXIT_BAD;
 }

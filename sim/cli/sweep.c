@@ -520,6 +520,45 @@ static void collect(const args *a, const char *dir)
 	free(jp);
 }
 
+/* Every configuration of points LO..HI is built once before anything is
+ * written: a grid value the machine refuses (512 TLB entries in 12 ways, a
+ * page size the granule does not have) is reported now, for each point it
+ * spoils, instead of after DIR holds a sweep.json that no run can finish
+ * (and that a corrected command line is then refused by). */
+static void check_points(const args *a, const sweep_def *d, size_t lo, size_t hi)
+{
+	enum { SHOWN = 8 };
+	size_t n = hi - lo + 1 < d->combos ? hi - lo + 1 : d->combos, bad = 0;
+	int code = EXIT_BAD;
+	char err[1024];
+	for (size_t i = 0; i < n; i++) {
+		size_t p = lo + i;
+		param_reg *r = point_params(a, d, p);
+		machine *m;
+		int rc = machine_create(&m, r, err, sizeof(err));
+		param_destroy(r);
+		if (rc == TRACE_OK) {
+			machine_destroy(m);
+			continue;
+		}
+		if (rc == TRACE_ENOMEM)
+			code = EXIT_FAIL;
+		if (bad++ >= SHOWN)
+			continue;
+		char vals[1024];
+		size_t k = 0;
+		vals[0] = '\0';
+		for (size_t gi = 0; gi < d->ngrids && k < sizeof(vals); gi++)
+			k += (size_t)snprintf(vals + k, sizeof(vals) - k, "%s%s=%s", gi ? " " : "",
+					      d->g[gi].key, point_value(d, p, gi));
+		cli_warn("point %zu (%s): %s", p, vals, err);
+	}
+	if (bad)
+		cli_die(code, "%zu of %zu point%s refused%s; nothing was run or written (every "
+			"--grid value must make a configuration 'slatsim run' accepts)", bad, n,
+			n == 1 ? "" : "s", bad > SHOWN ? " (the first 8 shown)" : "");
+}
+
 /* ---------------------------------------------------------------- running */
 
 static double now(void)
@@ -720,6 +759,7 @@ int cmd_sweep(args *a)
 	}
 	/* The base configuration (and so every config file) is checked now. */
 	param_destroy(point_params(a, &d, 0));
+	check_points(a, &d, lo, hi);
 	make_dir(d.dir);
 	char *pd = path_of(d.dir, "points");
 	make_dir(pd);

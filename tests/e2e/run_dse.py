@@ -252,6 +252,34 @@ def sweep_resumes_and_refuses_another_sweep_in_its_directory():
 
 
 @case
+def sweep_refuses_every_bad_point_before_writing_anything():
+    # x86 has no 64 KB page, and 512 entries in the L2 TLB's 12 ways make no
+    # whole number of sets: points 0 (512, 4k), 1 (512, 64k) and 3 (1536,
+    # 64k) are refused, point 2 (1536, 4k) is not. Nothing is written, so the
+    # corrected command line can use the same --out (a sweep.json left by the
+    # refused one made it "a different sweep").
+    d = tmp("sw-refused")
+    shutil.rmtree(d, ignore_errors=True)
+    _, err = run("sweep", "--out", d, "--grid", "tlb.l2.entries=512,1536", "--grid",
+                 "guest.page=4k,64k", LACKEY_LS, expect_rc=2)
+    lines = err.strip().splitlines()
+    eq([re.match(r"slatsim: point (\d+) ", ln).group(1) for ln in lines[:-1]],
+       ["0", "1", "3"], "the refused points")
+    for ln, want in zip(lines, (r"tlb\.l2\.entries=512 guest\.page=4k\): tlb\.l2: 512 entries",
+                                r"guest\.page=64k\): guest\.page=64k is not",
+                                r"tlb\.l2\.entries=1536 guest\.page=64k\)")):
+        if not re.search(want, ln):
+            raise Fail("%r does not match %r" % (ln, want))
+    if not re.search(r"3 of 4 points refused; nothing was run or written", lines[-1]):
+        raise Fail("last line: %r" % lines[-1])
+    eq(os.path.exists(d), False, "the --out directory of a refused sweep exists")
+    out, _ = run("sweep", "--quiet", "--out", d, "--grid", "tlb.l2.entries=768,1536",
+                 LACKEY_LS)
+    eq(sorted(os.listdir(os.path.join(d, "points"))), ["0.json", "1.json"],
+       "the corrected sweep's points")
+
+
+@case
 def sweep_emitted_jobs_collect_to_the_local_table():
     # The cluster path without a cluster: each line of the GNU parallel job
     # list is run here, then --collect; the table equals a local sweep's.
