@@ -242,7 +242,10 @@ START_TEST(domain_keys_are_checked_by_name)
 	ck_assert_ptr_nonnull(strstr(err, "tlb.l2.entries is machine-wide"));
 	ck_assert_int_eq(param_set_assignment(p, "domain.64.guest.page=2m", "t", err,
 					      sizeof(err)), PARAM_ERR);
-	ck_assert_ptr_nonnull(strstr(err, "beyond the largest, 63"));
+	ck_assert_ptr_nonnull(strstr(err, "'domain.64.guest.page': domain 64 is beyond the largest, 63"));
+	ck_assert_int_eq(param_set_assignment(p, "domain.01.guest.page=2m", "t", err,
+					      sizeof(err)), PARAM_ERR);
+	ck_assert_ptr_nonnull(strstr(err, "domain number '01' has a leading zero (domain.1)"));
 	ck_assert_int_eq(param_set_assignment(p, "domain.1.guest.paeg=2m", "t", err,
 					      sizeof(err)), PARAM_ERR);
 	ck_assert_ptr_nonnull(strstr(err, "unknown parameter 'domain.1.guest.paeg'"));
