@@ -95,10 +95,11 @@ $(BUILD)/asan/example_vp: tests/systemc/example_vp.cpp $(ASAN_OBJ) \
 	$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $$(pkg-config --cflags systemc) $^ $(LIBS) $(SC_LIBS) -o $@
 
 sc-tests: $(BUILD)/asan/check_sc $(BUILD)/asan/example_vp $(BUILD)/asan/slatsim-sc \
-		$(BUILD)/asan/slatsim | deps-check
+		$(BUILD)/asan/slatsim $(BUILD)/slatsim $(BUILD)/slatsim-sc | deps-check
 	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/check_sc
 	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/example_vp
-	python3 tests/systemc/run_sc.py $(BUILD)/asan/slatsim $(BUILD)/asan/slatsim-sc
+	python3 tests/systemc/run_sc.py $(BUILD)/asan/slatsim $(BUILD)/asan/slatsim-sc \
+		$(BUILD)/slatsim $(BUILD)/slatsim-sc
 
 # ---------------------------------------------------------------- RTL (Verilator)
 # With Verilator (and a C++ compiler) installed, slatsim links the Verilated PML unit (`run --cosim

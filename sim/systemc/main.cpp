@@ -113,6 +113,9 @@ static int sc_replay(const run_engine *e, const args *a, const char *trace,
 	sc_core::sc_start();
 	for (unsigned k = 0; k < n; k++) {
 		const trace_player &cpu = st->platforms[k]->cpu;
+		if (cpu.status() != TRACE_OK && st->platforms[k]->memory.out_of_memory())
+			return cli_trace_status(TRACE_ENOMEM, "out of memory (the SystemC "
+						"platform's memory target)");
 		if (cpu.status() != TRACE_OK)
 			return cli_trace_status(cpu.status(), cpu.error());
 		if (!cpu.finished())

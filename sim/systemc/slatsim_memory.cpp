@@ -30,8 +30,10 @@ unsigned char *slatsim_memory::chunk(uint64_t index)
 		return it->second;
 	void *p = mmap(nullptr, chunk_bytes(chunk_shift), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		out_of_memory_ = true;
 		return nullptr;
+	}
 	chunks_.emplace(index, static_cast<unsigned char *>(p));
 	return static_cast<unsigned char *>(p);
 }

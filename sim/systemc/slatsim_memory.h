@@ -29,6 +29,9 @@ public:
 
 	uint64_t reads() const { return reads_; }
 	uint64_t writes() const { return writes_; }
+	/* A chunk could not be mapped (the host is out of memory): the
+	 * transaction that needed it was answered TLM_GENERIC_ERROR_RESPONSE. */
+	bool out_of_memory() const { return out_of_memory_; }
 
 private:
 	static constexpr unsigned chunk_shift = 26;   /* 64 MB */
@@ -46,6 +49,7 @@ private:
 	bool dmi_;
 	std::unordered_map<uint64_t, unsigned char *> chunks_;
 	uint64_t reads_ = 0, writes_ = 0;
+	bool out_of_memory_ = false;
 };
 
 #endif

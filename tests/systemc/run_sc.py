@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """slatsim-sc (the SystemC TLM-2.0 platform) against slatsim run.
 
-usage: run_sc.py PATH/TO/slatsim PATH/TO/slatsim-sc
+usage: run_sc.py PATH/TO/slatsim PATH/TO/slatsim-sc [PLAIN/slatsim PLAIN/slatsim-sc]
 
 On the shipped real capture (the first N records, sim.max_records) in nested
 4K, arm64 64K/64K and dirtylog.mode=pml: every statistic of the model in the
@@ -11,6 +11,9 @@ equals cycles.total; with it slower, the difference is exactly the extra
 cycles of each walker reference. Then what the platform did (sc.*) against
 the model's counts, DMI on and off, --vs, and bad input (one line, exit 2,
 slatsim run's message). Every run is checked for sanitizer reports.
+Given the optimised binaries too: the whole capture (18.7 M records) in the
+three modes, and out of host memory (one line, exit 1; sanitizers reserve
+too much address space for a limit to mean anything).
 """
 import json
 import os
@@ -21,6 +24,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SLATSIM, SC = (os.path.abspath(p) for p in sys.argv[1:3])
+PLAIN, PLAIN_SC = (os.path.abspath(p) for p in sys.argv[3:5]) if len(sys.argv) >= 5 else (None, None)
 TRACE = os.path.join(ROOT, "traces/samples/xz-compress.slt")
 N = "sim.max_records=1000000"
 TMP = tempfile.mkdtemp(prefix="slatsim-sc-")
@@ -54,7 +58,7 @@ def run(binary, args, expect_rc=0):
 
 def json_of(binary, args, name):
     out = os.path.join(TMP, name)
-    if binary == SLATSIM:
+    if binary in (SLATSIM, PLAIN):
         run(binary, ["run", "--quiet", "--json", out] + args)
     else:
         run(binary, ["--quiet", "--json", out] + args)
@@ -193,6 +197,40 @@ def bad_input_is_one_line_and_exit_2_as_slatsim_run_says_it():
     out, _ = run(SC, ["--help"])
     if "usage: slatsim-sc" not in out:
         raise Fail("--help")
+
+
+@case
+def the_whole_capture_gives_the_same_statistics():
+    if not PLAIN:
+        print("skip the_whole_capture_gives_the_same_statistics: no optimised binaries given")
+        return
+    for mode, args in MODES.items():
+        name = "whole_" + mode.replace(" ", "_")
+        a = json_of(PLAIN, args + [TRACE], name + ".native.json")
+        b = json_of(PLAIN_SC, args + [TRACE], name + ".sc.json")
+        eq(a["stats"]["records"], 18727520, mode + ": records of the whole capture")
+        sa, sb = same_model(a, b, mode + ", whole capture")
+        eq(sb["sc.cycles.total"], sa["cycles.total"], mode + ", whole capture: sc.cycles.total")
+
+
+@case
+def out_of_host_memory_is_one_line_and_exit_1():
+    if not PLAIN_SC:
+        print("skip out_of_host_memory_is_one_line_and_exit_1: no optimised binaries given")
+        return
+    # From too little for the memory target's first 64 MB chunk up to enough
+    # for a short window: success, or one line "out of memory (...)" and 1.
+    for mib in (24, 40, 64, 96):
+        p = subprocess.run(["prlimit", "--as=%d" % (mib << 20), "--", PLAIN_SC, "--quiet",
+                            "--set", "sim.max_records=100000", TRACE],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        err = p.stderr.decode(errors="replace")
+        if p.returncode == 0:
+            continue
+        eq(p.returncode, 1, "under %d MiB: exit status (stderr %r)" % (mib, err))
+        if len(err.strip().splitlines()) != 1 or \
+                not err.startswith("slatsim: out of memory ("):
+            raise Fail("under %d MiB: %r" % (mib, err))
 
 
 def main():
