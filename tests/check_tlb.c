@@ -127,6 +127,62 @@ START_TEST(tlb_mixed_sizes_hit_at_their_own_size)
 }
 END_TEST
 
+/* The inline hit path (tlb_lookup's remembered entry) against the probing
+ * path alone (tlb_lookup_slow): two arrays given the same random fills,
+ * invalidations and lookups - 4 KB, 64 KB and 2 MB entries overlapping in a
+ * 4 MB space, two VMIDs, three ASIDs, global entries, lookups mostly near
+ * the last one - must return the same entry every time and end with the
+ * same counters, under each replacement policy. */
+START_TEST(tlb_inline_hits_equal_the_probe_with_mixed_sizes)
+{
+	static const unsigned shifts[] = { 12, 16, 21 };
+	for (int pol = TLB_LRU; pol <= TLB_RANDOM; pol++) {
+		tlb *a = mk(64, 4, (enum tlb_policy)pol), *b = mk(64, 4, (enum tlb_policy)pol);
+		rng r;
+		rng_seed(&r, 11 + (uint64_t)pol);
+		uint64_t va = 0;
+		uint16_t vmid = 0, asid = 0;
+		for (unsigned i = 0; i < 400000; i++) {
+			unsigned op = (unsigned)rng_below(&r, 100);
+			if (op < 70)
+				va = (va + rng_below(&r, 8192)) & 0x3fffff;
+			else if (op < 80)
+				va = rng_below(&r, 1u << 22);
+			if (op >= 95) {
+				vmid = (uint16_t)rng_below(&r, 2);
+				asid = (uint16_t)rng_below(&r, 3);
+			}
+			if (op < 90) {
+				const tlb_entry *ea = tlb_lookup(a, va, vmid, asid);
+				const tlb_entry *eb = tlb_lookup_slow(b, va, vmid, asid);
+				ck_assert_msg(!ea == !eb, "op %u: hit in one array only", i);
+				if (ea)
+					ck_assert_msg(ea->tag == eb->tag && ea->shift == eb->shift &&
+						      ea->asid == eb->asid && ea->vmid == eb->vmid &&
+						      ea->flags == eb->flags && ea->out == eb->out,
+						      "op %u: different entries", i);
+			} else if (op < 99) {
+				unsigned sh = shifts[rng_below(&r, 3)];
+				tlb_entry e = ent(va, sh, vmid, asid,
+						  rng_below(&r, 4) == 0 ? TLB_F_GLOBAL : 0);
+				tlb_fill(a, &e);
+				tlb_fill(b, &e);
+			} else {
+				tlb_inv_va(a, vmid, asid, va);
+				tlb_inv_va(b, vmid, asid, va);
+			}
+		}
+		const tlb_counters *ca = tlb_stats(a), *cb = tlb_stats(b);
+		ck_assert_uint_eq(ca->hits, cb->hits);
+		ck_assert_uint_eq(ca->misses, cb->misses);
+		ck_assert_uint_eq(ca->evictions, cb->evictions);
+		ck_assert_uint_gt(ca->hits, 100000);
+		tlb_destroy(a);
+		tlb_destroy(b);
+	}
+}
+END_TEST
+
 START_TEST(tlb_invalidation_semantics)
 {
 	tlb *t = mk(16, 16, TLB_LRU);
@@ -173,6 +229,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, tlb_random_is_deterministic_for_a_seed);
 	tcase_add_test(tc, tlb_tags_vmid_asid_and_global);
 	tcase_add_test(tc, tlb_mixed_sizes_hit_at_their_own_size);
+	tcase_add_test(tc, tlb_inline_hits_equal_the_probe_with_mixed_sizes);
 	tcase_add_test(tc, tlb_invalidation_semantics);
 	tcase_add_test(tc, tlb_bad_geometry_is_refused);
 	suite_add_tcase(s, tc);
