@@ -63,6 +63,23 @@ for f in $D/zipf-$N.slt $real; do
 	$S run --quiet "$f" | grep replay
 done
 
+echo "== slatsim run on the shipped trace: today's path (sim.threads=1) against the decoding thread (sim.threads=2), alternating, best of 7 (issue 16: >= 1.6x, identical JSON)"
+one=""; two=""
+for i in 1 2 3 4 5 6 7; do
+	one="$one $($S run --quiet --json $D/t1.json --set sim.threads=1 $real | awk '/^  replay/ {print $2}')"
+	two="$two $($S run --quiet --json $D/t2.json --set sim.threads=2 $real | awk '/^  replay/ {print $2}')"
+done
+python3 - "$D/t1.json" "$D/t2.json" "$one" "$two" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+one, two = (min(float(x) for x in v.split()) for v in sys.argv[3:5])
+n = a["stats"]["records"]
+same = a["stats"] == b["stats"] and a.get("rounds") == b.get("rounds")
+print("  sim.threads=1 %.3f s = %.1f M records/s; sim.threads=2 %.3f s = %.1f M records/s: "
+      "%.2fx; statistics %s" % (one, n / one / 1e6, two, n / two / 1e6, one / two,
+                                "identical" if same else "DIFFERENT"))
+PY
+
 echo "== reach (issue: one-pass LRU stack distances >= 20 M accesses/s on the shipped trace)"
 n=$($S trace info --json $real | python3 -c "import json,sys; print(json.load(sys.stdin)['records'])")
 for i in 1 2 3; do
