@@ -24,7 +24,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Werror=implicit-function-declaration -Werror=int-conversion -Werror=incompatible-pointer-types
 INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
 OPT     := -O2 -g
-LIBS    := -lz -llzma -lzip -lm -pthread
+LIBS    := -lz -ldeflate -llzma -lzip -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 DEPFLAGS = -MMD -MP
 

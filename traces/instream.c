@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,13 @@ struct instream {
 	uint64_t file_size;
 	uint8_t *win;
 	struct instream_view v;
+	/* Whole-member mode (instream_members): each gzip member is read and
+	 * inflated in one call (libdeflate), then served from mout. */
+	struct libdeflate_decompressor *ld;
+	uint64_t *moff;        /* members' compressed offsets, then the end */
+	size_t nm, mi;         /* members; the next to inflate */
+	uint8_t *min, *mout;
+	size_t min_cap, mout_cap, mout_len, mout_pos;
 };
 
 int trace_oom(char *err, size_t errlen, const char *path)
@@ -188,6 +196,11 @@ void instream_close(instream *s)
 	}
 	if (s->own_fd)
 		close(s->fd);
+	if (s->ld)
+		libdeflate_free_decompressor(s->ld);
+	free(s->moff);
+	free(s->min);
+	free(s->mout);
 	free(s->path);
 	free(s->raw);
 	free(s->win);
@@ -196,9 +209,25 @@ void instream_close(instream *s)
 
 /* Decompress into dst[0..cap); returns bytes produced (0 only at the clean end)
  * or a negative error. */
+static int next_member(instream *s, char *err, size_t errlen);
+
 static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t errlen)
 {
 	int rc;
+	if (s->ld) {
+		while (s->mout_pos == s->mout_len) {
+			if (s->mi == s->nm)
+				return 0;
+			if ((rc = next_member(s, err, errlen)) != TRACE_OK)
+				return rc;
+		}
+		size_t n = s->mout_len - s->mout_pos;
+		if (n > cap)
+			n = cap;
+		memcpy(dst, s->mout + s->mout_pos, n);
+		s->mout_pos += n;
+		return (long)n;
+	}
 	if (s->comp == IN_PLAIN) {
 		if ((rc = raw_refill(s, err, errlen)) != TRACE_OK)
 			return rc;
@@ -316,6 +345,20 @@ int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, cha
 {
 	if (s->comp != IN_GZIP || !s->own_fd || !s->file_size)
 		return trace_errf(err, errlen, TRACE_EIO, s->path, "cannot seek in this input");
+	if (s->ld) {
+		size_t i = 0;
+		while (i < s->nm && s->moff[i] != comp_off)
+			i++;
+		if (i == s->nm)
+			return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "no gzip member "
+					  "starts at compressed byte %llu",
+					  (unsigned long long)comp_off);
+		s->mi = i;
+		s->mout_pos = s->mout_len = 0;
+		s->raw_consumed = comp_off;
+		s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
+		return instream_fill(s, err, errlen);
+	}
 	if (lseek(s->fd, (off_t)comp_off, SEEK_SET) < 0)
 		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
 				  strerror(errno));
@@ -354,4 +397,86 @@ void instream_progress(const instream *s, uint64_t *done, uint64_t *total)
 {
 	*done = s->raw_consumed;
 	*total = s->file_size;
+}
+
+/* ---- whole-member mode ---- */
+
+/* Read member s->mi whole and inflate it into mout (its size from the
+ * member's ISIZE trailer field). A member that does not inflate to exactly
+ * that, or leaves bytes over, is corrupt. */
+static int next_member(instream *s, char *err, size_t errlen)
+{
+	uint64_t off = s->moff[s->mi], end = s->moff[s->mi + 1];
+	size_t len = (size_t)(end - off);
+	if (len < 18)
+		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "a gzip member of %zu "
+				  "bytes at compressed byte %llu (a member has at least 18)", len,
+				  (unsigned long long)off);
+	if (len > s->min_cap) {
+		uint8_t *b = realloc(s->min, len);
+		if (!b)
+			return trace_oom(err, errlen, s->path);
+		s->min = b;
+		s->min_cap = len;
+	}
+	if (instream_pread(s, s->min, len, off))
+		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "truncated gzip stream: "
+				  "cannot read the member at compressed bytes %llu..%llu",
+				  (unsigned long long)off, (unsigned long long)end);
+	const uint8_t *t = s->min + len - 4;
+	size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 |
+		       (size_t)t[3] << 24;
+	if (isize > s->mout_cap) {
+		uint8_t *b = realloc(s->mout, isize);
+		if (!b)
+			return trace_oom(err, errlen, s->path);
+		s->mout = b;
+		s->mout_cap = isize;
+	}
+	size_t in_used = 0, out_used = 0;
+	enum libdeflate_result lr = libdeflate_gzip_decompress_ex(s->ld, s->min, len, s->mout,
+								isize, &in_used, &out_used);
+	if (lr != LIBDEFLATE_SUCCESS || in_used != len || out_used != isize)
+		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "corrupt gzip data in "
+				  "the member at compressed bytes %llu..%llu%s",
+				  (unsigned long long)off, (unsigned long long)end,
+				  lr == LIBDEFLATE_SUCCESS ? " (its size or end differs from "
+				  "its trailer)" : "");
+	s->mi++;
+	s->mout_pos = 0;
+	s->mout_len = out_used;
+	s->raw_consumed = end;
+	return TRACE_OK;
+}
+
+int instream_members(instream *s, const uint64_t *off, size_t n, char *err, size_t errlen)
+{
+	if (s->comp != IN_GZIP || !s->own_fd || !s->file_size || !n || off[0] != 0)
+		return 1;
+	struct instream_view *v = &s->v;
+	if (v->base != 0)
+		return 1;   /* (only before the window has moved: the header is at its start) */
+	size_t pos = v->pos;
+	s->moff = malloc((n + 1) * sizeof(*s->moff));
+	s->ld = libdeflate_alloc_decompressor();
+	if (!s->moff || !s->ld)
+		return trace_oom(err, errlen, s->path);
+	memcpy(s->moff, off, n * sizeof(*off));
+	s->moff[n] = s->file_size;
+	s->nm = n;
+	for (size_t i = 0; i < n; i++)
+		if (s->moff[i + 1] <= s->moff[i])
+			return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "gzip member %zu "
+					  "at compressed byte %llu out of order", i,
+					  (unsigned long long)s->moff[i]);
+	inflateEnd(&s->z);
+	s->codec_live = 0;
+	int rc = instream_reposition(s, 0, 0, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	if (pos > v->len)
+		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "the first gzip member "
+				  "is shorter than the bytes read from it");
+	v->pos = pos;
+	return TRACE_OK;
 }

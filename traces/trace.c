@@ -135,7 +135,7 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return trace_oom(err, errlen, path);
-	r->open_flags = o->flags;
+	r->open_flags = o->flags | (o->threads > 1 ? TRACE_OPEN_WHOLE_MEMBERS : 0);
 	int is_stdin = strcmp(path, "-") == 0;
 	r->path = strdup(is_stdin ? "<stdin>" : path);
 	if (!r->path) {

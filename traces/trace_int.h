@@ -47,6 +47,13 @@ struct instream_view *instream_view(instream *s);
  * UNCOMP_OFF, and fill the window. */
 int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
 			size_t errlen);
+/* A regular gzip file whose window has not moved yet: read it from now on
+ * a gzip member at a time, each inflated whole by libdeflate (2.3x zlib's
+ * inflate and CRC on the shipped trace), the members starting at the N
+ * compressed offsets OFF (OFF[0] = 0; the last ends at the end of the
+ * file). The parse position is kept. Returns TRACE_OK, 1 where it does not
+ * apply (nothing changed), or an error. */
+int instream_members(instream *s, const uint64_t *off, size_t n, char *err, size_t errlen);
 /* Read LEN raw (compressed) bytes at OFF of a regular file: 0, or -1. */
 int instream_pread(const instream *s, void *buf, size_t len, uint64_t off);
 uint64_t instream_file_size(const instream *s);   /* 0 unless a regular file */
@@ -78,7 +85,9 @@ struct trace_reader {
 	int line_based;        /* set by a text backend: it fills lines[] */
 	uint64_t *lines;       /* the line of each record of the last batch */
 	size_t lines_cap;
-	unsigned open_flags;   /* TRACE_OPEN_* the caller asked for */
+	unsigned open_flags;   /* TRACE_OPEN_* the caller asked for, and: */
+#define TRACE_OPEN_WHOLE_MEMBERS 0x100u   /* a decoding thread: a chunked .slt is read a
+					     member at a time (instream_members) */
 	struct trace_pipe *pipe;   /* background decoding (threads > 1), else NULL */
 };
 

@@ -14,6 +14,7 @@ import os
 import re
 import struct
 import subprocess
+import zlib
 import sys
 import tempfile
 
@@ -990,14 +991,59 @@ def a_decoding_thread_changes_no_statistic():
     # leaves the partial run to the replaying thread; the statistics must
     # not see the difference.
     xz = os.path.join(ROOT, "traces/samples/xz-compress.slt")
+    # It is chunked (1 Mi records per gzip member): with the thread each
+    # member is inflated whole, and --skip seeks through the index there too.
     for window in (["--limit", "300000"], ["--limit", "250003", "--warmup", "10001"],
-                   ["--skip", "4095", "--limit", "100000"]):
+                   ["--skip", "4095", "--limit", "100000"],
+                   ["--skip", "5000000", "--limit", "2200000"]):
         got = []
         for t in ("1", "2"):
             out = tmp("threads.json")
             run("run", "--quiet", "--set", "sim.threads=" + t, "--json", out, *window, xz)
             got.append(json.load(open(out))["stats"])
         eq(got[1], got[0], "sim.threads=2 vs 1 on xz-compress.slt %s" % " ".join(window))
+
+
+def gzip_members(data):
+    """The compressed offsets at which the gzip members of DATA start."""
+    offs, pos = [], 0
+    while pos < len(data):
+        offs.append(pos)
+        d = zlib.decompressobj(31)
+        d.decompress(data[pos:])
+        pos = len(data) - len(d.unused_data)
+    return offs
+
+
+@case
+def a_damaged_chunk_stops_either_decoding_path():
+    # 409,600 records in chunks of 100,000: members for the header, 5
+    # chunks, the end and index, and the trailer (FORMAT.md, chunked). With
+    # sim.threads=2 each member is inflated whole (libdeflate), with 1
+    # through zlib's stream. One flipped byte in the middle of the fourth
+    # chunk's deflate data (past the first 1 MiB window that opening the
+    # file inflates) stops both with exit 2 and the file's name; the
+    # whole-member path names the member's compressed bytes.
+    src, good = tmp("dmg-src.slt"), tmp("dmg-good.slt")
+    run("trace", "gen", "--pattern", "zipf", "--footprint", "16M", "--count", "400K",
+        "--seed", "9", "-o", src)
+    run("trace", "import", "--chunk", "100000", src, good)
+    data = open(good, "rb").read()
+    offs = gzip_members(data)
+    eq(len(offs), 8, "members of a 5-chunk trace")
+    a, b = offs[4], offs[5]
+    bad = bytearray(data)
+    bad[(a + b) // 2] ^= 0x55
+    dmg = write("dmg.slt", bytes(bad), "wb")
+    eq(run_stats(good, "sim.threads=2"), run_stats(good), "the undamaged file on both paths")
+    for t in ("1", "2"):
+        _, err = run("run", "--quiet", "--set", "sim.threads=" + t, dmg, expect_rc=2)
+        line = err.strip().splitlines()[0]
+        if "dmg.slt" not in line or "corrupt" not in line and "CRC" not in line \
+                and "check" not in line:
+            raise Fail("sim.threads=%s: %r" % (t, line))
+        if t == "2" and "member at compressed bytes %d..%d" % (a, b) not in line:
+            raise Fail("sim.threads=2 does not name the member: %r" % line)
 
 
 @case
