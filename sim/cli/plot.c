@@ -141,8 +141,37 @@ static int chart_sweep(const char *dir, const char *stat, const char *xkey, cons
 	}
 	if (!jsonr_get(p0, xkey))
 		cli_die(EXIT_BAD, "--x %s: not a swept parameter of %s", xkey, rp);
-	/* A line per combination of the other parameters (and trace). */
+	/* A line per combination of the other parameters (and trace) - but not
+	 * of those that vary with x alone (keys joined to it by ':' in the
+	 * --grid: the same value wherever x has the same value, and more than
+	 * one value): they are x's, not a line's. */
 	size_t n = doc->n, nser = 0;
+	int *with_x = calloc(p0->n ? p0->n : 1, sizeof(*with_x));
+	if (!with_x)
+		cli_die(EXIT_FAIL, "out of memory");
+	for (size_t pk = 0; pk < p0->n; pk++) {
+		const char *kk = p0->keys[pk], *first = NULL;
+		int follows = strcmp(kk, xkey) != 0, varies = 0;
+		for (size_t i = 0; follows && i < n; i++) {
+			const jsonr *pi = jsonr_get(&doc->items[i], "params");
+			const jsonr *vi = jsonr_get(pi, kk), *xi = jsonr_get(pi, xkey);
+			if (!vi || !xi || vi->type != JSONR_STR || xi->type != JSONR_STR) {
+				follows = 0;
+				break;
+			}
+			if (!first)
+				first = vi->text;
+			varies |= strcmp(first, vi->text) != 0;
+			for (size_t i2 = 0; i2 < i && follows; i2++) {
+				const jsonr *p2 = jsonr_get(&doc->items[i2], "params");
+				const jsonr *v2 = jsonr_get(p2, kk), *x2 = jsonr_get(p2, xkey);
+				if (v2 && x2 && v2->type == JSONR_STR && x2->type == JSONR_STR &&
+				    strcmp(x2->text, xi->text) == 0 && strcmp(v2->text, vi->text) != 0)
+					follows = 0;
+			}
+		}
+		with_x[pk] = follows && varies;
+	}
 	char **key = calloc(n, sizeof(*key));
 	size_t *ser_of = calloc(n, sizeof(*ser_of));
 	double *xs = calloc(n, sizeof(*xs)), *ys = calloc(n, sizeof(*ys));
@@ -179,10 +208,14 @@ static int chart_sweep(const char *dir, const char *stat, const char *xkey, cons
 		}
 		if (multi_trace && tr && tr->type == JSONR_STR)
 			fprintf(m, "%s ", tr->text);
-		for (size_t j = 0; j < pa->n; j++)
-			if (strcmp(pa->keys[j], xkey) != 0)
+		for (size_t j = 0; j < pa->n; j++) {
+			size_t pk = 0;
+			while (pk < p0->n && strcmp(p0->keys[pk], pa->keys[j]) != 0)
+				pk++;
+			if (strcmp(pa->keys[j], xkey) != 0 && !(pk < p0->n && with_x[pk]))
 				fprintf(m, "%s=%s ", pa->keys[j],
 					pa->items[j].type == JSONR_STR ? pa->items[j].text : "");
+		}
 		fclose(m);
 		if (kl && kt[kl - 1] == ' ')
 			kt[kl - 1] = '\0';
@@ -225,6 +258,7 @@ static int chart_sweep(const char *dir, const char *stat, const char *xkey, cons
 		free(key[si]);
 	free(key);
 	free(ser_of);
+	free(with_x);
 	free(xs);
 	free(ys);
 	free(labels);

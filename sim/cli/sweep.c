@@ -49,7 +49,9 @@ static const char *const sweep_usage =
 	"grid value overrides both). Points of one trace share one decode of it: the\n"
 	"decoded batches are fed to each point's machine in turn, on -j N threads\n"
 	"(each thread its share of the points). Values are separated by commas, or\n"
-	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0').\n"
+	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). Keys\n"
+	"joined by ':' vary together, a value for each joined by ':' (one axis, not\n"
+	"a product): --grid 'tlb.l2.entries:tlb.l2.ways=512:4,1536:12,2048:16'.\n"
 	"\n"
 	"DIR (default 'sweep') gets points/N.json for point N - exactly what\n"
 	"'slatsim run --json' writes for that point - then results.csv and\n"
@@ -69,9 +71,13 @@ static const char *const sweep_usage =
 
 /* ---------------------------------------------------------------- the sweep */
 
+#define MAX_LINKED 8   /* keys of one --grid joined by ':' */
+
 typedef struct grid {
-	const char *key;
-	char *values[MAX_VALUES];   /* malloc'd */
+	const char *key;            /* as given: "k" or "k1:k2..." */
+	char *keys[MAX_LINKED];     /* malloc'd: its keys */
+	size_t nk;
+	char *values[MAX_VALUES];   /* malloc'd, as given: "v" or "v1:v2..." */
 	size_t n;
 } grid;
 
@@ -97,13 +103,46 @@ static const char *point_value(const sweep_def *d, size_t n, size_t gi)
 	return d->g[gi].values[combo % d->g[gi].n];
 }
 
+/* Part K of a linked value "v1:v2..." (the whole value for one key) into
+ * BUF; NULL when it has no such part. */
+static const char *linked_part(const char *v, size_t k, char *buf, size_t len)
+{
+	for (; k; k--) {
+		v = strchr(v, ':');
+		if (!v)
+			return NULL;
+		v++;
+	}
+	const char *e = strchr(v, ':');
+	size_t l = e ? (size_t)(e - v) : strlen(v);
+	if (l >= len)
+		l = len - 1;
+	memcpy(buf, v, l);
+	buf[l] = '\0';
+	return buf;
+}
+
+/* Set grid G's VALUE (every linked key its part) in P. */
+static int set_grid_value(param_reg *p, const grid *g, const char *value, char *err,
+			  size_t errlen)
+{
+	for (size_t k = 0; k < g->nk; k++) {
+		char part[512];
+		const char *v = g->nk == 1 ? value : linked_part(value, k, part, sizeof(part));
+		int rc = param_set(p, g->keys[k], v, "--grid", err, errlen);
+		if (rc != PARAM_OK)
+			return rc;
+	}
+	return PARAM_OK;
+}
+
 /* The registry of point N: the base configuration, then its grid values. */
 static param_reg *point_params(const args *a, const sweep_def *d, size_t n)
 {
 	param_reg *p = cli_build_params(a, &d->c);
 	char err[512];
 	for (size_t gi = 0; gi < d->ngrids; gi++)
-		if (param_set(p, d->g[gi].key, point_value(d, n, gi), "--grid", err, sizeof(err)) !=
+		if (set_grid_value(p, &d->g[gi], point_value(d, n, gi), err, sizeof(err)) !=
 		    PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	return p;
@@ -120,10 +159,29 @@ static void parse_grid(const args *a, sweep_def *d, const char *spec)
 	char *key = strndup(spec, (size_t)(eqs - spec));
 	if (!key)
 		cli_die(EXIT_FAIL, "out of memory");
-	for (size_t k = 0; k + 1 < d->ngrids; k++)
-		if (strcmp(d->g[k].key, key) == 0)
-			cli_usage_error(a, "--grid %s given twice", key);
 	g->key = key;
+	for (const char *k = key;;) {
+		const char *e = strchr(k, ':');
+		size_t l = e ? (size_t)(e - k) : strlen(k);
+		if (!l)
+			cli_usage_error(a, "--grid '%s': an empty key", spec);
+		if (g->nk == MAX_LINKED)
+			cli_usage_error(a, "--grid '%s': %d keys at most vary together", spec,
+					MAX_LINKED);
+		if (!(g->keys[g->nk++] = strndup(k, l)))
+			cli_die(EXIT_FAIL, "out of memory");
+		const char *nk = g->keys[g->nk - 1];
+		for (size_t gi = 0; gi < d->ngrids; gi++) {
+			/* (this grid: only the keys before the new one) */
+			size_t upto = &d->g[gi] == g ? g->nk - 1 : d->g[gi].nk;
+			for (size_t j = 0; j < upto; j++)
+				if (strcmp(d->g[gi].keys[j], nk) == 0)
+					cli_usage_error(a, "--grid %s given twice", nk);
+		}
+		if (!e)
+			break;
+		k = e + 1;
+	}
 	char sepc = strchr(eqs + 1, ';') ? ';' : ',';
 	for (const char *v = eqs + 1;;) {
 		const char *e = strchr(v, sepc);
@@ -143,9 +201,19 @@ static void parse_grid(const args *a, sweep_def *d, const char *spec)
 	char err[512];
 	if (!p || machine_params_register(p) != PARAM_OK)
 		cli_die(EXIT_FAIL, "out of memory (parameter registry)");
-	for (size_t i = 0; i < g->n; i++)
-		if (param_set(p, key, g->values[i], "--grid", err, sizeof(err)) != PARAM_OK)
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->nk > 1) {
+			size_t parts = 1;
+			for (const char *c = g->values[i]; (c = strchr(c, ':')); c++)
+				parts++;
+			if (parts != g->nk)
+				cli_usage_error(a, "--grid %s: the value '%s' has %zu part%s for "
+						"%zu keys (join one value per key with ':')", key,
+						g->values[i], parts, parts == 1 ? "" : "s", g->nk);
+		}
+		if (set_grid_value(p, g, g->values[i], err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
+	}
 	param_destroy(p);
 }
 
@@ -242,7 +310,12 @@ static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 		json_str(&j, "trace", d->traces[point_trace(d, n)]);
 		json_begin_obj(&j, "params");
 		for (size_t gi = 0; gi < d->ngrids; gi++)
-			json_str(&j, d->g[gi].key, point_value(d, n, gi));
+			for (size_t k = 0; k < d->g[gi].nk; k++) {
+				char part[512];
+				const char *v = point_value(d, n, gi);
+				json_str(&j, d->g[gi].keys[k], d->g[gi].nk == 1 ? v :
+					 linked_part(v, k, part, sizeof(part)));
+			}
 		json_end_obj(&j);
 		json_end_obj(&j);
 	}
@@ -463,10 +536,11 @@ static void collect(const args *a, const char *dir)
 	outfile *co = cli_output(a, cp, "results.csv", 0), *jo = cli_output(a, jp, "results.json", 0);
 	FILE *cf = outfile_stream(co), *jf = outfile_stream(jo);
 	fputs("point,trace", cf);
-	for (size_t gi = 0; gi < grids->n; gi++) {
-		const jsonr *k = jsonr_get(&grids->items[gi], "key");
+	/* A column per swept key: the params of a point (linked keys apart). */
+	const jsonr *p0 = np ? jsonr_get(&pts->items[0], "params") : NULL;
+	for (size_t i = 0; p0 && p0->type == JSONR_OBJ && i < p0->n; i++) {
 		fputc(',', cf);
-		put_csv(cf, k && k->type == JSONR_STR ? k->text : "?");
+		put_csv(cf, p0->keys[i]);
 	}
 	for (size_t k = 0; k < ns; k++) {
 		fputc(',', cf);
@@ -677,6 +751,8 @@ static void free_def(sweep_def *d)
 {
 	for (size_t gi = 0; gi < d->ngrids; gi++) {
 		free((char *)d->g[gi].key);
+		for (size_t k = 0; k < d->g[gi].nk; k++)
+			free(d->g[gi].keys[k]);
 		for (size_t v = 0; v < d->g[gi].n; v++)
 			free(d->g[gi].values[v]);
 	}

@@ -213,6 +213,48 @@ def sweep_points_are_byte_identical_to_run_json():
 
 
 @case
+def linked_grid_keys_vary_together():
+    # tlb.l2.entries:tlb.l2.ways is one axis of 3 (not 3 x 3), crossed with
+    # guest.page: 6 points, each byte for byte what run --json writes with
+    # both keys set; the table has a column per key; plot sweep draws a line
+    # per guest.page (the ways follow x) - its SVG legend names no ways.
+    d = tmp("sw-linked")
+    shutil.rmtree(d, ignore_errors=True)
+    axis = [("768", "6"), ("1536", "12"), ("2048", "16")]
+    run("sweep", "--quiet", "--out", d, "--grid",
+        "tlb.l2.entries:tlb.l2.ways=" + ",".join(e + ":" + w for e, w in axis),
+        "--grid", "guest.page=4k,2m", LACKEY_LS)
+    n = 0
+    for e_, w in axis:
+        for gp in ("4k", "2m"):
+            want = tmp("sw-linked-run.json")
+            run("run", "--quiet", "--set", "tlb.l2.entries=" + e_, "--set", "tlb.l2.ways=" + w,
+                "--set", "guest.page=" + gp, "--json", want, LACKEY_LS)
+            eq(open(os.path.join(d, "points", "%d.json" % n), "rb").read(),
+               open(want, "rb").read(), "linked point %d (%s:%s, %s)" % (n, e_, w, gp))
+            n += 1
+    eq(sorted(os.listdir(os.path.join(d, "points"))), ["%d.json" % i for i in range(6)],
+       "points of a 3-value linked axis by 2 pages")
+    head = open(os.path.join(d, "results.csv")).readline().rstrip("\n").split(",")
+    eq(head[:5], ["point", "trace", "tlb.l2.entries", "tlb.l2.ways", "guest.page"], "csv head")
+    res = json.load(open(os.path.join(d, "results.json")))
+    eq(res[3]["params"], {"tlb.l2.entries": "1536", "tlb.l2.ways": "12", "guest.page": "2m"},
+       "row 3 params")
+    if have_gnuplot():
+        svg = tmp("sw-linked.svg")
+        run("plot", "sweep", d, "--stat", "tlb.l2.misses", "-o", svg)
+        text = open(svg).read()
+        if "guest.page=4k" not in text or "tlb.l2.ways" in text:
+            raise Fail("plot sweep of a linked axis: a line per guest.page, none per ways")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "tlb.l2.entries:tlb.l2.ways=768:6,1536",
+               LACKEY_LS], r"the value '1536' has 1 part for 2 keys")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "tlb.l2.entries:tlb.l2.ways=768:6",
+               "--grid", "tlb.l2.ways=4", LACKEY_LS], r"--grid tlb\.l2\.ways given twice")
+    bad_input(["sweep", "--out", tmp("sw-bad"), "--grid", "tlb.l2.entries:tlb.l2.wyas=768:6",
+               LACKEY_LS], r"tlb\.l2\.wyas")
+
+
+@case
 def sweep_threads_and_decode_modes_give_the_same_files():
     traces = sweep_traces()
     ref = files_of(tmp("sw1")) if os.path.isdir(tmp("sw1")) else None
