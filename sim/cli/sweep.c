@@ -104,7 +104,7 @@ static const char *point_value(const sweep_def *d, size_t n, size_t gi)
 }
 
 /* Part K of a linked value "v1:v2..." (the whole value for one key) into
- * BUF; NULL when it has no such part. */
+ * BUF; NULL when it has no such part or the part does not fit. */
 static const char *linked_part(const char *v, size_t k, char *buf, size_t len)
 {
 	for (; k; k--) {
@@ -116,7 +116,7 @@ static const char *linked_part(const char *v, size_t k, char *buf, size_t len)
 	const char *e = strchr(v, ':');
 	size_t l = e ? (size_t)(e - v) : strlen(v);
 	if (l >= len)
-		l = len - 1;
+		return NULL;
 	memcpy(buf, v, l);
 	buf[l] = '\0';
 	return buf;
@@ -127,8 +127,13 @@ static int set_grid_value(param_reg *p, const grid *g, const char *value, char *
 			  size_t errlen)
 {
 	for (size_t k = 0; k < g->nk; k++) {
-		char part[512];
+		char part[4096];
 		const char *v = g->nk == 1 ? value : linked_part(value, k, part, sizeof(part));
+		if (!v) {
+			snprintf(err, errlen, "--grid %s: the value '%.200s' has no part %zu of "
+				 "at most %zu bytes", g->key, value, k + 1, sizeof(part) - 1);
+			return PARAM_ERR;
+		}
 		int rc = param_set(p, g->keys[k], v, "--grid", err, errlen);
 		if (rc != PARAM_OK)
 			return rc;
@@ -311,7 +316,7 @@ static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 		json_begin_obj(&j, "params");
 		for (size_t gi = 0; gi < d->ngrids; gi++)
 			for (size_t k = 0; k < d->g[gi].nk; k++) {
-				char part[512];
+				char part[4096];   /* (set_grid_value refused what does not fit) */
 				const char *v = point_value(d, n, gi);
 				json_str(&j, d->g[gi].keys[k], d->g[gi].nk == 1 ? v :
 					 linked_part(v, k, part, sizeof(part)));
