@@ -215,18 +215,21 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 {
 	int rc;
 	if (s->ld) {
-		while (s->mout_pos == s->mout_len) {
+		while (s->mout_pos == s->mout_len && s->ld) {
 			if (s->mi == s->nm)
 				return 0;
 			if ((rc = next_member(s, err, errlen)) != TRACE_OK)
 				return rc;
 		}
-		size_t n = s->mout_len - s->mout_pos;
-		if (n > cap)
-			n = cap;
-		memcpy(dst, s->mout + s->mout_pos, n);
-		s->mout_pos += n;
-		return (long)n;
+		if (s->ld) {
+			size_t n = s->mout_len - s->mout_pos;
+			if (n > cap)
+				n = cap;
+			memcpy(dst, s->mout + s->mout_pos, n);
+			s->mout_pos += n;
+			return (long)n;
+		}
+		/* (next_member fell back to the stream: on below) */
 	}
 	if (s->comp == IN_PLAIN) {
 		if ((rc = raw_refill(s, err, errlen)) != TRACE_OK)
@@ -349,15 +352,19 @@ int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, cha
 		size_t i = 0;
 		while (i < s->nm && s->moff[i] != comp_off)
 			i++;
-		if (i == s->nm)
-			return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "no gzip member "
-					  "starts at compressed byte %llu",
-					  (unsigned long long)comp_off);
-		s->mi = i;
-		s->mout_pos = s->mout_len = 0;
-		s->raw_consumed = comp_off;
-		s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
-		return instream_fill(s, err, errlen);
+		if (i < s->nm) {
+			s->mi = i;
+			s->mout_pos = s->mout_len = 0;
+			s->raw_consumed = comp_off;
+			s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
+			return instream_fill(s, err, errlen);
+		}
+		/* Not a member we know of: the stream, from there. */
+		libdeflate_free_decompressor(s->ld);
+		s->ld = NULL;
+		if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+			return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory (zlib)");
+		s->codec_live = 1;
 	}
 	if (lseek(s->fd, (off_t)comp_off, SEEK_SET) < 0)
 		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
@@ -401,35 +408,62 @@ void instream_progress(const instream *s, uint64_t *done, uint64_t *total)
 
 /* ---- whole-member mode ---- */
 
+/* Leave whole-member mode for zlib's stream, from the start of member
+ * s->mi: a true member start (0, or where the member before it was checked
+ * to end). Whatever the members hold from there on - a damaged member, an
+ * index whose offsets are not the members', anything appended - reads, or
+ * is refused, exactly as sim.threads=1 reads or refuses it. */
+static int fall_back(instream *s, char *err, size_t errlen)
+{
+	uint64_t off = s->moff[s->mi];
+	libdeflate_free_decompressor(s->ld);
+	s->ld = NULL;
+	if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+		return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory (zlib)");
+	s->codec_live = 1;
+	if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
+		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
+				  strerror(errno));
+	/* After a member checked to end here, as the stream would be: the next
+	 * bytes are another member, the clean end, or trailing garbage. */
+	s->member_done = s->mi > 0;
+	s->raw_pos = s->raw_len = 0;
+	s->raw_eof = 0;
+	s->raw_consumed = off;
+	return TRACE_OK;
+}
+
 /* Read member s->mi whole and inflate it into mout (its size from the
- * member's ISIZE trailer field). A member that does not inflate to exactly
- * that, or leaves bytes over, is corrupt. */
+ * member's ISIZE trailer field). A member that is not exactly one gzip
+ * member of that size - damaged, or the index's offsets are not the
+ * members' - sends the rest of the file through zlib's stream (fall_back):
+ * the two paths accept and refuse the same files, with the same messages. */
 static int next_member(instream *s, char *err, size_t errlen)
 {
 	uint64_t off = s->moff[s->mi], end = s->moff[s->mi + 1];
 	size_t len = (size_t)(end - off);
-	if (len < 18)
-		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "a gzip member of %zu "
-				  "bytes at compressed byte %llu (a member has at least 18)", len,
-				  (unsigned long long)off);
+	if (len < 18 || len > (1u << 30))
+		return fall_back(s, err, errlen);
 	if (len > s->min_cap) {
 		uint8_t *b = realloc(s->min, len);
 		if (!b)
-			return trace_oom(err, errlen, s->path);
+			return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory "
+					  "(a gzip member of %zu bytes)", len);
 		s->min = b;
 		s->min_cap = len;
 	}
 	if (instream_pread(s, s->min, len, off))
-		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "truncated gzip stream: "
-				  "cannot read the member at compressed bytes %llu..%llu",
-				  (unsigned long long)off, (unsigned long long)end);
+		return fall_back(s, err, errlen);
 	const uint8_t *t = s->min + len - 4;
 	size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 |
 		       (size_t)t[3] << 24;
+	if (isize > (size_t)len * 1032 + 64)   /* more than deflate's 1032:1 at most */
+		return fall_back(s, err, errlen);
 	if (isize > s->mout_cap) {
 		uint8_t *b = realloc(s->mout, isize);
 		if (!b)
-			return trace_oom(err, errlen, s->path);
+			return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory "
+					  "(a gzip member of %zu bytes inflated)", isize);
 		s->mout = b;
 		s->mout_cap = isize;
 	}
@@ -437,11 +471,7 @@ static int next_member(instream *s, char *err, size_t errlen)
 	enum libdeflate_result lr = libdeflate_gzip_decompress_ex(s->ld, s->min, len, s->mout,
 								isize, &in_used, &out_used);
 	if (lr != LIBDEFLATE_SUCCESS || in_used != len || out_used != isize)
-		return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "corrupt gzip data in "
-				  "the member at compressed bytes %llu..%llu%s",
-				  (unsigned long long)off, (unsigned long long)end,
-				  lr == LIBDEFLATE_SUCCESS ? " (its size or end differs from "
-				  "its trailer)" : "");
+		return fall_back(s, err, errlen);
 	s->mi++;
 	s->mout_pos = 0;
 	s->mout_len = out_used;
@@ -457,18 +487,17 @@ int instream_members(instream *s, const uint64_t *off, size_t n, char *err, size
 	if (v->base != 0)
 		return 1;   /* (only before the window has moved: the header is at its start) */
 	size_t pos = v->pos;
+	for (size_t i = 0; i < n; i++)
+		if ((i + 1 < n ? off[i + 1] : s->file_size) <= off[i])
+			return 1;   /* not members of this file: stay on the stream */
 	s->moff = malloc((n + 1) * sizeof(*s->moff));
 	s->ld = libdeflate_alloc_decompressor();
 	if (!s->moff || !s->ld)
-		return trace_oom(err, errlen, s->path);
+		return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory "
+				  "(whole-member inflate)");
 	memcpy(s->moff, off, n * sizeof(*off));
 	s->moff[n] = s->file_size;
 	s->nm = n;
-	for (size_t i = 0; i < n; i++)
-		if (s->moff[i + 1] <= s->moff[i])
-			return trace_errf(err, errlen, TRACE_EFORMAT, s->path, "gzip member %zu "
-					  "at compressed byte %llu out of order", i,
-					  (unsigned long long)s->moff[i]);
 	inflateEnd(&s->z);
 	s->codec_live = 0;
 	int rc = instream_reposition(s, 0, 0, err, errlen);
