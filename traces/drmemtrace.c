@@ -208,7 +208,7 @@ static int zip_open_thread(dr_thread *t, char *err, size_t errlen)
 	t->members = calloc((size_t)n, sizeof(*t->members));
 	t->zbuf = malloc(DR_ZBUF);
 	if (!t->members || !t->zbuf)
-		return trace_errf(err, errlen, TRACE_EIO, t->path, "out of memory");
+		return trace_errf(err, errlen, TRACE_ENOMEM, t->path, "out of memory (trace reader)");
 	for (zip_int64_t i = 0; i < n; i++) {
 		const char *name = zip_get_name(t->za, (zip_uint64_t)i, 0);
 		const char *d = name && strncmp(name, "chunk.", 6) == 0 ? name + 6 : NULL;
@@ -626,7 +626,7 @@ static int list_threads(const char *dir, char ***names, size_t *n, char *err, si
 {
 	char *base = malloc(strlen(dir) + 8);
 	if (!base)
-		return trace_errf(err, errlen, TRACE_EIO, dir, "out of memory");
+		return trace_errf(err, errlen, TRACE_ENOMEM, dir, "out of memory (trace reader)");
 	struct stat st;
 	sprintf(base, "%s/trace", dir);
 	if (stat(base, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -674,7 +674,7 @@ static int list_threads(const char *dir, char ***names, size_t *n, char *err, si
 			free(v[--k]);
 		free(v);
 		free(base);
-		return rc == TRACE_EIO ? trace_errf(err, errlen, TRACE_EIO, dir, "out of memory") : rc;
+		return rc == TRACE_EIO ? trace_errf(err, errlen, TRACE_ENOMEM, dir, "out of memory (trace reader)") : rc;
 	}
 	if (k == 0) {
 		free(v);
@@ -696,7 +696,7 @@ int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instre
 	dr_reader *d = calloc(1, sizeof(*d));
 	if (!d) {
 		instream_close(in);
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		return trace_errf(err, errlen, TRACE_ENOMEM, path, "out of memory (trace reader)");
 	}
 	r->priv = d;
 	r->be = &dr_backend;
@@ -716,7 +716,7 @@ int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instre
 	}
 	d->t = calloc(n, sizeof(*d->t));
 	if (!d->t) {
-		rc = trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		rc = trace_errf(err, errlen, TRACE_ENOMEM, path, "out of memory (trace reader)");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -725,7 +725,7 @@ int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instre
 		t->path = strdup(names ? names[i] : path);
 		d->nthreads = i + 1;
 		if (!t->path) {
-			rc = trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+			rc = trace_errf(err, errlen, TRACE_ENOMEM, path, "out of memory (trace reader)");
 			goto out;
 		}
 		rc = thread_open(t, names ? NULL : in, err, errlen);

@@ -276,6 +276,9 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 			s->raw_consumed += used;
 			if (zr == Z_STREAM_END) {
 				s->member_done = 1;
+			} else if (zr == Z_MEM_ERROR) {
+				return trace_errf(err, errlen, TRACE_ENOMEM, s->path,
+						  "out of memory (zlib's inflate)");
 			} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 				return trace_errf(err, errlen, TRACE_EFORMAT, s->path,
 						  "corrupt %s data near compressed byte %llu: %s",

@@ -502,7 +502,7 @@ static int start_chunk(trace_reader *r, const uint8_t *src, const uint8_t *endp,
 			size_t cap = st->capseen ? st->capseen * 2 : 64;
 			slt_chunk *ns = realloc(st->seen, cap * sizeof(*ns));
 			if (!ns)
-				return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+				return trace_errf(err, errlen, TRACE_ENOMEM, path, "out of memory (trace reader)");
 			st->seen = ns;
 			st->capseen = cap;
 		}
@@ -662,7 +662,7 @@ static int load_index(trace_reader *r, slt_chunk **ix, size_t *nix, uint64_t *to
 	}
 	inflateEnd(&z);
 	if (!out)
-		return trace_errf(err, errlen, TRACE_EIO, path, "out of memory");
+		return trace_errf(err, errlen, TRACE_ENOMEM, path, "out of memory (trace reader)");
 	int rc = TRACE_OK;
 	const uint8_t *p = out, *e = out + len;
 	uint64_t cnt, n2, d[3], acc[3] = { 0, 0, 0 };

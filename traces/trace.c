@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -293,7 +294,7 @@ static int pipe_create(trace_reader *r, const trace_open_opts *o, char *err, siz
 {
 	struct trace_pipe *p = calloc(1, sizeof(*p));
 	if (!p)
-		return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+		return trace_errf(err, errlen, TRACE_ENOMEM, r->path, "out of memory (trace reader)");
 	r->pipe = p;   /* pipe_destroy frees what was made */
 	if (o->batch_fn && o->batch_granule && o->batch_aux) {
 		p->batch_fn = o->batch_fn;
@@ -307,7 +308,7 @@ static int pipe_create(trace_reader *r, const trace_open_opts *o, char *err, siz
 			p->aux[i] = malloc(runs * p->aux_size);
 		if (!p->rec[i] || (runs && !p->aux[i])) {
 			pipe_destroy(r);
-			return trace_errf(err, errlen, TRACE_EIO, r->path, "out of memory");
+			return trace_errf(err, errlen, TRACE_ENOMEM, r->path, "out of memory (trace reader)");
 		}
 	}
 	pthread_mutex_init(&p->mu, NULL);
@@ -360,9 +361,12 @@ static long pipe_take(trace_reader *r, const trace_rec **out, const void **aux, 
 {
 	struct trace_pipe *p = r->pipe;
 	if (!p->started) {
-		if (pthread_create(&p->th, NULL, pipe_main, r) != 0)
-			return trace_errf(err, errlen, TRACE_EIO, r->path,
-					  "cannot start the decoding thread");
+		int e = pthread_create(&p->th, NULL, pipe_main, r);
+		if (e != 0)   /* (EAGAIN: no memory or thread left for it) */
+			return trace_errf(err, errlen, e == EAGAIN ? TRACE_ENOMEM : TRACE_EIO,
+					  r->path, "%s (cannot start the decoding thread: %s)",
+					  e == EAGAIN ? "out of memory" : "sim.threads=2",
+					  strerror(e));
 		p->started = 1;
 	}
 	if (p->held)

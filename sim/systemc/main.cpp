@@ -16,6 +16,7 @@
 #include "trace_player.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -110,7 +111,16 @@ static int sc_replay(const run_engine *e, const args *a, const char *trace,
 	}
 	tlm::tlm_global_quantum::instance().set(
 		sc_core::sc_time((double)param_int(jobs[0].p, "sc.quantum"), sc_core::SC_NS));
-	sc_core::sc_start();
+	try {
+		sc_core::sc_start();
+	} catch (const sc_core::sc_report &rep) {
+		/* SystemC's own errors (E518: a process's stack could not be
+		 * allocated) would reach sc_elab_and_sim, which prints them on
+		 * standard output: one line on stderr instead. */
+		const char *m = rep.get_msg();
+		cli_die(EXIT_FAIL, "%s(SystemC %s: %s)", strstr(m, "stack") || strstr(m, "alloc") ?
+			"out of memory " : "", rep.get_msg_type(), m);
+	}
 	for (unsigned k = 0; k < n; k++) {
 		const trace_player &cpu = st->platforms[k]->cpu;
 		if (cpu.status() != TRACE_OK && st->platforms[k]->memory.out_of_memory())

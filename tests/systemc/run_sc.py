@@ -218,19 +218,23 @@ def out_of_host_memory_is_one_line_and_exit_1():
     if not PLAIN_SC:
         print("skip out_of_host_memory_is_one_line_and_exit_1: no optimised binaries given")
         return
-    # From too little for the memory target's first 64 MB chunk up to enough
-    # for a short window: success, or one line "out of memory (...)" and 1.
-    for mib in (24, 40, 64, 96):
-        p = subprocess.run(["prlimit", "--as=%d" % (mib << 20), "--", PLAIN_SC, "--quiet",
+    # From too little for a SystemC process's stack (E518, which SystemC
+    # would print on standard output) and for the memory target's first
+    # 64 MB chunk up to enough for a short window: success, or one line
+    # "out of memory (...)" on stderr, nothing on stdout, and 1. (Below about
+    # 16.5 MB libsystemc's own static initialisers throw before main.)
+    for kib in (17000, 19500, 20000, 24576, 40960, 65536, 98304):
+        p = subprocess.run(["prlimit", "--as=%d" % (kib << 10), "--", PLAIN_SC, "--quiet",
                             "--set", "sim.max_records=100000", TRACE],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         err = p.stderr.decode(errors="replace")
         if p.returncode == 0:
             continue
-        eq(p.returncode, 1, "under %d MiB: exit status (stderr %r)" % (mib, err))
+        eq(p.returncode, 1, "under %d KiB: exit status (stderr %r)" % (kib, err))
+        eq(p.stdout, b"", "under %d KiB: standard output" % kib)
         if len(err.strip().splitlines()) != 1 or \
                 not err.startswith("slatsim: out of memory ("):
-            raise Fail("under %d MiB: %r" % (mib, err))
+            raise Fail("under %d KiB: %r" % (kib, err))
 
 
 def main():
