@@ -394,13 +394,13 @@ static int scoped_key(const param_reg *reg, const char *key, const param_val **b
 	int digits = (int)(end - p);
 	if (p[0] == '0' && digits > 1) {
 		snprintf(err, errlen, "%s: '%s': %s number '%.*s' has a leading zero (%s.%lu)",
-			 origin, key, reg->scope_prefix, digits > 20 ? 20 : digits, p,
+			 origin, key, reg->scope_prefix, digits > 64 ? 64 : digits, p,
 			 reg->scope_prefix, errno ? 0ul : n);
 		return PARAM_ERR;
 	}
 	if (errno || n >= reg->scope_count) {
 		snprintf(err, errlen, "%s: '%s': %s %.*s is beyond the largest, %u", origin, key,
-			 reg->scope_prefix, digits > 20 ? 20 : digits, p, reg->scope_count - 1);
+			 reg->scope_prefix, digits > 64 ? 64 : digits, p, reg->scope_count - 1);
 		return PARAM_ERR;
 	}
 	*base = b;

@@ -174,6 +174,14 @@ int replay_feed_close(replay_feed *f, int rc, char *err, size_t errlen)
 	f->b = NULL;
 	if (f->shown)
 		fprintf(stderr, "\r%72s\r", "");
+	if (rc == TRACE_OK && f->skip && !f->records && !machine_stopped(f->m)) {
+		/* As --warmup past the end is: a window with nothing in it is a
+		 * mistake, not a run of zero records. */
+		snprintf(err, errlen, "%s: --skip %llu: the trace ends before record %llu, "
+			 "nothing is left to replay", trace_path(f->r),
+			 (unsigned long long)f->skip, (unsigned long long)f->skip);
+		rc = TRACE_EFORMAT;
+	}
 	if (rc == TRACE_OK && f->warm && !machine_stopped(f->m)) {
 		snprintf(err, errlen, "%s: --warmup %llu: the trace ends after %llu record%s, inside "
 			 "the warm-up window", trace_path(f->r), (unsigned long long)f->o->warmup,

@@ -36,8 +36,9 @@ static const char *const import_usage =
 	"the input declares; text traces declare none); --level is the zlib level\n"
 	"(1-9, default 6); --chunk is the records per independent chunk (default\n"
 	"1048576, so that 'run --skip' seeks through the index; 0: one stream without\n"
-	"chunks, as slatsim before 0.2 wrote). Prefetch records are kept. OUT is written to a temporary file and renamed into place\n"
-	"when complete: a failed or interrupted import leaves an existing OUT as it was.\n";
+	"chunks, as slatsim before 0.2 wrote). Prefetch records are kept. OUT is\n"
+	"written to a temporary file and renamed into place when complete: a failed\n"
+	"or interrupted import leaves an existing OUT as it was.\n";
 
 static const char *const gen_usage =
 	"usage: slatsim trace gen --pattern seq|stride|random|zipf|gups|chase -o OUT.slt\n"

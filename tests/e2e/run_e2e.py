@@ -979,6 +979,7 @@ def skip_limit_and_warmup_replay_exactly_their_window():
             continue
         eq(v, b[k] if k in gauges else b[k] - a[k], "--warmup 500: " + k)
     bad_input(["run", "--warmup", "5000", full], r"--warmup 5000: the trace ends after 3000 records")
+    bad_input(["run", "--skip", "3000", full], r"--skip 3000: the trace ends before record 3000")
 
 
 @case
