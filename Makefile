@@ -157,7 +157,9 @@ $(BUILD)/asan/%.o: %.c | deps-core
 	@echo "  CC/SAN  $<"
 	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(INC) $(DEPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/slatsim: $(OBJ) $(CLI_OBJ) $(GLUE_opt)
+# chase comes with slatsim (order-only): 'slatsim calibrate' runs the one
+# beside it, built with the project's flags by whatever built slatsim.
+$(BUILD)/slatsim: $(OBJ) $(CLI_OBJ) $(GLUE_opt) | $(BUILD)/chase
 	$(LINK) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The host pointer-chase benchmark behind `slatsim calibrate` (standalone).
@@ -171,7 +173,7 @@ $(BUILD)/asan/chase: tools/chase.c | deps-core
 	@echo "  CC/SAN  $<"
 	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(CFLAGS) $< $(LDFLAGS) -o $@
 
-$(BUILD)/asan/slatsim: $(ASAN_OBJ) $(CLI_ASAN_OBJ) $(GLUE_asan)
+$(BUILD)/asan/slatsim: $(ASAN_OBJ) $(CLI_ASAN_OBJ) $(GLUE_asan) | $(BUILD)/asan/chase
 	$(LINK) $(SAN) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # Check suites: one runner holding every module's suite.
