@@ -29,6 +29,7 @@ typedef struct param_val {
 	double f;
 	int set;            /* 1 once a config file or --set assigned it */
 	char text[TEXT_MAX];   /* canonical text of the value */
+	char origin[96];    /* where it was set ("FILE:LINE", "--set"); "" if not */
 } param_val;
 
 struct param_reg {
@@ -430,6 +431,7 @@ int param_set(param_reg *reg, const char *key, const char *value,
 			}
 			tmp.scope = (int)idx;
 			tmp.set = 1;
+			snprintf(tmp.origin, sizeof(tmp.origin), "%s", origin);
 			reg->v[reg->n++] = tmp;
 			return PARAM_OK;
 		}
@@ -455,6 +457,7 @@ int param_set(param_reg *reg, const char *key, const char *value,
 	if (parse_value(pv->def, value, &tmp, origin, err, errlen) != PARAM_OK)
 		return PARAM_ERR;
 	tmp.set = 1;
+	snprintf(tmp.origin, sizeof(tmp.origin), "%s", origin);
 	*pv = tmp;
 	return PARAM_OK;
 }
@@ -667,6 +670,12 @@ int param_is_set_at(const param_reg *reg, size_t i) { return reg->v[i].set; }
 int param_is_set(const param_reg *reg, const char *name)
 {
 	return must_find(reg, name)->set;
+}
+
+const char *param_origin(const param_reg *reg, const char *name)
+{
+	const param_val *pv = find(reg, name);
+	return pv && pv->set ? pv->origin : NULL;
 }
 int64_t param_int_at(const param_reg *reg, size_t i) { return reg->v[i].i; }
 double param_float_at(const param_reg *reg, size_t i) { return reg->v[i].f; }

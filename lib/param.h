@@ -106,6 +106,10 @@ const param_def *param_def_at(const param_reg *reg, size_t i);   /* the base par
 const char *param_text_at(const param_reg *reg, size_t i);
 int param_is_set_at(const param_reg *reg, size_t i);   /* set by a file or --set */
 int param_is_set(const param_reg *reg, const char *name);   /* the same, by name */
+/* Where NAME (a base key or a scoped override, which need not exist) was set:
+ * the origin given to param_set ("FILE:LINE" for a config file, "--set"),
+ * or NULL when it was not. */
+const char *param_origin(const param_reg *reg, const char *name);
 int64_t param_int_at(const param_reg *reg, size_t i);  /* INT, SIZE, BOOL, ENUM index,
 							* LIST item count */
 double param_float_at(const param_reg *reg, size_t i); /* FLOAT */

@@ -1452,7 +1452,7 @@ int cmd_calibrate(args *a)
 		set_param(p, "guest.page", mode_guest_page[m], "calibrate");
 		int rc = machine_create(&s, p, err, sizeof(err));
 		if (rc != TRACE_OK)
-			cli_die_trace(rc, err);
+			cli_die_config(rc, p, err);
 		machine_destroy(s);
 	}
 	set_param(p, "guest.page", param_text(user, "guest.page"), "calibrate");

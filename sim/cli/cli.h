@@ -44,6 +44,9 @@ void cli_usage_error(const args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* Exit for an error code: out of memory or internal 1, anything else 2. */
 void cli_die_trace(int rc, const char *msg) __attribute__((noreturn));
+/* The same for a configuration machine_create refused: a key set in a config
+ * file gets its FILE:LINE. */
+void cli_die_config(int rc, const param_reg *p, const char *msg) __attribute__((noreturn));
 /* The same without exiting: print MSG, return the exit status. */
 int cli_trace_status(int rc, const char *msg);
 

@@ -69,6 +69,37 @@ int cli_trace_status(int rc, const char *m)
 		: EXIT_BAD;
 }
 
+/* A configuration the machine refused (MSG, which starts with the key it
+ * names: "key=value: ..." or "key: ..."): a key set in a config file is
+ * named with its file and line, as the parser's own errors are. */
+void cli_die_config(int rc, const param_reg *p, const char *msg)
+{
+	/* (a domain's refusal starts "domain N: key...": its override first) */
+	const char *m = msg;
+	unsigned dom = 0;
+	int scoped = 0, used = 0;
+	if (sscanf(m, "domain %u: %n", &dom, &used) == 1 && used > 0) {
+		m += used;
+		scoped = 1;
+	}
+	size_t k = strspn(m, "abcdefghijklmnopqrstuvwxyz0123456789._");
+	char key[160];
+	const char *origin = NULL;
+	if (k && k < 128 && (m[k] == '=' || m[k] == ':')) {
+		if (scoped) {
+			snprintf(key, sizeof(key), "domain.%u.%.*s", dom, (int)k, m);
+			origin = param_origin(p, key);
+		}
+		if (!origin) {
+			snprintf(key, sizeof(key), "%.*s", (int)k, m);
+			origin = param_origin(p, key);
+		}
+	}
+	if (origin && strchr(origin, ':') && rc == TRACE_EFORMAT)
+		cli_die(EXIT_BAD, "%s: %s", origin, msg);
+	cli_die_trace(rc, msg);
+}
+
 void cli_die_trace(int rc, const char *msg)
 {
 	exit(cli_trace_status(rc, msg));

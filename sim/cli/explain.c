@@ -148,7 +148,7 @@ int cmd_explain(args *a)
 	machine *s;
 	int rc = machine_create(&s, p, err, sizeof(err));
 	if (rc != TRACE_OK)
-		cli_die_trace(rc, err);
+		cli_die_config(rc, p, err);
 	mmu_step steps[256];
 	mmu_result res;
 	machine_walk_info info;

@@ -78,7 +78,7 @@ static migrate *migrate_once(const char *trace, enum trace_format fmt, const par
 	migrate *x;
 	int rc = migrate_create(&x, p, err, sizeof(err));
 	if (rc != TRACE_OK)
-		cli_die_trace(rc, err);
+		cli_die_config(rc, p, err);
 	*sc = (src_ctx){ .path = trace, .fmt = fmt, .threads = (unsigned)param_int(p, "sim.threads") };
 	if ((rc = replay_open(&sc->r, trace, fmt, sc->threads, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);

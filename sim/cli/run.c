@@ -110,7 +110,7 @@ static machine *replay_once(const args *a, const char *trace, enum trace_format 
 	int rc;
 	machine *s;
 	if ((rc = machine_create(&s, p, err, sizeof(err))) != TRACE_OK)
-		cli_die_trace(rc, err);
+		cli_die_config(rc, p, err);
 	if (map && machine_set_v2p(s, map))
 		cli_die_trace(machine_error_code(s), machine_error(s));
 	if (co)

@@ -600,6 +600,24 @@ def control_bytes_in_a_text_comment_do_not_make_it_champsim():
 
 
 @case
+def a_config_file_value_the_machine_refuses_names_its_line():
+    # Parsed fine, refused when the machine is built: the file and line of
+    # the key the refusal names, as for a value the parser refuses; a --set
+    # value has no line to name.
+    c = write("machine.cfg", "# a comment\narch = x86\n\nguest.granule = 64k\n")
+    for cmd in (["run", "--quiet", SAMPLE], ["migrate", "--quiet", SAMPLE],
+                ["explain", "0x1000"]):
+        _, _, err = run(cmd[0], "--config", c, *cmd[1:], expect_rc=2)
+        one_line(err, r"machine\.cfg:4: (domain 0: )?guest\.granule=64k: x86 paging uses 4k tables only",
+                 cmd[0] + " with a config file")
+    c = write("domain.cfg", "domains = 1\ndomain.1.guest.page = 2m\n")
+    _, _, err = run("run", "--config", c, SAMPLE, expect_rc=2)
+    one_line(err, r"domain\.cfg:2: domain\.1\.guest\.page: there is only 1 domain", "domain key")
+    _, _, err = run("run", "--quiet", "--set", "guest.granule=64k", SAMPLE, expect_rc=2)
+    one_line(err, r"^slatsim: guest\.granule=64k: x86 paging uses 4k tables only$", "--set")
+
+
+@case
 def messages_show_values_as_typed():
     _, _, err = run("trace", "gen", "--pattern", "seq", "--size", "4097", "-o",
                     path("x.slt"), expect_rc=2)
