@@ -147,11 +147,14 @@ static int chart_sweep(const char *dir, const char *stat, const char *xkey, cons
 	 * one value): they are x's, not a line's. */
 	size_t n = doc->n, nser = 0;
 	int *with_x = calloc(p0->n ? p0->n : 1, sizeof(*with_x));
-	if (!with_x)
+	/* (per distinct x, the value the key had there: O(points x distinct x)) */
+	const char **xseen = calloc(n ? n : 1, sizeof(*xseen)), **kv = calloc(n ? n : 1, sizeof(*kv));
+	if (!with_x || !xseen || !kv)
 		cli_die(EXIT_FAIL, "out of memory");
 	for (size_t pk = 0; pk < p0->n; pk++) {
 		const char *kk = p0->keys[pk], *first = NULL;
 		int follows = strcmp(kk, xkey) != 0, varies = 0;
+		size_t nx = 0;
 		for (size_t i = 0; follows && i < n; i++) {
 			const jsonr *pi = jsonr_get(&doc->items[i], "params");
 			const jsonr *vi = jsonr_get(pi, kk), *xi = jsonr_get(pi, xkey);
@@ -162,16 +165,20 @@ static int chart_sweep(const char *dir, const char *stat, const char *xkey, cons
 			if (!first)
 				first = vi->text;
 			varies |= strcmp(first, vi->text) != 0;
-			for (size_t i2 = 0; i2 < i && follows; i2++) {
-				const jsonr *p2 = jsonr_get(&doc->items[i2], "params");
-				const jsonr *v2 = jsonr_get(p2, kk), *x2 = jsonr_get(p2, xkey);
-				if (v2 && x2 && v2->type == JSONR_STR && x2->type == JSONR_STR &&
-				    strcmp(x2->text, xi->text) == 0 && strcmp(v2->text, vi->text) != 0)
-					follows = 0;
+			size_t j = 0;
+			while (j < nx && strcmp(xseen[j], xi->text) != 0)
+				j++;
+			if (j == nx) {
+				xseen[nx] = xi->text;
+				kv[nx++] = vi->text;
+			} else if (strcmp(kv[j], vi->text) != 0) {
+				follows = 0;
 			}
 		}
 		with_x[pk] = follows && varies;
 	}
+	free(xseen);
+	free(kv);
 	char **key = calloc(n, sizeof(*key));
 	size_t *ser_of = calloc(n, sizeof(*ser_of));
 	double *xs = calloc(n, sizeof(*xs)), *ys = calloc(n, sizeof(*ys));
