@@ -653,10 +653,12 @@ void grant_copy(grant_sys *s, uint16_t caller, grant_copy_op *ops, unsigned n)
 
 /* ---------------------------------------------------------------- table ops */
 
-/* The domain DOM names for CALLER, with XSM's target rule (itself, or any
- * when privileged). GNTST_okay with *d, or the status. */
-static int target(const grant_sys *s, uint16_t caller, uint16_t dom, gdom **d)
+/* A table op's hypercall, and the domain DOM names for CALLER, with XSM's
+ * target rule (itself, or any when privileged). GNTST_okay with *d, or the
+ * status. */
+static int target(grant_sys *s, uint16_t caller, uint16_t dom, gdom **d)
 {
+	s->n.hypercalls++;
 	gdom *c = find(s, caller);
 	*d = c ? find_any(s, c, dom) : NULL;
 	if (!*d)
@@ -670,7 +672,6 @@ int grant_setup_table(grant_sys *s, uint16_t caller, uint16_t dom, unsigned nr_f
 		      uint64_t *frames)
 {
 	gdom *d;
-	s->n.hypercalls++;
 	int rc = target(s, caller, dom, &d);
 	if (rc != GNTST_okay)
 		return rc;
@@ -689,7 +690,6 @@ int grant_query_size(grant_sys *s, uint16_t caller, uint16_t dom, unsigned *nr_f
 		     unsigned *max_frames)
 {
 	gdom *d;
-	s->n.hypercalls++;
 	int rc = target(s, caller, dom, &d);
 	if (rc != GNTST_okay)
 		return rc;
@@ -702,7 +702,6 @@ int grant_get_status_frames(grant_sys *s, uint16_t caller, uint16_t dom, unsigne
 			    uint64_t *frames)
 {
 	gdom *d;
-	s->n.hypercalls++;
 	int rc = target(s, caller, dom, &d);
 	if (rc != GNTST_okay)
 		return rc;
