@@ -79,6 +79,8 @@ typedef struct grid {
 	char *keys[MAX_LINKED];     /* malloc'd: its keys */
 	size_t nk;
 	char *values[MAX_VALUES];   /* malloc'd, as given: "v" or "v1:v2..." */
+	char *canon[MAX_VALUES];    /* malloc'd, the same as the registry writes them
+				       ("1K" -> "1024", "0x200" -> "512"): the results' */
 	size_t n;
 } grid;
 
@@ -96,12 +98,17 @@ typedef struct sweep_def {
 /* Point N: its trace and the value index of each grid. */
 static size_t point_trace(const sweep_def *d, size_t n) { return n / d->combos; }
 
-static const char *point_value(const sweep_def *d, size_t n, size_t gi)
+static size_t point_index(const sweep_def *d, size_t n, size_t gi)
 {
 	size_t combo = n % d->combos;
 	for (size_t k = d->ngrids; k-- > gi + 1;)
 		combo /= d->g[k].n;
-	return d->g[gi].values[combo % d->g[gi].n];
+	return combo % d->g[gi].n;
+}
+
+static const char *point_value(const sweep_def *d, size_t n, size_t gi)
+{
+	return d->g[gi].values[point_index(d, n, gi)];
 }
 
 /* Part K of a linked value "v1:v2..." (the whole value for one key) into
@@ -140,6 +147,12 @@ static int set_grid_value(param_reg *p, const grid *g, const char *value, char *
 			return rc;
 	}
 	return PARAM_OK;
+}
+
+/* The same value as the registry writes it (the results' text). */
+static const char *point_canon(const sweep_def *d, size_t n, size_t gi)
+{
+	return d->g[gi].canon[point_index(d, n, gi)];
 }
 
 /* The registry of point N: the base configuration, then its grid values. */
@@ -219,6 +232,17 @@ static void parse_grid(const args *a, sweep_def *d, const char *spec)
 		}
 		if (set_grid_value(p, g, g->values[i], err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
+		size_t len = 1;
+		for (size_t k = 0; k < g->nk; k++)
+			len += strlen(param_text(p, g->keys[k])) + 1;
+		if (!(g->canon[i] = malloc(len)))
+			cli_die(EXIT_FAIL, "out of memory");
+		g->canon[i][0] = '\0';
+		for (size_t k = 0; k < g->nk; k++) {
+			if (k)
+				strcat(g->canon[i], ":");
+			strcat(g->canon[i], param_text(p, g->keys[k]));
+		}
 	}
 	param_destroy(p);
 }
@@ -318,7 +342,7 @@ static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 		for (size_t gi = 0; gi < d->ngrids; gi++)
 			for (size_t k = 0; k < d->g[gi].nk; k++) {
 				char part[4096];   /* (set_grid_value refused what does not fit) */
-				const char *v = point_value(d, n, gi);
+				const char *v = point_canon(d, n, gi);
 				json_str(&j, d->g[gi].keys[k], d->g[gi].nk == 1 ? v :
 					 linked_part(v, k, part, sizeof(part)));
 			}
@@ -759,8 +783,10 @@ static void free_def(sweep_def *d)
 		free((char *)d->g[gi].key);
 		for (size_t k = 0; k < d->g[gi].nk; k++)
 			free(d->g[gi].keys[k]);
-		for (size_t v = 0; v < d->g[gi].n; v++)
+		for (size_t v = 0; v < d->g[gi].n; v++) {
 			free(d->g[gi].values[v]);
+			free(d->g[gi].canon[v]);
+		}
 	}
 }
 

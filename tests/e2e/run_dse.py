@@ -220,7 +220,7 @@ def linked_grid_keys_vary_together():
     # per guest.page (the ways follow x) - its SVG legend names no ways.
     d = tmp("sw-linked")
     shutil.rmtree(d, ignore_errors=True)
-    axis = [("768", "6"), ("1536", "12"), ("2048", "16")]
+    axis = [("0x300", "6"), ("1536", "12"), ("2048", "16")]   # (0x300: 768, as results write it)
     run("sweep", "--quiet", "--out", d, "--grid",
         "tlb.l2.entries:tlb.l2.ways=" + ",".join(e + ":" + w for e, w in axis),
         "--grid", "guest.page=4k,2m", LACKEY_LS)
@@ -240,6 +240,7 @@ def linked_grid_keys_vary_together():
     res = json.load(open(os.path.join(d, "results.json")))
     eq(res[3]["params"], {"tlb.l2.entries": "1536", "tlb.l2.ways": "12", "guest.page": "2m"},
        "row 3 params")
+    eq(res[0]["params"]["tlb.l2.entries"], "768", "a value typed 0x300, in the results")
     if have_gnuplot():
         svg = tmp("sw-linked.svg")
         run("plot", "sweep", d, "--stat", "tlb.l2.misses", "-o", svg)
