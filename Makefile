@@ -59,14 +59,6 @@ $(BUILD)/asan/sim/systemc/%.o: sim/systemc/%.cpp | deps-systemc
 	@echo "  CXX/SAN $<"
 	@$(CXX) $(SC_CXXFLAGS) -O1 -g $(SAN) $(DEPFLAGS) $$(pkg-config --cflags systemc) -c $< -o $@
 
-$(BUILD)/slatsim-sc: $(OBJ) $(SC_CLI_OBJ) $(SC_SRC:%.cpp=$(BUILD)/obj/%.o) \
-		$(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
-	$(CXX) -pthread $(OPT) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
-
-$(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
-		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
-	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
-
 # For someone else's platform: the model and the component (not the trace
 # player or the command line) in one archive.
 $(BUILD)/libslatsim-sc.a: $(OBJ) $(BUILD)/obj/sim/systemc/slatsim_mmu.o \
@@ -130,6 +122,15 @@ GLUE_opt  := $(BUILD)/obj/model/pml/rtl/pml_rtl_absent.o
 GLUE_asan := $(BUILD)/asan/model/pml/rtl/pml_rtl_absent.o
 LINK      := $(CC)
 endif
+
+# (after GLUE_*: slatsim-sc links the Verilated PML unit as slatsim does, for
+# its --cosim pml)
+$(BUILD)/slatsim-sc: $(OBJ) $(SC_CLI_OBJ) $(SC_SRC:%.cpp=$(BUILD)/obj/%.o) $(GLUE_opt)
+	$(CXX) -pthread $(OPT) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
+
+$(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
+		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(GLUE_asan)
+	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
 	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests

@@ -127,6 +127,10 @@ typedef struct run_job {
 	machine *m;                /* out: the machine that replayed */
 	trace_reader *r;           /* out: the trace as read (header, path) */
 	double elapsed;            /* out: wall seconds */
+	/* in: called by the engine with the machine it made for this job,
+	 * before anything is replayed (run --cosim attaches the RTL), or NULL */
+	void (*attach)(struct run_job *job, machine *m);
+	void *attach_ctx;
 } run_job;
 
 /* Who replays for `run` when it is not this process's own loop (the

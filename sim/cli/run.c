@@ -87,6 +87,18 @@ static cosim *cosim_setup(const args *a, machine *s, const param_reg *p, const c
 	return c;
 }
 
+/* run_job.attach for another engine: --cosim's RTL on the machine it made. */
+typedef struct run_cosim_hook {
+	const args *a;
+	cosim_opts *co;
+} run_cosim_hook;
+
+static void attach_cosim(run_job *job, machine *m)
+{
+	run_cosim_hook *ca = job->attach_ctx;
+	ca->co->c = cosim_setup(ca->a, m, job->p, ca->co);
+}
+
 trace_reader *cli_open_trace(const char *trace, enum trace_format fmt, const param_reg *p)
 {
 	char err[1024];
@@ -234,8 +246,6 @@ int cli_run(args *a, const run_engine *e)
 				vs);
 	if (!trace)
 		cli_usage_error(a, "run needs a TRACE");
-	if (co && e)
-		cli_usage_error(a, "--cosim: the co-simulation runs in 'slatsim run'");
 	if (co && strcmp(co, "pml") != 0)
 		cli_usage_error(a, "--cosim: '%s' is not a unit with RTL (the only one is 'pml')", co);
 	if ((copt.waves || range) && !co)
@@ -288,6 +298,11 @@ int cli_run(args *a, const run_engine *e)
 	double el, elb;
 	machine *s, *sb = NULL;
 	run_job jobs[2] = { { .p = p, .map = map }, { .p = pb, .map = map } };
+	run_cosim_hook ca = { .a = a, .co = &copt };
+	if (co) {
+		jobs[0].attach = attach_cosim;
+		jobs[0].attach_ctx = &ca;
+	}
 	if (e) {
 		int st = e->replay(e, a, trace, fmt, &ro, jobs, pb ? 2 : 1);
 		if (st) {

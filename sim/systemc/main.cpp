@@ -41,7 +41,8 @@ static const char *const sc_usage =
 	"'slatsim run --help'); the model's statistics are the same, and sc.*\n"
 	"statistics say what the platform did: sc.cycles.total equals cycles.total\n"
 	"when every transaction costs what the model charges for it. --vs builds\n"
-	"both platforms in the one simulation. --cosim is slatsim run's only.\n";
+	"both platforms in the one simulation. --cosim pml co-simulates the\n"
+	"Verilated PML unit against the model's PML requests as in slatsim run.\n";
 
 /* One replay: memory, MMU, trace player. */
 struct platform : sc_core::sc_module {
@@ -94,6 +95,8 @@ static int sc_replay(const run_engine *e, const args *a, const char *trace,
 		machine *m = pf.mmu.model();
 		if (jobs[k].map && machine_set_v2p(m, jobs[k].map))
 			cli_die_trace(machine_error_code(m), machine_error(m));
+		if (jobs[k].attach)   /* --cosim pml: the Verilated unit beside the model */
+			jobs[k].attach(&jobs[k], m);
 		if (param_bool(jobs[k].p, "sim.prefault")) {
 			/* Map the footprint first (reading the trace once), then
 			 * replay it from a second reader. */

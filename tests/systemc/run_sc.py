@@ -193,11 +193,32 @@ def bad_input_is_one_line_and_exit_2_as_slatsim_run_says_it():
     _, e = run(SC, ["--bogus", TRACE], expect_rc=2)
     if "Try 'slatsim-sc --help'" not in e:
         raise Fail("usage hint: %r" % e)
-    run(SC, ["--cosim", "pml", TRACE], expect_rc=2)
+    _, e1 = run(SC, ["--cosim", "tlb", TRACE], expect_rc=2)
+    _, e2 = run(SLATSIM, ["run", "--cosim", "tlb", TRACE], expect_rc=2)
+    eq(e1.splitlines()[0], e2.splitlines()[0], "--cosim tlb: the message")
     out, _ = run(SC, ["--help"])
     if "usage: slatsim-sc" not in out:
         raise Fail("--help")
 
+
+
+@case
+def the_verilated_pml_unit_checks_the_platforms_requests():
+    # --cosim pml in the platform: the RTL unit in lockstep with the model's
+    # PML requests, as in slatsim run - the same statistics, the RTL's own
+    # (cosim.*) included, the same verdict, and a waveform.
+    a = json_of(SLATSIM, ["--set", N, "--cosim", "pml", TRACE], "cosim.native.json")
+    waves = os.path.join(TMP, "sc.fst")
+    out, _ = run(SC, ["--set", N, "--cosim", "pml", "--waves", waves,
+                      "--json", os.path.join(TMP, "cosim.sc.json"), TRACE])
+    b = json.load(open(os.path.join(TMP, "cosim.sc.json")))
+    if "cosim.requests" not in a["stats"] or a["stats"]["cosim.requests"] == 0:
+        raise Fail("slatsim run --cosim pml made no RTL request")
+    same_model(a, b, "--cosim pml")
+    if "RESULT: the RTL agreed with the C model on every request" not in out:
+        raise Fail("the platform's co-simulation verdict: %r" % out[-400:])
+    if not os.path.exists(waves) or os.path.getsize(waves) == 0:
+        raise Fail("--waves wrote no waveform")
 
 @case
 def the_whole_capture_gives_the_same_statistics():
