@@ -346,6 +346,31 @@ int instream_fill(instream *s, char *err, size_t errlen)
 	return TRACE_OK;
 }
 
+/* Go on with zlib's stream at compressed byte OFF of a regular gzip file: a
+ * member's start, or with MEMBER_DONE where a member was checked to end (the
+ * next bytes are another member, the clean end, or trailing garbage, as the
+ * stream would find them). Whole-member mode, if it was on, ends. */
+static int stream_at(instream *s, uint64_t off, int member_done, char *err, size_t errlen)
+{
+	if (s->ld) {
+		libdeflate_free_decompressor(s->ld);
+		s->ld = NULL;
+		if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+			return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory (zlib)");
+		s->codec_live = 1;
+	} else {
+		inflateReset(&s->z);
+	}
+	if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
+		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
+				  strerror(errno));
+	s->member_done = member_done;
+	s->raw_pos = s->raw_len = 0;
+	s->raw_eof = 0;
+	s->raw_consumed = off;
+	return TRACE_OK;
+}
+
 int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
 			size_t errlen)
 {
@@ -362,21 +387,11 @@ int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, cha
 			s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
 			return instream_fill(s, err, errlen);
 		}
-		/* Not a member we know of: the stream, from there. */
-		libdeflate_free_decompressor(s->ld);
-		s->ld = NULL;
-		if (inflateInit2(&s->z, 15 + 16) != Z_OK)
-			return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory (zlib)");
-		s->codec_live = 1;
+		/* (not a member we know of: the stream, from there) */
 	}
-	if (lseek(s->fd, (off_t)comp_off, SEEK_SET) < 0)
-		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
-				  strerror(errno));
-	inflateReset(&s->z);
-	s->member_done = 0;
-	s->raw_pos = s->raw_len = 0;
-	s->raw_eof = 0;
-	s->raw_consumed = comp_off;
+	int rc = stream_at(s, comp_off, 0, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
 	s->v = (struct instream_view){ .buf = s->win, .base = uncomp_off };
 	return instream_fill(s, err, errlen);
 }
@@ -418,22 +433,7 @@ void instream_progress(const instream *s, uint64_t *done, uint64_t *total)
  * is refused, exactly as sim.threads=1 reads or refuses it. */
 static int fall_back(instream *s, char *err, size_t errlen)
 {
-	uint64_t off = s->moff[s->mi];
-	libdeflate_free_decompressor(s->ld);
-	s->ld = NULL;
-	if (inflateInit2(&s->z, 15 + 16) != Z_OK)
-		return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory (zlib)");
-	s->codec_live = 1;
-	if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
-		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
-				  strerror(errno));
-	/* After a member checked to end here, as the stream would be: the next
-	 * bytes are another member, the clean end, or trailing garbage. */
-	s->member_done = s->mi > 0;
-	s->raw_pos = s->raw_len = 0;
-	s->raw_eof = 0;
-	s->raw_consumed = off;
-	return TRACE_OK;
+	return stream_at(s, s->moff[s->mi], s->mi > 0, err, errlen);
 }
 
 /* Read member s->mi whole and inflate it into mout (its size from the
