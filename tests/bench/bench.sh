@@ -9,6 +9,13 @@ mkdir -p "$D"
 N=${BENCH_RECORDS:-50000000}
 
 peak() { /usr/bin/time -f "%e s, peak RSS %M KB" "$@" 2>&1 >/dev/null | tail -1; }
+# The replay seconds of one slatsim run with ARGS (its report's replay line).
+replay_s() { $S run --quiet "$@" | awk '/^  replay/ {print $2}'; }
+# The best (least) of each of two lists of seconds, alternating runs' A and B: "a b".
+best_pair() { echo "$1" "|" "$2" | awk '{ a = 1e9; b = 1e9; side = 0;
+	for (i = 1; i <= NF; i++) { if ($i == "|") { side = 1; continue }
+		if (side == 0 && $i < a) a = $i; if (side == 1 && $i < b) b = $i }
+	print a, b }'; }
 
 echo "== trace format: $N records"
 for pat in zipf seq; do
@@ -66,8 +73,8 @@ done
 echo "== slatsim run on the shipped trace: today's path (sim.threads=1) against the decoding thread (sim.threads=2), alternating, best of 7 (issue 16: >= 1.6x, identical JSON)"
 one=""; two=""
 for i in 1 2 3 4 5 6 7; do
-	one="$one $($S run --quiet --json $D/t1.json --set sim.threads=1 $real | awk '/^  replay/ {print $2}')"
-	two="$two $($S run --quiet --json $D/t2.json --set sim.threads=2 $real | awk '/^  replay/ {print $2}')"
+	one="$one $(replay_s --json $D/t1.json --set sim.threads=1 $real)"
+	two="$two $(replay_s --json $D/t2.json --set sim.threads=2 $real)"
 done
 python3 - "$D/t1.json" "$D/t2.json" "$one" "$two" <<'PY'
 import json, sys
@@ -140,44 +147,37 @@ for cfg in "default (x86, 4 KB pages: 1 grant per request)|" \
 	offs=""; ios=""
 	for i in 1 2 3; do
 		# shellcheck disable=SC2086
-		offs="$offs $($S run --quiet $sets "$real" | awk '/^  replay/ {print $2}')"
+		offs="$offs $(replay_s $sets "$real")"
 		# shellcheck disable=SC2086
-		ios="$ios $($S run --quiet $sets --set io.mode=blk --set io.period=1379 "$real" |
-			awk '/^  replay/ {print $2}')"
+		ios="$ios $(replay_s $sets --set io.mode=blk --set io.period=1379 "$real")"
 	done
-	echo "$offs" "|" "$ios" | awk -v n="$name" '{ a = 1e9; b = 1e9; side = 0;
-		for (i = 1; i <= NF; i++) { if ($i == "|") { side = 1; continue }
-			if (side == 0 && $i < a) a = $i; if (side == 1 && $i < b) b = $i }
-		printf "%s: off %.3f s, io.mode=blk %.3f s: %.2fx the speed\n", n, a, b, a / b }'
+	best_pair "$offs" "$ios" | awk -v n="$name" \
+		'{ printf "%s: off %.3f s, io.mode=blk %.3f s: %.2fx the speed\n", n, $1, $2, $1 / $2 }'
 done
 
 echo "== cache model (issue 18: cache.model=on at least 0.4x the speed of off, real capture; best of 5, alternating)"
 off=""; on=""
 for i in 1 2 3 4 5; do
-	off="$off $($S run --quiet "$real" | awk '/^  replay/ {print $2}')"
-	on="$on $($S run --quiet --set cache.model=on "$real" | awk '/^  replay/ {print $2}')"
+	off="$off $(replay_s "$real")"
+	on="$on $(replay_s --set cache.model=on "$real")"
 done
 echo "  cache.model=off: $off"
 echo "  cache.model=on:  $on"
-echo "$off" "|" "$on" | awk '{ a = 1e9; b = 1e9; side = 0;
-	for (i = 1; i <= NF; i++) { if ($i == "|") { side = 1; continue }
-		if (side == 0 && $i < a) a = $i; if (side == 1 && $i < b) b = $i }
-	printf "best: off %.3f s, on %.3f s: on runs at %.2fx the speed of off (target >= 0.4x)\n", a, b, a / b }'
+best_pair "$off" "$on" | awk \
+	'{ printf "best: off %.3f s, on %.3f s: on runs at %.2fx the speed of off (target >= 0.4x)\n", $1, $2, $1 / $2 }'
 
 echo "== RTL co-simulation (issue: --cosim pml no slower than 1.5x the C model alone, same trace)"
 if $S run --quiet --cosim pml --set sim.max_records=1 "$real" >/dev/null 2>&1; then
 	# Best of 5 each, alternating (this machine is shared and noisy).
 	ct=""; cot=""
 	for i in 1 2 3 4 5; do
-		ct="$ct $($S run --quiet --set dirtylog.mode=pml "$real" | awk '/^  replay/ {print $2}')"
-		cot="$cot $($S run --quiet --cosim pml "$real" | awk '/^  replay/ {print $2}')"
+		ct="$ct $(replay_s --set dirtylog.mode=pml "$real")"
+		cot="$cot $(replay_s --cosim pml "$real")"
 	done
 	echo "  C only:       $ct"
 	echo "  co-simulated: $cot"
-	echo "$ct" "|" "$cot" | awk '{ a = 1e9; b = 1e9; side = 0;
-		for (i = 1; i <= NF; i++) { if ($i == "|") { side = 1; continue }
-			if (side == 0 && $i < a) a = $i; if (side == 1 && $i < b) b = $i }
-		printf "best: C only %.3f s, co-simulated %.3f s: %.2fx the C-only time\n", a, b, b / a }'
+	best_pair "$ct" "$cot" | awk \
+		'{ printf "best: C only %.3f s, co-simulated %.3f s: %.2fx the C-only time\n", $1, $2, $2 / $1 }'
 	$S run --quiet --cosim pml --json "$D/co.json" "$real" >/dev/null
 	python3 -c "import json; s=json.load(open('$D/co.json'))['stats']; print('  %d records, %d requests to the RTL, %d entries, %d RTL cycles, %.1f cycles/entry at cosim.mem_latency=14' % (s['records'], s['cosim.requests'], s['cosim.logged'], s['cosim.rtl_cycles'], s['cosim.rtl_cycles_per_entry']))"
 	t=$(mktemp -d)
