@@ -32,16 +32,25 @@ static const char *const reach_usage =
 	"default 65536), exact by Mattson's stack property; distinct pages; TLB\n"
 	"reach in bytes; the working set (distinct pages per window of 2^i lookups).\n"
 	"An access that crosses a page boundary is two lookups, lower page first, as\n"
-	"in run; each vCPU has its own TLBs. --sets S adds set-associative curves\n"
-	"(S sets, a power of two; 1..W ways, --ways default 16) from per-set stack\n"
-	"distances. With invalidation records in the trace the curves are an\n"
-	"approximation (the report says so): LRU with invalid ways is not a stack\n"
-	"algorithm.\n"
+	"in run, and a zero-size access one, of the page of its address; each vCPU\n"
+	"has its own TLBs. --sets S adds set-associative curves (S sets, a power of\n"
+	"two; 1..W ways, --ways default 16) from per-set stack distances. With\n"
+	"invalidation records in the trace the curves are an approximation (the\n"
+	"report says so): LRU with invalid ways is not a stack algorithm.\n"
+	"The configuration counts as in run: misses[k-1] is what run counts as\n"
+	"tlb.l1d.misses (tlb.l1i.misses for \"i\") with that L1 a k-entry LRU\n"
+	"TLB. sim.max_records stops the analysis there; a prefetch record under\n"
+	"trace.prefetch=translate fills the TLBs where its page is already mapped\n"
+	"and is no lookup (skip: counted only); sim.prefault=1 maps the trace's\n"
+	"pages first (TRACE is then read twice). io.mode and dirtylog.mode other\n"
+	"than off are refused (they change the TLBs in ways the trace does not\n"
+	"hold), and so is a prefetch under translate when the combined size varies.\n"
 	"\n"
 	"--json FILE writes {\"slatsim\", \"trace\", \"config\", \"reach\": {\"d\": {\"4k\":\n"
 	"{\"accesses\": A, \"misses\": [m1, ... mN], ...}, ...}, \"i\": {...}}, \"analysis\"}:\n"
 	"misses[k-1] is the miss count of a k-entry TLB. Each size also has\n"
-	"\"lookups\", \"pages\", \"page_bytes\" (0: the combined size varies),\n"
+	"\"lookups\", \"pages\" (first uses: the misses of an unbounded TLB),\n"
+	"\"page_bytes\" (0: the combined size varies),\n"
 	"\"reach_bytes\" ([k-1]: bytes the k most recent entries map at the end),\n"
 	"\"working_set\" and, with --sets, \"set_misses\" ([w-1]: S sets of w ways).\n"
 	"--plot FILE draws the miss ratio against entries per page size (gnuplot;\n"
@@ -158,7 +167,8 @@ static void text_stream(FILE *f, const reach *r, unsigned s)
 	}
 }
 
-static void text_report(FILE *f, const char *trace, const trace_header *h, const reach *r)
+static void text_report(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
+			const reach *r)
 {
 	const reach_info *in = reach_get_info(r);
 	fprintf(f, "slatsim %s  reach  trace ", SLATSIM_VERSION);
@@ -174,6 +184,11 @@ static void text_report(FILE *f, const char *trace, const trace_header *h, const
 	fprintf(f, "  %" PRIu64 " records, %" PRIu64 " instructions; combined entry size of the "
 		"configuration: %s%s\n", in->records, in->instructions, sz,
 		in->combined_shift ? "" : " (read from a replay of the configuration)");
+	if (in->prefetches)
+		fprintf(f, "  %" PRIu64 " prefetch records: %s\n", in->prefetches,
+			param_enum(p, "trace.prefetch") == 0 ?
+			"each fills the TLBs where its page is mapped, counted as no lookup "
+			"(trace.prefetch=translate)" : "counted only (trace.prefetch=skip)");
 	if (in->exact)
 		fprintf(f, "  exact for every fully-associative LRU TLB of 1..%" PRIu32 " entries "
 			"(Mattson's stack property)\n", in->entries);
@@ -229,6 +244,7 @@ static void json_report(FILE *f, const char *trace, const trace_header *h, const
 	json_u64(&j, "records", in->records);
 	json_u64(&j, "instructions", in->instructions);
 	json_u64(&j, "invalidations", in->invalidations);
+	json_u64(&j, "prefetches", in->prefetches);
 	json_bool(&j, "exact", in->exact);
 	json_u64(&j, "entries", in->entries);
 	json_u64(&j, "sets", in->sets);
@@ -242,9 +258,10 @@ static void json_report(FILE *f, const char *trace, const trace_header *h, const
 
 /* The miss ratio against entries per page size: every size of the data
  * stream, 4K and 2M of the instruction stream (the combined size when it
- * is not one of them). */
-static int plot_reach(const char *path, plot_kind kind, const char *trace, const reach *r,
-		      char *err, size_t errlen)
+ * is not one of them), into OUT (the --plot temporary; NAME in messages).
+ * A trace without lookups has nothing to draw: PLOT_EMPTY. */
+static int plot_reach(FILE *out, const char *name, plot_kind kind, const char *trace,
+		      const reach *r, char *err, size_t errlen)
 {
 	const reach_info *in = reach_get_info(r);
 	plot_curve c[REACH_STREAMS * REACH_SIZES];
@@ -270,9 +287,17 @@ static int plot_reach(const char *path, plot_kind kind, const char *trace, const
 					     .n = in->entries, .lookups = rc.lookups };
 			n++;
 		}
+	size_t drawn = 0;
+	for (size_t i = 0; i < n; i++)
+		drawn += c[i].lookups != 0;
+	if (!drawn) {
+		snprintf(err, errlen, "%s: nothing to draw: %s has no lookups (no R, W or X "
+			 "record); --json and the report have its counts", name, trace);
+		return PLOT_EMPTY;
+	}
 	char title[512];
 	snprintf(title, sizeof(title), "TLB miss ratio: %s", trace);
-	return plot_miss_ratio(path, kind, title, c, n, err, errlen);
+	return plot_miss_ratio(out, name, kind, title, c, n, err, errlen);
 }
 
 /* "PATH: line N: MSG" or "PATH: record N: MSG" for record I of the batch. */
@@ -285,6 +310,27 @@ static void die_at(const reach *r, trace_reader *tr, size_t i, uint64_t rec)
 	if (line)
 		cli_die(EXIT_BAD, "%s: line %" PRIu64 ": %s", trace_path(tr), line, reach_error(r));
 	cli_die(EXIT_BAD, "%s: record %" PRIu64 ": %s", trace_path(tr), rec, reach_error(r));
+}
+
+/* Read TR to its end or to sim.max_records (no record past it: run reads
+ * none), handing each batch to FEED; dies on bad input. */
+static void feed_all(reach *r, trace_reader *tr, trace_rec *b,
+		     int (*feed)(reach *, const trace_rec *, size_t, size_t *))
+{
+	char err[1024];
+	uint64_t done = 0, limit = reach_limit(r);
+	while (done < limit) {
+		size_t want = limit - done < BATCH ? (size_t)(limit - done) : BATCH;
+		long n = trace_read(tr, b, want, err, sizeof(err));
+		if (n < 0)
+			cli_die_trace((int)n, err);
+		if (n == 0)
+			break;
+		size_t bad;
+		if (feed(r, b, (size_t)n, &bad))
+			die_at(r, tr, bad, done + bad);
+		done += (uint64_t)n;
+	}
 }
 
 int cmd_reach(args *a)
@@ -301,7 +347,7 @@ int cmd_reach(args *a)
 		if (cli_config_opt(a, &c))
 			continue;
 		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
-		if ((v = cli_opt_value(a, "--plot"))) { plot = v; continue; }
+		if ((v = cli_opt_value(a, "--plot"))) { cli_once(a, "--plot", plot, v); plot = v; continue; }
 		if ((v = cli_opt_value(a, "--entries"))) {
 			entries = cli_parse_count(a, "--entries", v, 1);
 			continue;
@@ -330,7 +376,8 @@ int cmd_reach(args *a)
 	outset_add_input(a->outs, trace);
 	param_reg *p = cli_build_params(a, &c);
 	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
-	outfile *po = plot ? cli_output(a, plot, "--plot", OUTFILE_PATH) : NULL;
+	/* (a regular file: the chart is read back before it is put in place) */
+	outfile *po = plot ? cli_output(a, plot, "--plot", OUTFILE_REGULAR) : NULL;
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
 	char err[1024];
 	if (po && plot_available(err, sizeof(err)))
@@ -343,35 +390,37 @@ int cmd_reach(args *a)
 	reach_cfg rcfg = { .entries = (uint32_t)entries, .sets = (uint32_t)sets,
 			   .ways = (uint32_t)ways, .params = p };
 	if ((rc = reach_create(&r, &rcfg, err, sizeof(err))) != TRACE_OK)
-		cli_die_trace(rc, err);
+		cli_die_config(rc, p, err);
 	trace_rec *b = malloc(BATCH * sizeof(*b));
 	if (!b)
 		cli_die(EXIT_FAIL, "out of memory (reading the trace)");
-	uint64_t done = 0;
-	for (;;) {
-		long n = trace_read(tr, b, BATCH, err, sizeof(err));
-		if (n < 0)
-			cli_die_trace((int)n, err);
-		if (n == 0)
-			break;
-		size_t bad;
-		if (reach_feed(r, b, (size_t)n, &bad))
-			die_at(r, tr, bad, done + bad);
-		done += (uint64_t)n;
+	if (param_bool(p, "sim.prefault")) {
+		/* As run: a first pass maps every page of the trace (up to
+		 * sim.max_records), then the trace is read again. */
+		cli_need_regular(a, trace, "sim.prefault=1");
+		feed_all(r, tr, b, reach_prefault);
+		trace_close(tr);
+		if ((rc = replay_open(&tr, trace, fmt, 1, err, sizeof(err))) != TRACE_OK)
+			cli_die_trace(rc, err);
 	}
+	feed_all(r, tr, b, reach_feed);
 	free(b);
 	if (reach_finish(r))
 		cli_die_trace(reach_error_code(r), reach_error(r));
-	text_report(tf, trace, trace_get_header(tr), r);
+	text_report(tf, trace, trace_get_header(tr), p, r);
 	if (jo)
 		json_report(outfile_stream(jo), trace, trace_get_header(tr), p, r);
-	if (po && plot_reach(outfile_write_path(po), pk, trace, r, err, sizeof(err)))
-		cli_die(EXIT_FAIL, "--plot: %s", err);
 	cli_flush_stdout();
 	if (jo)
 		cli_commit(jo);
-	if (po)
+	/* The chart last: --json holds the counts whether or not it can be
+	 * drawn (calibrate's order too). */
+	if (po) {
+		int prc = plot_reach(outfile_stream(po), plot, pk, trace, r, err, sizeof(err));
+		if (prc)
+			cli_die(prc == PLOT_EMPTY ? EXIT_BAD : EXIT_FAIL, "--plot %s", err);
 		cli_commit(po);
+	}
 	reach_destroy(r);
 	trace_close(tr);
 	param_destroy(p);
