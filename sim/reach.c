@@ -23,7 +23,9 @@
  * a list of 8, 0.64-0.71 s with a list of 1 (the top key only; 3 runs each).
  */
 #include "reach.h"
+#include "guest.h"
 #include "machine.h"
+#include "u64map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,9 @@
 #define MIN_SLOTS 16u
 #define MIN_STAMPS 16u
 #define RS_LIST 8u
+/* The last use of a key only a quiet touch put in the stack: as far from
+ * every time as can be, so its first reference is new to every window. */
+#define NO_USE UINT64_MAX
 
 typedef struct rs_slot {
 	uint64_t key;      /* NO_KEY: empty */
@@ -261,8 +266,9 @@ uint64_t reach_stack_touch_slow(reach_stack *s, uint64_t key)
 {
 	rs_flush(s);
 	uint64_t t = s->t, d, prev;
-	/* In the list: its position. */
-	for (unsigned j = 1; j < s->nlist; j++)
+	/* In the list: its position (the top too: after a quiet touch or a
+	 * removal, head.top_key is NO_KEY while the list has a top). */
+	for (unsigned j = 0; j < s->nlist; j++)
 		if (s->lkey[j] == key) {
 			prev = s->llast[j];
 			for (unsigned q = j; q > 0; q--) {
@@ -306,6 +312,51 @@ uint64_t reach_stack_touch_slow(reach_stack *s, uint64_t key)
 	return d;
 }
 
+int reach_stack_touch_quiet(reach_stack *s, uint64_t key)
+{
+	rs_flush(s);
+	for (unsigned j = 0; j < s->nlist; j++)
+		if (s->lkey[j] == key) {
+			uint64_t last = s->llast[j];
+			for (unsigned q = j; q > 0; q--) {
+				s->lkey[q] = s->lkey[q - 1];
+				s->llast[q] = s->llast[q - 1];
+			}
+			s->lkey[0] = key;
+			s->llast[0] = last;
+			s->head.top_key = NO_KEY;
+			return 0;
+		}
+	size_t i = rs_find(s, key);
+	uint64_t last = NO_USE;
+	if (s->slot[i].key == key) {
+		uint32_t st = s->slot[i].stamp;
+		last = s->slot[i].last;
+		fw_add(s, st, -1);
+		s->owner[st] = NONE;
+		s->slot[i].stamp = IN_LIST;
+	} else {
+		if ((s->used + 1) * 4 > (s->mask + 1) * 3) {
+			if (rs_grow_hash(s))
+				return -1;
+			i = rs_find(s, key);
+		}
+		s->slot[i] = (rs_slot){ .key = key, .stamp = IN_LIST };
+		s->used++;
+	}
+	if (rs_push(s, key, last)) {
+		rs_remove_slot(s, rs_find(s, key));
+		return -1;
+	}
+	s->head.top_key = NO_KEY;
+	return 0;
+}
+
+int reach_stack_has(const reach_stack *s, uint64_t key)
+{
+	return s->slot[rs_find(s, key)].key == key;
+}
+
 /* Remove the key in slot I from the list or the tree and the hash
  * (backward-shift deletion, Knuth 6.4 Algorithm R). */
 static void rs_remove_slot(reach_stack *s, size_t i)
@@ -320,7 +371,9 @@ static void rs_remove_slot(reach_stack *s, size_t i)
 			memmove(&s->llast[j], &s->llast[j + 1], (s->nlist - j - 1) * sizeof(uint64_t));
 			s->nlist--;
 		}
-		s->head.top_key = s->nlist ? s->lkey[0] : NO_KEY;
+		/* The new top was not used by the latest reference: no inline
+		 * distance-1 path for it until it is (rs_flush's assumption). */
+		s->head.top_key = NO_KEY;
 	} else if (x->stamp != NONE) {
 		fw_add(s, x->stamp, -1);
 		s->owner[x->stamp] = NONE;
@@ -460,7 +513,7 @@ static const unsigned size_shift[REACH_COMBINED] = { 12, 14, 16, 21 };
  * previous lookup was in (same ASID) is the top key of every fixed-size
  * stack, and is only counted (REP) until an access that is not. */
 typedef struct rrepeat {
-	uint64_t page4k;             /* NO_KEY: none */
+	uint64_t page4k;             /* the VA's 4K page number, all 64 bits (NO_KEY: none) */
 	uint16_t asid;
 	uint64_t rep;                /* such accesses not yet passed to the stacks */
 } rrepeat;
@@ -475,10 +528,26 @@ struct reach {
 	reach_cfg c;
 	reach_info info;
 	machine *m;                  /* the combined size varies: says each one */
+	/* The combined size is fixed: a machine of the configuration that only
+	 * maps what run's maps, in the same order (the pages of each access
+	 * new to its vCPU's stream), and so refuses what run refuses (a VA
+	 * that is not canonical, a full guest-physical space). */
+	machine *shape;
+	struct guest *g;             /* its guest OS: which half a VA is in */
 	int alias;                   /* the combined size is this fixed size (-1: none) */
 	unsigned ccode;              /* code of a fixed combined size */
+	int pf_translate;            /* trace.prefetch=translate: a prefetch fills */
+	uint64_t limit;              /* sim.max_records (UINT64_MAX: none) */
+	uint64_t pre;                /* records the prefault pass took */
+	char varies[96];             /* what makes the combined size vary ("" : fixed) */
+	/* Keys mapped that may be in no stack (fixed size, translate): what
+	 * invalidations removed and what sim.prefault mapped. With the keys
+	 * in the stacks of every vCPU they are what run has mapped. */
+	u64map mapped[REACH_SIZES];
 	uint8_t vdom[TRACE_MAX_VCPUS];
 	rvcpu *v[TRACE_MAX_VCPUS];
+	uint16_t ids[TRACE_MAX_VCPUS];   /* the vCPUs seen, in order */
+	unsigned nids;
 	char err[512];
 	int code;
 	/* results (reach_finish) */
@@ -501,27 +570,97 @@ static int fail(reach *r, int code, const char *what)
 
 static int nomem(reach *r) { return fail(r, TRACE_ENOMEM, "out of memory (reach stacks)"); }
 
+/* The failure of machine M (the varying size's or the shape). */
+static int machine_failed(reach *r, const machine *m)
+{
+	return fail(r, machine_error_code(m), machine_error(m));
+}
+
+/* "KEY=VALUE" of domain N's registry DP, as the user set it: "domain.N.KEY"
+ * when that override was given. */
+static void key_text(char *b, size_t n, const param_reg *base, const param_reg *dp, unsigned dom,
+		     const char *key)
+{
+	char scoped[96];
+	snprintf(scoped, sizeof(scoped), "domain.%u.%s", dom, key);
+	if (param_origin(base, scoped))
+		snprintf(b, n, "%s=%s", scoped, param_text(dp, key));
+	else
+		snprintf(b, n, "%s=%s", key, param_text(dp, key));
+}
+
+/* The keys under which run does to the TLBs what the trace does not say,
+ * which no curve of the trace can follow: refused by name. 0, or a code
+ * with ERR. */
+static int refuse_keys(const param_reg *p, char *err, size_t errlen)
+{
+	if (param_enum(p, "io.mode") != 0) {
+		snprintf(err, errlen, "io.mode=%s: reach takes io.mode=off: the I/O model's "
+			 "accesses go through the front end's TLBs but are not in the trace, so no "
+			 "curve of the trace equals run's misses", param_text(p, "io.mode"));
+		return TRACE_EFORMAT;
+	}
+	unsigned nd = (unsigned)param_int(p, "domains");
+	for (unsigned n = 0; n < nd; n++) {
+		param_reg *dp = param_scoped(p, n);
+		if (!dp) {
+			snprintf(err, errlen, "out of memory (reach)");
+			return TRACE_ENOMEM;
+		}
+		int on = param_enum(dp, "dirtylog.mode") != 0;
+		char kt[128];
+		if (on)
+			key_text(kt, sizeof(kt), p, dp, n, "dirtylog.mode");
+		param_destroy(dp);
+		if (on) {
+			snprintf(err, errlen, "%s: reach takes dirtylog.mode=off: dirty logging "
+				 "invalidates TLB entries as the trace runs (harvest rounds, splits of "
+				 "large pages, write-protection faults), which no one-pass curve "
+				 "follows, so none would equal run's misses", kt);
+			return TRACE_EFORMAT;
+		}
+	}
+	return 0;
+}
+
 /* The combined entry size when it is one fixed size for the whole run:
  * min(stage-1 leaf, stage-2 leaf) with one page size at each stage, or a
- * stage-1 leaf no larger than the smallest stage-2 leaf. 0: it varies. */
-static unsigned fixed_combined_shift(const param_reg *p)
+ * stage-1 leaf no larger than the smallest stage-2 leaf, in the only
+ * domain's configuration D0 (its domain.0.* overrides applied). 0: it
+ * varies, and WHY says which key makes it vary. (Dirty logging, which may
+ * split stage-2 leaves, is refused before.) */
+static unsigned fixed_combined_shift(const param_reg *base, const param_reg *d0, char *why,
+				     size_t whylen)
 {
 	static const unsigned gran[] = { 12, 14, 16 };
 	static const unsigned fixed[] = { 12, 14, 16, 21, 25, 29, 30 };   /* POLICY_CHOICES */
-	if (param_int(p, "domains") != 1 || param_bool(p, "guest.cont"))
+	if (param_int(base, "domains") != 1) {
+		snprintf(why, whylen, "domains=%s", param_text(base, "domains"));
 		return 0;
-	int gp = param_enum(p, "guest.page"), hp = param_enum(p, "host.page");
-	unsigned ggran = gran[param_enum(p, "guest.granule")];
-	unsigned hgran = gran[param_enum(p, "host.granule")];
+	}
+	if (param_bool(d0, "guest.cont")) {
+		key_text(why, whylen, base, d0, 0, "guest.cont");
+		return 0;
+	}
+	int gp = param_enum(d0, "guest.page"), hp = param_enum(d0, "host.page");
+	unsigned ggran = gran[param_enum(d0, "guest.granule")];
+	unsigned hgran = gran[param_enum(d0, "host.granule")];
 	unsigned g = gp < 7 ? fixed[gp] : gp == 8 ? ggran : 0;   /* 7: thp */
-	if (!g)
+	if (!g) {
+		key_text(why, whylen, base, d0, 0, "guest.page");
 		return 0;
-	if (param_enum(p, "virt") == 0 || g <= hgran)
+	}
+	if (param_enum(d0, "virt") == 0 || g <= hgran)
 		return g;   /* native, or no stage-2 leaf is smaller */
 	unsigned h = hp < 7 ? fixed[hp] : hp == 8 ? hgran : 0;
-	/* Dirty logging may split stage-2 leaves; host.backing mixes sizes. */
-	if (!h || param_float(p, "host.backing") != 0 || param_enum(p, "dirtylog.mode") != 0)
+	if (!h) {
+		key_text(why, whylen, base, d0, 0, "host.page");
 		return 0;
+	}
+	if (param_float(d0, "host.backing") != 0) {   /* host.backing mixes sizes */
+		key_text(why, whylen, base, d0, 0, "host.backing");
+		return 0;
+	}
 	return g < h ? g : h;
 }
 
@@ -541,15 +680,31 @@ int reach_create(reach **out, const reach_cfg *c, char *err, size_t errlen)
 	r->c = *c;
 	/* The machine checks the configuration, naming the key. */
 	int rc = machine_create(&r->m, c->params, err, errlen);
+	if (rc == TRACE_OK)
+		rc = refuse_keys(c->params, err, errlen);
+	param_reg *d0 = rc == TRACE_OK ? param_scoped(c->params, 0) : NULL;
+	if (rc == TRACE_OK && !d0) {
+		snprintf(err, errlen, "out of memory (reach)");
+		rc = TRACE_ENOMEM;
+	}
+	for (unsigned k = 0; rc == TRACE_OK && k < REACH_SIZES; k++)
+		if (u64map_init(&r->mapped[k])) {
+			snprintf(err, errlen, "out of memory (reach)");
+			rc = TRACE_ENOMEM;
+		}
 	if (rc != TRACE_OK) {
-		free(r);
+		param_destroy(d0);
+		reach_destroy(r);
 		return rc;
 	}
-	unsigned cs = fixed_combined_shift(c->params);
+	unsigned cs = fixed_combined_shift(c->params, d0, r->varies, sizeof(r->varies));
+	param_destroy(d0);
 	r->alias = -1;
 	if (cs) {
-		machine_destroy(r->m);
+		r->shape = r->m;
 		r->m = NULL;
+		struct hyp *h;
+		machine_rooms(r->shape, 0, &r->g, &h);
 		for (int k = 0; k < REACH_COMBINED; k++)
 			if (size_shift[k] == cs)
 				r->alias = k;
@@ -559,6 +714,10 @@ int reach_create(reach **out, const reach_cfg *c, char *err, size_t errlen)
 	int nmap = param_list(c->params, "vcpu.domain", map, PARAM_LIST_MAX);
 	for (int i = 0; i < nmap && i < TRACE_MAX_VCPUS; i++)
 		r->vdom[i] = (uint8_t)map[i];
+	/* As run: sim.max_records trace records of every kind, 0 all. */
+	uint64_t lim = (uint64_t)param_int(c->params, "sim.max_records");
+	r->limit = lim ? lim : UINT64_MAX;
+	r->pf_translate = param_enum(c->params, "trace.prefetch") == 0;
 	r->info = (reach_info){ .combined_shift = cs, .exact = 1, .entries = c->entries,
 				.sets = c->sets, .ways = c->sets ? c->ways : 0 };
 	*out = r;
@@ -585,6 +744,9 @@ void reach_destroy(reach *r)
 	if (!r)
 		return;
 	machine_destroy(r->m);
+	machine_destroy(r->shape);
+	for (unsigned k = 0; k < REACH_SIZES; k++)
+		u64map_free(&r->mapped[k]);
 	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
 		rvcpu_destroy(r, r->v[i]);
 	for (unsigned s = 0; s < REACH_STREAMS; s++)
@@ -596,12 +758,15 @@ void reach_destroy(reach *r)
 	free(r);
 }
 
+uint64_t reach_limit(const reach *r) { return r->limit; }
+
 static rvcpu *rvcpu_make(reach *r, unsigned id)
 {
 	rvcpu *v = calloc(1, sizeof(*v));
 	if (!v)
 		return NULL;
 	r->v[id] = v;
+	r->ids[r->nids++] = (uint16_t)id;
 	for (unsigned s = 0; s < REACH_STREAMS; s++)
 		v->last[s].page4k = NO_KEY;
 	for (unsigned s = 0; s < REACH_STREAMS; s++)
@@ -621,29 +786,41 @@ static rvcpu *rvcpu_make(reach *r, unsigned id)
 	return v;
 }
 
-/* One lookup of PAGE (of size code CODE, VA shift SHIFT) in stream S, size K. */
+static inline rvcpu *vcpu_of(reach *r, unsigned id)
+{
+	rvcpu *v = r->v[id];
+	return v ? v : rvcpu_make(r, id);
+}
+
+/* One lookup of PAGE (of size code CODE) in stream S, size K; *COLD counts
+ * a first use (COLD may be NULL). */
 static inline int lookup(reach *r, rvcpu *v, unsigned s, unsigned k, uint64_t page,
-			 unsigned code, const trace_rec *x, int upper)
+			 unsigned code, const trace_rec *x, int upper, unsigned *cold)
 {
 	uint64_t key = make_key(page, code, x->asid, upper);
-	if (reach_stack_touch(v->fa[s][k], key) == REACH_NOMEM)
+	uint64_t d = reach_stack_touch(v->fa[s][k], key);
+	if (d == REACH_NOMEM)
 		return nomem(r);
+	if (cold && d == REACH_COLD)
+		(*cold)++;
 	if (r->c.sets &&
 	    reach_stack_touch(v->sa[s][k][page & (r->c.sets - 1)], key) == REACH_NOMEM)
 		return nomem(r);
 	return 0;
 }
 
-/* The lookups of access X at the fixed size K (shift SHIFT, code CODE). */
+/* The lookups of access X, whose last byte is at LAST, at the fixed size K
+ * (shift SHIFT, code CODE): the page of its first byte, then the page of
+ * its last if that is another. */
 static inline int lookups_fixed(reach *r, rvcpu *v, unsigned s, unsigned k, unsigned shift,
-				unsigned code, const trace_rec *x)
+				unsigned code, const trace_rec *x, uint64_t last, unsigned *cold)
 {
 	int upper = va_upper(x->gva);
 	uint64_t lo = (x->gva & VA57_MASK) >> shift;
-	uint64_t hi = ((x->gva + x->size - 1) & VA57_MASK) >> shift;
-	if (lookup(r, v, s, k, lo, code, x, upper))
+	uint64_t hi = (last & VA57_MASK) >> shift;
+	if (lookup(r, v, s, k, lo, code, x, upper, cold))
 		return -1;
-	if (hi != lo && lookup(r, v, s, k, hi, code, x, upper))
+	if (hi != lo && lookup(r, v, s, k, hi, code, x, upper, cold))
 		return -1;
 	return 0;
 }
@@ -669,46 +846,66 @@ static void flush_repeats(const reach *r, rvcpu *v, unsigned s)
 	l->rep = 0;
 }
 
+/* The size code of the fixed-size stack K (the combined one's when fixed). */
+static inline unsigned code_of_stack(const reach *r, unsigned k)
+{
+	return k < REACH_COMBINED ? (unsigned)code_of(size_shift[k]) : r->ccode;
+}
+
 /* ---- invalidation */
 
 typedef struct inv_ctx {
 	uint16_t asid;
+	int by_asid;        /* only that ASID's keys (not the global half's) */
+	u64map *keep;       /* NULL, or where a removed key is remembered as mapped */
+	int *nomem;
 } inv_ctx;
 
-static int match_asid(uint64_t key, const void *ctx)
+static int match_inv(uint64_t key, const void *ctx)
 {
 	const inv_ctx *c = ctx;
-	return !key_upper(key) && (uint16_t)(key >> KEY_ASID_SHIFT) == c->asid;
+	if (c->by_asid && (key_upper(key) || (uint16_t)(key >> KEY_ASID_SHIFT) != c->asid))
+		return 0;
+	if (c->keep && !u64map_get(c->keep, key, NULL))
+		*c->nomem = 1;
+	return 1;
 }
 
 /* Remove what invalidation X covers from stack ST (sizes: the codes a key
- * of it may have). Returns the keys removed. */
+ * of it may have), remembering each removed key in KEEP (may be NULL): the
+ * page stays mapped. Returns the keys removed; *NOMEM set if KEEP could
+ * not grow. */
 static uint64_t inv_stack(reach_stack *st, const trace_rec *x, const unsigned *codes,
-			  unsigned ncodes)
+			  unsigned ncodes, u64map *keep, int *nomem)
 {
 	unsigned op = x->op & TRACE_INV_OP_MASK;
-	if (op == TRACE_INV_ALL)
-		return reach_stack_forget_if(st, NULL, NULL);
-	if (op == TRACE_INV_ASID) {
-		inv_ctx c = { .asid = x->asid };
-		return reach_stack_forget_if(st, match_asid, &c);
+	if (op == TRACE_INV_ALL || op == TRACE_INV_ASID) {
+		inv_ctx c = { .asid = x->asid, .by_asid = op == TRACE_INV_ASID, .keep = keep,
+			      .nomem = nomem };
+		return reach_stack_forget_if(st, op == TRACE_INV_ALL && !keep ? NULL : match_inv, &c);
 	}
 	uint64_t n = 0;
 	int upper = va_upper(x->gva);
 	for (unsigned i = 0; i < ncodes; i++) {
 		uint64_t page = (x->gva & VA57_MASK) >> code_shift[codes[i]];
-		n += (uint64_t)reach_stack_forget(st, make_key(page, codes[i], x->asid, upper));
+		uint64_t key = make_key(page, codes[i], x->asid, upper);
+		if (reach_stack_forget(st, key)) {
+			n++;
+			if (keep && !u64map_get(keep, key, NULL))
+				*nomem = 1;
+		}
 	}
 	return n;
 }
 
-static void invalidate(reach *r, const trace_rec *x)
+static int invalidate(reach *r, const trace_rec *x)
 {
 	static const unsigned all_codes[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 	unsigned lo = x->vcpu, hi = x->vcpu + 1u;
 	if (x->op & TRACE_INV_BCAST)
 		lo = 0, hi = TRACE_MAX_VCPUS;
 	uint64_t removed = 0;
+	int oom = 0;
 	for (unsigned id = lo; id < hi; id++) {
 		rvcpu *v = r->v[id];
 		if (!v || r->vdom[id] != r->vdom[x->vcpu])
@@ -721,65 +918,172 @@ static void invalidate(reach *r, const trace_rec *x)
 			for (unsigned k = 0; k < REACH_SIZES; k++) {
 				if (!v->fa[s][k])
 					continue;
-				unsigned one = k < REACH_COMBINED ? (unsigned)code_of(size_shift[k])
-								  : r->ccode;
+				unsigned one = code_of_stack(r, k);
 				const unsigned *codes = &one;
 				unsigned nc = 1;
 				if (k == REACH_COMBINED && r->m)
 					codes = all_codes, nc = 8;
-				removed += inv_stack(v->fa[s][k], x, codes, nc);
+				/* (the fixed sizes' pages stay mapped: a prefetch
+				 * still fills them) */
+				u64map *keep = !r->m && r->pf_translate ? &r->mapped[k] : NULL;
+				removed += inv_stack(v->fa[s][k], x, codes, nc, keep, &oom);
 				for (uint32_t i = 0; v->sa[s][k] && i < r->c.sets; i++)
-					inv_stack(v->sa[s][k][i], x, codes, nc);
+					inv_stack(v->sa[s][k][i], x, codes, nc, NULL, &oom);
 			}
 	}
 	if (removed)
 		r->info.exact = 0;
+	return oom ? nomem(r) : 0;
+}
+
+/* ---- prefetches */
+
+/* Is KEY (of the fixed-size stack K) mapped: looked up by a program access
+ * of any vCPU (all are in the one domain) or remembered in r->mapped? */
+static int mapped(const reach *r, unsigned k, uint64_t key)
+{
+	if (u64map_find(&r->mapped[k], key))
+		return 1;
+	for (unsigned i = 0; i < r->nids; i++) {
+		const rvcpu *v = r->v[r->ids[i]];
+		for (unsigned s = 0; s < REACH_STREAMS; s++)
+			if (v->fa[s][k] && reach_stack_has(v->fa[s][k], key))
+				return 1;
+	}
+	return 0;
+}
+
+/* A prefetch record. run (sim/machine.c, prefetch_one) with
+ * trace.prefetch=translate looks the page of its first byte up in the L1
+ * of its stream (the instruction L1 for an instruction prefetch) and, on a
+ * miss, walks and fills - not counting it as the program's lookup - or, if
+ * the walk faults (the page is not mapped: no program access touched it
+ * yet, as the guest OS and hypervisor map on first touch), drops it. A
+ * fill or a hit makes the page the most recent at every TLB size alike,
+ * so the stacks stay LRU stacks: a quiet touch at every size whose page is
+ * mapped. With skip it is counted only. */
+static int prefetch(reach *r, const trace_rec *x)
+{
+	r->info.prefetches++;
+	if (r->m) {
+		if (r->pf_translate) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "a prefetch record under trace.prefetch=translate, "
+				 "and the size of the entry it would fill varies in this "
+				 "configuration (%s): reach cannot learn it without mapping the page, "
+				 "which a prefetch does not do; set trace.prefetch=skip, or page sizes "
+				 "that do not vary", r->varies);
+			return fail(r, TRACE_EFORMAT, msg);
+		}
+		return machine_access(r->m, x, NULL) ? machine_failed(r, r->m) : 0;
+	}
+	if (!r->pf_translate)
+		return 0;
+	int half = guest_va_half(r->g, x->gva);
+	if (half < 0)
+		return 0;   /* not canonical: the walk faults, the prefetch is dropped */
+	/* run's walk takes the ASID's root first, making it if the ASID is
+	 * new. DEVIATION: for an upper-half prefetch run does so only when it
+	 * misses its TLB (a global entry may hit), which reach cannot know:
+	 * the guest-physical layout may then differ by that table frame, which
+	 * changes no count here. */
+	uint64_t root;
+	if (!half && guest_root(r->g, x->asid, &root))
+		return machine_failed(r, r->shape);
+	rvcpu *v = vcpu_of(r, x->vcpu);
+	if (!v)
+		return nomem(r);
+	unsigned s = x->op == TRACE_PF_INSTR ? REACH_I : REACH_D;
+	flush_repeats(r, v, s);
+	v->last[s].page4k = NO_KEY;   /* the top key may change */
+	for (unsigned k = 0; k < REACH_SIZES; k++) {
+		if (!v->fa[s][k])
+			continue;
+		unsigned code = code_of_stack(r, k);
+		uint64_t page = (x->gva & VA57_MASK) >> code_shift[code];
+		uint64_t key = make_key(page, code, x->asid, half);
+		if (!mapped(r, k, key))
+			continue;
+		if (reach_stack_touch_quiet(v->fa[s][k], key) ||
+		    (r->c.sets &&
+		     reach_stack_touch_quiet(v->sa[s][k][page & (r->c.sets - 1)], key)))
+			return nomem(r);
+	}
+	return 0;
 }
 
 /* ---- records */
+
+/* Pass record X to the machine of a varying size, if there is one. */
+static inline int to_machine(reach *r, const trace_rec *x)
+{
+	return r->m && machine_access(r->m, x, NULL) ? machine_failed(r, r->m) : 0;
+}
+
+/* Map the pages of access X (last byte at LAST) in the shape as run's walks
+ * map them on their faults: the page of its first byte, then the next
+ * (which a crossing access enters at a 4K boundary, the only page boundary
+ * inside 4096 bytes); a refusal names the VA run's would. 0 or -1. */
+static int map_pages(reach *r, const trace_rec *x, uint64_t last)
+{
+	trace_rec y = *x;
+	size_t bad;
+	y.size = 0;   /* one page: the page of its address */
+	if (machine_prefault(r->shape, &y, 1, &bad))
+		return machine_failed(r, r->shape);
+	y.gva = last & ~UINT64_C(0xfff);
+	if ((y.gva >> 12) != (x->gva >> 12) && machine_prefault(r->shape, &y, 1, &bad))
+		return machine_failed(r, r->shape);
+	return 0;
+}
 
 static int record(reach *r, const trace_rec *x)
 {
 	r->info.records++;
 	if (x->kind == TRACE_INV) {
 		r->info.invalidations++;
-		invalidate(r, x);
-		return r->m && machine_access(r->m, x, NULL) ? fail(r, machine_error_code(r->m),
-								    machine_error(r->m)) : 0;
+		if (invalidate(r, x))
+			return -1;
+		return to_machine(r, x);
 	}
 	if (x->kind == TRACE_P)   /* a prefetch: not the program's lookup */
-		return r->m && machine_access(r->m, x, NULL) ? fail(r, machine_error_code(r->m),
-								    machine_error(r->m)) : 0;
-	rvcpu *v = r->v[x->vcpu];
-	if (!v && !(v = rvcpu_make(r, x->vcpu)))
+		return prefetch(r, x);
+	rvcpu *v = vcpu_of(r, x->vcpu);
+	if (!v)
 		return nomem(r);
 	unsigned s = x->kind == TRACE_X ? REACH_I : REACH_D;
 	r->info.accesses[s]++;
 	r->info.instructions += x->icount;
 	rrepeat *l = &v->last[s];
-	/* (a zero-size access is one lookup of the page of its address) */
+	/* A zero-size access is one lookup, of the page of its address (as
+	 * run, and FORMAT.md): its "last byte" is its first. */
 	uint64_t last = x->gva + x->size - (x->size != 0);
-	uint64_t p4 = (x->gva & VA57_MASK) >> 12, e4 = (last & VA57_MASK) >> 12;
+	uint64_t p4 = x->gva >> 12, e4 = last >> 12;
 	if (p4 == l->page4k && e4 == p4 && x->asid == l->asid) {
 		l->rep++;   /* the top key of every fixed-size stack */
 	} else {
 		flush_repeats(r, v, s);
 		l->page4k = e4;   /* the last lookup's page: the top from now */
 		l->asid = x->asid;
+		unsigned cold = 0;
 		for (unsigned k = 0; k < REACH_COMBINED; k++)
-			if (lookups_fixed(r, v, s, k, size_shift[k],
-					  (unsigned)code_of(size_shift[k]), x))
+			if (lookups_fixed(r, v, s, k, size_shift[k], (unsigned)code_of(size_shift[k]),
+					  x, last, k == REACH_4K ? &cold : NULL))
 				return -1;
+		/* A 4K page new to this vCPU's stream may be new to the domain:
+		 * the shape maps it as run's walk would, or refuses it. */
+		if (cold && r->shape && map_pages(r, x, last))
+			return -1;
 		if (r->alias < 0 && !r->m)
-			return lookups_fixed(r, v, s, REACH_COMBINED, code_shift[r->ccode],
-					     r->ccode, x);
+			return lookups_fixed(r, v, s, REACH_COMBINED, code_shift[r->ccode], r->ccode,
+					     x, last, NULL);
 	}
 	if (!r->m)
 		return 0;
 	/* The size varies: the machine says what each translation covered. */
 	machine_result res;
 	if (machine_access(r->m, x, &res))
-		return fail(r, machine_error_code(r->m), machine_error(r->m));
+		return machine_failed(r, r->m);
 	uint64_t va = x->gva;
 	int upper = va_upper(x->gva);
 	for (unsigned p = 0; p < res.npages; p++) {
@@ -788,7 +1092,7 @@ static int record(reach *r, const trace_rec *x)
 			return fail(r, TRACE_EINTERNAL, "internal: a translation size reach has no "
 				    "key for");
 		uint64_t page = (va & VA57_MASK) >> res.shift[p];
-		if (lookup(r, v, s, REACH_COMBINED, page, (unsigned)code, x, upper))
+		if (lookup(r, v, s, REACH_COMBINED, page, (unsigned)code, x, upper, NULL))
 			return -1;
 		va = ((va >> res.shift[p]) + 1) << res.shift[p];
 	}
@@ -798,11 +1102,46 @@ static int record(reach *r, const trace_rec *x)
 int reach_feed(reach *r, const trace_rec *b, size_t n, size_t *failed)
 {
 	*failed = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && r->info.records < r->limit; i++)
 		if (record(r, &b[i])) {
 			*failed = i;
 			return -1;
 		}
+	return 0;
+}
+
+int reach_prefault(reach *r, const trace_rec *b, size_t n, size_t *failed)
+{
+	*failed = 0;
+	machine *m = r->m ? r->m : r->shape;
+	for (size_t i = 0; i < n && r->pre < r->limit; i++) {
+		const trace_rec *x = &b[i];
+		size_t bad;
+		r->pre++;
+		if (x->kind == TRACE_INV || x->kind == TRACE_P)
+			continue;   /* not a program access: nothing to map */
+		if (machine_prefault(m, x, 1, &bad)) {
+			*failed = i;
+			return machine_failed(r, m);
+		}
+		if (r->m || !r->pf_translate)
+			continue;
+		/* Mapped from the start: a prefetch fills these pages. */
+		uint64_t last = x->gva + x->size - (x->size != 0);
+		int upper = va_upper(x->gva);
+		for (unsigned k = 0; k < REACH_SIZES; k++) {
+			if (k == REACH_COMBINED && r->alias >= 0)
+				continue;
+			unsigned code = code_of_stack(r, k);
+			uint64_t lo = (x->gva & VA57_MASK) >> code_shift[code];
+			uint64_t hi = (last & VA57_MASK) >> code_shift[code];
+			if (!u64map_get(&r->mapped[k], make_key(lo, code, x->asid, upper), NULL) ||
+			    !u64map_get(&r->mapped[k], make_key(hi, code, x->asid, upper), NULL)) {
+				*failed = i;
+				return nomem(r);
+			}
+		}
+	}
 	return 0;
 }
 

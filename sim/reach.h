@@ -36,9 +36,23 @@
  * two lookups, lower page first, as in run. Keys are the page, its ASID
  * unless the page is in the upper (kernel, global) half, and nothing of the
  * VMID: one trace vCPU is in one domain. When the combined size is not one
- * fixed size (thp, host.backing, guest.cont, splitting under dirty logging,
- * several domains), a machine of the configuration replays the trace
- * alongside and says the size of each translation.
+ * fixed size (thp, host.backing, guest.cont, several domains), a machine
+ * of the configuration replays the trace alongside and says the size of
+ * each translation.
+ *
+ * What run does to the TLBs, reach does to the stacks, or it refuses the
+ * key: it stops after sim.max_records records; a prefetch record under
+ * trace.prefetch=translate (run: looked up and filled at the page of its
+ * first byte, not counted as the program's, dropped when the page is not
+ * mapped yet) moves its page to the top of every stack where it is mapped
+ * without counting a reference (reach_stack_touch_quiet), and sim.prefault
+ * maps every page of the trace first; a zero-size access is one lookup of
+ * the page of its address. The configuration's own machine maps the pages
+ * as run's does and refuses what it refuses (a VA that is not canonical).
+ * io.mode (the I/O model's accesses are not in the trace) and dirty
+ * logging (it invalidates entries as the trace runs) are refused by name,
+ * and so is a prefetch under translate when the combined size varies (its
+ * fill's size is not known without mapping the page).
  *
  * Invalidation records remove the keys they cover. An invalidated entry
  * leaves an invalid way in a real array, which the next fill takes instead
@@ -92,6 +106,17 @@ static inline uint64_t reach_stack_touch(reach_stack *s, uint64_t key)
 	return reach_stack_touch_slow(s, key);
 }
 
+/* Move KEY to the top of the stack (putting it there if absent) without
+ * counting a reference: a fill that is not a lookup of the program - a
+ * prefetch's, which run keeps out of the TLB miss counts. The stack stays
+ * an LRU stack (every size's array takes the fill alike); the next
+ * reference to KEY is at its distance from then, new to its working-set
+ * window unless the program used KEY in that window. 0, or -1 (out of
+ * memory; KEY is then not in the stack). */
+int reach_stack_touch_quiet(reach_stack *s, uint64_t key);
+/* 1 if KEY is in the stack. */
+int reach_stack_has(const reach_stack *s, uint64_t key);
+
 /* Remove KEY from the stack (its next reference is a first use): 1, or 0
  * when it was not there. */
 int reach_stack_forget(reach_stack *s, uint64_t key);
@@ -128,12 +153,22 @@ typedef struct reach_cfg {
 	const param_reg *params;  /* the configuration (combined size); outlives R */
 } reach_cfg;
 
-/* TRACE_OK, or a code with a message (a bad configuration names the key). */
+/* TRACE_OK, or a code with a message (a bad configuration names the key;
+ * so does one reach refuses: io.mode and dirtylog.mode other than off). */
 int reach_create(reach **out, const reach_cfg *c, char *err, size_t errlen);
 void reach_destroy(reach *r);
 
-/* N trace records in order. 0, or -1 with reach_error() and *FAILED the
- * index of the record that failed. */
+/* The trace records the analysis takes: sim.max_records (UINT64_MAX: no
+ * limit). A caller reads no more than that, as run does. */
+uint64_t reach_limit(const reach *r);
+
+/* sim.prefault=1: before the first reach_feed, the records (up to the
+ * limit) of a first pass over the trace, whose pages are then mapped from
+ * the start, as run maps them. 0, or -1 as reach_feed. */
+int reach_prefault(reach *r, const trace_rec *b, size_t n, size_t *failed);
+
+/* N trace records in order (those past the limit are left out). 0, or -1
+ * with reach_error() and *FAILED the index of the record that failed. */
 int reach_feed(reach *r, const trace_rec *b, size_t n, size_t *failed);
 /* After the last record: totals and curves. 0 or -1 (out of memory). */
 int reach_finish(reach *r);
@@ -141,7 +176,7 @@ const char *reach_error(const reach *r);
 int reach_error_code(const reach *r);
 
 typedef struct reach_info {
-	uint64_t records, instructions, invalidations;
+	uint64_t records, instructions, invalidations, prefetches;
 	uint64_t accesses[REACH_STREAMS];
 	unsigned combined_shift;  /* log2 of the combined size; 0: it varies */
 	int exact;                /* no invalidation made the curves approximate */
