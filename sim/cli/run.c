@@ -204,6 +204,26 @@ static void cosim_summary(FILE *tf, cosim *c, const param_reg *p, const stats_re
 		"RESULT: the RTL agreed with the C model on every request");
 }
 
+/* A window that leaves nothing to measure is a mistake, not a run of zero
+ * records: refused as a warm-up past the end is (sim/replay.c), naming the
+ * flag and the trace's length - the warm-up ended with the trace (--warmup
+ * N of a trace of N records, or --skip to its last record with a warm-up
+ * of 1). S stopped early (a co-simulation mismatch) is reported as such. */
+static void need_measured(const char *trace, const replay_opts *ro, machine *s)
+{
+	int found;
+	if (!ro->warmup || machine_stopped(s) || stats_get(machine_stats(s), "records", &found))
+		return;
+	unsigned long long len = (unsigned long long)(ro->skip + ro->warmup);
+	if (ro->skip)
+		cli_die(EXIT_BAD, "%s: --warmup %llu: the trace ends after %llu records (--skip "
+			"%llu, then the warm-up), with the warm-up window: nothing is left to measure",
+			trace, (unsigned long long)ro->warmup, len, (unsigned long long)ro->skip);
+	cli_die(EXIT_BAD, "%s: --warmup %llu: the trace ends after %llu record%s, with the warm-up "
+		"window: nothing is left to measure", trace, (unsigned long long)ro->warmup, len,
+		len == 1 ? "" : "s");
+}
+
 int cmd_run(args *a) { return cli_run(a, NULL); }
 
 int cli_run(args *a, const run_engine *e)
@@ -265,6 +285,13 @@ int cli_run(args *a, const run_engine *e)
 	int (*extra)(param_reg *) = e ? e->register_params : NULL;
 	param_reg *p = cli_build_params_with(a, &c, extra), *pb = NULL;
 	char err[1024];
+	/* (as --limit above: the records replayed are the fewer of the two) */
+	uint64_t maxrec = (uint64_t)param_int(p, "sim.max_records");
+	if (ro.warmup && maxrec && ro.warmup >= maxrec) {
+		snprintf(err, sizeof(err), "sim.max_records=%llu: --warmup %llu leaves nothing of "
+			 "it to count", (unsigned long long)maxrec, (unsigned long long)ro.warmup);
+		cli_die_config(TRACE_EFORMAT, p, err);
+	}
 	if (co) {
 		int mode = param_enum(p, "dirtylog.mode");
 		if (mode != 0 && mode != 2)
@@ -320,6 +347,7 @@ int cli_run(args *a, const run_engine *e)
 		if (pb)
 			sb = replay_once(a, trace, fmt, pb, &ro, map, &rb, NULL, &elb);
 	}
+	need_measured(trace, &ro, s);
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (sb) {
 		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);
