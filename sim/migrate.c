@@ -424,6 +424,7 @@ machine *migrate_machine(migrate *x) { return x->m; }
 const param_reg *migrate_params(const migrate *x) { return x->pm; }
 const char *migrate_stop_reason(const migrate *x) { return x->stop ? x->stop : ""; }
 uint64_t migrate_trace_records(const migrate *x) { return x->pass_records; }
+uint64_t migrate_loops(const migrate *x) { return x->loops; }
 
 const migrate_round *migrate_rounds(const migrate *x, size_t *n)
 {

@@ -68,5 +68,8 @@ const migrate_round *migrate_rounds(const migrate *x, size_t *n);
 const char *migrate_stop_reason(const migrate *x);
 /* Records of one pass over the trace, and the guest's vCPUs. */
 uint64_t migrate_trace_records(const migrate *x);
+/* Times the trace was replayed from its start (migrate.loop): what
+ * migrate.loops counts. */
+uint64_t migrate_loops(const migrate *x);
 
 #endif

@@ -159,6 +159,7 @@ static void json_migrate(json_w *j, const void *ctx)
 	json_begin_obj(j, "migrate");
 	json_str(j, "stop", migrate_stop_reason(x));
 	json_u64(j, "trace_records", migrate_trace_records(x));
+	json_u64(j, "loops", migrate_loops(x));
 	json_begin_arr(j, "rounds");
 	for (size_t i = 0; i < n; i++) {
 		json_begin_obj(j, NULL);
