@@ -12,10 +12,16 @@
 #include "replay.h"
 #include "tracestat.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- one job */
 
@@ -425,4 +431,355 @@ int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size
 	free(s);
 	free(ps);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- XXH64 */
+
+/* The five primes and the round of xxHash's XXH64 (xxhash.h, XXH64_round,
+ * XXH64_mergeRound, XXH64_finalize, XXH64_avalanche). Input words are read
+ * little-endian, as the reference does on every host. */
+#define XXH_P1 UINT64_C(0x9E3779B185EBCA87)
+#define XXH_P2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define XXH_P3 UINT64_C(0x165667B19E3779F9)
+#define XXH_P4 UINT64_C(0x85EBCA77C2B2AE63)
+#define XXH_P5 UINT64_C(0x27D4EB2F165667C5)
+#define XXH_STRIPE 32
+
+static uint64_t xxh_rotl(uint64_t x, unsigned r) { return (x << r) | (x >> (64 - r)); }
+
+static uint64_t xxh_le64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static uint32_t xxh_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t xxh_round(uint64_t acc, uint64_t in)
+{
+	acc += in * XXH_P2;
+	return xxh_rotl(acc, 31) * XXH_P1;
+}
+
+static uint64_t xxh_merge(uint64_t acc, uint64_t v)
+{
+	acc ^= xxh_round(0, v);
+	return acc * XXH_P1 + XXH_P4;
+}
+
+static void xxh_stripe(uint64_t *v, const unsigned char *p)
+{
+	for (unsigned i = 0; i < 4; i++)
+		v[i] = xxh_round(v[i], xxh_le64(p + 8 * i));
+}
+
+void sweep_xxh64_init(sweep_xxh64 *h, uint64_t seed)
+{
+	memset(h, 0, sizeof(*h));
+	h->seed = seed;
+	h->v[0] = seed + XXH_P1 + XXH_P2;
+	h->v[1] = seed + XXH_P2;
+	h->v[2] = seed;
+	h->v[3] = seed - XXH_P1;
+}
+
+void sweep_xxh64_update(sweep_xxh64 *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	h->total += n;
+	if (h->nbuf) {
+		size_t k = XXH_STRIPE - h->nbuf < n ? XXH_STRIPE - h->nbuf : n;
+		memcpy(h->buf + h->nbuf, p, k);
+		h->nbuf += k;
+		p += k;
+		n -= k;
+		if (h->nbuf < XXH_STRIPE)
+			return;
+		xxh_stripe(h->v, h->buf);
+		h->nbuf = 0;
+	}
+	for (; n >= XXH_STRIPE; p += XXH_STRIPE, n -= XXH_STRIPE)
+		xxh_stripe(h->v, p);
+	memcpy(h->buf, p, n);
+	h->nbuf = n;
+}
+
+uint64_t sweep_xxh64_digest(const sweep_xxh64 *h)
+{
+	uint64_t a;
+	if (h->total >= XXH_STRIPE) {
+		const uint64_t *v = h->v;
+		a = xxh_rotl(v[0], 1) + xxh_rotl(v[1], 7) + xxh_rotl(v[2], 12) + xxh_rotl(v[3], 18);
+		for (unsigned i = 0; i < 4; i++)
+			a = xxh_merge(a, v[i]);
+	} else {
+		a = h->seed + XXH_P5;
+	}
+	a += h->total;
+	const unsigned char *p = h->buf;
+	size_t n = h->nbuf;
+	for (; n >= 8; p += 8, n -= 8)
+		a = xxh_rotl(a ^ xxh_round(0, xxh_le64(p)), 27) * XXH_P1 + XXH_P4;
+	if (n >= 4) {
+		a = xxh_rotl(a ^ (uint64_t)xxh_le32(p) * XXH_P1, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+		n -= 4;
+	}
+	for (; n; p++, n--)
+		a = xxh_rotl(a ^ *p * XXH_P5, 11) * XXH_P1;
+	a ^= a >> 33;
+	a *= XXH_P2;
+	a ^= a >> 29;
+	a *= XXH_P3;
+	a ^= a >> 32;
+	return a;
+}
+
+/* ---------------------------------------------------------------- fingerprints */
+
+#define PRINT_BLOCK (1u << 20)   /* bytes read at a time while hashing */
+
+/* "PATH: message" into ERR; returns CODE. */
+static int print_err(char *err, size_t errlen, int code, const char *path, const char *fmt,
+		     ...) __attribute__((format(printf, 5, 6)));
+static int print_err(char *err, size_t errlen, int code, const char *path, const char *fmt,
+		     ...)
+{
+	char m[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: %s", path, m);
+	return code;
+}
+
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * UINT64_C(1000000000) + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* File PATH's entry F (its name already set). */
+static int print_file(const char *path, sweep_file *f, unsigned char *buf, char *err,
+		      size_t errlen)
+{
+	/* (O_NONBLOCK: a FIFO in a capture directory must not hang the sweep) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st, st2;
+	if (fd < 0)
+		return print_err(err, errlen, TRACE_EIO, path, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return print_err(err, errlen, TRACE_EIO, path, "not a regular file (a sweep "
+				  "fingerprints every file it reads)");
+	}
+	sweep_xxh64 h;
+	sweep_xxh64_init(&h, 0);
+	for (;;) {
+		ssize_t k = read(fd, buf, PRINT_BLOCK);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			close(fd);
+			return print_err(err, errlen, TRACE_EIO, path, "read error: %s",
+					  strerror(e));
+		}
+		if (k == 0)
+			break;
+		sweep_xxh64_update(&h, buf, (size_t)k);
+	}
+	int same = fstat(fd, &st2) == 0 && st2.st_size == st.st_size &&
+		   mtime_ns(&st2) == mtime_ns(&st) && h.total == (uint64_t)st.st_size;
+	close(fd);
+	if (!same)
+		return print_err(err, errlen, TRACE_EIO, path, "changed while it was being read");
+	f->bytes = (uint64_t)st.st_size;
+	f->mtime_ns = mtime_ns(&st);
+	f->xxh64 = sweep_xxh64_digest(&h);
+	return TRACE_OK;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const sweep_file *)a)->name, ((const sweep_file *)b)->name);
+}
+
+void sweep_print_free(sweep_print *p)
+{
+	for (size_t i = 0; p->f && i < p->n; i++)
+		free(p->f[i].name);
+	free(p->f);
+	p->f = NULL;
+	p->n = 0;
+}
+
+/* Add NAME (relative) to P; its file is TRACE/NAME (TRACE for ""). */
+static int print_add(sweep_print *p, size_t *cap, const char *trace, const char *name,
+		     unsigned char *buf, char *err, size_t errlen)
+{
+	if (p->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		sweep_file *nf = realloc(p->f, nc * sizeof(*nf));
+		if (!nf)
+			return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory "
+					  "(fingerprint)");
+		p->f = nf;
+		*cap = nc;
+	}
+	sweep_file *f = &p->f[p->n];
+	size_t l = strlen(trace) + strlen(name) + 2;
+	char *full = malloc(l);
+	f->name = strdup(name);
+	if (!full || !f->name) {
+		free(full);
+		free(f->name);
+		return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory (fingerprint)");
+	}
+	snprintf(full, l, "%s%s%s", trace, *name ? "/" : "", name);
+	int rc = print_file(full, f, buf, err, errlen);
+	free(full);
+	if (rc != TRACE_OK) {
+		free(f->name);
+		return rc;
+	}
+	p->n++;
+	return TRACE_OK;
+}
+
+/* Every regular file of directory TRACE/SUB ("" or "trace") into P;
+ * subdirectories are not read by the reader and are left out. */
+static int print_dir(sweep_print *p, size_t *cap, const char *trace, const char *sub,
+		     unsigned char *buf, char *err, size_t errlen)
+{
+	size_t l = strlen(trace) + strlen(sub) + 2;
+	char *dir = malloc(l);
+	if (!dir)
+		return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory (fingerprint)");
+	snprintf(dir, l, "%s%s%s", trace, *sub ? "/" : "", sub);
+	DIR *dh = opendir(dir);
+	if (!dh) {
+		int rc = print_err(err, errlen, TRACE_EIO, dir, "cannot open directory: %s",
+				    strerror(errno));
+		free(dir);
+		return rc;
+	}
+	int rc = TRACE_OK;
+	struct dirent *de;
+	while (rc == TRACE_OK && (de = readdir(dh))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		size_t fl = strlen(dir) + strlen(de->d_name) + 2;
+		size_t nl = strlen(sub) + strlen(de->d_name) + 2;
+		char *full = malloc(fl), *name = malloc(nl);
+		if (!full || !name) {
+			free(full);
+			free(name);
+			rc = print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory "
+					"(fingerprint)");
+			break;
+		}
+		snprintf(full, fl, "%s/%s", dir, de->d_name);
+		snprintf(name, nl, "%s%s%s", sub, *sub ? "/" : "", de->d_name);
+		struct stat st, lst;
+		/* (a subdirectory is not read; nor is a dangling symbolic link) */
+		if ((stat(full, &st) == 0 && S_ISDIR(st.st_mode)) ||
+		    (stat(full, &st) != 0 && errno == ENOENT && lstat(full, &lst) == 0)) {
+			free(full);
+			free(name);
+			continue;
+		}
+		rc = print_add(p, cap, trace, name, buf, err, errlen);
+		free(full);
+		free(name);
+	}
+	closedir(dh);
+	free(dir);
+	return rc;
+}
+
+int sweep_fingerprint(const char *trace, sweep_print *out, char *err, size_t errlen)
+{
+	*out = (sweep_print){ 0 };
+	unsigned char *buf = malloc(PRINT_BLOCK);
+	if (!buf)
+		return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory (fingerprint)");
+	size_t cap = 0;
+	struct stat st;
+	int rc;
+	if (stat(trace, &st) != 0) {
+		rc = print_err(err, errlen, TRACE_EIO, trace, "cannot open trace: %s",
+				strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		/* The reader's rule: DIR/trace/ when it is a directory, else DIR. */
+		size_t l = strlen(trace) + sizeof("/trace");
+		char *sub = malloc(l);
+		struct stat ss;
+		if (!sub) {
+			rc = print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory "
+					"(fingerprint)");
+		} else {
+			snprintf(sub, l, "%s/trace", trace);
+			int has = stat(sub, &ss) == 0 && S_ISDIR(ss.st_mode);
+			free(sub);
+			rc = print_dir(out, &cap, trace, has ? "trace" : "", buf, err, errlen);
+		}
+	} else {
+		rc = print_add(out, &cap, trace, "", buf, err, errlen);
+	}
+	free(buf);
+	if (rc != TRACE_OK) {
+		sweep_print_free(out);
+		return rc;
+	}
+	qsort(out->f, out->n, sizeof(*out->f), cmp_file);
+	return TRACE_OK;
+}
+
+/* "TRACE" or "TRACE/NAME". */
+static void file_label(char *b, size_t len, const char *trace, const char *name)
+{
+	snprintf(b, len, "%s%s%s", trace, *name ? "/" : "", name);
+}
+
+int sweep_print_diff(const char *trace, const sweep_print *was, const sweep_print *now,
+		     char *msg, size_t len)
+{
+	char lab[2048];
+	size_t i = 0, k = 0;
+	while (i < was->n || k < now->n) {
+		int c = i == was->n ? 1 : k == now->n ? -1 : strcmp(was->f[i].name, now->f[k].name);
+		if (c < 0) {
+			file_label(lab, sizeof(lab), trace, was->f[i].name);
+			snprintf(msg, len, "%s: vanished since the sweep began (a file the trace "
+				 "reader read)", lab);
+			return 1;
+		}
+		if (c > 0) {
+			file_label(lab, sizeof(lab), trace, now->f[k].name);
+			snprintf(msg, len, "%s: appeared since the sweep began (the trace reader "
+				 "would read it too)", lab);
+			return 1;
+		}
+		const sweep_file *a = &was->f[i++], *b = &now->f[k++];
+		const char *what = a->bytes != b->bytes ? "its size"
+				 : a->xxh64 != b->xxh64 ? "its content (same size and time)"
+				 : a->mtime_ns != b->mtime_ns ? "its modification time" : NULL;
+		if (what) {
+			if (a->xxh64 != b->xxh64 && a->mtime_ns != b->mtime_ns &&
+			    a->bytes == b->bytes)
+				what = "its content and modification time";
+			file_label(lab, sizeof(lab), trace, a->name);
+			snprintf(msg, len, "%s: changed since the sweep began (%s)", lab, what);
+			return 1;
+		}
+	}
+	return 0;
 }

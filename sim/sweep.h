@@ -26,6 +26,7 @@
 #include "trace.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SWEEP_SLOTS 4
 
@@ -48,5 +49,56 @@ typedef struct sweep_opts {
  * is failed with that message. */
 int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size_t n,
 		 const sweep_opts *o, trace_header *hdr, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- what was read
+ *
+ * A sweep that is resumed, or run as tasks of an array job, reads its
+ * traces again, maybe days later: its points must all come from the same
+ * bytes. The fingerprint of a trace is every file the trace reader opens
+ * for it - the file itself; of a DynamoRIO capture directory, every regular
+ * file of DIR/trace/ (DIR itself when it has no trace/ subdirectory: the
+ * reader's rule, traces/drmemtrace.c list_threads; it does not descend
+ * further) - each with its size, modification time and a hash of its whole
+ * content (XXH64), so that a thread file added, removed or edited with its
+ * size and time kept (cp -p, rsync -t, tar x) is seen. Hashing reads each
+ * file once: 1-2 ms for the shipped 5.7 MB capture, next to a decode of
+ * 0.6 s. */
+
+typedef struct sweep_file {
+	char *name;            /* relative to the trace path; "" for the trace file itself */
+	uint64_t bytes;
+	uint64_t mtime_ns;
+	uint64_t xxh64;        /* of the whole content, seed 0 */
+} sweep_file;
+
+typedef struct sweep_print {
+	sweep_file *f;         /* sorted by name (strcmp) */
+	size_t n;
+} sweep_print;
+
+/* The fingerprint of TRACE into *OUT (free with sweep_print_free). Returns
+ * TRACE_OK, or TRACE_EIO / TRACE_ENOMEM with a message naming the file
+ * (one that cannot be read, is not a regular file, or changed while it was
+ * being hashed). */
+int sweep_fingerprint(const char *trace, sweep_print *out, char *err, size_t errlen);
+void sweep_print_free(sweep_print *p);
+
+/* Whether NOW differs from WAS (both of TRACE): 0 if not, else 1 with a
+ * message naming the first file that changed, appeared or vanished. */
+int sweep_print_diff(const char *trace, const sweep_print *was, const sweep_print *now,
+		     char *msg, size_t len);
+
+/* XXH64 (Yann Collet's xxHash, 64-bit; the reference is xxhash.h of
+ * github.com/Cyan4973/xxHash): streaming, so a file is hashed as it is read. */
+typedef struct sweep_xxh64 {
+	uint64_t v[4], total;
+	unsigned char buf[32];
+	size_t nbuf;
+	uint64_t seed;
+} sweep_xxh64;
+
+void sweep_xxh64_init(sweep_xxh64 *h, uint64_t seed);
+void sweep_xxh64_update(sweep_xxh64 *h, const void *p, size_t n);
+uint64_t sweep_xxh64_digest(const sweep_xxh64 *h);
 
 #endif

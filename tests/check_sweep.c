@@ -12,6 +12,9 @@
 #include "rng.h"
 #include "sweep.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 /* A trace file: two vCPUs, reads/writes/fetches over 8 MB, from SEED. */
 static char *trace_file(size_t n, uint64_t seed)
 {
@@ -178,6 +181,128 @@ START_TEST(jsonr_reads_what_slatsim_writes)
 }
 END_TEST
 
+/* XXH64 against the reference implementation: the values are those of
+ * libxxhash 0.8.1 (XXH64, Debian's libxxhash0) for the same inputs - bytes
+ * (7 i + 3) mod 256 - across the 32-byte stripe boundary, and fed in
+ * pieces of every size 1..97 (the streaming state must not matter). */
+START_TEST(xxh64_matches_the_reference)
+{
+	static const struct { size_t n; uint64_t seed, want; } v[] = {
+		{ 0, 0, UINT64_C(0xef46db3751d8e999) },
+		{ 31, 0, UINT64_C(0xa2aa5f33cc4a6119) },
+		{ 32, 0, UINT64_C(0x23c3c17ef790fd97) },
+		{ 33, 0, UINT64_C(0x50a7cfc7ba588784) },
+		{ 1000, 0, UINT64_C(0x5f235fa033f1a3fb) },
+		{ 100003, 0, UINT64_C(0x924a64f3ae9ea839) },
+		{ 1000, UINT64_C(0x9E3779B97F4A7C15), UINT64_C(0x442acd0a822e86f6) },
+	};
+	unsigned char *b = malloc(100003);
+	for (size_t i = 0; i < 100003; i++)
+		b[i] = (unsigned char)(i * 7 + 3);
+	sweep_xxh64 h;
+	sweep_xxh64_init(&h, 0);
+	sweep_xxh64_update(&h, "abc", 3);
+	ck_assert_uint_eq(sweep_xxh64_digest(&h), UINT64_C(0x44bc2cf5ad770999));
+	for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		sweep_xxh64_init(&h, v[k].seed);
+		sweep_xxh64_update(&h, b, v[k].n);
+		ck_assert_msg(sweep_xxh64_digest(&h) == v[k].want, "%zu bytes", v[k].n);
+		for (size_t piece = 1; piece <= 97; piece++) {
+			sweep_xxh64_init(&h, v[k].seed);
+			for (size_t at = 0; at < v[k].n; at += piece)
+				sweep_xxh64_update(&h, b + at, v[k].n - at < piece ? v[k].n - at : piece);
+			ck_assert_msg(sweep_xxh64_digest(&h) == v[k].want, "%zu bytes in pieces of %zu",
+				      v[k].n, piece);
+		}
+	}
+	free(b);
+}
+END_TEST
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A capture directory's fingerprint is DIR/trace/'s files (DIR's own when
+ * there is no trace/; subdirectories not), by name; a file that appeared,
+ * vanished, or changed - even with its size and time kept - is named. */
+START_TEST(fingerprint_names_what_changed)
+{
+	char dir[] = "/tmp/slatsim-check-fpXXXXXX", sub[600], p[700], msg[1024], err[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put_file(dir, "top.trace", "not read: trace/ exists");
+	snprintf(sub, sizeof(sub), "%s/trace", dir);
+	ck_assert_int_eq(mkdir(sub, 0777), 0);
+	snprintf(p, sizeof(p), "%s/trace/deeper", dir);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	put_file(sub, "b.trace", "bbbb");
+	put_file(sub, "a.trace.gz", "aaaaaaa");
+	put_file(p, "c.trace", "not read: below trace/");
+	sweep_print was, now;
+	ck_assert_int_eq(sweep_fingerprint(dir, &was, err, sizeof(err)), TRACE_OK);
+	ck_assert_uint_eq(was.n, 2);
+	ck_assert_str_eq(was.f[0].name, "trace/a.trace.gz");
+	ck_assert_str_eq(was.f[1].name, "trace/b.trace");
+	ck_assert_uint_eq(was.f[0].bytes, 7);
+	sweep_xxh64 h;
+	sweep_xxh64_init(&h, 0);
+	sweep_xxh64_update(&h, "bbbb", 4);
+	ck_assert(was.f[1].xxh64 == sweep_xxh64_digest(&h));
+	ck_assert_int_eq(sweep_fingerprint(dir, &now, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_print_diff(dir, &was, &now, msg, sizeof(msg)), 0);
+	sweep_print_free(&now);
+	/* An added thread file. */
+	put_file(sub, "a2.trace", "x");
+	ck_assert_int_eq(sweep_fingerprint(dir, &now, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_print_diff(dir, &was, &now, msg, sizeof(msg)), 1);
+	ck_assert_msg(strstr(msg, "/trace/a2.trace: appeared since the sweep began"), "%s", msg);
+	sweep_print_free(&now);
+	snprintf(p, sizeof(p), "%s/a2.trace", sub);
+	unlink(p);
+	/* b.trace rewritten with its size and modification time kept. */
+	snprintf(p, sizeof(p), "%s/b.trace", sub);
+	struct stat st;
+	ck_assert_int_eq(stat(p, &st), 0);
+	put_file(sub, "b.trace", "bbbc");
+	struct timespec ts[2] = { st.st_atim, st.st_mtim };
+	ck_assert_int_eq(utimensat(AT_FDCWD, p, ts, 0), 0);
+	ck_assert_int_eq(sweep_fingerprint(dir, &now, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_print_diff(dir, &was, &now, msg, sizeof(msg)), 1);
+	ck_assert_msg(strstr(msg, "/trace/b.trace: changed since the sweep began (its content "
+			      "(same size and time))"), "%s", msg);
+	sweep_print_free(&now);
+	/* a.trace.gz gone. */
+	snprintf(p, sizeof(p), "%s/a.trace.gz", sub);
+	unlink(p);
+	ck_assert_int_eq(sweep_fingerprint(dir, &now, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_print_diff(dir, &was, &now, msg, sizeof(msg)), 1);
+	ck_assert_msg(strstr(msg, "/trace/a.trace.gz: vanished since the sweep began"), "%s", msg);
+	sweep_print_free(&now);
+	/* A FIFO is refused by name, not opened and waited on. */
+	snprintf(p, sizeof(p), "%s/f.trace", sub);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	ck_assert_int_ne(sweep_fingerprint(dir, &now, err, sizeof(err)), TRACE_OK);
+	ck_assert_msg(strstr(err, "/trace/f.trace: not a regular file"), "%s", err);
+	unlink(p);
+	/* A lone file: one entry, named "". */
+	snprintf(p, sizeof(p), "%s/top.trace", dir);
+	ck_assert_int_eq(sweep_fingerprint(p, &now, err, sizeof(err)), TRACE_OK);
+	ck_assert_uint_eq(now.n, 1);
+	ck_assert_str_eq(now.f[0].name, "");
+	sweep_print_free(&now);
+	sweep_print_free(&was);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(plot_kind_from_the_name)
 {
 	plot_kind k;
@@ -200,6 +325,8 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, a_failing_point_stops_alone);
 	tcase_add_test(tc, jsonr_reads_what_slatsim_writes);
 	tcase_add_test(tc, plot_kind_from_the_name);
+	tcase_add_test(tc, xxh64_matches_the_reference);
+	tcase_add_test(tc, fingerprint_names_what_changed);
 	suite_add_tcase(s, tc);
 	return s;
 }

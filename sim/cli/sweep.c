@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,18 +38,28 @@
 #define MAX_GRIDS 16
 #define MAX_VALUES 256
 #define MAX_TRACES 256
+/* Points replayed together from one decode of their trace, by default: the
+ * machines of one batch are alive at once (about 2.7 MB each at the default
+ * configuration, plus the page tables a trace makes), so memory follows the
+ * batch, not the grid; a trace is decoded once per batch (the decode is
+ * about half of a lone run of the shipped capture). --batch changes it. */
+#define SWEEP_BATCH 16
+#define SWEEP_BATCH_MAX 4096
 
 static const char *const sweep_usage =
 	"usage: slatsim sweep --grid 'key=v1,v2,...'... [--config FILE]... [--set key=value]...\n"
-	"                     [-j N] [--out DIR] [--format F] [--quiet] TRACE...\n"
+	"                     [-j N] [--batch N] [--out DIR] [--format F] [--quiet] TRACE...\n"
 	"       slatsim sweep ... --emit slurm|gnu-parallel --out DIR TRACE...\n"
 	"       slatsim sweep --collect DIR\n"
 	"\n"
 	"Replay every TRACE under every combination of the --grid values (the first\n"
 	"--grid varies slowest), on top of --config files and --set overrides (a\n"
 	"grid value overrides both). Points of one trace share one decode of it: the\n"
-	"decoded batches are fed to each point's machine in turn, on -j N threads\n"
-	"(each thread its share of the points). Values are separated by commas, or\n"
+	"decoded records are fed to each point's machine in turn, on -j N threads\n"
+	"(each thread its share of the points), --batch N points at a time (default\n"
+	"16, at least -j): the machines of a batch are alive together (a few MB each,\n"
+	"plus the page tables the trace makes), and each batch decodes the trace once.\n"
+	"Every point is checked before any runs. Values are separated by commas, or\n"
 	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). Keys\n"
 	"joined by ':' (8 at most) vary together, a value for each joined by ':'\n"
 	"(one axis, not a product):\n"
@@ -59,13 +70,18 @@ static const char *const sweep_usage =
 	"results.json: one row per point with the trace, each swept parameter and\n"
 	"every statistic. A sweep run again into DIR skips finished points (so an\n"
 	"interrupted sweep resumes); DIR must hold the same sweep (sweep.json: the\n"
-	"arguments, the effective configuration, each trace's size and mtime).\n"
+	"arguments, the effective configuration, and every file each trace reads with\n"
+	"its size, modification time and content hash), and a point file there must\n"
+	"be that point's.\n"
 	"\n"
 	"--emit slurm writes DIR/sweep.sbatch, an array job with a task per point\n"
 	"(submit it with sbatch; DIR must be on a shared file system); --emit\n"
-	"gnu-parallel writes DIR/jobs.txt, a command per point (parallel\n"
-	"--sshloginfile HOSTS < DIR/jobs.txt). Neither runs anything. --collect DIR\n"
-	"then writes DIR/results.csv and results.json from the points files.\n"
+	"gnu-parallel writes DIR/jobs.txt, a command per point for a POSIX shell\n"
+	"(parallel --sshloginfile HOSTS < DIR/jobs.txt). Neither runs anything; every\n"
+	"path in them is quoted, and one a script cannot hold (a line break; in the\n"
+	"Slurm log path '%', '\\', 'hetjob', 'packjob') is refused. --collect DIR then\n"
+	"writes DIR/results.csv and results.json from the points files, each checked\n"
+	"to be its point (same trace, configuration and slatsim; numeric statistics).\n"
 	"--point A[-B] runs only those points and writes no results (what a task\n"
 	"does). --decode shared|thread: with -j, one decode for every thread\n"
 	"(default) or one per thread.\n";
@@ -93,6 +109,8 @@ typedef struct sweep_def {
 	enum trace_format fmt;
 	const char *dir;
 	size_t combos, points;      /* per trace; in all */
+	sweep_print prints[MAX_TRACES];   /* what each trace was when the sweep began */
+	size_t batch;               /* points replayed together from one decode */
 } sweep_def;
 
 /* Point N: its trace and the value index of each grid. */
@@ -281,12 +299,111 @@ static int exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* ---------------------------------------------------------------- JSON read back */
+
+/* Exit status for a message of jsonr_load / jsonr_parse: out of memory is
+ * 1, as everywhere; anything else (a file that is not JSON) is 2. */
+static int json_status(const char *err)
+{
+	return strstr(err, "out of memory") ? EXIT_FAIL : EXIT_BAD;
+}
+
+/* Whether A and B are the same value: numbers and strings by their text,
+ * object members by name (in any order). */
+static int jv_equal(const jsonr *a, const jsonr *b)
+{
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case JSONR_NULL:
+		return 1;
+	case JSONR_BOOL:
+		return a->truth == b->truth;
+	case JSONR_NUM:
+	case JSONR_STR:
+		return strcmp(a->text, b->text) == 0;
+	case JSONR_ARR:
+		if (a->n != b->n)
+			return 0;
+		for (size_t i = 0; i < a->n; i++)
+			if (!jv_equal(&a->items[i], &b->items[i]))
+				return 0;
+		return 1;
+	case JSONR_OBJ:
+		if (a->n != b->n)
+			return 0;
+		for (size_t i = 0; i < a->n; i++) {
+			const jsonr *v = jsonr_get(b, a->keys[i]);
+			if (!v || !jv_equal(&a->items[i], v))
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* V as short text for a message. */
+static const char *jv_text(const jsonr *v, char *buf, size_t len)
+{
+	if (!v)
+		return "(none)";
+	switch (v->type) {
+	case JSONR_NULL:
+		return "null";
+	case JSONR_BOOL:
+		return v->truth ? "true" : "false";
+	case JSONR_NUM:
+		return v->text;
+	case JSONR_STR:
+		snprintf(buf, len, "\"%s\"", v->text);
+		return buf;
+	case JSONR_ARR: {
+		size_t k = (size_t)snprintf(buf, len, "[");
+		for (size_t i = 0; i < v->n && k < len; i++) {
+			char sub[256];
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "",
+					      v->items[i].type == JSONR_NUM ? v->items[i].text
+					      : jv_text(&v->items[i], sub, sizeof(sub)));
+		}
+		if (k < len)
+			snprintf(buf + k, len - k, "]");
+		return buf;
+	}
+	case JSONR_OBJ:
+		return "{...}";
+	}
+	return "?";
+}
+
+/* The first member of object A that B lacks or holds otherwise, or of B
+ * that A lacks: its name (NULL if none), the two values in *VA and *VB. */
+static const char *jv_first_diff(const jsonr *a, const jsonr *b, const jsonr **va,
+				 const jsonr **vb)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const jsonr *v = jsonr_get(b, a->keys[i]);
+		if (!v || !jv_equal(&a->items[i], v)) {
+			*va = &a->items[i];
+			*vb = v;
+			return a->keys[i];
+		}
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (!jsonr_get(a, b->keys[i])) {
+			*va = NULL;
+			*vb = &b->items[i];
+			return b->keys[i];
+		}
+	return NULL;
+}
+
 /* The manifest of the sweep: deterministic text, compared byte for byte
  * when DIR already holds one. Besides the arguments it holds what they
  * stood for when the sweep began - the effective base configuration (what
- * the config files said) and each trace's size and modification time - so
- * that a resumed sweep does not mix points of an edited configuration or
- * trace with points of the old one. */
+ * the config files said) and the fingerprint of each trace (sweep.h: every
+ * file read, its size, modification time and content hash) - so that a
+ * resumed sweep does not mix points of an edited configuration or trace
+ * with points of the old one. */
 static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 {
 	json_w j;
@@ -307,14 +424,21 @@ static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 	param_destroy(base);
 	json_begin_arr(&j, "trace_files");
 	for (size_t t = 0; t < d->ntraces; t++) {
-		struct stat st;
-		if (stat(d->traces[t], &st) != 0)
-			cli_die(EXIT_BAD, "%s: cannot open trace: %s", d->traces[t], strerror(errno));
+		const sweep_print *fp = &d->prints[t];
 		json_begin_obj(&j, NULL);
 		json_str(&j, "path", d->traces[t]);
-		json_u64(&j, "bytes", (uint64_t)st.st_size);
-		json_u64(&j, "mtime_ns", (uint64_t)st.st_mtim.tv_sec * 1000000000u +
-			 (uint64_t)st.st_mtim.tv_nsec);
+		json_begin_arr(&j, "files");
+		for (size_t i = 0; i < fp->n; i++) {
+			char hex[17];
+			snprintf(hex, sizeof(hex), "%016" PRIx64, fp->f[i].xxh64);
+			json_begin_obj(&j, NULL);
+			json_str(&j, "file", fp->f[i].name);
+			json_u64(&j, "bytes", fp->f[i].bytes);
+			json_u64(&j, "mtime_ns", fp->f[i].mtime_ns);
+			json_str(&j, "xxh64", hex);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
 		json_end_obj(&j);
 	}
 	json_end_arr(&j);
@@ -354,6 +478,113 @@ static void write_manifest(FILE *f, const args *a, const sweep_def *d)
 	json_finish(&j);
 }
 
+/* A fingerprint as the manifest entry E ("files": [...]) records it; -1 if
+ * E is not one. */
+static int print_of_json(const jsonr *e, sweep_print *out)
+{
+	const jsonr *fs = jsonr_get(e, "files");
+	*out = (sweep_print){ 0 };
+	if (!fs || fs->type != JSONR_ARR)
+		return -1;
+	if (!(out->f = calloc(fs->n ? fs->n : 1, sizeof(*out->f))))
+		cli_die(EXIT_FAIL, "out of memory");
+	for (size_t i = 0; i < fs->n; i++) {
+		const jsonr *f = &fs->items[i], *nm = jsonr_get(f, "file"), *h = jsonr_get(f, "xxh64");
+		sweep_file *x = &out->f[out->n];
+		char *end;
+		if (!nm || nm->type != JSONR_STR || !h || h->type != JSONR_STR ||
+		    jsonr_u64(jsonr_get(f, "bytes"), &x->bytes) != 0 ||
+		    jsonr_u64(jsonr_get(f, "mtime_ns"), &x->mtime_ns) != 0)
+			return -1;
+		errno = 0;
+		x->xxh64 = strtoull(h->text, &end, 16);
+		if (errno || *end || !*h->text || !(x->name = strdup(nm->text)))
+			return -1;
+		out->n++;
+	}
+	return 0;
+}
+
+/* DIR already holds a manifest, OLD (OLDLEN bytes), that is not NOW: why
+ * the run is refused, in MSG - the first file of a trace that changed,
+ * appeared or vanished, the configuration key, the option. Returns the
+ * exit status. */
+static int manifest_differs(const char *path, const sweep_def *d, const char *old,
+			    size_t oldlen, const char *now, size_t nowlen, char *msg, size_t len)
+{
+	static const struct { const char *key, *what; } names[] = {
+		{ "slatsim", "slatsim version" }, { "format", "--format" },
+		{ "config_files", "--config files" }, { "sets", "--set options" },
+		{ "grid", "--grid" }, { "traces", "traces" }, { "points", "points" },
+	};
+	char err[1024], detail[4096], b1[512], b2[512];
+	jsonr *o = jsonr_parse(old, oldlen, err, sizeof(err)), *n = NULL;
+	if (!o) {
+		snprintf(msg, len, "%s: not a sweep manifest (%s); give another --out, or remove %s "
+			 "to start afresh", path, err, d->dir);
+		return json_status(err);
+	}
+	if (!(n = jsonr_parse(now, nowlen, err, sizeof(err)))) {
+		jsonr_free(o);
+		snprintf(msg, len, "out of memory (%s)", err);
+		return EXIT_FAIL;
+	}
+	const jsonr *otf = jsonr_get(o, "trace_files");
+	for (size_t i = 0; otf && otf->type == JSONR_ARR && i < otf->n; i++)
+		if (!jsonr_get(&otf->items[i], "files")) {
+			snprintf(msg, len, "%s: begun by a slatsim that recorded each trace's size "
+				 "and time only, not what it holds, so it cannot be resumed safely (a "
+				 "trace edited with its size and time kept would mix its points with the "
+				 "old ones); give another --out, or remove %s to start afresh", path,
+				 d->dir);
+			jsonr_free(o);
+			jsonr_free(n);
+			return EXIT_BAD;
+		}
+	detail[0] = '\0';
+	const jsonr *va = jsonr_get(o, "slatsim"), *vb = jsonr_get(n, "slatsim");
+	if (!va || !jv_equal(va, vb))
+		snprintf(detail, sizeof(detail), "it was begun by slatsim %s, this is %s",
+			 jv_text(va, b1, sizeof(b1)), jv_text(vb, b2, sizeof(b2)));
+	/* A trace's files: the first that differs. */
+	for (size_t t = 0; !detail[0] && otf && otf->type == JSONR_ARR && t < d->ntraces; t++)
+		for (size_t i = 0; i < otf->n; i++) {
+			const jsonr *pth = jsonr_get(&otf->items[i], "path");
+			if (!pth || pth->type != JSONR_STR || strcmp(pth->text, d->traces[t]) != 0)
+				continue;
+			sweep_print was;
+			if (print_of_json(&otf->items[i], &was) != 0)
+				snprintf(detail, sizeof(detail), "its record of the trace %s is damaged",
+					 d->traces[t]);
+			else
+				sweep_print_diff(d->traces[t], &was, &d->prints[t], detail,
+						 sizeof(detail));
+			sweep_print_free(&was);
+			break;
+		}
+	const jsonr *ca = jsonr_get(o, "config"), *cb = jsonr_get(n, "config");
+	const char *key;
+	if (!detail[0] && ca && ca->type == JSONR_OBJ &&
+	    (key = jv_first_diff(ca, cb, &va, &vb)))
+		snprintf(detail, sizeof(detail), "its configuration differs (a --config file changed "
+			 "or another was given): %s was %s, is %s", key, jv_text(va, b1, sizeof(b1)),
+			 jv_text(vb, b2, sizeof(b2)));
+	for (size_t i = 0; !detail[0] && i < sizeof(names) / sizeof(names[0]); i++) {
+		va = jsonr_get(o, names[i].key);
+		vb = jsonr_get(n, names[i].key);
+		if (!va || !jv_equal(va, vb))
+			snprintf(detail, sizeof(detail), "its %s differ%s", names[i].what,
+				 names[i].what[strlen(names[i].what) - 1] == 's' ? "" : "s");
+	}
+	if (!detail[0])
+		snprintf(detail, sizeof(detail), "not the same sweep");
+	snprintf(msg, len, "%s: holds a different sweep: %s; give another --out, or remove %s to "
+		 "start afresh", path, detail, d->dir);
+	jsonr_free(o);
+	jsonr_free(n);
+	return EXIT_BAD;
+}
+
 static void manifest(const args *a, const sweep_def *d)
 {
 	char *text = NULL;
@@ -366,16 +597,36 @@ static void manifest(const args *a, const sweep_def *d)
 		cli_die(EXIT_FAIL, "out of memory");
 	char *path = path_of(d->dir, "sweep.json");
 	FILE *f = fopen(path, "rb");
+	if (!f && errno != ENOENT)
+		cli_die(EXIT_BAD, "%s: cannot read: %s", path, strerror(errno));
 	if (f) {
 		char *old = malloc(len + 2);
-		size_t got = old ? fread(old, 1, len + 1, f) : 0;
+		if (!old)
+			cli_die(EXIT_FAIL, "out of memory");
+		size_t got = fread(old, 1, len + 1, f);
+		if (got == len + 1) {   /* longer than ours: read it all for the message */
+			size_t cap = 2 * (len + 2);
+			for (;;) {
+				char *o2 = realloc(old, cap);
+				if (!o2)
+					cli_die(EXIT_FAIL, "out of memory");
+				old = o2;
+				got += fread(old + got, 1, cap - got, f);
+				if (got < cap)
+					break;
+				cap *= 2;
+			}
+		}
 		fclose(f);
-		int same = old && got == len && memcmp(old, text, len) == 0;
+		if (got != len || memcmp(old, text, len) != 0) {
+			char msg[8192];
+			int code = manifest_differs(path, d, old, got, text, len, msg, sizeof(msg));
+			free(old);
+			free(text);
+			free(path);
+			cli_die(code, "%s", msg);
+		}
 		free(old);
-		if (!same)
-			cli_die(EXIT_BAD, "%s: holds a different sweep (other traces, grid, --config "
-				"or --set, or a config file or trace changed since it began); give "
-				"another --out, or remove it", path);
 	} else {
 		outfile *o = cli_output(a, path, "sweep.json", 0);
 		if (fwrite(text, 1, len, outfile_stream(o)) != len)
@@ -386,7 +637,33 @@ static void manifest(const args *a, const sweep_def *d)
 	free(text);
 }
 
-/* ---------------------------------------------------------------- emit */
+/* ---------------------------------------------------------------- emit
+ *
+ * A script holds every path and value quoted for what reads that place:
+ * the shell's lines single-quoted ('...', a quote as '\''), the #SBATCH
+ * --output path double-quoted for sbatch. What a place cannot hold is
+ * refused before anything is written, naming the path and the byte:
+ * - a line break (LF or CR) anywhere: a job of jobs.txt is one line, and
+ *   sbatch reads the script a line at a time (its #SBATCH lines; it refuses
+ *   a script with DOS line breaks), so what follows the break would be read
+ *   as a line of its own - a command of the shell's;
+ * - in the Slurm output path: '%' (slurmstepd expands %A, %a, %j, %N, ...
+ *   there, and versions without the %% escape exist: fname_create in
+ *   src/slurmd/slurmstepd/fname.c), '\' (a backslash anywhere makes Slurm
+ *   take the path literally and drop the backslashes: is_path_escaped -
+ *   every task would then write the one file 'slurm-%A_%a.out'), and the
+ *   words "hetjob" and "packjob" in any case (sbatch takes an #SBATCH line
+ *   holding either as the separator of a heterogeneous job's components:
+ *   src/sbatch/opt.c, _get_argument and _opt_batch_script).
+ */
+
+typedef struct emit_ctx {
+	int slurm;
+	const char *kind;          /* "slurm" or "gnu-parallel" */
+	char self[4096];           /* this slatsim, which the tasks run */
+	char cwd[4096];            /* where relative paths are */
+	char *output;              /* slurm: the --output pattern, absolute */
+} emit_ctx;
 
 /* S for a POSIX shell: single-quoted, a quote as '\''. */
 static void put_sh(FILE *f, const char *s)
@@ -401,6 +678,93 @@ static void put_sh(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
+/* S as part of an #SBATCH argument: in double quotes, '"', '\'', '#' and
+ * '\\' after a backslash. sbatch's parser (src/sbatch/opt.c _get_argument)
+ * takes a quoted stretch as part of one argument, blanks and all, and a
+ * backslash makes the next byte literal; older versions quote with '"'
+ * only and end the line at any '#', hence the escapes of '\'' and '#'. */
+static void put_sbatch(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (strchr("\"'#\\", *s))
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Refuse S (WHAT: "the trace 'x'"...) when the script cannot hold it on a
+ * line: a line feed or a carriage return. */
+static void emit_check_line(const emit_ctx *e, const char *what, const char *s)
+{
+	const char *c = strpbrk(s, "\n\r");
+	if (c)
+		cli_die(EXIT_BAD, "--emit %s: %s '%s' holds a %s (byte 0x%02x), which %s cannot "
+			"hold: the rest would be read as a line of its own; rename it", e->kind, what,
+			s, *c == '\n' ? "line feed" : "carriage return", (unsigned char)*c,
+			e->slurm ? "a line of a Slurm batch script" : "a job line of jobs.txt");
+}
+
+/* Refuse S (part WHAT of the Slurm output path E->output) when sbatch or
+ * Slurm would read it as something else than a path. */
+static void emit_check_output(const emit_ctx *e, const char *what, const char *s)
+{
+	static const char *const words[] = { "hetjob", "packjob" };
+	const char *c = strchr(s, '%');
+	if (c)
+		cli_die(EXIT_BAD, "--emit slurm: %s '%s' holds '%%' (byte 0x25), which Slurm "
+			"expands in the task log path %s (a filename pattern: %%A, %%a, %%j...); "
+			"use an --out directory without it", what, s, e->output);
+	if ((c = strchr(s, '\\')))
+		cli_die(EXIT_BAD, "--emit slurm: %s '%s' holds '\\' (byte 0x5c), with which Slurm "
+			"would take the task log path %s literally (no %%A_%%a: every task "
+			"one file) and drop the backslash; use an --out directory without it", what,
+			s, e->output);
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+		for (const char *p = s; *p; p++)
+			if (strncasecmp(p, words[w], strlen(words[w])) == 0)
+				cli_die(EXIT_BAD, "--emit slurm: %s '%s' holds '%.*s', which sbatch "
+					"takes in an #SBATCH line (here the task log path %s) as the "
+					"separator of a heterogeneous job; use an --out directory "
+					"without it", what, s, (int)strlen(words[w]), p, e->output);
+}
+
+/* Everything the script of KIND will hold, checked before DIR is made. */
+static void emit_prepare(emit_ctx *e, const sweep_def *d, const char *kind)
+{
+	e->kind = kind;
+	e->slurm = strcmp(kind, "slurm") == 0;
+	ssize_t l = readlink("/proc/self/exe", e->self, sizeof(e->self) - 1);
+	if (l <= 0 || !getcwd(e->cwd, sizeof(e->cwd)))
+		cli_die(EXIT_FAIL, "cannot find slatsim's own path or the working directory");
+	e->self[l] = '\0';
+	emit_check_line(e, "slatsim's own path", e->self);
+	emit_check_line(e, "the working directory", e->cwd);
+	emit_check_line(e, "the --out directory", d->dir);
+	for (size_t t = 0; t < d->ntraces; t++)
+		emit_check_line(e, "the trace", d->traces[t]);
+	for (int i = 0; i < d->c.nfiles; i++)
+		emit_check_line(e, "the --config file", d->c.files[i]);
+	for (int i = 0; i < d->c.nsets; i++)
+		emit_check_line(e, "--set", d->c.sets[i]);
+	for (size_t gi = 0; gi < d->ngrids; gi++)
+		for (size_t v = 0; v < d->g[gi].n; v++)
+			emit_check_line(e, "the --grid value", d->g[gi].values[v]);
+	e->output = NULL;
+	if (!e->slurm)
+		return;
+	static const char tail[] = "/slurm-%A_%a.out";
+	int rel = d->dir[0] != '/';
+	size_t len = (rel ? strlen(e->cwd) + 1 : 0) + strlen(d->dir) + sizeof(tail);
+	if (!(e->output = malloc(len)))
+		cli_die(EXIT_FAIL, "out of memory");
+	snprintf(e->output, len, "%s%s%s%s", rel ? e->cwd : "", rel ? "/" : "", d->dir, tail);
+	emit_check_output(e, "the --out directory", d->dir);
+	if (rel)
+		emit_check_output(e, "the working directory", e->cwd);
+}
+
 /* The command that runs the points whose numbers follow (POINT_ARG). */
 static void put_command(FILE *f, const sweep_def *d, const char *self, const char *point_arg)
 {
@@ -411,6 +775,8 @@ static void put_command(FILE *f, const sweep_def *d, const char *self, const cha
 		char *spec = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&spec, &len);
+		if (!m)
+			cli_die(EXIT_FAIL, "out of memory");
 		char sepc = ',';
 		for (size_t v = 0; v < d->g[gi].n; v++)
 			if (strchr(d->g[gi].values[v], ','))
@@ -418,7 +784,8 @@ static void put_command(FILE *f, const sweep_def *d, const char *self, const cha
 		fprintf(m, "%s=", d->g[gi].key);
 		for (size_t v = 0; v < d->g[gi].n; v++)
 			fprintf(m, "%s%s", v ? (sepc == ';' ? ";" : ",") : "", d->g[gi].values[v]);
-		fclose(m);
+		if (fclose(m) != 0)
+			cli_die(EXIT_FAIL, "out of memory");
 		put_sh(f, spec);
 		free(spec);
 	}
@@ -440,50 +807,44 @@ static void put_command(FILE *f, const sweep_def *d, const char *self, const cha
 	fputc('\n', f);
 }
 
-static void emit(const args *a, const sweep_def *d, const char *kind)
+static void emit(const args *a, const sweep_def *d, emit_ctx *e)
 {
-	char self[4096], cwd[4096];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (l <= 0 || !getcwd(cwd, sizeof(cwd)))
-		cli_die(EXIT_FAIL, "cannot find slatsim's own path or the working directory");
-	self[l] = '\0';
-	int slurm = strcmp(kind, "slurm") == 0;
-	char *path = path_of(d->dir, slurm ? "sweep.sbatch" : "jobs.txt");
+	char *path = path_of(d->dir, e->slurm ? "sweep.sbatch" : "jobs.txt");
 	outfile *o = cli_output(a, path, "--emit", 0);
 	FILE *f = outfile_stream(o);
-	if (slurm) {
-		fprintf(f, "#!/bin/sh\n"
-			"# slatsim sweep: %zu points, one array task each. Submit: sbatch %s\n"
-			"# then: slatsim sweep --collect ", d->points, path);
+	if (e->slurm) {
+		fprintf(f, "#!/bin/sh\n# slatsim sweep: %zu points, one array task each. Submit: "
+			"sbatch ", d->points);
+		put_sh(f, path);
+		fputs("\n# then: slatsim sweep --collect ", f);
 		put_sh(f, d->dir);
 		fprintf(f, "\n#SBATCH --job-name=slatsim-sweep\n#SBATCH --array=0-%zu\n"
-			"#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --output=", d->points - 1);
-		if (d->dir[0] == '/')
-			fprintf(f, "%s/slurm-%%A_%%a.out\n", d->dir);
-		else
-			fprintf(f, "%s/%s/slurm-%%A_%%a.out\n", cwd, d->dir);
-		fputs("cd ", f);
-		put_sh(f, cwd);
+			"#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --output=",
+			d->points - 1);
+		put_sbatch(f, e->output);
+		fputs("\ncd ", f);
+		put_sh(f, e->cwd);
 		fputs(" || exit 1\nexec ", f);
-		put_command(f, d, self, "\"$SLURM_ARRAY_TASK_ID\"");
+		put_command(f, d, e->self, "\"$SLURM_ARRAY_TASK_ID\"");
 	} else {
 		for (size_t n = 0; n < d->points; n++) {
 			char pa[32];
 			snprintf(pa, sizeof(pa), "%zu", n);
 			fputs("cd ", f);
-			put_sh(f, cwd);
+			put_sh(f, e->cwd);
 			fputs(" && ", f);
-			put_command(f, d, self, pa);
+			put_command(f, d, e->self, pa);
 		}
 	}
 	cli_commit(o);
 	printf("slatsim sweep: %zu points; wrote %s\n", d->points, path);
-	if (slurm)
-		printf("  submit: sbatch %s\n", path);
-	else
-		printf("  run:    parallel --sshloginfile HOSTS < %s\n", path);
-	printf("  then:   slatsim sweep --collect %s\n", d->dir);
+	fputs(e->slurm ? "  submit: sbatch " : "  run:    parallel --sshloginfile HOSTS < ", stdout);
+	put_sh(stdout, path);
+	fputs("\n  then:   slatsim sweep --collect ", stdout);
+	put_sh(stdout, d->dir);
+	fputc('\n', stdout);
 	free(path);
+	free(e->output);
 }
 
 /* ---------------------------------------------------------------- results */
@@ -505,39 +866,166 @@ static void put_csv(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* ---------------------------------------------------------------- points read back */
+
+/* The "config" object `slatsim run --json` writes for registry P, read
+ * back (inside an object: {"config": {...}}). */
+static jsonr *config_json(const param_reg *p)
+{
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		cli_die(EXIT_FAIL, "out of memory");
+	json_w j;
+	json_init(&j, m, 0);
+	json_begin_obj(&j, NULL);
+	report_json_config(&j, p);
+	json_end_obj(&j);
+	json_finish(&j);
+	if (fclose(m) != 0)
+		cli_die(EXIT_FAIL, "out of memory");
+	jsonr *v = jsonr_parse(text, len, err, sizeof(err));
+	free(text);
+	if (!v)   /* (our own JSON: only memory can fail) */
+		cli_die(EXIT_FAIL, "out of memory (%s)", err);
+	return v;
+}
+
+/* Why point file DOC is not point N of the sweep (written by slatsim
+ * VERSION, of TRACE, with the configuration WANT - config_json's), in MSG;
+ * NULL if it is: `slatsim run --json` of that point, every statistic a
+ * number. A file of another sweep, of another trace, or edited, is not
+ * taken for the point (its row would be another configuration's). */
+static const char *point_mismatch(const jsonr *doc, size_t n, const char *version,
+				  const char *trace, const jsonr *want, char *msg, size_t len)
+{
+	char b1[512], b2[512];
+	const jsonr *v = jsonr_get(doc, "slatsim"), *tr = jsonr_get(doc, "trace");
+	const jsonr *tp = jsonr_get(tr, "path"), *cfg = jsonr_get(doc, "config");
+	const jsonr *st = jsonr_get(doc, "stats"), *wc = jsonr_get(want, "config"), *va, *vb;
+	const char *key;
+	if (!v || v->type != JSONR_STR || !tp || tp->type != JSONR_STR || !cfg ||
+	    cfg->type != JSONR_OBJ || !st || st->type != JSONR_OBJ)
+		snprintf(msg, len, "not a point of a sweep (no \"slatsim\", \"trace\", \"config\" "
+			 "or \"stats\" as 'slatsim run --json' writes them)");
+	else if (strcmp(v->text, version) != 0)
+		snprintf(msg, len, "not point %zu of this sweep: written by slatsim %s, the sweep "
+			 "by %s", n, v->text, version);
+	else if (strcmp(tp->text, trace) != 0)
+		snprintf(msg, len, "not point %zu of this sweep: its trace is '%s', the point's "
+			 "is '%s'", n, tp->text, trace);
+	else if ((key = jv_first_diff(wc, cfg, &va, &vb)))
+		snprintf(msg, len, "not point %zu of this sweep: its %s is %s, the point's is %s",
+			 n, key, jv_text(vb, b1, sizeof(b1)), jv_text(va, b2, sizeof(b2)));
+	else {
+		for (size_t i = 0; i < st->n; i++)
+			if (st->items[i].type != JSONR_NUM) {
+				snprintf(msg, len, "statistic \"%s\" is not a number (%s)", st->keys[i],
+					 jv_text(&st->items[i], b1, sizeof(b1)));
+				return msg;
+			}
+		return NULL;
+	}
+	return msg;
+}
+
+/* A manifest "config" value as the text param_set takes. */
+static int jv_param_text(const jsonr *v, char *buf, size_t len)
+{
+	switch (v->type) {
+	case JSONR_NUM:
+	case JSONR_STR:
+		return snprintf(buf, len, "%s", v->text) < (int)len ? 0 : -1;
+	case JSONR_BOOL:
+		snprintf(buf, len, "%d", v->truth);
+		return 0;
+	case JSONR_ARR: {
+		size_t k = 0;
+		buf[0] = '\0';
+		for (size_t i = 0; i < v->n; i++) {
+			if (v->items[i].type != JSONR_NUM)
+				return -1;
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "", v->items[i].text);
+			if (k >= len)
+				return -1;
+		}
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+/* The registry that manifest MP's "config" object CFG describes. */
+static param_reg *manifest_params(const jsonr *cfg, const char *mp)
+{
+	param_reg *p = param_create();
+	char err[1024], text[8192];
+	if (!p || machine_params_register(p) != PARAM_OK)
+		cli_die(EXIT_FAIL, "out of memory (parameter registry)");
+	for (size_t i = 0; i < cfg->n; i++) {
+		if (jv_param_text(&cfg->items[i], text, sizeof(text)) != 0)
+			cli_die(EXIT_BAD, "%s: config: %s: not a parameter value", mp, cfg->keys[i]);
+		if (param_set(p, cfg->keys[i], text, "sweep.json", err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s: config: %s", mp, err);
+	}
+	return p;
+}
+
 /* results.csv and results.json of the sweep in DIR, from its manifest and
- * the points files. Dies naming the points that have no file. */
+ * the points files. Dies naming the points that have no file, and a point
+ * file that is not the point (point_mismatch). */
 static void collect(const args *a, const char *dir)
 {
-	char err[1024];
+	char err[1024], msg[2048];
 	char *mp = path_of(dir, "sweep.json");
 	jsonr *man = jsonr_load(mp, err, sizeof(err));
 	if (!man)
-		cli_die(EXIT_BAD, "%s", err);
+		cli_die(json_status(err), "%s", err);
 	const jsonr *pts = jsonr_get(man, "points"), *grids = jsonr_get(man, "grid");
-	if (!pts || pts->type != JSONR_ARR || !grids || grids->type != JSONR_ARR)
-		cli_die(EXIT_BAD, "%s: not a sweep manifest (no points or grid)", mp);
+	const jsonr *mcfg = jsonr_get(man, "config"), *ver = jsonr_get(man, "slatsim");
+	if (!pts || pts->type != JSONR_ARR || !grids || grids->type != JSONR_ARR || !mcfg ||
+	    mcfg->type != JSONR_OBJ || !ver || ver->type != JSONR_STR)
+		cli_die(EXIT_BAD, "%s: not a sweep manifest (no points, grid, config or slatsim)", mp);
 	size_t np = pts->n;
 	jsonr **doc = calloc(np ? np : 1, sizeof(*doc));
 	if (!doc)
 		cli_die(EXIT_FAIL, "out of memory");
+	param_reg *reg = manifest_params(mcfg, mp);
 	size_t missing = 0;
 	char list[256] = "";
 	for (size_t n = 0; n < np; n++) {
 		char *pp = point_path(dir, n);
+		const jsonr *pt = &pts->items[n], *tr = jsonr_get(pt, "trace");
+		const jsonr *pa = jsonr_get(pt, "params");
+		if (!tr || tr->type != JSONR_STR || !pa || pa->type != JSONR_OBJ)
+			cli_die(EXIT_BAD, "%s: point %zu: no trace or params", mp, n);
 		if (!exists(pp)) {
 			if (missing++ < 10) {
 				size_t l = strlen(list);
 				snprintf(list + l, sizeof(list) - l, "%s%zu", l ? ", " : "", n);
 			}
-		} else if (!(doc[n] = jsonr_load(pp, err, sizeof(err)))) {
-			cli_die(EXIT_BAD, "%s", err);
-		} else if (!jsonr_get(doc[n], "stats") ||
-			   jsonr_get(doc[n], "stats")->type != JSONR_OBJ) {
-			cli_die(EXIT_BAD, "%s: no \"stats\" object", pp);
+			free(pp);
+			continue;
 		}
+		if (!(doc[n] = jsonr_load(pp, err, sizeof(err))))
+			cli_die(json_status(err), "%s", err);
+		for (size_t i = 0; i < pa->n; i++)
+			if (pa->items[i].type != JSONR_STR ||
+			    param_set(reg, pa->keys[i], pa->items[i].text, "sweep.json", err,
+				      sizeof(err)) != PARAM_OK)
+				cli_die(EXIT_BAD, "%s: point %zu: params: %s", mp, n,
+					pa->items[i].type != JSONR_STR ? "not a string" : err);
+		jsonr *want = config_json(reg);
+		int bad = point_mismatch(doc[n], n, ver->text, tr->text, want, msg,
+					 sizeof(msg)) != NULL;
+		jsonr_free(want);
+		if (bad)
+			cli_die(EXIT_BAD, "%s: %s", pp, msg);
 		free(pp);
 	}
+	param_destroy(reg);
 	if (missing)
 		cli_die(EXIT_BAD, "%s: %zu of %zu points have no result (%s%s): run the sweep (or "
 			"the missing tasks) again", dir, missing, np, list, missing > 10 ? ", ..." : "");
@@ -583,25 +1071,25 @@ static void collect(const args *a, const char *dir)
 	for (size_t n = 0; n < np; n++) {
 		const jsonr *p = &pts->items[n], *tr = jsonr_get(p, "trace");
 		const jsonr *pa = jsonr_get(p, "params"), *st = jsonr_get(doc[n], "stats");
-		const char *trace = tr && tr->type == JSONR_STR ? tr->text : "";
 		fprintf(cf, "%zu,", n);
-		put_csv(cf, trace);
+		put_csv(cf, tr->text);
 		json_begin_obj(&j, NULL);
 		json_u64(&j, "point", n);
-		json_str(&j, "trace", trace);
+		json_str(&j, "trace", tr->text);
 		json_begin_obj(&j, "params");
-		for (size_t i = 0; pa && i < pa->n; i++) {
-			const char *v = pa->items[i].type == JSONR_STR ? pa->items[i].text : "";
+		for (size_t i = 0; i < pa->n; i++) {
 			fputc(',', cf);
-			put_csv(cf, v);
-			json_str(&j, pa->keys[i], v);
+			put_csv(cf, pa->items[i].text);
+			json_str(&j, pa->keys[i], pa->items[i].text);
 		}
 		json_end_obj(&j);
 		json_begin_obj(&j, "stats");
 		for (size_t k = 0; k < ns; k++) {
+			/* (every value is a number: point_mismatch; a statistic
+			 * some points lack - a domain's - is an empty cell) */
 			const jsonr *v = jsonr_get(st, names[k]);
 			fputc(',', cf);
-			if (v && v->type == JSONR_NUM) {
+			if (v) {
 				fputs(v->text, cf);
 				json_raw(&j, names[k], v->text);
 			}
@@ -633,7 +1121,6 @@ static void check_points(const args *a, const sweep_def *d, size_t lo, size_t hi
 {
 	enum { SHOWN = 8 };
 	size_t n = hi - lo + 1 < d->combos ? hi - lo + 1 : d->combos, bad = 0;
-	int code = EXIT_BAD;
 	char err[1024];
 	for (size_t i = 0; i < n; i++) {
 		size_t p = lo + i;
@@ -645,8 +1132,8 @@ static void check_points(const args *a, const sweep_def *d, size_t lo, size_t hi
 			machine_destroy(m);
 			continue;
 		}
-		if (rc == TRACE_ENOMEM)
-			code = EXIT_FAIL;
+		if (rc == TRACE_ENOMEM)   /* one line, as everywhere */
+			cli_die(EXIT_FAIL, "point %zu: %s", p, err);
 		if (bad++ >= SHOWN)
 			continue;
 		char vals[1024];
@@ -658,7 +1145,7 @@ static void check_points(const args *a, const sweep_def *d, size_t lo, size_t hi
 		cli_warn("point %zu (%s): %s", p, vals, err);
 	}
 	if (bad)
-		cli_die(code, "%zu of %zu point%s refused%s; nothing was run or written (every "
+		cli_die(EXIT_BAD, "%zu of %zu point%s refused%s; nothing was run or written (every "
 			"--grid value must make a configuration 'slatsim run' accepts)", bad, n,
 			n == 1 ? "" : "s", bad > SHOWN ? " (the first 8 shown)" : "");
 }
@@ -672,61 +1159,119 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Run the points [LO, HI] that have no file yet. Returns the exit status of
- * the failures (0: none). */
+/* Whether point P is finished: its file exists and is this sweep's point
+ * (point_mismatch; a file left by another sweep or put there by hand is
+ * refused, naming it, rather than taken as finished). */
+static int point_done(const args *a, const sweep_def *d, size_t p)
+{
+	char *pp = point_path(d->dir, p);
+	if (!exists(pp)) {
+		free(pp);
+		return 0;
+	}
+	char err[1024], msg[2048];
+	jsonr *doc = jsonr_load(pp, err, sizeof(err));
+	if (!doc)
+		cli_die(json_status(err), "%s", err);
+	param_reg *r = point_params(a, d, p);
+	jsonr *want = config_json(r);
+	param_destroy(r);
+	int bad = point_mismatch(doc, p, SLATSIM_VERSION, d->traces[point_trace(d, p)], want, msg,
+				 sizeof(msg)) != NULL;
+	jsonr_free(want);
+	jsonr_free(doc);
+	if (bad) {
+		char where[4096];
+		snprintf(where, sizeof(where), "%s", pp);
+		free(pp);
+		cli_die(EXIT_BAD, "%s: %s; remove it to run the point again", where, msg);
+	}
+	free(pp);
+	return 1;
+}
+
+/* The trace T is still what the sweep fingerprinted when it began (or
+ * the sweep stops, naming the file, before writing points read from it). */
+static void trace_unchanged(const sweep_def *d, size_t t, size_t first, size_t last)
+{
+	char err[1024];
+	sweep_print now;
+	int rc = sweep_fingerprint(d->traces[t], &now, err, sizeof(err));
+	if (rc != TRACE_OK)
+		cli_die_trace(rc, err);
+	int changed = sweep_print_diff(d->traces[t], &d->prints[t], &now, err, sizeof(err));
+	sweep_print_free(&now);
+	if (changed)
+		cli_die(EXIT_BAD, "%s (read for points %zu..%zu, which were not written; their "
+			"sweep cannot go on in %s)", err, first, last, d->dir);
+}
+
+/* Run the points [LO, HI] that have no file yet, at most D->batch at a
+ * time: each batch is one decode of its trace into that many machines,
+ * built for it and destroyed after it, so memory is bounded by the batch,
+ * not the grid. Returns the exit status of the failures (0: none); out of
+ * memory stops the sweep with one line (what finished is kept). */
 static int run_points(const args *a, const sweep_def *d, size_t lo, size_t hi,
 		      const sweep_opts *o, int quiet, size_t *ran)
 {
 	int status = 0;
 	char err[1024];
+	size_t cap = d->batch;
 	*ran = 0;
+	sweep_job *jobs = calloc(cap, sizeof(*jobs));
+	param_reg **regs = calloc(cap, sizeof(*regs));
+	size_t *todo = calloc(d->combos, sizeof(*todo));
+	if (!jobs || !regs || !todo)
+		cli_die(EXIT_FAIL, "out of memory");
 	for (size_t t = 0; t < d->ntraces; t++) {
-		size_t first = t * d->combos, last = first + d->combos - 1;
+		size_t first = t * d->combos, last = first + d->combos - 1, ntodo = 0;
 		if (last < lo || first > hi)
 			continue;
-		size_t n = 0;
-		sweep_job *jobs = calloc(d->combos, sizeof(*jobs));
-		size_t *which = calloc(d->combos, sizeof(*which));
-		param_reg **regs = calloc(d->combos, sizeof(*regs));
-		if (!jobs || !which || !regs)
-			cli_die(EXIT_FAIL, "out of memory");
-		for (size_t p = first; p <= last; p++) {
-			if (p < lo || p > hi)
-				continue;
-			char *pp = point_path(d->dir, p);
-			int done = exists(pp);
-			free(pp);
-			if (done)
-				continue;
-			regs[n] = point_params(a, d, p);
-			int rc = machine_create(&jobs[n].m, regs[n], err, sizeof(err));
-			if (rc != TRACE_OK)
-				cli_die(rc == TRACE_ENOMEM ? EXIT_FAIL : EXIT_BAD, "point %zu: %s", p,
-					err);
-			which[n++] = p;
-		}
-		if (n) {
-			double t0 = now();
+		for (size_t p = first > lo ? first : lo; p <= last && p <= hi; p++)
+			if (!point_done(a, d, p))
+				todo[ntodo++] = p;
+		if (!ntodo)
+			continue;
+		double t0 = now();
+		size_t decodes = 0;
+		for (size_t b = 0; b < ntodo; b += cap) {
+			size_t n = ntodo - b < cap ? ntodo - b : cap;
+			const size_t *which = &todo[b];
+			for (size_t i = 0; i < n; i++) {
+				regs[i] = point_params(a, d, which[i]);
+				int rc = machine_create(&jobs[i].m, regs[i], err, sizeof(err));
+				if (rc != TRACE_OK)
+					cli_die(rc == TRACE_ENOMEM ? EXIT_FAIL : EXIT_BAD, "point %zu: %s",
+						which[i], err);
+			}
 			trace_header h;
 			int trc = sweep_replay(d->traces[t], d->fmt, jobs, n, o, &h, err,
 					       sizeof(err));
-			double el = now() - t0;
-			size_t ok = 0;
+			decodes++;
+			if (trc == TRACE_ENOMEM && n == 1)
+				cli_die(EXIT_FAIL, "point %zu: %s", which[0], err);
+			if (trc == TRACE_ENOMEM)
+				cli_die(EXIT_FAIL, "points %zu..%zu: %s", which[0], which[n - 1], err);
+			size_t oom = n;
 			if (trc != TRACE_OK) {
-				/* The trace itself: one line for all of its points. */
-				if (n == 1)
+				/* The trace itself: one line for all of its points left. */
+				if (ntodo - b == 1)
 					fprintf(stderr, "slatsim: point %zu: %s\n", which[0], err);
 				else
 					fprintf(stderr, "slatsim: points %zu..%zu: %s\n", which[0],
-						which[n - 1], err);
-				status = status ? status : trc == TRACE_ENOMEM ||
-						  trc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD;
+						todo[ntodo - 1], err);
+				status = status ? status : trc == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD;
+			} else {
+				trace_unchanged(d, t, which[0], which[n - 1]);
 			}
 			for (size_t i = 0; trc == TRACE_OK && i < n; i++) {
+				if (jobs[i].code == TRACE_ENOMEM) {
+					oom = oom < n ? oom : i;
+					continue;
+				}
 				if (jobs[i].code != TRACE_OK) {
 					fprintf(stderr, "slatsim: point %zu: %s\n", which[i], jobs[i].err);
-					int st = jobs[i].code == TRACE_ENOMEM ||
-						 jobs[i].code == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD;
+					int st = jobs[i].code == TRACE_EINTERNAL ? EXIT_FAIL : EXIT_BAD;
 					status = status ? status : st;
 					continue;
 				}
@@ -736,21 +1281,27 @@ static int run_points(const args *a, const sweep_def *d, size_t lo, size_t hi,
 					    machine_stats(jobs[i].m), jobs[i].m);
 				cli_commit(po);
 				free(pp);
-				ok++;
+				(*ran)++;
 			}
-			*ran += ok;
-			if (!quiet)
-				fprintf(stderr, "  %s: %zu point%s from one decode in %.3f s\n",
-					d->traces[t], n, n == 1 ? "" : "s", el);
+			if (oom < n)   /* (after the points that finished were written) */
+				cli_die(EXIT_FAIL, "point %zu: %s", which[oom], jobs[oom].err);
+			for (size_t i = 0; i < n; i++) {
+				machine_destroy(jobs[i].m);
+				param_destroy(regs[i]);
+			}
+			if (trc != TRACE_OK)
+				break;
 		}
-		for (size_t i = 0; i < n; i++) {
-			machine_destroy(jobs[i].m);
-			param_destroy(regs[i]);
-		}
-		free(jobs);
-		free(which);
-		free(regs);
+		if (!quiet && decodes == 1)
+			fprintf(stderr, "  %s: %zu point%s from one decode in %.3f s\n", d->traces[t],
+				ntodo, ntodo == 1 ? "" : "s", now() - t0);
+		else if (!quiet)
+			fprintf(stderr, "  %s: %zu points from %zu decodes (%zu points at most at "
+				"once) in %.3f s\n", d->traces[t], ntodo, decodes, cap, now() - t0);
 	}
+	free(jobs);
+	free(regs);
+	free(todo);
 	return status;
 }
 
@@ -779,6 +1330,8 @@ static void parse_point_range(const args *a, const char *s, size_t *lo, size_t *
 
 static void free_def(sweep_def *d)
 {
+	for (size_t t = 0; t < d->ntraces; t++)
+		sweep_print_free(&d->prints[t]);
 	for (size_t gi = 0; gi < d->ngrids; gi++) {
 		free((char *)d->g[gi].key);
 		for (size_t k = 0; k < d->g[gi].nk; k++)
@@ -793,8 +1346,8 @@ static void free_def(sweep_def *d)
 int cmd_sweep(args *a)
 {
 	sweep_def d = { .fmt = TRACE_FMT_AUTO, .dir = "sweep" };
-	const char *v, *emit_kind = NULL, *collect_dir = NULL, *point = NULL;
-	uint64_t threads = 1;
+	const char *v, *emit_kind = NULL, *collect_dir = NULL, *point = NULL, *batch = NULL;
+	uint64_t threads = 1, together = SWEEP_BATCH;
 	int quiet = 0, per_thread = 0;
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
@@ -810,6 +1363,11 @@ int cmd_sweep(args *a)
 		if ((v = cli_opt_value(a, "--emit"))) { emit_kind = v; continue; }
 		if ((v = cli_opt_value(a, "--collect"))) { collect_dir = v; continue; }
 		if ((v = cli_opt_value(a, "--point"))) { point = v; continue; }
+		if ((v = cli_opt_value(a, "--batch"))) {
+			batch = v;
+			together = cli_parse_range(a, "--batch", v, 1, SWEEP_BATCH_MAX);
+			continue;
+		}
 		if ((v = cli_opt_value(a, "--decode"))) {
 			if (strcmp(v, "shared") && strcmp(v, "thread"))
 				cli_usage_error(a, "--decode '%s': shared or thread", v);
@@ -824,7 +1382,7 @@ int cmd_sweep(args *a)
 		d.traces[d.ntraces++] = a->argv[a->i++];
 	}
 	if (collect_dir) {
-		if (d.ntraces || d.ngrids || emit_kind || point)
+		if (d.ntraces || d.ngrids || emit_kind || point || batch)
 			cli_usage_error(a, "--collect DIR takes nothing else");
 		outset_add_input(a->outs, collect_dir);
 		collect(a, collect_dir);
@@ -868,16 +1426,28 @@ int cmd_sweep(args *a)
 	/* The base configuration (and so every config file) is checked now. */
 	param_destroy(point_params(a, &d, 0));
 	check_points(a, &d, lo, hi);
+	emit_ctx e;
+	if (emit_kind)
+		emit_prepare(&e, &d, emit_kind);
+	/* What each trace is now: the manifest holds it, a resume compares it. */
+	for (size_t t = 0; t < d.ntraces; t++) {
+		char err[1024];
+		int rc = sweep_fingerprint(d.traces[t], &d.prints[t], err, sizeof(err));
+		if (rc != TRACE_OK)
+			cli_die_trace(rc, err);
+	}
 	make_dir(d.dir);
 	char *pd = path_of(d.dir, "points");
 	make_dir(pd);
 	free(pd);
 	manifest(a, &d);
 	if (emit_kind) {
-		emit(a, &d, emit_kind);
+		emit(a, &d, &e);
 		free_def(&d);
 		return 0;
 	}
+	/* Each thread replays at least one machine of a batch. */
+	d.batch = together > threads ? (size_t)together : (size_t)threads;
 	sweep_opts o = { .threads = (unsigned)threads, .per_thread_decode = per_thread };
 	double t0 = now();
 	size_t ran;

@@ -259,16 +259,19 @@ def linked_grid_keys_vary_together():
 def sweep_threads_and_decode_modes_give_the_same_files():
     traces = sweep_traces()
     ref = files_of(tmp("sw1")) if os.path.isdir(tmp("sw1")) else None
-    for j, dec in (("2", "shared"), ("3", "thread"), ("2", "thread")):
-        d = tmp("sw-j%s-%s" % (j, dec))
-        run("sweep", "--quiet", "-j", j, "--decode", dec, "--out", d,
+    # (--batch 3: 4 points of a trace in batches of 3 and 1, each its own
+    # decode and machines; --batch 1: a decode per point)
+    for j, dec, batch in (("2", "shared", "16"), ("3", "thread", "16"), ("2", "thread", "16"),
+                          ("2", "shared", "3"), ("1", "shared", "1")):
+        d = tmp("sw-j%s-%s-b%s" % (j, dec, batch))
+        run("sweep", "--quiet", "-j", j, "--decode", dec, "--batch", batch, "--out", d,
             *(SWEEP_GRID + SWEEP_SETS + traces))
         got = files_of(d)
         if ref is None:
             ref = got
-        eq(sorted(got), sorted(ref), "files with -j %s --decode %s" % (j, dec))
+        eq(sorted(got), sorted(ref), "files with -j %s --decode %s --batch %s" % (j, dec, batch))
         for k in ref:
-            eq(got[k], ref[k], "%s with -j %s --decode %s" % (k, j, dec))
+            eq(got[k], ref[k], "%s with -j %s --decode %s --batch %s" % (k, j, dec, batch))
 
 
 @case
@@ -356,7 +359,8 @@ def sweep_emitted_jobs_collect_to_the_local_table():
 def resumed_sweep_refuses_an_edited_config_file_or_trace():
     # A resume reuses finished points only for the very configuration and
     # trace they were made from: sweep.json keeps the effective base
-    # configuration and each trace's size and modification time.
+    # configuration and each trace's fingerprint (size, modification time,
+    # content hash of every file read); the refusal names what changed.
     conf = write("sw-edit.conf", "tlb.l1d.entries = 64\n")
     trace = tmp("sw-edit.slt")
     run("trace", "gen", "--pattern", "zipf", "--count", "5K", "--seed", "9", "-o", trace)
@@ -369,13 +373,14 @@ def resumed_sweep_refuses_an_edited_config_file_or_trace():
     if "0 points run, 2 finished before" not in text:
         raise Fail("an unchanged resume reran points: %r" % text)
     write("sw-edit.conf", "tlb.l1d.entries = 32\n")
-    bad_input(args, r"sw-edit/sweep\.json: holds a different sweep .*a config file or trace "
-              r"changed since it began")
+    bad_input(args, r"sw-edit/sweep\.json: holds a different sweep: its configuration differs "
+              r".*: tlb\.l1d\.entries was 64, is 32;")
     write("sw-edit.conf", "tlb.l1d.entries = 64\n")
     run(*args)
     st = os.stat(trace)
     os.utime(trace, ns=(st.st_atime_ns, st.st_mtime_ns + 1000000000))
-    bad_input(args, r"holds a different sweep")
+    bad_input(args, r"holds a different sweep: .*sw-edit\.slt: changed since the sweep began "
+              r"\(its modification time\)")
     eq(open(os.path.join(out, "points", "1.json"), "rb").read(), first,
        "a refused resume leaves the finished points as they were")
 
