@@ -233,15 +233,18 @@ static size_t find_alike(const item *it, size_t n, int *dup)
 	return count;
 }
 
-static void append(item *t, const char *fmt, const char *s, size_t z)
+/* T's label followed by " (FILE)", or by " #PLACE" when FILE is NULL. */
+static void append(item *t, const char *file, size_t place)
 {
 	char *old = t->label, *nw = NULL;
 	size_t l = 0;
 	FILE *m = open_memstream(&nw, &l);
 	if (!m)
 		cli_die(EXIT_FAIL, "out of memory");
-	fputs(old, m);
-	fprintf(m, fmt, s ? s : "", z);
+	if (file)
+		fprintf(m, "%s (%s)", old, file);
+	else
+		fprintf(m, "%s #%zu", old, place);
 	if (fclose(m) != 0)
 		cli_die(EXIT_FAIL, "out of memory");
 	free(old);
@@ -324,11 +327,11 @@ static void make_labels(item *it, size_t n)
 	if (find_alike(it, n, dup)) {
 		for (size_t i = 0; i < n; i++)
 			if (dup[i] && strcmp(it[i].label, it[i].file) != 0)
-				append(&it[i], " (%s)", it[i].file, 0);
+				append(&it[i], it[i].file, 0);
 		if (find_alike(it, n, dup))
 			for (size_t i = 0; i < n; i++)
 				if (dup[i])
-					append(&it[i], "%s#%zu", " ", i + 1);
+					append(&it[i], NULL, i + 1);
 	}
 	free(dup);
 }

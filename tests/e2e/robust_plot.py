@@ -424,3 +424,38 @@ def plot_text_from_file_names_cannot_break_the_script():
             raise Fail("%s: the name is not on the chart as text: %r" % (args[:2], texts))
         if os.path.exists(os.path.join(d, "PWNED3")) or os.path.exists("PWNED3"):
             raise Fail("%s: gnuplot ran a command from a file name" % args[:2])
+
+
+@case
+def plot_interrupted_while_gnuplot_draws_leaves_the_chart():
+    # SIGTERM or SIGINT while gnuplot draws: 128 + the signal, the old chart
+    # as it was, no temporary (gnuplot writes into the temporary, which the
+    # signal watcher removes; gnuplot itself sees its input end).
+    plot_need_gnuplot()
+    for si, sig in enumerate((signal.SIGTERM, signal.SIGINT)):
+        d = fresh_dir("plot-sig-%d" % si)
+        started = os.path.join(d, "..", "plot-sig-%d.started" % si)
+        env = plot_fake_gnuplot(os.path.join(TMP, "plot-fakebin-sig-%d" % si),
+                                "touch '%s'; cat >/dev/null; sleep 3" % started)
+        for ci, (what, args) in enumerate(plot_charts()):
+            if os.path.exists(started):
+                os.unlink(started)
+            name = "chart%d.png" % ci
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(b"the user's chart\n")
+            before = plot_listing(d)
+            p = subprocess.Popen([SLATSIM] + args(name), cwd=d, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for _ in range(600):
+                if os.path.exists(started) or p.poll() is not None:
+                    break
+                time.sleep(0.05)
+            if not os.path.exists(started):
+                p.kill()
+                p.communicate()
+                raise Fail("%s: the fake gnuplot never started" % what)
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=60)
+            no_sanitizer_report(err.decode(errors="replace"))
+            eq(p.returncode, 128 + sig, "%s interrupted by %s: exit status" % (what, sig.name))
+            eq(plot_listing(d), before, "%s interrupted by %s: the directory" % (what, sig.name))
