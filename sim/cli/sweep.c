@@ -1,14 +1,18 @@
 /*
  * sim/cli/sweep.c - `slatsim sweep`: the cross product of --grid values
- * over one or more traces, each trace decoded once for all of its points
- * (sim/sweep.h), locally on -j threads or as a Slurm array job / GNU
+ * over one or more traces, each trace decoded once for each batch of its
+ * points (sim/sweep.h; --batch machines alive at a time, so memory does not
+ * grow with the grid), locally on -j threads or as a Slurm array job / GNU
  * parallel job list; results in one directory:
  *
- *   DIR/sweep.json        the sweep: its arguments and every point
- *                         (trace, swept values); a second run into DIR must
- *                         be the same sweep
+ *   DIR/sweep.json        the sweep: its arguments, every point (trace,
+ *                         swept values) and each trace's fingerprint (every
+ *                         file read: size, time, content hash); a second
+ *                         run into DIR must be the same sweep of the same
+ *                         bytes, or is refused naming what differs
  *   DIR/points/N.json     point N's `slatsim run --json`, byte for byte;
- *                         one that exists is finished and not rerun
+ *                         one that exists, and is that point's (trace,
+ *                         configuration), is finished and not rerun
  *   DIR/results.csv       one row per point: point, trace, each swept
  *   DIR/results.json      parameter, every statistic (read back from the
  *                         point files, so a resumed or collected sweep gives
@@ -989,12 +993,13 @@ static void collect(const args *a, const char *dir)
 	    mcfg->type != JSONR_OBJ || !ver || ver->type != JSONR_STR)
 		cli_die(EXIT_BAD, "%s: not a sweep manifest (no points, grid, config or slatsim)", mp);
 	size_t np = pts->n;
-	jsonr **doc = calloc(np ? np : 1, sizeof(*doc));
-	if (!doc)
-		cli_die(EXIT_FAIL, "out of memory");
 	param_reg *reg = manifest_params(mcfg, mp);
-	size_t missing = 0;
+	size_t missing = 0, ns = 0, cap = 0;
 	char list[256] = "";
+	char **names = NULL;
+	/* Each point file is read twice, one at a time - checked, its
+	 * statistics' names merged, then written as a row - so memory does
+	 * not grow with the points. */
 	for (size_t n = 0; n < np; n++) {
 		char *pp = point_path(dir, n);
 		const jsonr *pt = &pts->items[n], *tr = jsonr_get(pt, "trace");
@@ -1009,7 +1014,8 @@ static void collect(const args *a, const char *dir)
 			free(pp);
 			continue;
 		}
-		if (!(doc[n] = jsonr_load(pp, err, sizeof(err))))
+		jsonr *doc = jsonr_load(pp, err, sizeof(err));
+		if (!doc)
 			cli_die(json_status(err), "%s", err);
 		for (size_t i = 0; i < pa->n; i++)
 			if (pa->items[i].type != JSONR_STR ||
@@ -1018,22 +1024,16 @@ static void collect(const args *a, const char *dir)
 				cli_die(EXIT_BAD, "%s: point %zu: params: %s", mp, n,
 					pa->items[i].type != JSONR_STR ? "not a string" : err);
 		jsonr *want = config_json(reg);
-		int bad = point_mismatch(doc[n], n, ver->text, tr->text, want, msg,
+		int bad = point_mismatch(doc, n, ver->text, tr->text, want, msg,
 					 sizeof(msg)) != NULL;
 		jsonr_free(want);
-		if (bad)
+		if (bad) {
+			jsonr_free(doc);
 			cli_die(EXIT_BAD, "%s: %s", pp, msg);
-		free(pp);
-	}
-	param_destroy(reg);
-	if (missing)
-		cli_die(EXIT_BAD, "%s: %zu of %zu points have no result (%s%s): run the sweep (or "
-			"the missing tasks) again", dir, missing, np, list, missing > 10 ? ", ..." : "");
-	/* The statistics' union in order of first appearance (domains add some). */
-	size_t ns = 0, cap = 0;
-	const char **names = NULL;
-	for (size_t n = 0; n < np; n++) {
-		const jsonr *st = jsonr_get(doc[n], "stats");
+		}
+		/* The statistics' union in order of first appearance (domains
+		 * add some). */
+		const jsonr *st = jsonr_get(doc, "stats");
 		for (size_t i = 0; i < st->n; i++) {
 			size_t k = 0;
 			while (k < ns && strcmp(names[k], st->keys[i]) != 0)
@@ -1042,14 +1042,21 @@ static void collect(const args *a, const char *dir)
 				continue;
 			if (ns == cap) {
 				cap = cap ? cap * 2 : 256;
-				const char **nn = realloc(names, cap * sizeof(*nn));
+				char **nn = realloc(names, cap * sizeof(*nn));
 				if (!nn)
 					cli_die(EXIT_FAIL, "out of memory");
 				names = nn;
 			}
-			names[ns++] = st->keys[i];
+			if (!(names[ns++] = strdup(st->keys[i])))
+				cli_die(EXIT_FAIL, "out of memory");
 		}
+		jsonr_free(doc);
+		free(pp);
 	}
+	param_destroy(reg);
+	if (missing)
+		cli_die(EXIT_BAD, "%s: %zu of %zu points have no result (%s%s): run the sweep (or "
+			"the missing tasks) again", dir, missing, np, list, missing > 10 ? ", ..." : "");
 	char *cp = path_of(dir, "results.csv"), *jp = path_of(dir, "results.json");
 	outfile *co = cli_output(a, cp, "results.csv", 0), *jo = cli_output(a, jp, "results.json", 0);
 	FILE *cf = outfile_stream(co), *jf = outfile_stream(jo);
@@ -1069,8 +1076,17 @@ static void collect(const args *a, const char *dir)
 	json_init(&j, jf, 1);
 	json_begin_arr(&j, NULL);
 	for (size_t n = 0; n < np; n++) {
+		char *pp = point_path(dir, n);
+		jsonr *doc = jsonr_load(pp, err, sizeof(err));
+		if (!doc)
+			cli_die(json_status(err), "%s", err);
 		const jsonr *p = &pts->items[n], *tr = jsonr_get(p, "trace");
-		const jsonr *pa = jsonr_get(p, "params"), *st = jsonr_get(doc[n], "stats");
+		const jsonr *pa = jsonr_get(p, "params"), *st = jsonr_get(doc, "stats");
+		for (size_t i = 0; st && st->type == JSONR_OBJ && i < st->n; i++)
+			if (st->items[i].type != JSONR_NUM)
+				st = NULL;
+		if (!st || st->type != JSONR_OBJ)   /* (changed since it was checked) */
+			cli_die(EXIT_BAD, "%s: changed while the results were written", pp);
 		fprintf(cf, "%zu,", n);
 		put_csv(cf, tr->text);
 		json_begin_obj(&j, NULL);
@@ -1097,14 +1113,15 @@ static void collect(const args *a, const char *dir)
 		json_end_obj(&j);
 		json_end_obj(&j);
 		fputc('\n', cf);
+		jsonr_free(doc);
+		free(pp);
 	}
 	json_end_arr(&j);
 	json_finish(&j);
 	cli_commit(co);
 	cli_commit(jo);
-	for (size_t n = 0; n < np; n++)
-		jsonr_free(doc[n]);
-	free(doc);
+	for (size_t k = 0; k < ns; k++)
+		free(names[k]);
 	free(names);
 	jsonr_free(man);
 	free(mp);

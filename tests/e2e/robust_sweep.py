@@ -472,3 +472,26 @@ def sweep_out_of_memory_is_one_line():
                             d, binary=PLAIN, pre=lim)
     eq(rc, 1, "exit status: 1000 machines at once under 400 MB")
     one_line(err, r"^slatsim: point \d+: .*out of memory", "1000 machines under 400 MB")
+
+
+@case
+def sweep_stops_when_its_trace_changes_while_it_runs():
+    # The fingerprint is taken again after each batch, before its points are
+    # written: a trace edited (here only its time) while the sweep reads it
+    # stops the sweep, naming the file, and no point of the batch is written.
+    d = fresh_dir("sw-live")
+    t = os.path.join(d, "t.slt")
+    shutil.copy(SAMPLE, t)
+    p = subprocess.Popen([SLATSIM, "sweep", "--quiet", "--batch", "1", "--grid", "seed=1,2,3",
+                          "--set", "sim.max_records=3000000", "--out", "o", "t.slt"], cwd=d,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.3)
+    st = os.stat(t)
+    os.utime(t, ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
+    _, err = p.communicate(timeout=600)
+    err = err.decode(errors="replace")
+    no_sanitizer_report(err)
+    eq(p.returncode, 2, "exit status (%s)" % err)
+    one_line(err, r"^slatsim: t\.slt: changed since the sweep began \(its modification time\) "
+             r"\(read for points 0\.\.0, which were not written", "a trace changed mid-sweep")
+    eq(os.listdir(os.path.join(d, "o/points")), [], "points written from a changed trace")
