@@ -3,6 +3,7 @@
  */
 #include "tracestat.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int tracestat_init(tracestat *t)
@@ -18,8 +19,30 @@ int tracestat_init(tracestat *t)
 	return 0;
 }
 
+int tracestat_per_vcpu(tracestat *t)
+{
+	if (!t->per_vcpu)
+		t->per_vcpu = calloc(TRACE_MAX_VCPUS, sizeof(*t->per_vcpu));
+	return t->per_vcpu ? 0 : -1;
+}
+
+/* R[0..N) into each vCPU's share. */
+static void add_per_vcpu(tracestat_vcpu *pv, const trace_rec *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tracestat_vcpu *v = &pv[r[i].vcpu];
+		v->records++;
+		v->reads += r[i].kind == TRACE_R;
+		v->writes += r[i].kind == TRACE_W;
+		v->ifetches += r[i].kind == TRACE_X;
+		v->instructions += r[i].icount;
+	}
+}
+
 void tracestat_free(tracestat *t)
 {
+	free(t->per_vcpu);
+	t->per_vcpu = NULL;
 	pageset_free(&t->p4k);
 	pageset_free(&t->p4kw);
 	pageset_free(&t->p64k);
@@ -125,6 +148,8 @@ static int add_one(tracestat *t, const trace_rec *x)
 
 int tracestat_add(tracestat *t, const trace_rec *r, size_t n)
 {
+	if (t->per_vcpu)
+		add_per_vcpu(t->per_vcpu, r, n);
 	if (n == 1)
 		return add_one(t, r);
 	tracestat_batch c;

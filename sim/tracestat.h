@@ -12,6 +12,11 @@
 #include "pageset.h"
 #include "trace.h"
 
+/* One vCPU's share (tracestat_per_vcpu). */
+typedef struct tracestat_vcpu {
+	uint64_t records, reads, writes, ifetches, instructions;
+} tracestat_vcpu;
+
 typedef struct tracestat {
 	uint64_t records, reads, writes, ifetches;
 	uint64_t prefetches;       /* TRACE_P records (translated, not program accesses) */
@@ -25,6 +30,7 @@ typedef struct tracestat {
 	uint8_t vseen[TRACE_MAX_VCPUS];
 	uint64_t last4k, last4kw;  /* memo: most recent page inserted */
 	int pages;                 /* count pages (else only records and kinds) */
+	tracestat_vcpu *per_vcpu;  /* NULL, or TRACE_MAX_VCPUS shares (tracestat_per_vcpu) */
 } tracestat;
 
 /* What one batch adds to the counts (the pages apart): computed once, it can
@@ -36,6 +42,10 @@ typedef struct tracestat_batch {
 
 int tracestat_init(tracestat *t);   /* counts pages; clear t->pages to skip them */
 void tracestat_free(tracestat *t);
+/* Also count each vCPU's records, kinds and instructions into t->per_vcpu
+ * from now on (trace info; a replay does not pay for it). 0, or -1 when out
+ * of memory. */
+int tracestat_per_vcpu(tracestat *t);
 /* Account N records; returns 0, or -1 when out of memory. */
 int tracestat_add(tracestat *t, const trace_rec *r, size_t n);
 /* The same in two steps: count R[0..N) into C, then apply C (and, when T

@@ -102,29 +102,63 @@ static void write_zlib(const char *path, const void *data, size_t len)
 	free(z);
 }
 
-/* A zip archive whose members hold DATA cut at the record offsets CUTS
- * (NCUT of them), added to the archive last chunk first: the reader must
- * go by the chunk numbers, not the archive's order. */
-static void write_zip(const char *path, const unsigned char *data, size_t len,
-		      const size_t *cuts, size_t ncut)
+/* A zip archive of N members named NAMES[i] holding BODY[i] (LEN[i]
+ * bytes), added in that order. */
+static void write_zip_members(const char *path, const char *const *names,
+			      const unsigned char *const *body, const size_t *len, size_t n)
 {
 	int e;
 	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &e);
 	ck_assert_ptr_nonnull(z);
-	size_t bounds[8];
-	ck_assert_uint_lt(ncut, 7);
-	bounds[0] = 0;
-	for (size_t i = 0; i < ncut; i++)
-		bounds[i + 1] = cuts[i] * 12;
-	bounds[ncut + 1] = len;
-	for (size_t i = ncut + 1; i-- > 0;) {
-		char name[32];
-		snprintf(name, sizeof(name), "chunk.%08zu", i);
-		zip_source_t *s = zip_source_buffer(z, data + bounds[i], bounds[i + 1] - bounds[i], 0);
+	for (size_t i = 0; i < n; i++) {
+		zip_source_t *s = zip_source_buffer(z, body[i], len[i], 0);
 		ck_assert_ptr_nonnull(s);
-		ck_assert_int_ge(zip_file_add(z, name, s, 0), 0);
+		ck_assert_int_ge(zip_file_add(z, names[i], s, 0), 0);
 	}
 	ck_assert_int_eq(zip_close(z), 0);
+}
+
+/* The members raw2trace would write for DATA cut at the record offsets
+ * CUTS (NCUT of them): chunk.0000000I holds the records of piece I and,
+ * but for the last, ends with a CHUNK_FOOTER marker of value I. Into
+ * M[0..NCUT] (each malloc'd) with their lengths. */
+static void chunk_members(const unsigned char *data, size_t len, const size_t *cuts,
+			  size_t ncut, tb *m)
+{
+	size_t lo = 0;
+	for (size_t i = 0; i <= ncut; i++) {
+		size_t hi = i < ncut ? cuts[i] * 12 : len;
+		m[i] = (tb){ .b = malloc(hi - lo + 12), .len = hi - lo, .cap = hi - lo + 12 };
+		memcpy(m[i].b, data + lo, hi - lo);
+		if (i < ncut)
+			mark(&m[i], M_CHUNK_FOOTER, i);
+		lo = hi;
+	}
+}
+
+/* A zip archive of DATA in the members chunk_members makes, added to the
+ * archive last chunk first: the reader must go by the chunk numbers, not
+ * the archive's order. */
+static void write_zip(const char *path, const unsigned char *data, size_t len,
+		      const size_t *cuts, size_t ncut)
+{
+	tb m[8];
+	ck_assert_uint_lt(ncut, 7);
+	chunk_members(data, len, cuts, ncut, m);
+	const char *names[8];
+	const unsigned char *body[8];
+	size_t lens[8];
+	char nb[8][32];
+	for (size_t i = 0; i <= ncut; i++) {
+		size_t j = ncut - i;   /* last chunk first */
+		snprintf(nb[i], sizeof(nb[i]), "chunk.%08zu", j);
+		names[i] = nb[i];
+		body[i] = m[j].b;
+		lens[i] = m[j].len;
+	}
+	write_zip_members(path, names, body, lens, ncut + 1);
+	for (size_t i = 0; i <= ncut; i++)
+		free(m[i].b);
 }
 
 /* ------------------------------------------------------------------ cases */
@@ -150,6 +184,7 @@ static void every_type_trace(tb *t)
 	head(t, 7, 100, 42, FT_X86_64 | 0x200);
 	mark(t, M_TIMESTAMP, 1000);
 	mark(t, M_CPU_ID, 3);
+	mark(t, M_CHUNK_FOOTER, 0);   /* record 9: in the first zip member (cut at 10) */
 	put(t, T_ENCODING, 3, 0x0ab0c0);
 	put(t, T_INSTR, 3, 0x1000);
 	put(t, T_READ, 8, 0x7000);
@@ -173,7 +208,6 @@ static void every_type_trace(tb *t)
 	mark(t, 200, 7);
 	put(t, T_READ, 0, 0x9000);
 	put(t, T_WRITE, 5000, 0xa000);
-	mark(t, M_CHUNK_FOOTER, 0);
 	tail(t, 100);
 }
 
@@ -525,6 +559,94 @@ START_TEST(drmemtrace_damage_names_file_member_and_record)
 }
 END_TEST
 
+/* The members of a zip archive are the capture's chunks 0, 1, 2, ...: one
+ * lost, kept alone, renamed, reordered, doubled or taken from elsewhere is
+ * refused naming the archive and the member, never replayed around. The
+ * trace: header (7 records), TIMESTAMP, 20 fetches, THREAD_EXIT, FOOTER =
+ * 30 records, cut at records 10 and 20 into m0, m1 (each ending with its
+ * CHUNK_FOOTER, 0 and 1) and m2. */
+START_TEST(drmemtrace_zip_members_lost_or_mixed_are_refused)
+{
+	tb t = { 0 };
+	head(&t, 7, 1, 1, FT_X86_64);
+	mark(&t, M_TIMESTAMP, 5);
+	for (unsigned i = 0; i < 20; i++)
+		put(&t, T_INSTR, 4, 0x1000 + 4 * i);
+	tail(&t, 1);
+	size_t cuts[2] = { 10, 20 };
+	tb m[3];
+	chunk_members(t.b, t.len, cuts, 2, m);
+	/* m1 with a CHUNK_FOOTER that says 5, m0 without its footer */
+	tb m1x = { .b = malloc(m[1].len), .len = m[1].len };
+	memcpy(m1x.b, m[1].b, m[1].len);
+	m1x.b[m1x.len - 8] = 5;
+	tb m0x = { .b = m[0].b, .len = m[0].len - 12 };
+	char err[512];
+	trace_rec *r;
+	struct {
+		const char *names[3];
+		const tb *body[3];
+		size_t n;
+		const char *want;
+	} c[] = {
+		{ { "chunk.00000000", "chunk.00000001", "chunk.00000002" }, { &m[0], &m[1], &m[2] },
+		  3, NULL },
+		/* lost */
+		{ { "chunk.00000000", "chunk.00000002" }, { &m[0], &m[2] }, 2,
+		  ": member chunk.00000001 is missing: the archive holds 2 members, "
+		  "chunk.00000000 to chunk.00000002" },
+		{ { "chunk.00000001" }, { &m[1] }, 1,
+		  ": member chunk.00000000 is missing: the archive holds 1 member, chunk.00000001" },
+		{ { "chunk.00000000", "chunk.00000001" }, { &m[0], &m[1] }, 2,
+		  ": member chunk.00000001: record 11 (byte 132): the archive's last member ends "
+		  "with a CHUNK_FOOTER marker, which a capture writes only when another member "
+		  "follows: chunk.00000002 and on are missing" },
+		/* the footer of chunk 0 lost: member 0 cut short at a record */
+		{ { "chunk.00000000", "chunk.00000001", "chunk.00000002" }, { &m0x, &m[1], &m[2] },
+		  3, ": member chunk.00000000: record 10 (byte 120): the member ends without its "
+		  "CHUNK_FOOTER marker" },
+		/* reordered: chunk 2's records as member 1 */
+		{ { "chunk.00000000", "chunk.00000001", "chunk.00000002" }, { &m[0], &m[2], &m[1] },
+		  3, ": member chunk.00000001: record 10 (byte 120): the member ends without its "
+		  "CHUNK_FOOTER marker" },
+		/* renamed: chunk 0 again as member 1 (from this or another capture) */
+		{ { "chunk.00000000", "chunk.00000001", "chunk.00000002" }, { &m[0], &m[0], &m[2] },
+		  3, ": member chunk.00000001: record 0 (byte 0): a second header record" },
+		{ { "chunk.00000000", "chunk.00000001", "chunk.00000002" }, { &m[0], &m1x, &m[2] },
+		  3, ": member chunk.00000001: record 10 (byte 120): CHUNK_FOOTER marker of chunk 5 "
+		  "in member chunk.00000001" },
+		/* doubled, under two spellings of one number */
+		{ { "chunk.00000000", "chunk.00000001", "chunk.1" }, { &m[0], &m[1], &m[1] }, 3,
+		  ": zip archive holds chunk.00000001 twice" },
+	};
+	long want_n = 20;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const unsigned char *body[3];
+		size_t lens[3];
+		for (size_t k = 0; k < c[i].n; k++)
+			body[k] = c[i].body[k]->b, lens[k] = c[i].body[k]->len;
+		char *z = tmp_path(".trace.zip");
+		write_zip_members(z, c[i].names, body, lens, c[i].n);
+		long n = read_all(z, TRACE_FMT_AUTO, 64, &r, err, sizeof(err));
+		if (!c[i].want) {
+			ck_assert_msg(n == want_n, "case %zu: %ld: %s", i, n, err);
+			free(r);
+		} else {
+			ck_assert_msg(n == TRACE_EFORMAT, "case %zu: %ld", i, n);
+			ck_assert_msg(strncmp(err, z, strlen(z)) == 0 &&
+				      strstr(err + strlen(z), c[i].want) == err + strlen(z),
+				      "case %zu: %s", i, err);
+		}
+		unlink(z);
+		free(z);
+	}
+	for (int i = 0; i < 3; i++)
+		free(m[i].b);
+	free(m1x.b);
+	free(t.b);
+}
+END_TEST
+
 /* A directory without per-thread files, and one whose file is damaged,
  * are refused naming what they are. */
 START_TEST(drmemtrace_directory_errors)
@@ -563,6 +685,7 @@ Suite *drmemtrace_suite(void)
 	tcase_add_test(tc, drmemtrace_threads_interleave_by_timestamp);
 	tcase_add_test(tc, drmemtrace_damage_names_file_member_and_record);
 	tcase_add_test(tc, drmemtrace_directory_errors);
+	tcase_add_test(tc, drmemtrace_zip_members_lost_or_mixed_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

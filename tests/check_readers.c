@@ -317,6 +317,207 @@ START_TEST(gzip_input_is_transparent_and_damage_reported)
 }
 END_TEST
 
+/* Read LEN bytes at DATA as a trace named NAME (trace_open_mem; DATA NULL:
+ * the file NAME), with THREADS, into *out as read_all does. */
+static long read_mem(const void *data, size_t len, const char *name, enum trace_format fmt,
+		     unsigned threads, size_t batch, trace_rec **out, char *err, size_t errlen)
+{
+	trace_reader *r;
+	trace_open_opts o = { .format = fmt, .threads = threads };
+	int rc = data ? trace_open_mem(&r, data, len, name, &o, err, errlen)
+		      : trace_open_with(&r, name, &o, err, errlen);
+	*out = NULL;
+	if (rc != TRACE_OK)
+		return rc;
+	size_t cap = 1024, n = 0;
+	trace_rec *v = malloc(cap * sizeof(*v));
+	for (;;) {
+		if (n + batch > cap)
+			v = realloc(v, (cap = (n + batch) * 2) * sizeof(*v));
+		long k = trace_read(r, v + n, batch, err, errlen);
+		if (k < 0) {
+			trace_close(r);
+			free(v);
+			return k;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	trace_close(r);
+	*out = v;
+	return (long)n;
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	size_t cap = 4096, n = 0, k;
+	unsigned char *b = malloc(cap);
+	while ((k = fread(b + n, 1, cap - n, f)) > 0)
+		if ((n += k) == cap)
+			b = realloc(b, cap *= 2);
+	fclose(f);
+	*len = n;
+	return b;
+}
+
+/* A text trace with NUL bytes - one stray byte in a tiny file, at the
+ * start, inside a field, a crash's zero-filled tail, past the 64 KB that
+ * detection looks at - is detected as text (never as ChampSim: that rests
+ * on every 64-byte record of the window, not on one byte) and refused
+ * naming the line and byte offset of its first NUL: at the open when it is
+ * in those 64 KB, else when the reader gets there; binary content that is
+ * not ChampSim's shape likewise. Offsets by hand: "0 R 1000 8\n" is 11
+ * bytes. */
+START_TEST(text_with_nul_bytes_is_refused_at_the_first_nul)
+{
+	static char big[80000];
+	size_t bl = 0;
+	while (bl < 70000)   /* 6364 lines of 11 bytes = 70004 */
+		bl += (size_t)sprintf(big + bl, "0 R 1000 8\n");
+	big[bl] = '\0';   /* byte 70004, line 6365, then "0 W 2000 8\n" */
+	memcpy(big + bl + 1, "0 W 2000 8\n", 11);
+	/* bytes 37i + 11: the first NUL is byte 145, a newline at 83 */
+	unsigned char bin[192];
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)(i * 37 + 11);
+	/* a crash's tail: two lines, then 8 KB of zeros (one 8 KB "line") */
+	static char tailed[22 + 8192];
+	memcpy(tailed, "0 R 1000 8\n0 W 2000 8\n", 22);
+	struct {
+		const char *data;
+		size_t len;
+		long records;   /* -1: refused at the open; else read before the error */
+		const char *want;
+	} c[] = {
+		{ "0 R 1000 8\n0 W 2000 8\n\0" "0 R\n", 27, -1, "line 3 (byte 22): a NUL byte" },
+		{ "\0" "0 R 1000 8\n", 12, -1, "line 1 (byte 0): a NUL byte" },
+		{ "0 R 1000 8\n0 R 10\0 8\n", 21, -1, "line 2 (byte 17): a NUL byte" },
+		{ tailed, sizeof(tailed), -1, "line 3 (byte 22): a NUL byte" },
+		{ (const char *)bin, sizeof(bin), -1, "line 2 (byte 145): a NUL byte" },
+		{ big, 22, 2, NULL },
+		{ big, bl + 12, 6364, "line 6365 (byte 70004): a NUL byte" },
+	};
+	char err[512];
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *p = tmp_write(c[i].data, c[i].len, ".trace");
+		for (int mem = 0; mem < 2; mem++) {
+			trace_reader *r;
+			trace_open_opts o = { 0 };
+			int rc = mem ? trace_open_mem(&r, c[i].data, c[i].len, p, &o, err, sizeof(err))
+				     : trace_open(&r, p, TRACE_FMT_AUTO, err, sizeof(err));
+			long n = 0, k = rc;
+			if (rc == TRACE_OK) {
+				ck_assert_msg(trace_get_header(r)->format == TRACE_FMT_TEXT,
+					      "case %zu: %s", i,
+					      trace_format_name(trace_get_header(r)->format));
+				trace_rec buf[1];
+				while ((k = trace_read(r, buf, 1, err, sizeof(err))) > 0)
+					n += k;
+				trace_close(r);
+			} else {
+				n = -1;
+			}
+			ck_assert_msg(n == c[i].records, "case %zu mem %d: %ld records: %s", i, mem, n,
+				      err);
+			if (!c[i].want) {
+				ck_assert_int_eq(k, 0);
+				continue;
+			}
+			ck_assert_msg(k == TRACE_EFORMAT && strstr(err, p) == err &&
+				      strstr(err, c[i].want), "case %zu: %s", i, err);
+		}
+		unlink(p);
+		free(p);
+	}
+	/* ChampSim's records, with a branch taken, are ChampSim still */
+	unsigned char cs[128] = { 0 };
+	put64(cs, 0x401000);
+	cs[8] = cs[9] = 1;
+	put64(cs + 32, 0x7000);
+	put64(cs + 64, 0x401004);
+	trace_rec *r;
+	ck_assert_int_eq(read_mem(cs, sizeof(cs), "cs", TRACE_FMT_AUTO, 0, 8, &r, err,
+				  sizeof(err)), 3);
+	free(r);
+	/* ... but not when one record's ip is 0 (zeros where a record should be):
+	 * the first NUL is byte 0 (the ip 0x401000's low byte) */
+	memset(cs + 64, 0, 64);
+	ck_assert_int_eq(read_mem(cs, sizeof(cs), "cs", TRACE_FMT_AUTO, 0, 8, &r, err,
+				  sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "line 1 (byte 0): a NUL byte"), "%s", err);
+}
+END_TEST
+
+/* trace_open_mem reads exactly as a file of the same bytes does: records,
+ * header and message (the name standing for the path), in every format and
+ * container, whole or damaged, with and without a decoding thread (a
+ * chunked .slt from memory goes whole member at a time, as a file does). */
+START_TEST(memory_reads_as_a_file_does)
+{
+	trace_rec recs[3000];
+	for (unsigned i = 0; i < 3000; i++)
+		recs[i] = (trace_rec){ .gva = 0x10000 + 64ull * i, .size = 8, .kind = i % 3,
+				       .vcpu = (uint16_t)(i % 2), .icount = i % 3 == 2 };
+	char *slt = write_slt(recs, 3000, 2);
+	char *chunked = tmp_path(".slt");
+	{
+		trace_header h = { .vcpus = 2 };
+		trace_writer *w;
+		char e[256];
+		trace_writer_opts wo = { .level = 6, .chunk_records = 700 };
+		ck_assert_int_eq(trace_writer_open_opts(&w, chunked, &h, &wo, e, sizeof(e)), TRACE_OK);
+		ck_assert_int_eq(trace_write(w, recs, 3000, e, sizeof(e)), TRACE_OK);
+		ck_assert_int_eq(trace_writer_close(w, e, sizeof(e)), TRACE_OK);
+	}
+	char *gz = tmp_path(".txt.gz");
+	gzFile g = gzopen(gz, "wb");
+	gzputs(g, "0 R 10 8\n1 W 20 8\n0 X 30 4\n");
+	gzclose(g);
+	char *text = tmp_write(" L 10,4\nI  400,3\n S 20,8\n", 25, ".lackey");
+	char *bad = tmp_write("0 R 10 8\n0 Q 20 8\n", 18, ".txt");
+	const char *paths[] = { slt, chunked, gz, text, bad };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		size_t len;
+		unsigned char *b = slurp(paths[i], &len);
+		for (int damage = 0; damage < 3; damage++) {
+			/* whole; cut at 2/3; a byte flipped at 1/2 */
+			size_t l = damage == 1 ? len * 2 / 3 : len;
+			unsigned char *d = malloc(len);
+			memcpy(d, b, len);
+			if (damage == 2)
+				d[len / 2] ^= 0x40;
+			char *p = tmp_write(d, l, strrchr(paths[i], '.'));
+			for (unsigned th = 1; th <= 2; th++) {
+				trace_rec *rf, *rm;
+				char ef[512] = "", em[512] = "";
+				long nf = read_mem(NULL, 0, p, TRACE_FMT_AUTO, th, 100, &rf, ef, sizeof(ef));
+				long nm = read_mem(d, l, p, TRACE_FMT_AUTO, th, 100, &rm, em, sizeof(em));
+				ck_assert_msg(nf == nm && strcmp(ef, em) == 0,
+					      "%s damage %d threads %u: %ld '%s' vs %ld '%s'", paths[i],
+					      damage, th, nf, ef, nm, em);
+				for (long k = 0; k < nm; k++)
+					ck_assert(rec_equal(&rf[k], &rm[k]));
+				free(rf);
+				free(rm);
+			}
+			unlink(p);
+			free(p);
+			free(d);
+		}
+		free(b);
+		unlink(paths[i]);
+	}
+	free(slt);
+	free(chunked);
+	free(gz);
+	free(text);
+	free(bad);
+}
+END_TEST
+
 /* Read PATH with a background decoding thread and without: the same records
  * and the same end, or the same error message after a prefix of the same
  * records (a call that meets an error returns only the error, so a larger
@@ -473,6 +674,8 @@ Suite *readers_suite(void)
 	tcase_add_test(tc, text_line_too_long_is_an_error);
 	tcase_add_test(tc, champsim_record_expands_in_order);
 	tcase_add_test(tc, detection_by_content);
+	tcase_add_test(tc, text_with_nul_bytes_is_refused_at_the_first_nul);
+	tcase_add_test(tc, memory_reads_as_a_file_does);
 	tcase_add_test(tc, gzip_input_is_transparent_and_damage_reported);
 	tcase_add_test(tc, threaded_decoding_returns_the_same_records_and_errors);
 	tcase_add_test(tc, decoding_thread_works_ahead_on_whole_runs_only);

@@ -127,7 +127,8 @@ static void champsim_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend champsim_backend = { champsim_read, champsim_destroy, NULL, NULL };
+static const trace_backend champsim_backend = { .read = champsim_read,
+						      .destroy = champsim_destroy };
 
 int champsim_reader_init(trace_reader *r, char *err, size_t errlen)
 {

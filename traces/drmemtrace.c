@@ -50,9 +50,12 @@
 #include "trace_int.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 #include <zlib.h>
 
@@ -82,6 +85,7 @@ enum {
 /* ---- trace_entry.h: trace_marker_type_t (the ones this reader uses) ---- */
 enum {
 	DR_MARK_TIMESTAMP = 2, DR_MARK_FILETYPE = 9, DR_MARK_VERSION = 12, DR_MARK_PAGE_SIZE = 18,
+	DR_MARK_CHUNK_FOOTER = 21,   /* value: the ordinal of the zip member it ends */
 };
 
 /* ---- trace_entry.h: offline_file_type_t architecture bits ---- */
@@ -122,6 +126,7 @@ typedef struct dr_thread {
 	uint64_t off;             /* byte offset of p in the file or member */
 	int started;              /* the HEADER record was read */
 	int footer;               /* the FOOTER was read: the thread is done */
+	int chunk_end;            /* the last record read was a CHUNK_FOOTER */
 	/* decoding state */
 	unsigned vcpu;
 	uint16_t asid;
@@ -142,6 +147,7 @@ typedef struct dr_reader {
 	size_t nthreads;
 	dr_thread *cur;           /* thread being returned until its next TIMESTAMP */
 	int as_p;                 /* the caller takes TRACE_P */
+	uint64_t nonfetched;      /* INSTR_NO_FETCH records read */
 } dr_reader;
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
@@ -188,19 +194,18 @@ static int cmp_member(const void *a, const void *b)
 	return x->chunk < y->chunk ? -1 : x->chunk > y->chunk;
 }
 
-/* Open T's zip archive and list its chunk members in order. */
-static int zip_open_thread(dr_thread *t, char *err, size_t errlen)
+/* T's zip archive ZA (NULL: it did not open, with ZE saying why): list its
+ * chunk members in order. A capture numbers them chunk.00000000,
+ * chunk.00000001, ... without a gap; each but the last ends with a
+ * CHUNK_FOOTER marker of its own number, and the last with the thread's
+ * FOOTER (thread_step, thread_more): a member lost, or taken from another
+ * capture, is refused by name rather than replayed around. */
+static int zip_start(dr_thread *t, zip_t *za, zip_error_t *ze, char *err, size_t errlen)
 {
-	int code = 0;
-	t->za = zip_open(t->path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
-	if (!t->za) {
-		zip_error_t ze;
-		zip_error_init_with_code(&ze, code);
-		int rc = trace_errf(err, errlen, TRACE_EFORMAT, t->path, "damaged zip archive: %s",
-				    zip_error_strerror(&ze));
-		zip_error_fini(&ze);
-		return rc;
-	}
+	t->za = za;
+	if (!t->za)
+		return trace_errf(err, errlen, TRACE_EFORMAT, t->path, "damaged zip archive: %s",
+				  zip_error_strerror(ze));
 	zip_int64_t n = zip_get_num_entries(t->za, 0);
 	if (n <= 0)
 		return trace_errf(err, errlen, TRACE_EFORMAT, t->path,
@@ -216,9 +221,11 @@ static int zip_open_thread(dr_thread *t, char *err, size_t errlen)
 		if (d && trace_parse_dec(&d, d + strlen(d), &num) == 0 && *d == '\0') {
 			t->members[i] = (dr_member){ .chunk = num, .index = (zip_uint64_t)i };
 		} else {
+			char shown[96];
 			return trace_errf(err, errlen, TRACE_EFORMAT, t->path,
 					  "zip member %lld is '%s', not a drmemtrace chunk "
-					  "(chunk.NNNNNNNN)", (long long)i, name ? name : "?");
+					  "(chunk.NNNNNNNN)", (long long)i,
+					  trace_shown(name ? name : "?", shown, sizeof(shown)));
 		}
 		zip_stat_t st;
 		if (zip_stat_index(t->za, (zip_uint64_t)i, 0, &st) == 0 &&
@@ -232,6 +239,15 @@ static int zip_open_thread(dr_thread *t, char *err, size_t errlen)
 			return trace_errf(err, errlen, TRACE_EFORMAT, t->path,
 					  "zip archive holds chunk.%08llu twice",
 					  (unsigned long long)t->members[i].chunk);
+	for (size_t i = 0; i < t->nmembers; i++)
+		if (t->members[i].chunk != i)
+			return trace_errf(err, errlen, TRACE_EFORMAT, t->path,
+					  "member chunk.%08zu is missing: the archive holds %zu "
+					  "member%s, chunk.%08llu to chunk.%08llu, and a capture's "
+					  "are numbered from chunk.00000000 without a gap", i,
+					  t->nmembers, t->nmembers == 1 ? "" : "s",
+					  (unsigned long long)t->members[0].chunk,
+					  (unsigned long long)t->members[t->nmembers - 1].chunk);
 	t->cur_member = 0;
 	t->zf = zip_fopen_index(t->za, t->members[0].index, 0);
 	if (!t->zf)
@@ -284,6 +300,19 @@ static int thread_more(dr_thread *t, char *err, size_t errlen)
 		if (left)
 			return t_err(t, err, errlen, "the member ends inside a record (%zu of %u "
 				     "bytes): truncated", left, DR_REC);
+		/* DynamoRIO's own reader refuses a member that ends otherwise
+		 * (zipfile_file_reader: "Chunk is missing footer: truncation
+		 * detected"). */
+		int last = t->cur_member + 1 == t->nmembers;
+		if (!last && !t->chunk_end)
+			return t_err(t, err, errlen, "the member ends without its CHUNK_FOOTER "
+				     "marker (a capture ends every member but the last with "
+				     "one): cut short, or not this capture's");
+		if (last && t->chunk_end)
+			return t_err(t, err, errlen, "the archive's last member ends with a "
+				     "CHUNK_FOOTER marker, which a capture writes only when "
+				     "another member follows: chunk.%08zu and on are missing",
+				     t->cur_member + 1);
 		/* Next member: its records are numbered from 0. */
 		zip_stat_t st;
 		if (zip_stat_index(t->za, t->members[t->cur_member].index, 0, &st) == 0 &&
@@ -408,6 +437,7 @@ static int thread_step(dr_reader *d, dr_thread *t, int *cut, int stop_at_access,
 		const uint8_t *e = t->p;
 		unsigned type = rd16(e), size = rd16(e + 2);
 		uint64_t addr = rd64(e + 4);
+		t->chunk_end = 0;
 		if (!t->started) {
 			if ((rc = check_header(t, type, addr, err, errlen)) != TRACE_OK)
 				return rc;
@@ -441,6 +471,7 @@ static int thread_step(dr_reader *d, dr_thread *t, int *cut, int stop_at_access,
 			}
 		} else if (type == DR_INSTR_NO_FETCH) {
 			t->pending_icount++;
+			d->nonfetched++;
 			t->last_pc = addr, t->last_len = size, t->have_pc = 1;
 		} else if (type == DR_MARKER) {
 			if (size == DR_MARK_TIMESTAMP) {
@@ -465,6 +496,16 @@ static int thread_step(dr_reader *d, dr_thread *t, int *cut, int stop_at_access,
 						     (unsigned long long)t->version);
 			} else if (size == DR_MARK_PAGE_SIZE) {
 				t->page_size = addr;
+			} else if (size == DR_MARK_CHUNK_FOOTER && t->za) {
+				/* DynamoRIO's invariant_checker: "Chunks do not
+				 * increase monotonically" */
+				if (addr != t->members[t->cur_member].chunk)
+					return t_err(t, err, errlen, "CHUNK_FOOTER marker of chunk "
+						     "%llu in member chunk.%08llu: members renamed, "
+						     "reordered or mixed from another capture",
+						     (unsigned long long)addr,
+						     (unsigned long long)t->members[t->cur_member].chunk);
+				t->chunk_end = 1;
 			}
 			/* every other marker (CPU_ID, kernel transfers, CHUNK_FOOTER,
 			 * function and syscall markers, ...) carries no access */
@@ -572,31 +613,107 @@ static void dr_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
 	}
 }
 
-static const trace_backend dr_backend = { dr_read, dr_destroy, dr_progress, NULL };
-
-static int has_zip_magic(const char *path)
+static int dr_nonfetched(const trace_reader *r, uint64_t *n)
 {
-	uint8_t m[4] = { 0 };
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	size_t k = fread(m, 1, 4, f);
-	fclose(f);
-	return k == 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4;
+	*n = ((const dr_reader *)r->priv)->nonfetched;
+	return 1;
 }
 
-/* Open thread file T->path (or take IN, an open standard input). */
-static int thread_open(dr_thread *t, instream *in, char *err, size_t errlen)
+static const trace_backend dr_backend = { .read = dr_read, .destroy = dr_destroy,
+					  .progress = dr_progress,
+					  .nonfetched = dr_nonfetched };
+
+/* What a path that is not a regular file is, for a message. */
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO (named pipe)" : S_ISCHR(m) ? "a character device"
+	     : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket"
+	     : S_ISDIR(m) ? "a directory" : "not a regular file";
+}
+
+static int is_zip_magic(const uint8_t *m, size_t n)
+{
+	return n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4;
+}
+
+/* Open thread file T->path: a regular file only. It is opened without
+ * blocking and checked before a byte is read, so a FIFO, a device or a
+ * socket named like a per-thread file (or a link to one) in a capture
+ * directory is refused by name instead of hanging the reader or feeding it
+ * endless bytes. */
+static int thread_open_file(dr_thread *t, char *err, size_t errlen)
+{
+	int fd = open(t->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0) {
+		int e = errno;
+		if (stat(t->path, &st) == 0 && !S_ISREG(st.st_mode))
+			return trace_errf(err, errlen, TRACE_EIO, t->path, "%s, not a regular "
+					  "file: a per-thread trace file must be one",
+					  file_kind(st.st_mode));
+		return trace_errf(err, errlen, TRACE_EIO, t->path, "cannot open: %s",
+				  strerror(e));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int rc = trace_errf(err, errlen, TRACE_EIO, t->path, "%s, not a regular file: a "
+				    "per-thread trace file must be one", file_kind(st.st_mode));
+		close(fd);
+		return rc;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	uint8_t m[4];
+	if (pread(fd, m, 4, 0) == 4 && is_zip_magic(m, 4)) {
+		int code = 0;
+		zip_t *za = zip_fdopen(fd, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+		if (!za)
+			close(fd);   /* (zip_fdopen takes FD only when it succeeds) */
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, code);
+		int rc = zip_start(t, za, &ze, err, errlen);
+		zip_error_fini(&ze);
+		return rc;
+	}
+	int rc = instream_open_fd(&t->in, fd, t->path, DR_WINDOW, INSTREAM_ZLIB, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	struct instream_view *v = instream_view(t->in);
+	t->p = t->end = v->buf + v->pos;
+	return TRACE_OK;
+}
+
+/* Open thread file T->path, or take IN (standard input or a pipe, already
+ * read from), or the bytes MEM[0..LEN) of R. */
+static int thread_open(dr_thread *t, instream *in, const trace_reader *r, char *err,
+		       size_t errlen)
 {
 	if (in) {
 		t->in = in;
-	} else if (has_zip_magic(t->path)) {
-		return zip_open_thread(t, err, errlen);
-	} else {
-		int rc = instream_open_opts(&t->in, t->path, DR_WINDOW, INSTREAM_ZLIB, err,
-					    errlen);
+		struct instream_view *v = instream_view(in);
+		if (is_zip_magic(v->buf + v->pos, v->len - v->pos))
+			return trace_errf(err, errlen, TRACE_EFORMAT, t->path, "a zip archive "
+					  "(drmemtrace's default container) cannot be read from a "
+					  "pipe or standard input: its directory is at its end; "
+					  "give the file's path");
+		int rc = instream_as_zlib(in, err, errlen);
+		if (rc < 0)
+			return rc;
+	} else if (r->mem && is_zip_magic(r->mem, r->memlen)) {
+		zip_error_t ze;
+		zip_error_init(&ze);
+		zip_source_t *src = zip_source_buffer_create(r->mem, r->memlen, 0, &ze);
+		zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
+		if (src && !za)
+			zip_source_free(src);
+		int rc = zip_start(t, za, &ze, err, errlen);
+		zip_error_fini(&ze);
+		return rc;
+	} else if (r->mem) {
+		int rc = instream_open_mem(&t->in, r->mem, r->memlen, t->path, DR_WINDOW,
+					   INSTREAM_ZLIB, err, errlen);
 		if (rc != TRACE_OK)
 			return rc;
+	} else {
+		return thread_open_file(t, err, errlen);
 	}
 	struct instream_view *v = instream_view(t->in);
 	t->p = t->end = v->buf + v->pos;
@@ -728,7 +845,7 @@ int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instre
 			rc = trace_errf(err, errlen, TRACE_ENOMEM, path, "out of memory (trace reader)");
 			goto out;
 		}
-		rc = thread_open(t, names ? NULL : in, err, errlen);
+		rc = thread_open(t, names ? NULL : in, r, err, errlen);
 		in = NULL;
 		if (rc != TRACE_OK)
 			goto out;

@@ -10,6 +10,11 @@
  * ends before its compressed end (truncated file) or fails its check (CRC)
  * is an error naming the compressed byte offset: a reader never sees silently
  * fewer bytes.
+ *
+ * The bytes come from a file descriptor (a file, a pipe, standard input) or
+ * from memory (instream_open_mem: the fuzz targets, and anything that holds
+ * a trace already): memory reads like a regular file of the same bytes, and
+ * plain content is parsed where it lies.
  */
 #include "trace_int.h"
 
@@ -31,6 +36,8 @@ struct instream {
 	size_t raw_cap;
 	int fd;
 	int own_fd;
+	int mem;               /* the bytes are the caller's (instream_open_mem): raw is
+				  borrowed, and plain content is served from it in place */
 	char *path;
 	enum instream_comp comp;
 	z_stream z;
@@ -71,6 +78,13 @@ int trace_errf(char *err, size_t errlen, int code, const char *path, const char 
 	return code;
 }
 
+/* Whether S can be read at any offset: a regular file that is not empty,
+ * or the caller's bytes. */
+static int seekable(const instream *s)
+{
+	return s->file_size && (s->own_fd || s->mem);
+}
+
 static int raw_refill(instream *s, char *err, size_t errlen)
 {
 	if (s->raw_pos < s->raw_len || s->raw_eof)
@@ -96,46 +110,74 @@ int instream_open(instream **out, const char *path, char *err, size_t errlen)
 	return instream_open_opts(out, path, INSTREAM_WINDOW, 0, err, errlen);
 }
 
-int instream_open_opts(instream **out, const char *path, size_t window, unsigned flags,
-		       char *err, size_t errlen)
+/* Recognise the compression from the first raw bytes and start its
+ * decoder. */
+static int start_codec(instream *s, unsigned flags, char *err, size_t errlen)
 {
-	*out = NULL;
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+	if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+		s->comp = IN_GZIP;
+		if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+			return trace_errf(err, errlen, TRACE_EIO, s->path, "zlib init failed");
+		s->codec_live = 1;
+	} else if ((flags & INSTREAM_ZLIB) && s->raw_len >= 2 && (s->raw[0] & 0x0f) == 8 &&
+		   (s->raw[0] >> 4) <= 7 && ((s->raw[0] << 8) | s->raw[1]) % 31 == 0) {
+		s->comp = IN_ZLIB;
+		if (inflateInit2(&s->z, 15) != Z_OK)
+			return trace_errf(err, errlen, TRACE_EIO, s->path, "zlib init failed");
+		s->codec_live = 1;
+	} else if (s->raw_len >= 6 && memcmp(s->raw, xz_magic, 6) == 0) {
+		s->comp = IN_XZ;
+		lzma_stream init = LZMA_STREAM_INIT;
+		s->x = init;
+		if (lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+			return trace_errf(err, errlen, TRACE_EIO, s->path, "liblzma init failed");
+		s->codec_live = 1;
+	} else {
+		s->comp = IN_PLAIN;
+	}
+	return TRACE_OK;
+}
+
+/* A new instream named NAME with a window of WINDOW bytes (none with
+ * NO_WINDOW) and, with RAW, a raw buffer. */
+static instream *alloc_stream(const char *name, size_t window, int raw)
+{
 	instream *s = calloc(1, sizeof(*s));
 	if (!s)
-		return trace_oom(err, errlen, path);
+		return NULL;
+	s->fd = -1;
 	s->window = window;
 	s->raw_cap = window < RAW_BUF ? window : RAW_BUF;
-	s->path = strdup(path);
-	s->raw = malloc(s->raw_cap);
-	s->win = malloc(window);
-	if (!s->path || !s->raw || !s->win) {
+	s->path = strdup(name);
+	s->raw = raw ? malloc(s->raw_cap) : NULL;
+	s->win = window ? malloc(window) : NULL;
+	if (!s->path || (raw && !s->raw) || (window && !s->win)) {
 		instream_close(s);
-		return trace_oom(err, errlen, path);
-	}
-	if (strcmp(path, "-") == 0) {
-		s->fd = 0;
-		free(s->path);
-		s->path = strdup("<stdin>");
-	} else {
-		s->fd = open(path, O_RDONLY);
-		if (s->fd < 0) {
-			int e = errno;
-			instream_close(s);
-			return trace_errf(err, errlen, TRACE_EIO, path, "cannot open: %s",
-					  strerror(e));
-		}
-		s->own_fd = 1;
-		struct stat st;
-		if (fstat(s->fd, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				instream_close(s);
-				return trace_errf(err, errlen, TRACE_EIO, path, "is a directory");
-			}
-			if (S_ISREG(st.st_mode))
-				s->file_size = (uint64_t)st.st_size;
-		}
+		return NULL;
 	}
 	s->v.buf = s->win;
+	return s;
+}
+
+/* S reads FD (OWN: closes it): note a regular file's size, refuse a
+ * directory, read the first bytes and start the decoder. Frees S on an
+ * error. */
+static int open_fd(instream **out, instream *s, int fd, int own, unsigned flags, char *err,
+		   size_t errlen)
+{
+	s->fd = fd;
+	s->own_fd = own;
+	struct stat st;
+	if (own && fstat(s->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			int rc = trace_errf(err, errlen, TRACE_EIO, s->path, "is a directory");
+			instream_close(s);
+			return rc;
+		}
+		if (S_ISREG(st.st_mode))
+			s->file_size = (uint64_t)st.st_size;
+	}
 	/* Sniff the compression from the first bytes (up to 6 needed). */
 	int rc;
 	while (s->raw_len < 6 && !s->raw_eof) {
@@ -152,33 +194,72 @@ int instream_open_opts(instream **out, const char *path, size_t window, unsigned
 			s->raw_eof = 1;
 		s->raw_len += (size_t)n;
 	}
-	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
-	if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
-		s->comp = IN_GZIP;
-		if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
-			instream_close(s);
-			return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
-		}
-		s->codec_live = 1;
-	} else if ((flags & INSTREAM_ZLIB) && s->raw_len >= 2 && (s->raw[0] & 0x0f) == 8 &&
-		   (s->raw[0] >> 4) <= 7 && ((s->raw[0] << 8) | s->raw[1]) % 31 == 0) {
-		s->comp = IN_ZLIB;
-		if (inflateInit2(&s->z, 15) != Z_OK) {
-			instream_close(s);
-			return trace_errf(err, errlen, TRACE_EIO, path, "zlib init failed");
-		}
-		s->codec_live = 1;
-	} else if (s->raw_len >= 6 && memcmp(s->raw, xz_magic, 6) == 0) {
-		s->comp = IN_XZ;
-		lzma_stream init = LZMA_STREAM_INIT;
-		s->x = init;
-		if (lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
-			instream_close(s);
-			return trace_errf(err, errlen, TRACE_EIO, path, "liblzma init failed");
-		}
-		s->codec_live = 1;
-	} else {
-		s->comp = IN_PLAIN;
+	if ((rc = start_codec(s, flags, err, errlen)) != TRACE_OK) {
+		instream_close(s);
+		return rc;
+	}
+	*out = s;
+	return TRACE_OK;
+}
+
+int instream_open_opts(instream **out, const char *path, size_t window, unsigned flags,
+		       char *err, size_t errlen)
+{
+	*out = NULL;
+	int is_stdin = strcmp(path, "-") == 0;
+	instream *s = alloc_stream(is_stdin ? "<stdin>" : path, window, 1);
+	if (!s)
+		return trace_oom(err, errlen, path);
+	if (is_stdin)
+		return open_fd(out, s, 0, 0, flags, err, errlen);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		int e = errno;
+		instream_close(s);
+		return trace_errf(err, errlen, TRACE_EIO, path, "cannot open: %s", strerror(e));
+	}
+	return open_fd(out, s, fd, 1, flags, err, errlen);
+}
+
+int instream_open_fd(instream **out, int fd, const char *name, size_t window, unsigned flags,
+		     char *err, size_t errlen)
+{
+	*out = NULL;
+	instream *s = alloc_stream(name, window, 1);
+	if (!s) {
+		close(fd);
+		return trace_oom(err, errlen, name);
+	}
+	return open_fd(out, s, fd, 1, flags, err, errlen);
+}
+
+int instream_open_mem(instream **out, const void *data, size_t len, const char *name,
+		      size_t window, unsigned flags, char *err, size_t errlen)
+{
+	*out = NULL;
+	/* (plain content needs no window: the view is the caller's bytes) */
+	instream *s = alloc_stream(name, 0, 0);
+	if (!s)
+		return trace_oom(err, errlen, name);
+	s->mem = 1;
+	s->raw = (uint8_t *)(uintptr_t)data;   /* (borrowed, never written) */
+	s->raw_cap = s->raw_len = len;
+	s->raw_eof = 1;
+	s->file_size = len;
+	int rc = start_codec(s, flags, err, errlen);
+	if (rc == TRACE_OK && s->comp != IN_PLAIN) {
+		s->window = window;
+		if (!(s->win = malloc(window)))
+			rc = trace_oom(err, errlen, name);
+		s->v.buf = s->win;
+	} else if (rc == TRACE_OK) {
+		s->v = (struct instream_view){ .buf = s->raw, .len = len, .eof = 1 };
+		s->raw_pos = len;
+		s->raw_consumed = len;
+	}
+	if (rc != TRACE_OK) {
+		instream_close(s);
+		return rc;
 	}
 	*out = s;
 	return TRACE_OK;
@@ -202,7 +283,8 @@ void instream_close(instream *s)
 	free(s->min);
 	free(s->mout);
 	free(s->path);
-	free(s->raw);
+	if (!s->mem)
+		free(s->raw);
 	free(s->win);
 	free(s);
 }
@@ -328,6 +410,8 @@ static long produce(instream *s, uint8_t *dst, size_t cap, char *err, size_t err
 int instream_fill(instream *s, char *err, size_t errlen)
 {
 	struct instream_view *v = &s->v;
+	if (s->mem && s->comp == IN_PLAIN)
+		return TRACE_OK;   /* the view is every byte already */
 	if (v->pos > 0) {
 		size_t keep = v->len - v->pos;
 		memmove(s->win, s->win + v->pos, keep);
@@ -361,20 +445,24 @@ static int stream_at(instream *s, uint64_t off, int member_done, char *err, size
 	} else {
 		inflateReset(&s->z);
 	}
+	s->member_done = member_done;
+	s->raw_consumed = off;
+	if (s->mem) {   /* raw is every byte: go on from OFF */
+		s->raw_pos = off < s->raw_len ? (size_t)off : s->raw_len;
+		return TRACE_OK;
+	}
 	if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
 		return trace_errf(err, errlen, TRACE_EIO, s->path, "seek error: %s",
 				  strerror(errno));
-	s->member_done = member_done;
 	s->raw_pos = s->raw_len = 0;
 	s->raw_eof = 0;
-	s->raw_consumed = off;
 	return TRACE_OK;
 }
 
 int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, char *err,
 			size_t errlen)
 {
-	if (s->comp != IN_GZIP || !s->own_fd || !s->file_size)
+	if (s->comp != IN_GZIP || !seekable(s))
 		return trace_errf(err, errlen, TRACE_EIO, s->path, "cannot seek in this input");
 	if (s->ld) {
 		size_t i = 0;
@@ -398,8 +486,14 @@ int instream_reposition(instream *s, uint64_t comp_off, uint64_t uncomp_off, cha
 
 int instream_pread(const instream *s, void *buf, size_t len, uint64_t off)
 {
-	if (!s->own_fd || !s->file_size)
+	if (!seekable(s))
 		return -1;
+	if (s->mem) {
+		if (off > s->file_size || len > s->file_size - off)
+			return -1;
+		memcpy(buf, s->raw + off, len);
+		return 0;
+	}
 	size_t done = 0;
 	while (done < len) {
 		ssize_t k = pread(s->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
@@ -412,7 +506,41 @@ int instream_pread(const instream *s, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-uint64_t instream_file_size(const instream *s) { return s->own_fd ? s->file_size : 0; }
+uint64_t instream_file_size(const instream *s) { return seekable(s) ? s->file_size : 0; }
+int instream_seekable(const instream *s) { return seekable(s); }
+
+int instream_as_zlib(instream *s, char *err, size_t errlen)
+{
+	struct instream_view *v = &s->v;
+	const uint8_t *b = v->buf + v->pos;
+	size_t n = v->len - v->pos;
+	if (s->comp != IN_PLAIN || s->mem || v->base != 0 || n < 2 || (b[0] & 0x0f) != 8 ||
+	    (b[0] >> 4) > 7 || ((b[0] << 8) | b[1]) % 31 != 0)
+		return 1;
+	/* The compressed bytes: the window's unread ones, then the raw
+	 * buffer's, then the rest of the descriptor. */
+	size_t rest = s->raw_len - s->raw_pos, have = n + rest;
+	size_t cap = have > s->raw_cap ? have : s->raw_cap;
+	uint8_t *nr = malloc(cap);
+	if (!nr)
+		return trace_oom(err, errlen, s->path);
+	memcpy(nr, b, n);
+	memcpy(nr + n, s->raw + s->raw_pos, rest);
+	if (inflateInit2(&s->z, 15) != Z_OK) {
+		free(nr);
+		return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory (zlib)");
+	}
+	free(s->raw);
+	s->raw = nr;
+	s->raw_cap = cap;
+	s->raw_pos = 0;
+	s->raw_len = have;
+	s->raw_consumed = 0;
+	s->comp = IN_ZLIB;
+	s->codec_live = 1;
+	s->v = (struct instream_view){ .buf = s->win };
+	return instream_fill(s, err, errlen);
+}
 
 struct instream_view *instream_view(instream *s) { return &s->v; }
 enum instream_comp instream_comp(const instream *s) { return s->comp; }
@@ -484,7 +612,7 @@ static int next_member(instream *s, char *err, size_t errlen)
 
 int instream_members(instream *s, const uint64_t *off, size_t n, char *err, size_t errlen)
 {
-	if (s->comp != IN_GZIP || !s->own_fd || !s->file_size || !n || off[0] != 0)
+	if (s->comp != IN_GZIP || !seekable(s) || !n || off[0] != 0)
 		return 1;
 	struct instream_view *v = &s->v;
 	if (v->base != 0)

@@ -122,10 +122,14 @@ static void lackey_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend lackey_backend = { lackey_read, lackey_destroy, NULL, NULL };
+static const trace_backend lackey_backend = { .read = lackey_read,
+						    .destroy = lackey_destroy };
 
 int lackey_reader_init(trace_reader *r, char *err, size_t errlen)
 {
+	int rc = trace_text_open_check(r->in, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
 	lackey_reader *st = calloc(1, sizeof(*st));
 	if (!st)
 		return trace_oom(err, errlen, instream_path(r->in));

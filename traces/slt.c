@@ -801,7 +801,8 @@ static void slt_destroy(trace_reader *r)
 	free(st);
 }
 
-static const trace_backend slt_backend = { slt_read, slt_destroy, NULL, slt_seek };
+static const trace_backend slt_backend = { .read = slt_read, .destroy = slt_destroy,
+						 .seek = slt_seek };
 
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
 

@@ -243,10 +243,14 @@ static void text_destroy(trace_reader *r)
 	free(r->priv);
 }
 
-static const trace_backend text_backend = { text_read, text_destroy, NULL, NULL };
+static const trace_backend text_backend = { .read = text_read,
+						  .destroy = text_destroy };
 
 int text_reader_init(trace_reader *r, char *err, size_t errlen)
 {
+	int rc = trace_text_open_check(r->in, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
 	text_reader *st = calloc(1, sizeof(*st));
 	if (!st)
 		return trace_oom(err, errlen, instream_path(r->in));

@@ -15,15 +15,19 @@
  *   "SLTR" magic                      -> native .slt
  *   a zip archive, or a drmemtrace HEADER record then a MARKER (plain, or
  *   behind a zlib header)             -> drmemtrace (one per-thread file)
- *   a NUL byte in the first 64 KB     -> ChampSim binary records (full of
- *                                        zero bytes; other control bytes
- *                                        and bytes >= 0x80 prove nothing: a
- *                                        text comment may hold ESC, UTF-8 or
- *                                        Latin-1, and the text reader then
- *                                        names the line of a bad field)
+ *   NUL bytes in the first 64 KB, and every whole 64-byte record there
+ *   shaped as ChampSim's (is_branch and branch_taken 0 or 1, ip not 0)
+ *                                     -> ChampSim binary records
  *   first trace line "I  ..." or " L|S|M ..." (valgrind "==" lines and
  *   blank lines skipped)              -> lackey
  *   otherwise                         -> plain text
+ * The ChampSim test rests on the structure of the whole window, never on one
+ * byte: a text trace with a NUL in it (a crash's zero-filled tail, one stray
+ * byte) stays text, and the text reader refuses it naming the NUL's byte
+ * offset; other control bytes and bytes >= 0x80 prove nothing either (a
+ * text comment may hold ESC, UTF-8 or Latin-1, and the text reader names
+ * the line of a bad field). Binary content that is not ChampSim's shape is
+ * refused the same way (--format champsim reads it anyway).
  */
 #include "trace_int.h"
 
@@ -36,6 +40,9 @@
 
 #define PIPE_SLOTS 4
 #define PIPE_RECS  16384
+/* trace_open_mem: the window compressed bytes decode into (detection reads
+ * the first 64 KB, as from a file) */
+#define TRACE_MEM_WINDOW (64u << 10)
 
 struct trace_pipe {
 	pthread_t th;
@@ -80,6 +87,25 @@ const char *trace_format_name(enum trace_format fmt)
 	return (unsigned)fmt <= TRACE_FMT_DRMEMTRACE ? fmt_names[fmt] : "?";
 }
 
+#define DETECT_SCAN  65536u   /* bytes detection looks at */
+#define CS_DETECT_REC 64u     /* ChampSim's input_instr (traces/champsim.c) */
+
+/* Whether B[0..N) holds at least one whole ChampSim input_instr and every
+ * whole one is shaped as ChampSim writes them: is_branch (byte 8) and
+ * branch_taken (byte 9) are bools, and the instruction pointer (bytes 0..7)
+ * is not 0. */
+static int champsim_shaped(const uint8_t *b, size_t n)
+{
+	if (n < CS_DETECT_REC)
+		return 0;
+	for (size_t o = 0; o + CS_DETECT_REC <= n; o += CS_DETECT_REC) {
+		static const uint8_t zero[8];
+		if (b[o + 8] > 1 || b[o + 9] > 1 || memcmp(b + o, zero, 8) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 static enum trace_format detect(const struct instream_view *v)
 {
 	const uint8_t *b = v->buf + v->pos;
@@ -88,8 +114,8 @@ static enum trace_format detect(const struct instream_view *v)
 		return TRACE_FMT_SLT;
 	if (drmemtrace_sniff(b, n))
 		return TRACE_FMT_DRMEMTRACE;
-	size_t scan = n < 65536 ? n : 65536;
-	if (memchr(b, 0, scan))
+	size_t scan = n < DETECT_SCAN ? n : DETECT_SCAN;
+	if (memchr(b, 0, scan) && champsim_shaped(b, scan))
 		return TRACE_FMT_CHAMPSIM;
 	/* Text: look at the first line that is not blank, a comment or valgrind's. */
 	size_t i = 0;
@@ -128,42 +154,29 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 	return trace_open_with(out, path, &o, err, errlen);
 }
 
-int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
-		    char *err, size_t errlen)
+/* A new reader named PATH ("<stdin>" for "-"), or NULL. */
+static trace_reader *reader_new(const char *path, const trace_open_opts *o)
 {
-	enum trace_format fmt = o->format;
-	*out = NULL;
 	trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
-		return trace_oom(err, errlen, path);
+		return NULL;
 	r->open_flags = o->flags | (o->threads > 1 ? TRACE_OPEN_WHOLE_MEMBERS : 0);
-	int is_stdin = strcmp(path, "-") == 0;
-	r->path = strdup(is_stdin ? "<stdin>" : path);
+	r->path = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
 	if (!r->path) {
 		free(r);
-		return trace_oom(err, errlen, path);
+		return NULL;
 	}
-	int rc;
-	struct stat st;
-	if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		/* Only drmemtrace traces are directories. */
-		if (fmt != TRACE_FMT_AUTO && fmt != TRACE_FMT_DRMEMTRACE) {
-			rc = trace_errf(err, errlen, TRACE_EIO, path, "is a directory");
-			goto fail;
-		}
-		r->hdr.format = TRACE_FMT_DRMEMTRACE;
-		rc = drmemtrace_reader_init(r, path, 1, NULL, err, errlen);
-		if (rc == TRACE_OK && o->threads > 1)
-			rc = pipe_create(r, o, err, errlen);
-		if (rc != TRACE_OK)
-			goto fail;
-		*out = r;
-		return TRACE_OK;
-	}
-	rc = instream_open(&r->in, path, err, errlen);
-	if (rc != TRACE_OK)
-		goto fail;
-	rc = instream_fill(r->in, err, errlen);
+	return r;
+}
+
+/* R has its stream r->in open (from PATH, or memory): detect the format
+ * unless O forces one, start the backend and, if asked, the decoding
+ * thread. Closes R on an error. */
+static int open_stream(trace_reader **out, trace_reader *r, const char *path,
+		       const trace_open_opts *o, char *err, size_t errlen)
+{
+	enum trace_format fmt = o->format;
+	int rc = instream_fill(r->in, err, errlen);
 	if (rc != TRACE_OK)
 		goto fail;
 	if (instream_view(r->in)->len == 0) {
@@ -191,13 +204,14 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 	case TRACE_FMT_CHAMPSIM: rc = champsim_reader_init(r, err, errlen); break;
 	case TRACE_FMT_TEXT: rc = text_reader_init(r, err, errlen); break;
 	case TRACE_FMT_DRMEMTRACE: {
-		/* The backend opens its own streams (a zip archive, zlib): standard
-		 * input it takes as it is. */
-		instream *in = is_stdin ? r->in : NULL;
-		if (!is_stdin)
+		/* The backend opens its own streams (a zip archive, zlib) from a
+		 * file or memory; what cannot be opened twice (standard input, a
+		 * pipe) it takes as it is. */
+		instream *in = r->mem || instream_seekable(r->in) ? NULL : r->in;
+		if (!in)
 			instream_close(r->in);
 		r->in = NULL;
-		rc = drmemtrace_reader_init(r, path, 0, in, err, errlen);
+		rc = drmemtrace_reader_init(r, r->path, 0, in, err, errlen);
 		break;
 	}
 	default: rc = trace_errf(err, errlen, TRACE_EFORMAT, path, "bad format"); break;
@@ -211,6 +225,56 @@ int trace_open_with(trace_reader **out, const char *path, const trace_open_opts 
 fail:
 	trace_close(r);
 	return rc;
+}
+
+int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
+		    char *err, size_t errlen)
+{
+	*out = NULL;
+	trace_reader *r = reader_new(path, o);
+	if (!r)
+		return trace_oom(err, errlen, path);
+	int rc;
+	struct stat st;
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* Only drmemtrace traces are directories. */
+		if (o->format != TRACE_FMT_AUTO && o->format != TRACE_FMT_DRMEMTRACE) {
+			rc = trace_errf(err, errlen, TRACE_EIO, path, "is a directory");
+			goto fail;
+		}
+		r->hdr.format = TRACE_FMT_DRMEMTRACE;
+		rc = drmemtrace_reader_init(r, path, 1, NULL, err, errlen);
+		if (rc == TRACE_OK && o->threads > 1)
+			rc = pipe_create(r, o, err, errlen);
+		if (rc != TRACE_OK)
+			goto fail;
+		*out = r;
+		return TRACE_OK;
+	}
+	rc = instream_open(&r->in, path, err, errlen);
+	if (rc != TRACE_OK)
+		goto fail;
+	return open_stream(out, r, path, o, err, errlen);
+fail:
+	trace_close(r);
+	return rc;
+}
+
+int trace_open_mem(trace_reader **out, const void *data, size_t len, const char *name,
+		   const trace_open_opts *o, char *err, size_t errlen)
+{
+	*out = NULL;
+	trace_reader *r = reader_new(name, o);
+	if (!r)
+		return trace_oom(err, errlen, name);
+	r->mem = data;
+	r->memlen = len;
+	int rc = instream_open_mem(&r->in, data, len, name, TRACE_MEM_WINDOW, 0, err, errlen);
+	if (rc != TRACE_OK) {
+		trace_close(r);
+		return rc;
+	}
+	return open_stream(out, r, name, o, err, errlen);
 }
 
 /* One backend call, with the reader's end/error bookkeeping. */
@@ -464,6 +528,12 @@ int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
 }
 
 const trace_header *trace_get_header(const trace_reader *r) { return &r->hdr; }
+
+int trace_nonfetched(const trace_reader *r, uint64_t *n)
+{
+	*n = 0;
+	return r->be && r->be->nonfetched ? r->be->nonfetched(r, n) : 0;
+}
 const char *trace_path(const trace_reader *r) { return r->path; }
 
 void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total)
@@ -545,12 +615,59 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 	return 0;
 }
 
+const char *trace_shown(const char *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (k + 8 > n) {
+			memcpy(buf + k, "...", 4);
+			return buf;
+		}
+		if (*p < 0x20 || *p >= 0x7f)
+			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", *p);
+		else
+			buf[k++] = (char)*p;
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 /* ---------- line helpers ---------- */
+
+/* A NUL among the N bytes at P of IN's window, line LINENO: the error
+ * naming its byte offset, else TRACE_OK. */
+static int no_nul(instream *in, const uint8_t *p, size_t n, uint64_t lineno, char *err,
+		  size_t errlen)
+{
+	const uint8_t *nul = memchr(p, '\0', n);
+	if (!nul)
+		return TRACE_OK;
+	const struct instream_view *v = instream_view(in);
+	return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
+			  "line %llu (byte %llu): a NUL byte, which a text trace never holds "
+			  "(a crash's zero-filled tail? a binary file? --format champsim reads "
+			  "ChampSim's records)", (unsigned long long)lineno,
+			  (unsigned long long)(v->base + (uint64_t)(nul - v->buf)));
+}
+
+int trace_text_open_check(instream *in, char *err, size_t errlen)
+{
+	const struct instream_view *v = instream_view(in);
+	size_t n = v->len - v->pos < DETECT_SCAN ? v->len - v->pos : DETECT_SCAN;
+	const uint8_t *p = v->buf + v->pos, *nul = memchr(p, '\0', n);
+	if (!nul)
+		return TRACE_OK;
+	uint64_t line = 1;
+	for (const uint8_t *q = p; (q = memchr(q, '\n', (size_t)(nul - q))) != NULL; q++)
+		line++;
+	return no_nul(in, nul, 1, line, err, errlen);
+}
 
 int trace_next_line(instream *in, uint64_t *lineno, const char **line, size_t *len,
 		    char *err, size_t errlen)
 {
 	struct instream_view *v = instream_view(in);
+	int rc;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		const uint8_t *start = v->buf + v->pos;
 		size_t avail = v->len - v->pos;
@@ -563,22 +680,20 @@ int trace_next_line(instream *in, uint64_t *lineno, const char **line, size_t *l
 				return 0;
 			l = avail;   /* last line without a newline */
 		} else if (attempt == 0) {
-			int rc = instream_fill(in, err, errlen);
-			if (rc != TRACE_OK)
+			if ((rc = instream_fill(in, err, errlen)) != TRACE_OK)
 				return rc;
 			continue;
 		} else {
 			break;
 		}
 		++*lineno;
+		/* (a NUL first: a zero-filled tail is one long line) */
+		if ((rc = no_nul(in, start, l, *lineno, err, errlen)) != TRACE_OK)
+			return rc;
 		if (l > TRACE_MAX_LINE)
 			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
 					  "line %llu: longer than %u characters",
 					  (unsigned long long)*lineno, TRACE_MAX_LINE);
-		if (memchr(start, '\0', l))
-			return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
-					  "line %llu: NUL byte in a text trace",
-					  (unsigned long long)*lineno);
 		v->pos += l + (nl != NULL);
 		if (l > 0 && start[l - 1] == '\r')
 			l--;
@@ -586,6 +701,8 @@ int trace_next_line(instream *in, uint64_t *lineno, const char **line, size_t *l
 		*len = l;
 		return 1;
 	}
+	if ((rc = no_nul(in, v->buf + v->pos, v->len - v->pos, *lineno + 1, err, errlen)))
+		return rc;
 	return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(in),
 			  "line %llu: longer than %u characters",
 			  (unsigned long long)*lineno + 1, TRACE_MAX_LINE);

@@ -138,6 +138,12 @@ typedef struct trace_open_opts {
 
 int trace_open_with(trace_reader **out, const char *path, const trace_open_opts *o,
 		    char *err, size_t errlen);
+/* The same on LEN bytes at DATA (a trace in any format and container a
+ * single file can hold; the caller keeps the bytes unchanged until
+ * trace_close), named NAME in messages and in trace_path: as a regular file
+ * of those bytes reads, without one. Plain content is parsed in place. */
+int trace_open_mem(trace_reader **out, const void *data, size_t len, const char *name,
+		   const trace_open_opts *o, char *err, size_t errlen);
 
 /* Decode up to MAX records into BUF. Returns the count (> 0), 0 at the clean
  * end of the trace, or a negative error code with a message in err. After an
@@ -163,6 +169,13 @@ uint64_t trace_line_of(const trace_reader *r, size_t i);
  * error (the reader is then finished). */
 int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen);
 
+/* Instructions the trace says were retired without a fetch of their own
+ * (drmemtrace's INSTR_NO_FETCH: each further iteration of a rep-string
+ * instruction), read so far (after the end: in the whole trace): 1 with the
+ * count in *N where the format records them, 0 where it does not. Each adds
+ * 1 to the icount of its thread's next record. */
+int trace_nonfetched(const trace_reader *r, uint64_t *n);
+
 const trace_header *trace_get_header(const trace_reader *r);
 const char *trace_path(const trace_reader *r);   /* as opened; "<stdin>" for "-" */
 
@@ -171,6 +184,11 @@ const char *trace_path(const trace_reader *r);   /* as opened; "<stdin>" for "-"
 void trace_progress(const trace_reader *r, uint64_t *done, uint64_t *total);
 
 void trace_close(trace_reader *r);
+
+/* Validate one record against the rules in the comment at the top (the
+ * vCPU below VCPU_LIMIT): 0, or -1 with the reason (without a place) in
+ * WHY. Every reader and the writer apply it. */
+int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t whylen);
 
 /* Format names: "auto", "slt", "lackey", "champsim", "text", "drmemtrace". */
 int trace_format_parse(const char *name, enum trace_format *out);

@@ -33,7 +33,25 @@ int instream_open(instream **out, const char *path, char *err, size_t errlen);
 #define INSTREAM_ZLIB 0x1u   /* also recognise a zlib (RFC 1950) stream */
 int instream_open_opts(instream **out, const char *path, size_t window, unsigned flags,
 		       char *err, size_t errlen);
+/* The same on FD, which the instream takes (and closes); NAME names it in
+ * messages. */
+int instream_open_fd(instream **out, int fd, const char *name, size_t window, unsigned flags,
+		     char *err, size_t errlen);
+/* The same on LEN bytes at DATA, which the caller keeps unchanged until
+ * instream_close: plain content is parsed in place (no window, no copy);
+ * compressed content is decoded into a window of WINDOW bytes. It reads as
+ * a regular file of those bytes would (seekable, pread, whole members). */
+int instream_open_mem(instream **out, const void *data, size_t len, const char *name,
+		      size_t window, unsigned flags, char *err, size_t errlen);
 void instream_close(instream *s);
+/* Whether S reads at any offset (a regular file that is not empty, or
+ * memory): what a zip archive or an index needs. */
+int instream_seekable(const instream *s);
+/* A plain stream that has not moved on and holds a zlib stream (RFC 1950
+ * header) from the parse position on: decode it from now on, as
+ * INSTREAM_ZLIB would have at the open (for what cannot be opened twice).
+ * TRACE_OK, 1 where it does not apply (nothing changed), or an error. */
+int instream_as_zlib(instream *s, char *err, size_t errlen);
 
 /* Shift the unread bytes to the window start and read more until the window is
  * full or the input ends. The view is updated. Returns TRACE_OK or an error
@@ -71,6 +89,9 @@ typedef struct trace_backend {
 	 * input allows it: TRACE_OK, 1 when it does not (trace_seek then
 	 * decodes and discards), or an error. NULL: never. */
 	int (*seek)(trace_reader *r, uint64_t recno, char *err, size_t errlen);
+	/* trace_nonfetched: 1 with the count, for a format that records them;
+	 * NULL: it does not. */
+	int (*nonfetched)(const trace_reader *r, uint64_t *n);
 } trace_backend;
 
 struct trace_reader {
@@ -89,6 +110,8 @@ struct trace_reader {
 #define TRACE_OPEN_WHOLE_MEMBERS 0x100u   /* a decoding thread: a chunked .slt is read a
 					     member at a time (instream_members) */
 	struct trace_pipe *pipe;   /* background decoding (threads > 1), else NULL */
+	const uint8_t *mem;    /* trace_open_mem: the caller's bytes, else NULL */
+	size_t memlen;
 };
 
 /* A line-based backend records the line of record N of the batch. */
@@ -112,11 +135,18 @@ int lackey_reader_init(trace_reader *r, char *err, size_t errlen);
 int champsim_reader_init(trace_reader *r, char *err, size_t errlen);
 int text_reader_init(trace_reader *r, char *err, size_t errlen);
 /* drmemtrace: PATH is a directory (IS_DIR) or one per-thread file; IN, if
- * not NULL, is standard input already opened (the reader takes it). */
+ * not NULL, is that file already opened (standard input, a pipe: what cannot
+ * be opened twice; the reader takes it); else r->mem, if not NULL, holds the
+ * file's bytes. */
 int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instream *in,
 			   char *err, size_t errlen);
 /* Whether content starting B[0..N) looks like a drmemtrace per-thread file. */
 int drmemtrace_sniff(const uint8_t *b, size_t n);
+
+/* S as a message shows a name read from a file (a zip member's): control
+ * bytes and bytes >= 0x80 as \xNN, at most about N - 4 bytes (then "...").
+ * Returns BUF. */
+const char *trace_shown(const char *s, char *buf, size_t n);
 
 /* Format a message "PATH: ..." into err; returns CODE. */
 /* "out of memory (reading or writing PATH)"; returns TRACE_ENOMEM. */
@@ -124,13 +154,17 @@ int trace_oom(char *err, size_t errlen, const char *path);
 int trace_errf(char *err, size_t errlen, int code, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Validate one decoded record against the common rules in trace.h; on failure
- * writes the reason (without location) into why. */
-int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t whylen);
+/* (trace_rec_check, in trace.h, validates one decoded record) */
 
 /* ---- line-oriented helpers for the text formats ---- */
 
 
+
+/* A text format's open: a NUL byte in the first 64 KB (what detection
+ * looked at) is refused now, naming its line and byte offset (the first
+ * line being the one at the parse position); past them, trace_next_line
+ * refuses it when it gets there. TRACE_OK or the error. */
+int trace_text_open_check(instream *in, char *err, size_t errlen);
 
 /* Get the next line (without its newline, '\r' stripped) from the stream.
  * Returns 1 with line and len set, 0 at end, < 0 on error (line too long,

@@ -20,9 +20,14 @@ static const char *const info_usage =
 	"\n"
 	"Count records, reads, writes, ifetches, vCPUs, distinct 4 KB / 64 KB / 2 MB\n"
 	"pages touched (an access that crosses a boundary touches both pages), 4 KB\n"
-	"pages written, and accesses crossing a 4 KB boundary. --json prints exactly\n"
-	"these keys in one object: records reads writes ifetches vcpus pages_4k\n"
-	"pages_4k_written pages_64k pages_2m crossing_4k prefetches zero_size.\n"
+	"pages written, accesses crossing a 4 KB boundary, instructions, and each\n"
+	"vCPU's share. --json prints one object with these keys, in this order:\n"
+	"records reads writes ifetches vcpus pages_4k pages_4k_written pages_64k\n"
+	"pages_2m crossing_4k prefetches zero_size invalidations instructions, then\n"
+	"nonfetched_instructions (drmemtrace only: instructions retired without a\n"
+	"fetch of their own, counted in instructions), format, format_version (.slt\n"
+	"only), vcpus_declared (0: none), description, and per_vcpu: an array of\n"
+	"{vcpu records reads writes ifetches instructions}, one per vCPU present.\n"
 	"Prefetches (drmemtrace) are not reads; a zero-size access (DynamoRIO emits\n"
 	"them) touches the page of its address.\n";
 
@@ -62,21 +67,6 @@ static const char *const gen_usage =
 	"(4 KB pages, P(rank k) ~ 1/k^S, ranks scattered), gups (read+write of a\n"
 	"random word), chase (every element once per lap in random order).\n";
 
-/* A description cut to fit the header must not end inside a UTF-8
- * character: drop the incomplete tail of one. */
-static void utf8_cut(char *s)
-{
-	size_t n = strlen(s), k = 0;
-	while (k < 3 && k < n && ((unsigned char)s[n - 1 - k] & 0xc0) == 0x80)
-		k++;   /* continuation bytes at the end */
-	if (k == n)
-		return;
-	unsigned char lead = (unsigned char)s[n - 1 - k];
-	size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-	if (want > k + 1)
-		s[n - 1 - k] = '\0';
-}
-
 /* ---------------------------------------------------------------- info */
 
 int cmd_trace_info(args *a)
@@ -111,7 +101,7 @@ int cmd_trace_info(args *a)
 		cli_die_trace(rc, err);
 	tracestat t;
 	trace_rec *buf = malloc(BATCH * sizeof(*buf));
-	if (!buf || tracestat_init(&t) != 0)
+	if (!buf || tracestat_init(&t) != 0 || tracestat_per_vcpu(&t) != 0)
 		cli_die(EXIT_FAIL, "out of memory (counting %s)", path);
 	for (;;) {
 		long n = trace_read(r, buf, BATCH, err, sizeof(err));
@@ -124,6 +114,8 @@ int cmd_trace_info(args *a)
 	}
 	free(buf);
 	const trace_header *h = trace_get_header(r);
+	uint64_t nonfetched;
+	int has_nonfetched = trace_nonfetched(r, &nonfetched);
 	const struct { const char *k; uint64_t v; } kv[] = {
 		{ "records", t.records }, { "reads", t.reads }, { "writes", t.writes },
 		{ "ifetches", t.ifetches }, { "vcpus", t.vcpus }, { "pages_4k", t.pages_4k },
@@ -137,6 +129,30 @@ int cmd_trace_info(args *a)
 		json_begin_obj(&j, NULL);
 		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 			json_u64(&j, kv[i].k, kv[i].v);
+		json_u64(&j, "invalidations", t.invalidations);
+		json_u64(&j, "instructions", t.instructions);
+		if (has_nonfetched)
+			json_u64(&j, "nonfetched_instructions", nonfetched);
+		json_str(&j, "format", trace_format_name(h->format));
+		if (h->format == TRACE_FMT_SLT)
+			json_u64(&j, "format_version", h->version);
+		json_u64(&j, "vcpus_declared", h->vcpus);
+		json_str(&j, "description", h->desc);
+		json_begin_arr(&j, "per_vcpu");
+		for (unsigned id = 0; id < TRACE_MAX_VCPUS; id++) {
+			const tracestat_vcpu *pv = &t.per_vcpu[id];
+			if (!pv->records)
+				continue;
+			json_begin_obj(&j, NULL);
+			json_u64(&j, "vcpu", id);
+			json_u64(&j, "records", pv->records);
+			json_u64(&j, "reads", pv->reads);
+			json_u64(&j, "writes", pv->writes);
+			json_u64(&j, "ifetches", pv->ifetches);
+			json_u64(&j, "instructions", pv->instructions);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
 		json_end_obj(&j);
 		json_finish(&j);
 	} else {
@@ -159,8 +175,19 @@ int cmd_trace_info(args *a)
 		if (t.invalidations)
 			printf("%-18s %" PRIu64 "\n", "invalidations", t.invalidations);
 		printf("%-18s %" PRIu64 "\n", "instructions", t.instructions);
+		if (has_nonfetched)
+			printf("%-18s %" PRIu64 " (of the instructions: retired without a fetch)\n",
+			       "non-fetched", nonfetched);
 		printf("%-18s %.1f MiB (4 KB pages)\n", "footprint",
 		       (double)t.pages_4k * 4096.0 / (1 << 20));
+		for (unsigned id = 0; t.vcpus > 1 && id < TRACE_MAX_VCPUS; id++) {
+			const tracestat_vcpu *pv = &t.per_vcpu[id];
+			if (pv->records)
+				printf("vcpu %-13u records %" PRIu64 ", reads %" PRIu64 ", writes %"
+				       PRIu64 ", ifetches %" PRIu64 ", instructions %" PRIu64 "\n",
+				       id, pv->records, pv->reads, pv->writes, pv->ifetches,
+				       pv->instructions);
+		}
 	}
 	cli_flush_stdout();
 	tracestat_free(&t);
@@ -184,7 +211,14 @@ int cmd_trace_import(args *a)
 			return 0;
 		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
-		if ((v = cli_opt_value(a, "--desc"))) { desc = v; continue; }
+		if ((v = cli_opt_value(a, "--desc"))) {
+			/* (the header holds TRACE_MAX_DESC bytes: never cut one off) */
+			if (strlen(v) > TRACE_MAX_DESC)
+				cli_usage_error(a, "--desc: %zu bytes, more than the %u a trace's "
+						"header holds", strlen(v), TRACE_MAX_DESC);
+			desc = v;
+			continue;
+		}
 		if ((v = cli_opt_value(a, "--chunk"))) {
 			chunk = cli_parse_count(a, "--chunk", v, 1);
 			continue;
@@ -214,13 +248,15 @@ int cmd_trace_import(args *a)
 	trace_header h = *trace_get_header(r);
 	if (vcpus > 0)
 		h.vcpus = (unsigned)vcpus;
-	if (desc)
+	if (desc) {
 		snprintf(h.desc, sizeof(h.desc), "%s", desc);
-	else {
+	} else {
+		/* The source's description, and where it came from if that fits
+		 * whole (a path is not cut to fit). */
 		size_t l = strlen(h.desc);
-		snprintf(h.desc + l, sizeof(h.desc) - l, ", imported from %.3000s", in);
+		if (l + strlen(", imported from ") + strlen(in) <= TRACE_MAX_DESC)
+			snprintf(h.desc + l, sizeof(h.desc) - l, ", imported from %s", in);
 	}
-	utf8_cut(h.desc);
 	uint64_t n_total = 0;
 	trace_rec *buf = malloc(BATCH * sizeof(*buf));
 	if (!buf)
@@ -237,6 +273,22 @@ int cmd_trace_import(args *a)
 		/* (on an error, the exit hook removes the temporary) */
 		if (n < 0)
 			cli_die_trace((int)n, err);
+		/* A record the header about to be written cannot hold (a vCPU
+		 * beyond --vcpus) is the input's: name it and its line. */
+		for (long i = 0; i < n; i++) {
+			char why[256];
+			if (trace_rec_check(&buf[i], h.vcpus ? h.vcpus : TRACE_MAX_VCPUS, why,
+					    sizeof(why)) == 0)
+				continue;
+			uint64_t line = trace_line_of(r, (size_t)i);
+			char where[64];
+			if (line)
+				snprintf(where, sizeof(where), "line %" PRIu64, line);
+			else
+				snprintf(where, sizeof(where), "record %" PRIu64, n_total + (uint64_t)i);
+			cli_die(EXIT_BAD, "%s: %s: %s%s", trace_path(r), where, why,
+				vcpus > 0 ? " (--vcpus)" : "");
+		}
 		if ((rc = trace_write(w, buf, (size_t)n, err, sizeof(err))) != TRACE_OK) {
 			if (rc == TRACE_EFORMAT)
 				cli_die(EXIT_BAD, "%s", err);
