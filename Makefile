@@ -303,20 +303,44 @@ bench: $(BUILD)/slatsim $(BUILD)/bench_decode $(BUILD)/slatsim-sc | deps-check d
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
+# The core is compiled once for every target (coverage, ASan, UBSan); each
+# target links it. Each run ends with the target's executions and rate
+# (libFuzzer's final stats); the corpus of target T is $(BUILD)/fuzz/corpus-T,
+# seeded from tests/fuzz/seeds and tests/fuzz/seeds-T if there is one.
+FUZZ_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzobj/%.o) $(BUILD)/fuzzobj/model/pml/rtl/pml_rtl_absent.o
+.SECONDARY: $(FUZZ_OBJ)   # (kept: every target links them)
 
-
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(CORE_SRC) | deps-fuzz
+$(BUILD)/fuzzobj/%.o: %.c | deps-fuzz
 	@mkdir -p $(dir $@)
-	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined $(INC) $< $(CORE_SRC) \
-		model/pml/rtl/pml_rtl_absent.c $(LIBS) -o $@
+	@echo "  CC/FUZZ $<"
+	@clang $(CSTD) -O1 -g -fsanitize=fuzzer-no-link,address,undefined $(DEPFLAGS) $(INC) \
+		-c $< -o $@
+
+# (an archive: a target links only the objects it calls, so libFuzzer scans
+# only their coverage counters after each input - a reader target's are the
+# readers', not the whole machine's)
+$(BUILD)/fuzz/libcore.a: $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(BUILD)/fuzz/libcore.a | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined $(INC) $< \
+		$(BUILD)/fuzz/libcore.a $(LIBS) -o $@
 
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
-		echo "== $$t ($(FUZZ_SECONDS) s)"; \
-		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		seeds=tests/fuzz/seeds; [ -d tests/fuzz/seeds-$$t ] && seeds="$$seeds tests/fuzz/seeds-$$t"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
 			-artifact_prefix=$(BUILD)/fuzz/$$t- \
-			$(BUILD)/fuzz/corpus-$$t tests/fuzz/seeds || exit 1; \
+			$(BUILD)/fuzz/corpus-$$t $$seeds > $(BUILD)/fuzz/$$t.log 2>&1 \
+			|| { tail -n 60 $(BUILD)/fuzz/$$t.log; echo "fuzz: $$t failed (log: $(BUILD)/fuzz/$$t.log)"; exit 1; }; \
+		awk -v t=$$t '/^stat::number_of_executed_units:/ { n = $$2 } \
+			/^stat::average_exec_per_sec:/ { r = $$2 } \
+			END { printf "%-24s %12d executions in $(FUZZ_SECONDS) s  %8d exec/s\n", t, n, r }' \
+			$(BUILD)/fuzz/$$t.log; \
 	done
 
 clean:
@@ -325,4 +349,5 @@ clean:
 -include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_ASAN_OBJ:.o=.d) \
 	$(TEST_SRC:%.c=$(BUILD)/asan/%.d) $(BUILD)/asan/tests/cosim/pml_tb.d \
 	$(SC_SRC:%.cpp=$(BUILD)/obj/%.d) $(SC_SRC:%.cpp=$(BUILD)/asan/%.d) \
-	$(BUILD)/asan/tests/systemc/check_sc.d
+	$(BUILD)/asan/tests/systemc/check_sc.d \
+	$(FUZZ_OBJ:.o=.d)

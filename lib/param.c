@@ -364,6 +364,59 @@ size_t param_edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* The edit distance of A and B if it is at most LIMIT, else LIMIT + 1:
+ * param_edit_distance's rows, each only within LIMIT of its diagonal (a
+ * cell further off costs more than LIMIT; Ukkonen's band), with every cell
+ * capped at LIMIT + 1, given up once a whole row is over LIMIT. */
+static size_t distance_within(const char *a, const char *b, size_t limit)
+{
+	size_t la = strlen(a), lb = strlen(b), cap = limit + 1;
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > limit)
+		return cap;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j < cap ? j : cap;
+	for (size_t i = 1; i <= la; i++) {
+		size_t lo = i > limit ? i - limit : 1, hi = i + limit < lb ? i + limit : lb;
+		size_t prev = row[lo - 1];
+		row[lo - 1] = lo == 1 && i < cap ? i : cap;   /* (the cell left of the band) */
+		size_t least = row[lo - 1];
+		for (size_t j = lo; j <= hi; j++) {
+			size_t cur = row[j], v = prev + (a[i - 1] != b[j - 1]);
+			if (cur + 1 < v)
+				v = cur + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			row[j] = v < cap ? v : cap;
+			least = row[j] < least ? row[j] : least;
+			prev = cur;
+		}
+		if (least >= cap)
+			return cap;
+	}
+	return row[lb];
+}
+
+/* S (a key or an assignment as typed, which a message echoes) with every
+ * byte outside printable ASCII as \xNN - control bytes, and bytes >= 0x80
+ * that no key holds - cut at about N - 8 bytes ("..."). Returns BUF. */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (k + 8 > n) {
+			memcpy(buf + k, "...", 4);
+			return buf;
+		}
+		if (*p < 0x20 || *p >= 0x7f)
+			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", *p);
+		else
+			buf[k++] = (char)*p;
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 /* KEY is "PREFIX.N.NAME": check it against the scope and NAME's def.
  * Returns PARAM_OK with *base and *idx, 1 if KEY is not scoped at all, or
  * PARAM_ERR with a message. */
@@ -382,25 +435,28 @@ static int scoped_key(const param_reg *reg, const char *key, const param_val **b
 	if (*end != '.' || !end[1])
 		return 1;
 	const param_val *b = find(reg, end + 1);
+	char kb[160], nb[160];
 	if (!b || b->scope >= 0) {
 		snprintf(err, errlen, "%s: unknown parameter '%s' ('%s' is not a parameter; see "
-			 "'slatsim params')", origin, key, end + 1);
+			 "'slatsim params')", origin, shown(key, kb, sizeof(kb)),
+			 shown(end + 1, nb, sizeof(nb)));
 		return PARAM_ERR;
 	}
+	shown(key, kb, sizeof(kb));
 	if (!(b->def->flags & PARAM_F_SCOPED)) {
 		snprintf(err, errlen, "%s: '%s': %s is machine-wide, it cannot be set per %s",
-			 origin, key, b->def->name, reg->scope_prefix);
+			 origin, kb, b->def->name, reg->scope_prefix);
 		return PARAM_ERR;
 	}
 	int digits = (int)(end - p);
 	if (p[0] == '0' && digits > 1) {
 		snprintf(err, errlen, "%s: '%s': %s number '%.*s' has a leading zero (%s.%lu)",
-			 origin, key, reg->scope_prefix, digits > 64 ? 64 : digits, p,
+			 origin, kb, reg->scope_prefix, digits > 64 ? 64 : digits, p,
 			 reg->scope_prefix, errno ? 0ul : n);
 		return PARAM_ERR;
 	}
 	if (errno || n >= reg->scope_count) {
-		snprintf(err, errlen, "%s: '%s': %s %.*s is beyond the largest, %u", origin, key,
+		snprintf(err, errlen, "%s: '%s': %s %.*s is beyond the largest, %u", origin, kb,
 			 reg->scope_prefix, digits > 64 ? 64 : digits, p, reg->scope_count - 1);
 		return PARAM_ERR;
 	}
@@ -437,20 +493,26 @@ int param_set(param_reg *reg, const char *key, const char *value,
 		}
 		const char *best = NULL;
 		size_t bestd = (size_t)-1;
+		size_t kl = strlen(key), limit = kl / 4 > 2 ? kl / 4 : 2;
 		for (size_t i = 0; i < reg->n; i++) {
-			size_t d = param_edit_distance(key, name_of(&reg->v[i]));
+			/* (a name whose length differs by more than the limit is
+			 * further than it: not measured) */
+			size_t nl = strlen(name_of(&reg->v[i]));
+			if (nl > kl + limit || kl > nl + limit)
+				continue;
+			size_t d = distance_within(key, name_of(&reg->v[i]), limit);
 			if (d < bestd) {
 				bestd = d;
 				best = name_of(&reg->v[i]);
 			}
 		}
-		size_t limit = strlen(key) / 4 > 2 ? strlen(key) / 4 : 2;
+		char kb[160];
 		if (best && bestd <= limit)
 			snprintf(err, errlen, "%s: unknown parameter '%s' (did you mean '%s'?)",
-				 origin, key, best);
+				 origin, shown(key, kb, sizeof(kb)), best);
 		else
 			snprintf(err, errlen, "%s: unknown parameter '%s' (see 'slatsim params')",
-				 origin, key);
+				 origin, shown(key, kb, sizeof(kb)));
 		return PARAM_ERR;
 	}
 	param_val tmp = *pv;
@@ -462,24 +524,32 @@ int param_set(param_reg *reg, const char *key, const char *value,
 	return PARAM_OK;
 }
 
+int param_copy(param_reg *dst, const param_reg *src)
+{
+	for (size_t i = 0; i < dst->n; i++)
+		free(dst->v[i].name);
+	dst->n = 0;
+	if (reserve(dst, src->n) != PARAM_OK)
+		return PARAM_ERR;
+	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	dst->n = src->n;
+	memcpy(dst->scope_prefix, src->scope_prefix, sizeof(dst->scope_prefix));
+	dst->scope_count = src->scope_count;
+	for (size_t i = 0; i < dst->n; i++)
+		if (dst->v[i].name && !(dst->v[i].name = strdup(dst->v[i].name))) {
+			dst->n = i;   /* (the rest are SRC's names: not to be freed) */
+			return PARAM_ERR;
+		}
+	return PARAM_OK;
+}
+
 param_reg *param_clone(const param_reg *reg)
 {
 	param_reg *c = param_create();
-	if (!c || reserve(c, reg->n) != PARAM_OK) {
+	if (c && param_copy(c, reg) != PARAM_OK) {
 		param_destroy(c);
 		return NULL;
 	}
-	memcpy(c->v, reg->v, reg->n * sizeof(*c->v));
-	c->n = reg->n;
-	memcpy(c->scope_prefix, reg->scope_prefix, sizeof(c->scope_prefix));
-	c->scope_count = reg->scope_count;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].name && !(c->v[i].name = strdup(c->v[i].name))) {
-			for (size_t k = i; k < c->n; k++)
-				c->v[k].name = NULL;   /* not ours yet: not to be freed */
-			param_destroy(c);
-			return NULL;
-		}
 	return c;
 }
 
@@ -533,14 +603,17 @@ int param_set_assignment(param_reg *reg, const char *assignment,
 	}
 	strcpy(buf, assignment);
 	char *eq = strchr(buf, '=');
+	char ab[160];
 	if (!eq) {
-		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin, assignment);
+		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin,
+			 shown(assignment, ab, sizeof(ab)));
 		return PARAM_ERR;
 	}
 	*eq = '\0';
 	char *key = trim(buf), *val = trim(eq + 1);
 	if (!*key || !*val) {
-		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin, assignment);
+		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin,
+			 shown(assignment, ab, sizeof(ab)));
 		return PARAM_ERR;
 	}
 	return param_set(reg, key, val, origin, err, errlen);
@@ -583,7 +656,9 @@ int param_load_file(param_reg *reg, const char *path, char *err, size_t errlen)
 			continue;
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			snprintf(err, errlen, "%s: expected 'key = value', got '%s'", origin, s);
+			char sb[160];
+			snprintf(err, errlen, "%s: expected 'key = value', got '%s'", origin,
+				 shown(s, sb, sizeof(sb)));
 			rc = PARAM_ERR;
 			break;
 		}

@@ -76,6 +76,9 @@ param_reg *param_scoped(const param_reg *reg, unsigned idx);
 
 /* A copy of REG with every value and override (NULL when out of memory). */
 param_reg *param_clone(const param_reg *reg);
+/* Make DST a copy of SRC (what param_clone makes) in DST's own memory:
+ * PARAM_OK, or PARAM_ERR when out of memory (DST is then incomplete). */
+int param_copy(param_reg *dst, const param_reg *src);
 
 /* Parse "key=value" (as given to --set). */
 int param_set_assignment(param_reg *reg, const char *assignment,

@@ -89,7 +89,31 @@ static size_t put_utf8(char *o, unsigned c)
 	return 4;
 }
 
-/* A string at p->i (the opening quote): *OUT malloc'd. */
+/* The length of the well-formed UTF-8 sequence at S (N bytes left):
+ * Unicode 15 Table 3-7, no overlong form, no surrogate, at most U+10FFFF;
+ * 0 if it is not one. */
+static size_t utf8_ok(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+		   : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+	unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A string at p->i (the opening quote): *OUT malloc'd. RFC 8259 §7-8: text
+ * in UTF-8, escapes of code points; what a C string cannot hold (\u0000)
+ * and what is no character (a lone surrogate, ill-formed UTF-8) are refused
+ * rather than read as something else, so that a string written again by
+ * sim/json.c reads back the same. */
 static int string(parser *p, char **out)
 {
 	p->i++;
@@ -119,6 +143,18 @@ static int string(parser *p, char **out)
 			free(o);
 			return bad(p, "control character in a string");
 		}
+		if (c >= 0x80) {
+			size_t k = utf8_ok((const unsigned char *)p->s + p->i - 1, p->len - p->i + 1);
+			if (!k) {
+				free(o);
+				p->i--;
+				return bad(p, "ill-formed UTF-8 in a string");
+			}
+			memcpy(o + n, p->s + p->i - 1, k);
+			n += k;
+			p->i += k - 1;
+			continue;
+		}
 		if (c != '\\') {
 			o[n++] = (char)c;
 			continue;
@@ -140,10 +176,17 @@ static int string(parser *p, char **out)
 				free(o);
 				return -1;
 			}
-			if (u >= 0xd800 && u < 0xdc00 && peek(p) == '\\') {
+			if (u == 0) {
+				free(o);
+				return bad(p, "\\u0000 in a string");
+			}
+			if (u >= 0xdc00 && u < 0xe000) {
+				free(o);
+				return bad(p, "bad surrogate pair");
+			}
+			if (u >= 0xd800 && u < 0xdc00) {
 				unsigned lo;
-				p->i++;
-				if (peek(p) != 'u') {
+				if (peek(p) != '\\' || (p->i++, peek(p) != 'u')) {
 					free(o);
 					return bad(p, "bad surrogate pair");
 				}
@@ -151,6 +194,10 @@ static int string(parser *p, char **out)
 				if (hex4(p, &lo)) {
 					free(o);
 					return -1;
+				}
+				if (lo < 0xdc00 || lo >= 0xe000) {
+					free(o);
+					return bad(p, "bad surrogate pair");
 				}
 				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
 			}
@@ -232,28 +279,38 @@ static int container(parser *p, jsonr *v, int depth, int obj)
 	}
 }
 
+/* Decimal digits at p->i: how many were passed. */
+static int digits(parser *p)
+{
+	int n = 0;
+	while (peek(p) >= '0' && peek(p) <= '9')
+		p->i++, n++;
+	return n;
+}
+
+/* RFC 8259 §6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? - the
+ * text is kept and written again as it is (sweep --collect), so it must be
+ * JSON itself: "01", "1.", ".5", "1e" are refused. */
 static int number(parser *p, jsonr *v)
 {
 	size_t a = p->i;
 	if (peek(p) == '-')
 		p->i++;
-	int digits = 0;
-	while (peek(p) >= '0' && peek(p) <= '9')
-		p->i++, digits++;
+	int lead = peek(p), n = digits(p);
+	if (!n || (lead == '0' && n > 1))
+		return bad(p, "bad number");
 	if (peek(p) == '.') {
 		p->i++;
-		while (peek(p) >= '0' && peek(p) <= '9')
-			p->i++, digits++;
+		if (!digits(p))
+			return bad(p, "bad number");
 	}
 	if (peek(p) == 'e' || peek(p) == 'E') {
 		p->i++;
 		if (peek(p) == '+' || peek(p) == '-')
 			p->i++;
-		while (peek(p) >= '0' && peek(p) <= '9')
-			p->i++;
+		if (!digits(p))
+			return bad(p, "bad number");
 	}
-	if (!digits)
-		return bad(p, "bad number");
 	v->type = JSONR_NUM;
 	v->text = malloc(p->i - a + 1);
 	if (!v->text)

@@ -132,6 +132,61 @@ START_TEST(param_edit_distance_is_levenshtein)
 }
 END_TEST
 
+/* The "did you mean" of an unknown key (measured within a band of the
+ * limit, given up early) is what the full edit distance picks: the first
+ * registered name nearest the key, when at most max(len/4, 2) away.
+ * Keys: every name of defs with one, two and three edits at each place,
+ * and random ones, against param_edit_distance by brute force. */
+START_TEST(param_suggestion_is_the_nearest_name)
+{
+	param_reg *r = mk();
+	char err[512], key[80], want[200];
+	uint64_t x = 88172645463325252ull;
+	for (int n = 0; n < 4000; n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (n < 3000) {   /* a name with edits */
+			const char *base = defs[x % 5].name;
+			snprintf(key, sizeof(key), "%s", base);
+			for (unsigned e = 0; e < 1 + (x >> 8) % 3; e++) {
+				size_t l = strlen(key), at = (x >> (16 + 4 * e)) % (l + 1);
+				char c = (char)('a' + (x >> (32 + 5 * e)) % 27);
+				if ((x >> (40 + e)) % 3 == 0 && l > 1)
+					memmove(key + at, key + at + 1, l - at);   /* delete */
+				else if ((x >> (40 + e)) % 3 == 1 && l < 70) {
+					memmove(key + at + 1, key + at, l - at + 1);   /* insert */
+					key[at] = c == 'a' + 26 ? '.' : c;
+				} else if (at < l) {
+					key[at] = c == 'a' + 26 ? '.' : c;   /* substitute */
+				}
+			}
+		} else {   /* random */
+			size_t l = 1 + x % 30;
+			for (size_t k = 0; k < l; k++)
+				key[k] = (char)('a' + (x >> (k % 50)) % 26);
+			key[l] = '\0';
+		}
+		size_t limit = strlen(key) / 4 > 2 ? strlen(key) / 4 : 2, bestd = (size_t)-1;
+		const char *best = NULL;
+		int exact = 0;
+		for (size_t i = 0; i < param_count(r); i++) {
+			size_t d = param_edit_distance(key, param_name_at(r, i));
+			exact |= d == 0;
+			if (d < bestd)
+				bestd = d, best = param_name_at(r, i);
+		}
+		if (exact)
+			continue;
+		if (bestd <= limit)
+			snprintf(want, sizeof(want), "(did you mean '%s'?)", best);
+		else
+			snprintf(want, sizeof(want), "(see 'slatsim params')");
+		ck_assert_int_ne(param_set(r, key, "1", "--set", err, sizeof(err)), PARAM_OK);
+		ck_assert_msg(strstr(err, want), "key '%s': %s (want %s)", key, err, want);
+	}
+	param_destroy(r);
+}
+END_TEST
+
 Suite *param_suite(void)
 {
 	Suite *s = suite_create("param");
@@ -142,6 +197,7 @@ Suite *param_suite(void)
 	tcase_add_test(tc, param_unknown_key_suggests_near_miss);
 	tcase_add_test(tc, param_config_file_errors_name_the_line);
 	tcase_add_test(tc, param_edit_distance_is_levenshtein);
+	tcase_add_test(tc, param_suggestion_is_the_nearest_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

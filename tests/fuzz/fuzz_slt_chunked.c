@@ -2,24 +2,29 @@
  * its index to a record named by the input's length, then reading on; then
  * the two decoding paths against each other: zlib's stream on the caller's
  * thread, and whole members inflated by libdeflate on a decoding thread
- * (sim.threads=2) must accept the same files and give the same records. */
+ * (sim.threads=2) must accept the same files and give the same records.
+ * The input is read from memory, which reads as a regular file does (the
+ * index and the members through pread). */
 #include "fuzz_common.h"
 
-/* Read PATH through with THREADS; a digest of the records in *DIGEST and
+/* Read DATA through with THREADS; a digest of the records in *DIGEST and
  * their count in *N. Returns 1 when the whole trace read cleanly. */
-static int read_all(const char *path, unsigned threads, uint64_t *digest, uint64_t *n)
+static int read_all(const uint8_t *data, size_t size, unsigned threads, uint64_t *digest,
+		    uint64_t *n)
 {
 	trace_open_opts o = { .format = TRACE_FMT_SLT, .threads = threads };
 	trace_reader *r;
 	char err[1024];
 	*digest = 1469598103934665603ull;
 	*n = 0;
-	if (trace_open_with(&r, path, &o, err, sizeof(err)) != TRACE_OK)
+	if (trace_open_mem(&r, data, size, "fuzz-input", &o, err, sizeof(err)) != TRACE_OK)
 		return 0;
 	static trace_rec buf[256];
 	long k;
 	while ((k = trace_read(r, buf, 256, err, sizeof(err))) > 0)
 		for (long i = 0; i < k; i++) {
+			if (!fuzz_rec_ok(&buf[i]))
+				__builtin_trap();
 			const uint64_t f[] = { buf[i].gva, buf[i].icount, buf[i].size, buf[i].kind,
 					       buf[i].vcpu, buf[i].asid, buf[i].op };
 			for (unsigned j = 0; j < sizeof(f) / sizeof(f[0]); j++)
@@ -33,27 +38,19 @@ static int read_all(const char *path, unsigned threads, uint64_t *digest, uint64
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fuzz_reader(data, size, TRACE_FMT_SLT);
-	char path[64], err[1024];
-	int fd = fuzz_memfile(data, size, path, sizeof(path));
-	if (fd < 0)
-		return 0;
+	char err[1024];
 	trace_reader *r;
-	if (trace_open(&r, path, TRACE_FMT_SLT, err, sizeof(err)) == TRACE_OK) {
-		if (trace_seek(r, size % 300, err, sizeof(err)) == TRACE_OK) {
-			static trace_rec buf[64];
-			long n;
-			while ((n = trace_read(r, buf, 64, err, sizeof(err))) > 0)
-				for (long i = 0; i < n; i++)
-					if (!fuzz_rec_ok(&buf[i]))
-						__builtin_trap();
-		}
-		trace_close(r);
+	trace_open_opts o = { .format = TRACE_FMT_SLT };
+	if (trace_open_mem(&r, data, size, "fuzz-input", &o, err, sizeof(err)) == TRACE_OK) {
+		if (trace_seek(r, size % 300, err, sizeof(err)) == TRACE_OK)
+			fuzz_drain(r);
+		else
+			trace_close(r);
 	}
 	uint64_t d1, n1, d2, n2;
-	int ok1 = read_all(path, 1, &d1, &n1), ok2 = read_all(path, 2, &d2, &n2);
+	int ok1 = read_all(data, size, 1, &d1, &n1);
+	int ok2 = read_all(data, size, 2, &d2, &n2);
 	if (ok1 != ok2 || (ok1 && (d1 != d2 || n1 != n2)))
 		__builtin_trap();
-	close(fd);
 	return 0;
 }
