@@ -210,16 +210,23 @@ static inline void rs_count(reach_stack *s, uint64_t d, uint64_t t, uint64_t pre
 }
 
 /* Account the references to the top key that the inline path counted: each
- * at distance 1, at times T..T+P-1, its previous use the time before. */
+ * at distance 1, at times T..T+P-1, its previous use the time before - but
+ * the first's is the key's last use, which is not T-1 when a quiet touch
+ * or a removal put the key on top. */
 static void rs_flush(reach_stack *s)
 {
 	uint64_t p = s->head.pending;
 	if (!p)
 		return;
-	uint64_t a = s->t, b = a + p;   /* a >= 1: the top key was used at a - 1 */
+	uint64_t a = s->t, b = a + p, prev = s->llast[0];
 	s->head.pending = 0;
 	s->hist[1] += p;
 	s->ws[0] += (int64_t)p;
+	if (a == 0 || prev != a - 1) {
+		s->ws[64 - (unsigned)__builtin_clzll(a ^ prev)]--;   /* (a ^ prev: never 0) */
+		a++;
+	}
+	/* From here each T in [a, b) follows a use at T-1 (a >= 1). */
 	/* A reference at T is new to its window of 2^i for i <= ctz(T): count
 	 * the T in [a, b) with each number of trailing zeros. */
 	for (unsigned j = 0; j < 64; j++) {
@@ -235,7 +242,8 @@ static void rs_flush(reach_stack *s)
 
 /* Put KEY (last used at LAST) on top of the list; a key that falls off the
  * end goes into the tree with the next stamp. 0 or -1 (out of memory). */
-static int rs_push(reach_stack *s, uint64_t key, uint64_t last)
+static inline __attribute__((always_inline)) int rs_push(reach_stack *s, uint64_t key,
+							uint64_t last)
 {
 	if (s->nlist == RS_LIST) {
 		uint64_t old = s->lkey[RS_LIST - 1];
@@ -266,9 +274,8 @@ uint64_t reach_stack_touch_slow(reach_stack *s, uint64_t key)
 {
 	rs_flush(s);
 	uint64_t t = s->t, d, prev;
-	/* In the list: its position (the top too: after a quiet touch or a
-	 * removal, head.top_key is NO_KEY while the list has a top). */
-	for (unsigned j = 0; j < s->nlist; j++)
+	/* In the list: its position (not the top: the inline path's). */
+	for (unsigned j = 1; j < s->nlist; j++)
 		if (s->lkey[j] == key) {
 			prev = s->llast[j];
 			for (unsigned q = j; q > 0; q--) {
@@ -324,7 +331,7 @@ int reach_stack_touch_quiet(reach_stack *s, uint64_t key)
 			}
 			s->lkey[0] = key;
 			s->llast[0] = last;
-			s->head.top_key = NO_KEY;
+			s->head.top_key = key;
 			return 0;
 		}
 	size_t i = rs_find(s, key);
@@ -348,7 +355,6 @@ int reach_stack_touch_quiet(reach_stack *s, uint64_t key)
 		rs_remove_slot(s, rs_find(s, key));
 		return -1;
 	}
-	s->head.top_key = NO_KEY;
 	return 0;
 }
 
@@ -371,9 +377,7 @@ static void rs_remove_slot(reach_stack *s, size_t i)
 			memmove(&s->llast[j], &s->llast[j + 1], (s->nlist - j - 1) * sizeof(uint64_t));
 			s->nlist--;
 		}
-		/* The new top was not used by the latest reference: no inline
-		 * distance-1 path for it until it is (rs_flush's assumption). */
-		s->head.top_key = NO_KEY;
+		s->head.top_key = s->nlist ? s->lkey[0] : NO_KEY;
 	} else if (x->stamp != NONE) {
 		fw_add(s, x->stamp, -1);
 		s->owner[x->stamp] = NONE;
@@ -812,8 +816,10 @@ static inline int lookup(reach *r, rvcpu *v, unsigned s, unsigned k, uint64_t pa
 /* The lookups of access X, whose last byte is at LAST, at the fixed size K
  * (shift SHIFT, code CODE): the page of its first byte, then the page of
  * its last if that is another. */
-static inline int lookups_fixed(reach *r, rvcpu *v, unsigned s, unsigned k, unsigned shift,
-				unsigned code, const trace_rec *x, uint64_t last, unsigned *cold)
+static inline __attribute__((always_inline)) int lookups_fixed(reach *r, rvcpu *v, unsigned s,
+							      unsigned k, unsigned shift,
+							      unsigned code, const trace_rec *x,
+							      uint64_t last, unsigned *cold)
 {
 	int upper = va_upper(x->gva);
 	uint64_t lo = (x->gva & VA57_MASK) >> shift;
@@ -1066,9 +1072,11 @@ static int record(reach *r, const trace_rec *x)
 		l->page4k = e4;   /* the last lookup's page: the top from now */
 		l->asid = x->asid;
 		unsigned cold = 0;
-		for (unsigned k = 0; k < REACH_COMBINED; k++)
+		if (lookups_fixed(r, v, s, REACH_4K, 12, (unsigned)code_of(12), x, last, &cold))
+			return -1;
+		for (unsigned k = REACH_4K + 1; k < REACH_COMBINED; k++)
 			if (lookups_fixed(r, v, s, k, size_shift[k], (unsigned)code_of(size_shift[k]),
-					  x, last, k == REACH_4K ? &cold : NULL))
+					  x, last, NULL))
 				return -1;
 		/* A 4K page new to this vCPU's stream may be new to the domain:
 		 * the shape maps it as run's walk would, or refuses it. */
@@ -1102,7 +1110,9 @@ static int record(reach *r, const trace_rec *x)
 int reach_feed(reach *r, const trace_rec *b, size_t n, size_t *failed)
 {
 	*failed = 0;
-	for (size_t i = 0; i < n && r->info.records < r->limit; i++)
+	if (r->limit - r->info.records < n)
+		n = (size_t)(r->limit - r->info.records);   /* sim.max_records */
+	for (size_t i = 0; i < n; i++)
 		if (record(r, &b[i])) {
 			*failed = i;
 			return -1;
