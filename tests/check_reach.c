@@ -420,6 +420,28 @@ START_TEST(quiet_touches_move_without_counting)
 }
 END_TEST
 
+/* After the top key is removed the next one is on top, and a reference to
+ * it is new to its window if its last use was in an earlier one - not the
+ * removed key's time. By hand, A B C, forget C, B: windows of 2 are {A, B}
+ * and {C, B}, 4 distinct in all (3 was counted: B's previous use taken as
+ * C's time); the one window of 4 references holds A, B, C: 3. */
+START_TEST(working_set_after_a_removal)
+{
+	reach_stack *s = reach_stack_create(8);
+	ck_assert_uint_eq(reach_stack_touch(s, 0xa), REACH_COLD);
+	ck_assert_uint_eq(reach_stack_touch(s, 0xb), REACH_COLD);
+	ck_assert_uint_eq(reach_stack_touch(s, 0xc), REACH_COLD);
+	ck_assert_int_eq(reach_stack_forget(s, 0xc), 1);
+	ck_assert_uint_eq(reach_stack_touch(s, 0xb), 1);
+	uint64_t w[64];
+	reach_stack_windows(s, w);
+	ck_assert_uint_eq(w[0], 4);
+	ck_assert_uint_eq(w[1], 4);
+	ck_assert_uint_eq(w[2], 3);
+	reach_stack_destroy(s);
+}
+END_TEST
+
 /* run's count of a fully-associative LRU L1 of K entries (L2 off) on RECS
  * under P with SETS: the machine itself, not reach. */
 static void run_misses(const char *const *sets, const trace_rec *recs, size_t n, unsigned k,
@@ -669,6 +691,7 @@ Suite *reach_suite(void)
 	tcase_add_test(tc, forgotten_keys_leave_the_stack);
 	tcase_add_test(tc, working_set_counts_distinct_keys_per_window);
 	tcase_add_test(tc, quiet_touches_move_without_counting);
+	tcase_add_test(tc, working_set_after_a_removal);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("analysis");
 	tcase_set_timeout(tc, 120);
