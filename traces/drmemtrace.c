@@ -45,7 +45,11 @@
  * archive or member (CRC), a truncated member or file (a partial record, or
  * no FOOTER), an undefined record type, a 32-bit trace (8-byte records, or a
  * FILETYPE marker saying x86-32 or ARM32), a version outside 2..7, data after
- * the FOOTER.
+ * the FOOTER; a zip archive whose members are not chunk.00000000 on without
+ * a gap, each but the last ending with its own CHUNK_FOOTER (zip_start); a
+ * per-thread file of a directory that is not a regular file (a FIFO would
+ * block the reader, a device feed it for ever: thread_open_file); a zip on
+ * a pipe or standard input (its directory is at its end).
  */
 #include "trace_int.h"
 
