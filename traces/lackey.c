@@ -13,6 +13,7 @@
 #include "trace_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct lackey_reader {
 	uint64_t lineno;
@@ -24,10 +25,13 @@ typedef struct lackey_reader {
 static int bad_line(trace_reader *r, uint64_t lineno, const char *line, size_t len,
 		    const char *why, char *err, size_t errlen)
 {
-	int shown = len > 60 ? 60 : (int)len;
+	char cut[61], shown[256];
+	size_t k = len > 60 ? 60 : len;
+	memcpy(cut, line, k);
+	cut[k] = '\0';   /* (the line holds no NUL: trace_next_line refuses one) */
 	return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
-			  "line %llu: %s: '%.*s%s'", (unsigned long long)lineno, why, shown, line,
-			  len > 60 ? "..." : "");
+			  "line %llu: %s: '%s%s'", (unsigned long long)lineno, why,
+			  trace_shown(cut, shown, sizeof(shown)), len > 60 ? "..." : "");
 }
 
 static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)

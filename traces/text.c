@@ -87,13 +87,13 @@ static int parse_inv(const char *p, const char *end, trace_rec *rec, char *why, 
 }
 
 /* The field at F as typed (to the next blank, at most 40 bytes, control
- * bytes as \xNN) for a message. */
+ * bytes and bytes >= 0x80 as \xNN) for a message. */
 static const char *typed(const char *f, const char *end, char *buf, size_t n)
 {
 	size_t k = 0;
 	for (; f < end && *f != ' ' && *f != '\t' && k + 5 < n && k < 40; f++) {
 		unsigned char c = (unsigned char)*f;
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || c >= 0x7f)
 			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", c);
 		else
 			buf[k++] = (char)c;

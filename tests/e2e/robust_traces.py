@@ -362,13 +362,18 @@ def tr_info_json_holds_what_the_text_output_holds():
 
 
 @case
-def tr_bad_keys_are_echoed_escaped_never_raw():
+def tr_bad_keys_and_fields_are_echoed_escaped_never_raw():
     t = write("tr-key.txt", TEXT)
     key = b"\x1b[31mtlb.\xff\xfeentries\x07"
     shown = r"\x1b[31mtlb.\xff\xfeentries\x07"
     bad = os.fsdecode(key + b"=4")
     cfg = write("tr-key.conf", key + b" = 4\n", "wb")
+    # a trace's bad field (text) and bad line (lackey) are echoed the same way
+    tf = write("tr-field.txt", b"0 R 1000 8\n0 \xffR\x1b 2000 8\n", "wb")
+    lf = write("tr-field.lackey", b"==1== x\nI  1000,4\n Q \xff\x1b,8\n", "wb")
     attempts = [
+        (["trace", "info", tf], "a text trace's field"),
+        (["trace", "info", "--format", "lackey", lf], "a lackey line"),
         (["run", "--quiet", "--set", bad, t], "--set"),
         (["run", "--quiet", "--config", cfg, t], "config file"),
         (["explain", "--set", bad, "7f0000001234"], "explain --set"),
@@ -381,5 +386,10 @@ def tr_bad_keys_are_echoed_escaped_never_raw():
         eq(p.returncode, 2, what + ": exit status")
         raw = [b for b in p.stderr if b >= 0x80 or (b < 0x20 and b != 0x0a)]
         eq(raw, [], what + ": raw control bytes or bytes >= 0x80 on stderr")
-        if what != "--set without =":
+        if what == "a text trace's field":
+            eq(r"line 2: kind '\xffR\x1b'" in p.stderr.decode(), True, what + ": escaped")
+        elif what == "a lackey line":
+            eq(r"line 3: " in p.stderr.decode() and r"\xff\x1b,8'" in p.stderr.decode(), True,
+               what + ": escaped")
+        elif what != "--set without =":
             eq(shown in p.stderr.decode(), True, what + ": the key shown escaped")

@@ -65,12 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			machine_destroy(m);
 		else if (!err[0])
 			__builtin_trap();
-		for (unsigned d = 0; d < 2; d++) {
-			param_reg *s = param_scoped(p, d);
-			if (!s)
-				abort();
-			param_destroy(s);
-		}
 		migrate *x;
 		if (mig && migrate_create(&x, p, err, sizeof(err)) == TRACE_OK)
 			migrate_destroy(x);
