@@ -233,11 +233,11 @@ def rr_run_refuses_a_window_that_leaves_nothing_to_measure():
     t = write("rr-w3.txt", "0 R 0x1000 8\n0 R 0x2000 8\n0 R 0x3000 8\n")
     slt = path("rr-w3.slt")
     run("trace", "import", t, slt, expect_rc=0)
-    binaries = [SLATSIM]
+    binaries = [(SLATSIM, ["run"])]
     sc = os.path.join(os.path.dirname(SLATSIM), "slatsim-sc")
     if os.path.exists(sc):
-        binaries.append(sc)   # slatsim-sc takes run's arguments through the same cli_run
-    for b in binaries:
+        binaries.append((sc, []))   # run's arguments, through the same cli_run
+    for b, cmd in binaries:
         for tr in (t, slt):
             name = re.escape(os.path.basename(tr))
             for args, pat in (
@@ -249,12 +249,12 @@ def rr_run_refuses_a_window_that_leaves_nothing_to_measure():
                      r"inside the warm-up window"),
                     (["--warmup", "2", "--set", "sim.max_records=2"],
                      r"sim\.max_records=2: --warmup 2 leaves nothing of it to count")):
-                _, out, err = run("run", "--quiet", *(args + [tr]), expect_rc=2, binary=b)
+                _, out, err = run(*(cmd + ["--quiet"] + args + [tr]), expect_rc=2, binary=b)
                 one_line(err, pat, "%s run %s" % (os.path.basename(b), " ".join(args)))
                 eq(out, "", "no report on a refused window")
             # One record left to measure: a run, counting it.
             js = path("rr-w.json")
-            run("run", "--quiet", "--json", js, "--skip", "1", "--warmup", "1", tr,
+            run(*(cmd + ["--quiet", "--json", js, "--skip", "1", "--warmup", "1", tr]),
                 expect_rc=0, binary=b)
             with open(js) as f:
                 eq(json.load(f)["stats"]["records"], 1, "the record after the warm-up")
