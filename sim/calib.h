@@ -2,7 +2,8 @@
  * sim/calib.h - the arithmetic of `slatsim calibrate` (issue 18): curves of
  * nanoseconds per access against a footprint in pages, their plateaus and
  * knees, and the fit of TLB sizes and latencies to a measured curve. No I/O:
- * sim/cli/calibrate.c measures, replays and prints; this file decides.
+ * the engine above it (sim/calibrate.c) measures and replays, the command
+ * line (sim/cli/calibrate.c) prints; this file decides.
  *
  * A curve is a list of points (size, cost) with sizes increasing: the cost
  * of one dependent load when N pages (or N packed lines) are chased in one

@@ -2,9 +2,13 @@
  * tests/check_calib.c - the arithmetic of `slatsim calibrate` (sim/calib.h):
  * plateaus and knees of synthetic curves, the size of a TLB step, the
  * geometry it is rounded to, and the latency fit, each worked out by hand
- * in the comments.
+ * in the comments; and its engine (sim/calibrate.h) without the command
+ * line: a saved chase table read into curves, and bad ones refused with a
+ * code and a message naming the file and line (never an exit).
  */
 #include "calib.h"
+#include "calibrate.h"
+#include "check_sim.h"
 #include "check_util.h"
 
 #include <math.h>
@@ -221,6 +225,135 @@ START_TEST(calib_median_even_and_odd)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- the engine */
+
+/* A chase table as tools/chase.c prints it: header comments, the column
+ * line, then rows "mode pages accesses ns_median ns_min ns_max thp_kb". */
+static const char calib_table[] =
+	"# chase: cpu \"Synthetic CPU (R) 9000 @ 1.00GHz\", pinned to CPU 0, 3 runs per "
+	"point (median), seed 5\n"
+	"# clock: cpu (synthetic)\n"
+	"mode\tpages\taccesses\tns_median\tns_min\tns_max\tthp_kb\n"
+	"# 4k: arena 4096 kB (synthetic)\n"
+	"4k\t8\t1000\t2.000\t1.800\t2.200\t0\n"
+	"4k\t96\t1000\t4.000\t3.600\t4.400\t0\n"
+	"packed\t8\t1000\t2.000\t1.900\t2.100\t2048\n";
+
+/* An engine over the saved table TEXT (written to a file, whose path is
+ * *PATH), core.freq_ghz=2 (no /proc/cpuinfo); the code of its measure. */
+static int calib_load(const char *text, calibrate **c, char **path, char *err, size_t errlen)
+{
+	*path = tmp_write(text, strlen(text), ".tsv");
+	const char *sets[] = { "core.freq_ghz=2", NULL };
+	param_reg *p = sim_params(sets);
+	calibrate_config cfg;
+	calibrate_config_init(&cfg);
+	cfg.measured = *path;
+	ck_assert_int_eq(calibrate_create(c, &cfg, p, err, errlen), TRACE_OK);
+	param_destroy(p);
+	ck_assert_int_eq(calibrate_check(*c, err, errlen), TRACE_OK);
+	return calibrate_measure(*c, err, errlen);
+}
+
+/* The rows become the curves (4k: 8 and 96 pages; packed: 8 lines; no 2m),
+ * one round: the measured cost is the row's median, its extremes the row's;
+ * the header names the CPU, the pinning, the runs and the seed. */
+START_TEST(calib_engine_reads_a_saved_table)
+{
+	calibrate *c;
+	char *path, err[512];
+	ck_assert_msg(calib_load(calib_table, &c, &path, err, sizeof(err)) == TRACE_OK, "%s", err);
+	const calibrate_curve *k4 = calibrate_curve_of(c, CALIBRATE_4K);
+	ck_assert(k4->present && k4->n == 2);
+	ck_assert_uint_eq(k4->pages[0], 8);
+	ck_assert_uint_eq(k4->pages[1], 96);
+	ck_assert(k4->meas[1] == 4.0 && k4->mmin[1] == 3.6 && k4->mmax[1] == 4.4);
+	ck_assert(!calibrate_curve_of(c, CALIBRATE_2M)->present);
+	const calibrate_curve *pk = calibrate_curve_of(c, CALIBRATE_PACKED);
+	ck_assert(pk->present && pk->n == 1 && pk->thp_kb[0] == 2048);
+	const calibrate_host *h = calibrate_host_of(c);
+	ck_assert_str_eq(h->cpu, "Synthetic CPU (R) 9000 @ 1.00GHz");
+	ck_assert_str_eq(h->pinning, "pinned to CPU 0");
+	ck_assert_uint_eq(h->reps, 3);
+	ck_assert_uint_eq(h->seed, 5);
+	ck_assert_str_eq(h->timer, "cpu (synthetic)");
+	ck_assert_str_eq(h->arena[CALIBRATE_4K], "arena 4096 kB (synthetic)");
+	/* core.freq_ghz as set; cache.model on, calibrate's default */
+	const char *src;
+	ck_assert(calibrate_ghz(c, &src) == 2.0);
+	ck_assert_str_eq(src, "core.freq_ghz as configured");
+	ck_assert(calibrate_cache_default(c));
+	ck_assert_str_eq(param_text(calibrate_params(c), "cache.model"), "on");
+	/* lower case, "(R)" and "@ 1.00GHz" dropped, other runs one '-' */
+	char preset[128];
+	calibrate_default_preset(c, preset, sizeof(preset));
+	ck_assert_str_eq(preset, "sim/configs/host-synthetic-cpu-9000.conf");
+	calibrate_destroy(c);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+/* Bad tables: a code and one line naming the file and the line. */
+START_TEST(calib_engine_refuses_a_bad_table_by_line)
+{
+	static const struct {
+		const char *text;
+		int code;
+		const char *msg;   /* after "PATH" */
+	} bad[] = {
+		{ "4k\t8\t1000\t2\t2\t2\t0\n4m\t8\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
+		  ":2: bad row (mode 4k|2m|packed, pages 2..65536, positive finite ns)" },
+		{ "4k\t16\t1000\t2\t2\t2\t0\n4k\t8\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
+		  ":2: 4k pages must increase (8 after 16)" },
+		{ "# nothing\n", TRACE_EFORMAT,
+		  ": no measured points (a chase table has rows 'mode pages accesses ns_median "
+		  "ns_min ns_max thp_kb')" },
+		{ "4k\t8\t1000\t2.0\n", TRACE_EFORMAT,
+		  ":1: not a row of a chase table (mode pages accesses ns_median ns_min ns_max "
+		  "thp_kb)" },
+	};
+	for (size_t k = 0; k < N(bad); k++) {
+		calibrate *c;
+		char *path, err[512], want[512];
+		ck_assert_int_eq(calib_load(bad[k].text, &c, &path, err, sizeof(err)), bad[k].code);
+		snprintf(want, sizeof(want), "%s%s", path, bad[k].msg);
+		ck_assert_str_eq(err, want);
+		calibrate_destroy(c);
+		unlink(path);
+		free(path);
+	}
+}
+END_TEST
+
+/* A table that is not there is the input's fault (TRACE_EIO, exit 2 on the
+ * command line), named as the option that gave it. */
+START_TEST(calib_engine_missing_table)
+{
+	calibrate *c;
+	char *path, err[512], want[512];
+	ck_assert_int_eq(calib_load(calib_table, &c, &path, err, sizeof(err)), TRACE_OK);
+	calibrate_destroy(c);
+	unlink(path);
+	const char *sets[] = { "core.freq_ghz=2", NULL };
+	param_reg *p = sim_params(sets);
+	calibrate_config cfg;
+	calibrate_config_init(&cfg);
+	cfg.measured = path;
+	ck_assert_int_eq(calibrate_create(&c, &cfg, p, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(calibrate_measure(c, err, sizeof(err)), TRACE_EIO);
+	snprintf(want, sizeof(want), "--measured %s: No such file or directory", path);
+	ck_assert_str_eq(err, want);
+	calibrate_destroy(c);
+	/* a saved table is one round: two are refused at create */
+	cfg.rounds = 2;
+	ck_assert_int_eq(calibrate_create(&c, &cfg, p, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_ptr_null(c);
+	param_destroy(p);
+	free(path);
+}
+END_TEST
+
 Suite *calib_suite(void)
 {
 	Suite *s = suite_create("calib");
@@ -239,6 +372,11 @@ Suite *calib_suite(void)
 	tcase_add_test(tc, calib_latencies_fitted_in_order);
 	tcase_add_test(tc, calib_latency_never_negative);
 	tcase_add_test(tc, calib_median_even_and_odd);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("engine");
+	tcase_add_test(tc, calib_engine_reads_a_saved_table);
+	tcase_add_test(tc, calib_engine_refuses_a_bad_table_by_line);
+	tcase_add_test(tc, calib_engine_missing_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
