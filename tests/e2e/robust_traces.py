@@ -264,12 +264,22 @@ def tr_a_zip_on_a_pipe_is_refused_saying_so_and_zlib_on_a_pipe_reads():
     finally:
         w.join(timeout=60)
     one_line(err, r"tr-zip\.fifo: a zip archive .*cannot be read from a pipe", "a FIFO path")
-    # zlib and gzip from a pipe read as the file does
+    # zlib and gzip from a pipe read as the file does - on standard input, and
+    # from a FIFO named on the command line (opened once: never twice)
     raw = tr_echo_records()
     want = tr_counts(tr_info(TR_ECHO_ZIP))
     for what, blob in (("zlib", _tr_zlib.compress(raw)), ("gzip", _tr_gzip.compress(raw))):
         _, out, _ = run("trace", "info", "--json", "-", stdin=blob, expect_rc=0)
         eq(tr_counts(json.loads(out)), want, what + " on standard input")
+        f2 = os.path.join(TMP, "tr-%s.fifo" % what)
+        os.mkfifo(f2)
+        w = _tr_threading.Thread(target=lambda: open(f2, "wb").write(blob))
+        w.start()
+        try:
+            _, out, _ = run("trace", "info", "--json", f2, expect_rc=0, timeout=120)
+        finally:
+            w.join(timeout=60)
+        eq(tr_counts(json.loads(out)), want, what + " from a FIFO")
 
 
 # ---------------------------------------------------------------- trace import
