@@ -15,15 +15,21 @@
  *    KVM write-protects >= 2 MB SPTEs under PML), and its first write
  *    splits it (split) or reports the whole large page (wp). Outside the
  *    range, leaves are created accessed and dirty (Xen pre-sets A/D), so they
- *    never log.
+ *    never log. A leaf that holds part of the range (one straddling its
+ *    end) is armed whole.
  *  - A page first mapped during logging is mapped armed; with huge=split
- *    only base pages are mapped in the range (KVM maps PAGE_SIZE while
- *    logging).
+ *    only base pages are mapped where a large leaf would hold part of the
+ *    range (KVM maps PAGE_SIZE while logging).
  *  - A write-protection fault (stage-2 permission fault on a write, or on a
- *    guest table access when EPT A/D makes it a write) exits to the
- *    hypervisor, which reports the page (the whole leaf for a large page it
- *    does not split), makes it writable and dirty, and invalidates what this
- *    vCPU cached for it.
+ *    guest table access when EPT A/D makes it a write) on a leaf that holds
+ *    part of the range exits to the hypervisor. With huge=split it splits
+ *    the large leaf along the written address's path down to the base page
+ *    (1 GB -> 2 MB pieces, the one holding the address -> 4 KB pieces; the
+ *    other pieces armed again, or left writable and dirty where they lie
+ *    wholly outside the range), one dirtylog.split.cycles a split. It
+ *    reports the page written (the whole leaf, clipped to the range, for a
+ *    large page it does not split), makes it writable and dirty, and
+ *    invalidates what this vCPU cached for it (every vCPU's after a split).
  *  - PML log-full / HDBSS-full: exit, drain this vCPU's buffer into the
  *    report, reset the index (511 / 0), replay the access. pml.drain=kvm also
  *    drains on every other exit (KVM flushes at the start of every VM exit).
@@ -142,6 +148,17 @@ int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char 
 static int in_range(const dirtylog *dl, uint64_t gpa)
 {
 	return gpa >= dl->lo && gpa < dl->hi;
+}
+
+/* The leaf region [BASE, BASE + BYTES) holds part of the tracked range. */
+static int overlaps(const dirtylog *dl, uint64_t base, uint64_t bytes)
+{
+	return base < dl->hi && base + bytes > dl->lo;
+}
+
+static uint64_t leaf_bytes(const dirtylog *dl, unsigned level)
+{
+	return UINT64_C(1) << dl->g->shift[level];
 }
 
 static int is_large(const dirtylog *dl, unsigned level) { return level + 1 < dl->g->levels; }
@@ -329,7 +346,9 @@ int dirtylog_start(dirtylog *dl)
 	if (dl->c.mode == DL_OFF)
 		return 0;
 	dl->lo = GUEST_RAM_BASE;
-	dl->hi = dl->c.range ? dl->lo + dl->c.range : UINT64_MAX;
+	/* A hypervisor tracks whole pages: a range that ends inside a 4 KB page
+	 * tracks all of it. */
+	dl->hi = dl->c.range ? dl->lo + sim_align_up(dl->c.range, 4096) : UINT64_MAX;
 	dl->active = 1;
 	dl->next_round = dl->c.period ? dl->c.period : UINT64_MAX;
 	uint64_t before = dl->n.rearmed;
@@ -344,9 +363,9 @@ int dirtylog_start(dirtylog *dl)
 int dirtylog_active(const dirtylog *dl) { return dl->active; }
 uint64_t dirtylog_next_round(const dirtylog *dl) { return dl->next_round; }
 
-int dirtylog_base_only(const dirtylog *dl, uint64_t gpa)
+int dirtylog_base_only(const dirtylog *dl, uint64_t base, uint64_t bytes)
 {
-	return dl->active && dl->c.huge == DL_HUGE_SPLIT && in_range(dl, gpa);
+	return dl->active && dl->c.huge == DL_HUGE_SPLIT && overlaps(dl, base, bytes);
 }
 
 /* A stage-2 leaf just mapped at GPA: armed in the range while logging, else
@@ -360,7 +379,8 @@ int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa)
 	uint64_t pa, d;
 	if (!pt_find_leaf(hyp_tables(dl->h), gpa, &level, &pa, &d))
 		return -1;
-	uint64_t nd = dl->active && in_range(dl, gpa) ? arm_leaf(dl, level, d)
+	uint64_t bytes = leaf_bytes(dl, level);
+	uint64_t nd = dl->active && overlaps(dl, gpa & ~(bytes - 1), bytes) ? arm_leaf(dl, level, d)
 			: mmu_desc_hw_update(dl->g, level, d, 1);
 	return nd == d ? 0 : physmem_write64(dl->mem, pa, nd);
 }
@@ -378,25 +398,71 @@ int dirtylog_log_full(dirtylog *dl, unsigned id)
 }
 
 /* A piece of a split block: the block was write-protected only for logging,
- * so each piece gets its write permission back and is then armed. */
+ * so each piece gets its write permission back; a piece that holds part of
+ * the range is then armed (a large one write-protected again), one wholly
+ * outside it is left writable and dirty - untracked, as a leaf mapped
+ * outside the range is (Xen's resolve_misconfig splits a superpage that
+ * p2m_is_logdirty_range finds partly in the range, giving each piece the
+ * type of its own part). */
 static uint64_t split_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
 {
 	dirtylog *dl = ctx;
-	(void)base;
 	(void)pa;
-	return arm_leaf(dl, level, mmu_desc_set_write(dl->g, d, 1));
+	d = mmu_desc_set_write(dl->g, d, 1);
+	return overlaps(dl, base, leaf_bytes(dl, level)) ? arm_leaf(dl, level, d)
+							 : dirty_leaf(dl, level, d);
+}
+
+/* What the hypervisor does for a write at IPA to a leaf logging armed: with
+ * dirtylog.huge=split it splits the large leaf holding IPA, and the piece
+ * holding IPA, and so on, while that piece is large and holds part of the
+ * range - down to the base page, splitting nothing off IPA's path (KVM maps
+ * PAGE_SIZE while a slot is dirty-logged: kvm_mmu_hugepage_adjust returns
+ * early on kvm_slot_dirty_track_enabled, and make_spte WARNs on a writable
+ * huge SPTE, "Enforced by kvm_mmu_hugepage_adjust"; arm64 user_mem_abort
+ * forces PAGE_SHIFT under logging_active); each split costs
+ * dirtylog.split.cycles. Then it reports the leaf now holding IPA - one
+ * base page, or with huge=wp/keep the whole large leaf - clipped to the
+ * range, and makes it writable and dirty. *SPLIT: a block mapping was
+ * replaced (every vCPU must forget it). 0 or -1. */
+static int make_dirty(dirtylog *dl, uint64_t ipa, int *split)
+{
+	pt_space *s = hyp_tables(dl->h);
+	unsigned level;
+	uint64_t pa, d;
+	*split = 0;
+	if (!pt_find_leaf(s, ipa, &level, &pa, &d))
+		return -1;
+	while (is_large(dl, level) && dl->c.huge == DL_HUGE_SPLIT &&
+	       overlaps(dl, ipa & ~(leaf_bytes(dl, level) - 1), leaf_bytes(dl, level))) {
+		if (pt_split(s, ipa, level, split_cb, dl))
+			return -1;
+		dl->n.splits++;
+		charge(dl, &dl->n.cyc_faults, dl->c.c_split);
+		*split = 1;
+		if (!pt_find_leaf(s, ipa, &level, &pa, &d))
+			return -1;
+	}
+	uint64_t sz = leaf_bytes(dl, level);
+	if (report(dl, ipa & ~(sz - 1), sz))
+		return -1;
+	uint64_t nd = dirty_leaf(dl, level, d);
+	return nd == d ? 0 : physmem_write64(dl->mem, pa, nd);
 }
 
 /* A stage-2 permission fault. Returns 1 if it was logging's (handled), 0 if
- * not, -1 on error. */
+ * not, -1 on error. A fault on a leaf that holds part of the range is
+ * logging's even where the write itself falls outside the range (a large
+ * leaf straddling the range's end is write-protected whole). */
 int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res)
 {
 	uint64_t ipa = res->fault.ipa;
-	if (!dl->active || !in_range(dl, ipa))
+	if (!dl->active)
 		return 0;
 	unsigned level;
 	uint64_t pa, d;
-	if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d))
+	if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d) ||
+	    !overlaps(dl, ipa & ~(leaf_bytes(dl, level) - 1), leaf_bytes(dl, level)))
 		return 0;
 	dl->n.wp_faults++;
 	charge(dl, &dl->n.cyc_exits, dl->c.c_exit);
@@ -405,25 +471,17 @@ int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_r
 		return -1;
 	const mmu_geom *g = dl->g;
 	mmu_desc x = mmu_desc_decode(g, level, d);
+	int split = 0;
 	if (x.kind == MMU_DESC_LEAF && (x.perm & MMU_P_W) && !mmu_desc_dbm(g, d)) {
 		/* Already writable: this vCPU held a stale read-only translation. */
 		dl->n.spurious++;
-	} else if (is_large(dl, level) && dl->c.huge == DL_HUGE_SPLIT) {
-		if (pt_split(hyp_tables(dl->h), ipa, level, split_cb, dl))
-			return -1;
-		dl->n.splits++;
-		charge(dl, &dl->n.cyc_faults, dl->c.c_split);
-		if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d) || report(dl, ipa, 4096) ||
-		    physmem_write64(dl->mem, pa, dirty_leaf(dl, level, d)))
-			return -1;
-		invalidate_all(dl);   /* the block mapping is gone everywhere */
-		return 1;
-	} else {
-		uint64_t sz = UINT64_C(1) << g->shift[level];
-		if (report(dl, ipa & ~(sz - 1), sz) || physmem_write64(dl->mem, pa, dirty_leaf(dl, level, d)))
-			return -1;
+	} else if (make_dirty(dl, ipa, &split)) {
+		return -1;
 	}
-	machine_inv_vcpu_page(dl->m, id, req->asid, req->va, ipa);
+	if (split)
+		invalidate_all(dl);   /* the block mapping is gone everywhere */
+	else
+		machine_inv_vcpu_page(dl->m, id, req->asid, req->va, ipa);
 	return 1;
 }
 

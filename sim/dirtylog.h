@@ -75,9 +75,9 @@ int dirtylog_active(const dirtylog *dl);
 /* The domain instruction count at which the current round ends. */
 uint64_t dirtylog_next_round(const dirtylog *dl);
 
-/* While logging with dirtylog.huge=split, GPA's range is mapped with base
- * pages only. */
-int dirtylog_base_only(const dirtylog *dl, uint64_t gpa);
+/* While logging with dirtylog.huge=split, a leaf of BYTES at BASE that
+ * would hold part of the tracked range is not mapped: base pages only. */
+int dirtylog_base_only(const dirtylog *dl, uint64_t base, uint64_t bytes);
 /* A stage-2 leaf was just mapped at GPA: arm it, or pre-set A/D. 0 or -1. */
 int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa);
 /* vCPU ID took a PML log-full exit / HDBSS-full abort: drain. 0 or -1. */

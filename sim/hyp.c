@@ -93,13 +93,14 @@ int hyp_ensure(hyp *h, uint64_t gpa)
 		return 0;
 	unsigned cand[4];
 	unsigned n = policy_shifts(g, h->c.page, cand);
-	for (unsigned k = h->dl && dirtylog_base_only(h->dl, gpa) ? n - 1 : 0; k < n; k++) {
+	for (unsigned k = 0; k < n; k++) {
 		unsigned shift = cand[k];
 		int lvl = mmu_geom_level_for_shift(g, shift);
-		if (k + 1 < n && (backed_small(h, gpa >> shift) ||
-				  !pt_slot_empty(&h->s2, gpa, (unsigned)lvl)))
-			continue;
 		uint64_t base = gpa & ~((UINT64_C(1) << shift) - 1);
+		if (k + 1 < n && (backed_small(h, gpa >> shift) ||
+				  !pt_slot_empty(&h->s2, gpa, (unsigned)lvl) ||
+				  (h->dl && dirtylog_base_only(h->dl, base, UINT64_C(1) << shift))))
+			continue;
 		if (hostmem_alloc(h->hm, UINT64_C(1) << shift, &hpa))
 			return -1;
 		if (pt_map(&h->s2, base, hpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {

@@ -21,6 +21,7 @@ Suite *grant_suite(void);
 Suite *io_suite(void);
 Suite *calib_suite(void);
 Suite *migrate_suite(void);
+Suite *dirtylog_suite(void);
 
 int main(void)
 {
@@ -41,6 +42,7 @@ int main(void)
 	srunner_add_suite(sr, io_suite());
 	srunner_add_suite(sr, calib_suite());
 	srunner_add_suite(sr, migrate_suite());
+	srunner_add_suite(sr, dirtylog_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
