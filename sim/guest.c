@@ -1,5 +1,17 @@
 /*
  * sim/guest.c - the guest-OS model (see guest.h).
+ *
+ * Stage-1 A/D: the entries it creates leave to the hardware what the
+ * hardware manages (guest.hw_accessed, guest.hw_dirty: mmu_config.s1_hw):
+ * x86 entries are written with A = 0 and leaves with D = 0, Arm leaves with
+ * AF = 0 and writable ones writable-clean (DBM = 1, AP[2] = 1), and the
+ * walker sets them (model/mmu/walk.c). A flag the hardware is not to manage
+ * is preset: A = 1 and D = 1 in a writable leaf (x86; Linux's x86
+ * protection_map entries carry _PAGE_ACCESSED, and mm/memory.c
+ * do_anonymous_page maps a writable anonymous page pte_mkdirty), AF = 1 and
+ * no DBM (Arm, as before FEAT_HAFDBS).
+ * DEVIATION: the guest never clears A/D again (no page ageing or writeback
+ * is modelled), so each flag is set at most once per entry.
  */
 #include "guest.h"
 #include "policy.h"
@@ -84,10 +96,17 @@ static int table_to_pa(void *ctx, uint64_t gpa, uint64_t *pa)
 	return hyp_lookup(g->h, gpa, pa);
 }
 
+/* A new stage-1 entry's A/D flags (the top of this file). */
+static uint64_t new_entry(void *ctx, unsigned level, uint64_t d)
+{
+	const guest *g = ctx;
+	return mmu_desc_s1_initial(&g->c.mmu->s1, level, d, g->c.mmu->s1_hw);
+}
+
 static pt_space space_at(guest *g, uint64_t root)
 {
 	pt_space sp = { .g = &g->c.mmu->s1, .mem = g->mem, .root = root, .to_pa = table_to_pa,
-			.alloc_table = table_alloc, .ctx = g };
+			.alloc_table = table_alloc, .ctx = g, .new_entry = new_entry };
 	return sp;
 }
 

@@ -63,6 +63,7 @@ typedef struct totals {
 	uint64_t reach, pt_bytes;
 	uint64_t cyc_total, cyc_instr, cyc_trans, cyc_faults;
 	uint64_t ad_writes, dirty_walks;
+	uint64_t s1_ad_writes, s1_accessed, s1_dirtied, s1_ad_s2_faults, s1_ad_s2_dirtied;
 	uint64_t fills[64];        /* by log2 of the combined entry size */
 	uint64_t pf_misses, pf_walks, pf_cycles, pf_dropped;   /* prefetches (trace.prefetch) */
 	/* cache.model=on */
@@ -318,6 +319,9 @@ static int build_dom_cfg(dom_cfg *c, const mach_cfg *mc, const param_reg *p, cha
 		return -1;
 	c->mmu.s2_ad = c->dl.mode == DL_PML || c->dl.mode == DL_DBM || c->dl.mode == DL_HDBSS;
 	c->mmu.ad_gpt_write = c->dl.gpt_write && !arm;
+	/* Stage-1 A/D by hardware; arm64's TCR_EL1.HD has effect only with HA. */
+	int ha = param_bool(p, "guest.hw_accessed"), hd = param_bool(p, "guest.hw_dirty");
+	c->mmu.s1_hw = (ha ? MMU_S1_HW_ACCESS : 0u) | (hd && (ha || !arm) ? MMU_S1_HW_DIRTY : 0u);
 	return 0;
 }
 
@@ -1292,6 +1296,11 @@ static void domain_totals(machine *m, domain *d)
 		}
 		t->reach += tlb_reach_bytes(v->l2);
 		t->ad_writes += w->ad_writes;
+		t->s1_ad_writes += w->s1_ad_writes;
+		t->s1_accessed += w->s1_accessed;
+		t->s1_dirtied += w->s1_dirtied;
+		t->s1_ad_s2_faults += w->s1_ad_s2_faults;
+		t->s1_ad_s2_dirtied += w->s1_ad_s2_dirtied;
 		if (v->ch) {
 			const cache_hier_counters *hc = cache_hier_stats(v->ch);
 			for (unsigned k = 0; k < CACHE_LEVELS; k++) {
@@ -1426,7 +1435,16 @@ static const stat_field tlb_fields[] = {
 	TF("cycles.translation", cyc_trans, "TLB lookups and page walks"),
 	TF("cycles.faults", cyc_faults, "guest and host fault handling"),
 	TF("walk.ad_writes", ad_writes,
-	   "descriptors written by hardware A/D / DBM updates (stage 2)"),
+	   "descriptors written by hardware A/D / DBM updates, both stages"),
+	TF("walk.s1_ad_writes", s1_ad_writes, "stage-1 descriptors written by hardware A/D "
+	   "(guest.hw_accessed, guest.hw_dirty)"),
+	TF("walk.s1_accessed", s1_accessed, "stage-1 accessed flags set (x86 A, arm64 AF)"),
+	TF("walk.s1_dirtied", s1_dirtied, "stage-1 leaves made dirty (x86 D, arm64 DBM "
+	   "writable-clean to writable-dirty)"),
+	TF("walk.s1_ad_s2_faults", s1_ad_s2_faults, "stage-2 permission faults of stage-1 A/D "
+	   "writes (a write-protected guest page-table page)"),
+	TF("walk.s1_ad_s2_dirtied", s1_ad_s2_dirtied, "stage-2 leaves of guest page-table pages "
+	   "stage-1 A/D writes made dirty (EPT D, DBM; logged by pml/hdbss)"),
 	TF("tlb.dirty_walks", dirty_walks,
 	   "writes that hit a read-only or clean TLB entry and walked"),
 	DF("dirtylog.rounds", n_rounds, "dirty-logging rounds harvested"),

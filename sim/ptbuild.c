@@ -22,7 +22,7 @@ int pt_lookup(const pt_space *s, uint64_t va, uint64_t *out, unsigned *shift, un
 			table = x.addr;
 			continue;
 		}
-		if (x.kind != MMU_DESC_LEAF)
+		if (x.kind != MMU_DESC_LEAF && x.kind != MMU_DESC_NOACCESS)
 			return 0;
 		*out = x.addr;
 		*shift = s->g->shift[i];
@@ -74,7 +74,10 @@ static int map_leaf(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsi
 		if (s->alloc_table(s->ctx, tbytes, &next))
 			return -1;
 		s->table_bytes += tbytes;
-		if (physmem_write64(s->mem, pa, mmu_desc_table(s->g, next)))
+		uint64_t t = mmu_desc_table(s->g, next);
+		if (s->new_entry)
+			t = s->new_entry(s->ctx, i, t);
+		if (physmem_write64(s->mem, pa, t))
 			return -1;
 		table = next;
 	}
@@ -86,6 +89,8 @@ static int map_leaf(pt_space *s, uint64_t va, uint64_t out, unsigned shift, unsi
 	uint64_t d = mmu_desc_leaf(s->g, (unsigned)leaf, out, perm);
 	if (cont)
 		d = mmu_desc_set_cont(s->g, (unsigned)leaf, d);
+	if (s->new_entry)
+		d = s->new_entry(s->ctx, (unsigned)leaf, d);
 	return physmem_write64(s->mem, pa, d);
 }
 

@@ -23,10 +23,15 @@ typedef struct pt_space {
 	int (*alloc_table)(void *ctx, uint64_t bytes, uint64_t *addr);
 	void *ctx;
 	uint64_t table_bytes;      /* bytes of tables allocated, root included */
+	/* The value a new entry (a table entry or a leaf, as the encoders of
+	 * mmu.h made it, at level index LEVEL) is written with; NULL: as made.
+	 * A guest OS's stage 1 clears or presets the A/D flags here. */
+	uint64_t (*new_entry)(void *ctx, unsigned level, uint64_t d);
 } pt_space;
 
-/* Software walk: 1 and the leaf (output base, size) if VA is mapped, 0 if
- * not; *depth is the level index where the walk stopped. */
+/* Software walk: 1 and the leaf (output base, size) if VA is mapped (a leaf
+ * with Arm's AF = 0 is mapped), 0 if not; *depth is the level index where
+ * the walk stopped. */
 int pt_lookup(const pt_space *s, uint64_t va, uint64_t *out, unsigned *shift, unsigned *depth);
 
 /* Map the 2^shift region holding VA to OUT with PERM, creating tables.

@@ -166,7 +166,12 @@ static const char *const QUIET[] = {
 	"dirtylog.bitmap.cycles=0", "migrate.call.cycles=0", "migrate.hypercall.cycles=0",
 	"migrate.frame.cycles=0", "migrate.unmap.cycles=0", "migrate.flush.cycles=0",
 	"migrate.ref.cycles=0", "migrate.bandwidth=4096000000", "host.page=base",
-	"guest.page=base", "migrate.loop=0", "dirtylog.mode=wp", NULL
+	"guest.page=base", "migrate.loop=0", "dirtylog.mode=wp",
+	/* The guest OS presets its stage-1 A/D flags (as Linux does for
+	 * anonymous memory), so its page-table pages are written only by itself:
+	 * the counts below are the migration's alone. What the hardware's
+	 * stage-1 A/D writes add is migrate_hw_ad_dirties_the_guests_table_pages. */
+	"guest.hw_accessed=0", "guest.hw_dirty=0", NULL
 };
 
 /* QUIET, then SETS (NULL-terminated); the registry. */
@@ -292,6 +297,46 @@ START_TEST(migrate_pml_logs_the_guests_table_pages)
 	ck_assert_uint_eq(S(&u, "migrate.total_us"), 21);
 	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 0);
 	ck_assert_uint_eq(S(&u, "dirtylog.extra_pages"), 8);
+	ck_assert_uint_eq(S(&u, "migrate.lost_pages"), 0);
+	run_free(&u);
+}
+END_TEST
+
+/* The twelve records of migrate_rounds_stop_under_stop_pages with the
+ * hardware setting the guest's stage-1 A/D flags, which the guest OS created
+ * clear (guest.hw_accessed, guest.hw_dirty). The 8 pages are populated
+ * before round 0 with every A = 0 and D = 0, then all 8 are write-protected
+ * (wp). Record 0 (W A) walks PML4E, PDPTE, PDE, PTE: each needs A (the PTE
+ * A and D), a write to its table page through stage 2 - a write-protection
+ * fault on each of the 4 table pages, then one on A itself: 5 faults.
+ * Records 1-3 (W B, C, D) set A and D in their PTEs in the PT page, which
+ * is writable now: one fault each, on the data page. 4-7 hit the TLB.
+ * Round 0 dirtied A B C D and the 4 table pages: 8 (the tables are extra
+ * pages: not written by the trace). Round 1 sends 8 in 8 us; the harvest
+ * re-protected everything and invalidated, and the guest runs 8-11: W C
+ * walks entries whose A and D are all set (round 0 set them, the guest
+ * never clears them): no table write, one fault on C; R A walks and writes
+ * nothing. 1 dirty, under 2: stop-and-copy sends C. 8 + 8 + 1 = 17 pages
+ * and 17 us; 5 + 3 + 1 = 9 faults. */
+START_TEST(migrate_hw_ad_dirties_the_guests_table_pages)
+{
+	trace_rec t12[12];
+	const char *const sets[] = { "migrate.stop_pages=2", "guest.hw_accessed=1",
+				     "guest.hw_dirty=1", NULL };
+	run u = migrate_trace(twelve(t12), 12, sets);
+	const uint64_t want[][3] = { { 8, 8, 8 }, { 8, 1, 8 }, { 1, 0, 1 } };
+	expect_rounds(&u, 3, want);
+	ck_assert_uint_eq(S(&u, "migrate.pages_sent"), 17);
+	ck_assert_uint_eq(S(&u, "migrate.total_us"), 17);
+	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 1);
+	ck_assert_uint_eq(S(&u, "wp.faults"), 9);
+	ck_assert_uint_eq(S(&u, "walk.s1_ad_s2_faults"), 4);
+	ck_assert_uint_eq(S(&u, "dirtylog.extra_pages"), 4);
+	/* A: the PML4E, PDPTE and PDE + 4 PTEs; D: the 4 PTEs, each in the write
+	 * that set its A (their first access is a write). */
+	ck_assert_uint_eq(S(&u, "walk.s1_accessed"), 7);
+	ck_assert_uint_eq(S(&u, "walk.s1_dirtied"), 4);
+	ck_assert_uint_eq(S(&u, "walk.s1_ad_writes"), 7);
 	ck_assert_uint_eq(S(&u, "migrate.lost_pages"), 0);
 	run_free(&u);
 }
@@ -592,6 +637,7 @@ Suite *migrate_suite(void)
 	tc = tcase_create("precopy");
 	tcase_add_test(tc, migrate_rounds_stop_under_stop_pages);
 	tcase_add_test(tc, migrate_pml_logs_the_guests_table_pages);
+	tcase_add_test(tc, migrate_hw_ad_dirties_the_guests_table_pages);
 	tcase_add_test(tc, migrate_max_rounds_forces_stop_and_copy);
 	tcase_add_test(tc, migrate_loops_a_trace_shorter_than_the_migration);
 	tcase_add_test(tc, migrate_populates_every_asids_pages_first);

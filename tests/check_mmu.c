@@ -515,6 +515,221 @@ START_TEST(walk_through_caches_sends_ad_writes_too)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- stage-1 A/D */
+
+/* What the guest writes for a new entry and what the walker makes of it,
+ * bit by bit (SDM Vol. 3A §4.8; Arm ARM D8.5.1.2, D8.5.2.1). */
+START_TEST(desc_s1_initial_and_update_per_format)
+{
+	const unsigned ad = MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY;
+	mmu_geom x = geom(MMU_FMT_X86, 12, 48), a = geom(MMU_FMT_ARM_S1, 12, 48);
+	uint64_t t = mmu_desc_table(&x, 0x5000), l = mmu_desc_leaf(&x, 3, 0x9000, MMU_P_R | MMU_P_W);
+	uint64_t ro = mmu_desc_leaf(&x, 3, 0x9000, MMU_P_R);
+	/* x86, hardware A/D: created clear (the encoders' A = D = 0) */
+	ck_assert_uint_eq(mmu_desc_s1_initial(&x, 0, t, ad), t);
+	ck_assert_uint_eq(mmu_desc_s1_initial(&x, 3, l, ad), l);
+	ck_assert_uint_eq(l & (X86_PTE_A | X86_PTE_D), 0);
+	/* x86, none: A preset everywhere, D in a writable leaf only */
+	ck_assert_uint_eq(mmu_desc_s1_initial(&x, 0, t, 0), t | X86_PTE_A);
+	ck_assert_uint_eq(mmu_desc_s1_initial(&x, 3, l, 0), l | X86_PTE_A | X86_PTE_D);
+	ck_assert_uint_eq(mmu_desc_s1_initial(&x, 3, ro, 0), ro | X86_PTE_A);
+	/* x86 D by hardware, A preset */
+	ck_assert_uint_eq(mmu_desc_s1_initial(&x, 3, l, MMU_S1_HW_DIRTY), l | X86_PTE_A);
+	unsigned ch;
+	ck_assert_uint_eq(mmu_desc_s1_update(&x, MMU_DESC_TABLE, t, 1, ad, &ch), t | X86_PTE_A);
+	ck_assert_uint_eq(ch, MMU_S1_HW_ACCESS);   /* no D in a table entry */
+	ck_assert_uint_eq(mmu_desc_s1_update(&x, MMU_DESC_LEAF, l, 1, ad, &ch),
+			  l | X86_PTE_A | X86_PTE_D);
+	ck_assert_uint_eq(ch, MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY);
+	ck_assert_uint_eq(mmu_desc_s1_update(&x, MMU_DESC_LEAF, l, 0, ad, &ch), l | X86_PTE_A);
+	ck_assert_uint_eq(mmu_desc_s1_update(&x, MMU_DESC_LEAF, l, 1, MMU_S1_HW_ACCESS, &ch),
+			  l | X86_PTE_A);
+	ck_assert_uint_eq(mmu_desc_s1_update(&x, MMU_DESC_LEAF, l | X86_PTE_A | X86_PTE_D, 1, ad,
+					     &ch), l | X86_PTE_A | X86_PTE_D);
+	ck_assert_uint_eq(ch, 0);
+	/* Arm: a writable leaf is created AF = 0 and writable-clean (DBM = 1,
+	 * AP[2] = 1); a read sets AF; a write also clears AP[2]. */
+	uint64_t al = mmu_desc_leaf(&a, 3, 0x9000, MMU_P_R | MMU_P_W);
+	uint64_t c = mmu_desc_s1_initial(&a, 3, al, ad);
+	ck_assert_uint_eq(c, (al & ~VMSA_S1_AF) | VMSA_S1_DBM | VMSA_S1_AP_RDONLY);
+	ck_assert_int_eq(mmu_desc_decode(&a, 3, c).kind, MMU_DESC_NOACCESS);
+	ck_assert_uint_eq(mmu_desc_s1_update(&a, MMU_DESC_NOACCESS, c, 0, ad, &ch), c | VMSA_S1_AF);
+	ck_assert_uint_eq(ch, MMU_S1_HW_ACCESS);
+	uint64_t dirty = mmu_desc_s1_update(&a, MMU_DESC_NOACCESS, c, 1, ad, &ch);
+	ck_assert_uint_eq(dirty, (c | VMSA_S1_AF) & ~VMSA_S1_AP_RDONLY);
+	ck_assert_uint_eq(ch, MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY);
+	ck_assert_int_eq(mmu_desc_dirty(&a, dirty), 1);
+	/* HA only: AF = 0, no DBM; none: as the encoder made it (AF = 1) */
+	ck_assert_uint_eq(mmu_desc_s1_initial(&a, 3, al, MMU_S1_HW_ACCESS), al & ~VMSA_S1_AF);
+	ck_assert_uint_eq(mmu_desc_s1_initial(&a, 3, al, 0), al);
+	/* Arm table descriptors have no AF (FEAT_HAFT not modelled) */
+	uint64_t at = mmu_desc_table(&a, 0x5000);
+	ck_assert_uint_eq(mmu_desc_s1_initial(&a, 0, at, ad), at);
+	ck_assert_uint_eq(mmu_desc_s1_update(&a, MMU_DESC_TABLE, at, 1, ad, &ch), at);
+	/* A read-only Arm leaf gets no DBM */
+	uint64_t aro = mmu_desc_leaf(&a, 3, 0x9000, MMU_P_R);
+	ck_assert_uint_eq(mmu_desc_s1_initial(&a, 3, aro, ad), aro & ~VMSA_S1_AF);
+}
+END_TEST
+
+/* x86 native, caches off, 10 cycles a reference: the first read walk reads
+ * 4 entries and writes A into each (4 + 4 = 80 cycles) and leaves the
+ * translation clean; a second read writes nothing (40); a write sets D in
+ * the PTE (1 write, 50) and is dirty; a write to a read-only page faults
+ * and writes nothing in its PTE (its 3 upper entries are already set). */
+START_TEST(walk_x86_stage1_ad_set_once_by_the_walker)
+{
+	mmu_config c = { .nested = 0, .pte_latency = 10,
+			 .s1_hw = MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t va = 0x12345000, root = build(m, &c.s1, va, 0x9000, 0x100000, ident);
+	/* a read-only page next to it, in the same PT */
+	uint64_t pt = 0x100000 + 3 * 0x10000 * 16, ro_va = va + 0x1000;
+	physmem_write64(m, pt + mmu_geom_index(&c.s1, 3, ro_va) * 8,
+			mmu_desc_leaf(&c.s1, 3, 0xa000, MMU_P_R));
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = va, .s1_root = root, .access = MMU_ACC_R };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(res.refs, 4);
+	ck_assert_uint_eq(res.ad_writes, 4);
+	ck_assert_uint_eq(res.s1_ad_writes, 4);
+	ck_assert_uint_eq(res.cycles, 80);
+	ck_assert_int_eq(res.dirty, 0);
+	uint64_t pte_pa = pt + mmu_geom_index(&c.s1, 3, va) * 8, table = root;
+	for (unsigned l = 0; l < 3; l++) {   /* every entry used has A, tables no D */
+		uint64_t d = physmem_read64(m, table + mmu_geom_index(&c.s1, l, va) * 8);
+		ck_assert_uint_eq(d & (X86_PTE_A | X86_PTE_D), X86_PTE_A);
+		table = d & X86_PTE_ADDR_MASK;
+	}
+	ck_assert_uint_eq(physmem_read64(m, pte_pa) & (X86_PTE_A | X86_PTE_D), X86_PTE_A);
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.ad_writes, 0);
+	ck_assert_uint_eq(res.cycles, 40);
+	req.access = MMU_ACC_W;
+	mmu_translate(w, &req, &res);
+	ck_assert_uint_eq(res.ad_writes, 1);
+	ck_assert_uint_eq(res.cycles, 50);
+	ck_assert_int_eq(res.dirty, 1);
+	ck_assert_uint_eq(physmem_read64(m, pte_pa) & (X86_PTE_A | X86_PTE_D), X86_PTE_A | X86_PTE_D);
+	req.va = ro_va;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_PERMISSION);
+	ck_assert_uint_eq(res.fault.stage, 1);
+	ck_assert_uint_eq(res.ad_writes, 0);
+	ck_assert_uint_eq(physmem_read64(m, pt + mmu_geom_index(&c.s1, 3, ro_va) * 8) &
+			  (X86_PTE_A | X86_PTE_D), 0);
+	const mmu_counters *k = mmu_walker_counters(w);
+	ck_assert_uint_eq(k->s1_ad_writes, 5);
+	ck_assert_uint_eq(k->s1_accessed, 4);
+	ck_assert_uint_eq(k->s1_dirtied, 1);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
+/* Nested, caches off, stage 2 without A/D: the stage-2 leaf of the guest's
+ * PT page is read-only (a hypervisor's write-protection). The PML4E, PDPTE
+ * and PDE get A (their pages are writable); the PTE's A is a write to the
+ * PT page: its entry's IPA is translated again as a write, which faults at
+ * stage 2 on a stage-1 table access, and the PTE is not written. 4 levels x
+ * (4 EPT + 1) reads + 4 for the second translation = 24 references. Once
+ * the page is writable the walk writes the PTE. */
+START_TEST(walk_stage1_ad_write_faults_on_a_write_protected_table_page)
+{
+	mmu_config c = { .nested = 1, .pte_latency = 1,
+			 .s1_hw = MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	c.s2 = geom(MMU_FMT_EPT, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t va = 0x12345000, s2_root, s1_root = build_nested(m, &c, va, &s2_root);
+	uint64_t pt_ipa = 0x40000000 + 3 * 0x10000 * 16;   /* build(): the level-3 table */
+	uint64_t pte_ipa = pt_ipa + mmu_geom_index(&c.s1, 3, va) * 8;
+	uint64_t table = s2_root, leaf_pa = 0;
+	for (unsigned l = 0; l < 4; l++) {
+		leaf_pa = table + mmu_geom_index(&c.s2, l, pt_ipa) * 8;
+		table = physmem_read64(m, leaf_pa) & EPT_ADDR_MASK;
+	}
+	uint64_t leaf = physmem_read64(m, leaf_pa);
+	physmem_write64(m, leaf_pa, mmu_desc_set_write(&c.s2, leaf, 0));
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = va, .s1_root = s1_root, .s2_root = s2_root, .vmid = 1 };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_PERMISSION);
+	ck_assert_uint_eq(res.fault.stage, 2);
+	ck_assert_int_eq(res.fault.s1ptw, 1);
+	ck_assert_uint_eq(res.fault.ipa, pte_ipa);
+	ck_assert_uint_eq(res.refs, 24);
+	ck_assert_uint_eq(res.ad_writes, 3);
+	ck_assert_uint_eq(physmem_read64(m, pte_ipa + S2_OFF) & X86_PTE_A, 0);
+	ck_assert_uint_eq(mmu_walker_counters(w)->s1_ad_s2_faults, 1);
+	physmem_write64(m, leaf_pa, leaf);   /* the hypervisor made it writable */
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(res.refs, 24);     /* n*m + n + m: no second translation */
+	ck_assert_uint_eq(res.ad_writes, 1);
+	ck_assert_uint_eq(physmem_read64(m, pte_ipa + S2_OFF) & X86_PTE_A, X86_PTE_A);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
+/* Arm native: TCR_EL1.HA+HD with a leaf the guest created AF = 0,
+ * writable-clean. A read sets AF (1 write) and is usable for writes but not
+ * dirty; a write makes it writable-dirty (1 write). With HA alone, the
+ * writable-clean leaf is read-only: a write faults at stage 1, AP[2] stays. */
+START_TEST(walk_arm_stage1_af_and_dbm)
+{
+	for (int hd = 1; hd >= 0; hd--) {
+		unsigned hw = MMU_S1_HW_ACCESS | (hd ? MMU_S1_HW_DIRTY : 0u);
+		mmu_config c = { .nested = 0, .pte_latency = 1, .s1_hw = hw };
+		c.s1 = geom(MMU_FMT_ARM_S1, 12, 48);
+		physmem *m = physmem_create();
+		uint64_t va = 0x12345000, root = build(m, &c.s1, va, 0x9000, 0x100000, ident);
+		uint64_t pte_pa = 0x100000 + 3 * 0x10000 * 16 + mmu_geom_index(&c.s1, 3, va) * 8;
+		uint64_t clean = mmu_desc_s1_initial(&c.s1, 3, physmem_read64(m, pte_pa),
+						     MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY);
+		physmem_write64(m, pte_pa, clean);
+		mmu_walker *w;
+		char err[256];
+		ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+		mmu_req req = { .va = va, .s1_root = root, .access = MMU_ACC_R };
+		mmu_result res;
+		mmu_translate(w, &req, &res);
+		ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+		ck_assert_uint_eq(res.ad_writes, 1);   /* tables have no AF */
+		ck_assert_uint_eq(physmem_read64(m, pte_pa), clean | VMSA_S1_AF);
+		ck_assert_uint_eq(!!(res.perm & MMU_P_W), hd);
+		ck_assert_int_eq(res.dirty, !hd);      /* HD off: nothing to update */
+		req.access = MMU_ACC_W;
+		mmu_translate(w, &req, &res);
+		if (hd) {
+			ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+			ck_assert_uint_eq(res.ad_writes, 1);
+			ck_assert_uint_eq(physmem_read64(m, pte_pa),
+					  (clean | VMSA_S1_AF) & ~VMSA_S1_AP_RDONLY);
+			ck_assert_int_eq(res.dirty, 1);
+			ck_assert_uint_eq(mmu_walker_counters(w)->s1_dirtied, 1);
+		} else {
+			ck_assert_int_eq(res.fault.kind, MMU_FAULT_PERMISSION);
+			ck_assert_uint_eq(res.fault.stage, 1);
+			ck_assert_uint_eq(res.ad_writes, 0);
+			ck_assert_uint_eq(physmem_read64(m, pte_pa), clean | VMSA_S1_AF);
+		}
+		ck_assert_uint_eq(mmu_walker_counters(w)->s1_accessed, 1);
+		mmu_walker_destroy(w);
+		physmem_destroy(m);
+	}
+}
+END_TEST
+
 START_TEST(physmem_is_sparse)
 {
 	physmem *m = physmem_create();
@@ -548,6 +763,10 @@ Suite *mmu_suite(void)
 	tcase_add_test(tc, walk_caches_hit_and_ipa_invalidation_drops_stage2_state);
 	tcase_add_test(tc, walk_through_caches_charges_the_serving_levels_latency);
 	tcase_add_test(tc, walk_through_caches_sends_ad_writes_too);
+	tcase_add_test(tc, desc_s1_initial_and_update_per_format);
+	tcase_add_test(tc, walk_x86_stage1_ad_set_once_by_the_walker);
+	tcase_add_test(tc, walk_stage1_ad_write_faults_on_a_write_protected_table_page);
+	tcase_add_test(tc, walk_arm_stage1_af_and_dbm);
 	tcase_add_test(tc, physmem_is_sparse);
 	suite_add_tcase(s, tc);
 	return s;

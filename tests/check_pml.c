@@ -233,6 +233,44 @@ START_TEST(ept_ad_gpt_write_logs_guest_table_pages_on_a_read)
 }
 END_TEST
 
+/* Stage-1 A/D by hardware (the rig's guest entries are created A = D = 0).
+ * Without ept.ad_gpt_write the walk's reads of the four table pages are EPT
+ * reads (A only), but setting A in the PML4E, PDPTE, PDE and PTE writes each
+ * table page: each entry's GPA is translated again as a write, which sets
+ * that page's EPT D and logs it - 4 entries on a read walk, in walk order,
+ * and a write then logs only its data page (the PT page is already dirty):
+ * 5. With the rule, the reads already made the pages dirty and logged them
+ * (4); the A/D writes need nothing more, so nothing is logged twice. */
+START_TEST(stage1_ad_writes_log_guest_table_pages_once)
+{
+	for (int on = 0; on <= 1; on++) {
+		rig r;
+		rig_init(&r, on, 3);
+		mmu_walker_destroy(r.w);
+		r.c.s1_hw = MMU_S1_HW_ACCESS | MMU_S1_HW_DIRTY;
+		char err[200];
+		ck_assert_int_eq(mmu_walker_create(&r.w, &r.c, r.m, err, sizeof(err)), 0);
+		mmu_walker_set_log(r.w, r.p, NULL);
+		mmu_result a = xlate(&r, VA, MMU_ACC_R);
+		ck_assert_int_eq(a.fault.kind, MMU_FAULT_NONE);
+		ck_assert_uint_eq(a.logged, 4);
+		ck_assert_uint_eq(a.s1_ad_writes, 4);
+		for (unsigned l = 0; l < 4; l++)
+			ck_assert_uint_eq(pml_entry(r.p, 511 - l), S1_BASE + 0x1000 * l);
+		mmu_result b = xlate(&r, VA, MMU_ACC_W);
+		ck_assert_int_eq(b.fault.kind, MMU_FAULT_NONE);
+		ck_assert_uint_eq(b.logged, 1);
+		ck_assert_uint_eq(b.s1_ad_writes, 1);   /* the PTE's D */
+		ck_assert_uint_eq(pml_entry(r.p, 507), DATA_GPA);
+		ck_assert_uint_eq(pml_index(r.p), 506);
+		const mmu_counters *k = mmu_walker_counters(r.w);
+		ck_assert_uint_eq(k->s1_ad_s2_dirtied, on ? 0 : 4);
+		ck_assert_uint_eq(k->logged, 5);
+		rig_free(&r);
+	}
+}
+END_TEST
+
 /* ARCH-FACTS §6 item 2: with the index outside 0..511 the update raises
  * log-full instead; the access does not happen (no D in memory); after
  * software resets the index the replayed access logs. */
@@ -374,6 +412,7 @@ Suite *pml_suite(void)
 	tcase_add_test(tc, ept_ad_sets_a_in_every_entry_and_d_only_in_a_written_leaf);
 	tcase_add_test(tc, pml_logs_4k_aligned_gpa_in_2m_leaf);
 	tcase_add_test(tc, ept_ad_gpt_write_logs_guest_table_pages_on_a_read);
+	tcase_add_test(tc, stage1_ad_writes_log_guest_table_pages_once);
 	tcase_add_test(tc, pml_full_blocks_the_access_and_the_replay_logs_it);
 	tcase_add_test(tc, pml_exit_comes_on_the_next_update_after_entry_0);
 	tcase_add_test(tc, pml_request_logs_only_a_clean_leaf_write_and_is_observed);

@@ -307,22 +307,24 @@ mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d)
 void mmu_desc_describe(const mmu_geom *g, unsigned level, uint64_t d, char *buf, size_t len)
 {
 	mmu_desc x = mmu_desc_decode(g, level, d);
-	const char *k = x.kind == MMU_DESC_TABLE ? "table" : x.kind == MMU_DESC_LEAF
+	/* An Arm leaf with AF = 0 is a page or block all the same (hardware
+	 * sets AF with TCR_ELx.HA; else the access takes an Access flag fault). */
+	int leaf = x.kind == MMU_DESC_LEAF || x.kind == MMU_DESC_NOACCESS;
+	const char *k = x.kind == MMU_DESC_TABLE ? "table" : leaf
 			? (level == g->levels - 1 ? "page" : "block")
-			: x.kind == MMU_DESC_INVALID ? "invalid"
-			: x.kind == MMU_DESC_NOACCESS ? "AF=0" : "misconfig";
+			: x.kind == MMU_DESC_INVALID ? "invalid" : "misconfig";
 	int n = snprintf(buf, len, "%s", k);
-	if (x.kind == MMU_DESC_TABLE || x.kind == MMU_DESC_LEAF)
+	if (x.kind == MMU_DESC_TABLE || leaf)
 		n += snprintf(buf + n, len - (size_t)n, " addr=0x%llx", (unsigned long long)x.addr);
 	switch (g->fmt) {
 	case MMU_FMT_ARM_S1:
-		if (x.kind == MMU_DESC_LEAF)
+		if (leaf)
 			snprintf(buf + n, len - (size_t)n, " AF=%d AP[2:1]=%llu nG=%d UXN=%d DBM=%d Cont=%d",
 				 !!(d & VMSA_S1_AF), (unsigned long long)((d >> 6) & 3), !!(d & VMSA_S1_NG),
 				 !!(d & VMSA_S1_UXN), !!(d & VMSA_S1_DBM), !!(d & VMSA_S1_CONT));
 		break;
 	case MMU_FMT_ARM_S2:
-		if (x.kind == MMU_DESC_LEAF)
+		if (leaf)
 			snprintf(buf + n, len - (size_t)n, " AF=%d S2AP=%c%c MemAttr=0x%llx XN=%llu DBM=%d Cont=%d",
 				 !!(d & VMSA_S2_AF), (d & VMSA_S2_AP_R) ? 'R' : '-',
 				 (d & VMSA_S2_AP_W) ? 'W' : '-',
@@ -342,6 +344,58 @@ void mmu_desc_describe(const mmu_geom *g, unsigned level, uint64_t d, char *buf,
 			 !!(d & EPT_A), !!(d & EPT_D));
 		break;
 	}
+}
+
+/* The value of field KEY ("A") in a mmu_desc_describe text, or NULL. */
+static const char *field_of(const char *text, const char *key, size_t *vlen)
+{
+	size_t klen = strlen(key);
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, ' ');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n > klen && p[klen] == '=' && strncmp(p, key, klen) == 0) {
+			*vlen = n - klen - 1;
+			return p + klen + 1;
+		}
+		p += n + (end != NULL);
+	}
+	return NULL;
+}
+
+void mmu_desc_describe_change(const mmu_geom *g, unsigned level, uint64_t prev, uint64_t d,
+			      char *buf, size_t len)
+{
+	char a[200], b[200];
+	mmu_desc_describe(g, level, prev, a, sizeof(a));
+	mmu_desc_describe(g, level, d, b, sizeof(b));
+	size_t n = 0;
+	buf[0] = '\0';
+	/* Every KEY=VALUE of the new text whose value was different. */
+	for (const char *p = b; *p && n < len;) {
+		const char *end = strchr(p, ' ');
+		size_t tl = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', tl);
+		if (eq && strncmp(p, "addr=", 5) != 0) {
+			char key[32];
+			size_t kl = (size_t)(eq - p), ol = 0;
+			if (kl < sizeof(key)) {
+				memcpy(key, p, kl);
+				key[kl] = '\0';
+				const char *old = field_of(a, key, &ol);
+				size_t nl = tl - kl - 1;
+				/* "A 0->1", "S2AP R- -> RW" */
+				const char *arrow = memchr(eq + 1, '-', nl) || (old && memchr(old, '-', ol))
+						    ? " -> " : "->";
+				if (!old || ol != nl || strncmp(old, eq + 1, nl) != 0)
+					n += (size_t)snprintf(buf + n, len - n, "%s%s %.*s%s%.*s",
+							      n ? ", " : "", key, (int)(old ? ol : 1),
+							      old ? old : "?", arrow, (int)nl, eq + 1);
+			}
+		}
+		p += tl + (end != NULL);
+	}
+	if (n < len && mmu_desc_dbm(g, d) && !mmu_desc_dirty(g, prev) && mmu_desc_dirty(g, d))
+		snprintf(buf + n, len - n, "%swritable-clean -> writable-dirty", n ? ", " : "");
 }
 
 /* ---------------------------------------------------------------- dirty state */
@@ -379,6 +433,69 @@ uint64_t mmu_desc_hw_update(const mmu_geom *g, unsigned level, uint64_t d, int w
 		return d;
 	}
 	return d;
+}
+
+uint64_t mmu_desc_s1_update(const mmu_geom *g, mmu_desc_kind kind, uint64_t d, int write,
+			    unsigned hw, unsigned *changed)
+{
+	int leaf = kind == MMU_DESC_LEAF || kind == MMU_DESC_NOACCESS;
+	uint64_t nd = d;
+	if (changed)
+		*changed = 0;
+	if (!leaf && kind != MMU_DESC_TABLE)
+		return d;
+	switch (g->fmt) {
+	case MMU_FMT_X86:
+		/* SDM Vol. 3A §4.8: A in each entry used, D in the entry that
+		 * maps the page on a write. */
+		if (hw & MMU_S1_HW_ACCESS)
+			nd |= X86_PTE_A;
+		if (leaf && write && (hw & MMU_S1_HW_DIRTY))
+			nd |= X86_PTE_D;
+		if (changed)
+			*changed = (!(d & X86_PTE_A) && (nd & X86_PTE_A) ? MMU_S1_HW_ACCESS : 0u) |
+				   (!(d & X86_PTE_D) && (nd & X86_PTE_D) ? MMU_S1_HW_DIRTY : 0u);
+		return nd;
+	case MMU_FMT_ARM_S1:
+		/* D8.5.1.2: AF of Block and Page descriptors; D8.5.2.1: a write
+		 * through a writable-clean descriptor makes it writable-dirty. */
+		if (!leaf || !(hw & MMU_S1_HW_ACCESS))
+			return d;
+		nd |= VMSA_S1_AF;
+		if (write && (hw & MMU_S1_HW_DIRTY) && (nd & VMSA_S1_DBM))
+			nd &= ~VMSA_S1_AP_RDONLY;
+		if (changed)
+			*changed = (!(d & VMSA_S1_AF) ? MMU_S1_HW_ACCESS : 0u) |
+				   ((d & VMSA_S1_AP_RDONLY) && !(nd & VMSA_S1_AP_RDONLY) ? MMU_S1_HW_DIRTY
+				    : 0u);
+		return nd;
+	default:
+		return d;
+	}
+}
+
+uint64_t mmu_desc_s1_initial(const mmu_geom *g, unsigned level, uint64_t d, unsigned hw)
+{
+	mmu_desc x = mmu_desc_decode(g, level, d);
+	switch (g->fmt) {
+	case MMU_FMT_X86:
+		if (x.kind != MMU_DESC_TABLE && x.kind != MMU_DESC_LEAF)
+			return d;
+		if (!(hw & MMU_S1_HW_ACCESS))
+			d |= X86_PTE_A;
+		if (x.kind == MMU_DESC_LEAF && !(hw & MMU_S1_HW_DIRTY) && (d & X86_PTE_RW))
+			d |= X86_PTE_D;
+		return d;
+	case MMU_FMT_ARM_S1:
+		if (x.kind != MMU_DESC_LEAF || !(hw & MMU_S1_HW_ACCESS))
+			return d;
+		d &= ~VMSA_S1_AF;
+		if ((hw & MMU_S1_HW_DIRTY) && !(d & VMSA_S1_AP_RDONLY))
+			d |= VMSA_S1_DBM | VMSA_S1_AP_RDONLY;   /* writable-clean */
+		return d;
+	default:
+		return d;
+	}
 }
 
 int mmu_desc_dirty(const mmu_geom *g, uint64_t d)

@@ -24,6 +24,11 @@
  *    leaf sizes (page splintering, ARCH-FACTS §3.5).
  *  - Faults are data (mmu_fault): kind, stage, level, and whether a stage-2
  *    fault hit a stage-1 table access (s1ptw) or the final IPA.
+ *  - Hardware A/D at both stages: stage 2 with mmu_config.s2_ad (EPT A/D,
+ *    VTCR_EL2.HA/HD), stage 1 with mmu_config.s1_hw (x86 A/D, TCR_EL1.HA/HD).
+ *    Every update is a descriptor write (walk.c write_desc) that costs what
+ *    a read does; a stage-1 update in a nested walk is a write to the guest's
+ *    table page through stage 2 (its permission, its dirty state, its log).
  */
 #ifndef SLATSIM_MMU_H
 #define SLATSIM_MMU_H
@@ -152,6 +157,35 @@ mmu_desc mmu_desc_decode(const mmu_geom *g, unsigned level, uint64_t d);
  * Table descriptors carry no AF on Arm (FEAT_HAFT not modelled). Returns D
  * itself when nothing changes; invalid descriptors never change. */
 uint64_t mmu_desc_hw_update(const mmu_geom *g, unsigned level, uint64_t d, int write);
+/* Stage-1 hardware A/D: which flags the hardware manages (mmu_config.s1_hw).
+ * x86 always sets A and D (Intel SDM Vol. 3A §4.8 "Accessed and Dirty
+ * Flags"); a flag the guest OS presets to 1 is never updated, which is what
+ * turning one off means there. Arm: TCR_EL1.HA (AF of Block and Page
+ * descriptors) and TCR_EL1.HD (dirty state through DBM), FEAT_HAFDBS; HD has
+ * effect only with HA (TCR_EL1.HD; Arm ARM DDI 0487 D8.5), so ACCESS must be
+ * set with DIRTY for the arm64 format (the machine's configuration does). */
+enum { MMU_S1_HW_ACCESS = 1u, MMU_S1_HW_DIRTY = 2u };
+
+/* The new value of stage-1 descriptor D (decoded kind KIND) after the walker
+ * used it for an access that WRITEs, with the flags HW the hardware manages:
+ *  - x86 paging: A in every entry used (ACCESS), D in a leaf on a write
+ *    (DIRTY), SDM Vol. 3A §4.8;
+ *  - Arm stage 1: AF in a Block or Page descriptor (ACCESS; table
+ *    descriptors have no AF without FEAT_HAFT, D8.5.1.3); a write through a
+ *    writable-clean leaf (DBM = 1, AP[2] = 1) clears AP[2] (DIRTY, D8.5.2.1;
+ *    AF is set in the same atomic update, R PRHKD).
+ * *CHANGED (may be NULL) gets the MMU_S1_HW_* flags that went 0 -> 1 (dirty:
+ * x86 D 0 -> 1, Arm writable-clean -> writable-dirty). D itself when nothing
+ * changes; other formats never change. */
+uint64_t mmu_desc_s1_update(const mmu_geom *g, mmu_desc_kind kind, uint64_t d, int write,
+			    unsigned hw, unsigned *changed);
+/* The value a guest OS writes for a new stage-1 entry D as the encoders made
+ * it (mmu_desc_table / mmu_desc_leaf) at level index LEVEL, when the hardware
+ * manages the flags HW: what the hardware manages starts clear for it to set
+ * (x86 A = 0 and D = 0; Arm AF = 0, and a writable leaf writable-clean:
+ * DBM = 1, AP[2] = 1); what it does not manage is preset (x86 A = 1, D = 1 in
+ * a writable leaf; Arm AF = 1, a writable leaf AP[2] = 0 without DBM). */
+uint64_t mmu_desc_s1_initial(const mmu_geom *g, unsigned level, uint64_t d, unsigned hw);
 /* 1 if a leaf is dirty: x86/EPT D = 1; Arm: DBM = 1 and writable-dirty
  * (stage 1 AP[2] = 0, stage 2 S2AP[1] = 1). */
 int mmu_desc_dirty(const mmu_geom *g, uint64_t d);
@@ -167,6 +201,11 @@ uint64_t mmu_desc_set_dbm(const mmu_geom *g, uint64_t d, int dbm);
 
 /* Text of a descriptor's fields for 'slatsim explain'. */
 void mmu_desc_describe(const mmu_geom *g, unsigned level, uint64_t d, char *buf, size_t len);
+/* Text of what a hardware update changed from PREV to D: the fields whose
+ * value differs ("A 0->1 D 0->1"), and "writable-clean -> writable-dirty"
+ * when an Arm DBM leaf became dirty. */
+void mmu_desc_describe_change(const mmu_geom *g, unsigned level, uint64_t prev, uint64_t d,
+			      char *buf, size_t len);
 
 /* ---------------------------------------------------------------- memory */
 
@@ -192,6 +231,7 @@ typedef struct mmu_config {
 	unsigned pte_latency;       /* cycles per descriptor read or A/D write */
 	int s2_ad;                  /* stage-2 A/D by hardware: EPTP[6]; VTCR_EL2.HA+HD */
 	int ad_gpt_write;           /* EPT: guest paging-structure accesses are writes */
+	unsigned s1_hw;             /* stage-1 A/D by hardware: MMU_S1_HW_* */
 } mmu_config;
 
 typedef enum mmu_fault_kind {
@@ -216,10 +256,24 @@ typedef struct mmu_fault {
 
 enum { MMU_ACC_R = 0, MMU_ACC_W = 1, MMU_ACC_X = 2 };
 
+/* What one step of a walk was. */
+typedef enum mmu_step_kind {
+	MMU_STEP_READ,              /* a descriptor read */
+	MMU_STEP_WRITE,             /* a hardware A/D / DBM update of a descriptor */
+	MMU_STEP_PML,               /* a PML entry written: table = PML_ADDRESS, index =
+				     * the entry, entry_pa its address, desc the GPA */
+	MMU_STEP_HDBSS,             /* an HDBSS entry written: table = HDBSSBR_EL2's
+				     * base, index, entry_pa, desc = the entry */
+	MMU_STEP_WALK_CACHE,        /* a walk-cache hit: level = where the walk resumed */
+	MMU_STEP_NTLB,              /* a nested-TLB hit: entry_pa = the PA it gave */
+} mmu_step_kind;
+
 /* One step of a walk, recorded when the request asks for a trace. */
 typedef struct mmu_step {
+	mmu_step_kind kind;
 	unsigned stage, level;
 	uint64_t table, index, entry_pa, desc;
+	uint64_t prev;              /* MMU_STEP_WRITE: the value it replaced */
 	int cached;                 /* 1: satisfied by a walk cache / nested TLB */
 	int served;                 /* descriptor read/write: the cache_level that
 				     * served it; -1 without a cache hierarchy */
@@ -248,6 +302,7 @@ typedef struct mmu_result {
 				     * update (stage-2 leaf dirty, or A/D off) */
 	unsigned refs, s1_refs, s2_refs;
 	unsigned ad_writes;         /* descriptors written by hardware A/D updates */
+	unsigned s1_ad_writes;      /* of which stage-1 descriptors */
 	unsigned logged;            /* PML / HDBSS entries written */
 	uint64_t cycles;
 	unsigned nsteps;
@@ -259,6 +314,11 @@ typedef struct mmu_counters {
 	uint64_t s1_refs_level[MMU_MAX_LEVELS], s2_refs_level[MMU_MAX_LEVELS];
 	uint64_t faults_s1, faults_s2;
 	uint64_t ad_writes, logged, log_full;
+	/* Stage-1 hardware A/D (mmu_config.s1_hw): descriptor writes; flags
+	 * set (A/AF 0 -> 1, dirty); stage-2 permission faults the writes took
+	 * (a write-protected guest table page); stage-2 leaves they made dirty
+	 * (EPT D / DBM: a guest table page a harvest reports). */
+	uint64_t s1_ad_writes, s1_accessed, s1_dirtied, s1_ad_s2_faults, s1_ad_s2_dirtied;
 	/* With a cache hierarchy attached: descriptor reads and A/D writes by
 	 * the cache_level that served them (all zero without one). */
 	uint64_t refs_served[CACHE_LEVELS], ad_writes_served[CACHE_LEVELS];

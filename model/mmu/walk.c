@@ -27,8 +27,29 @@
  * translated - for a guest table entry that is the entry's GPA, so with
  * ad_gpt_write guest page-table pages are logged (ARCH-FACTS §2.1). Writes to
  * a leaf the access may not write do not update it (the access faults).
- * DEVIATION: stage-1 A/D/DBM are not updated by the walker (the guest's own
- * dirty tracking is outside the model; its leaves are created accessed).
+ *
+ * Stage-1 A/D (mmu_config.s1_hw): s1_hw_ad() applies mmu_desc_s1_update() to
+ * each stage-1 descriptor the walk uses - x86: A in every entry, D in the
+ * leaf on a write (Intel SDM Vol. 3A §4.8); Arm: AF in a leaf (TCR_EL1.HA),
+ * writable-clean -> writable-dirty on a write (TCR_EL1.HD; Arm ARM DDI 0487
+ * D8.5.1.2, D8.5.2.1) - and writes a changed one back through write_desc().
+ * The guest OS creates what the hardware manages clear (guest.c), so each
+ * flag is set once, by the first walk that needs it. In a nested walk that
+ * write is a write to the guest's table page through stage 2 (Arm ARM
+ * D8.5.2.1 R BDJJL: the stage-2 translation of the location holding the
+ * stage-1 descriptor must grant write, already or by being updated from
+ * writable-clean to writable-dirty; SDM-2016 §28.2.4 for EPT): when the
+ * stage-2 translation that served the entry's read did not give write
+ * permission and dirty state, the entry's IPA is translated again as a
+ * write, which takes the stage-2 permission fault of a write-protected table
+ * page (fault.s1ptw: logging's wp fault reports the page) or sets its
+ * stage-2 D / DBM dirty state and logs it. With EPT A/D and ad_gpt_write the
+ * read was already a write: nothing more is done, so no page is logged
+ * twice. A leaf the access may not use is not updated (the access faults;
+ * Bochs sets x86 A/D only after the permission checks), except that an Arm
+ * leaf gets AF (D8.5.1.2 makes the AF update CONSTRAINED UNPREDICTABLE when
+ * the access takes a Permission fault; setting it reports that fault rather
+ * than an Access flag fault, which HA = 1 never generates).
  *
  * An optional observer (mmu_walker_set_mem_observer) hears every reference
  * read_desc() and write_desc() make and every log entry hw_ad() has written,
@@ -37,7 +58,8 @@
  * Invariants: a walk that returns without a fault has res->shift equal to
  * min(stage-1 leaf, stage-2 leaf) and res->pa = translation of req->va; with
  * every cache absent, res->refs == n*m + n + m for n stage-1 and m stage-2
- * levels walked (ARCH-FACTS §4.1).
+ * levels walked (ARCH-FACTS §4.1), plus m for each stage-1 A/D write that
+ * needed its entry translated again as a write.
  */
 #include "mmu.h"
 #include "pml.h"
@@ -59,6 +81,7 @@ struct mmu_walker {
 	cache_hier *cache;    /* data caches for descriptor accesses, or NULL */
 	mmu_mem_observer obs; /* memory traffic observer, or NULL */
 	void *obs_ctx;
+	int s1_ad;            /* translating a stage-1 A/D write's entry (s1_hw_ad) */
 	tlb_counters wc_walks[2];   /* per walk: hit = some level hit */
 	tlb_counters ntlb_c;
 };
@@ -94,20 +117,22 @@ void mmu_walker_destroy(mmu_walker *w)
 	free(w);
 }
 
-static void step(const mmu_req *req, mmu_result *res, unsigned stage, unsigned level,
-		 uint64_t table, uint64_t index, uint64_t pa, uint64_t desc, int cached,
-		 int served, const char *what)
+static void step(const mmu_req *req, mmu_result *res, mmu_step_kind kind, unsigned stage,
+		 unsigned level, uint64_t table, uint64_t index, uint64_t pa, uint64_t desc,
+		 uint64_t prev, int served, const char *what)
 {
 	if (!req->steps || res->nsteps >= req->max_steps)
 		return;
 	mmu_step *s = &req->steps[res->nsteps++];
+	s->kind = kind;
 	s->stage = stage;
 	s->level = level;
 	s->table = table;
 	s->index = index;
 	s->entry_pa = pa;
 	s->desc = desc;
-	s->cached = cached;
+	s->prev = prev;
+	s->cached = kind == MMU_STEP_WALK_CACHE || kind == MMU_STEP_NTLB;
 	s->served = served;
 	s->what = what;
 }
@@ -153,22 +178,27 @@ static uint64_t read_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, un
 		res->s2_refs++;
 		w->c.s2_refs_level[level]++;
 	}
-	step(req, res, stage, level, table, index, pa, d, 0, served, "descriptor read");
+	step(req, res, MMU_STEP_READ, stage, level, table, index, pa, d, 0, served,
+	     "descriptor read");
 	return d;
 }
 
-/* The one choke point for walker memory writes (hardware A/D updates). */
+/* The one choke point for walker memory writes (hardware A/D updates): D
+ * replaces PREV at PA. */
 static void write_desc(mmu_walker *w, const mmu_req *req, mmu_result *res, unsigned stage,
-		       unsigned level, uint64_t table, uint64_t index, uint64_t pa, uint64_t d)
+		       unsigned level, uint64_t table, uint64_t index, uint64_t pa, uint64_t prev,
+		       uint64_t d)
 {
 	if (physmem_write64(w->mem, pa, d))
 		abort();   /* the entry's page exists: it was just read non-zero */
 	res->ad_writes++;
+	res->s1_ad_writes += stage == 1;
 	uint64_t c0 = res->cycles;
 	int served = charge(w, res, pa, 1, w->c.ad_writes_served);
 	if (w->obs)
 		observe(w, MMU_MEM_DESC_WRITE, stage, level, pa, d, res->cycles - c0);
-	step(req, res, stage, level, table, index, pa, d, 0, served, "A/D update (write)");
+	step(req, res, MMU_STEP_WRITE, stage, level, table, index, pa, d, prev, served,
+	     "A/D update (write)");
 }
 
 void mmu_walker_set_cache(mmu_walker *w, cache_hier *h) { w->cache = h; }
@@ -186,11 +216,14 @@ void mmu_walker_set_log(mmu_walker *w, pml_unit *pml, hdbss_unit *hdbss)
 }
 
 /* Leaf permissions as the hardware sees them: with HD, an Arm DBM leaf is
- * writable (a write makes it dirty instead of faulting). */
+ * writable (a write makes it dirty instead of faulting; stage 2 VTCR_EL2.HD,
+ * stage 1 TCR_EL1.HD: D8.5.2.1 "writable-clean"). */
 static unsigned leaf_perm(const mmu_walker *w, const mmu_geom *g, uint64_t d, unsigned perm)
 {
-	if (w->cfg.s2_ad && g->fmt == MMU_FMT_ARM_S2 && mmu_desc_dbm(g, d))
-		perm |= MMU_P_W;
+	if (g->fmt == MMU_FMT_ARM_S2 ? w->cfg.s2_ad
+	    : g->fmt == MMU_FMT_ARM_S1 && (w->cfg.s1_hw & MMU_S1_HW_DIRTY))
+		if (mmu_desc_dbm(g, d))
+			perm |= MMU_P_W;
 	return perm;
 }
 
@@ -248,10 +281,13 @@ static int hw_ad(mmu_walker *w, const mmu_req *req, mmu_result *res, const mmu_g
 		set_fault(res, MMU_FAULT_LOG_FULL, 2, i, 0, req->va, in);
 		return -1;
 	}
-	write_desc(w, req, res, 2, i, table, index, pa, nd);
+	write_desc(w, req, res, 2, i, table, index, pa, *d, nd);
+	w->c.s1_ad_s2_dirtied += dirtied && w->s1_ad;
 	if (po.logged) {
 		res->logged++;
-		step(req, res, 2, i, 0, 0, po.addr, po.data, 0, -1, "PML log entry");
+		uint64_t base = pml_address(w->pml);
+		step(req, res, MMU_STEP_PML, 2, i, base, (po.addr - base) / 8, po.addr, po.data, 0,
+		     -1, "PML log entry");
 		/* The entry's write is what the unit charged (pml.log.cycles, or
 		 * the RTL's cycles with cosim.cost=rtl). */
 		if (w->obs)
@@ -259,15 +295,60 @@ static int hw_ad(mmu_walker *w, const mmu_req *req, mmu_result *res, const mmu_g
 	}
 	if (dirtied && w->hdbss && hdbss_enabled(w->hdbss)) {
 		uint64_t at = hdbss_log(w->hdbss, in, (unsigned)g->arch_level[i]);
-		uint64_t e = hdbss_entry(w->hdbss, hdbss_index(w->hdbss) - 1);
+		uint32_t k = hdbss_index(w->hdbss) - 1;
+		uint64_t e = hdbss_entry(w->hdbss, k);
 		res->logged++;
-		step(req, res, 2, i, 0, 0, at, e, 0, -1, "HDBSS entry");
+		step(req, res, MMU_STEP_HDBSS, 2, i, at - 8 * (uint64_t)k, k, at, e, 0, -1,
+		     "HDBSS entry");
 		/* DEVIATION: the model charges an HDBSS entry's write nothing. */
 		if (w->obs)
 			observe(w, MMU_MEM_LOG_WRITE, 2, i, at, e, 0);
 	}
 	*d = nd;
 	*x = mmu_desc_decode(g, i, nd);
+	return 0;
+}
+
+/* Hardware A/D of the stage-1 descriptor *D (decoded *X) just read at level
+ * index I of TABLE for an access needing NEED: its entry is at IPA EIPA and
+ * PA EPA, and the stage-2 translation that served the read gave S2P and S2D
+ * (permissions, dirty). Returns 0 (with *d, *x updated), or -1 with the
+ * fault the write took at stage 2 (the top of this file). */
+static int s1_hw_ad(mmu_walker *w, const mmu_req *req, mmu_result *res, const mmu_geom *g,
+		    unsigned i, uint64_t table, uint64_t index, uint64_t eipa, uint64_t epa,
+		    unsigned s2p, int s2d, unsigned need, uint64_t *d, mmu_desc *x)
+{
+	unsigned hw = w->cfg.s1_hw, changed;
+	uint64_t nd = mmu_desc_s1_update(g, x->kind, *d, (need & MMU_P_W) != 0, hw, &changed);
+	if (nd == *d)
+		return 0;
+	mmu_desc nx = mmu_desc_decode(g, i, nd);
+	if (nx.kind == MMU_DESC_LEAF && (leaf_perm(w, g, nd, nx.perm) & need) != need) {
+		/* The access faults at stage 1: no update, but an Arm AF. */
+		if (g->fmt != MMU_FMT_ARM_S1)
+			return 0;
+		nd = mmu_desc_s1_update(g, x->kind, *d, 0, hw, &changed);
+		if (nd == *d)
+			return 0;
+		nx = mmu_desc_decode(g, i, nd);
+	}
+	if (w->cfg.nested && (!(s2p & MMU_P_W) || !s2d)) {
+		uint64_t pa;
+		unsigned s2s, p;
+		int dd;
+		w->s1_ad = 1;
+		int f = s2_translate(w, req, res, eipa, MMU_P_W, 1, &pa, &s2s, &p, &dd);
+		w->s1_ad = 0;
+		if (f) {
+			w->c.s1_ad_s2_faults += res->fault.kind == MMU_FAULT_PERMISSION;
+			return -1;
+		}
+	}
+	write_desc(w, req, res, 1, i, table, index, epa, *d, nd);
+	w->c.s1_accessed += (changed & MMU_S1_HW_ACCESS) != 0;
+	w->c.s1_dirtied += (changed & MMU_S1_HW_DIRTY) != 0;
+	*d = nd;
+	*x = nx;
 	return 0;
 }
 
@@ -310,24 +391,28 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 		if (start) {
 			w->wc_walks[stage - 1].hits++;
 			res->cycles += tlb_latency(wc);
-			step(req, res, stage, start, table, 0, 0, 0, 1, -1, "walk cache hit");
+			step(req, res, MMU_STEP_WALK_CACHE, stage, start, table, 0, 0, 0, 0, -1,
+			     "walk cache hit");
 		} else {
 			w->wc_walks[stage - 1].misses++;
 		}
 	}
 	for (unsigned i = start; i < g->levels; i++) {
 		uint64_t index = mmu_geom_index(g, i, in);
-		uint64_t entry = table + index * 8;
+		uint64_t entry = table + index * 8, eipa = entry;
+		unsigned s2p = MMU_P_R | MMU_P_W | MMU_P_X;
+		int s2d = 1;
 		if (stage == 1 && w->cfg.nested) {
-			unsigned s2s, s2p;
-			int s2d;
+			unsigned s2s;
 			if (s2_translate(w, req, res, entry, MMU_P_R, 1, &entry, &s2s, &s2p, &s2d))
 				return -1;
 		}
 		uint64_t d = read_desc(w, req, res, stage, i, table, index, entry);
 		mmu_desc x = mmu_desc_decode(g, i, d);
-		if (stage == 2 && w->cfg.s2_ad &&
-		    hw_ad(w, req, res, g, i, table, index, entry, in, adw, need, &d, &x))
+		if (stage == 2 ? w->cfg.s2_ad &&
+				 hw_ad(w, req, res, g, i, table, index, entry, in, adw, need, &d, &x)
+			       : w->cfg.s1_hw && s1_hw_ad(w, req, res, g, i, table, index, eipa, entry,
+							  s2p, s2d, need, &d, &x))
 			return -1;
 		switch (x.kind) {
 		case MMU_DESC_TABLE: {
@@ -341,7 +426,7 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 			continue;
 		}
 		case MMU_DESC_LEAF: {
-			unsigned p = stage == 2 ? leaf_perm(w, g, d, x.perm) : x.perm;
+			unsigned p = leaf_perm(w, g, d, x.perm);
 			if ((p & need) != need) {
 				set_fault(res, MMU_FAULT_PERMISSION, stage, i, 0, req->va, in);
 				return -1;
@@ -353,7 +438,11 @@ static int walk_stage(mmu_walker *w, const mmu_req *req, mmu_result *res, unsign
 			*out = x.addr & ~((UINT64_C(1) << *shift) - 1);
 			*perm = p;
 			/* Would a write through this translation change the leaf? */
-			*dirty = stage == 1 || !w->cfg.s2_ad || mmu_desc_hw_update(g, i, d, 1) == d;
+			if (stage == 1)
+				*dirty = !(w->cfg.s1_hw & MMU_S1_HW_DIRTY) ||
+					 mmu_desc_s1_update(g, x.kind, d, 1, w->cfg.s1_hw, NULL) == d;
+			else
+				*dirty = !w->cfg.s2_ad || mmu_desc_hw_update(g, i, d, 1) == d;
 			return 0;
 		}
 		case MMU_DESC_INVALID:
@@ -399,7 +488,7 @@ static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint
 			*pa = e->out | (ipa & ((UINT64_C(1) << e->shift) - 1));
 			*perm = eperm;
 			*dirty = (e->flags & TLB_F_DIRTY) != 0;
-			step(req, res, 2, 0, 0, 0, *pa, 0, 1, -1, "nested TLB hit");
+			step(req, res, MMU_STEP_NTLB, 2, 0, 0, 0, *pa, 0, 0, -1, "nested TLB hit");
 			return 0;
 		}
 		w->ntlb_c.misses++;
@@ -450,6 +539,7 @@ void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
 			w->c.faults_s2++;
 	}
 	w->c.ad_writes += res->ad_writes;
+	w->c.s1_ad_writes += res->s1_ad_writes;
 	w->c.logged += res->logged;
 	w->c.refs += res->refs;
 	w->c.s1_refs += res->s1_refs;

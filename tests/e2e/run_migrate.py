@@ -82,8 +82,11 @@ def hand_written_rounds_through_the_command_line():
     # Text trace: A B C D written, A B again, reads, C once more, reads (1000
     # instructions each). Populated: A..D and the guest's 4 table pages.
     # wp, stop_pages=2: round 0 sends 8 pages in 8 us while records 0-7 run
-    # (A B C D dirty), round 1 sends 4 in 4 us while 8-11 run (C dirty: under
-    # 2), stop-and-copy sends C in 1 us: 13 pages, 13 us, 1 us down.
+    # (A B C D dirty, and the 4 table pages: the walker's first writes of the
+    # guest's A/D flags, created clear, fault on each - the default
+    # guest.hw_accessed and guest.hw_dirty), round 1 sends 8 in 8 us while
+    # 8-11 run (every A and D already set: C alone is dirty, under 2),
+    # stop-and-copy sends C in 1 us: 17 pages, 17 us, 1 us down.
     lines = ["0 %s %x 8 0 1000" % (k, 0x10000000 + 4096 * p) for k, p in
              [("W", 0), ("W", 1), ("W", 2), ("W", 3), ("W", 0), ("W", 1), ("R", 0), ("R", 0),
               ("W", 2), ("R", 0), ("R", 0), ("R", 0)]]
@@ -91,10 +94,19 @@ def hand_written_rounds_through_the_command_line():
     d = migrate_json(t, *(QUIET + ["dirtylog.mode=wp", "migrate.stop_pages=2"]))
     r = d["migrate"]["rounds"]
     eq([(x["pages_sent"], x["pages_dirtied"], round(x["duration_us"], 6), x["stop_and_copy"])
-        for x in r], [(8, 4, 8.0, False), (4, 1, 4.0, False), (1, 0, 1.0, True)], "rounds")
+        for x in r], [(8, 8, 8.0, False), (8, 1, 8.0, False), (1, 0, 1.0, True)], "rounds")
     st = d["stats"]
     eq((st["migrate.rounds"], st["migrate.pages_sent"], st["migrate.total_us"],
-        st["migrate.downtime_us"], st["migrate.lost_pages"]), (2, 13, 13, 1, 0), "totals")
+        st["migrate.downtime_us"], st["migrate.lost_pages"]), (2, 17, 17, 1, 0), "totals")
+    eq(st["walk.s1_ad_s2_faults"], 4, "faults of the guest's A/D writes")
+    # A guest presetting its A/D flags (as Linux does): the tables stay clean,
+    # round 1 sends the 4 data pages only: 13 pages, 13 us.
+    d = migrate_json(t, *(QUIET + ["dirtylog.mode=wp", "migrate.stop_pages=2",
+                                   "guest.hw_accessed=0", "guest.hw_dirty=0"]))
+    eq([(x["pages_sent"], x["pages_dirtied"], round(x["duration_us"], 6), x["stop_and_copy"])
+        for x in d["migrate"]["rounds"]],
+       [(8, 4, 8.0, False), (4, 1, 4.0, False), (1, 0, 1.0, True)], "rounds, A/D preset")
+    eq(d["stats"]["migrate.pages_sent"], 13, "pages sent, A/D preset")
     eq(d["migrate"]["stop"], "the dirty set was under migrate.stop_pages", "stop")
     eq(d["config"]["domains.control"], True, "the control domain is on")
 
