@@ -158,6 +158,7 @@ struct machine {
 	vcpu *v[MACHINE_MAX_VCPUS];
 	struct cosim *cosim;
 	mmu_mem_observer obs;            /* every walker's memory observer, or NULL */
+	machine_walk_info *xw;           /* machine_walk_once's record of attempts, or NULL */
 	void *obs_ctx;
 	cache *llc;                      /* cache.model=on: the shared last level */
 	uint64_t rec_base;               /* record number of the batch's first record */
@@ -669,6 +670,16 @@ static void charge_backing(vcpu *v, uint64_t before)
 	v->cyc_faults = sat_add64(v->cyc_faults, sat_mul64(n, v->dom->c.fault_host));
 }
 
+/* machine_walk_once: keep attempt RES's steps in the step array and record
+ * it; the next attempt's steps follow. */
+static void walk_attempt(machine_walk_info *xw, mmu_req *req, const mmu_result *res)
+{
+	if (xw->nattempts < MACHINE_WALK_ATTEMPTS)
+		xw->attempt[xw->nattempts++] = *res;
+	req->steps += res->nsteps;
+	req->max_steps -= res->nsteps;
+}
+
 /* Walk until the translation succeeds, letting the guest OS and hypervisor
  * resolve faults. Returns 0, or -1 on an unresolvable fault / exhaustion. */
 static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
@@ -676,6 +687,8 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 	domain *d = v->dom;
 	for (int tries = 0;; tries++) {
 		mmu_translate(v->w, req, res);
+		if (m->xw)
+			walk_attempt(m->xw, req, res);
 		v->cyc_translation += res->cycles;
 		if (res->fault.kind == MMU_FAULT_NONE)
 			return 0;
@@ -1703,6 +1716,8 @@ int machine_walk_once(machine *m, unsigned domain_id, uint64_t gva, unsigned acc
 	if (id == TRACE_MAX_VCPUS)
 		return sim_errf(&m->err, TRACE_EFORMAT, "domain %u has no vCPU (vcpu.domain)",
 				domain_id);
+	if (machine_start(m))
+		return -1;
 	vcpu *v = vcpu_get(m, id);
 	if (!v)
 		return -1;
@@ -1711,16 +1726,20 @@ int machine_walk_once(machine *m, unsigned domain_id, uint64_t gva, unsigned acc
 	if (guest_ensure(d->g, asid, gva, &ipa) < 0 || (d->h && hyp_ensure(d->h, ipa) < 0) ||
 	    guest_root(d->g, asid, &root))
 		return -1;
+	machine_inv_domain(m, d->id);   /* caches cold */
 	*info = (machine_walk_info){ .arm = m->c.arch_arm, .nested = m->c.nested,
 				     .s1 = &d->c.mmu.s1, .s2 = &d->c.mmu.s2, .s1_root = root,
 				     .s2_root = d->h ? hyp_root(d->h) : 0,
 				     .upper = guest_va_half(d->g, gva) == 1,
-				     .pte_latency = d->c.mmu.pte_latency };
+				     .pte_latency = d->c.mmu.pte_latency, .s1_hw = d->c.mmu.s1_hw,
+				     .s2_ad = d->c.mmu.s2_ad };
 	if (info->upper && m->c.arch_arm)
 		info->s1_root = guest_kernel_root(d->g);
 	mmu_req req = { .va = gva, .s1_root = root, .s1_root_upper = guest_kernel_root(d->g),
 			.s2_root = info->s2_root, .vmid = d->vmid, .asid = asid, .access = access,
 			.steps = steps, .max_steps = max };
-	mmu_translate(v->w, &req, res);
-	return 0;
+	m->xw = info;
+	int rc = walk(m, v, &req, res);
+	m->xw = NULL;
+	return rc;
 }

@@ -183,6 +183,10 @@ const uint64_t *machine_record_no(const machine *m);
 
 /* ---------------------------------------------------------------- explain */
 
+/* The walks of one access: the first, and one more after each fault the
+ * machine handled (at most 16 retries, as on the access path). */
+#define MACHINE_WALK_ATTEMPTS 17
+
 /* What a printed walk needs to say about the machine. */
 typedef struct machine_walk_info {
 	int arm, nested;
@@ -190,11 +194,23 @@ typedef struct machine_walk_info {
 	uint64_t s1_root, s2_root;
 	int upper;                    /* the VA is in the kernel half */
 	unsigned pte_latency;
+	unsigned s1_hw;               /* the domain's mmu_config.s1_hw */
+	int s2_ad;                    /* stage-2 A/D or DBM by hardware (dirty logging) */
+	/* Attempt k's steps follow attempt k-1's in the step array; every
+	 * attempt but the last ended in the fault its result holds, which the
+	 * guest OS, the hypervisor or its dirty logging handled. */
+	unsigned nattempts;
+	mmu_result attempt[MACHINE_WALK_ATTEMPTS];
 } machine_walk_info;
 
-/* Map GVA as the domain's guest OS and hypervisor would on first touch,
- * then translate it once on vCPU 0 of DOMAIN with cold caches, recording up
- * to MAX steps. 0, or -1 with machine_error(). */
+/* Start the machine (machine_start: dirty logging armed, as before a
+ * replay's first record), map GVA as the domain's guest OS and hypervisor
+ * would on first touch (logging's rules apply: armed leaves, base pages
+ * only under dirtylog.huge=split), invalidate the domain's TLBs and walk
+ * caches, then translate GVA on the domain's first vCPU as the access path
+ * does - faults handled and the walk retried - recording up to MAX steps of
+ * every attempt. *RES is the last attempt's. 0, or -1 with machine_error().
+ * On a machine that replayed a trace, it shows the state the trace left. */
 int machine_walk_once(machine *m, unsigned domain, uint64_t gva, unsigned access, uint16_t asid,
 		      mmu_step *steps, unsigned max, mmu_result *res, machine_walk_info *info);
 

@@ -1309,6 +1309,111 @@ def grant_io_every_count_by_hand():
               r"bad value 'nope' for io\.grant_mode")
 
 
+# ---------------------------------------------------------------- explain and logging
+# The guest's layout on first touch of 0x7f0000001000 (guest RAM from GPA
+# 0x40000000): its root table first (0x40000000), then the data frame
+# (0x40001000), then the PDPT, PD and PT pt_map creates (0x40002000,
+# 0x40003000, 0x40004000). PML4 index of the VA: 0xfe = 254.
+XGVA = "7f0000001000"
+
+
+def explain_out(*args):
+    out, _ = run("explain", *args)
+    return out
+
+
+def pml_entries(out):
+    return [(int(m.group(1)), int(m.group(2), 16))
+            for m in re.finditer(r"PML   entry +(\d+) @pa 0x[0-9a-f]+ = 0x[0-9a-f]+  logs GPA "
+                                 r"0x([0-9a-f]+)", out)]
+
+
+def cost_line(out):
+    m = re.findall(r"(\d+) memory references \((\d+) stage 1, (\d+) stage 2\), (\d+) "
+                   r"descriptor writes? \((\d+) stage 1\), (\d+) log entr(?:y|ies), (\d+) cycles",
+                   out)
+    return tuple(int(x) for x in m[-1]) if m else None
+
+
+@case
+def explain_runs_the_configured_dirty_logging():
+    # dirtylog.mode=pml, a write: logging starts before the mappings, so
+    # the 2 MB host page run would split is mapped with 4 KB leaves (armed:
+    # D = 0) and the walk logs what run logs - with ept.ad_gpt_write the 4
+    # guest table pages in walk order, then the data page: entries 511..507.
+    out = explain_out("--set", "dirtylog.mode=pml", "--access", "w", XGVA)
+    eq(pml_entries(out), [(511, 0x40000000), (510, 0x40002000), (509, 0x40003000),
+                          (508, 0x40004000), (507, 0x40001000)], "PML entries")
+    if "stage-2 leaf 4K," not in out:
+        raise Fail("huge=split under logging maps 4 KB stage-2 leaves:\n" + out)
+    # References: 4 guest reads; EPT: a cold walk of 4 for the root, then
+    # one read each for the other 4 pages (the stage-2 walk cache holds
+    # their PT): 8. Writes: EPT A in the 3 upper entries of the first walk
+    # and A+D in each of the 5 leaves (8), the guest's A in its PML4E,
+    # PDPTE, PDE and A+D in its PTE (4). Cycles: (12 + 12) x 14 + 5 PML
+    # entries x pml.log.cycles 14 + 4 walk-cache hits x 2 = 414.
+    eq(cost_line(out), (12, 4, 8, 12, 4, 5, 414), "references, writes, entries, cycles")
+    # A/D writes are steps of their own, with what they changed.
+    for want in ("guest L4  write [254] @pa", "hardware update: A 0->1",
+                 "guest L1  write [  1] @pa", "hardware update: A 0->1, D 0->1",
+                 "EPT   L1  write [  1] @pa"):
+        if want not in out:
+            raise Fail("no '%s' in:\n%s" % (want, out))
+    # The guest presetting A/D: the same 5 entries, no guest write.
+    out = explain_out("--set", "dirtylog.mode=pml", "--set", "guest.hw_accessed=0",
+                      "--set", "guest.hw_dirty=0", "--access", "w", XGVA)
+    eq(len(pml_entries(out)), 5, "PML entries, A/D preset")
+    eq(cost_line(out)[3:6], (8, 0, 5), "writes (stage 1), entries, A/D preset")
+
+
+@case
+def explain_shows_each_fault_the_walk_takes_under_wp():
+    # dirtylog.mode=wp, a read: every guest table page is write-protected,
+    # and setting A in its entry is a write: four stage-2 faults on a
+    # stage-1 table access - the PML4E (0x40000000 + 254 x 8), PDPTE, PDE,
+    # and the PTE (index 1) - each handled (reported, made writable) and
+    # walked again; the fifth attempt translates.
+    out = explain_out("--set", "dirtylog.mode=wp", XGVA)
+    faults = re.findall(r"fault: stage 2 permission fault at level index 3, IPA 0x([0-9a-f]+) "
+                        r"\(a stage-1 table access\)", out)
+    eq([int(f, 16) for f in faults], [0x400007f0, 0x40002000, 0x40003000, 0x40004008],
+       "write-protection faults")
+    eq(len(re.findall(r"^ attempt \d+:$", out, re.M)), 5, "attempts")
+    if "-> IPA/GPA 0x40001000, PA" not in out:
+        raise Fail(out)
+
+
+@case
+def explain_after_a_trace_shows_the_harvested_state():
+    # One write replayed, then its round harvested at the end (as run does):
+    # the guest's A and D are all set, the EPT leaves cleaned (D = 0), the
+    # PML index back at 511. The explained write logs the 4 table pages (the
+    # rule) and the data page again, with no guest write: EPT D in 5 leaves.
+    t = write("after1.txt", "0 W 0x7f0000001000 8\n")
+    out = explain_out("--set", "dirtylog.mode=pml", "--access", "w", "--after", t, XGVA)
+    if not out.startswith("after 1 record of %s (1 dirty-logging round harvested)\n" % t):
+        raise Fail(out)
+    eq([e[0] for e in pml_entries(out)], [511, 510, 509, 508, 507], "PML indexes")
+    eq(cost_line(out)[3:6], (5, 0, 5), "writes (stage 1), entries")
+    # --limit 0 is the whole trace; --limit 1 of a longer trace stops there.
+    t2 = write("after2.txt", "0 W 0x7f0000001000 8\n0 R 0x7f0000005000 8\n")
+    out = explain_out("--set", "dirtylog.mode=pml", "--after", t2, "--limit", "1", XGVA)
+    if not out.startswith("after 1 record of "):
+        raise Fail(out)
+    # Arm hdbss: table descriptors have no AF, so only the leaf's AF and
+    # dirty state write a table page, the PT (0x40004000): its stage-2 leaf
+    # goes writable-dirty and is logged first (HDBSS counts up from 0),
+    # then the data page.
+    out = explain_out("--set", "arch=arm64", "--set", "dirtylog.mode=hdbss", "--access", "w",
+                      XGVA)
+    got = [(int(a), int(b, 16)) for a, b in
+           re.findall(r"HDBSS entry +(\d+) @pa 0x[0-9a-f]+ = 0x[0-9a-f]+  logs IPA 0x([0-9a-f]+), "
+                      r"TTWL 3", out)]
+    eq(got, [(0, 0x40004000), (1, 0x40001000)], "HDBSS entries")
+    if "hardware update: AF 0->1, AP[2:1] 3->1, writable-clean -> writable-dirty" not in out:
+        raise Fail(out)
+
+
 def main():
     return CASES.main("e2e")
 
