@@ -796,39 +796,36 @@ static inline rvcpu *vcpu_of(reach *r, unsigned id)
 	return v ? v : rvcpu_make(r, id);
 }
 
-/* One lookup of PAGE (of size code CODE) in stream S, size K; *COLD counts
- * a first use (COLD may be NULL). */
+/* One lookup of PAGE (of size code CODE) in stream S, size K: 1 if it was
+ * a first use in the stream, 0 if not, -1 out of memory. */
 static inline int lookup(reach *r, rvcpu *v, unsigned s, unsigned k, uint64_t page,
-			 unsigned code, const trace_rec *x, int upper, unsigned *cold)
+			 unsigned code, const trace_rec *x, int upper)
 {
 	uint64_t key = make_key(page, code, x->asid, upper);
 	uint64_t d = reach_stack_touch(v->fa[s][k], key);
 	if (d == REACH_NOMEM)
 		return nomem(r);
-	if (cold && d == REACH_COLD)
-		(*cold)++;
 	if (r->c.sets &&
 	    reach_stack_touch(v->sa[s][k][page & (r->c.sets - 1)], key) == REACH_NOMEM)
 		return nomem(r);
-	return 0;
+	return d == REACH_COLD;
 }
 
 /* The lookups of access X, whose last byte is at LAST, at the fixed size K
  * (shift SHIFT, code CODE): the page of its first byte, then the page of
- * its last if that is another. */
+ * its last if that is another. How many were first uses, or -1. */
 static inline __attribute__((always_inline)) int lookups_fixed(reach *r, rvcpu *v, unsigned s,
 							      unsigned k, unsigned shift,
 							      unsigned code, const trace_rec *x,
-							      uint64_t last, unsigned *cold)
+							      uint64_t last)
 {
 	int upper = va_upper(x->gva);
 	uint64_t lo = (x->gva & VA57_MASK) >> shift;
 	uint64_t hi = (last & VA57_MASK) >> shift;
-	if (lookup(r, v, s, k, lo, code, x, upper, cold))
-		return -1;
-	if (hi != lo && lookup(r, v, s, k, hi, code, x, upper, cold))
-		return -1;
-	return 0;
+	int a = lookup(r, v, s, k, lo, code, x, upper), b = 0;
+	if (a >= 0 && hi != lo)
+		b = lookup(r, v, s, k, hi, code, x, upper);
+	return a < 0 || b < 0 ? -1 : a + b;
 }
 
 /* Pass stream S's repeated accesses to its fixed-size stacks (and the
@@ -1071,20 +1068,22 @@ static int record(reach *r, const trace_rec *x)
 		flush_repeats(r, v, s);
 		l->page4k = e4;   /* the last lookup's page: the top from now */
 		l->asid = x->asid;
-		unsigned cold = 0;
-		if (lookups_fixed(r, v, s, REACH_4K, 12, (unsigned)code_of(12), x, last, &cold))
+		int cold = lookups_fixed(r, v, s, REACH_4K, 12, (unsigned)code_of(12), x, last);
+		if (cold < 0)
 			return -1;
 		for (unsigned k = REACH_4K + 1; k < REACH_COMBINED; k++)
 			if (lookups_fixed(r, v, s, k, size_shift[k], (unsigned)code_of(size_shift[k]),
-					  x, last, NULL))
+					  x, last) < 0)
 				return -1;
+		if (r->alias < 0 && !r->m &&
+		    lookups_fixed(r, v, s, REACH_COMBINED, code_shift[r->ccode], r->ccode, x,
+				  last) < 0)
+			return -1;
 		/* A 4K page new to this vCPU's stream may be new to the domain:
-		 * the shape maps it as run's walk would, or refuses it. */
+		 * the shape maps it as run's walks would, or refuses it. (One
+		 * the stream used before was mapped then.) */
 		if (cold && r->shape && map_pages(r, x, last))
 			return -1;
-		if (r->alias < 0 && !r->m)
-			return lookups_fixed(r, v, s, REACH_COMBINED, code_shift[r->ccode], r->ccode,
-					     x, last, NULL);
 	}
 	if (!r->m)
 		return 0;
@@ -1100,7 +1099,7 @@ static int record(reach *r, const trace_rec *x)
 			return fail(r, TRACE_EINTERNAL, "internal: a translation size reach has no "
 				    "key for");
 		uint64_t page = (va & VA57_MASK) >> res.shift[p];
-		if (lookup(r, v, s, REACH_COMBINED, page, (unsigned)code, x, upper, NULL))
+		if (lookup(r, v, s, REACH_COMBINED, page, (unsigned)code, x, upper) < 0)
 			return -1;
 		va = ((va >> res.shift[p]) + 1) << res.shift[p];
 	}

@@ -10,7 +10,8 @@
 #     and skip, sim.prefault, zero-size accesses at page boundaries, two
 #     vCPUs and ASIDs, native and nested, 4K/16K/2M entries; a key it cannot
 #     follow (dirty logging, the I/O model, a prefetch when the entry size
-#     varies) and a VA run refuses are refused, one line naming them;
+#     varies) and a record run refuses (a VA that is not canonical, a full
+#     guest-physical space) are refused, one line naming them;
 #   - run refuses a window that leaves nothing to measure, as a warm-up
 #     past the end is, naming the flag and the trace's length;
 #   - migrate --json has every field its --help promises.
@@ -226,6 +227,17 @@ def rr_reach_refuses_what_it_cannot_follow_by_name():
             _, _, err = run("reach", *(rr_sets(kv) + [t]), expect_rc=2)
             one_line(err, r"rr-va\.txt: line 2: VA %s is not canonical" % va, "reach " + va)
             eq(err, run_err, "reach's refusal is run's")
+    # A guest-physical space that runs out (arm64, 32-bit IPA: 4 GB of 2M
+    # pages is 2048 of them, less the guest's page tables) stops run at the
+    # record that needs one page too many; reach at the same record.
+    t = write("rr-full.txt", "".join("0 R 0x%x 8\n" % (0x10000000000 + i * (2 << 20))
+                                     for i in range(2100)))
+    full = ["arch=arm64", "host.ipa_bits=32", "guest.page=2m", "host.page=2m"]
+    for kv in (full, full[:2] + ["guest.page=thp"]):
+        _, _, run_err = run("run", "--quiet", *(rr_sets(kv) + [t]), expect_rc=2)
+        one_line(run_err, r"rr-full\.txt: line \d+: guest-physical space exhausted", "run, full")
+        _, _, err = run("reach", *(rr_sets(kv) + [t]), expect_rc=2)
+        eq(err, run_err, "reach's refusal of a full guest-physical space is run's")
 
 
 @case
