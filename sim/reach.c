@@ -21,6 +21,28 @@
  * references as it moves. On the shipped capture 98% of the references at
  * 4K are within distance 8 (the list): reach takes 0.40-0.42 s of CPU with
  * a list of 8, 0.64-0.71 s with a list of 1 (the top key only; 3 runs each).
+ *
+ * The analysis follows run (sim/machine.c, read for it) under these
+ * assumptions:
+ *   - the guest OS and hypervisor map a page at the first walk that needs
+ *     it and, in the configurations reach takes (no dirty logging, no I/O
+ *     model), never unmap one: after each access the mapped pages are the
+ *     pages of every access so far, mapped in order of first touch. A
+ *     machine of the configuration given exactly those first touches (the
+ *     shape, machine_prefault) maps what run's maps and refuses what it
+ *     refuses. DEVIATION: run also makes a new ASID's root table on a walk
+ *     that touches only global (upper-half) pages, when it misses its TLB -
+ *     a size reach does not have; the shape makes it only with a page new
+ *     to the stream, so the guest-physical layout, and where a full space
+ *     is reported, may differ by that one table frame. No count changes.
+ *   - a prefetch is looked up at its first byte only, fills on a miss if
+ *     its walk succeeds - the page is mapped - and is dropped otherwise;
+ *     a fill or a hit makes the page most recent at every size alike.
+ *   - TLB fills of one page replace each other in place (a duplicate entry
+ *     would hold a way): true in run for one ASID; a write of another ASID
+ *     through a clean global entry adds a second entry in run's TLB
+ *     (model/tlb refreshes in place only for the same ASID), which reach
+ *     does not model.
  */
 #include "reach.h"
 #include "guest.h"
@@ -986,10 +1008,8 @@ static int prefetch(reach *r, const trace_rec *x)
 	if (half < 0)
 		return 0;   /* not canonical: the walk faults, the prefetch is dropped */
 	/* run's walk takes the ASID's root first, making it if the ASID is
-	 * new. DEVIATION: for an upper-half prefetch run does so only when it
-	 * misses its TLB (a global entry may hit), which reach cannot know:
-	 * the guest-physical layout may then differ by that table frame, which
-	 * changes no count here. */
+	 * new; for an upper-half prefetch only when it misses its TLB, which
+	 * reach cannot know (the DEVIATION at the top). */
 	uint64_t root;
 	if (!half && guest_root(r->g, x->asid, &root))
 		return machine_failed(r, r->shape);
