@@ -93,6 +93,12 @@
 #include <string.h>
 
 enum { MAP_PER_PAGE, MAP_BATCH, MAP_PERSISTENT };
+enum { POL_LEGACY, POL_V2, POL_DIRTYSET };   /* migrate.policy, in its order */
+
+/* The policies' own live-pass limits (migrate.max_rounds=0). */
+#define DEF_MAX_ITERS       29u  /* xc_domain_save.c: "limit us to 30 times round loop" */
+#define V2_MAX_ITERATIONS   5u   /* xc_sr_save.c xc_domain_save2: save.max_iterations */
+#define DIRTYSET_MAX_ROUNDS 30u  /* slatsim's earlier default */
 
 #define PAGE                4096u
 #define SP_SHIFT            SUPERPAGE_SHIFT
@@ -108,7 +114,9 @@ typedef struct mig_cfg {
 	int mark;
 	uint64_t bandwidth;            /* bytes per second */
 	uint64_t stop_pages;
-	unsigned max_rounds;
+	unsigned max_rounds;           /* live passes at most */
+	int policy;
+	uint64_t max_factor;
 	int loop;
 	uint64_t memory;
 	uint64_t max_records;          /* sim.max_records: guest records at most (0: all) */
@@ -165,6 +173,8 @@ struct migrate {
 	uint64_t *sp_mfn;              /* the superpages those 2 MB slots map */
 	size_t cap_sp;
 	uint64_t *va;                  /* per page of the chunk */
+	uint64_t *chunk;               /* legacy: a batch's pages after the skip */
+	uint64_t clean_slice;          /* the last slice before the last harvest */
 	uint64_t pa[SUPERPAGE_PAGES];
 	/* rounds */
 	migrate_round *rounds;
@@ -172,7 +182,7 @@ struct migrate {
 	const char *stop;
 	double t_us;                   /* the sender's clock */
 	/* statistics */
-	uint64_t n_rounds, pages_sent, total_us, downtime_us, unsent, map_cycles;
+	uint64_t n_rounds, pages_sent, pages_skipped, total_us, downtime_us, unsent, map_cycles;
 	uint64_t guest_cycles, base_cycles, lost, loops;
 	uint64_t map_calls, hypercalls, frames, sp_maps, unmapped, flushes, read_cycles;
 	uint64_t harvest_cycles;
@@ -246,7 +256,12 @@ static void build_cfg(mig_cfg *c, const param_reg *p)
 	c->mark = param_enum(p, "migrate.superpage") == 1;
 	c->bandwidth = (uint64_t)param_int(p, "migrate.bandwidth");
 	c->stop_pages = (uint64_t)param_int(p, "migrate.stop_pages");
+	c->policy = param_enum(p, "migrate.policy");
+	c->max_factor = (uint64_t)param_int(p, "migrate.max_factor");
 	c->max_rounds = (unsigned)param_int(p, "migrate.max_rounds");
+	if (!c->max_rounds)
+		c->max_rounds = c->policy == POL_LEGACY ? DEF_MAX_ITERS :
+				c->policy == POL_V2 ? V2_MAX_ITERATIONS : DIRTYSET_MAX_ROUNDS;
 	c->loop = param_bool(p, "migrate.loop");
 	c->memory = (uint64_t)param_int(p, "migrate.memory");
 	c->max_records = (uint64_t)param_int(p, "sim.max_records");
@@ -288,6 +303,9 @@ static void register_stats(migrate *x)
 	stats_add_ratio(st, "migrate.guest_slowdown", "migrate.guest_cycles",
 			"migrate.baseline_cycles", "guest cycles with migration over without "
 			"(same records)");
+	stats_add(st, "migrate.pages_skipped", &x->pages_skipped, "pages a live pass did not "
+		  "send because they were dirtied again since the pass began (policy=legacy: "
+		  "xc_domain_save's skip_this_iter); sent by a later pass");
 	stats_add(st, "migrate.map_calls", &x->map_calls, "map calls of the control domain");
 	stats_add(st, "migrate.hypercalls", &x->hypercalls, "mapping hypercalls (up to 16 "
 		  "entries each, REMAP_BATCH_SIZE)");
@@ -372,8 +390,9 @@ int migrate_create(migrate **out, const param_reg *p, char *err, size_t errlen)
 	}
 	x->buf = malloc(REPLAY_BATCH * sizeof(*x->buf));
 	x->va = malloc(x->c.batch * sizeof(*x->va));
+	x->chunk = malloc(x->c.batch * sizeof(*x->chunk));
 	x->sp = spage_create();
-	if (!x->buf || !x->va || !x->sp || pageset_init(&x->written) || u64map_init(&x->tmap) || u64map_init(&x->spr) ||
+	if (!x->buf || !x->va || !x->chunk || !x->sp || pageset_init(&x->written) || u64map_init(&x->tmap) || u64map_init(&x->spr) ||
 	    u64map_init(&x->chunk_sp) || u64map_init(&x->chunk_cnt) || u64map_init(&x->pers_sp) || u64map_init(&x->pers_4k)) {
 		migrate_destroy(x);
 		snprintf(err, errlen, "out of memory (creating the migration)");
@@ -405,6 +424,7 @@ void migrate_destroy(migrate *x)
 	spage_destroy(x->sp);
 	free(x->buf);
 	free(x->va);
+	free(x->chunk);
 	free(x->tr);
 	free(x->pages0);
 	free(x->list);
@@ -969,10 +989,49 @@ static migrate_round *new_round(migrate *x, int final)
 	return r;
 }
 
+/* 1 if guest page PFN was written since the last harvest (ground truth:
+ * what SHADOW_OP_PEEK reports when the log misses nothing). */
+static int redirtied(const migrate *x, uint64_t pfn)
+{
+	const uint64_t *v = u64map_find(&x->tmap, pfn);
+	return v && x->tr[*v].written > x->clean_slice;
+}
+
+/* policy=legacy, a live pass: xc_domain_save peeks at the dirty bitmap
+ * before each batch and leaves out the pages of its list dirtied again
+ * since the pass began (counted as skipped: the next pass sends them); a
+ * batch is MAX_BATCH_SIZE pages to send (migrate.map_batch), the skipped
+ * ones not counted, and a batch of none ends the pass. */
+static int send_list_skipping(migrate *x, const uint64_t *pfn, size_t n, migrate_round *r)
+{
+	size_t i = 0;
+	while (i < n) {
+		int rc = end_slice(x);   /* the peek sees every write so far */
+		if (rc)
+			return rc;
+		size_t k = 0;
+		for (; i < n && k < x->c.batch; i++) {
+			if (redirtied(x, pfn[i])) {
+				r->pages_skipped++;
+				x->pages_skipped++;
+			} else {
+				x->chunk[k++] = pfn[i];
+			}
+		}
+		if (!k)
+			break;
+		if ((rc = send_chunk(x, x->chunk, k, r)) != 0 || (rc = guest_catch_up(x)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Send the list, a chunk at a time, the guest running between chunks
  * unless it is paused. */
 static int send_list(migrate *x, const uint64_t *pfn, size_t n, migrate_round *r, int paused)
 {
+	if (!paused && x->c.policy == POL_LEGACY)
+		return send_list_skipping(x, pfn, n, r);
 	for (size_t i = 0; i < n; i += x->c.batch) {
 		size_t k = n - i < x->c.batch ? n - i : x->c.batch;
 		int rc = send_chunk(x, pfn + i, k, r);
@@ -992,6 +1051,11 @@ static int cmp_u64(const void *a, const void *b)
  * harvest's cycles move the sender's clock. */
 static int harvest(migrate *x)
 {
+	/* The slices so far end here: later writes are the next pass's skips. */
+	int rc = end_slice(x);
+	if (rc)
+		return rc;
+	x->clean_slice = x->slice;
 	uint64_t c0 = machine_domain_cycles(x->m, 0);
 	if (machine_harvest(x->m, 0))
 		return mach_fail(x, x->m);
@@ -1024,6 +1088,50 @@ static int mark_all(migrate *x)
 	return 0;
 }
 
+/* Why the live pass R (just harvested) is the last one, or NULL.
+ *  legacy - xc_domain_save.c (Xen <= 4.5), after pass `iter` (1, 2, ...):
+ *    last_iter once iter >= max_iters, sent_this_iter + skip_this_iter < 50,
+ *    or total_sent > p2m_size * max_factor; the stop-and-copy then sends
+ *    what SHADOW_OP_CLEAN reports, skipping nothing. (Its fourth rule,
+ *    sent_this_iter > sent_last_iter at the maximum rate, needs its rate
+ *    limiter, not modelled.) The harvest does not enter the decision.
+ *  v2 - xc_sr_save.c send_domain_memory_live (Xen 4.6): send_all_pages,
+ *    then `for (x = 1; x < max_iterations && dirty_count > dirty_threshold;
+ *    ++x)` CLEAN and send the dirty pages, breaking when CLEAN reports none:
+ *    a pass whose dirty count (the pages it was sent; the first pass's is
+ *    p2m_size) is at most the threshold is the last live one, and at most
+ *    max_iterations live passes are made.
+ *  dirtyset - slatsim's earlier rule: the harvest's count under stop_pages.
+ * DEVIATION: p2m_size is the pages the first pass sends (the guest's RAM
+ * populated when the migration starts), not the p2m's span with its holes. */
+static const char *stop_rule(const migrate *x, const migrate_round *r)
+{
+	const char *rounds = "migrate.max_rounds rounds were made";
+	const char *small = "the dirty set was under migrate.stop_pages";
+	switch (x->c.policy) {
+	case POL_LEGACY:
+		if (x->n_rounds >= x->c.max_rounds)
+			return rounds;
+		if (r->pages_sent + r->pages_skipped < x->c.stop_pages)
+			return small;
+		if (x->c.max_factor && x->pages_sent > x->npages0 * x->c.max_factor)
+			return "more than migrate.max_factor times the guest's pages were sent";
+		return NULL;
+	case POL_V2:
+		if (x->nlist == 0)
+			return "the dirty log reported nothing";
+		if (x->n_rounds >= x->c.max_rounds)
+			return rounds;
+		if (r->pages_sent <= x->c.stop_pages)
+			return small;
+		return NULL;
+	default:
+		if (x->nlist < x->c.stop_pages || x->nlist == 0)
+			return small;
+		return x->n_rounds >= x->c.max_rounds ? rounds : NULL;
+	}
+}
+
 static int precopy(migrate *x)
 {
 	const uint64_t *list = x->pages0;
@@ -1041,12 +1149,11 @@ static int precopy(migrate *x)
 			return rc;
 		r = &x->rounds[x->nrounds - 1];
 		r->pages_dirtied = x->nlist;
-		int converged = x->nlist < x->c.stop_pages || x->nlist == 0;
-		if (converged || x->n_rounds >= x->c.max_rounds) {
+		const char *why = stop_rule(x, r);
+		if (why) {
 			/* Paused at the end of the round: the last harvest is downtime. */
 			r->duration_us = end - r->start_us;
-			x->stop = converged ? "the dirty set was under migrate.stop_pages" :
-				  "migrate.max_rounds rounds were made";
+			x->stop = why;
 			migrate_round *f = new_round(x, 1);
 			if (!f)
 				return oom(x, "rounds");

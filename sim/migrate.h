@@ -6,8 +6,9 @@
  * While the trace runs - the guest's cycles are the clock - the engine sends
  * guest memory at migrate.bandwidth: round 0 every populated page, each
  * later round what the dirty log reported (machine_harvest, any
- * dirtylog.mode), until the dirty set is under migrate.stop_pages or
- * migrate.max_rounds rounds were made; then stop-and-copy sends the rest
+ * dirtylog.mode), until migrate.policy's rules stop it (Xen's
+ * xc_domain_save or xc_sr_save: see stop_rule in migrate.c); then
+ * stop-and-copy sends the rest
  * with the guest paused. Every page sent is mapped into the control domain
  * (its own VMID, stage 1 and stage 2: entries its TLBs and walker see) by
  * migrate.map and read there. From ground truth it counts the pages whose
@@ -40,6 +41,7 @@ typedef struct migrate_source {
 typedef struct migrate_round {
 	double start_us, duration_us;   /* duration: sending, then the harvest */
 	uint64_t pages_sent;
+	uint64_t pages_skipped;         /* policy=legacy: dirtied again during the pass */
 	uint64_t pages_dirtied;         /* what the harvest at its end reported */
 	uint64_t map_cycles;            /* mapping, unmapping, flushes, references */
 	int final;                      /* the stop-and-copy: the guest paused */

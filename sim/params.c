@@ -319,14 +319,31 @@ static const param_def machine_param_defs[] = {
 	{ .name = "migrate.bandwidth", .type = PARAM_SIZE, .def = "1G", .unit = "bytes/s",
 	  .min = 1 << 20, .max = INT64_C(1) << 40, .help = "link rate the pages are sent at "
 	  "(1 GiB/s: about a 10 GbE link's payload rate; an estimate: set your link's)" },
+	{ .name = "migrate.policy", .type = PARAM_ENUM, .def = "dirtyset",
+	  .choices = "legacy|v2|dirtyset", .help = "when pre-copy stops: legacy (Xen <= 4.5 "
+	  "tools/libxc/xc_domain_save.c: after live pass N, stop-and-copy when N >= max_iters, "
+	  "when the pages the pass sent plus those it skipped are under migrate.stop_pages, or "
+	  "when more than migrate.max_factor x the guest's pages were sent; each batch skips "
+	  "the pages dirtied again since the pass began, SHADOW_OP_PEEK), v2 (Xen >= 4.6 "
+	  "xc_sr_save.c send_domain_memory_live: at most max_iterations 5 live passes, "
+	  "stop-and-copy once a pass's dirty count is at most dirty_threshold 50), dirtyset "
+	  "(slatsim's earlier rule, no Xen's: stop when a harvest reports fewer than "
+	  "migrate.stop_pages pages, migrate.max_rounds live rounds at most, no skip)" },
+	{ .name = "migrate.max_factor", .type = PARAM_INT, .def = "3", .unit = "x memory",
+	  .min = 0, .max = 1 << 20, .help = "policy=legacy: stop-and-copy once more than this "
+	  "many times the guest's pages were sent (xc_domain_save DEF_MAX_FACTOR 3: 'never "
+	  "send more than 3x p2m_size'); 0: no such rule" },
 	{ .name = "migrate.stop_pages", .type = PARAM_INT, .def = "50", .unit = "pages",
-	  .min = 0, .max = INT64_C(1) << 40, .help = "stop-and-copy once a harvest reports fewer "
-	  "dirty pages than this (Xen's xc_domain_save: a round that sent fewer than 50 pages "
-	  "is the last)" },
-	{ .name = "migrate.max_rounds", .type = PARAM_INT, .def = "30", .unit = "rounds",
-	  .min = 1, .max = 100000, .help = "pre-copy rounds at most, round 0 included, then "
-	  "stop-and-copy whatever is dirty (xc_domain_save's DEF_MAX_ITERS 29: 'limit us to 30 "
-	  "times round loop')" },
+	  .min = 0, .max = INT64_C(1) << 40, .help = "the small-dirty-set rule's threshold: "
+	  "legacy: a live pass that sent plus skipped fewer pages is the last live one "
+	  "(xc_domain_save 'sent_this_iter+skip_this_iter < 50'); v2: a pass whose dirty "
+	  "count is at most this is the last (xc_sr_save dirty_threshold 50); dirtyset: a "
+	  "harvest reporting fewer pages" },
+	{ .name = "migrate.max_rounds", .type = PARAM_INT, .def = "0", .unit = "rounds",
+	  .min = 0, .max = 100000, .help = "live pre-copy passes at most, the first (every "
+	  "page) included, then stop-and-copy; 0: the policy's own - legacy 29 "
+	  "(xc_domain_save DEF_MAX_ITERS 29, 'limit us to 30 times round loop': 29 live "
+	  "passes and the last), v2 5 (xc_sr_save max_iterations), dirtyset 30" },
 	{ .name = "migrate.loop", .type = PARAM_BOOL, .def = "1", .help = "replay the trace "
 	  "from its start again when it ends before the migration does (counted: "
 	  "migrate.loops); 0: the guest then idles" },

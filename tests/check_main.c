@@ -22,6 +22,7 @@ Suite *io_suite(void);
 Suite *calib_suite(void);
 Suite *migrate_suite(void);
 Suite *dirtylog_suite(void);
+Suite *xen_suite(void);
 
 int main(void)
 {
@@ -43,6 +44,7 @@ int main(void)
 	srunner_add_suite(sr, calib_suite());
 	srunner_add_suite(sr, migrate_suite());
 	srunner_add_suite(sr, dirtylog_suite());
+	srunner_add_suite(sr, xen_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

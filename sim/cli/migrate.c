@@ -23,8 +23,12 @@ static const char *const migrate_usage =
 	"guest's cycles are the clock (core.freq_ghz). Its memory is populated from\n"
 	"the trace first (and migrate.memory). Round 0 sends every populated page;\n"
 	"each later round harvests the dirty log (dirtylog.mode: pml on x86 and wp on\n"
-	"arm64 unless set) and sends what it reported, until fewer than\n"
-	"migrate.stop_pages pages are dirty or migrate.max_rounds rounds were made;\n"
+	"arm64 unless set) and sends what it reported, until migrate.policy stops it\n"
+	"(legacy: Xen's xc_domain_save - at most 29 live passes, a pass that sent and\n"
+	"skipped under migrate.stop_pages pages, more than migrate.max_factor x memory\n"
+	"sent, pages dirtied again during a pass skipped; v2: xc_sr_save - at most 5\n"
+	"live passes, a dirty count at most migrate.stop_pages; dirtyset: a harvest\n"
+	"under migrate.stop_pages or migrate.max_rounds rounds);\n"
 	"then the guest is paused and stop-and-copy sends the rest. Pages go at\n"
 	"migrate.bandwidth, each mapped into a control domain (its own VMID, stage 1\n"
 	"and stage 2: entries its TLBs and walker see) by migrate.map: per_page,\n"
@@ -167,6 +171,7 @@ static void json_migrate(json_w *j, const void *ctx)
 		json_dbl(j, "start_us", r[i].start_us);
 		json_dbl(j, "duration_us", r[i].duration_us);
 		json_u64(j, "pages_sent", r[i].pages_sent);
+		json_u64(j, "pages_skipped", r[i].pages_skipped);
 		json_u64(j, "pages_dirtied", r[i].pages_dirtied);
 		json_u64(j, "map_cycles", r[i].map_cycles);
 		json_end_obj(j);

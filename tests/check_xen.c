@@ -1,0 +1,286 @@
+/*
+ * tests/check_xen.c - issue 24: slatsim's Xen rules checked against Xen's
+ * own sources. Pre-copy's stop rules (migrate.policy):
+ *  - legacy: Xen <= 4.5 tools/libxc/xc_domain_save.c. DEF_MAX_ITERS 29
+ *    ("limit us to 30 times round loop"), DEF_MAX_FACTOR 3 ("never send
+ *    more than 3x p2m_size"); after pass `iter` (counted from 1) the next
+ *    pass is the last when iter >= max_iters, sent_this_iter +
+ *    skip_this_iter < 50 or total_sent > p2m_size * max_factor; before
+ *    each batch of MAX_BATCH_SIZE pages SHADOW_OP_PEEK reads the dirty
+ *    bitmap and a page of to_send dirtied again is skipped (not in the
+ *    last pass).
+ *  - v2: Xen 4.6 tools/libxc/xc_sr_save.c send_domain_memory_live:
+ *    send_all_pages, then `for (x = 1; x < max_iterations (5) &&
+ *    dirty_count > dirty_threshold (50); ++x)` CLEAN and send the dirty
+ *    pages; dirty_count starts at p2m_size.
+ *
+ * Every expected value below is derived in the test from those constants
+ * and the machine's timing, never copied from the tool's output. The
+ * machine is "quiet" (as tests/check_migrate.c's): core.freq_ghz=1, every
+ * latency and cost 0 but core.cpi=1, so a record of 1000 instructions is
+ * one microsecond; the link sends one 4 KB page per microsecond; a batch is
+ * one page (migrate.map_batch=1), so the peek before each batch sees what
+ * the guest wrote up to then. The guest (x86, 4 KB pages at both stages)
+ * writes one data page A at VA 0x10000000 in every record, over and over
+ * (migrate.loop=1): it dirties all the memory its records write. Its
+ * stage-1 tables (T pages, taken from the guest OS model: tables its
+ * records never write) are allocated before A, so A has the highest
+ * guest-physical address of the N = T + 1 populated pages.
+ */
+#include "check_util.h"
+#include "machine.h"
+#include "migrate.h"
+#include "guest.h"
+
+#define XEN_DEF_MAX_ITERS   29u   /* xc_domain_save.c */
+#define XEN_DEF_MAX_FACTOR  3u    /* xc_domain_save.c */
+#define XEN_V2_MAX_ITER     5u    /* xc_sr_save.c save.max_iterations */
+#define XEN_V2_THRESHOLD    50u   /* xc_sr_save.c save.dirty_threshold */
+#define XEN_LEGACY_SMALL    50u   /* xc_domain_save.c "sent_this_iter+skip_this_iter < 50" */
+
+#define VA_A UINT64_C(0x10000000)
+
+typedef struct xsrc {
+	const trace_rec *r;
+	size_t n, pos;
+} xsrc;
+
+static long xs_read(void *ctx, trace_rec *b, size_t max, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	xsrc *m = ctx;
+	size_t k = m->n - m->pos < max ? m->n - m->pos : max;
+	memcpy(b, m->r + m->pos, k * sizeof(*b));
+	m->pos += k;
+	return (long)k;
+}
+
+static int xs_rewind(void *ctx, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	((xsrc *)ctx)->pos = 0;
+	return TRACE_OK;
+}
+
+static const char *const XQUIET[] = {
+	"core.freq_ghz=1", "core.cpi=1", "tlb.l2.latency=0", "walkcache.s1.latency=0",
+	"walkcache.s2.latency=0", "ntlb.latency=0", "mem.pte_latency=0", "fault.guest.cycles=0",
+	"fault.host.cycles=0", "dirtylog.exit.cycles=0", "dirtylog.fault.cycles=0",
+	"dirtylog.split.cycles=0", "pml.drain.cycles=0", "pml.log.cycles=0",
+	"dirtylog.clear.cycles=0", "dirtylog.scan.cycles=0", "dirtylog.invalidate.cycles=0",
+	"dirtylog.bitmap.cycles=0", "migrate.call.cycles=0", "migrate.hypercall.cycles=0",
+	"migrate.frame.cycles=0", "migrate.unmap.cycles=0", "migrate.flush.cycles=0",
+	"migrate.ref.cycles=0", "migrate.bandwidth=4096000000", "host.page=base",
+	"guest.page=base", "migrate.loop=1", "dirtylog.mode=wp", "guest.hw_accessed=0",
+	"guest.hw_dirty=0", "migrate.map_batch=1", NULL
+};
+
+typedef struct xrun {
+	param_reg *p;
+	migrate *x;
+	stats_reg *st;
+	const migrate_round *r;
+	size_t nr;
+	uint64_t t, n;     /* the guest's table pages; populated pages (T + 1) */
+} xrun;
+
+/* The guest migrated with XQUIET then SETS. */
+static xrun xmigrate(const char *const *sets)
+{
+	trace_rec t[1] = { { .gva = VA_A, .icount = 1000, .size = 8, .kind = TRACE_W } };
+	xrun u = { .p = param_create() };
+	char err[512];
+	ck_assert_int_eq(machine_params_register(u.p), PARAM_OK);
+	for (const char *const *s = XQUIET; *s; s++)
+		ck_assert_msg(param_set_assignment(u.p, *s, "test", err, sizeof(err)) == PARAM_OK,
+			      "%s", err);
+	for (const char *const *s = sets; *s; s++)
+		ck_assert_msg(param_set_assignment(u.p, *s, "test", err, sizeof(err)) == PARAM_OK,
+			      "%s", err);
+	ck_assert_msg(migrate_create(&u.x, u.p, err, sizeof(err)) == TRACE_OK, "%s", err);
+	xsrc m = { t, 1, 0 };
+	migrate_source src = { xs_read, xs_rewind, &m, "one page" };
+	ck_assert_msg(migrate_run(u.x, &src, err, sizeof(err)) == TRACE_OK, "%s", err);
+	u.st = machine_stats(migrate_machine(u.x));
+	u.r = migrate_rounds(u.x, &u.nr);
+	struct guest *g;
+	struct hyp *h;
+	size_t nt;
+	ck_assert_int_eq(machine_rooms(migrate_machine(u.x), 0, &g, &h), 0);
+	guest_table_frames(g, &nt);
+	ck_assert_uint_ge(nt, 1);
+	u.t = nt;
+	u.n = nt + 1;
+	return u;
+}
+
+static void xfree(xrun *u)
+{
+	migrate_destroy(u->x);
+	param_destroy(u->p);
+}
+
+static uint64_t XS(const xrun *u, const char *name)
+{
+	int found;
+	uint64_t v = stats_get(u->st, name, &found);
+	ck_assert_msg(found, "no statistic %s", name);
+	return v;
+}
+
+/* Pass I (0-based) sent SENT and skipped SKIP; a live pass's harvest
+ * reports page A, which the guest wrote during it. */
+static void expect_pass(const xrun *u, size_t i, uint64_t sent, uint64_t skip)
+{
+	ck_assert_msg(u->r[i].pages_sent == sent, "pass %zu sent %llu, want %llu", i,
+		      (unsigned long long)u->r[i].pages_sent, (unsigned long long)sent);
+	ck_assert_msg(u->r[i].pages_skipped == skip, "pass %zu skipped %llu, want %llu", i,
+		      (unsigned long long)u->r[i].pages_skipped, (unsigned long long)skip);
+	if (!u->r[i].final)
+		ck_assert_uint_eq(u->r[i].pages_dirtied, 1);
+	ck_assert_int_eq(u->r[i].final, i + 1 == u->nr);
+}
+
+/* Every pass as legacy makes them here: pass 1's batches send the T
+ * tables (peek: A not yet written, then A written in every microsecond),
+ * and A's batch finds A dirtied again: sent T, skipped 1. Each later pass
+ * starts right after its harvest, which ends at the guest's clock (costs
+ * 0): the peek finds nothing, A is sent (1 us) - sent 1. The last pass
+ * sends A. */
+static void expect_legacy(const xrun *u, uint64_t live)
+{
+	ck_assert_uint_eq(u->nr, live + 1);
+	expect_pass(u, 0, u->t, 1);
+	for (size_t i = 1; i <= live; i++)
+		expect_pass(u, i, 1, 0);
+	ck_assert_uint_eq(XS(u, "migrate.rounds"), live);
+	ck_assert_uint_eq(XS(u, "migrate.pages_sent"), u->t + (live - 1) + 1);
+	ck_assert_uint_eq(XS(u, "migrate.pages_skipped"), 1);
+	ck_assert_uint_eq(XS(u, "migrate.lost_pages"), 0);
+	ck_assert_uint_eq(XS(u, "migrate.unsent_pages"), 0);
+}
+
+/* legacy, stop_pages=1 (a pass always sends or skips 1 page, not under
+ * 1): only DEF_MAX_FACTOR ends it. total after pass k = T + (k - 1); the
+ * first k with total > 3 N is the last live pass: k = 2T + 5 (under 29). */
+START_TEST(xen_legacy_stops_at_three_times_memory)
+{
+	const char *const sets[] = { "migrate.policy=legacy", "migrate.stop_pages=1", NULL };
+	xrun u = xmigrate(sets);
+	uint64_t k = 1;
+	while (u.t + (k - 1) <= (uint64_t)XEN_DEF_MAX_FACTOR * u.n)
+		k++;
+	ck_assert_uint_eq(k, 2 * u.t + 5);
+	ck_assert_uint_lt(k, XEN_DEF_MAX_ITERS);
+	expect_legacy(&u, k);
+	ck_assert_str_eq(migrate_stop_reason(u.x),
+			 "more than migrate.max_factor times the guest's pages were sent");
+	xfree(&u);
+}
+END_TEST
+
+/* legacy without the factor rule: DEF_MAX_ITERS 29 live passes, then the
+ * last - 30 passes in all ("limit us to 30 times round loop"). */
+START_TEST(xen_legacy_makes_29_live_passes_and_the_last)
+{
+	const char *const sets[] = { "migrate.policy=legacy", "migrate.stop_pages=1",
+				     "migrate.max_factor=0", NULL };
+	xrun u = xmigrate(sets);
+	expect_legacy(&u, XEN_DEF_MAX_ITERS);
+	ck_assert_uint_eq(u.nr, 30);
+	ck_assert_str_eq(migrate_stop_reason(u.x), "migrate.max_rounds rounds were made");
+	xfree(&u);
+}
+END_TEST
+
+/* legacy's 50 counts what the pass sent plus what it skipped: pass 1 sent
+ * T and skipped 1, N < 50: the next pass is the last. With stop_pages=2
+ * pass 1 (N >= 2) goes on and pass 2 (1 sent) is the last live one. */
+START_TEST(xen_legacy_counts_sent_and_skipped_against_50)
+{
+	const char *const sets[] = { "migrate.policy=legacy", NULL };
+	xrun u = xmigrate(sets);
+	ck_assert_uint_lt(u.n, XEN_LEGACY_SMALL);
+	expect_legacy(&u, 1);
+	ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), u.n);
+	ck_assert_str_eq(migrate_stop_reason(u.x), "the dirty set was under migrate.stop_pages");
+	xfree(&u);
+	const char *const two[] = { "migrate.policy=legacy", "migrate.stop_pages=2", NULL };
+	u = xmigrate(two);
+	ck_assert_uint_ge(u.n, 2);
+	expect_legacy(&u, 2);
+	xfree(&u);
+}
+END_TEST
+
+/* v2 with dirty_threshold 0: send_all_pages sends N (no peek, no skip)
+ * while the guest writes A; passes x = 1..4 each send A (1 > 0); x = 5
+ * fails x < max_iterations: 5 live passes, then the last sends A:
+ * N + 4 + 1 pages. */
+START_TEST(xen_v2_makes_at_most_5_live_passes)
+{
+	const char *const sets[] = { "migrate.policy=v2", "migrate.stop_pages=0", NULL };
+	xrun u = xmigrate(sets);
+	ck_assert_uint_eq(u.nr, XEN_V2_MAX_ITER + 1);
+	expect_pass(&u, 0, u.n, 0);
+	for (size_t i = 1; i <= XEN_V2_MAX_ITER; i++)
+		expect_pass(&u, i, 1, 0);
+	ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), u.n + (XEN_V2_MAX_ITER - 1) + 1);
+	ck_assert_uint_eq(XS(&u, "migrate.pages_skipped"), 0);
+	ck_assert_str_eq(migrate_stop_reason(u.x), "migrate.max_rounds rounds were made");
+	ck_assert_uint_eq(XS(&u, "migrate.lost_pages"), 0);
+	xfree(&u);
+}
+END_TEST
+
+/* v2 goes on while dirty_count > dirty_threshold: with threshold 1, pass 2
+ * (dirty count 1) is the last live one; with its own 50, dirty_count
+ * starts at p2m_size = N <= 50: no live pass after send_all_pages. */
+START_TEST(xen_v2_threshold_is_at_most)
+{
+	const char *const one[] = { "migrate.policy=v2", "migrate.stop_pages=1", NULL };
+	xrun u = xmigrate(one);
+	ck_assert_uint_eq(u.nr, 3);
+	expect_pass(&u, 0, u.n, 0);
+	expect_pass(&u, 1, 1, 0);
+	expect_pass(&u, 2, 1, 0);
+	ck_assert_str_eq(migrate_stop_reason(u.x), "the dirty set was under migrate.stop_pages");
+	xfree(&u);
+	const char *const own[] = { "migrate.policy=v2", NULL };
+	u = xmigrate(own);
+	ck_assert_uint_le(u.n, XEN_V2_THRESHOLD);
+	ck_assert_uint_eq(u.nr, 2);
+	expect_pass(&u, 0, u.n, 0);
+	expect_pass(&u, 1, 1, 0);
+	ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), u.n + 1);
+	xfree(&u);
+}
+END_TEST
+
+START_TEST(xen_policy_refuses_an_unknown_name)
+{
+	param_reg *p = param_create();
+	char err[256];
+	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
+	ck_assert_int_ne(param_set_assignment(p, "migrate.policy=xl", "test", err, sizeof(err)),
+			 PARAM_OK);
+	ck_assert_ptr_nonnull(strstr(err, "migrate.policy"));
+	param_destroy(p);
+}
+END_TEST
+
+Suite *xen_suite(void)
+{
+	Suite *s = suite_create("xen");
+	TCase *tc = tcase_create("precopy");
+	tcase_add_test(tc, xen_legacy_stops_at_three_times_memory);
+	tcase_add_test(tc, xen_legacy_makes_29_live_passes_and_the_last);
+	tcase_add_test(tc, xen_legacy_counts_sent_and_skipped_against_50);
+	tcase_add_test(tc, xen_v2_makes_at_most_5_live_passes);
+	tcase_add_test(tc, xen_v2_threshold_is_at_most);
+	tcase_add_test(tc, xen_policy_refuses_an_unknown_name);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,83 @@
+# Robust-tier cases for issue 24 (Xen as Xen does it), run by run_robust.py
+# in its namespace (run, path, write, one_line, eq, Fail, ...).
+#
+# migrate.policy through the command line, worked out by hand from Xen's
+# constants: legacy = tools/libxc/xc_domain_save.c (DEF_MAX_ITERS 29,
+# DEF_MAX_FACTOR 3, "sent_this_iter+skip_this_iter < 50", a batch skips the
+# pages SHADOW_OP_PEEK finds dirtied again), v2 = xc_sr_save.c
+# (max_iterations 5, dirty_threshold 50, dirty_count starting at p2m_size).
+# The guest writes one page A in every record (1000 instructions: 1 us on
+# the quiet machine below), replayed over and over; the link sends a page
+# per us, one page a batch. Its N populated pages are its stage-1 tables
+# and A, A last; N is what v2's send_all_pages sends (p2m_size), the one
+# figure taken from a run, every other derived from it.
+
+XEN_QUIET = ["core.freq_ghz=1", "core.cpi=1", "tlb.l2.latency=0", "walkcache.s1.latency=0",
+             "walkcache.s2.latency=0", "ntlb.latency=0", "mem.pte_latency=0",
+             "fault.guest.cycles=0", "fault.host.cycles=0", "dirtylog.exit.cycles=0",
+             "dirtylog.fault.cycles=0", "dirtylog.split.cycles=0", "pml.drain.cycles=0",
+             "pml.log.cycles=0", "dirtylog.clear.cycles=0", "dirtylog.scan.cycles=0",
+             "dirtylog.invalidate.cycles=0", "dirtylog.bitmap.cycles=0",
+             "migrate.call.cycles=0", "migrate.hypercall.cycles=0", "migrate.frame.cycles=0",
+             "migrate.unmap.cycles=0", "migrate.flush.cycles=0", "migrate.ref.cycles=0",
+             "migrate.bandwidth=4096000000", "host.page=base", "guest.page=base",
+             "migrate.loop=1", "dirtylog.mode=wp", "guest.hw_accessed=0", "guest.hw_dirty=0",
+             "migrate.map_batch=1"]
+
+
+def xen_migrate(*kv):
+    t = write("xen-one-page.txt", "0 W 10000000 8 0 1000\n")
+    out = path("xen-m.json")
+    args = []
+    for s in XEN_QUIET + list(kv):
+        args += ["--set", s]
+    run("migrate", "--quiet", "--json", out, *(args + [t]), expect_rc=0)
+    with open(out) as f:
+        return json.load(f)
+
+
+def xen_passes(d):
+    return [(r["pages_sent"], r["pages_skipped"], r["stop_and_copy"])
+            for r in d["migrate"]["rounds"]]
+
+
+@case
+def xen_policy_bad_value_is_refused_by_name():
+    t = write("xen-one-page.txt", "0 W 10000000 8 0 1000\n")
+    for kv in ("migrate.policy=xl", "migrate.max_factor=-1", "migrate.max_rounds=-1"):
+        rc, out, err = run("migrate", "--set", kv, t)
+        if rc == 0:
+            raise Fail("%s accepted" % kv)
+        one_line(err, re.escape(kv.split("=")[0]), kv)
+
+
+@case
+def xen_precopy_policies_by_hand():
+    v2 = xen_migrate("migrate.policy=v2", "migrate.stop_pages=0")
+    n = v2["migrate"]["rounds"][0]["pages_sent"]
+    if n < 2:
+        raise Fail("v2 pass 1 sent %d pages: the guest has tables and A" % n)
+    # v2, threshold 0: send_all_pages (N), passes x = 1..4 (A each), then the last (A).
+    eq(xen_passes(v2), [(n, 0, False)] + [(1, 0, False)] * 4 + [(1, 0, True)], "v2 passes")
+    # v2's own threshold 50: dirty_count = p2m_size = N <= 50, no live iteration more.
+    eq(xen_passes(xen_migrate("migrate.policy=v2")), [(n, 0, False), (1, 0, True)],
+       "v2 under its threshold")
+    # legacy, stop_pages=1: pass 1 sends the N-1 tables and skips A (dirtied in
+    # the first us); each later pass sends A; the first pass k whose total
+    # (N-1) + (k-1) exceeds 3 N is the last live one: k = 2 N + 3; then A.
+    d = xen_migrate("migrate.policy=legacy", "migrate.stop_pages=1")
+    k = 2 * n + 3
+    eq(xen_passes(d), [(n - 1, 1, False)] + [(1, 0, False)] * (k - 1) + [(1, 0, True)],
+       "legacy passes")
+    st = d["stats"]
+    eq((st["migrate.rounds"], st["migrate.pages_sent"], st["migrate.pages_skipped"],
+        st["migrate.lost_pages"]), (k, 3 * n + 2, 1, 0), "legacy totals")
+    eq(d["migrate"]["stop"], "more than migrate.max_factor times the guest's pages were sent",
+       "legacy stop")
+    # legacy without the factor: DEF_MAX_ITERS 29 live passes and the last, 30 in all.
+    d = xen_migrate("migrate.policy=legacy", "migrate.stop_pages=1", "migrate.max_factor=0")
+    eq(len(d["migrate"]["rounds"]), 30, "legacy passes in all")
+    eq(d["stats"]["migrate.pages_sent"], (n - 1) + 28 + 1, "legacy pages without the factor")
+    # legacy's own 50: pass 1 sent N-1 and skipped 1, N < 50: the next is the last.
+    eq(xen_passes(xen_migrate("migrate.policy=legacy")), [(n - 1, 1, False), (1, 0, True)],
+       "legacy under 50")
