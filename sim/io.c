@@ -36,7 +36,9 @@
  *    page of the back end (its granule's page): with 64 KB pages, 60 KB of
  *    guest-physical space per 4 KB grant stay unused (grant.gpa_waste_bytes);
  *    grant.pack=on puts grant-size slots side by side, 16 per 64 KB page,
- *    as the front ends' gnttab_foreach_grant helpers do. Slots are reused
+ *    as the front ends' gnttab_foreach_grant helpers do: a page's unused
+ *    part is still waste while any grant is mapped in it (one 4 KB grant
+ *    alone wastes 60 KB, packed or not). Slots are reused
  *    last-freed first (a page pool).
  *  - io.grant_mode: map (blkback without persistent grants: map the
  *    request's grants in one GNTTABOP_map_grant_ref, touch, unmap them in
@@ -54,7 +56,8 @@
  *    translation of the back end (hyp_unmap_foreign): on Arm one TLBI
  *    VMALLS12E1IS per unmap op, at p2m_write_unlock (grant.tlb_flushes).
  *  - Costs (grant.cycles): a hypercall (grant.hypercall.cycles) per
- *    GNTTABOP call, grant.map/unmap/copy.cycles per op, grant.flush.cycles
+ *    GNTTABOP call (the table setup's set_version, setup_table and
+ *    get_status_frames too), grant.map/unmap/copy.cycles per op, grant.flush.cycles
  *    per vCPU flushed. The guests' own work is their accesses (translation
  *    cycles); their instructions are not modelled.
  *  - DEVIATION: one request is in flight at a time (the back end serves it
@@ -110,6 +113,9 @@ struct io {
 	unsigned gps;               /* grants per buffer */
 	unsigned slot_bytes;        /* ring slot */
 	uint64_t stride;            /* back-end GPA per slot */
+	uint64_t unit;              /* a back-end page holding slots: max(page, stride) */
+	unsigned spu;               /* slots per such page */
+	uint64_t *unit_used;        /* [nslots / spu + 1]: grant bytes mapped in each */
 	uint64_t fe_kva, be_kva;    /* kernel-half bases */
 	uint64_t foreign_gpa;       /* the back end's unpopulated region */
 	unsigned nslots;
@@ -340,8 +346,25 @@ static void charge(io *x, unsigned ops, uint64_t per_op)
 	x->cycles += x->c.c_hypercall + ops * per_op;
 }
 
+/* The waste of a back-end page: the bytes of it no mapped grant holds,
+ * once one does - one 4 KB grant alone in a 64 KB page leaves 60 KB unused,
+ * packed or not (grant.pack=on only lets the next grants share the page). */
+static void unit_add(io *x, uint32_t slot, int map)
+{
+	uint64_t *u = &x->unit_used[slot / x->spu];
+	if (map) {
+		x->waste_live = *u ? x->waste_live - x->gsize : x->waste_live + x->unit - x->gsize;
+		*u += x->gsize;
+	} else {
+		*u -= x->gsize;
+		x->waste_live = *u ? x->waste_live + x->gsize : x->waste_live - (x->unit - x->gsize);
+	}
+}
+
 /* GNTTABOP_map_grant_ref of N grants G at their slots (maps that fail stay
- * unmapped, counted by status in grant.errors.*). */
+ * unmapped, counted by status in grant.errors.*). grant.gpa_waste_bytes
+ * adds, per call, the unused bytes of each back-end page its grants went
+ * into, as they stand after the call. */
 static void map_grants(io *x, io_grant **g, unsigned n, int readonly)
 {
 	if (!n)
@@ -353,17 +376,23 @@ static void map_grants(io *x, io_grant **g, unsigned n, int readonly)
 								(readonly ? GNTMAP_readonly : 0)) };
 	grant_map(x->gs, IO_DOMID_BACKEND, x->mop, n);
 	charge(x, n, x->c.c_map);
-	uint64_t w = x->stride - x->gsize;
 	for (unsigned i = 0; i < n; i++) {
 		g[i]->mapped = x->mop[i].status == GNTST_okay;
 		g[i]->handle = x->mop[i].handle;
+		if (g[i]->mapped)
+			unit_add(x, g[i]->slot, 1);
+	}
+	for (unsigned i = 0; i < n; i++) {
 		if (!g[i]->mapped)
 			continue;
-		x->waste += w;
-		x->waste_live += w;
-		if (x->waste_live > x->waste_peak)
-			x->waste_peak = x->waste_live;
+		unsigned j = 0;   /* each page once: the first grant of the call in it */
+		while (j < i && !(g[j]->mapped && g[j]->slot / x->spu == g[i]->slot / x->spu))
+			j++;
+		if (j == i)
+			x->waste += x->unit - x->unit_used[g[i]->slot / x->spu];
 	}
+	if (x->waste_live > x->waste_peak)
+		x->waste_peak = x->waste_live;
 }
 
 /* GNTTABOP_unmap_grant_ref of those of the N grants G that are mapped (one
@@ -387,7 +416,7 @@ static void unmap_grants(io *x, io_grant **g, unsigned n)
 	for (unsigned i = 0; i < k; i++)
 		if (x->uop[i].status == GNTST_okay) {
 			x->want[i]->mapped = 0;
-			x->waste_live -= x->stride - x->gsize;
+			unit_add(x, x->want[i]->slot, 0);
 		}
 }
 
@@ -552,7 +581,19 @@ static int be_ram(io *x, uint64_t va, uint64_t bytes, uint64_t *gpa)
 /* The front end's grant table: set the version, grow it for REFS, place
  * its frames (and v2's status frames) in the front end's physmap at
  * GUEST_GNTTAB_BASE and in its kernel half. */
+static int setup_table_ops(io *x, unsigned refs);
+
 static int setup_table(io *x, unsigned refs)
+{
+	/* Each table op is a GNTTABOP hypercall (grant.hypercalls counts them):
+	 * charged grant.hypercall.cycles each, as the map and unmap calls. */
+	uint64_t h0 = grant_stats(x->gs)->hypercalls;
+	int rc = setup_table_ops(x, refs);
+	x->cycles += (grant_stats(x->gs)->hypercalls - h0) * x->c.c_hypercall;
+	return rc;
+}
+
+static int setup_table_ops(io *x, unsigned refs)
 {
 	unsigned v = x->c.version;
 	if (grant_set_version(x->gs, IO_DOMID_FRONTEND, &v) || v != x->c.version)
@@ -601,6 +642,8 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 	x->slot_bytes = XEN_PAGE_SIZE / c->ring;
 	uint64_t be_page = UINT64_C(1) << bs1->gran_shift;
 	x->stride = c->pack || be_page < x->gsize ? x->gsize : be_page;
+	x->unit = be_page > x->stride ? be_page : x->stride;
+	x->spu = (unsigned)(x->unit / x->stride);
 	x->fe_kva = ~UINT64_C(0) << (fs1->in_bits - 1);
 	x->be_kva = ~UINT64_C(0) << (bs1->in_bits - 1);
 	x->foreign_gpa = UINT64_C(1) << (env->be_mmu->s2.in_bits - 1);
@@ -614,6 +657,7 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 	x->nslots = 1 + (persistent ? pool : x->per_req);
 	unsigned cops = x->per_req * (unsigned)(x->gsize / XEN_PAGE_SIZE);
 	x->free_slots = calloc(x->nslots, sizeof(*x->free_slots));
+	x->unit_used = calloc(x->nslots / x->spu + 1, sizeof(*x->unit_used));
 	x->pool = calloc(pool, sizeof(*x->pool));
 	x->cur = calloc(x->per_req, sizeof(*x->cur));
 	x->g = calloc(x->per_req, sizeof(*x->g));
@@ -632,7 +676,7 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 			     .max_frames = c->max_frames, .max_maptrack_frames = c->maptrack_frames };
 	grant_dom_ops bo = { be_gfn, be_host_map, be_host_unmap, NULL, x };
 	grant_dom_ops fo = { fe_gfn, no_host_map, be_host_unmap, NULL, x };
-	if (!x->free_slots || !x->pool || !x->cur || !x->g || !x->want || !x->loc_va || !x->loc_gpa ||
+	if (!x->free_slots || !x->unit_used || !x->pool || !x->cur || !x->g || !x->want || !x->loc_va || !x->loc_gpa ||
 	    !x->mop || !x->uop || !x->cop || grant_sys_create(&x->gs, &gc, env->mem) ||
 	    grant_domain_add(x->gs, &bd, &bo) || grant_domain_add(x->gs, &fd, &fo)) {
 		io_destroy(x);
@@ -694,6 +738,7 @@ void io_destroy(io *x)
 		return;
 	grant_sys_destroy(x->gs);
 	free(x->free_slots);
+	free(x->unit_used);
 	free(x->pool);
 	free(x->cur);
 	free(x->g);
@@ -734,10 +779,12 @@ void io_register_stats(io *x, stats_reg *st)
 	stats_add(st, "grant.stage2_entries", &x->s2_entries, "back-end stage-2 entries written "
 		  "by grant maps");
 	stats_add(st, "grant.gpa_waste_bytes", &x->waste, "back-end guest-physical bytes reserved "
-		  "but not mapped, summed over maps (grant.pack=off: page - grant)");
+		  "but not mapped: per map call, the unused bytes of each back-end page its "
+		  "grants went into (pack=off: page - grant per grant; pack=on: a page "
+		  "partly filled still wastes the rest)");
 	stats_add(st, "grant.gpa_waste_peak_bytes", &x->waste_peak, "most such bytes at once");
 	stats_add(st, "grant.cycles", &x->cycles, "hypervisor cycles of grant operations "
-		  "(hypercalls, ops, flushes)");
+		  "(hypercalls - the table setup's too - ops, flushes)");
 	static const char *const err_names[GNTST_COUNT] = {
 		NULL, "grant.errors.general_error", "grant.errors.bad_domain",
 		"grant.errors.bad_gntref", "grant.errors.bad_handle", "grant.errors.bad_virt_addr",

@@ -40,10 +40,14 @@
  *    first as sim.prefault does, and migrate.memory). At the end of each
  *    round the dirty log is harvested (machine_harvest: the rounds of
  *    sim/dirtylog.c, any dirtylog.mode; its cost moves the sender's clock
- *    too) and the next round sends what it reported. When that is fewer
- *    than migrate.stop_pages pages (or nothing), or migrate.max_rounds
- *    rounds were made, the guest is paused and stop-and-copy sends it: the
- *    downtime is that last harvest and the sending.
+ *    too) and the next round sends what it reported. When migrate.policy's
+ *    rules say the round was the last live one (stop_rule: Xen's
+ *    xc_domain_save, xc_sr_save, or the earlier dirtyset rule), the guest
+ *    is paused and stop-and-copy sends what that harvest reported: the
+ *    downtime is that last harvest and the sending. With policy=legacy a
+ *    live round's batches skip the pages written since its harvest (the
+ *    ground truth stands for SHADOW_OP_PEEK's bitmap; a page the log
+ *    missed is skipped all the same).
  *  - Superpages. A 2 MB region of guest RAM that a 2 MB (or larger) stage-2
  *    leaf backed when the migration started lies in a host superpage. With
  *    batch and persistent the control domain maps it whole - one 2 MB
