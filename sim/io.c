@@ -81,6 +81,14 @@
 #define REF_RING           GNTTAB_NR_RESERVED_ENTRIES   /* the first free ref */
 #define REF_FIRST          (REF_RING + 1)
 #define MAX_PERSISTENT     1056u   /* blkback max_persistent_grants */
+/* Slots of a one-page ring, xen/include/public/io/ring.h __CONST_RING_SIZE:
+ * (4096 - 64 bytes of indexes and padding) / the larger of request and
+ * response, rounded down to a power of 2. blkif (io/blkif.h): a request is
+ * 112 bytes on x86-64 and arm64 (11 segments of 8 bytes after its header),
+ * 36 -> 32; netif (io/netif.h): tx 12-byte requests, rx 12-byte responses,
+ * 336 -> 256. */
+#define BLKIF_RING_SLOTS   32u
+#define NETIF_RING_SLOTS   256u
 #define RING_ACCESS_BYTES  64u
 #define TOUCH_BYTES        8u
 #define IO_MAX_POOL        (1u << 20)   /* grants of every buffer, for the arrays */
@@ -194,6 +202,11 @@ static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 		CFGERR("domain.%u.host.granule: a %u KB grant cannot be mapped by a stage 2 with a "
 		       "%u KB granule (Xen on Arm runs stage 2 with a 4 KB granule)", b,
 		       1u << (c->grant_shift - 10), 1u << (be_s2 - 10));
+	unsigned slots = c->mode == IO_BLK ? BLKIF_RING_SLOTS : NETIF_RING_SLOTS;
+	if (c->ring > slots)
+		CFGERR("io.ring=%u: a one-page %s ring holds %u requests (xen/include/public/io/"
+		       "ring.h __CONST_RING_SIZE of %s)", c->ring, c->mode == IO_BLK ? "blkif" : "netif",
+		       slots, c->mode == IO_BLK ? "112-byte blkif requests" : "netif's 12-byte slots");
 	if (c->grant_mode == IO_PERSISTENT && c->mode == IO_NET)
 		CFGERR("io.grant_mode=persistent: persistent grants are blkback's (io.mode=blk); "
 		       "netback maps or copies");

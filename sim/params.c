@@ -251,7 +251,8 @@ static const param_def machine_param_defs[] = {
 	  "TX: read-only grants, blkback maps GNTMAP_readonly); the rest carry data back" },
 	{ .name = "io.ring", .type = PARAM_INT, .def = "32", .unit = "slots", .min = 1,
 	  .max = 256, .flags = PARAM_F_POW2, .help = "slots of the one-page shared ring (blkif: "
-	  "32 requests in 4 KB; netif: 256); io.ring x io.segments buffers take turns" },
+	  "32 requests in 4 KB, more refused; netif: 256 - io/ring.h __CONST_RING_SIZE); "
+	  "io.ring x io.segments buffers take turns" },
 	{ .name = "io.grant_mode", .type = PARAM_ENUM, .def = "map",
 	  .choices = "map|persistent|copy", .help = "map (map, touch, unmap per request), "
 	  "persistent (blkback's persistent grants: map once, the front end copies), copy "
@@ -368,7 +369,11 @@ static const param_def machine_param_defs[] = {
 	  "3.8 M cycles to unmap 1024 pages (3,711 each); the flush is migrate.flush.cycles" },
 	{ .name = "migrate.flush.cycles", .type = PARAM_INT, .def = "2000", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .help = "per control-domain vCPU per TLB flush of "
-	  "an unmap (as grant.flush.cycles; estimate); the refills are modelled by its walker" },
+	  "an unmap (as grant.flush.cycles; estimate), but for the first vCPU's flush of a "
+	  "per_page or batch chunk: the fitted map costs hold it (the patch's 5 M per 1024 "
+	  "pages one by one were two hypercalls a page, the update and the flush); "
+	  "persistent's last unmap is charged for every vCPU; the refills are modelled by "
+	  "its walker" },
 	{ .name = "migrate.ref.cycles", .type = PARAM_INT, .def = "42", .unit = "cycles",
 	  .min = 0, .max = INT64_C(1) << 40, .help = "per page reference taken or dropped "
 	  "(get_page_and_type: two atomic updates); with migrate.frame.cycles a marked "

@@ -86,10 +86,10 @@ typedef struct xrun {
 	uint64_t t, n;     /* the guest's table pages; populated pages (T + 1) */
 } xrun;
 
-/* The guest migrated with XQUIET then SETS. */
-static xrun xmigrate(const char *const *sets)
+/* The guest (its record of KIND) migrated with XQUIET then SETS. */
+static xrun xmigrate_kind(const char *const *sets, unsigned kind)
 {
-	trace_rec t[1] = { { .gva = VA_A, .icount = 1000, .size = 8, .kind = TRACE_W } };
+	trace_rec t[1] = { { .gva = VA_A, .icount = 1000, .size = 8, .kind = (uint8_t)kind } };
 	xrun u = { .p = param_create() };
 	char err[512];
 	ck_assert_int_eq(machine_params_register(u.p), PARAM_OK);
@@ -114,6 +114,11 @@ static xrun xmigrate(const char *const *sets)
 	u.t = nt;
 	u.n = nt + 1;
 	return u;
+}
+
+static xrun xmigrate(const char *const *sets)
+{
+	return xmigrate_kind(sets, TRACE_W);
 }
 
 static void xfree(xrun *u)
@@ -259,6 +264,88 @@ START_TEST(xen_v2_threshold_is_at_most)
 }
 END_TEST
 
+/* Mapping costs (issue 24 item 1), the fitted defaults spelt out: a call
+ * 783, a hypercall 3700, a frame 400 (the batched-mapping patch: 5 M
+ * cycles per 1024 pages mapped one by one - two hypercalls a page, the
+ * mmu_update and the TLB flush - and about 650 k in one call), an unmap
+ * 3700 (its 3.8 M per 1024), a flush 2000. A guest that only reads A
+ * (nothing dirty after pass 1) of N populated pages; one control-domain
+ * vCPU. per_page: a call, a hypercall and a frame per page, its unmap, and
+ * its flush inside the call's cost: N x 8583, 8,788,992 per 1024 pages
+ * (5.0 M + 3.8 M, not 10.9 M); N calls, hypercalls and flushes.
+ * persistent, batches of 1024: one call (783 + ceil(N / 16) x 3700 +
+ * N x 400) while N <= 1024, the unmap of N after the migration with its
+ * flush charged (no map call holds it): N x 3700 + 2000. */
+START_TEST(xen_per_page_flush_is_in_the_patchs_5m)
+{
+	const char *const costs[] = { "migrate.call.cycles=783", "migrate.hypercall.cycles=3700",
+				      "migrate.frame.cycles=400", "migrate.unmap.cycles=3700",
+				      "migrate.flush.cycles=2000", "migrate.loop=0" };
+	const uint64_t per_page = 783 + 3700 + 400 + 3700;
+	ck_assert_uint_eq(1024 * per_page, 8788992);
+	for (int pers = 0; pers < 2; pers++) {
+		const char *sets[10];
+		size_t k = 0;
+		for (; k < 6; k++)
+			sets[k] = costs[k];
+		sets[k++] = pers ? "migrate.map=persistent" : "migrate.map=per_page";
+		sets[k++] = "migrate.policy=v2";
+		sets[k++] = "migrate.map_batch=1024";
+		sets[k] = NULL;
+		xrun u = xmigrate_kind(sets, TRACE_R);
+		uint64_t n = u.n;
+		ck_assert_uint_le(n, 1024);
+		ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), n);
+		if (!pers) {
+			ck_assert_uint_eq(XS(&u, "migrate.map_cycles"), n * per_page);
+			ck_assert_uint_eq(XS(&u, "migrate.map_calls"), n);
+			ck_assert_uint_eq(XS(&u, "migrate.hypercalls"), n);
+			ck_assert_uint_eq(XS(&u, "migrate.flushes"), n);
+		} else {
+			ck_assert_uint_eq(XS(&u, "migrate.map_cycles"),
+					  783 + (n + 15) / 16 * 3700 + n * 400 + n * 3700 + 2000);
+			ck_assert_uint_eq(XS(&u, "migrate.map_calls"), 1);
+			ck_assert_uint_eq(XS(&u, "migrate.flushes"), 1);
+		}
+		xfree(&u);
+	}
+}
+END_TEST
+
+/* Marking is charged (issue 24 item 5). host.page=2m, guest.page=2m, the
+ * guest reading its one 2 MB data page: three 2 MB host superpages (the
+ * root's, the data page's, the PDPT's and PD's - tests/check_migrate.c's
+ * layout), so three MMUEXT_MARK_SUPER ops: the data superpage's takes its
+ * 512 page references and one use of the superpage (513), the two holding
+ * page tables are refused at their first page (no reference). A hypercall
+ * 10, a reference 1: 3 x 10 + 513 = 543 cycles, in migrate.map_cycles; refcount marks nothing. Entries
+ * and unmaps cost 100, so both map the data superpage whole (with the same
+ * calls, hypercalls and entries). */
+START_TEST(xen_marking_is_charged)
+{
+	uint64_t cyc[2];
+	for (int mark = 0; mark < 2; mark++) {
+		const char *const sets[] = { "host.page=2m", "guest.page=2m", "migrate.policy=v2",
+					     mark ? "migrate.superpage=mark" :
+						    "migrate.superpage=refcount",
+					     "migrate.hypercall.cycles=10", "migrate.ref.cycles=1",
+					     "migrate.frame.cycles=100", "migrate.unmap.cycles=100",
+					     "migrate.map_batch=1024", "migrate.loop=0", NULL };
+		xrun u = xmigrate_kind(sets, TRACE_R);
+		ck_assert_uint_eq(XS(&u, "migrate.superpage.marks"), (uint64_t)mark);
+		ck_assert_uint_eq(XS(&u, "migrate.superpage.mark_refused"), 2u * (uint64_t)mark);
+		ck_assert_uint_eq(XS(&u, "migrate.superpage.mark_cycles"),
+				  mark ? 3 * 10 + 513 : 0);
+		cyc[mark] = XS(&u, "migrate.map_cycles");
+		xfree(&u);
+	}
+	/* refcount's mapping: 512 references taken and 512 dropped, and its
+	 * use and unuse (2); mark's: one use and unuse (2) and its marks. */
+	ck_assert_uint_eq(cyc[0] - cyc[1], (1024 + 2) - (2 + 543));
+}
+END_TEST
+
+/* A bad policy is refused by name. */
 START_TEST(xen_policy_refuses_an_unknown_name)
 {
 	param_reg *p = param_create();
@@ -281,6 +368,8 @@ Suite *xen_suite(void)
 	tcase_add_test(tc, xen_v2_makes_at_most_5_live_passes);
 	tcase_add_test(tc, xen_v2_threshold_is_at_most);
 	tcase_add_test(tc, xen_policy_refuses_an_unknown_name);
+	tcase_add_test(tc, xen_per_page_flush_is_in_the_patchs_5m);
+	tcase_add_test(tc, xen_marking_is_charged);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -81,3 +81,17 @@ def xen_precopy_policies_by_hand():
     # legacy's own 50: pass 1 sent N-1 and skipped 1, N < 50: the next is the last.
     eq(xen_passes(xen_migrate("migrate.policy=legacy")), [(n - 1, 1, False), (1, 0, True)],
        "legacy under 50")
+
+
+@case
+def xen_blkif_ring_holds_32_requests():
+    # io/ring.h __CONST_RING_SIZE: (4096 - 64) / 112-byte blkif requests = 36,
+    # rounded down to 32; netif's 12-byte slots: 336 -> 256.
+    t = write("xen-ring.txt", "0 R 7f0000001000 8 1 20000\n")
+    for r in (64, 256):
+        rc, out, err = run("run", "--set", "io.mode=blk", "--set", "io.ring=%d" % r, t)
+        if rc == 0:
+            raise Fail("io.ring=%d accepted for a blkif ring" % r)
+        one_line(err, r"io\.ring=%d.*32 requests" % r, "io.ring=%d" % r)
+    run("run", "--quiet", "--set", "io.mode=blk", "--set", "io.ring=32", t, expect_rc=0)
+    run("run", "--quiet", "--set", "io.mode=net", "--set", "io.ring=256", t, expect_rc=0)
