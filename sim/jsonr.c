@@ -455,3 +455,89 @@ int jsonr_u64(const jsonr *v, uint64_t *out)
 	*out = x;
 	return 0;
 }
+
+int jsonr_equal(const jsonr *a, const jsonr *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case JSONR_NULL:
+		return 1;
+	case JSONR_BOOL:
+		return a->truth == b->truth;
+	case JSONR_NUM:
+	case JSONR_STR:
+		return strcmp(a->text, b->text) == 0;
+	case JSONR_ARR:
+		if (a->n != b->n)
+			return 0;
+		for (size_t i = 0; i < a->n; i++)
+			if (!jsonr_equal(&a->items[i], &b->items[i]))
+				return 0;
+		return 1;
+	case JSONR_OBJ:
+		if (a->n != b->n)
+			return 0;
+		for (size_t i = 0; i < a->n; i++) {
+			const jsonr *v = jsonr_get(b, a->keys[i]);
+			if (!v || !jsonr_equal(&a->items[i], v))
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+const char *jsonr_brief(const jsonr *v, char *buf, size_t len)
+{
+	if (!v)
+		return "(none)";
+	switch (v->type) {
+	case JSONR_NULL:
+		return "null";
+	case JSONR_BOOL:
+		return v->truth ? "true" : "false";
+	case JSONR_NUM:
+		return v->text;
+	case JSONR_STR:
+		snprintf(buf, len, "\"%s\"", v->text);
+		return buf;
+	case JSONR_ARR: {
+		size_t k = (size_t)snprintf(buf, len, "[");
+		for (size_t i = 0; i < v->n && k < len; i++) {
+			char sub[256];
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "",
+					      v->items[i].type == JSONR_NUM ? v->items[i].text
+					      : jsonr_brief(&v->items[i], sub, sizeof(sub)));
+		}
+		if (k < len)
+			snprintf(buf + k, len - k, "]");
+		return buf;
+	}
+	case JSONR_OBJ:
+		return "{...}";
+	}
+	return "?";
+}
+
+const char *jsonr_first_diff(const jsonr *a, const jsonr *b, const jsonr **va,
+			     const jsonr **vb)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const jsonr *v = jsonr_get(b, a->keys[i]);
+		if (!v || !jsonr_equal(&a->items[i], v)) {
+			*va = &a->items[i];
+			*vb = v;
+			return a->keys[i];
+		}
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (!jsonr_get(a, b->keys[i])) {
+			*va = NULL;
+			*vb = &b->items[i];
+			return b->keys[i];
+		}
+	return NULL;
+}

@@ -38,4 +38,18 @@ double jsonr_num(const jsonr *v);
  * fraction or exponent) up to UINT64_MAX. 0 with it in OUT, or -1. */
 int jsonr_u64(const jsonr *v, uint64_t *out);
 
+/* Whether A and B are the same value: numbers and strings by their text,
+ * arrays item by item, object members by name (in any order); two NULLs
+ * are, a NULL and a value are not. */
+int jsonr_equal(const jsonr *a, const jsonr *b);
+/* V as short text for a message, in BUF (LEN bytes) when it needs one:
+ * null, true, a number's text, a string in quotes, an array's items, {...}
+ * for an object; "(none)" for NULL. */
+const char *jsonr_brief(const jsonr *v, char *buf, size_t len);
+/* The first member of object A that B lacks or holds otherwise, or else of
+ * B that A lacks: its name (NULL if none), the two values in *VA and *VB
+ * (NULL where absent). */
+const char *jsonr_first_diff(const jsonr *a, const jsonr *b, const jsonr **va,
+			     const jsonr **vb);
+
 #endif

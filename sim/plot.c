@@ -9,7 +9,7 @@
  * output" with no name, which is standard output (gnuplot 5.4 manual,
  * "set output"). The child gets the signals outfile's watcher blocks
  * unblocked and SIGPIPE/SIGXFSZ at their defaults, as from a shell
- * (sim/cli/calibrate.c starts its children the same way).
+ * (sim/calibrate.c starts its children the same way).
  *
  * Strings are single-quoted: there gnuplot knows one escape, '' for a quote,
  * a backslash is an ordinary character, and neither backquote (command)

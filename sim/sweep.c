@@ -783,3 +783,36 @@ int sweep_print_diff(const char *trace, const sweep_print *was, const sweep_prin
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------- the directory */
+
+char *sweep_dir_file(const char *dir, const char *name)
+{
+	size_t l = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(l);
+	if (p)
+		snprintf(p, l, "%s/%s", dir, name);
+	return p;
+}
+
+char *sweep_dir_point(const char *dir, size_t n)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "points/%zu.json", n);
+	return sweep_dir_file(dir, name);
+}
+
+int sweep_output_open(outset *outs, outfile **o, const char *path, const char *what,
+		      char *err, size_t errlen)
+{
+	int rc = outfile_open(outs, o, path, what, 0, err, errlen);
+	if (rc == 0)
+		return TRACE_OK;
+	return rc == OUTFILE_REFUSED ? TRACE_EIO : rc == OUTFILE_NOMEM ? TRACE_ENOMEM
+		: TRACE_EOUTPUT;
+}
+
+int sweep_output_commit(outfile *o, char *err, size_t errlen)
+{
+	return outfile_commit(o, err, errlen) ? TRACE_EOUTPUT : TRACE_OK;
+}

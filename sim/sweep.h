@@ -1,5 +1,8 @@
 /*
- * sim/sweep.h - one trace into many machines from one decode.
+ * sim/sweep.h - one trace into many machines from one decode; what a sweep
+ * read (fingerprints); a sweep's directory (paths, outputs). The ground the
+ * sweep engine stands on: the plan (sim/sweep_plan.h), its scripts
+ * (sim/sweep_emit.h) and its results (sim/sweep_collect.h) use it.
  *
  * A design-space sweep runs the same trace through many configurations.
  * Decoding dominates a replay of a compressed trace, so the points of a
@@ -23,6 +26,7 @@
 #define SLATSIM_SWEEP_H
 
 #include "machine.h"
+#include "outfile.h"
 #include "trace.h"
 
 #include <stddef.h>
@@ -100,5 +104,26 @@ typedef struct sweep_xxh64 {
 void sweep_xxh64_init(sweep_xxh64 *h, uint64_t seed);
 void sweep_xxh64_update(sweep_xxh64 *h, const void *p, size_t n);
 uint64_t sweep_xxh64_digest(const sweep_xxh64 *h);
+
+/* ---------------------------------------------------------------- the directory
+ *
+ * A sweep's files (sim/sweep_plan.h writes them, sim/sweep_collect.h reads
+ * them back): DIR/sweep.json, DIR/points/N.json, DIR/results.csv and .json,
+ * the emitted scripts (sim/sweep_emit.h). Every file is written through
+ * lib/outfile.h - complete or absent, never half - in the command's outset. */
+
+/* DIR/NAME, malloc'd (NULL when out of memory). */
+char *sweep_dir_file(const char *dir, const char *name);
+/* DIR/points/N.json, malloc'd (NULL when out of memory). */
+char *sweep_dir_point(const char *dir, size_t n);
+
+/* Open output PATH (WHAT names it in messages) in OUTS: TRACE_OK, or
+ * TRACE_EIO when the rules of lib/outfile.h refuse it (the command line's
+ * fault: an input, a directory), TRACE_ENOMEM, TRACE_EOUTPUT (the system
+ * refused), with outfile_open's message. */
+int sweep_output_open(outset *outs, outfile **o, const char *path, const char *what,
+		      char *err, size_t errlen);
+/* Commit O: TRACE_OK, or TRACE_EOUTPUT with outfile_commit's message. */
+int sweep_output_commit(outfile *o, char *err, size_t errlen);
 
 #endif

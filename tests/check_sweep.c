@@ -1,7 +1,8 @@
 /*
  * tests/check_sweep.c - one decode into many machines (sim/sweep.h), the
- * JSON reader that reads sweeps back (sim/jsonr.h), and plot names
- * (sim/plot.h).
+ * sweep engine without the command line (sim/sweep_plan.h, sweep_emit.h,
+ * sweep_collect.h), the JSON reader that reads sweeps back (sim/jsonr.h),
+ * and plot names (sim/plot.h).
  */
 #include "check_util.h"
 #include "check_sim.h"
@@ -11,6 +12,9 @@
 #include "replay.h"
 #include "rng.h"
 #include "sweep.h"
+#include "sweep_collect.h"
+#include "sweep_emit.h"
+#include "sweep_plan.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -303,6 +307,211 @@ START_TEST(fingerprint_names_what_changed)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- the engine */
+
+/* A grid of KEY (KEYS: NK of them) with VALUES (N), every value taken. */
+static void plan_grid(sweep_plan *p, const char *key, const char *const *keys, size_t nk,
+		      const char *const *values, size_t n)
+{
+	char err[1024];
+	ck_assert_int_eq(sweep_plan_add_grid(p, key, keys, nk, err, sizeof(err)), TRACE_OK);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(sweep_plan_add_value(p, values[i], err, sizeof(err)) == TRACE_OK,
+			      "%s", err);
+}
+
+static const char *const l2_keys[] = { "tlb.l2.entries", "tlb.l2.ways" };
+
+/* Points go trace by trace, the first grid varying slowest: with grids
+ * (l2 entries:ways) x 2 and seed x 3 over two traces, 6 points a trace;
+ * point 7 is trace 1, combination 1 = (0, 1): 512:8 and seed 2; point 10
+ * is trace 1, combination 4 = (1, 1): 0x600:12 (1536:12 as the registry
+ * writes it) and seed 2. A value the registry refuses, and a point the
+ * machine refuses, come back as codes with the key named: nothing exits. */
+START_TEST(sweep_plan_numbers_points_trace_by_trace)
+{
+	static const char *const l2[] = { "512:8", "0x600:12" }, *const seeds[] = { "1", "2", "3" };
+	static const char *const seed_key[] = { "seed" }, *const traces[] = { "a.slt", "b.slt" };
+	char err[1024];
+	sweep_plan *p;
+	ck_assert_int_eq(sweep_plan_create(&p, err, sizeof(err)), TRACE_OK);
+	plan_grid(p, "tlb.l2.entries:tlb.l2.ways", l2_keys, 2, l2, 2);
+	plan_grid(p, "seed", seed_key, 1, seeds, 3);
+	sweep_plan_config cfg = { .traces = traces, .ntraces = 2, .dir = "unused" };
+	ck_assert_int_eq(sweep_plan_setup(p, &cfg, err, sizeof(err)), TRACE_OK);
+	ck_assert_uint_eq(sweep_plan_combos(p), 6);
+	ck_assert_uint_eq(sweep_plan_points(p), 12);
+	ck_assert_uint_eq(sweep_plan_trace_of(p, 7), 1);
+	ck_assert_str_eq(sweep_plan_value(p, 7, 0), "512:8");
+	ck_assert_str_eq(sweep_plan_value(p, 7, 1), "2");
+	ck_assert_str_eq(sweep_plan_value(p, 10, 0), "0x600:12");
+	ck_assert_str_eq(sweep_plan_canon(p, 10, 0), "1536:12");
+	ck_assert_str_eq(sweep_plan_canon(p, 10, 1), "2");
+	/* Point 10's configuration: the base (cache.model=on) with its values. */
+	const char *base_sets[] = { "cache.model=on", NULL };
+	param_reg *base = sim_params(base_sets), *r;
+	ck_assert_int_eq(sweep_plan_set_base(p, base, err, sizeof(err)), TRACE_OK);
+	param_destroy(base);
+	ck_assert_int_eq(sweep_plan_params(p, 10, &r, err, sizeof(err)), TRACE_OK);
+	ck_assert_str_eq(param_text(r, "tlb.l2.entries"), "1536");
+	ck_assert_str_eq(param_text(r, "tlb.l2.ways"), "12");
+	ck_assert_str_eq(param_text(r, "seed"), "2");
+	ck_assert_str_eq(param_text(r, "cache.model"), "on");
+	param_destroy(r);
+	ck_assert_int_eq(sweep_plan_check_point(p, 10, err, sizeof(err)), TRACE_OK);
+	sweep_plan_destroy(p);
+	/* guest.page has no 3m: refused by name when the value is added. */
+	static const char *const gp_key[] = { "guest.page" };
+	ck_assert_int_eq(sweep_plan_create(&p, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_plan_add_grid(p, "guest.page", gp_key, 1, err, sizeof(err)),
+			 TRACE_OK);
+	ck_assert_int_eq(sweep_plan_add_value(p, "3m", err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "guest.page"), "%s", err);
+	sweep_plan_destroy(p);
+	/* 512 L2 entries in the default 12 ways: 42.67 sets, not a power of two. */
+	static const char *const l2e_key[] = { "tlb.l2.entries" }, *const v512[] = { "512" };
+	ck_assert_int_eq(sweep_plan_create(&p, err, sizeof(err)), TRACE_OK);
+	plan_grid(p, "tlb.l2.entries", l2e_key, 1, v512, 1);
+	ck_assert_int_eq(sweep_plan_setup(p, &cfg, err, sizeof(err)), TRACE_OK);
+	base = sim_params(NULL);
+	ck_assert_int_eq(sweep_plan_set_base(p, base, err, sizeof(err)), TRACE_OK);
+	param_destroy(base);
+	ck_assert_int_eq(sweep_plan_check_point(p, 0, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "tlb.l2: 512 entries in 12 ways"), "%s", err);
+	sweep_plan_destroy(p);
+}
+END_TEST
+
+static void no_failure(void *ctx, size_t first, size_t last, int code, const char *msg)
+{
+	(void)ctx;
+	ck_abort_msg("points %zu..%zu failed (%d): %s", first, last, code, msg);
+}
+
+/* The lines of PATH (at most MAX, each malloc'd) into L; their count. */
+static size_t read_lines(const char *path, char **l, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	size_t n = 0, cap = 0;
+	char *line = NULL;
+	while (n < max && getline(&line, &cap, f) > 0)
+		l[n++] = strdup(line);
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/* A plan of the grid (l2 entries:ways) = 512:8, 1536:12 over TRACE into
+ * DIR, with the default configuration. */
+static sweep_plan *two_point_plan(const char *const *traces, const char *dir, outset *outs,
+				  const char *second)
+{
+	const char *values[] = { "512:8", second };
+	char err[1024];
+	sweep_plan *p;
+	ck_assert_int_eq(sweep_plan_create(&p, err, sizeof(err)), TRACE_OK);
+	plan_grid(p, "tlb.l2.entries:tlb.l2.ways", l2_keys, 2, values, 2);
+	sweep_plan_config cfg = { .traces = traces, .ntraces = 1, .fmt = TRACE_FMT_AUTO,
+				  .dir = dir, .outs = outs };
+	ck_assert_int_eq(sweep_plan_setup(p, &cfg, err, sizeof(err)), TRACE_OK);
+	param_reg *base = sim_params(NULL);
+	ck_assert_int_eq(sweep_plan_set_base(p, base, err, sizeof(err)), TRACE_OK);
+	param_destroy(base);
+	return p;
+}
+
+/* The whole sweep through the engine's verbs alone: points run and
+ * written, a second run finds them finished, the results are one row per
+ * point; a different sweep into the directory, a point file missing and a
+ * point file of another point are refused with codes and messages naming
+ * them; the emitted job list is the command line of each point. */
+START_TEST(sweep_engine_runs_resumes_and_collects_without_the_command_line)
+{
+	char *trace = trace_file(2000, 7);
+	const char *traces[] = { trace };
+	char dir[] = "/tmp/slatsim-check-swXXXXXX", p0[600], p1[600], csv[600], err[8192];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	outset *outs;
+	ck_assert_int_eq(outset_create(&outs, err, sizeof(err)), 0);
+	sweep_plan *p = two_point_plan(traces, dir, outs, "1536:12");
+	ck_assert_msg(sweep_plan_begin(p, err, sizeof(err)) == TRACE_OK, "%s", err);
+	sweep_run_opts o = { .replay = { .threads = 1 }, .batch = 16, .failed = no_failure };
+	size_t ran;
+	ck_assert_msg(sweep_plan_run(p, 0, 1, &o, &ran, err, sizeof(err)) == TRACE_OK, "%s", err);
+	ck_assert_uint_eq(ran, 2);
+	snprintf(p0, sizeof(p0), "%s/points/0.json", dir);
+	snprintf(p1, sizeof(p1), "%s/points/1.json", dir);
+	jsonr *doc = jsonr_load(p1, err, sizeof(err));
+	ck_assert_msg(doc != NULL, "%s", err);
+	uint64_t records;
+	ck_assert_int_eq(jsonr_u64(jsonr_get(jsonr_get(doc, "stats"), "records"), &records), 0);
+	ck_assert_uint_eq(records, 2000);
+	ck_assert_str_eq(jsonr_get(jsonr_get(doc, "config"), "tlb.l2.ways")->text, "12");
+	jsonr_free(doc);
+	/* Resumed: both points are finished. */
+	ck_assert_int_eq(sweep_plan_run(p, 0, 1, &o, &ran, err, sizeof(err)), TRACE_OK);
+	ck_assert_uint_eq(ran, 0);
+	ck_assert_msg(sweep_collect(dir, outs, err, sizeof(err)) == TRACE_OK, "%s", err);
+	char *l[4];
+	snprintf(csv, sizeof(csv), "%s/results.csv", dir);
+	ck_assert_uint_eq(read_lines(csv, l, 4), 3);
+	ck_assert_msg(strncmp(l[0], "point,trace,tlb.l2.entries,tlb.l2.ways,", 39) == 0, "%s", l[0]);
+	char want[700];
+	snprintf(want, sizeof(want), "1,%s,1536,12,", trace);
+	ck_assert_msg(strncmp(l[2], want, strlen(want)) == 0, "%s", l[2]);
+	for (size_t i = 0; i < 3; i++)
+		free(l[i]);
+	/* The job list: a line per point, every path quoted for the shell. */
+	sweep_emit_target t = { .kind = SWEEP_EMIT_GNU_PARALLEL, .self = "/x/slatsim",
+				.cwd = "/w" };
+	ck_assert_int_eq(sweep_emit_write(p, &t, err, sizeof(err)), TRACE_OK);
+	snprintf(csv, sizeof(csv), "%s/%s", dir, sweep_emit_file(t.kind));
+	ck_assert_uint_eq(read_lines(csv, l, 4), 2);
+	snprintf(want, sizeof(want), "cd '/w' && '/x/slatsim' sweep --quiet --grid "
+		 "'tlb.l2.entries:tlb.l2.ways=512:8,1536:12' --format auto --out '%s' --point 1 "
+		 "'%s'\n", dir, trace);
+	ck_assert_str_eq(l[1], want);
+	free(l[0]);
+	free(l[1]);
+	sweep_plan_destroy(p);
+	/* Another grid into the same directory. */
+	p = two_point_plan(traces, dir, outs, "2048:16");
+	ck_assert_int_eq(sweep_plan_begin(p, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "/sweep.json: holds a different sweep: its --grid differs"), "%s",
+		      err);
+	/* A point file of another point (0's as 1's), and one missing. */
+	FILE *f = fopen(p0, "rb"), *g = fopen(p1, "wb");
+	for (int c; (c = fgetc(f)) != EOF;)
+		fputc(c, g);
+	fclose(f);
+	fclose(g);
+	ck_assert_int_eq(sweep_collect(dir, outs, err, sizeof(err)), TRACE_EFORMAT);
+	snprintf(want, sizeof(want), "%s: not point 1 of this sweep: its tlb.l2.entries is 512, the "
+		 "point's is 1536", p1);
+	ck_assert_str_eq(err, want);
+	unlink(p1);
+	ck_assert_int_eq(sweep_collect(dir, outs, err, sizeof(err)), TRACE_EFORMAT);
+	snprintf(want, sizeof(want), "%s: 1 of 2 points have no result (1): run the sweep (or the "
+		 "missing tasks) again", dir);
+	ck_assert_str_eq(err, want);
+	sweep_plan_destroy(p);
+	/* A Slurm task log path under a directory with '%' is refused. */
+	snprintf(csv, sizeof(csv), "%s/a%%b", dir);
+	p = two_point_plan(traces, csv, outs, "1536:12");
+	t.kind = SWEEP_EMIT_SLURM;
+	ck_assert_int_eq(sweep_emit_check(p, &t, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "holds '%' (byte 0x25), which Slurm expands"), "%s", err);
+	sweep_plan_destroy(p);
+	outset_destroy(outs);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	unlink(trace);
+	free(trace);
+}
+END_TEST
+
 START_TEST(plot_kind_from_the_name)
 {
 	plot_kind k;
@@ -327,6 +536,8 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, plot_kind_from_the_name);
 	tcase_add_test(tc, xxh64_matches_the_reference);
 	tcase_add_test(tc, fingerprint_names_what_changed);
+	tcase_add_test(tc, sweep_plan_numbers_points_trace_by_trace);
+	tcase_add_test(tc, sweep_engine_runs_resumes_and_collects_without_the_command_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
