@@ -38,11 +38,10 @@
  *   - a prefetch is looked up at its first byte only, fills on a miss if
  *     its walk succeeds - the page is mapped - and is dropped otherwise;
  *     a fill or a hit makes the page most recent at every size alike.
- *   - TLB fills of one page replace each other in place (a duplicate entry
- *     would hold a way): true in run for one ASID; a write of another ASID
- *     through a clean global entry adds a second entry in run's TLB
- *     (model/tlb refreshes in place only for the same ASID), which reach
- *     does not model.
+ *   - a refill of a page replaces its entry in place (a duplicate would
+ *     hold a way). In run a write of another ASID through a clean global
+ *     entry - only under dirty logging, which reach refuses - adds a second
+ *     entry (model/tlb refreshes in place only for the same ASID).
  */
 #include "reach.h"
 #include "guest.h"

@@ -70,8 +70,7 @@ def rr_equal_run(trace, kv, ks=(1, 2, 3, 5, 8, 64), sets=0):
 
 
 def rr_trace(seed, n=500):
-    """Two vCPUs, two ASIDs, the global half (one ASID: a write of another
-    ASID through a clean global entry makes run's TLB hold the page twice),
+    """Two vCPUs, two ASIDs, the global half (touched under both ASIDs),
     prefetches of every flavour (of pages mapped by the other vCPU, never
     touched, of the other ASID, already cached), zero-size accesses (page-
     aligned ones too) and crossings of a 4K page."""
@@ -80,8 +79,6 @@ def rr_trace(seed, n=500):
     for _ in range(n):
         v, asid = r.randrange(2), r.randrange(2)
         base = r.choice([0x10000, 0x7f0000000000, 0x200000, 0xffffffff80000000])
-        if base >> 63:
-            asid = 0
         off = r.randrange(6 << 21) if r.random() < 0.3 else r.randrange(40 << 12)
         if r.random() < 0.1:
             off &= ~0xfff   # a page boundary
