@@ -7,8 +7,10 @@
  * (hdbss). Sources: ../shared/ARCH-FACTS.md §2.2-2.3 (KVM and Xen), §3.6-3.7.
  *
  * Model:
- *  - Logging covers the guest-physical range [lo, hi) (dirtylog.range from
- *    the bottom of guest RAM, or all of it) from the first record on. Inside
+ *  - Logging covers the guest-physical range [lo, hi) (dirtylog.range bytes
+ *    from dirtylog.range_base above the bottom of guest RAM - Xen's
+ *    HVMOP_track_dirty_vram takes a first frame and a count - or from there
+ *    to the top) from the first record on. Inside
  *    it every stage-2 leaf is "armed": wp: W = 0; pml: D = 0 (W kept);
  *    dbm/hdbss: DBM = 1 and writable-clean. A large leaf is write-protected
  *    instead unless dirtylog.huge=keep (Xen: a log-dirty superpage is W = 0;
@@ -97,6 +99,13 @@ int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char 
 	c->mode = param_enum(p, "dirtylog.mode");
 	c->period = (uint64_t)param_int(p, "dirtylog.period");
 	c->range = (uint64_t)param_int(p, "dirtylog.range");
+	c->range_base = (uint64_t)param_int(p, "dirtylog.range_base");
+	if (c->range_base & 4095) {
+		snprintf(err, errlen, "dirtylog.range_base=%llu: a multiple of 4 KB (Xen tracks "
+			 "whole pages from a first frame: HVMOP_track_dirty_vram's first_pfn)",
+			 (unsigned long long)c->range_base);
+		return -1;
+	}
 	c->huge = param_enum(p, "dirtylog.huge");
 	c->drain_kvm = param_enum(p, "pml.drain") == 1;
 	c->flush_all = param_bool(p, "dirtylog.flush_all_vcpus");
@@ -345,7 +354,7 @@ int dirtylog_start(dirtylog *dl)
 {
 	if (dl->c.mode == DL_OFF)
 		return 0;
-	dl->lo = GUEST_RAM_BASE;
+	dl->lo = GUEST_RAM_BASE + dl->c.range_base;
 	/* A hypervisor tracks whole pages: a range that ends inside a 4 KB page
 	 * tracks all of it. */
 	dl->hi = dl->c.range ? dl->lo + sim_align_up(dl->c.range, 4096) : UINT64_MAX;

@@ -31,6 +31,7 @@ enum { DL_HUGE_SPLIT, DL_HUGE_WP, DL_HUGE_KEEP };
 typedef struct dl_cfg {
 	int mode, huge, drain_kvm, flush_all, invalidate, gpt_write;
 	uint64_t period, range;
+	uint64_t range_base;        /* dirtylog.range_base: bytes above the bottom of RAM */
 	unsigned hdbss_sz;
 	uint64_t c_exit, c_fault, c_split, c_drain, c_log, c_clear, c_scan, c_inval, c_bitmap;
 } dl_cfg;

@@ -253,6 +253,9 @@ static int build_params(migrate *x, const param_reg *p, char *err, size_t errlen
 		snprintf(err, errlen, "dirtylog.period=%s: slatsim migrate ends the dirty-logging "
 			 "rounds itself, one harvest per pre-copy round; leave it 0",
 			 param_text(d0, "dirtylog.period")), rc = TRACE_EFORMAT;
+	else if (param_int(d0, "dirtylog.range_base"))
+		snprintf(err, errlen, "dirtylog.range_base=%s: a migration must track all of guest "
+			 "RAM; leave it 0", param_text(d0, "dirtylog.range_base")), rc = TRACE_EFORMAT;
 	else if (param_int(d0, "dirtylog.range"))
 		snprintf(err, errlen, "dirtylog.range=%s: a migration must track all of guest RAM; "
 			 "leave it 0", param_text(d0, "dirtylog.range")), rc = TRACE_EFORMAT;

@@ -170,7 +170,13 @@ static const param_def machine_param_defs[] = {
 	  "few ms); 0: one round at the end of the trace" },
 	{ .name = "dirtylog.range", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
 	  .max = INT64_C(1) << 52, .flags = PARAM_F_SCOPED, .help = "track only this many bytes from the bottom of guest "
-	  "RAM (e.g. 16M for a video-RAM range, as Xen's HVM VRAM tracking); 0: all guest RAM" },
+	  "RAM plus dirtylog.range_base (e.g. 16M for a video-RAM range, as Xen's HVM VRAM "
+	  "tracking); 0: all guest RAM from there" },
+	{ .name = "dirtylog.range_base", .type = PARAM_SIZE, .def = "0", .unit = "bytes",
+	  .min = 0, .max = INT64_C(1) << 52, .flags = PARAM_F_SCOPED, .help = "where the "
+	  "tracked range starts, in bytes above the bottom of guest RAM, a multiple of 4 KB "
+	  "(Xen's HVMOP_track_dirty_vram: first_pfn and nr; a video-RAM BAR is not at the "
+	  "bottom of RAM)" },
 	{ .name = "dirtylog.flush_all_vcpus", .type = PARAM_BOOL, .def = "1",
 	  .flags = PARAM_F_SCOPED, .help = "drain every vCPU's PML/HDBSS buffer before a harvest (Xen "
 	  "p2m_flush_hardware_cached_dirty; KVM kicks vCPUs); 0 is unsafe" },

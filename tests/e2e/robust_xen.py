@@ -95,3 +95,41 @@ def xen_blkif_ring_holds_32_requests():
         one_line(err, r"io\.ring=%d.*32 requests" % r, "io.ring=%d" % r)
     run("run", "--quiet", "--set", "io.mode=blk", "--set", "io.ring=32", t, expect_rc=0)
     run("run", "--quiet", "--set", "io.mode=net", "--set", "io.ring=256", t, expect_rc=0)
+
+
+def xen_true_pages(t, *kv):
+    out = path("xen-range.json")
+    args = []
+    for s in ["virt=nested", "dirtylog.mode=wp", "guest.hw_accessed=0", "guest.hw_dirty=0",
+              "host.page=base", "guest.page=base"] + list(kv):
+        args += ["--set", s]
+    run("run", "--quiet", "--json", out, *(args + [t]), expect_rc=0)
+    with open(out) as f:
+        return json.load(f)["stats"]["dirtylog.true_pages"]
+
+
+@case
+def xen_dirtylog_range_base_moves_the_window():
+    # Eight pages written, one record each: every one is a 4 KB page of
+    # guest RAM at or above its bottom (tables first, then the data). A
+    # window [base, base + range) holds those of them in it: [0, 32K) and
+    # [32K, top) split the eight between them, [1G, top) holds none.
+    t = write("xen-range.txt", "".join("0 W %x 8 1 1000\n" % (0x10000000 + 4096 * i)
+                                       for i in range(8)))
+    every = xen_true_pages(t)
+    eq(every, 8, "all of RAM")
+    low = xen_true_pages(t, "dirtylog.range=32K")
+    high = xen_true_pages(t, "dirtylog.range_base=32K")
+    eq(low + high, every, "[0, 32K) and [32K, top) split the pages")
+    if low == 0 or high == 0:
+        raise Fail("the split at 32K should leave pages on both sides: %d / %d" % (low, high))
+    eq(xen_true_pages(t, "dirtylog.range_base=1G"), 0, "a window above the footprint")
+    rc, out, err = run("run", "--set", "virt=nested", "--set", "dirtylog.mode=wp",
+                       "--set", "dirtylog.range_base=6K", t)
+    if rc == 0:
+        raise Fail("dirtylog.range_base=6K accepted")
+    one_line(err, r"dirtylog\.range_base=6144.*4 KB", "range_base=6K")
+    rc, out, err = run("migrate", "--set", "dirtylog.range_base=4K", t)
+    if rc == 0:
+        raise Fail("migrate accepted dirtylog.range_base")
+    one_line(err, r"dirtylog\.range_base", "migrate range_base")
