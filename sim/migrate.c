@@ -56,7 +56,11 @@
  *    and references against entry, unmap and a 16th of a hypercall each)
  *    and the superpage rules let it (spage_get: refused when a page of it
  *    is a guest page table; then its pages are mapped one by one). per_page
- *    maps 4 KB pages only.
+ *    maps 4 KB pages only, and so does every method with
+ *    migrate.superpage=off, the default: the batched-mapping patch maps a
+ *    list of 4 KB frames (xc_map_foreign_bulk of a pfn array; privcmd
+ *    mmapbatch remaps one 4 KB gfn an entry), superpages whole are the PV
+ *    superpage proposal's.
  *    migrate.superpage=mark marks every such superpage when the migration
  *    starts (MMUEXT_MARK_SUPER: the guest's, refused when a page table lies
  *    in it), so a mapping takes one reference instead of 512. A guest
@@ -122,6 +126,7 @@ typedef struct mig_cfg {
 	int map;
 	unsigned batch;
 	int mark;
+	int spmap;                     /* a superpage may be mapped whole (refcount, mark) */
 	uint64_t bandwidth;            /* bytes per second */
 	uint64_t stop_pages;
 	unsigned max_rounds;           /* live passes at most */
@@ -228,6 +233,10 @@ static int build_params(migrate *x, const param_reg *p, char *err, size_t errlen
 	if (param_int(p, "domains") != 1)
 		CFGERR("domains=%lld: slatsim migrate migrates the one traced guest (domain 0): "
 		       "leave domains=1", (long long)param_int(p, "domains"));
+	if (param_enum(p, "arch") == 1 && param_enum(p, "migrate.superpage") == 2)
+		CFGERR("migrate.superpage=mark: marking a superpage is an x86 PV MMUEXT op "
+		       "(MMUEXT_MARK_SUPER, do_mmuext_op); Xen on Arm has no mmuext_op: use "
+		       "refcount or off on arch=arm64");
 	if (!(x->pm = param_clone(p)) || !(x->pb = param_clone(p))) {
 		snprintf(err, errlen, "out of memory (copying the configuration)");
 		return TRACE_ENOMEM;
@@ -267,7 +276,8 @@ static void build_cfg(mig_cfg *c, const param_reg *p)
 {
 	c->map = param_enum(p, "migrate.map");
 	c->batch = c->map == MAP_PER_PAGE ? 1 : (unsigned)param_int(p, "migrate.map_batch");
-	c->mark = param_enum(p, "migrate.superpage") == 1;
+	c->spmap = param_enum(p, "migrate.superpage") != 0;   /* off|refcount|mark */
+	c->mark = param_enum(p, "migrate.superpage") == 2;
 	c->bandwidth = (uint64_t)param_int(p, "migrate.bandwidth");
 	c->stop_pages = (uint64_t)param_int(p, "migrate.stop_pages");
 	c->policy = param_enum(p, "migrate.policy");
@@ -873,7 +883,7 @@ static int map_page(migrate *x, uint64_t pfn, uint64_t *va, unsigned *entries)
 {
 	int pers = x->c.map == MAP_PERSISTENT, added, rc;
 	uint64_t gpa = pfn << 12;
-	const uint64_t *mfn = x->c.map == MAP_PER_PAGE ? NULL :
+	const uint64_t *mfn = x->c.map == MAP_PER_PAGE || !x->c.spmap ? NULL :
 			      u64map_find(&x->spr, gpa >> SP_SHIFT);
 	if (mfn) {
 		uint64_t m0 = *mfn;   /* (the pointer dies with the next insertion) */
@@ -959,7 +969,7 @@ static int send_chunk(migrate *x, const uint64_t *pfn, size_t n, migrate_round *
 	uint64_t refs = s->page_refs + s->spage_refs, cyc = 0;
 	unsigned entries = 0;
 	u64map_clear(&x->chunk_cnt);
-	for (size_t i = 0; x->c.map != MAP_PER_PAGE && i < n; i++) {
+	for (size_t i = 0; x->c.map != MAP_PER_PAGE && x->c.spmap && i < n; i++) {
 		uint64_t *k = u64map_find(&x->spr, pfn[i] >> (SP_SHIFT - 12)) ?
 			      u64map_get(&x->chunk_cnt, pfn[i] >> (SP_SHIFT - 12), NULL) : NULL;
 		if (k)

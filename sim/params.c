@@ -316,9 +316,10 @@ static const param_def machine_param_defs[] = {
 	{ .name = "migrate.map_batch", .type = PARAM_INT, .def = "1024", .unit = "frames",
 	  .min = 1, .max = 1 << 20, .help = "frames per map call with batch and persistent "
 	  "(xc_domain_save's MAX_BATCH_SIZE 1024; the batched-mapping patch measured 1024)" },
-	{ .name = "migrate.superpage", .type = PARAM_ENUM, .def = "refcount",
-	  .choices = "refcount|mark", .help = "how a 2 MB superpage of the guest is mapped as one "
-	  "entry: refcount (each of its 512 4 KB pages takes a reference, and drops it at the "
+	{ .name = "migrate.superpage", .type = PARAM_ENUM, .def = "off",
+	  .choices = "off|refcount|mark", .help = "off (default): 4 KB frames only, as the "
+	  "batched-mapping patch maps a list of 4 KB frames; or how a 2 MB superpage of the "
+	  "guest is mapped as one entry (the PV superpage proposal): refcount (each of its 512 4 KB pages takes a reference, and drops it at the "
 	  "unmap: Xen's get_superpage on an unmarked superpage) or mark (the superpage was "
 	  "marked, MMUEXT_MARK_SUPER: one reference on it; the proposal reported hugepage "
 	  "mapping about 50 times faster); a superpage holding a guest page table cannot be "
