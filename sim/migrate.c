@@ -127,6 +127,7 @@ typedef struct mig_cfg {
 	unsigned batch;
 	int mark;
 	int spmap;                     /* a superpage may be mapped whole (refcount, mark) */
+	int xlate;                     /* domains.control_mode: translated */
 	uint64_t bandwidth;            /* bytes per second */
 	uint64_t stop_pages;
 	unsigned max_rounds;           /* live passes at most */
@@ -235,8 +236,18 @@ static int build_params(migrate *x, const param_reg *p, char *err, size_t errlen
 		       "leave domains=1", (long long)param_int(p, "domains"));
 	if (param_enum(p, "arch") == 1 && param_enum(p, "migrate.superpage") == 2)
 		CFGERR("migrate.superpage=mark: marking a superpage is an x86 PV MMUEXT op "
-		       "(MMUEXT_MARK_SUPER, do_mmuext_op); Xen on Arm has no mmuext_op: use "
-		       "refcount or off on arch=arm64");
+		       "(MMUEXT_MARK_SUPER, do_mmuext_op); Xen on Arm has no mmuext_op: use off on "
+		       "arch=arm64");
+	if (param_enum(p, "arch") == 1 && param_enum(p, "domains.control_mode") == 1)
+		CFGERR("domains.control_mode=pv: an arm64 control domain is always auto-translated "
+		       "(Xen on Arm has no PV guests): use translated or auto");
+	int xlate_cm = param_enum(p, "domains.control_mode") == 2 ||
+		       (param_enum(p, "domains.control_mode") == 0 && param_enum(p, "arch") == 1);
+	if (xlate_cm && param_enum(p, "migrate.superpage") != 0)
+		CFGERR("migrate.superpage=%s: mapping a guest superpage whole is the PV superpage "
+		       "proposal's (get_superpage for a PV mapping); a translated control domain "
+		       "maps 4 KB frames (xen_for_each_gfn, XENMEM_add_to_physmap_range): use off",
+		       param_text(p, "migrate.superpage"));
 	if (!(x->pm = param_clone(p)) || !(x->pb = param_clone(p))) {
 		snprintf(err, errlen, "out of memory (copying the configuration)");
 		return TRACE_ENOMEM;
@@ -277,6 +288,8 @@ static void build_cfg(mig_cfg *c, const param_reg *p)
 	c->map = param_enum(p, "migrate.map");
 	c->batch = c->map == MAP_PER_PAGE ? 1 : (unsigned)param_int(p, "migrate.map_batch");
 	c->spmap = param_enum(p, "migrate.superpage") != 0;   /* off|refcount|mark */
+	int cm = param_enum(p, "domains.control_mode");         /* auto|pv|translated */
+	c->xlate = cm == 2 || (cm == 0 && param_enum(p, "arch") == 1);
 	c->mark = param_enum(p, "migrate.superpage") == 2;
 	c->bandwidth = (uint64_t)param_int(p, "migrate.bandwidth");
 	c->stop_pages = (uint64_t)param_int(p, "migrate.stop_pages");
@@ -942,6 +955,24 @@ static int unmap_all(migrate *x, uint64_t *cyc, int in_call)
 	uint64_t k = x->n2m, j = x->n4k;
 	if (!k && !j)
 		return 0;
+	if (x->c.xlate) {
+		/* A translated control domain: XENMEM_remove_from_physmap per 4 KB
+		 * frame (Linux xen_xlate_unmap_gfn_range), each a p2m update that
+		 * Xen flushes (every vCPU of the domain, migrate.flush.cycles each);
+		 * no map call holds these flushes. */
+		for (uint64_t i = 0; i < j; i++) {
+			int v = hyp_unmap_foreign_range(x->ch, slot4_gpa(x, i), PAGE);
+			if (v < 0)
+				return fail(x, TRACE_EINTERNAL, "internal: the control domain's mapping at "
+					    "0x%llx is gone", (unsigned long long)slot4_gpa(x, i));
+			*cyc += x->c.c_hcall + x->c.c_unmap + (uint64_t)v * x->c.c_flush;
+		}
+		x->unmapped += j;
+		x->flushes += j;
+		x->hypercalls += j;
+		x->n4k = 0;
+		return 0;
+	}
 	uint64_t lo = k ? slot2_gpa(x, k - 1) : slot4_gpa(x, 0), hi = slot4_gpa(x, j);
 	int v = hyp_unmap_foreign_range(x->ch, lo, hi - lo);
 	if (v < 0)
@@ -983,7 +1014,11 @@ static int send_chunk(migrate *x, const uint64_t *pfn, size_t n, migrate_round *
 			return rc;
 	}
 	if (entries) {
-		uint64_t calls = (entries + REMAP_BATCH_SIZE - 1) / REMAP_BATCH_SIZE;
+		/* pv: HYPERVISOR_mmu_update, REMAP_BATCH_SIZE updates a hypercall;
+		 * translated: XENMEM_add_to_physmap_range per 4 KB frame (a 4 KB
+		 * kernel's page is one gfn, xen_xlate_remap_gfn_array). */
+		uint64_t calls = x->c.xlate ? entries :
+				 (entries + REMAP_BATCH_SIZE - 1) / REMAP_BATCH_SIZE;
 		cyc += x->c.c_call + calls * x->c.c_hcall + entries * x->c.c_frame;
 		x->map_calls++;
 		x->hypercalls += calls;

@@ -72,6 +72,15 @@ static const param_def machine_param_defs[] = {
 	  .help = "one more domain after the trace's: the control domain (Xen's dom0), with one "
 	  "vCPU that no trace vCPU maps to; io.mode's back end and slatsim migrate's toolstack "
 	  "(which maps the guest's pages to send them) run there; io.mode and migrate turn it on" },
+	{ .name = "domains.control_mode", .type = PARAM_ENUM, .def = "auto",
+	  .choices = "auto|pv|translated", .help = "how the control domain maps foreign frames "
+	  "(slatsim migrate): pv (x86 PV dom0: HYPERVISOR_mmu_update, REMAP_BATCH_SIZE 16 "
+	  "updates a hypercall, one TLB flush per privcmd call; Linux arch/x86/xen/mmu_pv.c), "
+	  "translated (an auto-translated dom0 - PVH, HVM, every arm64 dom0 - with its own "
+	  "stage 2: XENMEM_add_to_physmap_range per 4 KB frame to map and "
+	  "XENMEM_remove_from_physmap per frame to unmap, each removal a p2m update Xen "
+	  "flushes; Linux drivers/xen/xlate_mmu.c); auto: pv on x86, translated on arm64 "
+	  "(arm64 has no PV mode)" },
 	{ .name = "vcpu.domain", .type = PARAM_LIST, .def = "0", .unit = "", .min = 0,
 	  .max = MACHINE_MAX_DOMAINS - 1, .help = "the domain of each trace vCPU, vCPU 0's "
 	  "first (e.g. 0,1: vCPU 1 runs in domain 1); vCPUs beyond the list are in domain 0" },

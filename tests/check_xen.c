@@ -384,6 +384,66 @@ START_TEST(xen_superpage_off_maps_4k_frames)
 }
 END_TEST
 
+/* domains.control_mode (issue 24 item 4), one batch of the read-only
+ * guest's N pages (N <= 1024), a call 783, a hypercall 3700, a frame 400,
+ * an unmap 3700, a flush 2000, one control-domain vCPU.
+ *  pv (Linux mmu_pv.c): HYPERVISOR_mmu_update of 16 entries a hypercall,
+ *    one flush for the call (in its fitted cost): 783 + ceil(N / 16) x 3700
+ *    + N x 400 + N x 3700; ceil(N / 16) hypercalls, 1 flush.
+ *  translated (xlate_mmu.c): XENMEM_add_to_physmap_range per frame, then
+ *    XENMEM_remove_from_physmap per frame, each removal a p2m update Xen
+ *    flushes: 783 + N x (3700 + 400) + N x (3700 + 3700 + 2000); 2N
+ *    hypercalls, N flushes. For N = 1024: pv 4,435,983; translated
+ *    13,824,783. An arm64 control domain is translated (pv refused). */
+START_TEST(xen_control_mode_pv_and_translated)
+{
+	for (int xl = 0; xl < 2; xl++) {
+		const char *const sets[] = { "migrate.call.cycles=783", "migrate.hypercall.cycles=3700",
+					     "migrate.frame.cycles=400", "migrate.unmap.cycles=3700",
+					     "migrate.flush.cycles=2000", "migrate.loop=0",
+					     "migrate.policy=v2", "migrate.map_batch=1024",
+					     xl ? "domains.control_mode=translated" :
+						  "domains.control_mode=pv", NULL };
+		xrun u = xmigrate_kind(sets, TRACE_R);
+		uint64_t n = u.n;
+		ck_assert_uint_le(n, 1024);
+		if (!xl) {
+			ck_assert_uint_eq(XS(&u, "migrate.map_cycles"),
+					  783 + (n + 15) / 16 * 3700 + n * 400 + n * 3700);
+			ck_assert_uint_eq(XS(&u, "migrate.hypercalls"), (n + 15) / 16);
+			ck_assert_uint_eq(XS(&u, "migrate.flushes"), 1);
+		} else {
+			ck_assert_uint_eq(XS(&u, "migrate.map_cycles"),
+					  783 + n * (3700 + 400) + n * (3700 + 3700 + 2000));
+			ck_assert_uint_eq(XS(&u, "migrate.hypercalls"), 2 * n);
+			ck_assert_uint_eq(XS(&u, "migrate.flushes"), n);
+		}
+		xfree(&u);
+	}
+	ck_assert_uint_eq(783 + 64 * 3700 + 1024 * 400 + 1024 * 3700, 4435983);
+	ck_assert_uint_eq(783 + 1024 * (3700 + 400) + 1024 * (3700 + 3700 + 2000), 13824783);
+	const char *const bad[][3] = { { "arch=arm64", "domains.control_mode=pv", "control_mode" },
+				       { "arch=x86", "domains.control_mode=translated",
+					 "migrate.superpage" } };
+	for (int i = 0; i < 2; i++) {
+		param_reg *p = param_create();
+		char err[512];
+		ck_assert_int_eq(machine_params_register(p), PARAM_OK);
+		ck_assert_int_eq(param_set_assignment(p, bad[i][0], "t", err, sizeof(err)), PARAM_OK);
+		ck_assert_int_eq(param_set_assignment(p, "virt=nested", "t", err, sizeof(err)),
+				 PARAM_OK);
+		ck_assert_int_eq(param_set_assignment(p, bad[i][1], "t", err, sizeof(err)), PARAM_OK);
+		if (i == 1)
+			ck_assert_int_eq(param_set_assignment(p, "migrate.superpage=refcount", "t", err,
+							      sizeof(err)), PARAM_OK);
+		migrate *x = NULL;
+		ck_assert_int_eq(migrate_create(&x, p, err, sizeof(err)), TRACE_EFORMAT);
+		ck_assert_msg(strstr(err, bad[i][2]) != NULL, "%s", err);
+		param_destroy(p);
+	}
+}
+END_TEST
+
 /* A bad policy is refused by name. */
 START_TEST(xen_policy_refuses_an_unknown_name)
 {
@@ -410,6 +470,7 @@ Suite *xen_suite(void)
 	tcase_add_test(tc, xen_per_page_flush_is_in_the_patchs_5m);
 	tcase_add_test(tc, xen_marking_is_charged);
 	tcase_add_test(tc, xen_superpage_off_maps_4k_frames);
+	tcase_add_test(tc, xen_control_mode_pv_and_translated);
 	suite_add_tcase(s, tc);
 	return s;
 }
