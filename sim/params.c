@@ -98,20 +98,23 @@ static const param_def machine_param_defs[] = {
 	  "page (physically contiguous, the contiguous hint set), as Linux contpte / mTHP: "
 	  "4K granule 16 x 4 KB = 64 KB and 16 x 2 MB = 32 MB; 16K: 128 x 16 KB, 32 x 32 MB; "
 	  "64K: 32 x 64 KB, 32 x 512 MB; a TLB entry then covers the run (ARCH-FACTS §3.2)" },
-	{ .name = "guest.hw_accessed", .type = PARAM_BOOL, .def = "1",
-	  .flags = PARAM_F_SCOPED, .help = "the walker sets the accessed flag of stage-1 entries "
-	  "it uses, which the guest OS creates clear: x86 A in every paging-structure entry (SDM "
-	  "Vol. 3A 4.8), arm64 AF in leaves (TCR_EL1.HA, FEAT_HAFDBS; Arm ARM D8.5.1.2); nested, "
-	  "each update is a write to a guest page-table page through stage 2 (a write-protected "
-	  "one faults, a clean one is dirtied and logged). 0: the guest creates them accessed "
-	  "(Linux x86 does) and none is updated" },
-	{ .name = "guest.hw_dirty", .type = PARAM_BOOL, .def = "1",
-	  .flags = PARAM_F_SCOPED, .help = "the walker sets the dirty state of a stage-1 leaf on "
-	  "its first write, which the guest OS creates clean: x86 D (SDM Vol. 3A 4.8), arm64 "
-	  "DBM (TCR_EL1.HD; Arm ARM D8.5.2.1): a writable leaf is created writable-clean (DBM "
-	  "= 1, AP[2] = 1) and the write clears AP[2]; a write through a TLB entry filled clean "
-	  "walks again. arm64: only with guest.hw_accessed (HD needs HA). 0: writable leaves "
-	  "are created dirty (Linux maps a written anonymous page dirty)" },
+	{ .name = "guest.hw_accessed", .type = PARAM_BOOL, .def = "0",
+	  .flags = PARAM_F_SCOPED, .help = "1: the guest OS creates stage-1 entries with the "
+	  "accessed flag clear and the walker sets it in each entry it uses: x86 A in every "
+	  "paging-structure entry (SDM Vol. 3A 4.8), arm64 AF in leaves (TCR_EL1.HA, "
+	  "FEAT_HAFDBS; Arm ARM D8.5.1.2); nested, each update is a write to a guest page-table "
+	  "page through stage 2 (a write-protected one faults, a clean one is dirtied and "
+	  "logged). 0 (default): the guest creates them accessed, as Linux does (x86 _PAGE_TABLE "
+	  "and the PAGE_* protections hold _PAGE_ACCESSED; arm64 PROT_DEFAULT holds PTE_AF), so "
+	  "the hardware has none to set" },
+	{ .name = "guest.hw_dirty", .type = PARAM_BOOL, .def = "0",
+	  .flags = PARAM_F_SCOPED, .help = "1: the guest OS creates writable stage-1 leaves clean "
+	  "and the walker sets their dirty state on the first write: x86 D (SDM Vol. 3A 4.8), "
+	  "arm64 DBM (TCR_EL1.HD; Arm ARM D8.5.2.1): writable-clean (DBM = 1, AP[2] = 1) and "
+	  "the write clears AP[2]; a write through a TLB entry filled clean walks again. arm64: "
+	  "only with guest.hw_accessed (HD needs HA). 0 (default): writable leaves are created "
+	  "dirty, as Linux maps a faulted anonymous page (mm/memory.c do_anonymous_page: "
+	  "pte_mkwrite(pte_mkdirty(entry)) in a VM_WRITE area)" },
 	{ .name = "host.granule", .type = PARAM_ENUM, .def = "4k", .choices = "4k|16k|64k",
 	  .flags = PARAM_F_SCOPED, .help = "stage-2 translation granule (x86 EPT: 4k only)" },
 	{ .name = "host.ipa_bits", .type = PARAM_INT, .def = "0", .unit = "bits", .min = 0,

@@ -58,21 +58,23 @@ def ad_switches_do_what_they_say():
     t = write("ad-two.txt", TEXT)
     # x86, both on: A in the PML4E, PDPTE, PDE, PTE (4 writes), then A and D
     # in the second PTE (1 write): 5 writes, 5 A, 1 D.
-    st = ad_stats(t)
+    st = ad_stats(t, "guest.hw_accessed=1", "guest.hw_dirty=1")
     eq((st["walk.s1_ad_writes"], st["walk.s1_accessed"], st["walk.s1_dirtied"]), (5, 5, 1),
        "x86 A and D by hardware")
     # x86, A preset, D by hardware: the second PTE's D only.
-    st = ad_stats(t, "guest.hw_accessed=0")
+    st = ad_stats(t, "guest.hw_accessed=0", "guest.hw_dirty=1")
     eq((st["walk.s1_ad_writes"], st["walk.s1_accessed"], st["walk.s1_dirtied"]), (1, 0, 1),
        "x86 D alone")
     # both off: nothing, and walk.ad_writes (both stages) is 0 without logging
     st = ad_stats(t, "guest.hw_accessed=0", "guest.hw_dirty=0")
     eq((st["walk.s1_ad_writes"], st["walk.ad_writes"]), (0, 0), "x86 preset")
+    # the default is the guest that presets them (a Linux guest): the same
+    eq(ad_stats(t), st, "the default presets A/D")
     # arm64: HA sets AF in the 2 leaves (no AF in table descriptors), HD
     # makes the second writable-dirty in the same write: 2 writes, 2 AF, 1.
-    st = ad_stats(t, "arch=arm64")
+    st = ad_stats(t, "arch=arm64", "guest.hw_accessed=1", "guest.hw_dirty=1")
     eq((st["walk.s1_ad_writes"], st["walk.s1_accessed"], st["walk.s1_dirtied"]), (2, 2, 1),
        "arm64 HA+HD")
     # TCR_EL1.HD has no effect without HA: hw_dirty=1 alone changes nothing.
-    st = ad_stats(t, "arch=arm64", "guest.hw_accessed=0")
+    st = ad_stats(t, "arch=arm64", "guest.hw_accessed=0", "guest.hw_dirty=1")
     eq((st["walk.s1_ad_writes"], st["tlb.dirty_walks"]), (0, 0), "arm64 HD without HA")

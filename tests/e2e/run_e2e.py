@@ -395,6 +395,10 @@ def l1d_misses_equal_an_independent_lru_on_a_real_capture():
 # them (the model before hardware stage-1 A/D): for cases whose hand counts
 # are about something else.
 NO_HW_AD = ["guest.hw_accessed=0", "guest.hw_dirty=0"]
+# The guest OS creates its stage-1 entries with A/D (AF, DBM writable-clean)
+# clear and the walker sets them: what a case about hardware stage-1 A/D
+# asks for (the default is a Linux guest, which presets them).
+HW_AD = ["guest.hw_accessed=1", "guest.hw_dirty=1"]
 
 GOLD = """# two pages of one 2 MB region, then a page of another
 0 R 0x40001000 8
@@ -409,7 +413,7 @@ GOLD = """# two pages of one 2 MB region, then a page of another
 def golden_nested_walk_statistics_with_caches_off():
     t = write("gold.txt", GOLD)
     st = run_stats(t, "sim.prefault=1", "walkcache.s1.entries=0", "walkcache.s2.entries=0",
-                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0")
+                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0", *HW_AD)
     # Prefaulted, so no faults; L1D (64 entries) misses on each new 4K page:
     # 0x40001000, 0x40002000, 0x40400000 = 3 walks of 24 refs (4 guest + 20 EPT).
     eq((st["fault.guest"], st["fault.host"]), (0, 0), "prefault leaves no faults")
@@ -446,7 +450,7 @@ def splintering_2m_guest_over_4k_host_fills_4k_entries():
     # 2M over 2M: the write to 0x40002000 finds the 2 MB entry the read of
     # 0x40001000 filled clean (the guest's D = 0), walks again to set D and
     # fills it again: 3 fills of 2 MB (2 with D preset).
-    st = run_stats(t, "guest.page=2m", "host.page=2m", *base)
+    st = run_stats(t, "guest.page=2m", "host.page=2m", *(base + HW_AD))
     eq((st["tlb.fills.2m"], st["tlb.fills.4k"], st["tlb.dirty_walks"]), (3, 0, 1),
        "2M over 2M keeps 2M entries")
     st = run_stats(t, "guest.page=2m", "host.page=2m", *(base + NO_HW_AD))
@@ -465,7 +469,8 @@ def guest_large_page_over_mixed_host_backing():
     # The write to 0x40002000 walks again (its 2 MB entry was filled clean by
     # the read of 0x40001000: the 1 GB leaf's D was 0): 3 fills; 2 with D
     # preset. Over 4 KB host pages the write was to a new page: no change.
-    st = run_stats(t, "guest.page=1g", "host.page=2m", "host.backing=0", "sim.prefault=1")
+    st = run_stats(t, "guest.page=1g", "host.page=2m", "host.backing=0", "sim.prefault=1",
+                   *HW_AD)
     eq(st["tlb.fills.2m"], 3, "1G guest over 2M host: 2M entries")
     st = run_stats(t, "guest.page=1g", "host.page=2m", "host.backing=0", "sim.prefault=1",
                    *NO_HW_AD)
@@ -531,12 +536,12 @@ def dirtylog_wp_faults_once_per_first_written_page():
                 "dirtylog.extra_pages": 0, "dirtylog.rearmed_leaves": 4,
                 "tlb.dirty_walks": 1,   # the write after the read hits a read-only entry
                 "cycles.dirtylog": 13600 + 40 + 160 + 2000}, "wp")
-    # Hardware A/D (the default): the first walk sets A in the PML4E, PDPTE,
+    # Hardware A/D (HW_AD): the first walk sets A in the PML4E, PDPTE,
     # PDE and PTE, each a write to a write-protected table page: 4 more faults
     # (walk.s1_ad_s2_faults), each page reported once (the harvest protects
     # it again); later A/D writes find those pages writable. 8 faults x 3400
     # = 27200; bitmap 8 x 10; 8 leaves protected again x 40; 2000.
-    st = stats_of(t, "dirtylog.mode=wp", "host.page=4k", "guest.page=4k")
+    st = stats_of(t, "dirtylog.mode=wp", "host.page=4k", "guest.page=4k", *HW_AD)
     expect(st, {"dirtylog.rounds": 1, "dirtylog.true_pages": 4, "wp.faults": 8,
                 "walk.s1_ad_s2_faults": 4,
                 "dirtylog.reported_pages": 8, "dirtylog.missed_pages": 0,
@@ -565,7 +570,7 @@ def dirtylog_pml_logs_data_and_guest_table_pages():
     # writes (PML4E, PDPTE, PDE, PTE) write each table page: its EPT D goes
     # 0 -> 1 and it is logged, as with the rule: 8 again.
     st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
-                  "ept.ad_gpt_write=0")
+                  "ept.ad_gpt_write=0", *HW_AD)
     expect(st, {"pml.logged": 8, "dirtylog.reported_pages": 8, "dirtylog.extra_pages": 4,
                 "walk.s1_ad_s2_dirtied": 4, "dirtylog.missed_pages": 0,
                 "cycles.dirtylog": 1200 + 80 + 320 + 2000}, "pml gpt off")
@@ -581,20 +586,20 @@ def dirtylog_pml_full_exit_after_512_entries():
     t = write("dl600.txt", "".join("0 W 0x%x 8\n" % (0x20000000 + k * 4096)
                                    for k in range(600)))
     st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
-                  "ept.ad_gpt_write=0")
+                  "ept.ad_gpt_write=0", *HW_AD)
     expect(st, {"pml.logged": 605, "pml.full_exits": 1, "pml.drained": 605,
                 "dirtylog.true_pages": 600, "dirtylog.reported_pages": 605,
                 "dirtylog.extra_pages": 5, "dirtylog.missed_pages": 0}, "pml full")
     # pml.drain=kvm changes nothing here: the only exits are log-full ones.
     st = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
-                  "ept.ad_gpt_write=0", "pml.drain=kvm")
+                  "ept.ad_gpt_write=0", "pml.drain=kvm", *HW_AD)
     expect(st, {"pml.full_exits": 1, "pml.drained": 605}, "pml full, kvm drain")
     # Each of the 600 entries the hardware writes costs the walk
     # pml.log.cycles; nothing else depends on it.
     a = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
-                 "ept.ad_gpt_write=0", "pml.log.cycles=0")
+                 "ept.ad_gpt_write=0", "pml.log.cycles=0", *HW_AD)
     b = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k",
-                 "ept.ad_gpt_write=0", "pml.log.cycles=25")
+                 "ept.ad_gpt_write=0", "pml.log.cycles=25", *HW_AD)
     eq(b["walk.cycles"] - a["walk.cycles"], 605 * 25, "pml.log.cycles per entry")
     eq({k for k in a if a[k] != b[k]}, {"walk.cycles", "cycles.translation", "cycles.total"},
        "only cycle counts change")
@@ -609,7 +614,7 @@ def dirtylog_without_invalidation_misses_rewrites():
     # dirtied; round 2's walk finds every A and D set: no table write.
     t = write("dlinv.txt", "0 W 0x10000000 8 0 1000\n0 W 0x10000000 8 0 1\n")
     common = ["dirtylog.mode=pml", "dirtylog.period=1000", "ept.ad_gpt_write=0",
-              "host.page=4k", "guest.page=4k"]
+              "host.page=4k", "guest.page=4k", *HW_AD]
     st, rounds = stats_of(t, *common, rounds=True)
     expect(st, {"dirtylog.rounds": 2, "dirtylog.true_pages": 2,
                 "dirtylog.reported_pages": 6, "dirtylog.missed_pages": 0}, "invalidate=1")
@@ -628,7 +633,8 @@ def dirtylog_without_flushing_every_vcpu_misses_buffered_entries():
     # 4 table pages (its A/D writes); vCPU 1's PTE write finds the PT page
     # dirty already: 4 + 1 + 1.
     t = write("dl2.txt", "0 W 0x10000000 8\n1 W 0x10005000 8\n")
-    common = ["dirtylog.mode=pml", "ept.ad_gpt_write=0", "host.page=4k", "guest.page=4k"]
+    common = ["dirtylog.mode=pml", "ept.ad_gpt_write=0", "host.page=4k", "guest.page=4k",
+              *HW_AD]
     expect(stats_of(t, *common), {"dirtylog.reported_pages": 6,
                                   "dirtylog.missed_pages": 0}, "flush all")
     expect(stats_of(t, *(common + ["dirtylog.flush_all_vcpus=0"])),
@@ -661,7 +667,7 @@ def dirtylog_large_pages_split_wp_keep():
     # reported, the 4 table pages extra. keep: the PML4E's write sets the
     # 2 MB leaf's D and logs the PML4 page; nothing else logs: all 3
     # written pages missed.
-    hw = [kv for kv in common if kv not in NO_HW_AD]
+    hw = [kv for kv in common if kv not in NO_HW_AD] + HW_AD
     expect(stats_of(t, *(hw + ["dirtylog.huge=split"])),
            {"dirtylog.splits": 1, "wp.faults": 1, "walk.s1_ad_s2_faults": 1,
             "pml.logged": 6, "dirtylog.reported_pages": 7, "dirtylog.missed_pages": 0,
@@ -687,18 +693,18 @@ def dirtylog_arm_dbm_scan_and_hdbss():
     expect(stats_of(t, *(arm + NO_HW_AD + ["dirtylog.mode=hdbss"])),
            {"hdbss.logged": 4, "hdbss.drained": 4, "hdbss.full_exits": 0,
             "dirtylog.reported_pages": 4, "dirtylog.missed_pages": 0}, "hdbss")
-    # HA and HD on (the default): the guest's leaves are created AF = 0 and
+    # HA and HD on (HW_AD): the guest's leaves are created AF = 0 and
     # writable-clean; setting AF (every leaf's first walk) and the dirty
     # state writes the PT page - table descriptors have no AF without
     # FEAT_HAFT, so the PML4, PDPT and PD pages are never written. The PT
     # page's stage-2 leaf goes writable-dirty once: 5 reported, 1 extra;
     # hdbss logs it (5 entries). dbm: scan 9, bitmap 5, re-arm 5.
-    expect(stats_of(t, *(arm + ["dirtylog.mode=dbm"])),
+    expect(stats_of(t, *(arm + HW_AD + ["dirtylog.mode=dbm"])),
            {"wp.faults": 0, "dirtylog.scanned_leaves": 9, "dirtylog.reported_pages": 5,
             "dirtylog.missed_pages": 0, "dirtylog.extra_pages": 1,
             "walk.s1_ad_s2_dirtied": 1,
             "cycles.dirtylog": 9 * 10 + 5 * 10 + 5 * 40 + 2000}, "dbm, HA+HD")
-    expect(stats_of(t, *(arm + ["dirtylog.mode=hdbss"])),
+    expect(stats_of(t, *(arm + HW_AD + ["dirtylog.mode=hdbss"])),
            {"hdbss.logged": 5, "hdbss.drained": 5, "hdbss.full_exits": 0,
             "dirtylog.reported_pages": 5, "dirtylog.extra_pages": 1,
             "dirtylog.missed_pages": 0}, "hdbss, HA+HD")
@@ -1326,6 +1332,11 @@ def explain_out(*args):
     return out
 
 
+def explain_hw(*args):
+    """explain with the guest creating its A/D clear (HW_AD)."""
+    return explain_out(*[a for kv in HW_AD for a in ("--set", kv)], *args)
+
+
 def pml_entries(out):
     return [(int(m.group(1)), int(m.group(2), 16))
             for m in re.finditer(r"PML   entry +(\d+) @pa 0x[0-9a-f]+ = 0x[0-9a-f]+  logs GPA "
@@ -1345,7 +1356,7 @@ def explain_runs_the_configured_dirty_logging():
     # the 2 MB host page run would split is mapped with 4 KB leaves (armed:
     # D = 0) and the walk logs what run logs - with ept.ad_gpt_write the 4
     # guest table pages in walk order, then the data page: entries 511..507.
-    out = explain_out("--set", "dirtylog.mode=pml", "--access", "w", XGVA)
+    out = explain_hw("--set", "dirtylog.mode=pml", "--access", "w", XGVA)
     eq(pml_entries(out), [(511, 0x40000000), (510, 0x40002000), (509, 0x40003000),
                           (508, 0x40004000), (507, 0x40001000)], "PML entries")
     if "stage-2 leaf 4K," not in out:
@@ -1377,7 +1388,7 @@ def explain_shows_each_fault_the_walk_takes_under_wp():
     # stage-1 table access - the PML4E (0x40000000 + 254 x 8), PDPTE, PDE,
     # and the PTE (index 1) - each handled (reported, made writable) and
     # walked again; the fifth attempt translates.
-    out = explain_out("--set", "dirtylog.mode=wp", XGVA)
+    out = explain_hw("--set", "dirtylog.mode=wp", XGVA)
     faults = re.findall(r"fault: stage 2 permission fault at level index 3, IPA 0x([0-9a-f]+) "
                         r"\(a stage-1 table access\)", out)
     eq([int(f, 16) for f in faults], [0x400007f0, 0x40002000, 0x40003000, 0x40004008],
@@ -1408,8 +1419,8 @@ def explain_after_a_trace_shows_the_harvested_state():
     # dirty state write a table page, the PT (0x40004000): its stage-2 leaf
     # goes writable-dirty and is logged first (HDBSS counts up from 0),
     # then the data page.
-    out = explain_out("--set", "arch=arm64", "--set", "dirtylog.mode=hdbss", "--access", "w",
-                      XGVA)
+    out = explain_hw("--set", "arch=arm64", "--set", "dirtylog.mode=hdbss", "--access", "w",
+                     XGVA)
     got = [(int(a), int(b, 16)) for a, b in
            re.findall(r"HDBSS entry +(\d+) @pa 0x[0-9a-f]+ = 0x[0-9a-f]+  logs IPA 0x([0-9a-f]+), "
                       r"TTWL 3", out)]

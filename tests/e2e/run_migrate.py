@@ -83,15 +83,16 @@ def hand_written_rounds_through_the_command_line():
     # instructions each). Populated: A..D and the guest's 4 table pages.
     # wp, stop_pages=2: round 0 sends 8 pages in 8 us while records 0-7 run
     # (A B C D dirty, and the 4 table pages: the walker's first writes of the
-    # guest's A/D flags, created clear, fault on each - the default
-    # guest.hw_accessed and guest.hw_dirty), round 1 sends 8 in 8 us while
+    # guest's A/D flags, created clear, fault on each - guest.hw_accessed=1
+    # and guest.hw_dirty=1), round 1 sends 8 in 8 us while
     # 8-11 run (every A and D already set: C alone is dirty, under 2),
     # stop-and-copy sends C in 1 us: 17 pages, 17 us, 1 us down.
     lines = ["0 %s %x 8 0 1000" % (k, 0x10000000 + 4096 * p) for k, p in
              [("W", 0), ("W", 1), ("W", 2), ("W", 3), ("W", 0), ("W", 1), ("R", 0), ("R", 0),
               ("W", 2), ("R", 0), ("R", 0), ("R", 0)]]
     t = write("twelve.txt", "\n".join(lines) + "\n")
-    d = migrate_json(t, *(QUIET + ["dirtylog.mode=wp", "migrate.stop_pages=2"]))
+    d = migrate_json(t, *(QUIET + ["dirtylog.mode=wp", "migrate.stop_pages=2",
+                                   "guest.hw_accessed=1", "guest.hw_dirty=1"]))
     r = d["migrate"]["rounds"]
     eq([(x["pages_sent"], x["pages_dirtied"], round(x["duration_us"], 6), x["stop_and_copy"])
         for x in r], [(8, 8, 8.0, False), (8, 1, 8.0, False), (1, 0, 1.0, True)], "rounds")
@@ -99,7 +100,7 @@ def hand_written_rounds_through_the_command_line():
     eq((st["migrate.rounds"], st["migrate.pages_sent"], st["migrate.total_us"],
         st["migrate.downtime_us"], st["migrate.lost_pages"]), (2, 17, 17, 1, 0), "totals")
     eq(st["walk.s1_ad_s2_faults"], 4, "faults of the guest's A/D writes")
-    # A guest presetting its A/D flags (as Linux does): the tables stay clean,
+    # A guest presetting its A/D flags (as Linux does, the default): the tables stay clean,
     # round 1 sends the 4 data pages only: 13 pages, 13 us.
     d = migrate_json(t, *(QUIET + ["dirtylog.mode=wp", "migrate.stop_pages=2",
                                    "guest.hw_accessed=0", "guest.hw_dirty=0"]))
