@@ -206,6 +206,37 @@ START_TEST(tlb_invalidation_semantics)
 }
 END_TEST
 
+/* A global page refilled from another ASID (a write walking again through
+ * the clean entry of a read by the first ASID) is one translation: the fill
+ * refreshes the entry in place, so a 3-way set holds it once and two other
+ * pages beside it without an eviction. */
+START_TEST(tlb_refill_of_a_global_page_from_another_asid_is_in_place)
+{
+	tlb *t = mk(3, 3, TLB_LRU);
+	tlb_entry g1 = ent(0xffffffff80001000ull, 12, 0, 1, TLB_F_GLOBAL);
+	tlb_entry g2 = ent(0xffffffff80001000ull, 12, 0, 2, TLB_F_GLOBAL);
+	tlb_fill(t, &g1);
+	tlb_fill(t, &g2);
+	ck_assert_uint_eq(tlb_valid_entries(t), 1);
+	tlb_entry a = ent(0x1000, 12, 0, 1, 0), b = ent(0x3000, 12, 0, 1, 0);
+	tlb_fill(t, &a);
+	tlb_fill(t, &b);
+	ck_assert_uint_eq(tlb_valid_entries(t), 3);
+	ck_assert_uint_eq(tlb_stats(t)->evictions, 0);
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0x1000, 0, 1));
+	ck_assert_ptr_nonnull(tlb_lookup(t, 0xffffffff80001000ull, 0, 3));
+	/* A non-global entry of another ASID with the same tag is another
+	 * translation: it takes its own way. */
+	tlb *u = mk(3, 3, TLB_LRU);
+	tlb_entry p1 = ent(0x5000, 12, 0, 1, 0), p2 = ent(0x5000, 12, 0, 2, 0);
+	tlb_fill(u, &p1);
+	tlb_fill(u, &p2);
+	ck_assert_uint_eq(tlb_valid_entries(u), 2);
+	tlb_destroy(u);
+	tlb_destroy(t);
+}
+END_TEST
+
 START_TEST(tlb_bad_geometry_is_refused)
 {
 	tlb_config c = { .entries = 1280, .ways = 5 };   /* 256 sets: fine (Cortex-A76 L2) */
@@ -231,6 +262,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, tlb_mixed_sizes_hit_at_their_own_size);
 	tcase_add_test(tc, tlb_inline_hits_equal_the_probe_with_mixed_sizes);
 	tcase_add_test(tc, tlb_invalidation_semantics);
+	tcase_add_test(tc, tlb_refill_of_a_global_page_from_another_asid_is_in_place);
 	tcase_add_test(tc, tlb_bad_geometry_is_refused);
 	suite_add_tcase(s, tc);
 	return s;

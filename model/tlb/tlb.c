@@ -186,8 +186,13 @@ void tlb_fill(tlb *t, const tlb_entry *ne)
 	size_t victim = SIZE_MAX;
 	for (unsigned w = 0; w < t->ways; w++) {
 		tlb_entry *e = &t->e[base + w];
+		/* An entry the new one's own lookup would hit is the same
+		 * translation: refresh it in place. A global entry matches every
+		 * ASID (as match() says), so another ASID's refill of a global
+		 * page - a write walking again through an entry filled clean -
+		 * must not leave two copies of one translation in the set. */
 		if (e->shift == ne->shift && e->tag == ne->tag && e->vmid == ne->vmid &&
-		    e->asid == ne->asid) {
+		    (e->asid == ne->asid || (e->flags & ne->flags & TLB_F_GLOBAL))) {
 			victim = base + w;   /* refresh in place */
 			break;
 		}
