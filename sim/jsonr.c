@@ -1,7 +1,16 @@
 /*
  * sim/jsonr.c - see jsonr.h. A recursive-descent parser over the grammar of
  * RFC 8259 §2-7; nesting is limited to 64 levels (slatsim's documents use
- * 4) so that a hostile file cannot exhaust the stack.
+ * 4) so that a hostile file cannot exhaust the stack, and an object may not
+ * name a member twice.
+ *
+ * Why not a library (jansson 2.14, json-c 0.16, Debian 12's): see README.md,
+ * "Dependencies and why". In short: jansson refuses a count above 2^63-1
+ * (json_int_t is long long) and keeps no number's text; json-c takes NaN,
+ * Infinity, "1.", \u0000, single quotes and duplicate names even in its
+ * strict mode, replaces a lone surrogate silently and reads 2^64 as
+ * 2^64-1. What slatsim reads back is its own output: counts up to 2^64-1
+ * (json_u64), numbers copied into results.json as they were (json_raw).
  */
 #include "jsonr.h"
 
@@ -13,6 +22,7 @@
 #include <string.h>
 
 #define MAX_DEPTH 64
+#define SMALL_OBJECT 8   /* members: names compared pairwise, not sorted */
 
 typedef struct parser {
 	const char *s;
@@ -238,13 +248,15 @@ static int push(parser *p, jsonr *v, char *key, size_t *cap)
 	return 0;
 }
 
-static int container(parser *p, jsonr *v, int depth, int obj)
+/* The items of an array or the members of an object at p->i (the opening
+ * bracket); *AT (objects) gets the offset of each member's name. */
+static int members(parser *p, jsonr *v, int depth, int obj, size_t **at)
 {
 	if (depth >= MAX_DEPTH)
 		return bad(p, "nested too deeply");
 	v->type = obj ? JSONR_OBJ : JSONR_ARR;
 	p->i++;
-	size_t cap = 0;
+	size_t cap = 0, atcap = 0;
 	ws(p);
 	if (peek(p) == (obj ? '}' : ']')) {
 		p->i++;
@@ -256,6 +268,13 @@ static int container(parser *p, jsonr *v, int depth, int obj)
 		if (obj) {
 			if (peek(p) != '"')
 				return bad(p, "expected a member name");
+			if (v->n == atcap) {
+				size_t *na = realloc(*at, (atcap = atcap ? atcap * 2 : 8) * sizeof(*na));
+				if (!na)
+					return bad(p, "out of memory");
+				*at = na;
+			}
+			(*at)[v->n] = p->i;
 			if (string(p, &key))
 				return -1;
 			ws(p);
@@ -277,6 +296,63 @@ static int container(parser *p, jsonr *v, int depth, int obj)
 		p->i--;
 		return bad(p, "expected ',' or '%c'", obj ? '}' : ']');
 	}
+}
+
+typedef struct name_at {
+	const char *name;
+	size_t i;              /* the member's place in the object */
+} name_at;
+
+static int cmp_name(const void *a, const void *b)
+{
+	const name_at *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* RFC 8259 §4: "the names within an object SHOULD be unique", and what a
+ * reader makes of a name given twice differs (the first, the last, both):
+ * the first member whose name came before in object V is refused at its
+ * offset (AT[i]), so that no two readers of a slatsim file see different
+ * values. A sort of the names: n log n, whatever a hostile file holds. */
+static int unique_names(parser *p, const jsonr *v, const size_t *at)
+{
+	if (v->n < 2)
+		return 0;
+	if (v->n <= SMALL_OBJECT) {   /* (no allocation: at most 28 comparisons) */
+		for (size_t i = 1; i < v->n; i++)
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(v->keys[i], v->keys[j]) == 0) {
+					p->i = at[i];
+					return bad(p, "a member name given twice in one object");
+				}
+		return 0;
+	}
+	name_at *e = malloc(v->n * sizeof(*e));
+	if (!e)
+		return bad(p, "out of memory");
+	for (size_t i = 0; i < v->n; i++)
+		e[i] = (name_at){ v->keys[i], i };
+	qsort(e, v->n, sizeof(*e), cmp_name);
+	size_t first = v->n;
+	for (size_t k = 1; k < v->n; k++)
+		if (e[k].i < first && strcmp(e[k].name, e[k - 1].name) == 0)
+			first = e[k].i;
+	free(e);
+	if (first == v->n)
+		return 0;
+	p->i = at[first];
+	return bad(p, "a member name given twice in one object");
+}
+
+static int container(parser *p, jsonr *v, int depth, int obj)
+{
+	size_t *at = NULL;
+	int rc = members(p, v, depth, obj, &at);
+	if (rc == 0 && obj)
+		rc = unique_names(p, v, at);
+	free(at);
+	return rc;
 }
 
 /* Decimal digits at p->i: how many were passed. */

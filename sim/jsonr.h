@@ -1,9 +1,11 @@
 /*
  * sim/jsonr.h - a small JSON reader (RFC 8259) for the documents slatsim
- * itself writes and reads back: a sweep's point files (resuming, --collect)
- * and what `slatsim plot` draws. The whole document becomes a tree; object
- * members keep their order; a number keeps its text, so a value read back
- * and written again is the same bytes. Errors name the byte offset.
+ * itself writes and reads back: a sweep's manifest and point files
+ * (resuming, --collect) and what `slatsim plot` draws. The whole document
+ * becomes a tree; object members keep their order and their names are
+ * unique (a name given twice is refused); a number keeps its text, so a
+ * value read back and written again is the same bytes. Errors name the
+ * byte offset.
  */
 #ifndef SLATSIM_JSONR_H
 #define SLATSIM_JSONR_H

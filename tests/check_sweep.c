@@ -173,6 +173,14 @@ START_TEST(jsonr_reads_what_slatsim_writes)
 		{ "\"abc", "offset 4: unterminated string" },
 		{ "[1] x", "offset 4: text after the document" },
 		{ "-", "offset 1: bad number" },
+		/* RFC 8259 §4: names SHOULD be unique; a name given twice is
+		 * refused at its second place (the 8 members compared pairwise,
+		 * the 10 sorted: each member "x":N, is 6 bytes from offset 1) */
+		{ "{\"a\": 1, \"a\": 2}", "offset 9: a member name given twice in one object" },
+		{ "[{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"a\":8}]",
+		  "offset 44: a member name given twice in one object" },
+		{ "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,"
+		  "\"b\":0,\"a\":0}", "offset 55: a member name given twice in one object" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_ptr_null(jsonr_parse(bad[i].text, strlen(bad[i].text), err, sizeof(err)));
