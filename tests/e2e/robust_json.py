@@ -4,7 +4,7 @@
 # readers differ (jsonr took the first, Python's json the last), so
 # `sweep --collect` could have tabled another value than the one a script
 # reading the point file sees. Run by run_robust.py in its namespace (run,
-# path, fresh_dir, one_line, eq, Fail, TEXT); names here start json_.
+# path, fresh_dir, write, eq, TEXT); names here start json_.
 
 
 def json_second(text, name):
@@ -14,11 +14,15 @@ def json_second(text, name):
     return text.index(key, text.index(key) + 1)
 
 
+def json_dir_with_trace(name):
+    """A fresh directory NAME holding t.txt (TEXT): (the directory, the trace)."""
+    d = fresh_dir(name)
+    return d, write(os.path.join(name, "t.txt"), TEXT)
+
+
 @case
 def json_collect_refuses_a_statistic_named_twice():
-    d = fresh_dir("json-dup")
-    t = os.path.join(d, "t.txt")
-    open(t, "w").write(TEXT)
+    d, t = json_dir_with_trace("json-dup")
     out = os.path.join(d, "sw")
     run("sweep", "--quiet", "--grid", "seed=1,2", "--out", out, t, expect_rc=0)
     pp = os.path.join(out, "points", "1.json")
@@ -41,9 +45,7 @@ def json_collect_refuses_a_statistic_named_twice():
 
 @case
 def json_plot_refuses_a_run_with_two_stats_objects():
-    d = fresh_dir("json-dup-plot")
-    t = os.path.join(d, "t.txt")
-    open(t, "w").write(TEXT)
+    d, t = json_dir_with_trace("json-dup-plot")
     j = os.path.join(d, "r.json")
     run("run", "--quiet", "--json", j, t, expect_rc=0)
     text = open(j).read().rstrip()
