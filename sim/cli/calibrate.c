@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const calibrate_usage =
@@ -34,7 +35,7 @@ static const char *const calibrate_usage =
 	"                         [--rounds K] [--accesses A] [--cpu C] [--seed S]\n"
 	"                         [--clock cpu|wall]\n"
 	"                         [--measured FILE] [--json FILE] [--plot FILE.png|.svg]\n"
-	"                         [--fit [--preset FILE]] [--quiet]\n"
+	"                         [--fit [--preset FILE] [--force]] [--quiet]\n"
 	"\n"
 	"Hold the model against this host. Runs the pointer chase build/chase (next to\n"
 	"slatsim; 'make build/chase' builds it): one dependent load per 4 KB page over\n"
@@ -63,7 +64,8 @@ static const char *const calibrate_usage =
 	"--fit sets the TLB sizes from the measured knees, host.page from the 2m\n"
 	"curve, the cache geometry from sysfs and the latencies of the L2 TLB, the\n"
 	"caches and memory from the plateaus, and writes them as a preset (--preset\n"
-	"FILE; default sim/configs/host-<cpu>.conf) that says where each came from.\n"
+	"FILE; default host-<cpu>.conf in the current directory) that says where each\n"
+	"came from. An existing preset is not replaced without --force.\n"
 	"Outputs are written to a temporary file and renamed into place when complete.\n";
 
 /* What the command line adds to the engine's configuration. */
@@ -71,7 +73,7 @@ typedef struct cal_opts {
 	calibrate_config cfg;
 	config_args conf;
 	const char *json, *plot, *preset;
-	int fit, quiet;
+	int fit, force, quiet;
 	char chase[PATH_MAX];
 	char preset_path[PATH_MAX];
 } cal_opts;
@@ -195,6 +197,7 @@ static int parse_options(args *a, cal_opts *o)
 		if ((v = cli_opt_value(a, "--plot"))) { o->plot = v; continue; }
 		if ((v = cli_opt_value(a, "--preset"))) { o->preset = v; continue; }
 		if (cli_opt_flag(a, "--fit")) { o->fit = 1; continue; }
+		if (cli_opt_flag(a, "--force")) { o->force = 1; continue; }
 		if (cli_opt_flag(a, "--quiet")) { o->quiet = 1; continue; }
 		if (a->argv[a->i][0] == '-')
 			cli_unknown_option(a);
@@ -208,6 +211,8 @@ static int parse_options(args *a, cal_opts *o)
 				"not apply");
 	if (o->preset && !o->fit)
 		cli_usage_error(a, "--preset names the file --fit writes: give --fit");
+	if (o->force && !o->fit)
+		cli_usage_error(a, "--force lets --fit replace an existing preset: give --fit");
 	if (o->fit && (!g->want[CALIBRATE_4K] || !g->want[CALIBRATE_PACKED]))
 		cli_usage_error(a, "--fit needs the 4k curve and the packed control (its knees tell "
 				"the caches' steps from the TLBs'): --modes must include 4k and packed");
@@ -581,9 +586,22 @@ int cmd_calibrate(args *a)
 	find_chase(o);   /* (the modelled side runs chase --trace, --measured or not) */
 	calibrate_set_chase(c, o->chase);
 	if (o->fit && !o->preset) {
-		calibrate_default_preset(c, o->preset_path, sizeof(o->preset_path));
+		/* The engine names the file (host-<cpu>.conf; it puts it under
+		 * sim/configs/); the command line writes it in the current directory:
+		 * anywhere else the directory may not exist, and at the repository's
+		 * root the name may be a shipped preset. */
+		char engine[PATH_MAX];
+		calibrate_default_preset(c, engine, sizeof(engine));
+		const char *base = strrchr(engine, '/');
+		snprintf(o->preset_path, sizeof(o->preset_path), "%s", base ? base + 1 : engine);
 		o->preset = o->preset_path;
 	}
+	/* A preset is a configuration someone may rely on: replaced only with --force. */
+	struct stat pst;
+	if (o->fit && !o->force && strcmp(o->preset, "-") && stat(o->preset, &pst) == 0 &&
+	    S_ISREG(pst.st_mode))
+		cli_die(EXIT_BAD, "%s exists: --fit does not replace a preset without --force "
+			"(or name another with --preset FILE)", o->preset);
 	/* Every output is checked (and its temporary made) before the measurement. */
 	outfile *jo = o->json ? cli_output(a, o->json, "--json", 0) : NULL;
 	outfile *po = o->plot ? cli_output(a, o->plot, "--plot", 0) : NULL;

@@ -162,9 +162,60 @@ int cli_opt_flag(args *a, const char *name)
 	return 1;
 }
 
+/* Each command's options (besides --help), for the suggestion an unknown
+ * option gets: keep in step with the command's parser. */
+static const struct {
+	const char *cmd, *opts;
+} cli_known_opts[] = {
+	{ "run", "--config --set --json --vs --cosim --waves --waves-range --format --quiet "
+		 "--skip --limit --warmup --v2p" },
+	{ "migrate", "--config --set --json --vs --format --quiet" },
+	{ "explain", "--config --set --access --after --asid --domain --format --limit" },
+	{ "params", "--config --set --json" },
+	{ "reach", "--config --set --entries --format --json --plot --sets --ways" },
+	{ "sweep", "--config --set --batch --collect --decode --emit --format --grid --out "
+		   "--point --quiet -j" },
+	{ "plot", "--stat --x -o" },
+	{ "calibrate", "--config --set --accesses --clock --cpu --fit --force --json --measured "
+		       "--modes --pages --plot --preset --quiet --reps --rounds --seed" },
+	{ "trace info", "--format --json" },
+	{ "trace import", "--format --desc --chunk --vcpus --level" },
+	{ "trace gen", "--pattern --footprint --count --stride --base --seed --size --vcpus "
+		       "--icount --write-ratio --zipf --level --chunk -o --output" },
+};
+
 void cli_unknown_option(const args *a)
 {
-	cli_usage_error(a, "unknown option '%s'", a->argv[a->i]);
+	/* The nearest of the command's options (its name before any '='),
+	 * within two edits and nearer than the next: "--sett" -> "--set". */
+	const char *got = a->argv[a->i];
+	char name[64];
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(got, "="), got);
+	const char *opts = NULL;
+	for (size_t i = 0; a->cmd && i < sizeof(cli_known_opts) / sizeof(cli_known_opts[0]); i++)
+		if (strcmp(a->cmd, cli_known_opts[i].cmd) == 0)
+			opts = cli_known_opts[i].opts;
+	char best[32] = "";
+	size_t bd = 3;
+	int tie = 0;
+	for (const char *o = opts; o && *o; ) {
+		size_t l = strcspn(o, " ");
+		char cand[32];
+		snprintf(cand, sizeof(cand), "%.*s", (int)l, o);
+		size_t d = param_edit_distance(name, cand);
+		if (d < bd) {
+			bd = d;
+			tie = 0;
+			snprintf(best, sizeof(best), "%s", cand);
+		} else if (d == bd) {
+			tie = 1;
+		}
+		o += l;
+		o += strspn(o, " ");
+	}
+	if (best[0] && !tie && bd * 3 <= strlen(name))   /* (not "-x" for "-j") */
+		cli_usage_error(a, "unknown option '%s' (did you mean '%s'?)", got, best);
+	cli_usage_error(a, "unknown option '%s'", got);
 }
 
 uint64_t cli_parse_count(const args *a, const char *opt, const char *s, int suffix)

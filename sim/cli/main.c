@@ -31,8 +31,9 @@ static const char *const main_usage =
 	"                         downtime, mapping cost, lost pages, guest slowdown\n"
 	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
 	"                         print one translation step by step\n"
-	"  params [--json] [--config FILE] [--set key=value]...\n"
-	"                         list every parameter: type, default, unit, range, help\n"
+	"  params [--json] [--config FILE] [--set key=value]... [PATTERN]...\n"
+	"                         list the parameters ('tlb.l2', '*.latency'), room by room:\n"
+	"                         type, default, unit, range, help\n"
 	"  trace info [--format F] [--json] TRACE\n"
 	"                         count records, vCPUs and the footprint of a trace\n"
 	"  trace import [--format F] [--desc TEXT] [--vcpus N] [--level N] IN OUT.slt\n"
@@ -49,12 +50,26 @@ static const char *const main_usage =
 	"drmemtrace capture (its directory, DIR/trace, or one per-thread file: zip,\n"
 	"gzip, zlib or plain; each thread a vCPU); the format is detected from the\n"
 	"content unless --format slt|lackey|champsim|text|drmemtrace is given.\n"
-	"'slatsim COMMAND --help' describes one command. Exit status: 0 success,\n"
-	"2 bad input (usage, trace, config or parameter), 1 internal failure, out of\n"
-	"memory or an output that could not be written, 128+N when signal N\n"
-	"interrupted it (130 SIGINT, 143 SIGTERM). Outputs are written to a temporary\n"
-	"file and renamed into place when complete; a special file (/dev/null, a FIFO)\n"
-	"is written in place; nothing that existed is removed.\n";
+	"'slatsim COMMAND --help' (or 'slatsim help COMMAND') describes one command.\n"
+	"Exit status: 0 success, 2 bad input (usage, trace, config or parameter),\n"
+	"1 internal failure, out of memory or an output that could not be written,\n"
+	"128+N when signal N interrupted it (130 SIGINT, 143 SIGTERM). Outputs are\n"
+	"written to a temporary file and renamed into place when complete; a special\n"
+	"file (/dev/null, a FIFO) is written in place; nothing that existed is removed.\n";
+
+static const char *const trace_usage =
+	"usage: slatsim trace info|import|gen [ARGS]\n"
+	"\n"
+	"  trace info [--format F] [--json] TRACE\n"
+	"                         count records, vCPUs and the footprint of a trace\n"
+	"  trace import [--format F] [--desc TEXT] [--vcpus N] [--level N] IN OUT.slt\n"
+	"                         convert a lackey, ChampSim, drmemtrace or text trace ('-' =\n"
+	"                         stdin) to .slt\n"
+	"  trace gen --pattern P [options] -o OUT.slt\n"
+	"                         write a synthetic trace\n"
+	"\n"
+	"'slatsim trace SUBCOMMAND --help' (or 'slatsim help trace SUBCOMMAND') describes\n"
+	"one.\n";
 
 static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach",
 					 "sweep", "plot", "calibrate", "migrate" };
@@ -84,6 +99,21 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return EXIT_BAD;
 	}
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "help") == 0 && argc > 2 && argc <= 4) {
+		/* "help CMD [SUB]" is "CMD [SUB] --help": the command's own text. */
+		char *h[5] = { argv[0], argv[2], argc > 3 ? argv[3] : (char *)"--help",
+			       argc > 3 ? (char *)"--help" : NULL, NULL };
+		if (strcmp(argv[2], "help") == 0 || cli_is_help(argv[2])) {
+			fputs(main_usage, stdout);
+			return 0;
+		}
+		if (argc > 3 && strcmp(argv[2], "trace") != 0)
+			cli_usage_error(NULL, "help takes one command ('%s' has no subcommands)",
+					argv[2]);
+		return dispatch(argc, h, outs);
+	}
+	if (strcmp(cmd, "help") == 0 && argc > 4)
+		cli_usage_error(NULL, "help takes a command and, for trace, a subcommand");
 	if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
 		fputs(main_usage, stdout);
 		return 0;
@@ -114,7 +144,7 @@ static int dispatch(int argc, char **argv, outset *outs)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
 		const char *sub = argv[2];
 		if (cli_is_help(sub)) {
-			fputs(main_usage, stdout);
+			fputs(trace_usage, stdout);
 			return 0;
 		}
 		a = (args){ .argc = argc - 3, .i = 0, .argv = argv + 3, .outs = outs };

@@ -5,15 +5,25 @@
 #include "cli.h"
 #include "json.h"
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const params_usage =
-	"usage: slatsim params [--json] [--config FILE]... [--set key=value]...\n"
+	"usage: slatsim params [--json] [--config FILE]... [--set key=value]... [PATTERN]...\n"
 	"\n"
-	"List every parameter with its type, default, unit, allowed range and help.\n"
-	"With --config/--set, the effective value column shows their result.\n";
+	"List every parameter with its type, default, unit, allowed range and help,\n"
+	"grouped by room (the name's first part: tlb, cache, dirtylog, ...; the keys\n"
+	"with no room under 'general'), each room under a '[room]' line.\n"
+	"With --config/--set, the effective value column shows their result.\n"
+	"PATTERN keeps only the keys it names: a key or a dotted prefix of one\n"
+	"('tlb', 'tlb.l2', 'tlb.l2.ways'), or a shell pattern matched against the\n"
+	"whole name when it has * ? or [ ('*.latency', 'tlb.*.ways'); several\n"
+	"PATTERNs keep a key any of them names, and one that names none is an error.\n"
+	"--json writes the same keys as a JSON array, in the registry's order, with\n"
+	"no rooms.\n";
 
 static const char *type_name(param_type t)
 {
@@ -45,28 +55,102 @@ static void range_of(const param_def *d, char *buf, size_t len)
 	}
 }
 
+/* Does PAT name the key NAME: the key itself, a dotted prefix of it
+ * ("tlb.l2" or "tlb.l2."), or a shell pattern over the whole name? */
+static int params_pattern_names(const char *pat, const char *name)
+{
+	if (strpbrk(pat, "*?["))
+		return fnmatch(pat, name, 0) == 0;
+	size_t l = strlen(pat);
+	if (l == 0 || strncmp(pat, name, l) != 0)
+		return 0;
+	return name[l] == '\0' || name[l] == '.' || pat[l - 1] == '.';
+}
+
+/* The room of key I: the name's first part when the key has a dot or
+ * another key lives under its name ("domains" for domains.control),
+ * else "general" ("seed", "arch"). Written into BUF. */
+static void params_room(const param_reg *p, size_t i, char *buf, size_t len)
+{
+	const char *name = param_name_at(p, i);
+	size_t k = strcspn(name, ".");
+	if (name[k] == '\0') {
+		for (size_t j = 0; j < param_count(p); j++) {
+			const char *o = param_name_at(p, j);
+			if (strncmp(o, name, k) == 0 && o[k] == '.') {
+				snprintf(buf, len, "%s", name);
+				return;
+			}
+		}
+		snprintf(buf, len, "general");
+		return;
+	}
+	snprintf(buf, len, "%.*s", (int)k, name);
+}
+
+static void params_print_one(const param_reg *p, size_t i)
+{
+	const param_def *d = param_def_at(p, i);
+	char range[128];
+	range_of(d, range, sizeof(range));
+	printf("%-28s %-5s %-10s %-8s %s\n", param_name_at(p, i), type_name(d->type),
+	       param_text_at(p, i), d->unit ? d->unit : "", range);
+	if (param_scope_at(p, i) >= 0)
+		return;   /* an override: its help is the base's above */
+	printf("    %s\n", d->help);
+	if (d->flags & PARAM_F_SCOPED)
+		printf("    (per domain: domain.N.%s overrides it for domain N)\n", d->name);
+	if (strcmp(param_text_at(p, i), d->def) != 0)
+		printf("    (default %s)\n", d->def);
+}
+
 int cmd_params(args *a)
 {
 	config_args c = { .nfiles = 0 };
 	int json = 0;
+	const char **pats = calloc((size_t)a->argc + 1, sizeof(*pats));
+	size_t npats = 0;
+	if (!pats)
+		cli_die(EXIT_FAIL, "out of memory (params)");
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
 			continue;
 		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(params_usage, stdout);
+			free(pats);
 			return 0;
 		}
 		if (cli_config_opt(a, &c))
 			continue;
 		if (cli_opt_flag(a, "--json")) { json = 1; continue; }
-		cli_unexpected(a);
+		if (cli_is_option(a))
+			cli_unexpected(a);
+		pats[npats++] = a->argv[a->i++];
 	}
 	param_reg *p = cli_build_params(a, &c);
+	/* Which keys are listed: all, or those a PATTERN names. */
+	size_t n = param_count(p);
+	unsigned char *keep = calloc(n ? n : 1, 1);
+	if (!keep)
+		cli_die(EXIT_FAIL, "out of memory (params)");
+	for (size_t i = 0; i < n; i++)
+		keep[i] = npats == 0;
+	for (size_t k = 0; k < npats; k++) {
+		int any = 0;
+		for (size_t i = 0; i < n; i++)
+			if (params_pattern_names(pats[k], param_name_at(p, i)))
+				keep[i] = any = 1;
+		if (!any)
+			cli_usage_error(a, "no parameter matches '%s' (a key, a dotted prefix such "
+					"as 'tlb.l2', or a pattern such as '*.latency')", pats[k]);
+	}
 	if (json) {
 		json_w j;
 		json_init(&j, stdout, 1);
 		json_begin_arr(&j, NULL);
 		for (size_t i = 0; i < param_count(p); i++) {
+			if (!keep[i])
+				continue;
 			const param_def *d = param_def_at(p, i);
 			json_begin_obj(&j, NULL);
 			json_str(&j, "name", param_name_at(p, i));
@@ -91,24 +175,35 @@ int cmd_params(args *a)
 		json_end_arr(&j);
 		json_finish(&j);
 	} else {
-		for (size_t i = 0; i < param_count(p); i++) {
-			const param_def *d = param_def_at(p, i);
-			char range[128];
-			range_of(d, range, sizeof(range));
-			printf("%-28s %-5s %-10s %-8s %s\n", param_name_at(p, i), type_name(d->type),
-			       param_text_at(p, i), d->unit ? d->unit : "", range);
-			if (param_scope_at(p, i) >= 0)
-				continue;   /* an override: its help is the base's above */
-			printf("    %s\n", d->help);
-			if (d->flags & PARAM_F_SCOPED)
-				printf("    (per domain: domain.N.%s overrides it for domain N)\n",
-				       d->name);
-			if (strcmp(param_text_at(p, i), d->def) != 0)
-				printf("    (default %s)\n", d->def);
+		/* Room by room, the rooms in the order their first key comes in
+		 * the registry, each room's keys in the registry's order. */
+		unsigned char *done = calloc(n ? n : 1, 1);
+		if (!done)
+			cli_die(EXIT_FAIL, "out of memory (params)");
+		int first = 1;
+		for (size_t i = 0; i < n; i++) {
+			if (!keep[i] || done[i])
+				continue;
+			char room[128], other[128];
+			params_room(p, i, room, sizeof(room));
+			printf("%s[%s]\n", first ? "" : "\n", room);
+			first = 0;
+			for (size_t j = i; j < n; j++) {
+				if (!keep[j] || done[j])
+					continue;
+				params_room(p, j, other, sizeof(other));
+				if (strcmp(room, other) != 0)
+					continue;
+				done[j] = 1;
+				params_print_one(p, j);
+			}
 		}
+		free(done);
 	}
 	cli_flush_stdout();
 	param_destroy(p);
+	free(keep);
+	free(pats);
 	return 0;
 }
 

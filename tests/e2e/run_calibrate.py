@@ -140,15 +140,33 @@ try:
     rc = json.load(open(os.path.join(T, "r.json")))["config"]
     check(rc["tlb.l1d.entries"] == 78 and rc["tlb.l2.entries"] == 3584 and
           rc["host.page"] == "4k" and rc["cache.model"] == "on", "preset not applied: %r" % rc)
-    # The default preset name: sim/configs/host-<cpu>.conf under the current
-    # directory, the CPU the measurement names (chase's /proc/cpuinfo "model
-    # name"), lower case, "(R)" and "@ clock" dropped.
-    os.makedirs(os.path.join(T, "sim", "configs"))
-    p = run(["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit", "--quiet"],
-            cwd=T)
+    # The default preset name: host-<cpu>.conf in the current directory (not
+    # sim/configs/, which may not exist there, or hold a shipped preset), the
+    # CPU the measurement names (chase's /proc/cpuinfo "model name"), lower
+    # case, "(R)" and "@ clock" dropped.
+    cwd = os.path.join(T, "cwd")
+    os.makedirs(os.path.join(cwd, "sim", "configs"))
+    fit = ["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit", "--quiet"]
+    p = run(fit, cwd=cwd)
     ok(p, "default preset path")
-    made = os.listdir(os.path.join(T, "sim", "configs"))
-    check(made == ["host-synthetic-cpu-9000.conf"], "default preset name: %r" % made)
+    made = sorted(os.listdir(cwd))
+    check(made == ["host-synthetic-cpu-9000.conf", "sim"], "default preset name: %r" % made)
+    check(os.listdir(os.path.join(cwd, "sim", "configs")) == [], "wrote under sim/configs")
+    # An existing preset is not replaced without --force: exit 2, one line, untouched.
+    hp = os.path.join(cwd, "host-synthetic-cpu-9000.conf")
+    open(hp, "w").write("precious\n")
+    p = run(fit, cwd=cwd)
+    check(p.returncode == 2 and p.stderr == "slatsim: host-synthetic-cpu-9000.conf exists: "
+          "--fit does not replace a preset without --force (or name another with "
+          "--preset FILE)\n", "existing preset: %d %r" % (p.returncode, p.stderr))
+    check(open(hp).read() == "precious\n", "existing preset replaced without --force")
+    p = run(fit + ["--force"], cwd=cwd)
+    ok(p, "--fit --force")
+    check(open(hp).read().startswith("# host-synthetic-cpu-9000.conf - written by"),
+          "--force did not replace the preset")
+    p = run(["calibrate", "--measured", m, "--force"])
+    check(p.returncode == 2 and p.stderr.startswith("slatsim: --force lets --fit replace an "
+          "existing preset: give --fit\n"), "--force without --fit: %r" % p.stderr)
 
     # ------------------------------------------------------------ refusals
     keep = os.path.join(T, "keep.json")

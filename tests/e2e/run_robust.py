@@ -654,7 +654,8 @@ def messages_show_values_as_typed():
     _, _, err = run("run", "--vs", write("vs.txt", TEXT), expect_rc=2)
     eq(err.splitlines()[0].split(": ", 1)[1].startswith("--vs '"), True, "--vs without '='")
     _, _, err = run("params", "x", expect_rc=2)
-    eq(err.splitlines()[0], "slatsim: unexpected argument 'x'", "params x")
+    eq(err.splitlines()[0], "slatsim: no parameter matches 'x' (a key, a dotted prefix such "
+       "as 'tlb.l2', or a pattern such as '*.latency')", "params x")
     dash = write("-dash.txt", TEXT)
     os.rename(dash, os.path.join(TMP, "-dash.txt"))
     rc, _, _ = run("run", "--quiet", "--", "-dash.txt", expect_rc=None)
