@@ -21,7 +21,10 @@
  *    end) is armed whole.
  *  - A page first mapped during logging is mapped armed; with huge=split
  *    only base pages are mapped where a large leaf would hold part of the
- *    range (KVM maps PAGE_SIZE while logging).
+ *    range (KVM maps PAGE_SIZE while logging). With dirtylog.first_write=
+ *    dirty (KVM) a write's EPT violation maps it armed and then at once
+ *    writable and dirty, reported in the same exit; armed (Xen) leaves the
+ *    write to take a write-protection fault (wp) or be logged.
  *  - A write-protection fault (stage-2 permission fault on a write, or on a
  *    guest table access when EPT A/D makes it a write) on a leaf that holds
  *    part of the range exits to the hypervisor. With huge=split it splits
@@ -34,7 +37,16 @@
  *    invalidates what this vCPU cached for it (every vCPU's after a split).
  *  - PML log-full / HDBSS-full: exit, drain this vCPU's buffer into the
  *    report, reset the index (511 / 0), replay the access. pml.drain=kvm also
- *    drains on every other exit (KVM flushes at the start of every VM exit).
+ *    drains on every other exit the machine models (KVM flushes at the
+ *    start of every VM exit): EPT violations / stage-2 translation faults,
+ *    its guest OS's table pages' included, and write-protection faults.
+ *  - dirtylog.dbm=fault (the KVM HDBSS series): DBM is not set when logging
+ *    arms the leaves - they are write-protected - but on the page a
+ *    write-protection fault (or a first write) makes writable; re-arming
+ *    keeps DBM and cleans the leaf, so from then on its writes are the
+ *    hardware's. start: DBM on every leaf of the range at each arming.
+ *  - dirtylog.policy (xen|kvm) chooses pml.drain, first_write and dbm
+ *    where they say "policy".
  *  - A round ends every dirtylog.period instructions of the domain (trace
  *    order, all its vCPUs) and at the end of the trace: the hypervisor drains every vCPU's
  *    buffer (dirtylog.flush_all_vcpus; Xen's p2m_flush_hardware_cached_dirty,
@@ -107,7 +119,13 @@ int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char 
 		return -1;
 	}
 	c->huge = param_enum(p, "dirtylog.huge");
-	c->drain_kvm = param_enum(p, "pml.drain") == 1;
+	/* Finer keys at "policy" (choice 0) follow dirtylog.policy (xen|kvm). */
+	int kvm = param_enum(p, "dirtylog.policy") == 1;
+	int drain = param_enum(p, "pml.drain"), first = param_enum(p, "dirtylog.first_write");
+	int dbm = param_enum(p, "dirtylog.dbm");
+	c->drain_kvm = drain ? drain == 2 : kvm;
+	c->first_dirty = first ? first == 2 : kvm;
+	c->dbm_fault = dbm ? dbm == 2 : kvm;
 	c->flush_all = param_bool(p, "dirtylog.flush_all_vcpus");
 	c->invalidate = param_bool(p, "dirtylog.invalidate");
 	c->gpt_write = param_bool(p, "ept.ad_gpt_write");
@@ -187,6 +205,11 @@ static uint64_t arm_leaf(const dirtylog *dl, unsigned level, uint64_t d)
 		return mmu_desc_clean(g, d);
 	case DL_DBM:
 	case DL_HDBSS:
+		/* dirtylog.dbm=fault: only a leaf a write fault gave DBM keeps it
+		 * (writable-clean); the rest are write-protected, as KVM's
+		 * stage2_wp_range clears S2AP[1] and leaves DBM alone. */
+		if (dl->c.dbm_fault && !mmu_desc_dbm(g, d))
+			return mmu_desc_set_write(g, d, 0);
 		return mmu_desc_clean(g, mmu_desc_set_dbm(g, d, 1));
 	}
 	return d;
@@ -456,6 +479,13 @@ static int make_dirty(dirtylog *dl, uint64_t ipa, int *split)
 	if (report(dl, ipa & ~(sz - 1), sz))
 		return -1;
 	uint64_t nd = dirty_leaf(dl, level, d);
+	/* dirtylog.dbm=fault: the page made writable gets DBM (the KVM HDBSS
+	 * series' user_mem_abort: "if (writable && kvm->enable_hdbss &&
+	 * logging_active) prot |= KVM_PGTABLE_PROT_DBM"), so from the next round
+	 * on the hardware tracks it; not a large leaf logging write-protects. */
+	if (dl->c.dbm_fault && (dl->c.mode == DL_DBM || dl->c.mode == DL_HDBSS) &&
+	    overlaps(dl, ipa & ~(sz - 1), sz) && !(is_large(dl, level) && dl->c.huge != DL_HUGE_KEEP))
+		nd = mmu_desc_hw_update(dl->g, level, mmu_desc_set_dbm(dl->g, nd, 1), 1);
 	return nd == d ? 0 : physmem_write64(dl->mem, pa, nd);
 }
 
@@ -492,6 +522,56 @@ int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_r
 	else
 		machine_inv_vcpu_page(dl->m, id, req->asid, req->va, ipa);
 	return 1;
+}
+
+/* pml.drain=kvm: KVM flushes the vCPU's PML buffer at the start of every VM
+ * exit (__vmx_handle_exit: "if (enable_pml && !is_guest_mode(vcpu))
+ * vmx_flush_pml_buffer(vcpu)"), and the KVM HDBSS series its HDBSS buffer
+ * (handle_exit calls kvm_flush_hdbss_buffer first: "Similar to the x86 PML
+ * implementation, KVM flushes the buffer on all VM-Exits"). */
+int dirtylog_exit(dirtylog *dl, unsigned id)
+{
+	return dl->c.drain_kvm ? drain(dl, id) : 0;
+}
+
+/* A write's stage-2 access: the data access of a write, or - with EPT A/D
+ * and ept.ad_gpt_write - a guest table access (SDM-2016 §28.2.3.2: a write
+ * for EPT purposes). */
+static int fault_is_write(const dirtylog *dl, const mmu_req *req, const mmu_result *res)
+{
+	if (res->fault.s1ptw)
+		return dl->c.mode == DL_PML && dl->c.gpt_write;
+	return req->access == MMU_ACC_W;
+}
+
+int dirtylog_s2_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res,
+		      int mapped)
+{
+	if (dirtylog_exit(dl, id))
+		return -1;
+	if (!mapped || !dl->active || !dl->c.first_dirty || !fault_is_write(dl, req, res))
+		return 0;
+	uint64_t ipa = res->fault.ipa;
+	unsigned level;
+	uint64_t pa, d;
+	if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d) ||
+	    !overlaps(dl, ipa & ~(leaf_bytes(dl, level) - 1), leaf_bytes(dl, level)))
+		return 0;
+	/* dirtylog.first_write=dirty: the leaf just mapped armed is made
+	 * writable and dirty and reported in the same exit (KVM: make_spte
+	 * sets D with W and calls mark_page_dirty_in_slot; arm64 user_mem_abort
+	 * marks a write fault's page dirty) instead of a second exit.
+	 * DEVIATION: x86 KVM also maps a read fault writable, dirty and
+	 * reported when the host's mapping is writable (make_spte is given
+	 * host_writable); the model has no host page tables and maps a read
+	 * armed, as arm64 KVM does ("Only actually map the page as writable if
+	 * this was a write fault"). */
+	int split;
+	if (make_dirty(dl, ipa, &split))
+		return -1;
+	if (split)
+		invalidate_all(dl);
+	return 0;
 }
 
 int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size)

@@ -30,6 +30,8 @@ enum { DL_HUGE_SPLIT, DL_HUGE_WP, DL_HUGE_KEEP };
 
 typedef struct dl_cfg {
 	int mode, huge, drain_kvm, flush_all, invalidate, gpt_write;
+	int first_dirty;            /* dirtylog.first_write=dirty (KVM) */
+	int dbm_fault;              /* dirtylog.dbm=fault (the KVM HDBSS series) */
 	uint64_t period, range;
 	uint64_t range_base;        /* dirtylog.range_base: bytes above the bottom of RAM */
 	unsigned hdbss_sz;
@@ -55,8 +57,9 @@ typedef struct dl_counters {
 	uint64_t cyc_total;
 } dl_counters;
 
-/* Read the dirtylog.*, pml.*, hdbss.* and ept.ad_gpt_write parameters;
- * 0, or -1 with a message naming the key. */
+/* Read the dirtylog.*, pml.*, hdbss.* and ept.ad_gpt_write parameters
+ * (dirtylog.policy's choices where a finer key says policy); 0, or -1 with a
+ * message naming the key. */
 int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err,
 		       size_t errlen);
 
@@ -83,6 +86,17 @@ int dirtylog_base_only(const dirtylog *dl, uint64_t base, uint64_t bytes);
 int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa);
 /* vCPU ID took a PML log-full exit / HDBSS-full abort: drain. 0 or -1. */
 int dirtylog_log_full(dirtylog *dl, unsigned id);
+/* vCPU ID took a VM exit that is none of logging's own (a stage-2 fault
+ * its guest OS's table pages took): with pml.drain=kvm its PML/HDBSS buffer
+ * is drained, as KVM does at every exit. 0 or -1. */
+int dirtylog_exit(dirtylog *dl, unsigned id);
+/* vCPU ID's stage-2 translation fault (an EPT violation) of REQ, RES was
+ * handled; MAPPED: the hypervisor mapped a leaf at RES's IPA. The exit's
+ * drain (dirtylog_exit), and with dirtylog.first_write=dirty a write that
+ * mapped a leaf in the range makes it writable and dirty and reports it at
+ * once. 0 or -1. */
+int dirtylog_s2_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res,
+		      int mapped);
 /* A stage-2 permission fault of vCPU ID: 1 if logging's (handled), 0 if
  * not, -1 on error. */
 int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res);

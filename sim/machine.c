@@ -717,6 +717,10 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 			uint64_t bf = guest_counters_of(d->g)->backing_faults;
 			r = guest_ensure(d->g, req->asid, req->va, NULL);
 			charge_backing(v, bf);
+			/* Its table pages' stage-2 faults were VM exits of this vCPU. */
+			if (guest_counters_of(d->g)->backing_faults != bf && dirtylog_exit(d->dl, v->id))
+				return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (dirty-log "
+						"page set)");
 			req->s1_root_upper = guest_kernel_root(d->g);   /* (may be new) */
 			if (r > 0) {
 				v->faults_guest++;
@@ -728,6 +732,9 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 				v->faults_host++;
 				v->cyc_faults = sat_add64(v->cyc_faults, d->c.fault_host);
 			}
+			if (r >= 0 && dirtylog_s2_fault(d->dl, v->id, req, res, r > 0))
+				return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (dirty-log "
+						"page set)");
 		}
 		if (r < 0)
 			return -1;

@@ -199,9 +199,37 @@ static const param_def machine_param_defs[] = {
 	  .flags = PARAM_F_SCOPED, .help = "large stage-2 pages under logging: split (write-protect, split on the first "
 	  "write, map base pages; Xen/KVM), wp (write-protect, report the whole page), keep "
 	  "(log like a base page: with pml only one 4 KB GPA per page is logged - unsafe)" },
-	{ .name = "pml.drain", .type = PARAM_ENUM, .def = "xen", .choices = "xen|kvm",
-	  .flags = PARAM_F_SCOPED, .help = "when PML buffers are drained: xen (log-full, disable, log-dirty operations: "
-	  "ept_vcpu_flush_pml_buffer) or kvm (also at every VM exit: vmx_flush_pml_buffer)" },
+	{ .name = "dirtylog.policy", .type = PARAM_ENUM, .def = "xen", .choices = "xen|kvm",
+	  .flags = PARAM_F_SCOPED, .help = "whose choices the hypervisor makes where Xen and KVM "
+	  "differ: what pml.drain, dirtylog.first_write and dirtylog.dbm mean by 'policy' (each "
+	  "may be set on its own). xen: drain on log-full and log-dirty operations, a first "
+	  "write maps the page armed, DBM on every leaf (Xen on Arm has no log-dirty: the first "
+	  "KVM DBM series'); kvm: drain at every exit, a first write maps it dirty, DBM when a "
+	  "write fault makes a page writable" },
+	{ .name = "dirtylog.first_write", .type = PARAM_ENUM, .def = "policy",
+	  .choices = "policy|armed|dirty", .flags = PARAM_F_SCOPED, .help = "a write whose stage-2 "
+	  "fault maps a page while logging: armed (the page is mapped armed - Xen types RAM in a "
+	  "log-dirty range p2m_ram_logdirty, p2m-ept.c p2m_is_logdirty_range - so with wp the "
+	  "write takes a second exit, a write-protection fault) or dirty (mapped writable and "
+	  "dirty and reported in the same exit: KVM's make_spte sets D with W and calls "
+	  "mark_page_dirty_in_slot; arm64 user_mem_abort maps writable only on a write fault "
+	  "while logging and marks it dirty); policy: xen armed, kvm dirty. DEVIATION: a read "
+	  "maps armed either way (x86 KVM also maps a read writable and dirty when the host "
+	  "page is writable; the model has no host page tables)" },
+	{ .name = "dirtylog.dbm", .type = PARAM_ENUM, .def = "policy",
+	  .choices = "policy|start|fault", .flags = PARAM_F_SCOPED, .help = "dbm and hdbss: which "
+	  "stage-2 leaves get DBM: start (every leaf of the range when logging starts and at "
+	  "each re-arm: Keqian Zhu, 'KVM: arm64: Support stage2 hardware DBM', 2020) or fault "
+	  "(only a page a write fault makes writable; the others stay write-protected until "
+	  "written once: the KVM HDBSS series v2, 2025, user_mem_abort 'if (writable && "
+	  "kvm->enable_hdbss && logging_active) prot |= KVM_PGTABLE_PROT_DBM'; also Shameer "
+	  "Kolothum's 'SW/HW combined dirty log', 2023); policy: xen start, kvm fault" },
+	{ .name = "pml.drain", .type = PARAM_ENUM, .def = "policy", .choices = "policy|xen|kvm",
+	  .flags = PARAM_F_SCOPED, .help = "when PML (and HDBSS) buffers are drained: xen (log-full, "
+	  "disable, log-dirty operations: ept_vcpu_flush_pml_buffer) or kvm (also at every VM "
+	  "exit the model has - EPT violations, its guest OS's table pages' stage-2 faults, "
+	  "write-protection faults: __vmx_handle_exit calls vmx_flush_pml_buffer first; the KVM "
+	  "HDBSS series' handle_exit calls kvm_flush_hdbss_buffer); policy: dirtylog.policy's" },
 	{ .name = "ept.ad_gpt_write", .type = PARAM_BOOL, .def = "1",
 	  .flags = PARAM_F_SCOPED, .help = "with EPT A/D on, guest paging-structure accesses are writes: they need W, set "
 	  "D and are PML-logged (SDM-2016 §28.2.3.2, §28.2.4); x86 only, Arm has no such rule" },
