@@ -524,22 +524,46 @@ int param_set(param_reg *reg, const char *key, const char *value,
 	return PARAM_OK;
 }
 
+/* Whether entries A and B are equal without comparing their values: the
+ * same base definition, neither ever set (an entry that was never set holds
+ * its definition's default: param_set and param_scoped mark what they
+ * assign). */
+static int same_unset(const param_val *a, const param_val *b)
+{
+	return a->def == b->def && !a->set && !b->set && !a->name && !b->name &&
+	       a->scope == b->scope;
+}
+
 int param_copy(param_reg *dst, const param_reg *src)
 {
-	for (size_t i = 0; i < dst->n; i++)
+	/* (the entries that differ only: a copy of a copy - a sweep's next
+	 * point, a fuzz input - writes what was assigned, not 300 values of
+	 * 1.5 KB each) */
+	for (size_t i = src->n; i < dst->n; i++)
 		free(dst->v[i].name);
-	dst->n = 0;
-	if (reserve(dst, src->n) != PARAM_OK)
+	if (dst->n > src->n)
+		dst->n = src->n;
+	size_t had = dst->n;
+	if (reserve(dst, src->n - had) != PARAM_OK)
 		return PARAM_ERR;
-	memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	for (size_t i = 0; i < src->n; i++) {
+		if (i < had && same_unset(&dst->v[i], &src->v[i]))
+			continue;
+		if (i < had)
+			free(dst->v[i].name);
+		dst->v[i] = src->v[i];
+		if (dst->v[i].name && !(dst->v[i].name = strdup(dst->v[i].name))) {
+			/* (entry I owns no name; those after it are DST's own, or
+			 * beyond n) */
+			dst->n = i < had ? had : i;
+			return PARAM_ERR;
+		}
+		if (i >= had)
+			dst->n = i + 1;
+	}
 	dst->n = src->n;
 	memcpy(dst->scope_prefix, src->scope_prefix, sizeof(dst->scope_prefix));
 	dst->scope_count = src->scope_count;
-	for (size_t i = 0; i < dst->n; i++)
-		if (dst->v[i].name && !(dst->v[i].name = strdup(dst->v[i].name))) {
-			dst->n = i;   /* (the rest are SRC's names: not to be freed) */
-			return PARAM_ERR;
-		}
 	return PARAM_OK;
 }
 

@@ -187,6 +187,68 @@ START_TEST(param_suggestion_is_the_nearest_name)
 }
 END_TEST
 
+/* param_copy makes DST what SRC is, whatever DST held: every value, its
+ * set flag and origin, overrides included - compared with param_clone's
+ * copy, over registries set at random. */
+START_TEST(param_copy_makes_the_same_registry)
+{
+	static const param_def sd[] = {
+		{ .name = "a.n", .type = PARAM_INT, .def = "1", .min = 0, .max = 100,
+		  .flags = PARAM_F_SCOPED, .help = "h" },
+		{ .name = "a.m", .type = PARAM_ENUM, .def = "x", .choices = "x|y|z",
+		  .flags = PARAM_F_SCOPED, .help = "h" },
+		{ .name = "b", .type = PARAM_INT, .def = "5", .min = 0, .max = 100, .help = "h" },
+	};
+	static const char *const keys[] = { "a.n", "a.m", "b", "d.0.a.n", "d.1.a.m", "d.2.a.n" };
+	static const char *const vals[][3] = { { "0", "7", "99" }, { "x", "y", "z" },
+					       { "0", "5", "6" }, { "3", "4", "5" },
+					       { "x", "y", "z" }, { "8", "9", "10" } };
+	param_reg *base = param_create(), *dst = param_create();
+	param_register(base, sd, 3);
+	param_scope(base, "d", 3);
+	char err[256];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int round = 0; round < 300; round++) {
+		param_reg *src = param_clone(base);
+		for (int k = 0; k < 4; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			if (x % 3 == 0)
+				continue;
+			size_t key = (x >> 8) % 6;
+			ck_assert_int_eq(param_set(src, keys[key], vals[key][(x >> 16) % 3],
+						   k & 1 ? "f:1" : "--set", err, sizeof(err)), PARAM_OK);
+		}
+		ck_assert_int_eq(param_copy(dst, src), PARAM_OK);
+		param_reg *want = param_clone(src);
+		ck_assert_uint_eq(param_count(dst), param_count(want));
+		for (size_t i = 0; i < param_count(want); i++) {
+			const char *n = param_name_at(want, i);
+			ck_assert_str_eq(param_name_at(dst, i), n);
+			ck_assert_int_eq(param_is_set_at(dst, i), param_is_set_at(want, i));
+			ck_assert_int_eq(param_scope_at(dst, i), param_scope_at(want, i));
+		}
+		for (size_t k = 0; k < 3; k++) {
+			ck_assert_str_eq(param_text(dst, keys[k]), param_text(want, keys[k]));
+			const char *o1 = param_origin(dst, keys[k]), *o2 = param_origin(want, keys[k]);
+			ck_assert_int_eq(o1 == NULL, o2 == NULL);
+			if (o1)
+				ck_assert_str_eq(o1, o2);
+		}
+		for (unsigned d = 0; d < 3; d++) {
+			param_reg *s1 = param_scoped(dst, d), *s2 = param_scoped(want, d);
+			for (size_t k = 0; k < 3; k++)
+				ck_assert_str_eq(param_text(s1, keys[k]), param_text(s2, keys[k]));
+			param_destroy(s1);
+			param_destroy(s2);
+		}
+		param_destroy(want);
+		param_destroy(src);
+	}
+	param_destroy(dst);
+	param_destroy(base);
+}
+END_TEST
+
 Suite *param_suite(void)
 {
 	Suite *s = suite_create("param");
@@ -198,6 +260,7 @@ Suite *param_suite(void)
 	tcase_add_test(tc, param_config_file_errors_name_the_line);
 	tcase_add_test(tc, param_edit_distance_is_levenshtein);
 	tcase_add_test(tc, param_suggestion_is_the_nearest_name);
+	tcase_add_test(tc, param_copy_makes_the_same_registry);
 	suite_add_tcase(s, tc);
 	return s;
 }
