@@ -8,6 +8,7 @@
  * index; entries without a scope come first, in registration order.
  */
 #include "param.h"
+#include "shown.h"
 #include "numfmt.h"
 
 #include <assert.h>
@@ -397,25 +398,6 @@ static size_t distance_within(const char *a, const char *b, size_t limit)
 	return row[lb];
 }
 
-/* S (a key or an assignment as typed, which a message echoes) with every
- * byte outside printable ASCII as \xNN - control bytes, and bytes >= 0x80
- * that no key holds - cut at about N - 8 bytes ("..."). Returns BUF. */
-static const char *shown(const char *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (k + 8 > n) {
-			memcpy(buf + k, "...", 4);
-			return buf;
-		}
-		if (*p < 0x20 || *p >= 0x7f)
-			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", *p);
-		else
-			buf[k++] = (char)*p;
-	}
-	buf[k] = '\0';
-	return buf;
-}
 
 /* KEY is "PREFIX.N.NAME": check it against the scope and NAME's def.
  * Returns PARAM_OK with *base and *idx, 1 if KEY is not scoped at all, or
@@ -438,11 +420,11 @@ static int scoped_key(const param_reg *reg, const char *key, const param_val **b
 	char kb[160], nb[160];
 	if (!b || b->scope >= 0) {
 		snprintf(err, errlen, "%s: unknown parameter '%s' ('%s' is not a parameter; see "
-			 "'slatsim params')", origin, shown(key, kb, sizeof(kb)),
-			 shown(end + 1, nb, sizeof(nb)));
+			 "'slatsim params')", origin, text_shown(key, kb, sizeof(kb)),
+			 text_shown(end + 1, nb, sizeof(nb)));
 		return PARAM_ERR;
 	}
-	shown(key, kb, sizeof(kb));
+	text_shown(key, kb, sizeof(kb));
 	if (!(b->def->flags & PARAM_F_SCOPED)) {
 		snprintf(err, errlen, "%s: '%s': %s is machine-wide, it cannot be set per %s",
 			 origin, kb, b->def->name, reg->scope_prefix);
@@ -509,10 +491,10 @@ int param_set(param_reg *reg, const char *key, const char *value,
 		char kb[160];
 		if (best && bestd <= limit)
 			snprintf(err, errlen, "%s: unknown parameter '%s' (did you mean '%s'?)",
-				 origin, shown(key, kb, sizeof(kb)), best);
+				 origin, text_shown(key, kb, sizeof(kb)), best);
 		else
 			snprintf(err, errlen, "%s: unknown parameter '%s' (see 'slatsim params')",
-				 origin, shown(key, kb, sizeof(kb)));
+				 origin, text_shown(key, kb, sizeof(kb)));
 		return PARAM_ERR;
 	}
 	param_val tmp = *pv;
@@ -630,14 +612,14 @@ int param_set_assignment(param_reg *reg, const char *assignment,
 	char ab[160];
 	if (!eq) {
 		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin,
-			 shown(assignment, ab, sizeof(ab)));
+			 text_shown(assignment, ab, sizeof(ab)));
 		return PARAM_ERR;
 	}
 	*eq = '\0';
 	char *key = trim(buf), *val = trim(eq + 1);
 	if (!*key || !*val) {
 		snprintf(err, errlen, "%s: expected key=value, got '%s'", origin,
-			 shown(assignment, ab, sizeof(ab)));
+			 text_shown(assignment, ab, sizeof(ab)));
 		return PARAM_ERR;
 	}
 	return param_set(reg, key, val, origin, err, errlen);
@@ -682,7 +664,7 @@ int param_load_file(param_reg *reg, const char *path, char *err, size_t errlen)
 		if (!eq) {
 			char sb[160];
 			snprintf(err, errlen, "%s: expected 'key = value', got '%s'", origin,
-				 shown(s, sb, sizeof(sb)));
+				 text_shown(s, sb, sizeof(sb)));
 			rc = PARAM_ERR;
 			break;
 		}

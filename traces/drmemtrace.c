@@ -229,7 +229,7 @@ static int zip_start(dr_thread *t, zip_t *za, zip_error_t *ze, char *err, size_t
 			return trace_errf(err, errlen, TRACE_EFORMAT, t->path,
 					  "zip member %lld is '%s', not a drmemtrace chunk "
 					  "(chunk.NNNNNNNN)", (long long)i,
-					  trace_shown(name ? name : "?", shown, sizeof(shown)));
+					  text_shown(name ? name : "?", shown, sizeof(shown)));
 		}
 		zip_stat_t st;
 		if (zip_stat_index(t->za, (zip_uint64_t)i, 0, &st) == 0 &&

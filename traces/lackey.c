@@ -31,7 +31,7 @@ static int bad_line(trace_reader *r, uint64_t lineno, const char *line, size_t l
 	cut[k] = '\0';   /* (the line holds no NUL: trace_next_line refuses one) */
 	return trace_errf(err, errlen, TRACE_EFORMAT, instream_path(r->in),
 			  "line %llu: %s: '%s%s'", (unsigned long long)lineno, why,
-			  trace_shown(cut, shown, sizeof(shown)), len > 60 ? "..." : "");
+			  text_shown(cut, shown, sizeof(shown)), len > 60 ? "..." : "");
 }
 
 static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, size_t errlen)

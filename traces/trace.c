@@ -615,23 +615,6 @@ int trace_rec_check(const trace_rec *rec, unsigned vcpu_limit, char *why, size_t
 	return 0;
 }
 
-const char *trace_shown(const char *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (k + 8 > n) {
-			memcpy(buf + k, "...", 4);
-			return buf;
-		}
-		if (*p < 0x20 || *p >= 0x7f)
-			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", *p);
-		else
-			buf[k++] = (char)*p;
-	}
-	buf[k] = '\0';
-	return buf;
-}
-
 /* ---------- line helpers ---------- */
 
 /* A NUL among the N bytes at P of IN's window, line LINENO: the error

@@ -9,6 +9,7 @@
 #ifndef SLATSIM_TRACE_INT_H
 #define SLATSIM_TRACE_INT_H
 
+#include "shown.h"   /* text_shown: a name read from a file, as a message shows it */
 #include "trace.h"
 
 #include <stdarg.h>
@@ -143,10 +144,6 @@ int drmemtrace_reader_init(trace_reader *r, const char *path, int is_dir, instre
 /* Whether content starting B[0..N) looks like a drmemtrace per-thread file. */
 int drmemtrace_sniff(const uint8_t *b, size_t n);
 
-/* S as a message shows a name read from a file (a zip member's): control
- * bytes and bytes >= 0x80 as \xNN, at most about N - 4 bytes (then "...").
- * Returns BUF. */
-const char *trace_shown(const char *s, char *buf, size_t n);
 
 /* Format a message "PATH: ..." into err; returns CODE. */
 /* "out of memory (reading or writing PATH)"; returns TRACE_ENOMEM. */
