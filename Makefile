@@ -22,14 +22,14 @@ CC      ?= cc
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Werror=implicit-function-declaration -Werror=int-conversion -Werror=incompatible-pointer-types
-INC     := -Ilib -Itraces -Isim -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
+INC     := -Ilib -Itraces -Isim/machine -Isim/study -Isim/output -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
 OPT     := -O2 -g
 LIBS    := -lz -ldeflate -llzma -lzip -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 DEPFLAGS = -MMD -MP
 
 CORE_SRC := $(wildcard lib/*.c) $(wildcard traces/*.c) $(wildcard model/*/*.c) \
-            $(wildcard sim/*.c)
+            $(wildcard sim/machine/*.c sim/study/*.c sim/output/*.c)
 CLI_SRC  := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/check_*.c)
 

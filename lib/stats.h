@@ -6,7 +6,7 @@
  * setup. A counter may be a single field or the sum of the same field over an
  * array of per-vCPU structs (base, stride, count). A few derived ratios are
  * registered by the names of their numerator and denominator. Text and JSON
- * views read the registry in registration order (sim/report.c).
+ * views read the registry in registration order (sim/output/report.c).
  */
 #ifndef SLATSIM_STATS_H
 #define SLATSIM_STATS_H

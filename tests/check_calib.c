@@ -1,8 +1,8 @@
 /*
- * tests/check_calib.c - the arithmetic of `slatsim calibrate` (sim/calib.h):
+ * tests/check_calib.c - the arithmetic of `slatsim calibrate` (sim/study/calib.h):
  * plateaus and knees of synthetic curves, the size of a TLB step, the
  * geometry it is rounded to, and the latency fit, each worked out by hand
- * in the comments; and its engine (sim/calibrate.h) without the command
+ * in the comments; and its engine (sim/study/calibrate.h) without the command
  * line: a saved chase table read into curves, and bad ones refused with a
  * code and a message naming the file and line (never an exit).
  */

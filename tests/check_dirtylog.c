@@ -1,5 +1,5 @@
 /*
- * tests/check_dirtylog.c - dirty logging (sim/dirtylog.c) through the
+ * tests/check_dirtylog.c - dirty logging (sim/machine/dirtylog.c) through the
  * machine: the safety invariant over every mode, host page size, large-page
  * policy and range, and cases worked out by hand.
  *

@@ -2,7 +2,7 @@
  * tests/check_io.c - grants through the machine: the hypervisor model's
  * foreign mappings on hand-built rooms (read-only enforcement, stage-2
  * entries per grant size and granule), and the split-driver I/O model
- * (sim/io.c) with every expected count worked out by hand from the rules in
+ * (sim/machine/io.c) with every expected count worked out by hand from the rules in
  * io.c's header and ARCH-FACTS §5.
  */
 #include "check_util.h"

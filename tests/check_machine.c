@@ -1,5 +1,5 @@
 /*
- * tests/check_machine.c - the machine as a library (sim/machine.h): one
+ * tests/check_machine.c - the machine as a library (sim/machine/machine.h): one
  * per-access entry point, several machines in one process, domains.
  */
 #include "check_util.h"

@@ -1,5 +1,5 @@
 /*
- * tests/check_migrate.c - live-migration pre-copy (sim/migrate.c) and the
+ * tests/check_migrate.c - live-migration pre-copy (sim/study/migrate.c) and the
  * Xen superpage rules it maps by (model/xenmm/spage.c).
  *
  * Every expectation is worked out by hand from the rules at the top of

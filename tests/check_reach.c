@@ -1,5 +1,5 @@
 /*
- * tests/check_reach.c - the one-pass stack-distance analysis (sim/reach.h)
+ * tests/check_reach.c - the one-pass stack-distance analysis (sim/study/reach.h)
  * against references that share none of its structure: a linear LRU stack
  * (the textbook list, Mattson et al. 1970 §2), direct simulation of LRU
  * arrays of each size, and distinct keys counted per window with a scan.

@@ -1,8 +1,8 @@
 /*
- * tests/check_sweep.c - one decode into many machines (sim/sweep.h), the
- * sweep engine without the command line (sim/sweep_plan.h, sweep_emit.h,
- * sweep_collect.h), the JSON reader that reads sweeps back (sim/jsonr.h),
- * and plot names (sim/plot.h).
+ * tests/check_sweep.c - one decode into many machines (sim/study/sweep.h), the
+ * sweep engine without the command line (sim/study/sweep_plan.h, sweep_emit.h,
+ * sweep_collect.h), the JSON reader that reads sweeps back (sim/output/jsonr.h),
+ * and plot names (sim/output/plot.h).
  */
 #include "check_util.h"
 #include "check_sim.h"

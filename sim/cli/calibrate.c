@@ -1,6 +1,6 @@
 /*
  * sim/cli/calibrate.c - `slatsim calibrate`: the model held against the host
- * (issue 18). The command line of the calibration engine (sim/calibrate.h,
+ * (issue 18). The command line of the calibration engine (sim/study/calibrate.h,
  * which measures, models, finds the knees and fits; issue 22 moved it out
  * of here): this file parses the options, finds chase beside this binary,
  * calls the engine's verbs in order, prints the report (on standard output,

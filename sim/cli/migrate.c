@@ -1,6 +1,6 @@
 /*
  * sim/cli/migrate.c - `slatsim migrate`: live-migrate the traced guest
- * (sim/migrate.h) and print what it took: rounds, pages, time, downtime,
+ * (sim/study/migrate.h) and print what it took: rounds, pages, time, downtime,
  * mapping cost, lost pages, the guest's slowdown; --json, --vs.
  */
 #include "cli.h"

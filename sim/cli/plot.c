@@ -1,6 +1,6 @@
 /*
  * sim/cli/plot.c - `slatsim plot`: charts of what the other commands wrote
- * (sim/plot.h draws them with gnuplot): reach curves from `reach --json`, a
+ * (sim/output/plot.h draws them with gnuplot): reach curves from `reach --json`, a
  * sweep's statistic against a swept parameter, the cycles of each
  * configuration by category, and dirty logging's cost per round from
  * `run --json`.

@@ -1,6 +1,6 @@
 /*
  * sim/cli/reach.c - `slatsim reach`: one pass over a trace gives the miss
- * count of every fully-associative LRU TLB size (sim/reach.h), per page
+ * count of every fully-associative LRU TLB size (sim/study/reach.h), per page
  * size, for the data and the instruction stream; the text report and the
  * --json document.
  */

@@ -206,7 +206,7 @@ static void cosim_summary(FILE *tf, cosim *c, const param_reg *p, const stats_re
 }
 
 /* A window that leaves nothing to measure is a mistake, not a run of zero
- * records: refused as a warm-up past the end is (sim/replay.c), naming the
+ * records: refused as a warm-up past the end is (sim/study/replay.c), naming the
  * flag and the trace's length - the warm-up ended with the trace (--warmup
  * N of a trace of N records, or --skip to its last record with a warm-up
  * of 1). S stopped early (a co-simulation mismatch) is reported as such. */

@@ -2,10 +2,10 @@
  * sim/cli/sweep.c - `slatsim sweep`: the cross product of --grid values
  * over one or more traces, locally on -j threads or as a Slurm array job /
  * GNU parallel job list, and --collect. The command line of the sweep
- * engine (issue 22 moved it out of here): sim/sweep_plan.h holds the grid,
+ * engine (issue 22 moved it out of here): sim/study/sweep_plan.h holds the grid,
  * the points, the directory's manifest and runs the points a batch at a
- * time (sim/sweep.h: one decode of a trace into many machines);
- * sim/sweep_emit.h writes the scripts; sim/sweep_collect.h reads the point
+ * time (sim/study/sweep.h: one decode of a trace into many machines);
+ * sim/study/sweep_emit.h writes the scripts; sim/study/sweep_collect.h reads the point
  * files back into results.csv and results.json. This file parses the
  * options, calls the engine's verbs in order, prints what they found and
  * turns an engine error into its exit status (cli.h).

@@ -1,6 +1,6 @@
 /*
  * sim/systemc/slatsim_mmu.h - slatsim's MMU as a SystemC TLM-2.0 component:
- * a thin layer over the machine (sim/machine.h) for a virtual platform.
+ * a thin layer over the machine (sim/machine/machine.h) for a virtual platform.
  *
  *   CPU --[cpu_socket: GVA + slatsim::access_ext]--> slatsim_mmu
  *         slatsim_mmu --[mem_socket: HPA]--> memory / interconnect

@@ -1,7 +1,7 @@
 /*
  * tests/cosim/pml_tb.c - test bench of the RTL PML unit: the Verilated unit
  * (whatever variant this binary was linked with) against the C reference
- * model, through the co-simulation scoreboard of sim/cosim.c.
+ * model, through the co-simulation scoreboard of sim/machine/cosim.c.
  *
  *   pml_tb directed                        the directed cases
  *   pml_tb random [--events N] [--seed S]  constrained-random requests,

@@ -3,7 +3,7 @@
 Written from the format descriptions (traces/FORMAT.md, valgrind lackey's
 output, ChampSim's input_instr), not from slatsim's C code, so a shared
 misreading cannot make both sides agree. Page counting deliberately uses a
-different method from sim/tracestat.c: it enumerates every page in
+different method from sim/machine/tracestat.c: it enumerates every page in
 [gva, gva + size - 1] with range() instead of assuming at most two.
 """
 import gzip

@@ -2,7 +2,7 @@
 # filtered and grouped by room, help for one command, a suggestion for a
 # mistyped option. Run by run_robust.py in its namespace (run, eq, Fail...).
 # Expected names and messages are written out by hand from the registry's
-# table (sim/params.c) and the wording, not copied from the tool.
+# table (sim/machine/params.c) and the wording, not copied from the tool.
 import json as fh_json
 
 FH_TLB = ["tlb.%s.%s" % (lvl, k) for lvl in ("l1i", "l1d", "l2")

@@ -1,4 +1,4 @@
-# Robust-tier cases of the JSON slatsim reads back (issue 22: sim/jsonr.c
+# Robust-tier cases of the JSON slatsim reads back (issue 22: sim/output/jsonr.c
 # stays, and refuses what a library's strict mode refuses): a member name
 # given twice in one object - RFC 8259 §4 leaves it to the reader, and
 # readers differ (jsonr took the first, Python's json the last), so

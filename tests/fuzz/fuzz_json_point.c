@@ -1,9 +1,9 @@
 /* libFuzzer target: a sweep's point file as `sweep --collect` reads it, and
- * any document slatsim reads back (sim/jsonr.c: reach --json for `plot
+ * any document slatsim reads back (sim/output/jsonr.c: reach --json for `plot
  * reach`, run --json for `plot cycles|rounds`, sweep.json). --collect
  * copies each statistic's number text into results.json as it was read
  * (json_raw) and each string through json_str: whatever the reader accepts
- * must therefore come out, written again by sim/json.c, as JSON that reads
+ * must therefore come out, written again by sim/output/json.c, as JSON that reads
  * back to the same tree. Every accessor is exercised on every node. */
 #define _GNU_SOURCE
 #include <stdio.h>

@@ -1,0 +1,226 @@
+/*
+ * sim/study/calibrate.h - the calibration engine behind `slatsim calibrate`
+ * (issue 18; a room of its own since issue 22): the model held against the
+ * host. What it measures, how it models each point and what it fits are
+ * described at the top of calibrate.c; the arithmetic (plateaus, knees,
+ * TLB step sizes, the latency fit) is sim/study/calib.h, below it.
+ *
+ * One calibration, in the order of its verbs:
+ *
+ *   calibrate_create      the configuration replayed: the caller's with
+ *                         calibrate's settings (cache.model on unless set,
+ *                         whole laps, the core clock)
+ *   calibrate_check       the machine takes it for every curve's guest page
+ *   calibrate_measure     the curves: chase run on this host, or a saved
+ *                         chase table (CALIBRATE_CONFIG.measured)
+ *   calibrate_model       every point replayed through a machine
+ *   calibrate_knees       the knees and plateaus of every curve
+ *   calibrate_fit         TLB sizes, host page, cache geometry, latencies;
+ *                         the model replayed again with them
+ *   calibrate_write_preset, calibrate_plot   the preset, the chart
+ *
+ * and accessors for what a command line prints. The engine never prints and
+ * never exits: a verb returns TRACE_OK, or a TRACE_E* code with a one-line
+ * message in ERR naming the file and line, the key or the child that
+ * failed (TRACE_EFORMAT, TRACE_EIO: the input's fault; TRACE_EINTERNAL,
+ * TRACE_ENOMEM, TRACE_EOUTPUT: the machine's). Progress while chase runs
+ * goes to a callback of the caller's. Children (chase, gnuplot) start with
+ * the signals lib/outfile's watcher blocks unblocked and SIGPIPE at its
+ * default, so that an interrupt or a closed pipe ends them as it would from
+ * a shell.
+ *
+ * Errors are a code and the caller's buffer (ERR, ERRLEN), as the other
+ * studies (replay, migrate, sweep, plot) report them, not a sim_err: its
+ * 256-byte message would cut what the command line printed before the
+ * engine had a room of its own (a saved table's path, a machine's refusal:
+ * up to the 4096 bytes of a command-line message).
+ */
+#ifndef SLATSIM_CALIBRATE_H
+#define SLATSIM_CALIBRATE_H
+
+#include "calib.h"
+#include "param.h"
+#include "trace.h"   /* TRACE_OK, TRACE_E*: what the verbs return */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The curves: a dependent load per 4 KB page with 4 KB and with 2 MB (THP)
+ * pages, and the packed control (N consecutive 64-byte lines). */
+enum calibrate_mode { CALIBRATE_4K, CALIBRATE_2M, CALIBRATE_PACKED, CALIBRATE_MODES };
+
+/* "4k", "2m", "packed": chase's name of the curve. */
+const char *calibrate_mode_name(int mode);
+
+#define CALIBRATE_MAX_POINTS 128     /* points of one curve: chase's limit */
+#define CALIBRATE_MAX_PAGES 65536u   /* pages (lines) of one point: chase's limit */
+#define CALIBRATE_MAX_KNEES 16
+#define CALIBRATE_WARM_LAPS 2        /* laps of the cycle that warm the model up */
+#define CALIBRATE_LAPS 4             /* laps in the trace: the warm ones + the counted */
+
+/* Progress while chase measures: ROWS of the TOTAL points of round ROUND
+ * (from 0) of ROUNDS have come; DONE once chase's output has ended. */
+typedef void (*calibrate_progress_fn)(void *ctx, unsigned round, unsigned rounds, size_t rows,
+				      size_t total, int done);
+
+/* What is measured, and how. calibrate_config_init sets the defaults. */
+typedef struct calibrate_config {
+	int want[CALIBRATE_MODES];          /* the curves chase measures */
+	unsigned pages[CALIBRATE_MAX_POINTS];   /* increasing, 2..CALIBRATE_MAX_PAGES */
+	size_t npages;                      /* 0: 8 to 65536, 4 points per octave */
+	unsigned reps;                      /* runs per point (the median), 1..101 */
+	unsigned rounds;                    /* sweeps (the median of the medians), 1..100 */
+	uint64_t accesses;                  /* per run; 0: chase's default */
+	int cpu;                            /* the CPU chase pins itself to; -1: it chooses */
+	uint64_t seed;                      /* of chase's random cycles */
+	const char *clock;                  /* chase --clock: "cpu" or "wall" */
+	/* A saved chase table ("-": standard input) instead of running chase:
+	 * its rows are the curves and its header the host, the runs and the
+	 * seed (WANT, PAGES, REPS, ACCESSES, CPU, SEED and CLOCK do not apply;
+	 * ROUNDS is 1). Messages call it "--measured FILE". NULL: run chase. */
+	const char *measured;
+	calibrate_progress_fn progress;     /* NULL: none */
+	void *progress_ctx;
+} calibrate_config;
+
+/* Every curve, 8..65536 pages, 7 runs per point, 1 round, chase's accesses,
+ * its CPU, seed 1, the thread's CPU time, chase run (not a saved table). */
+void calibrate_config_init(calibrate_config *cfg);
+
+typedef struct calibrate calibrate;
+
+/* A calibration of CFG (copied; its strings must outlive the engine) with
+ * the configuration P (cloned: --config/--set as `run` takes them). The
+ * replayed configuration is P with cache.model=on unless P sets it,
+ * sim.max_records=0 (whole laps) and core.freq_ghz, when P does not set it,
+ * from /proc/cpuinfo's "cpu MHz" (the nominal clock). TRACE_OK, or a code
+ * with a message (no clock to be had; a CFG out of its ranges). */
+int calibrate_create(calibrate **out, const calibrate_config *cfg, const param_reg *p, char *err,
+		     size_t errlen);
+void calibrate_destroy(calibrate *c);
+
+/* The machine takes the replayed configuration with each curve's guest page:
+ * TRACE_OK, or machine_create's code and refusal (which names the key:
+ * a caller may name the config file it came from, calibrate_params). Call
+ * it before minutes of measuring. */
+int calibrate_check(calibrate *c, char *err, size_t errlen);
+
+/* Where chase (tools/chase.c) is: measuring without a saved table, and
+ * modelling, run it. Copied. */
+void calibrate_set_chase(calibrate *c, const char *path);
+
+/* Describe the host (/proc/cpuinfo, perf_event_open, cpufreq) and measure
+ * every curve: run chase ROUNDS times (progress through CFG's callback) and
+ * take each point's median of the rounds' medians and the extremes of every
+ * run, or read the saved table. TRACE_OK or a code with a message naming
+ * the table and its line. */
+int calibrate_measure(calibrate *c, char *err, size_t errlen);
+
+/* Replay every measured point through a machine of the replayed
+ * configuration (guest.page per curve: 4k, 2m, packed 2m), chase writing
+ * the same accesses as a text trace on a pipe: CALIBRATE_WARM_LAPS laps
+ * warm the machine up, the rest are counted. */
+int calibrate_model(calibrate *c, char *err, size_t errlen);
+
+/* The knees and plateaus of every measured and modelled curve (sim/study/calib.h:
+ * a rise above CALIB_KNEE_FACTOR times the plateau, two points in a row).
+ * After calibrate_model. */
+void calibrate_knees(calibrate *c);
+
+/* The fit (after calibrate_knees; it needs the 4k curve and the packed
+ * control): TLB sizes from the measured 4k knees that no knee of the packed
+ * control explains, host.page from the 2m curve, cache geometry from sysfs
+ * and the latencies from the plateaus; then every point replayed with the
+ * fitted preset (calibrate_curve's FITTED). */
+int calibrate_fit(calibrate *c, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- what it found */
+
+/* One curve: measured, modelled, fitted (per access). */
+typedef struct calibrate_curve {
+	int present;
+	size_t n;
+	unsigned pages[CALIBRATE_MAX_POINTS];
+	double meas[CALIBRATE_MAX_POINTS];      /* ns: the median (of the rounds' medians) */
+	double mmin[CALIBRATE_MAX_POINTS];      /* ns: the extremes of every run */
+	double mmax[CALIBRATE_MAX_POINTS];
+	long thp_kb[CALIBRATE_MAX_POINTS];      /* chase's AnonHugePages of the arena */
+	double model[CALIBRATE_MAX_POINTS];     /* ns: the replayed configuration */
+	double walks[CALIBRATE_MAX_POINTS];     /* per access */
+	double walk_cycles[CALIBRATE_MAX_POINTS];   /* per walk */
+	double fitted[CALIBRATE_MAX_POINTS];    /* ns: the fitted preset */
+	calib_obs obs[CALIBRATE_MAX_POINTS];    /* the fitted geometry's counts */
+} calibrate_curve;
+
+/* The knees of one list of costs, as point indexes, and its plateaus. */
+typedef struct calibrate_knee_set {
+	size_t n;
+	size_t at[CALIBRATE_MAX_KNEES];
+	calib_plateau pl[CALIBRATE_MAX_KNEES + 1];
+	size_t npl;
+} calibrate_knee_set;
+
+/* What the measurement says about the host and itself. */
+typedef struct calibrate_host {
+	char cpu[256];             /* chase's "model name" */
+	char pinning[160];
+	char timer[160];           /* chase's clock */
+	char arena[CALIBRATE_MODES][200];   /* chase's line about each arena (THP) */
+	unsigned reps;
+	uint64_t seed;             /* of the cycles: CFG's, or the saved table's */
+	int family, model;         /* /proc/cpuinfo; -1 unknown */
+	int cpus;
+	int under_hypervisor;
+	char counters[200];        /* performance counters */
+	char clock[200];           /* frequency pinning */
+	double load[2];            /* /proc/loadavg before and after chase ran */
+} calibrate_host;
+
+/* One fitted parameter: its value as text and where it came from. */
+typedef struct calibrate_fit_value {
+	char key[48];
+	char value[32];
+	char why[320];
+} calibrate_fit_value;
+
+typedef struct calibrate_fit_result {
+	calibrate_fit_value v[40];
+	size_t n;
+	char notes[8][320];        /* what was not fitted, and why */
+	size_t nnotes;
+} calibrate_fit_result;
+
+const calibrate_curve *calibrate_curve_of(const calibrate *c, int mode);
+/* MODEL 0: the measured curve's knees; 1: the modelled one's. */
+const calibrate_knee_set *calibrate_knees_of(const calibrate *c, int mode, int model);
+const calibrate_host *calibrate_host_of(const calibrate *c);
+/* NULL until calibrate_fit. */
+const calibrate_fit_result *calibrate_fit_of(const calibrate *c);
+/* The replayed configuration (guest.page: the curve replayed last). */
+const param_reg *calibrate_params(const calibrate *c);
+/* The core clock the model's cycles are turned into time at, and where it
+ * came from, in words. */
+double calibrate_ghz(const calibrate *c, const char **source);
+/* cache.model was not set: calibrate's default (on) was taken. */
+int calibrate_cache_default(const calibrate *c);
+/* The median over CV's points of |MODEL - measured| / measured. */
+double calibrate_median_error(const calibrate_curve *cv, const double *model);
+
+/* The preset's default path: sim/configs/host-<cpu>.conf, the CPU the
+ * measurement names (else this one's, else "unknown") in lower case,
+ * "(R)"/"(TM)" and " @ clock" dropped, every run of other characters '-'. */
+void calibrate_default_preset(const calibrate *c, char *buf, size_t len);
+
+/* The fitted preset as a config file, NAME in its first line, each value
+ * with where it came from; the keys the caller's P set and the fit did not
+ * come first (after calibrate_fit). Write errors are the stream's. */
+void calibrate_write_preset(const calibrate *c, FILE *out, const char *name);
+
+/* Draw the curves (log-log; measured with min..max bars, model, fitted when
+ * FITTED) with gnuplot into OUT, which the caller has flushed (SVG when SVG,
+ * else PNG): gnuplot writes to OUT's descriptor. TRACE_OK, or
+ * TRACE_EINTERNAL with a message naming gnuplot (missing, failing). */
+int calibrate_plot(const calibrate *c, FILE *out, int svg, int fitted, char *err, size_t errlen);
+
+#endif

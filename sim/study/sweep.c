@@ -1,0 +1,818 @@
+/*
+ * sim/study/sweep.c - see sweep.h.
+ *
+ * The ring: slot k holds batch number seq (k = seq mod SWEEP_SLOTS); the
+ * decoder fills it only when no worker still needs the batch it held
+ * (pending == 0), and each worker takes the batches in order, waiting for
+ * seq to appear. One mutex and two condition variables guard the slots'
+ * bookkeeping; the records themselves are read without the lock (a slot's
+ * records are written only while no worker may read them).
+ */
+#include "sweep.h"
+#include "replay.h"
+#include "tracestat.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- one job */
+
+typedef struct jstate {
+	sweep_job *j;
+	uint64_t done, limit;    /* records fed; sim.max_records (UINT64_MAX: all) */
+	int stopped;
+} jstate;
+
+static void job_fail(jstate *s, int code, const char *fmt, const char *path, uint64_t where,
+		     const char *msg)
+{
+	s->j->code = code;
+	if (code == TRACE_ENOMEM || !path)
+		snprintf(s->j->err, sizeof(s->j->err), "%s", msg);
+	else
+		snprintf(s->j->err, sizeof(s->j->err), fmt, path, (unsigned long long)where, msg);
+	s->stopped = 1;
+}
+
+/* Batch B (N records, the first the trace's record BASE; LINES[i] the line
+ * of record i for the text formats, else NULL) into job S. */
+static void feed(jstate *s, const trace_rec *b, size_t n, const tracestat_batch *c,
+		 const uint64_t *lines, const char *path)
+{
+	if (s->stopped)
+		return;
+	size_t want = s->limit - s->done < n ? (size_t)(s->limit - s->done) : n;
+	if (!want) {
+		s->stopped = 1;
+		return;
+	}
+	size_t bad;
+	machine *m = s->j->m;
+	/* The batch's trace counts were taken once for every job (unless this
+	 * one stops part way: then it counts its own part). */
+	int rc = want == n ? machine_run_counted(m, b, want, s->done, c, &bad)
+		: machine_run(m, b, want, s->done, &bad);
+	if (rc) {
+		if (lines && lines[bad])
+			job_fail(s, machine_error_code(m), "%s: line %llu: %s", path, lines[bad],
+				 machine_error(m));
+		else
+			job_fail(s, machine_error_code(m), "%s: record %llu: %s", path,
+				 s->done + bad, machine_error(m));
+		return;
+	}
+	s->done += want;
+	if (machine_stopped(m))
+		s->stopped = 1;
+}
+
+static void finish(jstate *s)
+{
+	if (s->j->code == TRACE_OK && machine_finish(s->j->m))
+		job_fail(s, machine_error_code(s->j->m), NULL, NULL, 0, machine_error(s->j->m));
+}
+
+/* A batch's line numbers when the format has lines (else NULL). */
+static const uint64_t *lines_of(trace_reader *r, size_t n, uint64_t *buf)
+{
+	if (!n || !trace_line_of(r, 0))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = trace_line_of(r, i);
+	return buf;
+}
+
+/* Every job of S[0..N) fails with the trace's own error. */
+static void fail_all(jstate **s, size_t n, int code, const char *msg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i]->j->code == TRACE_OK)
+			job_fail(s[i], code, NULL, NULL, 0, msg);
+}
+
+/* Decode PATH on this thread and feed every batch to the jobs S[0..N). */
+static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, size_t n,
+			   trace_header *hdr, char *err, size_t errlen)
+{
+	trace_reader *r;
+	int rc = replay_open(&r, path, fmt, 1, err, errlen);
+	if (rc != TRACE_OK) {
+		fail_all(s, n, rc, err);
+		return rc;
+	}
+	if (hdr)
+		*hdr = *trace_get_header(r);
+	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
+	uint64_t *lines = malloc(REPLAY_BATCH * sizeof(*lines));
+	if (!b || !lines) {
+		snprintf(err, errlen, "out of memory (sweep batches)");
+		rc = TRACE_ENOMEM;
+	}
+	while (rc == TRACE_OK) {
+		size_t live = 0;
+		for (size_t i = 0; i < n; i++)
+			live += !s[i]->stopped;
+		if (!live)
+			break;
+		long k = trace_read(r, b, REPLAY_BATCH, err, errlen);
+		if (k <= 0) {
+			rc = (int)k;
+			break;
+		}
+		const uint64_t *l = lines_of(r, (size_t)k, lines);
+		tracestat_batch c;
+		tracestat_count(&c, b, (size_t)k);
+		for (size_t i = 0; i < n; i++)
+			feed(s[i], b, (size_t)k, &c, l, trace_path(r));
+	}
+	if (rc != TRACE_OK)
+		fail_all(s, n, rc, err);
+	free(b);
+	free(lines);
+	trace_close(r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- prefault */
+
+/* sim.prefault: map the footprint for the jobs that ask (one pass of its
+ * own; the trace must be a file, read again for the replay). */
+static int prefault(const char *path, enum trace_format fmt, jstate *s, size_t n, char *err,
+		    size_t errlen)
+{
+	size_t want = 0;
+	for (size_t i = 0; i < n; i++)
+		want += param_bool(machine_params(s[i].j->m), "sim.prefault");
+	if (!want)
+		return TRACE_OK;
+	trace_reader *r;
+	int rc = replay_open(&r, path, fmt, 1, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
+	uint64_t *lines = malloc(REPLAY_BATCH * sizeof(*lines)), *done = calloc(n, sizeof(*done));
+	if (!b || !lines || !done) {
+		snprintf(err, errlen, "out of memory (sweep batches)");
+		rc = TRACE_ENOMEM;
+	}
+	while (rc == TRACE_OK) {
+		long k = trace_read(r, b, REPLAY_BATCH, err, errlen);
+		if (k <= 0) {
+			rc = (int)k;
+			break;
+		}
+		const uint64_t *l = lines_of(r, (size_t)k, lines);
+		for (size_t i = 0; i < n; i++) {
+			if (s[i].stopped || !param_bool(machine_params(s[i].j->m), "sim.prefault"))
+				continue;
+			size_t m = s[i].limit - done[i] < (uint64_t)k ? (size_t)(s[i].limit - done[i])
+								      : (size_t)k;
+			size_t bad;
+			if (m && machine_prefault(s[i].j->m, b, m, &bad)) {
+				machine *mm = s[i].j->m;
+				if (l && l[bad])
+					job_fail(&s[i], machine_error_code(mm), "%s: line %llu: %s",
+						 trace_path(r), l[bad], machine_error(mm));
+				else
+					job_fail(&s[i], machine_error_code(mm), "%s: record %llu: %s",
+						 trace_path(r), done[i] + bad, machine_error(mm));
+			}
+			done[i] += m;
+		}
+	}
+	free(b);
+	free(lines);
+	free(done);
+	trace_close(r);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+/* A slot holds SWEEP_CHUNK batches: one hand-over per 32 K records keeps
+ * the threads' synchronisation rare, while each batch (96 KB) is fed to
+ * every machine in turn and stays in the core's L2. */
+#define SWEEP_CHUNK 8
+
+typedef struct slot {
+	trace_rec rec[SWEEP_CHUNK][REPLAY_BATCH];
+	uint64_t line[SWEEP_CHUNK][REPLAY_BATCH];
+	int has_lines[SWEEP_CHUNK];
+	size_t n[SWEEP_CHUNK];
+	tracestat_batch cnt[SWEEP_CHUNK];   /* each batch's trace counts, taken once */
+	unsigned nb;              /* batches held; 0: the end (or a read error) */
+	uint64_t seq;
+	unsigned pending;         /* workers that have not taken it yet */
+} slot;
+
+typedef struct ring {
+	pthread_mutex_t mu;
+	pthread_cond_t ready, freed;
+	slot *slots;
+	const char *path;
+	enum trace_format fmt;
+	unsigned workers;         /* the threads that take every slot, the decoder's too */
+} ring;
+
+typedef struct worker {
+	ring *q;
+	jstate **s;               /* this worker's jobs */
+	size_t n;
+	int per_thread;
+	int rc;
+	char err[1024];
+} worker;
+
+/* Feed slot SL to W's jobs, then release it. */
+static void take(worker *w, slot *sl)
+{
+	ring *q = w->q;
+	for (unsigned b = 0; b < sl->nb; b++)
+		for (size_t i = 0; i < w->n; i++)
+			feed(w->s[i], sl->rec[b], sl->n[b], &sl->cnt[b],
+			     sl->has_lines[b] ? sl->line[b] : NULL, q->path);
+	pthread_mutex_lock(&q->mu);
+	if (--sl->pending == 0)
+		pthread_cond_broadcast(&q->freed);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	if (w->per_thread) {
+		w->rc = decode_and_feed(w->q->path, w->q->fmt, w->s, w->n, NULL, w->err,
+					sizeof(w->err));
+		return NULL;
+	}
+	ring *q = w->q;
+	for (uint64_t seq = 0;; seq++) {
+		slot *sl = &q->slots[seq % SWEEP_SLOTS];
+		pthread_mutex_lock(&q->mu);
+		while (sl->seq != seq)
+			pthread_cond_wait(&q->ready, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+		int end = sl->nb == 0;
+		take(w, sl);
+		if (end)
+			break;
+	}
+	return NULL;
+}
+
+/* The calling thread decodes into the ring and, being a worker too, feeds
+ * each slot it filled to its own jobs (W) - two threads on two cores, not
+ * a decoder thread besides them. */
+static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
+{
+	ring *q = w->q;
+	trace_reader *r = NULL;
+	int rc = replay_open(&r, q->path, q->fmt, 1, err, errlen);
+	if (rc != TRACE_OK)
+		r = NULL;
+	for (uint64_t seq = 0;; seq++) {
+		slot *sl = &q->slots[seq % SWEEP_SLOTS];
+		pthread_mutex_lock(&q->mu);
+		while (sl->pending)
+			pthread_cond_wait(&q->freed, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+		sl->nb = 0;
+		while (rc == TRACE_OK && sl->nb < SWEEP_CHUNK) {
+			if (seq == 0 && sl->nb == 0)
+				*hdr = *trace_get_header(r);
+			unsigned b = sl->nb;
+			long k = trace_read(r, sl->rec[b], REPLAY_BATCH, err, errlen);
+			if (k < 0)
+				rc = (int)k;
+			if (k <= 0)
+				break;
+			sl->n[b] = (size_t)k;
+			tracestat_count(&sl->cnt[b], sl->rec[b], (size_t)k);
+			sl->has_lines[b] = lines_of(r, (size_t)k, sl->line[b]) != NULL;
+			sl->nb++;
+		}
+		pthread_mutex_lock(&q->mu);
+		sl->seq = seq;
+		sl->pending = q->workers;
+		pthread_cond_broadcast(&q->ready);
+		pthread_mutex_unlock(&q->mu);
+		int end = sl->nb == 0;
+		take(w, sl);
+		if (end)
+			break;
+	}
+	if (r)
+		trace_close(r);
+	return rc;
+}
+
+/* Threads over the jobs: round-robin, the decoding thread (shared decode)
+ * getting one fewer - its decode is worth about one or two machines. */
+static int run_threads(const char *trace, enum trace_format fmt, jstate **all, size_t n,
+		       unsigned t, int per_thread, trace_header *hdr, char *err, size_t errlen)
+{
+	ring q = { .path = trace, .fmt = fmt, .workers = t };
+	worker *w = calloc(t, sizeof(*w));
+	pthread_t *tid = calloc(t, sizeof(*tid));
+	jstate **order = calloc(n, sizeof(*order));
+	q.slots = per_thread ? NULL : calloc(SWEEP_SLOTS, sizeof(*q.slots));
+	int rc = TRACE_OK;
+	if (!w || !tid || !order || (!per_thread && !q.slots)) {
+		free(w);
+		free(tid);
+		free(order);
+		free(q.slots);
+		snprintf(err, errlen, "out of memory (sweep threads)");
+		return TRACE_ENOMEM;
+	}
+	/* Deal: thread 0 (this one) gets its share less the decode's. */
+	size_t skip = per_thread ? 0 : 1, k = 0;
+	for (unsigned th = 0; th < t; th++) {
+		w[th] = (worker){ .q = &q, .per_thread = per_thread };
+		size_t share = n / t + (th < n % t);
+		if (th == 0 && share > skip)
+			share -= skip;
+		else if (th == 0)
+			share = share ? 1 : 0;
+		if (th == t - 1)
+			share = n - k;
+		w[th].s = &order[k];
+		w[th].n = share;
+		for (size_t i = 0; i < share; i++)
+			order[k + i] = all[k + i];
+		k += share;
+	}
+	for (unsigned s = 0; q.slots && s < SWEEP_SLOTS; s++)
+		q.slots[s].seq = UINT64_MAX;
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.ready, NULL);
+	pthread_cond_init(&q.freed, NULL);
+	unsigned started = 1;
+	for (unsigned th = 1; th < t; th++) {
+		if (pthread_create(&tid[th], NULL, worker_main, &w[th]) != 0)
+			break;
+		started++;
+	}
+	q.workers = started;
+	if (per_thread) {
+		trace_reader *r;
+		rc = replay_open(&r, trace, fmt, 1, err, errlen);
+		if (rc == TRACE_OK) {
+			*hdr = *trace_get_header(r);
+			trace_close(r);
+			rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, err, errlen);
+		}
+	} else {
+		rc = decode_ring(&w[0], hdr, err, errlen);
+	}
+	for (unsigned th = 1; th < started; th++)
+		pthread_join(tid[th], NULL);
+	/* A thread that could not start: its jobs run here, after the others. */
+	for (unsigned th = started; th < t; th++) {
+		int r2 = decode_and_feed(trace, fmt, w[th].s, w[th].n, NULL, w[th].err,
+					 sizeof(w[th].err));
+		if (rc == TRACE_OK && r2 != TRACE_OK) {
+			rc = r2;
+			snprintf(err, errlen, "%s", w[th].err);
+		}
+	}
+	for (unsigned th = 1; th < started && per_thread; th++)
+		if (w[th].rc != TRACE_OK && rc == TRACE_OK) {
+			rc = w[th].rc;
+			snprintf(err, errlen, "%s", w[th].err);
+		}
+	pthread_cond_destroy(&q.ready);
+	pthread_cond_destroy(&q.freed);
+	pthread_mutex_destroy(&q.mu);
+	free(q.slots);
+	free(w);
+	free(tid);
+	free(order);
+	return rc;
+}
+
+int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size_t n,
+		 const sweep_opts *o, trace_header *hdr, char *err, size_t errlen)
+{
+	jstate *s = calloc(n ? n : 1, sizeof(*s));
+	jstate **ps = calloc(n ? n : 1, sizeof(*ps));
+	if (!s || !ps) {
+		free(s);
+		free(ps);
+		snprintf(err, errlen, "out of memory (sweep)");
+		return TRACE_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t l = (uint64_t)param_int(machine_params(jobs[i].m), "sim.max_records");
+		jobs[i].code = TRACE_OK;
+		jobs[i].err[0] = '\0';
+		s[i] = (jstate){ .j = &jobs[i], .limit = l ? l : UINT64_MAX };
+		ps[i] = &s[i];
+	}
+	int rc = prefault(trace, fmt, s, n, err, errlen);
+	unsigned t = o && o->threads > 1 ? o->threads : 1;
+	if (t > n)
+		t = n ? (unsigned)n : 1;
+	if (rc == TRACE_OK)
+		rc = t == 1 ? decode_and_feed(trace, fmt, ps, n, hdr, err, errlen)
+			    : run_threads(trace, fmt, ps, n, t, o->per_thread_decode, hdr, err, errlen);
+	if (rc != TRACE_OK)
+		fail_all(ps, n, rc, err);
+	for (size_t i = 0; i < n; i++)
+		finish(&s[i]);
+	free(s);
+	free(ps);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- XXH64 */
+
+/* The five primes and the round of xxHash's XXH64 (xxhash.h, XXH64_round,
+ * XXH64_mergeRound, XXH64_finalize, XXH64_avalanche). Input words are read
+ * little-endian, as the reference does on every host. */
+#define XXH_P1 UINT64_C(0x9E3779B185EBCA87)
+#define XXH_P2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define XXH_P3 UINT64_C(0x165667B19E3779F9)
+#define XXH_P4 UINT64_C(0x85EBCA77C2B2AE63)
+#define XXH_P5 UINT64_C(0x27D4EB2F165667C5)
+#define XXH_STRIPE 32
+
+static uint64_t xxh_rotl(uint64_t x, unsigned r) { return (x << r) | (x >> (64 - r)); }
+
+static uint64_t xxh_le64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static uint32_t xxh_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t xxh_round(uint64_t acc, uint64_t in)
+{
+	acc += in * XXH_P2;
+	return xxh_rotl(acc, 31) * XXH_P1;
+}
+
+static uint64_t xxh_merge(uint64_t acc, uint64_t v)
+{
+	acc ^= xxh_round(0, v);
+	return acc * XXH_P1 + XXH_P4;
+}
+
+static void xxh_stripe(uint64_t *v, const unsigned char *p)
+{
+	for (unsigned i = 0; i < 4; i++)
+		v[i] = xxh_round(v[i], xxh_le64(p + 8 * i));
+}
+
+void sweep_xxh64_init(sweep_xxh64 *h, uint64_t seed)
+{
+	memset(h, 0, sizeof(*h));
+	h->seed = seed;
+	h->v[0] = seed + XXH_P1 + XXH_P2;
+	h->v[1] = seed + XXH_P2;
+	h->v[2] = seed;
+	h->v[3] = seed - XXH_P1;
+}
+
+void sweep_xxh64_update(sweep_xxh64 *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	h->total += n;
+	if (h->nbuf) {
+		size_t k = XXH_STRIPE - h->nbuf < n ? XXH_STRIPE - h->nbuf : n;
+		memcpy(h->buf + h->nbuf, p, k);
+		h->nbuf += k;
+		p += k;
+		n -= k;
+		if (h->nbuf < XXH_STRIPE)
+			return;
+		xxh_stripe(h->v, h->buf);
+		h->nbuf = 0;
+	}
+	for (; n >= XXH_STRIPE; p += XXH_STRIPE, n -= XXH_STRIPE)
+		xxh_stripe(h->v, p);
+	memcpy(h->buf, p, n);
+	h->nbuf = n;
+}
+
+uint64_t sweep_xxh64_digest(const sweep_xxh64 *h)
+{
+	uint64_t a;
+	if (h->total >= XXH_STRIPE) {
+		const uint64_t *v = h->v;
+		a = xxh_rotl(v[0], 1) + xxh_rotl(v[1], 7) + xxh_rotl(v[2], 12) + xxh_rotl(v[3], 18);
+		for (unsigned i = 0; i < 4; i++)
+			a = xxh_merge(a, v[i]);
+	} else {
+		a = h->seed + XXH_P5;
+	}
+	a += h->total;
+	const unsigned char *p = h->buf;
+	size_t n = h->nbuf;
+	for (; n >= 8; p += 8, n -= 8)
+		a = xxh_rotl(a ^ xxh_round(0, xxh_le64(p)), 27) * XXH_P1 + XXH_P4;
+	if (n >= 4) {
+		a = xxh_rotl(a ^ (uint64_t)xxh_le32(p) * XXH_P1, 23) * XXH_P2 + XXH_P3;
+		p += 4;
+		n -= 4;
+	}
+	for (; n; p++, n--)
+		a = xxh_rotl(a ^ *p * XXH_P5, 11) * XXH_P1;
+	a ^= a >> 33;
+	a *= XXH_P2;
+	a ^= a >> 29;
+	a *= XXH_P3;
+	a ^= a >> 32;
+	return a;
+}
+
+/* ---------------------------------------------------------------- fingerprints */
+
+#define PRINT_BLOCK (1u << 20)   /* bytes read at a time while hashing */
+
+/* "PATH: message" into ERR; returns CODE. */
+static int print_err(char *err, size_t errlen, int code, const char *path, const char *fmt,
+		     ...) __attribute__((format(printf, 5, 6)));
+static int print_err(char *err, size_t errlen, int code, const char *path, const char *fmt,
+		     ...)
+{
+	char m[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: %s", path, m);
+	return code;
+}
+
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * UINT64_C(1000000000) + (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* File PATH's entry F (its name already set). */
+static int print_file(const char *path, sweep_file *f, unsigned char *buf, char *err,
+		      size_t errlen)
+{
+	/* (O_NONBLOCK: a FIFO in a capture directory must not hang the sweep) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st, st2;
+	if (fd < 0)
+		return print_err(err, errlen, TRACE_EIO, path, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return print_err(err, errlen, TRACE_EIO, path, "not a regular file (a sweep "
+				  "fingerprints every file it reads)");
+	}
+	sweep_xxh64 h;
+	sweep_xxh64_init(&h, 0);
+	for (;;) {
+		ssize_t k = read(fd, buf, PRINT_BLOCK);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			close(fd);
+			return print_err(err, errlen, TRACE_EIO, path, "read error: %s",
+					  strerror(e));
+		}
+		if (k == 0)
+			break;
+		sweep_xxh64_update(&h, buf, (size_t)k);
+	}
+	int same = fstat(fd, &st2) == 0 && st2.st_size == st.st_size &&
+		   mtime_ns(&st2) == mtime_ns(&st) && h.total == (uint64_t)st.st_size;
+	close(fd);
+	if (!same)
+		return print_err(err, errlen, TRACE_EIO, path, "changed while it was being read");
+	f->bytes = (uint64_t)st.st_size;
+	f->mtime_ns = mtime_ns(&st);
+	f->xxh64 = sweep_xxh64_digest(&h);
+	return TRACE_OK;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const sweep_file *)a)->name, ((const sweep_file *)b)->name);
+}
+
+void sweep_print_free(sweep_print *p)
+{
+	for (size_t i = 0; p->f && i < p->n; i++)
+		free(p->f[i].name);
+	free(p->f);
+	p->f = NULL;
+	p->n = 0;
+}
+
+/* Add NAME (relative) to P; its file is TRACE/NAME (TRACE for ""). */
+static int print_add(sweep_print *p, size_t *cap, const char *trace, const char *name,
+		     unsigned char *buf, char *err, size_t errlen)
+{
+	if (p->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		sweep_file *nf = realloc(p->f, nc * sizeof(*nf));
+		if (!nf)
+			return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory "
+					  "(fingerprint)");
+		p->f = nf;
+		*cap = nc;
+	}
+	sweep_file *f = &p->f[p->n];
+	size_t l = strlen(trace) + strlen(name) + 2;
+	char *full = malloc(l);
+	f->name = strdup(name);
+	if (!full || !f->name) {
+		free(full);
+		free(f->name);
+		return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory (fingerprint)");
+	}
+	snprintf(full, l, "%s%s%s", trace, *name ? "/" : "", name);
+	int rc = print_file(full, f, buf, err, errlen);
+	free(full);
+	if (rc != TRACE_OK) {
+		free(f->name);
+		return rc;
+	}
+	p->n++;
+	return TRACE_OK;
+}
+
+/* Every regular file of directory TRACE/SUB ("" or "trace") into P;
+ * subdirectories are not read by the reader and are left out. */
+static int print_dir(sweep_print *p, size_t *cap, const char *trace, const char *sub,
+		     unsigned char *buf, char *err, size_t errlen)
+{
+	size_t l = strlen(trace) + strlen(sub) + 2;
+	char *dir = malloc(l);
+	if (!dir)
+		return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory (fingerprint)");
+	snprintf(dir, l, "%s%s%s", trace, *sub ? "/" : "", sub);
+	DIR *dh = opendir(dir);
+	if (!dh) {
+		int rc = print_err(err, errlen, TRACE_EIO, dir, "cannot open directory: %s",
+				    strerror(errno));
+		free(dir);
+		return rc;
+	}
+	int rc = TRACE_OK;
+	struct dirent *de;
+	while (rc == TRACE_OK && (de = readdir(dh))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		size_t fl = strlen(dir) + strlen(de->d_name) + 2;
+		size_t nl = strlen(sub) + strlen(de->d_name) + 2;
+		char *full = malloc(fl), *name = malloc(nl);
+		if (!full || !name) {
+			free(full);
+			free(name);
+			rc = print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory "
+					"(fingerprint)");
+			break;
+		}
+		snprintf(full, fl, "%s/%s", dir, de->d_name);
+		snprintf(name, nl, "%s%s%s", sub, *sub ? "/" : "", de->d_name);
+		struct stat st, lst;
+		/* (a subdirectory is not read; nor is a dangling symbolic link) */
+		if ((stat(full, &st) == 0 && S_ISDIR(st.st_mode)) ||
+		    (stat(full, &st) != 0 && errno == ENOENT && lstat(full, &lst) == 0)) {
+			free(full);
+			free(name);
+			continue;
+		}
+		rc = print_add(p, cap, trace, name, buf, err, errlen);
+		free(full);
+		free(name);
+	}
+	closedir(dh);
+	free(dir);
+	return rc;
+}
+
+int sweep_fingerprint(const char *trace, sweep_print *out, char *err, size_t errlen)
+{
+	*out = (sweep_print){ 0 };
+	unsigned char *buf = malloc(PRINT_BLOCK);
+	if (!buf)
+		return print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory (fingerprint)");
+	size_t cap = 0;
+	struct stat st;
+	int rc;
+	if (stat(trace, &st) != 0) {
+		rc = print_err(err, errlen, TRACE_EIO, trace, "cannot open trace: %s",
+				strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		/* The reader's rule: DIR/trace/ when it is a directory, else DIR. */
+		size_t l = strlen(trace) + sizeof("/trace");
+		char *sub = malloc(l);
+		struct stat ss;
+		if (!sub) {
+			rc = print_err(err, errlen, TRACE_ENOMEM, trace, "out of memory "
+					"(fingerprint)");
+		} else {
+			snprintf(sub, l, "%s/trace", trace);
+			int has = stat(sub, &ss) == 0 && S_ISDIR(ss.st_mode);
+			free(sub);
+			rc = print_dir(out, &cap, trace, has ? "trace" : "", buf, err, errlen);
+		}
+	} else {
+		rc = print_add(out, &cap, trace, "", buf, err, errlen);
+	}
+	free(buf);
+	if (rc != TRACE_OK) {
+		sweep_print_free(out);
+		return rc;
+	}
+	qsort(out->f, out->n, sizeof(*out->f), cmp_file);
+	return TRACE_OK;
+}
+
+/* "TRACE" or "TRACE/NAME". */
+static void file_label(char *b, size_t len, const char *trace, const char *name)
+{
+	snprintf(b, len, "%s%s%s", trace, *name ? "/" : "", name);
+}
+
+int sweep_print_diff(const char *trace, const sweep_print *was, const sweep_print *now,
+		     char *msg, size_t len)
+{
+	char lab[2048];
+	size_t i = 0, k = 0;
+	while (i < was->n || k < now->n) {
+		int c = i == was->n ? 1 : k == now->n ? -1 : strcmp(was->f[i].name, now->f[k].name);
+		if (c < 0) {
+			file_label(lab, sizeof(lab), trace, was->f[i].name);
+			snprintf(msg, len, "%s: vanished since the sweep began (a file the trace "
+				 "reader read)", lab);
+			return 1;
+		}
+		if (c > 0) {
+			file_label(lab, sizeof(lab), trace, now->f[k].name);
+			snprintf(msg, len, "%s: appeared since the sweep began (the trace reader "
+				 "would read it too)", lab);
+			return 1;
+		}
+		const sweep_file *a = &was->f[i++], *b = &now->f[k++];
+		const char *what = a->bytes != b->bytes ? "its size"
+				 : a->xxh64 != b->xxh64 ? "its content (same size and time)"
+				 : a->mtime_ns != b->mtime_ns ? "its modification time" : NULL;
+		if (what) {
+			if (a->xxh64 != b->xxh64 && a->mtime_ns != b->mtime_ns &&
+			    a->bytes == b->bytes)
+				what = "its content and modification time";
+			file_label(lab, sizeof(lab), trace, a->name);
+			snprintf(msg, len, "%s: changed since the sweep began (%s)", lab, what);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the directory */
+
+char *sweep_dir_file(const char *dir, const char *name)
+{
+	size_t l = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(l);
+	if (p)
+		snprintf(p, l, "%s/%s", dir, name);
+	return p;
+}
+
+char *sweep_dir_point(const char *dir, size_t n)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "points/%zu.json", n);
+	return sweep_dir_file(dir, name);
+}
+
+int sweep_output_open(outset *outs, outfile **o, const char *path, const char *what,
+		      char *err, size_t errlen)
+{
+	int rc = outfile_open(outs, o, path, what, 0, err, errlen);
+	if (rc == 0)
+		return TRACE_OK;
+	return rc == OUTFILE_REFUSED ? TRACE_EIO : rc == OUTFILE_NOMEM ? TRACE_ENOMEM
+		: TRACE_EOUTPUT;
+}
+
+int sweep_output_commit(outfile *o, char *err, size_t errlen)
+{
+	return outfile_commit(o, err, errlen) ? TRACE_EOUTPUT : TRACE_OK;
+}
