@@ -291,6 +291,18 @@ static inline __attribute__((always_inline)) int rs_push(reach_stack *s, uint64_
 
 static void rs_remove_slot(reach_stack *s, size_t i);
 
+/* Move the list's entry J (KEY) to the top, last used at LAST. */
+static inline void rs_list_to_top(reach_stack *s, unsigned j, uint64_t key, uint64_t last)
+{
+	for (unsigned q = j; q > 0; q--) {
+		s->lkey[q] = s->lkey[q - 1];
+		s->llast[q] = s->llast[q - 1];
+	}
+	s->lkey[0] = key;
+	s->llast[0] = last;
+	s->head.top_key = key;
+}
+
 uint64_t reach_stack_touch_slow(reach_stack *s, uint64_t key)
 {
 	rs_flush(s);
@@ -299,13 +311,7 @@ uint64_t reach_stack_touch_slow(reach_stack *s, uint64_t key)
 	for (unsigned j = 1; j < s->nlist; j++)
 		if (s->lkey[j] == key) {
 			prev = s->llast[j];
-			for (unsigned q = j; q > 0; q--) {
-				s->lkey[q] = s->lkey[q - 1];
-				s->llast[q] = s->llast[q - 1];
-			}
-			s->lkey[0] = key;
-			s->llast[0] = t;
-			s->head.top_key = key;
+			rs_list_to_top(s, j, key, t);
 			s->t++;
 			rs_count(s, j + 1, t, prev);
 			return j + 1;
@@ -345,14 +351,7 @@ int reach_stack_touch_quiet(reach_stack *s, uint64_t key)
 	rs_flush(s);
 	for (unsigned j = 0; j < s->nlist; j++)
 		if (s->lkey[j] == key) {
-			uint64_t last = s->llast[j];
-			for (unsigned q = j; q > 0; q--) {
-				s->lkey[q] = s->lkey[q - 1];
-				s->llast[q] = s->llast[q - 1];
-			}
-			s->lkey[0] = key;
-			s->llast[0] = last;
-			s->head.top_key = key;
+			rs_list_to_top(s, j, key, s->llast[j]);
 			return 0;
 		}
 	size_t i = rs_find(s, key);
