@@ -172,10 +172,10 @@ static const struct {
 	{ "migrate", "--config --set --json --vs --format --quiet" },
 	{ "explain", "--config --set --access --after --asid --domain --format --limit" },
 	{ "params", "--config --set --json" },
-	{ "reach", "--config --set --entries --format --json --plot --sets --ways" },
+	{ "reach", "--config --set --entries --format --json --mpki --plot --sets --ways" },
 	{ "sweep", "--config --set --batch --collect --decode --emit --format --grid --out "
 		   "--point --quiet -j" },
-	{ "plot", "--stat --x -o" },
+	{ "plot", "--facet --mpki --series --size --stat --where --x --xscale --yscale -o" },
 	{ "calibrate", "--config --set --accesses --clock --cpu --fit --force --json --measured "
 		       "--modes --pages --plot --preset --quiet --reps --rounds --seed" },
 	{ "trace info", "--format --json" },

@@ -21,7 +21,7 @@
 
 static const char *const reach_usage =
 	"usage: slatsim reach [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                     [--plot FILE.png|FILE.svg] [--entries N]\n"
+	"                     [--plot FILE.png|FILE.svg [--mpki]] [--entries N]\n"
 	"                     [--sets S [--ways W]] [--format F] TRACE\n"
 	"\n"
 	"One pass over TRACE gives, for the data stream (R, W: what the L1 data TLB\n"
@@ -55,8 +55,10 @@ static const char *const reach_usage =
 	"a prefetch filled first is none), \"page_bytes\" (0: the size varies),\n"
 	"\"reach_bytes\" ([k-1]: bytes the k most recent entries map at the end),\n"
 	"\"working_set\" and, with --sets, \"set_misses\" ([w-1]: S sets of w ways).\n"
-	"--plot FILE draws the miss ratio against entries per page size (gnuplot;\n"
-	"PNG or SVG by the name).\n";
+	"--plot FILE draws the miss ratio (--mpki: misses per 1,000 instructions)\n"
+	"against entries: a panel per stream, a line per page size and the combined\n"
+	"size, marks at the configuration's L1 and L2 sizes (gnuplot; PNG or SVG by\n"
+	"the name; the chart 'slatsim plot reach' draws from --json).\n";
 
 /* "4 KB", "2 MB": a power-of-two size for a column head. */
 static void size_text(char *b, size_t n, unsigned shift)
@@ -258,48 +260,42 @@ static void json_report(FILE *f, const char *trace, const trace_header *h, const
 	json_finish(&j);
 }
 
-/* The miss ratio against entries per page size: every size of the data
- * stream, 4K and 2M of the instruction stream (the combined size when it
- * is not one of them), into OUT (the --plot temporary; NAME in messages).
- * A trace without lookups has nothing to draw: PLOT_EMPTY. */
-static int plot_reach(FILE *out, const char *name, plot_kind kind, const char *trace,
-		      const reach *r, char *err, size_t errlen)
+/* The chart of `plot reach` from the analysis itself (sim/output/plot.h:
+ * one function draws both, from the same numbers the same face): every
+ * stream and page size, the combined size, marks at the configuration's
+ * L1 and L2 sizes. A trace without lookups has nothing to draw:
+ * PLOT_EMPTY. */
+static int plot_reach_live(FILE *out, const char *name, plot_kind kind, const char *trace,
+			   const trace_header *h, const param_reg *p, const reach *r, int mpki,
+			   char *err, size_t errlen)
 {
 	const reach_info *in = reach_get_info(r);
-	plot_curve c[REACH_STREAMS * REACH_SIZES];
-	char titles[REACH_STREAMS * REACH_SIZES][48];
-	size_t n = 0;
+	plot_reach_in ri = { .trace = trace, .desc = h->desc, .entries = in->entries,
+			     .instructions = in->instructions, .combined_shift = in->combined_shift,
+			     .l1d = (uint64_t)param_int(p, "tlb.l1d.entries"),
+			     .l1i = (uint64_t)param_int(p, "tlb.l1i.entries"),
+			     .l2 = (uint64_t)param_int(p, "tlb.l2.entries"),
+			     .mpki = mpki, .exact = in->exact };
+	uint64_t any = 0;
 	for (unsigned s = 0; s < REACH_STREAMS; s++)
 		for (unsigned k = 0; k < REACH_SIZES; k++) {
 			reach_curve rc;
 			reach_get_curve(r, s, k, &rc);
-			if (s == REACH_I && k != REACH_4K && k != REACH_2M)
-				continue;
-			if (k == REACH_COMBINED && (in->combined_shift == 12 ||
-						    in->combined_shift == 14 ||
-						    in->combined_shift == 16 ||
-						    in->combined_shift == 21))
-				continue;   /* the same curve as its size's */
-			char sz[16];
-			size_text(sz, sizeof(sz), rc.shift);
-			snprintf(titles[n], sizeof(titles[n]), "%s %s%s",
-				 s == REACH_D ? "data" : "instructions",
-				 k == REACH_COMBINED ? "combined " : "", sz);
-			c[n] = (plot_curve){ .title = titles[n], .misses = rc.misses,
-					     .n = in->entries, .lookups = rc.lookups };
-			n++;
+			ri.c[s][k] = (plot_reach_curve){ .misses = rc.misses, .lookups = rc.lookups,
+							 .shift = rc.shift };
+			any |= rc.lookups;
 		}
-	size_t drawn = 0;
-	for (size_t i = 0; i < n; i++)
-		drawn += c[i].lookups != 0;
-	if (!drawn) {
+	if (!any) {
 		snprintf(err, errlen, "%s: nothing to draw: %s has no lookups (no R, W or X "
 			 "record); --json and the report have its counts", name, trace);
 		return PLOT_EMPTY;
 	}
-	char title[512];
-	snprintf(title, sizeof(title), "TLB miss ratio: %s", trace);
-	return plot_miss_ratio(out, name, kind, title, c, n, err, errlen);
+	if (mpki && !in->instructions) {
+		snprintf(err, errlen, "%s: nothing to draw: --mpki needs instructions, and %s "
+			 "retired none", name, trace);
+		return PLOT_EMPTY;
+	}
+	return plot_reach(out, name, kind, &ri, err, errlen);
 }
 
 /* "PATH: line N: MSG" or "PATH: record N: MSG" for record I of the batch. */
@@ -341,6 +337,7 @@ int cmd_reach(args *a)
 	const char *json = NULL, *plot = NULL, *trace = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	uint64_t entries = 65536, sets = 0, ways = 16;
+	int mpki = 0;
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
 			fputs(reach_usage, stdout);
@@ -357,6 +354,10 @@ int cmd_reach(args *a)
 		if ((v = cli_opt_value(a, "--sets"))) { sets = cli_parse_count(a, "--sets", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--ways"))) { ways = cli_parse_count(a, "--ways", v, 0); continue; }
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (cli_opt_flag(a, "--mpki")) {
+			mpki = 1;
+			continue;
+		}
 		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
 			cli_unknown_option(a);
 		if (trace)
@@ -372,6 +373,8 @@ int cmd_reach(args *a)
 		cli_usage_error(a, "--sets %" PRIu64 ": a power of two up to 65536", sets);
 	if (ways < 1 || ways > 4096)
 		cli_usage_error(a, "--ways %" PRIu64 ": between 1 and 4096", ways);
+	if (mpki && !plot)
+		cli_usage_error(a, "--mpki is what --plot draws: give --plot FILE too");
 	plot_kind pk = PLOT_PNG;
 	if (plot && plot_kind_of(plot, &pk))
 		cli_usage_error(a, "--plot '%s': the name must end in .png or .svg", plot);
@@ -418,7 +421,8 @@ int cmd_reach(args *a)
 	/* The chart last: --json holds the counts whether or not it can be
 	 * drawn (calibrate's order too). */
 	if (po) {
-		int prc = plot_reach(outfile_stream(po), plot, pk, trace, r, err, sizeof(err));
+		int prc = plot_reach_live(outfile_stream(po), plot, pk, trace, trace_get_header(tr), p,
+					  r, mpki, err, sizeof(err));
 		if (prc)
 			cli_die(prc == PLOT_EMPTY ? EXIT_BAD : EXIT_FAIL, "--plot %s", err);
 		cli_commit(po);

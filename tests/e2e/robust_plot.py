@@ -411,15 +411,25 @@ def plot_text_from_file_names_cannot_break_the_script():
     plot_shutil.copy(s["trace"], t2)
     run("sweep", "--quiet", "--grid", "seed=1", "--out", os.path.join(d, "sw2"), s["trace"], t2,
         expect_rc=0)
-    for i, args in enumerate((["plot", "rounds", runjson], ["plot", "cycles", runjson, s["run"]],
+    # (a bar's label stands at most 45% of the figure's height and keeps its
+    # end: the cycles chart is tall enough for the file's name)
+    for i, args in enumerate((["plot", "rounds", runjson],
+                              ["plot", "cycles", runjson, s["run"], "--size", "960x1400"],
                               ["plot", "sweep", "sw2", "--x", "seed"], ["plot", "cycles", "sw2"])):
         out = "text%d.svg" % i
         plot_run(d, *(args + ["-o", out]), expect_rc=0)
         plot_check_chart(os.path.join(d, out), True, " ".join(args[:2]))
         texts = " ".join(plot_svg_texts(os.path.join(d, out)))
         # (a control byte or a byte that is not UTF-8 is a '?' on the chart;
-        # a sweep's results.json holds the trace's name as its writer made it)
-        shown = "it's \"q\" \\ ;`touch PWNED3`@GPVAL_TERM" + ("???" if i < 2 else "")
+        # a sweep's results.json holds the trace's name as its writer made it.
+        # The rounds chart's title is the trace's, short: the input's path is
+        # in the metadata, <desc>, where a line break stays one.)
+        shown = "it's \"q\" \\ ;`touch PWNED3`@GPVAL_TERM" + ("???" if i == 1 else "")
+        if i == 0:
+            desc = plot_ET.parse(os.path.join(d, out)).getroot().find(
+                "{http://www.w3.org/2000/svg}desc")
+            texts = desc.text if desc is not None else ""
+            shown += "\n??"
         if shown not in texts:
             raise Fail("%s: the name is not on the chart as text: %r" % (args[:2], texts))
         if os.path.exists(os.path.join(d, "PWNED3")) or os.path.exists("PWNED3"):
