@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define TEXT_MAX (PARAM_LIST_MAX * 6 + 8)   /* a full list of 5-digit numbers */
 
@@ -107,8 +108,9 @@ static void range_text(const param_def *d, char *buf, size_t len)
 	char lo[32], hi[32];
 	switch (d->type) {
 	case PARAM_INT:
-		snprintf(buf, len, "an integer in [%" PRId64 ", %" PRId64 "]%s", d->min, d->max,
-			 d->flags & PARAM_F_POW2 ? ", a power of two" : "");
+		snprintf(buf, len, "an integer in [%" PRId64 ", %" PRId64 "]%s%s", d->min, d->max,
+			 d->flags & PARAM_F_POW2 ? ", a power of two" : "",
+			 d->flags & PARAM_F_AUTO ? ", or auto" : "");
 		break;
 	case PARAM_SIZE:
 		size_text(lo, sizeof(lo), d->min);
@@ -132,6 +134,8 @@ static void range_text(const param_def *d, char *buf, size_t len)
 	}
 }
 
+/* The index of S among CHOICES, case aside ("4K" is 4k, as a size's suffix
+ * is either case: the canonical text is the choice as registered). */
 static int enum_index(const char *choices, const char *s, size_t slen)
 {
 	int idx = 0;
@@ -139,7 +143,7 @@ static int enum_index(const char *choices, const char *s, size_t slen)
 	for (;;) {
 		const char *bar = strchr(p, '|');
 		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		if (n == slen && strncmp(p, s, n) == 0)
+		if (n == slen && strncasecmp(p, s, n) == 0)
 			return idx;
 		if (!bar)
 			return -1;
@@ -228,6 +232,11 @@ static int parse_value(const param_def *d, const char *value, param_val *pv,
 	switch (d->type) {
 	case PARAM_INT:
 	case PARAM_SIZE:
+		if ((d->flags & PARAM_F_AUTO) && strcmp(value, "auto") == 0) {
+			pv->i = 0;
+			snprintf(pv->text, sizeof(pv->text), "auto");
+			return PARAM_OK;
+		}
 		if (parse_i64(value, d->type == PARAM_SIZE, &i) != 0)
 			goto bad;
 		if (i < d->min || i > d->max)
@@ -745,6 +754,10 @@ size_t param_count(const param_reg *reg) { return reg->n; }
 const char *param_name_at(const param_reg *reg, size_t i) { return name_of(&reg->v[i]); }
 int param_scope_at(const param_reg *reg, size_t i) { return reg->v[i].scope; }
 const param_def *param_def_at(const param_reg *reg, size_t i) { return reg->v[i].def; }
+const param_def *param_def_of(const param_reg *reg, const char *name)
+{
+	return must_find(reg, name)->def;
+}
 const char *param_text_at(const param_reg *reg, size_t i) { return reg->v[i].text; }
 int param_is_set_at(const param_reg *reg, size_t i) { return reg->v[i].set; }
 

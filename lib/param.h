@@ -32,6 +32,8 @@ typedef enum param_type {
 enum {
 	PARAM_F_POW2 = 1u << 0,   /* INT/SIZE: a power of two, or 0 if 0 is in range */
 	PARAM_F_SCOPED = 1u << 1, /* may be overridden per scope ("domain.N.key") */
+	PARAM_F_AUTO = 1u << 2,   /* INT: also "auto", read as 0 (the user of the key
+				   * works the value out; its help says how) */
 };
 
 typedef struct param_def {
@@ -106,6 +108,8 @@ size_t param_count(const param_reg *reg);
 const char *param_name_at(const param_reg *reg, size_t i);   /* "domain.1.guest.page" */
 int param_scope_at(const param_reg *reg, size_t i);          /* its N; -1: not an override */
 const param_def *param_def_at(const param_reg *reg, size_t i);   /* the base parameter's */
+/* The definition of NAME (registered). */
+const param_def *param_def_of(const param_reg *reg, const char *name);
 const char *param_text_at(const param_reg *reg, size_t i);
 int param_is_set_at(const param_reg *reg, size_t i);   /* set by a file or --set */
 int param_is_set(const param_reg *reg, const char *name);   /* the same, by name */

@@ -251,6 +251,34 @@ START_TEST(tlb_bad_geometry_is_refused)
 }
 END_TEST
 
+/* ways=auto (issue 29): of ENTRIES / 2^k (the ways that leave 2^k sets),
+ * at most MAX, the nearest the wanted ways by ratio. By hand: 2048 in ~12:
+ * 16 (16/12 = 1.33 < 12/8 = 1.5); 768 = 3 x 256 in ~12: 12 itself; 48 in
+ * ~4: 3 (4/3 < 6/4); 96 in ~8: 6 (8/6 < 12/8); 3000 = 375 x 8 in ~12 with at
+ * most 1024: 375 (750 is twice as far); 1025 (odd, above 1024): none. Each
+ * answer makes a geometry tlb_create takes. */
+START_TEST(tlb_ways_nearest_keeps_a_power_of_two_set_count)
+{
+	static const unsigned c[][4] = {   /* entries, want, max, nearest */
+		{ 2048, 12, 1024, 16 }, { 768, 12, 1024, 12 }, { 48, 4, 1024, 3 },
+		{ 96, 8, 1024, 6 }, { 3000, 12, 1024, 375 }, { 1025, 12, 1024, 0 },
+		{ 4096, 1, 1024, 1 }, { 64, 4, 1024, 4 }, { 2048, 4096, 1024, 1024 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		unsigned w = tlb_ways_nearest(c[i][0], c[i][1], c[i][2]);
+		ck_assert_msg(w == c[i][3], "%u entries, ~%u ways: %u, want %u", c[i][0], c[i][1], w,
+			      c[i][3]);
+		if (!w)
+			continue;
+		tlb_config cfg = { .entries = c[i][0], .ways = w };
+		tlb *t;
+		char err[128];
+		ck_assert_int_eq(tlb_create(&t, &cfg, "tlb.l2", err, sizeof(err)), 0);
+		tlb_destroy(t);
+	}
+}
+END_TEST
+
 Suite *tlb_suite(void)
 {
 	Suite *s = suite_create("tlb");
@@ -264,6 +292,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, tlb_invalidation_semantics);
 	tcase_add_test(tc, tlb_refill_of_a_global_page_from_another_asid_is_in_place);
 	tcase_add_test(tc, tlb_bad_geometry_is_refused);
+	tcase_add_test(tc, tlb_ways_nearest_keeps_a_power_of_two_set_count);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,6 +49,30 @@ static inline void set_mru(tlb *t, const tlb_entry *e, uint64_t va, uint16_t vmi
 	t->h.mru_care = lo == e->shift && (e->flags & TLB_F_GLOBAL) ? 0 : 0xffff;
 }
 
+unsigned tlb_ways_nearest(unsigned entries, unsigned want, unsigned max)
+{
+	/* The candidates are ENTRIES / 2^k (each leaves 2^k sets); the
+	 * nearest by ratio compares w/want against want/w: w*w against
+	 * want*want, without a divide (64-bit products of 32-bit values). */
+	unsigned best = 0;
+	uint64_t bd_num = 0, bd_den = 1;
+	for (unsigned w = entries; w; w /= 2) {
+		if (w <= max && w >= 1) {
+			uint64_t hi = w > want ? w : want, lo = w > want ? want : w;
+			/* distance hi/lo: compare hi/lo < bd_num/bd_den */
+			if (!best || hi * bd_den < bd_num * lo ||
+			    (hi * bd_den == bd_num * lo && w > best)) {
+				best = w;
+				bd_num = hi;
+				bd_den = lo ? lo : 1;
+			}
+		}
+		if (w % 2)
+			break;
+	}
+	return best;
+}
+
 int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, size_t errlen)
 {
 	*out = NULL;

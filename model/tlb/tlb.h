@@ -86,6 +86,10 @@ typedef struct tlb_head {
 /* Returns 0, or -1 with a message (bad geometry) in err. */
 int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, size_t errlen);
 void tlb_destroy(tlb *t);
+/* The associativity nearest WANT (by ratio; a tie to the larger) that
+ * divides ENTRIES into a power-of-two number of sets, at most MAX ways;
+ * 0 when none does. tlb_create takes ENTRIES in that many ways. */
+unsigned tlb_ways_nearest(unsigned entries, unsigned want, unsigned max);
 
 /* Look VA up at every size present; counts a hit or a miss. NULL on a miss.
  * The returned entry is valid until the next fill or invalidation. */

@@ -19,6 +19,7 @@
 #include "trace.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define EXIT_FAIL 1
 #define EXIT_BAD 2
@@ -99,6 +100,35 @@ param_reg *cli_build_params_with(const args *a, const config_args *c,
  * names what reads it twice; dies otherwise. */
 void cli_need_regular(const args *a, const char *trace, const char *why);
 
+/* Comparisons (run, migrate): --vs SETTING, each a change B has over A -
+ * "key=value", or keys joined by ':' with a value each ("k1:k2=v1:v2", as
+ * sweep's --grid) - and --vs-config FILE, B's config files in place of A's
+ * (A's --set apply to both). Both repeatable, applied in order. */
+typedef struct vs_args {
+	const char *sets[64];
+	int nsets;
+	const char *files[16];
+	int nfiles;
+} vs_args;
+
+int cli_vs_opt(args *a, vs_args *v);
+/* Whether a comparison was asked for. */
+int cli_vs_given(const vs_args *v);
+/* Every --vs SETTING well formed (before anything is read). */
+void cli_vs_check(const args *a, const vs_args *v);
+/* B's registry: a copy of PA (A's; the config files are read once), or with
+ * --vs-config the defaults, those files and C's --set; then every --vs.
+ * EXTRA as for cli_build_params_with. Dies on bad input. */
+param_reg *cli_build_vs_params(const args *a, const config_args *c, const vs_args *v,
+			       const param_reg *pa, int (*extra)(param_reg *p));
+/* The head of a comparison's report: the command, TRACE, what A and B are
+ * and every parameter in which they differ. */
+void cli_vs_head(FILE *f, const char *what, const char *trace, const config_args *c,
+		 const vs_args *v, const param_reg *pa, const param_reg *pb);
+/* Does PAT name the dotted NAME: the name itself, a dotted prefix of it
+ * ("tlb.l2" or "tlb.l2."), or a shell pattern (* ? [) over the whole name? */
+int cli_pattern_names(const char *pat, const char *name);
+
 /* Standard output is one of the inputs (report >> TRACE): die. Call once
  * every input is registered. */
 void cli_check_stdout(const args *a);
@@ -170,5 +200,6 @@ int cmd_sweep(args *a);
 int cmd_plot(args *a);
 int cmd_calibrate(args *a);
 int cmd_migrate(args *a);
+int cmd_diff(args *a);
 
 #endif

@@ -4,7 +4,10 @@
 #include "cli.h"
 #include "machine.h"
 
+#include "report.h"
+
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,9 +170,10 @@ int cli_opt_flag(args *a, const char *name)
 static const struct {
 	const char *cmd, *opts;
 } cli_known_opts[] = {
-	{ "run", "--config --set --json --vs --cosim --waves --waves-range --format --quiet "
+	{ "run", "--config --set --json --vs --vs-config --cosim --waves --waves-range --format --quiet "
 		 "--skip --limit --warmup --v2p" },
-	{ "migrate", "--config --set --json --vs --format --quiet" },
+	{ "migrate", "--config --set --json --vs --vs-config --format --quiet" },
+	{ "diff", "--all --stats" },
 	{ "explain", "--config --set --access --after --asid --domain --format --limit" },
 	{ "params", "--config --set --json" },
 	{ "reach", "--config --set --entries --format --json --mpki --plot --sets --ways" },
@@ -280,22 +284,29 @@ param_reg *cli_build_params(const args *a, const config_args *c)
 	return cli_build_params_with(a, c, NULL);
 }
 
-param_reg *cli_build_params_with(const args *a, const config_args *c,
-				 int (*extra)(param_reg *p))
+/* The registry of defaults (and EXTRA's), then FILES, then SETS. */
+static param_reg *build_from(const args *a, const char *const *files, int nfiles,
+			     const char *const *sets, int nsets, int (*extra)(param_reg *p))
 {
 	param_reg *p = param_create();
 	char err[512];
 	if (!p || machine_params_register(p) != PARAM_OK || (extra && extra(p) != PARAM_OK))
 		cli_die(EXIT_FAIL, "out of memory (parameter registry)");
-	for (int i = 0; i < c->nfiles; i++) {
-		if (param_load_file(p, c->files[i], err, sizeof(err)) != PARAM_OK)
+	for (int i = 0; i < nfiles; i++) {
+		if (param_load_file(p, files[i], err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
-		outset_add_input(a->outs, c->files[i]);
+		outset_add_input(a->outs, files[i]);
 	}
-	for (int i = 0; i < c->nsets; i++)
-		if (param_set_assignment(p, c->sets[i], "--set", err, sizeof(err)) != PARAM_OK)
+	for (int i = 0; i < nsets; i++)
+		if (param_set_assignment(p, sets[i], "--set", err, sizeof(err)) != PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	return p;
+}
+
+param_reg *cli_build_params_with(const args *a, const config_args *c,
+				 int (*extra)(param_reg *p))
+{
+	return build_from(a, c->files, c->nfiles, c->sets, c->nsets, extra);
 }
 
 void cli_once(const args *a, const char *opt, const char *prev, const char *v)
@@ -315,6 +326,150 @@ void cli_need_regular(const args *a, const char *trace, const char *why)
 		cli_die(EXIT_BAD, "%s: %s reads the trace twice, and this is not a regular file "
 			"(a pipe, a device or a process substitution reads once); save it to a "
 			"file first", trace, why);
+}
+
+/* ---------------------------------------------------------------- comparisons */
+
+int cli_vs_opt(args *a, vs_args *v)
+{
+	const char *x;
+	if ((x = cli_opt_value(a, "--vs"))) {
+		if (v->nsets == (int)(sizeof(v->sets) / sizeof(v->sets[0])))
+			cli_usage_error(a, "too many --vs settings (64 at most)");
+		v->sets[v->nsets++] = x;
+		return 1;
+	}
+	if ((x = cli_opt_value(a, "--vs-config"))) {
+		if (v->nfiles == 16)
+			cli_usage_error(a, "too many --vs-config files (16 at most)");
+		v->files[v->nfiles++] = x;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_vs_given(const vs_args *v)
+{
+	return v->nsets > 0 || v->nfiles > 0;
+}
+
+/* The number of ':'-separated parts of S[0..L). */
+static size_t vs_parts(const char *s, size_t l)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < l; i++)
+		n += s[i] == ':';
+	return n;
+}
+
+void cli_vs_check(const args *a, const vs_args *v)
+{
+	for (int i = 0; i < v->nsets; i++) {
+		const char *s = v->sets[i], *eq = strchr(s, '=');
+		if (!eq || eq == s)
+			cli_usage_error(a, "--vs '%s': expected key=value, or keys joined by ':' with "
+					"a value each ('tlb.l2.entries:tlb.l2.ways=2048:16')", s);
+		size_t nk = vs_parts(s, (size_t)(eq - s));
+		if (nk == 1)
+			continue;
+		size_t nv = vs_parts(eq + 1, strlen(eq + 1));
+		if (nk != nv)
+			cli_usage_error(a, "--vs '%s': %zu keys and %zu value%s (join one value per "
+					"key with ':')", s, nk, nv, nv == 1 ? "" : "s");
+		for (const char *k = s; k < eq;) {
+			size_t l = strcspn(k, ":=");
+			if (!l)
+				cli_usage_error(a, "--vs '%s': an empty key", s);
+			k += l + 1;
+		}
+	}
+}
+
+/* Apply --vs S to P: each key its value. Dies naming it. */
+static void vs_apply(param_reg *p, const char *s)
+{
+	char err[1024], one[1024];
+	const char *eq = strchr(s, '=');
+	size_t nk = vs_parts(s, (size_t)(eq - s));
+	if (nk == 1) {
+		if (param_set_assignment(p, s, "--vs", err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+		return;
+	}
+	const char *k = s, *val = eq + 1;
+	for (size_t i = 0; i < nk; i++) {
+		size_t kl = strcspn(k, ":="), vl = i + 1 < nk ? strcspn(val, ":") : strlen(val);
+		snprintf(one, sizeof(one), "%.*s=%.*s", (int)kl, k, (int)vl, val);
+		if (param_set_assignment(p, one, "--vs", err, sizeof(err)) != PARAM_OK)
+			cli_die(EXIT_BAD, "%s", err);
+		k += kl + 1;
+		val += vl + (i + 1 < nk);
+	}
+}
+
+param_reg *cli_build_vs_params(const args *a, const config_args *c, const vs_args *v,
+			       const param_reg *pa, int (*extra)(param_reg *p))
+{
+	param_reg *pb;
+	if (v->nfiles)
+		pb = build_from(a, v->files, v->nfiles, c->sets, c->nsets, extra);
+	else if (!(pb = param_clone(pa)))
+		cli_die(EXIT_FAIL, "out of memory (copying the configuration for --vs)");
+	for (int i = 0; i < v->nsets; i++)
+		vs_apply(pb, v->sets[i]);
+	return pb;
+}
+
+/* " (--config F, ...)" or nothing, into F. */
+static void put_files(FILE *f, const char *opt, const char *const *files, int n)
+{
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s%s ", i ? ", " : " (", opt);
+		report_put_text(f, files[i]);
+	}
+	if (n)
+		fputc(')', f);
+}
+
+void cli_vs_head(FILE *f, const char *what, const char *trace, const config_args *c,
+		 const vs_args *v, const param_reg *pa, const param_reg *pb)
+{
+	fprintf(f, "slatsim %s  %s  trace ", SLATSIM_VERSION, what);
+	report_put_text(f, trace);
+	fputs("\n  A: the configuration", f);
+	put_files(f, "--config", c->files, c->nfiles);
+	fputs("\n  B: ", f);
+	if (v->nfiles) {
+		fputs("the configuration", f);
+		put_files(f, "--vs-config", v->files, v->nfiles);
+		if (c->nsets)
+			fputs(", the same --set", f);
+	} else {
+		fputs("A", f);
+	}
+	for (int i = 0; i < v->nsets; i++) {
+		fputs(i ? ", --vs " : v->nfiles ? ", then --vs " : " with --vs ", f);
+		report_put_text(f, v->sets[i]);
+	}
+	fputc('\n', f);
+	size_t na = 0, nb = 0;
+	report_kv *ka = report_config_kv(pa, &na), *kb = report_config_kv(pb, &nb);
+	if (!ka || !kb)
+		cli_die(EXIT_FAIL, "out of memory (comparing the configurations)");
+	report_config_diff(f, ka, na, kb, nb);
+	free(ka);
+	free(kb);
+	fputc('\n', f);
+}
+
+int cli_pattern_names(const char *pat, const char *name)
+{
+	if (strpbrk(pat, "*?["))
+		return fnmatch(pat, name, 0) == 0;
+	size_t l = strlen(pat);
+	if (l == 0 || strncmp(pat, name, l) != 0)
+		return 0;
+	return name[l] == '\0' || name[l] == '.' || pat[l - 1] == '.';
 }
 
 /* ---------------------------------------------------------------- outputs */

@@ -1,7 +1,7 @@
 /*
  * sim/cli/main.c - the slatsim command line: dispatch to one file per
  * command (run.c, explain.c, params.c, trace.c, reach.c, sweep.c, plot.c,
- * calibrate.c, migrate.c).
+ * calibrate.c, migrate.c, diff.c).
  *
  * The command line is the only place that prints errors and exits (cli.h
  * gives the exit statuses).
@@ -26,9 +26,12 @@ static const char *const main_usage =
 	"                         --emit slurm|gnu-parallel and --collect DIR\n"
 	"  plot reach|sweep|cycles|rounds INPUT... -o OUT.png|OUT.svg\n"
 	"                         chart what reach, sweep and run --json wrote (gnuplot)\n"
-	"  migrate [--config FILE] [--set key=value]... [--json FILE] [--vs key=value] TRACE\n"
+	"  migrate [--config FILE] [--set key=value]... [--json FILE] [--vs SETTING]... TRACE\n"
 	"                         live-migrate the traced guest by pre-copy: rounds, pages,\n"
 	"                         downtime, mapping cost, lost pages, guest slowdown\n"
+	"  diff [--all] [--stats PATTERN]... A.json B.json\n"
+	"                         compare two results on disk (run/migrate --json, a sweep's\n"
+	"                         points/N.json): differing parameters, statistics with B/A\n"
 	"  explain [--config FILE] [--set key=value]... [--access r|w|x] GVA\n"
 	"                         print one translation step by step\n"
 	"  params [--json] [--config FILE] [--set key=value]... [PATTERN]...\n"
@@ -72,7 +75,7 @@ static const char *const trace_usage =
 	"one.\n";
 
 static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach",
-					 "sweep", "plot", "calibrate", "migrate" };
+					 "sweep", "plot", "calibrate", "migrate", "diff" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -139,6 +142,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_calibrate(&a);
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(&a);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");

@@ -17,7 +17,8 @@
 
 static const char *const migrate_usage =
 	"usage: slatsim migrate [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                       [--format F] [--quiet] [--vs key=value] TRACE\n"
+	"                       [--format F] [--quiet] [--vs SETTING]... [--vs-config FILE]...\n"
+	"                       TRACE\n"
 	"\n"
 	"Live-migrate the traced guest (domain 0) by pre-copy while TRACE runs; the\n"
 	"guest's cycles are the clock (core.freq_ghz). Its memory is populated from\n"
@@ -45,8 +46,10 @@ static const char *const migrate_usage =
 	"domain.1.* is the control domain's). --quiet prints the statistics only.\n"
 	"--json FILE writes {\"slatsim\", \"trace\", \"config\", \"stats\", \"rounds\",\n"
 	"\"migrate\": {\"stop\", \"trace_records\", \"loops\", \"rounds\": [...]}} ('-' =\n"
-	"standard output). --vs key=value migrates twice, the configuration (A) and A\n"
-	"with that change (B), and prints the statistics side by side (--json: [A, B]).\n"
+	"standard output). --vs SETTING (repeatable; key=value or 'k1:k2=v1:v2') and\n"
+	"--vs-config FILE migrate twice, the configuration (A) and A with those\n"
+	"changes or FILE's configuration (B), as 'slatsim run --vs' does, and print\n"
+	"the statistics side by side (--json: [A, B]).\n"
 	"Example:\n"
 	"  slatsim migrate --set migrate.map=per_page --vs migrate.map=batch TRACE\n";
 
@@ -192,7 +195,8 @@ static void write_json(FILE *jf, const char *trace, const src_ctx *sc, migrate *
 int cmd_migrate(args *a)
 {
 	config_args c = { .nfiles = 0 };
-	const char *json = NULL, *trace = NULL, *vs = NULL, *v;
+	const char *json = NULL, *trace = NULL, *v;
+	vs_args vs = { .nsets = 0 };
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int quiet = 0;
 	while (a->i < a->argc) {
@@ -205,7 +209,8 @@ int cmd_migrate(args *a)
 		if (cli_config_opt(a, &c))
 			continue;
 		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
-		if ((v = cli_opt_value(a, "--vs"))) { cli_once(a, "--vs", vs, v); vs = v; continue; }
+		if (cli_vs_opt(a, &vs))
+			continue;
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
 		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
 		if (cli_is_option(a))
@@ -217,19 +222,12 @@ int cmd_migrate(args *a)
 	}
 	if (!trace)
 		cli_usage_error(a, "migrate needs a TRACE");
-	if (vs && !strchr(vs, '='))
-		cli_usage_error(a, "--vs '%s': expected key=value (one change of the configuration)",
-				vs);
+	cli_vs_check(a, &vs);
 	cli_need_regular(a, trace, "migrate (populating the guest, then running it, looped)");
 	outset_add_input(a->outs, trace);
 	param_reg *p = cli_build_params(a, &c), *pb = NULL;
-	char err[1024];
-	if (vs) {
-		if (!(pb = param_clone(p)))
-			cli_die(EXIT_FAIL, "out of memory (copying the configuration for --vs)");
-		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
-			cli_die(EXIT_BAD, "%s", err);
-	}
+	if (cli_vs_given(&vs))
+		pb = cli_build_vs_params(a, &c, &vs, p, NULL);
 	cli_check_stdout(a);
 	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
 	FILE *jf = jo ? outfile_stream(jo) : NULL;
@@ -239,13 +237,14 @@ int cmd_migrate(args *a)
 	if (pb)
 		xb = migrate_once(trace, fmt, pb, &sb);
 	if (xb) {
-		fprintf(tf, "slatsim %s  migrate  trace ", SLATSIM_VERSION);
-		report_put_text(tf, trace);
-		fprintf(tf, "\n  A: the configuration; B: A with --vs ");
-		report_put_text(tf, vs);
-		fputs("\n\n", tf);
-		report_vs(tf, vs, machine_stats(migrate_machine(xa)),
-			  machine_stats(migrate_machine(xb)));
+		cli_vs_head(tf, "migrate", trace, &c, &vs, p, pb);
+		size_t nrows;
+		report_vs_row *rows = report_vs_rows(machine_stats(migrate_machine(xa)),
+						     machine_stats(migrate_machine(xb)), &nrows);
+		if (!rows)
+			cli_die(EXIT_FAIL, "out of memory (the --vs table)");
+		report_vs_table(tf, rows, nrows, 0, NULL, NULL);
+		free(rows);
 	} else {
 		report_text_head(tf, trace, trace_get_header(sa.r));
 		if (!quiet)

@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "json.h"
 
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +42,8 @@ static void range_of(const param_def *d, char *buf, size_t len)
 	switch (d->type) {
 	case PARAM_INT:
 	case PARAM_SIZE:
-		snprintf(buf, len, "%" PRId64 "..%" PRId64 "%s", d->min, d->max,
-			 d->flags & PARAM_F_POW2 ? " pow2" : "");
+		snprintf(buf, len, "%" PRId64 "..%" PRId64 "%s%s", d->min, d->max,
+			 d->flags & PARAM_F_POW2 ? " pow2" : "", d->flags & PARAM_F_AUTO ? "|auto" : "");
 		break;
 	case PARAM_ENUM: snprintf(buf, len, "%s", d->choices); break;
 	case PARAM_BOOL: snprintf(buf, len, "0|1"); break;
@@ -53,18 +52,6 @@ static void range_of(const param_def *d, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64 "..%" PRId64 ",...", d->min, d->max);
 		break;
 	}
-}
-
-/* Does PAT name the key NAME: the key itself, a dotted prefix of it
- * ("tlb.l2" or "tlb.l2."), or a shell pattern over the whole name? */
-static int params_pattern_names(const char *pat, const char *name)
-{
-	if (strpbrk(pat, "*?["))
-		return fnmatch(pat, name, 0) == 0;
-	size_t l = strlen(pat);
-	if (l == 0 || strncmp(pat, name, l) != 0)
-		return 0;
-	return name[l] == '\0' || name[l] == '.' || pat[l - 1] == '.';
 }
 
 /* The room of key I: the name's first part when the key has a dot or
@@ -138,7 +125,7 @@ int cmd_params(args *a)
 	for (size_t k = 0; k < npats; k++) {
 		int any = 0;
 		for (size_t i = 0; i < n; i++)
-			if (params_pattern_names(pats[k], param_name_at(p, i)))
+			if (cli_pattern_names(pats[k], param_name_at(p, i)))
 				keep[i] = any = 1;
 		if (!any)
 			cli_usage_error(a, "no parameter matches '%s' (a key, a dotted prefix such "

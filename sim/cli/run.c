@@ -17,7 +17,7 @@
 
 static const char *const run_usage =
 	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                   [--format F] [--quiet] [--vs key=value]\n"
+	"                   [--format F] [--quiet] [--vs SETTING]... [--vs-config FILE]...\n"
 	"                   [--skip N] [--limit N] [--warmup N] [--v2p FILE]\n"
 	"                   [--cosim pml [--waves FILE.fst [--waves-range A:B]]] TRACE\n"
 	"\n"
@@ -43,11 +43,19 @@ static const char *const run_usage =
 	"Outputs are written to a temporary file and renamed into place when\n"
 	"complete: a failed or interrupted run leaves an existing file as it was.\n"
 	"\n"
-	"--vs key=value replays TRACE twice - the configuration (A), and A with that\n"
-	"one change (B) - and prints every statistic that is non-zero in either,\n"
-	"side by side with B/A; --json then writes a JSON array [A, B]. TRACE must\n"
-	"then be a regular file (it is read twice), as with sim.prefault=1. Example:\n"
+	"--vs SETTING replays TRACE twice - the configuration (A), and A with that\n"
+	"change (B) - and prints the parameters in which they differ, then every\n"
+	"statistic that is non-zero in either, side by side with B/A; --json then\n"
+	"writes a JSON array [A, B]. SETTING is key=value, or keys joined by ':'\n"
+	"with a value each ('tlb.l2.entries:tlb.l2.ways=2048:16', as sweep's --grid);\n"
+	"--vs may be given several times: B has every change, in order.\n"
+	"--vs-config FILE (repeatable) builds B from FILE instead of A's --config\n"
+	"files; the --set options apply to both. TRACE must then be a regular file\n"
+	"(it is read twice), as with sim.prefault=1. 'slatsim diff A.json B.json'\n"
+	"prints the same table for two results already written. Examples:\n"
 	"  slatsim run --set dirtylog.mode=wp --vs dirtylog.mode=pml TRACE\n"
+	"  slatsim run --vs tlb.l2.entries=2048 --vs tlb.l2.ways=auto TRACE\n"
+	"  slatsim run --config a.conf --vs-config b.conf TRACE\n"
 	"\n"
 	"--cosim pml runs the RTL PML unit (model/pml/rtl/pml_unit.sv, Verilated) in\n"
 	"lockstep with the C model: every A/D-update request and register write goes\n"
@@ -230,7 +238,8 @@ int cmd_run(args *a) { return cli_run(a, NULL); }
 int cli_run(args *a, const run_engine *e)
 {
 	config_args c = { .nfiles = 0 };
-	const char *json = NULL, *trace = NULL, *vs = NULL, *v, *co = NULL, *range = NULL;
+	const char *json = NULL, *trace = NULL, *v, *co = NULL, *range = NULL;
+	vs_args vs = { .nsets = 0 };
 	cosim_opts copt = { .waves = NULL };
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	int quiet = 0;
@@ -246,7 +255,8 @@ int cli_run(args *a, const run_engine *e)
 		if (cli_config_opt(a, &c))
 			continue;
 		if ((v = cli_opt_value(a, "--json"))) { json = v; continue; }
-		if ((v = cli_opt_value(a, "--vs"))) { cli_once(a, "--vs", vs, v); vs = v; continue; }
+		if (cli_vs_opt(a, &vs))
+			continue;
 		if ((v = cli_opt_value(a, "--cosim"))) { co = v; continue; }
 		if ((v = cli_opt_value(a, "--waves"))) { copt.waves = v; continue; }
 		if ((v = cli_opt_value(a, "--waves-range"))) { range = v; continue; }
@@ -263,9 +273,7 @@ int cli_run(args *a, const run_engine *e)
 					a->argv[a->i]);
 		trace = a->argv[a->i++];
 	}
-	if (vs && !strchr(vs, '='))
-		cli_usage_error(a, "--vs '%s': expected key=value (one change of the configuration)",
-				vs);
+	cli_vs_check(a, &vs);
 	if (!trace)
 		cli_usage_error(a, "run needs a TRACE");
 	if (co && strcmp(co, "pml") != 0)
@@ -274,7 +282,7 @@ int cli_run(args *a, const run_engine *e)
 		cli_usage_error(a, "--waves and --waves-range need --cosim pml");
 	if (range && !copt.waves)
 		cli_usage_error(a, "--waves-range needs --waves FILE.fst");
-	if (co && vs)
+	if (co && cli_vs_given(&vs))
 		cli_usage_error(a, "--cosim and --vs cannot be combined (one replay is co-simulated)");
 	if (range)
 		parse_range(a, range, &copt);
@@ -302,14 +310,11 @@ int cli_run(args *a, const run_engine *e)
 		    PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	}
-	if (vs) {
-		cli_need_regular(a, trace, "--vs");
-		/* B is A's registry plus the change: the config files are read
-		 * once (one of them may be a pipe). */
-		if (!(pb = param_clone(p)))
-			cli_die(EXIT_FAIL, "out of memory (copying the configuration for --vs)");
-		if (param_set_assignment(pb, vs, "--vs", err, sizeof(err)) != PARAM_OK)
-			cli_die(EXIT_BAD, "%s", err);
+	if (cli_vs_given(&vs)) {
+		cli_need_regular(a, trace, vs.nsets ? "--vs" : "--vs-config");
+		/* B is A's registry plus the changes (the config files are read
+		 * once: one of them may be a pipe), or --vs-config's. */
+		pb = cli_build_vs_params(a, &c, &vs, p, extra);
 	}
 	v2p *map = NULL;
 	if (v2p_file) {
@@ -351,12 +356,13 @@ int cli_run(args *a, const run_engine *e)
 	need_measured(trace, &ro, s);
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (sb) {
-		fprintf(tf, "slatsim %s  trace ", SLATSIM_VERSION);
-		report_put_text(tf, trace);
-		fprintf(tf, "\n  A: the configuration; B: A with --vs ");
-		report_put_text(tf, vs);
-		fputs("\n\n", tf);
-		report_vs(tf, vs, machine_stats(s), machine_stats(sb));
+		cli_vs_head(tf, "run", trace, &c, &vs, p, pb);
+		size_t nrows;
+		report_vs_row *rows = report_vs_rows(machine_stats(s), machine_stats(sb), &nrows);
+		if (!rows)
+			cli_die(EXIT_FAIL, "out of memory (the --vs table)");
+		report_vs_table(tf, rows, nrows, 0, NULL, NULL);
+		free(rows);
 	} else {
 		if (quiet) {
 			report_text(tf, trace, trace_get_header(r), machine_stats(s));

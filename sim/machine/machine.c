@@ -175,14 +175,26 @@ struct machine {
 
 static const unsigned gran_shift_of[] = { 12, 14, 16 };
 
+unsigned machine_param_ways(const param_reg *p, const char *pfx)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "%s.ways", pfx);
+	unsigned ways = (unsigned)param_int(p, k);
+	if (ways)
+		return ways;
+	const param_def *d = param_def_of(p, k);
+	unsigned want = (unsigned)strtoul(d->def, NULL, 10);
+	snprintf(k, sizeof(k), "%s.entries", pfx);
+	return tlb_ways_nearest((unsigned)param_int(p, k), want, (unsigned)d->max);
+}
+
 static void read_tlb(const param_reg *p, const char *pfx, tlb_config *t, uint64_t seed,
 		     int has_policy)
 {
 	char k[64];
 	snprintf(k, sizeof(k), "%s.entries", pfx);
 	t->entries = (unsigned)param_int(p, k);
-	snprintf(k, sizeof(k), "%s.ways", pfx);
-	t->ways = (unsigned)param_int(p, k);
+	t->ways = machine_param_ways(p, pfx);
 	snprintf(k, sizeof(k), "%s.latency", pfx);
 	t->latency = (unsigned)param_int(p, k);
 	t->policy = TLB_LRU;
@@ -254,6 +266,42 @@ static uint64_t scale_exact(uint64_t n, uint64_t mant, int exp10)
 		d *= 10;
 	x = exp10 ? (x + d / 2) / d : x;
 	return x > UINT64_MAX ? UINT64_MAX : (uint64_t)x;
+}
+
+/* PFX's ENTRIES in WAYS refused (WHY, tlb_create's message): what would
+ * work - the ways that divide the entries into a power-of-two number of
+ * sets, what PFX.ways=auto takes, and both keys set at once as --grid and
+ * --vs take them. Or, with auto, that no ways up to the maximum do. */
+static void geometry_error(const param_reg *p, const char *pfx, const tlb_config *t,
+			   const char *why, char *err, size_t errlen)
+{
+	char k[64], list[256];
+	snprintf(k, sizeof(k), "%s.ways", pfx);
+	const param_def *d = param_def_of(p, k);
+	unsigned max = (unsigned)d->max, want = (unsigned)strtoul(d->def, NULL, 10);
+	unsigned near = tlb_ways_nearest(t->entries, want, max);
+	if (!t->ways || !near) {
+		snprintf(err, errlen, "%s.ways=auto: no associativity up to %u divides %u entries "
+			 "into a power-of-two number of sets (%s.entries: a power of two times the "
+			 "ways)", pfx, max, t->entries, pfx);
+		return;
+	}
+	/* ENTRIES / 2^k, ascending: every ways that works. */
+	unsigned w[32], n = 0;
+	for (unsigned x = t->entries; x && n < 32; x /= 2) {
+		if (x <= max)
+			w[n++] = x;
+		if (x % 2)
+			break;
+	}
+	size_t at = 0;
+	list[0] = '\0';
+	for (unsigned i = n; i-- > 0 && at < sizeof(list);)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%u", i + 1 < n ? ", " : "",
+				       w[i]);
+	snprintf(err, errlen, "%s; ways that do: %s (%s.ways=auto takes %u, the nearest to the "
+		 "default %u); --grid and --vs set both at once: '%s.entries:%s.ways=%u:%u'", why,
+		 list, pfx, near, want, pfx, pfx, t->entries, near);
 }
 
 /* Domain DOMAIN's configuration from its view of the registry (the base
@@ -471,7 +519,8 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 					 all[i].t->entries);
 				return TRACE_ENOMEM;
 			}
-			CFGERR("%s (set %s.entries and %s.ways)", why, all[i].n, all[i].n);
+			geometry_error(p, all[i].n, all[i].t, why, err, errlen);
+			return -1;
 		}
 		tlb_destroy(t);
 	}

@@ -42,6 +42,11 @@ struct cosim;
  * sim/machine/params.c) and the domain.N scope. PARAM_OK, or PARAM_ERR when out of
  * memory. */
 int machine_params_register(param_reg *reg);
+/* The associativity of translation cache PFX ("tlb.l2", "walkcache.s1",
+ * "ntlb") in P: PFX.ways, or with PFX.ways=auto the ways nearest its
+ * default that divide PFX.entries into a power-of-two number of sets
+ * (tlb_ways_nearest; 0 when none up to the key's maximum does). */
+unsigned machine_param_ways(const param_reg *p, const char *pfx);
 
 /* Build a machine from P (which must outlive it). TRACE_OK, or a TRACE_E*
  * code with a message naming the key (bad configuration: TRACE_EFORMAT). */

@@ -12,10 +12,13 @@
 	{ .name = pfx ".entries", .type = PARAM_INT, .def = #ent, .unit = "entries",      \
 	  .min = 0, .max = 1 << 20, .help = "entries (0: absent); " src },                 \
 	{ .name = pfx ".ways", .type = PARAM_INT, .def = #ways, .unit = "ways", .min = 1,  \
-	  .max = 1024, .help = "associativity (entries/ways must be a power of two; at most "   \
-	  "1024: a lookup compares every way of a set, as a CAM does, so a million-way array "  \
-	  "would make a run never finish, and the largest fully-associative translation arrays " \
-	  "built hold about a hundred entries); " src },                                      \
+	  .max = 1024, .flags = PARAM_F_AUTO, .help = "associativity (entries/ways must be a "  \
+	  "power of two; at most 1024: a lookup compares every way of a set, as a CAM does, so " \
+	  "a million-way array would make a run never finish, and the largest fully-"          \
+	  "associative translation arrays built hold about a hundred entries); auto: of the "  \
+	  "ways that divide the entries into a power-of-two number of sets, the nearest to "   \
+	  "the default (" #ways ") by ratio (2048 entries: 16; 512: 16; "                    \
+	  "768: 12); " src },                                                                  \
 	{ .name = pfx ".latency", .type = PARAM_INT, .def = #lat, .unit = "cycles",        \
 	  .min = 0, .max = 10000, .help = "cycles per lookup; " src }
 

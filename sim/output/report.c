@@ -7,6 +7,7 @@
 #include "machine.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 void report_put_text(FILE *f, const char *s)
@@ -135,7 +136,10 @@ void report_json_config(json_w *j, const param_reg *params)
 		switch (d->type) {
 		case PARAM_INT:
 		case PARAM_SIZE:
-			json_i64(j, name, param_int_at(params, i));
+			if ((d->flags & PARAM_F_AUTO) && param_int_at(params, i) == 0)
+				json_str(j, name, "auto");   /* (as it reads back) */
+			else
+				json_i64(j, name, param_int_at(params, i));
 			break;
 		case PARAM_BOOL:
 			json_bool(j, name, (int)param_int_at(params, i));
@@ -226,29 +230,175 @@ void report_json_ext(FILE *f, const char *trace_path, const trace_header *h,
 	json_finish(&j);
 }
 
-void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b)
+void report_count(char *b, size_t n, uint64_t v)
 {
-	fprintf(f, "  %-28s %16s %16s %9s\n", "statistic", "A", "B", "B/A");
-	fprintf(f, "  %-28s %16s ", "", "(configuration)");
-	report_put_text(f, change);
-	fputc('\n', f);
-	for (size_t i = 0; i < stats_count(a); i++) {
-		const char *n = stats_name_at(a, i);
+	char digits[24];
+	int l = snprintf(digits, sizeof(digits), "%" PRIu64, v);
+	size_t at = 0;
+	for (int i = 0; i < l && at + 2 < n; i++) {
+		if (i && (l - i) % 3 == 0)
+			b[at++] = ',';
+		b[at++] = digits[i];
+	}
+	b[at < n ? at : n - 1] = '\0';
+}
+
+report_vs_row *report_vs_rows(const stats_reg *a, const stats_reg *b, size_t *n)
+{
+	size_t na = stats_count(a), nb = stats_count(b), k = 0;
+	report_vs_row *rows = calloc(na + nb + 1, sizeof(*rows));
+	if (!rows)
+		return NULL;
+	for (size_t i = 0; i < na; i++) {
+		report_vs_row *r = &rows[k++];
+		r->name = stats_name_at(a, i);
+		r->ratio = stats_kind_at(a, i) == STATS_RATIO;
+		if (r->ratio)
+			r->ra = stats_ratio_at(a, i);
+		else
+			r->a = stats_value_at(a, i);
+		r->absent = REPORT_VS_NOT_B;
+		for (size_t j = 0; j < nb; j++) {
+			if (strcmp(stats_name_at(b, j), r->name) != 0)
+				continue;
+			if (r->ratio)
+				r->rb = stats_ratio_at(b, j);
+			else
+				r->b = stats_value_at(b, j);
+			r->absent = 0;
+			break;
+		}
+	}
+	/* B's statistics A has not (another configuration registers more:
+	 * a second domain, the co-simulation), after A's. */
+	for (size_t j = 0; j < nb; j++) {
 		int found;
-		if (stats_kind_at(a, i) == STATS_RATIO) {
-			double x = stats_ratio_at(a, i), y = stats_ratio_at(b, i);
-			if (x != 0 || y != 0)
-				fprintf(f, "  %-28s %16.4f %16.4f %9s\n", n, x, y, "");
+		const char *name = stats_name_at(b, j);
+		stats_get(a, name, &found);
+		if (found)
+			continue;
+		report_vs_row *r = &rows[k++];
+		r->name = name;
+		r->ratio = stats_kind_at(b, j) == STATS_RATIO;
+		if (r->ratio)
+			r->rb = stats_ratio_at(b, j);
+		else
+			r->b = stats_value_at(b, j);
+		r->absent = REPORT_VS_NOT_A;
+	}
+	*n = k;
+	return rows;
+}
+
+void report_vs_table(FILE *f, const report_vs_row *rows, size_t n, int all,
+		     int (*keep)(const char *name, const void *ctx), const void *ctx)
+{
+	size_t w = strlen("statistic");
+	for (size_t i = 0; i < n; i++)
+		if (strlen(rows[i].name) > w)
+			w = strlen(rows[i].name);
+	fprintf(f, "  %-*s %18s %18s %9s\n", (int)w, "statistic", "A", "B", "B/A");
+	size_t shown = 0, hidden = 0;
+	for (size_t i = 0; i < n; i++) {
+		const report_vs_row *r = &rows[i];
+		if (keep && !keep(r->name, ctx))
+			continue;
+		char x[40], y[40], q[24];
+		int zero = r->ratio ? r->ra == 0 && r->rb == 0 : r->a == 0 && r->b == 0;
+		if (zero && !all && !r->absent) {
+			hidden++;
 			continue;
 		}
-		uint64_t x = stats_value_at(a, i), y = stats_get(b, n, &found);
-		if (!x && !y)
-			continue;
-		if (x)
-			fprintf(f, "  %-28s %16llu %16llu %9.4f\n", n, (unsigned long long)x,
-				(unsigned long long)y, (double)y / (double)x);
-		else
-			fprintf(f, "  %-28s %16llu %16llu %9s\n", n, (unsigned long long)x,
-				(unsigned long long)y, "-");
+		if (r->ratio) {
+			snprintf(x, sizeof(x), "%.4f", r->ra);
+			snprintf(y, sizeof(y), "%.4f", r->rb);
+			snprintf(q, sizeof(q), "%s", "");
+			if (r->ra != 0 && !r->absent)
+				snprintf(q, sizeof(q), "%.4f", r->rb / r->ra);
+		} else {
+			report_count(x, sizeof(x), r->a);
+			report_count(y, sizeof(y), r->b);
+			if (r->a && !r->absent)
+				snprintf(q, sizeof(q), "%.4f", (double)r->b / (double)r->a);
+			else
+				snprintf(q, sizeof(q), "-");
+		}
+		if (r->absent == REPORT_VS_NOT_A)
+			snprintf(x, sizeof(x), "(none)");
+		if (r->absent == REPORT_VS_NOT_B)
+			snprintf(y, sizeof(y), "(none)");
+		fprintf(f, "  %-*s %18s %18s %9s\n", (int)w, r->name, x, y, q);
+		shown++;
 	}
+	if (!shown)
+		fprintf(f, "  (no statistic%s)\n", keep ? " matches" : "");
+	if (hidden)
+		fprintf(f, "  (%zu statistic%s 0 in both not shown; --all shows them)\n", hidden,
+			hidden == 1 ? "" : "s");
+}
+
+void report_config_diff(FILE *f, const report_kv *a, size_t na, const report_kv *b, size_t nb)
+{
+	size_t nd = 0, w = 0;
+	/* Two passes: the count and the name column's width, then the lines. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < na + nb; i++) {
+			const report_kv *x = i < na ? &a[i] : NULL, *y = NULL;
+			const char *name = i < na ? a[i].name : b[i - na].name;
+			const report_kv *other = i < na ? b : a;
+			size_t no = i < na ? nb : na;
+			const report_kv *hit = NULL;
+			for (size_t j = 0; j < no; j++)
+				if (strcmp(other[j].name, name) == 0) {
+					hit = &other[j];
+					break;
+				}
+			if (i < na) {
+				y = hit;
+				if (y && strcmp(x->text, y->text) == 0)
+					continue;
+			} else {
+				if (hit)
+					continue;   /* (compared above) */
+				y = &b[i - na];
+			}
+			if (pass == 0) {
+				nd++;
+				if (strlen(name) > w)
+					w = strlen(name);
+				continue;
+			}
+			fprintf(f, "    %-*s  ", (int)w, name);
+			if (x)
+				report_put_text(f, x->text);
+			else
+				fputs("(none)", f);
+			fputs(" -> ", f);
+			if (y)
+				report_put_text(f, y->text);
+			else
+				fputs("(none)", f);
+			fputc('\n', f);
+		}
+		if (pass == 0) {
+			if (!nd) {
+				fputs("  A and B have the same configuration\n", f);
+				return;
+			}
+			fprintf(f, "  B differs from A in %zu parameter%s (A -> B):\n", nd,
+				nd == 1 ? "" : "s");
+		}
+	}
+}
+
+report_kv *report_config_kv(const param_reg *p, size_t *n)
+{
+	size_t k = param_count(p);
+	report_kv *kv = calloc(k + 1, sizeof(*kv));
+	if (!kv)
+		return NULL;
+	for (size_t i = 0; i < k; i++)
+		kv[i] = (report_kv){ .name = param_name_at(p, i), .text = param_text_at(p, i) };
+	*n = k;
+	return kv;
 }

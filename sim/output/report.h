@@ -49,9 +49,38 @@ void report_json_ext(FILE *f, const char *trace_path, const trace_header *h,
 		     const param_reg *params, const stats_reg *st, const machine *m,
 		     void (*extra)(json_w *j, const void *ctx), const void *ctx);
 
-/* --vs: two runs' statistics that are non-zero in either, side by side with
- * B/A; CHANGE is the one change of the configuration B has. */
-void report_vs(FILE *f, const char *change, const stats_reg *a, const stats_reg *b);
+/* A count with thousands separators ("20,308,331") into B (N bytes). */
+void report_count(char *b, size_t n, uint64_t v);
+
+/* One statistic of two results side by side (--vs, slatsim diff). */
+enum { REPORT_VS_NOT_A = 1, REPORT_VS_NOT_B = 2 };
+typedef struct report_vs_row {
+	const char *name;
+	int ratio;            /* a ratio: ra and rb; a count: a and b */
+	uint64_t a, b;
+	double ra, rb;
+	int absent;           /* REPORT_VS_NOT_A or _NOT_B: one result lacks it */
+} report_vs_row;
+/* The rows of two registries: A's statistics in its order, then those only
+ * B has. Allocated (free it); NULL when out of memory. */
+report_vs_row *report_vs_rows(const stats_reg *a, const stats_reg *b, size_t *n);
+/* The table: name, A, B (thousands separated) and B/A, for the rows that
+ * are non-zero in either or that one result lacks (every row with ALL) and
+ * that KEEP (NULL: all) keeps; a last line counts the rows left out. */
+void report_vs_table(FILE *f, const report_vs_row *rows, size_t n, int all,
+		     int (*keep)(const char *name, const void *ctx), const void *ctx);
+
+/* A parameter's name and canonical text. */
+typedef struct report_kv {
+	const char *name, *text;
+} report_kv;
+/* Every parameter of P as name/text pairs, allocated (free it); NULL when
+ * out of memory. The texts are P's: P must outlive them. */
+report_kv *report_config_kv(const param_reg *p, size_t *n);
+/* "B differs from A in N parameters (A -> B):" and a line for each key
+ * whose text differs or that only one side has (A's order, then B's), or
+ * "A and B have the same configuration". */
+void report_config_diff(FILE *f, const report_kv *a, size_t na, const report_kv *b, size_t nb);
 
 /* V bytes in the largest unit (B, KB ... PB) that keeps them at least 1:
  * whole, or with DECIMALS decimals. */

@@ -860,8 +860,7 @@ static void fit_tlb(const calibrate *c, const param_reg *p, calibrate_fit_result
 		double size = calib_step_size(cv->pages, cv->meas, k4->pl, st[t][0], st[t][1]);
 		char key[48], val[32];
 		unsigned e, w;
-		snprintf(key, sizeof(key), "%s.ways", lvl[t]);
-		calib_tlb_geometry(size, (unsigned)param_int(p, key), &e, &w);
+		calib_tlb_geometry(size, machine_param_ways(p, lvl[t]), &e, &w);   /* (auto resolved) */
 		snprintf(key, sizeof(key), "%s.entries", lvl[t]);
 		snprintf(val, sizeof(val), "%u", e);
 		fit_add(f, key, val, "4k curve: %s TLB step from %.2f ns (%u-%u pages) to %.2f ns "

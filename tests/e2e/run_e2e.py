@@ -784,12 +784,15 @@ def run_vs_prints_both_runs_and_their_ratio():
     t = write("dl.txt", DL_TRACE)
     a = stats_of(t, "dirtylog.mode=wp", "host.page=4k", "guest.page=4k")
     b = stats_of(t, "dirtylog.mode=pml", "host.page=4k", "guest.page=4k")
-    out, _ = run("run", "--quiet", "--set", "dirtylog.mode=wp", "--set", "host.page=4k",
+    out, _ = run("run", "--set", "dirtylog.mode=wp", "--set", "host.page=4k",
                  "--set", "guest.page=4k", "--vs", "dirtylog.mode=pml", t)
-    rows = {ln.split()[0]: ln.split()[1:] for ln in out.splitlines()[4:] if ln.strip()}
+    lines = out.splitlines()
+    head = [i for i, ln in enumerate(lines) if ln.split()[:1] == ["statistic"]][0]
+    rows = {ln.split()[0]: ln.split()[1:] for ln in lines[head + 1:]
+            if ln.strip() and not ln.strip().startswith("(")}
     for k in ("wp.faults", "pml.logged", "cycles.dirtylog", "cycles.total"):
-        eq(int(rows[k][0]), a[k], "--vs A " + k)
-        eq(int(rows[k][1]), b[k], "--vs B " + k)
+        eq(int(rows[k][0].replace(",", "")), a[k], "--vs A " + k)
+        eq(int(rows[k][1].replace(",", "")), b[k], "--vs B " + k)
     eq(rows["cycles.dirtylog"][2], "%.4f" % (b["cycles.dirtylog"] / a["cycles.dirtylog"]),
        "--vs ratio")
     j = tmp("vs.json")
