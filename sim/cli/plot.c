@@ -53,7 +53,7 @@ static const char *const plot_usage =
 	"       slatsim plot cycles RUN.json...|DIR [--x KEY] [--series KEY] [--facet KEY]\n"
 	"                          [--where KEY=V]... -o OUT\n"
 	"       slatsim plot rounds RUN.json -o OUT\n"
-	"   any chart: [--size WxH] [--xscale log|linear] [--yscale log|linear]\n"
+	"   any chart: [--size WxH]; plot sweep: [--xscale S] [--yscale S], S log|linear|auto\n"
 	"\n"
 	"reach: the miss ratio (--mpki: misses per 1,000 instructions) of a fully-\n"
 	"  associative LRU TLB against its entries from 'slatsim reach --json': a\n"
@@ -534,6 +534,7 @@ typedef struct view {
 	size_t ntr;               /* distinct traces */
 	const char **tpath, **tdesc;
 	char *abs;                /* the input's absolute path (metadata) */
+	const param_reg *defs;    /* the parameters' definitions (sizes in bytes) */
 } view;
 
 /* The description of trace TR of the sweep at IN (its point file's), or "". */
@@ -555,11 +556,12 @@ static const char *trace_desc(pool *p, const input *in, const jsonr *row)
 	return r;
 }
 
-static void view_make(view *v, const input *in, pool *p)
+static void view_make(view *v, const input *in, const param_reg *defs, pool *p)
 {
 	const jsonr *doc = in->doc;
 	memset(v, 0, sizeof(*v));
 	v->in = in;
+	v->defs = defs;
 	v->n = doc->n;
 	v->row = xcalloc(doc->n, sizeof(*v->row));
 	for (size_t i = 0; i < doc->n; i++)
@@ -763,6 +765,12 @@ typedef struct arrange {
 	kvals *kv;                /* each key's values */
 } arrange;
 
+static int by_code(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* Each point's combination of KEYS (N of them) as an index, the
  * combinations in the keys' value order; *COUNT of them, FIRST[c] a
  * point that has combination c. */
@@ -781,18 +789,11 @@ static void combos(const view *v, const arrange *a, const int *keys, size_t n, s
 		}
 		code[i] = sorted[i] = c;
 	}
-	/* (insertion into the sorted distinct codes: the points are few enough) */
+	qsort(sorted, v->n, sizeof(*sorted), by_code);
 	size_t m = 0;
-	for (size_t i = 0; i < v->n; i++) {
-		size_t j = 0;
-		while (j < m && sorted[j] < code[i])
-			j++;
-		if (j < m && sorted[j] == code[i])
-			continue;
-		memmove(sorted + j + 1, sorted + j, (m - j) * sizeof(*sorted));
-		sorted[j] = code[i];
-		m++;
-	}
+	for (size_t i = 0; i < v->n; i++)
+		if (!m || sorted[m - 1] != sorted[i])
+			sorted[m++] = sorted[i];
 	*first = xcalloc(m, sizeof(**first));
 	for (size_t i = v->n; i-- > 0;) {
 		size_t lo = 0, hi = m;
@@ -843,17 +844,26 @@ static void arrange_make(const view *v, const plot_opts *o, pool *p, arrange *a)
 	/* keys joined to x by ':' in the --grid: one value wherever x has one,
 	 * and more than one - they are x's, not a series' */
 	a->with_x = xcalloc(v->nk, sizeof(*a->with_x));
+	size_t *xr = xcalloc(v->n, sizeof(size_t)), *seen = xcalloc(a->kv[a->x].n, sizeof(size_t));
+	for (size_t i = 0; i < v->n; i++)
+		xr[i] = rank_of(&a->kv[a->x], v->val[a->x][i]);
 	for (size_t k = 0; k < v->nk; k++) {
 		if ((int)k == a->x || a->kv[k].n < 2)
 			continue;
+		/* (each x value's first value of key k, rank + 1; 0: none yet) */
 		int follows = 1;
-		for (size_t i = 0; i < v->n && follows; i++)
-			for (size_t j = 0; j < i && follows; j++)
-				if (same_value(v->val[a->x][i], v->val[a->x][j]) &&
-				    !same_value(v->val[k][i], v->val[k][j]))
-					follows = 0;
+		memset(seen, 0, a->kv[a->x].n * sizeof(size_t));
+		for (size_t i = 0; i < v->n && follows; i++) {
+			size_t r = rank_of(&a->kv[k], v->val[k][i]) + 1;
+			if (!seen[xr[i]])
+				seen[xr[i]] = r;
+			else if (seen[xr[i]] != r)
+				follows = 0;
+		}
 		a->with_x[k] = follows;
 	}
+	free(xr);
+	free(seen);
 	int sk = o->series ? opt_key(v, p, "--series", o->series) : -1;
 	int fk = o->facet ? opt_key(v, p, "--facet", o->facet) : -1;
 	if (sk >= 0 && sk == a->x)
@@ -912,8 +922,12 @@ static char *combo_text(pool *p, const view *v, const int *keys, size_t n, size_
 		const char *val = v->val[keys[q]][i];
 		double d = value_of(val);
 		char num[64];
-		if (!isnan(d) && strcmp(v->key[keys[q]], "trace") && d >= 1000 && d == floor(d) &&
-		    strspn(val, "0123456789") == strlen(val)) {
+		if (!isnan(d) && strcmp(v->key[keys[q]], "trace") &&
+		    key_is_bytes(v->defs, v->key[keys[q]])) {
+			plot_bytes_text(num, sizeof(num), d);   /* 64k -> 64 KB */
+			val = num;
+		} else if (!isnan(d) && strcmp(v->key[keys[q]], "trace") && d >= 1000 &&
+			   d == floor(d) && strspn(val, "0123456789") == strlen(val)) {
 			plot_num_text(num, sizeof(num), d);   /* 1536 -> 1,536 */
 			val = num;
 		}
@@ -1215,7 +1229,7 @@ static int chart_sweep(const input *in, const plot_opts *o, const param_reg *def
 	pool p = { 0 };
 	view v;
 	arrange a;
-	view_make(&v, in, &p);
+	view_make(&v, in, defs, &p);
 	view_where(&v, &p, o->where, o->nwhere);
 	arrange_make(&v, o, &p, &a);
 	if (a.nser > MAX_SERIES)
@@ -1373,7 +1387,7 @@ static int cycles_of_sweep(const input *in, const plot_opts *o, const param_reg 
 	pool p = { 0 };
 	view v;
 	arrange a;
-	view_make(&v, in, &p);
+	view_make(&v, in, defs, &p);
 	view_where(&v, &p, o->where, o->nwhere);
 	arrange_make(&v, o, &p, &a);
 	double *x = xcalloc(v.n, sizeof(double));
@@ -1518,7 +1532,7 @@ static int chart_cycles(const input *ins, size_t nin, const plot_opts *o, const 
 	plot_spec sp = { .title = pool_printf(&p, "%s: cycles%s by category",
 					      one_trace ? sh : "several traces",
 					      per_instr ? " per instruction" : ""),
-			 .meta = meta, .x = { .label = NULL },
+			 .meta = meta, .x = { .label = "run (the settings that differ)" },
 			 .y = { .label = per_instr ? cpi_label : cyc_label, .zero = 1 },
 			 .panels = &pan, .npanels = 1, .width = o->width, .height = o->height };
 	int rc = plot_figure(out, name, k, &sp, err, el);
@@ -1839,14 +1853,12 @@ int cmd_plot(args *a)
 		cli_usage_error(a, "plot reach is log2 x, log10 y: no --xscale or --yscale");
 	if (ys && ck != 1)
 		cli_usage_error(a, "--yscale is an option of plot sweep");
-	if (xs && ck != 1 && ck != 2)
-		cli_usage_error(a, "--xscale is an option of plot sweep and plot cycles");
+	if (xs && ck != 1)
+		cli_usage_error(a, "--xscale is an option of plot sweep");
 	if (xs)
 		o.xscale = parse_scale(a, "--xscale", xs);
 	if (ys)
 		o.yscale = parse_scale(a, "--yscale", ys);
-	if (o.xscale >= 0 && ck == 2)
-		o.xscale = -1;   /* (bars stand in order: the option is accepted, nothing to scale) */
 	if (size)
 		parse_size(a, size, &o.width, &o.height);
 	plot_kind pk;

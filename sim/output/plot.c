@@ -229,6 +229,11 @@ static void bytes_text(char *buf, size_t len, double v)
 	snprintf(buf, len, "%s %s", n, unit[u]);
 }
 
+void plot_bytes_text(char *buf, size_t len, double v)
+{
+	bytes_text(buf, len, v);
+}
+
 /* "10⁻⁵": a power of ten with a superscript exponent (UTF-8). */
 static void power_text(char *buf, size_t len, int e)
 {
@@ -1517,8 +1522,10 @@ int plot_reach(FILE *out, const char *name, plot_kind kind, const plot_reach_in 
 			for (size_t i = 0; i < nx; i++)
 				y[i] = (double)c->misses[(size_t)xs[i] - 1] / den;
 			int style = k == NZ - 1 ? 6 : k;
+			/* (a curve of a few sizes shows each: a line alone may be none) */
 			ser[s][nser++] = (plot_series){ .title = titles[k], .x = xs, .y = y, .n = nx,
-						       .style = style, .flags = PLOT_LINE };
+						       .style = style,
+						       .flags = PLOT_LINE | (nx < 16 ? PLOT_POINTS : 0) };
 			size_t nm = 0;
 			double *px = mx + ((size_t)s * NZ + (size_t)k) * 2;
 			double *py = my + ((size_t)s * NZ + (size_t)k) * 2;

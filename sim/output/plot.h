@@ -57,6 +57,8 @@ int plot_available(char *err, size_t errlen);
 
 /* "1,536", "0.25", "-3": V with thousands separators and no exponent. */
 void plot_num_text(char *buf, size_t len, double v);
+/* "4 KB", "1.5 MB": V bytes in the largest binary unit it reaches. */
+void plot_bytes_text(char *buf, size_t len, double v);
 
 /* ---------------------------------------------------------------- figures */
 
