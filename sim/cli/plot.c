@@ -1437,9 +1437,11 @@ static int cycles_of_sweep(const input *in, const plot_opts *o, const param_reg 
 				a.nf ? ", a panel per " : "", a.nf ? keys_text(&p, &v, a.fkey, a.nf) : "",
 				fixed ? "; " : "", fixed ? fixed : "");
 	plot_spec sp = { .title = title, .subtitle = sub,
-			 .meta = view_meta(&p, &v, "slatsim plot cycles: cycles per instruction "
-					   "by category (cycles.instructions, .translation, .faults, "
-					   ".dirtylog over instructions)"),
+			 .meta = view_meta(&p, &v, per_instr ? "slatsim plot cycles: cycles per "
+					   "instruction by category (cycles.instructions, .translation, "
+					   ".faults, .dirtylog over instructions)" : "slatsim plot cycles: "
+					   "cycles by category (cycles.instructions, .translation, "
+					   ".faults, .dirtylog; the runs retired no instruction)"),
 			 .x = xa,
 			 .y = { .label = per_instr ? cpi_label : cyc_label, .zero = 1 },
 			 .panels = pan, .npanels = a.npan, .width = o->width, .height = o->height };
