@@ -1024,7 +1024,9 @@ static void x_axis(const view *v, const arrange *a, const plot_opts *o, const pa
 		if (ax->scale != PLOT_LINEAR && lo <= 0)
 			cli_die(EXIT_BAD, "--xscale log: %s has values that are not positive", key);
 		ax->bytes = key_is_bytes(defs, key);
-		if (kv->n <= MAX_AT) {
+		/* a tic at each measured value, or (many of them on a log2 axis)
+		 * at the powers of two */
+		if (kv->n <= (ax->scale == PLOT_LINEAR ? MAX_AT : MAX_AT / 2)) {
 			ax->at = at;
 			ax->nat = kv->n;
 		}

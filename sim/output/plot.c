@@ -1003,8 +1003,9 @@ static void panel_script(FILE *f, const plot_spec *s, const fig *g, size_t p)
 		}
 	}
 	if (pa->note) {
+		char cut[512];
 		fputs("set label ", f);
-		put_quoted(f, pa->note);
+		put_quoted(f, fit_text(cut, sizeof(cut), pa->note, (x1 - x0) / (CHAR_W * 0.9)));
 		fputs(" at graph 0.98, graph 0.96 right font ',9' tc rgb '#404040' front\n", f);
 	}
 	for (size_t v = 0; v < pa->nvlines; v++) {
