@@ -9,8 +9,21 @@
  * microsecond (migrate.bandwidth = 4096e6 bytes/s); every trace record
  * retires 1000 instructions (one microsecond). The guest (x86, 4 KB pages
  * at both stages) touches data pages A..D at VA 0x10000000 + n x 4 KB: with
- * its four table pages (PML4, PDPT, PD, PT, allocated before the data in
- * guest-physical memory) it has 8 populated pages.
+ * its four table pages (PML4, PDPT, PD, PT) it has 8 populated pages, in
+ * guest-physical order the root, A, the PDPT, PD and PT that A's mapping
+ * needed (the guest OS takes a frame, then maps it), B, C, D.
+ *
+ * The stop rule is migrate.policy's default, legacy (Xen <= 4.5
+ * xc_domain_save.c): after live pass N the next pass is the last when N >=
+ * DEF_MAX_ITERS (29), when the pass sent plus skipped fewer than
+ * migrate.stop_pages pages, or when more than DEF_MAX_FACTOR (3) x the
+ * populated pages were sent in all; before each batch of
+ * migrate.map_batch pages (1024) the pages of the pass's list written
+ * since its harvest are skipped (SHADOW_OP_PEEK). Note that the rule looks
+ * at what the pass sent, not at what its harvest found: a pass after a
+ * harvest of 1 page still goes on if the pass itself sent 2 or more, and a
+ * harvest of nothing is followed by a live pass of nothing (sent 0, the
+ * next is the last), as xc_domain_save does.
  */
 #include "check_util.h"
 #include <math.h>
@@ -253,22 +266,26 @@ static const trace_rec *twelve(trace_rec t[12])
 	return t;
 }
 
-/* wp, migrate.stop_pages=2, batch of 1024. Round 0 sends the 8 populated
- * pages in 8 us, the guest runs records 0-7 (writes A B C D A B): 4
- * dirty. Round 1 sends them in 4 us, the guest runs 8-11 (writes C): 1
- * dirty, under 2: stop-and-copy sends C in 1 us with the guest paused.
- * 13 pages, 13 us, 1 us down, nothing lost. */
+/* wp, migrate.stop_pages=2, batch of 1024 (one batch a pass: its peek, at
+ * the pass's start, right after the harvest, skips nothing). Pass 1 sends
+ * the 8 populated pages in 8 us, the guest runs records 0-7 (writes A B C
+ * D A B): 4 dirty; it sent 8, not under 2. Pass 2 sends the 4 in 4 us, the
+ * guest runs 8-11 (writes C): 1 dirty; it sent 4. Pass 3 sends C in 1 us
+ * (the trace has ended: the guest idles): nothing dirty, and it sent 1,
+ * under 2: the stop-and-copy is next and sends nothing. 8 + 4 + 1 = 13
+ * pages in 13 us, 0 us down, nothing lost; 3 live passes. */
 START_TEST(migrate_rounds_stop_under_stop_pages)
 {
 	trace_rec t12[12];
 	const char *const sets[] = { "migrate.stop_pages=2", NULL };
 	run u = migrate_trace(twelve(t12), 12, sets);
-	const uint64_t want[][3] = { { 8, 4, 8 }, { 4, 1, 4 }, { 1, 0, 1 } };
-	expect_rounds(&u, 3, want);
-	ck_assert_uint_eq(S(&u, "migrate.rounds"), 2);
+	const uint64_t want[][3] = { { 8, 4, 8 }, { 4, 1, 4 }, { 1, 0, 1 }, { 0, 0, 0 } };
+	expect_rounds(&u, 4, want);
+	ck_assert_uint_eq(S(&u, "migrate.rounds"), 3);
 	ck_assert_uint_eq(S(&u, "migrate.pages_sent"), 13);
+	ck_assert_uint_eq(S(&u, "migrate.pages_skipped"), 0);
 	ck_assert_uint_eq(S(&u, "migrate.total_us"), 13);
-	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 1);
+	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 0);
 	ck_assert_uint_eq(S(&u, "migrate.lost_pages"), 0);
 	ck_assert_uint_eq(S(&u, "migrate.unsent_pages"), 0);
 	ck_assert_uint_eq(S(&u, "migrate.loops"), 0);
@@ -276,6 +293,18 @@ START_TEST(migrate_rounds_stop_under_stop_pages)
 	ck_assert_uint_eq(S(&u, "wp.faults"), 5);   /* A B C D, then C after the harvest */
 	ck_assert_uint_eq(S(&u, "migrate.guest_cycles"), 12000);
 	ck_assert_uint_eq(S(&u, "migrate.baseline_cycles"), 12000);
+	ck_assert_str_eq(migrate_stop_reason(u.x),
+			 "the last live pass sent and skipped fewer than migrate.stop_pages pages");
+	run_free(&u);
+	/* The earlier rule (dirtyset) stops on the harvest's count: pass 2's
+	 * harvest of 1 is under 2, so the stop-and-copy sends C: 13 pages,
+	 * 1 us down, 2 live rounds. */
+	const char *const ds[] = { "migrate.stop_pages=2", "migrate.policy=dirtyset", NULL };
+	u = migrate_trace(twelve(t12), 12, ds);
+	const uint64_t dw[][3] = { { 8, 4, 8 }, { 4, 1, 4 }, { 1, 0, 1 } };
+	expect_rounds(&u, 3, dw);
+	ck_assert_uint_eq(S(&u, "migrate.rounds"), 2);
+	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 1);
 	ck_assert_str_eq(migrate_stop_reason(u.x), "the dirty set was under migrate.stop_pages");
 	run_free(&u);
 }
@@ -283,17 +312,20 @@ END_TEST
 
 /* The same with pml: EPT A/D makes the guest's walks through its four
  * table pages writes (ept.ad_gpt_write), so every round that walks after
- * the harvest's invalidation logs them too. Round 0: A B C D + 4 tables =
- * 8; round 1 sends 8 in 8 us while the guest runs 8-11 (C + 4 tables = 5);
- * round 2 sends 5 with the guest idle (its trace ended, migrate.loop=0):
- * nothing dirty, stop-and-copy sends nothing. */
+ * the harvest's invalidation logs them too. Pass 1: A B C D + 4 tables =
+ * 8; pass 2 sends 8 in 8 us while the guest runs 8-11 (C + 4 tables = 5);
+ * pass 3 sends 5 with the guest idle (its trace ended, migrate.loop=0):
+ * nothing dirty, but it sent 5 (not under 2) and 8 + 8 + 5 = 21 is not
+ * more than 3 x 8: pass 4 sends nothing, under 2; the stop-and-copy
+ * sends nothing. */
 START_TEST(migrate_pml_logs_the_guests_table_pages)
 {
 	trace_rec t12[12];
 	const char *const sets[] = { "migrate.stop_pages=2", "dirtylog.mode=pml", NULL };
 	run u = migrate_trace(twelve(t12), 12, sets);
-	const uint64_t want[][3] = { { 8, 8, 8 }, { 8, 5, 8 }, { 5, 0, 5 }, { 0, 0, 0 } };
-	expect_rounds(&u, 4, want);
+	const uint64_t want[][3] = { { 8, 8, 8 }, { 8, 5, 8 }, { 5, 0, 5 }, { 0, 0, 0 },
+				     { 0, 0, 0 } };
+	expect_rounds(&u, 5, want);
 	ck_assert_uint_eq(S(&u, "migrate.total_us"), 21);
 	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 0);
 	ck_assert_uint_eq(S(&u, "dirtylog.extra_pages"), 8);
@@ -316,7 +348,8 @@ END_TEST
  * re-protected everything and invalidated, and the guest runs 8-11: W C
  * walks entries whose A and D are all set (round 0 set them, the guest
  * never clears them): no table write, one fault on C; R A walks and writes
- * nothing. 1 dirty, under 2: stop-and-copy sends C. 8 + 8 + 1 = 17 pages
+ * nothing. 1 dirty, but pass 2 sent 8: pass 3 sends C (1 us, the guest
+ * idle), under 2: the stop-and-copy sends nothing. 8 + 8 + 1 = 17 pages
  * and 17 us; 5 + 3 + 1 = 9 faults. */
 START_TEST(migrate_hw_ad_dirties_the_guests_table_pages)
 {
@@ -324,11 +357,11 @@ START_TEST(migrate_hw_ad_dirties_the_guests_table_pages)
 	const char *const sets[] = { "migrate.stop_pages=2", "guest.hw_accessed=1",
 				     "guest.hw_dirty=1", NULL };
 	run u = migrate_trace(twelve(t12), 12, sets);
-	const uint64_t want[][3] = { { 8, 8, 8 }, { 8, 1, 8 }, { 1, 0, 1 } };
-	expect_rounds(&u, 3, want);
+	const uint64_t want[][3] = { { 8, 8, 8 }, { 8, 1, 8 }, { 1, 0, 1 }, { 0, 0, 0 } };
+	expect_rounds(&u, 4, want);
 	ck_assert_uint_eq(S(&u, "migrate.pages_sent"), 17);
 	ck_assert_uint_eq(S(&u, "migrate.total_us"), 17);
-	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 1);
+	ck_assert_uint_eq(S(&u, "migrate.downtime_us"), 0);
 	ck_assert_uint_eq(S(&u, "wp.faults"), 9);
 	ck_assert_uint_eq(S(&u, "walk.s1_ad_s2_faults"), 4);
 	ck_assert_uint_eq(S(&u, "dirtylog.extra_pages"), 4);
@@ -342,7 +375,8 @@ START_TEST(migrate_hw_ad_dirties_the_guests_table_pages)
 }
 END_TEST
 
-/* migrate.max_rounds=1: round 0, then stop-and-copy of its 4 dirty pages. */
+/* migrate.max_rounds=1: pass 1, then stop-and-copy of its 4 dirty pages
+ * (the pass limit comes first in xc_domain_save's test). */
 START_TEST(migrate_max_rounds_forces_stop_and_copy)
 {
 	trace_rec t12[12];
@@ -398,26 +432,58 @@ END_TEST
 
 /* ---------------------------------------------------------------- mapping */
 
-/* The twelve records under each method (costs 0: the same rounds 8/4/1).
- * batch of 3: chunks 3+3+2, 3+1, 1 = 6 calls, one hypercall and one flush
- * each; per_page: 13 of each; persistent (3): round 0's 3 calls map the 8
- * pages for good, later rounds map nothing, one flush at the end. The
- * control domain's TLB misses on every read but persistent's second and
- * third sends (no flush between). */
+/* The twelve records under each method (costs 0), stop_pages=2; the
+ * peek before each batch now skips pages, so the methods' rounds differ.
+ * Populated in GPA order: the root table T0, A, the PDPT, PD and PT its
+ * mapping needed (T1-T3: the guest OS takes the frame, then maps it), B C
+ * D.
+ * batch of 3 (and persistent, which chunks alike):
+ *  pass 1: [T0 A T1] at 0 us (3 us; records 0-2 write A B C); the peek at
+ *   3 us skips B and C, so the next batch is [T2 T3 D] (3 us; records 3-5
+ *   write D A B): sent 6, skipped 2, dirtied A B C D.
+ *  pass 2: [A B C] at 6 us (records 6-8: R A, R A, W C), then the peek
+ *   finds C written but not D: [D] (record 9 reads): sent 4, dirtied C.
+ *  pass 3: [C] (record 10 reads): sent 1, under 2; the stop-and-copy
+ *   sends nothing: 11 pages.
+ *  batch: 2 + 2 + 1 = 5 calls, one hypercall and one flush each, 11
+ *  frames. persistent: a call only for a chunk with pages not mapped yet
+ *  - [T0 A T1], [T2 T3 D], [A B C] (B C) - 3 calls, 8 frames, one flush
+ *  at the end.
+ * per_page (a batch is a page):
+ *  pass 1: T0, then (A written) T1 T2 T3, one a microsecond (records 0-3
+ *   write A B C D); at 4 us the peek skips B C D: sent 4, skipped 4,
+ *   dirtied 4.
+ *  pass 2: A B C D (records 4-7: W A, W B, R A, R A; B is not written
+ *   before its send at 5 us): sent 4, dirtied A B.
+ *  pass 3: A B (records 8-9: W C, R A): sent 2, dirtied C.
+ *  pass 4: C (record 10): sent 1, under 2; the stop-and-copy nothing:
+ *  11 pages, 11 calls, hypercalls and flushes.
+ * The control domain's TLB misses on every read but persistent's reads of
+ * pages it mapped in an earlier chunk (A and D in pass 2, C in pass 3: no
+ * flush between). */
 START_TEST(migrate_map_calls_and_flushes_per_method)
 {
-	struct { const char *map; uint64_t calls, flushes, frames, l1d_misses; } c[] = {
-		{ "migrate.map=batch", 6, 6, 13, 13 },
-		{ "migrate.map=per_page", 13, 13, 13, 13 },
-		{ "migrate.map=persistent", 3, 1, 8, 8 },
+	static const uint64_t batch3[][3] = { { 6, 4, 6 }, { 4, 1, 4 }, { 1, 0, 1 }, { 0, 0, 0 } };
+	static const uint64_t page1[][3] = { { 4, 4, 4 }, { 4, 2, 4 }, { 2, 1, 2 }, { 1, 0, 1 },
+					     { 0, 0, 0 } };
+	struct {
+		const char *map;
+		const uint64_t (*rounds)[3];
+		size_t nrounds;
+		uint64_t skipped, calls, flushes, frames, l1d_misses;
+	} c[] = {
+		{ "migrate.map=batch", batch3, 4, 2, 5, 5, 11, 11 },
+		{ "migrate.map=per_page", page1, 5, 4, 11, 11, 11, 11 },
+		{ "migrate.map=persistent", batch3, 4, 2, 3, 1, 8, 8 },
 	};
 	trace_rec t12[12];
 	for (unsigned i = 0; i < 3; i++) {
 		const char *const sets[] = { "migrate.stop_pages=2", "migrate.map_batch=3", c[i].map,
 					     NULL };
 		run u = migrate_trace(twelve(t12), 12, sets);
-		const uint64_t want[][3] = { { 8, 4, 8 }, { 4, 1, 4 }, { 1, 0, 1 } };
-		expect_rounds(&u, 3, want);
+		expect_rounds(&u, c[i].nrounds, c[i].rounds);
+		ck_assert_uint_eq(S(&u, "migrate.pages_sent"), 11);
+		ck_assert_msg(S(&u, "migrate.pages_skipped") == c[i].skipped, "%s", c[i].map);
 		ck_assert_msg(S(&u, "migrate.map_calls") == c[i].calls, "%s", c[i].map);
 		ck_assert_uint_eq(S(&u, "migrate.hypercalls"), c[i].calls);
 		ck_assert_msg(S(&u, "migrate.flushes") == c[i].flushes, "%s", c[i].map);
@@ -503,9 +569,12 @@ END_TEST
  * (A, B + 4 tables: 6 us) runs records 0-5: A dirty. Round 1 sends A (1
  * us) and record 6 rewrites it. With dirtylog.invalidate=1 the harvest's
  * invalidation makes that write fault: A is dirty again, sent in round 2,
- * nothing lost. With dirtylog.invalidate=0 the guest's TLB keeps A
- * writable: no fault, an empty dirty set, stop-and-copy of nothing, and A
- * lost - its last write never reached the destination. */
+ * which max_rounds=3 makes the last live one; nothing lost. With
+ * dirtylog.invalidate=0 the guest's TLB keeps A writable: no fault, an
+ * empty dirty set - but round 1 sent 1 page, not under 1, so round 2
+ * sends nothing (the guest does not run: the sender's clock stands
+ * still), then the stop-and-copy nothing, and A is lost: its last write
+ * never reached the destination. */
 START_TEST(migrate_lost_pages_only_with_an_unsafe_switch)
 {
 	trace_rec t[8];
@@ -522,8 +591,8 @@ START_TEST(migrate_lost_pages_only_with_an_unsafe_switch)
 	const char *const unsafe[] = { "migrate.stop_pages=1", "migrate.max_rounds=3",
 				       "dirtylog.invalidate=0", NULL };
 	u = migrate_trace(t, 8, unsafe);
-	const uint64_t w2[][3] = { { 6, 1, 6 }, { 1, 0, 1 }, { 0, 0, 0 } };
-	expect_rounds(&u, 3, w2);
+	const uint64_t w2[][3] = { { 6, 1, 6 }, { 1, 0, 1 }, { 0, 0, 0 }, { 0, 0, 0 } };
+	expect_rounds(&u, 4, w2);
 	ck_assert_uint_eq(S(&u, "migrate.lost_pages"), 1);
 	ck_assert_uint_eq(S(&u, "dirtylog.missed_pages"), 1);
 	run_free(&u);
@@ -532,7 +601,8 @@ END_TEST
 
 /* pml with dirtylog.flush_all_vcpus=0: the harvest reads no vCPU's
  * buffer, so round 0's writes (A and the 4 table pages, still in the PML
- * buffer) are never reported: nothing is resent and A is lost. */
+ * buffer) are never reported: round 0 sent 6 (not under 1), round 1 sends
+ * nothing, and the stop-and-copy nothing: A is lost. */
 START_TEST(migrate_lost_pages_without_flushing_every_vcpu)
 {
 	trace_rec t[8];
@@ -542,8 +612,8 @@ START_TEST(migrate_lost_pages_without_flushing_every_vcpu)
 	const char *const sets[] = { "migrate.stop_pages=1", "dirtylog.mode=pml",
 				     "dirtylog.flush_all_vcpus=0", NULL };
 	run u = migrate_trace(t, 8, sets);
-	const uint64_t want[][3] = { { 6, 0, 6 }, { 0, 0, 0 } };
-	expect_rounds(&u, 2, want);
+	const uint64_t want[][3] = { { 6, 0, 6 }, { 0, 0, 0 }, { 0, 0, 0 } };
+	expect_rounds(&u, 3, want);
 	ck_assert_uint_eq(S(&u, "migrate.lost_pages"), 1);
 	run_free(&u);
 	const char *const safe[] = { "migrate.stop_pages=1", "dirtylog.mode=pml", NULL };

@@ -86,10 +86,10 @@ typedef struct xrun {
 	uint64_t t, n;     /* the guest's table pages; populated pages (T + 1) */
 } xrun;
 
-/* The guest (its record of KIND) migrated with XQUIET then SETS. */
-static xrun xmigrate_kind(const char *const *sets, unsigned kind)
+/* The guest running the N records T (replayed) migrated with XQUIET then
+ * SETS; U.t its table pages, U.n = U.t + DATA populated pages. */
+static xrun xmigrate_trace(const char *const *sets, const trace_rec *t, size_t n, uint64_t data)
 {
-	trace_rec t[1] = { { .gva = VA_A, .icount = 1000, .size = 8, .kind = (uint8_t)kind } };
 	xrun u = { .p = param_create() };
 	char err[512];
 	ck_assert_int_eq(machine_params_register(u.p), PARAM_OK);
@@ -100,8 +100,8 @@ static xrun xmigrate_kind(const char *const *sets, unsigned kind)
 		ck_assert_msg(param_set_assignment(u.p, *s, "test", err, sizeof(err)) == PARAM_OK,
 			      "%s", err);
 	ck_assert_msg(migrate_create(&u.x, u.p, err, sizeof(err)) == TRACE_OK, "%s", err);
-	xsrc m = { t, 1, 0 };
-	migrate_source src = { xs_read, xs_rewind, &m, "one page" };
+	xsrc m = { t, n, 0 };
+	migrate_source src = { xs_read, xs_rewind, &m, "the guest" };
 	ck_assert_msg(migrate_run(u.x, &src, err, sizeof(err)) == TRACE_OK, "%s", err);
 	u.st = machine_stats(migrate_machine(u.x));
 	u.r = migrate_rounds(u.x, &u.nr);
@@ -112,8 +112,15 @@ static xrun xmigrate_kind(const char *const *sets, unsigned kind)
 	guest_table_frames(g, &nt);
 	ck_assert_uint_ge(nt, 1);
 	u.t = nt;
-	u.n = nt + 1;
+	u.n = nt + data;
 	return u;
+}
+
+/* The guest of one record of KIND on page A. */
+static xrun xmigrate_kind(const char *const *sets, unsigned kind)
+{
+	const trace_rec t[1] = { { .gva = VA_A, .icount = 1000, .size = 8, .kind = (uint8_t)kind } };
+	return xmigrate_trace(sets, t, 1, 1);
 }
 
 static xrun xmigrate(const char *const *sets)
@@ -210,7 +217,8 @@ START_TEST(xen_legacy_counts_sent_and_skipped_against_50)
 	ck_assert_uint_lt(u.n, XEN_LEGACY_SMALL);
 	expect_legacy(&u, 1);
 	ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), u.n);
-	ck_assert_str_eq(migrate_stop_reason(u.x), "the dirty set was under migrate.stop_pages");
+	ck_assert_str_eq(migrate_stop_reason(u.x),
+			 "the last live pass sent and skipped fewer than migrate.stop_pages pages");
 	xfree(&u);
 	const char *const two[] = { "migrate.policy=legacy", "migrate.stop_pages=2", NULL };
 	u = xmigrate(two);
@@ -251,7 +259,8 @@ START_TEST(xen_v2_threshold_is_at_most)
 	expect_pass(&u, 0, u.n, 0);
 	expect_pass(&u, 1, 1, 0);
 	expect_pass(&u, 2, 1, 0);
-	ck_assert_str_eq(migrate_stop_reason(u.x), "the dirty set was under migrate.stop_pages");
+	ck_assert_str_eq(migrate_stop_reason(u.x),
+			 "the last live pass's dirty count was at most migrate.stop_pages");
 	xfree(&u);
 	const char *const own[] = { "migrate.policy=v2", NULL };
 	u = xmigrate(own);
@@ -444,6 +453,82 @@ START_TEST(xen_control_mode_pv_and_translated)
 }
 END_TEST
 
+/* A guest that dirties all its memory (issue 24 item 2: under the earlier
+ * rule one dirtying all its 1,029 pages sent 31 x 1,029 = 31,899). D = 64
+ * data pages under one page table, written one a microsecond round-robin
+ * (migrate.loop=1), N = T + D populated; the link sends a page a
+ * microsecond and one batch (migrate.map_batch=1024 >= N) is a whole pass,
+ * so its peek - at the pass's start, right after the harvest - skips
+ * nothing. Pass 1 sends N in N us while the guest writes every data page
+ * (N >= D records); each later pass sends the D in D us while it writes all
+ * D again: every harvest reports D.
+ *  legacy: a pass sends N, then D each (both >= 50: the small rule never
+ *    fires); after pass k, N + (k - 1) D pages were sent in all, and the
+ *    next pass is the last once that is more than DEF_MAX_FACTOR x N
+ *    (before DEF_MAX_ITERS): k live passes, then the D.
+ *  v2: send_all_pages (N), then passes 2..5 while the dirty count D is
+ *    above dirty_threshold 50: max_iterations 5 live passes, then the D:
+ *    N + 5 D.
+ *  dirtyset: a harvest of D (>= 50) never stops it: 30 live rounds and the
+ *    stop-and-copy: N + 30 D. */
+START_TEST(xen_guest_dirtying_everything_under_each_policy)
+{
+	enum { D = 64 };
+	trace_rec t[D];
+	for (unsigned i = 0; i < D; i++)
+		t[i] = (trace_rec){ .gva = VA_A + (uint64_t)i * 4096, .icount = 1000, .size = 8,
+				    .kind = TRACE_W };
+	const char *const pol[3] = { "migrate.policy=legacy", "migrate.policy=v2",
+				     "migrate.policy=dirtyset" };
+	for (int i = 0; i < 3; i++) {
+		const char *const sets[] = { pol[i], "migrate.map_batch=1024", NULL };
+		xrun u = xmigrate_trace(sets, t, D, D);
+		uint64_t n = u.n, live;
+		ck_assert_uint_ge(n, XEN_LEGACY_SMALL);
+		if (i == 0) {
+			live = 1;
+			while (n + (live - 1) * D <= (uint64_t)XEN_DEF_MAX_FACTOR * n)
+				live++;
+			ck_assert_uint_lt(live, XEN_DEF_MAX_ITERS);
+		} else {
+			live = i == 1 ? XEN_V2_MAX_ITER : 30;
+		}
+		ck_assert_uint_eq(u.nr, live + 1);
+		ck_assert_uint_eq(u.r[0].pages_sent, n);
+		for (size_t r = 1; r <= live; r++)
+			ck_assert_msg(u.r[r].pages_sent == D, "%s: pass %zu sent %llu", pol[i], r,
+				      (unsigned long long)u.r[r].pages_sent);
+		for (size_t r = 0; r < live; r++)
+			ck_assert_uint_eq(u.r[r].pages_dirtied, D);
+		ck_assert_uint_eq(XS(&u, "migrate.rounds"), live);
+		ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), n + live * D);
+		ck_assert_uint_eq(XS(&u, "migrate.pages_skipped"), 0);
+		ck_assert_uint_eq(XS(&u, "migrate.lost_pages"), 0);
+		if (i == 0) {
+			ck_assert_str_eq(migrate_stop_reason(u.x), "more than migrate.max_factor "
+					 "times the guest's pages were sent");
+			/* 4 tables (PML4, PDPT, PD, PT): N = 68, 2N / D = 2.125: 4 live
+			 * passes, 68 + 4 x 64 = 324 pages (v2: 388, dirtyset: 1,988). */
+			if (u.t == 4)
+				ck_assert_uint_eq(XS(&u, "migrate.pages_sent"), 324);
+		}
+		xfree(&u);
+	}
+}
+END_TEST
+
+/* legacy is the default (issue 24): the issue's Xen, xc_domain_save. */
+START_TEST(xen_policy_default_is_legacy)
+{
+	param_reg *p = param_create();
+	ck_assert_int_eq(machine_params_register(p), PARAM_OK);
+	ck_assert_str_eq(param_text(p, "migrate.policy"), "legacy");
+	ck_assert_int_eq(param_int(p, "migrate.max_factor"), XEN_DEF_MAX_FACTOR);
+	ck_assert_int_eq(param_int(p, "migrate.stop_pages"), XEN_LEGACY_SMALL);
+	param_destroy(p);
+}
+END_TEST
+
 /* A bad policy is refused by name. */
 START_TEST(xen_policy_refuses_an_unknown_name)
 {
@@ -467,6 +552,8 @@ Suite *xen_suite(void)
 	tcase_add_test(tc, xen_v2_makes_at_most_5_live_passes);
 	tcase_add_test(tc, xen_v2_threshold_is_at_most);
 	tcase_add_test(tc, xen_policy_refuses_an_unknown_name);
+	tcase_add_test(tc, xen_guest_dirtying_everything_under_each_policy);
+	tcase_add_test(tc, xen_policy_default_is_legacy);
 	tcase_add_test(tc, xen_per_page_flush_is_in_the_patchs_5m);
 	tcase_add_test(tc, xen_marking_is_charged);
 	tcase_add_test(tc, xen_superpage_off_maps_4k_frames);

@@ -370,16 +370,17 @@ static const param_def machine_param_defs[] = {
 	{ .name = "migrate.bandwidth", .type = PARAM_SIZE, .def = "1G", .unit = "bytes/s",
 	  .min = 1 << 20, .max = INT64_C(1) << 40, .help = "link rate the pages are sent at "
 	  "(1 GiB/s: about a 10 GbE link's payload rate; an estimate: set your link's)" },
-	{ .name = "migrate.policy", .type = PARAM_ENUM, .def = "dirtyset",
-	  .choices = "legacy|v2|dirtyset", .help = "when pre-copy stops: legacy (Xen <= 4.5 "
+	{ .name = "migrate.policy", .type = PARAM_ENUM, .def = "legacy",
+	  .choices = "legacy|v2|dirtyset", .help = "when pre-copy stops: legacy (default; Xen <= 4.5 "
 	  "tools/libxc/xc_domain_save.c: after live pass N, stop-and-copy when N >= max_iters, "
 	  "when the pages the pass sent plus those it skipped are under migrate.stop_pages, or "
 	  "when more than migrate.max_factor x the guest's pages were sent; each batch skips "
 	  "the pages dirtied again since the pass began, SHADOW_OP_PEEK), v2 (Xen >= 4.6 "
 	  "xc_sr_save.c send_domain_memory_live: at most max_iterations 5 live passes, "
 	  "stop-and-copy once a pass's dirty count is at most dirty_threshold 50), dirtyset "
-	  "(slatsim's earlier rule, no Xen's: stop when a harvest reports fewer than "
-	  "migrate.stop_pages pages, migrate.max_rounds live rounds at most, no skip)" },
+	  "(slatsim's earlier rule and default before issue 24, no Xen's: stop when a harvest "
+	  "reports fewer than migrate.stop_pages pages, migrate.max_rounds live rounds at most, "
+	  "no skip)" },
 	{ .name = "migrate.max_factor", .type = PARAM_INT, .def = "3", .unit = "x memory",
 	  .min = 0, .max = 1 << 20, .help = "policy=legacy: stop-and-copy once more than this "
 	  "many times the guest's pages were sent (xc_domain_save DEF_MAX_FACTOR 3: 'never "

@@ -1210,7 +1210,7 @@ static const char *stop_rule(const migrate *x, const migrate_round *r)
 		if (x->n_rounds >= x->c.max_rounds)
 			return rounds;
 		if (r->pages_sent + r->pages_skipped < x->c.stop_pages)
-			return small;
+			return "the last live pass sent and skipped fewer than migrate.stop_pages pages";
 		if (x->c.max_factor && x->pages_sent > x->npages0 * x->c.max_factor)
 			return "more than migrate.max_factor times the guest's pages were sent";
 		return NULL;
@@ -1220,7 +1220,7 @@ static const char *stop_rule(const migrate *x, const migrate_round *r)
 		if (x->n_rounds >= x->c.max_rounds)
 			return rounds;
 		if (r->pages_sent <= x->c.stop_pages)
-			return small;
+			return "the last live pass's dirty count was at most migrate.stop_pages";
 		return NULL;
 	default:
 		if (x->nlist < x->c.stop_pages || x->nlist == 0)
