@@ -178,8 +178,8 @@ static const char *const QUIET[] = {
 	"dirtylog.clear.cycles=0", "dirtylog.scan.cycles=0", "dirtylog.invalidate.cycles=0",
 	"dirtylog.bitmap.cycles=0", "migrate.call.cycles=0", "migrate.hypercall.cycles=0",
 	"migrate.frame.cycles=0", "migrate.unmap.cycles=0", "migrate.flush.cycles=0",
-	"migrate.ref.cycles=0", "migrate.bandwidth=4096000000", "host.page=base",
-	"guest.page=base", "migrate.loop=0", "dirtylog.mode=wp",
+	"migrate.ref.cycles=0", "migrate.send.cycles=0", "migrate.bandwidth=4096000000",
+	"host.page=base", "guest.page=base", "migrate.loop=0", "dirtylog.mode=wp",
 	/* The guest OS presets its stage-1 A/D flags (as Linux does for
 	 * anonymous memory), so its page-table pages are written only by itself:
 	 * the counts below are the migration's alone. What the hardware's

@@ -20,6 +20,7 @@ XEN_QUIET = ["core.freq_ghz=1", "core.cpi=1", "tlb.l2.latency=0", "walkcache.s1.
              "dirtylog.invalidate.cycles=0", "dirtylog.bitmap.cycles=0",
              "migrate.call.cycles=0", "migrate.hypercall.cycles=0", "migrate.frame.cycles=0",
              "migrate.unmap.cycles=0", "migrate.flush.cycles=0", "migrate.ref.cycles=0",
+             "migrate.send.cycles=0",
              "migrate.bandwidth=4096000000", "host.page=base", "guest.page=base",
              "migrate.loop=1", "dirtylog.mode=wp", "guest.hw_accessed=0", "guest.hw_dirty=0",
              "migrate.map_batch=1"]

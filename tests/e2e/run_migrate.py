@@ -31,6 +31,7 @@ QUIET = ["core.freq_ghz=1", "tlb.l2.latency=0", "walkcache.s1.latency=0",
          "dirtylog.invalidate.cycles=0", "dirtylog.bitmap.cycles=0",
          "migrate.call.cycles=0", "migrate.hypercall.cycles=0", "migrate.frame.cycles=0",
          "migrate.unmap.cycles=0", "migrate.flush.cycles=0", "migrate.ref.cycles=0",
+         "migrate.send.cycles=0",
          "migrate.bandwidth=4096000000", "host.page=base", "guest.page=base",
          "migrate.loop=0"]
 
