@@ -174,31 +174,39 @@ static void done(run r)
 /* Each grant.size / grant.pack combination on arm64 with 64 KB guest pages,
  * two write requests of one 64 KB buffer (io.period=1000, two records of
  * 1000 instructions). By hand:
- *  4k: 16 grants per buffer; maps 1 (the ring, at connection) + 2 x 16 = 33,
- *      unmaps 32, one flush each (Xen on Arm: TLBI VMALLS12E1IS per p2m
- *      removal), 33 stage-2 entries; pack=off: each map reserves a 64 KB page
- *      for 4 KB, 61440 bytes wasted per map: 33 x 61440 = 2027520; at most
- *      the ring and one request's 16 at once: 17 x 61440 = 1044480; pack=on
- *      (issue 24: a page partly filled wastes the rest, packed or not): the
- *      ring alone in the first 64 KB page (slot 0) wastes 61440; a request's
- *      16 grants take slots 1-16: the first page full (ring + 15), slot 16
- *      alone in the second, 61440 a request: 3 x 61440 = 184320, and at
- *      most 61440 at once (the first page full, the second holds one).
- *  64k: one grant per buffer; maps 3, unmaps 2, flushes 2, sixteen 4 KB
- *      stage-2 entries per map: 48; no waste either way.
+ *  4k: 16 grants per buffer, over BLKIF_MAX_SEGMENTS_PER_REQUEST (11): with
+ *      the defaults' indirect maximum min(32, 256) = 32 each request is one
+ *      BLKIF_OP_INDIRECT with one indirect page (16 entries of 512), granted
+ *      too: 17 grants a request, 34. The back end maps the indirect page
+ *      (one op), unmaps it, maps the 16 data grants 11 a call (11 + 5) and
+ *      unmaps them in one call: maps 1 (the ring, at connection) + 2 x 17 =
+ *      35, unmaps 34, one flush each (Xen on Arm: TLBI VMALLS12E1IS per p2m
+ *      removal), 35 stage-2 entries; pack=off: each map reserves a 64 KB
+ *      page for 4 KB, 61440 bytes wasted per map: 35 x 61440 = 2150400; at
+ *      most the ring and one request's 16 at once: 17 x 61440 = 1044480;
+ *      pack=on (issue 24: a page partly filled wastes the rest, packed or
+ *      not): the ring alone in the first 64 KB page (slot 0) wastes 61440;
+ *      a request's indirect page takes slot 1 (ring + it: 57344 wasted),
+ *      is unmapped, then the data's first call slots 1-11 (ring + 11: 16384)
+ *      and its second slots 12-16 (the first page full, slot 16 alone in
+ *      the second: 61440): 61440 + 2 x (57344 + 16384 + 61440) = 331776,
+ *      and at most 61440 at once.
+ *  64k: one grant per buffer (no indirect request); maps 3, unmaps 2,
+ *      flushes 2, sixteen 4 KB stage-2 entries per map: 48; no waste.
  *  grant.cycles: a hypercall (1400) per GNTTABOP call - the table setup's
  *      set_version and setup_table too (issue 24: 2 x 1400 = 2800) - 1000
  *      per map or unmap op, 2000 per flush of the back end's one vCPU: 4k:
- *      2800 + 2400 (ring) + 2 x (1400 + 16000 + 1400 + 16000 + 32000) =
- *      138800; 64k: 2800 + 2400 + 2 x (2400 + 2400 + 2000) = 18800. */
+ *      2800 + 2400 (ring) + 2 x (2400 + 4400 (the indirect page) + 12400 +
+ *      6400 + 1400 + 16000 + 32000) = 155200; 64k: 2800 + 2400 + 2 x (2400
+ *      + 2400 + 2000) = 18800. */
 START_TEST(io_stage2_entries_and_gpa_waste_per_size_and_pack)
 {
 	static const struct {
 		const char *size, *pack;
 		uint64_t maps, unmaps, flushes, s2, waste, peak, grants, cycles;
 	} want[] = {
-		{ "grant.size=4k", "grant.pack=off", 33, 32, 32, 33, 2027520, 1044480, 32, 138800 },
-		{ "grant.size=4k", "grant.pack=on", 33, 32, 32, 33, 3 * 61440, 61440, 32, 138800 },
+		{ "grant.size=4k", "grant.pack=off", 35, 34, 34, 35, 2150400, 1044480, 34, 155200 },
+		{ "grant.size=4k", "grant.pack=on", 35, 34, 34, 35, 331776, 61440, 34, 155200 },
 		{ "grant.size=64k", "grant.pack=off", 3, 2, 2, 48, 0, 0, 2, 18800 },
 		{ "grant.size=64k", "grant.pack=on", 3, 2, 2, 48, 0, 0, 2, 18800 },
 	};
@@ -232,28 +240,34 @@ START_TEST(io_stage2_entries_and_gpa_waste_per_size_and_pack)
 }
 END_TEST
 
-/* The back end's TLB: per request a ring read, 16 reads of the buffer (one
- * per 4 KB, io.touch_stride), the response write: 18 accesses. Every unmap
- * flushes the back end, so each request's 16 buffer reads miss and the
- * response misses; the second request's ring read hits what the first
- * one's response filled: misses 1 + 16 + 1 + 16 + 1 = 35, hits 1. With
- * 64 KB grants and the contiguous hint one TLB entry covers the buffer:
- * misses 1 + 1 + 1 + 1 + 1 = 5, hits 31. */
+/* The back end's TLB: per request (one BLKIF_OP_INDIRECT of 16 grants) a
+ * ring read, 16 reads of the segment entries in the indirect page (8 bytes
+ * each, one 4 KB TLB entry), 16 reads of the buffer (one per 4 KB,
+ * io.touch_stride), the response write: 34 accesses. Every unmap flushes
+ * the back end: the indirect page's unmap before the data is mapped, so
+ * each request's 16 buffer reads miss, and the data's before the response,
+ * which misses. The first request: the ring 1, the indirect page 1 (15
+ * hits), the buffer 16, the response 1; the second's ring read hits what
+ * the first one's response filled: misses 19 + 18 = 37, hits 15 + 16 = 31.
+ * With 64 KB grants (one a request, no indirect page) and the contiguous
+ * hint one TLB entry covers the buffer: misses 1 + 1 + 1 + 1 + 1 = 5, hits
+ * 31. */
 START_TEST(io_back_end_tlb_misses_by_hand)
 {
 	const char *base[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.write_pct=100", NULL };
 	run r = io_run_records(base, 2, 1000);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(sim_stat(s, "domain.1.accesses"), 36);
-	ck_assert_uint_eq(sim_stat(s, "io.backend_accesses"), 36);
-	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.misses"), 35);
-	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.hits"), 1);
-	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.fills.4k"), 35);
-	ck_assert_uint_eq(sim_stat(s, "domain.1.walk.count"), 35);
-	/* the front end: 16 grant writes, the request, the response read, 16
-	 * ends of access, per request: 68, in its accesses with its 2 records */
-	ck_assert_uint_eq(sim_stat(s, "io.frontend_accesses"), 68);
-	ck_assert_uint_eq(sim_stat(s, "accesses"), 70);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.accesses"), 68);
+	ck_assert_uint_eq(sim_stat(s, "io.backend_accesses"), 68);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.misses"), 37);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.l1d.hits"), 31);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.tlb.fills.4k"), 37);
+	ck_assert_uint_eq(sim_stat(s, "domain.1.walk.count"), 37);
+	/* the front end per request: the indirect page's grant and 16 data
+	 * grant writes, 16 segment entries, the request, the response read, 16
+	 * + 1 ends of access: 52; 104, in its accesses with its 2 records */
+	ck_assert_uint_eq(sim_stat(s, "io.frontend_accesses"), 104);
+	ck_assert_uint_eq(sim_stat(s, "accesses"), 106);
 	ck_assert_uint_eq(sim_stat(s, "records"), 2);
 	done(r);
 	const char *cont[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.write_pct=100",
@@ -267,18 +281,109 @@ START_TEST(io_back_end_tlb_misses_by_hand)
 }
 END_TEST
 
-/* Three buffers of 64 KB, 48 grants per request: GNTTAB_UNMAP_BATCH_SIZE
- * splits the unmap call in chunks of 32 and 16; the translated back end
- * still flushes once per removal (48), none per chunk. */
+/* Three buffers of 64 KB, 48 grants per request, and a front end allowing
+ * 64 indirect segments (min(64, 256)): one BLKIF_OP_INDIRECT of 4 pages'
+ * worth (64 / 16 grants a page), one indirect page. Its unmap (one op) is a
+ * chunk; the data's 48 unmaps in one call GNTTAB_UNMAP_BATCH_SIZE splits in
+ * chunks of 32 and 16; the translated back end still flushes once per
+ * removal (49), none per chunk. Hypercalls: set_version and setup_table,
+ * the ring's map, the indirect page's map and unmap, the data's maps 11 a
+ * call (ceil(48 / 11) = 5) and its unmap: 2 + 1 + 2 + 5 + 1 = 11. */
 START_TEST(io_unmap_chunks_of_32_and_flushes_per_op)
 {
-	const char *sets[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.segments=3", NULL };
+	const char *sets[] = { ARM64K, "io.mode=blk", "io.period=1000", "io.segments=3",
+			       "io.blk.max_indirect_segments=64", NULL };
 	run r = io_run_records(sets, 1, 1000);
 	stats_reg *s = machine_stats(r.m);
-	ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), 48);
-	ck_assert_uint_eq(sim_stat(s, "grant.unmap_chunks"), 2);
-	ck_assert_uint_eq(sim_stat(s, "grant.tlb_flushes"), 48);
-	ck_assert_uint_eq(sim_stat(s, "grant.hypercalls"), 2 + 1 + 2);   /* version, setup; ring; map, unmap */
+	ck_assert_uint_eq(sim_stat(s, "io.ring_requests"), 1);
+	ck_assert_uint_eq(sim_stat(s, "io.indirect_requests"), 1);
+	ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), 49);
+	ck_assert_uint_eq(sim_stat(s, "grant.unmap_chunks"), 3);
+	ck_assert_uint_eq(sim_stat(s, "grant.tlb_flushes"), 49);
+	ck_assert_uint_eq(sim_stat(s, "grant.hypercalls"), 2 + 1 + 2 + 5 + 1);
+	done(r);
+}
+END_TEST
+
+/* blkif indirect descriptors (xen/include/public/io/blkif.h; Linux
+ * xen-blkfront.c blkfront_gather_backend_features, blkif_set_queue_limits,
+ * blkif_queue_rw_req; xen-blkback/blkback.c xen_blkbk_map,
+ * xen_blkbk_parse_indirect, xen_blkbk_unmap_and_respond). Per request, by
+ * hand from BLKIF_MAX_SEGMENTS_PER_REQUEST 11, 512 entries an indirect
+ * page, blkfront's max_indirect_segments 32 and blkback's
+ * MAX_INDIRECT_SEGMENTS 256 (negotiated: 32); hypercalls beyond the table
+ * setup's 2 and the ring's map; one flush per unmapped grant:
+ *  x86, 16 buffers of 4 KB (16 grants, a segment each): one indirect
+ *    request, one indirect page: grants 17; maps 1 + 16 in 1 + 2 calls
+ *    (11 + 5), unmaps 1 + 16 in 2 calls: 5 hypercalls, 17 flushes;
+ *    grant.cycles 2800 + 2400 + 2400 + 4400 + (1400 + 11000) + (1400 + 5000)
+ *    + (1400 + 16000 + 32000) = 80200.
+ *  x86, 40 buffers: the block layer's request holds 32 segments, so an
+ *    indirect request of 32 (maps ceil(32 / 11) = 3 calls) and a plain one
+ *    of 8: ring requests 2, grants 41, hypercalls 2 + 3 + 1 + 1 + 1 = 8.
+ *  x86, 16 buffers, a back end without them (feature 0): requests of 11
+ *    segments, 11 + 5: 2 plain ring requests, 4 hypercalls, grants 16.
+ *  x86, 16 buffers, the front end's maximum 8 (raised to 11): the same.
+ *  arm64 64 KB pages, one 64 KB buffer (16 grants in one page), a back end
+ *    without them: blkfront's extra request, 11 + 5: ring requests 2, one
+ *    split; qdisk (io.grant_mode=copy) has none whatever the key: the same,
+ *    one GNTTABOP_copy of its 4 KB ops each, 2 copy hypercalls. */
+START_TEST(io_blkif_indirect_requests_by_hand)
+{
+	static const struct {
+		const char *sets[6];
+		uint64_t ring, ind, split, grants, ind_grants, hypercalls, maps, copies;
+	} c[] = {
+		{ { "io.segments=16" }, 1, 1, 0, 17, 1, 5, 17, 0 },
+		{ { "io.segments=40" }, 2, 1, 0, 41, 1, 8, 41, 0 },
+		{ { "io.segments=16", "io.blk.feature_max_indirect_segments=0" }, 2, 0, 0, 16, 0, 4,
+		  16, 0 },
+		{ { "io.segments=16", "io.blk.max_indirect_segments=8" }, 2, 0, 0, 16, 0, 4, 16, 0 },
+		{ { ARM64K, "io.blk.feature_max_indirect_segments=0" }, 2, 0, 1, 16, 0, 4, 16, 0 },
+		{ { ARM64K, "io.grant_mode=copy" }, 2, 0, 1, 16, 0, 2, 0, 16 },
+	};
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		const char *sets[10] = { "io.mode=blk", "io.period=1000", "io.write_pct=100" };
+		size_t m = 3;
+		for (size_t i = 0; c[k].sets[i]; i++)
+			sets[m++] = c[k].sets[i];
+		sets[m] = NULL;
+		run r = io_run_records(sets, 1, 1000);
+		stats_reg *s = machine_stats(r.m);
+		ck_assert_uint_eq(sim_stat(s, "io.requests"), 1);
+		ck_assert_msg(sim_stat(s, "io.ring_requests") == c[k].ring, "case %zu", k);
+		ck_assert_msg(sim_stat(s, "io.indirect_requests") == c[k].ind, "case %zu", k);
+		ck_assert_msg(sim_stat(s, "io.split_requests") == c[k].split, "case %zu", k);
+		ck_assert_msg(sim_stat(s, "io.grants") == c[k].grants, "case %zu: %llu grants", k,
+			      (unsigned long long)sim_stat(s, "io.grants"));
+		ck_assert_uint_eq(sim_stat(s, "io.indirect_grants"), c[k].ind_grants);
+		ck_assert_msg(sim_stat(s, "grant.hypercalls") == 2 + 1 + c[k].hypercalls,
+			      "case %zu: %llu hypercalls", k,
+			      (unsigned long long)sim_stat(s, "grant.hypercalls"));
+		ck_assert_uint_eq(sim_stat(s, "grant.maps"), 1 + c[k].maps);
+		ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), c[k].maps);
+		ck_assert_uint_eq(sim_stat(s, "grant.tlb_flushes"), c[k].maps);
+		ck_assert_uint_eq(sim_stat(s, "grant.copies"), c[k].copies);
+		if (k == 0)
+			ck_assert_uint_eq(sim_stat(s, "grant.cycles"), 80200);
+		done(r);
+	}
+	/* Persistent grants: a ring entry's indirect page is granted and mapped
+	 * once, as its buffers are (blkfront's get_indirect_grant reuses a
+	 * persistent grant; blkback finds it in its tree). io.ring=2, three
+	 * requests of 16 buffers: entries 0 and 1 each grant 16 + 1 and map them
+	 * (the indirect page in one call, the data in 2), the third request
+	 * (entry 0 again) none: grants 34, maps 1 + 34, unmaps 0. */
+	const char *pers[] = { "io.mode=blk", "io.period=1000", "io.ring=2", "io.segments=16",
+			       "io.grant_mode=persistent", NULL };
+	run r = io_run_records(pers, 3, 1000);
+	stats_reg *s = machine_stats(r.m);
+	ck_assert_uint_eq(sim_stat(s, "io.indirect_requests"), 3);
+	ck_assert_uint_eq(sim_stat(s, "io.grants"), 34);
+	ck_assert_uint_eq(sim_stat(s, "io.indirect_grants"), 2);
+	ck_assert_uint_eq(sim_stat(s, "grant.maps"), 1 + 34);
+	ck_assert_uint_eq(sim_stat(s, "grant.unmaps"), 0);
+	ck_assert_uint_eq(sim_stat(s, "grant.hypercalls"), 2 + 1 + 2 * (1 + 2));
 	done(r);
 }
 END_TEST
@@ -396,8 +501,11 @@ START_TEST(io_bad_configurations_are_refused_by_key)
 		{ { "io.mode=net", "io.grant_mode=persistent" }, "persistent grants are blkback's" },
 		{ { "io.mode=blk", "io.grant_mode=persistent", "io.segments=64" },
 		  "more than blkback keeps (max_persistent_grants 1056)" },
+		/* 9 (8 reserved and the ring) + 512 + an indirect page's */
 		{ { "io.mode=blk", "io.segments=2", "io.segment_bytes=1M", "grant.max_frames=1" },
-		  "grant.max_frames=1: the front end needs 521 grant references" },
+		  "grant.max_frames=1: the front end needs 522 grant references" },
+		{ { "io.mode=blk", ARM64K, "io.blk.max_indirect_segments=12" },
+		  "the smaller, 12, is under the 16 grants of one page of the front end" },
 		{ { "io.mode=blk", "io.segments=256", "io.segment_bytes=1M" },
 		  "io.ring x io.segments x grants per buffer = 2097152 grants" },
 	};
@@ -431,6 +539,7 @@ Suite *io_suite(void)
 	tcase_add_test(t, io_back_end_tlb_misses_by_hand);
 	tcase_add_test(t, io_unmap_chunks_of_32_and_flushes_per_op);
 	tcase_add_test(t, io_persistent_grants_map_once);
+	tcase_add_test(t, io_blkif_indirect_requests_by_hand);
 	tcase_add_test(t, io_copy_mode_copies_4k_per_op);
 	tcase_add_test(t, io_maptrack_full_is_counted_no_space);
 	tcase_add_test(t, io_machine_access_equals_machine_run);

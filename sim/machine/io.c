@@ -17,9 +17,11 @@
  *    TLBs, walker, dirty logging) and the bytes grant_gst_permit lays out at
  *    the machine address the access translated to (checked equal).
  *  - The front end's ring: one 4 KB piece of a page of its RAM, granted to
- *    and mapped by the back end once at setup; io.ring slots of 4096 /
- *    io.ring bytes. A request is a write of its slot by the front end and a
- *    read by the back end; the response the reverse.
+ *    and mapped by the back end once at setup, laid out as io/ring.h's
+ *    shared ring: 64 bytes of indexes and padding, then the entries (blkif
+ *    112 bytes: union blkif_sring_entry; netif 12: the TX request), of
+ *    which requests take io.ring in turn. A request is a write of its entry
+ *    by the front end and a read by the back end; the response the reverse.
  *  - Buffers: io.ring x io.segments buffers of io.segment_bytes in the front
  *    end's RAM (kernel half), each buffer starting on a grant boundary; a
  *    buffer needs ceil(bytes / grant size) grants (4 KB each today:
@@ -40,9 +42,33 @@
  *    part is still waste while any grant is mapped in it (one 4 KB grant
  *    alone wastes 60 KB, packed or not). Slots are reused
  *    last-freed first (a page pool).
+ *  - blkif requests (xen/include/public/io/blkif.h; Linux
+ *    drivers/block/xen-blkfront.c and xen-blkback/blkback.c): a request
+ *    carries at most BLKIF_MAX_SEGMENTS_PER_REQUEST (11) segments, one grant
+ *    each. Over that, the front end sends BLKIF_OP_INDIRECT: the segments
+ *    (8-byte blkif_request_segment entries, 512 a 4 KB page) go in indirect
+ *    pages it grants (read-write, as blkfront's get_indirect_grant) and
+ *    writes, at most io.blk.max_indirect_segments of them (blkfront's
+ *    max_indirect_segments, default 32) and the back end's
+ *    feature-max-indirect-segments (io.blk.feature_max_indirect_segments:
+ *    blkback's MAX_INDIRECT_SEGMENTS 256; none for QEMU's qdisk, the copy
+ *    mode) - none when the smaller is 11 or less
+ *    (blkfront_gather_backend_features). The block layer makes requests of
+ *    at most that many grants divided by the grants of a front-end page
+ *    physical segments, at least one (blkif_set_queue_limits; a buffer is a
+ *    physical segment per front-end page it spans); without indirect
+ *    descriptors a 64 KB page's 16 grants go as two requests, 11 and 5
+ *    (blkfront's extra request). The back end maps an indirect request's
+ *    pages (read-only unless persistent, xen_blkbk_parse_indirect), reads
+ *    the entries and unmaps them, then maps the data grants BLKIF_MAX_
+ *    SEGMENTS_PER_REQUEST a GNTTABOP_map_grant_ref (xen_blkbk_map) and
+ *    unmaps them all in one GNTTABOP_unmap_grant_ref
+ *    (xen_blkbk_unmap_and_respond: gnttab_unmap_refs_async); the front end
+ *    ends every grant, the indirect pages' too, at the response
+ *    (blkif_completion). netif requests carry all their grants, mapped in
+ *    one call.
  *  - io.grant_mode: map (blkback without persistent grants: map the
- *    request's grants in one GNTTABOP_map_grant_ref, touch, unmap them in
- *    one GNTTABOP_unmap_grant_ref), persistent (blkback's persistent grants:
+ *    request's grants, touch, unmap them), persistent (blkback's persistent grants:
  *    every buffer is granted read-write and mapped once, on first use, and
  *    stays; the front end copies its data in or out - accesses of its own -
  *    instead), copy (GNTTABOP_copy between the grant and a buffer of the
@@ -61,8 +87,8 @@
  *    per vCPU flushed. The guests' own work is their accesses (translation
  *    cycles); their instructions are not modelled.
  *  - DEVIATION: one request is in flight at a time (the back end serves it
- *    at once); blkif requests with more than 11 segments would use indirect
- *    descriptors, whose pages are not modelled. The back end is not dirty
+ *    at once; a split request's parts one after the other, each granted,
+ *    served and ended in turn). The back end is not dirty
  *    logged (it is not the guest being migrated; Xen logs RAM, not grant
  *    mappings).
  */
@@ -89,6 +115,12 @@
  * 336 -> 256. */
 #define BLKIF_RING_SLOTS   32u
 #define NETIF_RING_SLOTS   256u
+#define RING_HEADER_BYTES  64u    /* io/ring.h: req_prod .. rsp_event, pvt, __pad[44] */
+#define BLKIF_ENTRY_BYTES  112u   /* union blkif_sring_entry: struct blkif_request */
+#define NETIF_ENTRY_BYTES  12u    /* union netif_tx_sring_entry: struct netif_tx_request */
+#define BLKIF_MAX_SEGMENTS_PER_REQUEST 11u       /* io/blkif.h */
+#define BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST 8u  /* io/blkif.h */
+#define BLKIF_SEGMENT_BYTES 8u    /* struct blkif_request_segment: gref, first/last_sect, pad */
 #define RING_ACCESS_BYTES  64u
 #define TOUCH_BYTES        8u
 #define IO_MAX_POOL        (1u << 20)   /* grants of every buffer, for the arrays */
@@ -98,6 +130,7 @@
 #define VA_BUFFERS         (UINT64_C(2) << 30)
 #define VA_FOREIGN         (UINT64_C(4) << 30)
 #define VA_LOCAL           (UINT64_C(16) << 30)   /* past 65537 slots of 64 KB */
+#define VA_INDIRECT        (UINT64_C(3) << 30)    /* the front end's indirect pages */
 
 typedef struct io_grant {       /* one grant of a buffer */
 	uint32_t ref, handle;
@@ -105,6 +138,7 @@ typedef struct io_grant {       /* one grant of a buffer */
 	uint64_t gfn;               /* the front end's first 4 KB frame */
 	uint64_t fe_va;             /* where the front end has it */
 	uint64_t bytes;             /* of the buffer, in this grant */
+	uint32_t buf;               /* the buffer it is of (blkif's physical segments) */
 	int mapped, granted;        /* (persistent: stay set) */
 } io_grant;
 
@@ -119,7 +153,7 @@ struct io {
 	uint64_t gsize;             /* bytes per grant */
 	uint64_t seg_bytes;         /* per buffer */
 	unsigned gps;               /* grants per buffer */
-	unsigned slot_bytes;        /* ring slot */
+	unsigned entry_bytes;       /* a ring entry (io/ring.h, after the 64-byte header) */
 	uint64_t stride;            /* back-end GPA per slot */
 	uint64_t unit;              /* a back-end page holding slots: max(page, stride) */
 	unsigned spu;               /* slots per such page */
@@ -141,8 +175,20 @@ struct io {
 	grant_map_op *mop;
 	grant_unmap_op *uop;
 	grant_copy_op *cop;         /* [per_req * grant size / 4 KB] */
+	/* blkif */
+	unsigned max_segs;          /* grants a ring request may carry: 11, or the indirect maximum */
+	unsigned indirect;          /* negotiated max_indirect_segments (0: none) */
+	unsigned psegs;             /* physical segments a block request may have */
+	unsigned fe_page_shift;     /* the front end's page */
+	unsigned per_ipage;         /* segment entries an indirect page holds */
+	unsigned ipr;               /* indirect pages a ring request may need (0: never indirect) */
+	io_grant *ind_pool;         /* [ring * ipr]: each ring entry's indirect pages */
+	io_grant *ind_cur;          /* [ipr]: a request's, with fresh references (map) */
+	io_grant **ig;              /* [ipr]: the request's indirect pages */
+	uint64_t ring_reqs;         /* requests put on the ring (their entry: mod io.ring) */
 	/* counters */
 	uint64_t requests, reads, writes, grants, fe_accesses, be_accesses;
+	uint64_t indirect_reqs, indirect_grants, split_reqs;
 	uint64_t cycles, flushes, pv_flushes_seen, s2_entries, waste, waste_live, waste_peak;
 };
 
@@ -173,6 +219,8 @@ void io_build_cfg(io_cfg *c, const param_reg *p)
 	c->c_copy = (uint64_t)param_int(p, "grant.copy.cycles");
 	c->c_flush = (uint64_t)param_int(p, "grant.flush.cycles");
 	c->seed = (uint64_t)param_int(p, "seed");
+	c->fe_max_indirect = (unsigned)param_int(p, "io.blk.max_indirect_segments");
+	c->be_max_indirect = (unsigned)param_int(p, "io.blk.feature_max_indirect_segments");
 }
 
 /* The combinations Xen or the drivers cannot do, by key. */
@@ -210,12 +258,19 @@ static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 	if (c->grant_mode == IO_PERSISTENT && c->mode == IO_NET)
 		CFGERR("io.grant_mode=persistent: persistent grants are blkback's (io.mode=blk); "
 		       "netback maps or copies");
-	if (c->grant_mode == IO_PERSISTENT && pool_grants > MAX_PERSISTENT)
-		CFGERR("io.grant_mode=persistent: io.ring x io.segments buffers need %u grants, more "
-		       "than blkback keeps (max_persistent_grants %u)", pool_grants, MAX_PERSISTENT);
+	if (x->indirect && x->indirect < (1u << fe_page) / x->gsize)
+		CFGERR("io.blk.max_indirect_segments and io.blk.feature_max_indirect_segments: the "
+		       "smaller, %u, is under the %llu grants of one page of the front end: blkfront "
+		       "would send a page in an indirect request of more segments than negotiated",
+		       x->indirect, (unsigned long long)((1u << fe_page) / x->gsize));
+	unsigned ind = c->ring * x->ipr;   /* the ring entries' indirect pages (persistent) */
+	if (c->grant_mode == IO_PERSISTENT && pool_grants + ind > MAX_PERSISTENT)
+		CFGERR("io.grant_mode=persistent: io.ring x io.segments buffers need %u grants%s, "
+		       "more than blkback keeps (max_persistent_grants %u)", pool_grants + ind,
+		       ind ? " with their indirect pages" : "", MAX_PERSISTENT);
 	unsigned per_frame = c->version == 1 ? GNT_V1_PER_FRAME : GNT_V2_PER_FRAME;
-	unsigned refs = REF_FIRST + (c->grant_mode == IO_PERSISTENT ? pool_grants :
-				     c->segments * x->gps);
+	unsigned refs = REF_FIRST + (c->grant_mode == IO_PERSISTENT ? pool_grants + ind :
+				     c->segments * x->gps + x->ipr);
 	if (refs > c->max_frames * per_frame)
 		CFGERR("grant.max_frames=%u: the front end needs %u grant references, %u frames of "
 		       "v%u entries (io.ring, io.segments, io.segment_bytes)", c->max_frames, refs,
@@ -454,19 +509,19 @@ static void request_grants(io *x, unsigned rs)
 	}
 }
 
-/* GNTTABOP_copy between the request's grants and the back end's own
- * buffers, by its own frame numbers (DOMID_SELF): 4 KB per op at most,
- * never across a 4 KB boundary. TO_BACKEND: from the front end's grant. */
-static void copy_grants(io *x, int to_backend)
+/* GNTTABOP_copy between the N grants G (the request's from its grant BASE)
+ * and the back end's own buffers, by its own frame numbers (DOMID_SELF): 4
+ * KB per op at most, never across a 4 KB boundary. TO_BACKEND: from the
+ * front end's grant. One hypercall. */
+static void copy_grants(io *x, io_grant **g, unsigned n, unsigned base, int to_backend)
 {
 	unsigned k = 0;
-	for (unsigned i = 0; i < x->per_req; i++) {
-		const io_grant *g = x->g[i];
-		for (uint64_t off = 0; off < g->bytes; off += XEN_PAGE_SIZE) {
-			uint64_t len = g->bytes - off < XEN_PAGE_SIZE ? g->bytes - off : XEN_PAGE_SIZE;
-			grant_copy_ptr gr = { .ref = g->ref, .domid = IO_DOMID_FRONTEND,
+	for (unsigned i = 0; i < n; i++) {
+		for (uint64_t off = 0; off < g[i]->bytes; off += XEN_PAGE_SIZE) {
+			uint64_t len = g[i]->bytes - off < XEN_PAGE_SIZE ? g[i]->bytes - off : XEN_PAGE_SIZE;
+			grant_copy_ptr gr = { .ref = g[i]->ref, .domid = IO_DOMID_FRONTEND,
 					      .offset = (uint16_t)off };
-			grant_copy_ptr lo = { .ref = x->loc_gpa[i * x->fpg + off / XEN_PAGE_SIZE] >>
+			grant_copy_ptr lo = { .ref = x->loc_gpa[(base + i) * x->fpg + off / XEN_PAGE_SIZE] >>
 						     XEN_PAGE_SHIFT, .domid = DOMID_SELF };
 			x->cop[k++] = (grant_copy_op){
 				.source = to_backend ? gr : lo, .dest = to_backend ? lo : gr,
@@ -478,7 +533,156 @@ static void copy_grants(io *x, int to_backend)
 	charge(x, k, x->c.c_copy);
 }
 
-/* One request, the front end on its vCPU V. */
+/* The grants of the request from FROM (of N) that go on the ring as one
+ * request: its number; *IND the indirect pages it needs (0: a plain
+ * request). blkif: the block layer's request is the physical segments
+ * from FROM (a buffer's grants in one page of the front end), at most
+ * x->psegs of them (blkif_set_queue_limits); over 11 grants it is one
+ * BLKIF_OP_INDIRECT if indirect descriptors were negotiated, or else
+ * blkfront's extra request: 11 grants now, the rest next. netif: all. */
+static unsigned next_request(io *x, unsigned from, unsigned n, unsigned *ind)
+{
+	*ind = 0;
+	if (x->c.mode != IO_BLK)
+		return n - from;
+	io_grant **g = x->g;
+	unsigned end = from, segs = 0;
+	for (; end < n; end++) {
+		if (end == from || g[end]->buf != g[end - 1]->buf ||
+		    g[end]->fe_va >> x->fe_page_shift != g[end - 1]->fe_va >> x->fe_page_shift)
+			segs++;
+		if (segs > x->psegs)
+			break;
+	}
+	unsigned k = end - from;
+	if (k <= BLKIF_MAX_SEGMENTS_PER_REQUEST)
+		return k;
+	if (x->indirect) {
+		*ind = (k + x->per_ipage - 1) / x->per_ipage;
+		return k;
+	}
+	x->split_reqs++;
+	return BLKIF_MAX_SEGMENTS_PER_REQUEST;
+}
+
+/* Map the N grants G not mapped yet (slots from the free ones unless
+ * PERSISTENT), READONLY unless persistent; blkif BLKIF_MAX_SEGMENTS_PER_
+ * REQUEST a GNTTABOP_map_grant_ref (blkback's xen_blkbk_map), netif all in
+ * one. */
+static void map_request(io *x, io_grant **g, unsigned n, int persistent, int readonly)
+{
+	io_grant **want = x->want;
+	unsigned m = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!g[i]->mapped) {
+			if (!persistent)
+				g[i]->slot = slot_get(x);
+			want[m++] = g[i];
+		}
+	unsigned b = x->c.mode == IO_BLK ? BLKIF_MAX_SEGMENTS_PER_REQUEST : (m ? m : 1);
+	for (unsigned k = 0; k < m; k += b)
+		map_grants(x, want + k, m - k < b ? m - k : b, !persistent && readonly);
+}
+
+/* Unmap the N grants G in one call and free their slots (not persistent). */
+static void unmap_request(io *x, io_grant **g, unsigned n)
+{
+	unmap_grants(x, g, n);
+	for (unsigned i = n; i-- > 0;)
+		slot_put(x, g[i]->slot);
+}
+
+/* The N grants G (the request's from its grant BASE) as one ring request
+ * with NIND indirect pages, the front end on its vCPU V. */
+static int ring_request(io *x, unsigned v, io_grant **g, unsigned n, unsigned base,
+			unsigned nind, int write, int copy, int persistent)
+{
+	const io_cfg *c = &x->c;
+	unsigned e = (unsigned)(x->ring_reqs++ % c->ring);
+	unsigned rb = x->entry_bytes < RING_ACCESS_BYTES ? x->entry_bytes : RING_ACCESS_BYTES;
+	uint64_t off = RING_HEADER_BYTES + (uint64_t)e * x->entry_bytes;
+	uint64_t ring_fe = x->fe_kva + VA_RING + off, ring_be = slot_va(x, x->ring.slot) + off;
+	io_grant **ig = x->ig;
+	for (unsigned j = 0; j < nind; j++) {
+		io_grant *pg = &x->ind_pool[(size_t)e * x->ipr + j];
+		if (persistent) {
+			ig[j] = pg;
+			continue;
+		}
+		io_grant *cg = &x->ind_cur[j];
+		*cg = *pg;
+		cg->ref = REF_FIRST + x->per_req + j;
+		cg->mapped = cg->granted = 0;
+		ig[j] = cg;
+	}
+	x->indirect_reqs += nind != 0;
+	/* The front end: the indirect pages' grants (read-write: blkfront's
+	 * get_indirect_grant) and their segment entries, the data's grants,
+	 * the request into the ring. */
+	for (unsigned j = 0; j < nind; j++)
+		if (!ig[j]->granted) {
+			if (fe_grant(x, v, ig[j]->ref, ig[j]->gfn, 0))
+				return -1;
+			ig[j]->granted = persistent;
+			x->indirect_grants++;
+		}
+	for (unsigned i = 0; i < n; i++)
+		if (!g[i]->granted) {
+			if (fe_grant(x, v, g[i]->ref, g[i]->gfn, !persistent && write))
+				return -1;
+			g[i]->granted = persistent;
+		}
+	for (unsigned i = 0; nind && i < n; i++)
+		if (fe_access(x, v, TRACE_W, ig[i / x->per_ipage]->fe_va +
+			      (uint64_t)(i % x->per_ipage) * BLKIF_SEGMENT_BYTES, BLKIF_SEGMENT_BYTES, NULL))
+			return -1;
+	if (fe_access(x, v, TRACE_W, ring_fe, rb, NULL) || be_access(x, TRACE_R, ring_be, rb))
+		return -1;
+	/* The back end. */
+	if (copy) {
+		for (unsigned i = 0; !write && i < n; i++)
+			if (touch(x, 1, 0, TRACE_W, x->loc_va[base + i], g[i]->bytes))
+				return -1;
+		copy_grants(x, g, n, base, write);
+		for (unsigned i = 0; write && i < n; i++)
+			if (touch(x, 1, 0, TRACE_R, x->loc_va[base + i], g[i]->bytes))
+				return -1;
+	} else {
+		if (nind) {
+			/* xen_blkbk_parse_indirect: map the pages, read the entries,
+			 * unmap the pages (persistent ones stay). */
+			map_request(x, ig, nind, persistent, 1);
+			for (unsigned i = 0; i < n; i++)
+				if (ig[i / x->per_ipage]->mapped &&
+				    be_access(x, TRACE_R, slot_va(x, ig[i / x->per_ipage]->slot) +
+					      (uint64_t)(i % x->per_ipage) * BLKIF_SEGMENT_BYTES,
+					      BLKIF_SEGMENT_BYTES))
+					return -1;
+			if (!persistent)
+				unmap_request(x, ig, nind);
+		}
+		map_request(x, g, n, persistent, write);
+		for (unsigned i = 0; i < n; i++)
+			if (g[i]->mapped &&
+			    touch(x, 1, 0, write ? TRACE_R : TRACE_W, slot_va(x, g[i]->slot), g[i]->bytes))
+				return -1;
+		if (!persistent)
+			unmap_request(x, g, n);
+	}
+	/* The response; the front end ends the grants (blkif_completion). */
+	if (be_access(x, TRACE_W, ring_be, rb) || fe_access(x, v, TRACE_R, ring_fe, rb, NULL))
+		return -1;
+	for (unsigned i = 0; !persistent && i < n; i++)
+		if (fe_end(x, v, g[i]->ref))
+			return -1;
+	for (unsigned j = 0; !persistent && j < nind; j++)
+		if (fe_end(x, v, ig[j]->ref))
+			return -1;
+	return 0;
+}
+
+/* One request, the front end on its vCPU V: its buffers' grants as one
+ * ring request or more (next_request). */
 static int request(io *x, unsigned v)
 {
 	const io_cfg *c = &x->c;
@@ -486,9 +690,6 @@ static int request(io *x, unsigned v)
 	int write = rng_below(&x->r, 100) < c->write_pct;
 	int copy = c->grant_mode == IO_COPY || (c->mode == IO_NET && !write);
 	int persistent = c->grant_mode == IO_PERSISTENT;
-	unsigned rb = x->slot_bytes < RING_ACCESS_BYTES ? x->slot_bytes : RING_ACCESS_BYTES;
-	uint64_t ring_fe = x->fe_kva + VA_RING + (uint64_t)rs * x->slot_bytes;
-	uint64_t ring_be = slot_va(x, x->ring.slot) + (uint64_t)rs * x->slot_bytes;
 	io_grant **g = x->g;
 	unsigned n = x->per_req;
 	x->requests++;
@@ -497,54 +698,17 @@ static int request(io *x, unsigned v)
 	else
 		x->reads++;
 	request_grants(x, rs);
-	/* The front end: data into its persistent buffers, its grants, the
-	 * request into the ring. */
+	/* The front end: data into its persistent buffers. */
 	for (unsigned i = 0; persistent && write && i < n; i++)
 		if (touch(x, 0, v, TRACE_W, g[i]->fe_va, g[i]->bytes))
 			return -1;
-	for (unsigned i = 0; i < n; i++)
-		if (!g[i]->granted) {
-			if (fe_grant(x, v, g[i]->ref, g[i]->gfn, !persistent && write))
-				return -1;
-			g[i]->granted = persistent;
-		}
-	if (fe_access(x, v, TRACE_W, ring_fe, rb, NULL) || be_access(x, TRACE_R, ring_be, rb))
-		return -1;
-	/* The back end. */
-	if (copy) {
-		for (unsigned i = 0; !write && i < n; i++)
-			if (touch(x, 1, 0, TRACE_W, x->loc_va[i], g[i]->bytes))
-				return -1;
-		copy_grants(x, write);
-		for (unsigned i = 0; write && i < n; i++)
-			if (touch(x, 1, 0, TRACE_R, x->loc_va[i], g[i]->bytes))
-				return -1;
-	} else {
-		io_grant **want = x->want;
-		unsigned m = 0;
-		for (unsigned i = 0; i < n; i++)
-			if (!g[i]->mapped) {
-				if (!persistent)
-					g[i]->slot = slot_get(x);
-				want[m++] = g[i];
-			}
-		map_grants(x, want, m, !persistent && write);
-		for (unsigned i = 0; i < n; i++)
-			if (g[i]->mapped &&
-			    touch(x, 1, 0, write ? TRACE_R : TRACE_W, slot_va(x, g[i]->slot), g[i]->bytes))
-				return -1;
-		if (!persistent) {
-			unmap_grants(x, g, n);
-			for (unsigned i = n; i-- > 0;)
-				slot_put(x, g[i]->slot);
-		}
-	}
-	/* The response, and the front end ends its grants or copies out. */
-	if (be_access(x, TRACE_W, ring_be, rb) || fe_access(x, v, TRACE_R, ring_fe, rb, NULL))
-		return -1;
-	for (unsigned i = 0; !persistent && i < n; i++)
-		if (fe_end(x, v, g[i]->ref))
+	for (unsigned i = 0; i < n;) {
+		unsigned ind, k = next_request(x, i, n, &ind);
+		if (ring_request(x, v, g + i, k, i, ind, write, copy, persistent))
 			return -1;
+		i += k;
+	}
+	/* The front end copies the data out of its persistent buffers. */
 	for (unsigned i = 0; persistent && !write && i < n; i++)
 		if (touch(x, 0, v, TRACE_R, g[i]->fe_va, g[i]->bytes))
 			return -1;
@@ -652,7 +816,25 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 	x->seg_bytes = c->segment_bytes ? c->segment_bytes : UINT64_C(1) << fs1->gran_shift;
 	x->gps = (unsigned)((x->seg_bytes + x->gsize - 1) / x->gsize);
 	x->per_req = c->segments * x->gps;
-	x->slot_bytes = XEN_PAGE_SIZE / c->ring;
+	x->entry_bytes = c->mode == IO_BLK ? BLKIF_ENTRY_BYTES : NETIF_ENTRY_BYTES;
+	x->fe_page_shift = fs1->gran_shift;
+	if (c->mode == IO_BLK) {
+		/* blkfront_gather_backend_features: the smaller of its own maximum
+		 * (at least 11: xlblk_init) and the back end's; none when that is
+		 * 11 or less. QEMU's qdisk (io.grant_mode=copy) offers none. */
+		unsigned fe = c->fe_max_indirect < BLKIF_MAX_SEGMENTS_PER_REQUEST ?
+			      BLKIF_MAX_SEGMENTS_PER_REQUEST : c->fe_max_indirect;
+		unsigned be = c->grant_mode == IO_COPY ? 0 : c->be_max_indirect;
+		unsigned ind = be < fe ? be : fe;
+		unsigned gpp = (unsigned)((UINT64_C(1) << fs1->gran_shift) / x->gsize);
+		x->indirect = ind > BLKIF_MAX_SEGMENTS_PER_REQUEST ? ind : 0;
+		x->max_segs = x->indirect ? x->indirect : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+		x->psegs = gpp && x->max_segs / gpp ? x->max_segs / gpp : 1;
+		x->per_ipage = (unsigned)(x->gsize / BLKIF_SEGMENT_BYTES);
+		unsigned most = x->per_req < x->max_segs ? x->per_req : x->max_segs;
+		x->ipr = x->indirect && x->per_req > BLKIF_MAX_SEGMENTS_PER_REQUEST ?
+			 (most + x->per_ipage - 1) / x->per_ipage : 0;
+	}
 	uint64_t be_page = UINT64_C(1) << bs1->gran_shift;
 	x->stride = c->pack || be_page < x->gsize ? x->gsize : be_page;
 	x->unit = be_page > x->stride ? be_page : x->stride;
@@ -667,7 +849,7 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 		return sim_errf(env->err, TRACE_EFORMAT, "%s", msg);
 	}
 	int persistent = c->grant_mode == IO_PERSISTENT;
-	x->nslots = 1 + (persistent ? pool : x->per_req);
+	x->nslots = 1 + (persistent ? pool + c->ring * x->ipr : x->per_req + x->ipr);
 	unsigned cops = x->per_req * (unsigned)(x->gsize / XEN_PAGE_SIZE);
 	x->free_slots = calloc(x->nslots, sizeof(*x->free_slots));
 	x->unit_used = calloc(x->nslots / x->spu + 1, sizeof(*x->unit_used));
@@ -681,6 +863,9 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 	x->mop = calloc(x->per_req + 1, sizeof(*x->mop));
 	x->uop = calloc(x->per_req, sizeof(*x->uop));
 	x->cop = calloc(cops, sizeof(*x->cop));
+	x->ind_pool = calloc((size_t)c->ring * x->ipr + 1, sizeof(*x->ind_pool));
+	x->ind_cur = calloc(x->ipr + 1, sizeof(*x->ind_cur));
+	x->ig = calloc(x->ipr + 1, sizeof(*x->ig));
 	grant_sys_cfg gc = { .max_version = env->arm ? 1 : 2, .grant_shift = c->grant_shift,
 			     .alloc_frame = heap_frame, .alloc_ctx = x };
 	grant_dom_cfg bd = { .domid = IO_DOMID_BACKEND, .translated = 1, .privileged = 1,
@@ -690,14 +875,15 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 	grant_dom_ops bo = { be_gfn, be_host_map, be_host_unmap, NULL, x };
 	grant_dom_ops fo = { fe_gfn, no_host_map, be_host_unmap, NULL, x };
 	if (!x->free_slots || !x->unit_used || !x->pool || !x->cur || !x->g || !x->want || !x->loc_va || !x->loc_gpa ||
-	    !x->mop || !x->uop || !x->cop || grant_sys_create(&x->gs, &gc, env->mem) ||
+	    !x->mop || !x->uop || !x->cop || !x->ind_pool || !x->ind_cur || !x->ig ||
+	    grant_sys_create(&x->gs, &gc, env->mem) ||
 	    grant_domain_add(x->gs, &bd, &bo) || grant_domain_add(x->gs, &fd, &fo)) {
 		io_destroy(x);
 		return sim_errf(env->err, TRACE_ENOMEM, "out of memory (creating the I/O model)");
 	}
 	*out = x;
 	/* The front end: table, ring page, buffers. */
-	unsigned refs = REF_FIRST + (persistent ? pool : x->per_req);
+	unsigned refs = REF_FIRST + (persistent ? pool + c->ring * x->ipr : x->per_req + x->ipr);
 	uint64_t ring_gpa, bstride = (x->seg_bytes + x->gsize - 1) & ~(x->gsize - 1);
 	if (setup_table(x, refs) || fe_ram(x, x->fe_kva + VA_RING, x->gsize, &ring_gpa))
 		return -1;
@@ -714,7 +900,21 @@ int io_create(io **out, const io_cfg *c, const io_env *env)
 			g->gfn = gpa >> XEN_PAGE_SHIFT;
 			g->ref = REF_FIRST + (uint32_t)(b * x->gps + k);
 			g->slot = 1 + (uint32_t)(b * x->gps + k);
+			g->buf = b;
 		}
+	/* The indirect pages of each ring entry, a page of the front end's
+	 * each (blkfront allocates them whole: alloc_page). */
+	for (unsigned j = 0; j < c->ring * x->ipr; j++) {
+		io_grant *g = &x->ind_pool[j];
+		uint64_t gpa;
+		g->fe_va = x->fe_kva + VA_INDIRECT + ((uint64_t)j << fs1->gran_shift);
+		g->bytes = x->gsize;
+		if (fe_ram(x, g->fe_va, x->gsize, &gpa))
+			return -1;
+		g->gfn = gpa >> XEN_PAGE_SHIFT;
+		g->ref = REF_FIRST + pool + j;
+		g->slot = 1 + pool + j;
+	}
 	/* The back end: its unpopulated region in its kernel half, its own
 	 * buffers (copy), the free slots (lowest first), the ring mapped. */
 	uint64_t region = x->nslots * x->stride;
@@ -761,6 +961,9 @@ void io_destroy(io *x)
 	free(x->mop);
 	free(x->uop);
 	free(x->cop);
+	free(x->ind_pool);
+	free(x->ind_cur);
+	free(x->ig);
 	free(x);
 }
 
@@ -775,6 +978,15 @@ void io_register_stats(io *x, stats_reg *st)
 	stats_add(st, "io.write_requests", &x->writes, "of them, data to the back end "
 		  "(blk write, net TX)");
 	stats_add(st, "io.grants", &x->grants, "grant entries the front end wrote (guest writes)");
+	stats_add(st, "io.ring_requests", &x->ring_reqs, "requests put on the shared ring (blkif: "
+		  "a request over BLKIF_MAX_SEGMENTS_PER_REQUEST 11 grants is one BLKIF_OP_INDIRECT, "
+		  "or two without indirect descriptors)");
+	stats_add(st, "io.indirect_requests", &x->indirect_reqs, "BLKIF_OP_INDIRECT requests "
+		  "(io.blk.max_indirect_segments, io.blk.feature_max_indirect_segments)");
+	stats_add(st, "io.indirect_grants", &x->indirect_grants, "grants of indirect pages "
+		  "(in io.grants; 512 segment entries a 4 KB page)");
+	stats_add(st, "io.split_requests", &x->split_reqs, "block requests sent as two (over 11 "
+		  "grants without indirect descriptors: blkfront's extra request)");
 	stats_add(st, "io.frontend_accesses", &x->fe_accesses, "accesses of the front end for I/O "
 		  "(ring, grant entries, persistent copies; in its accesses)");
 	stats_add(st, "io.backend_accesses", &x->be_accesses, "accesses of the back end "

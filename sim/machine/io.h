@@ -45,6 +45,8 @@ typedef struct io_cfg {
 	unsigned maptrack_frames;   /* grant.maptrack_frames */
 	uint64_t c_hypercall, c_map, c_unmap, c_copy, c_flush;
 	uint64_t seed;
+	unsigned fe_max_indirect;   /* io.blk.max_indirect_segments (blkfront's) */
+	unsigned be_max_indirect;   /* io.blk.feature_max_indirect_segments (blkback's) */
 } io_cfg;
 
 /* Read the io.* and grant.* parameters (io_create checks them). */

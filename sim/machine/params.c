@@ -290,8 +290,23 @@ static const param_def machine_param_defs[] = {
 	  .min = 1, .max = INT64_MAX, .help = "front-end instructions between requests (an "
 	  "estimate of an I/O-bound guest; set it from your workload)" },
 	{ .name = "io.segments", .type = PARAM_INT, .def = "1", .unit = "buffers", .min = 1,
-	  .max = 256, .help = "buffers per request (blkif: up to 11 segments without indirect "
-	  "descriptors, BLKIF_MAX_SEGMENTS_PER_REQUEST)" },
+	  .max = 256, .help = "buffers per request; blkif puts at most "
+	  "BLKIF_MAX_SEGMENTS_PER_REQUEST 11 grants in a request, more in a BLKIF_OP_INDIRECT "
+	  "one (io.blk.*), and the block layer splits a request of more segments than that "
+	  "allows" },
+	{ .name = "io.blk.max_indirect_segments", .type = PARAM_INT, .def = "32",
+	  .unit = "segments", .min = 0, .max = 4096, .help = "blkif: the front end's most "
+	  "segments (grants) in a BLKIF_OP_INDIRECT request - Linux xen-blkfront's "
+	  "max_indirect_segments module parameter, default 32, raised to 11 if lower "
+	  "(xlblk_init); it uses the smaller of this and the back end's "
+	  "feature-max-indirect-segments, and no indirect request when that is 11 or less "
+	  "(blkfront_gather_backend_features). At most 8 indirect pages of 512 entries "
+	  "(BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST, xen/include/public/io/blkif.h)" },
+	{ .name = "io.blk.feature_max_indirect_segments", .type = PARAM_INT, .def = "256",
+	  .unit = "segments", .min = 0, .max = 4096, .help = "blkif: the back end's xenstore "
+	  "feature-max-indirect-segments - Linux xen-blkback's MAX_INDIRECT_SEGMENTS 256; 0 for "
+	  "a back end without indirect descriptors. io.grant_mode=copy is QEMU's qdisk, which "
+	  "offers none, whatever this says" },
 	{ .name = "io.segment_bytes", .type = PARAM_SIZE, .def = "0", .unit = "bytes", .min = 0,
 	  .max = 1 << 20, .help = "bytes per buffer (0: one page of the front end, 4 KB or "
 	  "64 KB); a buffer needs one grant per grant.size" },
