@@ -10,6 +10,10 @@
 #                 bug-injection builds): zero warnings
 #   make cosim    RTL PML unit against the C model: directed, constrained-
 #                 random, bug-injection and real-trace co-simulation
+#   make docs     rewrite every figure README.md and docs/*.md quote from
+#                 the tool (tools/docs: marked blocks, each made by a
+#                 command); make docs-check compares them all (minutes);
+#                 make check compares the fast ones
 #   make check-cluster  optional tier: a sweep as a Slurm array job on a
 #                 single-node Slurm started and torn down by the test
 #   make systemc  build/slatsim-sc: `slatsim run` on a SystemC TLM-2.0
@@ -133,7 +137,8 @@ $(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
-	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests
+	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests docs docs-check \
+	docs-check-fast
 
 all: $(BUILD)/slatsim $(BUILD)/chase
 
@@ -270,6 +275,16 @@ check: deps-check deps-rtl deps-systemc
 	$(MAKE) --no-print-directory cosim-tests
 	$(MAKE) --no-print-directory sc-tests
 	$(MAKE) --no-print-directory $(BUILD)/bench_decode   # make bench's own program builds
+	$(MAKE) --no-print-directory docs-check-fast
+
+# The figures README.md and docs/*.md quote from the tool: blocks between
+# <!-- docs: NAME --> and <!-- /docs -->, each made by tools/docs's NAME.
+docs: $(BUILD)/slatsim
+	python3 tools/docs
+docs-check: $(BUILD)/slatsim
+	python3 tools/docs --check
+docs-check-fast: $(BUILD)/slatsim
+	python3 tools/docs --check --fast
 
 lint: deps-rtl $(RTL_PKG)
 	@$(foreach v,none $(RTL_BUGS),echo "  LINT    $(RTL_SV) ($(v))" && \
