@@ -12,8 +12,9 @@
 #                 random, bug-injection and real-trace co-simulation
 #   make docs     rewrite every figure README.md and docs/*.md quote from
 #                 the tool (tools/docs: marked blocks, each made by a
-#                 command); make docs-check compares them all (minutes);
-#                 make check compares the fast ones
+#                 command) and the charts (tools/readme-charts); make
+#                 docs-check compares the blocks (minutes); make check
+#                 compares the fast ones
 #   make check-cluster  optional tier: a sweep as a Slurm array job on a
 #                 single-node Slurm started and torn down by the test
 #   make systemc  build/slatsim-sc: `slatsim run` on a SystemC TLM-2.0
@@ -281,6 +282,7 @@ check: deps-check deps-rtl deps-systemc
 # <!-- docs: NAME --> and <!-- /docs -->, each made by tools/docs's NAME.
 docs: $(BUILD)/slatsim
 	python3 tools/docs
+	tools/readme-charts $(BUILD)
 docs-check: $(BUILD)/slatsim
 	python3 tools/docs --check
 docs-check-fast: $(BUILD)/slatsim
