@@ -107,14 +107,12 @@
 #define REF_RING           GNTTAB_NR_RESERVED_ENTRIES   /* the first free ref */
 #define REF_FIRST          (REF_RING + 1)
 #define MAX_PERSISTENT     1056u   /* blkback max_persistent_grants */
-/* Slots of a one-page ring, xen/include/public/io/ring.h __CONST_RING_SIZE:
+/* A one-page ring's slots, xen/include/public/io/ring.h __CONST_RING_SIZE:
  * (4096 - 64 bytes of indexes and padding) / the larger of request and
- * response, rounded down to a power of 2. blkif (io/blkif.h): a request is
- * 112 bytes on x86-64 and arm64 (11 segments of 8 bytes after its header),
- * 36 -> 32; netif (io/netif.h): tx 12-byte requests, rx 12-byte responses,
- * 336 -> 256. */
-#define BLKIF_RING_SLOTS   32u
-#define NETIF_RING_SLOTS   256u
+ * response, rounded down to a power of 2 (ring_slots). blkif (io/blkif.h):
+ * a request is 112 bytes on x86-64 and arm64 (11 segments of 8 bytes after
+ * its header), 36 -> 32; netif (io/netif.h): tx 12-byte requests, 336 ->
+ * 256. */
 #define RING_HEADER_BYTES  64u    /* io/ring.h: req_prod .. rsp_event, pvt, __pad[44] */
 #define BLKIF_ENTRY_BYTES  112u   /* union blkif_sring_entry: struct blkif_request */
 #define NETIF_ENTRY_BYTES  12u    /* union netif_tx_sring_entry: struct netif_tx_request */
@@ -223,6 +221,15 @@ void io_build_cfg(io_cfg *c, const param_reg *p)
 	c->be_max_indirect = (unsigned)param_int(p, "io.blk.feature_max_indirect_segments");
 }
 
+/* __CONST_RING_SIZE of a one-page ring of ENTRY-byte entries. */
+static unsigned ring_slots(unsigned entry)
+{
+	unsigned n = (XEN_PAGE_SIZE - RING_HEADER_BYTES) / entry, p = 1;
+	while (2 * p <= n)
+		p *= 2;
+	return p;
+}
+
 /* The combinations Xen or the drivers cannot do, by key. */
 static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 {
@@ -250,7 +257,7 @@ static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 		CFGERR("domain.%u.host.granule: a %u KB grant cannot be mapped by a stage 2 with a "
 		       "%u KB granule (Xen on Arm runs stage 2 with a 4 KB granule)", b,
 		       1u << (c->grant_shift - 10), 1u << (be_s2 - 10));
-	unsigned slots = c->mode == IO_BLK ? BLKIF_RING_SLOTS : NETIF_RING_SLOTS;
+	unsigned slots = ring_slots(x->entry_bytes);
 	if (c->ring > slots)
 		CFGERR("io.ring=%u: a one-page %s ring holds %u requests (xen/include/public/io/"
 		       "ring.h __CONST_RING_SIZE of %s)", c->ring, c->mode == IO_BLK ? "blkif" : "netif",
@@ -258,6 +265,10 @@ static int check(const io *x, unsigned pool_grants, char *err, size_t errlen)
 	if (c->grant_mode == IO_PERSISTENT && c->mode == IO_NET)
 		CFGERR("io.grant_mode=persistent: persistent grants are blkback's (io.mode=blk); "
 		       "netback maps or copies");
+	if (x->ipr > BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST)
+		CFGERR("io.blk.max_indirect_segments: a request would need %u indirect pages, more "
+		       "than BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST (%u)", x->ipr,
+		       BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
 	if (x->indirect && x->indirect < (1u << fe_page) / x->gsize)
 		CFGERR("io.blk.max_indirect_segments and io.blk.feature_max_indirect_segments: the "
 		       "smaller, %u, is under the %llu grants of one page of the front end: blkfront "

@@ -134,3 +134,54 @@ def xen_dirtylog_range_base_moves_the_window():
     if rc == 0:
         raise Fail("migrate accepted dirtylog.range_base")
     one_line(err, r"dirtylog\.range_base", "migrate range_base")
+
+
+def xen_io_stats(t, *kv):
+    out = path("xen-io.json")
+    args = []
+    for s in kv:
+        args += ["--set", s]
+    run("run", "--quiet", "--json", out, *(args + [t]), expect_rc=0)
+    with open(out) as f:
+        return json.load(f)["stats"]
+
+
+@case
+def xen_blkif_indirect_requests_through_the_command_line():
+    # blkif, worked out from xen/include/public/io/blkif.h and Linux's
+    # drivers: BLKIF_MAX_SEGMENTS_PER_REQUEST 11, 512 segment entries a 4 KB
+    # indirect page, blkfront's max_indirect_segments 32 and blkback's
+    # MAX_INDIRECT_SEGMENTS 256 (negotiated: 32). Ten front-end records of
+    # 1000 instructions and io.period=1000: R = 10 requests of one 64 KB
+    # buffer of an arm64 guest with 64 KB pages, 16 grants each.
+    #  - defaults: each request one BLKIF_OP_INDIRECT with one indirect page:
+    #    17 grants; hypercalls: the table's 2, the ring's map, per request the
+    #    indirect page's map and unmap, the data's maps 11 a call (2) and its
+    #    unmap: 2 + 1 + 5 R; unmaps (one flush each) 17 R.
+    #  - a back end without indirect descriptors: blkfront's extra request,
+    #    11 + 5: 2 R ring requests, R split, 16 grants, 2 + 1 + 4 R.
+    #  - qdisk (io.grant_mode=copy) offers none whatever the key: the same
+    #    split, one GNTTABOP_copy a ring request: 2 + 1 + 2 R.
+    #  - a front end allowing 12 segments is refused: a page's 16 grants
+    #    would not fit, both keys named.
+    r = 10
+    t = write("xen-io.txt", "0 R 400000 8 0 1000\n" * r)
+    base = ["arch=arm64", "guest.granule=64k", "io.mode=blk", "io.period=1000"]
+    st = xen_io_stats(t, *base)
+    eq((st["io.requests"], st["io.ring_requests"], st["io.indirect_requests"],
+        st["io.indirect_grants"], st["io.grants"], st["grant.hypercalls"], st["grant.unmaps"],
+        st["grant.tlb_flushes"]), (r, r, r, r, 17 * r, 2 + 1 + 5 * r, 17 * r, 17 * r),
+       "indirect requests")
+    st = xen_io_stats(t, *(base + ["io.blk.feature_max_indirect_segments=0"]))
+    eq((st["io.ring_requests"], st["io.split_requests"], st["io.indirect_requests"],
+        st["io.grants"], st["grant.hypercalls"]), (2 * r, r, 0, 16 * r, 2 + 1 + 4 * r),
+       "no indirect descriptors: 11 + 5")
+    st = xen_io_stats(t, *(base + ["io.grant_mode=copy"]))
+    eq((st["io.ring_requests"], st["io.split_requests"], st["grant.hypercalls"],
+        st["grant.copies"]), (2 * r, r, 2 + 1 + 2 * r, 16 * r), "qdisk: no indirect, copies")
+    args = []
+    for s in base + ["io.blk.max_indirect_segments=12"]:
+        args += ["--set", s]
+    _, _, err = run("run", *(args + [t]), expect_rc=2)
+    one_line(err, r"io\.blk\.max_indirect_segments and io\.blk\.feature_max_indirect_segments:"
+             r" the smaller, 12, is under the 16 grants", "a maximum under a page's grants")
