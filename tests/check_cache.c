@@ -38,45 +38,75 @@ static cache_hier *mkh(const cache_hier_config *hc, cache *llc)
 }
 
 /* ------------------------------------------------ the reference model
- * A set is a list of lines ordered from most to least recently used; a
- * cache is an array of such lists. Nothing here is shared with cache.c. */
+ * LRU: a set is a list of lines ordered from most to least recently used; a
+ * cache is an array of such lists. Bit-PLRU and random, whose victims
+ * depend on where a line sits, keep a set as its ways instead (l[w] is way
+ * w, valid or not), as cache.h states them: a PLRU touch sets the way's bit
+ * and, when every bit of the set is set, clears the others; the victim is
+ * the first invalid way, else (PLRU) the first way whose bit is clear, or
+ * (random) way rng_below(ways) of the array's seeded stream. Nothing here
+ * is shared with cache.c (rng.h is the library's generator). */
 
 #define REF_MAX_WAYS 16
 
-typedef struct ref_line { uint64_t line; int dirty; } ref_line;
+typedef struct ref_line { uint64_t line; int dirty, valid, bit; } ref_line;
 typedef struct ref_set { ref_line l[REF_MAX_WAYS]; unsigned n; } ref_set;
 typedef struct ref_cache {
 	unsigned sets, ways;        /* sets 0: absent */
+	enum cache_policy pol;
+	rng r;
 	ref_set *s;
 	uint64_t hits, misses, fills, evictions, writebacks;
 } ref_cache;
 
-static ref_cache ref_new(unsigned sets, unsigned ways)
+static ref_cache ref_new_p(unsigned sets, unsigned ways, enum cache_policy pol, uint64_t seed)
 {
 	ck_assert_uint_le(ways, REF_MAX_WAYS);
-	ref_cache r = { .sets = sets, .ways = ways };
+	ref_cache r = { .sets = sets, .ways = ways, .pol = pol };
+	rng_seed(&r.r, seed);
 	r.s = calloc(sets ? sets : 1, sizeof(ref_set));
 	return r;
 }
 
+static ref_cache ref_new(unsigned sets, unsigned ways) { return ref_new_p(sets, ways, CACHE_LRU, 0); }
+
 static ref_set *ref_set_of(ref_cache *r, uint64_t line) { return &r->s[line % r->sets]; }
 
-/* Position of LINE in its set's list, or -1. */
+/* Position of LINE in its set (list entry or way), or -1. */
 static int ref_pos(ref_cache *r, uint64_t line)
 {
 	if (!r->sets)
 		return -1;
 	ref_set *s = ref_set_of(r, line);
+	if (r->pol != CACHE_LRU) {
+		for (unsigned w = 0; w < r->ways; w++)
+			if (s->l[w].valid && s->l[w].line == line)
+				return (int)w;
+		return -1;
+	}
 	for (unsigned k = 0; k < s->n; k++)
 		if (s->l[k].line == line)
 			return (int)k;
 	return -1;
 }
 
-/* Move entry K of LINE's set to the front (most recent). */
+/* Make entry K of LINE's set the most recent: LRU moves it to the front,
+ * bit-PLRU sets its bit (and clears the others when all are set). */
 static void ref_front(ref_cache *r, uint64_t line, int k)
 {
 	ref_set *s = ref_set_of(r, line);
+	if (r->pol == CACHE_PLRU) {
+		s->l[k].bit = 1;
+		unsigned set = 0;
+		for (unsigned w = 0; w < r->ways; w++)
+			set += (unsigned)s->l[w].bit;
+		if (set == r->ways)
+			for (unsigned w = 0; w < r->ways; w++)
+				s->l[w].bit = (int)w == k;
+		return;
+	}
+	if (r->pol == CACHE_RANDOM)
+		return;
 	ref_line x = s->l[k];
 	memmove(&s->l[1], &s->l[0], (size_t)k * sizeof(ref_line));
 	s->l[0] = x;
@@ -90,13 +120,33 @@ static int ref_remove(ref_cache *r, uint64_t line)
 		return -1;
 	ref_set *s = ref_set_of(r, line);
 	int d = s->l[k].dirty;
+	if (r->pol != CACHE_LRU) {
+		s->l[k].valid = 0;
+		s->l[k].bit = 0;
+		return d;
+	}
 	memmove(&s->l[k], &s->l[k + 1], (size_t)(s->n - (unsigned)k - 1) * sizeof(ref_line));
 	s->n--;
 	return d;
 }
 
-/* Insert LINE at the front; if present, move it there and or in DIRTY.
- * Returns 1 with *victim when the least recent line fell off the end. */
+/* The way a PLRU or random set fills: the first invalid one, else by the
+ * policy. */
+static unsigned ref_victim_way(ref_cache *r, ref_set *s)
+{
+	for (unsigned w = 0; w < r->ways; w++)
+		if (!s->l[w].valid)
+			return w;
+	if (r->pol == CACHE_RANDOM)
+		return (unsigned)rng_below(&r->r, r->ways);
+	for (unsigned w = 0; w < r->ways; w++)
+		if (!s->l[w].bit)
+			return w;
+	return 0;
+}
+
+/* Insert LINE as the most recent; if present, make it so and or in DIRTY.
+ * Returns 1 with *victim when a line was replaced. */
 static int ref_insert(ref_cache *r, uint64_t line, int dirty, ref_line *victim)
 {
 	if (!r->sets)
@@ -110,6 +160,18 @@ static int ref_insert(ref_cache *r, uint64_t line, int dirty, ref_line *victim)
 	}
 	int out = 0;
 	r->fills++;
+	if (r->pol != CACHE_LRU) {
+		unsigned w = ref_victim_way(r, s);
+		if (s->l[w].valid) {
+			*victim = s->l[w];
+			r->evictions++;
+			r->writebacks += (uint64_t)victim->dirty;
+			out = 1;
+		}
+		s->l[w] = (ref_line){ .line = line, .dirty = dirty, .valid = 1, .bit = s->l[w].bit };
+		ref_front(r, line, (int)w);
+		return out;
+	}
 	if (s->n == r->ways) {
 		*victim = s->l[--s->n];
 		r->evictions++;
@@ -117,7 +179,7 @@ static int ref_insert(ref_cache *r, uint64_t line, int dirty, ref_line *victim)
 		out = 1;
 	}
 	memmove(&s->l[1], &s->l[0], s->n * sizeof(ref_line));
-	s->l[0] = (ref_line){ line, dirty };
+	s->l[0] = (ref_line){ .line = line, .dirty = dirty, .valid = 1 };
 	s->n++;
 	return out;
 }
@@ -268,26 +330,38 @@ END_TEST
 /* The whole hierarchy: two vCPUs over one LLC, reads, writes and fetches
  * interleaved at random; every access is served by the same level in both
  * models and every counter of every array agrees at the end. Repeated
- * without an L1I, without an L2 and without an LLC. */
+ * without an L1I, without an L2 and without an LLC, and with bit-PLRU and
+ * random replacement: cache_access's inline path skips the replacement
+ * update of a hit on its set's most recent way, which must change no
+ * decision of any policy. */
 START_TEST(cache_hierarchy_matches_reference_count_for_count)
 {
-	struct { int l1i, l2, llc; } v[] = { { 1, 1, 1 }, { 0, 1, 1 }, { 1, 0, 1 }, { 1, 1, 0 } };
+	struct { int l1i, l2, llc; enum cache_policy pol; } v[] = {
+		{ 1, 1, 1, CACHE_LRU }, { 0, 1, 1, CACHE_LRU }, { 1, 0, 1, CACHE_LRU },
+		{ 1, 1, 0, CACHE_LRU }, { 1, 1, 1, CACHE_PLRU }, { 0, 1, 1, CACHE_PLRU },
+		{ 1, 1, 1, CACHE_RANDOM }, { 0, 1, 1, CACHE_RANDOM },
+	};
 	for (size_t t = 0; t < sizeof(v) / sizeof(v[0]); t++) {
+		enum cache_policy pol = v[t].pol;
 		cache_hier_config hc = {
 			.l1i = cfg(v[t].l1i ? 4 : 0, 2, 1), .l1d = cfg(8, 2, 2),
 			.l2 = cfg(v[t].l2 ? 8 : 0, 4, 3), .mem_latency = 9,
 		};
+		hc.l1i.policy = hc.l1d.policy = hc.l2.policy = pol;
 		cache_config lc = cfg(32, 4, 5);
+		lc.policy = pol;
 		cache *llc = NULL;
 		char err[160];
 		if (v[t].llc)
 			ck_assert_int_eq(cache_create(&llc, &lc, "cache.llc", err, sizeof(err)), 0);
 		cache_hier *h[2] = { mkh(&hc, llc), mkh(&hc, llc) };
-		ref_cache rllc = ref_new(v[t].llc ? 32 : 0, 4);
+		uint64_t seed = hc.l1d.seed;   /* every array's, as cfg() sets it */
+		ref_cache rllc = ref_new_p(v[t].llc ? 32 : 0, 4, pol, seed);
 		ref_hier r[2];
 		for (int k = 0; k < 2; k++)
-			r[k] = (ref_hier){ .l1i = ref_new(v[t].l1i ? 4 : 0, 2), .l1d = ref_new(8, 2),
-					   .l2 = ref_new(v[t].l2 ? 8 : 0, 4),
+			r[k] = (ref_hier){ .l1i = ref_new_p(v[t].l1i ? 4 : 0, 2, pol, seed),
+					   .l1d = ref_new_p(8, 2, pol, seed),
+					   .l2 = ref_new_p(v[t].l2 ? 8 : 0, 4, pol, seed),
 					   .llc = v[t].llc ? &rllc : NULL };
 		static const unsigned lat[CACHE_LEVELS] = { 0, 3, 5, 9 };
 		uint64_t served[CACHE_LEVELS] = { 0 };
@@ -391,6 +465,40 @@ START_TEST(cache_latency_is_the_serving_levels)
 	ck_assert_uint_eq(c->served[CACHE_LLC], 1);
 	ck_assert_uint_eq(c->served[CACHE_MEM], 7);
 	free_small(&s);
+}
+END_TEST
+
+/* cache_access_range: an access's bytes line by line, each line's cycles
+ * beyond the L1's latency (L1 4, L2 14, memory 200 in mk_small), none for
+ * an L1 hit and none when a level answers faster than the L1. */
+START_TEST(cache_access_range_charges_each_line_beyond_l1)
+{
+	small s = mk_small(0);
+	/* 8 bytes from 4 before the end of line 1: lines 1 and 2, both from
+	 * memory: 2 x (200 - 4) */
+	ck_assert_uint_eq(cache_access_range(s.h, L(2) - 4, 7, 0, 0), 392);
+	ck_assert_uint_eq(cache_hier_stats(s.h)->served[CACHE_MEM], 2);
+	ck_assert_uint_eq(cache_access_range(s.h, L(2) - 4, 7, 0, 0), 0);   /* L1 hits */
+	ck_assert_uint_eq(cache_hier_stats(s.h)->served[CACHE_L1], 2);
+	cache_access(s.h, L(3), 0, 0);
+	cache_access(s.h, L(4), 0, 0);             /* the 2-way L1 now holds 3, 4 */
+	/* lines 1 and 2 from L2; the L1 evicts 3, then 4 */
+	ck_assert_uint_eq(cache_access_range(s.h, L(1), 2 * LINE - 1, 1, 0), 2 * (14 - 4));
+	ck_assert_uint_eq(cache_access_range(s.h, L(2) + 8, 0, 0, 1), 0);   /* a fetch: L1D */
+	ck_assert_uint_eq(cache_access_range(s.h, L(4) + 8, 0, 0, 1), 14 - 4);   /* L2 */
+	const cache_counters *l1d = cache_hier_array_stats(s.h, CACHE_A_L1D);
+	ck_assert_uint_eq(l1d->hits, 3);
+	ck_assert_uint_eq(l1d->misses, 7);
+	free_small(&s);
+
+	/* An L2 faster than the L1 (10 against 3 cycles) takes nothing. */
+	cache_hier_config hc = { .l1d = cfg(1, 1, 10), .l2 = cfg(1, 4, 3), .mem_latency = 30 };
+	cache_hier *h = mkh(&hc, NULL);
+	ck_assert_uint_eq(cache_access_range(h, L(1), 0, 0, 0), 30 - 10);
+	cache_access(h, L(2), 0, 0);
+	ck_assert_uint_eq(cache_access_range(h, L(1), 0, 0, 0), 0);   /* from L2 */
+	ck_assert_int_eq(cache_access(h, L(2), 0, 0).level, CACHE_L2);
+	cache_hier_destroy(h);
 }
 END_TEST
 
@@ -558,6 +666,7 @@ Suite *cache_suite(void)
 	tcase_add_test(tc, cache_lru_array_matches_reference_count_for_count);
 	tcase_add_test(tc, cache_hierarchy_matches_reference_count_for_count);
 	tcase_add_test(tc, cache_latency_is_the_serving_levels);
+	tcase_add_test(tc, cache_access_range_charges_each_line_beyond_l1);
 	tcase_add_test(tc, cache_write_allocates_and_dirty_lines_are_written_back);
 	tcase_add_test(tc, cache_l2_is_inclusive_of_both_l1s);
 	tcase_add_test(tc, cache_llc_is_a_victim_cache_of_l2);

@@ -170,16 +170,16 @@ for cfg in "default (x86, 4 KB pages: 1 grant per request)|" \
 		'{ printf "%s: off %.3f s, io.mode=blk %.3f s: %.2fx the speed\n", n, $1, $2, $1 / $2 }'
 done
 
-echo "== cache model (issue 18: cache.model=on at least 0.4x the speed of off, real capture; best of 5, alternating)"
+echo "== cache model: cache.model=on against off on the shipped trace (issue 23: on at >= 0.8x the speed of off; issue 18's was 0.4x); best of 5, alternating"
 off=""; on=""
 for i in 1 2 3 4 5; do
-	off="$off $(replay_s "$real")"
+	off="$off $(replay_s --set cache.model=off "$real")"
 	on="$on $(replay_s --set cache.model=on "$real")"
 done
 echo "  cache.model=off: $off"
 echo "  cache.model=on:  $on"
 best_pair "$off" "$on" | awk \
-	'{ printf "best: off %.3f s, on %.3f s: on runs at %.2fx the speed of off (target >= 0.4x)\n", $1, $2, $1 / $2 }'
+	'{ printf "best: off %.3f s, on %.3f s: on runs at %.2fx the speed of off (target >= 0.8x)\n", $1, $2, $1 / $2 }'
 
 echo "== RTL co-simulation (issue: --cosim pml no slower than 1.5x the C model alone, same trace)"
 if $S run --quiet --cosim pml --set sim.max_records=1 "$real" >/dev/null 2>&1; then
