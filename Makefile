@@ -19,6 +19,8 @@
 #                 single-node Slurm started and torn down by the test
 #   make systemc  build/slatsim-sc: `slatsim run` on a SystemC TLM-2.0
 #                 platform (sim/systemc; needs libsystemc-dev)
+#   make python   the Python package slatsim (sim/python, setup.py) into
+#                 build/python/lib; pip install . installs it (README)
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -139,7 +141,7 @@ $(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
 
 .PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
 	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests docs docs-check \
-	docs-check-fast
+	docs-check-fast python python-asan python-tests deps-python
 
 all: $(BUILD)/slatsim $(BUILD)/chase
 
@@ -248,6 +250,32 @@ $(BUILD)/asan/tests/%.o: tests/%.c | deps-check
 run: $(BUILD)/slatsim
 	$(BUILD)/slatsim run $(SAMPLE)
 
+# ---------------------------------------------------------------- Python (sim/python)
+# The package slatsim: setup.py compiles the core's sources with the module
+# (sim/python/_slatsim.c, the CPython C API) - -fPIC, so not build/obj's.
+# Debian's python3 (the one python3-pytest and python3-numpy install into).
+PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
+deps-python:
+	@tools/deps core python
+python: deps-python
+	@$(PYTHON) setup.py -q build --build-lib $(BUILD)/python/lib
+# The same with -fsanitize=address,undefined, for make check's asan tier.
+python-asan: deps-python
+	@SLATSIM_SANITIZE=1 $(PYTHON) setup.py -q build --build-lib $(BUILD)/python-asan/lib
+# The package against the command line (tests/python; pysci's packages are
+# used when installed, and the tests run once more with numpy and pandas
+# hidden), then once under ASan and UBSan (LD_PRELOAD: an extension module
+# cannot bring the sanitizers' runtimes into a python3 built without them).
+python-tests: python python-asan $(BUILD)/slatsim | deps-check
+	SLATSIM=$(BUILD)/slatsim PYTHONPATH=$(BUILD)/python/lib $(PYTHON) -m pytest -q tests/python
+	SLATSIM=$(BUILD)/slatsim SLATSIM_HIDE=numpy,pandas PYTHONPATH=$(BUILD)/python/lib \
+		$(PYTHON) -m pytest -q tests/python
+	SLATSIM=$(BUILD)/slatsim PYTHONPATH=$(BUILD)/python-asan/lib \
+		LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86:suppressions=tests/python/lsan.supp \
+		LSAN_OPTIONS=suppressions=tests/python/lsan.supp \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/python
+
 export ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1:exitcode=86
 
@@ -275,6 +303,7 @@ check: deps-check deps-rtl deps-systemc
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory cosim-tests
 	$(MAKE) --no-print-directory sc-tests
+	$(MAKE) --no-print-directory python-tests
 	$(MAKE) --no-print-directory $(BUILD)/bench_decode   # make bench's own program builds
 	$(MAKE) --no-print-directory docs-check-fast
 

@@ -67,6 +67,7 @@ struct outset {
 	int closed_fd[3];        /* standard descriptors that were closed at start */
 	file_id out_id;          /* standard output, when it is a regular file */
 	int out_reg;
+	int embedded;            /* outset_create_embedded: no watcher, no hook */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -225,6 +226,25 @@ int outset_create(outset **out, char *err, size_t errlen)
 	return 0;
 }
 
+int outset_create_embedded(outset **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	outset *s = calloc(1, sizeof(*s));
+	if (!s)
+		return fail(err, errlen, OUTFILE_NOMEM, "out of memory (an output set)");
+	struct stat st;
+	if (fstat(1, &st) == 0 && S_ISREG(st.st_mode)) {
+		s->out_id = (file_id){ st.st_dev, st.st_ino };
+		s->out_reg = 1;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	s->umask = umask(0);
+	umask(s->umask);
+	s->embedded = 1;
+	*out = s;
+	return 0;
+}
+
 void outset_destroy(outset *s)
 {
 	if (!s)
@@ -237,7 +257,13 @@ void outset_destroy(outset *s)
 		outfile_abandon(o);
 		o = next;
 	}
-	/* Freed by the exit hook. */
+	if (!s->embedded)
+		return;   /* freed by the exit hook */
+	for (size_t i = 0; i < s->nin; i++)
+		free(s->in[i].path);
+	free(s->in);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
 }
 
 void outset_add_input(outset *s, const char *path)

@@ -64,6 +64,11 @@ enum {
  * opened), block the signals above and start the watcher. Returns 0, or -1
  * with a message. */
 int outset_create(outset **out, char *err, size_t errlen);
+/* The same for a library inside another program (the Python package,
+ * sim/python): no watcher, no signal blocked or ignored, no exit hook - the
+ * host program owns its signals; its driver abandons the outputs in
+ * progress itself when it is interrupted (outset_destroy). */
+int outset_create_embedded(outset **out, char *err, size_t errlen);
 /* Abandon every output still open, stop the watcher, free. */
 void outset_destroy(outset *s);
 

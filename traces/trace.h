@@ -103,6 +103,7 @@ enum {
 	TRACE_ENOMEM = -4,    /* out of memory (not the input's fault) */
 	TRACE_EINTERNAL = -5, /* a broken invariant of the model (not the input's fault) */
 	TRACE_EOUTPUT = -6,   /* an output could not be written (no space, no permission) */
+	TRACE_ESTOPPED = -7,  /* a driver's poll stopped the work (the Python package's Ctrl-C) */
 };
 
 typedef struct trace_reader trace_reader;

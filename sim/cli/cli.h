@@ -50,6 +50,10 @@ void cli_die_trace(int rc, const char *msg) __attribute__((noreturn));
 void cli_die_config(int rc, const param_reg *p, const char *msg) __attribute__((noreturn));
 /* The same without exiting: print MSG, return the exit status. */
 int cli_trace_status(int rc, const char *msg);
+/* cli_die_config's message into OUT (N bytes), for a driver that does not
+ * exit (the Python package): MSG, or "FILE:LINE: MSG" for a key set in a
+ * config file. */
+void cli_config_message(int rc, const param_reg *p, const char *msg, char *out, size_t n);
 
 int cli_is_help(const char *a);
 /* If argv[i] is option NAME ("--name V" or "--name=V"), return V and advance. */
@@ -187,6 +191,21 @@ int cli_run(args *a, const run_engine *e);
 /* A program's main: the outputs' set, DISPATCH, and the final checked
  * flush of standard output. Returns the exit status. */
 int cli_main(int argc, char **argv, int (*dispatch)(int argc, char **argv, outset *outs));
+
+/* The --json documents of reach, migrate, params and trace info, for another
+ * driver of their engines too (the Python package, sim/python): reach's
+ * whole document (R finished), and migrate's "migrate" object (CTX: the
+ * migrate) that report_json_ext appends. */
+struct reach;
+struct json_w;
+void cli_reach_json(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
+		    const struct reach *r);
+void cli_migrate_json(struct json_w *j, const void *ctx);
+/* params --json of P's keys (those KEEP marks; NULL: all). */
+void cli_params_json(FILE *f, const param_reg *p, const unsigned char *keep);
+/* trace info --json of the counts T (per vCPU too) of the trace R read. */
+struct tracestat;
+void cli_trace_info_json(FILE *f, const struct tracestat *t, trace_reader *r);
 
 /* The commands: each returns its exit status. */
 int cmd_run(args *a);

@@ -77,6 +77,15 @@ int cli_trace_status(int rc, const char *m)
  * named with its file and line, as the parser's own errors are. */
 void cli_die_config(int rc, const param_reg *p, const char *msg)
 {
+	char b[2048];
+	cli_config_message(rc, p, msg, b, sizeof(b));
+	if (strcmp(b, msg) != 0)
+		cli_die(EXIT_BAD, "%s", b);
+	cli_die_trace(rc, msg);
+}
+
+void cli_config_message(int rc, const param_reg *p, const char *msg, char *out, size_t n)
+{
 	/* (a domain's refusal starts "domain N: key...": its override first) */
 	const char *m = msg;
 	unsigned dom = 0;
@@ -99,8 +108,9 @@ void cli_die_config(int rc, const param_reg *p, const char *msg)
 		}
 	}
 	if (origin && strchr(origin, ':') && rc == TRACE_EFORMAT)
-		cli_die(EXIT_BAD, "%s: %s", origin, msg);
-	cli_die_trace(rc, msg);
+		snprintf(out, n, "%s: %s", origin, msg);
+	else
+		snprintf(out, n, "%s", msg);
 }
 
 void cli_die_trace(int rc, const char *msg)

@@ -159,7 +159,7 @@ static void summary(FILE *f, migrate *x)
 	fputc('\n', f);
 }
 
-static void json_migrate(json_w *j, const void *ctx)
+void cli_migrate_json(json_w *j, const void *ctx)
 {
 	const migrate *x = ctx;
 	size_t n;
@@ -188,7 +188,7 @@ static void write_json(FILE *jf, const char *trace, const src_ctx *sc, migrate *
 {
 	machine *m = migrate_machine(x);
 	report_json_ext(jf, trace, trace_get_header(sc->r), migrate_params(x), machine_stats(m), m,
-			json_migrate, x);
+			cli_migrate_json, x);
 }
 
 /* ---------------------------------------------------------------- command */

@@ -91,6 +91,39 @@ static void params_print_one(const param_reg *p, size_t i)
 		printf("    (default %s)\n", d->def);
 }
 
+void cli_params_json(FILE *f, const param_reg *p, const unsigned char *keep)
+{
+	json_w j;
+	json_init(&j, f, 1);
+	json_begin_arr(&j, NULL);
+	for (size_t i = 0; i < param_count(p); i++) {
+		if (keep && !keep[i])
+			continue;
+		const param_def *d = param_def_at(p, i);
+		json_begin_obj(&j, NULL);
+		json_str(&j, "name", param_name_at(p, i));
+		json_str(&j, "type", type_name(d->type));
+		json_str(&j, "default", d->def);
+		json_str(&j, "value", param_text_at(p, i));
+		json_str(&j, "unit", d->unit ? d->unit : "");
+		if (d->type == PARAM_INT || d->type == PARAM_SIZE || d->type == PARAM_LIST) {
+			json_i64(&j, "min", d->min);
+			json_i64(&j, "max", d->max);
+			json_bool(&j, "power_of_two", (d->flags & PARAM_F_POW2) != 0);
+		} else if (d->type == PARAM_FLOAT) {
+			json_dbl(&j, "min", d->fmin);
+			json_dbl(&j, "max", d->fmax);
+		} else if (d->type == PARAM_ENUM) {
+			json_str(&j, "choices", d->choices);
+		}
+		json_bool(&j, "per_domain", (d->flags & PARAM_F_SCOPED) != 0);
+		json_str(&j, "help", d->help);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_finish(&j);
+}
+
 int cmd_params(args *a)
 {
 	config_args c = { .nfiles = 0 };
@@ -132,35 +165,7 @@ int cmd_params(args *a)
 					"as 'tlb.l2', or a pattern such as '*.latency')", pats[k]);
 	}
 	if (json) {
-		json_w j;
-		json_init(&j, stdout, 1);
-		json_begin_arr(&j, NULL);
-		for (size_t i = 0; i < param_count(p); i++) {
-			if (!keep[i])
-				continue;
-			const param_def *d = param_def_at(p, i);
-			json_begin_obj(&j, NULL);
-			json_str(&j, "name", param_name_at(p, i));
-			json_str(&j, "type", type_name(d->type));
-			json_str(&j, "default", d->def);
-			json_str(&j, "value", param_text_at(p, i));
-			json_str(&j, "unit", d->unit ? d->unit : "");
-			if (d->type == PARAM_INT || d->type == PARAM_SIZE || d->type == PARAM_LIST) {
-				json_i64(&j, "min", d->min);
-				json_i64(&j, "max", d->max);
-				json_bool(&j, "power_of_two", (d->flags & PARAM_F_POW2) != 0);
-			} else if (d->type == PARAM_FLOAT) {
-				json_dbl(&j, "min", d->fmin);
-				json_dbl(&j, "max", d->fmax);
-			} else if (d->type == PARAM_ENUM) {
-				json_str(&j, "choices", d->choices);
-			}
-			json_bool(&j, "per_domain", (d->flags & PARAM_F_SCOPED) != 0);
-			json_str(&j, "help", d->help);
-			json_end_obj(&j);
-		}
-		json_end_arr(&j);
-		json_finish(&j);
+		cli_params_json(stdout, p, keep);
 	} else {
 		/* Room by room, the rooms in the order their first key comes in
 		 * the registry, each room's keys in the registry's order. */

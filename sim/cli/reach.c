@@ -203,8 +203,8 @@ static void text_report(FILE *f, const char *trace, const trace_header *h, const
 	text_stream(f, r, REACH_I);
 }
 
-static void json_report(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
-			const reach *r)
+void cli_reach_json(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
+		    const reach *r)
 {
 	const reach_info *in = reach_get_info(r);
 	json_w j;
@@ -414,7 +414,7 @@ int cmd_reach(args *a)
 		cli_die_trace(reach_error_code(r), reach_error(r));
 	text_report(tf, trace, trace_get_header(tr), p, r);
 	if (jo)
-		json_report(outfile_stream(jo), trace, trace_get_header(tr), p, r);
+		cli_reach_json(outfile_stream(jo), trace, trace_get_header(tr), p, r);
 	cli_flush_stdout();
 	if (jo)
 		cli_commit(jo);

@@ -9,6 +9,7 @@
 #include "tracestat.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,63 @@ static const char *const gen_usage =
 
 /* ---------------------------------------------------------------- info */
 
+/* The counts trace info prints first, in order. */
+static const struct { const char *k; size_t off; } info_keys[] = {
+	{ "records", offsetof(tracestat, records) }, { "reads", offsetof(tracestat, reads) },
+	{ "writes", offsetof(tracestat, writes) }, { "ifetches", offsetof(tracestat, ifetches) },
+	{ "vcpus", offsetof(tracestat, vcpus) }, { "pages_4k", offsetof(tracestat, pages_4k) },
+	{ "pages_4k_written", offsetof(tracestat, pages_4k_written) },
+	{ "pages_64k", offsetof(tracestat, pages_64k) }, { "pages_2m", offsetof(tracestat, pages_2m) },
+	{ "crossing_4k", offsetof(tracestat, crossing_4k) },
+	{ "prefetches", offsetof(tracestat, prefetches) },
+	{ "zero_size", offsetof(tracestat, zero_size) },
+};
+
+static uint64_t info_count(const tracestat *t, size_t i)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)t + info_keys[i].off, sizeof(v));
+	return v;
+}
+
+void cli_trace_info_json(FILE *f, const tracestat *t, trace_reader *r)
+{
+	const trace_header *h = trace_get_header(r);
+	uint64_t nonfetched;
+	int has_nonfetched = trace_nonfetched(r, &nonfetched);
+	json_w j;
+	json_init(&j, f, 0);
+	json_begin_obj(&j, NULL);
+	for (size_t i = 0; i < sizeof(info_keys) / sizeof(info_keys[0]); i++)
+		json_u64(&j, info_keys[i].k, info_count(t, i));
+	json_u64(&j, "invalidations", t->invalidations);
+	json_u64(&j, "instructions", t->instructions);
+	if (has_nonfetched)
+		json_u64(&j, "nonfetched_instructions", nonfetched);
+	json_str(&j, "format", trace_format_name(h->format));
+	if (h->format == TRACE_FMT_SLT)
+		json_u64(&j, "format_version", h->version);
+	json_u64(&j, "vcpus_declared", h->vcpus);
+	json_str(&j, "description", h->desc);
+	json_begin_arr(&j, "per_vcpu");
+	for (unsigned id = 0; id < TRACE_MAX_VCPUS; id++) {
+		const tracestat_vcpu *pv = &t->per_vcpu[id];
+		if (!pv->records)
+			continue;
+		json_begin_obj(&j, NULL);
+		json_u64(&j, "vcpu", id);
+		json_u64(&j, "records", pv->records);
+		json_u64(&j, "reads", pv->reads);
+		json_u64(&j, "writes", pv->writes);
+		json_u64(&j, "ifetches", pv->ifetches);
+		json_u64(&j, "instructions", pv->instructions);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_end_obj(&j);
+	json_finish(&j);
+}
+
 int cmd_trace_info(args *a)
 {
 		const char *path = NULL, *v;
@@ -116,45 +174,8 @@ int cmd_trace_info(args *a)
 	const trace_header *h = trace_get_header(r);
 	uint64_t nonfetched;
 	int has_nonfetched = trace_nonfetched(r, &nonfetched);
-	const struct { const char *k; uint64_t v; } kv[] = {
-		{ "records", t.records }, { "reads", t.reads }, { "writes", t.writes },
-		{ "ifetches", t.ifetches }, { "vcpus", t.vcpus }, { "pages_4k", t.pages_4k },
-		{ "pages_4k_written", t.pages_4k_written }, { "pages_64k", t.pages_64k },
-		{ "pages_2m", t.pages_2m }, { "crossing_4k", t.crossing_4k },
-		{ "prefetches", t.prefetches }, { "zero_size", t.zero_size },
-	};
 	if (json) {
-		json_w j;
-		json_init(&j, stdout, 0);
-		json_begin_obj(&j, NULL);
-		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-			json_u64(&j, kv[i].k, kv[i].v);
-		json_u64(&j, "invalidations", t.invalidations);
-		json_u64(&j, "instructions", t.instructions);
-		if (has_nonfetched)
-			json_u64(&j, "nonfetched_instructions", nonfetched);
-		json_str(&j, "format", trace_format_name(h->format));
-		if (h->format == TRACE_FMT_SLT)
-			json_u64(&j, "format_version", h->version);
-		json_u64(&j, "vcpus_declared", h->vcpus);
-		json_str(&j, "description", h->desc);
-		json_begin_arr(&j, "per_vcpu");
-		for (unsigned id = 0; id < TRACE_MAX_VCPUS; id++) {
-			const tracestat_vcpu *pv = &t.per_vcpu[id];
-			if (!pv->records)
-				continue;
-			json_begin_obj(&j, NULL);
-			json_u64(&j, "vcpu", id);
-			json_u64(&j, "records", pv->records);
-			json_u64(&j, "reads", pv->reads);
-			json_u64(&j, "writes", pv->writes);
-			json_u64(&j, "ifetches", pv->ifetches);
-			json_u64(&j, "instructions", pv->instructions);
-			json_end_obj(&j);
-		}
-		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		cli_trace_info_json(stdout, &t, r);
 	} else {
 		printf("%-18s ", "trace");
 		report_put_text(stdout, path);
@@ -170,8 +191,8 @@ int cmd_trace_info(args *a)
 			report_put_text(stdout, h->desc);
 			putchar('\n');
 		}
-		for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-			printf("%-18s %" PRIu64 "\n", kv[i].k, kv[i].v);
+		for (size_t i = 0; i < sizeof(info_keys) / sizeof(info_keys[0]); i++)
+			printf("%-18s %" PRIu64 "\n", info_keys[i].k, info_count(&t, i));
 		if (t.invalidations)
 			printf("%-18s %" PRIu64 "\n", "invalidations", t.invalidations);
 		printf("%-18s %" PRIu64 "\n", "instructions", t.instructions);

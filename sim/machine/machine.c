@@ -1759,6 +1759,11 @@ void machine_warm(machine *m)
 		dirtylog_rounds(m->d[n]->dl, &m->d[n]->round_base);
 }
 
+void machine_totals(machine *m)
+{
+	totals_all(m);
+}
+
 int machine_walk_once(machine *m, unsigned domain_id, uint64_t gva, unsigned access, uint16_t asid,
 		      mmu_step *steps, unsigned max, mmu_result *res, machine_walk_info *info)
 {

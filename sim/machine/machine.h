@@ -122,6 +122,10 @@ int machine_set_v2p(machine *m, const struct v2p *map);
  * (gauges such as pt.bytes and tlb.l2.reach_bytes read as they are), and
  * the dirty-logging rounds ended so far are not reported. */
 void machine_warm(machine *m);
+/* Total the statistics now, as machine_finish does last, without ending a
+ * round: the registry then reads what the machine did so far (a driver
+ * between accesses: the Python package's Machine.stats). */
+void machine_totals(machine *m);
 
 const char *machine_error(const machine *m);
 int machine_error_code(const machine *m);   /* TRACE_E* */

@@ -99,9 +99,11 @@ static void fail_all(jstate **s, size_t n, int code, const char *msg)
 }
 
 /* Decode PATH on this thread and feed every batch to the jobs S[0..N). */
+/* O (NULL on a worker thread): its poll is asked after each batch. */
 static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, size_t n,
-			   trace_header *hdr, char *err, size_t errlen)
+			   trace_header *hdr, const sweep_opts *o, char *err, size_t errlen)
 {
+	uint64_t read = 0;
 	trace_reader *r;
 	int rc = replay_open(&r, path, fmt, 1, err, errlen);
 	if (rc != TRACE_OK) {
@@ -132,6 +134,9 @@ static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, 
 		tracestat_count(&c, b, (size_t)k);
 		for (size_t i = 0; i < n; i++)
 			feed(s[i], b, (size_t)k, &c, l, trace_path(r));
+		read += (uint64_t)k;
+		if (o && o->poll && o->poll(o->poll_ctx, read, err, errlen))
+			rc = TRACE_ESTOPPED;
 	}
 	if (rc != TRACE_OK)
 		fail_all(s, n, rc, err);
@@ -249,7 +254,7 @@ static void *worker_main(void *arg)
 {
 	worker *w = arg;
 	if (w->per_thread) {
-		w->rc = decode_and_feed(w->q->path, w->q->fmt, w->s, w->n, NULL, w->err,
+		w->rc = decode_and_feed(w->q->path, w->q->fmt, w->s, w->n, NULL, NULL, w->err,
 					sizeof(w->err));
 		return NULL;
 	}
@@ -271,9 +276,11 @@ static void *worker_main(void *arg)
 /* The calling thread decodes into the ring and, being a worker too, feeds
  * each slot it filled to its own jobs (W) - two threads on two cores, not
  * a decoder thread besides them. */
-static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
+static int decode_ring(worker *w, trace_header *hdr, const sweep_opts *o, char *err,
+		       size_t errlen)
 {
 	ring *q = w->q;
+	uint64_t read = 0;
 	trace_reader *r = NULL;
 	int rc = replay_open(&r, q->path, q->fmt, 1, err, errlen);
 	if (rc != TRACE_OK)
@@ -298,6 +305,9 @@ static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
 			tracestat_count(&sl->cnt[b], sl->rec[b], (size_t)k);
 			sl->has_lines[b] = lines_of(r, (size_t)k, sl->line[b]) != NULL;
 			sl->nb++;
+			read += (uint64_t)k;
+			if (o && o->poll && o->poll(o->poll_ctx, read, err, errlen))
+				rc = TRACE_ESTOPPED;
 		}
 		pthread_mutex_lock(&q->mu);
 		sl->seq = seq;
@@ -317,8 +327,10 @@ static int decode_ring(worker *w, trace_header *hdr, char *err, size_t errlen)
 /* Threads over the jobs: round-robin, the decoding thread (shared decode)
  * getting one fewer - its decode is worth about one or two machines. */
 static int run_threads(const char *trace, enum trace_format fmt, jstate **all, size_t n,
-		       unsigned t, int per_thread, trace_header *hdr, char *err, size_t errlen)
+		       unsigned t, const sweep_opts *o, trace_header *hdr, char *err,
+		       size_t errlen)
 {
+	int per_thread = o->per_thread_decode;
 	ring q = { .path = trace, .fmt = fmt, .workers = t };
 	worker *w = calloc(t, sizeof(*w));
 	pthread_t *tid = calloc(t, sizeof(*tid));
@@ -368,16 +380,16 @@ static int run_threads(const char *trace, enum trace_format fmt, jstate **all, s
 		if (rc == TRACE_OK) {
 			*hdr = *trace_get_header(r);
 			trace_close(r);
-			rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, err, errlen);
+			rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, o, err, errlen);
 		}
 	} else {
-		rc = decode_ring(&w[0], hdr, err, errlen);
+		rc = decode_ring(&w[0], hdr, o, err, errlen);
 	}
 	for (unsigned th = 1; th < started; th++)
 		pthread_join(tid[th], NULL);
 	/* A thread that could not start: its jobs run here, after the others. */
 	for (unsigned th = started; th < t; th++) {
-		int r2 = decode_and_feed(trace, fmt, w[th].s, w[th].n, NULL, w[th].err,
+		int r2 = decode_and_feed(trace, fmt, w[th].s, w[th].n, NULL, NULL, w[th].err,
 					 sizeof(w[th].err));
 		if (rc == TRACE_OK && r2 != TRACE_OK) {
 			rc = r2;
@@ -422,8 +434,8 @@ int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size
 	if (t > n)
 		t = n ? (unsigned)n : 1;
 	if (rc == TRACE_OK)
-		rc = t == 1 ? decode_and_feed(trace, fmt, ps, n, hdr, err, errlen)
-			    : run_threads(trace, fmt, ps, n, t, o->per_thread_decode, hdr, err, errlen);
+		rc = t == 1 ? decode_and_feed(trace, fmt, ps, n, hdr, o, err, errlen)
+			    : run_threads(trace, fmt, ps, n, t, o, hdr, err, errlen);
 	if (rc != TRACE_OK)
 		fail_all(ps, n, rc, err);
 	for (size_t i = 0; i < n; i++)

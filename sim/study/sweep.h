@@ -44,6 +44,13 @@ typedef struct sweep_job {
 typedef struct sweep_opts {
 	unsigned threads;       /* 1: everything on the calling thread */
 	int per_thread_decode;  /* threads > 1: each worker decodes the trace itself */
+	/* Asked on the calling thread after each batch of records it decoded
+	 * (NULL: never), with the trace's records read so far: non-zero stops
+	 * the replay, every job failed with TRACE_ESTOPPED and the message it
+	 * put in ERR - a driver's progress and interruption (the Python
+	 * package's Ctrl-C, sim/python). */
+	int (*poll)(void *ctx, uint64_t records, char *err, size_t errlen);
+	void *poll_ctx;
 } sweep_opts;
 
 /* Replay TRACE (FMT) through every job's machine, to the end of the trace

@@ -712,6 +712,10 @@ static int run_batch(const sweep_plan *p, size_t t, batch *b, size_t last,
 		snprintf(err, errlen, "points %zu..%zu: %s", b->which[0], b->which[n - 1], e);
 		return TRACE_ENOMEM;
 	}
+	if (trc == TRACE_ESTOPPED) {   /* the driver's poll: nothing of the batch written */
+		snprintf(err, errlen, "%s", e);
+		return TRACE_ESTOPPED;
+	}
 	if (trc != TRACE_OK) {
 		/* The trace itself: one report for all of its points left. */
 		o->failed(o->ctx, b->which[0], last, trc, e);

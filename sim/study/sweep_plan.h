@@ -166,7 +166,8 @@ typedef struct sweep_run_opts {
  * are written. *RAN counts the point files written. Returns TRACE_OK when
  * the run went through (points that failed alone were reported through
  * O->failed); another code stops it (out of memory, a point file that is
- * not its point, a changed trace, an output that cannot be written), with
+ * not its point, a changed trace, an output that cannot be written,
+ * TRACE_ESTOPPED from O->replay.poll: nothing of that batch written), with
  * what finished before kept. */
 int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o, size_t *ran,
 		   char *err, size_t errlen);
