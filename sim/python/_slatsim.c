@@ -46,6 +46,7 @@
 #include "tracestat.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1203,69 +1204,146 @@ typedef struct {
 } MachineObject;
 
 static PyTypeObject MachineType;
-static PyTypeObject AccessResultType;
 
-static PyStructSequence_Field access_fields[] = {
-	{ "pages", "pages touched (an access may cross into a second)" },
-	{ "gpa", "per page: the guest-physical address of its first byte touched" },
-	{ "hpa", "per page: the host-physical address" },
-	{ "shift", "per page: log2 of the translation's size" },
-	{ "cycles_translation", "TLB lookups and walks" },
-	{ "cycles_faults", "guest and host fault handling" },
-	{ "cycles_dirtylog", "logging work: exits, faults, drains, a round" },
-	{ "walks", "page walks (including those that faulted)" },
-	{ "faults_guest", "guest page faults taken and resolved" },
-	{ "faults_host", "host (stage-2) faults taken and resolved" },
-	{ "log_full_exits", "PML log-full exits / HDBSS-full aborts" },
-	{ "wp_faults", "write-protection faults for dirty logging" },
-	{ "rounds", "dirty-logging rounds this access ended" },
-	{ NULL, NULL },
+/* What machine_access returned, kept as the struct: one small object per
+ * access, its fields made Python objects only when read (the hot path of a
+ * Python driver is this allocation, not the model). */
+typedef struct {
+	PyObject_HEAD
+	machine_result r;
+} ResultObject;
+
+#define RES_OFF(f) (Py_ssize_t)(offsetof(ResultObject, r) + offsetof(machine_result, f))
+static PyMemberDef Result_members[] = {
+	{ "pages", T_UINT, RES_OFF(npages), READONLY,
+	  "pages touched (an access may cross into a second)" },
+	{ "cycles_translation", T_ULONGLONG, RES_OFF(cycles_translation), READONLY,
+	  "TLB lookups and walks" },
+	{ "cycles_faults", T_ULONGLONG, RES_OFF(cycles_faults), READONLY,
+	  "guest and host fault handling" },
+	{ "cycles_dirtylog", T_ULONGLONG, RES_OFF(cycles_dirtylog), READONLY,
+	  "logging work: exits, faults, drains, a round" },
+	{ "walks", T_UINT, RES_OFF(walks), READONLY, "page walks (including those that faulted)" },
+	{ "faults_guest", T_UINT, RES_OFF(faults_guest), READONLY,
+	  "guest page faults taken and resolved" },
+	{ "faults_host", T_UINT, RES_OFF(faults_host), READONLY,
+	  "host (stage-2) faults taken and resolved" },
+	{ "log_full_exits", T_UINT, RES_OFF(log_full_exits), READONLY,
+	  "PML log-full exits / HDBSS-full aborts" },
+	{ "wp_faults", T_UINT, RES_OFF(wp_faults), READONLY,
+	  "write-protection faults for dirty logging" },
+	{ "rounds", T_UINT, RES_OFF(rounds), READONLY, "dirty-logging rounds this access ended" },
+	{ NULL, 0, 0, 0, NULL },
 };
 
-static PyStructSequence_Desc access_desc = {
-	"slatsim.AccessResult",
-	"What one access did: machine_result of sim/machine/machine.h.",
-	access_fields, 13,
+static const char *const result_fields[] = {
+	"pages", "gpa", "hpa", "shift", "cycles_translation", "cycles_faults", "cycles_dirtylog",
+	"walks", "faults_guest", "faults_host", "log_full_exits", "wp_faults", "rounds",
+};
+#define NRESULT_FIELDS (sizeof(result_fields) / sizeof(result_fields[0]))
+
+/* Per page: WHICH 0 the GPA, 1 the HPA, 2 the shift. */
+static PyObject *result_pages(ResultObject *self, int which)
+{
+	unsigned np = self->r.npages > 2 ? 2 : self->r.npages;
+	PyObject *t = PyTuple_New(np);
+	for (unsigned i = 0; t && i < np; i++) {
+		PyObject *v = which == 0 ? PyLong_FromUnsignedLongLong(self->r.gpa[i])
+			      : which == 1 ? PyLong_FromUnsignedLongLong(self->r.hpa[i])
+					   : PyLong_FromUnsignedLong(self->r.shift[i]);
+		if (!v) {
+			Py_DECREF(t);
+			return NULL;
+		}
+		PyTuple_SET_ITEM(t, i, v);
+	}
+	return t;
+}
+
+static PyObject *Result_gpa(ResultObject *self, void *c) { (void)c; return result_pages(self, 0); }
+static PyObject *Result_hpa(ResultObject *self, void *c) { (void)c; return result_pages(self, 1); }
+static PyObject *Result_shift(ResultObject *self, void *c) { (void)c; return result_pages(self, 2); }
+static PyObject *Result_cycles(ResultObject *self, void *c)
+{
+	(void)c;
+	return PyLong_FromUnsignedLongLong(self->r.cycles_translation + self->r.cycles_faults +
+					   self->r.cycles_dirtylog);
+}
+
+static PyGetSetDef Result_getset[] = {
+	{ "gpa", (getter)Result_gpa, NULL, "per page: the guest-physical address of its first "
+	  "byte touched", NULL },
+	{ "hpa", (getter)Result_hpa, NULL, "per page: the host-physical address", NULL },
+	{ "shift", (getter)Result_shift, NULL, "per page: log2 of the translation's size", NULL },
+	{ "cycles", (getter)Result_cycles, NULL, "translation + faults + dirty logging", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+/* _asdict(): every field by name, in order. */
+static PyObject *Result_asdict(PyObject *self, PyObject *noargs)
+{
+	(void)noargs;
+	PyObject *d = PyDict_New();
+	for (size_t i = 0; d && i < NRESULT_FIELDS; i++) {
+		PyObject *v = PyObject_GetAttrString(self, result_fields[i]);
+		if (!v || PyDict_SetItemString(d, result_fields[i], v))
+			Py_CLEAR(d);
+		Py_XDECREF(v);
+	}
+	return d;
+}
+
+static PyObject *Result_repr(PyObject *self)
+{
+	PyObject *d = Result_asdict(self, NULL);
+	if (!d)
+		return NULL;
+	PyObject *parts = PyList_New(0);
+	for (size_t i = 0; parts && i < NRESULT_FIELDS; i++) {
+		PyObject *v = PyDict_GetItemString(d, result_fields[i]);
+		PyObject *e = PyUnicode_FromFormat("%s=%R", result_fields[i], v);
+		if (!e || PyList_Append(parts, e))
+			Py_CLEAR(parts);
+		Py_XDECREF(e);
+	}
+	Py_DECREF(d);
+	if (!parts)
+		return NULL;
+	PyObject *sep = PyUnicode_FromString(", ");
+	PyObject *body = sep ? PyUnicode_Join(sep, parts) : NULL;
+	Py_XDECREF(sep);
+	Py_DECREF(parts);
+	if (!body)
+		return NULL;
+	PyObject *r = PyUnicode_FromFormat("AccessResult(%U)", body);
+	Py_DECREF(body);
+	return r;
+}
+
+static PyMethodDef Result_methods[] = {
+	{ "_asdict", Result_asdict, METH_NOARGS, "the fields as a dict" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PyTypeObject AccessResultType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "slatsim.AccessResult",
+	.tp_basicsize = sizeof(ResultObject),
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "What one access did: machine_result of sim/machine/machine.h.",
+	.tp_members = Result_members,
+	.tp_getset = Result_getset,
+	.tp_methods = Result_methods,
+	.tp_repr = Result_repr,
 };
 
 static PyObject *result_obj(const machine_result *r)
 {
-	PyObject *o = PyStructSequence_New(&AccessResultType);
+	ResultObject *o = PyObject_New(ResultObject, &AccessResultType);
 	if (!o)
 		return NULL;
-	unsigned np = r->npages > 2 ? 2 : r->npages;
-	PyObject *g = PyTuple_New(np), *h = PyTuple_New(np), *s = PyTuple_New(np);
-	if (!g || !h || !s) {
-		Py_XDECREF(g);
-		Py_XDECREF(h);
-		Py_XDECREF(s);
-		Py_DECREF(o);
-		return NULL;
-	}
-	for (unsigned i = 0; i < np; i++) {
-		PyTuple_SET_ITEM(g, i, PyLong_FromUnsignedLongLong(r->gpa[i]));
-		PyTuple_SET_ITEM(h, i, PyLong_FromUnsignedLongLong(r->hpa[i]));
-		PyTuple_SET_ITEM(s, i, PyLong_FromUnsignedLong(r->shift[i]));
-	}
-	PyStructSequence_SET_ITEM(o, 0, PyLong_FromUnsignedLong(r->npages));
-	PyStructSequence_SET_ITEM(o, 1, g);
-	PyStructSequence_SET_ITEM(o, 2, h);
-	PyStructSequence_SET_ITEM(o, 3, s);
-	PyStructSequence_SET_ITEM(o, 4, PyLong_FromUnsignedLongLong(r->cycles_translation));
-	PyStructSequence_SET_ITEM(o, 5, PyLong_FromUnsignedLongLong(r->cycles_faults));
-	PyStructSequence_SET_ITEM(o, 6, PyLong_FromUnsignedLongLong(r->cycles_dirtylog));
-	PyStructSequence_SET_ITEM(o, 7, PyLong_FromUnsignedLong(r->walks));
-	PyStructSequence_SET_ITEM(o, 8, PyLong_FromUnsignedLong(r->faults_guest));
-	PyStructSequence_SET_ITEM(o, 9, PyLong_FromUnsignedLong(r->faults_host));
-	PyStructSequence_SET_ITEM(o, 10, PyLong_FromUnsignedLong(r->log_full_exits));
-	PyStructSequence_SET_ITEM(o, 11, PyLong_FromUnsignedLong(r->wp_faults));
-	PyStructSequence_SET_ITEM(o, 12, PyLong_FromUnsignedLong(r->rounds));
-	for (Py_ssize_t i = 0; i < 13; i++)
-		if (!PyStructSequence_GET_ITEM(o, i)) {
-			Py_DECREF(o);
-			return PyErr_NoMemory();
-		}
-	return o;
+	o->r = *r;
+	return (PyObject *)o;
 }
 
 static int machine_ready(MachineObject *self)
@@ -2435,10 +2513,7 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC PyInit__slatsim(void)
 {
 	if (PyType_Ready(&MachineType) < 0 || PyType_Ready(&ReaderType) < 0 ||
-	    PyType_Ready(&WriterType) < 0)
-		return NULL;
-	if (!AccessResultType.tp_name &&
-	    PyStructSequence_InitType2(&AccessResultType, &access_desc) < 0)
+	    PyType_Ready(&WriterType) < 0 || PyType_Ready(&AccessResultType) < 0)
 		return NULL;
 	PyObject *m = PyModule_Create(&module_def);
 	if (!m)

@@ -236,3 +236,10 @@ s = json.load(open('$D/mig-$m.json'))['stats']
 w, u, k = (float(x) for x in open('$D/mig.time').read().split())
 print('migrate.map=%-8s %.2f s wall, %.2f s CPU: %d guest records (x2 machines) = %.1f M records/s; modelled %.1f ms, %d rounds, %d pages' % ('$m', w, u + k, s['records'], s['records'] / w / 1e6, s['migrate.total_us'] / 1e3, s['migrate.rounds'], s['migrate.pages_sent']))"
 done
+
+echo "== Python (slatsim package, build/python/lib: make python)"
+if [ -f build/python/lib/slatsim/__init__.py ]; then
+	PYTHONPATH=build/python/lib /usr/bin/python3 tests/bench/bench_python.py $S "$real"
+else
+	echo "  (the package is not built: make python)"
+fi
