@@ -145,9 +145,9 @@ def test_migrate_equals_cli(tmp_path):
 GRID = {"tlb.l2.entries": [768, 1536], "dirtylog.mode": ["off", "pml"]}
 
 
-def sweep_cli(d, traces):
+def sweep_cli(d, traces, n=N):
     cli("sweep", "--quiet", "--grid", "tlb.l2.entries=768,1536", "--grid", "dirtylog.mode=off,pml",
-        "--set", "sim.max_records=%d" % N, "-j", 2, "--out", d, *traces)
+        "--set", "sim.max_records=%d" % n, "-j", 2, "--out", d, *traces)
 
 
 def test_sweep_equals_cli(tmp_path, lackey):
@@ -189,7 +189,10 @@ def leftovers(d):
 
 
 def test_sweep_interrupted_resumes(tmp_path):
+    # Points long enough (10 N records each) for progress to be called while
+    # a later point runs: it is called at most every 50 ms.
     d = tmp_path / "s"
+    n = 10 * N
     calls = []
 
     def progress(info):
@@ -198,15 +201,15 @@ def test_sweep_interrupted_resumes(tmp_path):
             raise KeyboardInterrupt   # as Ctrl-C would, in the middle of a later point
 
     with pytest.raises(KeyboardInterrupt):
-        slatsim.sweep([SAMPLE], grid=GRID, out=d, batch=1, sim_max_records=N, progress=progress,
+        slatsim.sweep([SAMPLE], grid=GRID, out=d, batch=1, sim_max_records=n, progress=progress,
                       frame=False)
     assert calls and calls[0]["study"] == "sweep" and calls[0]["points"] == 4
     assert leftovers(d) == []
     done = sorted(p.name for p in (d / "points").iterdir())
     assert 1 <= len(done) < 4
     assert not (d / "results.json").exists()
-    rows = slatsim.sweep([SAMPLE], grid=GRID, out=d, batch=1, sim_max_records=N, frame=False)
-    sweep_cli(tmp_path / "cli", [SAMPLE])
+    rows = slatsim.sweep([SAMPLE], grid=GRID, out=d, batch=1, sim_max_records=n, frame=False)
+    sweep_cli(tmp_path / "cli", [SAMPLE], n)
     for i in range(4):
         assert (d / "points" / ("%d.json" % i)).read_bytes() == \
             (tmp_path / "cli" / "points" / ("%d.json" % i)).read_bytes()
@@ -379,6 +382,10 @@ def test_machine_run_equals_cli(tmp_path):
         m.run(batch)
     m.finish()
     assert m.stats() == want["stats"]
+    m1 = slatsim.Machine(sim_max_records=N)   # the batches as they come
+    assert m1.run(strace.read(SAMPLE, limit=N, batch=7000)) == N
+    m1.finish()
+    assert m1.stats() == want["stats"]
     assert m.config == want["config"]
     # the same records as plain tuples (no numpy)
     m2 = slatsim.Machine(sim_max_records=N)

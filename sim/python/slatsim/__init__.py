@@ -25,6 +25,7 @@ trace.read yields structured arrays (RECORD_DTYPE); with pandas, sweep
 returns a DataFrame.
 """
 import collections
+import itertools
 import json as _json
 import os
 import re
@@ -360,6 +361,15 @@ def _rows(doc):
 
 # ---------------------------------------------------------------- Machine
 
+def _is_batch(x):
+    """X is a batch of records rather than one record."""
+    if _np is not None and isinstance(x, _np.ndarray):
+        return True
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        return True
+    return isinstance(x, list) and len(x) > 0 and isinstance(x[0], (tuple, list))
+
+
 class Machine(_slatsim.Machine):
     """A machine of sim/machine/machine.h you drive yourself:
 
@@ -392,10 +402,19 @@ class Machine(_slatsim.Machine):
         """Run RECORDS in order (the fast path, machine_run): a numpy array
         (RECORD_DTYPE without a copy; another structured dtype with the same
         field names is converted), bytes of records, or an iterable of
-        (vcpu, kind, va[, size[, asid[, icount[, op]]]]) / trace.Record."""
+        (vcpu, kind, va[, size[, asid[, icount[, op]]]]) / trace.Record, or
+        an iterable of such batches (what trace.read yields)."""
         if _np is not None and isinstance(records, _np.ndarray):
-            records = trace.as_records(records)
-        return super().run(records, progress)
+            return super().run(trace.as_records(records), progress)
+        if isinstance(records, (bytes, bytearray, memoryview)):
+            return super().run(records, progress)
+        it = iter(records)
+        first = next(it, None)
+        if first is None:
+            return 0
+        if _is_batch(first):   # batches, as trace.read yields them
+            return sum(self.run(b, progress) for b in itertools.chain([first], it))
+        return super().run(itertools.chain([first], it), progress)
 
     def __repr__(self):
         return "<slatsim.Machine %d domain(s), %d records>" % (self.domains, self.records)
