@@ -65,7 +65,7 @@ try:
 except ImportError:
     np = None
 if np is not None:
-    recs = np.concatenate(list(strace.read(tr)))
+    recs = strace.read_all(tr)   # RECORD_DTYPE: Machine.run takes it without a copy
     best = None
     for _ in range(runs):
         mm = slatsim.Machine()

@@ -62,8 +62,10 @@ def as_records(a):
         return a
     if a.dtype.names is None:
         raise ValueError("records: a structured array with fields %s" % (RECORD_DTYPE.names,))
-    out = _np.zeros(a.shape[0] if a.ndim else 1, dtype=RECORD_DTYPE)
     names = a.dtype.names
+    full = set(RECORD_DTYPE.names) <= set(names)   # e.g. np.concatenate's packed copy
+    n = a.shape[0] if a.ndim else 1
+    out = _np.empty(n, dtype=RECORD_DTYPE) if full else _np.zeros(n, dtype=RECORD_DTYPE)
     for f in ("va", "vcpu", "kind"):
         if f not in names:
             raise ValueError("records: the field '%s' is missing" % f)
@@ -125,6 +127,20 @@ def read(path, skip=0, limit=None, format=None, batch=65536):
             if left is not None:
                 left -= len(b)
             yield b
+
+
+def read_all(path, skip=0, limit=None, format=None):
+    """Every record of PATH (from SKIP, at most LIMIT) in one array of
+    RECORD_DTYPE (numpy) or one list of Record."""
+    batches = list(read(path, skip=skip, limit=limit, format=format))
+    if _np is None:
+        return [r for b in batches for r in b]
+    out = _np.empty(sum(len(b) for b in batches), dtype=RECORD_DTYPE)
+    at = 0
+    for b in batches:
+        out[at:at + len(b)] = b
+        at += len(b)
+    return out
 
 
 def info(path, format=None):
