@@ -390,6 +390,93 @@ START_TEST(sweep_plan_numbers_points_trace_by_trace)
 }
 END_TEST
 
+/* The values range TEXT stands for, worked out by hand: N of them, WANT. */
+static void range_is(const char *text, const int64_t *want, size_t n)
+{
+	char err[512];
+	sweep_range r;
+	ck_assert_msg(sweep_range_parse(text, &r, err, sizeof(err)) == TRACE_OK, "%s: %s", text, err);
+	ck_assert_uint_eq(r.n, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(sweep_range_value(&r, i), want[i]);
+}
+
+static void range_refused(const char *text, const char *why)
+{
+	char err[512];
+	sweep_range r;
+	ck_assert_int_eq(sweep_range_parse(text, &r, err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, text) && strstr(err, why), "%s: %s", text, err);
+}
+
+/* Grid ranges (issue 25): the issue's two, a step of 1, suffixes and hex,
+ * negative ends, one value, the most a grid holds; each refusal names the
+ * range and why. A linked item's ranges vary together, a plain part holds
+ * for each value; the values added are the decimal texts. */
+START_TEST(grid_ranges_expand_to_their_values)
+{
+	static const int64_t x2[] = { 16, 32, 64, 128 }, p256[] = { 256, 512, 768, 1024 };
+	static const int64_t one[] = { 3, 4, 5 }, k[] = { 1024, 2048, 3072, 4096 };
+	static const int64_t neg[] = { -4, -1, 2 }, single[] = { 7 }, x10[] = { 1, 10, 100, 1000 };
+	range_is("16..128:x2", x2, 4);
+	range_is("256..1024+256", p256, 4);
+	range_is("3..5", one, 3);
+	range_is("1K..4k+0x400", k, 4);
+	range_is("-4..2+3", neg, 3);
+	range_is("7..7:x2", single, 1);
+	range_is("1..1000:x10", x10, 4);
+	sweep_range r;
+	char err[512];
+	ck_assert_int_eq(sweep_range_parse("1..256", &r, err, sizeof(err)), TRACE_OK);
+	ck_assert_uint_eq(r.n, 256);
+	ck_assert_int_eq(sweep_range_value(&r, 255), 256);
+	range_refused("1..257", "has 257 values, more than a grid holds (256)");
+	range_refused("256..1000+256", "does not reach 1000: its values stop at 768");
+	range_refused("16..100:x2", "does not reach 100: its values stop at 64");
+	range_refused("128..16:x2", "runs down");
+	range_refused("0..8:x2", "does not start above 0");
+	range_refused("16..128:x1", "factor below 2");
+	range_refused("16..128+0", "step below 1");
+	range_refused("1.5..3", "expected A..B, A..B+STEP or A..B:xFACTOR");
+	range_refused("1..4+1:x2", "expected A..B");
+	range_refused("..4", "expected A..B");
+	/* 2^62 * 2 would overflow: 1..2^62:x2 ends there, one more is refused. */
+	ck_assert_int_eq(sweep_range_parse("1..0x4000000000000000:x2", &r, err, sizeof(err)),
+			 TRACE_OK);
+	ck_assert_uint_eq(r.n, 63);
+	range_refused("1..0x7fffffffffffffff:x2", "does not reach 9223372036854775807");
+
+	sweep_plan *p;
+	ck_assert_int_eq(sweep_plan_create(&p, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_plan_add_grid(p, "tlb.l2.entries:tlb.l2.ways", l2_keys, 2, err,
+					     sizeof(err)), TRACE_OK);
+	ck_assert_msg(sweep_plan_add_item(p, "512..2048:x2:4..16:x2", err, sizeof(err)) == TRACE_OK,
+		      "%s", err);
+	ck_assert_msg(sweep_plan_add_item(p, "3K..6K+3K:12", err, sizeof(err)) == TRACE_OK, "%s",
+		      err);
+	ck_assert_msg(sweep_plan_add_item(p, "64:1", err, sizeof(err)) == TRACE_OK, "%s", err);
+	const sweep_grid *g = sweep_plan_grid(p, 0);
+	static const char *const lv[] = { "512:4", "1024:8", "2048:16", "3072:12", "6144:12", "64:1" };
+	ck_assert_uint_eq(g->n, 6);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(g->values[i], lv[i]);
+	ck_assert_int_eq(sweep_plan_add_item(p, "512..2048:x2:4..8:x2", err, sizeof(err)),
+			 TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "its ranges have 3 and 2 values"), "%s", err);
+	ck_assert_int_eq(sweep_plan_add_item(p, "512..2048:x2", err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "has 1 part for 2 keys"), "%s", err);
+	ck_assert_int_eq(sweep_plan_add_item(p, "1..2:3:4", err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "has 3 parts for 2 keys"), "%s", err);
+	/* A value of a range the registry refuses: the registry's message, and the range. */
+	ck_assert_int_eq(sweep_plan_add_item(p, "2M..8M:x2:4", err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "tlb.l2.entries") &&
+		      strstr(err, "(value 1 of 3 of the range '2M..8M:x2:4')"), "%s", err);
+	ck_assert_int_eq(sweep_plan_add_item(p, "1..3+a:4", err, sizeof(err)), TRACE_EFORMAT);
+	ck_assert_msg(strstr(err, "--grid tlb.l2.entries: the range '1..3+a'"), "%s", err);
+	sweep_plan_destroy(p);
+}
+END_TEST
+
 static void no_failure(void *ctx, size_t first, size_t last, int code, const char *msg)
 {
 	(void)ctx;
@@ -545,6 +632,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, xxh64_matches_the_reference);
 	tcase_add_test(tc, fingerprint_names_what_changed);
 	tcase_add_test(tc, sweep_plan_numbers_points_trace_by_trace);
+	tcase_add_test(tc, grid_ranges_expand_to_their_values);
 	tcase_add_test(tc, sweep_engine_runs_resumes_and_collects_without_the_command_line);
 	suite_add_tcase(s, tc);
 	return s;

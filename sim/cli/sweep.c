@@ -52,7 +52,10 @@ static const char *const sweep_usage =
 	"16, at least -j): the machines of a batch are alive together (a few MB each,\n"
 	"plus the page tables the trace makes), and each batch decodes the trace once.\n"
 	"Every point is checked before any runs. Values are separated by commas, or\n"
-	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). Keys\n"
+	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). A value may\n"
+	"be a range of integers: A..B+S (A, A+S, ... B), A..B:xK (A, A*K, ... B) or\n"
+	"A..B (step 1), B one of its values: --grid 'tlb.l2.entries=16..128:x2' is\n"
+	"16,32,64,128 and 'x=8,256..1024+256' is 8,256,512,768,1024. Keys\n"
 	"joined by ':' (8 at most) vary together, a value for each joined by ':'\n"
 	"(one axis, not a product):\n"
 	"--grid 'tlb.l2.entries:tlb.l2.ways=512:4,1536:12,2048:16'.\n"
@@ -149,7 +152,7 @@ static void parse_grid(const args *a, sweep_plan *p, const char *spec)
 	if ((rc = sweep_plan_add_grid(p, key, keys, nk, err, sizeof(err))) != TRACE_OK)
 		die_plan(p, rc, err);
 	for (size_t i = 0; i < n; i++) {
-		if (nk > 1) {
+		if (nk > 1 && !strstr(values[i], "..")) {   /* (a range's parts: the engine's) */
 			size_t parts = 1;
 			for (const char *c = values[i]; (c = strchr(c, ':')); c++)
 				parts++;
@@ -158,7 +161,7 @@ static void parse_grid(const args *a, sweep_plan *p, const char *spec)
 						"%zu keys (join one value per key with ':')", key,
 						values[i], parts, parts == 1 ? "" : "s", nk);
 		}
-		if ((rc = sweep_plan_add_value(p, values[i], err, sizeof(err))) != TRACE_OK)
+		if ((rc = sweep_plan_add_item(p, values[i], err, sizeof(err))) != TRACE_OK)
 			die_plan(p, rc, err);
 	}
 	for (size_t i = 0; i < n; i++)

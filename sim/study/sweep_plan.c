@@ -171,6 +171,182 @@ int sweep_plan_add_value(sweep_plan *p, const char *value, char *err, size_t err
 	return TRACE_OK;
 }
 
+/* ---------------------------------------------------------------- ranges */
+
+#define RANGE_TEXT_MAX 200   /* bytes of a range shown in a message */
+
+/* An integer of a range: an optional '-', then param_parse_uint's text (0x
+ * hex, K/M/G/T suffixes), S[0..LEN). */
+static int range_int(const char *s, size_t len, int64_t *out)
+{
+	char b[64];
+	int neg = len && s[0] == '-';
+	uint64_t u;
+	if (len - (size_t)neg == 0 || len >= sizeof(b))
+		return -1;
+	memcpy(b, s + neg, len - (size_t)neg);
+	b[len - (size_t)neg] = '\0';
+	if (param_parse_uint(b, 1, &u) != 0 || u > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
+		return -1;
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
+int sweep_range_parse(const char *text, sweep_range *r, char *err, size_t errlen)
+{
+	const char *dd = strstr(text, ".."), *b = dd ? dd + 2 : NULL;
+	const char *plus = b ? strchr(b, '+') : NULL, *times = b ? strstr(b, ":x") : NULL;
+	const char *be = plus ? plus : times ? times : b ? b + strlen(b) : NULL;
+	const char *st = plus ? plus + 1 : times ? times + 2 : NULL;
+	*r = (sweep_range){ .step = 1 };
+	if (!dd || (plus && times) || range_int(text, (size_t)(dd - text), &r->first) != 0 ||
+	    range_int(b, (size_t)(be - b), &r->last) != 0 ||
+	    (st && range_int(st, strlen(st), &r->step) != 0)) {
+		snprintf(err, errlen, "the range '%.*s': expected A..B, A..B+STEP or A..B:xFACTOR "
+			 "of integers (an optional '-', 0x hex, K/M/G/T suffixes)", RANGE_TEXT_MAX,
+			 text);
+		return TRACE_EFORMAT;
+	}
+	r->times = times != NULL;
+	const char *why = r->first > r->last ? "runs down: its first value is above its last"
+		: !r->times && r->step < 1 ? "has a step below 1"
+		: r->times && r->step < 2 ? "has a factor below 2"
+		: r->times && r->first < 1 ? "is geometric and does not start above 0" : NULL;
+	if (why) {
+		snprintf(err, errlen, "the range '%.*s' %s", RANGE_TEXT_MAX, text, why);
+		return TRACE_EFORMAT;
+	}
+	/* Count its values, up to one past the last (or past the most a grid
+	 * holds), without overflow: LAST - FIRST in unsigned, products
+	 * checked before they are made. */
+	int64_t v = r->first;
+	uint64_t n = 1;
+	if (!r->times) {
+		uint64_t span = (uint64_t)r->last - (uint64_t)r->first;
+		n = span / (uint64_t)r->step + 1;
+		v = (int64_t)((uint64_t)r->first + (n - 1) * (uint64_t)r->step);
+	} else {
+		while (v < r->last && v <= r->last / r->step) {
+			v *= r->step;
+			n++;
+		}
+	}
+	if (v != r->last) {
+		snprintf(err, errlen, "the range '%.*s' does not reach %" PRId64 ": its values stop "
+			 "at %" PRId64 " (end it on one of them)", RANGE_TEXT_MAX, text, r->last, v);
+		return TRACE_EFORMAT;
+	}
+	if (n > SWEEP_MAX_VALUES) {
+		snprintf(err, errlen, "the range '%.*s' has %" PRIu64 " values, more than a grid "
+			 "holds (%d)", RANGE_TEXT_MAX, text, n, SWEEP_MAX_VALUES);
+		return TRACE_EFORMAT;
+	}
+	r->n = (size_t)n;
+	return TRACE_OK;
+}
+
+int64_t sweep_range_value(const sweep_range *r, size_t i)
+{
+	if (!r->times)
+		return (int64_t)((uint64_t)r->first + (uint64_t)i * (uint64_t)r->step);
+	int64_t v = r->first;
+	while (i--)
+		v *= r->step;
+	return v;
+}
+
+/* The parts of a linked item, one per key, into PART[0..NK) (pointers into
+ * BUF, the item's copy, split in place): at ':', but a ":x" that follows a
+ * range's ".." is the range's factor, not a key's boundary. Returns the
+ * parts found (more than NK when there are). */
+static size_t item_parts(char *buf, char **part, size_t nk)
+{
+	size_t n = 1;
+	char *c = buf, *start = buf;   /* the part being read */
+	part[0] = buf;
+	for (; *c; c++) {
+		if (*c != ':')
+			continue;
+		/* The part so far, [start, c): a range with no step yet? */
+		int range = 0, stepped = 0;
+		for (const char *q = start; q < c; q++) {
+			range |= q[0] == '.' && q + 1 < c && q[1] == '.';
+			stepped |= range && (*q == '+' || *q == ':');
+		}
+		if (range && !stepped && c[1] == 'x' && c[2] >= '0' && c[2] <= '9')
+			continue;   /* A..B:xK: the factor */
+		*c = '\0';
+		start = c + 1;
+		if (n < nk)
+			part[n] = start;
+		n++;   /* (counted beyond NK: the message says how many) */
+	}
+	return n;
+}
+
+int sweep_plan_add_item(sweep_plan *p, const char *item, char *err, size_t errlen)
+{
+	sweep_grid *g = p->ngrids ? &p->g[p->ngrids - 1] : NULL;
+	if (!g || !strstr(item, ".."))
+		return sweep_plan_add_value(p, item, err, errlen);
+	char *buf = strdup(item), *part[SWEEP_MAX_LINKED];
+	if (!buf)
+		return oom(err, errlen);
+	sweep_range r[SWEEP_MAX_LINKED];
+	int isr[SWEEP_MAX_LINKED] = { 0 };
+	size_t nparts = g->nk == 1 ? 1 : item_parts(buf, part, g->nk), n = 0;
+	int rc = TRACE_OK;
+	char e[512];
+	if (g->nk == 1)
+		part[0] = buf;
+	if (nparts != g->nk) {
+		snprintf(err, errlen, "--grid %s: the value '%.*s' has %zu part%s for %zu keys (join "
+			 "one value or range per key with ':')", g->key, RANGE_TEXT_MAX, item,
+			 nparts, nparts == 1 ? "" : "s", g->nk);
+		free(buf);
+		return TRACE_EFORMAT;
+	}
+	for (size_t k = 0; k < g->nk && rc == TRACE_OK; k++) {
+		if (!strstr(part[k], ".."))
+			continue;
+		isr[k] = 1;
+		if ((rc = sweep_range_parse(part[k], &r[k], e, sizeof(e))) != TRACE_OK)
+			snprintf(err, errlen, "--grid %s: %s", g->keys[k], e);
+		else if (n && r[k].n != n) {
+			snprintf(err, errlen, "--grid %s: the value '%.*s': its ranges have %zu and %zu "
+				 "values (linked keys vary together: give their ranges as many values)",
+				 g->key, RANGE_TEXT_MAX, item, n, r[k].n);
+			rc = TRACE_EFORMAT;
+		}
+		n = r[k].n;
+	}
+	for (size_t i = 0; i < n && rc == TRACE_OK; i++) {
+		char v[SWEEP_MAX_LINKED * (SWEEP_VALUE_PART_MAX + 2)];
+		size_t l = 0;
+		for (size_t k = 0; k < g->nk; k++) {
+			if (isr[k])
+				l += (size_t)snprintf(v + l, sizeof(v) - l, "%s%" PRId64, k ? ":" : "",
+						      sweep_range_value(&r[k], i));
+			else
+				l += (size_t)snprintf(v + l, sizeof(v) - l, "%s%s", k ? ":" : "",
+						      part[k]);
+			if (l >= sizeof(v))
+				break;
+		}
+		if (l >= sizeof(v)) {
+			snprintf(err, errlen, "--grid %s: the value '%.*s' is too long", g->key,
+				 RANGE_TEXT_MAX, item);
+			rc = TRACE_EFORMAT;
+		} else if ((rc = sweep_plan_add_value(p, v, err, errlen)) == TRACE_EFORMAT) {
+			size_t el = strlen(err);
+			snprintf(err + el, errlen - el, " (value %zu of %zu of the range '%.*s')", i + 1,
+				 n, RANGE_TEXT_MAX, item);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
 size_t sweep_plan_ngrids(const sweep_plan *p) { return p->ngrids; }
 
 const sweep_grid *sweep_plan_grid(const sweep_plan *p, size_t gi) { return &p->g[gi]; }

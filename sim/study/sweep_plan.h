@@ -55,6 +55,7 @@
 #include "trace.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SWEEP_MAX_GRIDS 16
 #define SWEEP_MAX_VALUES 256   /* of one grid */
@@ -104,6 +105,32 @@ int sweep_plan_add_grid(sweep_plan *p, const char *key, const char *const *keys,
  * refused with TRACE_EFORMAT and the registry's message naming the key.
  * At most SWEEP_MAX_VALUES per grid. */
 int sweep_plan_add_value(sweep_plan *p, const char *value, char *err, size_t errlen);
+
+/* One item of a --grid list, which may be a range (issue 25), into the last
+ * grid's values (each through sweep_plan_add_value):
+ *   A..B      A, A+1, ... B
+ *   A..B+S    A, A+S, A+2S, ... B          (S >= 1)
+ *   A..B:xK   A, A*K, A*K*K, ... B         (K >= 2, A >= 1)
+ * A, B, S and K are integers as a value takes them (an optional '-', 0x hex,
+ * K/M/G/T suffixes: 256..1K+256); B must be one of the range's values (a
+ * range that would stop short of it is refused, naming the last value it
+ * reaches), and the values are written in decimal. In a grid of linked keys
+ * each part of the item may be a range: the parts' ranges vary together
+ * and must have as many values; a plain part holds for each of them. An
+ * item without ".." is one value. TRACE_EFORMAT names the grid and the
+ * range. */
+int sweep_plan_add_item(sweep_plan *p, const char *item, char *err, size_t errlen);
+
+/* A range's text (for tests, and sweep_plan_add_item): TRACE_OK with its
+ * values in *R, or TRACE_EFORMAT with the reason in ERR ("the range
+ * '16..100:x2' does not reach 100: its values stop at 64"). */
+typedef struct sweep_range {
+	int64_t first, last, step;  /* step: the addend, or the factor when times */
+	int times;
+	size_t n;                   /* values: 1..SWEEP_MAX_VALUES */
+} sweep_range;
+int sweep_range_parse(const char *text, sweep_range *r, char *err, size_t errlen);
+int64_t sweep_range_value(const sweep_range *r, size_t i);
 
 size_t sweep_plan_ngrids(const sweep_plan *p);
 const sweep_grid *sweep_plan_grid(const sweep_plan *p, size_t gi);

@@ -356,6 +356,55 @@ def sweep_emitted_jobs_collect_to_the_local_table():
 
 
 @case
+def sweep_grid_ranges_are_their_lists():
+    # Issue 25: 16..128:x2 is 16, 32, 64, 128 and 256..1024+256 is 256, 512,
+    # 768, 1024 (by hand). A range and the list it stands for are one sweep:
+    # the same manifest, so a sweep typed with the range resumes one typed
+    # with the list, and its points are those of the list. Ranges mix with
+    # values; a range of linked keys varies with the other's; a bad range is
+    # refused naming it, before anything is written.
+    traces = sweep_traces()
+    d = tmp("sw-range")
+    shutil.rmtree(d, ignore_errors=True)
+    run("sweep", "--emit", "gnu-parallel", "--out", d, "--set", "tlb.l2.ways=4",
+        "--grid", "tlb.l2.entries=16..128:x2", "--grid", "sim.max_records=256..1024+256",
+        traces[1])
+    man = json.load(open(os.path.join(d, "sweep.json")))
+    eq([g["values"] for g in man["grid"]], [["16", "32", "64", "128"],
+                                            ["256", "512", "768", "1024"]], "expanded grids")
+    eq(len(open(os.path.join(d, "jobs.txt")).read().splitlines()), 16, "4 x 4 points")
+    lst = tmp("sw-range-list")
+    shutil.rmtree(lst, ignore_errors=True)
+    run("sweep", "--quiet", "--out", lst, "--set", "tlb.l2.ways=4",
+        "--grid", "tlb.l2.entries=8,16,32,64,1024", "--grid", "guest.page=4k,2m", traces[1])
+    # Typed as values and ranges mixed: nothing to run, every point is there.
+    out, _ = run("sweep", "--out", lst, "--set", "tlb.l2.ways=4",
+                 "--grid", "tlb.l2.entries=8,16..64:x2,1K..1K+1", "--grid", "guest.page=4k,2m",
+                 traces[1])
+    if "0 points run, 10 finished before" not in out:
+        raise Fail("a sweep typed with ranges did not resume the one typed as a list: %r" % out)
+    d2 = tmp("sw-range-linked")
+    shutil.rmtree(d2, ignore_errors=True)
+    run("sweep", "--emit", "gnu-parallel", "--out", d2, "--grid",
+        "tlb.l2.entries:tlb.l2.ways=512..2048:x2:4..16:x2,3K..6K+3K:12", traces[1])
+    eq(json.load(open(os.path.join(d2, "sweep.json")))["grid"][0]["values"],
+       ["512:4", "1024:8", "2048:16", "3072:12", "6144:12"], "linked ranges")
+    bad = tmp("sw-range-bad")
+    shutil.rmtree(bad, ignore_errors=True)
+    for grid, msg in (("tlb.l2.entries=256..1000+256",
+                       r"--grid tlb\.l2\.entries: the range '256\.\.1000\+256' does not "
+                       r"reach 1000: its values stop at 768"),
+                      ("tlb.l2.entries=128..16:x2", r"the range '128\.\.16:x2' runs down"),
+                      ("tlb.l2.entries=16..128:x1", r"the range '16\.\.128:x1' has a factor"),
+                      ("tlb.l2.entries=1..300", r"the range '1\.\.300' has 300 values"),
+                      ("tlb.l2.entries=0.5..2", r"the range '0\.5\.\.2': expected A\.\.B"),
+                      ("tlb.l2.entries:tlb.l2.ways=512..2048:x2:4..8:x2",
+                       r"its ranges have 3 and 2 values")):
+        bad_input(["sweep", "--out", bad, "--grid", grid, traces[1]], msg)
+        eq(os.path.exists(bad), False, "the --out directory after a refused range")
+
+
+@case
 def resumed_sweep_refuses_an_edited_config_file_or_trace():
     # A resume reuses finished points only for the very configuration and
     # trace they were made from: sweep.json keeps the effective base
