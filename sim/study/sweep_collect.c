@@ -14,6 +14,7 @@
  */
 #include "sweep_collect.h"
 #include "json.h"
+#include "numfmt.h"
 #include "machine.h"
 #include "report.h"
 #include "sweep.h"
@@ -282,6 +283,52 @@ static int check_point(collection *c, size_t n, const char *pp, size_t *missing,
 	return TRACE_OK;
 }
 
+/* ---------------------------------------------------------------- derived columns
+ *
+ * What an architect plots, from a point's statistics (issue 25), after the
+ * raw counts, the quantities of `slatsim run`'s headline (report.c): NUM x
+ * SCALE / DEN in double precision (a count of 2^53 or more is rounded
+ * first). A point with DEN 0, without either statistic, or whose
+ * configuration has no such TLB (LEVEL's entries 0: the headline's
+ * "(absent)") has none: an empty cell and no JSON member, as a statistic
+ * a point lacks. cycles.translation is the cycles of TLB lookups and walks
+ * (machine.h); page faults are cycles.faults, not part of the share. */
+static const struct derived {
+	const char *name, *num, *den, *level;
+	double scale;
+} derived[] = {
+	{ "mpki.l1i", "tlb.l1i.misses", "instructions", "tlb.l1i.entries", 1000 },
+	{ "mpki.l1d", "tlb.l1d.misses", "instructions", "tlb.l1d.entries", 1000 },
+	{ "mpki.l2", "tlb.l2.misses", "instructions", "tlb.l2.entries", 1000 },
+	{ "walks.pki", "walk.count", "instructions", NULL, 1000 },
+	{ "translation.cpi", "cycles.translation", "instructions", NULL, 1 },
+	{ "translation.share", "cycles.translation", "cycles.total", NULL, 1 },
+};
+#define NDERIVED (sizeof(derived) / sizeof(derived[0]))
+
+/* Number NAME of object O as a double; -1 when O lacks it. */
+static int num_of(const jsonr *o, const char *name, double *out)
+{
+	const jsonr *v = jsonr_get(o, name);
+	uint64_t u;
+	if (!v || v->type != JSONR_NUM)
+		return -1;
+	*out = jsonr_u64(v, &u) == 0 ? (double)u : jsonr_num(v);
+	return 0;
+}
+
+/* Derived column D of statistics ST, configuration CFG, into *OUT: 0, or
+ * -1 when the point has none. */
+static int derive(const struct derived *d, const jsonr *st, const jsonr *cfg, double *out)
+{
+	double num, den, entries;
+	if (num_of(st, d->num, &num) != 0 || num_of(st, d->den, &den) != 0 || den == 0 ||
+	    (d->level && (num_of(cfg, d->level, &entries) != 0 || entries == 0)))
+		return -1;
+	*out = num * d->scale / den;
+	return 0;
+}
+
 /* Point N's row from its file PP into CF (CSV) and J (JSON). */
 static int put_row(collection *c, size_t n, const char *pp, FILE *cf, json_w *j, char *err,
 		   size_t errlen)
@@ -325,6 +372,16 @@ static int put_row(collection *c, size_t n, const char *pp, FILE *cf, json_w *j,
 			json_raw(j, c->names[k], v->text);
 		}
 	}
+	for (size_t k = 0; k < NDERIVED; k++) {
+		double x;
+		fputc(',', cf);
+		if (derive(&derived[k], st, jsonr_get(doc, "config"), &x) == 0) {
+			char b[40];
+			fmt_double(b, sizeof(b), x);
+			fputs(b, cf);
+			json_dbl(j, derived[k].name, x);
+		}
+	}
 	json_end_obj(j);
 	json_end_obj(j);
 	fputc('\n', cf);
@@ -362,6 +419,8 @@ static int write_results(collection *c, outset *outs, char *err, size_t errlen)
 		fputc(',', cf);
 		put_csv(cf, c->names[k]);
 	}
+	for (size_t k = 0; k < NDERIVED; k++)
+		fprintf(cf, ",%s", derived[k].name);
 	fputc('\n', cf);
 	json_w j;
 	json_init(&j, jf, 1);

@@ -18,7 +18,15 @@
  *   DIR/results.json   parameter (linked keys apart), every statistic (the
  *                      union over the points, in order of first appearance;
  *                      a statistic a point lacks - a domain's - is an empty
- *                      cell), each number's text as the point file has it
+ *                      cell), each number's text as the point file has it;
+ *                      then the derived columns (issue 25), in the JSON
+ *                      rows' "stats" after the raw counts: mpki.l1i,
+ *                      mpki.l1d, mpki.l2 (TLB misses per 1,000
+ *                      instructions), walks.pki (page walks per 1,000
+ *                      instructions), translation.cpi (cycles.translation
+ *                      per instruction), translation.share
+ *                      (cycles.translation / cycles.total) - none for a
+ *                      point of no instructions or a TLB level it lacks
  *
  * Neither verb prints or exits: TRACE_OK, or a TRACE_E* code with a message
  * in the caller's buffer (TRACE_EFORMAT, TRACE_EIO: the files' fault, exit 2
