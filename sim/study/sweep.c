@@ -1,12 +1,9 @@
 /*
  * sim/study/sweep.c - see sweep.h.
  *
- * The ring: slot k holds batch number seq (k = seq mod SWEEP_SLOTS); the
- * decoder fills it only when no worker still needs the batch it held
- * (pending == 0), and each worker takes the batches in order, waiting for
- * seq to appear. One mutex and two condition variables guard the slots'
- * bookkeeping; the records themselves are read without the lock (a slot's
- * records are written only while no worker may read them).
+ * With threads, the shared decode is a ring of batches whose feeds the
+ * threads claim one machine at a time (see "threads" below); the per-thread
+ * decode deals the machines round-robin, each thread reading the trace.
  */
 #include "sweep.h"
 #include "replay.h"
@@ -98,8 +95,8 @@ static void fail_all(jstate **s, size_t n, int code, const char *msg)
 			job_fail(s[i], code, NULL, NULL, 0, msg);
 }
 
-/* Decode PATH on this thread and feed every batch to the jobs S[0..N). */
-/* O (NULL on a worker thread): its poll is asked after each batch. */
+/* Decode PATH on this thread and feed every batch to the jobs S[0..N).
+ * O (NULL on a worker thread): its poll is asked after each batch. */
 static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, size_t n,
 			   trace_header *hdr, const sweep_opts *o, char *err, size_t errlen)
 {
@@ -200,190 +197,307 @@ static int prefault(const char *path, enum trace_format fmt, jstate *s, size_t n
 	return rc;
 }
 
-/* ---------------------------------------------------------------- threads */
-
-/* A slot holds SWEEP_CHUNK batches: one hand-over per 32 K records keeps
- * the threads' synchronisation rare, while each batch (96 KB) is fed to
- * every machine in turn and stays in the core's L2. */
-#define SWEEP_CHUNK 8
+/* ---------------------------------------------------------------- threads
+ *
+ * Shared decode (issue 25: -j N scales). The calling thread decodes into a
+ * ring of SWEEP_RING slots, a batch of REPLAY_BATCH records each (96 KB:
+ * it stays in a core's L2 while the machines that core runs take it in
+ * turn). A slot's work is one feed per machine; the threads claim those
+ * feeds one at a time, so that the work balances itself whatever the
+ * points cost (a grid whose first key is the page size gives machines
+ * that differ by 3x; the decode is one more piece of work of the calling
+ * thread, taken first whenever a slot is free). Each thread has a home
+ * range of the machines - claimed from its front - and steals from the
+ * back of the others' when its own are claimed, so a machine stays on one
+ * core (its TLBs and tables in that core's caches) unless the balance
+ * needs it elsewhere. A machine takes the slots in order: it is claimed
+ * for slot k only once it has finished slot k - 1. A slot is decoded
+ * again once every machine has finished it.
+ *
+ * The bookkeeping (claims, what each machine has done, which slots are
+ * full) is under one mutex, taken twice per feed of 4,096 records (about
+ * 30 us of a machine's work); the records are read without it (a slot is
+ * written only while no machine may take it). A thread sleeps on the
+ * condition variable only when nothing is claimable, and is woken only if
+ * it sleeps. The SWEEP_CHUNK design before this one dealt the machines to
+ * the threads in fixed shares (the decoding thread one fewer), and a -j 2
+ * sweep whose halves cost differently waited on the slower half.
+ */
+#define SWEEP_RING 32   /* slots: the decoder runs up to 128 K records ahead (3 MB) */
 
 typedef struct slot {
-	trace_rec rec[SWEEP_CHUNK][REPLAY_BATCH];
-	uint64_t line[SWEEP_CHUNK][REPLAY_BATCH];
-	int has_lines[SWEEP_CHUNK];
-	size_t n[SWEEP_CHUNK];
-	tracestat_batch cnt[SWEEP_CHUNK];   /* each batch's trace counts, taken once */
-	unsigned nb;              /* batches held; 0: the end (or a read error) */
-	uint64_t seq;
-	unsigned pending;         /* workers that have not taken it yet */
+	trace_rec rec[REPLAY_BATCH];
+	uint64_t line[REPLAY_BATCH];
+	int has_lines;
+	size_t n;
+	tracestat_batch cnt;      /* the batch's trace counts, taken once */
+	size_t *front, *back;     /* per home range: its unclaimed machines are [front, back) */
+	size_t claimed, left;     /* machines claimed for it; not done with it (0: free) */
 } slot;
 
 typedef struct ring {
 	pthread_mutex_t mu;
-	pthread_cond_t ready, freed;
+	pthread_cond_t cv;        /* new slot, a machine done with one, the end */
 	slot *slots;
+	jstate **s;               /* the machines */
+	size_t n;
+	uint64_t *done;           /* per machine: the slots it has finished */
+	unsigned t;               /* threads, and home ranges */
+	uint64_t published;       /* slots decoded */
+	uint64_t open_from;       /* the oldest slot with a machine unclaimed */
+	uint64_t end;             /* UINT64_MAX, or the slots there are (the decoder met
+				     the end, an error, or every machine stopped) */
+	size_t stopped;           /* machines that have stopped */
+	unsigned sleeping;        /* threads waiting on cv */
 	const char *path;
 	enum trace_format fmt;
-	unsigned workers;         /* the threads that take every slot, the decoder's too */
+	const sweep_opts *o;      /* its poll, asked by the decoder after each batch */
+	uint64_t read;            /* records decoded (the decoder's) */
 } ring;
 
 typedef struct worker {
 	ring *q;
-	jstate **s;               /* this worker's jobs */
+	unsigned me;              /* its home range */
+	jstate **s;               /* per-thread decode: its machines */
 	size_t n;
-	int per_thread;
 	int rc;
 	char err[1024];
 } worker;
 
-/* Feed slot SL to W's jobs, then release it. */
-static void take(worker *w, slot *sl)
+static void wake(ring *q)
 {
-	ring *q = w->q;
-	for (unsigned b = 0; b < sl->nb; b++)
-		for (size_t i = 0; i < w->n; i++)
-			feed(w->s[i], sl->rec[b], sl->n[b], &sl->cnt[b],
-			     sl->has_lines[b] ? sl->line[b] : NULL, q->path);
+	if (q->sleeping)
+		pthread_cond_broadcast(&q->cv);
+}
+
+/* Claim a feed for thread ME (under the lock): a machine *MI ready for
+ * slot *SEQ, from the oldest slot that has one - its home range's front
+ * first, then the back of the next ranges'. 0 when none is. */
+static int claim(ring *q, unsigned me, uint64_t *seq, size_t *mi)
+{
+	for (uint64_t k = q->open_from; k < q->published; k++) {
+		slot *sl = &q->slots[k % SWEEP_RING];
+		if (sl->claimed == q->n) {
+			if (k == q->open_from)
+				q->open_from++;
+			continue;
+		}
+		for (unsigned d = 0; d < q->t; d++) {
+			unsigned r = (me + d) % q->t;
+			if (sl->front[r] == sl->back[r])
+				continue;
+			size_t i = d == 0 ? sl->front[r] : sl->back[r] - 1;
+			if (q->done[i] != k)
+				continue;   /* (still on an earlier slot) */
+			if (d == 0)
+				sl->front[r]++;
+			else
+				sl->back[r]--;
+			sl->claimed++;
+			*seq = k;
+			*mi = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Feed slot SEQ to machine I (claimed; the lock not held), then say so. */
+static void feed_one(ring *q, uint64_t seq, size_t i)
+{
+	slot *sl = &q->slots[seq % SWEEP_RING];
+	jstate *s = q->s[i];
+	int was = s->stopped;
+	feed(s, sl->rec, sl->n, &sl->cnt, sl->has_lines ? sl->line : NULL, q->path);
 	pthread_mutex_lock(&q->mu);
-	if (--sl->pending == 0)
-		pthread_cond_broadcast(&q->freed);
+	q->done[i] = seq + 1;
+	sl->left--;
+	q->stopped += !was && s->stopped;
+	wake(q);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Decode the next batch into its slot (free: the caller saw it so, under
+ * the lock; not held now) and publish it, or the end. R NULL: the trace
+ * could not be opened (*RC says why): the end at once. */
+static void decode_one(ring *q, trace_reader *r, int *rc, char *err, size_t errlen)
+{
+	slot *sl = &q->slots[q->published % SWEEP_RING];
+	long k = 0;
+	int stopped = 0;
+	if (r && *rc == TRACE_OK) {
+		k = trace_read(r, sl->rec, REPLAY_BATCH, err, errlen);
+		if (k < 0)
+			*rc = (int)k;
+	}
+	if (k > 0) {
+		sl->n = (size_t)k;
+		tracestat_count(&sl->cnt, sl->rec, (size_t)k);
+		sl->has_lines = lines_of(r, (size_t)k, sl->line) != NULL;
+		q->read += (uint64_t)k;
+		if (q->o && q->o->poll && q->o->poll(q->o->poll_ctx, q->read, err, errlen)) {
+			*rc = TRACE_ESTOPPED;   /* (this batch is fed; none after it) */
+			stopped = 1;
+		}
+	}
+	pthread_mutex_lock(&q->mu);
+	/* The slot's claims, under the lock: claim() looks at every slot from
+	 * open_from, which passes this one's last use first (slots are freed
+	 * in order: a machine finishes them in order). */
+	while (q->open_from < q->published && q->slots[q->open_from % SWEEP_RING].claimed == q->n)
+		q->open_from++;
+	if (k > 0) {
+		for (unsigned h = 0; h < q->t; h++) {
+			sl->front[h] = q->n * h / q->t;
+			sl->back[h] = q->n * (h + 1) / q->t;
+		}
+		sl->claimed = 0;
+		sl->left = q->n;
+		q->published++;
+	}
+	if (k <= 0 || stopped)
+		q->end = q->published;
+	wake(q);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* A thread's loop: claim and feed until every slot is claimed after the
+ * end. The decoding thread (R, or DECODER with a reader that failed to
+ * open) decodes first whenever a slot is free. */
+static void work(ring *q, unsigned me, int decoder, trace_reader *r, int *rc, char *err,
+		 size_t errlen)
+{
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		uint64_t seq;
+		size_t i;
+		if (decoder && q->end == UINT64_MAX &&
+		    (q->stopped == q->n || q->slots[q->published % SWEEP_RING].left == 0)) {
+			if (q->stopped == q->n) {   /* (every machine stopped: read no more) */
+				q->end = q->published;
+				wake(q);
+				continue;
+			}
+			pthread_mutex_unlock(&q->mu);
+			decode_one(q, r, rc, err, errlen);
+			pthread_mutex_lock(&q->mu);
+			continue;
+		}
+		if (claim(q, me, &seq, &i)) {
+			pthread_mutex_unlock(&q->mu);
+			feed_one(q, seq, i);
+			pthread_mutex_lock(&q->mu);
+			continue;
+		}
+		if (q->end != UINT64_MAX && q->open_from >= q->end)
+			break;
+		q->sleeping++;
+		pthread_cond_wait(&q->cv, &q->mu);
+		q->sleeping--;
+	}
 	pthread_mutex_unlock(&q->mu);
 }
 
 static void *worker_main(void *arg)
 {
 	worker *w = arg;
-	if (w->per_thread) {
+	if (w->s) {   /* per-thread decode */
 		w->rc = decode_and_feed(w->q->path, w->q->fmt, w->s, w->n, NULL, NULL, w->err,
 					sizeof(w->err));
 		return NULL;
 	}
-	ring *q = w->q;
-	for (uint64_t seq = 0;; seq++) {
-		slot *sl = &q->slots[seq % SWEEP_SLOTS];
-		pthread_mutex_lock(&q->mu);
-		while (sl->seq != seq)
-			pthread_cond_wait(&q->ready, &q->mu);
-		pthread_mutex_unlock(&q->mu);
-		int end = sl->nb == 0;
-		take(w, sl);
-		if (end)
-			break;
-	}
+	work(w->q, w->me, 0, NULL, &w->rc, w->err, sizeof(w->err));
 	return NULL;
 }
 
-/* The calling thread decodes into the ring and, being a worker too, feeds
- * each slot it filled to its own jobs (W) - two threads on two cores, not
- * a decoder thread besides them. */
-static int decode_ring(worker *w, trace_header *hdr, const sweep_opts *o, char *err,
-		       size_t errlen)
+/* The shared decode on T threads (this one decoding). */
+static int run_ring(ring *q, trace_header *hdr, char *err, size_t errlen)
 {
-	ring *q = w->q;
-	uint64_t read = 0;
+	int rc = TRACE_OK;
+	worker *w = calloc(q->t, sizeof(*w));
+	pthread_t *tid = calloc(q->t, sizeof(*tid));
+	size_t *ends = calloc((size_t)SWEEP_RING * 2 * q->t, sizeof(*ends));
+	q->slots = calloc(SWEEP_RING, sizeof(*q->slots));
+	q->done = calloc(q->n, sizeof(*q->done));
+	if (!w || !tid || !ends || !q->slots || !q->done) {
+		snprintf(err, errlen, "out of memory (sweep threads)");
+		rc = TRACE_ENOMEM;
+		goto out;
+	}
+	for (unsigned k = 0; k < SWEEP_RING; k++) {
+		q->slots[k].front = ends + (size_t)k * 2 * q->t;
+		q->slots[k].back = q->slots[k].front + q->t;
+	}
+	q->end = UINT64_MAX;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
 	trace_reader *r = NULL;
-	int rc = replay_open(&r, q->path, q->fmt, 1, err, errlen);
+	rc = replay_open(&r, q->path, q->fmt, 1, err, errlen);
 	if (rc != TRACE_OK)
 		r = NULL;
-	for (uint64_t seq = 0;; seq++) {
-		slot *sl = &q->slots[seq % SWEEP_SLOTS];
-		pthread_mutex_lock(&q->mu);
-		while (sl->pending)
-			pthread_cond_wait(&q->freed, &q->mu);
-		pthread_mutex_unlock(&q->mu);
-		sl->nb = 0;
-		while (rc == TRACE_OK && sl->nb < SWEEP_CHUNK) {
-			if (seq == 0 && sl->nb == 0)
-				*hdr = *trace_get_header(r);
-			unsigned b = sl->nb;
-			long k = trace_read(r, sl->rec[b], REPLAY_BATCH, err, errlen);
-			if (k < 0)
-				rc = (int)k;
-			if (k <= 0)
-				break;
-			sl->n[b] = (size_t)k;
-			tracestat_count(&sl->cnt[b], sl->rec[b], (size_t)k);
-			sl->has_lines[b] = lines_of(r, (size_t)k, sl->line[b]) != NULL;
-			sl->nb++;
-			read += (uint64_t)k;
-			if (o && o->poll && o->poll(o->poll_ctx, read, err, errlen))
-				rc = TRACE_ESTOPPED;
-		}
-		pthread_mutex_lock(&q->mu);
-		sl->seq = seq;
-		sl->pending = q->workers;
-		pthread_cond_broadcast(&q->ready);
-		pthread_mutex_unlock(&q->mu);
-		int end = sl->nb == 0;
-		take(w, sl);
-		if (end)
+	else
+		*hdr = *trace_get_header(r);
+	/* (A thread that cannot start leaves its home range to the others'
+	 * stealing: with none started, this one does it all.) */
+	unsigned started = 1;
+	for (unsigned th = 1; th < q->t; th++) {
+		w[th] = (worker){ .q = q, .me = th };
+		if (pthread_create(&tid[th], NULL, worker_main, &w[th]) != 0)
 			break;
+		started++;
 	}
+	work(q, 0, 1, r, &rc, err, errlen);
+	for (unsigned th = 1; th < started; th++)
+		pthread_join(tid[th], NULL);
 	if (r)
 		trace_close(r);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+out:
+	free(q->slots);
+	free(q->done);
+	free(ends);
+	free(w);
+	free(tid);
 	return rc;
 }
 
-/* Threads over the jobs: round-robin, the decoding thread (shared decode)
- * getting one fewer - its decode is worth about one or two machines. */
-static int run_threads(const char *trace, enum trace_format fmt, jstate **all, size_t n,
-		       unsigned t, const sweep_opts *o, trace_header *hdr, char *err,
-		       size_t errlen)
+/* Per-thread decode: each thread decodes the trace itself for its share
+ * of the jobs, dealt round-robin (thread 0 is this one). */
+static int run_per_thread(const char *trace, enum trace_format fmt, jstate **all, size_t n,
+			  unsigned t, const sweep_opts *o, trace_header *hdr, char *err,
+			  size_t errlen)
 {
-	int per_thread = o->per_thread_decode;
-	ring q = { .path = trace, .fmt = fmt, .workers = t };
+	ring q = { .path = trace, .fmt = fmt };
 	worker *w = calloc(t, sizeof(*w));
 	pthread_t *tid = calloc(t, sizeof(*tid));
 	jstate **order = calloc(n, sizeof(*order));
-	q.slots = per_thread ? NULL : calloc(SWEEP_SLOTS, sizeof(*q.slots));
-	int rc = TRACE_OK;
-	if (!w || !tid || !order || (!per_thread && !q.slots)) {
+	if (!w || !tid || !order) {
 		free(w);
 		free(tid);
 		free(order);
-		free(q.slots);
 		snprintf(err, errlen, "out of memory (sweep threads)");
 		return TRACE_ENOMEM;
 	}
-	/* Deal: thread 0 (this one) gets its share less the decode's. */
-	size_t skip = per_thread ? 0 : 1, k = 0;
+	size_t k = 0;
 	for (unsigned th = 0; th < t; th++) {
-		w[th] = (worker){ .q = &q, .per_thread = per_thread };
-		size_t share = n / t + (th < n % t);
-		if (th == 0 && share > skip)
-			share -= skip;
-		else if (th == 0)
-			share = share ? 1 : 0;
-		if (th == t - 1)
-			share = n - k;
-		w[th].s = &order[k];
-		w[th].n = share;
-		for (size_t i = 0; i < share; i++)
-			order[k + i] = all[k + i];
-		k += share;
+		w[th] = (worker){ .q = &q, .s = &order[k] };
+		for (size_t i = th; i < n; i += t)
+			order[k + w[th].n++] = all[i];
+		k += w[th].n;
 	}
-	for (unsigned s = 0; q.slots && s < SWEEP_SLOTS; s++)
-		q.slots[s].seq = UINT64_MAX;
-	pthread_mutex_init(&q.mu, NULL);
-	pthread_cond_init(&q.ready, NULL);
-	pthread_cond_init(&q.freed, NULL);
 	unsigned started = 1;
 	for (unsigned th = 1; th < t; th++) {
 		if (pthread_create(&tid[th], NULL, worker_main, &w[th]) != 0)
 			break;
 		started++;
 	}
-	q.workers = started;
-	if (per_thread) {
-		trace_reader *r;
-		rc = replay_open(&r, trace, fmt, 1, err, errlen);
-		if (rc == TRACE_OK) {
-			*hdr = *trace_get_header(r);
-			trace_close(r);
-			rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, o, err, errlen);
-		}
-	} else {
-		rc = decode_ring(&w[0], hdr, o, err, errlen);
+	trace_reader *r;
+	int rc = replay_open(&r, trace, fmt, 1, err, errlen);
+	if (rc == TRACE_OK) {
+		*hdr = *trace_get_header(r);
+		trace_close(r);
+		rc = decode_and_feed(trace, fmt, w[0].s, w[0].n, NULL, o, err, errlen);
 	}
 	for (unsigned th = 1; th < started; th++)
 		pthread_join(tid[th], NULL);
@@ -396,15 +510,11 @@ static int run_threads(const char *trace, enum trace_format fmt, jstate **all, s
 			snprintf(err, errlen, "%s", w[th].err);
 		}
 	}
-	for (unsigned th = 1; th < started && per_thread; th++)
+	for (unsigned th = 1; th < started; th++)
 		if (w[th].rc != TRACE_OK && rc == TRACE_OK) {
 			rc = w[th].rc;
 			snprintf(err, errlen, "%s", w[th].err);
 		}
-	pthread_cond_destroy(&q.ready);
-	pthread_cond_destroy(&q.freed);
-	pthread_mutex_destroy(&q.mu);
-	free(q.slots);
 	free(w);
 	free(tid);
 	free(order);
@@ -433,9 +543,12 @@ int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size
 	unsigned t = o && o->threads > 1 ? o->threads : 1;
 	if (t > n)
 		t = n ? (unsigned)n : 1;
+	ring q = { .path = trace, .fmt = fmt, .s = ps, .n = n, .t = t, .o = o };
 	if (rc == TRACE_OK)
 		rc = t == 1 ? decode_and_feed(trace, fmt, ps, n, hdr, o, err, errlen)
-			    : run_threads(trace, fmt, ps, n, t, o, hdr, err, errlen);
+			: o->per_thread_decode ? run_per_thread(trace, fmt, ps, n, t, o, hdr, err,
+							       errlen)
+			: run_ring(&q, hdr, err, errlen);
 	if (rc != TRACE_OK)
 		fail_all(ps, n, rc, err);
 	for (size_t i = 0; i < n; i++)

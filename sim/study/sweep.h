@@ -9,14 +9,17 @@
  * sweep that share a trace share its decode: each batch of records read is
  * fed to every point's machine (machine_run) before the next is read.
  *
- * With THREADS > 1 the machines are dealt round-robin to that many worker
- * threads, each owning its machines (a machine is never touched by two
- * threads; machines share no state, machine.h). The decode is shared:
- * the calling thread decodes into a ring of SWEEP_SLOTS batches and every
- * worker reads every batch; a slot is reused once all workers are done
- * with it (a bounded queue: memory stays constant). Or, with per-thread
- * decode, each worker reads the trace itself (no synchronisation, the
- * decode paid once per thread); `make bench` measures both.
+ * With THREADS > 1 the decode is shared: the calling thread decodes into
+ * a ring of batches (a bounded queue: memory stays constant) and the
+ * threads, the calling one too, claim each batch's feed to each machine,
+ * one machine at a time - every thread mostly the machines of its own
+ * share, taking the others' when its own are done, so that the work
+ * balances whatever each point costs (sweep.c). A machine takes one batch
+ * at a time and the batches in order, on whichever thread claimed it
+ * (machines share no state, machine.h). Or, with per-thread decode, the
+ * machines are dealt round-robin and each thread reads the trace itself
+ * (no synchronisation, the decode paid once per thread); `make bench`
+ * measures both.
  *
  * A point that fails (a record its configuration refuses, out of memory)
  * stops alone, with its message naming the trace and the place; the others
@@ -31,8 +34,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define SWEEP_SLOTS 4
 
 typedef struct sweep_job {
 	machine *m;             /* built by the caller from its configuration */

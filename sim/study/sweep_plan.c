@@ -26,6 +26,7 @@
 #include "sweep_collect.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -839,11 +840,35 @@ static void batch_free(batch *b)
 	}
 }
 
-/* Point WHICH[i]'s file, from its machine. */
-static int write_point(const sweep_plan *p, const batch *b, size_t i, const char *trace,
-		       const trace_header *h, char *err, size_t errlen)
+/* A point's file as text (`slatsim run --json`), made from its machine
+ * before the machine is freed. */
+typedef struct rendered {
+	size_t point;
+	char *text;
+	size_t len;
+} rendered;
+
+/* Point WHICH[i] of B rendered into *OUT: TRACE_OK or out of memory. */
+static int render_point(const batch *b, size_t i, const char *trace, const trace_header *h,
+			rendered *out, char *err, size_t errlen)
 {
-	char *pp = sweep_dir_point(p->cfg.dir, b->which[i]);
+	*out = (rendered){ .point = b->which[i] };
+	FILE *m = open_memstream(&out->text, &out->len);
+	if (!m)
+		return oom(err, errlen);
+	report_json(m, trace, h, b->regs[i], machine_stats(b->jobs[i].m), b->jobs[i].m);
+	if (fclose(m) != 0) {
+		free(out->text);
+		out->text = NULL;
+		return oom(err, errlen);
+	}
+	return TRACE_OK;
+}
+
+/* Point R's file. */
+static int write_point(const sweep_plan *p, const rendered *r, char *err, size_t errlen)
+{
+	char *pp = sweep_dir_point(p->cfg.dir, r->point);
 	if (!pp)
 		return oom(err, errlen);
 	outfile *po;
@@ -851,24 +876,128 @@ static int write_point(const sweep_plan *p, const batch *b, size_t i, const char
 	free(pp);
 	if (rc != TRACE_OK)
 		return rc;
-	report_json(outfile_stream(po), trace, h, b->regs[i], machine_stats(b->jobs[i].m),
-		    b->jobs[i].m);
+	fwrite(r->text, 1, r->len, outfile_stream(po));
 	return sweep_output_commit(po, err, errlen);
 }
 
+/* A batch's point files, written while the next batch replays, on up to
+ * SWEEP_WRITERS threads at once (issue 25: a point file is fsync'd before
+ * its rename, 2-4 ms each here, and 16 of them one after the other kept
+ * both cores waiting 55 ms after every batch of 1.5 s at -j 2; fsyncs
+ * issued together are committed together by the file system's journal).
+ * The points are rendered to text first and the machines freed, so that
+ * memory still follows one batch. The caller joins the writer before it
+ * starts the next one and at the end, and only then looks at what it did. */
+#define SWEEP_WRITERS 8
+#define SWEEP_WRITER_STACK (256u << 10)   /* (a writer formats nothing: small stacks,
+					     which a limit on address space counts) */
+
+typedef struct writer {
+	const sweep_plan *p;
+	rendered *pts;
+	size_t n;
+	pthread_mutex_t mu;       /* next, written, rc and err, while the pool runs */
+	size_t next;              /* the next point to write */
+	size_t written;
+	int rc;
+	char err[1024];
+	pthread_t th;
+	int started;
+} writer;
+
+/* One of the pool: points until none is left or one failed. */
+static void *write_some(void *arg)
+{
+	writer *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		size_t i = w->next++;
+		int stop = i >= w->n || w->rc != TRACE_OK;
+		pthread_mutex_unlock(&w->mu);
+		if (stop)
+			break;
+		char e[1024];
+		int rc = write_point(w->p, &w->pts[i], e, sizeof(e));
+		pthread_mutex_lock(&w->mu);
+		if (rc == TRACE_OK)
+			w->written++;
+		else if (w->rc == TRACE_OK) {
+			w->rc = rc;
+			snprintf(w->err, sizeof(w->err), "%s", e);
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	return NULL;
+}
+
+static int small_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t a;
+	if (pthread_attr_init(&a) != 0)
+		return -1;
+	pthread_attr_setstacksize(&a, SWEEP_WRITER_STACK);
+	int e = pthread_create(th, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	return e ? -1 : 0;
+}
+
+/* Every point of W, on the pool. */
+static void *write_points(void *arg)
+{
+	writer *w = arg;
+	pthread_t th[SWEEP_WRITERS];
+	size_t k = 0, want = w->n < SWEEP_WRITERS ? w->n : SWEEP_WRITERS;
+	while (k + 1 < want && small_thread(&th[k], write_some, w) == 0)
+		k++;
+	write_some(w);
+	while (k)
+		pthread_join(th[--k], NULL);
+	return NULL;
+}
+
+static void writer_free(writer *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->pts[i].text);
+	free(w->pts);
+	w->pts = NULL;
+	w->n = 0;
+}
+
+/* Wait for W (if it runs): its points written into *RAN; its code, with
+ * its message in ERR. */
+static int writer_join(writer *w, size_t *ran, char *err, size_t errlen)
+{
+	if (w->started) {
+		pthread_join(w->th, NULL);
+		pthread_mutex_destroy(&w->mu);
+	}
+	w->started = 0;
+	*ran += w->written;
+	w->written = 0;
+	writer_free(w);
+	int rc = w->rc;
+	if (rc != TRACE_OK)
+		snprintf(err, errlen, "%s", w->err);
+	w->rc = TRACE_OK;
+	return rc;
+}
+
 /* Run batch B of trace T (LAST: the last point of the trace to run): one
- * decode into its machines, then each point's file. *TRACE_RC gets the
- * trace's own code (its failure fails every point left). Returns TRACE_OK
- * or the code that stops the run. */
+ * decode into its machines; the failures reported; the points that
+ * finished rendered and handed to writer W, which is started on them (or,
+ * when no thread can start, writes them now); the machines are the
+ * caller's to free. *TRACE_RC gets the trace's own code (its failure
+ * fails every point left). Returns TRACE_OK or the code that stops the
+ * run. */
 static int run_batch(const sweep_plan *p, size_t t, batch *b, size_t last,
-		     const sweep_run_opts *o, size_t *ran, int *trace_rc, char *err, size_t errlen)
+		     const sweep_run_opts *o, writer *w, int *trace_rc, char *err, size_t errlen)
 {
 	char e[1024];
 	int rc = TRACE_OK;
 	size_t n = b->n;
 	for (size_t i = 0; i < n && rc == TRACE_OK; i++) {
-		rc = sweep_plan_params(p, b->which[i], &b->regs[i], err, errlen);
-		if (rc == TRACE_OK &&
+		if ((rc = sweep_plan_params(p, b->which[i], &b->regs[i], e, sizeof(e))) != TRACE_OK ||
 		    (rc = machine_create(&b->jobs[i].m, b->regs[i], e, sizeof(e))) != TRACE_OK) {
 			snprintf(err, errlen, "point %zu: %s", b->which[i], e);
 			rc = rc == TRACE_ENOMEM ? TRACE_ENOMEM : TRACE_EFORMAT;
@@ -900,23 +1029,40 @@ static int run_batch(const sweep_plan *p, size_t t, batch *b, size_t last,
 	if ((rc = trace_unchanged(p, t, b->which[0], b->which[n - 1], err, errlen)) != TRACE_OK)
 		return rc;
 	size_t oom_at = n;
+	*w = (writer){ .p = p, .pts = calloc(n, sizeof(*w->pts)) };
+	if (!w->pts)
+		return oom(err, errlen);
 	for (size_t i = 0; i < n && rc == TRACE_OK; i++) {
-		if (b->jobs[i].code == TRACE_ENOMEM) {
+		if (b->jobs[i].code == TRACE_ENOMEM)
 			oom_at = oom_at < n ? oom_at : i;
-			continue;
-		}
-		if (b->jobs[i].code != TRACE_OK) {
+		else if (b->jobs[i].code != TRACE_OK)
 			o->failed(o->ctx, b->which[i], b->which[i], b->jobs[i].code, b->jobs[i].err);
-			continue;
+		else if ((rc = render_point(b, i, p->cfg.traces[t], &h, &w->pts[w->n], e,
+					    sizeof(e))) == TRACE_OK)
+			w->n++;
+		else
+			snprintf(err, errlen, "point %zu: %s", b->which[i], e);
+	}
+	if (rc != TRACE_OK) {
+		writer_free(w);
+		return rc;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	if (oom_at < n) {   /* the run stops: the points that finished written, then why */
+		write_points(w);
+		if (w->rc == TRACE_OK) {
+			snprintf(w->err, sizeof(w->err), "point %zu: %.980s", b->which[oom_at],
+				 b->jobs[oom_at].err);
+			w->rc = TRACE_ENOMEM;
 		}
-		if ((rc = write_point(p, b, i, p->cfg.traces[t], &h, err, errlen)) == TRACE_OK)
-			(*ran)++;
+	} else if (small_thread(&w->th, write_points, w) != 0) {
+		write_points(w);
+	} else {
+		w->started = 1;
+		return TRACE_OK;
 	}
-	if (rc == TRACE_OK && oom_at < n) {   /* (after the points that finished were written) */
-		snprintf(err, errlen, "point %zu: %s", b->which[oom_at], b->jobs[oom_at].err);
-		rc = TRACE_ENOMEM;
-	}
-	return rc;
+	pthread_mutex_destroy(&w->mu);
+	return TRACE_OK;
 }
 
 /* The points of trace T within LO..HI that have no file, into TODO
@@ -938,16 +1084,30 @@ static int points_to_run(const sweep_plan *p, size_t t, size_t lo, size_t hi, si
 	return TRACE_OK;
 }
 
+/* Join W into *RC (when it is TRACE_OK) and ERR. */
+static void join_into(writer *w, size_t *ran, int *rc, char *err, size_t errlen)
+{
+	char e[1024];
+	int wrc = writer_join(w, ran, e, sizeof(e));
+	if (*rc == TRACE_OK && wrc != TRACE_OK) {
+		*rc = wrc;
+		snprintf(err, errlen, "%s", e);
+	}
+}
+
 int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o, size_t *ran,
 		   char *err, size_t errlen)
 {
 	size_t cap = o->batch;
 	int rc = TRACE_OK;
 	*ran = 0;
+	/* Two writers: one batch replaying, the one before it being written. */
 	sweep_job *jobs = calloc(cap, sizeof(*jobs));
 	param_reg **regs = calloc(cap, sizeof(*regs));
 	size_t *todo = calloc(p->combos, sizeof(*todo));
-	if (!jobs || !regs || !todo)
+	writer *w = calloc(2, sizeof(*w));
+	unsigned set = 0;
+	if (!jobs || !regs || !todo || !w)
 		rc = oom(err, errlen);
 	for (size_t t = 0; rc == TRACE_OK && t < p->cfg.ntraces; t++) {
 		size_t ntodo;
@@ -960,16 +1120,27 @@ int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o,
 		for (size_t b = 0; rc == TRACE_OK && trc == TRACE_OK && b < ntodo; b += cap) {
 			batch bt = { .jobs = jobs, .regs = regs, .which = &todo[b],
 				     .n = ntodo - b < cap ? ntodo - b : cap };
-			memset(jobs, 0, bt.n * sizeof(*jobs));
-			rc = run_batch(p, t, &bt, todo[ntodo - 1], o, ran, &trc, err, errlen);
+			memset(bt.jobs, 0, bt.n * sizeof(*bt.jobs));
+			rc = run_batch(p, t, &bt, todo[ntodo - 1], o, &w[set], &trc, err, errlen);
 			batch_free(&bt);
+			/* The batch before is written by now, or the run waits for it. */
+			join_into(&w[set ^ 1], ran, &rc, err, errlen);
+			set ^= 1;
 			decodes++;
 		}
+		/* The trace's last batch written before its progress is said (and
+		 * before the next trace's todo list replaces this one's). */
+		join_into(&w[set ^ 1], ran, &rc, err, errlen);
 		if (rc == TRACE_OK && o->progress)
 			o->progress(o->ctx, p->cfg.traces[t], ntodo, decodes, cap, now() - t0);
+	}
+	if (w) {
+		join_into(&w[0], ran, &rc, err, errlen);
+		join_into(&w[1], ran, &rc, err, errlen);
 	}
 	free(jobs);
 	free(regs);
 	free(todo);
+	free(w);
 	return rc;
 }
