@@ -117,6 +117,10 @@ int trace_open(trace_reader **out, const char *path, enum trace_format fmt,
 
 /* What a caller can take, and how it wants the trace decoded. */
 #define TRACE_OPEN_PREFETCH  0x1u   /* deliver prefetches as TRACE_P (else as TRACE_R) */
+#define TRACE_OPEN_AUTO_THREADS 0x2u /* threads > 1 only where it pays (issue 25): a
+					binary format (a text format's records keep
+					the lines their errors name) and a process
+					that may run on two CPUs or more */
 
 typedef struct trace_open_opts {
 	enum trace_format format;   /* TRACE_FMT_AUTO: detect from the content */

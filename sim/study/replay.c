@@ -61,7 +61,10 @@ static void count_ahead(const trace_rec *b, size_t n, void *aux)
 int replay_open(trace_reader **r, const char *path, enum trace_format fmt, unsigned threads,
 		char *err, size_t errlen)
 {
-	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH, .threads = threads,
+	/* (0, sim.threads' default: the decoding thread where it pays - a
+	 * binary format on a process with two CPUs or more, trace.h) */
+	trace_open_opts oo = { .format = fmt, .threads = threads ? threads : 2,
+			       .flags = TRACE_OPEN_PREFETCH | (threads ? 0 : TRACE_OPEN_AUTO_THREADS),
 			       .batch_fn = count_ahead, .batch_aux = sizeof(tracestat_batch),
 			       .batch_granule = REPLAY_BATCH };
 	return trace_open_with(r, path, &oo, err, errlen);

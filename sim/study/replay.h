@@ -21,7 +21,8 @@ typedef struct replay_opts {
 } replay_opts;
 
 /* Open PATH for a replay: prefetch records as such (TRACE_P), decoding on
- * THREADS threads (sim.threads). TRACE_OK or a code with a message. */
+ * THREADS threads (sim.threads; 0: 2 where it pays - a binary format, two
+ * CPUs or more - else 1). TRACE_OK or a code with a message. */
 int replay_open(trace_reader **r, const char *path, enum trace_format fmt, unsigned threads,
 		char *err, size_t errlen);
 
