@@ -592,9 +592,11 @@ static int next_member(instream *s, char *err, size_t errlen)
 		return fall_back(s, err, errlen);
 	if (isize > s->mout_cap) {
 		uint8_t *b = realloc(s->mout, isize);
-		if (!b)
-			return trace_errf(err, errlen, TRACE_ENOMEM, s->path, "out of memory "
-					  "(a gzip member of %zu bytes inflated)", isize);
+		if (!b) {   /* (out of memory names no place first: trace_oom's form) */
+			snprintf(err, errlen, "out of memory (inflating a gzip member of %zu bytes "
+				 "of %s)", isize, s->path);
+			return TRACE_ENOMEM;
+		}
 		s->mout = b;
 		s->mout_cap = isize;
 	}

@@ -102,6 +102,7 @@ struct trace_pipe {
 	unsigned char *aux[PIPE_SLOTS]; /* batch_fn's, per granule of each slot */
 	int has_aux[PIPE_SLOTS];        /* batch_fn was called on the slot's records */
 	int started, stop;
+	int threadless;                 /* the thread could not start: the consumer decodes */
 	int decoding;                   /* a thread is in the backend (the next batch) */
 	int prod_waits, cons_waits;     /* asleep on cv: the producer, the consumer */
 	int behind;                     /* the consumer decoded a batch itself lately */
@@ -538,7 +539,7 @@ static void pipe_destroy(trace_reader *r)
 	struct trace_pipe *p = r->pipe;
 	if (!p)
 		return;
-	if (p->started) {
+	if (p->started && !p->threadless) {
 		pthread_mutex_lock(&p->mu);
 		p->stop = 1;
 		pthread_cond_broadcast(&p->cv);
@@ -579,14 +580,12 @@ static long pipe_take(trace_reader *r, const trace_rec **out, const void **aux, 
 	struct trace_pipe *p = r->pipe;
 	if (!p->started) {
 		p->decoding = 1;   /* (the thread's first batch: see pipe_main) */
-		int e = pthread_create(&p->th, NULL, pipe_main, r);
-		if (e != 0)   /* (EAGAIN: no memory or thread left for it) */
+		/* A thread that cannot start (EAGAIN: no memory for its stack, or
+		 * no thread left) leaves every batch to this one, which decodes
+		 * when nobody does: the same records, one thread's speed. */
+		p->threadless = pthread_create(&p->th, NULL, pipe_main, r) != 0;
+		if (p->threadless)
 			p->decoding = 0;
-		if (e != 0)
-			return trace_errf(err, errlen, e == EAGAIN ? TRACE_ENOMEM : TRACE_EIO,
-					  r->path, "%s (cannot start the decoding thread: %s)",
-					  e == EAGAIN ? "out of memory" : "sim.threads=2",
-					  strerror(e));
 		p->started = 1;
 	}
 	if (p->held)

@@ -251,6 +251,10 @@ def out_of_host_memory_is_one_line_and_exit_1():
         err = p.stderr.decode(errors="replace")
         if p.returncode == 0:
             continue
+        if kib < 18000 and p.returncode < 0 and p.stdout == b"" and \
+                err.startswith("terminate called after throwing an instance of 'std::bad_alloc'"):
+            continue   # (libsystemc's static initialisers, before main: the limit at which
+            #          they fit moves with the binary's size - 9 KB more made 17000 KiB too little)
         eq(p.returncode, 1, "under %d KiB: exit status (stderr %r)" % (kib, err))
         eq(p.stdout, b"", "under %d KiB: standard output" % kib)
         if len(err.strip().splitlines()) != 1 or \
