@@ -477,6 +477,75 @@ START_TEST(grid_ranges_expand_to_their_values)
 }
 END_TEST
 
+/* A plan of G points (seed=1..A x tlb.l1d.latency=0..B-1 x guest.page=4k,2m
+ * when C, over one trace), set up but not begun. */
+static sweep_plan *sized_plan(size_t a, size_t b, int c)
+{
+	static const char *const traces[] = { "t.slt" };
+	static const char *const seed[] = { "seed" }, *const lat[] = { "tlb.l1d.latency" };
+	static const char *const gp[] = { "guest.page" };
+	char err[1024], item[64];
+	sweep_plan *p;
+	ck_assert_int_eq(sweep_plan_create(&p, err, sizeof(err)), TRACE_OK);
+	ck_assert_int_eq(sweep_plan_add_grid(p, "seed", seed, 1, err, sizeof(err)), TRACE_OK);
+	snprintf(item, sizeof(item), "1..%zu", a);
+	ck_assert_msg(sweep_plan_add_item(p, item, err, sizeof(err)) == TRACE_OK, "%s", err);
+	if (b) {
+		ck_assert_int_eq(sweep_plan_add_grid(p, "tlb.l1d.latency", lat, 1, err, sizeof(err)),
+				 TRACE_OK);
+		snprintf(item, sizeof(item), "0..%zu", b - 1);
+		ck_assert_msg(sweep_plan_add_item(p, item, err, sizeof(err)) == TRACE_OK, "%s", err);
+	}
+	if (c) {
+		ck_assert_int_eq(sweep_plan_add_grid(p, "guest.page", gp, 1, err, sizeof(err)),
+				 TRACE_OK);
+		ck_assert_int_eq(sweep_plan_add_item(p, "4k", err, sizeof(err)), TRACE_OK);
+		ck_assert_int_eq(sweep_plan_add_item(p, "2m", err, sizeof(err)), TRACE_OK);
+	}
+	sweep_plan_config cfg = { .traces = traces, .ntraces = 1, .dir = "unused" };
+	ck_assert_int_eq(sweep_plan_setup(p, &cfg, err, sizeof(err)), TRACE_OK);
+	return p;
+}
+
+static void layout_is(size_t a, size_t b, int c, size_t per, size_t max,
+		      enum sweep_emit_kind kind, size_t want_per, size_t want_tasks,
+		      size_t want_arrays, size_t want_per_array)
+{
+	sweep_plan *p = sized_plan(a, b, c);
+	sweep_emit_target t = { .kind = kind, .per_task = per, .max_array = max };
+	sweep_emit_layout l;
+	sweep_emit_layout_of(p, &t, &l);
+	ck_assert_msg(l.per_task == want_per && l.tasks == want_tasks && l.arrays == want_arrays &&
+		      l.per_array == want_per_array, "%zu points, per %zu, max %zu: %zu x %zu, "
+		      "%zu arrays of %zu", sweep_plan_points(p), per, max, l.tasks, l.per_task,
+		      l.arrays, l.per_array);
+	sweep_plan_destroy(p);
+}
+
+/* Groups of points into tasks (issue 25), worked by hand: by default
+ * ceil(G/16) tasks of ceil(G/tasks) points; beyond the array limit (1001
+ * by default, Slurm's MaxArraySize) the default grows to ceil(G/limit) and
+ * a --per-task given is kept and split into arrays. */
+START_TEST(tasks_group_points_within_the_array_limit)
+{
+	const enum sweep_emit_kind S = SWEEP_EMIT_SLURM, P = SWEEP_EMIT_GNU_PARALLEL;
+	layout_is(8, 0, 0, 0, 0, S, 8, 1, 1, 1);          /* 8: one task */
+	layout_is(16, 0, 0, 0, 0, S, 16, 1, 1, 1);
+	layout_is(17, 0, 0, 0, 0, S, 9, 2, 1, 2);         /* 17: 2 tasks, 9 and 8 */
+	layout_is(12, 0, 1, 0, 0, S, 12, 2, 1, 2);        /* 24: 2 of 12, not 16 + 8 */
+	layout_is(250, 200, 1, 0, 0, S, 100, 1000, 1, 1000);   /* 100,000: 6,250 > 1,001
+								   tasks: ceil(1e5/1001) =
+								   100 points, 1,000 tasks */
+	layout_is(250, 200, 1, 0, 0, P, 16, 6250, 1, 6250);    /* (no limit for parallel) */
+	layout_is(250, 20, 1, 1, 0, S, 1, 10000, 10, 1001);    /* 10,000 tasks of 1: 10
+								   arrays, 9 of 1,001 */
+	layout_is(200, 0, 0, 0, 10, S, 20, 10, 1, 10);
+	layout_is(200, 0, 0, 20, 4, S, 20, 10, 3, 4);     /* 4 + 4 + 2 */
+	layout_is(5, 0, 0, 1, 1, S, 1, 5, 5, 1);
+	layout_is(5, 0, 0, 0, 1, S, 5, 1, 1, 1);
+}
+END_TEST
+
 static void no_failure(void *ctx, size_t first, size_t last, int code, const char *msg)
 {
 	(void)ctx;
@@ -557,18 +626,25 @@ START_TEST(sweep_engine_runs_resumes_and_collects_without_the_command_line)
 	ck_assert_msg(strncmp(l[2], want, strlen(want)) == 0, "%s", l[2]);
 	for (size_t i = 0; i < 3; i++)
 		free(l[i]);
-	/* The job list: a line per point, every path quoted for the shell. */
+	/* The job list: a line per task (here a point each), every path quoted
+	 * for the shell. */
 	sweep_emit_target t = { .kind = SWEEP_EMIT_GNU_PARALLEL, .self = "/x/slatsim",
-				.cwd = "/w" };
+				.cwd = "/w", .per_task = 1 };
 	ck_assert_int_eq(sweep_emit_write(p, &t, err, sizeof(err)), TRACE_OK);
-	snprintf(csv, sizeof(csv), "%s/%s", dir, sweep_emit_file(t.kind));
+	snprintf(csv, sizeof(csv), "%s/%s", dir, sweep_emit_file(p, &t));
 	ck_assert_uint_eq(read_lines(csv, l, 4), 2);
-	snprintf(want, sizeof(want), "cd '/w' && '/x/slatsim' sweep --quiet --grid "
-		 "'tlb.l2.entries:tlb.l2.ways=512:8,1536:12' --format auto --out '%s' --point 1 "
+	snprintf(want, sizeof(want), "cd '/w' && '/x/slatsim' sweep --quiet --batch 1 --grid "
+		 "'tlb.l2.entries:tlb.l2.ways=512:8,1536:12' --format auto --out '%s' --point 1-1 "
 		 "'%s'\n", dir, trace);
 	ck_assert_str_eq(l[1], want);
 	free(l[0]);
 	free(l[1]);
+	/* By default the two points are one task, one batch of two. */
+	t.per_task = 0;
+	ck_assert_int_eq(sweep_emit_write(p, &t, err, sizeof(err)), TRACE_OK);
+	ck_assert_uint_eq(read_lines(csv, l, 4), 1);
+	ck_assert_msg(strstr(l[0], " --batch 2 ") && strstr(l[0], " --point 0-1 "), "%s", l[0]);
+	free(l[0]);
 	sweep_plan_destroy(p);
 	/* Another grid into the same directory. */
 	p = two_point_plan(traces, dir, outs, "2048:16");
@@ -633,6 +709,7 @@ Suite *sweep_suite(void)
 	tcase_add_test(tc, fingerprint_names_what_changed);
 	tcase_add_test(tc, sweep_plan_numbers_points_trace_by_trace);
 	tcase_add_test(tc, grid_ranges_expand_to_their_values);
+	tcase_add_test(tc, tasks_group_points_within_the_array_limit);
 	tcase_add_test(tc, sweep_engine_runs_resumes_and_collects_without_the_command_line);
 	suite_add_tcase(s, tc);
 	return s;

@@ -35,22 +35,26 @@
  * configuration, plus the page tables a trace makes), so memory follows the
  * batch, not the grid; a trace is decoded once per batch (the decode is
  * about half of a lone run of the shipped capture). --batch changes it. */
-#define SWEEP_BATCH 16
-#define SWEEP_BATCH_MAX 4096
+#define SWEEP_BATCH_MAX 4096   /* (SWEEP_BATCH, 16: sweep_emit.h, which a task's default shares) */
+#define SWEEP_MAX_OPTS 64      /* --sbatch or --parallel options */
 
 static const char *const sweep_usage =
 	"usage: slatsim sweep --grid 'key=v1,v2,...'... [--config FILE]... [--set key=value]...\n"
 	"                     [-j N] [--batch N] [--out DIR] [--format F] [--quiet] TRACE...\n"
-	"       slatsim sweep ... --emit slurm|gnu-parallel --out DIR TRACE...\n"
+	"       slatsim sweep ... --emit slurm|gnu-parallel --out DIR [--per-task N]\n"
+	"                     [--sbatch 'OPTION']... [--max-array-size N]\n"
+	"                     [--parallel 'OPTION']... [--sshloginfile FILE] TRACE...\n"
 	"       slatsim sweep --collect DIR\n"
 	"\n"
 	"Replay every TRACE under every combination of the --grid values (the first\n"
 	"--grid varies slowest), on top of --config files and --set overrides (a\n"
 	"grid value overrides both). Points of one trace share one decode of it: the\n"
 	"decoded records are fed to each point's machine in turn, on -j N threads\n"
-	"(each thread its share of the points), --batch N points at a time (default\n"
-	"16, at least -j): the machines of a batch are alive together (a few MB each,\n"
-	"plus the page tables the trace makes), and each batch decodes the trace once.\n"
+	"(each batch of records to whichever thread takes a machine next: the\n"
+	"threads stay busy whatever each point costs), --batch N points at a time\n"
+	"(default 16, at least -j): the machines of a batch are alive together (a few\n"
+	"MB each, plus the page tables the trace makes), each batch decodes the trace\n"
+	"once, and its point files are written while the next one runs.\n"
 	"Every point is checked before any runs. Values are separated by commas, or\n"
 	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). A value may\n"
 	"be a range of integers: A..B+S (A, A+S, ... B), A..B:xK (A, A*K, ... B) or\n"
@@ -63,18 +67,33 @@ static const char *const sweep_usage =
 	"DIR (default 'sweep') gets points/N.json for point N - exactly what\n"
 	"'slatsim run --json' writes for that point - then results.csv and\n"
 	"results.json: one row per point with the trace, each swept parameter and\n"
-	"every statistic. A sweep run again into DIR skips finished points (so an\n"
+	"every statistic, then mpki.l1i, mpki.l1d, mpki.l2 (TLB misses per 1,000\n"
+	"instructions), walks.pki (walks per 1,000 instructions), translation.cpi\n"
+	"(cycles.translation per instruction) and translation.share (of\n"
+	"cycles.total). A sweep run again into DIR skips finished points (so an\n"
 	"interrupted sweep resumes); DIR must hold the same sweep (sweep.json: the\n"
 	"arguments, the effective configuration, and every file each trace reads with\n"
 	"its size, modification time and content hash), and a point file there must\n"
 	"be that point's.\n"
 	"\n"
-	"--emit slurm writes DIR/sweep.sbatch, an array job with a task per point\n"
-	"(submit it with sbatch; DIR must be on a shared file system); --emit\n"
-	"gnu-parallel writes DIR/jobs.txt, a command per point for a POSIX shell\n"
-	"(parallel --sshloginfile HOSTS < DIR/jobs.txt). Neither runs anything; every\n"
-	"path in them is quoted, and one a script cannot hold (a line break; in the\n"
-	"Slurm log path '%', '\\', 'hetjob', 'packjob') is refused. --collect DIR then\n"
+	"--emit slurm writes DIR/sweep.sbatch, an array job (submit it with sbatch;\n"
+	"DIR must be on a shared file system); --emit gnu-parallel writes\n"
+	"DIR/jobs.txt, a command per task for a POSIX shell (parallel --sshloginfile\n"
+	"HOSTS < DIR/jobs.txt). A task runs --per-task N consecutive points as one\n"
+	"--batch (a decode of each trace it holds, N machines alive): G points cost\n"
+	"about G/N decodes. By default a task is one local batch: ceil(G/16) tasks,\n"
+	"the points spread evenly (24 points: 2 tasks of 12). A Slurm array holds at\n"
+	"most --max-array-size tasks (default 1001, Slurm's MaxArraySize): beyond it\n"
+	"the default grouping grows until they fit, and a --per-task given is kept\n"
+	"and the tasks split over DIR/sweep-K.sbatch, submitted by sh DIR/submit.sh.\n"
+	"-j and --batch go to each task (-j N: #SBATCH --cpus-per-task=N).\n"
+	"--sbatch 'OPTION' (repeatable) adds an '#SBATCH OPTION' line (--time=2:00:00,\n"
+	"--mem=8G, --partition=P, --account=A; not --array or --output, which the\n"
+	"script sets); --parallel 'OPTION' (repeatable; --sshloginfile FILE is one)\n"
+	"gives GNU parallel an option and its value ('-j 4', '--sshloginfile hosts')\n"
+	"in DIR/parallel.sh, which runs jobs.txt. Nothing is run; every path in them\n"
+	"is quoted, and one a script cannot hold (a line break; in the Slurm log\n"
+	"path '%', '\\', 'hetjob', 'packjob') is refused. --collect DIR then\n"
 	"writes DIR/results.csv and results.json from the points files, each checked\n"
 	"to be its point (same trace, configuration and slatsim; numeric statistics).\n"
 	"--point A[-B] runs only those points and writes no results (what a task\n"
@@ -288,8 +307,9 @@ static void emit_prepare(sweep_plan *p, const char *kind, sweep_emit_target *t, 
 		cli_die(EXIT_FAIL, "cannot find slatsim's own path or the working directory");
 	}
 	self[l] = '\0';
-	*t = (sweep_emit_target){ .kind = strcmp(kind, "slurm") == 0 ? SWEEP_EMIT_SLURM
-				  : SWEEP_EMIT_GNU_PARALLEL, .self = self, .cwd = cwd };
+	t->kind = strcmp(kind, "slurm") == 0 ? SWEEP_EMIT_SLURM : SWEEP_EMIT_GNU_PARALLEL;
+	t->self = self;
+	t->cwd = cwd;
 	int rc = sweep_emit_check(p, t, err, sizeof(err));
 	if (rc != TRACE_OK)
 		die_plan(p, rc, err);
@@ -303,14 +323,21 @@ static void emit(sweep_plan *p, const sweep_emit_target *t)
 	if (rc != TRACE_OK)
 		die_plan(p, rc, err);
 	const char *dir = sweep_plan_config_of(p)->dir;
-	char *path = sweep_dir_file(dir, sweep_emit_file(t->kind));
+	char *path = sweep_dir_file(dir, sweep_emit_file(p, t));
 	if (!path) {
 		sweep_plan_destroy(p);
 		cli_die(EXIT_FAIL, "out of memory");
 	}
-	printf("slatsim sweep: %zu points; wrote %s\n", sweep_plan_points(p), path);
-	fputs(t->kind == SWEEP_EMIT_SLURM ? "  submit: sbatch "
-	      : "  run:    parallel --sshloginfile HOSTS < ", stdout);
+	sweep_emit_layout l;
+	sweep_emit_layout_of(p, t, &l);
+	printf("slatsim sweep: %zu points in %zu task%s of %zu point%s", sweep_plan_points(p),
+	       l.tasks, l.tasks == 1 ? "" : "s", l.per_task, l.per_task == 1 ? "" : "s");
+	if (l.arrays > 1)
+		printf(" (%zu arrays of at most %zu tasks)", l.arrays, l.per_array);
+	printf("; wrote %s\n", path);
+	fputs(t->kind == SWEEP_EMIT_SLURM ? (l.arrays > 1 ? "  submit: sh " : "  submit: sbatch ")
+	      : t->nparallel ? "  run:    sh " : "  run:    parallel --sshloginfile HOSTS < ",
+	      stdout);
 	sweep_emit_put_sh(stdout, path);
 	fputs("\n  then:   slatsim sweep --collect ", stdout);
 	sweep_emit_put_sh(stdout, dir);
@@ -335,7 +362,11 @@ int cmd_sweep(args *a)
 	const char *dir = "sweep";
 	const char *v, *emit_kind = NULL, *collect_dir = NULL, *point = NULL, *batch = NULL;
 	uint64_t threads = 1, together = SWEEP_BATCH;
-	int quiet = 0, per_thread = 0, rc;
+	int quiet = 0, per_thread = 0, rc, threads_given = 0;
+	const char *sbatch[SWEEP_MAX_OPTS], *parallel[SWEEP_MAX_OPTS];
+	char *owned[SWEEP_MAX_OPTS];   /* (--sshloginfile's options) */
+	size_t nowned = 0;
+	sweep_emit_target et = { 0 };
 	char err[8192];
 	sweep_plan *p;
 	if ((rc = sweep_plan_create(&p, err, sizeof(err))) != TRACE_OK)
@@ -350,7 +381,42 @@ int cmd_sweep(args *a)
 			continue;
 		if ((v = cli_opt_value(a, "--grid"))) { parse_grid(a, p, v); continue; }
 		if ((v = cli_opt_value(a, "--out"))) { dir = v; continue; }
-		if ((v = cli_opt_value(a, "-j"))) { threads = cli_parse_count(a, "-j", v, 0); continue; }
+		if ((v = cli_opt_value(a, "-j"))) {
+			threads = cli_parse_count(a, "-j", v, 0);
+			threads_given = 1;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--per-task"))) {
+			et.per_task = (size_t)cli_parse_range(a, "--per-task", v, 1, SWEEP_BATCH_MAX);
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--max-array-size"))) {
+			et.max_array = (size_t)cli_parse_range(a, "--max-array-size", v, 1,
+							       SWEEP_MAX_ARRAY_LIMIT);
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--sbatch"))) {
+			if (et.nsbatch == SWEEP_MAX_OPTS)
+				cli_usage_error(a, "too many --sbatch options (%d at most)", SWEEP_MAX_OPTS);
+			sbatch[et.nsbatch++] = v;
+			continue;
+		}
+		int login = 0;
+		if ((v = cli_opt_value(a, "--parallel")) ||
+		    (login = (v = cli_opt_value(a, "--sshloginfile")) != NULL)) {
+			if (et.nparallel == SWEEP_MAX_OPTS)
+				cli_usage_error(a, "too many --parallel options (%d at most)",
+						SWEEP_MAX_OPTS);
+			if (login) {   /* = --parallel '--sshloginfile FILE' */
+				char *o = malloc(strlen(v) + sizeof("--sshloginfile "));
+				if (!o)
+					cli_die(EXIT_FAIL, "out of memory");
+				sprintf(o, "--sshloginfile %s", v);
+				v = owned[nowned++] = o;
+			}
+			parallel[et.nparallel++] = v;
+			continue;
+		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
 		if ((v = cli_opt_value(a, "--emit"))) { emit_kind = v; continue; }
 		if ((v = cli_opt_value(a, "--collect"))) { collect_dir = v; continue; }
@@ -373,8 +439,9 @@ int cmd_sweep(args *a)
 			cli_usage_error(a, "too many traces (%d at most)", SWEEP_MAX_TRACES);
 		traces[ntraces++] = a->argv[a->i++];
 	}
+	int emit_opts = et.per_task || et.max_array || et.nsbatch || et.nparallel;
 	if (collect_dir) {
-		if (ntraces || sweep_plan_ngrids(p) || emit_kind || point || batch)
+		if (ntraces || sweep_plan_ngrids(p) || emit_kind || point || batch || emit_opts)
 			cli_usage_error(a, "--collect DIR takes nothing else");
 		outset_add_input(a->outs, collect_dir);
 		collect(p, a, collect_dir);
@@ -391,6 +458,9 @@ int cmd_sweep(args *a)
 		cli_usage_error(a, "-j %" PRIu64 ": between 1 and 256", threads);
 	if (emit_kind && strcmp(emit_kind, "slurm") && strcmp(emit_kind, "gnu-parallel"))
 		cli_usage_error(a, "--emit '%s': slurm or gnu-parallel", emit_kind);
+	if (!emit_kind && emit_opts)
+		cli_usage_error(a, "--%s is for --emit slurm|gnu-parallel", et.per_task ? "per-task"
+				: et.max_array ? "max-array-size" : et.nsbatch ? "sbatch" : "parallel");
 	for (size_t t = 0; t < ntraces; t++) {
 		struct stat st;
 		if (strcmp(traces[t], "-") == 0)
@@ -427,8 +497,11 @@ int cmd_sweep(args *a)
 	if (rc != TRACE_OK)
 		die_plan(p, rc, err);
 	check_points(p, lo, hi);
-	sweep_emit_target et;
 	char self[4096], cwd[4096];
+	et.sbatch = sbatch;
+	et.parallel = parallel;
+	et.threads = threads_given ? (unsigned)threads : 0;
+	et.batch = batch ? (size_t)together : 0;
 	if (emit_kind)
 		emit_prepare(p, emit_kind, &et, self, cwd);
 	/* Fingerprints, DIR, the manifest (or the check of the one there). */
@@ -437,6 +510,8 @@ int cmd_sweep(args *a)
 	if (emit_kind) {
 		emit(p, &et);
 		sweep_plan_destroy(p);
+		while (nowned)
+			free(owned[--nowned]);
 		return 0;
 	}
 	run_report rep = { .quiet = quiet };

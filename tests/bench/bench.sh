@@ -70,21 +70,27 @@ for f in $D/zipf-$N.slt $real; do
 	$S run --quiet "$f" | grep replay
 done
 
-echo "== slatsim run on the shipped trace: today's path (sim.threads=1) against the decoding thread (sim.threads=2), alternating, best of 7 (issue 16: >= 1.6x, identical JSON)"
-one=""; two=""
+echo "== slatsim run on the shipped trace: sim.threads=1 against the decoding thread (sim.threads=2) and the default (0: 2 where it pays), alternating, 7 runs each (issue 16: >= 1.6x; issue 25: identical JSON, and what the default gains here)"
+one=""; two=""; auto=""
 for i in 1 2 3 4 5 6 7; do
 	one="$one $(replay_s --json $D/t1.json --set sim.threads=1 $real)"
 	two="$two $(replay_s --json $D/t2.json --set sim.threads=2 $real)"
+	auto="$auto $(replay_s --json $D/t0.json $real)"
 done
-python3 - "$D/t1.json" "$D/t2.json" "$one" "$two" <<'PY'
-import json, sys
-a, b = (json.load(open(f)) for f in sys.argv[1:3])
-one, two = (min(float(x) for x in v.split()) for v in sys.argv[3:5])
+python3 - "$D/t1.json" "$D/t2.json" "$D/t0.json" "$one" "$two" "$auto" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+import json, statistics, sys
+a, b, c = (json.load(open(f)) for f in sys.argv[1:4])
+one, two, auto = ([float(x) for x in v.split()] for v in sys.argv[4:7])
 n = a["stats"]["records"]
-same = a["stats"] == b["stats"] and a.get("rounds") == b.get("rounds")
-print("  sim.threads=1 %.3f s = %.1f M records/s; sim.threads=2 %.3f s = %.1f M records/s: "
-      "%.2fx; statistics %s" % (one, n / one / 1e6, two, n / two / 1e6, one / two,
-                                "identical" if same else "DIFFERENT"))
+same = a["stats"] == b["stats"] == c["stats"] and a.get("rounds") == b.get("rounds") == c.get("rounds")
+for name, v in (("sim.threads=1", one), ("sim.threads=2", two), ("default (0)", auto)):
+    print("  %-14s best %.3f s, median %.3f s = %.1f M records/s best" %
+          (name, min(v), statistics.median(v), n / min(v) / 1e6))
+print("  the decoding thread: %.2fx best, %.2fx median; the default: %.2fx best, %.2fx median "
+      "over sim.threads=1; statistics %s; load average %s" %
+      (min(one) / min(two), statistics.median(one) / statistics.median(two),
+       min(one) / min(auto), statistics.median(one) / statistics.median(auto),
+       "identical" if same else "DIFFERENT", sys.argv[7]))
 PY
 
 echo "== reach (issue: one-pass LRU stack distances >= 20 M accesses/s on the shipped trace)"
@@ -93,6 +99,30 @@ for i in 1 2 3; do
 	/usr/bin/time -f "%e %U %S" -o $D/reach.time $S reach $real >/dev/null
 	awk -v n="$n" '{ printf "reach: %.3f s wall (%.3f s CPU) = %.1f M accesses/s wall, %.1f M/s CPU\n", $1, $2+$3, n/$1/1e6, n/($2+$3)/1e6 }' $D/reach.time
 done
+
+echo "== sweep -j (issue 25: a 16-point sweep at -j 2 >= 1.8x -j 1 on an idle 2-core machine; alternating, 5 runs each)"
+G="--grid tlb.l2.entries=768,1536,3072,6144 --grid guest.page=4k,2m --grid walkcache.s1.entries=16,64"
+r1=""; j1=""; j2=""; c1=""; c2=""
+for i in 1 2 3 4 5; do
+	r1="$r1 $(/usr/bin/time -f %e $S run --quiet $real 2>&1 >/dev/null | tail -1)"
+	for j in 1 2; do
+		rm -rf $D/sweep
+		/usr/bin/time -f "%e %U %S" -o $D/t.time $S sweep --quiet $G -j $j --out $D/sweep $real
+		eval "j$j=\"\$j$j \$(cut -d' ' -f1 $D/t.time)\""
+		eval "c$j=\"\$c$j \$(awk '{print \$2+\$3}' $D/t.time)\""
+	done
+done
+python3 - "$r1" "$j1" "$j2" "$c1" "$c2" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" <<'PY'
+import statistics, sys
+r1, j1, j2, c1, c2 = ([float(x) for x in v.split()] for v in sys.argv[1:6])
+med = statistics.median
+print("  one run %.2f s median; 16 points: -j 1 %.2f s median (%.2f best, %.2f s CPU), -j 2 %.2f s "
+      "median (%.2f best, %.2f s CPU)" % (med(r1), med(j1), min(j1), med(c1), med(j2), min(j2),
+                                          med(c2)))
+print("  -j 2 = %.2fx -j 1 (median), %.2fx (best) [target 1.8x]; -j 2 = %.1fx one run; "
+      "load average %s on %s CPUs" % (med(j1) / med(j2), min(j1) / min(j2), med(j2) / med(r1),
+                                      sys.argv[6], sys.argv[7]))
+PY
 
 echo "== sweep (issue: a 16-point sweep from one decode <= 4x one run; today 16 runs)"
 G="--grid tlb.l2.entries=768,1536,3072,6144 --grid guest.page=4k,2m --grid walkcache.s1.entries=16,64"

@@ -129,13 +129,27 @@ SWEEP_GRID = ["--grid", "tlb.l1d.entries:tlb.l1d.ways=16:4,32:8", "--grid", "gue
 def sweep_slurm_script_runs_hostile_names_as_data():
     # Every path is quoted in the batch script: its shell part single-quoted,
     # the #SBATCH --output path double-quoted with \ escapes for sbatch's
-    # parser. The script's body is run here as Slurm would (one task per
-    # point, SLURM_ARRAY_TASK_ID set) by sh and by bash; no command hidden in
-    # a name runs, every point is made, and --collect gives a local sweep's table.
+    # parser. The script's body is run here as Slurm would (each array task,
+    # SLURM_ARRAY_TASK_ID set) by sh and by bash; no command hidden in a name
+    # runs, every point is made, and --collect gives a local sweep's table.
+    # The 4 points are one task by default (issue 25: tasks of a local
+    # batch), two with --per-task 3 (points 0-2 and 3).
     d, t, c = sweep_hostile_setup("sw-slurm")
     out = os.fsdecode(SWEEP_HOSTILE_OUT)
     args = ["sweep", "--quiet", "--config", c, "--set", "tlb.l2.entries=768"] + SWEEP_GRID
-    sweep_call(args + ["--emit", "slurm", "--out", out, t], d, expect_rc=0)
+    for per, tasks in ((None, 1), ("3", 2)):
+        sweep_slurm_hostile_run(d, t, out, args, per, tasks)
+    sweep_call(["sweep", "--collect", out], d, expect_rc=0)
+    sweep_call(args + ["--out", "local", t], d, expect_rc=0)
+    for f in ("results.csv", "results.json"):
+        eq(open(os.path.join(d, out, f), "rb").read(),
+           open(os.path.join(d, "local", f), "rb").read(), "collected %s vs a local sweep" % f)
+
+
+def sweep_slurm_hostile_run(d, t, out, args, per, tasks):
+    extra = ["--per-task", per] if per else []
+    shutil.rmtree(os.path.join(d, out), ignore_errors=True)
+    sweep_call(args + extra + ["--emit", "slurm", "--out", out, t], d, expect_rc=0)
     script = open(os.path.join(d, out, "sweep.sbatch"), "rb").read()
     lines = script.split(b"\n")
     sb = [ln for ln in lines if ln.startswith(b"#SBATCH")]
@@ -153,11 +167,12 @@ def sweep_slurm_script_runs_hostile_names_as_data():
     first_cmd = next(i for i, ln in enumerate(lines) if ln and not ln.startswith(b"#"))
     eq(lines[first_cmd].startswith(b"cd '"), True, "the first command is the cd")
     eq(b"\r" in script, False, "a carriage return in the script")
-    elsewhere = fresh_dir("sw-slurm-cwd")
+    eq(b"#SBATCH --array=0-%d" % (tasks - 1) in sb, True, "%d tasks (--per-task %s)" % (tasks, per))
+    elsewhere = fresh_dir("sw-slurm-cwd-%s" % (per or "default"))
     for shell in ("sh", "bash"):
         shutil.rmtree(os.path.join(d, out, "points"))
         os.makedirs(os.path.join(d, out, "points"))
-        for task in range(4):
+        for task in range(tasks):
             env = dict(os.environ, SLURM_ARRAY_TASK_ID=str(task))
             p = subprocess.run([shell, os.path.join(d, out, "sweep.sbatch")], cwd=elsewhere,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -166,12 +181,7 @@ def sweep_slurm_script_runs_hostile_names_as_data():
             eq(p.returncode, 0, "%s: task %d's exit status (%r)" % (shell, task, p.stderr[-500:]))
         eq(sweep_canaries(d, elsewhere, TMP), [], "files made by a command hidden in a name")
         eq(sorted(os.listdir(os.path.join(d, out, "points"))),
-           ["%d.json" % i for i in range(4)], "%s: the points made" % shell)
-    sweep_call(["sweep", "--collect", out], d, expect_rc=0)
-    sweep_call(args + ["--out", "local", t], d, expect_rc=0)
-    for f in ("results.csv", "results.json"):
-        eq(open(os.path.join(d, out, f), "rb").read(),
-           open(os.path.join(d, "local", f), "rb").read(), "collected %s vs a local sweep" % f)
+           ["%d.json" % i for i in range(4)], "%s: the points made (--per-task %s)" % (shell, per))
 
 
 @case
@@ -183,14 +193,33 @@ def sweep_parallel_job_lines_run_hostile_names_as_data():
         note = "GNU parallel installed"
     else:
         note = "no GNU parallel: the lines are run by sh and bash"
+    # A line per task: 4 with --per-task 1 (a point each). parallel.sh runs
+    # GNU parallel with the --parallel options, each quoted: run here by sh
+    # with a stand-in 'parallel' that writes its arguments and input.
     d, t, c = sweep_hostile_setup("sw-par")
     out = os.fsdecode(SWEEP_HOSTILE + b" 100% \\n")
     args = ["sweep", "--quiet", "--config", c] + SWEEP_GRID
-    sweep_call(args + ["--emit", "gnu-parallel", "--out", out, t], d, expect_rc=0)
+    hosts = os.fsdecode(SWEEP_HOSTILE + b".hosts")
+    sweep_call(args + ["--emit", "gnu-parallel", "--per-task", "1", "--sshloginfile", hosts,
+                       "--parallel", "-j 2", "--out", out, t], d, expect_rc=0)
     jobs = open(os.path.join(d, out, "jobs.txt"), "rb").read()
     eq(jobs.endswith(b"\n"), True, "jobs.txt ends its last line")
     jobs = jobs[:-1].split(b"\n")
     eq(len(jobs), 4, "a job line per point")
+    fake = fresh_dir("sw-par-bin")
+    with open(os.path.join(fake, "parallel"), "w") as f:
+        f.write("#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$SW_ARGS\"\n"
+                "cat > \"$SW_IN\"\n")
+    os.chmod(os.path.join(fake, "parallel"), 0o755)
+    env = dict(os.environ, PATH=fake + os.pathsep + os.environ["PATH"],
+               SW_ARGS=os.path.join(fake, "args"), SW_IN=os.path.join(fake, "in"))
+    p = subprocess.run(["sh", os.path.join(d, out, "parallel.sh")], cwd=fresh_dir("sw-par-x"),
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    eq(p.returncode, 0, "sh parallel.sh (%r)" % p.stderr[-500:])
+    eq(open(os.path.join(fake, "args"), "rb").read(),
+       b"--sshloginfile\n" + SWEEP_HOSTILE + b".hosts\n-j\n2\n", "parallel's arguments")
+    eq(open(os.path.join(fake, "in"), "rb").read().split(b"\n")[:-1], jobs,
+       "parallel's input: jobs.txt")
     elsewhere = fresh_dir("sw-par-cwd")
     for shell in ("sh", "bash"):
         shutil.rmtree(os.path.join(d, out, "points"))

@@ -384,12 +384,21 @@ def sweep_refuses_every_bad_point_before_writing_anything():
 def sweep_emitted_jobs_collect_to_the_local_table():
     # The cluster path without a cluster: each line of the GNU parallel job
     # list is run here, then --collect; the table equals a local sweep's.
+    # Issue 25: a line per task of --per-task 3 consecutive points (8 points:
+    # 0-2, 3-5, 6-7; the middle one spans both traces), each with --batch 3
+    # (one decode of each trace it holds); by default the 8 points are one
+    # task (tasks of a local batch, 16).
     traces = sweep_traces()
     d = tmp("sw-emit")
-    out, _ = run("sweep", "--emit", "gnu-parallel", "--out", d,
+    shutil.rmtree(d, ignore_errors=True)
+    out, _ = run("sweep", "--emit", "gnu-parallel", "--per-task", "3", "--out", d,
                  *(SWEEP_GRID + SWEEP_SETS + traces))
+    if "8 points in 3 tasks of 3 points" not in out:
+        raise Fail("emit's summary: %r" % out)
     jobs = open(os.path.join(d, "jobs.txt")).read().splitlines()
-    eq(len(jobs), 8, "a command per point")
+    eq([re.search(r"--point (\S+)", j).group(1) for j in jobs], ["0-2", "3-5", "6-7"],
+       "the tasks' points")
+    eq(all(" --batch 3 " in j for j in jobs), True, "each task one batch")
     bad_input(["sweep", "--collect", d], r"8 of 8 points have no result")
     for line in jobs:
         p = subprocess.run(["sh", "-c", line], stdout=subprocess.PIPE,
@@ -400,12 +409,14 @@ def sweep_emitted_jobs_collect_to_the_local_table():
     ref = tmp("sw1")
     if not os.path.isdir(ref):
         run("sweep", "--quiet", "--out", ref, *(SWEEP_GRID + SWEEP_SETS + traces))
-    for name in ("results.csv", "results.json", "sweep.json"):
+    for name in ["results.csv", "results.json", "sweep.json"] + \
+            ["points/%d.json" % i for i in range(8)]:
         eq(open(os.path.join(d, name), "rb").read(), open(os.path.join(ref, name), "rb").read(),
            "collected %s vs a local sweep" % name)
     run("sweep", "--emit", "slurm", "--out", d, *(SWEEP_GRID + SWEEP_SETS + traces))
     sb = open(os.path.join(d, "sweep.sbatch")).read()
-    for want in ("#SBATCH --array=0-7", "--point \"$SLURM_ARRAY_TASK_ID\"", "--out '%s'" % d):
+    for want in ("#SBATCH --array=0-0\n", "lo=$((t * 8)); hi=$((lo + 7))",
+                 "--batch 8 ", "--point \"$lo-$hi\"", "--out '%s'" % d):
         if want not in sb:
             raise Fail("sweep.sbatch lacks %r:\n%s" % (want, sb))
 
@@ -427,7 +438,7 @@ def sweep_grid_ranges_are_their_lists():
     man = json.load(open(os.path.join(d, "sweep.json")))
     eq([g["values"] for g in man["grid"]], [["16", "32", "64", "128"],
                                             ["256", "512", "768", "1024"]], "expanded grids")
-    eq(len(open(os.path.join(d, "jobs.txt")).read().splitlines()), 16, "4 x 4 points")
+    eq(len(man["points"]), 16, "4 x 4 points")
     lst = tmp("sw-range-list")
     shutil.rmtree(lst, ignore_errors=True)
     run("sweep", "--quiet", "--out", lst, "--set", "tlb.l2.ways=4",
