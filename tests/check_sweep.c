@@ -69,7 +69,10 @@ START_TEST(each_point_equals_a_lone_replay)
 			      err);
 		trace_close(r);
 	}
-	static const sweep_opts opts[] = { { 1, 0 }, { 2, 0 }, { 3, 0 }, { 2, 1 }, { 3, 1 } };
+	static const sweep_opts opts[] = {
+		{ .threads = 1 }, { .threads = 2 }, { .threads = 3 },
+		{ .threads = 2, .per_thread_decode = 1 }, { .threads = 3, .per_thread_decode = 1 },
+	};
 	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
 		sweep_job jobs[NP];
 		for (size_t i = 0; i < NP; i++)
