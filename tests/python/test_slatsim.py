@@ -189,10 +189,13 @@ def leftovers(d):
 
 
 def test_sweep_interrupted_resumes(tmp_path):
-    # Points long enough (10 N records each) for progress to be called while
-    # a later point runs: it is called at most every 50 ms.
+    # batch=1: one decode per point, one after the other. Progress is asked
+    # at most every 50 ms while a point replays (and once per trace at its
+    # end), so the points are the whole capture (0.2 s each at 87 M
+    # records/s): points of 10 N records took 43 ms in all on a fast machine,
+    # and progress was first asked when all four were written.
     d = tmp_path / "s"
-    n = 10 * N
+    n = 0   # sim.max_records=0: the whole capture
     calls = []
 
     def progress(info):
@@ -264,16 +267,23 @@ def test_missing_and_truncated_trace(tmp_path):
 def test_ctrl_c_run_and_write(tmp_path):
     """A real SIGINT during a replay: KeyboardInterrupt, the json= output
     not written; a trace write interrupted leaves the old file."""
-    out = tmp_path / "r.json"
+    # Each replay writes its own file: those that finished before the signal
+    # (a fast machine replays the capture in less than 0.2 s) are written
+    # whole, the interrupted one not at all.
+    outs = [tmp_path / ("r%d.json" % i) for i in range(50)]
     t = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
     t.start()
+    i = 0
     try:
         with pytest.raises(KeyboardInterrupt):
-            for _ in range(50):   # each replay of the capture is shorter than a second
+            for i, out in enumerate(outs):   # each replay of the capture is shorter than a second
                 slatsim.run(SAMPLE, json=out)
     finally:
         t.cancel()
-    assert not out.exists()
+    assert not outs[i].exists()
+    for out in outs[:i]:
+        assert json.loads(out.read_text())["stats"]
+        out.unlink()
     path = tmp_path / "t.slt"
     path.write_bytes(b"old")
 
@@ -468,14 +478,22 @@ def test_run_releases_the_gil():
             n += 1
         return n
 
-    done = threading.Event()
-    t = threading.Thread(target=lambda: (slatsim.run(SAMPLE), done.set()))
+    # Replays one after the other for as long as the count runs (one replay
+    # of the capture is 0.2 s on a fast machine: shorter than the count).
+    stop = threading.Event()
+    runs = []
+
+    def replay():
+        while not stop.is_set():
+            slatsim.run(SAMPLE)
+            runs.append(1)
+
+    t = threading.Thread(target=replay)
     t.start()
     time.sleep(0.05)
     busy = spin(0.3)
-    finished_early = done.is_set()
+    stop.set()
     t.join()
     alone = spin(0.3)
-    if finished_early:
-        pytest.skip("the replay ended before the count did")
+    assert runs
     assert busy > 0.3 * alone, (busy, alone)
