@@ -13,8 +13,15 @@ fail() { echo "chase smoke: $*" >&2; exit 1; }
 
 $C --pages 8,64 --reps 3 --accesses 4096 > "$t/out.tsv"
 grep -q '^# chase: cpu ' "$t/out.tsv" || fail "no header comment"
-rows=$(grep -cE '^(4k|2m|packed)	(8|64)	4096	[0-9.]+	[0-9.]+	[0-9.]+	-?[0-9]+$' "$t/out.tsv")
-[ "$rows" = 6 ] || fail "want 6 rows (3 modes x 2 sizes), got $rows"
+grep -qE '^# loadavg before: [0-9.]+ [0-9.]+ [0-9.]+$' "$t/out.tsv" || fail "no load average before"
+grep -qE '^# loadavg after: [0-9.]+ [0-9.]+ [0-9.]+$' "$t/out.tsv" || fail "no load average after"
+rows=$(grep -cE '^(4k|2m|packed|s8|s512)	(8|64)	4096	[0-9.]+	[0-9.]+	[0-9.]+	-?[0-9]+$' "$t/out.tsv")
+[ "$rows" = 10 ] || fail "want 10 rows (5 modes x 2 sizes), got $rows"
+# --lines: the packed control's own points (past 65536), the page modes' --pages
+$C --modes packed,4k --pages 8 --lines 16,70000 --reps 1 --accesses 100 > "$t/lines.tsv"
+[ "$(grep -cE '^packed	(16|70000)	' "$t/lines.tsv")" = 2 ] || fail "--lines: packed rows"
+[ "$(grep -cE '^4k	8	' "$t/lines.tsv")" = 1 ] || fail "--lines: the 4k row"
+grep -qE '^packed	70000	560000	' "$t/lines.tsv" || fail "--lines: 8 N loads a run"
 
 $C --modes packed,4k --pages 16 --reps 1 --accesses 100 --json > "$t/out.json"
 python3 - "$t/out.json" <<'P' || fail "bad JSON"
@@ -38,9 +45,19 @@ python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['stats']; assert s['
 $C --trace - --modes packed --pages 8 --laps 1 | grep -v '^#' | awk '{ print $3 }' |
 	python3 -c "import sys; a=sorted(int(x,16) for x in sys.stdin); assert [x-a[0] for x in a] == [64*i for i in range(8)], a" ||
 	fail "packed lines are not consecutive"
+# the walk-heavy patterns: page e at e x S pages, line e mod 64 of it
+for s in 8 512; do
+	$C --trace - --modes s$s --pages 100 --laps 1 | grep -v '^#' | awk '{ print $3 }' |
+		python3 -c "import sys; S=$s; a=sorted(int(x,16) for x in sys.stdin); b=a[0]; assert [x-b for x in a] == [e*S*4096 + e%64*64 for e in range(100)], a[:4]" ||
+		fail "s$s: a load is not at page e x $s, line e mod 64"
+done
+# --records: the first R records of the laps; packed past 65536 by --lines
+[ "$($C --trace - --modes packed --lines 100000 --laps 2 --records 150000 | grep -vc '^#')" = 150000 ] ||
+	fail "--records"
 
-for bad in "--modes 4m" "--pages 1" "--pages 65537" "--reps 0" "--trace x --pages 8,16 --modes 4k" \
-	   "--trace x --pages 8" "--clock x" "stray"; do
+for bad in "--modes 4m" "--pages 1" "--pages 65537" "--lines 8388609" "--reps 0" \
+	   "--trace x --pages 8,16 --modes 4k" "--trace x --pages 8" "--trace x --modes 4k --lines 8" \
+	   "--records 5" "--clock x" "stray"; do
 	set +e; $C $bad > /dev/null 2> "$t/err"; rc=$?; set -e
 	[ $rc = 2 ] && [ -s "$t/err" ] || fail "'$bad' gave status $rc"
 done

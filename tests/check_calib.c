@@ -156,63 +156,131 @@ START_TEST(calib_tlb_geometry_the_model_takes)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- latencies */
+/* ---------------------------------------------------------------- sets and ways */
 
-/* Old latencies {L1D 4, TLB.L2 9, L2 14, LLC 50, MEM 200}; curve 2 is the
- * packed control, 0 the 4k curve, 1 the 2m curve (not allowed for any).
- *   p0, p1 (packed, all L1D): measured 3 and 3.2 -> L1D = median 3.1
- *   p2 (4k, L1D + one L2 TLB lookup, fixed 2): 11.1 = 2 + 3.1 + x -> 6
- *   p3 (packed, L2 and 0.02 L2 TLB): 12.12 = 0.02 x 6 + x -> 12 (the
- *       fitted TLB latency, not the old 9, is what it subtracts)
- *   p4 (packed, half L2 half LLC): 26 = 0.5 x 12 + 0.5 x -> 40; p4 is
- *       not an L2 point: its LLC share is above 0.05
- *   p5 (2m, nonsense) is in no allowed curve; nothing is served by memory. */
-START_TEST(calib_latencies_fitted_in_order)
+/* A 2048-entry L2 TLB behind a 64-entry L1 TLB; pages 8 apart showed 256
+ * (a step out of an L2-hit plateau at 256 pages), pages 512 apart no L2
+ * plateau at all. Worked by hand, ways = 2048 / sets, capacity at stride S
+ * = ways x max(1, sets / S):
+ *   sets 2: 1024 ways, s8 1024 (ln 4), s512 1024 > 64 (ln 16): 4.16
+ *   sets 4: 512, 512 (ln 2), 512 (ln 8): 2.77
+ *   sets 8: 256, 256 (0), 256 (ln 4): 1.39
+ *   sets 16: 128, 256 (0), 128 (ln 2): 0.69
+ *   sets 32 .. 2048: ways 64 .. 1, s8 256 (0), s512 64 .. 4 (hidden: 0): 0
+ * Seven geometries agree (ways 1..64); the preference 8 takes 256 x 8. */
+START_TEST(calib_sets_from_strides)
 {
-	const double old[CALIB_LATS] = { 4, 9, 14, 50, 200 };
-	calib_obs o[6] = {
-		{ .curve = 2, .measured = 3, .model = 4, .n = { 1, 0, 0, 0, 0 } },
-		{ .curve = 2, .measured = 3.2, .model = 4, .n = { 1, 0, 0, 0, 0 } },
-		{ .curve = 0, .measured = 11.1, .model = 2 + 4 + 9, .n = { 1, 1, 0, 0, 0 } },
-		{ .curve = 2, .measured = 12.12, .model = 0.02 * 9 + 14, .n = { 0, 0.02, 1, 0, 0 } },
-		{ .curve = 2, .measured = 26, .model = 7 + 25, .n = { 0, 0, 0.5, 0.5, 0 } },
-		{ .curve = 1, .measured = 1000, .model = 13, .n = { 1, 1, 0, 0, 0 } },
-	};
-	const unsigned pk = 1u << 2, p4k = 1u << 0;
-	const unsigned curves[CALIB_LATS] = { pk, p4k, pk, pk, pk };
-	calib_lat_fit f[CALIB_LATS];
-	ck_assert_int_eq(calib_fit_latencies(o, 6, curves, old, f), 0);
-	ck_assert_int_eq(f[CALIB_LAT_L1D].observed, 1);
-	ck_assert(fabs(f[CALIB_LAT_L1D].value - 3.1) < 1e-9);
-	ck_assert_uint_eq(f[CALIB_LAT_L1D].points, 2);
-	ck_assert_uint_eq(f[CALIB_LAT_L1D].first, 0);
-	ck_assert_uint_eq(f[CALIB_LAT_L1D].last, 1);
-	ck_assert(fabs(f[CALIB_LAT_TLB_L2].value - 6) < 1e-9);
-	ck_assert_uint_eq(f[CALIB_LAT_TLB_L2].points, 1);
-	ck_assert_uint_eq(f[CALIB_LAT_TLB_L2].first, 2);
-	ck_assert(fabs(f[CALIB_LAT_L2].value - 12) < 1e-9);
-	ck_assert_uint_eq(f[CALIB_LAT_L2].points, 1);
-	ck_assert(fabs(f[CALIB_LAT_LLC].value - 40) < 1e-9);
-	ck_assert_uint_eq(f[CALIB_LAT_LLC].first, 4);
-	ck_assert_int_eq(f[CALIB_LAT_MEM].observed, 0);
-	ck_assert(f[CALIB_LAT_MEM].value == 200);
+	const unsigned strides[] = { 8, 512 };
+	const double cap[] = { 256, CALIB_CAP_HIDDEN };
+	calib_geom g;
+	calib_tlb_sets(2048, 64, strides, cap, 2, 8, &g);
+	ck_assert_uint_eq(g.sets, 256);
+	ck_assert_uint_eq(g.ways, 8);
+	ck_assert_uint_eq(g.consistent, 7);
+	ck_assert_uint_eq(g.ways_lo, 1);
+	ck_assert_uint_eq(g.ways_hi, 64);
+	ck_assert(g.score == 0);
+	/* a preference of 12: |ln(16/12)| = 0.288 beats |ln(8/12)| = 0.405 */
+	calib_tlb_sets(2048, 64, strides, cap, 2, 12, &g);
+	ck_assert_uint_eq(g.ways, 16);
+	ck_assert_uint_eq(g.sets, 128);
 }
 END_TEST
 
-/* A measurement below what the other latencies explain gives 0, not a
- * negative latency. */
-START_TEST(calib_latency_never_negative)
+/* Pages 512 apart showing 128 (above the L1 TLB's 64) tell the ways alone:
+ * sets <= 512 give ways x 1 = 128, so 16 sets; s8 then holds 128 x 2 =
+ * 256, as shown. Neighbours: 32 sets (64 ways: s512 64, ln 2 = 0.69 off),
+ * 8 sets (256 ways: s512 256, ln 2 off): one geometry agrees, whatever the
+ * preference. */
+START_TEST(calib_ways_from_the_widest_stride)
 {
-	const double old[CALIB_LATS] = { 4, 9, 14, 50, 200 };
-	calib_obs o = { .curve = 0, .measured = 1, .model = 4 + 9, .n = { 1, 1, 0, 0, 0 } };
-	const unsigned all = 1u;
-	const unsigned curves[CALIB_LATS] = { 0, all, 0, 0, 0 };
-	calib_lat_fit f[CALIB_LATS];
-	ck_assert_int_eq(calib_fit_latencies(&o, 1, curves, old, f), 0);
-	ck_assert_int_eq(f[CALIB_LAT_TLB_L2].observed, 1);
-	ck_assert(f[CALIB_LAT_TLB_L2].value == 0);
-	ck_assert_int_eq(f[CALIB_LAT_L1D].observed, 0);
-	ck_assert(f[CALIB_LAT_L1D].value == 4);
+	const unsigned strides[] = { 8, 512 };
+	const double cap[] = { 256, 128 };
+	calib_geom g;
+	calib_tlb_sets(2048, 64, strides, cap, 2, 8, &g);
+	ck_assert_uint_eq(g.sets, 16);
+	ck_assert_uint_eq(g.ways, 128);
+	ck_assert_uint_eq(g.consistent, 1);
+	ck_assert_uint_eq(g.ways_lo, 128);
+	ck_assert_uint_eq(g.ways_hi, 128);
+	/* a hashed index would show no conflicts: s8 and s512 both near 2048 */
+	const double flat[] = { 2048, 2048 };
+	calib_tlb_sets(2048, 64, strides, flat, 2, 8, &g);
+	ck_assert_uint_eq(g.ways, 1024);   /* the most ways the model takes: 2 sets */
+	ck_assert(fabs(g.score - 2 * log(2.0)) < 1e-9);   /* 1024 against 2048, twice */
+}
+END_TEST
+
+/* ---------------------------------------------------------------- latencies */
+
+/* Points made from known latencies (L1D 3, L2 TLB 5, L2 12, LLC 40, memory
+ * 300, 80 cycles per walk that the model lacks), the model run at LAT0 =
+ * {4, 9, 14, 50, 200, 2, 2, 0}: MODEL = sum N x LAT0, MEASURED = sum N x
+ * true (the per-walk part has LAT0 0). Each latency is alone on a point, or
+ * the walk beside memory (p4 - p5 = 80): the fit recovers them; the stage-2
+ * walk cache and the nested TLB are paid nowhere (share 0): not observable,
+ * kept at 2. */
+START_TEST(calib_linear_recovers_known_latencies)
+{
+	const double lat0[CALIB_LATS] = { 4, 9, 14, 50, 200, 2, 2, 0 };
+	const double truth[CALIB_LATS] = { 3, 5, 12, 40, 300, 2, 2, 80 };
+	const double n[6][CALIB_LATS] = {
+		{ 1 }, { 1, 1 }, { 0, 0, 1 }, { 0, 0, 0, 1 },
+		{ 0, 0, 0, 0, 1, 0, 0, 1 }, { 0, 0, 0, 0, 1 },
+	};
+	calib_obs o[6];
+	for (int i = 0; i < 6; i++) {
+		o[i] = (calib_obs){ .curve = 0 };
+		for (int k = 0; k < CALIB_LATS; k++) {
+			o[i].n[k] = n[i][k];
+			o[i].model += n[i][k] * lat0[k];
+			o[i].measured += n[i][k] * truth[k];
+		}
+	}
+	int fit[CALIB_LATS] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	calib_lin_fit f;
+	ck_assert_int_eq(calib_fit_linear(o, 6, lat0, fit, &f), 0);
+	for (int k = 0; k < CALIB_LATS; k++)
+		ck_assert_msg(fabs(f.value[k] - truth[k]) < 1e-3 * truth[k] + 1e-6,
+			      "latency %d: %g, want %g", k, f.value[k], truth[k]);
+	ck_assert_int_eq(f.fitted[CALIB_LAT_WC_S2], 0);
+	ck_assert_int_eq(f.fitted[CALIB_LAT_NTLB], 0);
+	ck_assert_int_eq(f.fitted[CALIB_LAT_WALK], 1);
+	ck_assert_int_eq(f.fitted[CALIB_LAT_MEM], 1);
+	/* p4: 380 cycles, 80 of them the walk's: 21% of its cost */
+	ck_assert(fabs(f.share[CALIB_LAT_WALK] - 80.0 / 380) < 1e-3);
+	ck_assert_uint_eq(f.shown[CALIB_LAT_WALK], 1);
+	ck_assert(f.error < 1e-4);
+	/* a latency not asked for keeps LAT0 whatever the points say */
+	fit[CALIB_LAT_L2] = 0;
+	ck_assert_int_eq(calib_fit_linear(o, 6, lat0, fit, &f), 0);
+	ck_assert(f.value[CALIB_LAT_L2] == 14 && !f.fitted[CALIB_LAT_L2]);
+	ck_assert(fabs(calib_predict(&o[2], lat0, f.value) - 14) < 1e-9);
+}
+END_TEST
+
+/* Two points say L1D = 3; a third (L1D + an L2 TLB lookup) measures 2,
+ * which only a negative L2 TLB latency would explain. The sum of relative
+ * errors is least at L1D 3 and the lookup 0 (2 against 3: 50% on one point;
+ * L1D 2 would cost 33% on two): never a negative latency. Errors below the
+ * 1% floor weigh alike, so the weighted least squares settle where
+ * 2 x 100 x 2 (L1D - 3) / 9 + 2 x 2 (L1D - 2) / 4 = 0: L1D = 2.978. */
+START_TEST(calib_linear_never_negative)
+{
+	const double lat0[CALIB_LATS] = { 4, 9, 14, 50, 200, 2, 2, 0 };
+	calib_obs o[3] = {
+		{ .measured = 3, .model = 4, .n = { 1 } },
+		{ .measured = 3, .model = 4, .n = { 1 } },
+		{ .measured = 2, .model = 13, .n = { 1, 1 } },
+	};
+	int fit[CALIB_LATS] = { 1, 1, 0, 0, 0, 0, 0, 0 };
+	calib_lin_fit f;
+	ck_assert_int_eq(calib_fit_linear(o, 3, lat0, fit, &f), 0);
+	ck_assert_msg(fabs(f.value[CALIB_LAT_L1D] - 2.978) < 1e-3, "%g", f.value[CALIB_LAT_L1D]);
+	ck_assert(f.value[CALIB_LAT_TLB_L2] == 0);
+	ck_assert_int_eq(f.fitted[CALIB_LAT_TLB_L2], 1);   /* 9 of 13 at LAT0: observable */
+	ck_assert(fabs(f.error - 0.022 / 3) < 1e-3);      /* median of .007, .007, .51 */
+	ck_assert(fabs(f.mean_error - (0.044 / 3 + 0.978 / 2) / 3) < 1e-3);
 }
 END_TEST
 
@@ -303,7 +371,8 @@ START_TEST(calib_engine_refuses_a_bad_table_by_line)
 		const char *msg;   /* after "PATH" */
 	} bad[] = {
 		{ "4k\t8\t1000\t2\t2\t2\t0\n4m\t8\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
-		  ":2: bad row (mode 4k|2m|packed, pages 2..65536, positive finite ns)" },
+		  ":2: bad row (mode 4k|2m|packed|s8|s512, pages 2..65536, packed lines "
+		  "2..8388608, positive finite ns)" },
 		{ "4k\t16\t1000\t2\t2\t2\t0\n4k\t8\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
 		  ":2: 4k pages must increase (8 after 16)" },
 		{ "# nothing\n", TRACE_EFORMAT,
@@ -369,8 +438,10 @@ Suite *calib_suite(void)
 	tcase_add_test(tc, calib_step_is_split_in_the_middle);
 	tcase_add_test(tc, calib_step_over_a_spread_rise);
 	tcase_add_test(tc, calib_tlb_geometry_the_model_takes);
-	tcase_add_test(tc, calib_latencies_fitted_in_order);
-	tcase_add_test(tc, calib_latency_never_negative);
+	tcase_add_test(tc, calib_sets_from_strides);
+	tcase_add_test(tc, calib_ways_from_the_widest_stride);
+	tcase_add_test(tc, calib_linear_recovers_known_latencies);
+	tcase_add_test(tc, calib_linear_never_negative);
 	tcase_add_test(tc, calib_median_even_and_odd);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("engine");

@@ -17,14 +17,27 @@
  *           MADV_HUGEPAGE; whether THP was obtained is read back from
  *           /proc/self/smaps (AnonHugePages) and reported per point
  *   packed  N loads to N consecutive 64-byte lines, same random cycle, in a
- *           2 MB-aligned MADV_HUGEPAGE mapping (at most 4 MB: two 2 MB
- *           pages), so TLB misses stay out of the control as far as the
- *           platform allows; under a hypervisor that backs guest memory with
- *           4 KB pages the TLB still holds 4 KB pieces (64 lines each)
+ *           2 MB-aligned MADV_HUGEPAGE mapping, so TLB misses stay out of
+ *           the control as far as the platform allows; under a hypervisor
+ *           that backs guest memory with 4 KB pages the TLB still holds 4 KB
+ *           pieces (64 lines each). N up to 8,388,608 lines (512 MB, --lines),
+ *           far past any LLC: the control observes memory latency too
+ *   s8      one load per page, pages 8 apart (THP refused): each page's
+ *           leaf descriptor sits in a cache line of its own (8 descriptors
+ *           of 8 bytes fill a line), and a set-indexed TLB whose index is
+ *           the low page-number bits sees 1/8 of its sets
+ *   s512    pages 512 apart: each page alone in its 2 MB region, so its leaf
+ *           descriptor is alone in its page-table page, walk caches keyed by
+ *           the 2 MB region (a PDE cache) miss, and a set-indexed TLB with
+ *           at most 512 sets sees one set (its ways). The span is N x 2 MB
+ *           (128 GB at 65,536 pages), reserved with MAP_NORESERVE: only the
+ *           N pages loaded are touched
  *
  * Method: the cycle is a seeded Fisher-Yates permutation (one cycle through
  * all N elements); one warm-up pass of at least two laps, then REPS timed
- * runs of max(8 N, 2^21) loads each (CLOCK_MONOTONIC, or with --clock cpu
+ * runs of max(min(8 N, 2^23), 2^21) loads each (at most 2^23: past a
+ * million elements a run is a part of a lap, a uniform random sample of
+ * it, so that 512 MB costs seconds, not minutes; CLOCK_MONOTONIC, or with --clock cpu
  * the thread's CPU time, CLOCK_THREAD_CPUTIME_ID: on a shared machine a run
  * the scheduler cut into is then not 2-5x too long); the median, minimum
  * and maximum ns per load are reported. The process is pinned to one CPU
@@ -37,8 +50,12 @@
  * laps of the cycle from the same start, at the same offsets from a fixed
  * 2 MB-aligned base, so the model replays exactly what was timed.
  *
+ * Each arena is as large as the largest point of its mode needs (2 MB
+ * aligned, a multiple of 2 MB) and touched before the first point.
+ *
  * Output: a TSV table (or --json) on stdout, with '#' comment lines naming
- * the CPU, the pinning and the THP outcome first.
+ * the CPU, the pinning, the clock, the load average (/proc/loadavg) before
+ * and after, and each arena's THP outcome.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,18 +72,24 @@
 #define PAGE_4K      4096u
 #define PAGE_2M      (UINT64_C(2) << 20)
 #define LINE         64u
-#define MAX_PAGES    65536u
+#define MAX_PAGES    65536u      /* elements of a page mode (4k, 2m, s8, s512) */
+#define MAX_LINES    8388608u    /* elements of the packed control: 512 MB */
 #define MAX_POINTS   128
 #define MAX_REPS     101
+#define MAX_RUN      (UINT64_C(1) << 23)   /* 8 N loads a run at most this many */
 #define TRACE_BASE   UINT64_C(0x7f0000000000)   /* 2 MB-aligned, as the 2m arena */
 
-enum mode { MODE_4K, MODE_2M, MODE_PACKED, MODES };
-static const char *const mode_name[MODES] = { "4k", "2m", "packed" };
+enum mode { MODE_4K, MODE_2M, MODE_PACKED, MODE_S8, MODE_S512, MODES };
+static const char *const mode_name[MODES] = { "4k", "2m", "packed", "s8", "s512" };
+/* Pages from one element to the next (packed: 0, a line apart). */
+static const unsigned mode_stride[MODES] = { 1, 1, 0, 8, 512 };
 
 typedef struct opts {
 	int modes[MODES];
-	unsigned pages[MAX_POINTS];
+	unsigned pages[MAX_POINTS];   /* the page modes' points */
 	unsigned npoints;
+	unsigned lines[MAX_POINTS];   /* the packed control's (default: PAGES when given) */
+	unsigned nlines;
 	unsigned reps;
 	uint64_t min_accesses;
 	int cpu;                  /* -1: choose */
@@ -74,6 +97,7 @@ typedef struct opts {
 	int json;
 	const char *trace;        /* write a trace instead of timing */
 	unsigned laps;
+	uint64_t records;         /* --trace: at most this many (0: every lap) */
 	clockid_t clock;          /* CLOCK_MONOTONIC or CLOCK_THREAD_CPUTIME_ID */
 } opts;
 
@@ -111,12 +135,20 @@ static void make_perm(unsigned *perm, unsigned n, uint64_t seed)
 	}
 }
 
-/* Byte offset of element E from the arena base. */
+/* Byte offset of element E from the arena base: packed, line E; else page
+ * E x stride, at line E mod 64 of it. */
 static uint64_t elem_offset(enum mode m, unsigned e)
 {
 	if (m == MODE_PACKED)
 		return (uint64_t)e * LINE;
-	return (uint64_t)e * PAGE_4K + (uint64_t)(e % (PAGE_4K / LINE)) * LINE;
+	return (uint64_t)e * mode_stride[m] * PAGE_4K + (uint64_t)(e % (PAGE_4K / LINE)) * LINE;
+}
+
+/* The points of MODE. */
+static const unsigned *mode_points(const struct opts *o, enum mode m, unsigned *n)
+{
+	*n = m == MODE_PACKED ? o->nlines : o->npoints;
+	return m == MODE_PACKED ? o->lines : o->pages;
 }
 
 static double now_ns(clockid_t clock)
@@ -173,6 +205,19 @@ static long thp_kb_of(const void *addr)
 	return kb;
 }
 
+/* /proc/loadavg's three averages into BUF ("unknown" if unreadable). */
+static void load_average(char *buf, size_t len)
+{
+	snprintf(buf, len, "unknown");
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (!f)
+		return;
+	double a, b, c;
+	if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
+		snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+	fclose(f);
+}
+
 static void cpu_model(char *buf, size_t len)
 {
 	snprintf(buf, len, "unknown");
@@ -225,24 +270,32 @@ typedef struct arena {
 	size_t len;
 } arena;
 
-/* An arena for MODE large enough for MAX_PAGES elements, touched. */
-static int arena_open(arena *a, enum mode m)
+/* An arena for MODE large enough for N elements (a multiple of 2 MB),
+ * touched: wholly, or for the strided modes the N pages loaded alone. */
+static int arena_open(arena *a, enum mode m, unsigned n)
 {
-	a->len = m == MODE_PACKED ? (size_t)MAX_PAGES * LINE : (size_t)MAX_PAGES * PAGE_4K;
+	uint64_t need = elem_offset(m, n - 1) + LINE;
+	a->len = (size_t)((need + PAGE_2M - 1) & ~(PAGE_2M - 1));
 	a->map_len = a->len + PAGE_2M;
-	a->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
+	int sparse = mode_stride[m] > 1;
+	a->map = mmap(NULL, a->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		      (sparse ? MAP_NORESERVE : 0), -1, 0);
 	if (a->map == MAP_FAILED) {
-		fprintf(stderr, "chase: mmap %zu bytes: %s\n", a->map_len, strerror(errno));
+		fprintf(stderr, "chase: mmap %zu bytes (%s arena): %s\n", a->map_len, mode_name[m],
+			strerror(errno));
 		return -1;
 	}
 	uintptr_t b = ((uintptr_t)a->map + PAGE_2M - 1) & ~(uintptr_t)(PAGE_2M - 1);
 	a->base = (unsigned char *)b;
-	int huge = m != MODE_4K;
+	int huge = m == MODE_2M || m == MODE_PACKED;
 	if (madvise(a->base, a->len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		fprintf(stderr, "chase: madvise(%s): %s (continuing)\n",
 			huge ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE", strerror(errno));
-	memset(a->base, 0, a->len);
+	if (!sparse)
+		memset(a->base, 0, a->len);
+	else
+		for (unsigned e = 0; e < n; e++)
+			*(void *volatile *)(a->base + elem_offset(m, e)) = NULL;
 	return 0;
 }
 
@@ -270,7 +323,7 @@ static void measure(const opts *o, const arena *a, enum mode m, unsigned n, unsi
 {
 	make_perm(perm, n, o->seed + n);
 	void *p = link_cycle(a, m, perm, n);
-	uint64_t acc = (uint64_t)n * 8;
+	uint64_t acc = (uint64_t)n * 8 < MAX_RUN ? (uint64_t)n * 8 : MAX_RUN;
 	if (acc < o->min_accesses)
 		acc = o->min_accesses;
 	p = chase(p, acc / 4 > 2 * (uint64_t)n ? acc / 4 : 2 * (uint64_t)n);   /* warm-up */
@@ -309,8 +362,9 @@ static int write_trace(const opts *o, enum mode m, unsigned n)
 		"(seed %" PRIu64 "), base 0x%" PRIx64 "\n# one dependent 8-byte load per record; "
 		"format: vcpu kind gva size (traces/FORMAT.md)\n", mode_name[m], n, o->laps,
 		o->seed, TRACE_BASE);
-	for (unsigned lap = 0; lap < o->laps; lap++)
-		for (unsigned i = 0; i < n; i++)
+	uint64_t left = o->records ? o->records : (uint64_t)o->laps * n;
+	for (unsigned lap = 0; lap < o->laps && left; lap++)
+		for (unsigned i = 0; i < n && left; i++, left--)
 			fprintf(f, "0 R 0x%" PRIx64 " 8\n", TRACE_BASE + elem_offset(m, perm[i]));
 	int bad = ferror(f);
 	if (f != stdout)
@@ -328,15 +382,20 @@ static int write_trace(const opts *o, enum mode m, unsigned n)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: chase [--modes 4k,2m,packed] [--pages N,N,...] [--reps R]\n"
-		"             [--accesses A] [--cpu C] [--seed S] [--clock wall|cpu] [--json]\n"
-		"       chase --trace FILE --modes M --pages N [--laps L] [--seed S]\n"
-		"Times a dependent load chain with one load per 4 KB page (4k, 2m) or per\n"
-		"64-byte line (packed) over N elements in one random cycle; prints the\n"
-		"median, min and max ns per load of R runs (default 7) of max(8 N, A)\n"
-		"loads (A default 2097152), N from 8 to 65536 (default: 4 points per\n"
-		"octave). --clock cpu times with the thread's CPU time instead of the wall\n"
-		"clock. --trace writes the same pattern as a text trace instead.\n");
+		"usage: chase [--modes 4k,2m,packed,s8,s512] [--pages N,N,...] [--lines N,N,...]\n"
+		"             [--reps R] [--accesses A] [--cpu C] [--seed S] [--clock wall|cpu]\n"
+		"             [--json]\n"
+		"       chase --trace FILE --modes M --pages N [--laps L] [--records R] [--seed S]\n"
+		"Times a dependent load chain with one load per 4 KB page (4k, 2m; s8, s512:\n"
+		"pages 8 or 512 apart) or per 64-byte line (packed) over N elements in one\n"
+		"random cycle; prints the median, min and max ns per load of R runs (default\n"
+		"7) of max(min(8 N, 8388608), A) loads (A default 2097152). N: --pages for\n"
+		"the page modes, 8 to 65536 (default: 4 points per octave); --lines for the\n"
+		"packed control, 8 to 8388608 (default: --pages when given, else 8 to\n"
+		"8388608, 4 points per octave to 65536, 2 beyond). --clock cpu times with\n"
+		"the thread's CPU time instead of the wall clock. --trace writes the same\n"
+		"pattern as a text trace instead (packed's N: --pages, or --lines past\n"
+		"65536), L laps (default 3), or the first R records of them.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -350,6 +409,39 @@ static int parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
+/* A comma-separated list of counts from 2 to MAX into OUT (*N of them). */
+static int parse_counts(const char *opt, const char *arg, unsigned max, unsigned *out,
+			unsigned *n)
+{
+	char *s = strdup(arg), *save = NULL;
+	uint64_t v;
+	if (!s)
+		return -1;
+	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (parse_u64(t, &v) || v < 2 || v > max || *n == MAX_POINTS) {
+			fprintf(stderr, "chase: %s: '%s' is not a count from 2 to %u "
+				"(at most %d of them)\n", opt, t, max, MAX_POINTS);
+			free(s);
+			return -1;
+		}
+		out[(*n)++] = (unsigned)v;
+	}
+	free(s);
+	return 0;
+}
+
+/* 8 to MAX into OUT: 4 points per octave to MAX_PAGES, 2 (N, 1.5 N) beyond. */
+static unsigned default_points(unsigned max, unsigned *out)
+{
+	unsigned n = 0;
+	for (unsigned p = 8; p <= max; p *= 2) {
+		unsigned per = p < MAX_PAGES ? 4 : 2;
+		for (unsigned q = 0; q < per && (q == 0 || p < max); q++)
+			out[n++] = p + q * p / per;
+	}
+	return n;
+}
+
 static int parse_opts(int argc, char **argv, opts *o)
 {
 	static const struct option lo[] = {
@@ -358,7 +450,8 @@ static int parse_opts(int argc, char **argv, opts *o)
 		{ "cpu", required_argument, 0, 'c' }, { "seed", required_argument, 0, 's' },
 		{ "json", no_argument, 0, 'j' }, { "trace", required_argument, 0, 't' },
 		{ "laps", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
-		{ "clock", required_argument, 0, 'k' },
+		{ "clock", required_argument, 0, 'k' }, { "lines", required_argument, 0, 'L' },
+		{ "records", required_argument, 0, 'R' },
 		{ 0, 0, 0, 0 },
 	};
 	*o = (opts){ .reps = 7, .min_accesses = UINT64_C(1) << 21, .cpu = -1, .seed = 1,
@@ -375,7 +468,8 @@ static int parse_opts(int argc, char **argv, opts *o)
 				for (k = 0; k < MODES && strcmp(t, mode_name[k]); k++)
 					;
 				if (k == MODES) {
-					fprintf(stderr, "chase: --modes: '%s' is not 4k, 2m or packed\n", t);
+					fprintf(stderr, "chase: --modes: '%s' is not 4k, 2m, packed, s8 or "
+						"s512\n", t);
 					free(s);
 					return -1;
 				}
@@ -384,20 +478,14 @@ static int parse_opts(int argc, char **argv, opts *o)
 			free(s);
 			break;
 		}
-		case 'p': {
-			char *s = strdup(optarg), *save = NULL;
-			for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				if (parse_u64(t, &v) || v < 2 || v > MAX_PAGES || o->npoints == MAX_POINTS) {
-					fprintf(stderr, "chase: --pages: '%s' is not a count from 2 to %u "
-						"(at most %d of them)\n", t, MAX_PAGES, MAX_POINTS);
-					free(s);
-					return -1;
-				}
-				o->pages[o->npoints++] = (unsigned)v;
-			}
-			free(s);
+		case 'p':
+			if (parse_counts("--pages", optarg, MAX_PAGES, o->pages, &o->npoints))
+				return -1;
 			break;
-		}
+		case 'L':
+			if (parse_counts("--lines", optarg, MAX_LINES, o->lines, &o->nlines))
+				return -1;
+			break;
 		case 'r':
 			if (parse_u64(optarg, &v) || v < 1 || v > MAX_REPS) {
 				fprintf(stderr, "chase: --reps: '%s' is not from 1 to %d\n", optarg, MAX_REPS);
@@ -433,6 +521,13 @@ static int parse_opts(int argc, char **argv, opts *o)
 			}
 			o->laps = (unsigned)v;
 			break;
+		case 'R':
+			if (parse_u64(optarg, &v) || v < 1) {
+				fprintf(stderr, "chase: --records: '%s' is not a positive count\n", optarg);
+				return -1;
+			}
+			o->records = v;
+			break;
 		case 'j':
 			o->json = 1;
 			break;
@@ -461,17 +556,33 @@ static int parse_opts(int argc, char **argv, opts *o)
 	if (!any_mode)
 		for (int k = 0; k < MODES; k++)
 			o->modes[k] = 1;
-	if (!o->npoints)
-		for (unsigned p = 8; p <= MAX_PAGES; p *= 2)
-			for (unsigned q = 0; q < 4 && (q == 0 || p < MAX_PAGES); q++)
-				o->pages[o->npoints++] = p + q * p / 4;
+	if (o->records && !o->trace) {
+		fprintf(stderr, "chase: --records limits what --trace writes: give --trace\n");
+		return -1;
+	}
 	if (o->trace) {
-		int nm = o->modes[0] + o->modes[1] + o->modes[2];
-		if (!any_mode || nm != 1 || o->npoints != 1) {
-			fprintf(stderr, "chase: --trace needs one --modes and one --pages\n");
+		int nm = 0;
+		for (int k = 0; k < MODES; k++)
+			nm += o->modes[k];
+		/* One count: --pages, or --lines for the packed control. */
+		if (!any_mode || nm != 1 || o->npoints + o->nlines != 1 ||
+		    (o->nlines && !o->modes[MODE_PACKED])) {
+			fprintf(stderr, "chase: --trace needs one --modes and one --pages (packed: "
+				"or --lines)\n");
 			return -1;
 		}
+		return 0;
 	}
+	/* packed's points: --lines, else --pages as given (as before --lines), else
+	 * its own default, far past the LLC. */
+	if (!o->nlines && o->npoints) {
+		memcpy(o->lines, o->pages, sizeof(o->lines));
+		o->nlines = o->npoints;
+	}
+	if (!o->nlines)
+		o->nlines = default_points(MAX_LINES, o->lines);
+	if (!o->npoints)
+		o->npoints = default_points(MAX_PAGES, o->pages);
 	return 0;
 }
 
@@ -497,53 +608,75 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (o.trace) {
-		enum mode m = o.modes[MODE_4K] ? MODE_4K : o.modes[MODE_2M] ? MODE_2M : MODE_PACKED;
-		return write_trace(&o, m, o.pages[0]);
+		enum mode m = MODE_4K;
+		while (!o.modes[m])
+			m++;
+		return write_trace(&o, m, o.npoints ? o.pages[0] : o.lines[0]);
 	}
-	char model[256], note[160];
+	char model[256], note[160], load[64];
 	cpu_model(model, sizeof(model));
 	int cpu = pin(o.cpu, note, sizeof(note));
-	unsigned *perm = malloc(MAX_PAGES * sizeof(*perm));
-	if (!perm)
+	unsigned most = 2;
+	for (int m = 0; m < MODES; m++) {
+		unsigned n;
+		const unsigned *pts = mode_points(&o, (enum mode)m, &n);
+		for (unsigned i = 0; o.modes[m] && i < n; i++)
+			most = pts[i] > most ? pts[i] : most;
+	}
+	unsigned *perm = malloc((size_t)most * sizeof(*perm));
+	if (!perm) {
+		fprintf(stderr, "chase: out of memory (%u elements)\n", most);
 		return 2;
+	}
 	const char *clock = o.clock == CLOCK_MONOTONIC ? "wall" : "cpu";
+	load_average(load, sizeof(load));
 	if (o.json)
 		printf("{\"cpu_model\": \"%s\", \"cpu\": %d, \"pinning\": \"%s\", \"reps\": %u, "
-		       "\"seed\": %" PRIu64 ", \"clock\": \"%s\", \"points\": [", model, cpu, note,
-		       o.reps, o.seed, clock);
+		       "\"seed\": %" PRIu64 ", \"clock\": \"%s\", \"loadavg_before\": \"%s\", "
+		       "\"points\": [", model, cpu, note, o.reps, o.seed, clock, load);
 	else
 		printf("# chase: cpu \"%s\", %s, %u runs per point (median), seed %" PRIu64 "\n"
 		       "# clock: %s\n"
+		       "# loadavg before: %s\n"
 		       "# ns per dependent 8-byte load; thp_kb: AnonHugePages of the arena "
 		       "(/proc/self/smaps)\nmode\tpages\taccesses\tns_median\tns_min\tns_max\t"
 		       "thp_kb\n", model, note, o.reps, o.seed, o.clock == CLOCK_MONOTONIC ?
 		       "wall (CLOCK_MONOTONIC)" : "cpu (CLOCK_THREAD_CPUTIME_ID: the thread's CPU time; "
-		       "time it was not running is not counted)");
+		       "time it was not running is not counted)", load);
+	fflush(stdout);
 	int first = 1;
 	for (int m = 0; m < MODES; m++) {
+		unsigned n, top = 0;
+		const unsigned *pts = mode_points(&o, (enum mode)m, &n);
 		if (!o.modes[m])
 			continue;
+		for (unsigned i = 0; i < n; i++)
+			top = pts[i] > top ? pts[i] : top;
 		arena a;
-		if (arena_open(&a, (enum mode)m)) {
+		if (arena_open(&a, (enum mode)m, top)) {
 			free(perm);
 			return 2;
 		}
 		long thp = thp_kb_of(a.base);
+		int huge = m == MODE_2M || m == MODE_PACKED;
 		if (!o.json)
 			printf("# %s: arena %zu kB at %p, AnonHugePages %ld kB%s\n", mode_name[m],
 			       a.len / 1024, (void *)a.base, thp,
-			       m == MODE_4K ? "" : thp >= (long)(a.len / 1024) ? " (THP obtained)"
+			       !huge ? "" : thp >= (long)(a.len / 1024) ? " (THP obtained)"
 			       : thp > 0 ? " (THP partly obtained)" : " (no THP)");
-		for (unsigned i = 0; i < o.npoints; i++) {
+		for (unsigned i = 0; i < n; i++) {
 			point p;
-			measure(&o, &a, (enum mode)m, o.pages[i], perm, &p);
+			measure(&o, &a, (enum mode)m, pts[i], perm, &p);
 			print_point(&o, &p, first);
 			first = 0;
 		}
 		arena_close(&a);
 	}
+	load_average(load, sizeof(load));
 	if (o.json)
-		printf("\n]}\n");
+		printf("\n], \"loadavg_after\": \"%s\"}\n", load);
+	else
+		printf("# loadavg after: %s\n", load);
 	free(perm);
 	return 0;
 }

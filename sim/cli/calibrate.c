@@ -31,17 +31,21 @@
 
 static const char *const calibrate_usage =
 	"usage: slatsim calibrate [--config FILE]... [--set key=value]...\n"
-	"                         [--modes 4k,2m,packed] [--pages N,N,...] [--reps R]\n"
-	"                         [--rounds K] [--accesses A] [--cpu C] [--seed S]\n"
-	"                         [--clock cpu|wall]\n"
+	"                         [--modes 4k,2m,packed,s8,s512] [--pages N,N,...]\n"
+	"                         [--lines N,N,...] [--reps R] [--rounds K]\n"
+	"                         [--accesses A] [--cpu C] [--seed S] [--clock cpu|wall]\n"
 	"                         [--measured FILE] [--json FILE] [--plot FILE.png|.svg]\n"
-	"                         [--fit [--preset FILE] [--force]] [--quiet]\n"
+	"                         [--fit [--preset FILE] [--force] [--holdout CURVE|none]]\n"
+	"                         [--quiet]\n"
 	"\n"
 	"Hold the model against this host. Runs the pointer chase build/chase (next to\n"
 	"slatsim; 'make build/chase' builds it): one dependent load per 4 KB page over\n"
-	"N pages in one random cycle, with 4 KB and with 2 MB (THP) guest pages, and the\n"
-	"packed-lines control (N consecutive 64-byte lines); N from 8 to 65536, 4 points\n"
-	"per octave (--pages), pinned to one CPU (--cpu), R runs per point (--reps,\n"
+	"N pages in one random cycle, with 4 KB and with 2 MB (THP) guest pages (4k,\n"
+	"2m), with 4 KB pages 8 and 512 apart (s8: each leaf descriptor in a line of\n"
+	"its own; s512: each page alone in its 2 MB region, so upper walk caches miss),\n"
+	"and the packed-lines control (N consecutive 64-byte lines); N from 8 to 65536,\n"
+	"4 points per octave (--pages; packed: --lines, default 8 to 8388608 = 512 MB,\n"
+	"past the LLC: memory), pinned to one CPU (--cpu), R runs per point (--reps,\n"
 	"default 7; the median), the sweep K times (--rounds, default 1; the median of\n"
 	"the medians), timed with the thread's CPU time (--clock cpu; wall: the wall\n"
 	"clock, which counts the time other work held the CPU). Then replays the\n"
@@ -61,18 +65,24 @@ static const char *const calibrate_usage =
 	"\"points\": [{\"guest_page\", \"pages\", \"measured_ns\", \"model_ns\", ...}],\n"
 	"\"knees\": {\"measured\": [...], \"model\": [...]} (the 4k curve's), ...}.\n"
 	"--plot FILE draws the curves with gnuplot (PNG or SVG by the name).\n"
-	"--fit sets the TLB sizes from the measured knees, host.page from the 2m\n"
-	"curve, the cache geometry from sysfs and the latencies of the L2 TLB, the\n"
-	"caches and memory from the plateaus, and writes them as a preset (--preset\n"
-	"FILE; default host-<cpu>.conf in the current directory) that says where each\n"
-	"came from. An existing preset is not replaced without --force.\n"
+	"--fit fits the model to the host on two thirds of the points (every third\n"
+	"point of each curve, and the whole 2m curve, are held out: --holdout CURVE\n"
+	"or none): the TLB sizes from the 4k knees, the L2 TLB's sets and ways from\n"
+	"the s8 and s512 knees, the cache geometry from sysfs held against the packed\n"
+	"control's steps, then host.page, the L2 TLB's policy and the nested TLB's\n"
+	"and walk caches' sizes by the error each leaves, and the latencies (L1D, L2\n"
+	"TLB, L2, LLC, memory, stage-2 walk cache, nested TLB, and the cost per walk\n"
+	"the model has no key for) jointly; it prints the error on the points fitted\n"
+	"on and on the held-out ones, and writes a preset (--preset FILE; default\n"
+	"host-<cpu>.conf in the current directory) that says where each value came\n"
+	"from. An existing preset is not replaced without --force.\n"
 	"Outputs are written to a temporary file and renamed into place when complete.\n";
 
 /* What the command line adds to the engine's configuration. */
 typedef struct cal_opts {
 	calibrate_config cfg;
 	config_args conf;
-	const char *json, *plot, *preset;
+	const char *json, *plot, *preset, *holdout;
 	int fit, force, quiet;
 	char chase[PATH_MAX];
 	char preset_path[PATH_MAX];
@@ -108,7 +118,7 @@ static void parse_modes(const args *a, calibrate_config *g, const char *v)
 {
 	char s[64];
 	if (strlen(v) >= sizeof(s))
-		cli_usage_error(a, "--modes '%s': a list of 4k, 2m, packed", v);
+		cli_usage_error(a, "--modes '%s': a list of 4k, 2m, packed, s8, s512", v);
 	snprintf(s, sizeof(s), "%s", v);
 	memset(g->want, 0, sizeof(g->want));
 	char *save = NULL;
@@ -117,43 +127,48 @@ static void parse_modes(const args *a, calibrate_config *g, const char *v)
 		for (m = 0; m < CALIBRATE_MODES && strcmp(t, calibrate_mode_name(m)); m++)
 			;
 		if (m == CALIBRATE_MODES)
-			cli_usage_error(a, "--modes: '%s' is not 4k, 2m or packed", t);
+			cli_usage_error(a, "--modes: '%s' is not 4k, 2m, packed, s8 or s512", t);
 		g->want[m] = 1;
 	}
-	if (!g->want[CALIBRATE_4K] && !g->want[CALIBRATE_2M] && !g->want[CALIBRATE_PACKED])
-		cli_usage_error(a, "--modes '%s': a list of 4k, 2m, packed", v);
+	int any = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		any |= g->want[m];
+	if (!any)
+		cli_usage_error(a, "--modes '%s': a list of 4k, 2m, packed, s8, s512", v);
 }
 
-static void parse_pages(const args *a, calibrate_config *g, const char *v)
+/* A comma-separated list of counts from 2 to MAX (OPT: its option) into
+ * OUT, sorted, each once; *N of them. */
+static void parse_counts(const args *a, const char *opt, const char *v, unsigned max,
+			 unsigned *out, size_t *n)
 {
 	const char *p = v;
-	g->npages = 0;
+	*n = 0;
 	while (*p) {
 		char item[32];
 		size_t l = strcspn(p, ",");
 		if (l == 0 || l >= sizeof(item))
-			cli_usage_error(a, "--pages '%s': a comma-separated list of counts from 2 to %u",
-					v, CALIBRATE_MAX_PAGES);
+			cli_usage_error(a, "%s '%s': a comma-separated list of counts from 2 to %u",
+					opt, v, max);
 		memcpy(item, p, l);
 		item[l] = '\0';
-		uint64_t n;
-		if (param_parse_uint(item, 0, &n) != 0 || n < 2 || n > CALIBRATE_MAX_PAGES)
-			cli_usage_error(a, "--pages: '%s' is not a count from 2 to %u", item,
-					CALIBRATE_MAX_PAGES);
-		if (g->npages == CALIBRATE_MAX_POINTS)
-			cli_usage_error(a, "--pages: at most %d points", CALIBRATE_MAX_POINTS);
-		g->pages[g->npages++] = (unsigned)n;
+		uint64_t x;
+		if (param_parse_uint(item, 0, &x) != 0 || x < 2 || x > max)
+			cli_usage_error(a, "%s: '%s' is not a count from 2 to %u", opt, item, max);
+		if (*n == CALIBRATE_MAX_POINTS)
+			cli_usage_error(a, "%s: at most %d points", opt, CALIBRATE_MAX_POINTS);
+		out[(*n)++] = (unsigned)x;
 		p += l + (p[l] == ',');
 		if (p[-1] == ',' && !*p)
-			cli_usage_error(a, "--pages '%s': a comma-separated list of counts from 2 to %u",
-					v, CALIBRATE_MAX_PAGES);
+			cli_usage_error(a, "%s '%s': a comma-separated list of counts from 2 to %u",
+					opt, v, max);
 	}
-	qsort(g->pages, g->npages, sizeof(g->pages[0]), cmp_unsigned);
+	qsort(out, *n, sizeof(out[0]), cmp_unsigned);
 	size_t k = 0;
-	for (size_t i = 0; i < g->npages; i++)
-		if (!k || g->pages[i] != g->pages[k - 1])
-			g->pages[k++] = g->pages[i];
-	g->npages = k;
+	for (size_t i = 0; i < *n; i++)
+		if (!k || out[i] != out[k - 1])
+			out[k++] = out[i];
+	*n = k;
 }
 
 static uint64_t count_in(const args *a, const char *opt, const char *v, uint64_t lo, uint64_t hi)
@@ -179,7 +194,8 @@ static int parse_options(args *a, cal_opts *o)
 		if (cli_config_opt(a, &o->conf))
 			continue;
 		if ((v = cli_opt_value(a, "--modes"))) { parse_modes(a, g, v); seen_points = 1; continue; }
-		if ((v = cli_opt_value(a, "--pages"))) { parse_pages(a, g, v); seen_points = 1; continue; }
+		if ((v = cli_opt_value(a, "--pages"))) { parse_counts(a, "--pages", v, CALIBRATE_MAX_PAGES, g->pages, &g->npages); seen_points = 1; continue; }
+		if ((v = cli_opt_value(a, "--lines"))) { parse_counts(a, "--lines", v, CALIBRATE_MAX_LINES, g->lines, &g->nlines); seen_points = 1; continue; }
 		if ((v = cli_opt_value(a, "--reps"))) { g->reps = (unsigned)count_in(a, "--reps", v, 1, 101); seen_points = 1; continue; }
 		if ((v = cli_opt_value(a, "--rounds"))) { g->rounds = (unsigned)count_in(a, "--rounds", v, 1, 100); seen_points = 1; continue; }
 		if ((v = cli_opt_value(a, "--accesses"))) { g->accesses = count_in(a, "--accesses", v, 1, UINT64_C(1) << 40); seen_points = 1; continue; }
@@ -196,6 +212,7 @@ static int parse_options(args *a, cal_opts *o)
 		if ((v = cli_opt_value(a, "--json"))) { o->json = v; continue; }
 		if ((v = cli_opt_value(a, "--plot"))) { o->plot = v; continue; }
 		if ((v = cli_opt_value(a, "--preset"))) { o->preset = v; continue; }
+		if ((v = cli_opt_value(a, "--holdout"))) { o->holdout = v; continue; }
 		if (cli_opt_flag(a, "--fit")) { o->fit = 1; continue; }
 		if (cli_opt_flag(a, "--force")) { o->force = 1; continue; }
 		if (cli_opt_flag(a, "--quiet")) { o->quiet = 1; continue; }
@@ -205,7 +222,7 @@ static int parse_options(args *a, cal_opts *o)
 	}
 	if (g->measured && seen_points)
 		cli_usage_error(a, "--measured takes the points from its file: --modes, --pages, "
-				"--reps, --rounds, --accesses, --cpu and --clock do not apply");
+				"--lines, --reps, --rounds, --accesses, --cpu and --clock do not apply");
 	if (g->measured && seen_seed)
 		cli_usage_error(a, "--measured takes the seed from its file's header: --seed does "
 				"not apply");
@@ -213,6 +230,21 @@ static int parse_options(args *a, cal_opts *o)
 		cli_usage_error(a, "--preset names the file --fit writes: give --fit");
 	if (o->force && !o->fit)
 		cli_usage_error(a, "--force lets --fit replace an existing preset: give --fit");
+	if (o->holdout && !o->fit)
+		cli_usage_error(a, "--holdout names the curve --fit holds out: give --fit");
+	if (o->holdout) {
+		int m;
+		for (m = 0; m < CALIBRATE_MODES && strcmp(o->holdout, calibrate_mode_name(m)); m++)
+			;
+		if (m == CALIBRATE_PACKED || m == CALIBRATE_4K)
+			cli_usage_error(a, "--holdout %s: the fit needs the 4k curve and the packed "
+					"control; hold out 2m, s8, s512 or none", o->holdout);
+		if (m == CALIBRATE_MODES && strcmp(o->holdout, "none"))
+			cli_usage_error(a, "--holdout '%s': 2m, s8, s512 or none", o->holdout);
+		g->holdout = m == CALIBRATE_MODES ? CALIBRATE_HOLDOUT_NONE : m;
+	}
+	if (o->fit && g->holdout >= 0 && !g->measured && !g->want[g->holdout])
+		cli_usage_error(a, "--holdout %s: --modes must include it", o->holdout);
 	if (o->fit && (!g->want[CALIBRATE_4K] || !g->want[CALIBRATE_PACKED]))
 		cli_usage_error(a, "--fit needs the 4k curve and the packed control (its knees tell "
 				"the caches' steps from the TLBs'): --modes must include 4k and packed");
@@ -260,6 +292,19 @@ static void progress_line(void *ctx, unsigned round, unsigned rounds, size_t row
 	fflush(stderr);
 }
 
+/* The engine's progress while the model replays: one line on stderr. */
+static void step_line(void *ctx, const char *what, size_t done, size_t total)
+{
+	(void)ctx;
+	if (!total) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\rcalibrate: %s%s, %zu of %zu  ", strcmp(what, "modelling") ? "fitting " :
+		"", what, done + 1, total);
+	fflush(stderr);
+}
+
 /* ---------------------------------------------------------------- the report */
 
 static void print_head(FILE *t, const calibrate *c, const cal_opts *o)
@@ -282,28 +327,41 @@ static void print_head(FILE *t, const calibrate *c, const cal_opts *o)
 		if (h->arena[m][0])
 			fprintf(t, "    %s arena: %s\n", calibrate_mode_name(m), h->arena[m]);
 	fprintf(t, "  modelled: the configuration with cache.model=%s%s; guest.page per curve "
-		"(4k, 2m; packed 2m); %d laps warm up, %d counted\n",
+		"(4k, s8, s512 4k; 2m and packed 2m); %d laps warm up, %d counted (past %u "
+		"elements 1 lap, and at most %u accesses)\n",
 		param_text(calibrate_params(c), "cache.model"), calibrate_cache_default(c) ?
 		" (calibrate's default: with it off, walks cost mem.pte_latency per read and data "
 		"nothing beyond L1, and the curves are not comparable)" : "", CALIBRATE_WARM_LAPS,
-		CALIBRATE_LAPS - CALIBRATE_WARM_LAPS);
+		CALIBRATE_LAPS - CALIBRATE_WARM_LAPS, CALIBRATE_BIG, CALIBRATE_COUNTED);
 	fprintf(t, "  time: model cycles at %.3f GHz: %s\n", ghz, src);
 	if (!measured) {
 		fprintf(t, "  not measured: %s; %s", h->counters, h->clock);
 		if (h->under_hypervisor)
 			fputs("; running under a hypervisor: the host's page size and walk are not "
 			      "visible (the 2m curve shows them)", t);
-		fprintf(t, "\n  load average %.2f before, %.2f after, on %d CPUs%s\n", h->load[0],
-			h->load[1], h->cpus, h->load[0] + h->load[1] > 0.5 * h->cpus ?
-			": other work shared the machine (medians; see min..max)" : "");
+		fputc('\n', t);
+	}
+	if (h->load_known) {
+		fprintf(t, "  load average (1 minute) %.2f before, %.2f after", h->load[0], h->load[1]);
+		if (measured)
+			fputs(" (the table's: what its chase saw)", t);
+		else
+			fprintf(t, ", on %d CPUs%s", h->cpus, h->load[0] + h->load[1] > 0.5 * h->cpus ?
+				": other work shared the machine (medians; see min..max)" : "");
+		if (h->rounds > 1) {
+			fputs("; per round", t);
+			for (unsigned r = 0; r < h->rounds && r < 100; r++)
+				fprintf(t, "%s %.2f-%.2f", r ? "," : "", h->loads[r][0], h->loads[r][1]);
+		}
+		fputc('\n', t);
 	}
 }
 
 static void print_table(FILE *t, const calibrate *c, int fitted)
 {
-	fprintf(t, "\n  %-6s %6s  %9s %21s  %9s %8s  %9s %11s%s\n", "guest", "pages", "measured",
+	fprintf(t, "\n  %-6s %7s  %9s %21s  %9s %8s  %9s %11s%s\n", "curve", "pages", "measured",
 		"(min..max) ns", "model ns", "error", "walks/acc", "cycles/walk",
-		fitted ? "  fitted ns   error" : "");
+		fitted ? "  fitted ns   error  (h: held out)" : "");
 	for (int m = 0; m < CALIBRATE_MODES; m++) {
 		const calibrate_curve *cv = calibrate_curve_of(c, m);
 		if (!cv->present)
@@ -311,16 +369,19 @@ static void print_table(FILE *t, const calibrate *c, int fitted)
 		if (m == CALIBRATE_PACKED)
 			fprintf(t, "  control: packed, N consecutive 64-byte lines (no TLB effect within "
 				"a page)\n");
+		if (m == CALIBRATE_S8)
+			fprintf(t, "  walk-heavy: 4 KB pages 8 apart (s8) and 512 apart (s512)\n");
 		for (size_t i = 0; i < cv->n; i++) {
 			char mm[40];
 			snprintf(mm, sizeof(mm), "(%.2f..%.2f)", cv->mmin[i], cv->mmax[i]);
-			fprintf(t, "  %-6s %6u  %9.2f %21s  %9.2f %+7.1f%%  %9.2f %11.1f",
+			fprintf(t, "  %-6s %7u  %9.2f %21s  %9.2f %+7.1f%%  %9.2f %11.1f",
 				calibrate_mode_name(m), cv->pages[i], cv->meas[i], mm, cv->model[i],
 				100 * (cv->model[i] - cv->meas[i]) / cv->meas[i], cv->walks[i],
 				cv->walk_cycles[i]);
 			if (fitted)
-				fprintf(t, "  %9.2f %+6.1f%%", cv->fitted[i],
-					100 * (cv->fitted[i] - cv->meas[i]) / cv->meas[i]);
+				fprintf(t, "  %9.2f %+6.1f%%%s", cv->fitted[i],
+					100 * (cv->fitted[i] - cv->meas[i]) / cv->meas[i],
+					cv->holdout[i] ? " h" : "");
 			fputc('\n', t);
 		}
 	}
@@ -374,23 +435,53 @@ static void print_errors(FILE *t, const calibrate *c)
 	fputc('\n', t);
 }
 
+/* " 12.3% (n)", or " -" where there are no points. */
+static void print_err(FILE *t, double e, size_t n)
+{
+	if (n)
+		fprintf(t, " %6.1f%% (%2zu)", 100 * e, n);
+	else
+		fprintf(t, " %6s %4s", "-", "");
+}
+
 static void print_fit(FILE *t, const calibrate *c, const char *preset)
 {
 	const calibrate_fit_result *f = calibrate_fit_of(c);
 	fprintf(t, "\n  --fit: %s\n", preset);
 	for (size_t i = 0; i < f->n; i++)
-		fprintf(t, "    %-20s %6s  %s\n", f->v[i].key, f->v[i].value, f->v[i].why);
+		fprintf(t, "    %-22s %6s  %s\n", f->v[i].key, f->v[i].value, f->v[i].why);
 	for (size_t i = 0; i < f->nnotes; i++)
 		fprintf(t, "    not fitted: %s\n", f->notes[i]);
-	fputs("  with the fitted preset, median of |error|:", t);
+	for (size_t i = 0; i < f->nfindings; i++)
+		fprintf(t, "    the model lacks: %s\n", f->findings[i]);
+	fprintf(t, "  fitted on %s; held out: every %d%s point (i %% %d == 1) of the others%s%s\n",
+		f->holdout >= 0 ? "the curves but one" : "every curve", CALIBRATE_HOLDOUT_EVERY,
+		CALIBRATE_HOLDOUT_EVERY == 3 ? "rd" : "th", CALIBRATE_HOLDOUT_EVERY,
+		f->holdout >= 0 ? ", and the whole curve " : "",
+		f->holdout >= 0 ? calibrate_mode_name(f->holdout) : "");
+	fprintf(t, "  median |error| of the fitted preset (points), past the L2 TLB's reach "
+		"(%u pages; packed: %u lines):\n", f->l2_entries, f->l2_entries * 64);
+	fprintf(t, "    %-7s %14s %14s %14s %14s   %s\n", "curve", "fitted on", "held out",
+		"fitted, past", "held, past", "model as configured");
 	for (int m = 0; m < CALIBRATE_MODES; m++) {
 		const calibrate_curve *cv = calibrate_curve_of(c, m);
-		if (cv->present)
-			fprintf(t, " %s %.1f%% (was %.1f%%)", calibrate_mode_name(m),
-				100 * calibrate_median_error(cv, cv->fitted),
-				100 * calibrate_median_error(cv, cv->model));
+		const calibrate_curve_error *e = &f->curve[m];
+		if (!cv->present)
+			continue;
+		fprintf(t, "    %-7s", calibrate_mode_name(m));
+		print_err(t, e->train, e->ntrain);
+		print_err(t, e->holdout, e->nholdout);
+		print_err(t, e->train_past, e->ntrain_past);
+		print_err(t, e->holdout_past, e->nholdout_past);
+		fprintf(t, "   %.1f%%%s\n", 100 * calibrate_median_error(cv, cv->model),
+			m == f->holdout ? "  (the held-out pattern)" : "");
 	}
-	fputc('\n', t);
+	fprintf(t, "  train_error %.1f%%, holdout_error %.1f%% (held-out points %.1f%%",
+		100 * f->train_error, 100 * f->holdout_error, 100 * f->holdout_points_error);
+	if (f->holdout >= 0)
+		fprintf(t, ", held-out pattern %s %.1f%%", calibrate_mode_name(f->holdout),
+			100 * f->holdout_pattern_error);
+	fprintf(t, "); %zu structures replayed\n", f->candidates);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -415,20 +506,29 @@ static void json_columns(json_w *j, const calibrate_curve *cv, size_t i)
 
 static void json_points(json_w *j, const calibrate *c, int fitted)
 {
+	/* The page curves (the packed control is "controls"): 4k, 2m, then the
+	 * walk-heavy s8 and s512, which are 4 KB guest pages STRIDE_PAGES apart. */
+	static const int page_curves[] = { CALIBRATE_4K, CALIBRATE_2M, CALIBRATE_S8,
+					    CALIBRATE_S512 };
 	json_begin_arr(j, "points");
-	for (int m = CALIBRATE_4K; m <= CALIBRATE_2M; m++) {
+	for (size_t k = 0; k < sizeof(page_curves) / sizeof(page_curves[0]); k++) {
+		int m = page_curves[k];
 		const calibrate_curve *cv = calibrate_curve_of(c, m);
 		for (size_t i = 0; i < cv->n; i++) {
 			json_begin_obj(j, NULL);
-			json_str(j, "guest_page", calibrate_mode_name(m));
+			json_str(j, "curve", calibrate_mode_name(m));
+			json_str(j, "guest_page", calibrate_mode_guest_page(m));
+			json_u64(j, "stride_pages", calibrate_mode_stride(m));
 			json_u64(j, "pages", cv->pages[i]);
 			json_columns(j, cv, i);
 			json_dbl(j, "rel_error", (cv->model[i] - cv->meas[i]) / cv->meas[i]);
 			json_dbl(j, "model_walks_per_access", cv->walks[i]);
 			json_dbl(j, "model_cycles_per_walk", cv->walk_cycles[i]);
 			json_i64(j, "thp_kb", cv->thp_kb[i]);
-			if (fitted)
+			if (fitted) {
 				json_dbl(j, "fitted_ns", cv->fitted[i]);
+				json_bool(j, "holdout", cv->holdout[i]);
+			}
 			json_end_obj(j);
 		}
 	}
@@ -447,8 +547,10 @@ static void json_points(json_w *j, const calibrate *c, int fitted)
 		json_str(j, "layout", "packed");
 		json_u64(j, "lines", cp->pages[i]);
 		json_columns(j, cp, i);
-		if (fitted)
+		if (fitted) {
 			json_dbl(j, "fitted_ns", cp->fitted[i]);
+			json_bool(j, "holdout", cp->holdout[i]);
+		}
 		json_end_obj(j);
 	}
 	json_end_arr(j);
@@ -480,6 +582,18 @@ static void json_host(json_w *j, const calibrate *c, const cal_opts *o)
 	json_dbl(j, "core_freq_ghz", ghz);
 	json_str(j, "core_freq_source", src);
 	json_str(j, "measured_from", o->cfg.measured ? o->cfg.measured : "build/chase");
+	if (h->load_known) {
+		json_dbl(j, "loadavg_before", h->load[0]);
+		json_dbl(j, "loadavg_after", h->load[1]);
+		json_begin_arr(j, "loadavg_rounds");
+		for (unsigned r = 0; r < h->rounds && r < 100; r++) {
+			json_begin_arr(j, NULL);
+			json_dbl(j, NULL, h->loads[r][0]);
+			json_dbl(j, NULL, h->loads[r][1]);
+			json_end_arr(j);
+		}
+		json_end_arr(j);
+	}
 	json_begin_arr(j, "not_measured");
 	json_str(j, NULL, h->counters);
 	json_str(j, NULL, h->clock);
@@ -494,6 +608,15 @@ static void json_host(json_w *j, const calibrate *c, const cal_opts *o)
 			json_str(j, k, h->arena[m]);
 		}
 	json_end_obj(j);
+}
+
+/* KEY: the median error E over N points, or null where there are none. */
+static void json_err(json_w *j, const char *key, double e, size_t n)
+{
+	if (n)
+		json_dbl(j, key, e);
+	else
+		json_raw(j, key, "null");
 }
 
 static void write_json(FILE *jf, const calibrate *c, const cal_opts *o)
@@ -513,10 +636,42 @@ static void write_json(FILE *jf, const calibrate *c, const cal_opts *o)
 		for (size_t i = 0; i < f->n; i++)
 			json_str(&j, f->v[i].key, f->v[i].value);
 		json_end_obj(&j);
+		json_begin_obj(&j, "why");
+		for (size_t i = 0; i < f->n; i++)
+			json_str(&j, f->v[i].key, f->v[i].why);
+		json_end_obj(&j);
 		json_begin_arr(&j, "not_fitted");
 		for (size_t i = 0; i < f->nnotes; i++)
 			json_str(&j, NULL, f->notes[i]);
 		json_end_arr(&j);
+		json_begin_arr(&j, "model_lacks");
+		for (size_t i = 0; i < f->nfindings; i++)
+			json_str(&j, NULL, f->findings[i]);
+		json_end_arr(&j);
+		json_dbl(&j, "walk_fixed_cycles", f->walk_fixed);
+		json_dbl(&j, "train_error", f->train_error);
+		json_dbl(&j, "holdout_error", f->holdout_error);
+		json_begin_obj(&j, "holdout");
+		json_str(&j, "pattern", f->holdout >= 0 ? calibrate_mode_name(f->holdout) : "none");
+		json_u64(&j, "every", CALIBRATE_HOLDOUT_EVERY);
+		json_dbl(&j, "points_error", f->holdout_points_error);
+		if (f->holdout >= 0)
+			json_dbl(&j, "pattern_error", f->holdout_pattern_error);
+		json_end_obj(&j);
+		json_u64(&j, "l2_tlb_reach_pages", f->l2_entries);
+		json_begin_obj(&j, "errors");
+		for (int m = 0; m < CALIBRATE_MODES; m++) {
+			const calibrate_curve_error *e = &f->curve[m];
+			if (!calibrate_curve_of(c, m)->present)
+				continue;
+			json_begin_obj(&j, calibrate_mode_name(m));
+			json_err(&j, "train", e->train, e->ntrain);
+			json_err(&j, "holdout", e->holdout, e->nholdout);
+			json_err(&j, "train_past_l2_tlb", e->train_past, e->ntrain_past);
+			json_err(&j, "holdout_past_l2_tlb", e->holdout_past, e->nholdout_past);
+			json_end_obj(&j);
+		}
+		json_end_obj(&j);
 		json_end_obj(&j);
 	}
 	json_end_obj(&j);
@@ -557,8 +712,10 @@ int cmd_calibrate(args *a)
 		return 0;
 	}
 	const char *measured = o->cfg.measured;
-	if (!o->quiet && isatty(2))
+	if (!o->quiet && isatty(2)) {
 		o->cfg.progress = progress_line;
+		o->cfg.step = step_line;
+	}
 
 	/* The configuration: the user's; the engine turns cache.model on unless
 	 * they said, so --fit refuses only a cache.model they set off. */
@@ -579,6 +736,9 @@ int cmd_calibrate(args *a)
 	if (measured)
 		ok(calibrate_measure(c, err, sizeof(err)), err);
 	const calibrate_curve *c4 = calibrate_curve_of(c, CALIBRATE_4K);
+	if (o->fit && measured && o->cfg.holdout >= 0 &&
+	    !calibrate_curve_of(c, o->cfg.holdout)->present)
+		cli_die(EXIT_BAD, "--holdout %s: %s has no %s rows", o->holdout, measured, o->holdout);
 	if (o->fit && measured && (!c4->present || !calibrate_curve_of(c, CALIBRATE_PACKED)->present))
 		cli_die(EXIT_BAD, "--fit needs the 4k curve and the packed control (its knees tell "
 			"the caches' steps from the TLBs'): %s has no %s rows", measured,

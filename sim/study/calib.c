@@ -6,7 +6,9 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -113,51 +115,175 @@ void calib_tlb_geometry(double entries, unsigned ways_pref, unsigned *entries_ou
 	*ways_out = best_w;
 }
 
+/* ---------------------------------------------------------------- sets and ways */
+
+void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, const double *cap,
+		    size_t n, unsigned ways_pref, calib_geom *out)
+{
+	assert(entries >= 1 && ways_pref >= 1 && "calib_tlb_sets: entries, ways >= 1");
+	double score[32];
+	unsigned sets_of[32];
+	size_t nc = 0;
+	for (unsigned sets = 1; sets <= entries && nc < 32; sets *= 2) {
+		if (entries % sets || entries / sets > CALIB_MAX_WAYS)
+			continue;
+		unsigned ways = entries / sets;
+		double sc = 0;
+		for (size_t k = 0; k < n; k++) {
+			double pred = (double)ways * (strides[k] < sets ? sets / strides[k] : 1);
+			if (cap[k] > CALIB_CAP_HIDDEN)
+				sc += fabs(log(pred / cap[k]));
+			else if (pred > l1)
+				sc += log(pred / l1);
+		}
+		sets_of[nc] = sets;
+		score[nc++] = sc;
+	}
+	assert(nc && "calib_tlb_sets: some sets divide the entries");
+	double best = score[0];
+	for (size_t i = 1; i < nc; i++)
+		best = fmin(best, score[i]);
+	*out = (calib_geom){ .ways_lo = UINT32_MAX };
+	double near = INFINITY;
+	for (size_t i = 0; i < nc; i++) {
+		if (score[i] > best + CALIB_GEOM_TIE)
+			continue;
+		unsigned w = entries / sets_of[i];
+		out->consistent++;
+		out->ways_lo = w < out->ways_lo ? w : out->ways_lo;
+		out->ways_hi = w > out->ways_hi ? w : out->ways_hi;
+		double d = fabs(log((double)w / ways_pref));
+		/* nearest the preference; on a tie the fewer ways (sets grow) */
+		if (d < near - 1e-12 || (fabs(d - near) <= 1e-12 && w < out->ways)) {
+			near = d;
+			out->sets = sets_of[i];
+			out->ways = w;
+			out->score = score[i];
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- latencies */
 
-#define CALIB_PAID 0.25        /* N[k] per access for a point to show latency k */
-#define CALIB_NEGLIGIBLE 0.05  /* later latencies paid at most this often */
+#define CALIB_IRLS_ROUNDS 40
+#define CALIB_IRLS_FLOOR 0.01     /* |error| below this weighs as this */
+#define CALIB_GS_SWEEPS 400
+#define CALIB_RIDGE_SCALE 10.0    /* cycles: the ridge's unit for small LAT0 */
 
-int calib_fit_latencies(const calib_obs *obs, size_t n, const unsigned curves[CALIB_LATS],
-			const double lat[CALIB_LATS], calib_lat_fit out[CALIB_LATS])
+double calib_predict(const calib_obs *o, const double lat0[CALIB_LATS],
+		     const double l[CALIB_LATS])
 {
-	double *v = malloc((n ? n : 1) * sizeof(*v));
-	if (!v)
-		return -1;
-	double cur[CALIB_LATS];
-	for (int k = 0; k < CALIB_LATS; k++) {
-		cur[k] = lat[k];
-		out[k] = (calib_lat_fit){ .observed = 0, .value = lat[k] };
+	double p = o->model;
+	for (int k = 0; k < CALIB_LATS; k++)
+		p += o->n[k] * (l[k] - lat0[k]);
+	return p;
+}
+
+/* Minimise sum_i w_i (x_i . l + c_i - y_i)^2 / y_i^2 + ridge over the free
+ * latencies, l >= 0, by projected Gauss-Seidel from L (updated in place). */
+static void weighted_ls(const calib_obs *obs, size_t n, const double *w, const double lat0[],
+			const int free_[], double lambda, double l[])
+{
+	double a[CALIB_LATS][CALIB_LATS] = { { 0 } }, b[CALIB_LATS] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		const calib_obs *o = &obs[i];
+		double y = o->measured, c = o->model;
+		for (int k = 0; k < CALIB_LATS; k++)   /* c: the fixed part at the free ones' 0 */
+			c -= free_[k] ? o->n[k] * lat0[k] : 0;
+		double wi = w[i] / (y * y);
+		for (int j = 0; j < CALIB_LATS; j++) {
+			if (!free_[j])
+				continue;
+			b[j] += wi * o->n[j] * (y - c);
+			for (int k = 0; k < CALIB_LATS; k++)
+				if (free_[k])
+					a[j][k] += wi * o->n[j] * o->n[k];
+		}
 	}
 	for (int k = 0; k < CALIB_LATS; k++) {
-		size_t m = 0;
+		if (!free_[k])
+			continue;
+		double s = fmax(lat0[k], CALIB_RIDGE_SCALE);
+		a[k][k] += lambda / (s * s);
+		b[k] += lambda * lat0[k] / (s * s);
+	}
+	for (int sweep = 0; sweep < CALIB_GS_SWEEPS; sweep++)
+		for (int k = 0; k < CALIB_LATS; k++) {
+			if (!free_[k] || !(a[k][k] > 0))
+				continue;
+			double r = b[k];
+			for (int j = 0; j < CALIB_LATS; j++)
+				if (j != k && free_[j])
+					r -= a[k][j] * l[j];
+			l[k] = fmax(0, r / a[k][k]);
+		}
+}
+
+/* The IRLS fit of the free latencies into L (from LAT0). */
+static void irls(const calib_obs *obs, size_t n, const double lat0[], const int free_[],
+		 double *w, double l[])
+{
+	for (int k = 0; k < CALIB_LATS; k++)
+		l[k] = lat0[k];
+	for (size_t i = 0; i < n; i++)
+		w[i] = 1;
+	for (int round = 0; round < CALIB_IRLS_ROUNDS; round++) {
+		weighted_ls(obs, n, w, lat0, free_, CALIB_RIDGE * (double)n, l);
 		for (size_t i = 0; i < n; i++) {
-			const calib_obs *o = &obs[i];
-			if (o->curve >= 32 || !(curves[k] >> o->curve & 1) || o->n[k] < CALIB_PAID)
-				continue;
-			int clean = 1;
-			for (int j = k + 1; j < CALIB_LATS; j++)
-				clean &= o->n[j] < CALIB_NEGLIGIBLE;
-			if (!clean)
-				continue;
-			double fixed = o->model, rest = 0;
-			for (int j = 0; j < CALIB_LATS; j++) {
-				fixed -= o->n[j] * lat[j];
-				if (j != k)
-					rest += o->n[j] * cur[j];
-			}
-			v[m++] = (o->measured - fixed - rest) / o->n[k];
-			if (out[k].points++ == 0)
-				out[k].first = i;
-			out[k].last = i;
-		}
-		if (m) {
-			double x = calib_median(v, m);
-			out[k].observed = 1;
-			out[k].value = x > 0 ? x : 0;
-			cur[k] = out[k].value;
+			double e = fabs(calib_predict(&obs[i], lat0, l) - obs[i].measured) /
+				   obs[i].measured;
+			w[i] = 1 / fmax(e, CALIB_IRLS_FLOOR);
 		}
 	}
-	free(v);
+}
+
+int calib_fit_linear(const calib_obs *obs, size_t n, const double lat0[CALIB_LATS],
+		     const int fit[CALIB_LATS], calib_lin_fit *out)
+{
+	double *w = malloc((n ? n : 1) * sizeof(*w));
+	if (!w)
+		return -1;
+	int free_[CALIB_LATS];
+	for (int k = 0; k < CALIB_LATS; k++)
+		free_[k] = fit[k] != 0;
+	memset(out, 0, sizeof(*out));
+	for (int pass = 0; pass <= CALIB_LATS; pass++) {   /* each pass drops one at least */
+		irls(obs, n, lat0, free_, w, out->value);
+		/* Observability: the share of each latency in each point's cost. */
+		int dropped = 0;
+		for (int k = 0; k < CALIB_LATS; k++) {
+			out->share[k] = 0;
+			out->shown[k] = 0;
+			for (size_t i = 0; i < n; i++) {
+				double p = calib_predict(&obs[i], lat0, out->value);
+				double sh = p > 0 ? obs[i].n[k] * out->value[k] / p : 0;
+				/* a latency fitted to 0 is judged by what LAT0 would have been */
+				if (p > 0 && out->value[k] == 0)
+					sh = obs[i].n[k] * lat0[k] / p;
+				out->share[k] = fmax(out->share[k], sh);
+				out->shown[k] += sh >= CALIB_SHARE;
+			}
+			if (free_[k] && out->shown[k] == 0) {
+				free_[k] = 0;
+				dropped = 1;
+			}
+		}
+		if (!dropped)
+			break;
+	}
+	for (int k = 0; k < CALIB_LATS; k++) {
+		out->fitted[k] = free_[k];
+		if (!free_[k])
+			out->value[k] = lat0[k];
+	}
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		w[i] = fabs(calib_predict(&obs[i], lat0, out->value) - obs[i].measured) /
+		       obs[i].measured;
+		sum += w[i];
+	}
+	out->mean_error = n ? sum / (double)n : 0;
+	out->error = calib_median(w, n);
+	free(w);
 	return 0;
 }

@@ -70,52 +70,100 @@ double calib_step_size(const unsigned *sizes, const double *ns, const calib_plat
 void calib_tlb_geometry(double entries, unsigned ways_pref, unsigned *entries_out,
 			unsigned *ways_out);
 
+/* The L2 TLB's sets and ways from what strided patterns see of it. A TLB
+ * of SETS x WAYS entries indexed by the low page-number bits (the model's
+ * tlb.c: set = VPN mod SETS) holds, of pages S apart, WAYS x max(1, SETS/S)
+ * (pages S apart use SETS/S of the sets, or one): its capacity at stride S.
+ * A capacity at most the L1 TLB's entries is hidden - the L1 TLB holds
+ * those pages and the pattern goes from L1 hits straight to walks.
+ *
+ * STRIDES[0..N-1] are the strides measured and CAP[k] the capacity the
+ * curve of stride STRIDES[k] showed (its L2-TLB step), or CALIB_CAP_HIDDEN
+ * when it showed none (no plateau of L2-TLB hits). ENTRIES is the L2 TLB's
+ * size (stride 1), a power-of-two multiple of some ways; L1 the L1 TLB's.
+ * Every SETS = 2^j dividing ENTRIES (WAYS = ENTRIES / SETS, at most
+ * CALIB_MAX_WAYS) is scored: a shown capacity adds |ln(predicted / shown)|,
+ * a hidden one ln(predicted / L1) when the prediction is above L1. The
+ * lowest score wins; candidates within CALIB_GEOM_TIE of it are all
+ * consistent with the curves, and of those the one whose ways are nearest
+ * WAYS_PREF (in ln; the fewer ways on a tie) is taken - the caller passes
+ * what the hardware reports (CPUID) or the configuration's. Writes the
+ * choice and the range of consistent ways. ENTRIES >= 1, WAYS_PREF >= 1. */
+#define CALIB_CAP_HIDDEN 0.0
+#define CALIB_MAX_WAYS 1024u
+#define CALIB_GEOM_TIE 0.1
+typedef struct calib_geom {
+	unsigned sets, ways;
+	unsigned ways_lo, ways_hi;  /* the ways every consistent candidate has, min and max */
+	double score;               /* of the choice */
+	size_t consistent;          /* candidates within CALIB_GEOM_TIE of the best */
+} calib_geom;
+void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, const double *cap,
+		    size_t n, unsigned ways_pref, calib_geom *out);
+
 /* ---------------------------------------------------------------- latencies */
 
-/* The latencies the fit adjusts, in the order it fits them. */
+/* The latencies the fit adjusts. All but the last are the model's keys; the
+ * last is a cost every walk has on the host and the model has no key for
+ * (the walker's start and the TLB fill around the references it makes). */
 enum calib_lat {
 	CALIB_LAT_L1D = 0,     /* cache.l1d.latency */
 	CALIB_LAT_TLB_L2,      /* tlb.l2.latency: an L1 TLB miss that the L2 TLB serves */
 	CALIB_LAT_L2,          /* cache.l2.latency */
 	CALIB_LAT_LLC,         /* cache.llc.latency */
 	CALIB_LAT_MEM,         /* cache.mem.latency */
+	CALIB_LAT_WC_S2,       /* walkcache.s2.latency: a host walk that skipped levels */
+	CALIB_LAT_NTLB,        /* ntlb.latency: a nested-TLB hit */
+	CALIB_LAT_WALK,        /* per walk, not a model key (walk.fixed) */
 	CALIB_LATS
 };
 
 /* What the model did at one point of a curve, per access. The model's cycles
  * are linear in each latency (a latency never changes what a TLB or cache
- * holds): MODEL = fixed + sum over k of N[k] x LAT[k], where N[k] counts the
+ * holds): MODEL = base + sum over k of N[k] x LAT0[k], where N[k] counts the
  * times latency k was paid (accesses and descriptor reads served by a level,
- * L1 TLB misses looked up in the L2 TLB) and the fixed part is the rest
- * (walk-cache and nested-TLB lookups). */
+ * L1 TLB misses looked up in the L2 TLB, host walks that hit the stage-2
+ * walk cache, nested-TLB hits, walks) and the base is the rest (stage-1
+ * walk-cache lookups). */
 typedef struct calib_obs {
-	unsigned curve;             /* the caller's curve number (0..31) */
+	unsigned curve;             /* the caller's curve number */
 	double measured;            /* cycles: measured ns x core.freq_ghz */
-	double model;               /* cycles at the latencies the model ran with */
+	double model;               /* cycles at the latencies LAT0 the model ran with */
 	double n[CALIB_LATS];
 } calib_obs;
 
-/* The fitted value of one latency. */
-typedef struct calib_lat_fit {
-	int observed;               /* 0: no point qualified; VALUE is the old one */
-	double value;               /* cycles, not rounded */
-	size_t points;              /* the points it came from, */
-	size_t first, last;         /* the first and last of them (indexes in OBS) */
-} calib_lat_fit;
+/* The fit of the latencies. */
+typedef struct calib_lin_fit {
+	double value[CALIB_LATS];   /* cycles, not rounded */
+	int fitted[CALIB_LATS];     /* 1: from the points; 0: LAT0 kept (not asked, or not
+				     * observable: no point where it is CALIB_SHARE of the cost) */
+	double share[CALIB_LATS];   /* the largest share of a point's modelled cost it had */
+	size_t shown[CALIB_LATS];   /* points where its share is at least CALIB_SHARE */
+	double error;               /* median |predicted - measured| / measured over the points */
+	double mean_error;          /* their mean (what the fit minimises, but for the ridge) */
+} calib_lin_fit;
 
-/* Fit each latency in the order of enum calib_lat. Latency k is fitted from
- * the points of a curve in CURVES[k] (a bit mask of curve numbers) where
- * N[k] >= 0.25 per access and every latency fitted after it is paid fewer
- * than 0.05 times per access: at such a point the cost of the access is
- * what k explains once the latencies before it are known. Its value is the
- * median over those points of
- *     (measured - fixed - sum over j != k of N[j] x L[j]) / N[k]
- * with L[j] the value fitted for j < k (the old one where j was not
- * observed) and the old value LAT[j] for j > k. A latency no point
- * qualifies for keeps LAT[k], with OBSERVED 0. Negative results are 0.
- * Returns 0, or -1 when out of memory (OUT untouched). */
-int calib_fit_latencies(const calib_obs *obs, size_t n, const unsigned curves[CALIB_LATS],
-			const double lat[CALIB_LATS], calib_lat_fit out[CALIB_LATS]);
+#define CALIB_SHARE 0.10   /* a latency is observed where it is this much of a point's cost */
+
+/* The predicted cycles of O at latencies L: its base plus N[k] x L[k]. */
+double calib_predict(const calib_obs *o, const double lat0[CALIB_LATS],
+		     const double l[CALIB_LATS]);
+
+/* Fit the latencies FIT[k] != 0 to the points OBS[0..N-1] (the others keep
+ * LAT0): the non-negative values that minimise the sum over the points of
+ * |predicted - measured| / measured, plus a ridge of N x CALIB_RIDGE x
+ * ((L[k] - LAT0[k]) / max(LAT0[k], 10))^2 that settles what the points
+ * cannot tell apart at the configuration's value (small: 80 cycles away
+ * from 0 weighs as 0.006% of error on every point). Solved by iteratively
+ * reweighted least squares (weights 1 / max(|error|, 1%): errors below 1%,
+ * the measurement's noise, are not told apart; 40 rounds) over a projected
+ * Gauss-Seidel (non-negativity). Then a latency that is nowhere
+ * CALIB_SHARE of a point's modelled cost is not observable: it is set back
+ * to LAT0 and the rest fitted again. Deterministic. Returns 0, or -1 when
+ * out of memory. */
+#define CALIB_RIDGE 1e-6
+int calib_fit_linear(const calib_obs *obs, size_t n, const double lat0[CALIB_LATS],
+		     const int fit[CALIB_LATS], calib_lin_fit *out);
 
 /* The median of X[0..N-1] (the mean of the middle two for an even N; 0 for
  * N = 0). X is reordered. */

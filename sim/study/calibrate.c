@@ -5,15 +5,18 @@
  *
  * 1. Measure: run tools/chase.c on the host - a dependent 8-byte load per
  *    4 KB page over N pages in one random cycle, in a 4 KB-page arena
- *    (curve "4k") and a 2 MB-page (THP) arena ("2m"), and the packed-lines
- *    control (N consecutive 64-byte lines) - chase pins itself, repeats
- *    each point and reports the median; ROUNDS repeats the whole sweep and
- *    takes the median of the medians. Or read a table chase printed.
+ *    (curve "4k") and a 2 MB-page (THP) arena ("2m"), the packed-lines
+ *    control (N consecutive 64-byte lines, to 512 MB: memory), and the
+ *    walk-heavy patterns, pages 8 ("s8") and 512 ("s512") apart - chase
+ *    pins itself, repeats each point and reports the median; ROUNDS repeats
+ *    the whole sweep and takes the median of the medians. Or read a table
+ *    chase printed (one from before s8, s512 and --lines reads as before).
  * 2. Model: for every point, chase writes the identical access pattern as a
  *    text trace (chase --trace, on a pipe: nothing on disk) and the machine
  *    replays it in-process with the configuration, guest.page set to the
  *    curve's page (packed: 2m, as its THP arena): two laps warm the machine
- *    up (faults, cold caches: replay's warm-up), two laps are counted.
+ *    up (faults, cold caches: replay's warm-up), two laps are counted (past
+ *    CALIBRATE_BIG elements one lap and at most CALIBRATE_COUNTED accesses).
  * 3. Knees: of every curve, measured and modelled (sim/study/calib.h: a rise
  *    above 1.5x the plateau before it, two points in a row).
  * 4. Fit: TLB sizes from the measured knees, the host page size from the
@@ -29,11 +32,13 @@
  *    nanoseconds at core.freq_ghz. When core.freq_ghz is not set, the clock
  *    is /proc/cpuinfo's "cpu MHz": the nominal one (boost may run faster).
  *  - chase's table: header comments `# chase: cpu "NAME", PINNING, R runs
- *    per point (median), seed S`, `# clock: ...` and `# MODE: ...` (its
- *    arena), then tab-separated rows "mode pages accesses ns_median ns_min
- *    ns_max thp_kb", each curve's pages increasing; the rounds of one run
- *    measure the same points. A row starts with its mode (4k, 2m, packed),
- *    which is how progress counts them.
+ *    per point (median), seed S`, `# clock: ...`, `# loadavg before: A B C`
+ *    and `# MODE: ...` (its arena), then tab-separated rows "mode pages
+ *    accesses ns_median ns_min ns_max thp_kb", each curve's pages
+ *    increasing, and `# loadavg after: A B C`; the rounds of one run measure
+ *    the same points. A row starts with its mode (4k, 2m, packed, s8, s512),
+ *    which is how progress counts them. Tables written before the load
+ *    average was (and before s8, s512) read as they did.
  *  - Cache geometry is this machine's sysfs (the CPU chase was pinned to,
  *    else cpu0), also for a saved table measured elsewhere (the fit says so).
  *
@@ -46,6 +51,9 @@
 #include "trace.h"
 
 #include <assert.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -61,13 +69,15 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/memfd.h>
 #include <linux/perf_event.h>
 
 extern char **environ;
 
-static const char *const mode_name[CALIBRATE_MODES] = { "4k", "2m", "packed" };
+static const char *const mode_name[CALIBRATE_MODES] = { "4k", "2m", "packed", "s8", "s512" };
 /* The guest page each curve is replayed with (packed: chase's THP arena). */
-static const char *const mode_guest_page[CALIBRATE_MODES] = { "4k", "2m", "2m" };
+static const char *const mode_guest_page[CALIBRATE_MODES] = { "4k", "2m", "2m", "4k", "4k" };
+static const unsigned mode_stride[CALIBRATE_MODES] = { 1, 1, 0, 8, 512 };
 
 struct calibrate {
 	calibrate_config cfg;
@@ -82,12 +92,30 @@ struct calibrate {
 	calibrate_knee_set km[CALIBRATE_MODES], kp[CALIBRATE_MODES];   /* measured, model */
 	int modelled, kneed, fitted;
 	calibrate_fit_result f;
+	double wc1_hits[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* MODEL_COUNTS, per access */
+	int kept[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* kept_trace: memfd + 1, or 0 */
 };
+
+/* Points of at most this many elements keep their trace (kept_trace): at
+ * most 4 laps x 8192 records of ~24 bytes, 0.8 MB each. */
+#define CALIBRATE_KEPT 8192u
 
 const char *calibrate_mode_name(int mode)
 {
 	assert(mode >= 0 && mode < CALIBRATE_MODES && "calibrate_mode_name: a curve");
 	return mode_name[mode];
+}
+
+unsigned calibrate_mode_stride(int mode)
+{
+	assert(mode >= 0 && mode < CALIBRATE_MODES && "calibrate_mode_stride: a curve");
+	return mode_stride[mode];
+}
+
+const char *calibrate_mode_guest_page(int mode)
+{
+	assert(mode >= 0 && mode < CALIBRATE_MODES && "calibrate_mode_guest_page: a curve");
+	return mode_guest_page[mode];
 }
 
 /* ---------------------------------------------------------------- small helpers */
@@ -278,10 +306,11 @@ static int run_chase(const calibrate *c, char *const argv[], size_t total, unsig
 			continue;
 		if (k <= 0)
 			break;
-		/* A row starts with its mode (4k, 2m, packed); comments with '#'. */
+		/* A row starts with its mode (4k, 2m, packed, s8, s512); comments
+		 * with '#', the column line with 'm'. */
 		for (ssize_t i = 0; i < k; i++) {
 			char ch = buf[len + i];
-			rows += at_start && (ch == '4' || ch == '2' || ch == 'p');
+			rows += at_start && (ch == '4' || ch == '2' || ch == 'p' || ch == 's');
 			at_start = ch == '\n';
 		}
 		len += (size_t)k;
@@ -340,8 +369,9 @@ static void parse_header(calibrate *c, char *s)
  * first round, which sets the curves' points and the host's description
  * from the header comments; later rounds must have the same points. */
 static int parse_chase(calibrate *c, const char *text, const char *origin, point_row *meas,
-		       point_row *mmin, point_row *mmax, int first, char *err, size_t errlen)
+		       point_row *mmin, point_row *mmax, unsigned round, char *err, size_t errlen)
 {
+	int first = round == 0;
 	const char *p = text;
 	unsigned lineno = 0;
 	size_t got[CALIBRATE_MODES] = { 0 };
@@ -362,6 +392,16 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, point
 		}
 		if (first && strncmp(line, "# clock: ", 9) == 0) {
 			snprintf(c->host.timer, sizeof(c->host.timer), "%.159s", line + 9);
+			continue;
+		}
+		/* The 1-minute load average chase saw before and after its sweep. */
+		int after = strncmp(line, "# loadavg after: ", 17) == 0;
+		if (after || strncmp(line, "# loadavg before: ", 18) == 0) {
+			double la;
+			if (sscanf(line + (after ? 17 : 18), "%lf", &la) == 1 && la >= 0 && round < 100) {
+				c->host.loads[round][after] = la;
+				c->host.load_known = 1;
+			}
 			continue;
 		}
 		if (line[0] == '#') {
@@ -388,10 +428,13 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, point
 				    "pages accesses ns_median ns_min ns_max thp_kb)", origin, lineno);
 		for (m = 0; m < CALIBRATE_MODES && strcmp(mode, mode_name[m]); m++)
 			;
-		if (m == CALIBRATE_MODES || pages < 2 || pages > CALIBRATE_MAX_PAGES || !(med > 0) ||
-		    !(mn > 0) || !(mx > 0) || !isfinite(med) || !isfinite(mn) || !isfinite(mx))
-			return FAIL(TRACE_EFORMAT, "%s:%u: bad row (mode 4k|2m|packed, pages "
-				    "2..%u, positive finite ns)", origin, lineno, CALIBRATE_MAX_PAGES);
+		if (m == CALIBRATE_MODES || pages < 2 ||
+		    pages > (m == CALIBRATE_PACKED ? CALIBRATE_MAX_LINES : CALIBRATE_MAX_PAGES) ||
+		    !(med > 0) || !(mn > 0) || !(mx > 0) || !isfinite(med) || !isfinite(mn) ||
+		    !isfinite(mx))
+			return FAIL(TRACE_EFORMAT, "%s:%u: bad row (mode 4k|2m|packed|s8|s512, "
+				    "pages 2..%u, packed lines 2..%u, positive finite ns)", origin,
+				    lineno, CALIBRATE_MAX_PAGES, CALIBRATE_MAX_LINES);
 		calibrate_curve *cv = &c->cv[m];
 		size_t i = got[m]++;
 		if (first) {
@@ -456,7 +499,7 @@ static int read_saved(calibrate *c, point_row *meas, point_row *mmin, point_row 
 		rc = FAIL(TRACE_EFORMAT, "--measured %s: a NUL byte: not a chase table",
 			  path);
 	else
-		rc = parse_chase(c, buf, path, meas, mmin, mmax, 1, err, errlen);
+		rc = parse_chase(c, buf, path, meas, mmin, mmax, 0, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -466,25 +509,28 @@ static int run_sweeps(calibrate *c, point_row *meas, point_row *mmin, point_row 
 		      size_t errlen)
 {
 	const calibrate_config *g = &c->cfg;
-	char pages[CALIBRATE_MAX_POINTS * 8] = "", modes[32] = "", reps[16], acc[32], cpu[16],
-	     seed[32];
+	char pages[CALIBRATE_MAX_POINTS * 8] = "", lines[CALIBRATE_MAX_POINTS * 9] = "",
+	     modes[48] = "", reps[16], acc[32], cpu[16], seed[32];
 	for (size_t i = 0; i < g->npages; i++)
 		snprintf(pages + strlen(pages), sizeof(pages) - strlen(pages), "%s%u", i ? "," : "",
 			 g->pages[i]);
+	for (size_t i = 0; i < g->nlines; i++)
+		snprintf(lines + strlen(lines), sizeof(lines) - strlen(lines), "%s%u", i ? "," : "",
+			 g->lines[i]);
 	size_t total = 0;
 	for (int m = 0; m < CALIBRATE_MODES; m++)
 		if (g->want[m]) {
 			snprintf(modes + strlen(modes), sizeof(modes) - strlen(modes), "%s%s",
 				 modes[0] ? "," : "", mode_name[m]);
-			total += g->npages;
+			total += m == CALIBRATE_PACKED ? g->nlines : g->npages;
 		}
 	snprintf(reps, sizeof(reps), "%u", g->reps);
 	snprintf(acc, sizeof(acc), "%" PRIu64, g->accesses);
 	snprintf(cpu, sizeof(cpu), "%d", g->cpu);
 	snprintf(seed, sizeof(seed), "%" PRIu64, c->host.seed);
-	char *argv[16] = { "chase", "--modes", modes, "--pages", pages, "--reps", reps,
-			   "--seed", seed, "--clock", (char *)g->clock };
-	int n = 11;
+	char *argv[20] = { "chase", "--modes", modes, "--pages", pages, "--lines", lines,
+			   "--reps", reps, "--seed", seed, "--clock", (char *)g->clock };
+	int n = 13;
 	if (g->accesses) {
 		argv[n++] = "--accesses";
 		argv[n++] = acc;
@@ -504,13 +550,14 @@ static int run_sweeps(calibrate *c, point_row *meas, point_row *mmin, point_row 
 			return rc;
 		rc = parse_chase(c, out, "chase", meas + (size_t)r * CALIBRATE_MODES,
 				 mmin + (size_t)r * CALIBRATE_MODES, mmax + (size_t)r * CALIBRATE_MODES,
-				 r == 0, err, errlen);
+				 r, err, errlen);
 		free(out);
 		if (rc != TRACE_OK)
 			return rc;
 	}
 	if (read_line("/proc/loadavg", load, sizeof(load)) == 0)
 		c->host.load[1] = atof(load);
+	c->host.load_known = 1;
 	return TRACE_OK;
 }
 
@@ -567,6 +614,12 @@ int calibrate_measure(calibrate *c, char *err, size_t errlen)
 		rc = read_saved(c, meas, mmin, mmax, err, errlen);
 	else
 		rc = run_sweeps(c, meas, mmin, mmax, err, errlen);
+	c->host.rounds = c->cfg.rounds;
+	/* A saved table's load average is the one its chase saw. */
+	if (rc == TRACE_OK && c->cfg.measured && c->host.load_known) {
+		c->host.load[0] = c->host.loads[0][0];
+		c->host.load[1] = c->host.loads[0][1];
+	}
 	/* The median of the rounds' medians; the extremes of every run. */
 	for (int m = 0; rc == TRACE_OK && m < CALIBRATE_MODES; m++) {
 		calibrate_curve *cv = &c->cv[m];
@@ -608,7 +661,7 @@ enum model_use {
 
 /* The columns USE names of point I of curve M, from the statistics ST of
  * its replay under P. */
-static int fill_point(const calibrate *c, const param_reg *p, const stats_reg *st, int m,
+static int fill_point(calibrate *c, const param_reg *p, const stats_reg *st, int m,
 		      size_t i, enum model_use use, calibrate_curve *cv, char *err, size_t errlen)
 {
 	double acc = stat_of(st, "accesses");
@@ -634,77 +687,156 @@ static int fill_point(const calibrate *c, const param_reg *p, const stats_reg *s
 		o->n[CALIB_LAT_L2] = stat_of(st, "cache.served.l2") / acc;
 		o->n[CALIB_LAT_LLC] = stat_of(st, "cache.served.llc") / acc;
 		o->n[CALIB_LAT_MEM] = stat_of(st, "cache.served.mem") / acc;
+		o->n[CALIB_LAT_WC_S2] = stat_of(st, "walkcache.s2.hits") / acc;
+		o->n[CALIB_LAT_NTLB] = stat_of(st, "ntlb.hits") / acc;
+		o->n[CALIB_LAT_WALK] = stat_of(st, "walk.count") / acc;
+		c->wc1_hits[m][i] = stat_of(st, "walkcache.s1.hits") / acc;
 	} else {
 		cv->fitted[i] = ns;
 	}
 	return TRACE_OK;
 }
 
+/* The trace of point I of curve M kept for the fit's replays: a memfd
+ * (anonymous memory, gone with the process) chase wrote once, or -1 (not
+ * kept: too large, or no memfd here). Points of at most CALIBRATE_KEPT
+ * elements are kept: --fit replays each some 35 times, and a chase started
+ * for each would cost more than the replay (under ASan, most of it). */
+static int kept_trace(calibrate *c, int m, size_t i, char *const argv[])
+{
+	if (c->cv[m].pages[i] > CALIBRATE_KEPT)
+		return -1;
+	if (c->kept[m][i] > 0)
+		return c->kept[m][i] - 1;
+	int fd = (int)syscall(SYS_memfd_create, "slatsim-calibrate-trace", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	pid_t pid;
+	char e1[16];
+	if (spawn_child(c->chase, argv, -1, fd, &pid) != 0 ||
+	    reap(pid, "chase --trace", e1, sizeof(e1)) != TRACE_OK) {
+		close(fd);
+		return -1;   /* (the pipe's path says why, if it fails again) */
+	}
+	c->kept[m][i] = fd + 1;
+	return fd;
+}
+
 /* Replay point I of curve M through a machine built from P (guest.page set
  * for the curve) and fill the columns USE names. */
-static int model_point(const calibrate *c, param_reg *p, int m, size_t i, enum model_use use,
+static int model_point(calibrate *c, param_reg *p, int m, size_t i, enum model_use use,
 		       calibrate_curve *cv, char *err, size_t errlen)
 {
-	char pages[16], laps[16], seed[32], path[32];
+	char pages[16], laps[16], records[32], seed[32], path[32];
 	int rc = set_param(p, "guest.page", mode_guest_page[m], "calibrate", err, errlen);
 	if (rc != TRACE_OK)
 		return rc;
 	machine *s;
 	if ((rc = machine_create(&s, p, err, errlen)) != TRACE_OK)
 		return rc;
-	snprintf(pages, sizeof(pages), "%u", cv->pages[i]);
-	snprintf(laps, sizeof(laps), "%d", CALIBRATE_LAPS);
+	unsigned n = cv->pages[i];
+	int big = n > CALIBRATE_BIG;
+	uint64_t warm = (uint64_t)n * (big ? 1 : CALIBRATE_WARM_LAPS);
+	snprintf(pages, sizeof(pages), "%u", n);
+	snprintf(laps, sizeof(laps), "%d", big ? 2 : CALIBRATE_LAPS);
+	snprintf(records, sizeof(records), "%" PRIu64, warm + (n < CALIBRATE_COUNTED ? n :
+								CALIBRATE_COUNTED));
 	snprintf(seed, sizeof(seed), "%" PRIu64, c->host.seed);
-	char *argv[] = { "chase", "--trace", "-", "--modes", (char *)mode_name[m], "--pages", pages,
-			 "--laps", laps, "--seed", seed, NULL };
-	int fds[2];
-	pid_t pid;
-	if ((rc = make_pipe(fds, err, errlen)) != TRACE_OK) {
-		machine_destroy(s);
-		return rc;
+	/* (packed past 65536 lines: chase takes them as --lines) */
+	char *argv[] = { "chase", "--trace", "-", "--modes", (char *)mode_name[m],
+			 n > CALIBRATE_MAX_PAGES ? "--lines" : "--pages", pages, "--laps", laps,
+			 "--seed", seed, big ? "--records" : NULL, records, NULL };
+	int fds[2] = { -1, -1 }, kept = kept_trace(c, m, i, argv);
+	pid_t pid = -1;
+	if (kept >= 0) {
+		snprintf(path, sizeof(path), "/dev/fd/%d", kept);   /* (its own offset: 0) */
+	} else {
+		if ((rc = make_pipe(fds, err, errlen)) != TRACE_OK) {
+			machine_destroy(s);
+			return rc;
+		}
+		int e = spawn_child(c->chase, argv, -1, fds[1], &pid);
+		close(fds[1]);
+		if (e) {
+			close(fds[0]);
+			machine_destroy(s);
+			return FAIL(TRACE_EINTERNAL, "calibrate: cannot run %s: %s", c->chase,
+				    strerror(e));
+		}
+		snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
 	}
-	int e = spawn_child(c->chase, argv, -1, fds[1], &pid);
-	close(fds[1]);
-	if (e) {
-		close(fds[0]);
-		machine_destroy(s);
-		return FAIL(TRACE_EINTERNAL, "calibrate: cannot run %s: %s", c->chase,
-			    strerror(e));
-	}
-	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
 	trace_reader *r;
 	trace_open_opts oo = { .format = TRACE_FMT_TEXT };
 	if ((rc = trace_open_with(&r, path, &oo, err, errlen)) == TRACE_OK) {
-		replay_opts ro = { .warmup = (uint64_t)CALIBRATE_WARM_LAPS * cv->pages[i] };
+		replay_opts ro = { .warmup = warm };
 		rc = replay_run(s, r, &ro, NULL, err, errlen);
 		trace_close(r);
 	}
-	close(fds[0]);
-	if (rc != TRACE_OK)
-		reap_quietly(pid);
-	else
-		rc = reap(pid, "chase --trace", err, errlen);
+	if (kept < 0) {
+		close(fds[0]);
+		if (rc != TRACE_OK)
+			reap_quietly(pid);
+		else
+			rc = reap(pid, "chase --trace", err, errlen);
+	}
 	if (rc == TRACE_OK)
 		rc = fill_point(c, p, machine_stats(s), m, i, use, cv, err, errlen);
 	machine_destroy(s);
 	return rc;
 }
 
-static int model_sweep(calibrate *c, param_reg *p, enum model_use use, char *err, size_t errlen)
+/* Which points a sweep replays. */
+enum sweep_sel {
+	SEL_ALL,          /* every point */
+	SEL_TRAIN,        /* the points --fit fits on */
+	SEL_TRAIN_SMALL,  /* those, but the packed control's past 4 CALIBRATE_BIG lines
+			   * (4096 pages of 4 KB: twice an L2 TLB's reach, far past
+			   * the walk caches' and the nested TLB's; and past the L2:
+			   * every structure searched but host.page misses alike) */
+};
+
+static int selected(const calibrate *c, int m, size_t i, enum sweep_sel sel)
 {
+	if (sel == SEL_ALL)
+		return 1;
+	if (c->cv[m].holdout[i])
+		return 0;
+	return sel == SEL_TRAIN || m != CALIBRATE_PACKED || c->cv[m].pages[i] <= 4 * CALIBRATE_BIG;
+}
+
+/* Say a step of WHAT (DONE of TOTAL), through the caller's callback. */
+static void step(const calibrate *c, const char *what, size_t done, size_t total)
+{
+	if (c->cfg.step)
+		c->cfg.step(c->cfg.progress_ctx, what, done, total);
+}
+
+static int model_sweep(calibrate *c, param_reg *p, enum model_use use, enum sweep_sel sel,
+		       char *err, size_t errlen)
+{
+	size_t total = 0, done = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		for (size_t i = 0; i < c->cv[m].n; i++)
+			total += selected(c, m, i, sel);
 	for (int m = 0; m < CALIBRATE_MODES; m++)
 		for (size_t i = 0; i < c->cv[m].n; i++) {
+			if (!selected(c, m, i, sel))
+				continue;
+			if (use == MODEL_CONFIG)
+				step(c, "modelling", done++, total);
 			int rc = model_point(c, p, m, i, use, &c->cv[m], err, errlen);
 			if (rc != TRACE_OK)
 				return rc;
 		}
+	if (use == MODEL_CONFIG)
+		step(c, "modelling", total, 0);
 	return TRACE_OK;
 }
 
 int calibrate_model(calibrate *c, char *err, size_t errlen)
 {
 	assert(c->chase[0] && "calibrate_model: chase is set");
-	int rc = model_sweep(c, c->p, MODEL_CONFIG, err, errlen);
+	int rc = model_sweep(c, c->p, MODEL_CONFIG, SEL_ALL, err, errlen);
 	c->modelled = rc == TRACE_OK;
 	return rc;
 }
@@ -751,9 +883,14 @@ static void fit_add(calibrate_fit_result *f, const char *key, const char *value,
 static void fit_add(calibrate_fit_result *f, const char *key, const char *value,
 		    const char *fmt, ...)
 {
-	if (f->n == sizeof(f->v) / sizeof(f->v[0]))
+	calibrate_fit_value *v = NULL;
+	for (size_t i = 0; i < f->n && !v; i++)   /* a later finding replaces an earlier one */
+		if (strcmp(f->v[i].key, key) == 0)
+			v = &f->v[i];
+	if (!v && f->n == sizeof(f->v) / sizeof(f->v[0]))
 		return;
-	calibrate_fit_value *v = &f->v[f->n++];
+	if (!v)
+		v = &f->v[f->n++];
 	snprintf(v->key, sizeof(v->key), "%s", key);
 	snprintf(v->value, sizeof(v->value), "%s", value);
 	va_list ap;
@@ -774,6 +911,18 @@ static void fit_note(calibrate_fit_result *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void fit_finding(calibrate_fit_result *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fit_finding(calibrate_fit_result *f, const char *fmt, ...)
+{
+	if (f->nfindings == sizeof(f->findings) / sizeof(f->findings[0]))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->findings[f->nfindings++], sizeof(f->findings[0]), fmt, ap);
+	va_end(ap);
+}
+
 static int fit_has(const calibrate_fit_result *f, const char *key)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -782,24 +931,58 @@ static int fit_has(const calibrate_fit_result *f, const char *key)
 	return 0;
 }
 
-/* The TLB transitions of the measured 4k curve: its knees that no knee of
- * the packed control matches (a packed knee is a cache's capacity, in
+/* Hold out the curve CFG.holdout and every CALIBRATE_HOLDOUT_EVERY-th point
+ * (i % CALIBRATE_HOLDOUT_EVERY == 1) of the others. */
+static void split(calibrate *c)
+{
+	int h = c->cfg.holdout;
+	if (h == CALIBRATE_HOLDOUT_AUTO)
+		h = c->cv[CALIBRATE_2M].present ? CALIBRATE_2M : CALIBRATE_HOLDOUT_NONE;
+	if (h >= 0 && !c->cv[h].present)
+		h = CALIBRATE_HOLDOUT_NONE;
+	c->f.holdout = h;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		for (size_t i = 0; i < c->cv[m].n; i++)
+			c->cv[m].holdout[i] = m == h || i % CALIBRATE_HOLDOUT_EVERY == 1;
+}
+
+/* The points of one curve the fit fits on, and their knees. */
+typedef struct view {
+	size_t n;
+	unsigned pages[CALIBRATE_MAX_POINTS];
+	double ns[CALIBRATE_MAX_POINTS];
+	calibrate_knee_set k;
+} view;
+
+static void view_of(const calibrate *c, int m, view *v)
+{
+	const calibrate_curve *cv = &c->cv[m];
+	v->n = 0;
+	for (size_t i = 0; cv->present && i < cv->n; i++)
+		if (!cv->holdout[i]) {
+			v->pages[v->n] = cv->pages[i];
+			v->ns[v->n++] = cv->meas[i];
+		}
+	v->k = knees_of(v->ns, v->n);
+}
+
+/* The TLB transitions of the 4k curve V4: its knees that no knee of the
+ * packed control VP matches (a packed knee is a cache's capacity, in
  * lines), consecutive ones merged when the plateau between them holds
  * fewer than 3 points (a rise spread over a few points is one step). Each
  * transition is a pair of plateau indexes (before, after). */
-static size_t tlb_steps(const calibrate *c, size_t (*out)[2])
+static size_t tlb_steps(const view *v4, const view *vp, size_t (*out)[2])
 {
-	const calibrate_knee_set *k4 = &c->km[CALIBRATE_4K], *kp = &c->km[CALIBRATE_PACKED];
 	size_t n = 0;
-	for (size_t j = 0; j < k4->n; j++) {
-		unsigned pg = c->cv[CALIBRATE_4K].pages[k4->at[j]];
+	for (size_t j = 0; j < v4->k.n; j++) {
+		unsigned pg = v4->pages[v4->k.at[j]];
 		int is_cache = 0;
-		for (size_t i = 0; i < kp->n; i++)
-			is_cache |= within_factor(pg, c->cv[CALIBRATE_PACKED].pages[kp->at[i]]);
+		for (size_t i = 0; i < vp->k.n; i++)
+			is_cache |= within_factor(pg, vp->pages[vp->k.at[i]]);
 		if (is_cache)
 			continue;
 		size_t plate = j + 1;   /* knee j starts plateau j + 1 */
-		const calib_plateau *prev = &k4->pl[plate - 1];
+		const calib_plateau *prev = &v4->k.pl[plate - 1];
 		if (n && out[n - 1][1] == plate - 1 && prev->last - prev->first + 1 < 3) {
 			out[n - 1][1] = plate;
 			continue;
@@ -811,53 +994,77 @@ static size_t tlb_steps(const calibrate *c, size_t (*out)[2])
 	return n;
 }
 
-/* host.page from the 2m curve where the 4k curve's first TLB step (STEP) is. */
-static void fit_host_page(const calibrate *c, const param_reg *p, calibrate_fit_result *f,
-			  const size_t step[2])
+/* What this CPU reports of its L2 data TLB for 4 KB pages (AMD: CPUID
+ * Fn8000_0006 EBX[27:16] entries, [31:28] the associativity code of AMD's
+ * APM Vol. 3, "L2 DTLB and L2 ITLB information for 4 KB pages"): 0 and
+ * *ENTRIES, *WAYS, or -1 (not AMD, not x86, or not reported). */
+static int cpuid_l2_dtlb(unsigned *entries, unsigned *ways)
 {
-	const calibrate_curve *cv = &c->cv[CALIBRATE_4K], *c2 = &c->cv[CALIBRATE_2M];
-	const calib_plateau *a = &c->km[CALIBRATE_4K].pl[step[1]];
-	/* 2 MB guest pages backed by 2 MB host pages stay on the first plateau
-	 * where 4 KB pages have left it; backed by 4 KB host pages they rise too. */
-	double v[CALIBRATE_MAX_POINTS];
-	size_t n = 0;
-	for (size_t i = 0; i < c2->n; i++)
-		if (c2->pages[i] >= cv->pages[a->first] && c2->pages[i] <= cv->pages[a->last])
-			v[n++] = c2->meas[i];
-	double at = calib_median(v, n), base = c->km[CALIBRATE_2M].pl[0].level;
-	if (n && at > CALIB_KNEE_FACTOR * base)
-		fit_add(f, "host.page", "4k", "the 2m curve rises where the 4k curve's first TLB "
-			"step does (%.2f ns at %u-%u pages against %.2f on its first plateau): 2 MB "
-			"guest pages gain nothing, so the host backs guest memory with 4 KB pages",
-			at, cv->pages[a->first], cv->pages[a->last], base);
-	else if (n)
-		fit_note(f, "host.page: the 2m curve stays low (%.2f ns at %u-%u pages) where "
-			 "the 4k curve's first TLB step is: the host backs 2 MB guest pages with "
-			 "large pages; host.page is the configuration's (%s)", at,
-			 cv->pages[a->first], cv->pages[a->last], param_text(p, "host.page"));
+#if defined(__x86_64__) || defined(__i386__)
+	static const unsigned code_ways[16] = { 0, 1, 2, 3, 4, 6, 8, 0, 16, 0, 32, 48, 64, 96,
+						128, 0 };
+	unsigned a, b, cx, d;
+	__cpuid(0, a, b, cx, d);
+	if (b != 0x68747541u || d != 0x69746e65u || cx != 0x444d4163u)   /* "AuthenticAMD" */
+		return -1;
+	__cpuid(0x80000000u, a, b, cx, d);
+	if (a < 0x80000006u)
+		return -1;
+	__cpuid(0x80000006u, a, b, cx, d);
+	*entries = (b >> 16) & 0xfff;
+	*ways = code_ways[b >> 28];
+	return *entries && *ways ? 0 : -1;
+#else
+	(void)entries;
+	(void)ways;
+	return -1;
+#endif
 }
 
-static void fit_tlb(const calibrate *c, const param_reg *p, calibrate_fit_result *f)
+/* The capacity the stride curve V shows of the L2 TLB: the step out of its
+ * first plateau (after the L1 TLB's) within CALIB_KNEE_FACTOR of LEVEL, the
+ * 4k curve's L2-TLB-hit level; CALIB_CAP_HIDDEN when it has none (it goes
+ * from L1 TLB hits to walks). */
+static double stride_capacity(const view *v, double level)
 {
-	const calibrate_curve *cv = &c->cv[CALIBRATE_4K];
-	const calibrate_knee_set *k4 = &c->km[CALIBRATE_4K];
+	for (size_t p = 1; p + 1 < v->k.npl; p++) {
+		double l = v->k.pl[p].level;
+		if (l <= CALIB_KNEE_FACTOR * level && l * CALIB_KNEE_FACTOR >= level)
+			return calib_step_size(v->pages, v->ns, v->k.pl, p, p + 1);
+	}
+	return CALIB_CAP_HIDDEN;
+}
+
+/* The L1 and L2 TLB sizes from the 4k curve's steps, the L2 TLB's sets and
+ * ways from the stride curves'. Writes the L2 TLB's entries and the ways
+ * the curves allow into E_KNEE, W_KNEE (0: no second step). */
+static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
+		    unsigned *e_knee, unsigned *w_knee)
+{
+	view *v4 = malloc(sizeof(*v4)), *vp = malloc(sizeof(*vp)), *vs = malloc(sizeof(*vs));
+	*e_knee = *w_knee = 0;
+	if (!v4 || !vp || !vs)
+		goto out;   /* (the configuration's TLBs: said below) */
+	view_of(c, CALIBRATE_4K, v4);
+	view_of(c, CALIBRATE_PACKED, vp);
 	size_t st[CALIBRATE_MAX_KNEES][2];
-	size_t nst = cv->present ? tlb_steps(c, st) : 0;
+	size_t nst = v4->n ? tlb_steps(v4, vp, st) : 0;
 	static const char *const lvl[2] = { "tlb.l1d", "tlb.l2" };
 	for (size_t t = 0; t < 2 || t < nst; t++) {
 		if (t >= nst) {
-			fit_note(f, "%s: no %s TLB step in the measured 4k curve: its size is the "
-				 "configuration's", lvl[t], t ? "second" : "first");
+			fit_note(f, "%s: no %s TLB step in the 4k curve's points fitted on: its size "
+				 "is the configuration's", lvl[t], t ? "second" : "first");
 			continue;
 		}
-		const calib_plateau *b = &k4->pl[st[t][0]], *a = &k4->pl[st[t][1]];
+		const calib_plateau *b = &v4->k.pl[st[t][0]], *a = &v4->k.pl[st[t][1]];
 		if (t >= 2) {
 			fit_note(f, "a further rise of the 4k curve at %u pages (%.2f -> %.2f ns per "
-				 "access), past the L2 TLB: no structure of the model is sized from "
-				 "it", cv->pages[b->last + 1], b->level, a->level);
+				 "access), past the L2 TLB: no TLB is sized from it (the walks' "
+				 "descriptors and the data leave the caches: the latencies)",
+				 v4->pages[b->last + 1], b->level, a->level);
 			continue;
 		}
-		double size = calib_step_size(cv->pages, cv->meas, k4->pl, st[t][0], st[t][1]);
+		double size = calib_step_size(v4->pages, v4->ns, v4->k.pl, st[t][0], st[t][1]);
 		char key[48], val[32];
 		unsigned e, w;
 		calib_tlb_geometry(size, machine_param_ways(p, lvl[t]), &e, &w);   /* (auto resolved) */
@@ -865,20 +1072,97 @@ static void fit_tlb(const calibrate *c, const param_reg *p, calibrate_fit_result
 		snprintf(val, sizeof(val), "%u", e);
 		fit_add(f, key, val, "4k curve: %s TLB step from %.2f ns (%u-%u pages) to %.2f ns "
 			"(%u-%u), crossing their geometric mean at %.0f pages%s", t ? "second" : "first",
-			b->level, cv->pages[b->first], cv->pages[b->last], a->level,
-			cv->pages[a->first], cv->pages[a->last], size,
+			b->level, v4->pages[b->first], v4->pages[b->last], a->level,
+			v4->pages[a->first], v4->pages[a->last], size,
 			lround(size) != (long)e ? " (rounded: entries/ways a power of two)" : "");
 		snprintf(key, sizeof(key), "%s.ways", lvl[t]);
 		snprintf(val, sizeof(val), "%u", w);
 		fit_add(f, key, val, "%s", w == e ? "fully associative (sizes up to 128)" :
 			"the configuration's ways or the next up to twice them, for entries/ways a "
-			"power of two");
+			"power of two (sets and ways: the s8, s512 curves below)");
+		if (t == 1) {
+			*e_knee = e;
+			*w_knee = w;
+			/* the L2-hit level: the plateau the first step went to */
+			double l2_level = v4->k.pl[st[0][1]].level;
+			unsigned l1 = (unsigned)param_int(p, "tlb.l1d.entries");
+			for (size_t i = 0; i < c->f.n; i++)
+				if (!strcmp(c->f.v[i].key, "tlb.l1d.entries"))
+					l1 = (unsigned)atoi(c->f.v[i].value);
+			unsigned strides[2];
+			double cap[2];
+			size_t ns = 0;
+			static const int smode[2] = { CALIBRATE_S8, CALIBRATE_S512 };
+			for (int k = 0; k < 2; k++) {
+				view_of(c, smode[k], vs);
+				if (vs->n < 3)
+					continue;
+				strides[ns] = mode_stride[smode[k]];
+				cap[ns++] = stride_capacity(vs, l2_level);
+			}
+			if (!ns)
+				continue;
+			unsigned ce, cw;
+			int have_cpuid = !c->cfg.measured && cpuid_l2_dtlb(&ce, &cw) == 0;
+			unsigned pref = have_cpuid && ce == e ? cw : w;
+			calib_geom g;
+			calib_tlb_sets(e, l1, strides, cap, ns, pref, &g);
+			char caps[160] = "";
+			for (size_t k = 0; k < ns; k++) {
+				if (cap[k] > 0)
+					snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+						 "%ss%u holds %.0f pages", caps[0] ? ", " : "", strides[k],
+						 cap[k]);
+				else
+					snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+						 "%ss%u shows no L2 TLB plateau (at most the L1 TLB's %u)",
+						 caps[0] ? ", " : "", strides[k], l1);
+			}
+			*w_knee = g.ways;
+			snprintf(val, sizeof(val), "%u", g.ways);
+			fit_add(f, "tlb.l2.ways", val, "%u sets x %u ways: %s (a TLB indexed by the low "
+				"page-number bits holds ways x max(1, sets/S) pages S apart); %zu of the "
+				"geometries of %u entries agree (ways %u..%u)%s", g.sets, g.ways, caps,
+				g.consistent, e, g.ways_lo, g.ways_hi, g.consistent < 2 ? "" :
+				pref == cw && have_cpuid ? ", CPUID Fn8000_0006 names the ways" :
+				", the configuration's ways the nearest");
+		}
 	}
-	if (nst && c->cv[CALIBRATE_2M].present && c->km[CALIBRATE_2M].npl)
-		fit_host_page(c, p, f, st[0]);
+out:
+	free(v4);
+	free(vp);
+	free(vs);
 }
 
-/* Cache geometry from sysfs (the CPU chase was pinned to, else cpu0). */
+/* The value fit_add gave KEY, or NULL. */
+static const char *fit_value(const calibrate_fit_result *f, const char *key)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].key, key) == 0)
+			return f->v[i].value;
+	return NULL;
+}
+
+/* The packed control's last step (knees merged as the 4k curve's): its size
+ * in lines and the levels around it; 0 when it has none. */
+static double packed_last_step(const view *vp, double *before, double *after)
+{
+	if (vp->k.n == 0)
+		return 0;
+	/* the last transition, merged back over plateaus of fewer than 3 points */
+	size_t a = vp->k.npl - 1, b = a - 1;
+	while (b > 0 && vp->k.pl[b].last - vp->k.pl[b].first + 1 < 3)
+		b--;
+	*before = vp->k.pl[b].level;
+	*after = vp->k.pl[a].level;
+	return calib_step_size(vp->pages, vp->ns, vp->k.pl, b, a);
+}
+
+/* Cache geometry from sysfs (the CPU chase was pinned to, else cpu0), held
+ * against the packed control: when its last step - into memory - comes at
+ * less than the LLC's capacity over CALIB_KNEE_FACTOR (and past the L2's
+ * times it), this VM has that much of a shared LLC (other tenants hold the
+ * rest), and the LLC is sized from the step, its ways sysfs's. */
 static void fit_caches(const calibrate *c, calibrate_fit_result *f)
 {
 	int cpu = 0;
@@ -920,66 +1204,411 @@ static void fit_caches(const calibrate *c, calibrate_fit_result *f)
 		snprintf(k, sizeof(k), "%s.ways", key);
 		fit_add(f, k, ways, "sysfs %s/ways_of_associativity", base);
 	}
-	if (!any)
+	if (!any) {
 		fit_note(f, "cache geometry: /sys/devices/system/cpu/cpu%d/cache is not readable: "
 			 "the configuration's", cpu);
+		return;
+	}
+	const char *ls = fit_value(f, "cache.llc.sets"), *lw = fit_value(f, "cache.llc.ways");
+	const char *l2s = fit_value(f, "cache.l2.sets"), *l2w = fit_value(f, "cache.l2.ways");
+	view *vp = malloc(sizeof(*vp));
+	if (!vp || !ls || !lw || !l2s || !l2w) {
+		free(vp);
+		return;
+	}
+	view_of(c, CALIBRATE_PACKED, vp);
+	double before = 0, after = 0, step = packed_last_step(vp, &before, &after);
+	double llc = atof(ls) * atof(lw), l2 = atof(l2s) * atof(l2w);   /* lines */
+	if (step > CALIB_KNEE_FACTOR * l2 && step * CALIB_KNEE_FACTOR < llc) {
+		unsigned ways = (unsigned)atoi(lw), sets = 1;
+		while (sets * 2 * ways <= step * 1.41421356)   /* the nearest power of two, in log */
+			sets *= 2;
+		char val[32];
+		snprintf(val, sizeof(val), "%u", sets);
+		fit_add(f, "cache.llc.sets", val, "the packed control's last step (%.2f -> %.2f ns, "
+			"into memory) at %.0f lines = %.1f MB against sysfs's %.0f MB LLC: this VM "
+			"holds %.0f%% of it (a shared L3; other tenants the rest); %u sets x %s ways",
+			before, after, step, step * 64 / 1048576, llc * 64 / 1048576,
+			100 * step / llc, sets, lw);
+		fit_finding(f, "effective LLC %.1f MB of %.0f MB: the packed control leaves the LLC "
+			    "at %.0f lines (%.2f -> %.2f ns), not at sysfs's capacity: a shared L3 "
+			    "whose other tenants the model does not have", step * 64 / 1048576,
+			    llc * 64 / 1048576, step, before, after);
+	}
+	free(vp);
 }
+
+/* ---------------------------------------------------------------- the fit: latencies */
 
 static const char *const lat_key[CALIB_LATS] = {
 	"cache.l1d.latency", "tlb.l2.latency", "cache.l2.latency", "cache.llc.latency",
-	"cache.mem.latency",
+	"cache.mem.latency", "walkcache.s2.latency", "ntlb.latency", "walk.fixed",
 };
 
-/* Latencies from the plateaus: the fitted geometry's counts per point. */
-static int fit_latencies(calibrate *c, param_reg *pf, calibrate_fit_result *f, char *err,
-			 size_t errlen)
+/* The latencies P replays with (walk.fixed: 0, the model has none). */
+static void lat_of(const param_reg *p, double lat[CALIB_LATS])
 {
-	int rc = model_sweep(c, pf, MODEL_COUNTS, err, errlen);
+	for (int k = 0; k < CALIB_LATS; k++)
+		lat[k] = k == CALIB_LAT_WALK ? 0 : (double)param_int(p, lat_key[k]);
+}
+
+/* The counts of the points fitted on (MODEL_COUNTS must have run) into
+ * OBS (N of them), AT[k] = curve * CALIBRATE_MAX_POINTS + index. */
+static size_t train_obs(const calibrate *c, calib_obs *obs, size_t *at)
+{
+	size_t n = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		for (size_t i = 0; i < c->cv[m].n; i++)
+			if (!c->cv[m].holdout[i]) {
+				at[n] = (size_t)m * CALIBRATE_MAX_POINTS + i;
+				obs[n++] = c->cv[m].obs[i];
+			}
+	return n;
+}
+
+/* Fit every latency (calib_fit_linear) to the counts of the points fitted
+ * on, replayed under P (SEL: those to replay; the others keep their last
+ * counts). */
+static int fit_counts(calibrate *c, param_reg *p, enum sweep_sel sel, calib_lin_fit *lf,
+		      char *err, size_t errlen)
+{
+	int rc = model_sweep(c, p, MODEL_COUNTS, sel, err, errlen);
 	if (rc != TRACE_OK)
 		return rc;
-	calib_obs obs[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];
-	size_t n = 0, at[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];   /* obs[k]: point at[k] */
-	for (int m = 0; m < CALIBRATE_MODES; m++)
-		for (size_t i = 0; i < c->cv[m].n; i++) {
-			at[n] = i;
-			obs[n++] = c->cv[m].obs[i];
-		}
-	/* Caches from the packed control (what it is for); the L2 TLB from the
-	 * 4k curve alone (what 2 MB guest pages cost depends on the host's
-	 * backing, which the fit sets apart). Walks past the L2 TLB are not
-	 * fitted: the model's walk is what it is, and the error shows it. */
-	const unsigned packed = 1u << CALIBRATE_PACKED, pagec = 1u << CALIBRATE_4K;
-	const unsigned curves[CALIB_LATS] = { packed, pagec, packed, packed, packed };
-	double lat[CALIB_LATS];
-	calib_lat_fit out[CALIB_LATS];
-	for (int k = 0; k < CALIB_LATS; k++)
-		lat[k] = (double)param_int(pf, lat_key[k]);
-	if (calib_fit_latencies(obs, n, curves, lat, out) != 0)
+	c->f.candidates++;
+	size_t cap = (size_t)CALIBRATE_MODES * CALIBRATE_MAX_POINTS;
+	calib_obs *obs = malloc(cap * sizeof(*obs));
+	size_t *at = malloc(cap * sizeof(*at));
+	if (!obs || !at) {
+		free(obs);
+		free(at);
 		return FAIL(TRACE_ENOMEM, "out of memory (fit)");
-	for (int k = 0; k < CALIB_LATS; k++) {
-		char val[32];
-		if (!out[k].observed) {
-			fit_note(f, "%s: no point of %s is served mostly by it in the model: not "
-				 "observable here, the configuration's %lld cycles kept", lat_key[k],
-				 curves[k] == packed ? "the packed control" : "the 4k curve",
-				 (long long)lat[k]);
-			continue;
-		}
-		const calib_obs *a = &obs[out[k].first], *b = &obs[out[k].last];
-		const calibrate_curve *ca = &c->cv[a->curve], *cb = &c->cv[b->curve];
-		size_t ia = at[out[k].first], ib = at[out[k].last];
-		snprintf(val, sizeof(val), "%.0f", out[k].value);
-		fit_add(f, lat_key[k], val, "median over %zu points (%s %u .. %s %u: %.2f .. %.2f ns) "
-			"of what the measured cost leaves for it at %.3f GHz: %.2f cycles",
-			out[k].points, mode_name[a->curve], ca->pages[ia], mode_name[b->curve],
-			cb->pages[ib], ca->meas[ia], cb->meas[ib], c->ghz, out[k].value);
-		if ((rc = set_param(pf, lat_key[k], val, "--fit", err, errlen)) != TRACE_OK)
+	}
+	size_t n = train_obs(c, obs, at);
+	double lat0[CALIB_LATS];
+	lat_of(p, lat0);
+	int fit[CALIB_LATS];
+	for (int k = 0; k < CALIB_LATS; k++)   /* a latency the caller set is kept */
+		fit[k] = k == CALIB_LAT_WALK || !param_is_set(c->user, lat_key[k]);
+	fit[CALIB_LAT_WC_S2] &= param_int(p, "walkcache.s2.entries") > 0;
+	fit[CALIB_LAT_NTLB] &= param_int(p, "ntlb.entries") > 0;
+	rc = calib_fit_linear(obs, n, lat0, fit, lf);
+	free(obs);
+	free(at);
+	return rc ? FAIL(TRACE_ENOMEM, "out of memory (fit)") : TRACE_OK;
+}
+
+/* ---------------------------------------------------------------- the fit: search */
+
+/* The counts of every point, to keep the best candidate's. */
+typedef struct counts {
+	calib_obs obs[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];
+	double wc1[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];
+} counts;
+
+static void counts_save(const calibrate *c, counts *k)
+{
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		memcpy(k->obs[m], c->cv[m].obs, sizeof(k->obs[m]));
+		memcpy(k->wc1[m], c->wc1_hits[m], sizeof(k->wc1[m]));
+	}
+}
+
+static void counts_load(calibrate *c, const counts *k)
+{
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		memcpy(c->cv[m].obs, k->obs[m], sizeof(k->obs[m]));
+		memcpy(c->wc1_hits[m], k->wc1[m], sizeof(k->wc1[m]));
+	}
+}
+
+/* One structure to search: candidates, each a list of assignments
+ * "key=value[,key=value...]" (entries 0: absent), the points a trial
+ * replays, and what the curves show of it, for the preset. */
+typedef struct search_space {
+	const char *what;
+	char (*cand)[96];
+	size_t n;
+	enum sweep_sel sel;
+	const char *why;
+} search_space;
+
+/* Apply the assignments A to P. */
+static int apply(param_reg *p, const char *a, char *err, size_t errlen)
+{
+	char buf[96];
+	snprintf(buf, sizeof(buf), "%s", a);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		assert(eq && "calibrate: a candidate is key=value");
+		*eq = '\0';
+		int rc = set_param(p, t, eq + 1, "--fit", err, errlen);
+		if (rc != TRACE_OK)
 			return rc;
 	}
 	return TRACE_OK;
 }
 
-/* The preset's configuration: the caller's with the fitted values. */
+/* The current values of the keys candidate A assigns, as assignments. */
+static void current_of(const param_reg *p, const char *a, char *out, size_t len)
+{
+	char buf[96];
+	snprintf(buf, sizeof(buf), "%s", a);
+	out[0] = '\0';
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		*eq = '\0';
+		snprintf(out + strlen(out), len - strlen(out), "%s%s=%s", out[0] ? "," : "", t,
+			 param_text(p, t));
+	}
+}
+
+/* 1: every key candidate A assigns was set by the caller (the search is
+ * skipped). */
+static int user_set_all(const calibrate *c, const char *a)
+{
+	char buf[96];
+	snprintf(buf, sizeof(buf), "%s", a);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		*strchr(t, '=') = '\0';
+		if (!param_is_set(c->user, t))
+			return 0;
+	}
+	return 1;
+}
+
+/* A candidate structure must lower the mean |error| by this share of it
+ * (and by 0.1 percentage point) to replace the configuration's: a
+ * difference the curves' noise could make is no reason. */
+#define CALIBRATE_SEARCH_GAIN 0.02
+
+/* Try every candidate of S under P (the rest as P has it), keep the one
+ * whose latency fit leaves the least mean error on the points fitted on
+ * (*BEST, the current structure's on entry; a candidate must beat it by
+ * CALIBRATE_SEARCH_GAIN), and say what was tried. P gets the winner, and the counts
+ * its replay made. */
+static int search(calibrate *c, param_reg *p, const search_space *s, double *best,
+		  counts *keep, char *err, size_t errlen)
+{
+	char cur[96], tried[600] = "";
+	current_of(p, s->cand[0], cur, sizeof(cur));
+	if (user_set_all(c, s->cand[0])) {
+		fit_note(&c->f, "%s: as configured (%s), not searched", s->what, cur);
+		return TRACE_OK;
+	}
+	size_t win = s->n;
+	double start = *best;
+	counts_save(c, keep);
+	for (size_t i = 0; i < s->n; i++) {
+		step(c, s->what, i, s->n);
+		int rc = apply(p, s->cand[i], err, errlen);
+		calib_lin_fit lf;
+		if (rc == TRACE_OK)
+			rc = fit_counts(c, p, s->sel, &lf, err, errlen);
+		if (rc != TRACE_OK)
+			return rc;
+		/* the values, '/' between them */
+		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s", i ? ", " : "");
+		for (const char *v = strchr(s->cand[i], '='); v; v = strchr(v + 1, '=')) {
+			size_t l = strcspn(v + 1, ",");
+			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%.*s",
+				 v == strchr(s->cand[i], '=') ? "" : "/", (int)l, v + 1);
+		}
+		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), " %.1f%%",
+			 100 * lf.mean_error);
+		if (lf.mean_error < *best * (1 - CALIBRATE_SEARCH_GAIN) &&
+		    lf.mean_error < *best - 0.001) {
+			*best = lf.mean_error;
+			win = i;
+			counts_save(c, keep);
+		}
+	}
+	step(c, s->what, s->n, 0);
+	counts_load(c, keep);
+	int rc = apply(p, win < s->n ? s->cand[win] : cur, err, errlen);
+	if (rc != TRACE_OK)
+		return rc;
+	if (win == s->n) {
+		fit_note(&c->f, "%s: the configuration's kept (%s): no candidate lowers the latency "
+			 "fit's mean |error| on the points fitted on, %.1f%% (tried %s); %s", s->what,
+			 cur, 100 * start, tried, s->why);
+		return TRACE_OK;
+	}
+	char buf[96];
+	snprintf(buf, sizeof(buf), "%s", s->cand[win]);
+	char *save = NULL;
+	int first = 1;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), first = 0) {
+		char *eq = strchr(t, '=');
+		*eq = '\0';
+		if (first)
+			fit_add(&c->f, t, eq + 1, "%s: the least mean |error| of the latency fit on the "
+				"points fitted on, %.1f%% (%.1f%% before; tried %s); %s", s->what,
+				100 * *best, 100 * start, tried, s->why);
+		else
+			fit_add(&c->f, t, eq + 1, "with %s above", s->what);
+	}
+	return TRACE_OK;
+}
+
+/* ---------------------------------------------------------------- the fit: order */
+
+/* CANDIDATES for KEY (and WAYS_KEY: min(size, WAYS0); 0 absent) of SIZES. */
+static size_t cand_sizes(char (*out)[96], const char *key, const char *ways_key, unsigned ways0,
+			 const unsigned *sizes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out[i], sizeof(out[i]), "%s=%u,%s=%u", key, sizes[i], ways_key,
+			 sizes[i] && sizes[i] < ways0 ? sizes[i] : ways0 ? ways0 : 1);
+	return n;
+}
+
+/* The median |fitted - measured| / measured over the points of curve M
+ * (all when M < 0) with HOLD as given (-1: both) and PAST (-1: both). */
+static double error_of(const calibrate *c, int m, int hold, int past, size_t *count)
+{
+	double e[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];
+	size_t n = 0;
+	for (int k = 0; k < CALIBRATE_MODES; k++) {
+		const calibrate_curve *cv = &c->cv[k];
+		if ((m >= 0 && k != m) || !cv->present)
+			continue;
+		for (size_t i = 0; i < cv->n; i++) {
+			double pages = k == CALIBRATE_PACKED ? cv->pages[i] / 64.0 : cv->pages[i];
+			int is_past = c->f.l2_entries && pages > c->f.l2_entries;
+			if ((hold >= 0 && cv->holdout[i] != hold) || (past >= 0 && is_past != past))
+				continue;
+			e[n++] = fabs(cv->fitted[i] - cv->meas[i]) / cv->meas[i];
+		}
+	}
+	*count = n;
+	return n ? calib_median(e, n) : -1;
+}
+
+static void fit_errors(calibrate *c)
+{
+	calibrate_fit_result *f = &c->f;
+	size_t n;
+	const char *l2 = fit_value(f, "tlb.l2.entries");
+	f->l2_entries = l2 ? (unsigned)atoi(l2) : (unsigned)param_int(c->p, "tlb.l2.entries");
+	f->train_error = error_of(c, -1, 0, -1, &n);
+	f->holdout_error = error_of(c, -1, 1, -1, &n);
+	f->holdout_pattern_error = f->holdout >= 0 ? error_of(c, f->holdout, 1, -1, &n) : -1;
+	/* the held-out points of the fitted curves */
+	double e[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];
+	size_t k = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		for (size_t i = 0; m != f->holdout && i < c->cv[m].n; i++)
+			if (c->cv[m].holdout[i])
+				e[k++] = fabs(c->cv[m].fitted[i] - c->cv[m].meas[i]) / c->cv[m].meas[i];
+	f->holdout_points_error = k ? calib_median(e, k) : -1;
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		calibrate_curve_error *ce = &f->curve[m];
+		ce->train = error_of(c, m, 0, -1, &ce->ntrain);
+		ce->holdout = error_of(c, m, 1, -1, &ce->nholdout);
+		ce->train_past = error_of(c, m, 0, 1, &ce->ntrain_past);
+		ce->holdout_past = error_of(c, m, 1, 1, &ce->nholdout_past);
+	}
+}
+
+/* The latencies of the last fit_counts into PF and the preset, the cost per
+ * walk folded into walkcache.s1.latency (said), with the evidence. */
+static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, char *err,
+			 size_t errlen)
+{
+	calibrate_fit_result *f = &c->f;
+	double lat0[CALIB_LATS];
+	lat_of(pf, lat0);
+	for (int k = 0; k < CALIB_LATS; k++) {
+		if (k == CALIB_LAT_WALK)
+			continue;
+		if (!lf->fitted[k] && param_is_set(c->user, lat_key[k])) {
+			fit_note(f, "%s: as configured (%.0f cycles), not fitted", lat_key[k], lat0[k]);
+			continue;
+		}
+		if (!lf->fitted[k]) {
+			fit_note(f, "%s: not observable on the points fitted on (at most %.1f%% of a "
+				 "point's modelled cost): the configuration's %.0f cycles kept",
+				 lat_key[k], 100 * lf->share[k], lat0[k]);
+			continue;
+		}
+		char val[32];
+		snprintf(val, sizeof(val), "%.0f", lf->value[k]);
+		fit_add(f, lat_key[k], val, "fitted jointly (calib_fit_linear) on the points fitted "
+			"on: %.2f cycles at %.3f GHz, %.1f%% of a point's modelled cost at most, at "
+			"least %.0f%% of it on %zu points", lf->value[k], c->ghz, 100 * lf->share[k],
+			100 * CALIB_SHARE, lf->shown[k]);
+		int rc = set_param(pf, lat_key[k], val, "--fit", err, errlen);
+		if (rc != TRACE_OK)
+			return rc;
+	}
+	/* The cost per walk the model lacks, and the direct evidence: at the
+	 * points where (nearly) every access walks, what the measured cost
+	 * leaves per walk beyond the model's lookups and reads. */
+	f->walk_fixed = lf->fitted[CALIB_LAT_WALK] ? lf->value[CALIB_LAT_WALK] : 0;
+	double walks = 0, hits = 0, v[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];
+	size_t nv = 0;
+	unsigned lo = UINT_MAX, hi = 0;
+	double l[CALIB_LATS];
+	memcpy(l, lf->value, sizeof(l));
+	l[CALIB_LAT_WALK] = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		for (size_t i = 0; i < c->cv[m].n; i++) {
+			const calib_obs *o = &c->cv[m].obs[i];
+			if (c->cv[m].holdout[i])
+				continue;
+			walks += o->n[CALIB_LAT_WALK];
+			hits += c->wc1_hits[m][i];
+			if (o->n[CALIB_LAT_WALK] < 0.9 || m == CALIBRATE_PACKED)
+				continue;
+			v[nv++] = (o->measured - calib_predict(o, lat0, l)) / o->n[CALIB_LAT_WALK];
+			lo = c->cv[m].pages[i] < lo ? c->cv[m].pages[i] : lo;
+			hi = c->cv[m].pages[i] > hi ? c->cv[m].pages[i] : hi;
+		}
+	f->walk_fixed_hits = walks > 0 ? hits / walks : 0;
+	double direct = calib_median(v, nv);
+	if (!lf->fitted[CALIB_LAT_WALK] || f->walk_fixed < 0.5) {
+		fit_note(f, "walk.fixed: no cost per walk beyond the model's lookups and reads on the "
+			 "points fitted on (%.1f cycles)", f->walk_fixed);
+		return TRACE_OK;
+	}
+	long wc1 = param_int(pf, "walkcache.s1.latency") + lround(f->walk_fixed);
+	char val[32];
+	snprintf(val, sizeof(val), "%ld", wc1);
+	fit_add(f, "walkcache.s1.latency", val, "DEVIATION: the model's %lld-cycle lookup + %.0f "
+		"cycles every walk costs here that the model has no key for (walk.fixed), charged "
+		"where the model's walks pass: a stage-1 walk-cache hit (%.1f%% of the walks fitted "
+		"on hit it)", (long long)param_int(pf, "walkcache.s1.latency"), f->walk_fixed,
+		100 * f->walk_fixed_hits);
+	fit_finding(f, "walk.fixed = %.0f cycles (%.1f ns) per walk that the model lacks (no key: "
+		    "the walker's start and the TLB fill around its references; folded into "
+		    "walkcache.s1.latency). Evidence: on the %zu points fitted on where every "
+		    "access walks (4k, s8, s512 from %u to %u pages), the measured cost leaves a "
+		    "median %.0f cycles per walk beyond the model's lookups and descriptor reads at "
+		    "the fitted latencies", f->walk_fixed, f->walk_fixed / c->ghz, nv, lo, hi, direct);
+	return set_param(pf, "walkcache.s1.latency", val, "--fit", err, errlen);
+}
+
+/* A key the caller set (--config, --set) is what they know: the fit keeps
+ * it. Drops such keys from what the structure stage found, saying so. */
+static void keep_user(calibrate *c)
+{
+	calibrate_fit_result *f = &c->f;
+	size_t k = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (!param_is_set(c->user, f->v[i].key)) {
+			f->v[k++] = f->v[i];
+			continue;
+		}
+		fit_note(f, "%s: as configured (%s), not fitted (the curves say %s)", f->v[i].key,
+			 param_text(c->user, f->v[i].key), f->v[i].value);
+	}
+	f->n = k;
+}
+
 static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 {
 	char val[32];
@@ -989,14 +1618,90 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	    (rc = set_param(pf, "sim.max_records", "0", "--fit", err, errlen)) != TRACE_OK ||
 	    (rc = set_param(pf, "core.freq_ghz", val, "--fit", err, errlen)) != TRACE_OK)
 		return rc;
-	fit_tlb(c, pf, &c->f);
+	split(c);
+	unsigned e_knee, w_knee;
+	fit_tlb(c, pf, &c->f, &e_knee, &w_knee);
 	fit_caches(c, &c->f);
+	keep_user(c);
 	for (size_t i = 0; i < c->f.n; i++)
 		if ((rc = set_param(pf, c->f.v[i].key, c->f.v[i].value, "--fit", err, errlen)))
 			return rc;
-	if ((rc = fit_latencies(c, pf, &c->f, err, errlen)) != TRACE_OK)
-		return rc;
-	return model_sweep(c, pf, MODEL_FITTED, err, errlen);
+	counts *keep = malloc(sizeof(*keep));
+	char (*cand)[96] = malloc(32 * sizeof(*cand));
+	if (!keep || !cand) {
+		free(keep);
+		free(cand);
+		return FAIL(TRACE_ENOMEM, "out of memory (fit)");
+	}
+	calib_lin_fit lf;
+	double best = 0;
+	rc = fit_counts(c, pf, SEL_TRAIN, &lf, err, errlen);
+	best = lf.mean_error;
+	/* host.page: what the host backs guest memory with */
+	size_t n = 0;
+	snprintf(cand[n++], sizeof(cand[0]), "host.page=4k");
+	snprintf(cand[n++], sizeof(cand[0]), "host.page=thp");
+	search_space hp = { "host.page", cand, n, SEL_TRAIN, "4 KB pieces of a 2 MB guest page in "
+			    "the TLBs and a nested walk per 4 KB page, or whole 2 MB pages" };
+	if (rc == TRACE_OK)
+		rc = search(c, pf, &hp, &best, keep, err, errlen);
+	/* the L2 TLB: its size from the knees (and CPUID), its policy */
+	static const char *const policy[] = { "lru", "plru", "random" };
+	unsigned ce, cw;
+	n = 0;
+	for (int src = 0; src < 2; src++) {
+		unsigned e = src ? 0 : e_knee, w = w_knee;
+		if (src && !c->cfg.measured && cpuid_l2_dtlb(&ce, &cw) == 0 && ce != e_knee &&
+		    ce % cw == 0 && ((ce / cw) & (ce / cw - 1)) == 0) {
+			e = ce;
+			w = cw;
+		}
+		for (size_t k = 0; e && k < 3; k++)
+			snprintf(cand[n++], sizeof(cand[0]), "tlb.l2.entries=%u,tlb.l2.ways=%u,"
+				 "tlb.l2.policy=%s", e, w, policy[k]);
+	}
+	search_space tl = { "the L2 TLB (entries, ways, policy)", cand, n, SEL_TRAIN_SMALL,
+			    "the 4k curve's knee (an LRU TLB's size), CPUID Fn8000_0006's entries "
+			    "and ways where this AMD CPU reports them, each with lru, plru and "
+			    "random replacement (random spreads the step over sizes below and "
+			    "above the entries)" };
+	if (rc == TRACE_OK && n)
+		rc = search(c, pf, &tl, &best, keep, err, errlen);
+	/* the nested TLB and the walk caches: their sizes */
+	static const unsigned ntlb_sizes[] = { 0, 8, 16, 32, 64, 128, 256, 512, 1024 };
+	static const unsigned wc_sizes[] = { 0, 4, 8, 16, 32, 64, 128, 256 };
+	struct {
+		const char *key, *ways, *why;
+		const unsigned *sizes;
+		size_t n;
+	} sz[] = {
+		{ "ntlb.entries", "ntlb.ways", "the s512 curve's guest page-table pages (one a "
+		  "page) and every curve's data pages need its GPA->HPA translations",
+		  ntlb_sizes, sizeof(ntlb_sizes) / sizeof(ntlb_sizes[0]) },
+		{ "walkcache.s1.entries", "walkcache.s1.ways", "s512's pages each in a 2 MB region "
+		  "of their own miss a PDE-level entry", wc_sizes,
+		  sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
+		{ "walkcache.s2.entries", "walkcache.s2.ways", "the host walks of the guest's "
+		  "table and data pages", wc_sizes, sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
+	};
+	for (size_t k = 0; rc == TRACE_OK && k < sizeof(sz) / sizeof(sz[0]); k++) {
+		n = cand_sizes(cand, sz[k].key, sz[k].ways, (unsigned)param_int(pf, sz[k].ways),
+			       sz[k].sizes, sz[k].n);
+		search_space s = { sz[k].key, cand, n, SEL_TRAIN_SMALL, sz[k].why };
+		rc = search(c, pf, &s, &best, keep, err, errlen);
+	}
+	free(keep);
+	free(cand);
+	/* the latencies, with every structure chosen, on every point fitted on */
+	if (rc == TRACE_OK)
+		rc = fit_counts(c, pf, SEL_TRAIN, &lf, err, errlen);
+	if (rc == TRACE_OK)
+		rc = set_latencies(c, pf, &lf, err, errlen);
+	if (rc == TRACE_OK)
+		rc = model_sweep(c, pf, MODEL_FITTED, SEL_ALL, err, errlen);
+	if (rc == TRACE_OK)
+		fit_errors(c);
+	return rc;
 }
 
 int calibrate_fit(calibrate *c, char *err, size_t errlen)
@@ -1059,50 +1764,74 @@ void calibrate_write_preset(const calibrate *c, FILE *o, const char *name)
 		fprintf(o, "%s = %s    # %s\n", f->v[i].key, f->v[i].value, f->v[i].why);
 }
 
-/* gnuplot's script: the curves as data blocks, log-log. */
+/* The plot command of one panel: the curves in MODES (N of them). */
+static void plot_panel(FILE *g, const calibrate *c, const int *modes, size_t n, int fitted)
+{
+	static const char *const color[CALIBRATE_MODES] = { "#1f77b4", "#d62728", "#2ca02c",
+							     "#9467bd", "#ff7f0e" };
+	int any = 0;
+	fputs("plot ", g);
+	for (size_t k = 0; k < n; k++) {
+		int m = modes[k];
+		const calibrate_curve *cv = &c->cv[m];
+		if (!cv->present)
+			continue;
+		fprintf(g, "%s$d%s using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.6 lc rgb '%s' "
+			"title '%s measured', $d%s using 1:5 with lines lw 2 dt 2 lc rgb '%s' "
+			"title '%s model'", any ? ", " : "", mode_name[m], color[m], mode_name[m],
+			mode_name[m], color[m], mode_name[m]);
+		if (fitted)
+			fprintf(g, ", $d%s using 1:6 with lines lw 1.5 lc rgb '%s' title '%s fitted', "
+				"$d%s using 1:($7 > 0 ? $2 : 1/0) with points pt 6 ps 1.4 lc rgb '%s' "
+				"notitle", mode_name[m], color[m], mode_name[m], mode_name[m], color[m]);
+		any = 1;
+	}
+	fputc('\n', g);
+}
+
+/* gnuplot's script: the curves as data blocks, log-log; with the
+ * walk-heavy curves, a second panel for them. Fitted: the fitted preset's
+ * lines, and a ring around each held-out point. */
 static void plot_script(FILE *g, const calibrate *c, int svg, int fitted)
 {
 	const calibrate_knee_set *k4 = &c->km[CALIBRATE_4K];
 	const calibrate_curve *c4 = &c->cv[CALIBRATE_4K];
-	fprintf(g, "set terminal %s size 1100,680 %s\n", svg ? "svg" : "pngcairo",
+	int two = c->cv[CALIBRATE_S8].present || c->cv[CALIBRATE_S512].present;
+	fprintf(g, "set terminal %s size %d,680 %s\n", svg ? "svg" : "pngcairo", two ? 1500 : 1100,
 		svg ? "dynamic font 'sans,11'" : "font 'sans,10'");
-	fprintf(g, "set title \"%s: measured (median of runs, min..max bars) vs slatsim "
-		"(cache.model=on, %.3f GHz)\" noenhanced\n", c->host.cpu, c->ghz);
-	fputs("set logscale xy 2\nset xlabel 'N: pages (packed: 64-byte lines) in the cycle'\n"
-	      "set ylabel 'ns per dependent load'\nset grid\nset key top left\n"
-	      "set format x '%g'\nset format y '%g'\n", g);
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		const calibrate_curve *cv = &c->cv[m];
+		if (!cv->present)
+			continue;
+		fprintf(g, "$d%s << EOD\n", mode_name[m]);
+		for (size_t i = 0; i < cv->n; i++)
+			fprintf(g, "%u %.4f %.4f %.4f %.4f %.4f %d\n", cv->pages[i], cv->meas[i],
+				cv->mmin[i], cv->mmax[i], cv->model[i], fitted ? cv->fitted[i] : 0,
+				fitted ? cv->holdout[i] : 0);
+		fputs("EOD\n", g);
+	}
+	fputs("set logscale xy 2\nset ylabel 'ns per dependent load'\nset grid\n"
+	      "set key top left\nset format x '%g'\nset format y '%g'\n", g);
 	for (size_t i = 0; i < k4->n; i++)
 		fprintf(g, "set arrow from %u, graph 0 to %u, graph 1 nohead dt 3 lc rgb '#999999'\n",
 			c4->pages[k4->at[i]], c4->pages[k4->at[i]]);
-	static const char *const color[CALIBRATE_MODES] = { "#1f77b4", "#d62728", "#2ca02c" };
-	static const char *const block[CALIBRATE_MODES] = { "$p4k", "$p2m", "$packed" };
-	int any = 0;
-	for (int m = 0; m < CALIBRATE_MODES; m++) {
-		const calibrate_curve *cv = &c->cv[m];
-		if (!cv->present)
-			continue;
-		fprintf(g, "%s << EOD\n", block[m]);
-		for (size_t i = 0; i < cv->n; i++)
-			fprintf(g, "%u %.4f %.4f %.4f %.4f %.4f\n", cv->pages[i], cv->meas[i],
-				cv->mmin[i], cv->mmax[i], cv->model[i], fitted ? cv->fitted[i] : 0);
-		fputs("EOD\n", g);
+	if (two)
+		fprintf(g, "set multiplot layout 1,2 title \"%s: measured (median of runs, min..max "
+			"bars) vs slatsim (cache.model=on, %.3f GHz)%s\" noenhanced\n", c->host.cpu,
+			c->ghz, fitted ? "; fitted: solid, held-out points ringed" : "");
+	else
+		fprintf(g, "set title \"%s: measured (median of runs, min..max bars) vs slatsim "
+			"(cache.model=on, %.3f GHz)\" noenhanced\n", c->host.cpu, c->ghz);
+	fputs("set xlabel 'N: pages (packed: 64-byte lines) in the cycle'\n", g);
+	static const int first[] = { CALIBRATE_4K, CALIBRATE_2M, CALIBRATE_PACKED };
+	plot_panel(g, c, first, 3, fitted);
+	if (two) {
+		static const int second[] = { CALIBRATE_4K, CALIBRATE_S8, CALIBRATE_S512 };
+		fputs("set xlabel 'N: 4 KB pages in the cycle (s8: 8 pages apart, s512: 512 apart)'\n",
+		      g);
+		plot_panel(g, c, second, 3, fitted);
+		fputs("unset multiplot\n", g);
 	}
-	fputs("plot ", g);
-	for (int m = 0; m < CALIBRATE_MODES; m++) {
-		const calibrate_curve *cv = &c->cv[m];
-		if (!cv->present)
-			continue;
-		const char *d = block[m];
-		fprintf(g, "%s%s using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 0.6 lc rgb '%s' "
-			"title '%s measured', %s using 1:5 with lines lw 2 dt 2 lc rgb '%s' "
-			"title '%s model'", any ? ", " : "", d, color[m], mode_name[m], d, color[m],
-			mode_name[m]);
-		if (fitted)
-			fprintf(g, ", %s using 1:6 with lines lw 1 dt 4 lc rgb '%s' title '%s fitted'",
-				d, color[m], mode_name[m]);
-		any = 1;
-	}
-	fputc('\n', g);
 }
 
 int calibrate_plot(const calibrate *c, FILE *out, int svg, int fitted, char *err, size_t errlen)
@@ -1143,32 +1872,54 @@ int calibrate_plot(const calibrate *c, FILE *out, int svg, int fitted, char *err
 void calibrate_config_init(calibrate_config *cfg)
 {
 	*cfg = (calibrate_config){
-		.want = { 1, 1, 1 },
+		.want = { 1, 1, 1, 1, 1 },
 		.reps = 7,
 		.rounds = 1,
 		.cpu = -1,
 		.seed = 1,
 		.clock = "cpu",
+		.holdout = CALIBRATE_HOLDOUT_AUTO,
 	};
+}
+
+/* 8 to MAX into OUT: 4 points per octave to CALIBRATE_MAX_PAGES, 2 (N,
+ * 1.5 N) beyond (chase's default too). Returns how many. */
+static size_t default_points(unsigned max, unsigned *out)
+{
+	size_t n = 0;
+	for (unsigned p = 8; p <= max; p *= 2) {
+		unsigned per = p < CALIBRATE_MAX_PAGES ? 4 : 2;
+		for (unsigned q = 0; q < per && (q == 0 || p < max); q++)
+			out[n++] = p + q * p / per;
+	}
+	return n;
 }
 
 /* CFG within the ranges calibrate.h gives. */
 static int check_config(const calibrate_config *g, char *err, size_t errlen)
 {
-	if (!g->want[CALIBRATE_4K] && !g->want[CALIBRATE_2M] && !g->want[CALIBRATE_PACKED])
+	int any = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		any |= g->want[m];
+	if (!any)
 		return FAIL(TRACE_EFORMAT, "calibrate: no curve to measure");
 	if (g->reps < 1 || g->reps > 101 || g->rounds < 1 || g->rounds > 100 ||
 	    (g->measured && g->rounds != 1))
 		return FAIL(TRACE_EFORMAT, "calibrate: %u runs per point, %u rounds: "
 			    "1..101 runs, 1..100 rounds (1 for a saved table)", g->reps, g->rounds);
-	if (g->npages > CALIBRATE_MAX_POINTS)
+	if (g->npages > CALIBRATE_MAX_POINTS || g->nlines > CALIBRATE_MAX_POINTS)
 		return FAIL(TRACE_EFORMAT, "calibrate: %zu points: at most %d",
-			    g->npages, CALIBRATE_MAX_POINTS);
+			    g->npages > g->nlines ? g->npages : g->nlines, CALIBRATE_MAX_POINTS);
 	for (size_t i = 0; i < g->npages; i++)
 		if (g->pages[i] < 2 || g->pages[i] > CALIBRATE_MAX_PAGES ||
 		    (i && g->pages[i] <= g->pages[i - 1]))
 			return FAIL(TRACE_EFORMAT, "calibrate: pages %u: increasing "
 				    "counts from 2 to %u", g->pages[i], CALIBRATE_MAX_PAGES);
+	for (size_t i = 0; i < g->nlines; i++)
+		if (g->lines[i] < 2 || g->lines[i] > CALIBRATE_MAX_LINES ||
+		    (i && g->lines[i] <= g->lines[i - 1]))
+			return FAIL(TRACE_EFORMAT, "calibrate: lines %u: increasing "
+				    "counts from 2 to %u", g->lines[i], CALIBRATE_MAX_LINES);
 	if (!g->clock || (strcmp(g->clock, "cpu") && strcmp(g->clock, "wall")))
 		return FAIL(TRACE_EFORMAT, "calibrate: the clock is cpu or wall");
 	return TRACE_OK;
@@ -1227,10 +1978,15 @@ int calibrate_create(calibrate **out, const calibrate_config *cfg, const param_r
 	if (!c)
 		return FAIL(TRACE_ENOMEM, "out of memory (calibrate)");
 	c->cfg = *cfg;
-	if (!c->cfg.npages)   /* 8 to 65536 pages, 4 points per octave */
-		for (unsigned n = 8; n <= CALIBRATE_MAX_PAGES; n *= 2)
-			for (unsigned q = 0; q < 4 && (q == 0 || n < CALIBRATE_MAX_PAGES); q++)
-				c->cfg.pages[c->cfg.npages++] = n + q * n / 4;
+	/* packed: the pages given (as before --lines), else its own default */
+	if (!c->cfg.nlines && c->cfg.npages) {
+		memcpy(c->cfg.lines, c->cfg.pages, sizeof(c->cfg.lines));
+		c->cfg.nlines = c->cfg.npages;
+	}
+	if (!c->cfg.npages)
+		c->cfg.npages = default_points(CALIBRATE_MAX_PAGES, c->cfg.pages);
+	if (!c->cfg.nlines)
+		c->cfg.nlines = default_points(CALIBRATE_MAX_LINES, c->cfg.lines);
 	c->host.seed = cfg->seed;
 	if ((rc = configure(c, p, err, errlen)) == TRACE_OK)
 		*out = c;
@@ -1244,6 +2000,10 @@ void calibrate_destroy(calibrate *c)
 	if (c) {   /* (param_destroy takes NULL: a registry not made yet) */
 		param_destroy(c->p);
 		param_destroy(c->user);
+		for (int m = 0; m < CALIBRATE_MODES; m++)
+			for (size_t i = 0; i < CALIBRATE_MAX_POINTS; i++)
+				if (c->kept[m][i] > 0)
+					close(c->kept[m][i] - 1);
 	}
 	free(c);
 }

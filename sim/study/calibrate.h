@@ -47,17 +47,43 @@
 #include <stdio.h>
 
 /* The curves: a dependent load per 4 KB page with 4 KB and with 2 MB (THP)
- * pages, and the packed control (N consecutive 64-byte lines). */
-enum calibrate_mode { CALIBRATE_4K, CALIBRATE_2M, CALIBRATE_PACKED, CALIBRATE_MODES };
+ * pages, the packed control (N consecutive 64-byte lines), and the
+ * walk-heavy patterns: a load per 4 KB page, pages 8 apart (each leaf
+ * descriptor in a line of its own) and 512 apart (each page alone in its
+ * 2 MB region: its own page-table page, upper walk caches miss). The order
+ * is the chase table's; a saved table from before s8 and s512 has 3 curves. */
+enum calibrate_mode {
+	CALIBRATE_4K, CALIBRATE_2M, CALIBRATE_PACKED, CALIBRATE_S8, CALIBRATE_S512,
+	CALIBRATE_MODES
+};
 
-/* "4k", "2m", "packed": chase's name of the curve. */
+/* "4k", "2m", "packed", "s8", "s512": chase's name of the curve. */
 const char *calibrate_mode_name(int mode);
+/* Pages from one element of the curve to the next: 1, 1, 0 (packed: a
+ * line), 8, 512. */
+unsigned calibrate_mode_stride(int mode);
+/* The guest page the curve is replayed with: "4k", or "2m" (2m, and packed,
+ * whose arena is THP). */
+const char *calibrate_mode_guest_page(int mode);
 
 #define CALIBRATE_MAX_POINTS 128     /* points of one curve: chase's limit */
-#define CALIBRATE_MAX_PAGES 65536u   /* pages (lines) of one point: chase's limit */
+#define CALIBRATE_MAX_PAGES 65536u   /* pages of one point: chase's limit */
+#define CALIBRATE_MAX_LINES 8388608u /* lines of a packed point (512 MB): chase's */
 #define CALIBRATE_MAX_KNEES 16
 #define CALIBRATE_WARM_LAPS 2        /* laps of the cycle that warm the model up */
 #define CALIBRATE_LAPS 4             /* laps in the trace: the warm ones + the counted */
+/* Past CALIBRATE_BIG elements one lap warms the model up (an LRU structure
+ * smaller than the cycle misses on every access of the next lap; one at
+ * least as large holds it all) and at most CALIBRATE_COUNTED accesses are
+ * counted: a uniform sample of the random cycle, as chase's runs of at most
+ * 2^23 loads are of its laps. Up to it, the laps above. */
+#define CALIBRATE_BIG 65536u
+#define CALIBRATE_COUNTED 1048576u
+#define CALIBRATE_HOLDOUT_NONE (-1)
+#define CALIBRATE_HOLDOUT_AUTO (-2)
+/* --fit holds out every point i of the other curves with i % 3 == 1 (a
+ * third, spread over every curve's whole range): it fits on the rest. */
+#define CALIBRATE_HOLDOUT_EVERY 3
 
 /* Progress while chase measures: ROWS of the TOTAL points of round ROUND
  * (from 0) of ROUNDS have come; DONE once chase's output has ended. */
@@ -69,12 +95,21 @@ typedef struct calibrate_config {
 	int want[CALIBRATE_MODES];          /* the curves chase measures */
 	unsigned pages[CALIBRATE_MAX_POINTS];   /* increasing, 2..CALIBRATE_MAX_PAGES */
 	size_t npages;                      /* 0: 8 to 65536, 4 points per octave */
+	/* The packed control's points (lines), increasing, 2..CALIBRATE_MAX_LINES;
+	 * 0: PAGES when they were given, else 8 to 8388608 (512 MB), 4 points per
+	 * octave to 65536 and 2 (N, 1.5 N) beyond. */
+	unsigned lines[CALIBRATE_MAX_POINTS];
+	size_t nlines;
 	unsigned reps;                      /* runs per point (the median), 1..101 */
 	unsigned rounds;                    /* sweeps (the median of the medians), 1..100 */
 	uint64_t accesses;                  /* per run; 0: chase's default */
 	int cpu;                            /* the CPU chase pins itself to; -1: it chooses */
 	uint64_t seed;                      /* of chase's random cycles */
 	const char *clock;                  /* chase --clock: "cpu" or "wall" */
+	/* The curve --fit holds out whole (its error is the held-out pattern's):
+	 * a calibrate_mode; CALIBRATE_HOLDOUT_NONE: none; CALIBRATE_HOLDOUT_AUTO
+	 * (the default): 2m when it was measured, else none. */
+	int holdout;
 	/* A saved chase table ("-": standard input) instead of running chase:
 	 * its rows are the curves and its header the host, the runs and the
 	 * seed (WANT, PAGES, REPS, ACCESSES, CPU, SEED and CLOCK do not apply;
@@ -82,10 +117,15 @@ typedef struct calibrate_config {
 	const char *measured;
 	calibrate_progress_fn progress;     /* NULL: none */
 	void *progress_ctx;
+	/* Progress while the model replays: WHAT (a phase: "modelling", or the
+	 * structure --fit is trying), DONE of TOTAL replays of it; TOTAL 0 once
+	 * the replays are over. Same context. NULL: none. */
+	void (*step)(void *ctx, const char *what, size_t done, size_t total);
 } calibrate_config;
 
-/* Every curve, 8..65536 pages, 7 runs per point, 1 round, chase's accesses,
- * its CPU, seed 1, the thread's CPU time, chase run (not a saved table). */
+/* Every curve, 8..65536 pages (packed: 8..8388608 lines), 7 runs per point,
+ * 1 round, chase's accesses, its CPU, seed 1, the thread's CPU time, chase
+ * run (not a saved table). */
 void calibrate_config_init(calibrate_config *cfg);
 
 typedef struct calibrate calibrate;
@@ -129,10 +169,16 @@ int calibrate_model(calibrate *c, char *err, size_t errlen);
 void calibrate_knees(calibrate *c);
 
 /* The fit (after calibrate_knees; it needs the 4k curve and the packed
- * control): TLB sizes from the measured 4k knees that no knee of the packed
- * control explains, host.page from the 2m curve, cache geometry from sysfs
- * and the latencies from the plateaus; then every point replayed with the
- * fitted preset (calibrate_curve's FITTED). */
+ * control), on the points not held out (CALIBRATE_HOLDOUT_EVERY, and the
+ * curve CFG.holdout): the L1 and L2 TLB sizes from the 4k knees that no
+ * knee of the packed control explains, the L2 TLB's sets and ways from the
+ * s8 and s512 knees, cache geometry from sysfs held against the packed
+ * control's steps; then structures searched by the error of the fit they
+ * allow (host.page, the L2 TLB's policy, the nested TLB's and walk caches'
+ * sizes) and the latencies fitted jointly (sim/study/calib.h:
+ * calib_fit_linear), with the cost per walk the model lacks; then every
+ * point replayed with the fitted preset (calibrate_curve's FITTED) and the
+ * errors on the fitted and the held-out points (calibrate_fit_result). */
 int calibrate_fit(calibrate *c, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- what it found */
@@ -151,6 +197,7 @@ typedef struct calibrate_curve {
 	double walk_cycles[CALIBRATE_MAX_POINTS];   /* per walk */
 	double fitted[CALIBRATE_MAX_POINTS];    /* ns: the fitted preset */
 	calib_obs obs[CALIBRATE_MAX_POINTS];    /* the fitted geometry's counts */
+	unsigned char holdout[CALIBRATE_MAX_POINTS];   /* --fit: 1 held out, 0 fitted on */
 } calibrate_curve;
 
 /* The knees of one list of costs, as point indexes, and its plateaus. */
@@ -174,7 +221,10 @@ typedef struct calibrate_host {
 	int under_hypervisor;
 	char counters[200];        /* performance counters */
 	char clock[200];           /* frequency pinning */
-	double load[2];            /* /proc/loadavg before and after chase ran */
+	double load[2];            /* /proc/loadavg (1 minute) before and after chase ran */
+	int load_known;            /* 0: a saved table that does not say */
+	unsigned rounds;           /* rounds measured (LOADS holds the first 100) */
+	double loads[100][2];      /* each round's, before and after (chase's comments) */
 } calibrate_host;
 
 /* One fitted parameter: its value as text and where it came from. */
@@ -184,11 +234,34 @@ typedef struct calibrate_fit_value {
 	char why[320];
 } calibrate_fit_value;
 
+/* The fitted preset's error on one curve: the median over its points of
+ * |fitted - measured| / measured, the points fitted on and the held out,
+ * all of them and those past the L2 TLB's reach (N > tlb.l2.entries pages;
+ * packed: lines in more 4 KB pages than that). N: how many points; -1
+ * where there are none. */
+typedef struct calibrate_curve_error {
+	double train, holdout, train_past, holdout_past;
+	size_t ntrain, nholdout, ntrain_past, nholdout_past;
+} calibrate_curve_error;
+
 typedef struct calibrate_fit_result {
 	calibrate_fit_value v[40];
 	size_t n;
-	char notes[8][320];        /* what was not fitted, and why */
+	char notes[16][400];       /* what was not fitted, and why */
 	size_t nnotes;
+	char findings[8][400];     /* what the fit found that the model lacks, with the evidence */
+	size_t nfindings;
+	int holdout;               /* the curve held out whole, or CALIBRATE_HOLDOUT_NONE */
+	double train_error;        /* median |error| over every point fitted on */
+	double holdout_error;      /* ... over every point held out (both kinds) */
+	double holdout_points_error;   /* ... the held-out points of the fitted curves */
+	double holdout_pattern_error;  /* ... the held-out curve (-1: none) */
+	calibrate_curve_error curve[CALIBRATE_MODES];
+	double walk_fixed;         /* cycles a walk costs that the model has no key for */
+	double walk_fixed_hits;    /* share of the fitted-on walks that hit the stage-1 walk
+				    * cache, where the preset charges it */
+	unsigned l2_entries;       /* the L2 TLB's reach in 4 KB pages, for "past" */
+	size_t candidates;         /* structures the search replayed */
 } calibrate_fit_result;
 
 const calibrate_curve *calibrate_curve_of(const calibrate *c, int mode);

@@ -43,33 +43,48 @@ try:
     # ------------------------------------------------------------ live, tiny
     j = os.path.join(T, "live.json")
     png = os.path.join(T, "live.png")
-    p = run(["calibrate", "--pages", "8,16,32,64", "--reps", "1", "--rounds", "2", "--accesses", "2000",
-             "--set", "core.freq_ghz=2.5", "--json", j, "--plot", png, "--quiet"])
+    p = run(["calibrate", "--pages", "8,16,32,64", "--lines", "8,16,32,64,100000", "--reps", "1",
+             "--rounds", "2", "--accesses", "2000", "--set", "core.freq_ghz=2.5", "--json", j,
+             "--plot", png, "--quiet"])
     ok(p, "live calibrate")
     check("knees" in p.stdout and "measured" in p.stdout, "live: no table")
     check("cache.model=on (calibrate's default" in p.stdout, "live: cache.model default not said")
     check("not measured:" in p.stdout, "live: what could not be measured is not said")
     check("core.freq_ghz as configured" in p.stdout, "live: the clock's source is not said")
     check("clock: cpu (CLOCK_THREAD_CPUTIME_ID" in p.stdout, "live: chase's clock is not said")
+    check("load average (1 minute)" in p.stdout and "; per round " in p.stdout,
+          "live: the load average is not said per round")
     d = json.load(open(j))
     for k in ("slatsim", "config", "points", "knees"):
         check(k in d, "json: no %r" % k)
     check(d["config"]["cache.model"] == "on", "json: config cache.model")
     check(d["host"]["rounds"] == 2 and d["host"]["reps"] == 1, "json: rounds and reps")
+    check(len(d["host"]["loadavg_rounds"]) == 2 and d["host"]["loadavg_before"] >= 0,
+          "json: load averages %r" % d["host"])
     check(d["config"]["core.freq_ghz"] == 2.5, "json: config core.freq_ghz")
     pts = d["points"]
-    check([(q["guest_page"], q["pages"]) for q in pts] ==
-          [(g, n) for g in ("4k", "2m") for n in (8, 16, 32, 64)], "json: points %r" % pts)
+    # the page curves: 4k, 2m, then the walk-heavy s8 and s512 (4 KB pages 8, 512 apart)
+    check([(q["curve"], q["guest_page"], q["stride_pages"], q["pages"]) for q in pts] ==
+          [(c, g, s, n) for c, g, s in (("4k", "4k", 1), ("2m", "2m", 1), ("s8", "4k", 8),
+                                        ("s512", "4k", 512)) for n in (8, 16, 32, 64)],
+          "json: points %r" % [(q["curve"], q["pages"]) for q in pts])
     for q in pts:
         check(isinstance(q["measured_ns"], float) and q["measured_ns"] > 0, "json: measured_ns")
         check(isinstance(q["model_ns"], float) and q["model_ns"] > 0, "json: model_ns")
     check(set(d["knees"]) >= {"measured", "model"}, "json: knees keys")
     for side in ("measured", "model"):
         check(all(k in (8, 16, 32, 64) for k in d["knees"][side]), "json: knees are sizes")
-    check([c["lines"] for c in d["controls"]] == [8, 16, 32, 64], "json: packed control")
+    # --lines: the packed control's own points, past 65536 lines
+    check([c["lines"] for c in d["controls"]] == [8, 16, 32, 64, 100000], "json: packed control")
     # 8 pages of 4 KB: data in L1, every translation in the L1 TLB; the model
-    # charges the L1D latency alone (4 cycles at 2.5 GHz = 1.6 ns).
+    # charges the L1D latency alone (4 cycles at 2.5 GHz = 1.6 ns). 8 pages 8
+    # apart in the default L1 TLB (64 entries, 4-way: 16 sets) use 2 sets, 8
+    # ways: hits, 1.6 ns. 8 pages 512 apart use one set of 4 ways: every
+    # access misses it (LRU, a cycle of 8) and hits the L2 TLB (1536 x 12:
+    # 128 sets, one used, 12 ways): 4 + tlb.l2.latency 9 = 13 cycles = 5.2 ns.
     check(abs(pts[0]["model_ns"] - 4 / 2.5) < 1e-9, "model at 8 pages: %r" % pts[0])
+    check(abs(pts[8]["model_ns"] - 4 / 2.5) < 1e-9 and abs(pts[12]["model_ns"] - 13 / 2.5) < 1e-9,
+          "model at 8 pages, s8 and s512: %r %r" % (pts[8], pts[12]))
     check(open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", "--plot: not a PNG")
 
     # ------------------------------------------------------------ synthetic
@@ -77,49 +92,90 @@ try:
     #   4k:     2 ns to 64 pages, 4 ns 96-256, 8 ns 384-3072, 30 ns from 4096
     #   2m:     2 ns to 64, 4 ns beyond (it rises where 4k does: 4 KB host pages)
     #   packed: 2 ns to 384 lines, 6 ns from 512 (the L1D's capacity)
-    # Knees (above 1.5x the plateau, two points in a row): 4k 96, 384, 4096;
-    # 2m 96; packed 512. 4k's 384 is within 1.5x of packed's 512: a cache knee.
-    # TLB steps: 2 -> 4 between 64 and 96 crosses sqrt(8) at 64 x 1.5^0.5 =
-    # 78.4 -> tlb.l1d 78 entries, fully associative; 8 -> 30 between 3072 and
-    # 4096 crosses sqrt(240) half-way: 3547.2 -> 14 x 256 = 3584 (12-way
-    # default, 12..23 ways). L1D latency: packed small = 2 ns = 4 cycles. L2
-    # TLB: 4 ns at 96-256 pages = 8 cycles, less the L1D's 4 = 4.
+    #   s8:     2 ns to 64 pages, 4 ns 96-384 (L2 TLB hits), 30 ns from 512
+    #   s512:   2 ns to 64 pages, 4 ns at 80 and 128, 30 ns from 144
+    # Knees of all the points (above 1.5x the plateau, two points in a row):
+    # 4k 96, 384, 4096; 2m 96; packed 512; s8 96, 512; s512 80, 144. 4k's
+    # 384 is within 1.5x of packed's 512: a cache knee.
+    # --fit holds out point i % 3 == 1 of every curve and the whole 2m curve.
+    # The 4k points fitted on: 8 32 64 128 192 384 512 2048 3072 6144 8192
+    # (2 2 2 4 4 8 8 8 8 30 30): knees 128, 384, 6144. TLB steps: 2 -> 4
+    # between 64 and 128 crosses sqrt(8) half-way in log: 64 x 2^0.5 = 90.5
+    # -> tlb.l1d 91 entries, fully associative; 8 -> 30 between 3072 and 6144
+    # crosses sqrt(240) half-way: 4344.5 -> 17 x 256 = 4352 (12-way default,
+    # 12..23 ways x 2^k). Sets and ways: the L2-hit level is 4 ns; s8's points
+    # fitted on (8 32 64 128 192 384 512 1024 2048) step from it between 384
+    # and 512 at 384 x (4/3)^0.5 = 443.4 pages, s512's (8 32 64 128 144 256)
+    # between 128 and 144 at 128 x (9/8)^0.5 = 135.8. A TLB of 4352 = 17 x
+    # 256 entries with S sets holds 4352/S x max(1, S/8) at stride 8 (544 for
+    # every S >= 8: ln(544/443.4) = 0.20 each) and 4352/S at stride 512 for
+    # S <= 512: 32 sets give 136 (ln(136/135.8) = 0.002), 16 give 272 (0.69),
+    # 64 give 68 (0.69): 32 sets x 136 ways. L1D latency: packed small = 2 ns
+    # = 4 cycles. L2 TLB: 4 ns at 128-192 pages = 8 cycles, less the L1D's 4.
     sizes = [8, 16, 32, 64, 96, 128, 192, 256, 384, 512, 1024, 2048, 3072, 4096, 6144, 8192]
     f4k = [2, 2, 2, 2, 4, 4, 4, 4, 8, 8, 8, 8, 8, 30, 30, 30]
     f2m = [2, 2, 2, 2] + [4] * 12
     fpk = [2] * 9 + [6] * 7
+    s8 = [8, 16, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048]
+    f8 = [2, 2, 2, 2, 4, 4, 4, 4, 4, 30, 30, 30, 30]
+    s512 = [8, 16, 32, 64, 80, 128, 144, 160, 256]
+    f512 = [2, 2, 2, 2, 4, 4, 30, 30, 30]
     m = os.path.join(T, "synthetic.tsv")
     with open(m, "w") as f:
         f.write('# chase: cpu "Synthetic CPU (R) 9000 @ 1.00GHz", pinned to CPU 0, '
                 '3 runs per point (median), seed 5\n')
+        f.write("# loadavg before: 0.50 0.40 0.30\n")
         f.write("mode\tpages\taccesses\tns_median\tns_min\tns_max\tthp_kb\n")
-        for mode, ys in (("4k", f4k), ("2m", f2m), ("packed", fpk)):
+        for mode, xs, ys in (("4k", sizes, f4k), ("2m", sizes, f2m), ("packed", sizes, fpk),
+                             ("s8", s8, f8), ("s512", s512, f512)):
             f.write("# %s: arena 4096 kB (synthetic)\n" % mode)
-            for n, y in zip(sizes, ys):
+            for n, y in zip(xs, ys):
                 f.write("%s\t%d\t1000\t%.3f\t%.3f\t%.3f\t0\n" % (mode, n, y, y * 0.9, y * 1.1))
+        f.write("# loadavg after: 0.75 0.40 0.30\n")
     m4k = os.path.join(T, "only4k.tsv")
     with open(m4k, "w") as f:
         f.write("".join(l for l in open(m) if not l.startswith("packed")))
+    m3 = os.path.join(T, "three.tsv")   # a table from before s8 and s512
+    with open(m3, "w") as f:
+        f.write("".join(l for l in open(m) if not l.startswith(("s8", "s512", "# s", "# load"))))
     j1, j2 = os.path.join(T, "s1.json"), os.path.join(T, "s2.json")
     preset = os.path.join(T, "host.conf")
     svg = os.path.join(T, "s.svg")
     p = run(["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit",
              "--preset", preset, "--json", j1, "--plot", svg])
     ok(p, "synthetic --fit")
+    check("load average (1 minute) 0.50 before, 0.75 after (the table's" in p.stdout,
+          "the table's load average is not said")
     d = json.load(open(j1))
     check(d["knees"]["measured"] == [96, 384, 4096], "synthetic knees: %r" % d["knees"])
     kb = d["knees_by_curve"]
-    check(kb["2m"]["measured"] == [96] and kb["packed"]["measured"] == [512],
+    check(kb["2m"]["measured"] == [96] and kb["packed"]["measured"] == [512] and
+          kb["s8"]["measured"] == [96, 512] and kb["s512"]["measured"] == [80, 144],
           "synthetic knees by curve: %r" % kb)
     fit = d["fit"]["values"]
-    want = {"tlb.l1d.entries": "78", "tlb.l1d.ways": "78", "tlb.l2.entries": "3584",
-            "tlb.l2.ways": "14", "host.page": "4k", "cache.l1d.latency": "4",
-            "tlb.l2.latency": "4"}
+    want = {"tlb.l1d.entries": "91", "tlb.l1d.ways": "91", "tlb.l2.entries": "4352",
+            "tlb.l2.ways": "136", "cache.l1d.latency": "4", "tlb.l2.latency": "4"}
     for k, v in want.items():
         check(fit.get(k) == v, "fit %s = %r, want %s" % (k, fit.get(k), v))
+    check(d["fit"]["why"]["tlb.l2.ways"].startswith("32 sets x 136 ways: s8 holds 443 pages, "
+                                                    "s512 holds 136 pages"),
+          "sets and ways: %r" % d["fit"]["why"]["tlb.l2.ways"])
+    # held out: every point i % 3 == 1, and the whole 2m curve; the errors
+    for q in d["points"] + d["controls"]:
+        i = [x["pages"] for x in d["points"] if x["curve"] == q.get("curve")].index(q["pages"]) \
+            if "curve" in q else sizes.index(q["lines"])
+        check(q["holdout"] == (q.get("curve") == "2m" or i % 3 == 1) and "fitted_ns" in q,
+              "held out: %r" % q)
+    fj = d["fit"]
+    check(isinstance(fj["train_error"], (int, float)) and
+          isinstance(fj["holdout_error"], (int, float)) and
+          fj["holdout"]["pattern"] == "2m" and fj["holdout"]["every"] == 3 and
+          set(fj["errors"]) == {"4k", "2m", "packed", "s8", "s512"} and
+          fj["errors"]["2m"]["train"] is None, "fit errors: %r" % fj)
+    check("train_error" in p.stdout and "held-out pattern 2m" in p.stdout, "errors not printed")
     check(d["host"]["seed"] == 5, "seed from the file's header")
     text = open(preset).read()
-    check("tlb.l2.entries = 3584    # 4k curve: second TLB step" in text,
+    check("tlb.l2.entries = 4352    # 4k curve: second TLB step" in text,
           "preset does not say where tlb.l2.entries came from:\n" + text)
     check("core.freq_ghz = 2    # core.freq_ghz as configured" in text, "preset clock")
     check(open(svg).read(200).lstrip().startswith("<?xml") or "<svg" in open(svg).read(400),
@@ -131,6 +187,12 @@ try:
     a.pop("fit")
     check([q["model_ns"] for q in a["points"]] == [q["model_ns"] for q in b["points"]],
           "model differs between two runs")
+    # A table from before s8, s512 and the load average reads as it did.
+    p = run(["calibrate", "--measured", m3, "--set", "core.freq_ghz=2", "--json", j2])
+    ok(p, "three-curve table")
+    d3 = json.load(open(j2))
+    check([q["curve"] for q in d3["points"]] == ["4k"] * 16 + ["2m"] * 16 and
+          "load average" not in p.stdout, "three-curve table: %r" % d3["points"][:2])
     # The preset is a configuration `run` takes, and it changes the model.
     tr = os.path.join(T, "t.txt")
     subprocess.run([os.path.join(B, "chase"), "--trace", tr, "--modes", "4k", "--pages",
@@ -138,15 +200,15 @@ try:
     r = run(["run", "--config", preset, "--quiet", "--json", os.path.join(T, "r.json"), tr])
     ok(r, "run --config preset")
     rc = json.load(open(os.path.join(T, "r.json")))["config"]
-    check(rc["tlb.l1d.entries"] == 78 and rc["tlb.l2.entries"] == 3584 and
-          rc["host.page"] == "4k" and rc["cache.model"] == "on", "preset not applied: %r" % rc)
+    check(rc["tlb.l1d.entries"] == 91 and rc["tlb.l2.entries"] == 4352 and
+          rc["tlb.l2.ways"] == 136 and rc["cache.model"] == "on", "preset not applied: %r" % rc)
     # The default preset name: host-<cpu>.conf in the current directory (not
     # sim/configs/, which may not exist there, or hold a shipped preset), the
     # CPU the measurement names (chase's /proc/cpuinfo "model name"), lower
     # case, "(R)" and "@ clock" dropped.
     cwd = os.path.join(T, "cwd")
     os.makedirs(os.path.join(cwd, "sim", "configs"))
-    fit = ["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit", "--quiet"]
+    fit = ["calibrate", "--measured", m3, "--set", "core.freq_ghz=2", "--fit", "--quiet"]
     p = run(fit, cwd=cwd)
     ok(p, "default preset path")
     made = sorted(os.listdir(cwd))
@@ -168,6 +230,62 @@ try:
     check(p.returncode == 2 and p.stderr.startswith("slatsim: --force lets --fit replace an "
           "existing preset: give --fit\n"), "--force without --fit: %r" % p.stderr)
 
+    # ------------------------------------------------------------ round trip
+    # Curves the model itself makes with a known machine - small caches and
+    # TLBs, so that every structure shows within 4096 pages - read back as
+    # the measurement: the fit must find that machine again. Known (the
+    # generator): L1 TLB 16 entries; L2 TLB 128 x 16 ways; host.page 4k (the
+    # default is thp); nested TLB 64 entries and stage-1 walk cache 64 (both
+    # default 32; 4-way as by default); latencies L2 TLB 7, L2 10, LLC 30,
+    # memory 300 (defaults 9, 14, 77, 200); no cost per walk beyond the
+    # model's. The caches' geometry is given to both (a key the caller sets is
+    # kept, not read from sysfs). The points: pairs at 16/17 and 128/130 that
+    # the held-out third leaves in, so the knees fall on the sizes.
+    rt_pages = [8, 12, 16, 17, 20, 24, 32, 40, 48, 64, 80, 96, 128, 129, 130, 160, 192, 256,
+                384, 512, 1024, 2048, 4096]
+    pin = ["cache.l1d.sets=8", "cache.l1d.ways=8", "cache.l1i.sets=8", "cache.l1i.ways=8",
+           "cache.l2.sets=32", "cache.l2.ways=8", "cache.llc.sets=64", "cache.llc.ways=16",
+           "core.freq_ghz=2"]
+    known = {"tlb.l1d.entries": "16", "tlb.l2.entries": "128", "host.page": "4k",
+             "ntlb.entries": "64", "walkcache.s1.entries": "64", "tlb.l2.latency": "7",
+             "cache.l2.latency": "10", "cache.llc.latency": "30", "cache.mem.latency": "300"}
+    gen = ["tlb.l1d.ways=16", "tlb.l2.ways=16"] + ["%s=%s" % kv for kv in known.items()]
+
+    def table(path, ns):
+        with open(path, "w") as f:
+            f.write('# chase: cpu "Round Trip", pinned to CPU 0, 1 runs per point (median), '
+                    'seed 3\n')
+            for mode in ("4k", "2m", "packed", "s8", "s512"):
+                for n in rt_pages:
+                    y = ns.get((mode, n), 1.0)
+                    f.write("%s\t%d\t1000\t%.9f\t%.9f\t%.9f\t0\n" % (mode, n, y, y, y))
+
+    sets = lambda kv: [a for x in kv for a in ("--set", x)]
+    table(os.path.join(T, "rt0.tsv"), {})
+    p = run(["calibrate", "--measured", os.path.join(T, "rt0.tsv"), "--json",
+             os.path.join(T, "rt0.json"), "--quiet"] + sets(pin + gen))
+    ok(p, "round trip: the generator")
+    g = json.load(open(os.path.join(T, "rt0.json")))
+    ns = {(q["curve"], q["pages"]): q["model_ns"] for q in g["points"]}
+    ns.update({("packed", q["lines"]): q["model_ns"] for q in g["controls"]})
+    table(os.path.join(T, "rt.tsv"), ns)
+    p = run(["calibrate", "--measured", os.path.join(T, "rt.tsv"), "--fit", "--preset",
+             os.path.join(T, "rt.conf"), "--json", os.path.join(T, "rt.json"), "--quiet"] +
+            sets(pin))
+    ok(p, "round trip: the fit")
+    r = json.load(open(os.path.join(T, "rt.json")))["fit"]
+    for k, v in known.items():
+        if k == "tlb.l2.entries":   # an LRU set-associative step is not sharp: within 10%
+            check(abs(int(r["values"].get(k, 0)) - 128) <= 13, "round trip: %s = %r" %
+                  (k, r["values"].get(k)))
+            continue
+        check(r["values"].get(k) == v, "round trip: %s = %r, want %s (%s)" %
+              (k, r["values"].get(k), v, r["why"].get(k)))
+    check(r["walk_fixed_cycles"] == 0, "round trip: a cost per walk %r" % r["walk_fixed_cycles"])
+    check(r["train_error"] < 0.01 and r["holdout_error"] < 0.01 and
+          r["holdout"]["pattern_error"] < 0.01, "round trip: errors %r %r" %
+          (r["train_error"], r["holdout_error"]))
+
     # ------------------------------------------------------------ refusals
     keep = os.path.join(T, "keep.json")
     open(keep, "w").write("precious\n")
@@ -180,6 +298,10 @@ try:
         ["--measured", os.path.join(T, "absent.tsv")], ["--measured", png, "--json", keep],
         ["--measured", m, "--json", T], ["--fit", "--modes", "4k,2m"],
         ["--measured", m4k, "--fit", "--preset", os.path.join(T, "p.conf")],
+        ["--lines", "8388609"], ["--lines", "8,,9"], ["--measured", m, "--lines", "8"],
+        ["--holdout", "2m"], ["--fit", "--holdout", "packed"], ["--fit", "--holdout", "x"],
+        ["--fit", "--modes", "4k,packed", "--holdout", "s8"],
+        ["--measured", m3, "--fit", "--holdout", "s8", "--preset", os.path.join(T, "p.conf")],
     ]
     for args in bad:
         p = run(["calibrate"] + args)
