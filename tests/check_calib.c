@@ -381,6 +381,13 @@ START_TEST(calib_engine_refuses_a_bad_table_by_line)
 		{ "4k\t8\t1000\t2.0\n", TRACE_EFORMAT,
 		  ":1: not a row of a chase table (mode pages accesses ns_median ns_min ns_max "
 		  "thp_kb)" },
+		/* two rounds (tables one after another, as --save writes them) must
+		 * measure the same points; the line is the file's */
+		{ "# chase: cpu \"X\", pinned to CPU 0, 1 runs per point (median), seed 1\n"
+		  "4k\t8\t1000\t2\t2\t2\t0\n"
+		  "# chase: cpu \"X\", pinned to CPU 0, 1 runs per point (median), seed 1\n"
+		  "4k\t16\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
+		  ":4: round 2 measures other points than the first (4k 16)" },
 	};
 	for (size_t k = 0; k < N(bad); k++) {
 		calibrate *c;
@@ -392,6 +399,39 @@ START_TEST(calib_engine_refuses_a_bad_table_by_line)
 		unlink(path);
 		free(path);
 	}
+}
+END_TEST
+
+/* Two rounds in one file: the median of the rounds' medians (of 2: their
+ * mean) and the extremes of both; the load average of the first round's
+ * start and the last one's end. */
+START_TEST(calib_engine_reads_saved_rounds)
+{
+	static const char two[] =
+		"# chase: cpu \"X\", pinned to CPU 0, 3 runs per point (median), seed 1\n"
+		"# loadavg before: 1.50 1.00 1.00\n"
+		"4k\t8\t1000\t2.000\t1.500\t2.500\t0\n"
+		"s512\t8\t1000\t6.000\t5.000\t7.000\t0\n"
+		"# loadavg after: 1.75 1.00 1.00\n"
+		"# chase: cpu \"X\", pinned to CPU 0, 3 runs per point (median), seed 1\n"
+		"# loadavg before: 2.50 1.00 1.00\n"
+		"4k\t8\t1000\t3.000\t1.000\t3.500\t0\n"
+		"s512\t8\t1000\t4.000\t3.000\t9.000\t0\n"
+		"# loadavg after: 2.75 1.00 1.00\n";
+	calibrate *c;
+	char *path, err[512];
+	ck_assert_msg(calib_load(two, &c, &path, err, sizeof(err)) == TRACE_OK, "%s", err);
+	const calibrate_curve *k4 = calibrate_curve_of(c, CALIBRATE_4K);
+	const calibrate_curve *s5 = calibrate_curve_of(c, CALIBRATE_S512);
+	ck_assert(k4->n == 1 && k4->meas[0] == 2.5 && k4->mmin[0] == 1.0 && k4->mmax[0] == 3.5);
+	ck_assert(s5->n == 1 && s5->meas[0] == 5.0 && s5->mmin[0] == 3.0 && s5->mmax[0] == 9.0);
+	const calibrate_host *h = calibrate_host_of(c);
+	ck_assert_uint_eq(h->rounds, 2);
+	ck_assert(h->load_known && h->load[0] == 1.5 && h->load[1] == 2.75);
+	ck_assert(h->loads[1][0] == 2.5 && h->loads[0][1] == 1.75);
+	calibrate_destroy(c);
+	unlink(path);
+	free(path);
 }
 END_TEST
 
@@ -447,6 +487,7 @@ Suite *calib_suite(void)
 	tc = tcase_create("engine");
 	tcase_add_test(tc, calib_engine_reads_a_saved_table);
 	tcase_add_test(tc, calib_engine_refuses_a_bad_table_by_line);
+	tcase_add_test(tc, calib_engine_reads_saved_rounds);
 	tcase_add_test(tc, calib_engine_missing_table);
 	suite_add_tcase(s, tc);
 	return s;

@@ -34,7 +34,8 @@ static const char *const calibrate_usage =
 	"                         [--modes 4k,2m,packed,s8,s512] [--pages N,N,...]\n"
 	"                         [--lines N,N,...] [--reps R] [--rounds K]\n"
 	"                         [--accesses A] [--cpu C] [--seed S] [--clock cpu|wall]\n"
-	"                         [--measured FILE] [--json FILE] [--plot FILE.png|.svg]\n"
+	"                         [--measured FILE | --save FILE] [--json FILE]\n"
+	"                         [--plot FILE.png|.svg]\n"
 	"                         [--fit [--preset FILE] [--force] [--holdout CURVE|none]]\n"
 	"                         [--quiet]\n"
 	"\n"
@@ -61,7 +62,8 @@ static const char *const calibrate_usage =
 	"comparable (--set cache.model=off to see that).\n"
 	"\n"
 	"--measured FILE takes the measurement from a saved chase table (build/chase >\n"
-	"FILE) instead of running it. --json FILE writes {\"slatsim\", \"config\",\n"
+	"FILE, or what --save FILE wrote: every round's table, one after another, whose\n"
+	"median of the medians it takes again) instead of running it. --json FILE writes {\"slatsim\", \"config\",\n"
 	"\"points\": [{\"guest_page\", \"pages\", \"measured_ns\", \"model_ns\", ...}],\n"
 	"\"knees\": {\"measured\": [...], \"model\": [...]} (the 4k curve's), ...}.\n"
 	"--plot FILE draws the curves with gnuplot (PNG or SVG by the name).\n"
@@ -82,7 +84,7 @@ static const char *const calibrate_usage =
 typedef struct cal_opts {
 	calibrate_config cfg;
 	config_args conf;
-	const char *json, *plot, *preset, *holdout;
+	const char *json, *plot, *preset, *holdout, *save;
 	int fit, force, quiet;
 	char chase[PATH_MAX];
 	char preset_path[PATH_MAX];
@@ -213,6 +215,7 @@ static int parse_options(args *a, cal_opts *o)
 		if ((v = cli_opt_value(a, "--plot"))) { o->plot = v; continue; }
 		if ((v = cli_opt_value(a, "--preset"))) { o->preset = v; continue; }
 		if ((v = cli_opt_value(a, "--holdout"))) { o->holdout = v; continue; }
+		if ((v = cli_opt_value(a, "--save"))) { o->save = v; continue; }
 		if (cli_opt_flag(a, "--fit")) { o->fit = 1; continue; }
 		if (cli_opt_flag(a, "--force")) { o->force = 1; continue; }
 		if (cli_opt_flag(a, "--quiet")) { o->quiet = 1; continue; }
@@ -226,6 +229,9 @@ static int parse_options(args *a, cal_opts *o)
 	if (g->measured && seen_seed)
 		cli_usage_error(a, "--measured takes the seed from its file's header: --seed does "
 				"not apply");
+	if (g->measured && o->save)
+		cli_usage_error(a, "--save writes what chase measures: with --measured there is "
+				"nothing new to save");
 	if (o->preset && !o->fit)
 		cli_usage_error(a, "--preset names the file --fit writes: give --fit");
 	if (o->force && !o->fit)
@@ -318,8 +324,8 @@ static void print_head(FILE *t, const calibrate *c, const cal_opts *o)
 			h->under_hypervisor ? ", under a hypervisor" : "");
 	fprintf(t, "\n  measured: %s, %s, %u runs per point (median)", measured ? measured :
 		o->chase, h->pinning, h->reps);
-	if (o->cfg.rounds > 1)
-		fprintf(t, ", %u rounds (median of the medians)", o->cfg.rounds);
+	if (h->rounds > 1)
+		fprintf(t, ", %u rounds (median of the medians)", h->rounds);
 	fprintf(t, ", seed %" PRIu64 "\n", h->seed);
 	if (h->timer[0])
 		fprintf(t, "    clock: %s\n", h->timer);
@@ -577,7 +583,7 @@ static void json_host(json_w *j, const calibrate *c, const cal_opts *o)
 	json_str(j, "pinning", h->pinning);
 	json_str(j, "clock", h->timer);
 	json_u64(j, "reps", h->reps);
-	json_u64(j, "rounds", o->cfg.rounds);
+	json_u64(j, "rounds", h->rounds);
 	json_u64(j, "seed", h->seed);
 	json_dbl(j, "core_freq_ghz", ghz);
 	json_str(j, "core_freq_source", src);
@@ -766,11 +772,16 @@ int cmd_calibrate(args *a)
 	outfile *jo = o->json ? cli_output(a, o->json, "--json", 0) : NULL;
 	outfile *po = o->plot ? cli_output(a, o->plot, "--plot", 0) : NULL;
 	outfile *fo = o->fit ? cli_output(a, o->preset, "--preset", 0) : NULL;
+	outfile *so = o->save ? cli_output(a, o->save, "--save", 0) : NULL;
 	FILE *tf = (jo && outfile_is_stdout(jo)) || (po && outfile_is_stdout(po)) ||
-		   (fo && outfile_is_stdout(fo)) ? stderr : stdout;
+		   (fo && outfile_is_stdout(fo)) || (so && outfile_is_stdout(so)) ? stderr : stdout;
 
 	if (!measured)
 		ok(calibrate_measure(c, err, sizeof(err)), err);
+	if (so) {   /* the measurement first: modelling and fitting take minutes more */
+		fputs(calibrate_raw(c), outfile_stream(so));
+		cli_commit(so);
+	}
 	ok(calibrate_model(c, err, sizeof(err)), err);
 	calibrate_knees(c);
 	if (o->fit)

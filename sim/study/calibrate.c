@@ -94,6 +94,8 @@ struct calibrate {
 	calibrate_fit_result f;
 	double wc1_hits[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* MODEL_COUNTS, per access */
 	int kept[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* kept_trace: memfd + 1, or 0 */
+	char *raw;                 /* chase's tables as measured, for --save */
+	unsigned llc_sysfs;        /* fit_caches: sysfs's LLC sets when the step differs */
 };
 
 /* Points of at most this many elements keep their trace (kept_trace): at
@@ -368,12 +370,13 @@ static void parse_header(calibrate *c, char *s)
  * rows go into MEAS, MMIN and MMAX (one round of every curve). FIRST: the
  * first round, which sets the curves' points and the host's description
  * from the header comments; later rounds must have the same points. */
-static int parse_chase(calibrate *c, const char *text, const char *origin, point_row *meas,
-		       point_row *mmin, point_row *mmax, unsigned round, char *err, size_t errlen)
+static int parse_chase(calibrate *c, const char *text, const char *origin, unsigned line0,
+		       point_row *meas, point_row *mmin, point_row *mmax, unsigned round, char *err,
+		       size_t errlen)
 {
 	int first = round == 0;
 	const char *p = text;
-	unsigned lineno = 0;
+	unsigned lineno = line0;
 	size_t got[CALIBRATE_MODES] = { 0 };
 	while (*p) {
 		const char *e = strchr(p, '\n');
@@ -450,6 +453,10 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, point
 			cv->thp_kb[i] = thp;
 			cv->n = i + 1;
 		} else if (i >= cv->n || cv->pages[i] != pages) {
+			if (c->cfg.measured)
+				return FAIL(TRACE_EFORMAT, "%s:%u: round %u measures other points than "
+					    "the first (%s %u)", origin, lineno, round + 1,
+					    mode_name[m], pages);
 			return FAIL(TRACE_EINTERNAL, "calibrate: chase's rounds measured "
 				    "different points (%s %u)", mode_name[m], pages);
 		}
@@ -466,12 +473,15 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, point
 	return TRACE_OK;
 }
 
-/* The saved table CFG.measured ("-": standard input) as one round. */
-static int read_saved(calibrate *c, point_row *meas, point_row *mmin, point_row *mmax, char *err,
-		      size_t errlen)
+/* The saved table CFG.measured ("-": standard input) into *BUF (the caller
+ * frees it), and how many rounds it holds (*ROUNDS): chase's tables one
+ * after another, each opening with its `# chase: cpu` header (what
+ * --save writes); a table without one is one round. */
+static int read_saved(calibrate *c, char **out, unsigned *rounds, char *err, size_t errlen)
 {
 	const char *path = c->cfg.measured;
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	*out = NULL;
 	if (!f)
 		return FAIL(TRACE_EIO, "--measured %s: %s", path, strerror(errno));
 	size_t len = 0, cap = 1 << 16;
@@ -491,17 +501,75 @@ static int read_saved(calibrate *c, point_row *meas, point_row *mmin, point_row 
 		fclose(f);
 	if (!buf)
 		return FAIL(TRACE_ENOMEM, "out of memory (--measured)");
-	int rc = TRACE_OK;
 	buf[len] = '\0';
+	int rc = TRACE_OK;
 	if (e)   /* (a directory: EISDIR) */
 		rc = FAIL(TRACE_EIO, "--measured %s: read error: %s", path, strerror(e));
 	else if (memchr(buf, '\0', len))
 		rc = FAIL(TRACE_EFORMAT, "--measured %s: a NUL byte: not a chase table",
 			  path);
+	*rounds = 0;
+	for (const char *l = buf; rc == TRACE_OK && l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		*rounds += strncmp(l, "# chase: cpu \"", 14) == 0;
+	if (*rounds > 100)
+		rc = FAIL(TRACE_EFORMAT, "--measured %s: %u rounds: at most 100", path, *rounds);
+	if (*rounds == 0)
+		*rounds = 1;
+	if (rc != TRACE_OK)
+		free(buf);
 	else
-		rc = parse_chase(c, buf, path, meas, mmin, mmax, 0, err, errlen);
-	free(buf);
+		*out = buf;
 	return rc;
+}
+
+/* Parse the saved table BUF of ROUNDS rounds (read_saved): round r from
+ * its header to the next (the first from the file's start). */
+static int parse_saved(calibrate *c, char *buf, unsigned rounds, point_row *meas,
+		       point_row *mmin, point_row *mmax, char *err, size_t errlen)
+{
+	char *start = buf;
+	unsigned line0 = 0;
+	for (unsigned r = 0; r < rounds; r++) {
+		/* the end: the header after this round's own */
+		char *end = NULL, *l = start;
+		unsigned lines = 0, headers = 0;
+		while (l && *l) {
+			if (strncmp(l, "# chase: cpu \"", 14) == 0 && headers++ && r + 1 < rounds) {
+				end = l;
+				break;
+			}
+			char *nl = strchr(l, '\n');
+			lines += nl != NULL;
+			l = nl ? nl + 1 : NULL;
+		}
+		char keep = 0;
+		if (end) {
+			keep = *end;
+			*end = '\0';
+		}
+		int rc = parse_chase(c, start, c->cfg.measured, line0, meas + (size_t)r * CALIBRATE_MODES,
+				     mmin + (size_t)r * CALIBRATE_MODES,
+				     mmax + (size_t)r * CALIBRATE_MODES, r, err, errlen);
+		if (end)
+			*end = keep;
+		if (rc != TRACE_OK)
+			return rc;
+		line0 += lines;
+		start = end;
+	}
+	return TRACE_OK;
+}
+
+/* Append a round's table TEXT to what --save writes. */
+static int keep_raw(calibrate *c, const char *text, char *err, size_t errlen)
+{
+	size_t l = strlen(text), have = c->raw ? strlen(c->raw) : 0;
+	char *nb = realloc(c->raw, have + l + 1);
+	if (!nb)
+		return FAIL(TRACE_ENOMEM, "out of memory (chase output)");
+	memcpy(nb + have, text, l + 1);
+	c->raw = nb;
+	return TRACE_OK;
 }
 
 /* Run chase CFG.rounds times over the curves and points CFG wants. */
@@ -548,9 +616,11 @@ static int run_sweeps(calibrate *c, point_row *meas, point_row *mmin, point_row 
 		int rc = run_chase(c, argv, total, r, &out, err, errlen);
 		if (rc != TRACE_OK)
 			return rc;
-		rc = parse_chase(c, out, "chase", meas + (size_t)r * CALIBRATE_MODES,
+		rc = parse_chase(c, out, "chase", 0, meas + (size_t)r * CALIBRATE_MODES,
 				 mmin + (size_t)r * CALIBRATE_MODES, mmax + (size_t)r * CALIBRATE_MODES,
 				 r, err, errlen);
+		if (rc == TRACE_OK)
+			rc = keep_raw(c, out, err, errlen);
 		free(out);
 		if (rc != TRACE_OK)
 			return rc;
@@ -603,22 +673,27 @@ int calibrate_measure(calibrate *c, char *err, size_t errlen)
 {
 	assert((c->cfg.measured || c->chase[0]) && "calibrate_measure: chase is set");
 	probe_host(c);
-	size_t rows = (size_t)CALIBRATE_MODES * c->cfg.rounds;
+	char *saved = NULL;
+	unsigned rounds = c->cfg.rounds;
+	int rc = c->cfg.measured ? read_saved(c, &saved, &rounds, err, errlen) : TRACE_OK;
+	if (rc != TRACE_OK)
+		return rc;
+	size_t rows = (size_t)CALIBRATE_MODES * rounds;
 	point_row *meas = calloc(rows, sizeof(*meas));
 	point_row *mmin = calloc(rows, sizeof(*mmin));
 	point_row *mmax = calloc(rows, sizeof(*mmax));
-	int rc = TRACE_OK;
 	if (!meas || !mmin || !mmax)
 		rc = FAIL(TRACE_ENOMEM, "out of memory (measurements)");
-	else if (c->cfg.measured)
-		rc = read_saved(c, meas, mmin, mmax, err, errlen);
+	else if (saved)
+		rc = parse_saved(c, saved, rounds, meas, mmin, mmax, err, errlen);
 	else
 		rc = run_sweeps(c, meas, mmin, mmax, err, errlen);
-	c->host.rounds = c->cfg.rounds;
+	free(saved);
+	c->host.rounds = rounds;
 	/* A saved table's load average is the one its chase saw. */
 	if (rc == TRACE_OK && c->cfg.measured && c->host.load_known) {
 		c->host.load[0] = c->host.loads[0][0];
-		c->host.load[1] = c->host.loads[0][1];
+		c->host.load[1] = c->host.loads[rounds - 1][1];
 	}
 	/* The median of the rounds' medians; the extremes of every run. */
 	for (int m = 0; rc == TRACE_OK && m < CALIBRATE_MODES; m++) {
@@ -627,13 +702,13 @@ int calibrate_measure(calibrate *c, char *err, size_t errlen)
 			double v[100];
 			cv->mmin[i] = mmin[m][i];
 			cv->mmax[i] = mmax[m][i];
-			for (unsigned r = 0; r < c->cfg.rounds; r++) {
+			for (unsigned r = 0; r < rounds; r++) {
 				size_t at = (size_t)r * CALIBRATE_MODES + (size_t)m;
 				v[r] = meas[at][i];
 				cv->mmin[i] = fmin(cv->mmin[i], mmin[at][i]);
 				cv->mmax[i] = fmax(cv->mmax[i], mmax[at][i]);
 			}
-			cv->meas[i] = calib_median(v, c->cfg.rounds);
+			cv->meas[i] = calib_median(v, rounds);
 		}
 	}
 	free(meas);
@@ -641,6 +716,8 @@ int calibrate_measure(calibrate *c, char *err, size_t errlen)
 	free(mmax);
 	return rc;
 }
+
+const char *calibrate_raw(const calibrate *c) { return c->raw ? c->raw : ""; }
 
 /* ---------------------------------------------------------------- model */
 
@@ -1021,6 +1098,17 @@ static int cpuid_l2_dtlb(unsigned *entries, unsigned *ways)
 #endif
 }
 
+/* This CPU's CPUID L2 DTLB (cpuid_l2_dtlb) when it measured the curves: a
+ * live measurement, or a saved table naming this CPU's model. */
+static int host_l2_dtlb(const calibrate *c, unsigned *entries, unsigned *ways)
+{
+	char here[256];
+	if (c->cfg.measured && (cpuinfo("model name", here, sizeof(here)) ||
+				strcmp(here, c->host.cpu)))
+		return -1;
+	return cpuid_l2_dtlb(entries, ways);
+}
+
 /* The capacity the stride curve V shows of the L2 TLB: the step out of its
  * first plateau (after the L1 TLB's) within CALIB_KNEE_FACTOR of LEVEL, the
  * 4k curve's L2-TLB-hit level; CALIB_CAP_HIDDEN when it has none (it goes
@@ -1103,7 +1191,7 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 			if (!ns)
 				continue;
 			unsigned ce, cw;
-			int have_cpuid = !c->cfg.measured && cpuid_l2_dtlb(&ce, &cw) == 0;
+			int have_cpuid = host_l2_dtlb(c, &ce, &cw) == 0;
 			unsigned pref = have_cpuid && ce == e ? cw : w;
 			calib_geom g;
 			calib_tlb_sets(e, l1, strides, cap, ns, pref, &g);
@@ -1162,8 +1250,9 @@ static double packed_last_step(const view *vp, double *before, double *after)
  * against the packed control: when its last step - into memory - comes at
  * less than the LLC's capacity over CALIB_KNEE_FACTOR (and past the L2's
  * times it), this VM has that much of a shared LLC (other tenants hold the
- * rest), and the LLC is sized from the step, its ways sysfs's. */
-static void fit_caches(const calibrate *c, calibrate_fit_result *f)
+ * rest), and the LLC is sized from the step, its ways sysfs's (C->llc_sysfs:
+ * sysfs's sets, which the search tries too). */
+static void fit_caches(calibrate *c, calibrate_fit_result *f)
 {
 	int cpu = 0;
 	const char *pin = strstr(c->host.pinning, "pinned to CPU ");
@@ -1225,6 +1314,7 @@ static void fit_caches(const calibrate *c, calibrate_fit_result *f)
 			sets *= 2;
 		char val[32];
 		snprintf(val, sizeof(val), "%u", sets);
+		c->llc_sysfs = (unsigned)atoi(ls);
 		fit_add(f, "cache.llc.sets", val, "the packed control's last step (%.2f -> %.2f ns, "
 			"into memory) at %.0f lines = %.1f MB against sysfs's %.0f MB LLC: this VM "
 			"holds %.0f%% of it (a shared L3; other tenants the rest); %u sets x %s ways",
@@ -1619,6 +1709,7 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	    (rc = set_param(pf, "core.freq_ghz", val, "--fit", err, errlen)) != TRACE_OK)
 		return rc;
 	split(c);
+	c->llc_sysfs = 0;
 	unsigned e_knee, w_knee;
 	fit_tlb(c, pf, &c->f, &e_knee, &w_knee);
 	fit_caches(c, &c->f);
@@ -1645,13 +1736,23 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 			    "the TLBs and a nested walk per 4 KB page, or whole 2 MB pages" };
 	if (rc == TRACE_OK)
 		rc = search(c, pf, &hp, &best, keep, err, errlen);
+	/* the LLC: sysfs's, or this VM's share the packed control shows */
+	const char *llc_step = fit_value(&c->f, "cache.llc.sets");
+	if (rc == TRACE_OK && c->llc_sysfs && llc_step && (unsigned)atoi(llc_step) != c->llc_sysfs) {
+		n = 0;
+		snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%s", llc_step);
+		snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%u", c->llc_sysfs);
+		search_space ls = { "the LLC's sets", cand, n, SEL_TRAIN, "sysfs's (the whole L3) "
+				    "or the packed control's last step (this VM's share of it)" };
+		rc = search(c, pf, &ls, &best, keep, err, errlen);
+	}
 	/* the L2 TLB: its size from the knees (and CPUID), its policy */
 	static const char *const policy[] = { "lru", "plru", "random" };
 	unsigned ce, cw;
 	n = 0;
 	for (int src = 0; src < 2; src++) {
 		unsigned e = src ? 0 : e_knee, w = w_knee;
-		if (src && !c->cfg.measured && cpuid_l2_dtlb(&ce, &cw) == 0 && ce != e_knee &&
+		if (src && host_l2_dtlb(c, &ce, &cw) == 0 && ce != e_knee &&
 		    ce % cw == 0 && ((ce / cw) & (ce / cw - 1)) == 0) {
 			e = ce;
 			w = cw;
@@ -1668,7 +1769,8 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	if (rc == TRACE_OK && n)
 		rc = search(c, pf, &tl, &best, keep, err, errlen);
 	/* the nested TLB and the walk caches: their sizes */
-	static const unsigned ntlb_sizes[] = { 0, 8, 16, 32, 64, 128, 256, 512, 1024 };
+	static const unsigned ntlb_sizes[] = { 0, 8, 16, 32, 64, 128, 256, 512, 1024, 2048,
+						4096 };
 	static const unsigned wc_sizes[] = { 0, 4, 8, 16, 32, 64, 128, 256 };
 	struct {
 		const char *key, *ways, *why;
@@ -2004,6 +2106,7 @@ void calibrate_destroy(calibrate *c)
 			for (size_t i = 0; i < CALIBRATE_MAX_POINTS; i++)
 				if (c->kept[m][i] > 0)
 					close(c->kept[m][i] - 1);
+		free(c->raw);
 	}
 	free(c);
 }

@@ -157,6 +157,10 @@ void calibrate_set_chase(calibrate *c, const char *path);
  * the table and its line. */
 int calibrate_measure(calibrate *c, char *err, size_t errlen);
 
+/* What chase printed, every round's table one after another (what
+ * --measured reads back as as many rounds); "" for a saved table. */
+const char *calibrate_raw(const calibrate *c);
+
 /* Replay every measured point through a machine of the replayed
  * configuration (guest.page per curve: 4k, 2m, packed 2m), chase writing
  * the same accesses as a text trace on a pipe: CALIBRATE_WARM_LAPS laps

@@ -43,9 +43,10 @@ try:
     # ------------------------------------------------------------ live, tiny
     j = os.path.join(T, "live.json")
     png = os.path.join(T, "live.png")
+    saved = os.path.join(T, "saved.tsv")
     p = run(["calibrate", "--pages", "8,16,32,64", "--lines", "8,16,32,64,100000", "--reps", "1",
              "--rounds", "2", "--accesses", "2000", "--set", "core.freq_ghz=2.5", "--json", j,
-             "--plot", png, "--quiet"])
+             "--plot", png, "--save", saved, "--quiet"])
     ok(p, "live calibrate")
     check("knees" in p.stdout and "measured" in p.stdout, "live: no table")
     check("cache.model=on (calibrate's default" in p.stdout, "live: cache.model default not said")
@@ -86,6 +87,18 @@ try:
     check(abs(pts[8]["model_ns"] - 4 / 2.5) < 1e-9 and abs(pts[12]["model_ns"] - 13 / 2.5) < 1e-9,
           "model at 8 pages, s8 and s512: %r %r" % (pts[8], pts[12]))
     check(open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n", "--plot: not a PNG")
+    # --save: both rounds' tables; --measured reads them back as 2 rounds, the
+    # same medians of the medians and extremes
+    check(open(saved).read().count('# chase: cpu "') == 2, "--save: not two tables")
+    j2 = os.path.join(T, "again.json")
+    p = run(["calibrate", "--measured", saved, "--set", "core.freq_ghz=2.5", "--json", j2])
+    ok(p, "--measured the saved rounds")
+    d2 = json.load(open(j2))
+    check(d2["host"]["rounds"] == 2 and "2 rounds (median of the medians)" in p.stdout,
+          "saved rounds: %r" % d2["host"])
+    for a, b in zip(d["points"] + d["controls"], d2["points"] + d2["controls"]):
+        check(all(a[k] == b[k] for k in ("measured_ns", "measured_min_ns", "measured_max_ns")),
+              "saved rounds: %r against %r" % (a, b))
 
     # ------------------------------------------------------------ synthetic
     # Worked by hand (core.freq_ghz = 2, so 1 ns is 2 cycles):
@@ -299,6 +312,7 @@ try:
         ["--measured", m, "--json", T], ["--fit", "--modes", "4k,2m"],
         ["--measured", m4k, "--fit", "--preset", os.path.join(T, "p.conf")],
         ["--lines", "8388609"], ["--lines", "8,,9"], ["--measured", m, "--lines", "8"],
+        ["--measured", m, "--save", os.path.join(T, "x.tsv")],
         ["--holdout", "2m"], ["--fit", "--holdout", "packed"], ["--fit", "--holdout", "x"],
         ["--fit", "--modes", "4k,packed", "--holdout", "s8"],
         ["--measured", m3, "--fit", "--holdout", "s8", "--preset", os.path.join(T, "p.conf")],
