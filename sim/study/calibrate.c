@@ -1330,6 +1330,9 @@ static void fit_caches(calibrate *c, calibrate_fit_result *f)
 
 /* ---------------------------------------------------------------- the fit: latencies */
 
+/* A lookup latency fitted above this many cycles is more than a lookup. */
+#define CALIBRATE_LOOKUP_MAX 8
+
 static const char *const lat_key[CALIB_LATS] = {
 	"cache.l1d.latency", "tlb.l2.latency", "cache.l2.latency", "cache.llc.latency",
 	"cache.mem.latency", "walkcache.s2.latency", "ntlb.latency", "walk.fixed",
@@ -1634,6 +1637,30 @@ static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, c
 		int rc = set_param(pf, lat_key[k], val, "--fit", err, errlen);
 		if (rc != TRACE_OK)
 			return rc;
+	}
+	/* A lookup latency fitted far above a lookup's few cycles is a cost of
+	 * what it stands for - each host walk, each nested translation - that
+	 * the model has no other key for: say so. */
+	static const int per[2] = { CALIB_LAT_WC_S2, CALIB_LAT_NTLB };
+	static const char *const what[2] = { "host (stage-2) walk that a stage-2 walk-cache hit "
+					     "starts", "nested-TLB hit" };
+	for (int k = 0; k < 2; k++) {
+		int l = per[k];
+		double hits = 0, nw = 0;
+		for (int m = 0; m < CALIBRATE_MODES; m++)
+			for (size_t i = 0; i < c->cv[m].n; i++)
+				if (!c->cv[m].holdout[i]) {
+					hits += c->cv[m].obs[i].n[l];
+					nw += c->cv[m].obs[i].n[CALIB_LAT_WALK];
+				}
+		if (lf->fitted[l] && lf->value[l] > CALIBRATE_LOOKUP_MAX)
+			fit_finding(f, "%s = %.0f cycles: each %s (%.2f a walk on the points fitted "
+				    "on) costs that much beyond its descriptor reads - a lookup is a "
+				    "few cycles: the rest is a fixed cost of the 2-D walk the model "
+				    "has no key for, charged here (at most %.0f%% of a point's cost, "
+				    "%zu points at least %.0f%%)", lat_key[l], lf->value[l], what[k],
+				    nw > 0 ? hits / nw : 0, 100 * lf->share[l], lf->shown[l],
+				    100 * CALIB_SHARE);
 	}
 	/* The cost per walk the model lacks, and the direct evidence: at the
 	 * points where (nearly) every access walks, what the measured cost
