@@ -21,6 +21,9 @@
 #                 platform (sim/systemc; needs libsystemc-dev)
 #   make python   the Python package slatsim (sim/python, setup.py) into
 #                 build/python/lib; pip install . installs it (README)
+#   make man     build/slatsim.1 (from the help text) and build/slatsim.bash
+#   make install PREFIX=/usr/local DESTDIR=  slatsim, chase (libexec), the man
+#                 page, the bash completion and the shipped configurations
 #   make clean
 # Missing Debian packages are installed by tools/deps (as root) or named.
 
@@ -29,7 +32,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Werror=implicit-function-declaration -Werror=int-conversion -Werror=incompatible-pointer-types
-INC     := -Ilib -Itraces -Isim/machine -Isim/study -Isim/output -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
+INC     := -I$(BUILD)/gen -Ilib -Itraces -Isim/machine -Isim/study -Isim/output -Isim/cli -Imodel/mmu -Imodel/tlb -Imodel/pml -Imodel/pml/rtl -Imodel/grant -Imodel/xenmm
 OPT     := -O2 -g
 LIBS    := -lz -ldeflate -llzma -lzip -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -139,7 +142,7 @@ $(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
 		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(GLUE_asan)
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
-.PHONY: all run check bench fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
+.PHONY: FORCE all run check bench man install uninstall fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
 	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests docs docs-check \
 	docs-check-fast python python-asan python-tests deps-python
 
@@ -246,6 +249,42 @@ $(BUILD)/asan/tests/%.o: tests/%.c | deps-check
 	@echo "  CC/SAN  $<"
 	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) -Wno-missing-prototypes $(INC) $(DEPFLAGS) \
 		$$(pkg-config --cflags check) -c $< -o $@
+
+# The build's git describe for the JSON's provenance (sim/cli/common.c),
+# rewritten only when it changes ("unknown" outside a git checkout).
+$(BUILD)/gen/build-id.h: FORCE
+	@mkdir -p $(dir $@)
+	@d=$$(git describe --always --dirty --tags 2>/dev/null || echo unknown); \
+	printf '#define SLATSIM_BUILD "%s"\n' "$$d" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/sim/cli/common.o $(BUILD)/asan/sim/cli/common.o: $(BUILD)/gen/build-id.h
+FORCE:
+
+# The manual page and the bash completion: from the binary's own help text
+# (tools/gen-man) and lists (slatsim completion bash), so neither can drift.
+$(BUILD)/slatsim.1: $(BUILD)/slatsim tools/gen-man
+	python3 tools/gen-man $(BUILD)/slatsim > $@.tmp && mv $@.tmp $@
+$(BUILD)/slatsim.bash: $(BUILD)/slatsim
+	$(BUILD)/slatsim completion bash > $@.tmp && mv $@.tmp $@
+man: $(BUILD)/slatsim.1 $(BUILD)/slatsim.bash
+
+PREFIX ?= /usr/local
+INSTALL_DIRS = bin libexec/slatsim share/man/man1 share/bash-completion/completions \
+	       share/slatsim/configs
+install: $(BUILD)/slatsim $(BUILD)/chase $(BUILD)/slatsim.1 $(BUILD)/slatsim.bash
+	for d in $(INSTALL_DIRS); do install -d "$(DESTDIR)$(PREFIX)/$$d"; done
+	install -m 755 $(BUILD)/slatsim "$(DESTDIR)$(PREFIX)/bin/slatsim"
+	install -m 755 $(BUILD)/chase "$(DESTDIR)$(PREFIX)/libexec/slatsim/chase"
+	install -m 644 $(BUILD)/slatsim.1 "$(DESTDIR)$(PREFIX)/share/man/man1/slatsim.1"
+	install -m 644 $(BUILD)/slatsim.bash \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/slatsim"
+	install -m 644 sim/configs/*.conf "$(DESTDIR)$(PREFIX)/share/slatsim/configs/"
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/slatsim" "$(DESTDIR)$(PREFIX)/libexec/slatsim/chase" \
+		"$(DESTDIR)$(PREFIX)/share/man/man1/slatsim.1" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/slatsim"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/slatsim"
+	-rmdir "$(DESTDIR)$(PREFIX)/libexec/slatsim"
 
 run: $(BUILD)/slatsim
 	$(BUILD)/slatsim run $(SAMPLE)

@@ -149,7 +149,19 @@ static trace_rec rec(unsigned kind, uint64_t va)
 typedef struct memsrc {
 	const trace_rec *r;
 	size_t n, pos;
+	migrate_round said[64];   /* what round_done said, in order */
+	size_t nsaid;
 } memsrc;
+
+/* migrate_source.round_done: each round as it finishes (issue 29). */
+static void ms_round(void *ctx, const migrate_round *r, size_t i)
+{
+	memsrc *m = ctx;
+	ck_assert_uint_eq(i, m->nsaid);   /* in order, each once */
+	if (m->nsaid < 64)
+		m->said[m->nsaid] = *r;
+	m->nsaid++;
+}
 
 static long ms_read(void *ctx, trace_rec *b, size_t max, char *err, size_t errlen)
 {
@@ -215,11 +227,23 @@ static run migrate_trace(const trace_rec *t, size_t n, const char *const *sets)
 	run u = { .p = conf(sets) };
 	char err[512];
 	ck_assert_msg(migrate_create(&u.x, u.p, err, sizeof(err)) == TRACE_OK, "%s", err);
-	memsrc m = { t, n, 0 };
-	migrate_source src = { ms_read, ms_rewind, &m, "test" };
+	memsrc m = { .r = t, .n = n };
+	migrate_source src = { .read = ms_read, .rewind = ms_rewind, .ctx = &m, .name = "test",
+			       .round_done = ms_round };
 	ck_assert_msg(migrate_run(u.x, &src, err, sizeof(err)) == TRACE_OK, "%s", err);
 	u.st = machine_stats(migrate_machine(u.x));
 	u.r = migrate_rounds(u.x, &u.nr);
+	/* Every round was said as it finished, as the engine keeps it (the
+	 * stop-and-copy last). */
+	ck_assert_uint_eq(m.nsaid, u.nr);
+	for (size_t i = 0; i < u.nr && i < 64; i++)
+		ck_assert_msg(m.said[i].start_us == u.r[i].start_us &&
+			      m.said[i].duration_us == u.r[i].duration_us &&
+			      m.said[i].pages_sent == u.r[i].pages_sent &&
+			      m.said[i].pages_skipped == u.r[i].pages_skipped &&
+			      m.said[i].pages_dirtied == u.r[i].pages_dirtied &&
+			      m.said[i].map_cycles == u.r[i].map_cycles &&
+			      m.said[i].final == u.r[i].final, "round %zu said otherwise", i);
 	return u;
 }
 

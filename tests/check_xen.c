@@ -102,7 +102,7 @@ static xrun xmigrate_trace(const char *const *sets, const trace_rec *t, size_t n
 			      "%s", err);
 	ck_assert_msg(migrate_create(&u.x, u.p, err, sizeof(err)) == TRACE_OK, "%s", err);
 	xsrc m = { t, n, 0 };
-	migrate_source src = { xs_read, xs_rewind, &m, "the guest" };
+	migrate_source src = { .read = xs_read, .rewind = xs_rewind, .ctx = &m, .name = "the guest" };
 	ck_assert_msg(migrate_run(u.x, &src, err, sizeof(err)) == TRACE_OK, "%s", err);
 	u.st = machine_stats(migrate_machine(u.x));
 	u.r = migrate_rounds(u.x, &u.nr);

@@ -37,7 +37,7 @@ static const char *const calibrate_usage =
 	"                         [--measured FILE | --save FILE] [--json FILE]\n"
 	"                         [--plot FILE.png|.svg]\n"
 	"                         [--fit [--preset FILE] [--force] [--holdout CURVE|none]]\n"
-	"                         [--quiet]\n"
+	"                         [-q]\n"
 	"\n"
 	"Hold the model against this host. Runs the pointer chase build/chase (next to\n"
 	"slatsim; 'make build/chase' builds it): one dependent load per 4 KB page over\n"
@@ -78,6 +78,9 @@ static const char *const calibrate_usage =
 	"on and on the held-out ones, and writes a preset (--preset FILE; default\n"
 	"host-<cpu>.conf in the current directory) that says where each value came\n"
 	"from. An existing preset is not replaced without --force.\n"
+	"A progress line (rounds, points, time left; then the model's steps) goes\n"
+	"to stderr when it is a terminal; -q/--quiet prints nothing but errors (the\n"
+	"outputs as asked).\n"
 	"Outputs are written to a temporary file and renamed into place when complete.\n";
 
 /* What the command line adds to the engine's configuration. */
@@ -218,7 +221,7 @@ static int parse_options(args *a, cal_opts *o)
 		if ((v = cli_opt_value(a, "--save"))) { o->save = v; continue; }
 		if (cli_opt_flag(a, "--fit")) { o->fit = 1; continue; }
 		if (cli_opt_flag(a, "--force")) { o->force = 1; continue; }
-		if (cli_opt_flag(a, "--quiet")) { o->quiet = 1; continue; }
+		if (cli_quiet_opt(a)) { o->quiet = 1; continue; }
 		if (a->argv[a->i][0] == '-')
 			cli_unknown_option(a);
 		cli_usage_error(a, "calibrate takes no operand ('%s')", a->argv[a->i]);
@@ -279,36 +282,62 @@ static void find_chase(cal_opts *o)
 	*slash = '\0';
 	if ((size_t)snprintf(o->chase, sizeof(o->chase), "%s/chase", self) >= sizeof(o->chase))
 		cli_die(EXIT_FAIL, "calibrate: the path of this binary is too long (%s)", self);
-	if (access(o->chase, X_OK) != 0)
-		cli_die(EXIT_FAIL, "calibrate: the host benchmark %s is missing (%s): build it with "
-			"'make build/chase'", o->chase, strerror(errno));
+	if (access(o->chase, X_OK) == 0)
+		return;
+	int e = errno;
+	/* Installed (make install): PREFIX/bin/slatsim, PREFIX/libexec/slatsim/chase. */
+	char inst[PATH_MAX];
+	if ((size_t)snprintf(inst, sizeof(inst), "%s/../libexec/slatsim/chase", self) <
+	    sizeof(inst) && access(inst, X_OK) == 0) {
+		snprintf(o->chase, sizeof(o->chase), "%s", inst);
+		return;
+	}
+	cli_die(EXIT_FAIL, "calibrate: the host benchmark %s is missing (%s): build it with "
+		"'make build/chase'", o->chase, strerror(e));
 }
 
-/* The engine's progress while chase measures: one line on stderr. */
+/* The engine's progress while chase measures: the progress line (CTX),
+ * with the points of every round and the time left. */
+/* The progress lines: the measurement's, then each step of the model's
+ * (its own rate and time left, begun anew when WHAT changes). */
+typedef struct cal_progress {
+	cli_progress measure, steps;
+	char steps_what[64];
+} cal_progress;
+
 static void progress_line(void *ctx, unsigned round, unsigned rounds, size_t rows, size_t total,
 			  int done)
 {
-	(void)ctx;
+	cli_progress *pr = &((cal_progress *)ctx)->measure;
 	if (done) {
-		fputs("\r\033[K", stderr);
+		cli_progress_clear(pr);
 		return;
 	}
-	fprintf(stderr, "\rcalibrate: measuring, round %u of %u: %zu of %zu points  ", round + 1,
-		rounds, rows, total);
-	fflush(stderr);
+	char what[96];
+	snprintf(what, sizeof(what), "calibrate: measuring, round %u of %u: %zu of %zu points",
+		 round + 1, rounds, rows, total);
+	double all = (double)rounds * (double)total, got = (double)round * (double)total + (double)rows;
+	cli_progress_show(pr, what, all > 0 ? got / all : -1, got, "points");
 }
 
 /* The engine's progress while the model replays: one line on stderr. */
 static void step_line(void *ctx, const char *what, size_t done, size_t total)
 {
-	(void)ctx;
+	cal_progress *cp = ctx;
 	if (!total) {
-		fputs("\r\033[K", stderr);
+		cli_progress_clear(&cp->steps);
+		cp->steps_what[0] = '\0';
 		return;
 	}
-	fprintf(stderr, "\rcalibrate: %s%s, %zu of %zu  ", strcmp(what, "modelling") ? "fitting " :
-		"", what, done + 1, total);
-	fflush(stderr);
+	if (strcmp(cp->steps_what, what) != 0) {
+		cli_progress_clear(&cp->steps);
+		cli_progress_init(&cp->steps, 1);
+		snprintf(cp->steps_what, sizeof(cp->steps_what), "%s", what);
+	}
+	char line[128];
+	snprintf(line, sizeof(line), "calibrate: %s%s, %zu of %zu", strcmp(what, "modelling") ?
+		 "fitting " : "", what, done + 1, total);
+	cli_progress_show(&cp->steps, line, (double)done / (double)total, (double)done, "steps");
 }
 
 /* ---------------------------------------------------------------- the report */
@@ -718,9 +747,12 @@ int cmd_calibrate(args *a)
 		return 0;
 	}
 	const char *measured = o->cfg.measured;
-	if (!o->quiet && isatty(2)) {
+	cal_progress pr = { .steps_what = "" };
+	cli_progress_init(&pr.measure, !o->quiet);
+	if (pr.measure.on) {
 		o->cfg.progress = progress_line;
 		o->cfg.step = step_line;
+		o->cfg.progress_ctx = &pr;
 	}
 
 	/* The configuration: the user's; the engine turns cache.model on unless
@@ -787,12 +819,14 @@ int cmd_calibrate(args *a)
 	if (o->fit)
 		ok(calibrate_fit(c, err, sizeof(err)), err);
 
-	print_head(tf, c, o);
-	print_table(tf, c, o->fit);
-	print_knees(tf, c);
-	print_errors(tf, c);
-	if (o->fit)
-		print_fit(tf, c, o->preset);
+	if (!o->quiet) {   /* (-q: nothing but errors, as every command) */
+		print_head(tf, c, o);
+		print_table(tf, c, o->fit);
+		print_knees(tf, c);
+		print_errors(tf, c);
+		if (o->fit)
+			print_fit(tf, c, o->preset);
+	}
 	cli_flush_stdout();
 
 	if (fo) {

@@ -12,6 +12,7 @@
 #ifndef SLATSIM_CLI_H
 #define SLATSIM_CLI_H
 
+#include "json.h"
 #include "machine.h"
 #include "outfile.h"
 #include "param.h"
@@ -33,6 +34,8 @@ typedef struct args {
 			      * ("slatsim-sc"): the hint names it instead */
 	outset *outs;        /* the command's outputs */
 	int dashdash;        /* "--" was seen: the rest are not options */
+	int cmdc;            /* the whole command line, for the JSON's provenance */
+	char **cmdv;
 } args;
 
 /* Print "slatsim: MESSAGE" and exit with CODE (outputs still open are
@@ -59,6 +62,22 @@ int cli_is_help(const char *a);
 /* If argv[i] is option NAME ("--name V" or "--name=V"), return V and advance. */
 const char *cli_opt_value(args *a, const char *name);
 int cli_opt_flag(args *a, const char *name);
+/* -q or --quiet (every command: nothing but errors, no progress line). */
+int cli_quiet_opt(args *a);
+/* -o, --out or --output FILE (the one output of a command that has one). */
+const char *cli_out_opt(args *a);
+/* --json FILE, or --json alone (standard output) for a command that wrote
+ * JSON to standard output before it took a file (params, trace info): the
+ * next argument is the file when it is '-' or ends in ".json". "-" when
+ * alone. */
+const char *cli_json_opt(args *a);
+/* The next argument is --skip, --limit or --warmup ("--x N" or "--x=N") on
+ * a command that has no such window: a usage error saying WHY. */
+void cli_window_refused(const args *a, const char *why);
+/* Command CMD's options ("run", "trace gen"), space-separated, as its parser
+ * takes them (the unknown-option suggestion and the completion read it);
+ * NULL for a command with none listed. */
+const char *cli_command_options(const char *cmd);
 /* The next argument is an unknown option: a usage error. */
 void cli_unknown_option(const args *a) __attribute__((noreturn));
 /* Option OPT, which takes one value, came again with V after PREV (not
@@ -98,6 +117,18 @@ param_reg *cli_build_params(const args *a, const config_args *c);
 param_reg *cli_build_params_with(const args *a, const config_args *c,
 				 int (*extra)(param_reg *p));
 
+/* --dump-config PATH ('-': standard output): P as a config file that
+ * --config reads back to the same configuration - each key a file or --set
+ * assigned as "key = value", every other key its default as a comment (so
+ * that what was left to a default stays so: some keys mean "unless set").
+ * Written and committed now; dies on failure. */
+void cli_dump_config(const args *a, const param_reg *p, const char *path);
+
+/* "provenance": {"command": [the command line], "build": the git describe of
+ * this build, "host": {"name", "system", "cpu"}} into the open object of J:
+ * where a result came from (no time: equal runs give equal JSON). */
+void cli_json_provenance(json_w *j, const args *a);
+
 /* A trace read twice (--vs, sim.prefault, migrate, sweep) must be a file
  * that reads the same twice - a regular file, or a drmemtrace capture
  * directory: a pipe or a terminal would give the second pass nothing. WHY
@@ -129,6 +160,15 @@ param_reg *cli_build_vs_params(const args *a, const config_args *c, const vs_arg
  * and every parameter in which they differ. */
 void cli_vs_head(FILE *f, const char *what, const char *trace, const config_args *c,
 		 const vs_args *v, const param_reg *pa, const param_reg *pb);
+/* Patterns given by an option (--stats PATTERN, repeatable). */
+typedef struct cli_patterns {
+	const char **pats;
+	size_t n, cap;
+} cli_patterns;
+void cli_pattern_add(const args *a, cli_patterns *ps, const char *pat);
+void cli_patterns_free(cli_patterns *ps);
+/* Whether any of the patterns (a cli_patterns, CTX) names NAME. */
+int cli_pattern_keep(const char *name, const void *ctx);
 /* Does PAT name the dotted NAME: the name itself, a dotted prefix of it
  * ("tlb.l2" or "tlb.l2."), or a shell pattern (* ? [) over the whole name? */
 int cli_pattern_names(const char *pat, const char *name);
@@ -150,6 +190,29 @@ void cli_flush_stdout(void);
 /* Open TRACE for replay (prefetches as such, decoding on sim.threads);
  * dies naming it when it cannot be read. */
 trace_reader *cli_open_trace(const char *trace, enum trace_format fmt, const param_reg *p);
+
+/* ---------------------------------------------------------------- progress */
+
+/* One progress line on standard error while a long command works, when it
+ * is a terminal (and the command is not --quiet): a label, the percent
+ * done, the rate, the time spent and the time left - as run's (replay.c).
+ * Redrawn at most four times a second; cleared at the end. */
+typedef struct cli_progress {
+	int on;
+	double t0, last;
+	int shown;
+} cli_progress;
+
+/* ON: the command wants one (not --quiet); drawn only if stderr is a tty. */
+void cli_progress_init(cli_progress *pr, int on);
+/* WHAT is FRAC done (0..1; < 0: not known, no percent or ETA), COUNT of
+ * UNIT ("records", "points") done since the start (for the rate). */
+void cli_progress_show(cli_progress *pr, const char *what, double frac, double count,
+		       const char *unit);
+/* The line cleared (if one was drawn). */
+void cli_progress_clear(cli_progress *pr);
+/* Seconds of a monotonic clock. */
+double cli_now(void);
 
 /* ---------------------------------------------------------------- run */
 
@@ -220,5 +283,6 @@ int cmd_plot(args *a);
 int cmd_calibrate(args *a);
 int cmd_migrate(args *a);
 int cmd_diff(args *a);
+int cmd_completion(args *a);
 
 #endif

@@ -5,6 +5,7 @@
 #include "machine.h"
 
 #include "report.h"
+#include "build-id.h"   /* SLATSIM_BUILD (made by the Makefile) */
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -13,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- errors */
 
@@ -23,6 +28,8 @@ static void vmsg(const char *fmt, va_list ap)
 {
 	char buf[4096];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (isatty(2))
+		fputs("\r\033[K", stderr);   /* (over a progress line, if one is drawn) */
 	fputs("slatsim: ", stderr);
 	for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
@@ -175,28 +182,89 @@ int cli_opt_flag(args *a, const char *name)
 	return 1;
 }
 
+int cli_quiet_opt(args *a)
+{
+	return cli_opt_flag(a, "--quiet") || cli_opt_flag(a, "-q");
+}
+
+const char *cli_out_opt(args *a)
+{
+	const char *v;
+	if ((v = cli_opt_value(a, "-o")) || (v = cli_opt_value(a, "--out")) ||
+	    (v = cli_opt_value(a, "--output")))
+		return v;
+	return NULL;
+}
+
+const char *cli_json_opt(args *a)
+{
+	const char *arg = a->argv[a->i];
+	if (a->dashdash || strncmp(arg, "--json", 6) != 0)
+		return NULL;
+	if (arg[6] == '=') {
+		a->i++;
+		return arg + 7;
+	}
+	if (arg[6] != '\0')
+		return NULL;
+	a->i++;
+	if (a->i < a->argc) {
+		const char *next = a->argv[a->i];
+		size_t l = strlen(next);
+		if (strcmp(next, "-") == 0 || (l > 5 && strcasecmp(next + l - 5, ".json") == 0)) {
+			a->i++;
+			return next;
+		}
+	}
+	return "-";
+}
+
+void cli_window_refused(const args *a, const char *why)
+{
+	static const char *const opt[] = { "--skip", "--limit", "--warmup" };
+	const char *arg = a->argv[a->i];
+	if (a->dashdash)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		size_t l = strlen(opt[i]);
+		if (strncmp(arg, opt[i], l) == 0 && (arg[l] == '\0' || arg[l] == '='))
+			cli_usage_error(a, "%s is not an option of %s: %s", opt[i], a->cmd, why);
+	}
+}
+
 /* Each command's options (besides --help), for the suggestion an unknown
  * option gets: keep in step with the command's parser. */
 static const struct {
 	const char *cmd, *opts;
 } cli_known_opts[] = {
-	{ "run", "--config --set --json --vs --vs-config --cosim --waves --waves-range --format --quiet "
-		 "--skip --limit --warmup --v2p" },
-	{ "migrate", "--config --set --json --vs --vs-config --format --quiet" },
+	{ "run", "--config --set --json --vs --vs-config --all --stats --cosim --waves "
+		 "--waves-range --format --quiet -q --skip --limit --warmup --v2p --dump-config" },
+	{ "migrate", "--config --set --json --vs --vs-config --all --stats --format --quiet -q "
+		     "--skip --limit --warmup --dump-config" },
 	{ "diff", "--all --stats" },
 	{ "explain", "--config --set --access --after --asid --domain --format --limit" },
-	{ "params", "--config --set --json" },
-	{ "reach", "--config --set --entries --format --json --mpki --plot --sets --ways" },
+	{ "params", "--config --set --json --dump-config" },
+	{ "reach", "--config --set --entries --format --json --mpki --plot --quiet --sets --ways "
+		   "--skip --limit --warmup -q --dump-config" },
 	{ "sweep", "--config --set --batch --collect --decode --emit --format --grid --out "
-		   "--point --quiet -j" },
-	{ "plot", "--facet --mpki --series --size --stat --where --x --xscale --yscale -o" },
+		   "--point --quiet -j -o -q --skip --limit --warmup" },
+	{ "plot", "--facet --mpki --series --size --stat --where --x --xscale --yscale -o --out "
+		  "--output" },
 	{ "calibrate", "--config --set --accesses --clock --cpu --fit --force --json --measured "
-		       "--modes --pages --plot --preset --quiet --reps --rounds --seed" },
+		       "--modes --pages --plot --preset --quiet --reps --rounds --seed -q" },
 	{ "trace info", "--format --json" },
-	{ "trace import", "--format --desc --chunk --vcpus --level" },
+	{ "trace import", "--format --desc --chunk --vcpus --level --quiet -q -o --out --output" },
 	{ "trace gen", "--pattern --footprint --count --stride --base --seed --size --vcpus "
-		       "--icount --write-ratio --zipf --level --chunk -o --output" },
+		       "--icount --write-ratio --zipf --level --chunk -o --out --output --quiet -q" },
 };
+
+const char *cli_command_options(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(cli_known_opts) / sizeof(cli_known_opts[0]); i++)
+		if (strcmp(cmd, cli_known_opts[i].cmd) == 0)
+			return cli_known_opts[i].opts;
+	return NULL;
+}
 
 void cli_unknown_option(const args *a)
 {
@@ -205,10 +273,7 @@ void cli_unknown_option(const args *a)
 	const char *got = a->argv[a->i];
 	char name[64];
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(got, "="), got);
-	const char *opts = NULL;
-	for (size_t i = 0; a->cmd && i < sizeof(cli_known_opts) / sizeof(cli_known_opts[0]); i++)
-		if (strcmp(a->cmd, cli_known_opts[i].cmd) == 0)
-			opts = cli_known_opts[i].opts;
+	const char *opts = a->cmd ? cli_command_options(a->cmd) : NULL;
 	char best[32] = "";
 	size_t bd = 3;
 	int tie = 0;
@@ -237,7 +302,7 @@ uint64_t cli_parse_count(const args *a, const char *opt, const char *s, int suff
 	uint64_t v;
 	if (param_parse_uint(s, suffix, &v) != 0)
 		cli_usage_error(a, "%s '%s': not a non-negative number (decimal or 0x hex%s)", opt,
-				s, suffix ? "; suffixes K, M, G, T" : "");
+				s, suffix ? "; suffixes K, M, G, T: powers of 1024" : "");
 	return v;
 }
 
@@ -336,6 +401,71 @@ void cli_need_regular(const args *a, const char *trace, const char *why)
 		cli_die(EXIT_BAD, "%s: %s reads the trace twice, and this is not a regular file "
 			"(a pipe, a device or a process substitution reads once); save it to a "
 			"file first", trace, why);
+}
+
+void cli_dump_config(const args *a, const param_reg *p, const char *path)
+{
+	outfile *o = cli_output(a, path, "--dump-config", 0);
+	FILE *f = outfile_stream(o);
+	fprintf(f, "# slatsim %s: the effective configuration (slatsim ... --config FILE reads "
+		"it back).\n# The keys a config file or --set assigned are assignments; every "
+		"other key is\n# commented out with its default.\n", SLATSIM_VERSION);
+	for (size_t i = 0; i < param_count(p); i++)
+		fprintf(f, "%s%s = %s\n", param_is_set_at(p, i) ? "" : "# ", param_name_at(p, i),
+			param_text_at(p, i));
+	cli_commit(o);
+}
+
+/* The first "model name" of /proc/cpuinfo (x86; arm64 kernels give none:
+ * then "CPU implementer" and "CPU part"), into B; "unknown" without it. */
+static void host_cpu(char *b, size_t n)
+{
+	char line[256], impl[64] = "", part[64] = "";
+	snprintf(b, n, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		char *v = colon + 1 + strspn(colon + 1, " \t");
+		v[strcspn(v, "\n")] = '\0';
+		if (!strncmp(line, "model name", 10)) {
+			snprintf(b, n, "%s", v);
+			fclose(f);
+			return;
+		}
+		if (!strncmp(line, "CPU implementer", 15) && !impl[0])
+			snprintf(impl, sizeof(impl), "%s", v);
+		if (!strncmp(line, "CPU part", 8) && !part[0])
+			snprintf(part, sizeof(part), "%s", v);
+	}
+	fclose(f);
+	if (impl[0])
+		snprintf(b, n, "CPU implementer %s, part %s", impl, part);
+}
+
+void cli_json_provenance(json_w *j, const args *a)
+{
+	json_begin_obj(j, "provenance");
+	json_begin_arr(j, "command");
+	for (int i = 0; a && i < a->cmdc; i++)
+		json_str(j, NULL, a->cmdv[i]);
+	json_end_arr(j);
+	json_str(j, "build", SLATSIM_BUILD);
+	struct utsname u;
+	char cpu[256], sys[3 * sizeof(u.release)];
+	json_begin_obj(j, "host");
+	if (uname(&u) == 0) {
+		snprintf(sys, sizeof(sys), "%s %s %s", u.sysname, u.release, u.machine);
+		json_str(j, "name", u.nodename);
+		json_str(j, "system", sys);
+	}
+	host_cpu(cpu, sizeof(cpu));
+	json_str(j, "cpu", cpu);
+	json_end_obj(j);
+	json_end_obj(j);
 }
 
 /* ---------------------------------------------------------------- comparisons */
@@ -472,6 +602,35 @@ void cli_vs_head(FILE *f, const char *what, const char *trace, const config_args
 	fputc('\n', f);
 }
 
+void cli_pattern_add(const args *a, cli_patterns *ps, const char *pat)
+{
+	(void)a;
+	if (ps->n == ps->cap) {
+		size_t nc = ps->cap ? 2 * ps->cap : 8;
+		const char **np = realloc(ps->pats, nc * sizeof(*np));
+		if (!np)
+			cli_die(EXIT_FAIL, "out of memory (patterns)");
+		ps->pats = np;
+		ps->cap = nc;
+	}
+	ps->pats[ps->n++] = pat;
+}
+
+void cli_patterns_free(cli_patterns *ps)
+{
+	free(ps->pats);
+	*ps = (cli_patterns){ .n = 0 };
+}
+
+int cli_pattern_keep(const char *name, const void *ctx)
+{
+	const cli_patterns *ps = ctx;
+	for (size_t i = 0; i < ps->n; i++)
+		if (cli_pattern_names(ps->pats[i], name))
+			return 1;
+	return 0;
+}
+
 int cli_pattern_names(const char *pat, const char *name)
 {
 	if (strpbrk(pat, "*?["))
@@ -480,6 +639,64 @@ int cli_pattern_names(const char *pat, const char *name)
 	if (l == 0 || strncmp(pat, name, l) != 0)
 		return 0;
 	return name[l] == '\0' || name[l] == '.' || pat[l - 1] == '.';
+}
+
+/* ---------------------------------------------------------------- progress */
+
+#define PROGRESS_EVERY 0.25   /* seconds between redraws */
+
+double cli_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void cli_progress_init(cli_progress *pr, int on)
+{
+	*pr = (cli_progress){ .on = on && isatty(2) };
+	pr->t0 = pr->last = cli_now();
+}
+
+void cli_progress_show(cli_progress *pr, const char *what, double frac, double count,
+		       const char *unit)
+{
+	if (!pr->on)
+		return;
+	double t = cli_now(), el = t - pr->t0;
+	if (pr->shown && t - pr->last < PROGRESS_EVERY)
+		return;
+	pr->last = t;
+	pr->shown = 1;
+	double rate = el > 0 ? count / el : 0;
+	char r[48];
+	if (rate >= 1e6)
+		snprintf(r, sizeof(r), "%.2f M %s/s", rate / 1e6, unit);
+	else if (rate >= 1e4)
+		snprintf(r, sizeof(r), "%.1f K %s/s", rate / 1e3, unit);
+	else
+		snprintf(r, sizeof(r), "%.2f %s/s", rate, unit);
+	fputs("\r\033[K  ", stderr);
+	report_put_text(stderr, what);
+	if (frac >= 0) {
+		if (frac > 1)
+			frac = 1;
+		fprintf(stderr, "  %5.1f%%  %s  elapsed %.1f s  ETA ", 100 * frac, r, el);
+		if (frac > 0)
+			fprintf(stderr, "%.1f s", el / frac - el);
+		else
+			fputs("-", stderr);
+	} else {
+		fprintf(stderr, "  %s  elapsed %.1f s", r, el);
+	}
+	fflush(stderr);
+}
+
+void cli_progress_clear(cli_progress *pr)
+{
+	if (pr->on && pr->shown)
+		fputs("\r\033[K", stderr);
+	pr->shown = 0;
 }
 
 /* ---------------------------------------------------------------- outputs */

@@ -142,38 +142,20 @@ static report_vs_row *diff_rows(const jsonr *a, const jsonr *b, size_t *n)
 	return rows;
 }
 
-typedef struct diff_filter {
-	const char **pats;
-	size_t n;
-} diff_filter;
-
-static int diff_keep(const char *name, const void *ctx)
-{
-	const diff_filter *f = ctx;
-	for (size_t i = 0; i < f->n; i++)
-		if (cli_pattern_names(f->pats[i], name))
-			return 1;
-	return 0;
-}
-
 int cmd_diff(args *a)
 {
 	const char *files[2] = { NULL, NULL }, *v;
 	int nfiles = 0, all = 0;
-	diff_filter filt = { .n = 0 };
-	filt.pats = calloc((size_t)a->argc + 1, sizeof(*filt.pats));
-	if (!filt.pats)
-		cli_die(EXIT_FAIL, "out of memory (diff)");
+	cli_patterns filt = { .n = 0 };
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
 			continue;
 		if (!a->dashdash && cli_is_help(a->argv[a->i])) {
 			fputs(diff_usage, stdout);
-			free(filt.pats);
 			return 0;
 		}
 		if (cli_opt_flag(a, "--all")) { all = 1; continue; }
-		if ((v = cli_opt_value(a, "--stats"))) { filt.pats[filt.n++] = v; continue; }
+		if ((v = cli_opt_value(a, "--stats"))) { cli_pattern_add(a, &filt, v); continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (nfiles == 2)
@@ -226,13 +208,13 @@ int cmd_diff(args *a)
 	report_vs_row *rows = diff_rows(s[0].res, s[1].res, &nrows);
 	if (!rows)
 		cli_die(EXIT_FAIL, "out of memory (diff)");
-	report_vs_table(stdout, rows, nrows, all, filt.n ? diff_keep : NULL, &filt);
+	report_vs_table(stdout, rows, nrows, all, filt.n ? cli_pattern_keep : NULL, &filt);
 	free(rows);
 	cli_flush_stdout();
 	for (int i = 0; i < 2; i++)
 		side_free(&s[i]);
 	jsonr_free(doc[0]);
 	jsonr_free(doc[1]);
-	free(filt.pats);
+	cli_patterns_free(&filt);
 	return 0;
 }

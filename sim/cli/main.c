@@ -1,7 +1,7 @@
 /*
  * sim/cli/main.c - the slatsim command line: dispatch to one file per
  * command (run.c, explain.c, params.c, trace.c, reach.c, sweep.c, plot.c,
- * calibrate.c, migrate.c, diff.c).
+ * calibrate.c, migrate.c, diff.c, complete.c).
  *
  * The command line is the only place that prints errors and exits (cli.h
  * gives the exit statuses).
@@ -16,7 +16,7 @@ static const char *const main_usage =
 	"usage: slatsim COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
-	"  run [--config FILE] [--set key=value]... [--json FILE] [--format F] [--quiet] TRACE\n"
+	"  run [--config FILE] [--set key=value]... [--json FILE] [--vs SETTING]... [-q] TRACE\n"
 	"                         replay TRACE through the model and print the report\n"
 	"  reach [--config FILE] [--set key=value]... [--json FILE] [--plot F.png|F.svg] TRACE\n"
 	"                         TLB misses of every fully-associative LRU size in one pass\n"
@@ -47,6 +47,7 @@ static const char *const main_usage =
 	"  calibrate [--config FILE] [--set key=value]... [--json FILE] [--plot F.png]\n"
 	"            [--fit]      measure the host with build/chase, replay the same pattern\n"
 	"                         through the model, compare (see 'slatsim calibrate --help')\n"
+	"  completion bash        print the bash completion (commands, options, keys)\n"
 	"\n"
 	"TRACE may be .slt, valgrind lackey output, a ChampSim trace or a text trace,\n"
 	"plain, gzip or xz compressed, or '-' for standard input, or a DynamoRIO\n"
@@ -54,6 +55,9 @@ static const char *const main_usage =
 	"gzip, zlib or plain; each thread a vCPU); the format is detected from the\n"
 	"content unless --format slt|lackey|champsim|text|drmemtrace is given.\n"
 	"'slatsim COMMAND --help' (or 'slatsim help COMMAND') describes one command.\n"
+	"A long command (run, sweep, migrate, reach, trace gen and import, calibrate)\n"
+	"draws one progress line on stderr when it is a terminal - percent, rate, time\n"
+	"left - unless -q/--quiet.\n"
 	"Exit status: 0 success, 2 bad input (usage, trace, config or parameter),\n"
 	"1 internal failure, out of memory or an output that could not be written,\n"
 	"128+N when signal N interrupted it (130 SIGINT, 143 SIGTERM). Outputs are\n"
@@ -75,7 +79,8 @@ static const char *const trace_usage =
 	"one.\n";
 
 static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach",
-					 "sweep", "plot", "calibrate", "migrate", "diff" };
+					 "sweep", "plot", "calibrate", "migrate", "diff",
+					 "completion" };
 static const char *const trace_cmds[] = { "info", "import", "gen" };
 
 static void unknown_command(const char *what, const char *got, const char *const *list,
@@ -125,7 +130,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		printf("slatsim %s\n", SLATSIM_VERSION);
 		return 0;
 	}
-	args a = { .argc = argc - 2, .i = 0, .argv = argv + 2, .cmd = cmd, .outs = outs };
+	args a = { .argc = argc - 2, .i = 0, .argv = argv + 2, .cmd = cmd, .outs = outs,
+		   .cmdc = argc, .cmdv = argv };
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(&a);
 	if (strcmp(cmd, "params") == 0)
@@ -144,6 +150,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 		return cmd_migrate(&a);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(&a);
+	if (strcmp(cmd, "completion") == 0)
+		return cmd_completion(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
@@ -152,7 +160,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 			fputs(trace_usage, stdout);
 			return 0;
 		}
-		a = (args){ .argc = argc - 3, .i = 0, .argv = argv + 3, .outs = outs };
+		a = (args){ .argc = argc - 3, .i = 0, .argv = argv + 3, .outs = outs, .cmdc = argc,
+			    .cmdv = argv };
 		if (strcmp(sub, "info") == 0) {
 			a.cmd = "trace info";
 			return cmd_trace_info(&a);

@@ -17,8 +17,9 @@
 
 static const char *const migrate_usage =
 	"usage: slatsim migrate [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                       [--format F] [--quiet] [--vs SETTING]... [--vs-config FILE]...\n"
-	"                       TRACE\n"
+	"                       [--format F] [-q] [--all] [--stats PATTERN]...\n"
+	"                       [--vs SETTING]... [--vs-config FILE]... [--skip N] [--limit N]\n"
+	"                       [--dump-config FILE] TRACE\n"
 	"\n"
 	"Live-migrate the traced guest (domain 0) by pre-copy while TRACE runs; the\n"
 	"guest's cycles are the clock (core.freq_ghz). Its memory is populated from\n"
@@ -38,19 +39,24 @@ static const char *const migrate_usage =
 	"mapped whole, with a reference on each of its pages or one on the marked\n"
 	"superpage (migrate.superpage). A trace shorter than the migration is\n"
 	"replayed from its start (migrate.loop). TRACE must be a regular file.\n"
+	"--skip N and --limit N make the trace records N.. (at most N of them): each\n"
+	"pass, the populating one too, reads that window (--warmup is refused: the\n"
+	"migration runs from the guest's first record).\n"
 	"\n"
-	"Prints the rounds, then the totals: pages sent, time, downtime, mapping\n"
+	"Prints the rounds as they finish, then the totals: pages sent, time, downtime, mapping\n"
 	"cycles, lost pages (written after they were last sent, from ground truth:\n"
 	"0 in a safe configuration, more with dirtylog.invalidate=0 or\n"
 	"dirtylog.flush_all_vcpus=0) and the guest's slowdown (its cycles over the\n"
-	"same records' without dirty logging), then every statistic (migrate.* last;\n"
-	"domain.1.* is the control domain's). --quiet prints the statistics only.\n"
+	"same records' without dirty logging), then the statistics room by room as\n"
+	"run prints them (migration; domain 1 is the control domain): --all, --stats\n"
+	"PATTERN as run's. -q/--quiet prints nothing but errors.\n"
 	"--json FILE writes {\"slatsim\", \"trace\", \"config\", \"stats\", \"rounds\",\n"
-	"\"migrate\": {\"stop\", \"trace_records\", \"loops\", \"rounds\": [...]}} ('-' =\n"
-	"standard output). --vs SETTING (repeatable; key=value or 'k1:k2=v1:v2') and\n"
+	"\"provenance\", \"migrate\": {\"stop\", \"trace_records\", \"loops\", \"rounds\":\n"
+	"[...]}} ('-' = standard output; provenance as run's). --vs SETTING (repeatable; key=value or 'k1:k2=v1:v2') and\n"
 	"--vs-config FILE migrate twice, the configuration (A) and A with those\n"
 	"changes or FILE's configuration (B), as 'slatsim run --vs' does, and print\n"
-	"the statistics side by side (--json: [A, B]).\n"
+	"the statistics side by side (--json: [A, B]). --dump-config FILE writes the\n"
+	"configuration (A's) as run's does.\n"
 	"Example:\n"
 	"  slatsim migrate --set migrate.map=per_page --vs migrate.map=batch TRACE\n";
 
@@ -61,12 +67,64 @@ typedef struct src_ctx {
 	enum trace_format fmt;
 	unsigned threads;
 	trace_reader *r;
+	/* what is said as it goes: */
+	cli_progress pr;          /* the progress line (a terminal, not --quiet) */
+	const char *label;        /* "A: ", "B: " with --vs, else "" */
+	uint64_t skip, limit;     /* --skip, --limit: each pass's records (0: all) */
+	uint64_t pass;            /* read in this pass */
+	uint64_t records;         /* read in all */
+	unsigned passes;          /* the trace read from its start again */
+	size_t rounds;            /* finished */
+	FILE *rows;               /* each round's row as it finishes, or NULL */
+	migrate *x;
 } src_ctx;
+
+static void src_progress(src_ctx *s)
+{
+	char what[96];
+	if (!s->passes && !s->rounds) {
+		/* The first pass populates the guest: a known length. */
+		uint64_t done, total;
+		trace_progress(s->r, &done, &total);
+		snprintf(what, sizeof(what), "%smigrate: populating the guest", s->label);
+		cli_progress_show(&s->pr, what, total ? (double)done / (double)total : -1,
+				  (double)s->records, "records");
+		return;
+	}
+	/* The rounds: how many the policy makes is not known before (it stops
+	 * on the dirty set), so no percent and no ETA. */
+	snprintf(what, sizeof(what), "%smigrate: round %zu", s->label, s->rounds);
+	cli_progress_show(&s->pr, what, -1, (double)s->records, "records");
+}
 
 static long src_read(void *ctx, trace_rec *b, size_t max, char *err, size_t errlen)
 {
 	src_ctx *s = ctx;
-	return trace_read(s->r, b, max, err, errlen);
+	if (s->limit && s->limit - s->pass < max)
+		max = (size_t)(s->limit - s->pass);   /* (0 at the window's end: a pass ends) */
+	long n = max ? trace_read(s->r, b, max, err, errlen) : 0;
+	if (n > 0) {
+		s->pass += (uint64_t)n;
+		s->records += (uint64_t)n;
+		src_progress(s);
+	}
+	if (n == 0 && s->skip && !s->pass && !s->passes) {
+		snprintf(err, errlen, "%s: --skip %llu: the trace ends before record %llu, nothing "
+			 "is left to migrate", s->path, (unsigned long long)s->skip,
+			 (unsigned long long)s->skip);
+		return TRACE_EFORMAT;
+	}
+	return n;
+}
+
+/* Open the trace at the window's first record. */
+static int src_open(src_ctx *s, char *err, size_t errlen)
+{
+	int rc = replay_open(&s->r, s->path, s->fmt, s->threads, err, errlen);
+	s->pass = 0;
+	if (rc == TRACE_OK && s->skip)
+		rc = trace_seek(s->r, s->skip, err, errlen);
+	return rc;
 }
 
 static int src_rewind(void *ctx, char *err, size_t errlen)
@@ -74,24 +132,53 @@ static int src_rewind(void *ctx, char *err, size_t errlen)
 	src_ctx *s = ctx;
 	trace_close(s->r);
 	s->r = NULL;
-	return replay_open(&s->r, s->path, s->fmt, s->threads, err, errlen);
+	s->passes++;
+	return src_open(s, err, errlen);
 }
 
-/* One migration of TRACE under P; dies on bad input. *R: its reader (for
- * the header). */
+static void summary_row(FILE *f, const migrate_round *r, size_t i);
+
+static void src_round(void *ctx, const migrate_round *r, size_t i)
+{
+	src_ctx *s = ctx;
+	s->rounds = i + 1;
+	if (!s->rows)
+		return;
+	cli_progress_clear(&s->pr);
+	summary_row(s->rows, r, i);
+	fflush(s->rows);
+}
+
+static void summary_head(FILE *f, migrate *x);
+
+/* One migration of TRACE under P into SC; dies on bad input. With ROWS
+ * (not NULL), the report's head and each round's row are printed there as
+ * the migration goes; LABEL names it in the progress line. */
 static migrate *migrate_once(const char *trace, enum trace_format fmt, const param_reg *p,
-			     src_ctx *sc)
+			     const uint64_t window[2], src_ctx *sc, int progress, const char *label,
+			     FILE *rows)
 {
 	char err[1024];
 	migrate *x;
 	int rc = migrate_create(&x, p, err, sizeof(err));
 	if (rc != TRACE_OK)
 		cli_die_config(rc, p, err);
-	*sc = (src_ctx){ .path = trace, .fmt = fmt, .threads = (unsigned)param_int(p, "sim.threads") };
-	if ((rc = replay_open(&sc->r, trace, fmt, sc->threads, err, sizeof(err))) != TRACE_OK)
+	*sc = (src_ctx){ .path = trace, .fmt = fmt, .threads = (unsigned)param_int(p, "sim.threads"),
+			 .label = label, .rows = rows, .x = x, .skip = window[0],
+			 .limit = window[1] };
+	cli_progress_init(&sc->pr, progress);
+	if ((rc = src_open(sc, err, sizeof(err))) != TRACE_OK)
 		cli_die_trace(rc, err);
-	migrate_source src = { .read = src_read, .rewind = src_rewind, .ctx = sc, .name = trace };
-	if ((rc = migrate_run(x, &src, err, sizeof(err))) != TRACE_OK)
+	if (rows) {
+		report_text_head(rows, trace, trace_get_header(sc->r));
+		summary_head(rows, x);
+		fflush(rows);
+	}
+	migrate_source src = { .read = src_read, .rewind = src_rewind, .ctx = sc, .name = trace,
+			       .round_done = src_round };
+	rc = migrate_run(x, &src, err, sizeof(err));
+	cli_progress_clear(&sc->pr);
+	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
 	return x;
 }
@@ -112,12 +199,10 @@ static double ratio_of(const stats_reg *st, const char *name)
 	return 0;
 }
 
-static void summary(FILE *f, migrate *x)
+/* The settings and the rounds table's head (before the migration). */
+static void summary_head(FILE *f, migrate *x)
 {
 	const param_reg *p = migrate_params(x);
-	stats_reg *st = machine_stats(migrate_machine(x));
-	size_t n;
-	const migrate_round *r = migrate_rounds(x, &n);
 	fprintf(f, "  migration of domain 0 by the control domain (domain %u): dirtylog.mode=%s, "
 		"migrate.map=%s", machine_control_domain(migrate_machine(x)),
 		param_text(p, "dirtylog.mode"), param_text(p, "migrate.map"));
@@ -128,17 +213,26 @@ static void summary(FILE *f, migrate *x)
 		param_text(p, "core.freq_ghz"));
 	fprintf(f, "    %-6s %12s %12s %12s %14s %12s\n", "round", "start ms", "duration ms",
 		"pages sent", "pages dirtied", "map Mcycles");
-	for (size_t i = 0; i < n; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), r[i].final ? "stop" : "%zu", i);
-		fprintf(f, "    %-6s %12.3f %12.3f %12" PRIu64 " ", name, r[i].start_us / 1e3,
-			r[i].duration_us / 1e3, r[i].pages_sent);
-		if (r[i].final)
-			fprintf(f, "%14s", "(paused)");
-		else
-			fprintf(f, "%14" PRIu64, r[i].pages_dirtied);
-		fprintf(f, " %12.3f\n", (double)r[i].map_cycles / 1e6);
-	}
+}
+
+/* Round I's row, as it finishes. */
+static void summary_row(FILE *f, const migrate_round *r, size_t i)
+{
+	char name[16];
+	snprintf(name, sizeof(name), r->final ? "stop" : "%zu", i);
+	fprintf(f, "    %-6s %12.3f %12.3f %12" PRIu64 " ", name, r->start_us / 1e3,
+		r->duration_us / 1e3, r->pages_sent);
+	if (r->final)
+		fprintf(f, "%14s", "(paused)");
+	else
+		fprintf(f, "%14" PRIu64, r->pages_dirtied);
+	fprintf(f, " %12.3f\n", (double)r->map_cycles / 1e6);
+}
+
+/* The totals, after the rounds. */
+static void summary_tail(FILE *f, migrate *x)
+{
+	stats_reg *st = machine_stats(migrate_machine(x));
 	fprintf(f, "  %" PRIu64 " pre-copy round%s and the stop-and-copy sent %" PRIu64 " pages in "
 		"%.3f ms; downtime %.3f ms (%s)\n", stat_of(st, "migrate.rounds"),
 		stat_of(st, "migrate.rounds") == 1 ? "" : "s", stat_of(st, "migrate.pages_sent"),
@@ -157,6 +251,20 @@ static void summary(FILE *f, migrate *x)
 			"from its start %" PRIu64 " time%s (migrate.loop)\n", migrate_trace_records(x),
 			loops, loops == 1 ? "" : "s");
 	fputc('\n', f);
+}
+
+/* What migrate's JSON adds for the command line: the provenance, then the
+ * "migrate" object (cli_migrate_json: what the Python package writes). */
+typedef struct migrate_json {
+	const migrate *x;
+	const args *a;
+} migrate_json;
+
+static void json_migrate(json_w *j, const void *ctx)
+{
+	const migrate_json *mj = ctx;
+	cli_json_provenance(j, mj->a);
+	cli_migrate_json(j, mj->x);
 }
 
 void cli_migrate_json(json_w *j, const void *ctx)
@@ -184,11 +292,13 @@ void cli_migrate_json(json_w *j, const void *ctx)
 	json_end_obj(j);
 }
 
-static void write_json(FILE *jf, const char *trace, const src_ctx *sc, migrate *x)
+static void write_json(FILE *jf, const args *a, const char *trace, const src_ctx *sc,
+		       migrate *x)
 {
 	machine *m = migrate_machine(x);
+	migrate_json mj = { .x = x, .a = a };
 	report_json_ext(jf, trace, trace_get_header(sc->r), migrate_params(x), machine_stats(m), m,
-			cli_migrate_json, x);
+			json_migrate, &mj);
 }
 
 /* ---------------------------------------------------------------- command */
@@ -199,7 +309,10 @@ int cmd_migrate(args *a)
 	const char *json = NULL, *trace = NULL, *v;
 	vs_args vs = { .nsets = 0 };
 	enum trace_format fmt = TRACE_FMT_AUTO;
-	int quiet = 0;
+	int quiet = 0, all = 0;
+	cli_patterns stats = { .n = 0 };
+	uint64_t window[2] = { 0, 0 };   /* --skip, --limit */
+	const char *dump = NULL;
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
 			continue;
@@ -213,7 +326,15 @@ int cmd_migrate(args *a)
 		if (cli_vs_opt(a, &vs))
 			continue;
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
-		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
+		if ((v = cli_opt_value(a, "--dump-config"))) { cli_once(a, "--dump-config", dump, v); dump = v; continue; }
+		if ((v = cli_opt_value(a, "--skip"))) { window[0] = cli_parse_count(a, "--skip", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--limit"))) { window[1] = cli_parse_count(a, "--limit", v, 1); continue; }
+		cli_window_refused(a, "the migration runs from the guest's first record (its memory "
+				   "populated from the window, then the rounds on it): use --skip to "
+				   "start later");
+		if (cli_opt_flag(a, "--all")) { all = 1; continue; }
+		if ((v = cli_opt_value(a, "--stats"))) { cli_pattern_add(a, &stats, v); continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (trace)
@@ -227,6 +348,8 @@ int cmd_migrate(args *a)
 	cli_need_regular(a, trace, "migrate (populating the guest, then running it, looped)");
 	outset_add_input(a->outs, trace);
 	param_reg *p = cli_build_params(a, &c), *pb = NULL;
+	if (dump)
+		cli_dump_config(a, p, dump);   /* (A's, with --vs) */
 	if (cli_vs_given(&vs))
 		pb = cli_build_vs_params(a, &c, &vs, p, NULL);
 	cli_check_stdout(a);
@@ -234,31 +357,35 @@ int cmd_migrate(args *a)
 	FILE *jf = jo ? outfile_stream(jo) : NULL;
 	FILE *tf = jo && outfile_is_stdout(jo) ? stderr : stdout;
 	src_ctx sa, sb;
-	migrate *xa = migrate_once(trace, fmt, p, &sa), *xb = NULL;
+	/* One migration: its report's head and rounds as they come (unless
+	 * --quiet); with --vs, the table after both. */
+	migrate *xa = migrate_once(trace, fmt, p, window, &sa, !quiet, pb ? "A: " : "",
+				   pb || quiet ? NULL : tf), *xb = NULL;
 	if (pb)
-		xb = migrate_once(trace, fmt, pb, &sb);
-	if (xb) {
+		xb = migrate_once(trace, fmt, pb, window, &sb, !quiet, "B: ", NULL);
+	report_opts ro = { .all = all, .keep = stats.n ? cli_pattern_keep : NULL, .ctx = &stats };
+	if (quiet) {
+		/* nothing but errors */
+	} else if (xb) {
 		cli_vs_head(tf, "migrate", trace, &c, &vs, p, pb);
 		size_t nrows;
 		report_vs_row *rows = report_vs_rows(machine_stats(migrate_machine(xa)),
 						     machine_stats(migrate_machine(xb)), &nrows);
 		if (!rows)
 			cli_die(EXIT_FAIL, "out of memory (the --vs table)");
-		report_vs_table(tf, rows, nrows, 0, NULL, NULL);
+		report_vs_table(tf, rows, nrows, all, ro.keep, &stats);
 		free(rows);
 	} else {
-		report_text_head(tf, trace, trace_get_header(sa.r));
-		if (!quiet)
-			summary(tf, xa);
-		report_text_stats(tf, machine_stats(migrate_machine(xa)));
+		summary_tail(tf, xa);
+		report_stats(tf, machine_stats(migrate_machine(xa)), &ro);
 	}
 	if (jf) {
 		if (xb)
 			fputs("[\n", jf);
-		write_json(jf, trace, &sa, xa);
+		write_json(jf, a, trace, &sa, xa);
 		if (xb) {
 			fputs(",\n", jf);
-			write_json(jf, trace, &sb, xb);
+			write_json(jf, a, trace, &sb, xb);
 			fputs("]\n", jf);
 		}
 	}
@@ -273,5 +400,6 @@ int cmd_migrate(args *a)
 		param_destroy(pb);
 	}
 	param_destroy(p);
+	cli_patterns_free(&stats);
 	return 0;
 }

@@ -11,7 +11,9 @@
 #include <string.h>
 
 static const char *const params_usage =
-	"usage: slatsim params [--json] [--config FILE]... [--set key=value]... [PATTERN]...\n"
+	"usage: slatsim params [--json [FILE]] [--config FILE]... [--set key=value]...\n"
+	"                      [PATTERN]...\n"
+	"       slatsim params [--config FILE]... [--set key=value]... --dump-config FILE\n"
 	"\n"
 	"List every parameter with its type, default, unit, allowed range and help,\n"
 	"grouped by room (the name's first part: tlb, cache, dirtylog, ...; the keys\n"
@@ -22,7 +24,11 @@ static const char *const params_usage =
 	"whole name when it has * ? or [ ('*.latency', 'tlb.*.ways'); several\n"
 	"PATTERNs keep a key any of them names, and one that names none is an error.\n"
 	"--json writes the same keys as a JSON array, in the registry's order, with\n"
-	"no rooms.\n";
+	"no rooms: to standard output, or to FILE when the next argument is '-' or\n"
+	"ends in .json (--json=FILE: any name).\n"
+	"--dump-config FILE ('-': standard output) writes the effective configuration\n"
+	"as a config file - every key, 'key = value', that --config reads back to the\n"
+	"same configuration - and nothing else.\n";
 
 static const char *type_name(param_type t)
 {
@@ -127,7 +133,7 @@ void cli_params_json(FILE *f, const param_reg *p, const unsigned char *keep)
 int cmd_params(args *a)
 {
 	config_args c = { .nfiles = 0 };
-	int json = 0;
+	const char *json = NULL, *dump = NULL, *v;
 	const char **pats = calloc((size_t)a->argc + 1, sizeof(*pats));
 	size_t npats = 0;
 	if (!pats)
@@ -142,12 +148,30 @@ int cmd_params(args *a)
 		}
 		if (cli_config_opt(a, &c))
 			continue;
-		if (cli_opt_flag(a, "--json")) { json = 1; continue; }
+		if ((v = cli_json_opt(a))) { cli_once(a, "--json", json, v); json = v; continue; }
+		if ((v = cli_opt_value(a, "--dump-config"))) {
+			cli_once(a, "--dump-config", dump, v);
+			dump = v;
+			continue;
+		}
 		if (cli_is_option(a))
 			cli_unexpected(a);
 		pats[npats++] = a->argv[a->i++];
 	}
 	param_reg *p = cli_build_params(a, &c);
+	cli_check_stdout(a);
+	if (dump) {
+		/* The effective configuration, every key (the patterns do not
+		 * apply: a config is whole), and nothing else. */
+		if (json || npats)
+			cli_usage_error(a, "--dump-config writes the whole configuration: it takes "
+					"no --json or PATTERN");
+		cli_dump_config(a, p, dump);
+		param_destroy(p);
+		free(pats);
+		return 0;
+	}
+	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
 	/* Which keys are listed: all, or those a PATTERN names. */
 	size_t n = param_count(p);
 	unsigned char *keep = calloc(n ? n : 1, 1);
@@ -164,8 +188,8 @@ int cmd_params(args *a)
 			cli_usage_error(a, "no parameter matches '%s' (a key, a dotted prefix such "
 					"as 'tlb.l2', or a pattern such as '*.latency')", pats[k]);
 	}
-	if (json) {
-		cli_params_json(stdout, p, keep);
+	if (jo) {
+		cli_params_json(outfile_stream(jo), p, keep);
 	} else {
 		/* Room by room, the rooms in the order their first key comes in
 		 * the registry, each room's keys in the registry's order. */
@@ -193,6 +217,8 @@ int cmd_params(args *a)
 		free(done);
 	}
 	cli_flush_stdout();
+	if (jo)
+		cli_commit(jo);
 	param_destroy(p);
 	free(keep);
 	free(pats);

@@ -22,7 +22,8 @@
 static const char *const reach_usage =
 	"usage: slatsim reach [--config FILE]... [--set key=value]... [--json FILE]\n"
 	"                     [--plot FILE.png|FILE.svg [--mpki]] [--entries N]\n"
-	"                     [--sets S [--ways W]] [--format F] TRACE\n"
+	"                     [--sets S [--ways W]] [--format F] [-q]\n"
+	"                     [--skip N] [--limit N] [--dump-config FILE] TRACE\n"
 	"\n"
 	"One pass over TRACE gives, for the data stream (R, W: what the L1 data TLB\n"
 	"serves) and the instruction stream (X: the L1 instruction TLB), at 4K, 16K,\n"
@@ -54,16 +55,20 @@ static const char *const reach_usage =
 	"\"lookups\", \"pages\" (first uses: the misses of an unbounded TLB; a page\n"
 	"a prefetch filled first is none), \"page_bytes\" (0: the size varies),\n"
 	"\"reach_bytes\" ([k-1]: bytes the k most recent entries map at the end),\n"
-	"\"working_set\" and, with --sets, \"set_misses\" ([w-1]: S sets of w ways).\n"
+	"\"working_set\" and, with --sets, \"set_misses\" ([w-1]: S sets of w ways);\n"
+	"then \"provenance\" as run's.\n"
+	"--skip N and --limit N read the records run reads with them (from record N,\n"
+	"at most N); --warmup is refused (the curves count from a cold TLB).\n"
+	"-q/--quiet prints no report (--json, --plot as asked) and no progress line.\n"
 	"--plot FILE draws the miss ratio (--mpki: misses per 1,000 instructions)\n"
 	"against entries: a panel per stream, a line per page size and the combined\n"
 	"size, marks at the configuration's L1 and L2 sizes (gnuplot; PNG or SVG by\n"
 	"the name; the chart 'slatsim plot reach' draws from --json).\n";
 
-/* "4 KB", "2 MB": a power-of-two size for a column head. */
+/* "4 KiB", "2 MiB": a power-of-two size for a column head (binary units). */
 static void size_text(char *b, size_t n, unsigned shift)
 {
-	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	if (!shift) {
 		snprintf(b, n, "mixed");
 		return;
@@ -146,7 +151,9 @@ static void text_stream(FILE *f, const reach *r, unsigned s)
 	for (unsigned i = 4; i < 64 && (UINT64_C(1) << i) < c[0].lookups * 2; i += 4) {
 		char w[16];
 		report_bytes(w, sizeof(w), UINT64_C(1) << i, 1);
-		w[strlen(w) - 1] = '\0';   /* "64 K": a count, not bytes */
+		w[strlen(w) - 1] = '\0';   /* "64 K": a count, not bytes (nor KiB) */
+		if (w[strlen(w) - 1] == 'i')
+			w[strlen(w) - 1] = '\0';
 		if (w[strlen(w) - 1] == ' ')
 			w[strlen(w) - 1] = '\0';
 		fprintf(f, "  %8s", w);
@@ -203,8 +210,10 @@ static void text_report(FILE *f, const char *trace, const trace_header *h, const
 	text_stream(f, r, REACH_I);
 }
 
-void cli_reach_json(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
-		    const reach *r)
+/* The --json document; with A (the command line: NULL for another driver,
+ * the Python package) its provenance last. */
+static void reach_json(FILE *f, const args *a, const char *trace, const trace_header *h,
+		       const param_reg *p, const reach *r)
 {
 	const reach_info *in = reach_get_info(r);
 	json_w j;
@@ -256,8 +265,16 @@ void cli_reach_json(FILE *f, const char *trace, const trace_header *h, const par
 	json_u64(&j, "combined_page_bytes",
 		 in->combined_shift ? UINT64_C(1) << in->combined_shift : 0);
 	json_end_obj(&j);
+	if (a)
+		cli_json_provenance(&j, a);
 	json_end_obj(&j);
 	json_finish(&j);
+}
+
+void cli_reach_json(FILE *f, const char *trace, const trace_header *h, const param_reg *p,
+		    const reach *r)
+{
+	reach_json(f, NULL, trace, h, p, r);
 }
 
 /* The chart of `plot reach` from the analysis itself (sim/output/plot.h:
@@ -310,13 +327,26 @@ static void die_at(const reach *r, trace_reader *tr, size_t i, uint64_t rec)
 	cli_die(EXIT_BAD, "%s: record %" PRIu64 ": %s", trace_path(tr), rec, reach_error(r));
 }
 
-/* Read TR to its end or to sim.max_records (no record past it: run reads
- * none), handing each batch to FEED; dies on bad input. */
-static void feed_all(reach *r, trace_reader *tr, trace_rec *b,
-		     int (*feed)(reach *, const trace_rec *, size_t, size_t *))
+/* The records of the trace reach reads: from record SKIP (--skip), at
+ * most LIMIT of them (--limit, or sim.max_records if fewer; 0: no limit),
+ * as run reads them. */
+typedef struct reach_window {
+	uint64_t skip, limit;
+} reach_window;
+
+/* Read TR from W's first record to its end or W's limit (no record past
+ * it: run reads none), handing each batch to FEED, the progress on PR as
+ * WHAT; dies on bad input. */
+static void feed_all(reach *r, trace_reader *tr, trace_rec *b, const reach_window *w,
+		     int (*feed)(reach *, const trace_rec *, size_t, size_t *), cli_progress *pr,
+		     const char *what)
 {
 	char err[1024];
 	uint64_t done = 0, limit = reach_limit(r);
+	if (w->limit && w->limit < limit)
+		limit = w->limit;
+	if (w->skip && trace_seek(tr, w->skip, err, sizeof(err)) != TRACE_OK)
+		cli_die(EXIT_BAD, "%s", err);
 	while (done < limit) {
 		size_t want = limit - done < BATCH ? (size_t)(limit - done) : BATCH;
 		long n = trace_read(tr, b, want, err, sizeof(err));
@@ -326,9 +356,22 @@ static void feed_all(reach *r, trace_reader *tr, trace_rec *b,
 			break;
 		size_t bad;
 		if (feed(r, b, (size_t)n, &bad))
-			die_at(r, tr, bad, done + bad);
+			die_at(r, tr, bad, w->skip + done + bad);
 		done += (uint64_t)n;
+		/* The share of the input read, or of the limit if that ends it
+		 * sooner. */
+		uint64_t in, total;
+		trace_progress(tr, &in, &total);
+		double frac = total ? (double)in / (double)total : -1;
+		if (limit != UINT64_MAX && (double)done / (double)limit > frac)
+			frac = (double)done / (double)limit;
+		cli_progress_show(pr, what, frac, (double)done, "records");
 	}
+	cli_progress_clear(pr);
+	if (w->skip && !done)   /* (as run: a window with nothing in it is a mistake) */
+		cli_die(EXIT_BAD, "%s: --skip %llu: the trace ends before record %llu, nothing is "
+			"left to analyse", trace_path(tr), (unsigned long long)w->skip,
+			(unsigned long long)w->skip);
 }
 
 int cmd_reach(args *a)
@@ -337,7 +380,10 @@ int cmd_reach(args *a)
 	const char *json = NULL, *plot = NULL, *trace = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	uint64_t entries = 65536, sets = 0, ways = 16;
+	int quiet = 0;
 	int mpki = 0;
+	reach_window win = { 0, 0 };
+	const char *dump = NULL;
 	while (a->i < a->argc) {
 		if (cli_is_help(a->argv[a->i])) {
 			fputs(reach_usage, stdout);
@@ -354,6 +400,12 @@ int cmd_reach(args *a)
 		if ((v = cli_opt_value(a, "--sets"))) { sets = cli_parse_count(a, "--sets", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--ways"))) { ways = cli_parse_count(a, "--ways", v, 0); continue; }
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
+		if ((v = cli_opt_value(a, "--dump-config"))) { cli_once(a, "--dump-config", dump, v); dump = v; continue; }
+		if ((v = cli_opt_value(a, "--skip"))) { win.skip = cli_parse_count(a, "--skip", v, 1); continue; }
+		if ((v = cli_opt_value(a, "--limit"))) { win.limit = cli_parse_count(a, "--limit", v, 1); continue; }
+		cli_window_refused(a, "reach's curves are exact from a cold TLB (Mattson's stack "
+				   "distances count every first use); use --skip to start later");
 		if (cli_opt_flag(a, "--mpki")) {
 			mpki = 1;
 			continue;
@@ -380,6 +432,8 @@ int cmd_reach(args *a)
 		cli_usage_error(a, "--plot '%s': the name must end in .png or .svg", plot);
 	outset_add_input(a->outs, trace);
 	param_reg *p = cli_build_params(a, &c);
+	if (dump)
+		cli_dump_config(a, p, dump);
 	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
 	/* (a regular file: the chart is read back before it is put in place) */
 	outfile *po = plot ? cli_output(a, plot, "--plot", OUTFILE_REGULAR) : NULL;
@@ -399,22 +453,25 @@ int cmd_reach(args *a)
 	trace_rec *b = malloc(BATCH * sizeof(*b));
 	if (!b)
 		cli_die(EXIT_FAIL, "out of memory (reading the trace)");
+	cli_progress pr;
+	cli_progress_init(&pr, !quiet);
 	if (param_bool(p, "sim.prefault")) {
 		/* As run: a first pass maps every page of the trace (up to
 		 * sim.max_records), then the trace is read again. */
 		cli_need_regular(a, trace, "sim.prefault=1");
-		feed_all(r, tr, b, reach_prefault);
+		feed_all(r, tr, b, &win, reach_prefault, &pr, "reach: sim.prefault's pass");
 		trace_close(tr);
 		if ((rc = replay_open(&tr, trace, fmt, 1, err, sizeof(err))) != TRACE_OK)
 			cli_die_trace(rc, err);
 	}
-	feed_all(r, tr, b, reach_feed);
+	feed_all(r, tr, b, &win, reach_feed, &pr, "reach");
 	free(b);
 	if (reach_finish(r))
 		cli_die_trace(reach_error_code(r), reach_error(r));
-	text_report(tf, trace, trace_get_header(tr), p, r);
+	if (!quiet)
+		text_report(tf, trace, trace_get_header(tr), p, r);
 	if (jo)
-		cli_reach_json(outfile_stream(jo), trace, trace_get_header(tr), p, r);
+		reach_json(outfile_stream(jo), a, trace, trace_get_header(tr), p, r);
 	cli_flush_stdout();
 	if (jo)
 		cli_commit(jo);

@@ -17,19 +17,30 @@
 
 static const char *const run_usage =
 	"usage: slatsim run [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                   [--format F] [--quiet] [--vs SETTING]... [--vs-config FILE]...\n"
+	"                   [--format F] [-q] [--all] [--stats PATTERN]...\n"
+	"                   [--vs SETTING]... [--vs-config FILE]...\n"
 	"                   [--skip N] [--limit N] [--warmup N] [--v2p FILE]\n"
+	"                   [--dump-config FILE]\n"
 	"                   [--cosim pml [--waves FILE.fst [--waves-range A:B]]] TRACE\n"
 	"\n"
 	"Replay TRACE with the default configuration, changed by config files\n"
 	"('key = value' lines, '#' comments; applied in order) and then by every\n"
 	"--set (which override the files whatever their order). Prints the report:\n"
-	"a headline (TLB misses per kilo-instruction by level, walks, translation's\n"
-	"share of the cycles, reach, dirty logging's cost) then every statistic;\n"
-	"--quiet leaves out the headline and the progress line.\n"
+	"a headline (TLB misses per kilo-instruction by level, the TLBs' geometry,\n"
+	"walks, translation's share of the cycles, reach, dirty logging's cost), then\n"
+	"the statistics room by room - trace, TLBs, walks, faults, caches, cycles,\n"
+	"dirty logging, I/O, ..., each domain's - with thousands separators and units:\n"
+	"those that are not 0 (and the zeros that are results: missed, lost, unsent\n"
+	"pages), the count of the others last. --all prints every statistic; --stats\n"
+	"PATTERN (repeatable: a name, a dotted prefix such as 'tlb.l2', or a shell\n"
+	"pattern such as '*.misses') only those it names, zeros too. -q/--quiet\n"
+	"prints nothing but errors (--json writes the same JSON).\n"
 	"--json FILE also writes every statistic and the effective configuration as\n"
-	"JSON ('-' = standard output, the text report then goes to stderr). A\n"
-	"progress line goes to stderr when it is a terminal, unless --quiet.\n"
+	"JSON ('-' = standard output, the text report then goes to stderr), and\n"
+	"\"provenance\": the command line, the build's git describe and the host (name,\n"
+	"system, CPU; no time, so equal runs write equal JSON; a sweep's point files\n"
+	"are run's JSON without it: its sweep.json holds the arguments). A\n"
+	"progress line goes to stderr when it is a terminal, unless -q.\n"
 	"--skip N starts at record N (0-based; a chunked .slt seeks through its index\n"
 	"instead of decoding what it skips; past the end is an error), --limit N\n"
 	"replays at most N records (0: no limit), and --warmup N replays the first N\n"
@@ -40,6 +51,8 @@ static const char *const run_usage =
 	"--v2p FILE (a Google workload trace's aux/v2p.textproto) places the trace's\n"
 	"pages at the physical addresses it gives, with its page size, instead of\n"
 	"the guest OS model's allocator (domain 0).\n"
+	"--dump-config FILE ('-': standard output) writes the configuration (A's with\n"
+	"--vs) as a config file that --config reads back, before the replay.\n"
 	"Outputs are written to a temporary file and renamed into place when\n"
 	"complete: a failed or interrupted run leaves an existing file as it was.\n"
 	"\n"
@@ -151,10 +164,15 @@ static machine *replay_once(const args *a, const char *trace, enum trace_format 
 	return s;
 }
 
-static void write_json(FILE *jf, const char *trace, trace_reader *r, const param_reg *p,
-		       machine *s)
+static void json_provenance(json_w *j, const void *ctx)
 {
-	report_json(jf, trace, trace_get_header(r), p, machine_stats(s), s);
+	cli_json_provenance(j, ctx);
+}
+
+static void write_json(FILE *jf, const args *a, const char *trace, trace_reader *r,
+		       const param_reg *p, machine *s)
+{
+	report_json_ext(jf, trace, trace_get_header(r), p, machine_stats(s), s, json_provenance, a);
 }
 
 static void parse_range(const args *a, const char *range, cosim_opts *co)
@@ -242,9 +260,10 @@ int cli_run(args *a, const run_engine *e)
 	vs_args vs = { .nsets = 0 };
 	cosim_opts copt = { .waves = NULL };
 	enum trace_format fmt = TRACE_FMT_AUTO;
-	int quiet = 0;
+	int quiet = 0, all = 0;
+	cli_patterns stats = { .n = 0 };
 	replay_opts ro = { .progress = 0 };
-	const char *v2p_file = NULL;
+	const char *v2p_file = NULL, *dump = NULL;
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
 			continue;
@@ -261,11 +280,14 @@ int cli_run(args *a, const run_engine *e)
 		if ((v = cli_opt_value(a, "--waves"))) { copt.waves = v; continue; }
 		if ((v = cli_opt_value(a, "--waves-range"))) { range = v; continue; }
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
-		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
+		if (cli_opt_flag(a, "--quiet") || cli_opt_flag(a, "-q")) { quiet = 1; continue; }
+		if (cli_opt_flag(a, "--all")) { all = 1; continue; }
+		if ((v = cli_opt_value(a, "--stats"))) { cli_pattern_add(a, &stats, v); continue; }
 		if ((v = cli_opt_value(a, "--skip"))) { ro.skip = cli_parse_count(a, "--skip", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--limit"))) { ro.limit = cli_parse_count(a, "--limit", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--warmup"))) { ro.warmup = cli_parse_count(a, "--warmup", v, 1); continue; }
 		if ((v = cli_opt_value(a, "--v2p"))) { v2p_file = v; continue; }
+		if ((v = cli_opt_value(a, "--dump-config"))) { cli_once(a, "--dump-config", dump, v); dump = v; continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (trace)
@@ -310,6 +332,8 @@ int cli_run(args *a, const run_engine *e)
 		    PARAM_OK)
 			cli_die(EXIT_BAD, "%s", err);
 	}
+	if (dump)
+		cli_dump_config(a, p, dump);   /* (A's, with --vs) */
 	if (cli_vs_given(&vs)) {
 		cli_need_regular(a, trace, vs.nsets ? "--vs" : "--vs-config");
 		/* B is A's registry plus the changes (the config files are read
@@ -355,22 +379,21 @@ int cli_run(args *a, const run_engine *e)
 	}
 	need_measured(trace, &ro, s);
 	int status = copt.c ? cosim_end(copt.c) : 0;
-	if (sb) {
+	if (quiet) {
+		/* nothing but errors (the co-simulation's verdict is one) */
+	} else if (sb) {
 		cli_vs_head(tf, "run", trace, &c, &vs, p, pb);
 		size_t nrows;
 		report_vs_row *rows = report_vs_rows(machine_stats(s), machine_stats(sb), &nrows);
 		if (!rows)
 			cli_die(EXIT_FAIL, "out of memory (the --vs table)");
-		report_vs_table(tf, rows, nrows, 0, NULL, NULL);
+		report_vs_table(tf, rows, nrows, all, stats.n ? cli_pattern_keep : NULL, &stats);
 		free(rows);
 	} else {
-		if (quiet) {
-			report_text(tf, trace, trace_get_header(r), machine_stats(s));
-		} else {
-			report_text_head(tf, trace, trace_get_header(r));
-			report_headline(tf, machine_stats(s), p);
-			report_text_stats(tf, machine_stats(s));
-		}
+		report_text_head(tf, trace, trace_get_header(r));
+		report_headline(tf, machine_stats(s), p);
+		report_stats(tf, machine_stats(s), &(report_opts){ .all = all,
+			     .keep = stats.n ? cli_pattern_keep : NULL, .ctx = &stats });
 		int found;
 		uint64_t nrec = stats_get(machine_stats(s), "records", &found);
 		fprintf(tf, "\n  replay %.3f s, %.2f M records/s\n", el,
@@ -381,10 +404,10 @@ int cli_run(args *a, const run_engine *e)
 	if (jf) {
 		if (sb)
 			fputs("[\n", jf);
-		write_json(jf, trace, r, p, s);
+		write_json(jf, a, trace, r, p, s);
 		if (sb) {
 			fputs(",\n", jf);
-			write_json(jf, trace, rb, pb, sb);
+			write_json(jf, a, trace, rb, pb, sb);
 			fputs("]\n", jf);
 		}
 	}
@@ -407,5 +430,6 @@ int cli_run(args *a, const run_engine *e)
 	v2p_destroy(map);
 	param_destroy(p);
 	param_destroy(pb);
+	cli_patterns_free(&stats);
 	return status;
 }

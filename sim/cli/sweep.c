@@ -40,7 +40,7 @@
 
 static const char *const sweep_usage =
 	"usage: slatsim sweep --grid 'key=v1,v2,...'... [--config FILE]... [--set key=value]...\n"
-	"                     [-j N] [--batch N] [--out DIR] [--format F] [--quiet] TRACE...\n"
+	"                     [-j N] [--batch N] [-o|--out DIR] [--format F] [-q] TRACE...\n"
 	"       slatsim sweep ... --emit slurm|gnu-parallel --out DIR [--per-task N]\n"
 	"                     [--sbatch 'OPTION']... [--max-array-size N]\n"
 	"                     [--parallel 'OPTION']... [--sshloginfile FILE] TRACE...\n"
@@ -244,11 +244,25 @@ static double now(void)
 typedef struct run_report {
 	int status;
 	int quiet;
+	cli_progress pr;    /* the points' progress line (a terminal, not --quiet) */
 } run_report;
+
+/* The progress line: the points this run has to do (those finished before
+ * are not its work). */
+static void points_step(void *ctx, double done, size_t total, size_t skipped)
+{
+	run_report *r = ctx;
+	double todo = (double)(total - skipped), now_done = done - (double)skipped;
+	char what[64];
+	snprintf(what, sizeof(what), "sweep: %zu of %zu point%s done", (size_t)now_done,
+		 total - skipped, total - skipped == 1 ? "" : "s");
+	cli_progress_show(&r->pr, what, todo > 0 ? now_done / todo : 1, now_done, "points");
+}
 
 static void point_failed(void *ctx, size_t first, size_t last, int code, const char *msg)
 {
 	run_report *r = ctx;
+	cli_progress_clear(&r->pr);
 	if (first == last)
 		fprintf(stderr, "slatsim: point %zu: %s\n", first, msg);
 	else
@@ -263,6 +277,7 @@ static void trace_done(void *ctx, const char *trace, size_t points, size_t decod
 	run_report *r = ctx;
 	if (r->quiet)
 		return;
+	cli_progress_clear(&r->pr);
 	if (decodes == 1)
 		fprintf(stderr, "  %s: %zu point%s from one decode in %.3f s\n", trace, points,
 			points == 1 ? "" : "s", seconds);
@@ -380,7 +395,7 @@ int cmd_sweep(args *a)
 		if (cli_config_opt(a, &c))
 			continue;
 		if ((v = cli_opt_value(a, "--grid"))) { parse_grid(a, p, v); continue; }
-		if ((v = cli_opt_value(a, "--out"))) { dir = v; continue; }
+		if ((v = cli_out_opt(a))) { dir = v; continue; }
 		if ((v = cli_opt_value(a, "-j"))) {
 			threads = cli_parse_count(a, "-j", v, 0);
 			threads_given = 1;
@@ -432,7 +447,9 @@ int cmd_sweep(args *a)
 			per_thread = strcmp(v, "thread") == 0;
 			continue;
 		}
-		if (cli_opt_flag(a, "--quiet")) { quiet = 1; continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
+		cli_window_refused(a, "sweep replays each point from the trace's first record to "
+				   "its end or sim.max_records (set, or --grid, that for a limit)");
 		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
 			cli_unknown_option(a);
 		if (ntraces == SWEEP_MAX_TRACES)
@@ -515,17 +532,19 @@ int cmd_sweep(args *a)
 		return 0;
 	}
 	run_report rep = { .quiet = quiet };
+	cli_progress_init(&rep.pr, !quiet);
 	/* Each thread replays at least one machine of a batch. */
 	sweep_run_opts o = {
 		.replay = { .threads = (unsigned)threads, .per_thread_decode = per_thread },
 		.batch = together > threads ? (size_t)together : (size_t)threads,
-		.failed = point_failed, .progress = trace_done, .ctx = &rep,
+		.failed = point_failed, .progress = trace_done, .step = points_step, .ctx = &rep,
 	};
 	double t0 = now();
 	size_t ran;
 	if ((rc = sweep_plan_run(p, lo, hi, &o, &ran, err, sizeof(err))) != TRACE_OK)
 		die_plan(p, rc, err);
 	double el = now() - t0;
+	cli_progress_clear(&rep.pr);
 	if (rep.status) {
 		sweep_plan_destroy(p);
 		return rep.status;

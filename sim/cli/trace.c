@@ -13,16 +13,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define BATCH 4096   /* records per read */
 
 static const char *const info_usage =
-	"usage: slatsim trace info [--format F] [--json] TRACE\n"
+	"usage: slatsim trace info [--format F] [--json [FILE]] TRACE\n"
 	"\n"
 	"Count records, reads, writes, ifetches, vCPUs, distinct 4 KB / 64 KB / 2 MB\n"
 	"pages touched (an access that crosses a boundary touches both pages), 4 KB\n"
 	"pages written, accesses crossing a 4 KB boundary, instructions, and each\n"
-	"vCPU's share. --json prints one object with these keys, in this order:\n"
+	"vCPU's share. --json writes one object to standard output, or to FILE when\n"
+	"the next argument is '-' or ends in .json (--json=FILE: any name), with\n"
+	"these keys, in this order:\n"
 	"records reads writes ifetches vcpus pages_4k pages_4k_written pages_64k\n"
 	"pages_2m crossing_4k prefetches zero_size invalidations instructions, then\n"
 	"nonfetched_instructions (drmemtrace only: instructions retired without a\n"
@@ -34,7 +37,7 @@ static const char *const info_usage =
 
 static const char *const import_usage =
 	"usage: slatsim trace import [--format F] [--desc TEXT] [--vcpus N] [--level N]\n"
-	"                            [--chunk N] IN OUT.slt\n"
+	"                            [--chunk N] [-q] IN [-o] OUT.slt\n"
 	"\n"
 	"Convert IN (any readable format; '-' = standard input) to the native .slt\n"
 	"format (OUT '-' = standard output). --desc sets the description (default:\n"
@@ -44,17 +47,18 @@ static const char *const import_usage =
 	"1048576, so that 'run --skip' seeks through the index; 0: one stream without\n"
 	"chunks, as slatsim before 0.2 wrote). Prefetch records are kept. OUT is\n"
 	"written to a temporary file and renamed into place when complete: a failed\n"
-	"or interrupted import leaves an existing OUT as it was.\n";
+	"or interrupted import leaves an existing OUT as it was. It then says what it\n"
+	"wrote on stderr (records, vCPUs declared, size), unless -q/--quiet.\n";
 
 static const char *const gen_usage =
-	"usage: slatsim trace gen --pattern seq|stride|random|zipf|gups|chase -o OUT.slt\n"
+	"usage: slatsim trace gen --pattern seq|stride|random|zipf|gups|chase -o|--out OUT.slt\n"
 	"                         [--footprint SIZE] [--count N] [--stride SIZE]\n"
 	"                         [--size N] [--write-ratio F] [--zipf S] [--vcpus N]\n"
 	"                         [--icount N] [--base ADDR] [--seed N] [--level N]\n"
-	"                         [--chunk N]\n"
+	"                         [--chunk N] [-q]\n"
 	"\n"
-	"  --footprint SIZE   bytes covered (K/M/G/T suffixes), default 64M\n"
-	"  --count N          records to write (K/M/G suffixes), default 1M\n"
+	"  --footprint SIZE   bytes covered, default 64M (64 MiB)\n"
+	"  --count N          records to write, default 1M (1,048,576)\n"
 	"  --stride SIZE      step for stride, element size for chase, default 4K\n"
 	"  --size N           bytes per access, default 8\n"
 	"  --write-ratio F    fraction of writes (seq/stride/random/zipf), default 0.3\n"
@@ -66,7 +70,31 @@ static const char *const gen_usage =
 	"  --chunk N          records per independent chunk (0: none), default 1048576\n"
 	"Patterns: seq (each vCPU walks its share), stride, random (uniform), zipf\n"
 	"(4 KB pages, P(rank k) ~ 1/k^S, ranks scattered), gups (read+write of a\n"
-	"random word), chase (every element once per lap in random order).\n";
+	"random word), chase (every element once per lap in random order).\n"
+	"Suffixes K, M, G, T are binary (powers of 1024), for sizes and counts alike:\n"
+	"--footprint 4G is 4 GiB, --count 20M is 20 x 1,048,576 records.\n"
+	"It then says what it wrote on stderr (records, vCPUs, size), unless -q/--quiet.\n";
+
+/* "slatsim: wrote N records (V vCPUs, S) to OUT" on stderr: what trace gen
+ * and import made (V: the vCPUs the header declares, if any; S: its size
+ * on disk, binary units). */
+static void say_wrote(const char *out, uint64_t n, unsigned vcpus)
+{
+	char nb[32], what[96] = "", sz[32];
+	struct stat st;
+	report_count(nb, sizeof(nb), n);
+	if (vcpus)
+		snprintf(what, sizeof(what), "%u vCPU%s", vcpus, vcpus == 1 ? "" : "s");
+	if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+		report_bytes(sz, sizeof(sz), (uint64_t)st.st_size, 1);
+		size_t l = strlen(what);
+		snprintf(what + l, sizeof(what) - l, "%s%s", l ? ", " : "", sz);
+	}
+	fprintf(stderr, "slatsim: wrote %s record%s%s%s%s to ", nb, n == 1 ? "" : "s",
+		what[0] ? " (" : "", what, what[0] ? ")" : "");
+	report_put_text(stderr, out);
+	fputc('\n', stderr);
+}
 
 /* ---------------------------------------------------------------- info */
 
@@ -131,7 +159,7 @@ int cmd_trace_info(args *a)
 {
 		const char *path = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
-	int json = 0;
+	const char *json = NULL;
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
 			continue;
@@ -140,7 +168,7 @@ int cmd_trace_info(args *a)
 			return 0;
 		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
-		if (cli_opt_flag(a, "--json")) { json = 1; continue; }
+		if ((v = cli_json_opt(a))) { cli_once(a, "--json", json, v); json = v; continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (path)
@@ -151,6 +179,7 @@ int cmd_trace_info(args *a)
 		cli_usage_error(a, "trace info needs a TRACE");
 	outset_add_input(a->outs, path);
 	cli_check_stdout(a);
+	outfile *jo = json ? cli_output(a, json, "--json", 0) : NULL;
 	char err[1024];
 	trace_reader *r;
 	trace_open_opts oo = { .format = fmt, .flags = TRACE_OPEN_PREFETCH };
@@ -174,8 +203,8 @@ int cmd_trace_info(args *a)
 	const trace_header *h = trace_get_header(r);
 	uint64_t nonfetched;
 	int has_nonfetched = trace_nonfetched(r, &nonfetched);
-	if (json) {
-		cli_trace_info_json(stdout, &t, r);
+	if (jo) {
+		cli_trace_info_json(outfile_stream(jo), &t, r);
 	} else {
 		printf("%-18s ", "trace");
 		report_put_text(stdout, path);
@@ -211,6 +240,8 @@ int cmd_trace_info(args *a)
 		}
 	}
 	cli_flush_stdout();
+	if (jo)
+		cli_commit(jo);
 	tracestat_free(&t);
 	trace_close(r);
 	return 0;
@@ -223,6 +254,7 @@ int cmd_trace_import(args *a)
 	const char *in = NULL, *out = NULL, *desc = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	long vcpus = -1, level = 6;
+	int quiet = 0;
 	uint64_t chunk = TRACE_CHUNK_RECORDS_DEFAULT;
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
@@ -246,6 +278,8 @@ int cmd_trace_import(args *a)
 		}
 		if ((v = cli_opt_value(a, "--vcpus"))) { vcpus = (long)cli_parse_range(a, "--vcpus", v, 1, TRACE_MAX_VCPUS); continue; }
 		if ((v = cli_opt_value(a, "--level"))) { level = (long)cli_parse_range(a, "--level", v, 1, 9); continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
+		if ((v = cli_out_opt(a))) { cli_once(a, "-o", out, v); out = v; continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (!in)
@@ -282,6 +316,8 @@ int cmd_trace_import(args *a)
 	trace_rec *buf = malloc(BATCH * sizeof(*buf));
 	if (!buf)
 		cli_die(EXIT_FAIL, "out of memory (importing %s)", in);
+	cli_progress pr;
+	cli_progress_init(&pr, !quiet);
 	trace_writer *w;
 	trace_writer_opts wo = { .level = (int)level, .chunk_records = chunk };
 	if ((rc = trace_writer_open_stream(&w, outfile_stream(o), outfile_name(o), &h, &wo, err,
@@ -316,18 +352,20 @@ int cmd_trace_import(args *a)
 			cli_write_failed(o, err);
 		}
 		n_total += (uint64_t)n;
+		uint64_t done, size;
+		trace_progress(r, &done, &size);
+		cli_progress_show(&pr, "trace import", size ? (double)done / (double)size : -1,
+				  (double)n_total, "records");
 	}
+	cli_progress_clear(&pr);
 	free(buf);
 	trace_close(r);
 	if ((rc = trace_writer_close(w, err, sizeof(err))) != TRACE_OK)
 		cli_write_failed(o, err);
 	int to_stdout = outfile_is_stdout(o);
 	cli_commit(o);
-	if (!to_stdout) {
-		fprintf(stderr, "slatsim: wrote %" PRIu64 " records to ", n_total);
-		report_put_text(stderr, out);
-		fputc('\n', stderr);
-	}
+	if (!to_stdout && !quiet)
+		say_wrote(out, n_total, h.vcpus);
 	return 0;
 }
 
@@ -342,6 +380,7 @@ int cmd_trace_gen(args *a)
 	};
 	const char *out = NULL, *v, *pattern = NULL;
 	long level = 6;
+	int quiet = 0;
 	uint64_t chunk = TRACE_CHUNK_RECORDS_DEFAULT;
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
@@ -368,7 +407,8 @@ int cmd_trace_gen(args *a)
 		if ((v = cli_opt_value(a, "--zipf"))) { c.zipf_s = cli_parse_float(a, "--zipf", v); continue; }
 		if ((v = cli_opt_value(a, "--level"))) { level = (long)cli_parse_range(a, "--level", v, 1, 9); continue; }
 		if ((v = cli_opt_value(a, "--chunk"))) { chunk = cli_parse_count(a, "--chunk", v, 1); continue; }
-		if ((v = cli_opt_value(a, "-o")) || (v = cli_opt_value(a, "--output"))) { out = v; continue; }
+		if ((v = cli_out_opt(a))) { cli_once(a, "-o", out, v); out = v; continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
 		cli_unexpected(a);
 	}
 	if (!pattern)
@@ -401,14 +441,24 @@ int cmd_trace_gen(args *a)
 	if (rc != TRACE_OK)
 		cli_die_trace(rc, err);
 	size_t n;
+	uint64_t written = 0;
+	cli_progress pr;
+	cli_progress_init(&pr, !quiet);
 	while ((n = trace_gen_next(g, buf, BATCH)) > 0) {
 		if ((rc = trace_write(w, buf, n, err, sizeof(err))) != TRACE_OK)
 			cli_write_failed(o, err);   /* the exit hook removes the temporary */
+		written += n;
+		cli_progress_show(&pr, "trace gen", c.count ? (double)written / (double)c.count : 1,
+				  (double)written, "records");
 	}
+	cli_progress_clear(&pr);
 	free(buf);
 	trace_gen_destroy(g);
 	if (trace_writer_close(w, err, sizeof(err)) != TRACE_OK)
 		cli_write_failed(o, err);
+	int to_stdout = outfile_is_stdout(o);
 	cli_commit(o);
+	if (!to_stdout && !quiet)
+		say_wrote(out, written, c.vcpus);
 	return 0;
 }

@@ -36,30 +36,175 @@ void report_text_head(FILE *f, const char *trace_path, const trace_header *h)
 	fputc('\n', f);
 }
 
-void report_text_stats(FILE *f, const stats_reg *st)
+/* ---------------------------------------------------------------- rooms */
+
+/* The rooms of the report, in the order printed; a statistic goes to the
+ * room with the longest prefix naming it (cycles.dirtylog.* to dirty
+ * logging, not cycles), "domain.N." to domain N's, the rest to "other". */
+#define REPORT_PREFIXES 12
+static const struct {
+	const char *title;
+	const char *pfx[REPORT_PREFIXES];
+} report_groups[] = {
+	{ "trace", { "records", "accesses", "reads", "writes", "ifetches", "instructions",
+		     "vcpus", "prefetches", "invalidations", "inv", "footprint", "trace" } },
+	{ "TLBs", { "tlb", "ntlb" } },
+	{ "walks", { "walk", "walkcache", "pt" } },
+	{ "faults", { "fault", "pages", "guest" } },
+	{ "caches", { "cache" } },
+	{ "cycles", { "cycles" } },
+	{ "dirty logging", { "dirtylog", "pml", "wp", "hdbss", "cycles.dirtylog" } },
+	{ "I/O", { "io", "grant" } },
+	{ "prefetches (not in the counts above)", { "prefetch" } },
+	{ "co-simulation", { "cosim" } },
+	{ "migration", { "migrate" } },
+};
+#define REPORT_NGROUPS (sizeof(report_groups) / sizeof(report_groups[0]))
+#define REPORT_OTHER REPORT_NGROUPS   /* then domain N: REPORT_OTHER + 1 + N */
+
+/* Zeros that are results, shown whenever their room is: what a safe
+ * configuration must keep at 0. */
+static const char *const report_zeros[] = {
+	"dirtylog.missed_pages", "migrate.lost_pages", "migrate.unsent_pages",
+};
+
+/* The length of P if it names NAME (NAME itself, or NAME under P.), or 0. */
+static size_t prefix_names(const char *p, const char *name)
 {
-	size_t w = 0;
-	for (size_t i = 0; i < stats_count(st); i++) {
-		size_t l = strlen(stats_name_at(st, i));
-		if (l > w)
-			w = l;
-	}
-	for (size_t i = 0; i < stats_count(st); i++) {
-		char v[48];
-		if (stats_kind_at(st, i) == STATS_RATIO)
-			snprintf(v, sizeof(v), "%.4f", stats_ratio_at(st, i));
-		else
-			snprintf(v, sizeof(v), "%" PRIu64, stats_value_at(st, i));
-		fprintf(f, "  %-*s %16s  %s\n", (int)w, stats_name_at(st, i), v,
-			stats_desc_at(st, i));
-	}
+	size_t l = strlen(p);
+	return strncmp(name, p, l) == 0 && (name[l] == '\0' || name[l] == '.') ? l : 0;
 }
 
-void report_text(FILE *f, const char *trace_path, const trace_header *h,
-		 const stats_reg *st)
+/* NAME's room; domain N's statistics are room REPORT_OTHER + 1 + N. */
+static size_t group_of(const char *name)
 {
-	report_text_head(f, trace_path, h);
-	report_text_stats(f, st);
+	unsigned dom;
+	int used = 0;
+	if (sscanf(name, "domain.%u.%n", &dom, &used) == 1 && used > 0)
+		return REPORT_OTHER + 1 + dom;
+	size_t best = REPORT_OTHER, bl = 0;
+	for (size_t g = 0; g < REPORT_NGROUPS; g++)
+		for (size_t k = 0; k < REPORT_PREFIXES && report_groups[g].pfx[k]; k++) {
+			size_t l = prefix_names(report_groups[g].pfx[k], name);
+			if (l > bl) {
+				bl = l;
+				best = g;
+			}
+		}
+	return best;
+}
+
+/* A statistic's unit, from its name: cycles, bytes, microseconds, pages
+ * (none for a count of events). */
+static const char *unit_of(const char *name)
+{
+	const char *last = strrchr(name, '.');
+	last = last ? last + 1 : name;
+	size_t l = strlen(last);
+	if (strstr(name, "cycles"))
+		return "cycles";
+	if (l >= 5 && strcmp(last + l - 5, "bytes") == 0)
+		return "B";
+	if (l >= 3 && strcmp(last + l - 3, "_us") == 0)
+		return "us";
+	if (strstr(last, "pages") || prefix_names("pages", name))
+		return "pages";
+	return "";
+}
+
+static int is_result_zero(const char *name)
+{
+	for (size_t i = 0; i < sizeof(report_zeros) / sizeof(report_zeros[0]); i++)
+		if (strcmp(report_zeros[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One statistic's line: name, value (thousands separated; bytes also in
+ * binary units), unit, description. */
+static void stat_line(FILE *f, const stats_reg *st, size_t i, int w)
+{
+	const char *name = stats_name_at(st, i), *unit = unit_of(name);
+	char v[48], extra[40] = "";
+	if (stats_kind_at(st, i) == STATS_RATIO) {
+		snprintf(v, sizeof(v), "%.4f", stats_ratio_at(st, i));
+		unit = "";
+	} else {
+		uint64_t x = stats_value_at(st, i);
+		report_count(v, sizeof(v), x);
+		if (!strcmp(unit, "B") && x >= 1024) {
+			char b[32];
+			report_bytes(b, sizeof(b), x, 1);
+			snprintf(extra, sizeof(extra), " (%s)", b);
+		}
+	}
+	fprintf(f, "    %-*s %15s %-6s  %s%s\n", w, name, v, unit, stats_desc_at(st, i), extra);
+}
+
+void report_stats(FILE *f, const stats_reg *st, const report_opts *o)
+{
+	size_t n = stats_count(st), maxg = REPORT_OTHER + 1, hidden = 0;
+	int w = 0;
+	size_t *g = calloc(n ? n : 1, sizeof(*g));
+	unsigned char *show = calloc(n ? n : 1, 1);
+	if (!g || !show) {
+		free(g);
+		free(show);
+		fputs("  (out of memory: the statistics are in --json)\n", f);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = stats_name_at(st, i);
+		g[i] = group_of(name);
+		if (g[i] + 1 > maxg)
+			maxg = g[i] + 1;
+		int zero = stats_kind_at(st, i) == STATS_RATIO ? stats_ratio_at(st, i) == 0
+			   : stats_value_at(st, i) == 0;
+		show[i] = o->keep ? o->keep(name, o->ctx) : o->all || !zero;
+		hidden += !show[i] && !o->keep;
+	}
+	/* A room shown for what it has shows its zeros that are results. */
+	for (size_t i = 0; i < n && !o->keep && !o->all; i++) {
+		if (show[i] || !is_result_zero(stats_name_at(st, i)))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (show[j] && g[j] == g[i]) {
+				show[i] = 1;
+				hidden--;
+				break;
+			}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (show[i] && (int)strlen(stats_name_at(st, i)) > w)
+			w = (int)strlen(stats_name_at(st, i));
+	size_t shown = 0;
+	for (size_t gi = 0; gi < maxg; gi++) {
+		int head = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (g[i] != gi || !show[i])
+				continue;
+			if (!head) {
+				fputs(shown ? "\n  " : "  ", f);
+				if (gi < REPORT_NGROUPS)
+					fprintf(f, "%s\n", report_groups[gi].title);
+				else if (gi == REPORT_OTHER)
+					fputs("other\n", f);
+				else
+					fprintf(f, "domain %zu\n", gi - REPORT_OTHER - 1);
+				head = 1;
+			}
+			stat_line(f, st, i, w);
+			shown++;
+		}
+	}
+	if (!shown)
+		fprintf(f, "  (no statistic%s)\n", o->keep ? " matches" : "");
+	if (hidden)
+		fprintf(f, "\n  (%zu statistic%s that %s 0 not shown: --all shows every one, --stats "
+			"PATTERN those it names)\n", hidden, hidden == 1 ? "" : "s",
+			hidden == 1 ? "is" : "are");
+	free(g);
+	free(show);
 }
 
 static uint64_t stat_of(const stats_reg *st, const char *name)
@@ -79,7 +224,7 @@ static void per_ki(char *b, size_t n, uint64_t x, uint64_t instr)
 
 void report_bytes(char *b, size_t n, uint64_t v, int decimals)
 {
-	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB", "PB" };
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double x = (double)v;
 	unsigned u = 0;
 	while (x >= 1024 && u < 5) {
@@ -97,11 +242,29 @@ static double share(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* "L2 2,048 entries 16-way" for TLB PFX (NAME in the text), "(ways=auto)" when
+ * the ways were worked out; "L2 absent" without entries. */
+static void tlb_geometry(char *b, size_t n, const param_reg *p, const char *pfx,
+			 const char *name)
+{
+	char k[64], e[32];
+	snprintf(k, sizeof(k), "%s.entries", pfx);
+	uint64_t entries = (uint64_t)param_int(p, k);
+	if (!entries) {
+		snprintf(b, n, "%s absent", name);
+		return;
+	}
+	report_count(e, sizeof(e), entries);
+	snprintf(k, sizeof(k), "%s.ways", pfx);
+	snprintf(b, n, "%s %s entries %u-way%s", name, e, machine_param_ways(p, pfx),
+		 param_int(p, k) ? "" : " (ways=auto)");
+}
+
 void report_headline(FILE *f, const stats_reg *st, const param_reg *p)
 {
 	uint64_t ins = stat_of(st, "instructions"), walks = stat_of(st, "walk.count");
 	uint64_t total = stat_of(st, "cycles.total");
-	char a[32], b[32], c[32], w[32];
+	char a[32], b[32], c[32], w[32], g[3][64], t[32];
 	per_ki(a, sizeof(a), stat_of(st, "tlb.l1i.misses"), ins);
 	per_ki(b, sizeof(b), stat_of(st, "tlb.l1d.misses"), ins);
 	per_ki(c, sizeof(c), stat_of(st, "tlb.l2.misses"), ins);
@@ -110,20 +273,29 @@ void report_headline(FILE *f, const stats_reg *st, const param_reg *p)
 	fprintf(f, "    TLB MPKI         L1I %s, L1D %s, L2 %s\n", param_int(p, "tlb.l1i.entries") ? a
 		: "(absent)", param_int(p, "tlb.l1d.entries") ? b : "(absent)",
 		param_int(p, "tlb.l2.entries") ? c : "(absent)");
+	tlb_geometry(g[0], sizeof(g[0]), p, "tlb.l1i", "L1I");
+	tlb_geometry(g[1], sizeof(g[1]), p, "tlb.l1d", "L1D");
+	tlb_geometry(g[2], sizeof(g[2]), p, "tlb.l2", "L2");
+	fprintf(f, "    TLBs             %s; %s; %s\n", g[0], g[1], g[2]);
 	fprintf(f, "    page walks       %s per 1000 instructions, %.2f memory references per walk\n",
 		w, walks ? (double)stat_of(st, "walk.mem_refs") / (double)walks : 0.0);
-	fprintf(f, "    translation      %.2f%% of %" PRIu64 " cycles (faults %.2f%%)\n",
-		share(stat_of(st, "cycles.translation"), total), total,
+	report_count(t, sizeof(t), total);
+	fprintf(f, "    translation      %.2f%% of %s cycles (faults %.2f%%)\n",
+		share(stat_of(st, "cycles.translation"), total), t,
 		share(stat_of(st, "cycles.faults"), total));
 	char r[32];
 	report_bytes(r, sizeof(r), stat_of(st, "tlb.l2.reach_bytes"), 2);
 	fprintf(f, "    TLB reach        %s mapped by the L2 TLB at the end\n", r);
-	if (stat_of(st, "dirtylog.rounds"))
-		fprintf(f, "    dirty logging    %.2f%% of cycles; %" PRIu64 " pages written, %" PRIu64
-			" missed, %" PRIu64 " extra over %" PRIu64 " round%s\n",
-			share(stat_of(st, "cycles.dirtylog"), total), stat_of(st, "dirtylog.true_pages"),
-			stat_of(st, "dirtylog.missed_pages"), stat_of(st, "dirtylog.extra_pages"),
-			stat_of(st, "dirtylog.rounds"), stat_of(st, "dirtylog.rounds") == 1 ? "" : "s");
+	if (stat_of(st, "dirtylog.rounds")) {
+		char x[3][32];
+		report_count(x[0], sizeof(x[0]), stat_of(st, "dirtylog.true_pages"));
+		report_count(x[1], sizeof(x[1]), stat_of(st, "dirtylog.missed_pages"));
+		report_count(x[2], sizeof(x[2]), stat_of(st, "dirtylog.extra_pages"));
+		fprintf(f, "    dirty logging    %.2f%% of cycles; %s pages written, %s missed, %s "
+			"extra over %" PRIu64 " round%s\n", share(stat_of(st, "cycles.dirtylog"), total),
+			x[0], x[1], x[2], stat_of(st, "dirtylog.rounds"),
+			stat_of(st, "dirtylog.rounds") == 1 ? "" : "s");
+	}
 	fputc('\n', f);
 }
 

@@ -18,12 +18,26 @@
  * the cursor or end a line of the report. */
 void report_put_text(FILE *f, const char *s);
 
-/* The text report: its head (trace, format, description), then every
- * statistic with its description; report_text is both. */
-void report_text(FILE *f, const char *trace_path, const trace_header *h,
-		 const stats_reg *st);
+/* The text report's head: slatsim, the trace, its format and description. */
 void report_text_head(FILE *f, const char *trace_path, const trace_header *h);
-void report_text_stats(FILE *f, const stats_reg *st);
+
+/* Which statistics the text report shows. */
+typedef struct report_opts {
+	int all;     /* every statistic, zeros too (default: the non-zero ones,
+		      * and the zeros that are results - lost or missed pages -
+		      * in a room that has others) */
+	/* Only the statistics KEEP keeps, zeros too (--stats PATTERN); NULL:
+	 * as ALL says. */
+	int (*keep)(const char *name, const void *ctx);
+	const void *ctx;
+} report_opts;
+/* The statistics room by room (trace, TLBs, walks, faults, caches, cycles,
+ * dirty logging, I/O, prefetches, co-simulation, migration, other, then
+ * each domain's): a room only when it has a statistic to show; each line
+ * its name, value (thousands separated, bytes also in KiB/MiB), unit and
+ * description; then how many zeros were left out. */
+void report_stats(FILE *f, const stats_reg *st, const report_opts *o);
+
 
 /* What an architect reads first, from the statistics: misses per kilo-
  * instruction of each TLB level, walks per kilo-instruction and memory
@@ -82,8 +96,8 @@ report_kv *report_config_kv(const param_reg *p, size_t *n);
  * "A and B have the same configuration". */
 void report_config_diff(FILE *f, const report_kv *a, size_t na, const report_kv *b, size_t nb);
 
-/* V bytes in the largest unit (B, KB ... PB) that keeps them at least 1:
- * whole, or with DECIMALS decimals. */
+/* V bytes in the largest binary unit (B, KiB ... PiB: powers of 1024) that
+ * keeps them at least 1: whole, or with DECIMALS decimals. */
 void report_bytes(char *b, size_t n, uint64_t v, int decimals);
 /* "config": {...}: every parameter's effective value, typed, in registry
  * order (the object report_json writes; calibrate writes it too). */

@@ -1254,6 +1254,13 @@ static const char *stop_rule(const migrate *x, const migrate_round *r)
 	}
 }
 
+/* Round R, just finished, to the source's listener. */
+static void round_said(const migrate *x, const migrate_round *r)
+{
+	if (x->src->round_done)
+		x->src->round_done(x->src->ctx, r, (size_t)(r - x->rounds));
+}
+
 static int precopy(migrate *x)
 {
 	const uint64_t *list = x->pages0;
@@ -1275,6 +1282,7 @@ static int precopy(migrate *x)
 		if (why) {
 			/* Paused at the end of the round: the last harvest is downtime. */
 			r->duration_us = end - r->start_us;
+			round_said(x, r);
 			x->stop = why;
 			migrate_round *f = new_round(x, 1);
 			if (!f)
@@ -1283,9 +1291,11 @@ static int precopy(migrate *x)
 			if ((rc = send_list(x, x->list, x->nlist, f, 1)) != 0)
 				return rc;
 			f->duration_us = x->t_us - f->start_us;
+			round_said(x, f);
 			return 0;
 		}
 		r->duration_us = x->t_us - r->start_us;
+		round_said(x, r);
 		if ((rc = guest_catch_up(x)) < 0)
 			return rc;
 		list = x->list;

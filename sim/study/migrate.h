@@ -23,6 +23,7 @@
 #include "trace.h"
 
 typedef struct migrate migrate;
+struct migrate_round;
 
 /* Where the guest's records come from: the trace, which the engine reads
  * once to populate the guest's memory and again (and again: migrate.loop)
@@ -35,6 +36,9 @@ typedef struct migrate_source {
 	int (*rewind)(void *ctx, char *err, size_t errlen);
 	void *ctx;
 	const char *name;       /* the trace, for messages */
+	/* Round I (R, the stop-and-copy last) has finished; NULL: nothing
+	 * said. R is the engine's: read it now. */
+	void (*round_done)(void *ctx, const struct migrate_round *r, size_t i);
 } migrate_source;
 
 /* One pre-copy round, or the stop-and-copy (FINAL). */

@@ -95,8 +95,26 @@ static void fail_all(jstate **s, size_t n, int code, const char *msg)
 			job_fail(s[i], code, NULL, NULL, 0, msg);
 }
 
+/* After a batch decoded from R (READ records so far): O's tick (the
+ * progress) and its poll (a stop: TRACE_ESTOPPED, the message in ERR). O
+ * NULL (a worker thread): nothing. */
+static int after_batch(const sweep_opts *o, const trace_reader *r, uint64_t read, char *err,
+		       size_t errlen)
+{
+	if (!o)
+		return TRACE_OK;
+	if (o->tick) {
+		uint64_t done, total;
+		trace_progress(r, &done, &total);
+		o->tick(o->tick_ctx, done, total);
+	}
+	if (o->poll && o->poll(o->poll_ctx, read, err, errlen))
+		return TRACE_ESTOPPED;
+	return TRACE_OK;
+}
+
 /* Decode PATH on this thread and feed every batch to the jobs S[0..N).
- * O (NULL on a worker thread): its poll is asked after each batch. */
+ * O (NULL on a worker thread): its tick and poll after each batch. */
 static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, size_t n,
 			   trace_header *hdr, const sweep_opts *o, char *err, size_t errlen)
 {
@@ -132,8 +150,7 @@ static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, 
 		for (size_t i = 0; i < n; i++)
 			feed(s[i], b, (size_t)k, &c, l, trace_path(r));
 		read += (uint64_t)k;
-		if (o && o->poll && o->poll(o->poll_ctx, read, err, errlen))
-			rc = TRACE_ESTOPPED;
+		rc = after_batch(o, r, read, err, errlen);
 	}
 	if (rc != TRACE_OK)
 		fail_all(s, n, rc, err);
@@ -251,7 +268,7 @@ typedef struct ring {
 	unsigned sleeping;        /* threads waiting on cv */
 	const char *path;
 	enum trace_format fmt;
-	const sweep_opts *o;      /* its poll, asked by the decoder after each batch */
+	const sweep_opts *o;      /* its tick and poll, asked by the decoder after each batch */
 	uint64_t read;            /* records decoded (the decoder's) */
 } ring;
 
@@ -335,7 +352,7 @@ static void decode_one(ring *q, trace_reader *r, int *rc, char *err, size_t errl
 		tracestat_count(&sl->cnt, sl->rec, (size_t)k);
 		sl->has_lines = lines_of(r, (size_t)k, sl->line) != NULL;
 		q->read += (uint64_t)k;
-		if (q->o && q->o->poll && q->o->poll(q->o->poll_ctx, q->read, err, errlen)) {
+		if (after_batch(q->o, r, q->read, err, errlen) != TRACE_OK) {
 			*rc = TRACE_ESTOPPED;   /* (this batch is fed; none after it) */
 			stopped = 1;
 		}

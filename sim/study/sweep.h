@@ -52,6 +52,11 @@ typedef struct sweep_opts {
 	 * package's Ctrl-C, sim/python). */
 	int (*poll)(void *ctx, uint64_t records, char *err, size_t errlen);
 	void *poll_ctx;
+	/* Told on the same thread at the same times (NULL: never) the trace's
+	 * input bytes read and its size (trace_progress; 0: unknown): the
+	 * command line's progress line. */
+	void (*tick)(void *ctx, uint64_t done, uint64_t total);
+	void *tick_ctx;
 } sweep_opts;
 
 /* Replay TRACE (FMT) through every job's machine, to the end of the trace

@@ -1095,9 +1095,32 @@ static void join_into(writer *w, size_t *ran, int *rc, char *err, size_t errlen)
 	}
 }
 
-int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o, size_t *ran,
-		   char *err, size_t errlen)
+/* Where the points are, for sweep_run_opts.step: the batch's decode ticks. */
+typedef struct plan_steps {
+	const sweep_run_opts *o;
+	size_t total, skipped;
+	double before;          /* points finished before the batch (skipped ones too) */
+	size_t batch;           /* points in the batch */
+} plan_steps;
+
+static void plan_tick(void *ctx, uint64_t done, uint64_t total)
 {
+	plan_steps *ps = ctx;
+	double frac = total ? (double)done / (double)total : 0;
+	ps->o->step(ps->o->ctx, ps->before + (frac < 1 ? frac : 1) * (double)ps->batch, ps->total,
+		    ps->skipped);
+}
+
+int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o_in,
+		   size_t *ran, char *err, size_t errlen)
+{
+	sweep_run_opts ob = *o_in;
+	const sweep_run_opts *o = &ob;
+	plan_steps st = { .o = o_in, .total = hi - lo + 1 };
+	if (o_in->step) {
+		ob.replay.tick = plan_tick;
+		ob.replay.tick_ctx = &st;
+	}
 	size_t cap = o->batch;
 	int rc = TRACE_OK;
 	*ran = 0;
@@ -1112,7 +1135,16 @@ int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o,
 	for (size_t t = 0; rc == TRACE_OK && t < p->cfg.ntraces; t++) {
 		size_t ntodo;
 		rc = points_to_run(p, t, lo, hi, todo, &ntodo, err, errlen);
-		if (rc != TRACE_OK || !ntodo)
+		if (rc != TRACE_OK)
+			continue;
+		/* (the points of LO..HI this trace has, less those to run) */
+		size_t first = t * p->combos, last = first + p->combos - 1;
+		if (last >= lo && first <= hi) {
+			size_t in = (last < hi ? last : hi) - (first > lo ? first : lo) + 1;
+			st.skipped += in - ntodo;
+			st.before += (double)(in - ntodo);
+		}
+		if (!ntodo)
 			continue;
 		double t0 = now();
 		size_t decodes = 0;
@@ -1121,7 +1153,13 @@ int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o,
 			batch bt = { .jobs = jobs, .regs = regs, .which = &todo[b],
 				     .n = ntodo - b < cap ? ntodo - b : cap };
 			memset(bt.jobs, 0, bt.n * sizeof(*bt.jobs));
+			st.batch = bt.n;
+			if (o->step)
+				o->step(o->ctx, st.before, st.total, st.skipped);
 			rc = run_batch(p, t, &bt, todo[ntodo - 1], o, &w[set], &trc, err, errlen);
+			st.before += (double)bt.n;
+			if (o->step)
+				o->step(o->ctx, st.before, st.total, st.skipped);
 			batch_free(&bt);
 			/* The batch before is written by now, or the run waits for it. */
 			join_into(&w[set ^ 1], ran, &rc, err, errlen);

@@ -181,6 +181,11 @@ typedef struct sweep_run_opts {
 	 * of at most BATCH points each, in SECONDS. NULL: nothing said. */
 	void (*progress)(void *ctx, const char *trace, size_t points, size_t decodes,
 			 size_t batch, double seconds);
+	/* As the points run: DONE of the TOTAL points of LO..HI are finished
+	 * (fractional: a batch counts by the share of its trace decoded), of
+	 * which SKIPPED were finished before this run. From the calling thread,
+	 * after each batch of records decoded. NULL: nothing said. */
+	void (*step)(void *ctx, double done, size_t total, size_t skipped);
 	void *ctx;
 } sweep_run_opts;
 

@@ -28,7 +28,8 @@ extern "C" {
 
 static const char *const sc_usage =
 	"usage: slatsim-sc [--config FILE]... [--set key=value]... [--json FILE]\n"
-	"                  [--format F] [--quiet] [--vs key=value]\n"
+	"                  [--format F] [-q] [--all] [--stats PATTERN]...\n"
+	"                  [--vs SETTING]... [--vs-config FILE]...\n"
 	"                  [--skip N] [--limit N] [--warmup N] [--v2p FILE] TRACE\n"
 	"\n"
 	"slatsim run on a SystemC TLM-2.0 platform: a loosely-timed trace player\n"
@@ -158,6 +159,8 @@ static int dispatch(int argc, char **argv, outset *outs)
 	a.cmd = "run";
 	a.prog = "slatsim-sc";
 	a.outs = outs;
+	a.cmdc = argc;
+	a.cmdv = argv;
 	if (argc == 2 && std::string(argv[1]) == "--version") {
 		printf("slatsim-sc %s (SystemC %s)\n", SLATSIM_VERSION, sc_core::sc_release());
 		return 0;

@@ -9,8 +9,9 @@ mkdir -p "$D"
 N=${BENCH_RECORDS:-50000000}
 
 peak() { /usr/bin/time -f "%e s, peak RSS %M KB" "$@" 2>&1 >/dev/null | tail -1; }
-# The replay seconds of one slatsim run with ARGS (its report's replay line).
-replay_s() { $S run --quiet "$@" | awk '/^  replay/ {print $2}'; }
+# The replay seconds of one slatsim run with ARGS (its report's replay line;
+# not -q, which prints nothing but errors).
+replay_s() { $S run "$@" | awk '/^  replay/ {print $2}'; }
 # The best (least) of each of two lists of seconds, alternating runs' A and B: "a b".
 best_pair() { echo "$1" "|" "$2" | awk '{ a = 1e9; b = 1e9; side = 0;
 	for (i = 1; i <= NF; i++) { if ($i == "|") { side = 1; continue }
@@ -67,7 +68,7 @@ awk -v l="$lines" -v a="$t0" -v b="$t1" \
 echo "== replay (slatsim run)"
 for f in $D/zipf-$N.slt $real; do
 	printf "%s: " "$(basename $f)"; peak $S run --quiet "$f"
-	$S run --quiet "$f" | grep replay
+	$S run "$f" | grep replay
 done
 
 echo "== slatsim run on the shipped trace: sim.threads=1 against the decoding thread (sim.threads=2) and the default (0: 2 where it pays), alternating, 7 runs each (issue 16: >= 1.6x; issue 25: identical JSON, and what the default gains here)"
@@ -163,12 +164,12 @@ echo "== translation (issue: TLB-hit replay, random 64 GB nested, RSS vs pt.byte
 hot=$D/hot-seq.slt
 [ -f "$hot" ] || $S trace gen --pattern seq --footprint 64K --count 20M --seed 2 -o "$hot"
 printf "hot (seq, 64 KB footprint)  "; $B/bench_decode decode "$hot"
-$S run --quiet "$hot" | grep -E "tlb.l1d.misses|replay"
+$S run "$hot" | grep -E "tlb.l1d.misses|replay"
 rnd=$D/rand64g.slt
 [ -f "$rnd" ] || $S trace gen --pattern random --footprint 64G --count 4M --seed 3 -o "$rnd"
 for pf in 0 1; do
 	echo "random over 64 GB, 4 KB guest and host pages, nested, sim.prefault=$pf:"
-	$S run --quiet --set host.page=4k --set sim.prefault=$pf --json $D/rnd.json "$rnd" |
+	$S run --set host.page=4k --set sim.prefault=$pf --json $D/rnd.json "$rnd" |
 		grep -E "replay"
 	printf "  peak RSS: "; peak $S run --quiet --set host.page=4k --set sim.prefault=$pf "$rnd"
 	python3 -c "import json; s=json.load(open('$D/rnd.json'))['stats']; print('  pt.bytes: %d (%.1f MB), walks %d, refs/walk %.2f' % (s['pt.bytes'], s['pt.bytes']/2**20, s['walk.count'], s['walk.refs_per_walk']))"
@@ -177,8 +178,8 @@ done
 echo "== dirty logging (issue: pml with a round every 10 M instructions >= 0.7x logging off)"
 real=traces/samples/xz-compress.slt
 for i in 1 2 3; do
-	off=$($S run --quiet "$real" | awk '/^  replay/ {print $2}')
-	pml=$($S run --quiet --set dirtylog.mode=pml --set dirtylog.period=10000000 "$real" |
+	off=$($S run "$real" | awk '/^  replay/ {print $2}')
+	pml=$($S run --set dirtylog.mode=pml --set dirtylog.period=10000000 "$real" |
 		awk '/^  replay/ {print $2}')
 	awk -v a="$off" -v b="$pml" 'BEGIN { printf "off %.3f s, pml %.3f s: pml speed %.2fx of off\n", a, b, a/b }'
 done
@@ -228,8 +229,8 @@ if $S run --quiet --cosim pml --set sim.max_records=1 "$real" >/dev/null 2>&1; t
 	t=$(mktemp -d)
 	$S trace gen --pattern seq --footprint 1G --count 20M --write-ratio 1 -o "$t/w.slt" >/dev/null
 	for i in 1 2; do
-		c=$($S run --quiet --set dirtylog.mode=pml "$t/w.slt" | awk '/^  replay/ {print $2}')
-		co=$($S run --quiet --cosim pml "$t/w.slt" | awk '/^  replay/ {print $2}')
+		c=$($S run --set dirtylog.mode=pml "$t/w.slt" | awk '/^  replay/ {print $2}')
+		co=$($S run --cosim pml "$t/w.slt" | awk '/^  replay/ {print $2}')
 		awk -v a="$c" -v b="$co" 'BEGIN { printf "write-heavy seq over 1 GB (every 4 KB page logged): C only %.3f s, co-simulated %.3f s: %.2fx\n", a, b, b/a }'
 	done
 	rm -rf "$t"
@@ -241,10 +242,10 @@ echo "== SystemC TLM-2.0 platform (build/slatsim-sc: LT, sc.quantum=1000 ns, DMI
 # The same trace and configuration, alternating, best of 5; the replay
 # figure of each includes decoding. Issue 15's target: >= 0.25x.
 if [ -x $B/slatsim-sc ]; then
-	recs=$($S run --quiet $real | awk '$1 == "accesses" {print $2}')
+	recs=$($S run $real | awk '$1 == "accesses" {gsub(",", "", $2); print $2}')
 	for i in 1 2 3 4 5; do
-		echo "native $($S run --quiet $real | awk '/^  replay/ {print $2}')"
-		echo "sc $($B/slatsim-sc --quiet --set sc.quantum=1000 $real | awk '/^  replay/ {print $2}')"
+		echo "native $($S run $real | awk '/^  replay/ {print $2}')"
+		echo "sc $($B/slatsim-sc --set sc.quantum=1000 $real | awk '/^  replay/ {print $2}')"
 	done | awk -v n="$recs" '{ if (!($1 in b) || $2 < b[$1]) b[$1] = $2 }
 		END { printf "  slatsim run: %.3f s = %.1f M accesses/s\n", b["native"], n / b["native"] / 1e6;
 		      printf "  slatsim-sc:  %.3f s = %.1f M accesses/s = %.2fx native\n", b["sc"],

@@ -99,7 +99,7 @@ for bug, field in BUGS.items():
           out + err)
     fst = os.path.join(tmp, f"{bug}.fst")
     rc, out, err = run([os.path.join(BUILD, f"slatsim-{bug}"), "run", "--cosim", "pml",
-                        "--quiet", "--waves", fst, SAMPLE])
+                        "--waves", fst, SAMPLE])   # (not --quiet: the verdict is the report's)
     mm = re.search(r"at record (\d+), vCPU (\d+), RTL cycle (\d+) \(variant: " + bug, err)
     win = re.search(r"RTL cycles of the window: (\d+)\.\.(\d+)", err)
     ok = (rc == 1 and f"co-simulation mismatch: {field}" in err and mm and "request:" in err
@@ -116,7 +116,7 @@ for bug, field in BUGS.items():
 
 # ---- the shipped real trace agrees end to end; costs
 cj, rj = os.path.join(tmp, "c.json"), os.path.join(tmp, "rtl.json")
-rc, out, err = run([slatsim, "run", "--cosim", "pml", "--quiet", "--json", cj, SAMPLE])
+rc, out, err = run([slatsim, "run", "--cosim", "pml", "--json", cj, SAMPLE])
 check("slatsim --cosim pml agrees on the shipped real trace",
       rc == 0 and "RESULT: the RTL agreed with the C model on every request" in out,
       out[-3000:] + err)
@@ -165,7 +165,7 @@ mt = os.path.join(tmp, "mt.slt")
 rc, out, err = run([slatsim, "trace", "gen", "--pattern", "random", "--footprint", "32M",
                     "--count", "200K", "--vcpus", "4", "--write-ratio", "0.5", "-o", mt])
 fst = os.path.join(tmp, "live.fst")
-rc, out, err = run([slatsim, "run", "--cosim", "pml", "--quiet", "--set", "cosim.stall_pct=40",
+rc, out, err = run([slatsim, "run", "--cosim", "pml", "--set", "cosim.stall_pct=40",
                     "--set", "cosim.mem_latency=3", "--set", "pml.drain=kvm",
                     "--set", "dirtylog.period=20000", "--waves", fst,
                     "--waves-range", "1000:5000", "--json", os.path.join(tmp, "mt.json"), mt])
@@ -201,7 +201,7 @@ for args, msg in bad:
 rc, out, err = run([os.path.join(BUILD, "nortl", "slatsim"), "run", "--cosim", "pml", SAMPLE])
 check("built without Verilator, --cosim pml refuses before replaying",
       rc == 2 and "built without Verilator" in err and "record" not in err, err)
-rc, out, err = run([os.path.join(BUILD, "nortl", "slatsim"), "run", "--quiet",
+rc, out, err = run([os.path.join(BUILD, "nortl", "slatsim"), "run",
                     "--set", "sim.max_records=1000", SAMPLE])
 check("built without Verilator, a plain run works", rc == 0 and "records" in out, err)
 

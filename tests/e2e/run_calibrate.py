@@ -46,7 +46,7 @@ try:
     saved = os.path.join(T, "saved.tsv")
     p = run(["calibrate", "--pages", "8,16,32,64", "--lines", "8,16,32,64,100000", "--reps", "1",
              "--rounds", "2", "--accesses", "2000", "--set", "core.freq_ghz=2.5", "--json", j,
-             "--plot", png, "--save", saved, "--quiet"])
+             "--plot", png, "--save", saved])   # (not -q: the table)
     ok(p, "live calibrate")
     check("knees" in p.stdout and "measured" in p.stdout, "live: no table")
     check("cache.model=on (calibrate's default" in p.stdout, "live: cache.model default not said")

@@ -122,7 +122,8 @@ def reach_text_trace_against_the_oracle():
     eq((c["accesses"], c["lookups"], c["pages"]), (7, 8, 4), "accesses, lookups, pages")
     eq(c["reach_bytes"][:5], [4096, 8192, 12288, 16384, 16384], "reach at the end")
     eq(doc["reach"]["i"]["4k"]["misses"], [1] * 8, "one fetch")
-    eq(list(doc.keys()), ["slatsim", "trace", "config", "reach", "analysis"], "top-level keys")
+    eq(list(doc.keys()), ["slatsim", "trace", "config", "reach", "analysis", "provenance"],
+       "top-level keys")
     eq(list(doc["reach"].keys()), ["d", "i"], "streams")
     eq(list(doc["reach"]["d"].keys()), ["4k", "16k", "64k", "2m", "combined"], "sizes")
     eq(doc["analysis"]["exact"], True, "no invalidation: exact")
@@ -192,7 +193,10 @@ def sweep_points_are_byte_identical_to_run_json():
                     "--set", "tlb.l2.entries=" + l2, "--set", "guest.page=" + gp,
                     "--json", want, t)
                 got = open(os.path.join(d, "points", "%d.json" % n), "rb").read()
-                eq(got, open(want, "rb").read(), "point %d (%s, %s, %s) vs run --json" %
+                # (run's provenance, its last member, is not a point's: issue 29)
+                w = open(want, "rb").read()
+                w = w[:w.index(b',\n  "provenance": {')] + b"\n}\n"
+                eq(got, w, "point %d (%s, %s, %s) vs run --json" %
                    (n, os.path.basename(t), l2, gp))
                 n += 1
     # results: one row per point, the swept values, every statistic.
@@ -537,25 +541,22 @@ def run_headline_is_computed_from_the_statistics():
         raise Fail("headline lacks %r:\n%s" % (want, out[:1500]))
     walks = "%.3f per 1000 instructions, %.2f memory references per walk" % (
         st["walk.count"] / ki, st["walk.mem_refs"] / st["walk.count"])
-    trans = "%.2f%% of %d cycles" % (100.0 * st["cycles.translation"] / st["cycles.total"],
-                                     st["cycles.total"])
-    dl = "%.2f%% of cycles; %d pages written, %d missed, %d extra over %d rounds" % (
-        100.0 * st["cycles.dirtylog"] / st["cycles.total"], st["dirtylog.true_pages"],
-        st["dirtylog.missed_pages"], st["dirtylog.extra_pages"], st["dirtylog.rounds"])
+    # (counts with thousands separators: issue 29)
+    trans = "%.2f%% of {:,} cycles".format(st["cycles.total"]) % (
+        100.0 * st["cycles.translation"] / st["cycles.total"])
+    dl = "%.2f%% of cycles; {:,} pages written, {:,} missed, {:,} extra over %d rounds".format(
+        st["dirtylog.true_pages"], st["dirtylog.missed_pages"], st["dirtylog.extra_pages"]) % (
+        100.0 * st["cycles.dirtylog"] / st["cycles.total"], st["dirtylog.rounds"])
     for w in (walks, trans, dl):
         if w not in out:
             raise Fail("headline lacks %r:\n%s" % (w, out[:1500]))
-    # The headline comes before the statistics; --quiet prints none, and
-    # the rest of the report is the same.
-    if out.index("headline") > out.index("  records "):
+    # The headline comes before the statistics; --quiet prints nothing
+    # (issue 29: nothing but errors).
+    if out.index("headline") > out.index("    records "):
         raise Fail("headline after the statistics")
     quiet, _ = run("run", "--quiet", "--set", "dirtylog.mode=pml",
                    "--set", "dirtylog.period=200000", LACKEY_LS)
-    if "headline" in quiet:
-        raise Fail("--quiet printed a headline")
-    strip = lambda t: [l for l in t.splitlines() if not l.startswith("  replay ")]
-    body = out[:out.index("  headline")] + out[out.index("  records "):]
-    eq(strip(body), strip(quiet), "the report around the headline")
+    eq(quiet, "", "run --quiet")
     out, _ = run("run", "--set", "tlb.l2.entries=0", LACKEY_LS)
     if "L2 (absent)" not in out or "    dirty logging " in out:
         raise Fail("an absent L2 or logging off:\n" + out[:800])

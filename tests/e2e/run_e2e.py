@@ -147,7 +147,8 @@ def run_json_has_trace_config_stats_and_is_deterministic():
     a = open(j1, "rb").read()
     eq(a, open(j2, "rb").read(), "same trace + config gives identical JSON")
     doc = json.loads(a)
-    eq(sorted(doc.keys()), ["config", "slatsim", "stats", "trace"], "top-level keys")
+    eq(sorted(doc.keys()), ["config", "provenance", "slatsim", "stats", "trace"],
+       "top-level keys")
     eq(doc["stats"]["records"], 6, "records")
     eq(doc["stats"]["instructions"], 1 + 7, "icount sum (X default 1, explicit 7)")
     params = json.loads(run("params", "--json")[0])

@@ -223,7 +223,7 @@ def refused_outputs_name_the_path():
 def output_lost_is_never_success():
     t = write("lost.txt", TEXT)
     full = open("/dev/full", "wb")
-    for args in (["run", "--quiet", t], ["trace", "info", t], ["params"],
+    for args in (["run", t], ["trace", "info", t], ["params"],
                  ["explain", "7f0000001000"], ["--help"], ["run", "--help"],
                  ["run", "--quiet", "--json", "-", t], ["trace", "import", t, "-"],
                  ["trace", "info", "--json", t], ["params", "--json"]):
@@ -241,7 +241,7 @@ def closed_standard_output_is_an_error_not_a_redirect():
     t = os.path.join(d, "t.txt")
     open(t, "w").write(TEXT)
     out = os.path.join(d, "out.json")
-    p = subprocess.run(["sh", "-c", 'exec "$0" run --quiet --json "$1" "$2" >&-', SLATSIM, out, t],
+    p = subprocess.run(["sh", "-c", 'exec "$0" run --json "$1" "$2" >&-', SLATSIM, out, t],
                        stderr=subprocess.PIPE)
     eq(p.returncode, 1, "exit status with standard output closed")
     one_line(p.stderr.decode(), r"standard output: write error: Bad file descriptor",
@@ -399,7 +399,7 @@ def json_is_valid_utf8_and_the_report_escapes_control_bytes():
     doc = json.loads(p.stdout.decode("utf-8"))   # strict UTF-8, strict JSON
     eq(doc["trace"]["description"], "caf\u00e9 \u001b[31mred\u001b[0m \U0001F600",
        "description: the bad byte as \\u00e9, the control bytes escaped, UTF-8 kept")
-    p = subprocess.run([SLATSIM.encode(), b"run", b"--quiet", os.fsencode(o)],
+    p = subprocess.run([SLATSIM.encode(), b"run", os.fsencode(o)],   # (-q: nothing)
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     head = p.stdout.split(b"\n")[:2]
     if any(c < 0x20 and c != 0x09 for line in head for c in line):
