@@ -68,9 +68,10 @@ int cli_quiet_opt(args *a);
 const char *cli_out_opt(args *a);
 /* --json FILE, or --json alone (standard output) for a command that wrote
  * JSON to standard output before it took a file (params, trace info): the
- * next argument is the file when it is '-' or ends in ".json". "-" when
- * alone. */
-const char *cli_json_opt(args *a);
+ * next argument is the file when it ends in ".json", or is '-' - but with
+ * DASH_IS_INPUT ('-' may be the input: trace info -) only when another
+ * argument follows it. "-" when alone. */
+const char *cli_json_opt(args *a, int dash_is_input);
 /* The next argument is --skip, --limit or --warmup ("--x N" or "--x=N") on
  * a command that has no such window: a usage error saying WHY. */
 void cli_window_refused(const args *a, const char *why);

@@ -196,7 +196,7 @@ const char *cli_out_opt(args *a)
 	return NULL;
 }
 
-const char *cli_json_opt(args *a)
+const char *cli_json_opt(args *a, int dash_is_input)
 {
 	const char *arg = a->argv[a->i];
 	if (a->dashdash || strncmp(arg, "--json", 6) != 0)
@@ -211,7 +211,8 @@ const char *cli_json_opt(args *a)
 	if (a->i < a->argc) {
 		const char *next = a->argv[a->i];
 		size_t l = strlen(next);
-		if (strcmp(next, "-") == 0 || (l > 5 && strcasecmp(next + l - 5, ".json") == 0)) {
+		int dash = strcmp(next, "-") == 0 && (!dash_is_input || a->i + 1 < a->argc);
+		if (dash || (l > 5 && strcasecmp(next + l - 5, ".json") == 0)) {
 			a->i++;
 			return next;
 		}

@@ -148,7 +148,7 @@ int cmd_params(args *a)
 		}
 		if (cli_config_opt(a, &c))
 			continue;
-		if ((v = cli_json_opt(a))) { cli_once(a, "--json", json, v); json = v; continue; }
+		if ((v = cli_json_opt(a, 0))) { cli_once(a, "--json", json, v); json = v; continue; }
 		if ((v = cli_opt_value(a, "--dump-config"))) {
 			cli_once(a, "--dump-config", dump, v);
 			dump = v;

@@ -24,8 +24,8 @@ static const char *const info_usage =
 	"pages touched (an access that crosses a boundary touches both pages), 4 KB\n"
 	"pages written, accesses crossing a 4 KB boundary, instructions, and each\n"
 	"vCPU's share. --json writes one object to standard output, or to FILE when\n"
-	"the next argument is '-' or ends in .json (--json=FILE: any name), with\n"
-	"these keys, in this order:\n"
+	"the next argument ends in .json (or is '-' with TRACE after it; --json=FILE:\n"
+	"any name), with these keys, in this order:\n"
 	"records reads writes ifetches vcpus pages_4k pages_4k_written pages_64k\n"
 	"pages_2m crossing_4k prefetches zero_size invalidations instructions, then\n"
 	"nonfetched_instructions (drmemtrace only: instructions retired without a\n"
@@ -168,7 +168,7 @@ int cmd_trace_info(args *a)
 			return 0;
 		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
-		if ((v = cli_json_opt(a))) { cli_once(a, "--json", json, v); json = v; continue; }
+		if ((v = cli_json_opt(a, 1))) { cli_once(a, "--json", json, v); json = v; continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (path)
