@@ -142,7 +142,7 @@ $(BUILD)/asan/slatsim-sc: $(ASAN_OBJ) $(filter-out %/main.o,$(CLI_ASAN_OBJ)) \
 		$(SC_SRC:%.cpp=$(BUILD)/asan/%.o) $(GLUE_asan)
 	$(CXX) -pthread $(SAN) $(LDFLAGS) $^ $(LIBS) $(SC_LIBS) -o $@
 
-.PHONY: FORCE all run check bench man install uninstall fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
+.PHONY: FORCE all run check bench man install uninstall links fuzz lint cosim cosim-tests clean deps-core deps-check deps-fuzz deps-rtl unit e2e \
 	chase-smoke check-cluster calibrate-e2e systemc deps-systemc sc-tests docs docs-check \
 	docs-check-fast python python-asan python-tests deps-python
 
@@ -348,6 +348,7 @@ check: deps-check deps-rtl deps-systemc
 	$(MAKE) --no-print-directory python-tests
 	$(MAKE) --no-print-directory $(BUILD)/bench_decode   # make bench's own program builds
 	$(MAKE) --no-print-directory docs-check-fast
+	$(MAKE) --no-print-directory links
 
 # The figures README.md and docs/*.md quote from the tool: blocks between
 # <!-- docs: NAME --> and <!-- /docs -->, each made by tools/docs's NAME.
@@ -358,6 +359,9 @@ docs-check: $(BUILD)/slatsim
 	python3 tools/docs --check
 docs-check-fast: $(BUILD)/slatsim
 	python3 tools/docs --check --fast
+# Every link of README.md and docs/**/*.md resolves inside the repository.
+links:
+	python3 tools/check-links
 
 lint: deps-rtl $(RTL_PKG)
 	@$(foreach v,none $(RTL_BUGS),echo "  LINT    $(RTL_SV) ($(v))" && \

@@ -5,7 +5,14 @@
 #include "machine.h"
 
 #include "report.h"
-#include "build-id.h"   /* SLATSIM_BUILD (made by the Makefile) */
+#if defined(__has_include)
+#if __has_include("build-id.h")
+#include "build-id.h"   /* SLATSIM_BUILD: the Makefile's git describe */
+#endif
+#endif
+#ifndef SLATSIM_BUILD
+#define SLATSIM_BUILD "unknown"   /* (built without the Makefile: setup.py) */
+#endif
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -242,18 +249,18 @@ static const struct {
 		 "--waves-range --format --quiet -q --skip --limit --warmup --v2p --dump-config" },
 	{ "migrate", "--config --set --json --vs --vs-config --all --stats --format --quiet -q "
 		     "--skip --limit --warmup --dump-config" },
-	{ "diff", "--all --stats" },
-	{ "explain", "--config --set --access --after --asid --domain --format --limit" },
-	{ "params", "--config --set --json --dump-config" },
+	{ "diff", "--all --stats --quiet -q" },
+	{ "explain", "--config --set --access --after --asid --domain --format --limit --quiet -q" },
+	{ "params", "--config --set --json --dump-config --quiet -q" },
 	{ "reach", "--config --set --entries --format --json --mpki --plot --quiet --sets --ways "
 		   "--skip --limit --warmup -q --dump-config" },
 	{ "sweep", "--config --set --batch --collect --decode --emit --format --grid --out "
 		   "--point --quiet -j -o -q --skip --limit --warmup" },
 	{ "plot", "--facet --mpki --series --size --stat --where --x --xscale --yscale -o --out "
-		  "--output" },
+		  "--output --quiet -q" },
 	{ "calibrate", "--config --set --accesses --clock --cpu --fit --force --json --measured "
 		       "--modes --pages --plot --preset --quiet --reps --rounds --seed -q" },
-	{ "trace info", "--format --json" },
+	{ "trace info", "--format --json --quiet -q" },
 	{ "trace import", "--format --desc --chunk --vcpus --level --quiet -q -o --out --output" },
 	{ "trace gen", "--pattern --footprint --count --stride --base --seed --size --vcpus "
 		       "--icount --write-ratio --zipf --level --chunk -o --out --output --quiet -q" },

@@ -145,7 +145,7 @@ static report_vs_row *diff_rows(const jsonr *a, const jsonr *b, size_t *n)
 int cmd_diff(args *a)
 {
 	const char *files[2] = { NULL, NULL }, *v;
-	int nfiles = 0, all = 0;
+	int nfiles = 0, all = 0, quiet = 0;
 	cli_patterns filt = { .n = 0 };
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
@@ -155,6 +155,7 @@ int cmd_diff(args *a)
 			return 0;
 		}
 		if (cli_opt_flag(a, "--all")) { all = 1; continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
 		if ((v = cli_opt_value(a, "--stats"))) { cli_pattern_add(a, &filt, v); continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
@@ -193,6 +194,8 @@ int cmd_diff(args *a)
 	}
 	for (int i = 0; i < 2; i++)
 		side_kv(&s[i]);
+	if (quiet)   /* (-q: whether both are results: errors, the exit status) */
+		goto done;
 	printf("slatsim %s  diff\n  A: ", SLATSIM_VERSION);
 	report_put_text(stdout, s[0].path);
 	fputs(nfiles == 1 ? " [0]\n  B: " : "\n  B: ", stdout);
@@ -210,6 +213,7 @@ int cmd_diff(args *a)
 		cli_die(EXIT_FAIL, "out of memory (diff)");
 	report_vs_table(stdout, rows, nrows, all, filt.n ? cli_pattern_keep : NULL, &filt);
 	free(rows);
+done:
 	cli_flush_stdout();
 	for (int i = 0; i < 2; i++)
 		side_free(&s[i]);

@@ -241,6 +241,7 @@ static void replay_before(const args *a, machine *s, const param_reg *p, const c
 
 int cmd_explain(args *a)
 {
+	int quiet = 0;
 	config_args c = { .nfiles = 0 };
 	const char *gva_s = NULL, *after = NULL, *v;
 	unsigned access = 0;
@@ -290,6 +291,7 @@ int cmd_explain(args *a)
 			fmt_given = 1;
 			continue;
 		}
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
 		if (gva_s)
@@ -324,7 +326,8 @@ int cmd_explain(args *a)
 	if (machine_walk_once(s, (unsigned)dom, gva, access, (uint16_t)asid, steps, EXPLAIN_STEPS,
 			      &res, info))
 		cli_die_trace(machine_error_code(s), machine_error(s));
-	print_walk(stdout, info, gva, access, (uint16_t)asid, steps);
+	if (!quiet)   /* (-q: only whether it could be walked: errors, the exit status) */
+		print_walk(stdout, info, gva, access, (uint16_t)asid, steps);
 	cli_flush_stdout();
 	free(steps);
 	free(info);

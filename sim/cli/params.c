@@ -134,6 +134,7 @@ int cmd_params(args *a)
 {
 	config_args c = { .nfiles = 0 };
 	const char *json = NULL, *dump = NULL, *v;
+	int quiet = 0;
 	const char **pats = calloc((size_t)a->argc + 1, sizeof(*pats));
 	size_t npats = 0;
 	if (!pats)
@@ -148,6 +149,7 @@ int cmd_params(args *a)
 		}
 		if (cli_config_opt(a, &c))
 			continue;
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
 		if ((v = cli_json_opt(a, 0))) { cli_once(a, "--json", json, v); json = v; continue; }
 		if ((v = cli_opt_value(a, "--dump-config"))) {
 			cli_once(a, "--dump-config", dump, v);
@@ -190,7 +192,7 @@ int cmd_params(args *a)
 	}
 	if (jo) {
 		cli_params_json(outfile_stream(jo), p, keep);
-	} else {
+	} else if (!quiet) {
 		/* Room by room, the rooms in the order their first key comes in
 		 * the registry, each room's keys in the registry's order. */
 		unsigned char *done = calloc(n ? n : 1, 1);

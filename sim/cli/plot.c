@@ -1808,6 +1808,8 @@ int cmd_plot(args *a)
 		}
 		if (cli_dashdash(a))
 			continue;
+		if (cli_quiet_opt(a))
+			continue;   /* (plot prints nothing but errors anyway) */
 		if ((v = cli_out_opt(a))) { cli_once(a, "-o", out, v); out = v; continue; }
 		if ((v = cli_opt_value(a, "--stat"))) { cli_once(a, "--stat", o.stat, v); o.stat = v; continue; }
 		if ((v = cli_opt_value(a, "--x"))) { cli_once(a, "--x", o.xkey, v); o.xkey = v; continue; }

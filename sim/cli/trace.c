@@ -160,6 +160,7 @@ int cmd_trace_info(args *a)
 		const char *path = NULL, *v;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	const char *json = NULL;
+	int quiet = 0;
 	while (a->i < a->argc) {
 		if (cli_dashdash(a))
 			continue;
@@ -168,6 +169,7 @@ int cmd_trace_info(args *a)
 			return 0;
 		}
 		if ((v = cli_opt_value(a, "--format"))) { fmt = cli_parse_format(a, v); continue; }
+		if (cli_quiet_opt(a)) { quiet = 1; continue; }
 		if ((v = cli_json_opt(a, 1))) { cli_once(a, "--json", json, v); json = v; continue; }
 		if (cli_is_option(a))
 			cli_unknown_option(a);
@@ -205,7 +207,7 @@ int cmd_trace_info(args *a)
 	int has_nonfetched = trace_nonfetched(r, &nonfetched);
 	if (jo) {
 		cli_trace_info_json(outfile_stream(jo), &t, r);
-	} else {
+	} else if (!quiet) {
 		printf("%-18s ", "trace");
 		report_put_text(stdout, path);
 		putchar('\n');

@@ -552,7 +552,10 @@ def fh2_quiet_means_nothing_but_errors_everywhere():
                  ["reach", "-q", t], ["sweep", "-q", "--grid", "seed=1,2", "-o",
                                       path("fh2-qsw"), t],
                  ["trace", "import", "-q", t, path("fh2-qq2.slt")],
-                 ["calibrate", "-q", "--measured", m, "--set", "core.freq_ghz=2"]):
+                 ["calibrate", "-q", "--measured", m, "--set", "core.freq_ghz=2"],
+                 ["params", "-q", "tlb"], ["trace", "info", "-q", t],
+                 ["explain", "-q", "7f0000001000"],
+                 ["diff", "-q", path("fh2-qsw/points/0.json"), path("fh2-qsw/points/1.json")]):
         _, out, err = run(*args, expect_rc=0)
         eq((out, err), ("", ""), " ".join(args[:2]))
     eq(fh2_os.path.exists(path("fh2-qsw/results.csv")), True, "sweep -q wrote its results")
