@@ -255,7 +255,8 @@ static const struct {
 	{ "reach", "--config --set --entries --format --json --mpki --plot --quiet --sets --ways "
 		   "--skip --limit --warmup -q --dump-config" },
 	{ "sweep", "--config --set --batch --collect --decode --emit --format --grid --out "
-		   "--point --quiet -j -o -q --skip --limit --warmup" },
+		   "--point --quiet -j -o -q --skip --limit --warmup --per-task --max-array-size "
+		   "--sbatch --parallel --sshloginfile" },
 	{ "plot", "--facet --mpki --series --size --stat --where --x --xscale --yscale -o --out "
 		  "--output --quiet -q" },
 	{ "calibrate", "--config --set --accesses --clock --cpu --fit --force --json --measured "

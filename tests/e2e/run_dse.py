@@ -289,8 +289,11 @@ def linked_grid_keys_vary_together():
             want = tmp("sw-linked-run.json")
             run("run", "--quiet", "--set", "tlb.l2.entries=" + e_, "--set", "tlb.l2.ways=" + w,
                 "--set", "guest.page=" + gp, "--json", want, LACKEY_LS)
+            # (run's provenance, its last member, is not a point's: issue 29)
+            w_ = open(want, "rb").read()
+            w_ = w_[:w_.index(b',\n  "provenance": {')] + b"\n}\n"
             eq(open(os.path.join(d, "points", "%d.json" % n), "rb").read(),
-               open(want, "rb").read(), "linked point %d (%s:%s, %s)" % (n, e_, w, gp))
+               w_, "linked point %d (%s:%s, %s)" % (n, e_, w, gp))
             n += 1
     eq(sorted(os.listdir(os.path.join(d, "points"))), ["%d.json" % i for i in range(6)],
        "points of a 3-value linked axis by 2 pages")

@@ -128,7 +128,9 @@ def rounds_add_up_to_the_totals_and_json_is_deterministic():
     out1, out2 = tmp("a.json"), tmp("b.json")
     run("migrate", "--quiet", "--json", out1, *(sets(*kv) + [t]))
     run("migrate", "--quiet", "--json", out2, *(sets(*kv) + [t]))
-    if open(out1, "rb").read() != open(out2, "rb").read():
+    # (but for the provenance, its last member: the command lines name a.json and b.json)
+    cut = lambda b: b[:b.index(b',\n  "provenance": {')]
+    if cut(open(out1, "rb").read()) != cut(open(out2, "rb").read()):
         raise Fail("two identical migrations wrote different JSON")
     d = json.load(open(out1))
     st, r = d["stats"], d["migrate"]["rounds"]
