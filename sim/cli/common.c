@@ -260,7 +260,8 @@ static const struct {
 	{ "plot", "--facet --mpki --series --size --stat --where --x --xscale --yscale -o --out "
 		  "--output --quiet -q" },
 	{ "calibrate", "--config --set --accesses --clock --cpu --fit --force --json --measured "
-		       "--modes --pages --plot --preset --quiet --reps --rounds --seed -q" },
+		       "--modes --pages --plot --preset --quiet --reps --rounds --seed -q --lines "
+		       "--holdout --save" },
 	{ "trace info", "--format --json --quiet -q" },
 	{ "trace import", "--format --desc --chunk --vcpus --level --quiet -q -o --out --output" },
 	{ "trace gen", "--pattern --footprint --count --stride --base --seed --size --vcpus "
