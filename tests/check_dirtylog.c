@@ -27,14 +27,14 @@ typedef struct dl_trace {
 	size_t n, cap;
 } dl_trace;
 
-static void put(dl_trace *t, unsigned vcpu, unsigned kind, uint64_t va, uint32_t icount)
+static void put(dl_trace *t, unsigned id, unsigned kind, uint64_t va, uint32_t icount)
 {
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 1024;
 		t->r = realloc(t->r, t->cap * sizeof(*t->r));
 		ck_assert_ptr_nonnull(t->r);
 	}
-	t->r[t->n++] = (trace_rec){ .gva = va, .icount = icount, .vcpu = (uint16_t)vcpu,
+	t->r[t->n++] = (trace_rec){ .gva = va, .icount = icount, .vcpu = (uint16_t)id,
 				    .size = 8, .kind = (uint8_t)kind };
 }
 
@@ -104,7 +104,7 @@ static void dl_run(const char *const *sets, const dl_trace *t, int prefault, dl_
 	if (prefault)   /* sim.prefault: every page mapped before logging starts */
 		out->failed = machine_prefault(m, t->r, t->n, &bad) != 0;
 	for (size_t i = 0; i < t->n && !out->failed; i++)
-		out->failed = machine_access(m, &t->r[i], NULL) != 0;
+		out->failed = sim_access(m, &t->r[i], NULL) != 0;
 	if (!out->failed)
 		out->failed = machine_finish(m) != 0;
 	if (out->failed) {
@@ -139,7 +139,7 @@ static uint64_t gpa_of(const char *arch, const char *gpage, const dl_trace *t, s
 	machine *m = sim_machine(p);
 	machine_result res;
 	for (size_t k = 0; k <= i; k++)
-		ck_assert_int_eq(machine_access(m, &t->r[k], &res), 0);
+		ck_assert_int_eq(sim_access(m, &t->r[k], &res), 0);
 	machine_destroy(m);
 	param_destroy(p);
 	return res.gpa[0];
@@ -282,7 +282,7 @@ static void hand_open(hand *h, const char *const *sets, const trace_rec *prefaul
 static void hand_run(hand *h, const trace_rec *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(machine_access(h->m, &r[i], NULL) == 0, "record %zu: %s", i,
+		ck_assert_msg(sim_access(h->m, &r[i], NULL) == 0, "record %zu: %s", i,
 			      machine_error(h->m));
 	ck_assert_msg(machine_finish(h->m) == 0, "%s", machine_error(h->m));
 }

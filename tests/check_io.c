@@ -157,7 +157,7 @@ static run io_run_records(const char *const *sets, unsigned n, uint32_t icount)
 	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
 	for (unsigned i = 0; i < n; i++) {
 		trace_rec r = { .gva = 0x400000, .size = 8, .kind = TRACE_R, .icount = icount };
-		ck_assert_msg(machine_access(m, &r, NULL) == 0, "%s", machine_error(m));
+		ck_assert_msg(sim_access(m, &r, NULL) == 0, "%s", machine_error(m));
 	}
 	ck_assert_int_eq(machine_finish(m), 0);
 	return (run){ m, p };
@@ -460,9 +460,9 @@ START_TEST(io_machine_access_equals_machine_run)
 	ck_assert_int_eq(machine_create(&a, p, err, sizeof(err)), TRACE_OK);
 	ck_assert_int_eq(machine_create(&b, p, err, sizeof(err)), TRACE_OK);
 	for (size_t i = 0; i < N; i++)
-		ck_assert_int_eq(machine_access(a, &t[i], NULL), 0);
+		ck_assert_int_eq(sim_access(a, &t[i], NULL), 0);
 	size_t failed;
-	ck_assert_int_eq(machine_run(b, t, N, 0, &failed), 0);
+	ck_assert_int_eq(replay_batch(b, t, N, 0, NULL, &failed), 0);
 	ck_assert_int_eq(machine_finish(a), 0);
 	ck_assert_int_eq(machine_finish(b), 0);
 	stats_reg *sa = machine_stats(a), *sb = machine_stats(b);

@@ -6,6 +6,7 @@
 #include "check_sim.h"
 #include "machine.h"
 #include "rng.h"
+#include "tracestat.h"
 
 /* A registry with every parameter, then the "key=value" settings. */
 /* A reproducible access stream: two vCPUs, reads/writes/fetches over a few
@@ -63,8 +64,8 @@ START_TEST(two_machines_interleaved_match_lone_runs)
 	param_reg *pa = sim_params(cfg_a), *pb = sim_params(cfg_b);
 	machine *a = sim_machine(pa), *b = sim_machine(pb);
 	for (size_t i = 0; i < N; i++) {
-		ck_assert_int_eq(machine_access(a, &t[i], NULL), 0);
-		ck_assert_int_eq(machine_access(b, &t[i], NULL), 0);
+		ck_assert_int_eq(sim_access(a, &t[i], NULL), 0);
+		ck_assert_int_eq(sim_access(b, &t[i], NULL), 0);
 	}
 	ck_assert_int_eq(machine_finish(a), 0);
 	ck_assert_int_eq(machine_finish(b), 0);
@@ -72,8 +73,8 @@ START_TEST(two_machines_interleaved_match_lone_runs)
 	size_t failed;
 	for (size_t i = 0; i < N; i += 4096) {
 		size_t n = N - i < 4096 ? N - i : 4096;
-		ck_assert_int_eq(machine_run(la, t + i, n, i, &failed), 0);
-		ck_assert_int_eq(machine_run(lb, t + i, n, i, &failed), 0);
+		ck_assert_int_eq(replay_batch(la, t + i, n, i, NULL, &failed), 0);
+		ck_assert_int_eq(replay_batch(lb, t + i, n, i, NULL, &failed), 0);
 	}
 	ck_assert_int_eq(machine_finish(la), 0);
 	ck_assert_int_eq(machine_finish(lb), 0);
@@ -111,7 +112,7 @@ START_TEST(machine_access_reports_pages_cycles_and_faults)
 	machine *m = sim_machine(p);
 	trace_rec r = { .gva = 0x7f0000001ffc, .size = 8, .kind = TRACE_R };
 	machine_result out;
-	ck_assert_int_eq(machine_access(m, &r, &out), 0);
+	ck_assert_int_eq(sim_access(m, &r, &out), 0);
 	ck_assert_uint_eq(out.npages, 2);
 	ck_assert_uint_eq(out.shift[0], 12);
 	ck_assert_uint_eq(out.shift[1], 12);
@@ -127,7 +128,7 @@ START_TEST(machine_access_reports_pages_cycles_and_faults)
 	ck_assert_uint_gt(out.walks, 2);
 	ck_assert_uint_gt(out.cycles_translation, 0);
 	/* Again: both pages hit in the L1 DTLB, nothing else happens. */
-	ck_assert_int_eq(machine_access(m, &r, &out), 0);
+	ck_assert_int_eq(sim_access(m, &r, &out), 0);
 	ck_assert_uint_eq(out.npages, 2);
 	ck_assert_uint_eq(out.walks, 0);
 	ck_assert_uint_eq(out.faults_guest + out.faults_host, 0);
@@ -150,9 +151,9 @@ START_TEST(domains_keep_their_own_statistics)
 	ck_assert_uint_eq(machine_domains(m), 2);
 	for (uint64_t k = 0; k < 64; k++) {
 		trace_rec r = { .gva = 0x7f0000000000 + k * 4096, .size = 8, .kind = TRACE_W };
-		ck_assert_int_eq(machine_access(m, &r, NULL), 0);
+		ck_assert_int_eq(sim_access(m, &r, NULL), 0);
 		r.vcpu = 1;
-		ck_assert_int_eq(machine_access(m, &r, NULL), 0);
+		ck_assert_int_eq(sim_access(m, &r, NULL), 0);
 	}
 	ck_assert_int_eq(machine_finish(m), 0);
 	stats_reg *s = machine_stats(m);
@@ -199,15 +200,15 @@ START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
 	param_reg *p = sim_params(cfg);
 	machine *m = sim_machine(p);
 	trace_rec r = { .gva = 0x7f0000000123, .size = 8, .kind = TRACE_W };
-	ck_assert_int_eq(machine_access(m, &r, NULL), 0);   /* vCPU 0 exists */
+	ck_assert_int_eq(sim_access(m, &r, NULL), 0);   /* vCPU 0 exists */
 	traffic t;
 	memset(&t, 0, sizeof(t));
 	machine_set_mem_observer(m, count_traffic, &t);
 	machine_warm(m);   /* the statistics count from here too */
-	ck_assert_int_eq(machine_access(m, &r, NULL), 0);   /* a hit: nothing */
+	ck_assert_int_eq(sim_access(m, &r, NULL), 0);   /* a hit: nothing */
 	ck_assert_uint_eq(t.n[0] + t.n[1] + t.n[2], 0);
 	r.gva += 4096;
-	ck_assert_int_eq(machine_access(m, &r, NULL), 0);
+	ck_assert_int_eq(sim_access(m, &r, NULL), 0);
 	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], 1);
 	ck_assert_uint_eq(t.last_log_value, t.last_log_value & ~UINT64_C(0xfff));
 	/* The first write logged its data page and, with ept.ad_gpt_write, the
@@ -216,7 +217,7 @@ START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
 	for (uint64_t k = 0; k < 1200; k++) {
 		trace_rec x = { .vcpu = (uint16_t)(k & 1), .gva = 0x7f0000100000 + k * 4096,
 				.size = 8, .kind = TRACE_W };
-		ck_assert_int_eq(machine_access(m, &x, NULL), 0);
+		ck_assert_int_eq(sim_access(m, &x, NULL), 0);
 	}
 	ck_assert_int_eq(machine_finish(m), 0);
 	stats_reg *s = machine_stats(m);
@@ -228,6 +229,118 @@ START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
 	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_WRITE], 11 * t.n[MMU_MEM_DESC_WRITE]);
 	ck_assert_uint_eq(t.latency[MMU_MEM_LOG_WRITE], 13 * t.n[MMU_MEM_LOG_WRITE]);
 	machine_destroy(m);
+	param_destroy(p);
+}
+END_TEST
+
+/* vCPUs are added by the driver, before the first record that needs one
+ * (machine.h): an access or a prefetch record of a vCPU not added is
+ * refused, an invalidation is not; adding is idempotent and puts the vCPU
+ * in its domain (vcpu.domain), whose vCPUs machine_inv_domain counts; the
+ * control domain's one vCPU comes with the machine. */
+START_TEST(vcpus_are_added_before_their_first_record)
+{
+	const char *cfg[] = { "domains=2", "vcpu.domain=0,1,0", "virt=nested", NULL };
+	param_reg *p = sim_params(cfg);
+	machine *m = sim_machine(p);
+	trace_rec b[4] = {
+		{ .vcpu = 3, .kind = TRACE_INV, .op = TRACE_INV_ALL },
+		{ .vcpu = 0, .kind = TRACE_R, .gva = 0x7f0000001000, .size = 8 },
+		{ .vcpu = 2, .kind = TRACE_P, .op = TRACE_PF_READ, .gva = 0x7f0000002000, .size = 8 },
+		{ .vcpu = 1, .kind = TRACE_W, .gva = 0x7f0000003000, .size = 8 },
+	};
+	ck_assert_int_eq(machine_vcpu_needed(m, b, 4, NULL), 1);
+	ck_assert_int_eq(machine_access(m, &b[0], NULL), 0);   /* vCPU 3 caches nothing */
+	ck_assert_int_eq(machine_access(m, &b[1], NULL), -1);
+	ck_assert_int_eq(machine_error_code(m), TRACE_EINTERNAL);
+	ck_assert_ptr_nonnull(strstr(machine_error(m), "vCPU 0 was not added"));
+	machine_destroy(m);
+	m = sim_machine(p);
+	ck_assert_int_eq(machine_add_vcpu(m, 0), 0);
+	ck_assert_int_eq(machine_add_vcpu(m, 0), 0);
+	ck_assert_int_eq(machine_vcpu_needed(m, b, 4, NULL), 2);
+	ck_assert_int_eq(machine_add_vcpu(m, 2), 0);
+	ck_assert_int_eq(machine_vcpu_needed(m, b, 4, NULL), 3);
+	ck_assert_int_eq(machine_add_vcpu(m, 1), 0);
+	ck_assert_int_eq(machine_vcpu_needed(m, b, 4, NULL), 4);
+	/* the batch's counts answer at once once all are there (vCPU 3's
+	 * record is an invalidation: scanned, not needed) */
+	tracestat_batch c;
+	tracestat_count(&c, b + 1, 3);
+	ck_assert_int_eq(machine_vcpu_needed(m, b + 1, 3, &c), 3);
+	ck_assert_uint_eq(machine_inv_domain(m, 0), 2);   /* vCPUs 0 and 2 */
+	ck_assert_uint_eq(machine_inv_domain(m, 1), 1);   /* vCPU 1 */
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_int_eq(machine_access(m, &b[i], NULL), 0);
+	ck_assert_int_eq(machine_add_vcpu(m, TRACE_MAX_VCPUS), -1);
+	machine_destroy(m);
+	param_destroy(p);
+	const char *ctl[] = { "domains.control=1", NULL };
+	p = sim_params(ctl);
+	m = sim_machine(p);
+	ck_assert_uint_eq(machine_control_domain(m), 1);
+	ck_assert_uint_eq(machine_inv_domain(m, 1), 1);   /* MACHINE_BACKEND_VCPU */
+	ck_assert_uint_eq(machine_inv_domain(m, 0), 0);   /* no trace vCPU yet */
+	ck_assert_int_eq(machine_vcpu_access(m, MACHINE_BACKEND_VCPU, TRACE_R, 0x7f0000001000, 8,
+					     0, NULL), 0);
+	machine_destroy(m);
+	param_destroy(p);
+}
+END_TEST
+
+/* The PML log pages the observer sees written, in order of first write. */
+typedef struct log_pages {
+	uint64_t page[4];
+	unsigned n;
+} log_pages;
+
+static void note_log_page(void *ctx, const mmu_mem_op *op)
+{
+	log_pages *l = ctx;
+	if (op->kind != MMU_MEM_LOG_WRITE || (l->n && l->page[l->n - 1] == op->pa >> 12))
+		return;
+	ck_assert_uint_lt(l->n, 4);
+	l->page[l->n++] = op->pa >> 12;
+}
+
+/* A vCPU's PML buffer is placed in host memory when the vCPU is added, by
+ * the bump allocator (4 KB-aligned 4 KB pages, simerr.h): replay_batch adds
+ * vCPU 1 at its first record, after vCPU 0's first write made its guest and
+ * stage-2 tables, so vCPU 1's log page lies more than one page above vCPU
+ * 0's - where a driver feeding record by record puts it; adding both before
+ * the first record would put them on consecutive pages. */
+START_TEST(replay_batch_adds_vcpus_at_their_first_record)
+{
+	const char *cfg[] = { "dirtylog.mode=pml", NULL };
+	param_reg *p = sim_params(cfg);
+	trace_rec b[2] = {
+		{ .vcpu = 0, .kind = TRACE_W, .gva = 0x7f0000001000, .size = 8 },
+		{ .vcpu = 1, .kind = TRACE_W, .gva = 0x7f0000200000, .size = 8 },
+	};
+	log_pages batch = { 0 }, one = { 0 }, early = { 0 };
+	machine *m = sim_machine(p);
+	machine_set_mem_observer(m, note_log_page, &batch);
+	size_t failed;
+	ck_assert_int_eq(replay_batch(m, b, 2, 0, NULL, &failed), 0);
+	machine_destroy(m);
+	m = sim_machine(p);
+	machine_set_mem_observer(m, note_log_page, &one);
+	for (unsigned i = 0; i < 2; i++)
+		ck_assert_int_eq(sim_access(m, &b[i], NULL), 0);
+	machine_destroy(m);
+	m = sim_machine(p);
+	machine_set_mem_observer(m, note_log_page, &early);
+	ck_assert_int_eq(machine_add_vcpu(m, 0), 0);
+	ck_assert_int_eq(machine_add_vcpu(m, 1), 0);
+	ck_assert_int_eq(replay_batch(m, b, 2, 0, NULL, &failed), 0);
+	machine_destroy(m);
+	ck_assert_uint_eq(batch.n, 2);
+	ck_assert_uint_gt(batch.page[1], batch.page[0] + 1);
+	ck_assert_uint_eq(one.n, 2);
+	ck_assert_uint_eq(one.page[0], batch.page[0]);
+	ck_assert_uint_eq(one.page[1], batch.page[1]);
+	ck_assert_uint_eq(early.n, 2);
+	ck_assert_uint_eq(early.page[1], early.page[0] + 1);
 	param_destroy(p);
 }
 END_TEST
@@ -281,6 +394,8 @@ Suite *machine_suite(void)
 	tcase_add_test(tc, domains_keep_their_own_statistics);
 	tcase_add_test(tc, domain_keys_are_checked_by_name);
 	tcase_add_test(tc, machine_observer_hears_walks_ad_writes_and_log_entries);
+	tcase_add_test(tc, vcpus_are_added_before_their_first_record);
+	tcase_add_test(tc, replay_batch_adds_vcpus_at_their_first_record);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -463,7 +463,7 @@ static void run_misses(const char *const *sets, const trace_rec *recs, size_t n,
 	param_reg *p = sim_params(all);
 	machine *mc = sim_machine(p);
 	size_t failed;
-	ck_assert_msg(machine_run(mc, recs, n, 0, &failed) == 0, "%s", machine_error(mc));
+	ck_assert_msg(replay_batch(mc, recs, n, 0, NULL, &failed) == 0, "%s", machine_error(mc));
 	ck_assert_int_eq(machine_finish(mc), 0);
 	*d = sim_stat(machine_stats(mc), "tlb.l1d.misses");
 	*i = sim_stat(machine_stats(mc), "tlb.l1i.misses");

@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "machine.h"
+#include "replay.h"
 
 /* Every parameter, then the "key=value" SETS (NULL-terminated; may be NULL). */
 static inline param_reg *sim_params(const char *const *sets)
@@ -27,6 +28,15 @@ static inline machine *sim_machine(const param_reg *p)
 	char err[256];
 	ck_assert_msg(machine_create(&m, p, err, sizeof(err)) == TRACE_OK, "%s", err);
 	return m;
+}
+
+/* Record R into M as a driver feeds it: its vCPU added just before the
+ * first record that needs it (machine_add_vcpu), then machine_access. */
+static inline int sim_access(machine *m, const trace_rec *r, machine_result *out)
+{
+	if (!machine_vcpu_needed(m, r, 1, NULL) && machine_add_vcpu(m, r->vcpu))
+		return -1;
+	return machine_access(m, r, out);
 }
 
 static inline uint64_t sim_stat(stats_reg *s, const char *name)

@@ -65,8 +65,6 @@
  */
 #include "dirtylog.h"
 #include "bits.h"
-#include "cosim.h"
-#include "machine.h"
 #include "pageset.h"
 #include "pml.h"
 #include "ptbuild.h"
@@ -79,17 +77,11 @@
 struct dirtylog {
 	dl_cfg c;
 	const mmu_geom *g;          /* stage 2 */
-	hyp *h;
+	pt_space *s2;               /* the hypervisor's stage-2 tables */
+	vcpu_set *vcpus;            /* the domain's: their units, their invalidations */
 	physmem *mem;
-	hostmem *hm;
-	struct machine *m;
-	unsigned domain;
-	uint16_t vmid;
 	sim_err *err;
 	int s2_ad;                  /* hardware manages stage-2 A/D or DBM */
-	pml_unit *pml[MACHINE_MAX_VCPUS];      /* dirtylog.mode=pml, per vCPU */
-	hdbss_unit *hdbss[MACHINE_MAX_VCPUS];  /* dirtylog.mode=hdbss */
-	unsigned units;             /* vCPU ids below this may have a unit */
 	int active;
 	uint64_t lo, hi;            /* tracked guest-physical range */
 	uint64_t next_round;        /* domain instruction count that ends the round */
@@ -243,17 +235,17 @@ static void charge(dirtylog *dl, uint64_t *cat, uint64_t cyc)
  * TLBI VMALLS12E1), charged per vCPU. */
 static void invalidate_all(dirtylog *dl)
 {
-	unsigned n = machine_inv_domain(dl->m, dl->domain);
+	unsigned n = vcpu_set_inv_vm(dl->vcpus);
 	charge(dl, &dl->n.cyc_harvest, sat_mul64(n, dl->c.c_inval));
 }
 
 /* ---------------------------------------------------------------- buffers */
 
-/* Drain vCPU ID's PML or HDBSS buffer into the report; reset its index. */
-static int drain(dirtylog *dl, unsigned id)
+/* Drain vCPU V's PML or HDBSS buffer into the report; reset its index. */
+static int drain(dirtylog *dl, vcpu *v)
 {
-	pml_unit *pml = dl->pml[id];
-	hdbss_unit *hdbss = dl->hdbss[id];
+	pml_unit *pml = v->pml;
+	hdbss_unit *hdbss = v->hdbss;
 	if (pml) {
 		unsigned n = pml_valid_entries(pml);
 		unsigned first = PML_ENTRIES - n;   /* valid: first .. 511 */
@@ -289,8 +281,8 @@ static int drain(dirtylog *dl, unsigned id)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, hyp *h, physmem *mem,
-		    hostmem *hm, struct machine *m, unsigned domain, uint16_t vmid, sim_err *e)
+int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, pt_space *s2t,
+		    vcpu_set *vcpus, physmem *mem, sim_err *e)
 {
 	*out = NULL;
 	dirtylog *dl = calloc(1, sizeof(*dl));
@@ -305,12 +297,9 @@ int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, hyp *
 	}
 	dl->c = *cfg;
 	dl->g = s2;
-	dl->h = h;
+	dl->s2 = s2t;
+	dl->vcpus = vcpus;
 	dl->mem = mem;
-	dl->hm = hm;
-	dl->m = m;
-	dl->domain = domain;
-	dl->vmid = vmid;
 	dl->err = e;
 	dl->s2_ad = cfg->mode == DL_PML || cfg->mode == DL_DBM || cfg->mode == DL_HDBSS;
 	*out = dl;
@@ -321,10 +310,6 @@ void dirtylog_destroy(dirtylog *dl)
 {
 	if (!dl)
 		return;
-	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++) {
-		pml_destroy(dl->pml[i]);
-		hdbss_destroy(dl->hdbss[i]);
-	}
 	pageset_free(&dl->truth);
 	pageset_free(&dl->reported);
 	pageset_free(&dl->last);
@@ -332,34 +317,12 @@ void dirtylog_destroy(dirtylog *dl)
 	free(dl);
 }
 
-int dirtylog_attach_vcpu(dirtylog *dl, unsigned id, mmu_walker *w, struct cosim *c)
+vcpu_unit_cfg dirtylog_unit(const dl_cfg *cfg)
 {
-	uint64_t buf;
-	if (id >= dl->units)
-		dl->units = id + 1;
-	if (dl->c.mode == DL_PML) {
-		pml_unit *p = dl->pml[id] = pml_create(dl->mem);
-		if (!p)
-			return sim_errf(dl->err, TRACE_ENOMEM, "out of memory (PML unit of vCPU %u)", id);
-		if (hostmem_alloc(dl->hm, 4096, &buf))
-			return -1;
-		pml_enable(p, buf);
-		pml_set_log_cycles(p, dl->c.c_log);
-		char e[512];
-		int rc = c ? cosim_attach(c, p, id, e, sizeof(e)) : 0;
-		if (rc)
-			return sim_errf(dl->err, rc, "%s", e);
-	} else if (dl->c.mode == DL_HDBSS) {
-		hdbss_unit *u = dl->hdbss[id] = hdbss_create(dl->mem);
-		if (!u)
-			return sim_errf(dl->err, TRACE_ENOMEM, "out of memory (HDBSS unit of vCPU %u)",
-					id);
-		if (hostmem_alloc(dl->hm, UINT64_C(4096) << dl->c.hdbss_sz, &buf))
-			return -1;
-		hdbss_enable(u, buf, dl->c.hdbss_sz);
-	}
-	mmu_walker_set_log(w, dl->pml[id], dl->hdbss[id]);
-	return 0;
+	int kind = cfg->mode == DL_PML ? VCPU_UNIT_PML : cfg->mode == DL_HDBSS ? VCPU_UNIT_HDBSS
+									      : VCPU_UNIT_NONE;
+	return (vcpu_unit_cfg){ .kind = kind, .pml_log_cycles = cfg->c_log,
+				.hdbss_sz = cfg->hdbss_sz };
 }
 
 static uint64_t arm_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
@@ -384,7 +347,7 @@ int dirtylog_start(dirtylog *dl)
 	dl->active = 1;
 	dl->next_round = dl->c.period ? dl->c.period : UINT64_MAX;
 	uint64_t before = dl->n.rearmed;
-	if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, arm_cb, dl) < 0)
+	if (pt_foreach_leaf(dl->s2, dl->lo, dl->hi, arm_cb, dl) < 0)
 		return -1;
 	charge(dl, &dl->n.cyc_harvest, sat_mul64((dl->n.rearmed - before), dl->c.c_clear));
 	dl->n.rearmed = before;   /* the initial arming is not a re-arm */
@@ -409,7 +372,7 @@ int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa)
 		return 0;
 	unsigned level;
 	uint64_t pa, d;
-	if (!pt_find_leaf(hyp_tables(dl->h), gpa, &level, &pa, &d))
+	if (!pt_find_leaf(dl->s2, gpa, &level, &pa, &d))
 		return -1;
 	uint64_t bytes = leaf_bytes(dl, level);
 	uint64_t nd = dl->active && overlaps(dl, gpa & ~(bytes - 1), bytes) ? arm_leaf(dl, level, d)
@@ -419,14 +382,14 @@ int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa)
 
 /* ---------------------------------------------------------------- exits */
 
-int dirtylog_log_full(dirtylog *dl, unsigned id)
+int dirtylog_log_full(dirtylog *dl, vcpu *v)
 {
-	if (dl->pml[id])
+	if (v->pml)
 		dl->n.pml_full++;
 	else
 		dl->n.hdbss_full++;
 	charge(dl, &dl->n.cyc_exits, dl->c.c_exit);
-	return drain(dl, id);
+	return drain(dl, v);
 }
 
 /* A piece of a split block: the block was write-protected only for logging,
@@ -459,7 +422,7 @@ static uint64_t split_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, 
  * replaced (every vCPU must forget it). 0 or -1. */
 static int make_dirty(dirtylog *dl, uint64_t ipa, int *split)
 {
-	pt_space *s = hyp_tables(dl->h);
+	pt_space *s = dl->s2;
 	unsigned level;
 	uint64_t pa, d;
 	*split = 0;
@@ -493,20 +456,20 @@ static int make_dirty(dirtylog *dl, uint64_t ipa, int *split)
  * not, -1 on error. A fault on a leaf that holds part of the range is
  * logging's even where the write itself falls outside the range (a large
  * leaf straddling the range's end is write-protected whole). */
-int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res)
+int dirtylog_wp_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_result *res)
 {
 	uint64_t ipa = res->fault.ipa;
 	if (!dl->active)
 		return 0;
 	unsigned level;
 	uint64_t pa, d;
-	if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d) ||
+	if (!pt_find_leaf(dl->s2, ipa, &level, &pa, &d) ||
 	    !overlaps(dl, ipa & ~(leaf_bytes(dl, level) - 1), leaf_bytes(dl, level)))
 		return 0;
 	dl->n.wp_faults++;
 	charge(dl, &dl->n.cyc_exits, dl->c.c_exit);
 	charge(dl, &dl->n.cyc_faults, dl->c.c_fault);
-	if (dl->c.drain_kvm && drain(dl, id))
+	if (dl->c.drain_kvm && drain(dl, v))
 		return -1;
 	const mmu_geom *g = dl->g;
 	mmu_desc x = mmu_desc_decode(g, level, d);
@@ -520,7 +483,7 @@ int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_r
 	if (split)
 		invalidate_all(dl);   /* the block mapping is gone everywhere */
 	else
-		machine_inv_vcpu_page(dl->m, id, req->asid, req->va, ipa);
+		vcpu_inv_page(v, req->asid, req->va, ipa);
 	return 1;
 }
 
@@ -529,9 +492,9 @@ int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_r
  * vmx_flush_pml_buffer(vcpu)"), and the KVM HDBSS series its HDBSS buffer
  * (handle_exit calls kvm_flush_hdbss_buffer first: "Similar to the x86 PML
  * implementation, KVM flushes the buffer on all VM-Exits"). */
-int dirtylog_exit(dirtylog *dl, unsigned id)
+int dirtylog_exit(dirtylog *dl, vcpu *v)
 {
-	return dl->c.drain_kvm ? drain(dl, id) : 0;
+	return dl->c.drain_kvm ? drain(dl, v) : 0;
 }
 
 /* A write's stage-2 access: the data access of a write, or - with EPT A/D
@@ -544,17 +507,17 @@ static int fault_is_write(const dirtylog *dl, const mmu_req *req, const mmu_resu
 	return req->access == MMU_ACC_W;
 }
 
-int dirtylog_s2_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res,
+int dirtylog_s2_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_result *res,
 		      int mapped)
 {
-	if (dirtylog_exit(dl, id))
+	if (dirtylog_exit(dl, v))
 		return -1;
 	if (!mapped || !dl->active || !dl->c.first_dirty || !fault_is_write(dl, req, res))
 		return 0;
 	uint64_t ipa = res->fault.ipa;
 	unsigned level;
 	uint64_t pa, d;
-	if (!pt_find_leaf(hyp_tables(dl->h), ipa, &level, &pa, &d) ||
+	if (!pt_find_leaf(dl->s2, ipa, &level, &pa, &d) ||
 	    !overlaps(dl, ipa & ~(leaf_bytes(dl, level) - 1), leaf_bytes(dl, level)))
 		return 0;
 	/* dirtylog.first_write=dirty: the leaf just mapped armed is made
@@ -606,12 +569,12 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 	/* Harvest. */
 	if (dl->c.mode == DL_PML || dl->c.mode == DL_HDBSS) {
 		if (dl->c.flush_all)
-			for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
-				if ((dl->pml[i] || dl->hdbss[i]) && drain(dl, i))
+			for (unsigned i = 0; i < dl->vcpus->n; i++)   /* in increasing id */
+				if (drain(dl, dl->vcpus->v[i]))
 					return -1;
 	} else if (dl->c.mode == DL_DBM) {
 		uint64_t before = dl->n.scanned;
-		if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, scan_cb, dl) < 0 ||
+		if (pt_foreach_leaf(dl->s2, dl->lo, dl->hi, scan_cb, dl) < 0 ||
 		    dl->scan_failed)
 			return -1;
 		charge(dl, &dl->n.cyc_harvest, sat_mul64((dl->n.scanned - before), dl->c.c_scan));
@@ -630,7 +593,7 @@ int dirtylog_round(dirtylog *dl, uint64_t instructions)
 	charge(dl, &dl->n.cyc_harvest, sat_mul64(r.reported_pages, dl->c.c_bitmap));
 	/* Re-arm and invalidate. */
 	uint64_t before = dl->n.rearmed;
-	if (pt_foreach_leaf(hyp_tables(dl->h), dl->lo, dl->hi, arm_cb, dl) < 0)
+	if (pt_foreach_leaf(dl->s2, dl->lo, dl->hi, arm_cb, dl) < 0)
 		return -1;
 	charge(dl, &dl->n.cyc_harvest, sat_mul64((dl->n.rearmed - before), dl->c.c_clear));
 	if (dl->c.invalidate)
@@ -672,14 +635,15 @@ const dl_round *dirtylog_rounds(const dirtylog *dl, size_t *n)
 
 const dl_counters *dirtylog_counters(dirtylog *dl)
 {
-	/* Only the vCPUs attached so far: machine_access asks twice per access
-	 * (all 256 slots made it 5x slower than the access itself). */
+	/* Only the domain's vCPUs: machine_access asks twice per access (all
+	 * 256 slots made it 5x slower than the access itself). */
 	dl->n.pml_logged = dl->n.hdbss_logged = 0;
-	for (unsigned i = 0; i < dl->units; i++) {
-		if (dl->pml[i])
-			dl->n.pml_logged += pml_stats(dl->pml[i])->logged;
-		if (dl->hdbss[i])
-			dl->n.hdbss_logged += hdbss_stats(dl->hdbss[i])->logged;
+	for (unsigned i = 0; dl->vcpus && i < dl->vcpus->n; i++) {
+		const vcpu *v = dl->vcpus->v[i];
+		if (v->pml)
+			dl->n.pml_logged += pml_stats(v->pml)->logged;
+		if (v->hdbss)
+			dl->n.hdbss_logged += hdbss_stats(v->hdbss)->logged;
 	}
 	return &dl->n;
 }

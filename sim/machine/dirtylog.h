@@ -6,23 +6,23 @@
  * dirtylog.c.
  *
  * The logging unit of each of the domain's vCPUs (a PML or HDBSS unit) is
- * created, enabled and drained here; the machine tells this room about each
- * vCPU (dirtylog_attach_vcpu) and calls it from the access path (faults,
- * log-full exits, writes, round ends). Invalidations it needs are the
- * machine's verbs (machine.h).
+ * the vCPU's (vcpu.h, created with it as dirtylog_unit says); this room
+ * drains it. The machine calls this room from the access path (faults,
+ * log-full exits, writes, round ends) with the vCPU concerned; the
+ * hypervisor (hyp.h) with every stage-2 leaf it maps. What it invalidates
+ * it asks of the domain's vCPUs (vcpu.h), handed down at creation.
  */
 #ifndef SLATSIM_DIRTYLOG_H
 #define SLATSIM_DIRTYLOG_H
 
-#include "hyp.h"
 #include "mmu.h"
 #include "pageset.h"
 #include "param.h"
+#include "ptbuild.h"
 #include "simerr.h"
+#include "vcpu.h"
 
 typedef struct dirtylog dirtylog;
-struct machine;
-struct cosim;
 
 enum { DL_OFF, DL_WP, DL_PML, DL_DBM, DL_HDBSS };
 #define DL_MIN_PERIOD 1000u   /* dirtylog.period: the shortest round (0: one at the end) */
@@ -63,15 +63,16 @@ typedef struct dl_counters {
 int dirtylog_build_cfg(dl_cfg *c, const param_reg *p, int arm, int nested, char *err,
 		       size_t errlen);
 
-/* Logging for domain DOMAIN (VMID vmid) of M, over H's stage 2. */
-int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, hyp *h, physmem *mem,
-		    hostmem *hm, struct machine *m, unsigned domain, uint16_t vmid, sim_err *e);
+/* Logging for a domain over its stage-2 tables S2T (geometry S2; NULL when
+ * not virtualized: logging is then off) and its vCPUs VCPUS. 0, or -1 with
+ * the failure in E. */
+int dirtylog_create(dirtylog **out, const dl_cfg *cfg, const mmu_geom *s2, pt_space *s2t,
+		    vcpu_set *vcpus, physmem *mem, sim_err *e);
 void dirtylog_destroy(dirtylog *dl);
 
-/* vCPU ID of the domain exists, with walker W: create and enable its logging
- * unit (dirtylog.mode=pml or hdbss), co-simulated by C when not NULL. 0, or
- * -1 (in E). */
-int dirtylog_attach_vcpu(dirtylog *dl, unsigned id, mmu_walker *w, struct cosim *c);
+/* The logging unit each vCPU of a domain logging under CFG carries
+ * (dirtylog.mode=pml: a PML unit, hdbss: an HDBSS unit, else none). */
+vcpu_unit_cfg dirtylog_unit(const dl_cfg *cfg);
 
 /* Start logging (arm every leaf in the range, invalidate); 0 or -1. */
 int dirtylog_start(dirtylog *dl);
@@ -84,22 +85,22 @@ uint64_t dirtylog_next_round(const dirtylog *dl);
 int dirtylog_base_only(const dirtylog *dl, uint64_t base, uint64_t bytes);
 /* A stage-2 leaf was just mapped at GPA: arm it, or pre-set A/D. 0 or -1. */
 int dirtylog_new_leaf(dirtylog *dl, uint64_t gpa);
-/* vCPU ID took a PML log-full exit / HDBSS-full abort: drain. 0 or -1. */
-int dirtylog_log_full(dirtylog *dl, unsigned id);
-/* vCPU ID took a VM exit that is none of logging's own (a stage-2 fault
+/* vCPU V took a PML log-full exit / HDBSS-full abort: drain. 0 or -1. */
+int dirtylog_log_full(dirtylog *dl, vcpu *v);
+/* vCPU V took a VM exit that is none of logging's own (a stage-2 fault
  * its guest OS's table pages took): with pml.drain=kvm its PML/HDBSS buffer
  * is drained, as KVM does at every exit. 0 or -1. */
-int dirtylog_exit(dirtylog *dl, unsigned id);
-/* vCPU ID's stage-2 translation fault (an EPT violation) of REQ, RES was
+int dirtylog_exit(dirtylog *dl, vcpu *v);
+/* vCPU V's stage-2 translation fault (an EPT violation) of REQ, RES was
  * handled; MAPPED: the hypervisor mapped a leaf at RES's IPA. The exit's
  * drain (dirtylog_exit), and with dirtylog.first_write=dirty a write that
  * mapped a leaf in the range makes it writable and dirty and reports it at
  * once. 0 or -1. */
-int dirtylog_s2_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res,
+int dirtylog_s2_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_result *res,
 		      int mapped);
-/* A stage-2 permission fault of vCPU ID: 1 if logging's (handled), 0 if
+/* A stage-2 permission fault of vCPU V: 1 if logging's (handled), 0 if
  * not, -1 on error. */
-int dirtylog_wp_fault(dirtylog *dl, unsigned id, const mmu_req *req, const mmu_result *res);
+int dirtylog_wp_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_result *res);
 /* The trace wrote SIZE bytes at GPA (the truth a round compares with). */
 int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size);
 /* From now on also add every 4 KB GPA page written while logging to W (a

@@ -3,8 +3,6 @@
  */
 #include "hyp.h"
 #include "bits.h"
-#include "dirtylog.h"
-#include "machine.h"
 #include "policy.h"
 #include "rng.h"
 
@@ -17,7 +15,7 @@ struct hyp {
 	sim_err *err;
 	mmu_walker *sw;            /* functional lookups only */
 	pt_space s2;
-	struct dirtylog *dl;
+	dirtylog *dl;
 	uint64_t foreign_lo, foreign_hi;   /* where foreign frames were mapped */
 	hyp_counters n;
 };
@@ -68,7 +66,7 @@ void hyp_destroy(hyp *h)
 	free(h);
 }
 
-void hyp_set_dirtylog(hyp *h, struct dirtylog *dl) { h->dl = dl; }
+void hyp_set_dirtylog(hyp *h, dirtylog *dl) { h->dl = dl; }
 
 /* Deterministic per-region choice for host.backing. */
 static int backed_small(const hyp *h, uint64_t region)
@@ -170,7 +168,7 @@ int hyp_unmap_foreign(hyp *h, uint64_t gpa, unsigned n)
 			if (pt_unmap(&h->s2, gpa + ((uint64_t)i << 12), 12))
 				return -1;
 	}
-	return (int)machine_inv_domain(h->c.m, h->c.domain);
+	return (int)vcpu_set_inv_vm(h->c.vcpus);
 }
 
 static uint64_t clear_cb(void *ctx, uint64_t base, unsigned level, uint64_t pa, uint64_t d)
@@ -188,7 +186,7 @@ int hyp_unmap_foreign_range(hyp *h, uint64_t gpa, uint64_t bytes)
 	if (!bytes || !hyp_foreign(h, gpa) || !hyp_foreign(h, gpa + bytes - 1) ||
 	    pt_foreach_leaf(&h->s2, gpa, gpa + bytes, clear_cb, NULL) <= 0)
 		return -1;
-	return (int)machine_inv_domain(h->c.m, h->c.domain);
+	return (int)vcpu_set_inv_vm(h->c.vcpus);
 }
 
 int hyp_foreign(const hyp *h, uint64_t gpa)

@@ -13,21 +13,21 @@
 #ifndef SLATSIM_HYP_H
 #define SLATSIM_HYP_H
 
+#include "dirtylog.h"
 #include "mmu.h"
 #include "ptbuild.h"
 #include "simerr.h"
+#include "vcpu.h"
 
 typedef struct hyp hyp;
-struct dirtylog;
-struct machine;
 
 typedef struct hyp_cfg {
 	const mmu_config *mmu;   /* the domain's: stage-2 geometry (mmu->s2) */
 	unsigned page;           /* host.page policy (policy.h) */
 	double backing;          /* host.backing */
 	uint64_t seed;
-	struct machine *m;       /* the machine, for invalidations (machine.h verbs) */
-	unsigned domain;         /* the domain this stage 2 belongs to */
+	vcpu_set *vcpus;         /* the domain's vCPUs, which an unmap invalidates (NULL:
+				  * none) */
 } hyp_cfg;
 
 typedef struct hyp_counters {
@@ -39,7 +39,7 @@ typedef struct hyp_counters {
 int hyp_create(hyp **out, const hyp_cfg *cfg, physmem *mem, hostmem *hm, sim_err *e);
 void hyp_destroy(hyp *h);
 /* The domain's dirty logging, consulted for every leaf mapped. */
-void hyp_set_dirtylog(hyp *h, struct dirtylog *dl);
+void hyp_set_dirtylog(hyp *h, dirtylog *dl);
 
 /* Map the host page around GPA if stage 2 does not map it yet: 1 if it
  * mapped (the hypervisor's handling of a stage-2 fault), 0 if it was
@@ -63,7 +63,7 @@ int hyp_map_foreign(hyp *h, uint64_t gpa, const uint64_t *pa, unsigned n, unsign
  * Xen does: every cached translation of the domain on each of its vCPUs
  * (Arm: TLBI VMALLS12E1IS once per p2m update, at p2m_write_unlock,
  * xen/arch/arm/mmu/p2m.c; EPT: INVEPT single-context), through
- * machine_inv_domain - an IPA-only invalidation would leave combined
+ * vcpu_set_inv_vm - an IPA-only invalidation would leave combined
  * stage-1+2 entries (ARCH-FACTS §3.5, checklist 8). Returns the vCPUs
  * invalidated, or -1 if nothing foreign is mapped there. */
 int hyp_unmap_foreign(hyp *h, uint64_t gpa, unsigned n);

@@ -94,7 +94,6 @@
  */
 #include "io.h"
 #include "grant.h"
-#include "machine.h"
 #include "rng.h"
 
 #include <stdlib.h>
@@ -347,15 +346,10 @@ static int heap_frame(void *ctx, uint64_t *pa)
 
 /* ---------------------------------------------------------------- accesses */
 
-static int vcpu_access(io *x, unsigned vcpu, unsigned kind, uint64_t va, unsigned size,
+static int vcpu_access(io *x, unsigned id, unsigned kind, uint64_t va, unsigned size,
 		       uint64_t *hpa)
 {
-	machine_result r;
-	if (machine_vcpu_access(x->e.m, vcpu, kind, va, size, 0, &r))
-		return -1;
-	if (hpa)
-		*hpa = r.hpa[0];
-	return 0;
+	return x->e.access(x->e.access_ctx, id, kind, va, size, hpa);
 }
 
 static int fe_access(io *x, unsigned v, unsigned kind, uint64_t va, unsigned size,
@@ -730,10 +724,10 @@ static int request(io *x, unsigned v)
 
 uint64_t io_next(const io *x) { return x->next; }
 
-int io_run(io *x, unsigned vcpu, uint64_t instr)
+int io_run(io *x, unsigned id, uint64_t instr)
 {
 	while (instr >= x->next) {
-		if (request(x, vcpu))
+		if (request(x, id))
 			return -1;
 		x->next += x->c.period;
 	}

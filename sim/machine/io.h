@@ -10,8 +10,8 @@
  * end reads the request, maps the grants into its own stage 2 at
  * guest-physical addresses of its own (or copies, or keeps them mapped),
  * touches the data through its own TLBs and walker, unmaps, and answers.
- * The machine calls io_run from the access path; io reaches the machine
- * only through machine.h verbs.
+ * The machine calls io_run from the access path; io makes a vCPU access
+ * memory only through the port the machine hands down (io_env.access).
  */
 #ifndef SLATSIM_IO_H
 #define SLATSIM_IO_H
@@ -24,7 +24,6 @@
 #include "stats.h"
 
 typedef struct io io;
-struct machine;
 
 enum { IO_OFF, IO_BLK, IO_NET };
 enum { IO_MAP, IO_PERSISTENT, IO_COPY };
@@ -52,10 +51,19 @@ typedef struct io_cfg {
 /* Read the io.* and grant.* parameters (io_create checks them). */
 void io_build_cfg(io_cfg *c, const param_reg *p);
 
-/* What the I/O model is built over: the two domains' rooms, geometry and
- * the machine they belong to. */
+/* How the I/O model makes vCPU ID access memory: an access of KIND
+ * (TRACE_R/W/X) of SIZE bytes (at most 65535) at VA (ASID 0) on the path of a
+ * trace record's (TLBs, walker, faults, dirty logging), counted in the
+ * vCPU's accesses. *HPA (may be NULL): where its first byte went. 0, or -1
+ * with the failure recorded. */
+typedef int (*io_access_fn)(void *ctx, unsigned id, unsigned kind, uint64_t va, unsigned size,
+			    uint64_t *hpa);
+
+/* What the I/O model is built over: the two domains' rooms and geometry,
+ * and the port through which their vCPUs access memory. */
 typedef struct io_env {
-	struct machine *m;
+	io_access_fn access;
+	void *access_ctx;
 	physmem *mem;
 	hostmem *hm;
 	sim_err *err;
@@ -76,9 +84,9 @@ void io_destroy(io *x);
 
 /* The front end's instruction count at which the next request is due. */
 uint64_t io_next(const io *x);
-/* The front end's vCPU VCPU has brought the domain to INSTR instructions:
+/* The front end's vCPU ID has brought the domain to INSTR instructions:
  * issue every request due. 0, or -1 (ENV->err). */
-int io_run(io *x, unsigned vcpu, uint64_t instr);
+int io_run(io *x, unsigned id, uint64_t instr);
 
 /* io.* and grant.* statistics. */
 void io_register_stats(io *x, stats_reg *st);

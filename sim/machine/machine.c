@@ -1,12 +1,13 @@
 /*
- * sim/machine/machine.c - the machine: domains, vCPUs, and the per-access path
- * (see machine.h).
+ * sim/machine/machine.c - the machine: domains and the per-access path (see
+ * machine.h).
  *
  * A machine is: sparse physical memory holding every page table; domains,
  * each a guest OS (guest.h), a hypervisor (hyp.h) and dirty logging
- * (dirtylog.h) with a VMID of its own; per vCPU an L1I, L1D and unified L2
- * TLB (model/tlb) and a walker with its walk caches and nested TLB
- * (model/mmu), built with its domain's geometry.
+ * (dirtylog.h) with a VMID of its own, and its vCPUs (vcpu.h: an L1I, L1D
+ * and unified L2 TLB, a walker with its walk caches and nested TLB, built
+ * with the domain's geometry, and its logging unit), each added by the
+ * driver at its first record (machine_add_vcpu).
  *
  * Per access: L1 (I or D by kind) -> L2 -> walk. A walk that faults is
  * resolved by the guest OS (stage 1) or the hypervisor (stage 2) and
@@ -26,9 +27,10 @@
  *
  * With io.mode (sim/machine/io.h) the machine holds one more domain, the I/O back
  * end, numbered after the trace's domains, with one vCPU
- * (MACHINE_BACKEND_VCPU) that no trace vCPU maps to; domains.control asks
- * for the same domain as Xen's control domain (dom0: slatsim migrate maps
- * the guest's pages there), and with both it is both. Its configuration is
+ * (MACHINE_BACKEND_VCPU, made with the machine) that no trace vCPU maps to;
+ * domains.control asks for the same domain as Xen's control domain (dom0:
+ * slatsim migrate maps the guest's pages there), and with both it is both.
+ * Its configuration is
  * domain 0's (the front end's) changed by its own domain.B.<key>; its
  * dirty logging is off. Its counters are domain.B.<stat>; the unprefixed
  * totals stay the trace domains'. The front end's requests are issued from
@@ -46,6 +48,7 @@
 #include "simerr.h"
 #include "tlb.h"
 #include "tracestat.h"
+#include "vcpu.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -54,25 +57,13 @@
 
 /* ---------------------------------------------------------------- state */
 
+/* A domain's or the machine's totals: every field a uint64_t counter. */
 typedef struct totals {
-	uint64_t accesses, instructions;
-	uint64_t l1i_h, l1i_m, l1d_h, l1d_m, l2_h, l2_m, l1d_lookups;
-	uint64_t walks, refs, s1_refs, s2_refs, walk_cycles;
-	uint64_t wc1_h, wc1_m, wc2_h, wc2_m, nt_h, nt_m;
-	uint64_t fault_guest, fault_host, pages_guest, pages_host;
-	uint64_t reach, pt_bytes;
-	uint64_t cyc_total, cyc_instr, cyc_trans, cyc_faults;
-	uint64_t ad_writes, dirty_walks;
-	uint64_t s1_ad_writes, s1_accessed, s1_dirtied, s1_ad_s2_faults, s1_ad_s2_dirtied;
-	uint64_t fills[64];        /* by log2 of the combined entry size */
-	uint64_t pf_misses, pf_walks, pf_cycles, pf_dropped;   /* prefetches (trace.prefetch) */
-	/* cache.model=on */
-	uint64_t cyc_memory;                 /* data accesses beyond an L1 hit */
-	uint64_t served[CACHE_LEVELS];       /* every access of the hierarchy, by level */
-	uint64_t walk_refs[CACHE_LEVELS], walk_ad[CACHE_LEVELS];
-	uint64_t back_inv;
-	cache_counters arr[3];               /* L1I, L1D, L2 (the LLC is the machine's) */
-	cache_counters llc;                  /* machine totals only */
+	vcpu_counts v;             /* its vCPUs' (vcpu.h) */
+	uint64_t l1d_lookups;
+	uint64_t pages_guest, pages_host, pt_bytes;
+	uint64_t cyc_total, cyc_instr;
+	cache_counters llc;        /* cache.model=on: machine totals only */
 	dl_counters dl;
 } totals;
 
@@ -102,32 +93,8 @@ typedef struct domain {
 	uint64_t next_event;       /* the smaller of the two */
 	totals t;
 	char (*stat_names)[64];    /* "domain.N.<stat>" (the registry keeps pointers) */
-	struct vcpu *vl[MACHINE_MAX_VCPUS];   /* its vCPUs, in creation order */
-	unsigned nv;
+	vcpu_set vs;               /* its vCPUs */
 } domain;
-
-typedef struct vcpu {
-	tlb *l1i, *l1d, *l2;
-	mmu_walker *w;
-	domain *dom;
-	unsigned id;
-	uint16_t vmid;
-	int logging;               /* the domain logs dirty pages */
-	uint64_t instructions, accesses;
-	uint64_t cyc_translation, cyc_faults;
-	uint64_t faults_guest, faults_host;
-	uint64_t dirty_walks;      /* writes re-walked: entry read-only or clean */
-	uint64_t fills[64];
-	cache_hier *ch;            /* cache.model=on: this vCPU's L1I/L1D/L2 */
-	uint64_t cyc_memory;
-	/* What prefetches did to the counters above and to the TLBs' and
-	 * walker's: taken out of the program's at the totals. */
-	struct {
-		tlb_counters l1i, l1d, l2, wc[3];
-		mmu_counters w;
-		uint64_t cycles, dropped;
-	} pf;
-} vcpu;
 
 typedef struct mach_cfg {
 	int arch_arm, nested;
@@ -154,7 +121,7 @@ struct machine {
 	unsigned nall;                   /* and the I/O back end / control domain */
 	io *io;
 	uint8_t vdom[MACHINE_MAX_VCPUS]; /* vCPU -> domain */
-	vcpu *v[MACHINE_MAX_VCPUS];
+	vcpu_table vt;                   /* every vCPU (machine_add_vcpu, the control domain's) */
 	struct cosim *cosim;
 	mmu_mem_observer obs;            /* every walker's memory observer, or NULL */
 	machine_walk_info *xw;           /* machine_walk_once's record of attempts, or NULL */
@@ -527,20 +494,21 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 /* ---------------------------------------------------------------- lifecycle */
 
 static void register_stats(machine *m);
+static vcpu *add_vcpu(machine *m, unsigned id);
 
 static int create_domain(machine *m, domain *d)
 {
 	if (m->c.nested) {
 		hyp_cfg hc = { .mmu = &d->c.mmu, .page = d->c.hpage, .backing = d->c.backing,
-			       .seed = m->c.seed, .m = m, .domain = d->id };
+			       .seed = m->c.seed, .vcpus = &d->vs };
 		if (hyp_create(&d->h, &hc, m->mem, &m->hm, &m->err))
 			return -1;
 	}
 	guest_cfg gc = { .mmu = &d->c.mmu, .arm = m->c.arch_arm, .page = d->c.gpage,
 			 .cont = d->c.gcont };
 	if (guest_create(&d->g, &gc, m->mem, d->h, &m->hm, &m->err) ||
-	    dirtylog_create(&d->dl, &d->c.dl, &d->c.mmu.s2, d->h, m->mem, &m->hm, m, d->id,
-			    d->vmid, &m->err))
+	    dirtylog_create(&d->dl, &d->c.dl, &d->c.mmu.s2, d->h ? hyp_tables(d->h) : NULL, &d->vs,
+			    m->mem, &m->err))
 		return -1;
 	if (d->h)
 		hyp_set_dirtylog(d->h, d->dl);
@@ -548,14 +516,26 @@ static int create_domain(machine *m, domain *d)
 	return 0;
 }
 
+/* The I/O model's port: its accesses are vCPUs' (machine_vcpu_access). */
+static int io_access(void *ctx, unsigned id, unsigned kind, uint64_t va, unsigned size,
+		     uint64_t *hpa)
+{
+	machine_result r;
+	if (machine_vcpu_access(ctx, id, kind, va, size, 0, &r))
+		return -1;
+	if (hpa)
+		*hpa = r.hpa[0];
+	return 0;
+}
+
 /* The I/O model between domain 0 and the back end (io.mode). */
 static int create_io(machine *m)
 {
 	domain *fe = m->d[0], *be = m->d[m->ndomains];
-	io_env env = { .m = m, .mem = m->mem, .hm = &m->hm, .err = &m->err, .arm = m->c.arch_arm,
-		       .backend = be->id, .backend_vcpu = MACHINE_BACKEND_VCPU, .fe_g = fe->g,
-		       .be_g = be->g, .fe_h = fe->h, .be_h = be->h, .fe_mmu = &fe->c.mmu,
-		       .be_mmu = &be->c.mmu };
+	io_env env = { .access = io_access, .access_ctx = m, .mem = m->mem, .hm = &m->hm,
+		       .err = &m->err, .arm = m->c.arch_arm, .backend = be->id,
+		       .backend_vcpu = MACHINE_BACKEND_VCPU, .fe_g = fe->g, .be_g = be->g,
+		       .fe_h = fe->h, .be_h = be->h, .fe_mmu = &fe->c.mmu, .be_mmu = &be->c.mmu };
 	if (io_create(&m->io, &m->c.io, &env))
 		return -1;
 	fe->next_io = fe->next_event = io_next(m->io);
@@ -599,7 +579,10 @@ int machine_create(machine **out, const param_reg *p, char *err, size_t errlen)
 			machine_destroy(m);
 			return rc;
 		}
-	if (m->c.io.mode != IO_OFF && create_io(m)) {
+	/* The control domain's one vCPU comes with it (a trace's vCPUs come
+	 * with their first records: machine_add_vcpu). */
+	if ((m->c.io.mode != IO_OFF && create_io(m)) ||
+	    (m->nall > m->ndomains && !add_vcpu(m, MACHINE_BACKEND_VCPU))) {
 		snprintf(err, errlen, "%s", m->err.msg);
 		rc = m->err.code;
 		machine_destroy(m);
@@ -615,25 +598,13 @@ int machine_create(machine **out, const param_reg *p, char *err, size_t errlen)
 	return TRACE_OK;
 }
 
-static void vcpu_destroy(vcpu *v)
-{
-	if (!v)
-		return;
-	tlb_destroy(v->l1i);
-	tlb_destroy(v->l1d);
-	tlb_destroy(v->l2);
-	mmu_walker_destroy(v->w);
-	cache_hier_destroy(v->ch);
-	free(v);
-}
-
 void machine_destroy(machine *m)
 {
 	if (!m)
 		return;
 	io_destroy(m->io);
 	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
-		vcpu_destroy(m->v[i]);
+		vcpu_destroy(m->vt.by_id[i]);
 	for (unsigned n = 0; n < MACHINE_MAX_DOMAINS + 1; n++) {
 		domain *d = m->d[n];
 		if (!d)
@@ -651,39 +622,62 @@ void machine_destroy(machine *m)
 	free(m);
 }
 
-/* vCPU ID, created on its first record. NULL with the failure recorded. */
-static vcpu *vcpu_make(machine *m, unsigned id)
+/* Create vCPU ID of its domain (vcpu.domain's, or the control domain's).
+ * NULL with the failure recorded. */
+static vcpu *add_vcpu(machine *m, unsigned id)
 {
 	domain *d = m->d[m->vdom[id]];
-	vcpu *v = calloc(1, sizeof(*v));
-	char e[200];
-	/* The geometry was checked at configuration: a failure here is memory
-	 * (or the co-simulation's, which dirtylog_attach_vcpu records). */
-	if (!v || tlb_create(&v->l1i, &m->c.l1i, "tlb.l1i", e, sizeof(e)) ||
-	    tlb_create(&v->l1d, &m->c.l1d, "tlb.l1d", e, sizeof(e)) ||
-	    tlb_create(&v->l2, &m->c.l2, "tlb.l2", e, sizeof(e)) ||
-	    mmu_walker_create(&v->w, &d->c.mmu, m->mem, e, sizeof(e)) ||
-	    (m->c.caches && cache_hier_create(&v->ch, &m->c.ch, m->llc, e, sizeof(e))) ||
-	    dirtylog_attach_vcpu(d->dl, id, v->w, m->cosim)) {
-		vcpu_destroy(v);
-		sim_errf(&m->err, TRACE_ENOMEM, "out of memory (creating vCPU %u)", id);
+	vcpu_cfg c = { .l1i = &m->c.l1i, .l1d = &m->c.l1d, .l2 = &m->c.l2, .mmu = &d->c.mmu,
+		       .mem = m->mem, .ch = m->c.caches ? &m->c.ch : NULL, .llc = m->llc,
+		       .unit = dirtylog_unit(&d->c.dl), .hm = &m->hm, .cosim = m->cosim,
+		       .obs = m->obs, .obs_ctx = m->obs_ctx };
+	vcpu *v;
+	if (vcpu_create(&v, id, d->vmid, &c, &m->err))
 		return NULL;
-	}
-	if (v->ch)
-		mmu_walker_set_cache(v->w, v->ch);
-	mmu_walker_set_mem_observer(v->w, m->obs, m->obs_ctx);
 	v->dom = d;
-	v->id = id;
-	v->vmid = d->vmid;
 	v->logging = dirtylog_active(d->dl);
-	m->v[id] = v;
-	d->vl[d->nv++] = v;
+	vcpu_table_add(&m->vt, v);
+	vcpu_set_add(&d->vs, v);
 	return v;
 }
 
-static inline vcpu *vcpu_get(machine *m, unsigned id)
+int machine_add_vcpu(machine *m, unsigned id)
 {
-	return m->v[id] ? m->v[id] : vcpu_make(m, id);
+	if (id >= TRACE_MAX_VCPUS)
+		return sim_errf(&m->err, TRACE_EINTERNAL, "internal: vCPU %u: a trace's vCPUs are "
+				"0..%u", id, TRACE_MAX_VCPUS - 1);
+	if (vcpu_table_get(&m->vt, id))
+		return 0;
+	if (machine_start(m))
+		return -1;
+	return add_vcpu(m, id) ? 0 : -1;
+}
+
+size_t machine_vcpu_needed(const machine *m, const trace_rec *b, size_t n,
+			   const tracestat_batch *c)
+{
+	if (c) {
+		uint64_t missing = 0;
+		for (unsigned w = 0; w < TRACE_MAX_VCPUS / 64; w++)
+			missing |= c->vmask[w] & ~m->vt.mask[w];
+		if (!missing)
+			return n;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (b[i].kind != TRACE_INV && !vcpu_table_get(&m->vt, b[i].vcpu))
+			return i;
+	return n;
+}
+
+/* The vCPU of record R, which the driver added. NULL with the failure
+ * recorded. */
+static inline vcpu *vcpu_of(machine *m, const trace_rec *r)
+{
+	vcpu *v = vcpu_table_get(&m->vt, r->vcpu);
+	if (__builtin_expect(!v, 0))
+		sim_errf(&m->err, TRACE_EINTERNAL, "internal: vCPU %u was not added before its "
+			 "first record (machine_add_vcpu)", r->vcpu);
+	return v;
 }
 
 int machine_start(machine *m)
@@ -700,8 +694,8 @@ int machine_start(machine *m)
 		d->next_event = d->next_round < d->next_io ? d->next_round : d->next_io;
 	}
 	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
-		if (m->v[i])
-			m->v[i]->logging = dirtylog_active(m->v[i]->dom->dl);
+		if (m->vt.by_id[i])
+			m->vt.by_id[i]->logging = dirtylog_active(m->vt.by_id[i]->dom->dl);
 	return 0;
 }
 
@@ -743,13 +737,13 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 			return guest_noncanonical(d->g, req->va);
 		if (res->fault.kind == MMU_FAULT_LOG_FULL && tries <= 16) {
 			/* PML log-full exit / HDBSS-full abort: drain, replay. */
-			if (dirtylog_log_full(d->dl, v->id))
+			if (dirtylog_log_full(d->dl, v))
 				return -1;
 			continue;
 		}
 		if (res->fault.kind == MMU_FAULT_PERMISSION && res->fault.stage == 2 &&
 		    tries <= 16) {
-			r = dirtylog_wp_fault(d->dl, v->id, req, res);
+			r = dirtylog_wp_fault(d->dl, v, req, res);
 			if (r < 0)
 				return -1;
 			if (r > 0)
@@ -764,7 +758,7 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 			r = guest_ensure(d->g, req->asid, req->va, NULL);
 			charge_backing(v, bf);
 			/* Its table pages' stage-2 faults were VM exits of this vCPU. */
-			if (guest_counters_of(d->g)->backing_faults != bf && dirtylog_exit(d->dl, v->id))
+			if (guest_counters_of(d->g)->backing_faults != bf && dirtylog_exit(d->dl, v))
 				return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (dirty-log "
 						"page set)");
 			req->s1_root_upper = guest_kernel_root(d->g);   /* (may be new) */
@@ -778,7 +772,7 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 				v->faults_host++;
 				v->cyc_faults = sat_add64(v->cyc_faults, d->c.fault_host);
 			}
-			if (r >= 0 && dirtylog_s2_fault(d->dl, v->id, req, res, r > 0))
+			if (r >= 0 && dirtylog_s2_fault(d->dl, v, req, res, r > 0))
 				return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (dirty-log "
 						"page set)");
 		}
@@ -938,7 +932,7 @@ static int domain_event(machine *m, domain *d, vcpu *v, size_t i, machine_result
 static inline __attribute__((always_inline)) int record(machine *m, const trace_rec *r, size_t i,
 						      machine_result *out)
 {
-	vcpu *v = vcpu_get(m, r->vcpu);
+	vcpu *v = vcpu_of(m, r);
 	if (!v)
 		return -1;
 	v->instructions += r->icount;
@@ -953,15 +947,6 @@ static inline __attribute__((always_inline)) int record(machine *m, const trace_
 	return 0;
 }
 
-/* Counter deltas: D += (AFTER - BEFORE), field by field (all uint64_t). */
-static void add_delta(void *d, const void *after, const void *before, size_t bytes)
-{
-	uint64_t *x = d;
-	const uint64_t *a = after, *b = before;
-	for (size_t i = 0; i < bytes / sizeof(uint64_t); i++)
-		x[i] += a[i] - b[i];
-}
-
 /* A prefetch record (trace.prefetch=translate): looked up and, on a miss,
  * walked like a read of its page - it fills the TLBs and sets accessed
  * flags - but it is not the program's: what it did to the TLB and walk
@@ -970,7 +955,7 @@ static void add_delta(void *d, const void *after, const void *before, size_t byt
  * instruction prefetch goes through the L1I. */
 static int prefetch_one(machine *m, const trace_rec *r)
 {
-	vcpu *v = vcpu_get(m, r->vcpu);
+	vcpu *v = vcpu_of(m, r);
 	if (!v)
 		return -1;
 	if (m->c.prefetch_skip)
@@ -978,10 +963,8 @@ static int prefetch_one(machine *m, const trace_rec *r)
 	int instr = r->op == TRACE_PF_INSTR;
 	tlb *l1 = instr ? v->l1i : v->l1d;
 	const tlb_config *l1c = instr ? &m->c.l1i : &m->c.l1d;
-	tlb_counters c1 = *tlb_stats(l1), c2 = *tlb_stats(v->l2), wc[3];
-	for (unsigned k = 0; k < 3; k++)
-		wc[k] = *mmu_walker_cache_counters(v->w, k);
-	mmu_counters w0 = *mmu_walker_counters(v->w);
+	vcpu_snap snap;
+	vcpu_prefetch_begin(v, instr, &snap);
 	uint64_t cyc = 0;
 	const tlb_entry *e = NULL;
 	if (l1c->entries) {
@@ -1021,12 +1004,7 @@ static int prefetch_one(machine *m, const trace_rec *r)
 			tlb_fill(l1, &ne);
 		}
 	}
-	add_delta(instr ? &v->pf.l1i : &v->pf.l1d, tlb_stats(l1), &c1, sizeof(c1));
-	add_delta(&v->pf.l2, tlb_stats(v->l2), &c2, sizeof(c2));
-	for (unsigned k = 0; k < 3; k++)
-		add_delta(&v->pf.wc[k], mmu_walker_cache_counters(v->w, k), &wc[k], sizeof(wc[k]));
-	add_delta(&v->pf.w, mmu_walker_counters(v->w), &w0, sizeof(w0));
-	v->pf.cycles += cyc;
+	vcpu_prefetch_end(v, instr, &snap, cyc);
 	return 0;
 }
 
@@ -1035,11 +1013,12 @@ int machine_vcpu_access(machine *m, unsigned id, unsigned kind, uint64_t va, uns
 {
 	if (out)
 		memset(out, 0, sizeof(*out));
-	vcpu *v = vcpu_get(m, id);
-	if (!v)
-		return -1;
 	trace_rec r = { .gva = va, .vcpu = (uint16_t)id, .asid = asid, .size = (uint16_t)size,
 			.kind = (uint8_t)kind };
+	vcpu *v = id < MACHINE_MAX_VCPUS ? vcpu_of(m, &r) : NULL;
+	if (!v)
+		return id < MACHINE_MAX_VCPUS ? -1 : sim_errf(&m->err, TRACE_EINTERNAL,
+							      "internal: no vCPU %u", id);
 	/* Its walks report the record being replayed (a co-simulation's). */
 	const trace_rec *batch = m->cur_batch;
 	uint64_t base = m->rec_base;
@@ -1075,33 +1054,17 @@ void machine_invalidate(machine *m, const trace_rec *r)
 	unsigned op = r->op & TRACE_INV_OP_MASK;
 	m->inv[op]++;
 	m->inv_bcast += (r->op & TRACE_INV_BCAST) != 0;
-	unsigned dom = m->vdom[r->vcpu];
-	uint16_t vmid = m->d[dom]->vmid;
-	unsigned lo = r->vcpu, hi = r->vcpu + 1u;
-	if (r->op & TRACE_INV_BCAST)
-		lo = 0, hi = TRACE_MAX_VCPUS;
-	/* The guest invalidates stage-1 (and so combined) translations of its
-	 * VM: the TLBs and the stage-1 walk cache; the nested TLB and stage-2
-	 * walk cache hold the hypervisor's stage 2 and stay (ARCH-FACTS §6 8). */
-	for (unsigned id = lo; id < hi; id++) {
-		vcpu *v = m->v[id];
-		if (!v || v->dom->id != dom)
-			continue;   /* nothing cached yet, or another VM's */
-		tlb *t[3] = { v->l1i, v->l1d, v->l2 };
-		for (unsigned k = 0; k < 3; k++) {
-			if (op == TRACE_INV_ALL)
-				tlb_inv_vmid(t[k], vmid);
-			else if (op == TRACE_INV_ASID)
-				tlb_inv_asid(t[k], vmid, r->asid);
-			else
-				tlb_inv_va(t[k], vmid, r->asid, r->gva);
-		}
-		if (op == TRACE_INV_ALL)
-			mmu_inv_s1_vmid(v->w, vmid);
-		else if (op == TRACE_INV_ASID)
-			mmu_inv_s1_asid(v->w, vmid, r->asid);
-		else
-			mmu_inv_va(v->w, vmid, r->asid, r->gva);
+	/* The guest invalidates what its VM cached: on the vCPU of the record,
+	 * or broadcast on every vCPU of its domain. A vCPU not added yet has
+	 * cached nothing. */
+	if (r->op & TRACE_INV_BCAST) {
+		const vcpu_set *s = &m->d[m->vdom[r->vcpu]]->vs;
+		for (unsigned i = 0; i < s->n; i++)
+			vcpu_inv_guest(s->v[i], op, r->asid, r->gva);
+	} else {
+		vcpu *v = vcpu_table_get(&m->vt, r->vcpu);
+		if (v)
+			vcpu_inv_guest(v, op, r->asid, r->gva);
 	}
 }
 
@@ -1116,13 +1079,13 @@ int machine_run_counted(machine *m, const trace_rec *b, size_t n, uint64_t rec_b
 			const tracestat_batch *c, size_t *failed)
 {
 	*failed = 0;
-	if (m->stopped)
-		return 0;
 	if (machine_start(m))
 		return -1;
 	uint64_t others = m->ts.invalidations + m->ts.prefetches;
 	if (tracestat_apply(&m->ts, c, b, n) != 0)
 		return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (counting the footprint)");
+	if (m->stopped)
+		return 0;   /* counted, not run: as the rest of the batch that stopped it */
 	m->rec_base = rec_base;
 	if (m->ts.invalidations + m->ts.prefetches == others)
 		return run_accesses(m, b, n, failed);
@@ -1222,7 +1185,7 @@ int machine_access(machine *m, const trace_rec *r, machine_result *out)
 	}
 	if (r->kind == TRACE_P)
 		return prefetch_one(m, r);
-	vcpu *v = vcpu_get(m, r->vcpu);
+	vcpu *v = vcpu_of(m, r);
 	if (!v)
 		return -1;
 	domain *d = v->dom;
@@ -1281,26 +1244,14 @@ int machine_harvest(machine *m, unsigned domain_id)
 
 unsigned machine_inv_domain(machine *m, unsigned domain_id)
 {
-	domain *d = m->d[domain_id];
-	for (unsigned i = 0; i < d->nv; i++) {
-		vcpu *v = d->vl[i];
-		tlb_inv_vmid(v->l1i, d->vmid);
-		tlb_inv_vmid(v->l1d, d->vmid);
-		tlb_inv_vmid(v->l2, d->vmid);
-		mmu_inv_all(v->w);
-	}
-	return d->nv;
+	return vcpu_set_inv_vm(&m->d[domain_id]->vs);
 }
 
 void machine_inv_vcpu_page(machine *m, unsigned id, uint16_t asid, uint64_t va, uint64_t ipa)
 {
-	vcpu *v = m->v[id];
-	if (!v)
-		return;
-	tlb_inv_va(v->l1i, v->vmid, asid, va);
-	tlb_inv_va(v->l1d, v->vmid, asid, va);
-	tlb_inv_va(v->l2, v->vmid, asid, va);
-	mmu_inv_ipa(v->w, v->vmid, ipa);
+	vcpu *v = id < MACHINE_MAX_VCPUS ? vcpu_table_get(&m->vt, id) : NULL;
+	if (v)
+		vcpu_inv_page(v, asid, va, ipa);
 }
 
 /* ---------------------------------------------------------------- totals */
@@ -1331,72 +1282,12 @@ static uint64_t cycles_total(uint64_t instr, uint64_t trans, uint64_t faults, ui
 }
 
 /* Domain D's totals from its vCPUs and rooms. */
-static void domain_totals(machine *m, domain *d)
+static void domain_totals(domain *d)
 {
 	totals *t = &d->t;
 	memset(t, 0, sizeof(*t));
-	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++) {
-		vcpu *v = m->v[i];
-		if (!v || v->dom != d)
-			continue;
-		/* The program's: what prefetches did is taken out (prefetch.*). */
-		const tlb_counters *c;
-		c = tlb_stats(v->l1i);
-		t->l1i_h += c->hits - v->pf.l1i.hits;
-		t->l1i_m += c->misses - v->pf.l1i.misses;
-		c = tlb_stats(v->l1d);
-		t->l1d_h += c->hits - v->pf.l1d.hits;
-		t->l1d_m += c->misses - v->pf.l1d.misses;
-		c = tlb_stats(v->l2);
-		t->l2_h += c->hits - v->pf.l2.hits;
-		t->l2_m += c->misses - v->pf.l2.misses;
-		const mmu_counters *w = mmu_walker_counters(v->w);
-		t->walks += w->walks - v->pf.w.walks;
-		t->refs += w->refs - v->pf.w.refs;
-		t->s1_refs += w->s1_refs - v->pf.w.s1_refs;
-		t->s2_refs += w->s2_refs - v->pf.w.s2_refs;
-		t->walk_cycles += w->cycles - v->pf.w.cycles;
-		uint64_t *wch[3][2] = { { &t->wc1_h, &t->wc1_m }, { &t->wc2_h, &t->wc2_m },
-					{ &t->nt_h, &t->nt_m } };
-		for (unsigned k = 0; k < 3; k++) {
-			c = mmu_walker_cache_counters(v->w, k);
-			*wch[k][0] += c->hits - v->pf.wc[k].hits;
-			*wch[k][1] += c->misses - v->pf.wc[k].misses;
-		}
-		t->reach += tlb_reach_bytes(v->l2);
-		t->ad_writes += w->ad_writes;
-		t->s1_ad_writes += w->s1_ad_writes;
-		t->s1_accessed += w->s1_accessed;
-		t->s1_dirtied += w->s1_dirtied;
-		t->s1_ad_s2_faults += w->s1_ad_s2_faults;
-		t->s1_ad_s2_dirtied += w->s1_ad_s2_dirtied;
-		if (v->ch) {
-			const cache_hier_counters *hc = cache_hier_stats(v->ch);
-			for (unsigned k = 0; k < CACHE_LEVELS; k++) {
-				t->served[k] += hc->served[k];
-				t->walk_refs[k] += w->refs_served[k];
-				t->walk_ad[k] += w->ad_writes_served[k];
-			}
-			t->back_inv += hc->back_invalidations;
-			for (unsigned k = 0; k < 3; k++)
-				add_delta(&t->arr[k], cache_hier_array_stats(v->ch, (cache_array)k),
-					  &(cache_counters){ 0 }, sizeof(cache_counters));
-			t->cyc_memory = sat_add64(t->cyc_memory, v->cyc_memory);
-		}
-		t->pf_misses += v->pf.l1i.misses + v->pf.l1d.misses;
-		t->pf_walks += v->pf.w.walks;
-		t->pf_cycles += v->pf.cycles;
-		t->pf_dropped += v->pf.dropped;
-		t->cyc_trans = sat_add64(t->cyc_trans, v->cyc_translation);
-		t->cyc_faults = sat_add64(t->cyc_faults, v->cyc_faults);
-		t->accesses += v->accesses;
-		t->instructions += v->instructions;
-		t->fault_guest += v->faults_guest;
-		t->fault_host += v->faults_host;
-		t->dirty_walks += v->dirty_walks;
-		for (unsigned k = 0; k < 64; k++)
-			t->fills[k] += v->fills[k];
-	}
+	for (unsigned i = 0; i < d->vs.n; i++)
+		vcpu_count(d->vs.v[i], &t->v);
 	t->dl = *dirtylog_counters(d->dl);
 	const guest_counters *gc = guest_counters_of(d->g);
 	t->pages_guest = gc->pages;
@@ -1406,18 +1297,18 @@ static void domain_totals(machine *m, domain *d)
 		t->pages_host = hc->pages;
 		t->pt_bytes += hc->table_bytes;
 	}
-	t->cyc_instr = instr_cycles(d, t->instructions);
-	t->cyc_total = cycles_total(t->cyc_instr, t->cyc_trans, t->cyc_faults, t->dl.cyc_total,
-				    t->cyc_memory);
-	t->l1d_lookups = t->l1d_h + t->l1d_m;
+	t->cyc_instr = instr_cycles(d, t->v.instructions);
+	t->cyc_total = cycles_total(t->cyc_instr, t->v.cyc_trans, t->v.cyc_faults, t->dl.cyc_total,
+				    t->v.cyc_memory);
+	t->l1d_lookups = t->v.l1d_h + t->v.l1d_m;
 }
 
 uint64_t machine_domain_cycles(const machine *m, unsigned domain_id)
 {
 	const domain *d = m->d[domain_id];
 	uint64_t instr = 0, trans = 0, faults = 0, mem = 0;
-	for (unsigned i = 0; i < d->nv; i++) {
-		const vcpu *v = d->vl[i];
+	for (unsigned i = 0; i < d->vs.n; i++) {
+		const vcpu *v = d->vs.v[i];
 		instr += v->instructions;
 		trans = sat_add64(trans, v->cyc_translation);
 		faults = sat_add64(faults, v->cyc_faults);
@@ -1430,11 +1321,11 @@ static void totals_all(machine *m)
 {
 	memset(&m->a, 0, sizeof(m->a));
 	for (unsigned n = 0; n < m->ndomains; n++) {
-		domain_totals(m, m->d[n]);
+		domain_totals(m->d[n]);
 		add_totals(&m->a, &m->d[n]->t);
 	}
 	for (unsigned n = m->ndomains; n < m->nall; n++)
-		domain_totals(m, m->d[n]);   /* the I/O back end: its own, not the machine's */
+		domain_totals(m->d[n]);   /* the I/O back end: its own, not the machine's */
 	if (m->llc)
 		m->a.llc = *cache_stats(m->llc);
 }
@@ -1469,52 +1360,52 @@ typedef struct stat_field {
 #define DF(name, field, desc) { name, offsetof(totals, dl) + offsetof(dl_counters, field), desc }
 
 static const stat_field tlb_fields[] = {
-	TF("tlb.l1i.hits", l1i_h, "L1 instruction TLB hits"),
-	TF("tlb.l1i.misses", l1i_m, "L1 instruction TLB misses"),
-	TF("tlb.l1d.hits", l1d_h, "L1 data TLB hits"),
-	TF("tlb.l1d.misses", l1d_m, "L1 data TLB misses"),
-	TF("tlb.l2.hits", l2_h, "unified L2 TLB hits"),
-	TF("tlb.l2.misses", l2_m, "unified L2 TLB misses"),
-	TF("tlb.l2.reach_bytes", reach, "bytes mapped by valid L2 entries at the end"),
-	TF("tlb.fills.4k", fills[12], "TLB fills from walks, by combined entry size"),
-	TF("tlb.fills.16k", fills[14], "TLB fills from walks, by combined entry size"),
-	TF("tlb.fills.64k", fills[16], "TLB fills from walks, by combined entry size"),
-	TF("tlb.fills.2m", fills[21], "TLB fills from walks, by combined entry size"),
-	TF("tlb.fills.32m", fills[25], "TLB fills from walks, by combined entry size"),
-	TF("tlb.fills.512m", fills[29], "TLB fills from walks, by combined entry size"),
-	TF("tlb.fills.1g", fills[30], "TLB fills from walks, by combined entry size"),
-	TF("walk.count", walks, "page walks (including walks that faulted)"),
-	TF("walk.mem_refs", refs, "descriptor reads from memory, both stages"),
-	TF("walk.s1_refs", s1_refs, "stage-1 (guest) descriptor reads"),
-	TF("walk.s2_refs", s2_refs, "stage-2 (host) descriptor reads"),
-	TF("walk.cycles", walk_cycles, "cycles spent walking"),
-	TF("walkcache.s1.hits", wc1_h, "stage-1 walks that skipped levels"),
-	TF("walkcache.s1.misses", wc1_m, "stage-1 walks from the root"),
-	TF("walkcache.s2.hits", wc2_h, "stage-2 walks that skipped levels"),
-	TF("walkcache.s2.misses", wc2_m, "stage-2 walks from the root"),
-	TF("ntlb.hits", nt_h, "nested TLB hits (GPA->HPA)"),
-	TF("ntlb.misses", nt_m, "nested TLB misses"),
-	TF("fault.guest", fault_guest, "guest (stage-1) page faults"),
-	TF("fault.host", fault_host, "stage-2 faults (EPT violations)"),
+	TF("tlb.l1i.hits", v.l1i_h, "L1 instruction TLB hits"),
+	TF("tlb.l1i.misses", v.l1i_m, "L1 instruction TLB misses"),
+	TF("tlb.l1d.hits", v.l1d_h, "L1 data TLB hits"),
+	TF("tlb.l1d.misses", v.l1d_m, "L1 data TLB misses"),
+	TF("tlb.l2.hits", v.l2_h, "unified L2 TLB hits"),
+	TF("tlb.l2.misses", v.l2_m, "unified L2 TLB misses"),
+	TF("tlb.l2.reach_bytes", v.reach, "bytes mapped by valid L2 entries at the end"),
+	TF("tlb.fills.4k", v.fills[12], "TLB fills from walks, by combined entry size"),
+	TF("tlb.fills.16k", v.fills[14], "TLB fills from walks, by combined entry size"),
+	TF("tlb.fills.64k", v.fills[16], "TLB fills from walks, by combined entry size"),
+	TF("tlb.fills.2m", v.fills[21], "TLB fills from walks, by combined entry size"),
+	TF("tlb.fills.32m", v.fills[25], "TLB fills from walks, by combined entry size"),
+	TF("tlb.fills.512m", v.fills[29], "TLB fills from walks, by combined entry size"),
+	TF("tlb.fills.1g", v.fills[30], "TLB fills from walks, by combined entry size"),
+	TF("walk.count", v.walks, "page walks (including walks that faulted)"),
+	TF("walk.mem_refs", v.refs, "descriptor reads from memory, both stages"),
+	TF("walk.s1_refs", v.s1_refs, "stage-1 (guest) descriptor reads"),
+	TF("walk.s2_refs", v.s2_refs, "stage-2 (host) descriptor reads"),
+	TF("walk.cycles", v.walk_cycles, "cycles spent walking"),
+	TF("walkcache.s1.hits", v.wc1_h, "stage-1 walks that skipped levels"),
+	TF("walkcache.s1.misses", v.wc1_m, "stage-1 walks from the root"),
+	TF("walkcache.s2.hits", v.wc2_h, "stage-2 walks that skipped levels"),
+	TF("walkcache.s2.misses", v.wc2_m, "stage-2 walks from the root"),
+	TF("ntlb.hits", v.nt_h, "nested TLB hits (GPA->HPA)"),
+	TF("ntlb.misses", v.nt_m, "nested TLB misses"),
+	TF("fault.guest", v.fault_guest, "guest (stage-1) page faults"),
+	TF("fault.host", v.fault_host, "stage-2 faults (EPT violations)"),
 	TF("pages.guest", pages_guest, "stage-1 leaf mappings created"),
 	TF("pages.host", pages_host, "stage-2 leaf mappings created"),
 	TF("pt.bytes", pt_bytes, "page-table bytes held, both stages"),
 	TF("cycles.total", cyc_total, "all cycles, all vCPUs and the hypervisor's dirty logging"),
 	TF("cycles.instructions", cyc_instr, "core.cpi x instructions"),
-	TF("cycles.translation", cyc_trans, "TLB lookups and page walks"),
-	TF("cycles.faults", cyc_faults, "guest and host fault handling"),
-	TF("walk.ad_writes", ad_writes,
+	TF("cycles.translation", v.cyc_trans, "TLB lookups and page walks"),
+	TF("cycles.faults", v.cyc_faults, "guest and host fault handling"),
+	TF("walk.ad_writes", v.ad_writes,
 	   "descriptors written by hardware A/D / DBM updates, both stages"),
-	TF("walk.s1_ad_writes", s1_ad_writes, "stage-1 descriptors written by hardware A/D "
+	TF("walk.s1_ad_writes", v.s1_ad_writes, "stage-1 descriptors written by hardware A/D "
 	   "(guest.hw_accessed, guest.hw_dirty)"),
-	TF("walk.s1_accessed", s1_accessed, "stage-1 accessed flags set (x86 A, arm64 AF)"),
-	TF("walk.s1_dirtied", s1_dirtied, "stage-1 leaves made dirty (x86 D, arm64 DBM "
+	TF("walk.s1_accessed", v.s1_accessed, "stage-1 accessed flags set (x86 A, arm64 AF)"),
+	TF("walk.s1_dirtied", v.s1_dirtied, "stage-1 leaves made dirty (x86 D, arm64 DBM "
 	   "writable-clean to writable-dirty)"),
-	TF("walk.s1_ad_s2_faults", s1_ad_s2_faults, "stage-2 permission faults of stage-1 A/D "
+	TF("walk.s1_ad_s2_faults", v.s1_ad_s2_faults, "stage-2 permission faults of stage-1 A/D "
 	   "writes (a write-protected guest page-table page)"),
-	TF("walk.s1_ad_s2_dirtied", s1_ad_s2_dirtied, "stage-2 leaves of guest page-table pages "
+	TF("walk.s1_ad_s2_dirtied", v.s1_ad_s2_dirtied, "stage-2 leaves of guest page-table pages "
 	   "stage-1 A/D writes made dirty (EPT D, DBM; logged by pml/hdbss)"),
-	TF("tlb.dirty_walks", dirty_walks,
+	TF("tlb.dirty_walks", v.dirty_walks,
 	   "writes that hit a read-only or clean TLB entry and walked"),
 	DF("dirtylog.rounds", n_rounds, "dirty-logging rounds harvested"),
 	DF("dirtylog.true_pages", true_pages,
@@ -1544,12 +1435,12 @@ static const stat_field tlb_fields[] = {
 	DF("cycles.dirtylog.harvest", cyc_harvest,
 	   "round work: scan, bitmap, re-arm, invalidation"),
 	TF("tlb.l1d.lookups", l1d_lookups, "L1 data TLB lookups"),
-	TF("prefetch.tlb_misses", pf_misses, "L1 TLB misses of prefetch records (trace.prefetch="
+	TF("prefetch.tlb_misses", v.pf_misses, "L1 TLB misses of prefetch records (trace.prefetch="
 	   "translate; not in tlb.*)"),
-	TF("prefetch.walks", pf_walks, "page walks of prefetches (not in walk.*)"),
-	TF("prefetch.cycles", pf_cycles, "TLB and walk cycles of prefetches (not in cycles.*: "
+	TF("prefetch.walks", v.pf_walks, "page walks of prefetches (not in walk.*)"),
+	TF("prefetch.cycles", v.pf_cycles, "TLB and walk cycles of prefetches (not in cycles.*: "
 	   "a prefetch does not stall the program)"),
-	TF("prefetch.dropped", pf_dropped, "prefetches whose walk faulted: dropped, no fault "
+	TF("prefetch.dropped", v.pf_dropped, "prefetches whose walk faulted: dropped, no fault "
 	   "handled"),
 };
 
@@ -1558,35 +1449,35 @@ static const stat_field tlb_fields[] = {
 
 /* cache.model=on: the data caches' counters. */
 static const stat_field cache_fields[] = {
-	TF("cycles.memory", cyc_memory, "data accesses' cycles beyond an L1 hit (in cycles.total)"),
-	TF("cache.served.l1", served[CACHE_L1], "accesses (data and walks) an L1 served"),
-	TF("cache.served.l2", served[CACHE_L2], "accesses (data and walks) the L2 served"),
-	TF("cache.served.llc", served[CACHE_LLC], "accesses (data and walks) the LLC served"),
-	TF("cache.served.mem", served[CACHE_MEM], "accesses (data and walks) memory served"),
-	TF("walk.refs.l1", walk_refs[CACHE_L1], "descriptor reads the L1D served"),
-	TF("walk.refs.l2", walk_refs[CACHE_L2], "descriptor reads the L2 served"),
-	TF("walk.refs.llc", walk_refs[CACHE_LLC], "descriptor reads the LLC served"),
-	TF("walk.refs.mem", walk_refs[CACHE_MEM], "descriptor reads memory served"),
-	TF("walk.ad_writes.l1", walk_ad[CACHE_L1], "A/D descriptor writes the L1D served"),
-	TF("walk.ad_writes.l2", walk_ad[CACHE_L2], "A/D descriptor writes the L2 served"),
-	TF("walk.ad_writes.llc", walk_ad[CACHE_LLC], "A/D descriptor writes the LLC served"),
-	TF("walk.ad_writes.mem", walk_ad[CACHE_MEM], "A/D descriptor writes memory served"),
-	TF("cache.back_invalidations", back_inv, "L1 lines dropped to keep the L2 inclusive"),
-	CF("cache.l1i.hits", arr[0], hits, "L1I hits"),
-	CF("cache.l1i.misses", arr[0], misses, "L1I misses"),
-	CF("cache.l1i.fills", arr[0], fills, "L1I lines filled"),
-	CF("cache.l1i.evictions", arr[0], evictions, "L1I lines replaced"),
-	CF("cache.l1i.writebacks", arr[0], writebacks, "L1I dirty lines written back"),
-	CF("cache.l1d.hits", arr[1], hits, "L1D hits"),
-	CF("cache.l1d.misses", arr[1], misses, "L1D misses"),
-	CF("cache.l1d.fills", arr[1], fills, "L1D lines filled"),
-	CF("cache.l1d.evictions", arr[1], evictions, "L1D lines replaced"),
-	CF("cache.l1d.writebacks", arr[1], writebacks, "L1D dirty lines written back"),
-	CF("cache.l2.hits", arr[2], hits, "L2 hits"),
-	CF("cache.l2.misses", arr[2], misses, "L2 misses"),
-	CF("cache.l2.fills", arr[2], fills, "L2 lines filled"),
-	CF("cache.l2.evictions", arr[2], evictions, "L2 lines replaced"),
-	CF("cache.l2.writebacks", arr[2], writebacks, "L2 dirty lines written back"),
+	TF("cycles.memory", v.cyc_memory, "data accesses' cycles beyond an L1 hit (in cycles.total)"),
+	TF("cache.served.l1", v.served[CACHE_L1], "accesses (data and walks) an L1 served"),
+	TF("cache.served.l2", v.served[CACHE_L2], "accesses (data and walks) the L2 served"),
+	TF("cache.served.llc", v.served[CACHE_LLC], "accesses (data and walks) the LLC served"),
+	TF("cache.served.mem", v.served[CACHE_MEM], "accesses (data and walks) memory served"),
+	TF("walk.refs.l1", v.walk_refs[CACHE_L1], "descriptor reads the L1D served"),
+	TF("walk.refs.l2", v.walk_refs[CACHE_L2], "descriptor reads the L2 served"),
+	TF("walk.refs.llc", v.walk_refs[CACHE_LLC], "descriptor reads the LLC served"),
+	TF("walk.refs.mem", v.walk_refs[CACHE_MEM], "descriptor reads memory served"),
+	TF("walk.ad_writes.l1", v.walk_ad[CACHE_L1], "A/D descriptor writes the L1D served"),
+	TF("walk.ad_writes.l2", v.walk_ad[CACHE_L2], "A/D descriptor writes the L2 served"),
+	TF("walk.ad_writes.llc", v.walk_ad[CACHE_LLC], "A/D descriptor writes the LLC served"),
+	TF("walk.ad_writes.mem", v.walk_ad[CACHE_MEM], "A/D descriptor writes memory served"),
+	TF("cache.back_invalidations", v.back_inv, "L1 lines dropped to keep the L2 inclusive"),
+	CF("cache.l1i.hits", v.arr[0], hits, "L1I hits"),
+	CF("cache.l1i.misses", v.arr[0], misses, "L1I misses"),
+	CF("cache.l1i.fills", v.arr[0], fills, "L1I lines filled"),
+	CF("cache.l1i.evictions", v.arr[0], evictions, "L1I lines replaced"),
+	CF("cache.l1i.writebacks", v.arr[0], writebacks, "L1I dirty lines written back"),
+	CF("cache.l1d.hits", v.arr[1], hits, "L1D hits"),
+	CF("cache.l1d.misses", v.arr[1], misses, "L1D misses"),
+	CF("cache.l1d.fills", v.arr[1], fills, "L1D lines filled"),
+	CF("cache.l1d.evictions", v.arr[1], evictions, "L1D lines replaced"),
+	CF("cache.l1d.writebacks", v.arr[1], writebacks, "L1D dirty lines written back"),
+	CF("cache.l2.hits", v.arr[2], hits, "L2 hits"),
+	CF("cache.l2.misses", v.arr[2], misses, "L2 misses"),
+	CF("cache.l2.fills", v.arr[2], fills, "L2 lines filled"),
+	CF("cache.l2.evictions", v.arr[2], evictions, "L2 lines replaced"),
+	CF("cache.l2.writebacks", v.arr[2], writebacks, "L2 dirty lines written back"),
 };
 
 /* The shared LLC: the machine's only. */
@@ -1600,9 +1491,9 @@ static const stat_field llc_fields[] = {
 
 /* Per domain, also these two (the machine's are the trace's counters). */
 static const stat_field dom_fields[] = {
-	TF("accesses", accesses,
+	TF("accesses", v.accesses,
 	   "accesses translated (one per access record; with io.mode also the I/O model's)"),
-	TF("instructions", instructions, "instructions retired (sum of icount)"),
+	TF("instructions", v.instructions, "instructions retired (sum of icount)"),
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1617,7 +1508,7 @@ static void register_stats(machine *m)
 	stats_reg *st = m->stats;
 	tracestat *t = &m->ts;
 	stats_add(st, "records", &t->records, "trace records replayed");
-	stats_add(st, "accesses", &m->a.accesses,
+	stats_add(st, "accesses", &m->a.v.accesses,
 		  "accesses translated (one per access record; with io.mode also the I/O model's)");
 	stats_add(st, "accesses.zero_size", &t->zero_size, "accesses of 0 bytes (DynamoRIO "
 		  "emits them): one lookup of the page of their address");
@@ -1709,9 +1600,9 @@ void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx)
 {
 	m->obs = fn;
 	m->obs_ctx = ctx;
-	for (unsigned i = 0; i < TRACE_MAX_VCPUS; i++)
-		if (m->v[i])
-			mmu_walker_set_mem_observer(m->v[i]->w, fn, ctx);
+	for (unsigned i = 0; i < MACHINE_MAX_VCPUS; i++)
+		if (m->vt.by_id[i])
+			mmu_walker_set_mem_observer(m->vt.by_id[i]->w, fn, ctx);
 }
 
 int machine_rooms(machine *m, unsigned domain_id, struct guest **g, struct hyp **h)
@@ -1777,11 +1668,9 @@ int machine_walk_once(machine *m, unsigned domain_id, uint64_t gva, unsigned acc
 	if (id == TRACE_MAX_VCPUS)
 		return sim_errf(&m->err, TRACE_EFORMAT, "domain %u has no vCPU (vcpu.domain)",
 				domain_id);
-	if (machine_start(m))
+	if (machine_start(m) || machine_add_vcpu(m, id))
 		return -1;
-	vcpu *v = vcpu_get(m, id);
-	if (!v)
-		return -1;
+	vcpu *v = vcpu_table_get(&m->vt, id);
 	domain *d = v->dom;
 	uint64_t ipa, root;
 	if (guest_ensure(d->g, asid, gva, &ipa) < 0 || (d->h && hyp_ensure(d->h, ipa) < 0) ||

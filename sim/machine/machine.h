@@ -8,8 +8,10 @@
  * keys, and per-domain keys that "domain.N.<key>" overrides for domain N).
  * Each domain has its own VMID, guest-OS model (stage 1, guest.h),
  * hypervisor model (stage 2, hyp.h) and dirty logging (dirtylog.h); a trace
- * vCPU belongs to the domain vcpu.domain names. TLBs and walk caches are per
- * vCPU and tagged by VMID; physical memory and its allocator are shared.
+ * vCPU belongs to the domain vcpu.domain names. A vCPU (vcpu.h) holds its
+ * TLBs, walker and walk caches, tagged by VMID, and its logging unit; a
+ * driver adds each trace vCPU before its first record (machine_add_vcpu).
+ * Physical memory and its allocator are shared.
  *
  * Accesses go in one at a time (machine_access, which says what the access
  * did) or as a batch of trace records (machine_run, the fast path: the same
@@ -25,6 +27,7 @@
 #include "param.h"
 #include "stats.h"
 #include "trace.h"
+#include "vcpu.h"
 
 #include <stdint.h>
 
@@ -33,7 +36,7 @@
 /* The machine's vCPUs: the trace's (below TRACE_MAX_VCPUS), then the I/O
  * back end's (io.mode; a domain no trace vCPU maps to). */
 #define MACHINE_BACKEND_VCPU TRACE_MAX_VCPUS
-#define MACHINE_MAX_VCPUS (TRACE_MAX_VCPUS + 1)
+#define MACHINE_MAX_VCPUS VCPU_MAX
 
 typedef struct machine machine;
 struct cosim;
@@ -52,6 +55,28 @@ unsigned machine_param_ways(const param_reg *p, const char *pfx);
  * code with a message naming the key (bad configuration: TRACE_EFORMAT). */
 int machine_create(machine **out, const param_reg *p, char *err, size_t errlen);
 void machine_destroy(machine *m);
+
+/* ---------------------------------------------------------------- vCPUs */
+
+/* Add vCPU ID of the trace (below TRACE_MAX_VCPUS; its domain is the one
+ * vcpu.domain names): its TLBs, walker, walk caches and nested TLB, data
+ * caches and dirty-logging unit (vcpu.h). A driver adds each vCPU once,
+ * just before the first record that needs it - an access or a prefetch
+ * record (machine_vcpu_needed); an invalidation needs none, as a vCPU not
+ * added has cached nothing - so that what it places in host memory (a PML
+ * or HDBSS buffer) lies where the trace's order puts it. machine_access and
+ * machine_run refuse a record whose vCPU was not added. Adding starts the
+ * machine (machine_start) if it was not. The control domain's vCPU
+ * (MACHINE_BACKEND_VCPU) comes with the machine. 0 (also if the vCPU
+ * exists), or -1 with machine_error(). */
+int machine_add_vcpu(machine *m, unsigned id);
+/* The index of the first record of B[0..N) that needs a vCPU not added
+ * yet, or N. C (may be NULL): the batch's counts (tracestat_count of
+ * exactly B[0..N)), whose vCPU mask answers at once when every vCPU of the
+ * batch is there. */
+struct tracestat_batch;
+size_t machine_vcpu_needed(const machine *m, const trace_rec *b, size_t n,
+			   const struct tracestat_batch *c);
 
 /* ---------------------------------------------------------------- access */
 
@@ -76,8 +101,9 @@ typedef struct machine_result {
  * machine_error(). */
 int machine_access(machine *m, const trace_rec *r, machine_result *out);
 
-/* One access by vCPU ID that no trace record holds - the I/O model's (a
- * front end's ring and grant-table writes, the back end's data): the path
+/* One access by vCPU ID (added, or the control domain's) that no trace
+ * record holds - the I/O model's (a front end's ring and grant-table
+ * writes, the back end's data), slatsim migrate's reads: the path
  * of a record's access (TLBs, walker, faults, dirty logging), counted in the
  * vCPU's accesses but not in the trace's statistics. KIND: TRACE_R/W/X;
  * SIZE at most 65535. OUT (may be NULL): what it did, as machine_access.
@@ -85,15 +111,16 @@ int machine_access(machine *m, const trace_rec *r, machine_result *out);
 int machine_vcpu_access(machine *m, unsigned id, unsigned kind, uint64_t va, unsigned size,
 			uint16_t asid, machine_result *out);
 
-/* N records in trace order: the fast path. REC_BASE is the trace record
- * number of B[0] (the co-simulation reports it). 0, or -1 with
+/* N records in trace order (their vCPUs added): the fast path. REC_BASE is
+ * the trace record number of B[0] (the co-simulation reports it). 0, or -1 with
  * machine_error() and *FAILED the index of the record that failed. A
- * co-simulation mismatch also stops the batch (0; machine_stopped). */
+ * co-simulation mismatch also stops the batch (0; machine_stopped); a
+ * stopped machine counts a batch in the trace's statistics and runs none of
+ * it, as it counted the rest of the batch it stopped in. */
 int machine_run(machine *m, const trace_rec *b, size_t n, uint64_t rec_base, size_t *failed);
 /* The same with the batch's trace counts computed once by the caller
  * (tracestat_count of exactly B[0..N)), for several machines fed the same
  * batch (a sweep). */
-struct tracestat_batch;
 int machine_run_counted(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
 			const struct tracestat_batch *c, size_t *failed);
 /* The same, one record at a time, stopping after the first record that
@@ -186,7 +213,7 @@ int machine_rooms(machine *m, unsigned domain, struct guest **g, struct hyp **h)
 void machine_set_mem_observer(machine *m, mmu_mem_observer fn, void *ctx);
 
 /* The co-simulation (sim/machine/cosim.h) of every PML unit from now on (set it
- * before the first access); *machine_record_no is the record it reports. */
+ * before the first vCPU is added); *machine_record_no is the record it reports. */
 void machine_set_cosim(machine *m, struct cosim *c);
 const uint64_t *machine_record_no(const machine *m);
 
@@ -216,8 +243,9 @@ typedef struct machine_walk_info {
  * replay's first record), map GVA as the domain's guest OS and hypervisor
  * would on first touch (logging's rules apply: armed leaves, base pages
  * only under dirtylog.huge=split), invalidate the domain's TLBs and walk
- * caches, then translate GVA on the domain's first vCPU as the access path
- * does - faults handled and the walk retried - recording up to MAX steps of
+ * caches, then translate GVA on the domain's first vCPU (added here if the
+ * driver has not) as the access path does - faults handled and the walk
+ * retried - recording up to MAX steps of
  * every attempt. *RES is the last attempt's. 0, or -1 with machine_error().
  * On a machine that replayed a trace, it shows the state the trace left. */
 int machine_walk_once(machine *m, unsigned domain, uint64_t gva, unsigned access, uint16_t asid,

@@ -390,7 +390,7 @@ static PyObject *py_check_config(PyObject *self, PyObject *args, PyObject *kw)
 /* ---------------------------------------------------------------- run() */
 
 /* replay_run (sim/study/replay.c) with a poll after each batch: the same
- * records into the same machine_run calls. GIL released. */
+ * records into the same replay_batch calls. GIL released. */
 static int replay_polled(machine *m, trace_reader *r, const replay_opts *o, poll_ctx *pc,
 			 double *elapsed, char *err, size_t errlen)
 {
@@ -405,9 +405,7 @@ static int replay_polled(machine *m, trace_reader *r, const replay_opts *o, poll
 			break;
 		}
 		size_t bad;
-		if (f.counted ? machine_run_counted(m, f.b, (size_t)n, f.skip + f.records, f.counted,
-						    &bad)
-			      : machine_run(m, f.b, (size_t)n, f.skip + f.records, &bad)) {
+		if (replay_batch(m, f.b, (size_t)n, f.skip + f.records, f.counted, &bad)) {
 			rc = replay_feed_failed(&f, bad, err, errlen);
 			break;
 		}
@@ -1454,7 +1452,9 @@ static PyObject *Machine_access(MachineObject *self, PyObject *const *args, Py_s
 	if (rec_check(&r, self->records))
 		return NULL;
 	machine_result res;
-	if (machine_access(self->m, &r, &res))
+	/* A vCPU's first record adds it (machine_add_vcpu). */
+	if ((!machine_vcpu_needed(self->m, &r, 1, NULL) && machine_add_vcpu(self->m, r.vcpu)) ||
+	    machine_access(self->m, &r, &res))
 		return machine_raise(self);
 	self->records++;
 	return result_obj(&res);
@@ -1472,7 +1472,7 @@ static int machine_feed(MachineObject *self, const trace_rec *b, size_t n, poll_
 	poll_release(pc);
 	while (done < n && !rc) {
 		size_t k = n - done < REPLAY_BATCH ? n - done : REPLAY_BATCH;
-		if (machine_run(self->m, b + done, k, self->records + done, &failed)) {
+		if (replay_batch(self->m, b + done, k, self->records + done, NULL, &failed)) {
 			rc = -1;
 			failed += done;
 			break;

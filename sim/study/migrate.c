@@ -171,6 +171,7 @@ struct migrate {
 	uint64_t pass_records;         /* records of one pass */
 	trace_rec *buf;
 	size_t bn, bi, bfed;           /* read, run, fed to the baseline */
+	size_t bneed;                  /* the record from which a vCPU may need adding */
 	uint64_t records, pass_rec;    /* run in all, in this pass */
 	double pass_start_us;
 	int idle;
@@ -621,8 +622,8 @@ static int new_tables(migrate *x)
 static int feed_baseline(migrate *x)
 {
 	size_t failed;
-	if (x->bi > x->bfed && machine_run(x->base, x->buf + x->bfed, x->bi - x->bfed,
-					   x->records - (x->bi - x->bfed), &failed))
+	if (x->bi > x->bfed && replay_batch(x->base, x->buf + x->bfed, x->bi - x->bfed,
+					    x->records - (x->bi - x->bfed), NULL, &failed))
 		return mach_fail(x, x->base);
 	x->bfed = x->bi;
 	return 0;
@@ -636,7 +637,7 @@ static int refill(migrate *x)
 	int rc = feed_baseline(x);
 	if (rc)
 		return rc;
-	x->bn = x->bi = x->bfed = 0;
+	x->bn = x->bi = x->bfed = x->bneed = 0;
 	long n = s->read(s->ctx, x->buf, REPLAY_BATCH, x->err, x->errlen);
 	if (n == 0 && x->c.loop && guest_us(x) > x->pass_start_us) {
 		if ((rc = s->rewind(s->ctx, x->err, x->errlen)) != TRACE_OK)
@@ -650,6 +651,15 @@ static int refill(migrate *x)
 		return (int)n;
 	x->bn = (size_t)n;
 	return n > 0;
+}
+
+/* Record AT of the pass failed in the guest's machine. */
+static int record_fail(migrate *x, uint64_t at)
+{
+	char e[512];
+	snprintf(e, sizeof(e), "%s", machine_error(x->m));
+	return fail(x, machine_error_code(x->m), "%s: record %llu: %s", x->src->name,
+		    (unsigned long long)at, e);
 }
 
 /* The guest runs whole records until its clock reaches the sender's (the
@@ -669,15 +679,19 @@ static int guest_catch_up(migrate *x)
 				return rc;
 			}
 		}
-		size_t n = x->bn - x->bi, done, failed;
+		/* A record whose vCPU is new: added first (machine_add_vcpu); the
+		 * records run up to the next such. */
+		if (x->bi == x->bneed) {
+			size_t k;
+			if (replay_vcpus(x->m, x->buf + x->bi, x->bn - x->bi, NULL, &k))
+				return record_fail(x, x->pass_rec);
+			x->bneed = x->bi + k;
+		}
+		size_t n = x->bneed - x->bi, done, failed;
 		if (x->c.max_records && x->c.max_records - x->records < n)
 			n = (size_t)(x->c.max_records - x->records);
-		if (machine_run_until(x->m, x->buf + x->bi, n, x->records, 0, limit, &done, &failed)) {
-			char e[512];
-			snprintf(e, sizeof(e), "%s", machine_error(x->m));
-			return fail(x, machine_error_code(x->m), "%s: record %llu: %s", x->src->name,
-				    (unsigned long long)(x->pass_rec + failed), e);
-		}
+		if (machine_run_until(x->m, x->buf + x->bi, n, x->records, 0, limit, &done, &failed))
+			return record_fail(x, x->pass_rec + failed);
 		x->bi += done;
 		x->records += done;
 		x->pass_rec += done;

@@ -600,6 +600,17 @@ static int machine_failed(reach *r, const machine *m)
 	return fail(r, machine_error_code(m), machine_error(m));
 }
 
+/* Pass record X to the machine of a varying size, if there is one, its
+ * vCPU added at its first record that needs it; OUT (may be NULL) says
+ * what it did. 0 or -1. */
+static int to_machine(reach *r, const trace_rec *x, machine_result *out)
+{
+	if (r->m && ((!machine_vcpu_needed(r->m, x, 1, NULL) && machine_add_vcpu(r->m, x->vcpu)) ||
+		     machine_access(r->m, x, out)))
+		return machine_failed(r, r->m);
+	return 0;
+}
+
 /* "KEY=VALUE" of domain N's registry DP, as the user set it: "domain.N.KEY"
  * when that override was given. */
 static void key_text(char *b, size_t n, const param_reg *base, const param_reg *dp, unsigned dom,
@@ -998,7 +1009,7 @@ static int prefetch(reach *r, const trace_rec *x)
 				 "that do not vary", r->varies);
 			return fail(r, TRACE_EFORMAT, msg);
 		}
-		return machine_access(r->m, x, NULL) ? machine_failed(r, r->m) : 0;
+		return to_machine(r, x, NULL);
 	}
 	if (!r->pf_translate)
 		return 0;
@@ -1035,11 +1046,6 @@ static int prefetch(reach *r, const trace_rec *x)
 
 /* ---- records */
 
-/* Pass record X to the machine of a varying size, if there is one. */
-static inline int to_machine(reach *r, const trace_rec *x)
-{
-	return r->m && machine_access(r->m, x, NULL) ? machine_failed(r, r->m) : 0;
-}
 
 /* Map the pages of access X (last byte at LAST) in the shape as run's walks
  * map them on their faults: the page of its first byte, then the next
@@ -1065,7 +1071,7 @@ static int record(reach *r, const trace_rec *x)
 		r->info.invalidations++;
 		if (invalidate(r, x))
 			return -1;
-		return to_machine(r, x);
+		return to_machine(r, x, NULL);
 	}
 	if (x->kind == TRACE_P)   /* a prefetch: not the program's lookup */
 		return prefetch(r, x);
@@ -1107,8 +1113,8 @@ static int record(reach *r, const trace_rec *x)
 		return 0;
 	/* The size varies: the machine says what each translation covered. */
 	machine_result res;
-	if (machine_access(r->m, x, &res))
-		return machine_failed(r, r->m);
+	if (to_machine(r, x, &res))
+		return -1;
 	uint64_t va = x->gva;
 	int upper = va_upper(x->gva);
 	for (unsigned p = 0; p < res.npages; p++) {

@@ -58,6 +58,50 @@ static void count_ahead(const trace_rec *b, size_t n, void *aux)
 	tracestat_count(aux, b, n);
 }
 
+int replay_vcpus(machine *m, const trace_rec *b, size_t n, const tracestat_batch *c,
+		 size_t *ready)
+{
+	size_t k = machine_vcpu_needed(m, b, n, c);
+	if (n && k == 0) {
+		if (machine_add_vcpu(m, b[0].vcpu)) {
+			*ready = 0;
+			return -1;
+		}
+		k = 1 + machine_vcpu_needed(m, b + 1, n - 1, NULL);
+	}
+	*ready = k;
+	return 0;
+}
+
+int replay_batch(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+		 const tracestat_batch *c, size_t *failed)
+{
+	/* The batch's counts answer at once when its vCPUs are all there (every
+	 * batch but those holding a vCPU's first record): machine_run would
+	 * count them anyway. */
+	tracestat_batch own;
+	if (!c) {
+		tracestat_count(&own, b, n);
+		c = &own;
+	}
+	*failed = 0;
+	if (machine_vcpu_needed(m, b, n, c) == n)
+		return machine_run_counted(m, b, n, rec_base, c, failed);
+	for (size_t i = 0; i < n && !machine_stopped(m);) {
+		size_t k, bad;
+		if (replay_vcpus(m, b + i, n - i, NULL, &k)) {
+			*failed = i;
+			return -1;
+		}
+		if (machine_run(m, b + i, k, rec_base + i, &bad)) {
+			*failed = i + bad;
+			return -1;
+		}
+		i += k;
+	}
+	return 0;
+}
+
 int replay_open(trace_reader **r, const char *path, enum trace_format fmt, unsigned threads,
 		char *err, size_t errlen)
 {
@@ -213,9 +257,7 @@ int replay_run(machine *m, trace_reader *r, const replay_opts *o, double *elapse
 			break;
 		}
 		size_t bad;
-		if (f.counted ? machine_run_counted(m, f.b, (size_t)n, f.skip + f.records, f.counted,
-						    &bad)
-			      : machine_run(m, f.b, (size_t)n, f.skip + f.records, &bad)) {
+		if (replay_batch(m, f.b, (size_t)n, f.skip + f.records, f.counted, &bad)) {
 			rc = replay_feed_failed(&f, bad, err, errlen);
 			break;
 		}

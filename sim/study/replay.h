@@ -1,8 +1,9 @@
 /*
  * sim/study/replay.h - a trace into a machine: batches of records read and fed
- * to machine_run, the sim.max_records limit, a progress line, and the
- * place of a failure in the trace (file and line for text formats, record
- * number for binary ones). Also the sim.prefault pass.
+ * to machine_run, each vCPU added at its first record (machine_add_vcpu),
+ * the sim.max_records limit, a progress line, and the place of a failure in
+ * the trace (file and line for text formats, record number for binary
+ * ones). Also the sim.prefault pass.
  */
 #ifndef SLATSIM_REPLAY_H
 #define SLATSIM_REPLAY_H
@@ -11,6 +12,22 @@
 #include "trace.h"
 
 #define REPLAY_BATCH 4096
+
+struct tracestat_batch;
+
+/* B[0..N) into M as machine_run does, each vCPU added just before the first
+ * record that needs it (machine_add_vcpu): what a driver feeding batches of
+ * a trace calls. REC_BASE: the trace record number of B[0]. C (may be
+ * NULL): the batch's counts (tracestat_count of exactly B[0..N)). 0, or -1
+ * with machine_error() and *FAILED the index of the record that failed. */
+int replay_batch(machine *m, const trace_rec *b, size_t n, uint64_t rec_base,
+		 const struct tracestat_batch *c, size_t *failed);
+/* For a driver feeding records a few at a time (machine_run_until): the
+ * vCPU of B[0] is added if B[0] needs one not added yet, and *READY is the
+ * number of records from B[0] before the next that needs a vCPU not added
+ * (N when none; C as above). 0, or -1 with machine_error(). */
+int replay_vcpus(machine *m, const trace_rec *b, size_t n, const struct tracestat_batch *c,
+		 size_t *ready);
 
 typedef struct replay_opts {
 	int progress;            /* print a progress line to stderr */

@@ -55,8 +55,7 @@ static void feed(jstate *s, const trace_rec *b, size_t n, const tracestat_batch 
 	machine *m = s->j->m;
 	/* The batch's trace counts were taken once for every job (unless this
 	 * one stops part way: then it counts its own part). */
-	int rc = want == n ? machine_run_counted(m, b, want, s->done, c, &bad)
-		: machine_run(m, b, want, s->done, &bad);
+	int rc = replay_batch(m, b, want, s->done, want == n ? c : NULL, &bad);
 	if (rc) {
 		if (lines && lines[bad])
 			job_fail(s, machine_error_code(m), "%s: line %llu: %s", path, lines[bad],

@@ -232,7 +232,7 @@ void slatsim_mmu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 e
 /* The walker's references of one access, in order, each an 8-byte
  * transaction; *MODEL gets the cycles the model charged for them, *MEM the
  * time the memory side took. */
-tlm::tlm_response_status slatsim_mmu::issue_refs(std::vector<mmu_mem_op> &ops, uint16_t vcpu,
+tlm::tlm_response_status slatsim_mmu::issue_refs(std::vector<mmu_mem_op> &ops, uint16_t id,
 						 sc_time &delay, uint64_t *model, sc_time *mem)
 {
 	tlm::tlm_generic_payload *gp = payload();
@@ -243,7 +243,7 @@ tlm::tlm_response_status slatsim_mmu::issue_refs(std::vector<mmu_mem_op> &ops, u
 		x->kind = op.kind;
 		x->stage = op.stage;
 		x->level = op.level;
-		x->vcpu = vcpu;
+		x->vcpu = id;
 		x->value = op.value;
 		x->model_latency = op.latency;
 		memcpy(buf, &op.value, sizeof(buf));
@@ -333,7 +333,9 @@ void slatsim_mmu::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 	machine_result own;
 	machine_result &res = x ? x->result : own;
 	ops_.clear();
-	int rc = machine_access(m_, &r, &res);
+	/* A vCPU's first transaction adds it to the machine (machine_add_vcpu). */
+	int rc = !machine_vcpu_needed(m_, &r, 1, nullptr) && machine_add_vcpu(m_, r.vcpu)
+		 ? -1 : machine_access(m_, &r, &res);
 	/* The walker's references: out of ops_ first (a memory side that
 	 * waits may let another access in). */
 	uint64_t model = 0;

@@ -144,7 +144,7 @@ private:
 	/* One memory-side access (DMI, else b_transport); adds its latency to
 	 * DELAY. The TLM response status. */
 	tlm::tlm_response_status mem_access(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
-	tlm::tlm_response_status issue_refs(std::vector<mmu_mem_op> &ops, uint16_t vcpu,
+	tlm::tlm_response_status issue_refs(std::vector<mmu_mem_op> &ops, uint16_t id,
 					    sc_core::sc_time &delay, uint64_t *model,
 					    sc_core::sc_time *mem);
 	tlm::tlm_response_status forward(tlm::tlm_generic_payload &gp, const trace_rec &r,

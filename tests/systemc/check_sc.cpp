@@ -181,7 +181,8 @@ static uint64_t stat(stats_reg *s, const char *name)
 	return v;
 }
 
-/* The machine alone, fed through machine_access. */
+/* The machine alone, fed through machine_access (each vCPU added at its
+ * first record that needs it, machine_add_vcpu). */
 static machine *lone(const param_reg *p, const std::vector<trace_rec> &recs)
 {
 	machine *m;
@@ -191,7 +192,8 @@ static machine *lone(const param_reg *p, const std::vector<trace_rec> &recs)
 		exit(1);
 	}
 	for (const trace_rec &r : recs)
-		CHECK(machine_access(m, &r, nullptr) == 0, "lone machine: %s", machine_error(m));
+		CHECK((machine_vcpu_needed(m, &r, 1, nullptr) || !machine_add_vcpu(m, r.vcpu)) &&
+		      machine_access(m, &r, nullptr) == 0, "lone machine: %s", machine_error(m));
 	CHECK(machine_finish(m) == 0, "lone machine: %s", machine_error(m));
 	return m;
 }
