@@ -236,19 +236,25 @@ static void cosim_summary(FILE *tf, cosim *c, const param_reg *p, const stats_re
  * flag and the trace's length - the warm-up ended with the trace (--warmup
  * N of a trace of N records, or --skip to its last record with a warm-up
  * of 1). S stopped early (a co-simulation mismatch) is reported as such. */
-static void need_measured(const char *trace, const replay_opts *ro, machine *s)
+/* Non-zero, with the refusal in MSG: the warm-up window took the whole
+ * trace (nothing was counted). */
+static int window_empty(const char *trace, const replay_opts *ro, machine *s, char *msg,
+			size_t len)
 {
 	int found;
 	if (!ro->warmup || machine_stopped(s) || stats_get(machine_stats(s), "records", &found))
-		return;
-	unsigned long long len = (unsigned long long)(ro->skip + ro->warmup);
+		return 0;
+	unsigned long long n = (unsigned long long)(ro->skip + ro->warmup);
 	if (ro->skip)
-		cli_die(EXIT_BAD, "%s: --warmup %llu: the trace ends after %llu records (--skip "
-			"%llu, then the warm-up), with the warm-up window: nothing is left to measure",
-			trace, (unsigned long long)ro->warmup, len, (unsigned long long)ro->skip);
-	cli_die(EXIT_BAD, "%s: --warmup %llu: the trace ends after %llu record%s, with the warm-up "
-		"window: nothing is left to measure", trace, (unsigned long long)ro->warmup, len,
-		len == 1 ? "" : "s");
+		snprintf(msg, len, "%s: --warmup %llu: the trace ends after %llu records (--skip "
+			 "%llu, then the warm-up), with the warm-up window: nothing is left to "
+			 "measure", trace, (unsigned long long)ro->warmup, n,
+			 (unsigned long long)ro->skip);
+	else
+		snprintf(msg, len, "%s: --warmup %llu: the trace ends after %llu record%s, with the "
+			 "warm-up window: nothing is left to measure", trace,
+			 (unsigned long long)ro->warmup, n, n == 1 ? "" : "s");
+	return 1;
 }
 
 int cmd_run(args *a) { return cli_run(a, NULL); }
@@ -377,7 +383,19 @@ int cli_run(args *a, const run_engine *e)
 		if (pb)
 			sb = replay_once(a, trace, fmt, pb, &ro, map, &rb, NULL, &elb);
 	}
-	need_measured(trace, &ro, s);
+	char werr[1024];
+	if (window_empty(trace, &ro, s, werr, sizeof(werr))) {
+		if (!e)
+			cli_die(EXIT_BAD, "%s", werr);
+		/* An engine's platforms are released and the status returned, as
+		 * for its own failures: slatsim-sc exiting here, after sc_start,
+		 * left LeakSanitizer blind to the frames that hold them. */
+		e->release(e, jobs, pb ? 2 : 1);
+		param_destroy(p);
+		param_destroy(pb);
+		v2p_destroy(map);
+		return cli_trace_status(TRACE_EFORMAT, werr);   /* exit 2 */
+	}
 	int status = copt.c ? cosim_end(copt.c) : 0;
 	if (quiet) {
 		/* nothing but errors (the co-simulation's verdict is one) */
