@@ -808,17 +808,19 @@ static int trace_unchanged(const sweep_plan *p, size_t t, size_t first, size_t l
 	char e[1024];
 	sweep_print was;
 	int rc = sweep_fingerprint(p->cfg.traces[t], &was, e, sizeof(e));
-	if (rc != TRACE_OK) {
-		snprintf(err, errlen, "%s", e);
-		return rc;
+	if (rc == TRACE_OK) {
+		int changed = sweep_print_diff(p->cfg.traces[t], &p->prints[t], &was, e,
+					       sizeof(e));
+		sweep_print_free(&was);
+		if (!changed)
+			return TRACE_OK;
+		rc = TRACE_EIO;
 	}
-	int changed = sweep_print_diff(p->cfg.traces[t], &p->prints[t], &was, e, sizeof(e));
-	sweep_print_free(&was);
-	if (!changed)
-		return TRACE_OK;
+	/* (a fingerprint that fails - the file changed while it was hashed,
+	 * vanished, no memory - stops the batch as a change does) */
 	snprintf(err, errlen, "%s (read for points %zu..%zu, which were not written; their sweep "
 		 "cannot go on in %s)", e, first, last, p->cfg.dir);
-	return TRACE_EIO;
+	return rc;
 }
 
 /* One batch being run: the machines of points WHICH[0..N) and their
