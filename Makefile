@@ -410,6 +410,11 @@ FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS
 # target links it. Each run ends with the target's executions and rate
 # (libFuzzer's final stats); the corpus of target T is $(BUILD)/fuzz/corpus-T,
 # seeded from tests/fuzz/seeds and tests/fuzz/seeds-T if there is one.
+# Inputs of the line-oriented formats stop at 8 KB (twice TRACE_MAX_LINE, so
+# a line over the limit is still tried): a text corpus grown to 64 KB inputs
+# ran at 2,049 executions/s against 32,000 for small ones, with nothing more
+# to cover; the binary formats keep 64 KB (a chunked .slt's chunk, a zip).
+# One target: make fuzz FUZZ_TARGETS=fuzz_text.
 FUZZ_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzobj/%.o) $(BUILD)/fuzzobj/model/pml/rtl/pml_rtl_absent.o
 .SECONDARY: $(FUZZ_OBJ)   # (kept: every target links them)
 
@@ -436,8 +441,10 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 		seeds=tests/fuzz/seeds; [ -d tests/fuzz/seeds-$$t ] && seeds="$$seeds tests/fuzz/seeds-$$t"; \
+		case $$t in fuzz_text|fuzz_lackey|fuzz_config|fuzz_params|fuzz_json_point) ml=8192;; \
+		*) ml=65536;; esac; \
 		start=$$(date +%s); \
-		$(BUILD)/fuzz/$$t $(FUZZ_LIMIT) -max_len=65536 -print_final_stats=1 \
+		$(BUILD)/fuzz/$$t $(FUZZ_LIMIT) -max_len=$$ml -print_final_stats=1 \
 			-artifact_prefix=$(BUILD)/fuzz/$$t- \
 			$(BUILD)/fuzz/corpus-$$t $$seeds > $(BUILD)/fuzz/$$t.log 2>&1 \
 			|| { tail -n 60 $(BUILD)/fuzz/$$t.log; echo "fuzz: $$t failed (log: $(BUILD)/fuzz/$$t.log)"; exit 1; }; \
