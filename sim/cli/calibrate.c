@@ -65,7 +65,8 @@ static const char *const calibrate_usage =
 	"FILE, or what --save FILE wrote: every round's table, one after another, whose\n"
 	"median of the medians it takes again) instead of running it. --json FILE writes {\"slatsim\", \"config\",\n"
 	"\"points\": [{\"guest_page\", \"pages\", \"measured_ns\", \"model_ns\", ...}],\n"
-	"\"knees\": {\"measured\": [...], \"model\": [...]} (the 4k curve's), ...}.\n"
+	"\"knees\": {\"measured\": [...], \"model\": [...]} (the 4k curve's), ...,\n"
+	"\"provenance\": {\"command\", \"build\", \"host\"}} (what ran it).\n"
 	"--plot FILE draws the curves with gnuplot (PNG or SVG by the name).\n"
 	"--fit fits the model to the host on two thirds of the points (every third\n"
 	"point of each curve, and the whole 2m curve, are held out: --holdout CURVE\n"
@@ -654,7 +655,7 @@ static void json_err(json_w *j, const char *key, double e, size_t n)
 		json_raw(j, key, "null");
 }
 
-static void write_json(FILE *jf, const calibrate *c, const cal_opts *o)
+static void write_json(FILE *jf, const calibrate *c, const cal_opts *o, const args *a)
 {
 	const calibrate_fit_result *f = calibrate_fit_of(c);
 	json_w j;
@@ -709,6 +710,7 @@ static void write_json(FILE *jf, const calibrate *c, const cal_opts *o)
 		json_end_obj(&j);
 		json_end_obj(&j);
 	}
+	cli_json_provenance(&j, a);   /* (the command line, build and host that ran it) */
 	json_end_obj(&j);
 	json_finish(&j);
 }
@@ -835,7 +837,7 @@ int cmd_calibrate(args *a)
 		cli_commit(fo);
 	}
 	if (jo) {
-		write_json(outfile_stream(jo), c, o);
+		write_json(outfile_stream(jo), c, o, a);
 		cli_commit(jo);
 	}
 	if (po) {

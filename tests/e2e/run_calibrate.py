@@ -63,6 +63,11 @@ try:
     check(len(d["host"]["loadavg_rounds"]) == 2 and d["host"]["loadavg_before"] >= 0,
           "json: load averages %r" % d["host"])
     check(d["config"]["core.freq_ghz"] == 2.5, "json: config core.freq_ghz")
+    # (issue 29: what ran it, the last member, as run's)
+    cmd = d.get("provenance", {}).get("command", [])
+    check(list(d)[-1] == "provenance" and cmd[:3] == [S, "calibrate", "--pages"] and
+          cmd[-2:] == ["--save", saved] and d["provenance"]["host"]["name"] == os.uname().nodename,
+          "json: provenance %r" % d.get("provenance"))
     pts = d["points"]
     # the page curves: 4k, 2m, then the walk-heavy s8 and s512 (4 KB pages 8, 512 apart)
     check([(q["curve"], q["guest_page"], q["stride_pages"], q["pages"]) for q in pts] ==
