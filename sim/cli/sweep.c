@@ -40,7 +40,8 @@
 
 static const char *const sweep_usage =
 	"usage: slatsim sweep --grid 'key=v1,v2,...'... [--config FILE]... [--set key=value]...\n"
-	"                     [-j N] [--batch N] [-o|--out DIR] [--format F] [-q] TRACE...\n"
+	"                     [-j N] [--batch N] [-o|--out DIR] [--format F] [--limit N] [-q]\n"
+	"                     TRACE...\n"
 	"       slatsim sweep ... --emit slurm|gnu-parallel --out DIR [--per-task N]\n"
 	"                     [--sbatch 'OPTION']... [--max-array-size N]\n"
 	"                     [--parallel 'OPTION']... [--sshloginfile FILE] TRACE...\n"
@@ -55,6 +56,8 @@ static const char *const sweep_usage =
 	"(default 16, at least -j): the machines of a batch are alive together (a few\n"
 	"MB each, plus the page tables the trace makes), each batch decodes the trace\n"
 	"once, and its point files are written while the next one runs.\n"
+	"--limit N replays the first N records of each trace, as run's does (it is\n"
+	"sim.max_records=N for every point); --skip and --warmup are run's alone.\n"
 	"Every point is checked before any runs. Values are separated by commas, or\n"
 	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). A value may\n"
 	"be a range of integers: A..B+S (A, A+S, ... B), A..B:xK (A, A*K, ... B) or\n"
@@ -374,7 +377,8 @@ int cmd_sweep(args *a)
 	const char *traces[SWEEP_MAX_TRACES];
 	size_t ntraces = 0;
 	enum trace_format fmt = TRACE_FMT_AUTO;
-	const char *dir = "sweep";
+	const char *dir = "sweep", *limit = NULL;
+	uint64_t limit_n = 0;
 	const char *v, *emit_kind = NULL, *collect_dir = NULL, *point = NULL, *batch = NULL;
 	uint64_t threads = 1, together = SWEEP_BATCH;
 	int quiet = 0, per_thread = 0, rc, threads_given = 0;
@@ -448,17 +452,44 @@ int cmd_sweep(args *a)
 			continue;
 		}
 		if (cli_quiet_opt(a)) { quiet = 1; continue; }
-		cli_window_refused(a, "sweep replays each point from the trace's first record to "
-				   "its end or sim.max_records (set, or --grid, that for a limit)");
+		if ((v = cli_opt_value(a, "--limit"))) {
+			limit = v;
+			limit_n = cli_parse_count(a, "--limit", v, 1);
+			continue;
+		}
+		cli_window_refused(a, "sweep replays each point from the trace's first record "
+				   "(--limit N, or sim.max_records=N, ends it early)");
 		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
 			cli_unknown_option(a);
 		if (ntraces == SWEEP_MAX_TRACES)
 			cli_usage_error(a, "too many traces (%d at most)", SWEEP_MAX_TRACES);
 		traces[ntraces++] = a->argv[a->i++];
 	}
+	/* --limit N is run's: sim.max_records=N, set for every point (and so kept
+	 * in sweep.json's sets, for a resume and each task). */
+	char limit_set[64];
+	if (limit) {
+		for (int i = 0; i < c.nsets; i++)
+			if (strncmp(c.sets[i], "sim.max_records", 15) == 0 &&
+			    (c.sets[i][15] == '=' || c.sets[i][15] == ' '))
+				cli_usage_error(a, "--limit %s is sim.max_records=%" PRIu64 ": give "
+						"one or the other, not --set %s too", limit, limit_n,
+						c.sets[i]);
+		for (size_t gi = 0; gi < sweep_plan_ngrids(p); gi++)
+			for (size_t k = 0; k < sweep_plan_grid(p, gi)->nk; k++)
+				if (strcmp(sweep_plan_grid(p, gi)->keys[k], "sim.max_records") == 0)
+					cli_usage_error(a, "--limit %s is sim.max_records=%" PRIu64 ": "
+							"it cannot be a --grid key too", limit,
+							limit_n);
+		if (c.nsets == (int)(sizeof(c.sets) / sizeof(c.sets[0])))
+			cli_usage_error(a, "too many --set options (256 at most, --limit one)");
+		snprintf(limit_set, sizeof(limit_set), "sim.max_records=%" PRIu64, limit_n);
+		c.sets[c.nsets++] = limit_set;
+	}
 	int emit_opts = et.per_task || et.max_array || et.nsbatch || et.nparallel;
 	if (collect_dir) {
-		if (ntraces || sweep_plan_ngrids(p) || emit_kind || point || batch || emit_opts)
+		if (ntraces || sweep_plan_ngrids(p) || emit_kind || point || batch || emit_opts ||
+		    limit)
 			cli_usage_error(a, "--collect DIR takes nothing else");
 		outset_add_input(a->outs, collect_dir);
 		collect(p, a, collect_dir);

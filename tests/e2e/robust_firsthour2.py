@@ -669,7 +669,6 @@ def fh2_windows_on_reach_and_migrate_and_refusals():
     for cmd, opt, why in (
             ("sweep", "--skip", "sweep replays each point from the trace's first record"),
             ("sweep", "--warmup", "sweep replays each point"),
-            ("sweep", "--limit", "sweep replays each point"),
             ("reach", "--warmup", "reach's curves are exact from a cold TLB"),
             ("migrate", "--warmup", "the migration runs from the guest's first record")):
         args = [cmd, opt, "10", t] + (["--grid", "seed=1"] if cmd == "sweep" else [])
@@ -681,6 +680,34 @@ def fh2_windows_on_reach_and_migrate_and_refusals():
     _, _, err = run("reach", "--skip", "6000", t, expect_rc=2)
     eq(err.splitlines()[0], "slatsim: %s: --skip 6000: the trace ends before record 6000, "
        "nothing is left to analyse" % t, "reach --skip past the end")
+    # sweep --limit N is run's --limit: each point's statistics are run
+    # --limit's of the same values (sim.max_records=N in its config); a
+    # resume takes --set sim.max_records=N as the same sweep; --limit with
+    # sim.max_records set or swept is refused, as is a changed limit.
+    d = path("fh2-wsw")
+    run("sweep", "-q", "--limit", "3K", "--grid", "seed=1,2", "-o", d, t, expect_rc=0)
+    for n, seed in ((0, "1"), (1, "2")):
+        j = path("fh2-wsw-run.json")
+        run("run", "-q", "--limit", "3K", "--set", "seed=" + seed, "--json", j, t, expect_rc=0)
+        want = fh2_json.load(open(j))["stats"]
+        eq(want["records"], 3 * 1024, "run --limit 3K: 3,072 records")
+        got = fh2_json.load(open(fh2_os.path.join(d, "points", "%d.json" % n)))
+        eq((got["stats"], got["config"]["sim.max_records"]), (want, 3072),
+           "sweep --limit 3K point %d = run --limit 3K" % n)
+    _, out, _ = run("sweep", "-q", "--set", "sim.max_records=3072", "--grid", "seed=1,2", "-o", d,
+                    t, expect_rc=0)
+    for args, msg in (
+            (["--limit", "3K", "--set", "sim.max_records=5"],
+             "--limit 3K is sim.max_records=3072: give one or the other, not --set "
+             "sim.max_records=5 too"),
+            (["--limit", "3K", "--grid", "sim.max_records=5,6"],
+             "--limit 3K is sim.max_records=3072: it cannot be a --grid key too")):
+        _, _, err = run("sweep", "-q", *args, "--grid", "seed=1", "-o", path("fh2-wsw2"), t,
+                        expect_rc=2)
+        eq(err.splitlines()[0], "slatsim: " + msg, "sweep %s" % " ".join(args))
+    _, _, err = run("sweep", "-q", "--limit", "3001", "--grid", "seed=1,2", "-o", d, t,
+                    expect_rc=2)
+    eq("sim.max_records was 3072, is 3001" in err, True, "a changed limit: %r" % err)
 
 
 @case
