@@ -518,6 +518,22 @@ static void print_fit(FILE *t, const calibrate *c, const char *preset)
 		fprintf(t, ", held-out pattern %s %.1f%%", calibrate_mode_name(f->holdout),
 			100 * f->holdout_pattern_error);
 	fprintf(t, "); %zu structures replayed\n", f->candidates);
+	/* the targets, over every point of a curve (fitted on and held out) */
+	fprintf(t, "  targets: median |error| <= %.0f%% over a curve's points, <= %.0f%% past the "
+		"L2 TLB's reach:", 100 * CALIBRATE_TARGET, 100 * CALIBRATE_TARGET_PAST);
+	int met = 0, curves = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		const calibrate_curve_error *e = &f->curve[m];
+		if (!calibrate_curve_of(c, m)->present)
+			continue;
+		curves++;
+		met += e->met;
+		fprintf(t, "%s %s %.1f%%", curves > 1 ? "," : "", calibrate_mode_name(m), 100 * e->all);
+		if (e->nall_past)
+			fprintf(t, " (past %.1f%%)", 100 * e->all_past);
+		fprintf(t, " %s", e->met ? "met" : "missed");
+	}
+	fprintf(t, "; %d of %d curves\n", met, curves);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -695,6 +711,10 @@ static void write_json(FILE *jf, const calibrate *c, const cal_opts *o, const ar
 			json_dbl(&j, "pattern_error", f->holdout_pattern_error);
 		json_end_obj(&j);
 		json_u64(&j, "l2_tlb_reach_pages", f->l2_entries);
+		json_begin_obj(&j, "targets");
+		json_dbl(&j, "curve", CALIBRATE_TARGET);
+		json_dbl(&j, "past_l2_tlb", CALIBRATE_TARGET_PAST);
+		json_end_obj(&j);
 		json_begin_obj(&j, "errors");
 		for (int m = 0; m < CALIBRATE_MODES; m++) {
 			const calibrate_curve_error *e = &f->curve[m];
@@ -705,6 +725,9 @@ static void write_json(FILE *jf, const calibrate *c, const cal_opts *o, const ar
 			json_err(&j, "holdout", e->holdout, e->nholdout);
 			json_err(&j, "train_past_l2_tlb", e->train_past, e->ntrain_past);
 			json_err(&j, "holdout_past_l2_tlb", e->holdout_past, e->nholdout_past);
+			json_err(&j, "all", e->all, e->nall);
+			json_err(&j, "all_past_l2_tlb", e->all_past, e->nall_past);
+			json_bool(&j, "target_met", e->met);
 			json_end_obj(&j);
 		}
 		json_end_obj(&j);

@@ -1604,6 +1604,10 @@ static void fit_errors(calibrate *c)
 		ce->holdout = error_of(c, m, 1, -1, &ce->nholdout);
 		ce->train_past = error_of(c, m, 0, 1, &ce->ntrain_past);
 		ce->holdout_past = error_of(c, m, 1, 1, &ce->nholdout_past);
+		ce->all = error_of(c, m, -1, -1, &ce->nall);
+		ce->all_past = error_of(c, m, -1, 1, &ce->nall_past);
+		ce->met = ce->nall && ce->all <= CALIBRATE_TARGET &&
+			  (!ce->nall_past || ce->all_past <= CALIBRATE_TARGET_PAST);
 	}
 }
 
@@ -1940,14 +1944,15 @@ static void plot_script(FILE *g, const calibrate *c, int svg, int fitted)
 		fputs("EOD\n", g);
 	}
 	fputs("set logscale xy 2\nset ylabel 'ns per dependent load'\nset grid\n"
-	      "set key top left\nset format x '%g'\nset format y '%g'\n", g);
+	      "set key top left\nset format x '%.0f'\nset format y '%g'\n", g);
 	for (size_t i = 0; i < k4->n; i++)
 		fprintf(g, "set arrow from %u, graph 0 to %u, graph 1 nohead dt 3 lc rgb '#999999'\n",
 			c4->pages[k4->at[i]], c4->pages[k4->at[i]]);
 	if (two)
 		fprintf(g, "set multiplot layout 1,2 title \"%s: measured (median of runs, min..max "
-			"bars) vs slatsim (cache.model=on, %.3f GHz)%s\" noenhanced\n", c->host.cpu,
-			c->ghz, fitted ? "; fitted: solid, held-out points ringed" : "");
+			"bars) vs slatsim (cache.model=on, %.3f GHz): as configured, dashed%s\" "
+			"noenhanced\n", c->host.cpu, c->ghz, fitted ? "; fitted, solid; held-out "
+			"points ringed" : "");
 	else
 		fprintf(g, "set title \"%s: measured (median of runs, min..max bars) vs slatsim "
 			"(cache.model=on, %.3f GHz)\" noenhanced\n", c->host.cpu, c->ghz);

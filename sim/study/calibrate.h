@@ -246,7 +246,17 @@ typedef struct calibrate_fit_value {
 typedef struct calibrate_curve_error {
 	double train, holdout, train_past, holdout_past;
 	size_t ntrain, nholdout, ntrain_past, nholdout_past;
+	double all, all_past;      /* every point of the curve, and those past the L2 TLB */
+	size_t nall, nall_past;
+	int met;                   /* all <= CALIBRATE_TARGET, all_past <= ..._PAST (or none) */
 } calibrate_curve_error;
+
+/* The issue's targets for the fitted model (issue 23): the median |error|
+ * over a curve's points at most CALIBRATE_TARGET, over its points past the
+ * L2 TLB's reach at most CALIBRATE_TARGET_PAST - on every curve, the
+ * held-out pattern too. */
+#define CALIBRATE_TARGET 0.15
+#define CALIBRATE_TARGET_PAST 0.25
 
 typedef struct calibrate_fit_result {
 	calibrate_fit_value v[40];

@@ -300,6 +300,10 @@ try:
         check(r["values"].get(k) == v, "round trip: %s = %r, want %s (%s)" %
               (k, r["values"].get(k), v, r["why"].get(k)))
     check(r["walk_fixed_cycles"] == 0, "round trip: a cost per walk %r" % r["walk_fixed_cycles"])
+    # the model's own curves: every curve within the targets (15%, 25% past the L2 TLB)
+    check(r["targets"] == {"curve": 0.15, "past_l2_tlb": 0.25} and
+          all(e["target_met"] and e["all"] < 0.01 for e in r["errors"].values()) and
+          "; 5 of 5 curves" in p.stdout, "round trip: targets %r" % r["errors"])
     check(r["train_error"] < 0.01 and r["holdout_error"] < 0.01 and
           r["holdout"]["pattern_error"] < 0.01, "round trip: errors %r %r" %
           (r["train_error"], r["holdout_error"]))
