@@ -1704,6 +1704,10 @@ static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, c
 		"where the model's walks pass: a stage-1 walk-cache hit (%.1f%% of the walks fitted "
 		"on hit it)", (long long)param_int(pf, "walkcache.s1.latency"), f->walk_fixed,
 		100 * f->walk_fixed_hits);
+	if (f->walk_fixed_hits < 0.9)
+		fit_note(f, "walk.fixed: the preset charges it on the %.1f%% of the walks that hit "
+			 "the stage-1 walk cache (walkcache.s1.entries as configured): the fitted "
+			 "curves lack it on the rest", 100 * f->walk_fixed_hits);
 	fit_finding(f, "walk.fixed = %.0f cycles (%.1f ns) per walk that the model lacks (no key: "
 		    "the walker's start and the TLB fill around its references; folded into "
 		    "walkcache.s1.latency). Evidence: on the %zu points fitted on where every "
@@ -1811,9 +1815,13 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 		{ "ntlb.entries", "ntlb.ways", "the s512 curve's guest page-table pages (one a "
 		  "page) and every curve's data pages need its GPA->HPA translations",
 		  ntlb_sizes, sizeof(ntlb_sizes) / sizeof(ntlb_sizes[0]) },
+		/* not 0: the preset charges the cost per walk the model has no key
+		 * for (walk.fixed) on a stage-1 walk-cache hit (set_latencies),
+		 * which every walk makes at the top level when the cache exists */
 		{ "walkcache.s1.entries", "walkcache.s1.ways", "s512's pages each in a 2 MB region "
-		  "of their own miss a PDE-level entry", wc_sizes,
-		  sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
+		  "of their own miss a PDE-level entry (not absent: its hits carry the cost per "
+		  "walk the model has no key for)", wc_sizes + 1,
+		  sizeof(wc_sizes) / sizeof(wc_sizes[0]) - 1 },
 		{ "walkcache.s2.entries", "walkcache.s2.ways", "the host walks of the guest's "
 		  "table and data pages", wc_sizes, sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
 	};
