@@ -288,7 +288,7 @@ try:
     ns.update({("packed", q["lines"]): q["model_ns"] for q in g["controls"]})
     table(os.path.join(T, "rt.tsv"), ns)
     p = run(["calibrate", "--measured", os.path.join(T, "rt.tsv"), "--fit", "--preset",
-             os.path.join(T, "rt.conf"), "--json", os.path.join(T, "rt.json"), "--quiet"] +
+             os.path.join(T, "rt.conf"), "--json", os.path.join(T, "rt.json")] +
             sets(pin))
     ok(p, "round trip: the fit")
     r = json.load(open(os.path.join(T, "rt.json")))["fit"]
