@@ -1819,8 +1819,8 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 		 * for (walk.fixed) on a stage-1 walk-cache hit (set_latencies),
 		 * which every walk makes at the top level when the cache exists */
 		{ "walkcache.s1.entries", "walkcache.s1.ways", "s512's pages each in a 2 MB region "
-		  "of their own miss a PDE-level entry (not absent: its hits carry the cost per "
-		  "walk the model has no key for)", wc_sizes + 1,
+		  "of their own miss a PDE-level entry (not absent: its hits carry walk.fixed)",
+		  wc_sizes + 1,
 		  sizeof(wc_sizes) / sizeof(wc_sizes[0]) - 1 },
 		{ "walkcache.s2.entries", "walkcache.s2.ways", "the host walks of the guest's "
 		  "table and data pages", wc_sizes, sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
