@@ -255,8 +255,12 @@ try:
     # generator): L1 TLB 16 entries; L2 TLB 128 x 16 ways; host.page 4k (the
     # default is thp); nested TLB 64 entries and stage-1 walk cache 64 (both
     # default 32; 4-way as by default); latencies L2 TLB 7, L2 10, LLC 30,
-    # memory 300 (defaults 9, 14, 77, 200); no cost per walk beyond the
-    # model's. The caches' geometry is given to both (a key the caller sets is
+    # memory 300 (defaults 9, 14, 77, 200); a stage-1 walk-cache hit 14
+    # cycles (default 2): 12 cycles more on every walk - all hit it at the
+    # top level once warm - which the fit must find as the cost per walk the
+    # model has no key for (walk.fixed = 12) and fold back into that key's
+    # 2 + 12, where the fitted curves pay it again (within the 1% below).
+    # The caches' geometry is given to both (a key the caller sets is
     # kept, not read from sysfs). The points: pairs at 16/17 and 128/130 that
     # the held-out third leaves in, so the knees fall on the sizes.
     rt_pages = [8, 12, 16, 17, 20, 24, 32, 40, 48, 64, 80, 96, 128, 129, 130, 160, 192, 256,
@@ -266,7 +270,8 @@ try:
            "core.freq_ghz=2"]
     known = {"tlb.l1d.entries": "16", "tlb.l2.entries": "128", "host.page": "4k",
              "ntlb.entries": "64", "walkcache.s1.entries": "64", "tlb.l2.latency": "7",
-             "cache.l2.latency": "10", "cache.llc.latency": "30", "cache.mem.latency": "300"}
+             "cache.l2.latency": "10", "cache.llc.latency": "30", "cache.mem.latency": "300",
+             "walkcache.s1.latency": "14"}
     gen = ["tlb.l1d.ways=16", "tlb.l2.ways=16"] + ["%s=%s" % kv for kv in known.items()]
 
     def table(path, ns):
@@ -299,7 +304,7 @@ try:
             continue
         check(r["values"].get(k) == v, "round trip: %s = %r, want %s (%s)" %
               (k, r["values"].get(k), v, r["why"].get(k)))
-    check(r["walk_fixed_cycles"] == 0, "round trip: a cost per walk %r" % r["walk_fixed_cycles"])
+    check(abs(r["walk_fixed_cycles"] - 12) < 0.5, "round trip: a cost per walk %r" % r["walk_fixed_cycles"])
     # the model's own curves: every curve within the targets (15%, 25% past the L2 TLB)
     check(r["targets"] == {"curve": 0.15, "past_l2_tlb": 0.25} and
           all(e["target_met"] and e["all"] < 0.01 for e in r["errors"].values()) and
