@@ -40,8 +40,8 @@
 
 static const char *const sweep_usage =
 	"usage: slatsim sweep --grid 'key=v1,v2,...'... [--config FILE]... [--set key=value]...\n"
-	"                     [-j N] [--batch N] [-o|--out DIR] [--format F] [--limit N] [-q]\n"
-	"                     TRACE...\n"
+	"                     [-j N] [--batch N] [-o|--out DIR] [--format F] [-q]\n"
+	"                     [--skip N] [--warmup N] [--limit N] TRACE...\n"
 	"       slatsim sweep ... --emit slurm|gnu-parallel --out DIR [--per-task N]\n"
 	"                     [--sbatch 'OPTION']... [--max-array-size N]\n"
 	"                     [--parallel 'OPTION']... [--sshloginfile FILE] TRACE...\n"
@@ -56,8 +56,12 @@ static const char *const sweep_usage =
 	"(default 16, at least -j): the machines of a batch are alive together (a few\n"
 	"MB each, plus the page tables the trace makes), each batch decodes the trace\n"
 	"once, and its point files are written while the next one runs.\n"
-	"--limit N replays the first N records of each trace, as run's does (it is\n"
-	"sim.max_records=N for every point); --skip and --warmup are run's alone.\n"
+	"--skip N, --warmup N and --limit N are run's window for every point: the\n"
+	"first N records are not read, the next N warm each machine up uncounted,\n"
+	"and N records at most are replayed from the skip, warm-up included (--limit\n"
+	"N is sim.max_records=N): a point file is run's JSON with the same --skip\n"
+	"and --warmup (and --set sim.max_records=N). sweep.json holds the window: a\n"
+	"resume must give the same.\n"
 	"Every point is checked before any runs. Values are separated by commas, or\n"
 	"by ';' when the key takes a list (--grid 'vcpu.domain=0,1;0,0'). A value may\n"
 	"be a range of integers: A..B+S (A, A+S, ... B), A..B:xK (A, A*K, ... B) or\n"
@@ -378,7 +382,8 @@ int cmd_sweep(args *a)
 	size_t ntraces = 0;
 	enum trace_format fmt = TRACE_FMT_AUTO;
 	const char *dir = "sweep", *limit = NULL;
-	uint64_t limit_n = 0;
+	uint64_t limit_n = 0, skip = 0, warmup = 0;
+	int window = 0;
 	const char *v, *emit_kind = NULL, *collect_dir = NULL, *point = NULL, *batch = NULL;
 	uint64_t threads = 1, together = SWEEP_BATCH;
 	int quiet = 0, per_thread = 0, rc, threads_given = 0;
@@ -457,8 +462,16 @@ int cmd_sweep(args *a)
 			limit_n = cli_parse_count(a, "--limit", v, 1);
 			continue;
 		}
-		cli_window_refused(a, "sweep replays each point from the trace's first record "
-				   "(--limit N, or sim.max_records=N, ends it early)");
+		if ((v = cli_opt_value(a, "--skip"))) {
+			skip = cli_parse_count(a, "--skip", v, 1);
+			window = 1;
+			continue;
+		}
+		if ((v = cli_opt_value(a, "--warmup"))) {
+			warmup = cli_parse_count(a, "--warmup", v, 1);
+			window = 1;
+			continue;
+		}
 		if (a->argv[a->i][0] == '-' && a->argv[a->i][1] != '\0')
 			cli_unknown_option(a);
 		if (ntraces == SWEEP_MAX_TRACES)
@@ -489,7 +502,7 @@ int cmd_sweep(args *a)
 	int emit_opts = et.per_task || et.max_array || et.nsbatch || et.nparallel;
 	if (collect_dir) {
 		if (ntraces || sweep_plan_ngrids(p) || emit_kind || point || batch || emit_opts ||
-		    limit)
+		    limit || window)
 			cli_usage_error(a, "--collect DIR takes nothing else");
 		outset_add_input(a->outs, collect_dir);
 		collect(p, a, collect_dir);
@@ -523,7 +536,8 @@ int cmd_sweep(args *a)
 	sweep_plan_config cfg = {
 		.traces = traces, .ntraces = ntraces, .fmt = fmt, .dir = dir,
 		.config_files = c.files, .nfiles = (size_t)c.nfiles,
-		.sets = c.sets, .nsets = (size_t)c.nsets, .outs = a->outs,
+		.sets = c.sets, .nsets = (size_t)c.nsets, .skip = skip, .warmup = warmup,
+		.outs = a->outs,
 	};
 	if (sweep_plan_setup(p, &cfg, err, sizeof(err)) != TRACE_OK)
 		cli_usage_error(a, "%s", err);

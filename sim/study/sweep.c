@@ -25,6 +25,8 @@
 typedef struct jstate {
 	sweep_job *j;
 	uint64_t done, limit;    /* records fed; sim.max_records (UINT64_MAX: all) */
+	uint64_t skip;           /* the trace's records before the first fed (--skip) */
+	uint64_t warmup, warm;   /* --warmup; records of it still to feed */
 	int stopped;
 } jstate;
 
@@ -51,29 +53,86 @@ static void feed(jstate *s, const trace_rec *b, size_t n, const tracestat_batch 
 		s->stopped = 1;
 		return;
 	}
-	size_t bad;
 	machine *m = s->j->m;
-	/* The batch's trace counts were taken once for every job (unless this
-	 * one stops part way: then it counts its own part). */
-	int rc = replay_batch(m, b, want, s->done, want == n ? c : NULL, &bad);
-	if (rc) {
-		if (lines && lines[bad])
-			job_fail(s, machine_error_code(m), "%s: line %llu: %s", path, lines[bad],
-				 machine_error(m));
-		else
-			job_fail(s, machine_error_code(m), "%s: record %llu: %s", path,
-				 s->done + bad, machine_error(m));
-		return;
+	/* The warm-up window ends on a record boundary, as replay.c's: a batch
+	 * that holds its end is fed in two parts, the machine warmed between. */
+	for (size_t at = 0; at < want && !s->stopped;) {
+		size_t part = want - at, bad;
+		if (s->warm && s->warm < part)
+			part = (size_t)s->warm;
+		/* The batch's trace counts were taken once for every job (unless
+		 * this one takes part of it: then it counts its own part). */
+		int rc = replay_batch(m, b + at, part, s->skip + s->done, part == n ? c : NULL,
+				      &bad);
+		if (rc) {
+			if (lines && lines[at + bad])
+				job_fail(s, machine_error_code(m), "%s: line %llu: %s", path,
+					 lines[at + bad], machine_error(m));
+			else
+				job_fail(s, machine_error_code(m), "%s: record %llu: %s", path,
+					 s->skip + s->done + bad, machine_error(m));
+			return;
+		}
+		s->done += part;
+		at += part;
+		if (s->warm) {
+			s->warm -= part;
+			if (!s->warm)
+				machine_warm(m);
+		}
+		if (machine_stopped(m))
+			s->stopped = 1;
 	}
-	s->done += want;
-	if (machine_stopped(m))
-		s->stopped = 1;
 }
 
-static void finish(jstate *s)
+/* The end of job S's replay of PATH: a window that left nothing to replay
+ * or to measure fails it as run's does (replay.c, run.c's need_measured),
+ * then machine_finish. */
+static void finish(jstate *s, const char *path)
 {
-	if (s->j->code == TRACE_OK && machine_finish(s->j->m))
-		job_fail(s, machine_error_code(s->j->m), NULL, NULL, 0, machine_error(s->j->m));
+	machine *m = s->j->m;
+	if (s->j->code != TRACE_OK)
+		return;
+	char msg[512];
+	unsigned long long sk = (unsigned long long)s->skip, wu = (unsigned long long)s->warmup;
+	msg[0] = '\0';
+	if (machine_stopped(m))
+		;
+	else if (s->warmup && s->limit <= s->warmup)
+		snprintf(msg, sizeof(msg), "sim.max_records=%llu: --warmup %llu leaves nothing of "
+			 "it to count", (unsigned long long)s->limit, wu);
+	else if (s->skip && !s->done)
+		snprintf(msg, sizeof(msg), "%s: --skip %llu: the trace ends before record %llu, "
+			 "nothing is left to replay", path, sk, sk);
+	else if (s->warm)
+		snprintf(msg, sizeof(msg), "%s: --warmup %llu: the trace ends after %llu record%s, "
+			 "inside the warm-up window", path, wu, (unsigned long long)s->done,
+			 s->done == 1 ? "" : "s");
+	else if (s->warmup && s->done == s->warmup && s->skip)
+		snprintf(msg, sizeof(msg), "%s: --warmup %llu: the trace ends after %llu records "
+			 "(--skip %llu, then the warm-up), with the warm-up window: nothing is left "
+			 "to measure", path, wu, sk + wu, sk);
+	else if (s->warmup && s->done == s->warmup)
+		snprintf(msg, sizeof(msg), "%s: --warmup %llu: the trace ends after %llu record%s, "
+			 "with the warm-up window: nothing is left to measure", path, wu, wu,
+			 wu == 1 ? "" : "s");
+	if (msg[0]) {
+		job_fail(s, TRACE_EFORMAT, NULL, NULL, 0, msg);
+		return;
+	}
+	if (machine_finish(m))
+		job_fail(s, machine_error_code(m), NULL, NULL, 0, machine_error(m));
+}
+
+/* Open PATH for the jobs S[0..N) and seek to their --skip (one for all). */
+static int open_at(trace_reader **r, const char *path, enum trace_format fmt, jstate *const *s,
+		   size_t n, char *err, size_t errlen)
+{
+	int rc = replay_open(r, path, fmt, 1, err, errlen);
+	if (rc == TRACE_OK && n && s[0]->skip &&
+	    (rc = trace_seek(*r, s[0]->skip, err, errlen)) != TRACE_OK)
+		trace_close(*r);
+	return rc;
 }
 
 /* A batch's line numbers when the format has lines (else NULL). */
@@ -119,7 +178,7 @@ static int decode_and_feed(const char *path, enum trace_format fmt, jstate **s, 
 {
 	uint64_t read = 0;
 	trace_reader *r;
-	int rc = replay_open(&r, path, fmt, 1, err, errlen);
+	int rc = open_at(&r, path, fmt, s, n, err, errlen);
 	if (rc != TRACE_OK) {
 		fail_all(s, n, rc, err);
 		return rc;
@@ -172,7 +231,8 @@ static int prefault(const char *path, enum trace_format fmt, jstate *s, size_t n
 	if (!want)
 		return TRACE_OK;
 	trace_reader *r;
-	int rc = replay_open(&r, path, fmt, 1, err, errlen);
+	jstate *first = n ? &s[0] : NULL;
+	int rc = open_at(&r, path, fmt, &first, n, err, errlen);
 	if (rc != TRACE_OK)
 		return rc;
 	trace_rec *b = malloc(REPLAY_BATCH * sizeof(*b));
@@ -201,7 +261,8 @@ static int prefault(const char *path, enum trace_format fmt, jstate *s, size_t n
 						 trace_path(r), l[bad], machine_error(mm));
 				else
 					job_fail(&s[i], machine_error_code(mm), "%s: record %llu: %s",
-						 trace_path(r), done[i] + bad, machine_error(mm));
+						 trace_path(r), s[i].skip + done[i] + bad,
+						 machine_error(mm));
 			}
 			done[i] += m;
 		}
@@ -448,7 +509,7 @@ static int run_ring(ring *q, trace_header *hdr, char *err, size_t errlen)
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	trace_reader *r = NULL;
-	rc = replay_open(&r, q->path, q->fmt, 1, err, errlen);
+	rc = open_at(&r, q->path, q->fmt, q->s, q->n, err, errlen);
 	if (rc != TRACE_OK)
 		r = NULL;
 	else
@@ -552,7 +613,9 @@ int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size
 		uint64_t l = (uint64_t)param_int(machine_params(jobs[i].m), "sim.max_records");
 		jobs[i].code = TRACE_OK;
 		jobs[i].err[0] = '\0';
-		s[i] = (jstate){ .j = &jobs[i], .limit = l ? l : UINT64_MAX };
+		s[i] = (jstate){ .j = &jobs[i], .limit = l ? l : UINT64_MAX,
+				 .skip = o ? o->skip : 0, .warmup = o ? o->warmup : 0,
+				 .warm = o ? o->warmup : 0 };
 		ps[i] = &s[i];
 	}
 	int rc = prefault(trace, fmt, s, n, err, errlen);
@@ -568,7 +631,7 @@ int sweep_replay(const char *trace, enum trace_format fmt, sweep_job *jobs, size
 	if (rc != TRACE_OK)
 		fail_all(ps, n, rc, err);
 	for (size_t i = 0; i < n; i++)
-		finish(&s[i]);
+		finish(&s[i], trace);
 	free(s);
 	free(ps);
 	return rc;

@@ -57,6 +57,12 @@ typedef struct sweep_opts {
 	 * command line's progress line. */
 	void (*tick)(void *ctx, uint64_t done, uint64_t total);
 	void *tick_ctx;
+	/* run's window, for every job: the trace's first SKIP records are not
+	 * read (trace_seek), the next WARMUP warm each machine up and are not
+	 * counted (machine_warm); a window that leaves nothing fails each job
+	 * with run's message. sim.max_records counts from the skip, warm-up
+	 * included, as run's --limit. */
+	uint64_t skip, warmup;
 } sweep_opts;
 
 /* Replay TRACE (FMT) through every job's machine, to the end of the trace

@@ -316,6 +316,10 @@ static int put_command(FILE *f, const emitter *e, const sweep_plan *p, const cha
 		fputs(" --set ", f);
 		sweep_emit_put_sh(f, c->sets[i]);
 	}
+	if (c->skip)
+		fprintf(f, " --skip %llu", (unsigned long long)c->skip);
+	if (c->warmup)
+		fprintf(f, " --warmup %llu", (unsigned long long)c->warmup);
 	fprintf(f, " --format %s --out ", trace_format_name(c->fmt));
 	sweep_emit_put_sh(f, c->dir);
 	fprintf(f, " --point %s", point_arg);

@@ -460,6 +460,12 @@ static void write_manifest(FILE *f, const sweep_plan *p)
 	for (size_t i = 0; i < c->nsets; i++)
 		json_str(&j, NULL, c->sets[i]);
 	json_end_arr(&j);
+	if (c->skip || c->warmup) {   /* (absent without one: older manifests resume) */
+		json_begin_obj(&j, "window");
+		json_u64(&j, "skip", c->skip);
+		json_u64(&j, "warmup", c->warmup);
+		json_end_obj(&j);
+	}
 	report_json_config(&j, p->base);
 	json_begin_arr(&j, "trace_files");
 	for (size_t t = 0; t < c->ntraces; t++) {
@@ -561,6 +567,7 @@ static int manifest_differs(const char *path, const sweep_plan *p, const char *o
 	static const struct { const char *key, *what; } names[] = {
 		{ "slatsim", "slatsim version" }, { "format", "--format" },
 		{ "config_files", "--config files" }, { "sets", "--set options" },
+		{ "window", "--skip/--warmup window" },
 		{ "grid", "--grid" }, { "traces", "traces" }, { "points", "points" },
 	};
 	const sweep_plan_config *c = &p->cfg;
@@ -619,7 +626,7 @@ static int manifest_differs(const char *path, const sweep_plan *p, const char *o
 	for (size_t i = 0; !detail[0] && i < sizeof(names) / sizeof(names[0]); i++) {
 		va = jsonr_get(o, names[i].key);
 		vb = jsonr_get(n, names[i].key);
-		if (!va || !jsonr_equal(va, vb))
+		if ((va || vb) && (!va || !jsonr_equal(va, vb)))   /* (window: absent in both) */
 			snprintf(detail, sizeof(detail), "its %s differ%s", names[i].what,
 				 names[i].what[strlen(names[i].what) - 1] == 's' ? "" : "s");
 	}
@@ -1118,6 +1125,8 @@ int sweep_plan_run(sweep_plan *p, size_t lo, size_t hi, const sweep_run_opts *o_
 {
 	sweep_run_opts ob = *o_in;
 	const sweep_run_opts *o = &ob;
+	ob.replay.skip = p->cfg.skip;
+	ob.replay.warmup = p->cfg.warmup;
 	plan_steps st = { .o = o_in, .total = hi - lo + 1 };
 	if (o_in->step) {
 		ob.replay.tick = plan_tick;

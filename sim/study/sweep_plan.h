@@ -86,6 +86,9 @@ typedef struct sweep_plan_config {
 	size_t nfiles;
 	const char *const *sets;            /* as given (--set key=value), in order */
 	size_t nsets;
+	uint64_t skip, warmup;              /* run's window for every point (--skip,
+					       --warmup; 0: none): in the manifest,
+					       each task's command line, the replay */
 	outset *outs;                       /* every file is written through it */
 } sweep_plan_config;
 

@@ -667,8 +667,6 @@ def fh2_windows_on_reach_and_migrate_and_refusals():
        "migrate --skip --limit = migrate of those records")
     # Refusals that say why, one line and the hint.
     for cmd, opt, why in (
-            ("sweep", "--skip", "sweep replays each point from the trace's first record"),
-            ("sweep", "--warmup", "sweep replays each point"),
             ("reach", "--warmup", "reach's curves are exact from a cold TLB"),
             ("migrate", "--warmup", "the migration runs from the guest's first record")):
         args = [cmd, opt, "10", t] + (["--grid", "seed=1"] if cmd == "sweep" else [])
@@ -708,6 +706,42 @@ def fh2_windows_on_reach_and_migrate_and_refusals():
     _, _, err = run("sweep", "-q", "--limit", "3001", "--grid", "seed=1,2", "-o", d, t,
                     expect_rc=2)
     eq("sim.max_records was 3072, is 3001" in err, True, "a changed limit: %r" % err)
+    # sweep --skip --warmup: each point file is run's JSON with the same
+    # window (but for run's provenance), whichever way the points share the
+    # decode; a resume with another window is refused; each task of --emit
+    # runs it; a window past the end is run's message, for each point.
+    def run_json(*args):
+        j = path("fh2-wsw-run.json")
+        run("run", "-q", "--json", j, *args, expect_rc=0)
+        b = open(j, "rb").read()
+        return b[:b.index(b',\n  "provenance": {')] + b"\n}\n"
+    win = ["--skip", str(skip), "--warmup", "500"]
+    for extra in ([], ["-j", "2"], ["-j", "2", "--decode", "thread"]):
+        d = path("fh2-wsw%d" % len(extra))
+        run("sweep", "-q", *(win + extra), "--grid", "seed=1,2", "--grid",
+            "tlb.l2.entries=768,1536", "-o", d, t, expect_rc=0)
+        for n, (seed, l2) in enumerate((("1", "768"), ("1", "1536"), ("2", "768"),
+                                        ("2", "1536"))):
+            got = open(fh2_os.path.join(d, "points", "%d.json" % n), "rb").read()
+            eq(got, run_json(*win, "--set", "seed=" + seed, "--set", "tlb.l2.entries=" + l2, t),
+               "sweep %s point %d = run with the window" % (" ".join(win + extra), n))
+        eq(fh2_json.loads(got)["stats"]["records"], 6000 - skip - 500, "records measured")
+    _, _, err = run("sweep", "-q", "--skip", str(skip), "--grid", "seed=1,2", "--grid",
+                    "tlb.l2.entries=768,1536", "-o", d, t, expect_rc=2)
+    eq("holds a different sweep: its --skip/--warmup window differs" in err, True,
+       "a resume with another window: %r" % err)
+    e = path("fh2-wsw-emit")
+    run("sweep", "--emit", "slurm", *win, "--grid", "seed=1,2", "-o", e, t, expect_rc=0)
+    eq(" --skip %d --warmup 500 " % skip in open(fh2_os.path.join(e, "sweep.sbatch")).read(),
+       True, "the task's command line holds the window")
+    eq(fh2_json.load(open(fh2_os.path.join(e, "sweep.json")))["window"],
+       {"skip": skip, "warmup": 500}, "sweep.json's window")
+    _, _, err = run("sweep", "-q", "--warmup", "6000", "--grid", "seed=1,2", "-o",
+                    path("fh2-wsw-end"), t, expect_rc=2)
+    _, _, rerr = run("run", "-q", "--warmup", "6000", t, expect_rc=2)
+    want = rerr.splitlines()[0][len("slatsim: "):]
+    eq(err.splitlines(), ["slatsim: point %d: %s" % (n, want) for n in (0, 1)],
+       "a warm-up to the end, as run says it")
 
 
 @case
