@@ -40,8 +40,9 @@ static char *trace_file(size_t n, uint64_t seed)
 /* Every machine of a sweep ends with the statistics of a lone replay of
  * its configuration, whatever the threads and the decode: with 1, 2 and 3
  * threads, shared or per-thread decode, a point with sim.max_records and
- * one with sim.prefault among them. */
-START_TEST(each_point_equals_a_lone_replay)
+ * one with sim.prefault among them; RO NULL, or run's window (its skip and
+ * warm-up, for both). */
+static void points_equal_lone_replays(const replay_opts *ro)
 {
 	char *path = trace_file(50000, 3);
 	const char *cfg[][4] = {
@@ -61,19 +62,21 @@ START_TEST(each_point_equals_a_lone_replay)
 		trace_reader *r;
 		if (param_bool(p[i], "sim.prefault")) {
 			ck_assert_int_eq(trace_open(&r, path, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
-			ck_assert_int_eq(replay_prefault(lone[i], r, NULL, err, sizeof(err)), TRACE_OK);
+			ck_assert_int_eq(replay_prefault(lone[i], r, ro, err, sizeof(err)), TRACE_OK);
 			trace_close(r);
 		}
 		ck_assert_int_eq(trace_open(&r, path, TRACE_FMT_AUTO, err, sizeof(err)), TRACE_OK);
-		ck_assert_msg(replay_run(lone[i], r, NULL, NULL, err, sizeof(err)) == TRACE_OK, "%s",
+		ck_assert_msg(replay_run(lone[i], r, ro, NULL, err, sizeof(err)) == TRACE_OK, "%s",
 			      err);
 		trace_close(r);
 	}
-	static const sweep_opts opts[] = {
+	sweep_opts opts[] = {
 		{ .threads = 1 }, { .threads = 2 }, { .threads = 3 },
 		{ .threads = 2, .per_thread_decode = 1 }, { .threads = 3, .per_thread_decode = 1 },
 	};
 	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		opts[o].skip = ro ? ro->skip : 0;
+		opts[o].warmup = ro ? ro->warmup : 0;
 		sweep_job jobs[NP];
 		for (size_t i = 0; i < NP; i++)
 			jobs[i] = (sweep_job){ .m = sim_machine(p[i]) };
@@ -96,13 +99,33 @@ START_TEST(each_point_equals_a_lone_replay)
 			machine_destroy(jobs[i].m);
 		}
 	}
-	ck_assert_uint_eq(sim_stat(machine_stats(lone[3]), "records"), 12345);
+	/* (sim.max_records counts from the skip, the warm-up included) */
+	ck_assert_uint_eq(sim_stat(machine_stats(lone[3]), "records"),
+			  12345 - (ro ? ro->warmup : 0));
+	ck_assert_uint_eq(sim_stat(machine_stats(lone[0]), "records"),
+			  50000 - (ro ? ro->skip + ro->warmup : 0));
 	for (size_t i = 0; i < NP; i++) {
 		machine_destroy(lone[i]);
 		param_destroy(p[i]);
 	}
 	unlink(path);
 	free(path);
+}
+
+START_TEST(each_point_equals_a_lone_replay)
+{
+	points_equal_lone_replays(NULL);
+}
+END_TEST
+
+/* The same with run's window (issue 29): a skip and a warm-up that end
+ * inside a batch of 4,096 records (7,001 and 7,001 + 4,099), so that each
+ * machine is warmed part way through a batch; 50,000 - 11,100 records are
+ * measured (12,345 - 4,099 under sim.max_records). */
+START_TEST(each_point_equals_a_lone_replay_with_a_window)
+{
+	replay_opts ro = { .skip = 7001, .warmup = 4099 };
+	points_equal_lone_replays(&ro);
 }
 END_TEST
 
@@ -705,6 +728,7 @@ Suite *sweep_suite(void)
 	TCase *tc = tcase_create("sweep");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, each_point_equals_a_lone_replay);
+	tcase_add_test(tc, each_point_equals_a_lone_replay_with_a_window);
 	tcase_add_test(tc, a_failing_point_stops_alone);
 	tcase_add_test(tc, jsonr_reads_what_slatsim_writes);
 	tcase_add_test(tc, plot_kind_from_the_name);
