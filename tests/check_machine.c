@@ -190,46 +190,78 @@ static void count_traffic(void *ctx, const mmu_mem_op *op)
 
 /* machine_set_mem_observer: every descriptor read, A/D write and PML entry
  * of every vCPU's walks (vCPUs made before and after it was set), as many
- * as the statistics count, each at the latency the model charged (reads
- * and A/D writes mem.pte_latency, entries pml.log.cycles); a PML entry is
- * the 4 KB-aligned GPA written into the log page, from entry 511 down. */
+ * as the statistics count, each at the latency the model charged; a PML
+ * entry is the 4 KB-aligned GPA written into the log page, from entry 511
+ * down. The flat model (cache.model=off) charges reads and A/D writes
+ * mem.pte_latency, entries pml.log.cycles; with the caches (the default)
+ * a read or A/D write costs the latency of the level that served it (the
+ * walk.refs.* and walk.ad_writes.* statistics count them by level; the
+ * latencies set to distinct values, so that each level's share shows). */
 START_TEST(machine_observer_hears_walks_ad_writes_and_log_entries)
 {
-	const char *cfg[] = { "dirtylog.mode=pml", "mem.pte_latency=11", "pml.log.cycles=13",
-			      NULL };
-	param_reg *p = sim_params(cfg);
-	machine *m = sim_machine(p);
-	trace_rec r = { .gva = 0x7f0000000123, .size = 8, .kind = TRACE_W };
-	ck_assert_int_eq(sim_access(m, &r, NULL), 0);   /* vCPU 0 exists */
-	traffic t;
-	memset(&t, 0, sizeof(t));
-	machine_set_mem_observer(m, count_traffic, &t);
-	machine_warm(m);   /* the statistics count from here too */
-	ck_assert_int_eq(sim_access(m, &r, NULL), 0);   /* a hit: nothing */
-	ck_assert_uint_eq(t.n[0] + t.n[1] + t.n[2], 0);
-	r.gva += 4096;
-	ck_assert_int_eq(sim_access(m, &r, NULL), 0);
-	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], 1);
-	ck_assert_uint_eq(t.last_log_value, t.last_log_value & ~UINT64_C(0xfff));
-	/* The first write logged its data page and, with ept.ad_gpt_write, the
-	 * guest's four table pages: entries 511..507; this one is entry 506. */
-	ck_assert_uint_eq(t.last_log_pa & 0xfff, 8 * 506);
-	for (uint64_t k = 0; k < 1200; k++) {
-		trace_rec x = { .vcpu = (uint16_t)(k & 1), .gva = 0x7f0000100000 + k * 4096,
-				.size = 8, .kind = TRACE_W };
-		ck_assert_int_eq(sim_access(m, &x, NULL), 0);
+	enum { L1 = 3, L2 = 17, LLC = 41, MEM = 211 };
+	const char *flat[] = { "dirtylog.mode=pml", "cache.model=off", "mem.pte_latency=11",
+			       "pml.log.cycles=13", NULL };
+	const char *caches[] = { "dirtylog.mode=pml", "pml.log.cycles=13", "cache.l1d.latency=3",
+				 "cache.l2.latency=17", "cache.llc.latency=41",
+				 "cache.mem.latency=211", NULL };
+	for (int with_caches = 0; with_caches < 2; with_caches++) {
+		param_reg *p = sim_params(with_caches ? caches : flat);
+		machine *m = sim_machine(p);
+		trace_rec r = { .gva = 0x7f0000000123, .size = 8, .kind = TRACE_W };
+		ck_assert_int_eq(sim_access(m, &r, NULL), 0);   /* vCPU 0 exists */
+		traffic t;
+		memset(&t, 0, sizeof(t));
+		machine_set_mem_observer(m, count_traffic, &t);
+		machine_warm(m);   /* the statistics count from here too */
+		ck_assert_int_eq(sim_access(m, &r, NULL), 0);   /* a hit: nothing */
+		ck_assert_uint_eq(t.n[0] + t.n[1] + t.n[2], 0);
+		r.gva += 4096;
+		ck_assert_int_eq(sim_access(m, &r, NULL), 0);
+		ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], 1);
+		ck_assert_uint_eq(t.last_log_value, t.last_log_value & ~UINT64_C(0xfff));
+		/* The first write logged its data page and, with ept.ad_gpt_write,
+		 * the guest's four table pages: entries 511..507; this one is
+		 * entry 506. */
+		ck_assert_uint_eq(t.last_log_pa & 0xfff, 8 * 506);
+		for (uint64_t k = 0; k < 1200; k++) {
+			trace_rec x = { .vcpu = (uint16_t)(k & 1), .gva = 0x7f0000100000 + k * 4096,
+					.size = 8, .kind = TRACE_W };
+			ck_assert_int_eq(sim_access(m, &x, NULL), 0);
+		}
+		ck_assert_int_eq(machine_finish(m), 0);
+		stats_reg *s = machine_stats(m);
+		ck_assert_uint_eq(t.n[MMU_MEM_DESC_READ], sim_stat(s, "walk.mem_refs"));
+		ck_assert_uint_eq(t.n[MMU_MEM_DESC_WRITE], sim_stat(s, "walk.ad_writes"));
+		ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], sim_stat(s, "pml.logged"));
+		ck_assert_uint_gt(sim_stat(s, "pml.full_exits"), 0);
+		ck_assert_uint_eq(t.latency[MMU_MEM_LOG_WRITE], 13 * t.n[MMU_MEM_LOG_WRITE]);
+		if (!with_caches) {
+			ck_assert_uint_eq(t.latency[MMU_MEM_DESC_READ], 11 * t.n[MMU_MEM_DESC_READ]);
+			ck_assert_uint_eq(t.latency[MMU_MEM_DESC_WRITE], 11 * t.n[MMU_MEM_DESC_WRITE]);
+		} else {
+			static const char *const lv[] = { "l1", "l2", "llc", "mem" };
+			static const uint64_t lat[] = { L1, L2, LLC, MEM };
+			uint64_t reads = 0, writes = 0, nr = 0, nw = 0;
+			char k[64];
+			for (int l = 0; l < 4; l++) {
+				snprintf(k, sizeof(k), "walk.refs.%s", lv[l]);
+				nr += sim_stat(s, k);
+				reads += lat[l] * sim_stat(s, k);
+				snprintf(k, sizeof(k), "walk.ad_writes.%s", lv[l]);
+				nw += sim_stat(s, k);
+				writes += lat[l] * sim_stat(s, k);
+			}
+			ck_assert_uint_eq(nr, t.n[MMU_MEM_DESC_READ]);
+			ck_assert_uint_eq(nw, t.n[MMU_MEM_DESC_WRITE]);
+			ck_assert_uint_gt(sim_stat(s, "walk.refs.mem"), 0);   /* levels vary */
+			ck_assert_uint_gt(sim_stat(s, "walk.refs.l1"), 0);
+			ck_assert_uint_eq(t.latency[MMU_MEM_DESC_READ], reads);
+			ck_assert_uint_eq(t.latency[MMU_MEM_DESC_WRITE], writes);
+		}
+		machine_destroy(m);
+		param_destroy(p);
 	}
-	ck_assert_int_eq(machine_finish(m), 0);
-	stats_reg *s = machine_stats(m);
-	ck_assert_uint_eq(t.n[MMU_MEM_DESC_READ], sim_stat(s, "walk.mem_refs"));
-	ck_assert_uint_eq(t.n[MMU_MEM_DESC_WRITE], sim_stat(s, "walk.ad_writes"));
-	ck_assert_uint_eq(t.n[MMU_MEM_LOG_WRITE], sim_stat(s, "pml.logged"));
-	ck_assert_uint_gt(sim_stat(s, "pml.full_exits"), 0);
-	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_READ], 11 * t.n[MMU_MEM_DESC_READ]);
-	ck_assert_uint_eq(t.latency[MMU_MEM_DESC_WRITE], 11 * t.n[MMU_MEM_DESC_WRITE]);
-	ck_assert_uint_eq(t.latency[MMU_MEM_LOG_WRITE], 13 * t.n[MMU_MEM_LOG_WRITE]);
-	machine_destroy(m);
-	param_destroy(p);
 }
 END_TEST
 

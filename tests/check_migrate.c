@@ -185,6 +185,9 @@ static int ms_rewind(void *ctx, char *err, size_t errlen)
 static const char *const QUIET[] = {
 	"core.freq_ghz=1", "core.cpi=1", "tlb.l2.latency=0", "walkcache.s1.latency=0",
 	"walkcache.s2.latency=0", "ntlb.latency=0", "mem.pte_latency=0", "fault.guest.cycles=0",
+	/* the data caches (cache.model=on, the default) at zero cycles too */
+	"cache.l1i.latency=0", "cache.l1d.latency=0", "cache.l2.latency=0",
+	"cache.llc.latency=0", "cache.mem.latency=0",
 	"fault.host.cycles=0", "dirtylog.exit.cycles=0", "dirtylog.fault.cycles=0",
 	"dirtylog.split.cycles=0", "pml.drain.cycles=0", "pml.log.cycles=0",
 	"dirtylog.clear.cycles=0", "dirtylog.scan.cycles=0", "dirtylog.invalidate.cycles=0",

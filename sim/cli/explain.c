@@ -118,14 +118,28 @@ static void print_step(FILE *f, const machine_walk_info *in, unsigned n, const m
 	}
 }
 
-/* What one attempt cost. */
-static void print_cost(FILE *f, const machine_walk_info *in, const mmu_result *res)
+/* What one attempt cost: with the data caches (cache.model=on), each
+ * descriptor reference at the level that served it, else mem.pte_latency. */
+static void print_cost(FILE *f, const machine_walk_info *in, const mmu_result *res,
+		       const mmu_step *steps)
 {
 	fprintf(f, "  %u memory references (%u stage 1, %u stage 2), %u descriptor write%s "
-		"(%u stage 1), %u log entr%s, %llu cycles at mem.pte_latency=%u\n", res->refs,
+		"(%u stage 1), %u log entr%s, %llu cycles", res->refs,
 		res->s1_refs, res->s2_refs, res->ad_writes, res->ad_writes == 1 ? "" : "s",
 		res->s1_ad_writes, res->logged, res->logged == 1 ? "y" : "ies",
-		(unsigned long long)res->cycles, in->pte_latency);
+		(unsigned long long)res->cycles);
+	unsigned by[CACHE_LEVELS] = { 0 }, any = 0;
+	for (unsigned i = 0; i < res->nsteps; i++)
+		if ((steps[i].kind == MMU_STEP_READ || steps[i].kind == MMU_STEP_WRITE) &&
+		    steps[i].served >= 0 && steps[i].served < CACHE_LEVELS) {
+			by[steps[i].served]++;
+			any++;
+		}
+	if (any)
+		fprintf(f, " (data caches: %u from L1, %u L2, %u LLC, %u memory)\n", by[CACHE_L1],
+			by[CACHE_L2], by[CACHE_LLC], by[CACHE_MEM]);
+	else
+		fprintf(f, " at mem.pte_latency=%u\n", in->pte_latency);
 }
 
 /* The walk of GVA, attempt by attempt (info and steps from the machine). */
@@ -183,7 +197,7 @@ static void print_walk(FILE *f, const machine_walk_info *in, uint64_t gva, unsig
 			fprintf(f, ", IPA 0x%llx%s", (unsigned long long)ft->ipa,
 				ft->s1ptw ? " (a stage-1 table access)" : "");
 		fprintf(f, "\n  -> %s\n", handled_by(ft, in->arm));
-		print_cost(f, in, res);
+		print_cost(f, in, res, &steps[n - res->nsteps]);
 	}
 	const mmu_result *res = &in->attempt[in->nattempts - 1];
 	fprintf(f, "\n  -> IPA/GPA 0x%llx, PA 0x%llx; stage-1 leaf %lluK, stage-2 leaf %lluK, "
@@ -193,7 +207,7 @@ static void print_walk(FILE *f, const machine_walk_info *in, uint64_t gva, unsig
 				     : (1ull << res->s1_shift) >> 10),
 		(unsigned long long)(1ull << res->shift) >> 10,
 		access == MMU_ACC_W || res->dirty ? "" : " (filled clean: a write walks again)");
-	print_cost(f, in, res);
+	print_cost(f, in, res, &steps[n - res->nsteps]);
 }
 
 /* A GVA: hexadecimal digits, with or without 0x, nothing else. */

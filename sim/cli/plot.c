@@ -69,8 +69,9 @@ static const char *const plot_usage =
 	"  has several. A numeric x spanning 4x or more is log2, a y spanning 100x\n"
 	"  or more is log10 (--xscale, --yscale choose).\n"
 	"cycles: stacked bars of cycles per instruction by category (instructions,\n"
-	"  translation, faults, dirty logging) for each 'run --json' file (both runs\n"
-	"  of a 'run --vs' file: A and B), labelled by the settings that differ; or\n"
+	"  translation, memory with cache.model=on, faults, dirty logging) for each\n"
+	"  'run --json' file (both runs of a 'run --vs' file: A and B), labelled by\n"
+	"  the settings that differ; or\n"
 	"  of each point of one sweep DIR, arranged as for sweep: a bar per --x\n"
 	"  value, a group per --series value, a panel per --facet value.\n"
 	"rounds: dirty logging per round of a 'run --json' file (a row for each of\n"
@@ -1308,10 +1309,14 @@ static int chart_sweep(const input *in, const plot_opts *o, const param_reg *def
 
 /* ---------------------------------------------------------------- cycles */
 
+/* cycles.memory exists only in runs with the data caches (cache.model=on,
+ * the default): 0 in a run without them. */
 static const char *const cycle_keys[] = { "cycles.instructions", "cycles.translation",
-					   "cycles.faults", "cycles.dirtylog" };
+					   "cycles.memory", "cycles.faults", "cycles.dirtylog" };
 static const char *const cycle_titles[] = { "instructions (core.cpi)", "translation",
-					     "faults", "dirty logging" };
+					     "memory (data beyond an L1 hit)", "faults",
+					     "dirty logging" };
+#define CYC_OPTIONAL "cycles.memory"
 #define NCYC (sizeof(cycle_keys) / sizeof(cycle_keys[0]))
 #define MAX_BARS 160      /* bars in one panel, at most */
 
@@ -1351,7 +1356,9 @@ static void cpi_of(const input *in, const jsonr *row, size_t r, double *cpi, siz
 	double ins = count_of(in, row, r, "instructions");
 	double c[NCYC];
 	for (size_t q = 0; q < NCYC; q++)
-		c[q] = count_of(in, row, r, cycle_keys[q]);
+		c[q] = !strcmp(cycle_keys[q], CYC_OPTIONAL) &&
+		       !jsonr_get(jsonr_get(row, "stats"), CYC_OPTIONAL) ? 0
+		       : count_of(in, row, r, cycle_keys[q]);
 	for (size_t q = 0; q < NCYC; q++)
 		cpi[q * nbars + b] = per_instr ? c[q] / ins : c[q];
 }
@@ -1441,9 +1448,9 @@ static int cycles_of_sweep(const input *in, const plot_opts *o, const param_reg 
 	plot_spec sp = { .title = title, .subtitle = sub,
 			 .meta = view_meta(&p, &v, per_instr ? "slatsim plot cycles: cycles per "
 					   "instruction by category (cycles.instructions, .translation, "
-					   ".faults, .dirtylog over instructions)" : "slatsim plot cycles: "
-					   "cycles by category (cycles.instructions, .translation, "
-					   ".faults, .dirtylog; the runs retired no instruction)"),
+					   ".memory, .faults, .dirtylog over instructions)" : "slatsim plot "
+					   "cycles: cycles by category (cycles.instructions, .translation, "
+					   ".memory, .faults, .dirtylog; the runs retired no instruction)"),
 			 .x = xa,
 			 .y = { .label = per_instr ? cpi_label : cyc_label, .zero = 1 },
 			 .panels = pan, .npanels = a.npan, .width = o->width, .height = o->height };
@@ -1518,7 +1525,7 @@ static int chart_cycles(const input *ins, size_t nin, const plot_opts *o, const 
 	if (!m)
 		cli_die(EXIT_FAIL, "out of memory");
 	fputs("slatsim plot cycles: cycles per instruction by category (cycles.instructions, "
-	      ".translation, .faults, .dirtylog over instructions). Inputs:", m);
+	      ".translation, .memory, .faults, .dirtylog over instructions). Inputs:", m);
 	for (size_t f = 0; f < nin; f++) {
 		char *abs = realpath(ins[f].path, NULL);
 		fprintf(m, " %s", abs ? abs : ins[f].path);

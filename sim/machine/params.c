@@ -140,28 +140,40 @@ static const param_def machine_param_defs[] = {
 	WCP("walkcache.s2", 32, 4, 2, PSC),
 	WCP("ntlb", 32, 4, 2, "nested TLB (GPA->HPA); Cortex-A55 IPA cache RAM is 64 entries 4-way"),
 	{ .name = "mem.pte_latency", .type = PARAM_INT, .def = "14", .unit = "cycles",
-	  .min = 0, .max = 100000, .help = "cycles per descriptor read from memory; default: "
-	  "Skylake-SP L2 hit (Optimization Reference Manual 248966), where most PTE reads hit" },
-	{ .name = "cache.model", .type = PARAM_ENUM, .def = "off", .choices = "off|on",
-	  .help = "off: every descriptor read costs mem.pte_latency; on: per-vCPU L1I/L1D/L2 "
-	  "and a shared LLC (model/mmu/cache.h) serve every descriptor read and write of a walk "
-	  "and every data access of the trace (page tables compete with the data), each charged "
-	  "the latency of the level that served it (data: beyond an L1 hit, cycles.memory)" },
+	  .min = 0, .max = 100000, .help = "cache.model=off: cycles per descriptor read (the flat "
+	  "model); default: a Skylake-SP L2 hit (cache.l2.latency's source), where most PTE "
+	  "reads hit" },
+	{ .name = "cache.model", .type = PARAM_ENUM, .def = "on", .choices = "off|on",
+	  .help = "on (the default): per-vCPU L1I/L1D/L2 and a shared LLC (model/mmu/cache.h) "
+	  "serve every descriptor read and write of a walk and every data access of the trace "
+	  "(page tables compete with the data), each charged the latency of the level that "
+	  "served it (data: beyond an L1 hit, cycles.memory); the defaults are one Skylake-SP "
+	  "core's (cache.l1i ... cache.mem.latency say where each number comes from). off: the "
+	  "flat model, every descriptor read costs mem.pte_latency and data accesses cost nothing "
+	  "beyond core.cpi" },
 	{ .name = "cache.line", .type = PARAM_INT, .def = "64", .unit = "bytes", .min = 8,
 	  .max = 4096, .flags = PARAM_F_POW2, .help = "line size of every level (64 on every "
 	  "Intel and AMD core since 2003)" },
 	CACHEP("cache.l1i", 64, 8, 4, "default: Skylake-SP 32 KB 8-way (AnandTech 11550 p.4, "
-	       "'I keep my cache private'); 0 sets: fetches use the L1D"),
-	CACHEP("cache.l1d", 64, 8, 4, "default: Skylake-SP 32 KB 8-way, 4 cycles (AnandTech "
-	       "11550 p.4)"),
-	CACHEP("cache.l2", 1024, 16, 14, "default: Skylake-SP 1 MB 16-way (AnandTech 11550 p.4, "
-	       "which gives 11-13 cycles; 14 as mem.pte_latency)"),
-	CACHEP("cache.llc", 2048, 11, 77, "default: one Skylake-SP core's 1.375 MB 11-way slice "
-	       "of the shared non-inclusive L3, 77 cycles (AnandTech 11550 p.4); scale sets by the "
-	       "cores sharing it"),
-	{ .name = "cache.mem.latency", .type = PARAM_INT, .def = "200", .unit = "cycles",
-	  .min = 0, .max = 100000, .help = "load-to-use cycles of an access memory serves "
-	  "(about 80 ns at 2.5 GHz; an estimate: 'slatsim calibrate' measures the host's)" },
+	       "'I keep my cache private'; CPUID leaf 4 of a Cascade Lake Xeon Silver 4216: 8 "
+	       "ways, 64 sets, intel-cmt-cat issue 241), 4 cycles as the L1D; 0 sets: fetches "
+	       "use the L1D"),
+	CACHEP("cache.l1d", 64, 8, 4, "default: Skylake-SP 32 KB 8-way (AnandTech 11550 p.4; "
+	       "CPUID leaf 4 as cache.l1i), 4 cycles (measured: AnandTech 11544 p.13, Xeon "
+	       "Platinum 8176, LMBench; 14694 p.7, Xeon Platinum 8280)"),
+	CACHEP("cache.l2", 1024, 16, 14, "default: Skylake-SP 1 MB 16-way (AnandTech 11550 p.4; "
+	       "CPUID leaf 4: 16 ways, 1024 sets), 14 cycles (measured: AnandTech 14694 p.7, Xeon "
+	       "Platinum 8280; 14-22 on a Xeon Platinum 8176, 11544 p.13)"),
+	CACHEP("cache.llc", 2048, 11, 55, "default: one Skylake-SP core's 1.375 MB 11-way slice "
+	       "of the shared non-inclusive L3 (AnandTech 11550 p.4; CPUID leaf 4: 11 ways, 32768 "
+	       "sets over the Xeon Silver 4216's 16 cores), 55 cycles (measured 54-56 at 4-8 MB on "
+	       "a Xeon Platinum 8176, AnandTech 11544 p.13; 11550 p.4's table gives 77); scale "
+	       "sets by the cores sharing it"),
+	{ .name = "cache.mem.latency", .type = PARAM_INT, .def = "225", .unit = "cycles",
+	  .min = 0, .max = 100000, .help = "load-to-use cycles of an access memory serves; "
+	  "default: 90 ns at core.freq_ghz's 2.5 GHz (measured 89-91 ns, 384-512 MB random "
+	  "loads, Xeon Platinum 8176 with DDR4-2666: AnandTech 11544 p.13); 'slatsim calibrate' "
+	  "measures the host's" },
 	{ .name = "core.cpi", .type = PARAM_FLOAT, .def = "1", .unit = "cycles/instr",
 	  .fmin = 0, .fmax = 1000, .flags = PARAM_F_SCOPED, .help = "base cycles per instruction without translation "
 	  "stalls; set it from a measurement of the workload" },

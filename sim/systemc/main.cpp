@@ -41,7 +41,10 @@ static const char *const sc_usage =
 	"MMU's use of DMI. The arguments, report and JSON are slatsim run's (see\n"
 	"'slatsim run --help'); the model's statistics are the same, and sc.*\n"
 	"statistics say what the platform did: sc.cycles.total equals cycles.total\n"
-	"when every transaction costs what the model charges for it. --vs builds\n"
+	"when every transaction costs what the model charges for it. The memory\n"
+	"target stands in for the data caches: cache.model is off here unless set\n"
+	"(slatsim run's default is on; compare with slatsim run --set\n"
+	"cache.model=off). --vs builds\n"
 	"both platforms in the one simulation. --cosim pml co-simulates the\n"
 	"Verilated PML unit against the model's PML requests as in slatsim run.\n";
 

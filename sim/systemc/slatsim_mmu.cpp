@@ -38,9 +38,19 @@ static const param_def sc_param_defs[] = {
 	  "(-1: mem.pte_latency, with which the platform's cycles equal the model's)" },
 };
 
+/* The component's keys, and cache.model=off unless a configuration file or
+ * --set says otherwise (read after this): the platform's memory side costs
+ * every walker reference and every forwarded access, in place of the
+ * model's data caches (slatsim run's default is on; with on here, the
+ * references are still the memory side's, and the model's cycles.memory is
+ * not part of sc.cycles.total). */
 int slatsim_mmu::register_params(param_reg *p)
 {
-	return param_register(p, sc_param_defs, sizeof(sc_param_defs) / sizeof(sc_param_defs[0]));
+	char err[200];
+	int rc = param_register(p, sc_param_defs, sizeof(sc_param_defs) / sizeof(sc_param_defs[0]));
+	if (rc == PARAM_OK)
+		rc = param_set(p, "cache.model", "off", "slatsim_mmu", err, sizeof(err));
+	return rc;
 }
 
 /* ---------------------------------------------------------------- lifecycle */

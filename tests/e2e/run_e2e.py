@@ -416,9 +416,12 @@ GOLD = """# two pages of one 2 MB region, then a page of another
 
 @case
 def golden_nested_walk_statistics_with_caches_off():
+    # Every cache off, the data caches too (cache.model=off: the flat model,
+    # each reference at mem.pte_latency).
     t = write("gold.txt", GOLD)
     st = run_stats(t, "sim.prefault=1", "walkcache.s1.entries=0", "walkcache.s2.entries=0",
-                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0", *HW_AD)
+                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0", "cache.model=off",
+                   *HW_AD)
     # Prefaulted, so no faults; L1D (64 entries) misses on each new 4K page:
     # 0x40001000, 0x40002000, 0x40400000 = 3 walks of 24 refs (4 guest + 20 EPT).
     eq((st["fault.guest"], st["fault.host"]), (0, 0), "prefault leaves no faults")
@@ -440,7 +443,8 @@ def golden_nested_walk_statistics_with_caches_off():
     eq(st["cycles.translation"], (72 + 7) * 14, "translation = walks (L1 latency 0, no L2)")
     # A guest that presets A and D (as Linux does) costs the reads alone.
     st = run_stats(t, "sim.prefault=1", "walkcache.s1.entries=0", "walkcache.s2.entries=0",
-                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0", *NO_HW_AD)
+                   "ntlb.entries=0", "host.page=base", "tlb.l2.entries=0", "cache.model=off",
+                   *NO_HW_AD)
     eq((st["walk.count"], st["walk.mem_refs"], st["walk.ad_writes"]), (3, 72, 0),
        "preset A/D: walks, refs, writes")
     eq(st["walk.cycles"], 72 * 14, "preset A/D: walk cycles")
@@ -834,40 +838,50 @@ def two_domains_each_match_a_lone_run_of_their_vcpu():
     # one-domain run of its own vCPU's records gives (TLBs per vCPU, tagged
     # by VMID; separate page tables); physical memory is shared, so pt.bytes
     # is the sum. Dirty logging runs per domain (rounds by its own
-    # instructions).
+    # instructions). Exactly, every statistic, in the flat model
+    # (cache.model=off); with the data caches (the default) the LLC is the
+    # machine's and the domains' pages sit at other physical addresses than
+    # in a lone run, so what the caches decide (cache.*, walk.refs.*,
+    # walk.ad_writes.*, and the cycles of walks and data) is the machine's,
+    # and every other statistic is still the lone run's.
     lines = two_vcpu_trace(20000, 11)
     both = write("dom2.txt", "\n".join(lines) + "\n")
-    common = ["dirtylog.mode=pml", "dirtylog.period=3000", "host.page=thp"]
-    per = {0: ["guest.page=base"], 1: ["guest.page=2m"]}
-    out = tmp("dom2.json")
-    args = ["run", "--quiet", "--json", out, "--set", "domains=2", "--set", "vcpu.domain=0,1",
-            "--set", "domain.1.guest.page=2m"]
-    for kv in common:
-        args += ["--set", kv]
-    run(*(args + [both]))
-    doc = json.load(open(out))
-    st = doc["stats"]
-    eq(doc["config"]["vcpu.domain"], [0, 1], "vcpu.domain in the JSON config")
-    eq(doc["config"]["domain.1.guest.page"], "2m", "the override in the JSON config")
-    checked = 0
-    for v in (0, 1):
-        lone = write("dom2-v%d.txt" % v,
-                     "\n".join(l for l in lines if l.startswith("%d " % v)) + "\n")
-        ls = run_stats(lone, *(common + per[v]))
-        for k, want in ls.items():
-            if isinstance(want, float):
-                continue
-            key = "domain.%d.%s" % (v, k)
-            if key in st:
-                eq(st[key], want, key + " vs the lone run of vCPU %d" % v)
-                checked += 1
-    if checked < 2 * 60:
-        raise Fail("only %d per-domain statistics compared" % checked)
-    eq(st["pt.bytes"], st["domain.0.pt.bytes"] + st["domain.1.pt.bytes"], "pt.bytes is the sum")
-    if st["domain.0.pages.guest"] <= st["domain.1.pages.guest"]:
-        raise Fail("2 MB guest pages should map far fewer pages than 4 KB ones")
-    doms = sorted(set(r["domain"] for r in doc["rounds"]))
-    eq(doms, [0, 1], "rounds of both domains in the JSON")
+    cached = ("cache.", "walk.refs.", "walk.ad_writes.", "cycles.total", "cycles.translation",
+              "cycles.memory", "walk.cycles")
+    for model in ("off", "on"):
+        common = ["dirtylog.mode=pml", "dirtylog.period=3000", "host.page=thp",
+                  "cache.model=" + model]
+        per = {0: ["guest.page=base"], 1: ["guest.page=2m"]}
+        out = tmp("dom2-%s.json" % model)
+        args = ["run", "--quiet", "--json", out, "--set", "domains=2", "--set",
+                "vcpu.domain=0,1", "--set", "domain.1.guest.page=2m"]
+        for kv in common:
+            args += ["--set", kv]
+        run(*(args + [both]))
+        doc = json.load(open(out))
+        st = doc["stats"]
+        eq(doc["config"]["vcpu.domain"], [0, 1], "vcpu.domain in the JSON config")
+        eq(doc["config"]["domain.1.guest.page"], "2m", "the override in the JSON config")
+        checked = 0
+        for v in (0, 1):
+            lone = write("dom2-v%d.txt" % v,
+                         "\n".join(l for l in lines if l.startswith("%d " % v)) + "\n")
+            ls = run_stats(lone, *(common + per[v]))
+            for k, want in ls.items():
+                if isinstance(want, float) or (model == "on" and k.startswith(cached)):
+                    continue
+                key = "domain.%d.%s" % (v, k)
+                if key in st:
+                    eq(st[key], want, key + " vs the lone run of vCPU %d (cache.model=%s)" %
+                       (v, model))
+                    checked += 1
+        if checked < 2 * 60:
+            raise Fail("cache.model=%s: only %d per-domain statistics compared" % (model, checked))
+        eq(st["pt.bytes"], st["domain.0.pt.bytes"] + st["domain.1.pt.bytes"], "pt.bytes is the sum")
+        if st["domain.0.pages.guest"] <= st["domain.1.pages.guest"]:
+            raise Fail("2 MB guest pages should map far fewer pages than 4 KB ones")
+        doms = sorted(set(r["domain"] for r in doc["rounds"]))
+        eq(doms, [0, 1], "rounds of both domains in the JSON")
 
 
 @case
@@ -1276,7 +1290,10 @@ def grant_io_every_count_by_hand():
     # entry (15 hits), 16 reads and (after the flushes) the response write:
     # 19; requests 2 and 3 hit the ring entry the previous response filled:
     # 18 each; 55 misses, 47 hits. Every miss misses the flushed L2 too and
-    # walks: 55 x 16 refs.
+    # walks: 55 x 16 refs, each at the latency of the data-cache level that
+    # served it (cache.model=on, the default: the walk caches are off here,
+    # so walk.cycles is those references' alone), and every L1 TLB miss
+    # looks up the L2 TLB (tlb.l2.latency 9).
     # grant.cycles: the table setup's set_version and setup_table hypercalls
     # 2 x 1400 (issue 24); ring 1400 + 1000; per request the indirect page
     # 1400 + 1000 (map), 1400 + 1000 + 2000 (unmap, flush), the data 1400 +
@@ -1302,9 +1319,12 @@ def grant_io_every_count_by_hand():
                 "domain.1.tlb.fills.64k": 0, "domain.1.tlb.l2.reach_bytes": 4096,
                 "domain.1.walk.count": 55, "domain.1.walk.mem_refs": 55 * 16,
                 "domain.1.walk.s1_refs": 55 * 3, "domain.1.walk.s2_refs": 55 * 13,
-                "domain.1.walk.cycles": 55 * 16 * 14,
-                "domain.1.cycles.translation": 55 * 9 + 55 * 16 * 14,
                 "domain.1.fault.guest": 0, "domain.1.fault.host": 0}, "4k grants, pack=off")
+    lat = {"l1": 4, "l2": 14, "llc": 55, "mem": 225}   # cache.*.latency's defaults
+    eq(sum(st["domain.1.walk.refs." + l] for l in lat), 55 * 16, "references by level")
+    walk = sum(st["domain.1.walk.refs." + l] * c for l, c in lat.items())
+    eq(st["domain.1.walk.cycles"], walk, "walk cycles: each reference at its level's latency")
+    eq(st["domain.1.cycles.translation"], 55 * 9 + walk, "translation: L2 TLB lookups and walks")
     # grant.pack=on: 16 grants share a 64 KB page of the back end, but a
     # page partly filled still wastes the rest (issue 24): the ring alone in
     # the first page (slot 0) wastes 61440; a request's indirect page takes
@@ -1389,9 +1409,26 @@ def explain_runs_the_configured_dirty_logging():
     # one read each for the other 4 pages (the stage-2 walk cache holds
     # their PT): 8. Writes: EPT A in the 3 upper entries of the first walk
     # and A+D in each of the 5 leaves (8), the guest's A in its PML4E,
-    # PDPTE, PDE and A+D in its PTE (4). Cycles: (12 + 12) x 14 + 5 PML
-    # entries x pml.log.cycles 14 + 4 walk-cache hits x 2 = 414.
-    eq(cost_line(out), (12, 4, 8, 12, 4, 5, 414), "references, writes, entries, cycles")
+    # PDPTE, PDE and A+D in its PTE (4).
+    # Cycles, with the data caches (cache.model=on, the default) cold: the
+    # EPT reads touch its L4[0], L3[1] and L2[0] in three pages and then
+    # the PT's entries 0..4 (GPA 0x40000000..0x40004000), all in one 64-byte
+    # line: 4 lines from memory, 4 reads L1 hits; the guest's four reads
+    # are in four table pages: 4 lines from memory; each A/D write is to a
+    # line just read: 12 L1 hits. 8 x cache.mem.latency 225 + (4 + 12) x
+    # cache.l1d.latency 4 + 5 PML entries x pml.log.cycles 14 + 4 walk-cache
+    # hits x 2 = 1942.
+    eq(cost_line(out), (12, 4, 8, 12, 4, 5, 8 * 225 + 16 * 4 + 5 * 14 + 4 * 2),
+       "references, writes, entries, cycles")
+    if "(data caches: 16 from L1, 0 L2, 0 LLC, 8 memory)" not in out:
+        raise Fail("the references by the level that served them:\n" + out)
+    # The flat model (cache.model=off): (12 + 12) x mem.pte_latency 14 + 5 x
+    # 14 + 4 x 2 = 414.
+    flat = explain_hw("--set", "dirtylog.mode=pml", "--set", "cache.model=off", "--access", "w",
+                      XGVA)
+    eq(cost_line(flat), (12, 4, 8, 12, 4, 5, 414), "cache.model=off: cycles")
+    if "414 cycles at mem.pte_latency=14" not in flat:
+        raise Fail("cache.model=off: the cost line says the latency:\n" + flat)
     # A/D writes are steps of their own, with what they changed.
     for want in ("guest L4  write [254] @pa", "hardware update: A 0->1",
                  "guest L1  write [  1] @pa", "hardware update: A 0->1, D 0->1",

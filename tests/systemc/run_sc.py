@@ -8,7 +8,10 @@ On the shipped real capture (the first N records, sim.max_records) in nested
 platform's JSON equals slatsim run's (and so do the rounds and the config);
 with the memory target at mem.pte_latency the platform's sc.cycles.total
 equals cycles.total; with it slower, the difference is exactly the extra
-cycles of each walker reference. Then what the platform did (sc.*) against
+cycles of each walker reference. slatsim run is given cache.model=off, the
+platform's own default (its memory target stands in for the data caches):
+like with like; with cache.model=on set in both, the model's statistics
+still agree. Then what the platform did (sc.*) against
 the model's counts, DMI on and off, --vs, and bad input (one line, exit 2,
 slatsim run's message). Every run is checked for sanitizer reports.
 Given the optimised binaries too: the whole capture (18.7 M records) in the
@@ -27,6 +30,9 @@ SLATSIM, SC = (os.path.abspath(p) for p in sys.argv[1:3])
 PLAIN, PLAIN_SC = (os.path.abspath(p) for p in sys.argv[3:5]) if len(sys.argv) >= 5 else (None, None)
 TRACE = os.path.join(ROOT, "traces/samples/xz-compress.slt")
 N = "sim.max_records=1000000"
+# slatsim run at the platform's cache.model (slatsim_mmu registers off unless
+# set; slatsim run's default is on)
+FLAT = ["--set", "cache.model=off"]
 TMP = tempfile.mkdtemp(prefix="slatsim-sc-")
 CASES = []
 MODES = {
@@ -59,7 +65,7 @@ def run(binary, args, expect_rc=0):
 def json_of(binary, args, name):
     out = os.path.join(TMP, name)
     if binary in (SLATSIM, PLAIN):
-        run(binary, ["run", "--quiet", "--json", out] + args)
+        run(binary, ["run", "--quiet", "--json", out] + FLAT + args)
     else:
         run(binary, ["--quiet", "--json", out] + args)
     with open(out) as f:
@@ -158,7 +164,7 @@ def dmi_off_changes_nothing_but_how():
 def vs_builds_two_platforms_in_one_simulation():
     base = ["--set", N, "--vs", "dirtylog.mode=pml", TRACE]
     out = os.path.join(TMP, "vs")
-    run(SLATSIM, ["run", "--quiet", "--json", out + ".native.json"] + base)
+    run(SLATSIM, ["run", "--quiet", "--json", out + ".native.json"] + FLAT + base)
     run(SC, ["--quiet", "--json", out + ".sc.json"] + base)
     with open(out + ".native.json") as f:
         a = json.load(f)
@@ -168,6 +174,26 @@ def vs_builds_two_platforms_in_one_simulation():
     for x, y, w in zip(a, b, "AB"):
         _, sb = same_model(x, y, "--vs " + w)
         eq(sb["sc.cycles.total"], x["stats"]["cycles.total"], "--vs %s: cycles" % w)
+
+
+@case
+def the_platform_runs_the_flat_model_unless_told_otherwise():
+    # Its default: cache.model=off (the config says so, and the statistics
+    # are slatsim run's with it off); told cache.model=on, the model's
+    # statistics are slatsim run's with the caches on (cycles.memory among
+    # them), and the memory side still costs every reference.
+    b = json_of(SC, ["--set", N, TRACE], "flat.sc.json")
+    eq(b["config"]["cache.model"], "off", "slatsim-sc's cache.model unless set")
+    on = ["--set", N, "--set", "cache.model=on", TRACE]
+    out = os.path.join(TMP, "caches")
+    run(SLATSIM, ["run", "--quiet", "--json", out + ".native.json"] + on)
+    run(SC, ["--quiet", "--json", out + ".sc.json"] + on)
+    a, c = (json.load(open(out + x)) for x in (".native.json", ".sc.json"))
+    eq(c["config"]["cache.model"], "on", "slatsim-sc --set cache.model=on")
+    sa, sc = same_model(a, c, "cache.model=on")
+    if sa["cycles.memory"] == 0:
+        raise Fail("cache.model=on: no cycles.memory")
+    eq(sc["sc.mem.desc_reads"], sa["walk.mem_refs"], "cache.model=on: references on the memory side")
 
 
 @case
