@@ -307,12 +307,13 @@ def test_ctrl_c_run_and_write(tmp_path):
 # ---------------------------------------------------------------- Machine
 
 # The walk-through's machine: x86, 4-level guest (guest.levels) and EPT
-# (host.levels), 4 KB host pages, no walk caches or nested TLB, every
+# (host.levels), 4 KB host pages, no walk caches or nested TLB, the flat
+# memory model (cache.model=off, the default being the data caches): every
 # descriptor read mem.pte_latency = 10 cycles, the L2 TLB looked up at
 # tlb.l2.latency = 9 after an L1D miss (tlb.l1d.latency 0), faults charged
 # fault.guest.cycles = 2500 and fault.host.cycles = 7500.
 SIMPLE = dict(walkcache_s1_entries=0, walkcache_s2_entries=0, ntlb_entries=0, mem_pte_latency=10,
-              host_page="base")
+              host_page="base", cache_model="off")
 PTE, L2LAT, FG, FH = 10, 9, 2500, 7500
 # A nested walk that succeeds: each of the 4 guest levels' table GPA through
 # the 4 EPT levels, then its entry (4 x 5), and the final GPA (4): 24.
