@@ -508,8 +508,13 @@ def fh2_report_prints_the_rooms_that_apply():
         eq(text, want, "%s's value" % name)
     order = [r for r in ("trace", "TLBs", "walks", "faults", "cycles", "dirty logging")]
     eq([r for r in rooms if r in order], order, "the rooms in order")
-    eq("I/O" in rooms or "caches" in rooms or "migration" in rooms, False,
-       "rooms of features that are off")
+    eq("I/O" in rooms or "migration" in rooms, False, "rooms of features that are off")
+    # The data caches are on by default (cache.model, issue 23): their room is
+    # shown, and not with cache.model=off.
+    eq("caches" in rooms, True, "the caches' room (cache.model=on, the default)")
+    _, off, _ = run("run", *(args + ["--set", "cache.model=off", SAMPLE]), expect_rc=0)
+    eq("caches" in fh2_rooms(off[off.index("\n\n", off.index("headline")):]), False,
+       "no caches' room with cache.model=off")
     # Units: cycles, bytes with their binary size.
     eq(rooms["cycles"]["cycles.total"][1], "cycles", "cycles.total's unit")
     pt = st["pt.bytes"]
