@@ -91,6 +91,7 @@ typedef struct dl_out {
 	char err[300];
 	uint64_t missed, truth, reported, extra, splits, wp, rounds;
 	uint64_t pml_full, pml_drained, hdbss_full, faults_host, cyc_dirtylog;
+	uint64_t faults_guest, s2_faults, cyc_faults, cyc_s2_faults;
 } dl_out;
 
 /* Run trace T under the settings SETS (NULL-terminated); every statistic
@@ -123,6 +124,10 @@ static void dl_run(const char *const *sets, const dl_trace *t, int prefault, dl_
 		out->hdbss_full = sim_stat(s, "hdbss.full_exits");
 		out->faults_host = sim_stat(s, "fault.host");
 		out->cyc_dirtylog = sim_stat(s, "cycles.dirtylog");
+		out->faults_guest = sim_stat(s, "fault.guest");
+		out->s2_faults = sim_stat(s, "dirtylog.s2_faults");
+		out->cyc_faults = sim_stat(s, "cycles.faults");
+		out->cyc_s2_faults = sim_stat(s, "cycles.dirtylog.s2_faults");
 	}
 	machine_destroy(m);
 	param_destroy(p);
@@ -214,6 +219,16 @@ START_TEST(dirtylog_safe_configurations_miss_nothing)
 						      s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], pf,
 						      o.err);
 					ck_assert_uint_eq(o.rounds, 3);
+					/* The faults logging caused are booked apart, each at
+					 * fault.host.cycles: fault handling is conserved; only
+					 * base-page mapping (huge=split) causes them, and a
+					 * region's first fault stays the guest's. */
+					ck_assert_uint_eq(o.cyc_faults + o.cyc_s2_faults,
+							  o.faults_guest * 2500 + o.faults_host * 7500);
+					ck_assert_uint_eq(o.cyc_s2_faults, o.s2_faults * 7500);
+					ck_assert_uint_lt(o.s2_faults, o.faults_host + (o.faults_host == 0));
+					if (hi != 0 || pf)
+						ck_assert_uint_eq(o.s2_faults, 0);
 					int unsafe = !strcmp(modes[mi].mode, "pml") && hi == 2;
 					if (unsafe)
 						continue;
@@ -302,6 +317,64 @@ static trace_rec w8(uint64_t va, uint32_t icount)
 {
 	return (trace_rec){ .gva = va, .icount = icount, .size = 8, .kind = TRACE_W };
 }
+
+/* Issue 23, cycles booked where they belong: 600 first-touch writes of
+ * 4 KB pages (x86, guest.page=4k, host.page=thp; VA 0x7f0000000000 up,
+ * 4 KB apart). The guest's frames follow each other from the bottom of
+ * guest RAM: its root, PDPT, PD and first page table, data pages, a second
+ * page table after the 512th: 605 frames, 512 in the first 2 MB region and
+ * 93 in the second. Without logging the hypervisor maps each region with
+ * one 2 MB leaf at its first fault: 2 stage-2 faults, and cycles.faults =
+ * 600 x 2,500 + 2 x 7,500 = 1,515,000. With pml or wp (huge=split) it maps
+ * base pages only: 605 stage-2 faults, of which the 603 after each region's
+ * first are logging's - dirtylog.s2_faults 603, cycles.dirtylog.s2_faults
+ * 603 x 7,500 = 4,522,500 - and cycles.faults stays 1,515,000. wp's
+ * write-protection faults (a write to a page mapped armed: 600) are under
+ * cycles.dirtylog.exits/faults as before (1,400 + 2,000 each). huge=wp maps
+ * 2 MB leaves while logging: no stage-2 fault is logging's, but each leaf
+ * is mapped write-protected (a large leaf under logging), so the first
+ * write into each region takes a write-protection fault that reports the
+ * whole 2 MB page: 2 under pml too. */
+START_TEST(dirtylog_stage2_faults_it_causes_are_its_cycles)
+{
+	enum { N = 600 };
+	trace_rec t[N];
+	for (unsigned i = 0; i < N; i++)
+		t[i] = w8(UINT64_C(0x7f0000000000) + (uint64_t)i * KB4, 1);
+	static const struct {
+		const char *mode, *huge;
+		uint64_t host, s2, wp;
+	} want[] = {
+		{ "off", "split", 2, 0, 0 },
+		{ "pml", "split", 605, 603, 0 },
+		{ "wp", "split", 605, 603, 600 },
+		{ "pml", "wp", 2, 0, 2 },
+	};
+	for (size_t k = 0; k < sizeof(want) / sizeof(*want); k++) {
+		char mo[32], hu[32];
+		snprintf(mo, sizeof(mo), "dirtylog.mode=%s", want[k].mode);
+		snprintf(hu, sizeof(hu), "dirtylog.huge=%s", want[k].huge);
+		const char *sets[] = { mo, hu, "guest.page=4k", "host.page=thp", NULL };
+		hand h;
+		hand_open(&h, sets, NULL, 0);
+		hand_run(&h, t, N);
+		ck_assert_uint_eq(hand_stat(&h, "fault.guest"), N);
+		ck_assert_uint_eq(hand_stat(&h, "fault.host"), want[k].host);
+		ck_assert_uint_eq(hand_stat(&h, "cycles.faults"), N * 2500 + 2 * 7500);
+		ck_assert_uint_eq(hand_stat(&h, "dirtylog.s2_faults"), want[k].s2);
+		ck_assert_uint_eq(hand_stat(&h, "cycles.dirtylog.s2_faults"), want[k].s2 * 7500);
+		ck_assert_uint_eq(hand_stat(&h, "wp.faults"), want[k].wp);
+		ck_assert_uint_eq(hand_stat(&h, "cycles.dirtylog.exits") -
+				  hand_stat(&h, "pml.full_exits") * 1400, want[k].wp * 1400);
+		ck_assert_uint_eq(hand_stat(&h, "cycles.dirtylog.faults"), want[k].wp * 2000);
+		ck_assert_uint_eq(hand_stat(&h, "cycles.total"),
+				  hand_stat(&h, "cycles.instructions") +
+				  hand_stat(&h, "cycles.translation") + hand_stat(&h, "cycles.memory") +
+				  hand_stat(&h, "cycles.faults") + hand_stat(&h, "cycles.dirtylog"));
+		hand_close(&h);
+	}
+}
+END_TEST
 
 /* Item 1: three writes into one prefaulted 1 GB stage-2 page (guest 2 MB
  * pages, so its frames are 2 MB pieces of the 1 GB page: W1 and W2 = W1 +
@@ -565,6 +638,7 @@ Suite *dirtylog_suite(void)
 	TCase *tc = tcase_create("hand");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dirtylog_1g_page_splits_down_to_the_page_written);
+	tcase_add_test(tc, dirtylog_stage2_faults_it_causes_are_its_cycles);
 	tcase_add_test(tc, dirtylog_range_ending_inside_a_large_page);
 	tcase_add_test(tc, dirtylog_kvm_drains_at_every_exit);
 	tcase_add_test(tc, dirtylog_kvm_maps_a_first_write_dirty);

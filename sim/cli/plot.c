@@ -1310,12 +1310,14 @@ static int chart_sweep(const input *in, const plot_opts *o, const param_reg *def
 /* ---------------------------------------------------------------- cycles */
 
 /* cycles.memory exists only in runs with the data caches (cache.model=on,
- * the default): 0 in a run without them. */
+ * the default): 0 in a run without them. cycles.dirtylog holds the stage-2
+ * faults logging caused (cycles.dirtylog.s2_faults), cycles.faults the rest:
+ * the bars show logging's whole share. */
 static const char *const cycle_keys[] = { "cycles.instructions", "cycles.translation",
 					   "cycles.memory", "cycles.faults", "cycles.dirtylog" };
 static const char *const cycle_titles[] = { "instructions (core.cpi)", "translation",
 					     "memory (data beyond an L1 hit)", "faults",
-					     "dirty logging" };
+					     "dirty logging (the faults it caused too)" };
 #define CYC_OPTIONAL "cycles.memory"
 #define NCYC (sizeof(cycle_keys) / sizeof(cycle_keys[0]))
 #define MAX_BARS 160      /* bars in one panel, at most */

@@ -59,7 +59,14 @@
  *    pages with ept.ad_gpt_write, the rest of a large page); truth - reported
  *    are missed pages, which only an unsafe configuration may have.
  * Costs are charged to the domain as cycles.dirtylog.{exits,faults,drain,
- * harvest} (part of cycles.total); the per-vCPU split is not kept. The
+ * harvest} (part of cycles.total); the per-vCPU split is not kept. So are
+ * the stage-2 translation faults logging causes (cycles.dirtylog.s2_faults,
+ * fault.host.cycles each): with huge=split the hypervisor maps a region
+ * that a large leaf would have mapped one base page per fault, and every
+ * fault there after the region's first would not have been taken without
+ * logging (hyp.h); the first would, and stays in cycles.faults. Write-
+ * protection faults, spurious ones included, and splits were logging's
+ * already (exits and faults). The
  * hardware's own cost of writing a PML entry (pml.log.cycles, or the RTL's
  * cycles under run --cosim pml --set cosim.cost=rtl) is part of the walk.
  */
@@ -535,6 +542,12 @@ int dirtylog_s2_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_resul
 	if (split)
 		invalidate_all(dl);
 	return 0;
+}
+
+void dirtylog_caused_faults(dirtylog *dl, uint64_t n, uint64_t cycles)
+{
+	dl->n.s2_faults += n;
+	charge(dl, &dl->n.cyc_s2_faults, cycles);
 }
 
 int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size)

@@ -54,6 +54,7 @@ typedef struct dl_counters {
 	uint64_t pml_logged, pml_full, pml_drained, wp_faults, splits, spurious;
 	uint64_t hdbss_logged, hdbss_full, hdbss_drained, rearmed, scanned;
 	uint64_t cyc_exits, cyc_faults, cyc_drain, cyc_harvest;
+	uint64_t s2_faults, cyc_s2_faults;   /* stage-2 faults logging caused (hyp.h log_faults) */
 	uint64_t cyc_total;
 } dl_counters;
 
@@ -101,6 +102,10 @@ int dirtylog_s2_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_resul
 /* A stage-2 permission fault of vCPU V: 1 if logging's (handled), 0 if
  * not, -1 on error. */
 int dirtylog_wp_fault(dirtylog *dl, vcpu *v, const mmu_req *req, const mmu_result *res);
+/* N stage-2 translation faults of the domain's vCPUs were logging's (hyp.h
+ * log_faults: pages of a region logging kept from a large leaf, after the
+ * region's first): their handling, CYCLES, is logging's cost. */
+void dirtylog_caused_faults(dirtylog *dl, uint64_t n, uint64_t cycles);
 /* The trace wrote SIZE bytes at GPA (the truth a round compares with). */
 int dirtylog_note_write(dirtylog *dl, uint64_t gpa, unsigned size);
 /* From now on also add every 4 KB GPA page written while logging to W (a

@@ -81,7 +81,8 @@ static int table_alloc(void *ctx, uint64_t bytes, uint64_t *gpa)
 			int r = hyp_ensure(g->h, *gpa + off);
 			if (r < 0)
 				return -1;
-			g->n.backing_faults += (uint64_t)r;
+			g->n.backing_faults += r > 0;
+			g->n.backing_logging += r == HYP_LOGGING_FAULT;
 		}
 	return 0;
 }

@@ -33,6 +33,7 @@ typedef struct guest_counters {
 	uint64_t pages;          /* stage-1 leaves mapped (pages.guest) */
 	uint64_t table_bytes;    /* stage-1 table bytes, every ASID and the kernel */
 	uint64_t backing_faults; /* stage-2 faults taken to back table pages */
+	uint64_t backing_logging;   /* of them, faults dirty logging caused (hyp.h) */
 } guest_counters;
 
 /* H: the domain's hypervisor, or NULL when not virtualized (then the guest

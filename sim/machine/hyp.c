@@ -3,6 +3,7 @@
  */
 #include "hyp.h"
 #include "bits.h"
+#include "pageset.h"
 #include "policy.h"
 #include "rng.h"
 
@@ -17,6 +18,8 @@ struct hyp {
 	pt_space s2;
 	dirtylog *dl;
 	uint64_t foreign_lo, foreign_hi;   /* where foreign frames were mapped */
+	pageset kept;              /* regions (GPA >> the policy's large shift) whose large
+				    * leaf dirty logging refused at their first fault */
 	hyp_counters n;
 };
 
@@ -38,7 +41,10 @@ int hyp_create(hyp **out, const hyp_cfg *cfg, physmem *mem, hostmem *hm, sim_err
 	*out = NULL;
 	hyp *h = calloc(1, sizeof(*h));
 	char why[200];
-	if (!h || mmu_walker_create(&h->sw, cfg->mmu, mem, why, sizeof(why))) {
+	if (!h || mmu_walker_create(&h->sw, cfg->mmu, mem, why, sizeof(why)) ||
+	    pageset_init(&h->kept)) {
+		if (h)
+			mmu_walker_destroy(h->sw);
 		free(h);
 		return sim_errf(e, TRACE_ENOMEM, "out of memory (creating a hypervisor)");
 	}
@@ -63,6 +69,7 @@ void hyp_destroy(hyp *h)
 	if (!h)
 		return;
 	mmu_walker_destroy(h->sw);
+	pageset_free(&h->kept);
 	free(h);
 }
 
@@ -91,14 +98,18 @@ int hyp_ensure(hyp *h, uint64_t gpa)
 		return 0;
 	unsigned cand[4];
 	unsigned n = policy_shifts(g, h->c.page, cand);
+	int kept = 0;   /* the first (largest) size was refused for logging alone */
 	for (unsigned k = 0; k < n; k++) {
 		unsigned shift = cand[k];
 		int lvl = mmu_geom_level_for_shift(g, shift);
 		uint64_t base = gpa & ~((UINT64_C(1) << shift) - 1);
 		if (k + 1 < n && (backed_small(h, gpa >> shift) ||
-				  !pt_slot_empty(&h->s2, gpa, (unsigned)lvl) ||
-				  (h->dl && dirtylog_base_only(h->dl, base, UINT64_C(1) << shift))))
+				  !pt_slot_empty(&h->s2, gpa, (unsigned)lvl)))
 			continue;
+		if (k + 1 < n && h->dl && dirtylog_base_only(h->dl, base, UINT64_C(1) << shift)) {
+			kept |= k == 0;
+			continue;
+		}
 		if (hostmem_alloc(h->hm, UINT64_C(1) << shift, &hpa))
 			return -1;
 		if (pt_map(&h->s2, base, hpa, shift, MMU_P_R | MMU_P_W | MMU_P_X) == 0) {
@@ -106,6 +117,13 @@ int hyp_ensure(hyp *h, uint64_t gpa)
 			if (h->dl && dirtylog_new_leaf(h->dl, gpa))
 				return sim_errf(h->err, TRACE_ENOMEM, "out of memory (dirty-log page "
 						"set)");
+			/* A region logging kept from a large leaf: its first fault
+			 * would have been taken anyway, the later ones not. */
+			if (k > 0 && pageset_has(&h->kept, gpa >> cand[0]))
+				return HYP_LOGGING_FAULT;
+			if (kept && pageset_add(&h->kept, gpa >> cand[0]) < 0)
+				return sim_errf(h->err, TRACE_ENOMEM, "out of memory (stage-2 "
+						"regions)");
 			return 1;
 		}
 	}

@@ -7,7 +7,11 @@
  * transparent huge pages), falling back to base pages where the region is
  * not free or, for a seeded share host.backing of regions, where the host
  * is fragmented. A leaf it maps goes through the domain's dirty logging
- * (dirtylog.h), which arms it or pre-sets A/D. The functional lookup answers
+ * (dirtylog.h), which arms it or pre-sets A/D. While logging maps base pages
+ * only (dirtylog.huge=split), a region it kept from a large leaf faults
+ * once per base page: every fault there after the region's first is one
+ * logging caused (hyp_ensure says so), since without logging the first
+ * fault's large leaf would have mapped the page. The functional lookup answers
  * where a GPA lives without touching any cache (the software's own view).
  */
 #ifndef SLATSIM_HYP_H
@@ -42,8 +46,10 @@ void hyp_destroy(hyp *h);
 void hyp_set_dirtylog(hyp *h, dirtylog *dl);
 
 /* Map the host page around GPA if stage 2 does not map it yet: 1 if it
- * mapped (the hypervisor's handling of a stage-2 fault), 0 if it was
- * mapped, -1 on failure (in E; a GPA beyond host.ipa_bits is bad input). */
+ * mapped (the hypervisor's handling of a stage-2 fault), HYP_LOGGING_FAULT
+ * if it mapped on a fault dirty logging caused (above), 0 if it was mapped,
+ * -1 on failure (in E; a GPA beyond host.ipa_bits is bad input). */
+#define HYP_LOGGING_FAULT 2
 int hyp_ensure(hyp *h, uint64_t gpa);
 /* Where GPA lives: 0 with the HPA, -1 if stage 2 does not map it. */
 int hyp_lookup(const hyp *h, uint64_t gpa, uint64_t *hpa);

@@ -701,13 +701,27 @@ int machine_start(machine *m)
 
 /* ---------------------------------------------------------------- faults */
 
-/* Stage-2 faults the guest OS took backing its own table pages since
- * BEFORE, charged to the vCPU whose access needed the tables. */
-static void charge_backing(vcpu *v, uint64_t before)
+/* N stage-2 faults of vCPU V, LOGGING of them caused by dirty logging (hyp.h):
+ * fault.host.cycles each, under cycles.faults or, logging's, under
+ * cycles.dirtylog.s2_faults. */
+static void charge_host(vcpu *v, uint64_t n, uint64_t logging)
 {
-	uint64_t n = guest_counters_of(v->dom->g)->backing_faults - before;
+	const domain *d = v->dom;
 	v->faults_host += n;
-	v->cyc_faults = sat_add64(v->cyc_faults, sat_mul64(n, v->dom->c.fault_host));
+	v->cyc_faults = sat_add64(v->cyc_faults, sat_mul64(n - logging, d->c.fault_host));
+	if (logging)
+		dirtylog_caused_faults(d->dl, logging, sat_mul64(logging, d->c.fault_host));
+}
+
+/* Stage-2 faults the guest OS took backing its own table pages since
+ * BEFORE (its counters then), charged to the vCPU whose access needed the
+ * tables. */
+static void charge_backing(vcpu *v, const guest_counters *before)
+{
+	const guest_counters *now = guest_counters_of(v->dom->g);
+	if (now->backing_faults != before->backing_faults)
+		charge_host(v, now->backing_faults - before->backing_faults,
+			    now->backing_logging - before->backing_logging);
 }
 
 /* machine_walk_once: keep attempt RES's steps in the step array and record
@@ -754,11 +768,12 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 					"(kind %d) at VA 0x%llx", res->fault.stage, res->fault.kind,
 					(unsigned long long)req->va);
 		if (res->fault.stage == 1) {
-			uint64_t bf = guest_counters_of(d->g)->backing_faults;
+			guest_counters bf = *guest_counters_of(d->g);
 			r = guest_ensure(d->g, req->asid, req->va, NULL);
-			charge_backing(v, bf);
+			charge_backing(v, &bf);
 			/* Its table pages' stage-2 faults were VM exits of this vCPU. */
-			if (guest_counters_of(d->g)->backing_faults != bf && dirtylog_exit(d->dl, v))
+			if (guest_counters_of(d->g)->backing_faults != bf.backing_faults &&
+			    dirtylog_exit(d->dl, v))
 				return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (dirty-log "
 						"page set)");
 			req->s1_root_upper = guest_kernel_root(d->g);   /* (may be new) */
@@ -768,10 +783,8 @@ static int walk(machine *m, vcpu *v, mmu_req *req, mmu_result *res)
 			}
 		} else {
 			r = hyp_ensure(d->h, res->fault.ipa);
-			if (r > 0) {
-				v->faults_host++;
-				v->cyc_faults = sat_add64(v->cyc_faults, d->c.fault_host);
-			}
+			if (r > 0)
+				charge_host(v, 1, r == HYP_LOGGING_FAULT);
 			if (r >= 0 && dirtylog_s2_fault(d->dl, v, req, res, r > 0))
 				return sim_errf(&m->err, TRACE_ENOMEM, "out of memory (dirty-log "
 						"page set)");
@@ -842,9 +855,10 @@ static inline __attribute__((always_inline)) int access_one(machine *m, vcpu *v,
 		tlb_entry ne;
 		if (!e) {
 			domain *d = v->dom;
-			uint64_t root, bf = guest_counters_of(d->g)->backing_faults;
+			uint64_t root;
+			guest_counters bf = *guest_counters_of(d->g);
 			int rc = guest_root(d->g, r->asid, &root);
-			charge_backing(v, bf);
+			charge_backing(v, &bf);
 			if (rc)
 				return -1;
 			mmu_req req = { .va = va, .s1_root = root,
@@ -1386,14 +1400,16 @@ static const stat_field tlb_fields[] = {
 	TF("ntlb.hits", v.nt_h, "nested TLB hits (GPA->HPA)"),
 	TF("ntlb.misses", v.nt_m, "nested TLB misses"),
 	TF("fault.guest", v.fault_guest, "guest (stage-1) page faults"),
-	TF("fault.host", v.fault_host, "stage-2 faults (EPT violations)"),
+	TF("fault.host", v.fault_host, "stage-2 faults (EPT violations; those dirty logging caused "
+	   "too, dirtylog.s2_faults)"),
 	TF("pages.guest", pages_guest, "stage-1 leaf mappings created"),
 	TF("pages.host", pages_host, "stage-2 leaf mappings created"),
 	TF("pt.bytes", pt_bytes, "page-table bytes held, both stages"),
 	TF("cycles.total", cyc_total, "all cycles, all vCPUs and the hypervisor's dirty logging"),
 	TF("cycles.instructions", cyc_instr, "core.cpi x instructions"),
 	TF("cycles.translation", v.cyc_trans, "TLB lookups and page walks"),
-	TF("cycles.faults", v.cyc_faults, "guest and host fault handling"),
+	TF("cycles.faults", v.cyc_faults, "guest and host fault handling (not the stage-2 faults "
+	   "dirty logging caused: cycles.dirtylog.s2_faults)"),
 	TF("walk.ad_writes", v.ad_writes,
 	   "descriptors written by hardware A/D / DBM updates, both stages"),
 	TF("walk.s1_ad_writes", v.s1_ad_writes, "stage-1 descriptors written by hardware A/D "
@@ -1423,6 +1439,9 @@ static const stat_field tlb_fields[] = {
 	DF("dirtylog.splits", splits, "large stage-2 leaves split on a write"),
 	DF("dirtylog.spurious_faults", spurious,
 	   "faults on a page already writable (stale read-only translation)"),
+	DF("dirtylog.s2_faults", s2_faults, "stage-2 faults logging caused: a page of a region "
+	   "mapped base page by base page under dirtylog.huge=split, after the region's first "
+	   "fault, which a large leaf would have mapped (in fault.host)"),
 	DF("dirtylog.rearmed_leaves", rearmed, "leaves cleaned or protected at round ends"),
 	DF("dirtylog.scanned_leaves", scanned, "leaves scanned for dirty state (dbm)"),
 	DF("hdbss.logged", hdbss_logged, "HDBSS entries the hardware wrote"),
@@ -1431,6 +1450,8 @@ static const stat_field tlb_fields[] = {
 	DF("cycles.dirtylog", cyc_total, "all dirty-logging cycles"),
 	DF("cycles.dirtylog.exits", cyc_exits, "VM exits and entries for logging"),
 	DF("cycles.dirtylog.faults", cyc_faults, "write-protection fault handling, splits"),
+	DF("cycles.dirtylog.s2_faults", cyc_s2_faults, "handling the stage-2 faults logging "
+	   "caused (fault.host.cycles each; not in cycles.faults)"),
 	DF("cycles.dirtylog.drain", cyc_drain, "reading PML/HDBSS entries"),
 	DF("cycles.dirtylog.harvest", cyc_harvest,
 	   "round work: scan, bitmap, re-arm, invalidation"),

@@ -86,8 +86,9 @@ typedef struct machine_result {
 	uint64_t gpa[2], hpa[2];      /* per page: where its first byte touched translates */
 	unsigned shift[2];            /* per page: log2 of the translation's size */
 	uint64_t cycles_translation;  /* TLB lookups and walks */
-	uint64_t cycles_faults;       /* guest and host fault handling */
-	uint64_t cycles_dirtylog;     /* logging work: exits, faults, drains, a round */
+	uint64_t cycles_faults;       /* guest and host fault handling (not logging's) */
+	uint64_t cycles_dirtylog;     /* logging work: exits, faults (the stage-2 faults
+				       * logging caused too), drains, a round */
 	unsigned walks;               /* page walks (including those that faulted) */
 	unsigned faults_guest, faults_host;   /* page faults taken and resolved */
 	unsigned log_full_exits;      /* PML log-full exits / HDBSS-full aborts */

@@ -286,15 +286,25 @@ void report_headline(FILE *f, const stats_reg *st, const param_reg *p)
 	char r[32];
 	report_bytes(r, sizeof(r), stat_of(st, "tlb.l2.reach_bytes"), 2);
 	fprintf(f, "    TLB reach        %s mapped by the L2 TLB at the end\n", r);
+	/* Logging's share holds the stage-2 faults it caused (dirtylog.s2_faults,
+	 * dirtylog.h): their share is said on a line of its own, as the faults
+	 * share above leaves them out. */
 	if (stat_of(st, "dirtylog.rounds")) {
-		char x[3][32];
+		char x[4][32];
+		uint64_t s2 = stat_of(st, "dirtylog.s2_faults");
 		report_count(x[0], sizeof(x[0]), stat_of(st, "dirtylog.true_pages"));
 		report_count(x[1], sizeof(x[1]), stat_of(st, "dirtylog.missed_pages"));
 		report_count(x[2], sizeof(x[2]), stat_of(st, "dirtylog.extra_pages"));
+		report_count(x[3], sizeof(x[3]), s2);
 		fprintf(f, "    dirty logging    %.2f%% of cycles; %s pages written, %s missed, %s "
 			"extra over %" PRIu64 " round%s\n", share(stat_of(st, "cycles.dirtylog"), total),
 			x[0], x[1], x[2], stat_of(st, "dirtylog.rounds"),
 			stat_of(st, "dirtylog.rounds") == 1 ? "" : "s");
+		if (s2)
+			fprintf(f, "                     %.2f%% of cycles in the %s stage-2 fault%s it "
+				"caused (4 KB pages mapped while logging)\n",
+				share(stat_of(st, "cycles.dirtylog.s2_faults"), total), x[3],
+				s2 == 1 ? "" : "s");
 	}
 	fputc('\n', f);
 }

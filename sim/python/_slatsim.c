@@ -1218,9 +1218,10 @@ static PyMemberDef Result_members[] = {
 	{ "cycles_translation", T_ULONGLONG, RES_OFF(cycles_translation), READONLY,
 	  "TLB lookups and walks" },
 	{ "cycles_faults", T_ULONGLONG, RES_OFF(cycles_faults), READONLY,
-	  "guest and host fault handling" },
+	  "guest and host fault handling (not the stage-2 faults dirty logging caused: "
+	  "cycles_dirtylog)" },
 	{ "cycles_dirtylog", T_ULONGLONG, RES_OFF(cycles_dirtylog), READONLY,
-	  "logging work: exits, faults, drains, a round" },
+	  "logging work: exits, faults (the stage-2 faults it caused too), drains, a round" },
 	{ "walks", T_UINT, RES_OFF(walks), READONLY, "page walks (including those that faulted)" },
 	{ "faults_guest", T_UINT, RES_OFF(faults_guest), READONLY,
 	  "guest page faults taken and resolved" },

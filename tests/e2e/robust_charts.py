@@ -376,7 +376,7 @@ def charts_sweep_of_96_points_is_small_multiples():
                "tlb.l2.policy, guest.page", "the arrangement, under the title")
     for want in ("cycles per instruction (cycles)", "tlb.l2.entries (entries)",
                  "instructions (core.cpi)", "translation", "memory (data beyond an L1 hit)",
-                 "faults", "dirty logging",
+                 "faults", "dirty logging (the faults it caused too)",
                  "tlb.l2.policy=plru, guest.page=thp"):
         charts_has(texts, want, "plot cycles of 96 points")
     eq(texts.count("tlb.l2.ways=8"), 4, "a group label per panel")
