@@ -2,6 +2,7 @@
  * lib/stats.c - statistics registry (see stats.h).
  */
 #include "stats.h"
+#include "nameidx.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ typedef struct stats_ent {
 struct stats_reg {
 	stats_ent *e;
 	size_t n, cap;
+	nameidx idx;            /* names to entries */
 	int failed;             /* a registration ran out of memory */
 	stats_ent spare;        /* where a failed registration writes */
 };
@@ -35,15 +37,21 @@ void stats_destroy(stats_reg *reg)
 	if (!reg)
 		return;
 	free(reg->e);
+	nameidx_free(&reg->idx);
 	free(reg);
 }
 
-static long find(const stats_reg *reg, const char *name)
+static const char *entry_name(const void *ctx, size_t i)
 {
-	for (size_t i = 0; i < reg->n; i++)
-		if (strcmp(reg->e[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return ((const stats_reg *)ctx)->e[i].name;
+}
+
+static long find(const stats_reg *creg, const char *name)
+{
+	/* (the index is a cache of the entries: bringing it up to date does
+	 * not change the registry a caller holds as const) */
+	stats_reg *reg = (stats_reg *)creg;
+	return nameidx_find(&reg->idx, reg->n, name, entry_name, reg);
 }
 
 static stats_ent *push(stats_reg *reg, const char *name, const char *desc)

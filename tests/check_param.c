@@ -249,6 +249,82 @@ START_TEST(param_copy_makes_the_same_registry)
 }
 END_TEST
 
+/* Names are found through a hash index that param_set extends and
+ * param_copy renames and cuts: after any sequence of sets and copies among
+ * registries, every name - base keys, overrides present and absent - finds
+ * what a list of the assignments made says (each assignment has an origin
+ * of its own), with enough overrides to rebuild the index several times. */
+START_TEST(param_lookup_follows_sets_and_copies)
+{
+	static const param_def sd[] = {
+		{ .name = "a.n", .type = PARAM_INT, .def = "1", .min = 0, .max = 100,
+		  .flags = PARAM_F_SCOPED, .help = "h" },
+		{ .name = "b", .type = PARAM_INT, .def = "5", .min = 0, .max = 100, .help = "h" },
+	};
+	enum { NREG = 4, NSCOPE = 96, NNAME = NSCOPE + 2 };
+	char names[NNAME][24];
+	snprintf(names[0], sizeof(names[0]), "a.n");
+	snprintf(names[1], sizeof(names[1]), "b");
+	for (int d = 0; d < NSCOPE; d++)
+		snprintf(names[2 + d], sizeof(names[2 + d]), "d.%d.a.n", d);
+	param_reg *reg[NREG];
+	int origin[NREG][NNAME];   /* the assignment's number; 0: never set */
+	for (int r = 0; r < NREG; r++) {
+		reg[r] = param_create();
+		param_register(reg[r], sd, 2);
+		param_scope(reg[r], "d", NSCOPE);
+		for (int k = 0; k < NNAME; k++)
+			origin[r][k] = 0;
+	}
+	char err[256], o[32];
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (int step = 1; step < 6000; step++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int r = (int)(x % NREG), k = (int)((x >> 8) % NNAME);
+		if ((x >> 20) % 8 == 0) {
+			int from = (int)((x >> 24) % NREG);
+			ck_assert_int_eq(param_copy(reg[r], reg[from]), PARAM_OK);
+			for (int j = 0; j < NNAME; j++)
+				origin[r][j] = origin[from][j];
+		} else {
+			snprintf(o, sizeof(o), "o%d", step);
+			ck_assert_int_eq(param_set(reg[r], names[k], "7", o, err, sizeof(err)),
+					 PARAM_OK);
+			origin[r][k] = step;
+		}
+		if ((x >> 28) % 3 == 0)
+			continue;   /* (several changes between lookups, too) */
+		for (int j = 0; j < NNAME; j++) {
+			const char *got = param_origin(reg[r], names[j]);
+			if (!origin[r][j]) {
+				ck_assert_ptr_null(got);
+				continue;
+			}
+			snprintf(o, sizeof(o), "o%d", origin[r][j]);
+			ck_assert_ptr_nonnull(got);
+			ck_assert_str_eq(got, o);
+		}
+	}
+	/* A copy that cuts entries off, then one that adds others at their
+	 * places, with no lookup between. */
+	param_reg *few = param_create(), *other = param_create();
+	param_register(few, sd, 2);
+	param_scope(few, "d", NSCOPE);
+	param_copy(other, few);
+	ck_assert_int_eq(param_set(reg[0], "d.5.a.n", "9", "five", err, sizeof(err)), PARAM_OK);
+	ck_assert_int_eq(param_set(other, "d.6.a.n", "9", "six", err, sizeof(err)), PARAM_OK);
+	ck_assert_ptr_nonnull(param_origin(reg[0], "d.5.a.n"));
+	ck_assert_int_eq(param_copy(reg[0], few), PARAM_OK);
+	ck_assert_int_eq(param_copy(reg[0], other), PARAM_OK);
+	ck_assert_ptr_null(param_origin(reg[0], "d.5.a.n"));
+	ck_assert_str_eq(param_origin(reg[0], "d.6.a.n"), "six");
+	param_destroy(few);
+	param_destroy(other);
+	for (int r = 0; r < NREG; r++)
+		param_destroy(reg[r]);
+}
+END_TEST
+
 Suite *param_suite(void)
 {
 	Suite *s = suite_create("param");
@@ -261,6 +337,7 @@ Suite *param_suite(void)
 	tcase_add_test(tc, param_edit_distance_is_levenshtein);
 	tcase_add_test(tc, param_suggestion_is_the_nearest_name);
 	tcase_add_test(tc, param_copy_makes_the_same_registry);
+	tcase_add_test(tc, param_lookup_follows_sets_and_copies);
 	suite_add_tcase(s, tc);
 	return s;
 }
