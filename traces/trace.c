@@ -102,6 +102,7 @@ struct trace_pipe {
 	unsigned char *aux[PIPE_SLOTS]; /* batch_fn's, per granule of each slot */
 	int has_aux[PIPE_SLOTS];        /* batch_fn was called on the slot's records */
 	int started, stop;
+	unsigned asked;                 /* batches asked for before the thread started */
 	int threadless;                 /* the thread could not start: the consumer decodes */
 	int decoding;                   /* a thread is in the backend (the next batch) */
 	int prod_waits, cons_waits;     /* asleep on cv: the producer, the consumer */
@@ -518,16 +519,7 @@ static int pipe_create(trace_reader *r, const trace_open_opts *o, char *err, siz
 		p->aux_size = o->batch_aux;
 		p->granule = o->batch_granule;
 	}
-	size_t runs = p->batch_fn ? (PIPE_RECS + p->granule - 1) / p->granule : 0;
-	for (unsigned i = 0; i < PIPE_SLOTS; i++) {
-		p->rec[i] = malloc(PIPE_RECS * sizeof(trace_rec));
-		if (runs)
-			p->aux[i] = malloc(runs * p->aux_size);
-		if (!p->rec[i] || (runs && !p->aux[i])) {
-			pipe_destroy(r);
-			return trace_errf(err, errlen, TRACE_ENOMEM, r->path, "out of memory (trace reader)");
-		}
-	}
+	/* (the slots are made when the thread starts: pipe_take) */
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	p->sync = 1;
@@ -558,6 +550,21 @@ static void pipe_destroy(trace_reader *r)
 	r->pipe = NULL;
 }
 
+/* Make the slots; 0 when out of memory. */
+static int pipe_slots(struct trace_pipe *p)
+{
+	size_t runs = p->batch_fn ? (PIPE_RECS + p->granule - 1) / p->granule : 0;
+	for (unsigned i = 0; i < PIPE_SLOTS; i++) {
+		if (!p->rec[i])
+			p->rec[i] = malloc(PIPE_RECS * sizeof(trace_rec));
+		if (runs && !p->aux[i])
+			p->aux[i] = malloc(runs * p->aux_size);
+		if (!p->rec[i] || (runs && !p->aux[i]))
+			return 0;
+	}
+	return 1;
+}
+
 /* Give the head slot back to the producer. */
 static void pipe_release(struct trace_pipe *p)
 {
@@ -578,12 +585,18 @@ static long pipe_take(trace_reader *r, const trace_rec **out, const void **aux, 
 		      size_t max, char *err, size_t errlen)
 {
 	struct trace_pipe *p = r->pipe;
-	if (!p->started) {
-		p->decoding = 1;   /* (the thread's first batch: see pipe_main) */
+	/* The first batch is decoded here, as when the thread is behind (below:
+	 * nobody is decoding); the thread and its slots are made at the second,
+	 * so that a trace of one batch - a small file, a fuzz input - does not
+	 * pay for them. */
+	if (!p->started && p->asked++ > 0) {
 		/* A thread that cannot start (EAGAIN: no memory for its stack, or
-		 * no thread left) leaves every batch to this one, which decodes
-		 * when nobody does: the same records, one thread's speed. */
-		p->threadless = pthread_create(&p->th, NULL, pipe_main, r) != 0;
+		 * no thread left; or no memory for the slots) leaves every batch
+		 * to this one, which decodes when nobody does: the same records,
+		 * one thread's speed. */
+		p->decoding = 1;   /* (the thread's first batch: see pipe_main) */
+		p->threadless = !pipe_slots(p) ||
+				pthread_create(&p->th, NULL, pipe_main, r) != 0;
 		if (p->threadless)
 			p->decoding = 0;
 		p->started = 1;
@@ -602,7 +615,7 @@ static long pipe_take(trace_reader *r, const trace_rec **out, const void **aux, 
 			/* Nothing ready and nobody decoding: the next batch is this
 			 * thread's to decode, into the caller's buffer. */
 			p->decoding = 1;
-			p->behind = 1;
+			p->behind = p->started;   /* (the first batch: nobody behind) */
 			pthread_mutex_unlock(&p->mu);
 			long k = read_direct(r, buf, max, err, errlen);
 			uint64_t done, total;
