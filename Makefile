@@ -175,12 +175,12 @@ $(BUILD)/slatsim: $(OBJ) $(CLI_OBJ) $(GLUE_opt) | $(BUILD)/chase
 	$(LINK) $(OPT) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The host pointer-chase benchmark behind `slatsim calibrate` (standalone).
-$(BUILD)/chase: tools/chase.c | deps-core
+$(BUILD)/chase: tools/chase.c sim/study/chase_points.h | deps-core
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CSTD) $(OPT) $(WARN) $(CFLAGS) $< $(LDFLAGS) -o $@
 
-$(BUILD)/asan/chase: tools/chase.c | deps-core
+$(BUILD)/asan/chase: tools/chase.c sim/study/chase_points.h | deps-core
 	@mkdir -p $(dir $@)
 	@echo "  CC/SAN  $<"
 	@$(CC) $(CSTD) -O1 -g $(SAN) $(WARN) $(CFLAGS) $< $(LDFLAGS) -o $@

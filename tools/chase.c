@@ -69,11 +69,13 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "../sim/study/chase_points.h"
+
 #define PAGE_4K      4096u
 #define PAGE_2M      (UINT64_C(2) << 20)
 #define LINE         64u
-#define MAX_PAGES    65536u      /* elements of a page mode (4k, 2m, s8, s512) */
-#define MAX_LINES    8388608u    /* elements of the packed control: 512 MB */
+#define MAX_PAGES    CHASE_MAX_PAGES
+#define MAX_LINES    CHASE_MAX_LINES
 #define MAX_POINTS   128
 #define MAX_REPS     101
 #define MAX_RUN      (UINT64_C(1) << 23)   /* 8 N loads a run at most this many */
@@ -430,18 +432,6 @@ static int parse_counts(const char *opt, const char *arg, unsigned max, unsigned
 	return 0;
 }
 
-/* 8 to MAX into OUT: 4 points per octave to MAX_PAGES, 2 (N, 1.5 N) beyond. */
-static unsigned default_points(unsigned max, unsigned *out)
-{
-	unsigned n = 0;
-	for (unsigned p = 8; p <= max; p *= 2) {
-		unsigned per = p < MAX_PAGES ? 4 : 2;
-		for (unsigned q = 0; q < per && (q == 0 || p < max); q++)
-			out[n++] = p + q * p / per;
-	}
-	return n;
-}
-
 static int parse_opts(int argc, char **argv, opts *o)
 {
 	static const struct option lo[] = {
@@ -580,9 +570,9 @@ static int parse_opts(int argc, char **argv, opts *o)
 		o->nlines = o->npoints;
 	}
 	if (!o->nlines)
-		o->nlines = default_points(MAX_LINES, o->lines);
+		o->nlines = chase_default_points(MAX_LINES, o->lines);
 	if (!o->npoints)
-		o->npoints = default_points(MAX_PAGES, o->pages);
+		o->npoints = chase_default_points(MAX_PAGES, o->pages);
 	return 0;
 }
 

@@ -2024,19 +2024,6 @@ void calibrate_config_init(calibrate_config *cfg)
 	};
 }
 
-/* 8 to MAX into OUT: 4 points per octave to CALIBRATE_MAX_PAGES, 2 (N,
- * 1.5 N) beyond (chase's default too). Returns how many. */
-static size_t default_points(unsigned max, unsigned *out)
-{
-	size_t n = 0;
-	for (unsigned p = 8; p <= max; p *= 2) {
-		unsigned per = p < CALIBRATE_MAX_PAGES ? 4 : 2;
-		for (unsigned q = 0; q < per && (q == 0 || p < max); q++)
-			out[n++] = p + q * p / per;
-	}
-	return n;
-}
-
 /* CFG within the ranges calibrate.h gives. */
 static int check_config(const calibrate_config *g, char *err, size_t errlen)
 {
@@ -2126,9 +2113,9 @@ int calibrate_create(calibrate **out, const calibrate_config *cfg, const param_r
 		c->cfg.nlines = c->cfg.npages;
 	}
 	if (!c->cfg.npages)
-		c->cfg.npages = default_points(CALIBRATE_MAX_PAGES, c->cfg.pages);
+		c->cfg.npages = chase_default_points(CALIBRATE_MAX_PAGES, c->cfg.pages);
 	if (!c->cfg.nlines)
-		c->cfg.nlines = default_points(CALIBRATE_MAX_LINES, c->cfg.lines);
+		c->cfg.nlines = chase_default_points(CALIBRATE_MAX_LINES, c->cfg.lines);
 	c->host.seed = cfg->seed;
 	if ((rc = configure(c, p, err, errlen)) == TRACE_OK)
 		*out = c;

@@ -39,6 +39,7 @@
 #define SLATSIM_CALIBRATE_H
 
 #include "calib.h"
+#include "chase_points.h"
 #include "param.h"
 #include "trace.h"   /* TRACE_OK, TRACE_E*: what the verbs return */
 
@@ -67,8 +68,8 @@ unsigned calibrate_mode_stride(int mode);
 const char *calibrate_mode_guest_page(int mode);
 
 #define CALIBRATE_MAX_POINTS 128     /* points of one curve: chase's limit */
-#define CALIBRATE_MAX_PAGES 65536u   /* pages of one point: chase's limit */
-#define CALIBRATE_MAX_LINES 8388608u /* lines of a packed point (512 MB): chase's */
+#define CALIBRATE_MAX_PAGES CHASE_MAX_PAGES   /* pages of one point: chase's limit */
+#define CALIBRATE_MAX_LINES CHASE_MAX_LINES   /* lines of a packed point (512 MB): chase's */
 #define CALIBRATE_MAX_KNEES 16
 #define CALIBRATE_WARM_LAPS 2        /* laps of the cycle that warm the model up */
 #define CALIBRATE_LAPS 4             /* laps in the trace: the warm ones + the counted */
