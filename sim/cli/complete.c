@@ -37,6 +37,13 @@ static const char *const complete_opt_cmds[] = {
 };
 
 /* S for a bash single-quoted word (no quote can appear in these lists). */
+/* The commands, space-separated. */
+static void put_cmds(void)
+{
+	for (size_t i = 0; i < sizeof(complete_cmds) / sizeof(complete_cmds[0]); i++)
+		printf("%s%s", i ? " " : "", complete_cmds[i]);
+}
+
 static void put_list(const char *s)
 {
 	fputs(s ? s : "", stdout);
@@ -93,8 +100,7 @@ int cmd_completion(args *a)
 	      "\tcompopt +o nospace 2>/dev/null\n"
 	      "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
 	      "\t\tCOMPREPLY=($(compgen -W '", stdout);
-	for (size_t i = 0; i < sizeof(complete_cmds) / sizeof(complete_cmds[0]); i++)
-		printf("%s%s", i ? " " : "", complete_cmds[i]);
+	put_cmds();
 	fputs(" --help --version' -- \"$cur\"))\n"
 	      "\t\treturn\n"
 	      "\tfi\n"
@@ -107,8 +113,7 @@ int cmd_completion(args *a)
 	      "\tfi\n"
 	      "\tif [ \"$cmd\" = help ] || [ \"$cmd\" = completion ]; then\n"
 	      "\t\t[ \"$cmd\" = help ] && words='", stdout);
-	for (size_t i = 0; i < sizeof(complete_cmds) / sizeof(complete_cmds[0]); i++)
-		printf("%s%s", i ? " " : "", complete_cmds[i]);
+	put_cmds();
 	fputs("' || words=bash\n"
 	      "\t\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
 	      "\t\treturn\n"
