@@ -78,21 +78,41 @@ static const char *const trace_usage =
 	"'slatsim trace SUBCOMMAND --help' (or 'slatsim help trace SUBCOMMAND') describes\n"
 	"one.\n";
 
-static const char *const commands[] = { "run", "params", "trace", "help", "explain", "reach",
-					 "sweep", "plot", "calibrate", "migrate", "diff",
-					 "completion" };
-static const char *const trace_cmds[] = { "info", "import", "gen" };
+/* The commands and what runs them (trace and help: dispatch's own). */
+typedef struct verb {
+	const char *name, *full;   /* FULL: the command as messages name it */
+	int (*fn)(args *a);
+} verb;
+static const verb commands[] = {
+	{ "run", "run", cmd_run }, { "params", "params", cmd_params }, { "trace", "trace", NULL },
+	{ "help", "help", NULL }, { "explain", "explain", cmd_explain },
+	{ "reach", "reach", cmd_reach }, { "sweep", "sweep", cmd_sweep },
+	{ "plot", "plot", cmd_plot }, { "calibrate", "calibrate", cmd_calibrate },
+	{ "migrate", "migrate", cmd_migrate }, { "diff", "diff", cmd_diff },
+	{ "completion", "completion", cmd_completion },
+};
+static const verb trace_cmds[] = {
+	{ "info", "trace info", cmd_trace_info }, { "import", "trace import", cmd_trace_import },
+	{ "gen", "trace gen", cmd_trace_gen },
+};
 
-static void unknown_command(const char *what, const char *got, const char *const *list,
-			    size_t n)
+static const verb *find_verb(const char *got, const verb *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].fn && strcmp(got, list[i].name) == 0)
+			return &list[i];
+	return NULL;
+}
+
+static void unknown_command(const char *what, const char *got, const verb *list, size_t n)
 {
 	const char *best = NULL;
 	size_t bd = 3;
 	for (size_t i = 0; i < n; i++) {
-		size_t d = param_edit_distance(got, list[i]);
+		size_t d = param_edit_distance(got, list[i].name);
 		if (d < bd) {
 			bd = d;
-			best = list[i];
+			best = list[i].name;
 		}
 	}
 	if (best)
@@ -132,26 +152,9 @@ static int dispatch(int argc, char **argv, outset *outs)
 	}
 	args a = { .argc = argc - 2, .i = 0, .argv = argv + 2, .cmd = cmd, .outs = outs,
 		   .cmdc = argc, .cmdv = argv };
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(&a);
-	if (strcmp(cmd, "params") == 0)
-		return cmd_params(&a);
-	if (strcmp(cmd, "explain") == 0)
-		return cmd_explain(&a);
-	if (strcmp(cmd, "reach") == 0)
-		return cmd_reach(&a);
-	if (strcmp(cmd, "sweep") == 0)
-		return cmd_sweep(&a);
-	if (strcmp(cmd, "plot") == 0)
-		return cmd_plot(&a);
-	if (strcmp(cmd, "calibrate") == 0)
-		return cmd_calibrate(&a);
-	if (strcmp(cmd, "migrate") == 0)
-		return cmd_migrate(&a);
-	if (strcmp(cmd, "diff") == 0)
-		return cmd_diff(&a);
-	if (strcmp(cmd, "completion") == 0)
-		return cmd_completion(&a);
+	const verb *v = find_verb(cmd, commands, sizeof(commands) / sizeof(commands[0]));
+	if (v)
+		return v->fn(&a);
 	if (strcmp(cmd, "trace") == 0) {
 		if (argc < 3)
 			cli_usage_error(NULL, "trace needs a subcommand: info, import or gen");
@@ -162,19 +165,13 @@ static int dispatch(int argc, char **argv, outset *outs)
 		}
 		a = (args){ .argc = argc - 3, .i = 0, .argv = argv + 3, .outs = outs, .cmdc = argc,
 			    .cmdv = argv };
-		if (strcmp(sub, "info") == 0) {
-			a.cmd = "trace info";
-			return cmd_trace_info(&a);
+		v = find_verb(sub, trace_cmds, sizeof(trace_cmds) / sizeof(trace_cmds[0]));
+		if (v) {
+			a.cmd = v->full;
+			return v->fn(&a);
 		}
-		if (strcmp(sub, "import") == 0) {
-			a.cmd = "trace import";
-			return cmd_trace_import(&a);
-		}
-		if (strcmp(sub, "gen") == 0) {
-			a.cmd = "trace gen";
-			return cmd_trace_gen(&a);
-		}
-		unknown_command("trace subcommand", sub, trace_cmds, 3);
+		unknown_command("trace subcommand", sub, trace_cmds,
+				sizeof(trace_cmds) / sizeof(trace_cmds[0]));
 	}
 	unknown_command("command", cmd, commands, sizeof(commands) / sizeof(commands[0]));
 	return EXIT_BAD;
