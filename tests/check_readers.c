@@ -641,8 +641,12 @@ START_TEST(decoding_thread_starts_at_the_second_batch)
 			for (long i = 0; i < got; i++)
 				ck_assert_uint_eq(buf[i].gva, 0x2000 + (uint64_t)(total + i) * 64);
 			total += got;
-			if (call == 0)
+			if (call == 0) {
 				ck_assert_int_eq(task_count(), before);   /* no thread yet */
+				/* (reading began: a seek is refused, thread or not yet) */
+				ck_assert_int_ne(trace_seek(r, 5000, err, sizeof(err)), TRACE_OK);
+				ck_assert_ptr_nonnull(strstr(err, "seek after reading began"));
+			}
 			else if (call == 1)
 				ck_assert_int_eq(task_count(), before + 1);
 		}

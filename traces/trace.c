@@ -704,7 +704,7 @@ long trace_read_ref(trace_reader *r, const trace_rec **out, const void **aux, tr
 
 int trace_seek(trace_reader *r, uint64_t recno, char *err, size_t errlen)
 {
-	if (r->pipe && r->pipe->started)
+	if (r->pipe && (r->pipe->started || r->pipe->asked))   /* (as before the thread) */
 		return trace_errf(err, errlen, TRACE_EIO, r->path, "seek after reading began "
 				  "with a decoding thread");
 	if (r->done) {
