@@ -122,13 +122,8 @@ static int champsim_read(trace_reader *r, trace_rec *buf, size_t max, char *err,
 	return (int)n;
 }
 
-static void champsim_destroy(trace_reader *r)
-{
-	free(r->priv);
-}
-
 static const trace_backend champsim_backend = { .read = champsim_read,
-						      .destroy = champsim_destroy };
+						      .destroy = trace_free_priv };
 
 int champsim_reader_init(trace_reader *r, char *err, size_t errlen)
 {

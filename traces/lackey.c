@@ -121,13 +121,8 @@ static int lackey_read(trace_reader *r, trace_rec *buf, size_t max, char *err, s
 	return (int)n;
 }
 
-static void lackey_destroy(trace_reader *r)
-{
-	free(r->priv);
-}
-
 static const trace_backend lackey_backend = { .read = lackey_read,
-						    .destroy = lackey_destroy };
+						    .destroy = trace_free_priv };
 
 int lackey_reader_init(trace_reader *r, char *err, size_t errlen)
 {

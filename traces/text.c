@@ -238,13 +238,8 @@ static int text_read(trace_reader *r, trace_rec *buf, size_t max, char *err, siz
 	return (int)n;
 }
 
-static void text_destroy(trace_reader *r)
-{
-	free(r->priv);
-}
-
 static const trace_backend text_backend = { .read = text_read,
-						  .destroy = text_destroy };
+						  .destroy = trace_free_priv };
 
 int text_reader_init(trace_reader *r, char *err, size_t errlen)
 {

@@ -844,6 +844,11 @@ static int no_nul(instream *in, const uint8_t *p, size_t n, uint64_t lineno, cha
 			  (unsigned long long)(v->base + (uint64_t)(nul - v->buf)));
 }
 
+void trace_free_priv(trace_reader *r)
+{
+	free(r->priv);
+}
+
 int trace_text_open_check(instream *in, char *err, size_t errlen)
 {
 	const struct instream_view *v = instream_view(in);

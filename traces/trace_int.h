@@ -153,6 +153,9 @@ int trace_errf(char *err, size_t errlen, int code, const char *path, const char 
 
 /* (trace_rec_check, in trace.h, validates one decoded record) */
 
+/* A backend's destroy that frees r->priv and nothing else. */
+void trace_free_priv(trace_reader *r);
+
 /* ---- line-oriented helpers for the text formats ---- */
 
 
