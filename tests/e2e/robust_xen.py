@@ -12,21 +12,10 @@
 # and A, A last; N is what v2's send_all_pages sends (p2m_size), the one
 # figure taken from a run, every other derived from it.
 
-XEN_QUIET = ["core.freq_ghz=1", "core.cpi=1", "tlb.l2.latency=0", "walkcache.s1.latency=0",
-             "walkcache.s2.latency=0", "ntlb.latency=0", "mem.pte_latency=0",
-             # the data caches (cache.model=on, the default) at zero cycles too
-             "cache.l1i.latency=0", "cache.l1d.latency=0", "cache.l2.latency=0",
-             "cache.llc.latency=0", "cache.mem.latency=0",
-             "fault.guest.cycles=0", "fault.host.cycles=0", "dirtylog.exit.cycles=0",
-             "dirtylog.fault.cycles=0", "dirtylog.split.cycles=0", "pml.drain.cycles=0",
-             "pml.log.cycles=0", "dirtylog.clear.cycles=0", "dirtylog.scan.cycles=0",
-             "dirtylog.invalidate.cycles=0", "dirtylog.bitmap.cycles=0",
-             "migrate.call.cycles=0", "migrate.hypercall.cycles=0", "migrate.frame.cycles=0",
-             "migrate.unmap.cycles=0", "migrate.flush.cycles=0", "migrate.ref.cycles=0",
-             "migrate.send.cycles=0",
-             "migrate.bandwidth=4096000000", "host.page=base", "guest.page=base",
-             "migrate.loop=1", "dirtylog.mode=wp", "guest.hw_accessed=0", "guest.hw_dirty=0",
-             "migrate.map_batch=1"]
+from run_migrate import QUIET  # noqa: E402 (run_migrate's quiet machine)
+
+XEN_QUIET = QUIET + ["core.cpi=1", "migrate.loop=1", "dirtylog.mode=wp", "guest.hw_accessed=0",
+                     "guest.hw_dirty=0", "migrate.map_batch=1"]
 
 
 def xen_migrate(*kv):
