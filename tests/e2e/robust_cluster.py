@@ -7,15 +7,9 @@ import shutil
 
 
 def cluster_call(args, cwd, expect_rc=None, env=None):
-    """slatsim ARGS in CWD: (rc, out, err)."""
-    p = subprocess.run([SLATSIM] + list(args), cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=600, env=env)
-    err = p.stderr.decode(errors="replace")
-    no_sanitizer_report(err)
-    if expect_rc is not None and p.returncode != expect_rc:
-        raise Fail("%r: exit %d, expected %d\nstderr: %s" % (args, p.returncode, expect_rc,
-                                                            err[-2000:]))
-    return p.returncode, p.stdout.decode(errors="replace"), err
+    """slatsim ARGS in CWD: (rc, out, err) - robust_sweep.py's sweep_call
+    (every robust_*.py is loaded before a case runs)."""
+    return sweep_call(args, cwd, expect_rc=expect_rc, env=env)
 
 
 def cluster_array_size(script):
