@@ -280,16 +280,29 @@ int guest_noncanonical(guest *g, uint64_t va)
 			g->c.arm ? ": TTBR0 or TTBR1" : "");
 }
 
+/* The tables VA of ASID is in (the kernel's for the upper half): *SP, and
+ * the half in *HALF. 0, or what the callers return for the error: -1, or
+ * guest_noncanonical's code. */
+static int space_for(guest *g, uint16_t asid, uint64_t va, pt_space *sp, int *half)
+{
+	uint64_t root;
+	*half = guest_va_half(g, va);
+	if (*half < 0)
+		return guest_noncanonical(g, va);
+	if (guest_root(g, asid, &root) || (*half && kernel_root(g, &root)))
+		return -1;
+	*sp = space_at(g, root);
+	return 0;
+}
+
 int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 {
-	uint64_t root, out;
+	uint64_t out;
 	unsigned sh, depth;
-	int half = guest_va_half(g, va);
-	if (half < 0)
-		return guest_noncanonical(g, va);
-	if (guest_root(g, asid, &root) || (half && kernel_root(g, &root)))
-		return -1;
-	pt_space sp = space_at(g, root);
+	int half, rc;
+	pt_space sp;
+	if ((rc = space_for(g, asid, va, &sp, &half)) != 0)
+		return rc;
 	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
 		if (ipa_out)
 			*ipa_out = out | (va & ((UINT64_C(1) << sh) - 1));
@@ -308,14 +321,12 @@ int guest_ensure(guest *g, uint16_t asid, uint64_t va, uint64_t *ipa_out)
 int guest_map_block_at(guest *g, uint16_t asid, uint64_t va, uint64_t gpa, unsigned shift,
 		       unsigned perm)
 {
-	uint64_t root, out;
+	uint64_t out;
 	unsigned sh, depth;
-	int half = guest_va_half(g, va);
-	if (half < 0)
-		return guest_noncanonical(g, va);
-	if (guest_root(g, asid, &root) || (half && kernel_root(g, &root)))
-		return -1;
-	pt_space sp = space_at(g, root);
+	int half, rc;
+	pt_space sp;
+	if ((rc = space_for(g, asid, va, &sp, &half)) != 0)
+		return rc;
 	uint64_t mask = (UINT64_C(1) << shift) - 1;
 	if (pt_lookup(&sp, va, &out, &sh, &depth)) {
 		if (sh == shift && out == (gpa & ~mask))
