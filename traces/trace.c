@@ -588,8 +588,8 @@ static long pipe_take(trace_reader *r, const trace_rec **out, const void **aux, 
 	/* The first batch is decoded here, as when the thread is behind (below:
 	 * nobody is decoding); the thread and its slots are made at the second,
 	 * so that a trace of one batch - a small file, a fuzz input - does not
-	 * pay for them. */
-	if (!p->started && p->asked++ > 0) {
+	 * pay for them (nor one that ended in it). */
+	if (!p->started && p->asked++ > 0 && !p->ended) {
 		/* A thread that cannot start (EAGAIN: no memory for its stack, or
 		 * no thread left; or no memory for the slots) leaves every batch
 		 * to this one, which decodes when nobody does: the same records,
