@@ -21,8 +21,8 @@ static size_t name_hash(const char *s)
 }
 
 /* Give entries [indexed, n) their slots, rebuilding the index when it would
- * be more than half full. Returns 0 when out of memory. */
-static int catch_up(nameidx *x, size_t n, nameidx_name_fn name_at, const void *ctx)
+ * be more than half full. */
+int nameidx_update(nameidx *x, size_t n, nameidx_name_fn name_at, const void *ctx)
 {
 	if (x->indexed > n)
 		x->indexed = n;   /* (cut off: their slots are stale) */
@@ -53,22 +53,19 @@ static int catch_up(nameidx *x, size_t n, nameidx_name_fn name_at, const void *c
 	return 1;
 }
 
-long nameidx_find(nameidx *x, size_t n, const char *name, nameidx_name_fn name_at,
+long nameidx_find(const nameidx *x, size_t n, const char *name, nameidx_name_fn name_at,
 		  const void *ctx)
 {
-	if (!catch_up(x, n, name_at, ctx)) {
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(name_at(ctx, i), name) == 0)
+	size_t upto = x->indexed < n ? x->indexed : n;
+	if (x->nslot)
+		for (size_t h = name_hash(name) & (x->nslot - 1); x->slot[h];
+		     h = (h + 1) & (x->nslot - 1)) {
+			size_t i = x->slot[h] - 1;
+			if (i < n && strcmp(name_at(ctx, i), name) == 0)
 				return (long)i;
-		return -1;
-	}
-	if (!x->nslot)
-		return -1;   /* (no entry yet) */
-	for (size_t h = name_hash(name) & (x->nslot - 1); x->slot[h];
-	     h = (h + 1) & (x->nslot - 1)) {
-		size_t i = x->slot[h] - 1;
-		if (i < n && strcmp(name_at(ctx, i), name) == 0)
+		}
+	for (size_t i = upto; i < n; i++)   /* (not indexed: no memory for it) */
+		if (strcmp(name_at(ctx, i), name) == 0)
 			return (long)i;
-	}
 	return -1;
 }

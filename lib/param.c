@@ -71,13 +71,17 @@ static const char *entry_name(const void *ctx, size_t i)
 	return name_of(&((const param_reg *)ctx)->v[i]);
 }
 
-static param_val *find(const param_reg *creg, const char *name)
+static param_val *find(const param_reg *reg, const char *name)
 {
-	/* (the index is a cache of the entries: bringing it up to date does
-	 * not change the registry a caller holds as const) */
-	param_reg *reg = (param_reg *)creg;
 	long i = nameidx_find(&reg->idx, reg->n, name, entry_name, reg);
 	return i < 0 ? NULL : &reg->v[i];
+}
+
+/* After entries were added or renamed (an index out of memory leaves the
+ * rest to find's linear search). */
+static void reindex(param_reg *reg)
+{
+	(void)nameidx_update(&reg->idx, reg->n, entry_name, reg);
 }
 
 /* Room for one more entry. */
@@ -358,6 +362,7 @@ int param_register(param_reg *reg, const param_def *defs, size_t n)
 			fprintf(stderr, "internal error: %s\n", err);
 		assert(rc == PARAM_OK && "param_register: default out of its own range");
 		reg->n++;
+		reindex(reg);
 	}
 	return PARAM_OK;
 }
@@ -490,6 +495,7 @@ int param_set(param_reg *reg, const char *key, const char *value,
 			tmp.set = 1;
 			snprintf(tmp.origin, sizeof(tmp.origin), "%s", origin);
 			reg->v[reg->n++] = tmp;
+			reindex(reg);
 			return PARAM_OK;
 		}
 		const char *best = NULL;
@@ -547,7 +553,6 @@ int param_copy(param_reg *dst, const param_reg *src)
 	if (dst->n > src->n)
 		dst->n = src->n;
 	size_t had = dst->n;
-	nameidx_stale(&dst->idx, had);   /* (entries from HAD on are new) */
 	if (reserve(dst, src->n - had) != PARAM_OK)
 		return PARAM_ERR;
 	for (size_t i = 0; i < src->n; i++) {
@@ -568,6 +573,7 @@ int param_copy(param_reg *dst, const param_reg *src)
 			dst->n = i + 1;
 	}
 	dst->n = src->n;
+	reindex(dst);
 	memcpy(dst->scope_prefix, src->scope_prefix, sizeof(dst->scope_prefix));
 	dst->scope_count = src->scope_count;
 	return PARAM_OK;
@@ -601,6 +607,7 @@ param_reg *param_scoped(const param_reg *reg, unsigned idx)
 	}
 	memcpy(c->v, reg->v, nbase * sizeof(*c->v));   /* base entries own no name */
 	c->n = nbase;
+	reindex(c);
 	for (size_t i = nbase; i < reg->n; i++) {
 		const param_val *o = &reg->v[i];
 		if (o->scope != (int)idx)

@@ -46,11 +46,8 @@ static const char *entry_name(const void *ctx, size_t i)
 	return ((const stats_reg *)ctx)->e[i].name;
 }
 
-static long find(const stats_reg *creg, const char *name)
+static long find(const stats_reg *reg, const char *name)
 {
-	/* (the index is a cache of the entries: bringing it up to date does
-	 * not change the registry a caller holds as const) */
-	stats_reg *reg = (stats_reg *)creg;
 	return nameidx_find(&reg->idx, reg->n, name, entry_name, reg);
 }
 
@@ -71,6 +68,8 @@ static stats_ent *push(stats_reg *reg, const char *name, const char *desc)
 	memset(e, 0, sizeof(*e));
 	e->name = name;
 	e->desc = desc;
+	/* (out of memory for the index, find searches the rest one by one) */
+	(void)nameidx_update(&reg->idx, reg->n, entry_name, reg);
 	return e;
 }
 
