@@ -3,6 +3,14 @@ failures and skips, exact comparison, and the sanitizer check of every run."""
 
 import os
 import re
+import signal
+
+# A harness started with SIGINT ignored - a background job of a
+# non-interactive shell (`cmd &`, nohup) - hands that to every slatsim it
+# runs, and slatsim keeps an ignored SIGINT ignored, as a background job
+# should: the cases that interrupt a run would see it finish (exit 0). With
+# a handler here the children start with SIGINT at its default.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 class Fail(Exception):
     pass

@@ -9,9 +9,15 @@ is left off), and fails on every leak allocated through the module."""
 import ctypes
 import importlib.abc
 import os
+import signal
 import sys
 
 import pytest
+
+# Started with SIGINT ignored (a background job of a non-interactive shell),
+# the interpreter installs no KeyboardInterrupt handler, and the cases that
+# interrupt a replay with a real SIGINT would see nothing: install it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 HIDE = [m for m in os.environ.get("SLATSIM_HIDE", "").split(",") if m]
 
