@@ -243,7 +243,7 @@ START_TEST(calib_linear_recovers_known_latencies)
 	for (int k = 0; k < CALIB_LATS; k++)
 		ck_assert_msg(fabs(f.value[k] - truth[k]) < 1e-3 * truth[k] + 1e-6,
 			      "latency %d: %g, want %g", k, f.value[k], truth[k]);
-	ck_assert_int_eq(f.fitted[CALIB_LAT_WC_S2], 0);
+	ck_assert_int_eq(f.fitted[CALIB_LAT_S2_WALK], 0);
 	ck_assert_int_eq(f.fitted[CALIB_LAT_NTLB], 0);
 	ck_assert_int_eq(f.fitted[CALIB_LAT_WALK], 1);
 	ck_assert_int_eq(f.fitted[CALIB_LAT_MEM], 1);

@@ -332,6 +332,70 @@ START_TEST(walk_caches_hit_and_ipa_invalidation_drops_stage2_state)
 }
 END_TEST
 
+/* walk.fixed is charged once a walk and walk.s2_fixed once a stage-2 walk
+ * (a nested-TLB miss that walks the host table): a cold 4x4 walk with no
+ * caches makes 5 of them (4 guest table pages and the final IPA); with the
+ * nested TLB warm none; after an IPA invalidation of the data page one (the
+ * nested TLB fully associative: the five pages would share a set of 4). */
+START_TEST(walk_fixed_costs_per_walk_and_per_host_walk)
+{
+	for (int cached = 0; cached < 2; cached++) {
+		mmu_config c = { .nested = 1, .pte_latency = 10, .walk_fixed = 7,
+				 .s2_walk_fixed = 100 };
+		c.s1 = geom(MMU_FMT_X86, 12, 48);
+		c.s2 = geom(MMU_FMT_EPT, 12, 48);
+		if (cached)
+			c.ntlb = (tlb_config){ .entries = 8, .ways = 8, .latency = 1 };
+		physmem *m = physmem_create();
+		uint64_t va = UINT64_C(0x12345000), s2_root;
+		uint64_t s1_root = build_nested(m, &c, va, &s2_root);
+		mmu_walker *w;
+		char err[256];
+		ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+		mmu_req req = { .va = va, .s1_root = s1_root, .s2_root = s2_root, .vmid = 1 };
+		mmu_result res;
+		mmu_translate(w, &req, &res);
+		ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+		ck_assert_uint_eq(res.refs, 24);
+		ck_assert_uint_eq(res.s2_walks, 5);
+		ck_assert_uint_eq(res.cycles, 24 * 10 + 7 + 5 * 100);
+		mmu_translate(w, &req, &res);
+		if (cached) {   /* 4 guest reads; 5 nested-TLB hits at 1 cycle */
+			ck_assert_uint_eq(res.s2_walks, 0);
+			ck_assert_uint_eq(res.cycles, 4 * 10 + 5 * 1 + 7);
+			mmu_inv_ipa(w, 1, DATA_IPA);
+			mmu_translate(w, &req, &res);
+			ck_assert_uint_eq(res.s2_walks, 1);
+			ck_assert_uint_eq(res.cycles, 8 * 10 + 4 * 1 + 7 + 100);
+			ck_assert_uint_eq(mmu_walker_counters(w)->s2_walks, 6);
+		} else {
+			ck_assert_uint_eq(res.s2_walks, 5);
+			ck_assert_uint_eq(mmu_walker_counters(w)->s2_walks, 10);
+		}
+		ck_assert_uint_eq(mmu_walker_counters(w)->walks, 2 + cached);
+		mmu_walker_destroy(w);
+		physmem_destroy(m);
+	}
+	/* native: one walk, no stage 2 */
+	mmu_config c = { .nested = 0, .pte_latency = 10, .walk_fixed = 7, .s2_walk_fixed = 100 };
+	c.s1 = geom(MMU_FMT_X86, 12, 48);
+	physmem *m = physmem_create();
+	uint64_t va = UINT64_C(0x12345000);
+	uint64_t root = build(m, &c.s1, va, DATA_IPA, 0x40000000, ident);
+	mmu_walker *w;
+	char err[256];
+	ck_assert_int_eq(mmu_walker_create(&w, &c, m, err, sizeof(err)), 0);
+	mmu_req req = { .va = va, .s1_root = root };
+	mmu_result res;
+	mmu_translate(w, &req, &res);
+	ck_assert_int_eq(res.fault.kind, MMU_FAULT_NONE);
+	ck_assert_uint_eq(res.s2_walks, 0);
+	ck_assert_uint_eq(res.cycles, 4 * 10 + 7);
+	mmu_walker_destroy(w);
+	physmem_destroy(m);
+}
+END_TEST
+
 START_TEST(walk_native_is_one_dimensional)
 {
 	mmu_config c = { .nested = 0, .pte_latency = 1 };
@@ -758,6 +822,7 @@ Suite *mmu_suite(void)
 	tcase_add_test(tc, desc_reserved_encodings);
 	tcase_add_test(tc, walk_refs_are_nm_plus_n_plus_m);
 	tcase_add_test(tc, walk_observer_hears_every_reference_and_its_latency);
+	tcase_add_test(tc, walk_fixed_costs_per_walk_and_per_host_walk);
 	tcase_add_test(tc, walk_native_is_one_dimensional);
 	tcase_add_test(tc, walk_contiguous_hint_widens_to_the_run);
 	tcase_add_test(tc, walk_caches_hit_and_ipa_invalidation_drops_stage2_state);

@@ -229,6 +229,11 @@ typedef struct mmu_config {
 	tlb_config wc_s1, wc_s2;    /* walk (paging-structure) caches */
 	tlb_config ntlb;            /* nested TLB: IPA page -> host page */
 	unsigned pte_latency;       /* cycles per descriptor read or A/D write */
+	unsigned walk_fixed;        /* cycles every walk costs beyond its lookups and
+				     * reads (walk.fixed; 0: none) */
+	unsigned s2_walk_fixed;     /* cycles every stage-2 walk (a nested-TLB miss that
+				     * walks the host table) costs beyond its lookups and
+				     * reads (walk.s2_fixed; 0: none) */
 	int s2_ad;                  /* stage-2 A/D by hardware: EPTP[6]; VTCR_EL2.HA+HD */
 	int ad_gpt_write;           /* EPT: guest paging-structure accesses are writes */
 	unsigned s1_hw;             /* stage-1 A/D by hardware: MMU_S1_HW_* */
@@ -301,6 +306,7 @@ typedef struct mmu_result {
 	int dirty;                  /* a write through this translation needs no A/D
 				     * update (stage-2 leaf dirty, or A/D off) */
 	unsigned refs, s1_refs, s2_refs;
+	unsigned s2_walks;          /* stage-2 walks (nested-TLB misses that walked) */
 	unsigned ad_writes;         /* descriptors written by hardware A/D updates */
 	unsigned s1_ad_writes;      /* of which stage-1 descriptors */
 	unsigned logged;            /* PML / HDBSS entries written */
@@ -311,6 +317,7 @@ typedef struct mmu_result {
 
 typedef struct mmu_counters {
 	uint64_t walks, refs, s1_refs, s2_refs, cycles;
+	uint64_t s2_walks;          /* stage-2 walks, of the guest's tables and data */
 	uint64_t s1_refs_level[MMU_MAX_LEVELS], s2_refs_level[MMU_MAX_LEVELS];
 	uint64_t faults_s1, faults_s2;
 	uint64_t ad_writes, logged, log_full;

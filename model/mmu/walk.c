@@ -15,6 +15,11 @@
  * guest and hypervisor models) writes descriptors straight to physmem, not
  * through the caches; the walker's reads still find them, only their cache
  * state differs (a freshly written table line would be in the writer's L1).
+ * Beyond its lookups and reads, a walk costs mmu_config.walk_fixed and each
+ * stage-2 walk (a nested-TLB miss that walks the host table: of a guest
+ * table page or of the final IPA) s2_walk_fixed: what a host adds to its
+ * references - the walker's start, the fill - as 'slatsim calibrate --fit'
+ * measures it (both 0 by default: none).
  *
  * Dirty state (stage 2 only, with mmu_config.s2_ad: EPTP[6] / VTCR_EL2.HA+HD):
  * hw_ad() applies mmu_desc_hw_update() to each stage-2 descriptor the walk
@@ -494,6 +499,8 @@ static int s2_translate(mmu_walker *w, const mmu_req *req, mmu_result *res, uint
 		w->ntlb_c.misses++;
 	}
 	uint64_t base;
+	res->s2_walks++;
+	res->cycles += w->cfg.s2_walk_fixed;
 	if (walk_stage(w, req, res, 2, req->s2_root, ipa, need, adw, &base, shift, perm, dirty)) {
 		res->fault.s1ptw = s1ptw;
 		return -1;
@@ -517,6 +524,7 @@ void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
 	unsigned s1_shift, s1_perm, s2_shift, s2_perm;
 	int s1_dirty, s2_dirty;
 	w->c.walks++;
+	res->cycles = w->cfg.walk_fixed;
 	if (walk_stage(w, req, res, 1, req->s1_root, req->va, need, 0, &s1_out, &s1_shift,
 		       &s1_perm, &s1_dirty) == 0) {
 		ipa = s1_out | (req->va & ((UINT64_C(1) << s1_shift) - 1));
@@ -544,6 +552,7 @@ void mmu_translate(mmu_walker *w, const mmu_req *req, mmu_result *res)
 	w->c.refs += res->refs;
 	w->c.s1_refs += res->s1_refs;
 	w->c.s2_refs += res->s2_refs;
+	w->c.s2_walks += res->s2_walks;
 	w->c.cycles += res->cycles;
 }
 

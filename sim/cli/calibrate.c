@@ -74,8 +74,9 @@ static const char *const calibrate_usage =
 	"the s8 and s512 knees, the cache geometry from sysfs held against the packed\n"
 	"control's steps, then host.page, the L2 TLB's policy and the nested TLB's\n"
 	"and walk caches' sizes by the error each leaves, and the latencies (L1D, L2\n"
-	"TLB, L2, LLC, memory, stage-2 walk cache, nested TLB, and the cost per walk\n"
-	"the model has no key for) jointly; it prints the error on the points fitted\n"
+	"TLB, L2, LLC, memory, nested TLB, and what a walk and each host walk cost\n"
+	"beyond their lookups and reads: walk.fixed, walk.s2_fixed) jointly; it\n"
+	"prints the error on the points fitted\n"
 	"on and on the held-out ones, and writes a preset (--preset FILE; default\n"
 	"host-<cpu>.conf in the current directory) that says where each value came\n"
 	"from. An existing preset is not replaced without --force.\n"
@@ -701,6 +702,7 @@ static void write_json(FILE *jf, const calibrate *c, const cal_opts *o, const ar
 			json_str(&j, NULL, f->findings[i]);
 		json_end_arr(&j);
 		json_dbl(&j, "walk_fixed_cycles", f->walk_fixed);
+		json_dbl(&j, "s2_walk_fixed_cycles", f->s2_walk_fixed);
 		json_dbl(&j, "train_error", f->train_error);
 		json_dbl(&j, "holdout_error", f->holdout_error);
 		json_begin_obj(&j, "holdout");

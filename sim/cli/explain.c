@@ -136,10 +136,16 @@ static void print_cost(FILE *f, const machine_walk_info *in, const mmu_result *r
 			any++;
 		}
 	if (any)
-		fprintf(f, " (data caches: %u from L1, %u L2, %u LLC, %u memory)\n", by[CACHE_L1],
+		fprintf(f, " (data caches: %u from L1, %u L2, %u LLC, %u memory", by[CACHE_L1],
 			by[CACHE_L2], by[CACHE_LLC], by[CACHE_MEM]);
 	else
-		fprintf(f, " at mem.pte_latency=%u\n", in->pte_latency);
+		fprintf(f, " at mem.pte_latency=%u", in->pte_latency);
+	if (in->walk_fixed)
+		fprintf(f, "; walk.fixed=%u", in->walk_fixed);
+	if (in->s2_walk_fixed)
+		fprintf(f, "; walk.s2_fixed=%u x %u stage-2 walk%s", in->s2_walk_fixed,
+			res->s2_walks, res->s2_walks == 1 ? "" : "s");
+	fputs(any ? ")\n" : "\n", f);
 }
 
 /* The walk of GVA, attempt by attempt (info and steps from the machine). */

@@ -330,6 +330,8 @@ static int build_dom_cfg(dom_cfg *c, const mach_cfg *mc, const param_reg *p, cha
 	read_tlb(p, "ntlb", &c->mmu.ntlb, mc->seed, 0);
 	c->mmu.nested = nested;
 	c->mmu.pte_latency = (unsigned)param_int(p, "mem.pte_latency");
+	c->mmu.walk_fixed = (unsigned)param_int(p, "walk.fixed");
+	c->mmu.s2_walk_fixed = (unsigned)param_int(p, "walk.s2_fixed");
 	if (dirtylog_build_cfg(&c->dl, p, arm, nested, err, errlen))
 		return -1;
 	c->mmu.s2_ad = c->dl.mode == DL_PML || c->dl.mode == DL_DBM || c->dl.mode == DL_HDBSS;
@@ -1392,6 +1394,8 @@ static const stat_field tlb_fields[] = {
 	TF("walk.mem_refs", v.refs, "descriptor reads from memory, both stages"),
 	TF("walk.s1_refs", v.s1_refs, "stage-1 (guest) descriptor reads"),
 	TF("walk.s2_refs", v.s2_refs, "stage-2 (host) descriptor reads"),
+	TF("walk.s2_walks", v.s2_walks, "stage-2 (host) walks: nested-TLB misses that walked "
+	   "the host table, for guest table pages and final guest-physical addresses"),
 	TF("walk.cycles", v.walk_cycles, "cycles spent walking"),
 	TF("walkcache.s1.hits", v.wc1_h, "stage-1 walks that skipped levels"),
 	TF("walkcache.s1.misses", v.wc1_m, "stage-1 walks from the root"),
@@ -1702,7 +1706,9 @@ int machine_walk_once(machine *m, unsigned domain_id, uint64_t gva, unsigned acc
 				     .s1 = &d->c.mmu.s1, .s2 = &d->c.mmu.s2, .s1_root = root,
 				     .s2_root = d->h ? hyp_root(d->h) : 0,
 				     .upper = guest_va_half(d->g, gva) == 1,
-				     .pte_latency = d->c.mmu.pte_latency, .s1_hw = d->c.mmu.s1_hw,
+				     .pte_latency = d->c.mmu.pte_latency,
+				     .walk_fixed = d->c.mmu.walk_fixed,
+				     .s2_walk_fixed = d->c.mmu.s2_walk_fixed, .s1_hw = d->c.mmu.s1_hw,
 				     .s2_ad = d->c.mmu.s2_ad };
 	if (info->upper && m->c.arch_arm)
 		info->s1_root = guest_kernel_root(d->g);

@@ -231,6 +231,7 @@ typedef struct machine_walk_info {
 	uint64_t s1_root, s2_root;
 	int upper;                    /* the VA is in the kernel half */
 	unsigned pte_latency;
+	unsigned walk_fixed, s2_walk_fixed;   /* walk.fixed, walk.s2_fixed */
 	unsigned s1_hw;               /* the domain's mmu_config.s1_hw */
 	int s2_ad;                    /* stage-2 A/D or DBM by hardware (dirty logging) */
 	/* Attempt k's steps follow attempt k-1's in the step array; every

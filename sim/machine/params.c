@@ -143,6 +143,16 @@ static const param_def machine_param_defs[] = {
 	  .min = 0, .max = 100000, .help = "cache.model=off: cycles per descriptor read (the flat "
 	  "model); default: a Skylake-SP L2 hit (cache.l2.latency's source), where most PTE "
 	  "reads hit" },
+	{ .name = "walk.fixed", .type = PARAM_INT, .def = "0", .unit = "cycles", .min = 0,
+	  .max = 100000, .help = "cycles every page walk costs beyond its walk-cache and "
+	  "nested-TLB lookups and descriptor reads (the walker's start, the TLB fill); 0: none, "
+	  "as in the models this one is checked against. 'slatsim calibrate --fit' fits it to "
+	  "the host (sim/configs/host-*.conf say what it measured)" },
+	{ .name = "walk.s2_fixed", .type = PARAM_INT, .def = "0", .unit = "cycles", .min = 0,
+	  .max = 100000, .help = "cycles every stage-2 walk (a nested-TLB miss that walks the "
+	  "host table, for a guest table page or the final guest-physical address: "
+	  "walk.s2_walks) costs beyond its lookups and reads; 0: none. 'slatsim calibrate "
+	  "--fit' fits it" },
 	{ .name = "cache.model", .type = PARAM_ENUM, .def = "on", .choices = "off|on",
 	  .help = "on (the default): per-vCPU L1I/L1D/L2 and a shared LLC (model/mmu/cache.h) "
 	  "serve every descriptor read and write of a walk and every data access of the trace "

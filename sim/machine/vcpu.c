@@ -155,6 +155,7 @@ void vcpu_count(const vcpu *v, vcpu_counts *t)
 	t->s1_refs += w->s1_refs - v->pf.w.s1_refs;
 	t->s2_refs += w->s2_refs - v->pf.w.s2_refs;
 	t->walk_cycles += w->cycles - v->pf.w.cycles;
+	t->s2_walks += w->s2_walks - v->pf.w.s2_walks;
 	uint64_t *wch[3][2] = { { &t->wc1_h, &t->wc1_m }, { &t->wc2_h, &t->wc2_m },
 				{ &t->nt_h, &t->nt_m } };
 	for (unsigned k = 0; k < 3; k++) {

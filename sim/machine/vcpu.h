@@ -121,7 +121,7 @@ void vcpu_inv_page(vcpu *v, uint16_t asid, uint64_t va, uint64_t ipa);
 typedef struct vcpu_counts {
 	uint64_t accesses, instructions;
 	uint64_t l1i_h, l1i_m, l1d_h, l1d_m, l2_h, l2_m;
-	uint64_t walks, refs, s1_refs, s2_refs, walk_cycles;
+	uint64_t walks, refs, s1_refs, s2_refs, walk_cycles, s2_walks;
 	uint64_t wc1_h, wc1_m, wc2_h, wc2_m, nt_h, nt_m;
 	uint64_t fault_guest, fault_host;
 	uint64_t reach;            /* bytes the valid L2 entries map */

@@ -103,18 +103,18 @@ void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, cons
 
 /* ---------------------------------------------------------------- latencies */
 
-/* The latencies the fit adjusts. All but the last are the model's keys; the
- * last is a cost every walk has on the host and the model has no key for
- * (the walker's start and the TLB fill around the references it makes). */
+/* The latencies the fit adjusts, each a key of the model. The last two are
+ * not lookups: what every host walk and every walk cost beyond their lookups
+ * and descriptor reads (the walker's start, the TLB fill). */
 enum calib_lat {
 	CALIB_LAT_L1D = 0,     /* cache.l1d.latency */
 	CALIB_LAT_TLB_L2,      /* tlb.l2.latency: an L1 TLB miss that the L2 TLB serves */
 	CALIB_LAT_L2,          /* cache.l2.latency */
 	CALIB_LAT_LLC,         /* cache.llc.latency */
 	CALIB_LAT_MEM,         /* cache.mem.latency */
-	CALIB_LAT_WC_S2,       /* walkcache.s2.latency: a host walk that skipped levels */
+	CALIB_LAT_S2_WALK,     /* walk.s2_fixed: a stage-2 (host) walk */
 	CALIB_LAT_NTLB,        /* ntlb.latency: a nested-TLB hit */
-	CALIB_LAT_WALK,        /* per walk, not a model key (walk.fixed) */
+	CALIB_LAT_WALK,        /* walk.fixed: a walk */
 	CALIB_LATS
 };
 

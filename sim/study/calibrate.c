@@ -92,7 +92,6 @@ struct calibrate {
 	calibrate_knee_set km[CALIBRATE_MODES], kp[CALIBRATE_MODES];   /* measured, model */
 	int modelled, kneed, fitted;
 	calibrate_fit_result f;
-	double wc1_hits[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* MODEL_COUNTS, per access */
 	int kept[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* kept_trace: memfd + 1, or 0 */
 	char *raw;                 /* chase's tables as measured, for --save */
 	unsigned llc_sysfs;        /* fit_caches: sysfs's LLC sets when the step differs */
@@ -764,10 +763,9 @@ static int fill_point(calibrate *c, const param_reg *p, const stats_reg *st, int
 		o->n[CALIB_LAT_L2] = stat_of(st, "cache.served.l2") / acc;
 		o->n[CALIB_LAT_LLC] = stat_of(st, "cache.served.llc") / acc;
 		o->n[CALIB_LAT_MEM] = stat_of(st, "cache.served.mem") / acc;
-		o->n[CALIB_LAT_WC_S2] = stat_of(st, "walkcache.s2.hits") / acc;
+		o->n[CALIB_LAT_S2_WALK] = stat_of(st, "walk.s2_walks") / acc;
 		o->n[CALIB_LAT_NTLB] = stat_of(st, "ntlb.hits") / acc;
 		o->n[CALIB_LAT_WALK] = stat_of(st, "walk.count") / acc;
-		c->wc1_hits[m][i] = stat_of(st, "walkcache.s1.hits") / acc;
 	} else {
 		cv->fitted[i] = ns;
 	}
@@ -1335,14 +1333,14 @@ static void fit_caches(calibrate *c, calibrate_fit_result *f)
 
 static const char *const lat_key[CALIB_LATS] = {
 	"cache.l1d.latency", "tlb.l2.latency", "cache.l2.latency", "cache.llc.latency",
-	"cache.mem.latency", "walkcache.s2.latency", "ntlb.latency", "walk.fixed",
+	"cache.mem.latency", "walk.s2_fixed", "ntlb.latency", "walk.fixed",
 };
 
-/* The latencies P replays with (walk.fixed: 0, the model has none). */
+/* The latencies P replays with. */
 static void lat_of(const param_reg *p, double lat[CALIB_LATS])
 {
 	for (int k = 0; k < CALIB_LATS; k++)
-		lat[k] = k == CALIB_LAT_WALK ? 0 : (double)param_int(p, lat_key[k]);
+		lat[k] = (double)param_int(p, lat_key[k]);
 }
 
 /* The counts of the points fitted on (MODEL_COUNTS must have run) into
@@ -1382,8 +1380,7 @@ static int fit_counts(calibrate *c, param_reg *p, enum sweep_sel sel, calib_lin_
 	lat_of(p, lat0);
 	int fit[CALIB_LATS];
 	for (int k = 0; k < CALIB_LATS; k++)   /* a latency the caller set is kept */
-		fit[k] = k == CALIB_LAT_WALK || !param_is_set(c->user, lat_key[k]);
-	fit[CALIB_LAT_WC_S2] &= param_int(p, "walkcache.s2.entries") > 0;
+		fit[k] = !param_is_set(c->user, lat_key[k]);
 	fit[CALIB_LAT_NTLB] &= param_int(p, "ntlb.entries") > 0;
 	rc = calib_fit_linear(obs, n, lat0, fit, lf);
 	free(obs);
@@ -1396,23 +1393,18 @@ static int fit_counts(calibrate *c, param_reg *p, enum sweep_sel sel, calib_lin_
 /* The counts of every point, to keep the best candidate's. */
 typedef struct counts {
 	calib_obs obs[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];
-	double wc1[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];
 } counts;
 
 static void counts_save(const calibrate *c, counts *k)
 {
-	for (int m = 0; m < CALIBRATE_MODES; m++) {
+	for (int m = 0; m < CALIBRATE_MODES; m++)
 		memcpy(k->obs[m], c->cv[m].obs, sizeof(k->obs[m]));
-		memcpy(k->wc1[m], c->wc1_hits[m], sizeof(k->wc1[m]));
-	}
 }
 
 static void counts_load(calibrate *c, const counts *k)
 {
-	for (int m = 0; m < CALIBRATE_MODES; m++) {
+	for (int m = 0; m < CALIBRATE_MODES; m++)
 		memcpy(c->cv[m].obs, k->obs[m], sizeof(k->obs[m]));
-		memcpy(c->wc1_hits[m], k->wc1[m], sizeof(k->wc1[m]));
-	}
 }
 
 /* One structure to search: candidates, each a list of assignments
@@ -1611,8 +1603,8 @@ static void fit_errors(calibrate *c)
 	}
 }
 
-/* The latencies of the last fit_counts into PF and the preset, the cost per
- * walk folded into walkcache.s1.latency (said), with the evidence. */
+/* The latencies of the last fit_counts into PF and the preset, with the
+ * evidence for the costs of a walk beyond its lookups and reads. */
 static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, char *err,
 			 size_t errlen)
 {
@@ -1620,8 +1612,6 @@ static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, c
 	double lat0[CALIB_LATS];
 	lat_of(pf, lat0);
 	for (int k = 0; k < CALIB_LATS; k++) {
-		if (k == CALIB_LAT_WALK)
-			continue;
 		if (!lf->fitted[k] && param_is_set(c->user, lat_key[k])) {
 			fit_note(f, "%s: as configured (%.0f cycles), not fitted", lat_key[k], lat0[k]);
 			continue;
@@ -1643,78 +1633,53 @@ static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, c
 			return rc;
 	}
 	/* A lookup latency fitted far above a lookup's few cycles is a cost of
-	 * what it stands for - each host walk, each nested translation - that
-	 * the model has no other key for: say so. */
-	static const int per[2] = { CALIB_LAT_WC_S2, CALIB_LAT_NTLB };
-	static const char *const what[2] = { "host (stage-2) walk that a stage-2 walk-cache hit "
-					     "starts", "nested-TLB hit" };
-	for (int k = 0; k < 2; k++) {
-		int l = per[k];
-		double hits = 0, nw = 0;
-		for (int m = 0; m < CALIBRATE_MODES; m++)
-			for (size_t i = 0; i < c->cv[m].n; i++)
-				if (!c->cv[m].holdout[i]) {
-					hits += c->cv[m].obs[i].n[l];
-					nw += c->cv[m].obs[i].n[CALIB_LAT_WALK];
-				}
-		if (lf->fitted[l] && lf->value[l] > CALIBRATE_LOOKUP_MAX)
-			fit_finding(f, "%s = %.0f cycles: each %s (%.2f a walk on the points fitted "
-				    "on) costs that much beyond its descriptor reads - a lookup is a "
-				    "few cycles: the rest is a fixed cost of the 2-D walk the model "
-				    "has no key for, charged here (at most %.0f%% of a point's cost, "
-				    "%zu points at least %.0f%%)", lat_key[l], lf->value[l], what[k],
-				    nw > 0 ? hits / nw : 0, 100 * lf->share[l], lf->shown[l],
-				    100 * CALIB_SHARE);
-	}
-	/* The cost per walk the model lacks, and the direct evidence: at the
+	 * what it stands for: say so. */
+	if (lf->fitted[CALIB_LAT_NTLB] && lf->value[CALIB_LAT_NTLB] > CALIBRATE_LOOKUP_MAX)
+		fit_finding(f, "ntlb.latency = %.0f cycles: a nested-TLB hit costs that much - a "
+			    "lookup is a few cycles: the rest is a cost of the 2-D walk charged "
+			    "there (at most %.0f%% of a point's cost, %zu points at least %.0f%%)",
+			    lf->value[CALIB_LAT_NTLB], 100 * lf->share[CALIB_LAT_NTLB],
+			    lf->shown[CALIB_LAT_NTLB], 100 * CALIB_SHARE);
+	/* The costs per walk and per host walk, and the direct evidence: at the
 	 * points where (nearly) every access walks, what the measured cost
 	 * leaves per walk beyond the model's lookups and reads. */
-	f->walk_fixed = lf->fitted[CALIB_LAT_WALK] ? lf->value[CALIB_LAT_WALK] : 0;
-	double walks = 0, hits = 0, v[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];
+	f->walk_fixed = lf->fitted[CALIB_LAT_WALK] ? lf->value[CALIB_LAT_WALK] : lat0[CALIB_LAT_WALK];
+	f->s2_walk_fixed = lf->fitted[CALIB_LAT_S2_WALK] ? lf->value[CALIB_LAT_S2_WALK]
+							  : lat0[CALIB_LAT_S2_WALK];
+	double walks = 0, s2w = 0, v[CALIBRATE_MODES * CALIBRATE_MAX_POINTS];
 	size_t nv = 0;
 	unsigned lo = UINT_MAX, hi = 0;
 	double l[CALIB_LATS];
 	memcpy(l, lf->value, sizeof(l));
 	l[CALIB_LAT_WALK] = 0;
+	l[CALIB_LAT_S2_WALK] = 0;
 	for (int m = 0; m < CALIBRATE_MODES; m++)
 		for (size_t i = 0; i < c->cv[m].n; i++) {
 			const calib_obs *o = &c->cv[m].obs[i];
 			if (c->cv[m].holdout[i])
 				continue;
 			walks += o->n[CALIB_LAT_WALK];
-			hits += c->wc1_hits[m][i];
+			s2w += o->n[CALIB_LAT_S2_WALK];
 			if (o->n[CALIB_LAT_WALK] < 0.9 || m == CALIBRATE_PACKED)
 				continue;
 			v[nv++] = (o->measured - calib_predict(o, lat0, l)) / o->n[CALIB_LAT_WALK];
 			lo = c->cv[m].pages[i] < lo ? c->cv[m].pages[i] : lo;
 			hi = c->cv[m].pages[i] > hi ? c->cv[m].pages[i] : hi;
 		}
-	f->walk_fixed_hits = walks > 0 ? hits / walks : 0;
+	f->s2_walks_per_walk = walks > 0 ? s2w / walks : 0;
 	double direct = calib_median(v, nv);
-	if (!lf->fitted[CALIB_LAT_WALK] || f->walk_fixed < 0.5) {
-		fit_note(f, "walk.fixed: no cost per walk beyond the model's lookups and reads on the "
-			 "points fitted on (%.1f cycles)", f->walk_fixed);
-		return TRACE_OK;
-	}
-	long wc1 = param_int(pf, "walkcache.s1.latency") + lround(f->walk_fixed);
-	char val[32];
-	snprintf(val, sizeof(val), "%ld", wc1);
-	fit_add(f, "walkcache.s1.latency", val, "DEVIATION: the model's %lld-cycle lookup + %.0f "
-		"cycles every walk costs here that the model has no key for (walk.fixed), charged "
-		"where the model's walks pass: a stage-1 walk-cache hit (%.1f%% of the walks fitted "
-		"on hit it)", (long long)param_int(pf, "walkcache.s1.latency"), f->walk_fixed,
-		100 * f->walk_fixed_hits);
-	if (f->walk_fixed_hits < 0.9)
-		fit_note(f, "walk.fixed: the preset charges it on the %.1f%% of the walks that hit "
-			 "the stage-1 walk cache (walkcache.s1.entries as configured): the fitted "
-			 "curves lack it on the rest", 100 * f->walk_fixed_hits);
-	fit_finding(f, "walk.fixed = %.0f cycles (%.1f ns) per walk that the model lacks (no key: "
-		    "the walker's start and the TLB fill around its references; folded into "
-		    "walkcache.s1.latency). Evidence: on the %zu points fitted on where every "
-		    "access walks (4k, s8, s512 from %u to %u pages), the measured cost leaves a "
-		    "median %.0f cycles per walk beyond the model's lookups and descriptor reads at "
-		    "the fitted latencies", f->walk_fixed, f->walk_fixed / c->ghz, nv, lo, hi, direct);
-	return set_param(pf, "walkcache.s1.latency", val, "--fit", err, errlen);
+	if (nv)
+		fit_finding(f, "walk.fixed = %.0f cycles (%.1f ns) per walk and walk.s2_fixed = "
+			    "%.0f cycles (%.1f ns) per host walk (%.2f host walks a walk on the "
+			    "points fitted on): what a 2-D walk costs here beyond the model's "
+			    "walk-cache and nested-TLB lookups and descriptor reads - the walker's "
+			    "start, the TLB fill, a host walk's own start. Evidence: on the %zu "
+			    "points fitted on where every access walks (4k, s8, s512 from %u to %u "
+			    "pages), the measured cost leaves a median %.0f cycles per walk beyond "
+			    "those lookups and reads at the fitted latencies", f->walk_fixed,
+			    f->walk_fixed / c->ghz, f->s2_walk_fixed, f->s2_walk_fixed / c->ghz,
+			    f->s2_walks_per_walk, nv, lo, hi, direct);
+	return TRACE_OK;
 }
 
 /* A key the caller set (--config, --set) is what they know: the fit keeps
@@ -1815,13 +1780,9 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 		{ "ntlb.entries", "ntlb.ways", "the s512 curve's guest page-table pages (one a "
 		  "page) and every curve's data pages need its GPA->HPA translations",
 		  ntlb_sizes, sizeof(ntlb_sizes) / sizeof(ntlb_sizes[0]) },
-		/* not 0: the preset charges the cost per walk the model has no key
-		 * for (walk.fixed) on a stage-1 walk-cache hit (set_latencies),
-		 * which every walk makes at the top level when the cache exists */
 		{ "walkcache.s1.entries", "walkcache.s1.ways", "s512's pages each in a 2 MB region "
-		  "of their own miss a PDE-level entry (not absent: its hits carry walk.fixed)",
-		  wc_sizes + 1,
-		  sizeof(wc_sizes) / sizeof(wc_sizes[0]) - 1 },
+		  "of their own miss a PDE-level entry", wc_sizes,
+		  sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
 		{ "walkcache.s2.entries", "walkcache.s2.ways", "the host walks of the guest's "
 		  "table and data pages", wc_sizes, sizeof(wc_sizes) / sizeof(wc_sizes[0]) },
 	};

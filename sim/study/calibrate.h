@@ -272,9 +272,10 @@ typedef struct calibrate_fit_result {
 	double holdout_points_error;   /* ... the held-out points of the fitted curves */
 	double holdout_pattern_error;  /* ... the held-out curve (-1: none) */
 	calibrate_curve_error curve[CALIBRATE_MODES];
-	double walk_fixed;         /* cycles a walk costs that the model has no key for */
-	double walk_fixed_hits;    /* share of the fitted-on walks that hit the stage-1 walk
-				    * cache, where the preset charges it */
+	double walk_fixed;         /* walk.fixed as fitted: cycles a walk costs beyond its
+				    * lookups and reads */
+	double s2_walk_fixed;      /* walk.s2_fixed as fitted: the same per host walk */
+	double s2_walks_per_walk;  /* host walks a walk on the points fitted on */
 	unsigned l2_entries;       /* the L2 TLB's reach in 4 KB pages, for "past" */
 	size_t candidates;         /* structures the search replayed */
 } calibrate_fit_result;
