@@ -95,6 +95,7 @@ struct calibrate {
 	int kept[CALIBRATE_MODES][CALIBRATE_MAX_POINTS];   /* kept_trace: memfd + 1, or 0 */
 	char *raw;                 /* chase's tables as measured, for --save */
 	unsigned llc_sysfs;        /* fit_caches: sysfs's LLC sets when the step differs */
+	unsigned llc_other;        /* ... and the other power of two around the step */
 };
 
 /* Points of at most this many elements keep their trace (kept_trace): at
@@ -1313,6 +1314,9 @@ static void fit_caches(calibrate *c, calibrate_fit_result *f)
 		char val[32];
 		snprintf(val, sizeof(val), "%u", sets);
 		c->llc_sysfs = (unsigned)atoi(ls);
+		/* sets are a power of two: the step lies between SETS and the
+		 * other one, which the search tries too */
+		c->llc_other = sets * ways < step ? sets * 2 : sets / 2;
 		fit_add(f, "cache.llc.sets", val, "the packed control's last step (%.2f -> %.2f ns, "
 			"into memory) at %.0f lines = %.1f MB against sysfs's %.0f MB LLC: this VM "
 			"holds %.0f%% of it (a shared L3; other tenants the rest); %u sets x %s ways",
@@ -1710,6 +1714,7 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 		return rc;
 	split(c);
 	c->llc_sysfs = 0;
+	c->llc_other = 0;
 	unsigned e_knee, w_knee;
 	fit_tlb(c, pf, &c->f, &e_knee, &w_knee);
 	fit_caches(c, &c->f);
@@ -1741,9 +1746,12 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	if (rc == TRACE_OK && c->llc_sysfs && llc_step && (unsigned)atoi(llc_step) != c->llc_sysfs) {
 		n = 0;
 		snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%s", llc_step);
+		if (c->llc_other && c->llc_other != c->llc_sysfs)
+			snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%u", c->llc_other);
 		snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%u", c->llc_sysfs);
 		search_space ls = { "the LLC's sets", cand, n, SEL_TRAIN, "sysfs's (the whole L3) "
-				    "or the packed control's last step (this VM's share of it)" };
+				    "or the packed control's last step (this VM's share of it; sets "
+				    "a power of two: the two around the step)" };
 		rc = search(c, pf, &ls, &best, keep, err, errlen);
 	}
 	/* the L2 TLB: its size from the knees (and CPUID), its policy */

@@ -362,6 +362,30 @@ def two_d_walk_costs_n_m_plus_n_plus_m_with_caches_off():
 
 
 @case
+def walk_fixed_costs_once_a_walk_and_once_a_host_walk():
+    # x86 4 over 4, caches off: 24 reads at mem.pte_latency=14, one walk,
+    # 5 stage-2 walks (4 guest table pages and the data page), by hand.
+    args = ["explain"] + CACHES_OFF + ["--set", "cache.model=off", "--set", "walk.fixed=100",
+                                       "--set", "walk.s2_fixed=1000", "3ff00001234"]
+    out, _ = run(*args)
+    m = re.findall(r"(\d+) memory references .*?, (\d+) cycles at mem.pte_latency=14; "
+                   r"walk.fixed=100; walk.s2_fixed=1000 x (\d+) stage-2 walks", out)
+    eq(m[-1] if m else None, ("24", str(24 * 14 + 100 + 5 * 1000), "5"), "explain's last attempt")
+    # a replay: each costs its count more, and nothing else moves
+    xz = os.path.join(ROOT, "traces/samples/xz-compress.slt")
+    cfg = ["sim.max_records=300000", "host.page=4k", "ntlb.entries=8"]   # host walks: 270
+    base = run_stats(xz, *cfg)
+    more = run_stats(xz, *cfg, "walk.fixed=7", "walk.s2_fixed=11")
+    assert base["walk.s2_walks"] > 100, base["walk.s2_walks"]
+    eq(more["walk.cycles"] - base["walk.cycles"],
+       7 * base["walk.count"] + 11 * base["walk.s2_walks"], "walk.cycles")
+    for k in base:
+        if k not in ("walk.cycles", "cycles.total", "cycles.translation", "translation.cpi",
+                     "translation.share", "prefetch.cycles"):
+            eq(more[k], base[k], k)
+
+
+@case
 def vtcr_and_concatenation_for_4k_40bit_ipa():
     out, _ = run("explain", "--set", "arch=arm64", "--set", "host.ipa_bits=40", "1000")
     # 4K granule, 40-bit IPA: start at L1 with 2 concatenated tables (KVM, Xen
