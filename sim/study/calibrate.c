@@ -1777,9 +1777,15 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	if (rc == TRACE_OK && n)
 		rc = search(c, pf, &tl, &best, keep, err, errlen);
 	/* the nested TLB and the walk caches: their sizes */
-	static const unsigned ntlb_sizes[] = { 0, 8, 16, 32, 64, 128, 256, 512, 1024, 2048,
-						4096 };
-	static const unsigned wc_sizes[] = { 0, 4, 8, 16, 32, 64, 128, 256 };
+	/* absent (0) last: the search keeps the first of equal errors, and a
+	 * structure the curves cannot tell from none is not declared absent */
+	static const unsigned ntlb_sizes[] = { 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
+						0 };
+	/* up to an L2 TLB's size: Zen 2's L2 DTLB holds page-directory entries
+	 * beside translations (WikiChip's Zen 2 page, after AMD's family 17h
+	 * Software Optimization Guide; the guide itself not checked here), a
+	 * walk cache that large; the search says which size the curves want */
+	static const unsigned wc_sizes[] = { 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 0 };
 	struct {
 		const char *key, *ways, *why;
 		const unsigned *sizes;
@@ -1854,7 +1860,7 @@ void calibrate_write_preset(const calibrate *c, FILE *o, const char *name)
 			c->host.cpus, c->host.under_hypervisor ? ", under a hypervisor" : "");
 	fprintf(o, ".\n# Measured: %s, %s, %u runs per point (median), %u round%s, seed %" PRIu64
 		".\n", c->cfg.measured ? c->cfg.measured : "build/chase", c->host.pinning,
-		c->host.reps, c->cfg.rounds, c->cfg.rounds > 1 ? "s (median of the medians)" : "",
+		c->host.reps, c->host.rounds, c->host.rounds > 1 ? "s (median of the medians)" : "",
 		c->host.seed);
 	fputs("# Each value says where it came from; a key not here is the configuration\n"
 	      "# calibrate ran with, or slatsim's default. Use: slatsim run --config THIS.\n", o);
