@@ -20,7 +20,8 @@ runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 def cli_run():
     """Wall seconds of `slatsim run` as a process, and its own replay time."""
     t = time.perf_counter()
-    p = subprocess.run([cli, "run", "--quiet", tr], capture_output=True, text=True, check=True)
+    # (not --quiet: since issue 29 it drops the report's timing line too)
+    p = subprocess.run([cli, "run", tr], capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t
     return wall, float(re.search(r"replay ([0-9.]+) s", p.stdout).group(1))
 
