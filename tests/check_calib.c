@@ -126,6 +126,41 @@ START_TEST(calib_step_over_a_spread_rise)
 }
 END_TEST
 
+/* The start of a rise: a set-indexed TLB of 128 entries in 8 sets, walked
+ * over consecutive pages, overflows one set at 129 pages and two at 130
+ * (costs 10.3, 12.6 ns over a plateau at 8.5: both under 1.5 x 8.5 = 12.75,
+ * so the plateau keeps them) and every set by 136; the next point, 160,
+ * already has the walks' further misses (37.3). The middle of the rise,
+ * sqrt(8.5 x 37.3) = 17.81 ns, falls between 130 and 160: 139 pages. The
+ * start: 129 is the first point over 1.1 x 8.5 = 9.35 with its successor
+ * over it too, so sqrt(128 x 129) = 128.50. A lone point over the bar (2.5
+ * over 2.0, the next back at 2.0) is noise: the start is the later rise,
+ * sqrt(96 x 128) = 110.85. */
+START_TEST(calib_step_onset_is_where_the_rise_starts)
+{
+	const unsigned pages[] = { 64, 96, 128, 129, 130, 160, 256 };
+	const double ns[] = { 8.5, 8.5, 8.5, 10.3, 12.6, 37.3, 37.4 };
+	calib_plateau pl[4];
+	ck_assert_uint_eq(calib_plateaus(ns, N(ns), CALIB_KNEE_FACTOR, pl, 4), 2);
+	ck_assert_uint_eq(pl[0].last, 4);
+	ck_assert(fabs(pl[0].level - 8.5) < 1e-12);
+	double mid = calib_step_size(pages, ns, pl, 0, 1);
+	ck_assert(mid > 138.8 && mid < 139.0);
+	ck_assert(fabs(calib_step_onset(pages, ns, pl, 0, 1) - sqrt(128.0 * 129)) < 1e-9);
+	unsigned e, w;
+	calib_tlb_geometry(calib_step_onset(pages, ns, pl, 0, 1), 16, &e, &w);
+	ck_assert_uint_eq(e, 128);   /* (fully associative by the rule below: the fit */
+	ck_assert_uint_eq(w, 128);   /* takes the sets from the s8 and s512 curves) */
+	calib_tlb_geometry(mid, 16, &e, &w);
+	ck_assert_uint_eq(e, 136);   /* 8 x 17: the middle overshoots */
+
+	const unsigned pg2[] = { 16, 32, 48, 64, 96, 128, 256 };
+	const double ns2[] = { 2, 2, 2.5, 2, 2, 8, 8 };
+	ck_assert_uint_eq(calib_plateaus(ns2, N(ns2), CALIB_KNEE_FACTOR, pl, 4), 2);
+	ck_assert(fabs(calib_step_onset(pg2, ns2, pl, 0, 1) - sqrt(96.0 * 128)) < 1e-9);
+}
+END_TEST
+
 /* Up to 128 entries a TLB is taken fully associative; beyond, ways x 2^k
  * with ways from the preference up to twice it, the nearest. */
 START_TEST(calib_tlb_geometry_the_model_takes)
@@ -477,6 +512,7 @@ Suite *calib_suite(void)
 	tc = tcase_create("fit");
 	tcase_add_test(tc, calib_step_is_split_in_the_middle);
 	tcase_add_test(tc, calib_step_over_a_spread_rise);
+	tcase_add_test(tc, calib_step_onset_is_where_the_rise_starts);
 	tcase_add_test(tc, calib_tlb_geometry_the_model_takes);
 	tcase_add_test(tc, calib_sets_from_strides);
 	tcase_add_test(tc, calib_ways_from_the_widest_stride);

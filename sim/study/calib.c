@@ -89,6 +89,18 @@ double calib_step_size(const unsigned *sizes, const double *ns, const calib_plat
 	return sizes[hi];
 }
 
+double calib_step_onset(const unsigned *sizes, const double *ns, const calib_plateau *pl,
+			size_t before, size_t after)
+{
+	assert(before < after && "calib_step_onset: BEFORE precedes AFTER");
+	double bar = CALIB_ONSET_RISE * pl[before].level;
+	size_t hi = pl[after].first;
+	for (size_t i = pl[before].first + 1; i <= hi; i++)
+		if (ns[i] > bar && (i == hi || ns[i + 1] > bar))
+			return sqrt((double)sizes[i - 1] * sizes[i]);
+	return sizes[hi];
+}
+
 void calib_tlb_geometry(double entries, unsigned ways_pref, unsigned *entries_out,
 			unsigned *ways_out)
 {

@@ -61,6 +61,25 @@ double calib_crossing(const unsigned *sizes, const double *ns, size_t i, double 
 double calib_step_size(const unsigned *sizes, const double *ns, const calib_plateau *pl,
 		       size_t before, size_t after);
 
+/* Where the curve leaves the plateau BEFORE on its way to AFTER (indexes
+ * into PL; BEFORE < AFTER): the first point past BEFORE's first whose cost,
+ * and the next point's (a lone spike is noise, as in calib_plateaus), are
+ * more than CALIB_ONSET_RISE times BEFORE's level, and the point before it;
+ * returns the geometric mean of their sizes (SIZES of AFTER's first point
+ * if no point before it rises).
+ * Why beside calib_step_size: a TLB indexed by the low page-number bits,
+ * walked in a cycle of N consecutive pages, gets N/SETS pages in each set,
+ * so whatever its replacement no set overflows while N <= E and one does at
+ * E + 1: the rise starts at E. Under LRU the sets then overflow one by one
+ * until E + SETS, and whatever else the walks start to miss (a nested TLB
+ * the walks' pages overflow) rises within the same span, so the middle of
+ * the rise lies past E. Sparse points widen that: in the calibrate round
+ * trip (128 entries in 8 sets, points at 128, 130 and 160 pages) the middle
+ * reads 139 pages, the onset 129. */
+#define CALIB_ONSET_RISE 1.1
+double calib_step_onset(const unsigned *sizes, const double *ns, const calib_plateau *pl,
+			size_t before, size_t after);
+
 /* The TLB geometry the model accepts nearest ENTRIES (rounded): up to
  * CALIB_FULLY_ASSOC entries, fully associative (ways = entries, as the L1
  * TLBs of AMD cores are); beyond, WAYS x 2^k with WAYS in [WAYS_PREF,
