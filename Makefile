@@ -340,8 +340,9 @@ chase-smoke: $(BUILD)/asan/chase $(BUILD)/asan/slatsim
 	tests/chase_smoke.sh $(BUILD)/asan
 
 # slatsim calibrate end to end (tiny live points, synthetic curves, --fit, refusals).
-calibrate-e2e: $(BUILD)/asan/chase $(BUILD)/asan/slatsim | deps-check
-	python3 tests/e2e/run_calibrate.py $(BUILD)/asan
+calibrate-e2e: $(BUILD)/asan/chase $(BUILD)/asan/slatsim $(BUILD)/chase $(BUILD)/slatsim \
+		| deps-check
+	python3 tests/e2e/run_calibrate.py $(BUILD)/asan $(BUILD)
 
 # make check builds what its tiers run first, with a job a CPU (CI has two;
 # serial, the builds were most of its 15 minutes), then runs the tiers one
@@ -392,6 +393,7 @@ cosim-tests: $(COSIM_BINS)
 	python3 tests/cosim/run_cosim.py $(BUILD)/asan
 
 check-build: $(BUILD)/asan/check_all $(BUILD)/asan/slatsim $(BUILD)/slatsim $(BUILD)/asan/chase \
+		$(BUILD)/chase \
 		$(RTL_PKG) $(COSIM_BINS) $(BUILD)/asan/check_sc $(BUILD)/asan/example_vp \
 		$(BUILD)/asan/slatsim-sc $(BUILD)/slatsim-sc $(BUILD)/bench_decode
 

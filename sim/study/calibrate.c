@@ -1854,9 +1854,10 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 		tl.again = pass;
 		if (tl.n)
 			rc = search(c, pf, &tl, &best, keep, err, errlen);
-		char now[96];
-		current_of(pf, tcand[0], now, sizeof(now));
-		if (pass && !strcmp(now, before))
+		char now[96] = "";
+		if (tl.n)
+			current_of(pf, tcand[0], now, sizeof(now));
+		if (pass && (!tl.n || !strcmp(now, before)))
 			break;
 		snprintf(before, sizeof(before), "%s", now);
 		for (size_t k = 0; rc == TRACE_OK && k < sizeof(sz) / sizeof(sz[0]); k++) {

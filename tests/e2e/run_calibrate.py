@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""tests/e2e/run_calibrate.py BUILD - `slatsim calibrate` end to end, without
-depending on timing: BUILD/slatsim with BUILD/chase beside it (make check runs
-the ASan+UBSan build).
+"""tests/e2e/run_calibrate.py BUILD [FAST] - `slatsim calibrate` end to end,
+without depending on timing: BUILD/slatsim with BUILD/chase beside it (make
+check runs the ASan+UBSan build), and FAST/slatsim, an optimised build, for
+the second round trip (BUILD's when not given).
 
   - a live run on tiny points (4 sizes, 1 run each): the table, the JSON
     shape the issue fixes, knees that are measured sizes, --plot PNG and SVG
@@ -9,6 +10,8 @@ the ASan+UBSan build).
     hand: the knees, and --fit's TLB sizes, host.page and the latencies that
     do not depend on this machine's caches; the preset it writes is read by
     `slatsim run --config`
+  - round trips: curves the model makes for a known machine, on sparse and
+    dense points, fitted back to every key of that machine
   - bad options refused with status 2, one line and the hint; a missing
     chase named with how to build it; an existing output kept on failure
 """
@@ -21,11 +24,15 @@ import tempfile
 
 B = os.path.abspath(sys.argv[1])
 S = os.path.join(B, "slatsim")
+# An optimised build (its chase beside it) for the second round trip: the
+# sanitised one runs the same code in the first, five times slower.
+FAST = os.path.join(os.path.abspath(sys.argv[2]), "slatsim") if len(sys.argv) > 2 else S
 FAILS = []
 
 
-def run(args, **kw):
-    return subprocess.run([S] + args, capture_output=True, text=True, timeout=300, **kw)
+def run(args, binary=None, **kw):
+    return subprocess.run([binary or S] + args, capture_output=True, text=True, timeout=300,
+                          **kw)
 
 
 def check(cond, what):
@@ -281,10 +288,11 @@ try:
     # are chosen (the first search, with them as configured, preferred plru).
     # A second set of points, dense there (132, 136), puts the L2 TLB's rise
     # within 1.5x of the L1D's 96 lines: a cache explains one rise only.
-    rt_sets = {"sparse": [8, 12, 16, 17, 20, 24, 32, 40, 48, 64, 80, 96, 128, 129, 130, 160,
-                          192, 256, 384, 512, 1024, 2048, 4096],
-               "dense": [8, 12, 16, 17, 20, 24, 32, 40, 48, 64, 80, 96, 128, 129, 130, 132,
-                         136, 160, 192, 256, 384, 512, 1024, 2048, 4096]}
+    # (the dense set on the optimised build when the caller gives one)
+    rt_sets = {"sparse": (S, [8, 12, 16, 17, 20, 24, 32, 40, 48, 64, 80, 96, 128, 129, 130,
+                              160, 192, 256, 384, 512, 1024, 2048, 4096]),
+               "dense": (FAST, [8, 12, 16, 17, 20, 24, 32, 40, 48, 64, 80, 96, 128, 129, 130,
+                                132, 136, 160, 192, 256, 384, 512, 1024, 2048, 4096])}
     pin = ["cache.l1d.sets=8", "cache.l1d.ways=8", "cache.l1i.sets=8", "cache.l1i.ways=8",
            "cache.l2.sets=32", "cache.l2.ways=8", "cache.llc.sets=64", "cache.llc.ways=16",
            "core.freq_ghz=2"]
@@ -306,12 +314,13 @@ try:
 
     sets = lambda kv: [a for x in kv for a in ("--set", x)]
 
-    def round_trip(name, rt_pages):
+    def round_trip(name, binary, rt_pages):
         """One round trip: the generator's curves at RT_PAGES read back and fitted."""
         check_ = lambda cond, what: check(cond, "%s: %s" % (name, what))
         table(os.path.join(T, "rt0-%s.tsv" % name), {}, rt_pages)
         p = run(["calibrate", "--measured", os.path.join(T, "rt0-%s.tsv" % name), "--json",
-                 os.path.join(T, "rt0-%s.json" % name), "--quiet"] + sets(pin + gen))
+                 os.path.join(T, "rt0-%s.json" % name), "--quiet"] + sets(pin + gen),
+                binary=binary)
         ok(p, "round trip %s: the generator" % name)
         g = json.load(open(os.path.join(T, "rt0-%s.json" % name)))
         ns = {(q["curve"], q["pages"]): q["model_ns"] for q in g["points"]}
@@ -319,7 +328,8 @@ try:
         table(os.path.join(T, "rt-%s.tsv" % name), ns, rt_pages)
         p = run(["calibrate", "--measured", os.path.join(T, "rt-%s.tsv" % name), "--fit",
                  "--preset", os.path.join(T, "rt-%s.conf" % name),
-                 "--json", os.path.join(T, "rt-%s.json" % name)] + sets(pin))
+                 "--json", os.path.join(T, "rt-%s.json" % name)] + sets(pin),
+                binary=binary)
         ok(p, "round trip %s: the fit" % name)
         r = json.load(open(os.path.join(T, "rt-%s.json" % name)))["fit"]
         for k, v in known.items():
@@ -337,8 +347,8 @@ try:
                r["holdout"]["pattern_error"] < 0.01, "round trip: errors %r %r" %
                (r["train_error"], r["holdout_error"]))
 
-    for name, rt_pages in rt_sets.items():
-        round_trip(name, rt_pages)
+    for name, (binary, rt_pages) in rt_sets.items():
+        round_trip(name, binary, rt_pages)
 
     # ------------------------------------------------------------ refusals
     keep = os.path.join(T, "keep.json")
