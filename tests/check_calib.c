@@ -313,7 +313,9 @@ START_TEST(calib_linear_never_negative)
 	ck_assert_int_eq(calib_fit_linear(o, 3, lat0, fit, &f), 0);
 	ck_assert_msg(fabs(f.value[CALIB_LAT_L1D] - 2.978) < 1e-3, "%g", f.value[CALIB_LAT_L1D]);
 	ck_assert(f.value[CALIB_LAT_TLB_L2] == 0);
-	ck_assert_int_eq(f.fitted[CALIB_LAT_TLB_L2], 1);   /* 9 of 13 at LAT0: observable */
+	/* 0, judged at LAT0: 9 of the 2.978 + 9 it would then cost, observable */
+	ck_assert_int_eq(f.fitted[CALIB_LAT_TLB_L2], 1);
+	ck_assert(fabs(f.share[CALIB_LAT_TLB_L2] - 9 / (f.value[CALIB_LAT_L1D] + 9)) < 1e-9);
 	ck_assert(fabs(f.error - 0.022 / 3) < 1e-3);      /* median of .007, .007, .51 */
 	ck_assert(fabs(f.mean_error - (0.044 / 3 + 0.978 / 2) / 3) < 1e-3);
 }
@@ -410,6 +412,17 @@ START_TEST(calib_engine_refuses_a_bad_table_by_line)
 		  "2..8388608, positive finite ns)" },
 		{ "4k\t16\t1000\t2\t2\t2\t0\n4k\t8\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
 		  ":2: 4k pages must increase (8 after 16)" },
+		/* 2^32 + 8 pages: refused, not read as 8 */
+		{ "4k\t8\t1000\t2\t2\t2\t0\n4k\t4294967304\t1000\t2\t2\t2\t0\n", TRACE_EFORMAT,
+		  ":2: bad row (mode 4k|2m|packed|s8|s512, pages 2..65536, packed lines "
+		  "2..8388608, positive finite ns)" },
+		{ "4k\t8\t0\t2\t2\t2\t0\n", TRACE_EFORMAT,
+		  ":1: 4k 8: 0 accesses (a point times one access at least)" },
+		{ "s8\t8\t1000\t2\t2.5\t3\t-1\n", TRACE_EFORMAT,
+		  ":1: s8 8: ns_min 2.5, ns_median 2, ns_max 3 (min <= median <= max)" },
+		{ "4k\t8\t1000\t1e300\t1e300\t1e300\t0\n", TRACE_EFORMAT,
+		  ":1: 4k 8: 1e+300..1e+300 ns an access: no load takes less than 0.01 ns or "
+		  "more than 1e+06 ns" },
 		{ "# nothing\n", TRACE_EFORMAT,
 		  ": no measured points (a chase table has rows 'mode pages accesses ns_median "
 		  "ns_min ns_max thp_kb')" },

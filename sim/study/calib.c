@@ -269,9 +269,12 @@ int calib_fit_linear(const calib_obs *obs, size_t n, const double lat0[CALIB_LAT
 			for (size_t i = 0; i < n; i++) {
 				double p = calib_predict(&obs[i], lat0, out->value);
 				double sh = p > 0 ? obs[i].n[k] * out->value[k] / p : 0;
-				/* a latency fitted to 0 is judged by what LAT0 would have been */
-				if (p > 0 && out->value[k] == 0)
-					sh = obs[i].n[k] * lat0[k] / p;
+				/* a latency fitted to 0 is judged by what LAT0 would have
+				 * been, in the cost it would then have had (not in P,
+				 * which lacks it: that gave shares past 100%) */
+				double p0 = p + obs[i].n[k] * lat0[k];
+				if (out->value[k] == 0)
+					sh = p0 > 0 ? obs[i].n[k] * lat0[k] / p0 : 0;
 				out->share[k] = fmax(out->share[k], sh);
 				out->shown[k] += sh >= CALIB_SHARE;
 			}

@@ -420,24 +420,35 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 		if (line[0] == '\0' || strncmp(line, "mode\t", 5) == 0)
 			continue;
 		char mode[16];
-		unsigned pages;
-		unsigned long long acc;
+		unsigned long long pg, acc;   /* (not %u: 2^32 + 8 would read as 8) */
 		double med, mn, mx;
 		long thp;
 		int m;
-		if (sscanf(line, "%15[^\t]\t%u\t%llu\t%lf\t%lf\t%lf\t%ld", mode, &pages, &acc, &med, &mn,
-			   &mx, &thp) != 7)
+		if (sscanf(line, "%15[^\t]\t%llu\t%llu\t%lf\t%lf\t%lf\t%ld", mode, &pg, &acc, &med,
+			   &mn, &mx, &thp) != 7)
 			return FAIL(TRACE_EFORMAT, "%s:%u: not a row of a chase table (mode "
 				    "pages accesses ns_median ns_min ns_max thp_kb)", origin, lineno);
 		for (m = 0; m < CALIBRATE_MODES && strcmp(mode, mode_name[m]); m++)
 			;
-		if (m == CALIBRATE_MODES || pages < 2 ||
-		    pages > (m == CALIBRATE_PACKED ? CALIBRATE_MAX_LINES : CALIBRATE_MAX_PAGES) ||
+		if (m == CALIBRATE_MODES || pg < 2 ||
+		    pg > (m == CALIBRATE_PACKED ? CALIBRATE_MAX_LINES : CALIBRATE_MAX_PAGES) ||
 		    !(med > 0) || !(mn > 0) || !(mx > 0) || !isfinite(med) || !isfinite(mn) ||
 		    !isfinite(mx))
 			return FAIL(TRACE_EFORMAT, "%s:%u: bad row (mode 4k|2m|packed|s8|s512, "
 				    "pages 2..%u, packed lines 2..%u, positive finite ns)", origin,
 				    lineno, CALIBRATE_MAX_PAGES, CALIBRATE_MAX_LINES);
+		unsigned pages = (unsigned)pg;
+		if (acc == 0)
+			return FAIL(TRACE_EFORMAT, "%s:%u: %s %u: 0 accesses (a point times one "
+				    "access at least)", origin, lineno, mode_name[m], pages);
+		if (!(mn <= med && med <= mx))
+			return FAIL(TRACE_EFORMAT, "%s:%u: %s %u: ns_min %g, ns_median %g, ns_max %g "
+				    "(min <= median <= max)", origin, lineno, mode_name[m], pages, mn,
+				    med, mx);
+		if (mn < CALIBRATE_NS_MIN || mx > CALIBRATE_NS_MAX)
+			return FAIL(TRACE_EFORMAT, "%s:%u: %s %u: %g..%g ns an access: no load "
+				    "takes less than %g ns or more than %g ns", origin, lineno,
+				    mode_name[m], pages, mn, mx, CALIBRATE_NS_MIN, CALIBRATE_NS_MAX);
 		calibrate_curve *cv = &c->cv[m];
 		size_t i = got[m]++;
 		if (first) {

@@ -70,6 +70,10 @@ const char *calibrate_mode_guest_page(int mode);
 #define CALIBRATE_MAX_POINTS 128     /* points of one curve: chase's limit */
 #define CALIBRATE_MAX_PAGES CHASE_MAX_PAGES   /* pages of one point: chase's limit */
 #define CALIBRATE_MAX_LINES CHASE_MAX_LINES   /* lines of a packed point (512 MB): chase's */
+/* The ns an access of a saved table may take: below a cycle of a 100 GHz
+ * clock, or above a millisecond, a value is not a load's time. */
+#define CALIBRATE_NS_MIN 0.01
+#define CALIBRATE_NS_MAX 1e6
 #define CALIBRATE_MAX_KNEES 16
 #define CALIBRATE_WARM_LAPS 2        /* laps of the cycle that warm the model up */
 #define CALIBRATE_LAPS 4             /* laps in the trace: the warm ones + the counted */
