@@ -1806,8 +1806,9 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	for (int src = 0; src < 3; src++) {
 		unsigned e = src ? 0 : e_knee, w = w_knee;
 		if (src == 1 && e_onset != e_knee) {
-			e = e_onset;
-			w = w_onset;
+			e = e_onset;   /* with CPUID's ways when CPUID names this size */
+			w = host_l2_dtlb(c, &ce, &cw) == 0 && ce == e_onset && ce % cw == 0 &&
+			    ((ce / cw) & (ce / cw - 1)) == 0 ? cw : w_onset;
 		}
 		if (src == 2 && host_l2_dtlb(c, &ce, &cw) == 0 && ce != e_knee && ce != e_onset &&
 		    ce % cw == 0 && ((ce / cw) & (ce / cw - 1)) == 0) {
