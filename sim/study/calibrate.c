@@ -1801,36 +1801,31 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	}
 	/* the L2 TLB: its size from the knees (and CPUID), its policy */
 	static const char *const policy[] = { "lru", "plru", "random" };
+	/* CPUID's L2 DTLB when the model can take it (sets a power of two) */
 	unsigned ce, cw;
-	n = 0;
+	int cpuid = host_l2_dtlb(c, &ce, &cw) == 0 && ce % cw == 0 &&
+		    ((ce / cw) & (ce / cw - 1)) == 0;
+	char tcand[9][96];   /* the knee's middle, its start, CPUID's: 3 policies each */
+	size_t nt = 0;
 	for (int src = 0; src < 3; src++) {
 		unsigned e = src ? 0 : e_knee, w = w_knee;
 		if (src == 1 && e_onset != e_knee) {
 			e = e_onset;   /* with CPUID's ways when CPUID names this size */
-			w = host_l2_dtlb(c, &ce, &cw) == 0 && ce == e_onset && ce % cw == 0 &&
-			    ((ce / cw) & (ce / cw - 1)) == 0 ? cw : w_onset;
+			w = cpuid && ce == e_onset ? cw : w_onset;
 		}
-		if (src == 2 && host_l2_dtlb(c, &ce, &cw) == 0 && ce != e_knee && ce != e_onset &&
-		    ce % cw == 0 && ((ce / cw) & (ce / cw - 1)) == 0) {
+		if (src == 2 && cpuid && ce != e_knee && ce != e_onset) {
 			e = ce;
 			w = cw;
 		}
 		for (size_t k = 0; e && k < 3; k++)
-			snprintf(cand[n++], sizeof(cand[0]), "tlb.l2.entries=%u,tlb.l2.ways=%u,"
+			snprintf(tcand[nt++], sizeof(tcand[0]), "tlb.l2.entries=%u,tlb.l2.ways=%u,"
 				 "tlb.l2.policy=%s", e, w, policy[k]);
 	}
-	char (*tcand)[96] = malloc(n * sizeof(*tcand) + 1);
-	if (!tcand) {
-		free(keep);
-		free(cand);
-		return FAIL(TRACE_ENOMEM, "out of memory (fit)");
-	}
-	memcpy(tcand, cand, n * sizeof(*tcand));
 	char twhy[200];
 	snprintf(twhy, sizeof(twhy), "the 4k curve's rise past the L1 TLB: its middle (%.0f "
 		 "pages) and its start (%.0f: calib_step_onset), CPUID's where AMD reports it; "
 		 "lru, plru, random each; searched again after the walk caches", p_knee, p_onset);
-	search_space tl = { "the L2 TLB (entries, ways, policy)", tcand, n, SEL_TRAIN_SMALL,
+	search_space tl = { "the L2 TLB (entries, ways, policy)", tcand, nt, SEL_TRAIN_SMALL,
 			    twhy, 0 };
 	/* the nested TLB and the walk caches: their sizes */
 	/* absent (0) last: the search keeps the first of equal errors, and a
@@ -1879,7 +1874,6 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 			rc = search(c, pf, &s, &best, keep, err, errlen);
 		}
 	}
-	free(tcand);
 	free(keep);
 	free(cand);
 	/* the latencies, with every structure chosen, on every point fitted on */
