@@ -238,11 +238,71 @@ START_TEST(calib_ways_from_the_widest_stride)
 	ck_assert_uint_eq(g.consistent, 1);
 	ck_assert_uint_eq(g.ways_lo, 128);
 	ck_assert_uint_eq(g.ways_hi, 128);
-	/* a hashed index would show no conflicts: s8 and s512 both near 2048 */
+	ck_assert(!g.xor_index);
+	/* no conflicts at all, s8 and s512 both 2048: no linear geometry holds
+	 * that (the best, 2 sets x 1024 ways, holds 1024 of each: 2 ln 2); an
+	 * XOR index does from 512 sets up - 512 x 4 holds 4 x 512 of pages 8
+	 * apart (8 < 512), 4 x 512^2/512 = 2048 of pages 512 apart; 1024 x 2
+	 * and 2048 x 1 too (512 < sets); 256 x 8: 8 x 256^2/512 = 1024 (ln 2).
+	 * The preference 8 takes the nearest ways of the three: 4. */
 	const double flat[] = { 2048, 2048 };
 	calib_tlb_sets(2048, 64, strides, flat, 2, 8, &g);
-	ck_assert_uint_eq(g.ways, 1024);   /* the most ways the model takes: 2 sets */
-	ck_assert(fabs(g.score - 2 * log(2.0)) < 1e-9);   /* 1024 against 2048, twice */
+	ck_assert(g.xor_index);
+	ck_assert_uint_eq(g.sets, 512);
+	ck_assert_uint_eq(g.ways, 4);
+	ck_assert_uint_eq(g.consistent, 3);
+	ck_assert(g.score == 0);
+}
+END_TEST
+
+/* Intel's sTLB as this host's curves show it (docs/calibrate-intel-xeon):
+ * 2048 entries, pages 8 apart hold 2048, pages 512 apart 512. By hand:
+ * XOR 128 x 16: s8 16 x 128 = 2048 (8 < 128), s512 16 x 128^2/512 = 512:
+ * score 0. XOR 64 x 32: s8 2048, s512 32 x 8 = 256 (ln 2); XOR 256 x 8:
+ * s512 8 x 128 = 1024 (ln 2). Linear 128 x 16: s8 16 x 16 = 256 (ln 8).
+ * One geometry agrees: 128 x 16, XOR. */
+START_TEST(calib_sets_xor_index_from_strides)
+{
+	const unsigned strides[] = { 8, 512 };
+	const double cap[] = { 2048, 512 };
+	calib_geom g;
+	calib_tlb_sets(2048, 96, strides, cap, 2, 12, &g);
+	ck_assert(g.xor_index);
+	ck_assert_uint_eq(g.sets, 128);
+	ck_assert_uint_eq(g.ways, 16);
+	ck_assert_uint_eq(g.consistent, 1);
+	ck_assert(g.score == 0);
+}
+END_TEST
+
+/* The L1 TLB of this Intel host: the 4k step's middle at 106 pages, its
+ * start at 103.7; pages 8 apart hold 13, pages 512 apart miss from the
+ * first point (8). By hand, ways = round(103.7 / sets) (sets 1: 106):
+ *   1 x 106: s8 106 (ln 8.15 = 2.10), s512 106 > 8 (ln 13.25 = 2.58)
+ *   2 x 52: s8 52 (1.39), s512 52 (1.87); 4 x 26: 26 (0.69), 26 (1.18)
+ *   8 x 13: s8 13 (0), s512 13 (ln 1.625 = 0.49)
+ *   16 x 6: s8 6 x 2 = 12 (ln 13/12 = 0.080), s512 6 < 8 (0): 0.080
+ *   32 x 3: s8 3 x 4 = 12 (0.080), s512 3 (0): 0.080
+ *   64 x 2: s8 2 x 8 = 16 (ln 16/13 = 0.21): 0.21 (within 0.1 of 0.080? no)
+ * 16 x 6 and 32 x 3 agree; the fewer sets: 16 x 6 = 96 (TLB;DR's LIN-16). */
+START_TEST(calib_l1_sets_from_strides)
+{
+	const unsigned strides[] = { 8, 512 };
+	const double cap[] = { 13, CALIB_CAP_HIDDEN };
+	calib_geom g;
+	calib_tlb1_sets(106, 103.7, strides, cap, 2, 8, &g);
+	ck_assert_uint_eq(g.sets, 16);
+	ck_assert_uint_eq(g.ways, 6);
+	ck_assert_uint_eq(g.consistent, 2);
+	ck_assert_uint_eq(g.ways_lo, 3);
+	ck_assert_uint_eq(g.ways_hi, 6);
+	/* AMD's: pages 8 and 512 apart both hold about the L1 TLB's 70:
+	 * fully associative (1 x 78: ln(78/70) = 0.11 off, twice; 2 x 36 holds
+	 * 36 of each: ln(70/36) = 0.66 off, twice) */
+	const double amd[] = { 70, 70 };
+	calib_tlb1_sets(78, 72, strides, amd, 2, 8, &g);
+	ck_assert_uint_eq(g.sets, 1);
+	ck_assert_uint_eq(g.ways, 78);
 }
 END_TEST
 
@@ -529,6 +589,8 @@ Suite *calib_suite(void)
 	tcase_add_test(tc, calib_tlb_geometry_the_model_takes);
 	tcase_add_test(tc, calib_sets_from_strides);
 	tcase_add_test(tc, calib_ways_from_the_widest_stride);
+	tcase_add_test(tc, calib_sets_xor_index_from_strides);
+	tcase_add_test(tc, calib_l1_sets_from_strides);
 	tcase_add_test(tc, calib_linear_recovers_known_latencies);
 	tcase_add_test(tc, calib_linear_never_negative);
 	tcase_add_test(tc, calib_median_even_and_odd);

@@ -237,6 +237,29 @@ START_TEST(tlb_refill_of_a_global_page_from_another_asid_is_in_place)
 }
 END_TEST
 
+/* tlb.l2.index=xor: 16 entries in 4 ways, 4 sets (n = 2). Pages 4 apart
+ * (4i) have low bits 0, so linear puts all five of 0, 4, 8, 12, 16 in set 0
+ * - five pages, four ways, LRU over a cycle: every access misses. XOR
+ * takes (v ^ v >> 2) & 3 = i & 3: sets 0, 1, 2, 3, 0, two pages at most
+ * in one set - after the first lap every access hits. */
+START_TEST(tlb_xor_index_spreads_strided_pages)
+{
+	for (int x = 0; x < 2; x++) {
+		tlb_config c = { .entries = 16, .ways = 4, .policy = TLB_LRU, .seed = 5,
+				 .index = x ? TLB_INDEX_XOR : TLB_INDEX_LINEAR };
+		tlb *t;
+		char err[128];
+		ck_assert_msg(tlb_create(&t, &c, "t", err, sizeof(err)) == 0, "%s", err);
+		unsigned miss = 0;
+		for (int lap = 0; lap < 3; lap++)
+			for (uint64_t i = 0; i < 5; i++)
+				miss += (unsigned)touch_page(t, 4 * i);
+		ck_assert_uint_eq(miss, x ? 5 : 15);
+		tlb_destroy(t);
+	}
+}
+END_TEST
+
 START_TEST(tlb_bad_geometry_is_refused)
 {
 	tlb_config c = { .entries = 1280, .ways = 5 };   /* 256 sets: fine (Cortex-A76 L2) */
@@ -291,6 +314,7 @@ Suite *tlb_suite(void)
 	tcase_add_test(tc, tlb_inline_hits_equal_the_probe_with_mixed_sizes);
 	tcase_add_test(tc, tlb_invalidation_semantics);
 	tcase_add_test(tc, tlb_refill_of_a_global_page_from_another_asid_is_in_place);
+	tcase_add_test(tc, tlb_xor_index_spreads_strided_pages);
 	tcase_add_test(tc, tlb_bad_geometry_is_refused);
 	tcase_add_test(tc, tlb_ways_nearest_keeps_a_power_of_two_set_count);
 	suite_add_tcase(s, tc);

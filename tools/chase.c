@@ -592,6 +592,31 @@ static void print_point(const opts *o, const point *p, int first)
 	fflush(stdout);
 }
 
+/* The cache geometry sysfs gives for CPU, one comment line a cache, so that
+ * a saved table carries the measuring machine's (calibrate --fit reads
+ * these lines, not the sysfs of the machine that fits). */
+static void print_caches(int cpu)
+{
+	for (int idx = 0; idx < 8; idx++) {
+		char base[96], path[160], v[5][48];
+		static const char *const f[5] = { "level", "type", "number_of_sets",
+						  "ways_of_associativity", "coherency_line_size" };
+		snprintf(base, sizeof(base), "/sys/devices/system/cpu/cpu%d/cache/index%d", cpu, idx);
+		int ok = 1;
+		for (int k = 0; k < 5 && ok; k++) {
+			snprintf(path, sizeof(path), "%s/%s", base, f[k]);
+			FILE *fp = fopen(path, "r");
+			ok = fp && fgets(v[k], sizeof(v[k]), fp);
+			if (fp)
+				fclose(fp);
+			v[k][strcspn(v[k], "\n")] = '\0';
+		}
+		if (ok)
+			printf("# cache: level %s %s sets %s ways %s line %s (sysfs %s)\n", v[0], v[1],
+			       v[2], v[3], v[4], base);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	opts o;
@@ -633,6 +658,8 @@ int main(int argc, char **argv)
 		       "thp_kb\n", model, note, o.reps, o.seed, o.clock == CLOCK_MONOTONIC ?
 		       "wall (CLOCK_MONOTONIC)" : "cpu (CLOCK_THREAD_CPUTIME_ID: the thread's CPU time; "
 		       "time it was not running is not counted)", load);
+	if (!o.json)
+		print_caches(cpu < 0 ? 0 : cpu);
 	fflush(stdout);
 	int first = 1;
 	for (int m = 0; m < MODES; m++) {

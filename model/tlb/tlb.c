@@ -19,6 +19,8 @@ struct tlb {
 	tlb_config cfg;
 	unsigned sets, ways;
 	uint64_t set_mask;
+	unsigned xor_shift;   /* TLB_INDEX_XOR: log2(sets), the fold's distance */
+	uint64_t xor_mask;    /* TLB_INDEX_XOR: set_mask; linear: 0 (no fold) */
 	tlb_entry *e;
 	uint64_t *stamp;      /* LRU: last-use time; PLRU: MRU bit */
 	uint64_t clock;
@@ -93,6 +95,10 @@ int tlb_create(tlb **out, const tlb_config *cfg, const char *name, char *err, si
 		t->ways = cfg->ways;
 		t->sets = cfg->entries / cfg->ways;
 		t->set_mask = t->sets - 1;
+		if (cfg->index == TLB_INDEX_XOR) {
+			t->xor_shift = (unsigned)__builtin_ctzll(t->sets);
+			t->xor_mask = t->set_mask;
+		}
 		t->e = calloc(cfg->entries, sizeof(*t->e));
 		t->stamp = calloc(cfg->entries, sizeof(*t->stamp));
 		if (!t->e || !t->stamp) {
@@ -113,6 +119,12 @@ void tlb_destroy(tlb *t)
 	free(t->e);
 	free(t->stamp);
 	free(t);
+}
+
+/* The first entry of TAG's set (tlb_config.index). */
+static inline size_t set_base(const tlb *t, uint64_t tag)
+{
+	return (size_t)((tag ^ ((tag >> t->xor_shift) & t->xor_mask)) & t->set_mask) * t->ways;
 }
 
 static inline void touch(tlb *t, size_t idx)
@@ -148,7 +160,7 @@ static const tlb_entry *probe(tlb *t, uint64_t va, unsigned shift, uint16_t vmid
 			      uint16_t asid)
 {
 	uint64_t tag = va >> shift;
-	size_t base = (size_t)(tag & t->set_mask) * t->ways;
+	size_t base = set_base(t, tag);
 	for (unsigned w = 0; w < t->ways; w++) {
 		tlb_entry *e = &t->e[base + w];
 		if (match(e, tag, shift, vmid, asid)) {
@@ -206,7 +218,7 @@ void tlb_fill(tlb *t, const tlb_entry *ne)
 {
 	if (!t->e)
 		return;
-	size_t base = (size_t)(ne->tag & t->set_mask) * t->ways;
+	size_t base = set_base(t, ne->tag);
 	size_t victim = SIZE_MAX;
 	for (unsigned w = 0; w < t->ways; w++) {
 		tlb_entry *e = &t->e[base + w];

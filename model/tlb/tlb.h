@@ -22,12 +22,18 @@
 #include <stdint.h>
 
 enum tlb_policy { TLB_LRU = 0, TLB_PLRU = 1, TLB_RANDOM = 2 };
+/* How a tag (va >> page shift) picks its set among 2^n: LINEAR, its low n
+ * bits; XOR, its low n bits XOR the next n (Intel's shared sTLB, "XOR-7"
+ * over 128 sets: TLB;DR, Tatar et al., USENIX Security 2022, whose tool
+ * vusec/tlbdr reports it on Skylake; the L1 TLBs are linear there). */
+enum tlb_index { TLB_INDEX_LINEAR = 0, TLB_INDEX_XOR = 1 };
 
 typedef struct tlb_config {
 	unsigned entries;     /* 0: the structure is absent */
 	unsigned ways;        /* entries / ways (the set count) must be a power of two */
 	unsigned latency;     /* cycles charged by the user on a lookup */
 	enum tlb_policy policy;
+	enum tlb_index index;
 	uint64_t seed;
 } tlb_config;
 

@@ -446,6 +446,7 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 	read_tlb(p, "tlb.l1i", &c->l1i, c->seed, 1);
 	read_tlb(p, "tlb.l1d", &c->l1d, c->seed, 1);
 	read_tlb(p, "tlb.l2", &c->l2, c->seed, 1);
+	c->l2.index = (enum tlb_index)param_enum(p, "tlb.l2.index");
 	c->caches = param_enum(p, "cache.model") == 1;
 	if (c->caches) {
 		cache_config *cc[4] = { &c->ch.l1i, &c->ch.l1d, &c->ch.l2, &c->llc };

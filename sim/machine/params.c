@@ -136,6 +136,12 @@ static const param_def machine_param_defs[] = {
 	TLBP("tlb.l1i", 128, 8, 0, "lru", SKL " ITLB 4K: 128 entries, 8-way; latency hidden in the fetch pipeline"),
 	TLBP("tlb.l1d", 64, 4, 0, "lru", SKL " DTLB 4K: 64 entries, 4-way; latency hidden in the load pipeline"),
 	TLBP("tlb.l2", 1536, 12, 9, "lru", SKL " STLB: 1536 entries, 12-way, ~9 cycles"),
+	{ .name = "tlb.l2.index", .type = PARAM_ENUM, .def = "linear", .choices = "linear|xor",
+	  .help = "how a page picks its set among the 2^n: linear, the page number's low n bits; "
+	  "xor, those XOR the next n (Intel's shared sTLB: 'XOR-7' over 128 sets on Skylake, "
+	  "TLB;DR, Tatar et al., USENIX Security 2022, tool vusec/tlbdr; pages 2^(n+k) apart "
+	  "then share 2^(n-k) sets, not one). Default linear: the figures kept since before "
+	  "the key; calibrate --fit picks it from the s8 and s512 curves" },
 	WCP("walkcache.s1", 32, 4, 2, PSC),
 	WCP("walkcache.s2", 32, 4, 2, PSC),
 	WCP("ntlb", 32, 4, 2, "nested TLB (GPA->HPA); Cortex-A55 IPA cache RAM is 64 entries 4-way"),

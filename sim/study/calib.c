@@ -129,27 +129,42 @@ void calib_tlb_geometry(double entries, unsigned ways_pref, unsigned *entries_ou
 
 /* ---------------------------------------------------------------- sets and ways */
 
+/* Pages STRIDE apart that a TLB of SETS x WAYS holds (calib.h). */
+static double tlb_stride_holds(unsigned sets, unsigned ways, unsigned stride, int xor_index)
+{
+	if (!xor_index)
+		return (double)ways * (stride < sets ? sets / stride : 1);
+	if (stride < sets)
+		return (double)ways * sets;
+	double reach = (double)sets * sets / stride;   /* the fold's upper half's sets */
+	return (double)ways * (reach > 1 ? reach : 1);
+}
+
 void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, const double *cap,
 		    size_t n, unsigned ways_pref, calib_geom *out)
 {
 	assert(entries >= 1 && ways_pref >= 1 && "calib_tlb_sets: entries, ways >= 1");
-	double score[32];
-	unsigned sets_of[32];
+	double score[64];
+	unsigned sets_of[64];
+	int xor_of[64];
 	size_t nc = 0;
-	for (unsigned sets = 1; sets <= entries && nc < 32; sets *= 2) {
+	for (unsigned sets = 1; sets <= entries && nc + 2 <= 64; sets *= 2) {
 		if (entries % sets || entries / sets > CALIB_MAX_WAYS)
 			continue;
 		unsigned ways = entries / sets;
-		double sc = 0;
-		for (size_t k = 0; k < n; k++) {
-			double pred = (double)ways * (strides[k] < sets ? sets / strides[k] : 1);
-			if (cap[k] > CALIB_CAP_HIDDEN)
-				sc += fabs(log(pred / cap[k]));
-			else if (pred > l1)
-				sc += log(pred / l1);
+		for (int x = 0; x < (sets > 1 ? 2 : 1); x++) {
+			double sc = 0;
+			for (size_t k = 0; k < n; k++) {
+				double pred = tlb_stride_holds(sets, ways, strides[k], x);
+				if (cap[k] > CALIB_CAP_HIDDEN)
+					sc += fabs(log(pred / cap[k]));
+				else if (pred > l1)
+					sc += log(pred / l1);
+			}
+			sets_of[nc] = sets;
+			xor_of[nc] = x;
+			score[nc++] = sc;
 		}
-		sets_of[nc] = sets;
-		score[nc++] = sc;
 	}
 	assert(nc && "calib_tlb_sets: some sets divide the entries");
 	double best = score[0];
@@ -165,13 +180,56 @@ void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, cons
 		out->ways_lo = w < out->ways_lo ? w : out->ways_lo;
 		out->ways_hi = w > out->ways_hi ? w : out->ways_hi;
 		double d = fabs(log((double)w / ways_pref));
-		/* nearest the preference; on a tie the fewer ways (sets grow) */
-		if (d < near - 1e-12 || (fabs(d - near) <= 1e-12 && w < out->ways)) {
+		/* nearest the preference; on a tie the fewer ways (sets grow);
+		 * at the same ways (linear, XOR) the lower score */
+		if (d < near - 1e-12 || (fabs(d - near) <= 1e-12 && w < out->ways) ||
+		    (fabs(d - near) <= 1e-12 && w == out->ways && score[i] < out->score - 1e-12)) {
 			near = d;
 			out->sets = sets_of[i];
 			out->ways = w;
 			out->score = score[i];
+			out->xor_index = xor_of[i];
 		}
+	}
+}
+
+void calib_tlb1_sets(double mid, double onset, const unsigned *strides, const double *cap,
+		     size_t n, unsigned hidden, calib_geom *out)
+{
+	assert(mid >= 1 && onset >= 1 && "calib_tlb1_sets: sizes >= 1");
+	*out = (calib_geom){ .score = INFINITY };
+	double best = INFINITY, score[16];
+	unsigned sets_of[16], ways_of[16];
+	size_t nc = 0;
+	for (unsigned sets = 1; sets <= onset && nc < 16; sets *= 2) {
+		long w = lround(sets == 1 ? mid : onset / sets);
+		if (w < 1 || (unsigned long)w > CALIB_MAX_WAYS)
+			continue;
+		double sc = 0;
+		for (size_t k = 0; k < n; k++) {
+			double pred = tlb_stride_holds(sets, (unsigned)w, strides[k], 0);
+			if (cap[k] > CALIB_CAP_HIDDEN)
+				sc += fabs(log(pred / cap[k]));
+			else if (pred > hidden)
+				sc += log(pred / hidden);
+		}
+		sets_of[nc] = sets;
+		ways_of[nc] = (unsigned)w;
+		score[nc++] = sc;
+		best = fmin(best, sc);
+	}
+	assert(nc && "calib_tlb1_sets: one set at least");
+	for (size_t i = 0; i < nc; i++) {
+		if (score[i] > best + CALIB_GEOM_TIE)
+			continue;
+		if (!out->consistent++) {   /* the fewest sets: the first within the tie */
+			out->sets = sets_of[i];
+			out->ways = ways_of[i];
+			out->score = score[i];
+			out->ways_lo = out->ways_hi = ways_of[i];
+		}
+		out->ways_lo = ways_of[i] < out->ways_lo ? ways_of[i] : out->ways_lo;
+		out->ways_hi = ways_of[i] > out->ways_hi ? ways_of[i] : out->ways_hi;
 	}
 }
 

@@ -107,7 +107,15 @@ void calib_tlb_geometry(double entries, unsigned ways_pref, unsigned *entries_ou
  * consistent with the curves, and of those the one whose ways are nearest
  * WAYS_PREF (in ln; the fewer ways on a tie) is taken - the caller passes
  * what the hardware reports (CPUID) or the configuration's. Writes the
- * choice and the range of consistent ways. ENTRIES >= 1, WAYS_PREF >= 1. */
+ * choice and the range of consistent ways. ENTRIES >= 1, WAYS_PREF >= 1.
+ *
+ * Each SETS > 1 is tried indexed both ways (tlb.h's tlb_index): linear as
+ * above, and XOR - the low n bits of the page number XOR the next n, SETS =
+ * 2^n, as Intel's shared sTLB (TLB;DR's "XOR-7") - which holds WAYS x SETS
+ * pages S apart while S < SETS (the fold reaches every set), WAYS x
+ * max(1, SETS^2/S) from there (only the upper half of the fold varies).
+ * Between a linear and an XOR candidate equally near WAYS_PREF the lower
+ * score wins, linear on a tie (with SETS = 1 they are one TLB). */
 #define CALIB_CAP_HIDDEN 0.0
 #define CALIB_MAX_WAYS 1024u
 #define CALIB_GEOM_TIE 0.1
@@ -116,9 +124,25 @@ typedef struct calib_geom {
 	unsigned ways_lo, ways_hi;  /* the ways every consistent candidate has, min and max */
 	double score;               /* of the choice */
 	size_t consistent;          /* candidates within CALIB_GEOM_TIE of the best */
+	int xor_index;              /* the choice is XOR-indexed (TLB_INDEX_XOR) */
 } calib_geom;
 void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, const double *cap,
 		    size_t n, unsigned ways_pref, calib_geom *out);
+
+/* The L1 TLB's sets and ways from the same strided patterns (linear
+ * indexing: TLB;DR finds Intel's L1 dTLB "LIN-16", 16 sets). MID is the
+ * size the 4k curve's first step crosses at (its middle), ONSET where it
+ * starts (calib_step_onset): fully associative, a TLB holds MID entries; of
+ * 2^j sets, round(ONSET / 2^j) ways - a set-indexed TLB over consecutive
+ * pages overflows no set until N passes its entries, so its size is where
+ * the rise starts. CAP[k] is what stride STRIDES[k] showed of it, or
+ * CALIB_CAP_HIDDEN when that curve starts above the L1-hit level (its
+ * capacity is below HIDDEN, the curve's first point). Scored as
+ * calib_tlb_sets; of the candidates within CALIB_GEOM_TIE of the best the
+ * fewest sets are taken (the least conflict that explains the curves).
+ * MID, ONSET >= 1. */
+void calib_tlb1_sets(double mid, double onset, const unsigned *strides, const double *cap,
+		     size_t n, unsigned hidden, calib_geom *out);
 
 /* ---------------------------------------------------------------- latencies */
 

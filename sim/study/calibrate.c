@@ -397,6 +397,24 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 			snprintf(c->host.timer, sizeof(c->host.timer), "%.159s", line + 9);
 			continue;
 		}
+		/* The measuring machine's caches (sysfs, as chase read it). */
+		if (strncmp(line, "# cache: ", 9) == 0) {
+			unsigned lv;
+			unsigned long se, wa, li;
+			char ty[16], src[128] = "";
+			if (first && c->host.ncache < 8 &&
+			    sscanf(line + 9, "level %u %15s sets %lu ways %lu line %lu (sysfs %127[^)])",
+				   &lv, ty, &se, &wa, &li, src) >= 5) {
+				unsigned k = c->host.ncache++;
+				c->host.cache[k].level = lv;
+				snprintf(c->host.cache[k].type, sizeof(c->host.cache[k].type), "%s", ty);
+				c->host.cache[k].sets = se;
+				c->host.cache[k].ways = wa;
+				c->host.cache[k].line = li;
+				snprintf(c->host.cache[k].src, sizeof(c->host.cache[k].src), "%s", src);
+			}
+			continue;
+		}
 		/* The 1-minute load average chase saw before and after its sweep. */
 		int after = strncmp(line, "# loadavg after: ", 17) == 0;
 		if (after || strncmp(line, "# loadavg before: ", 18) == 0) {
@@ -1137,17 +1155,38 @@ static int host_l2_dtlb(const calibrate *c, unsigned *entries, unsigned *ways)
 	return cpuid_l2_dtlb(entries, ways);
 }
 
-/* The capacity the stride curve V shows of the L2 TLB: the step out of its
- * first plateau (after the L1 TLB's) within CALIB_KNEE_FACTOR of LEVEL, the
- * 4k curve's L2-TLB-hit level; CALIB_CAP_HIDDEN when it has none (it goes
- * from L1 TLB hits to walks). */
-static double stride_capacity(const view *v, double level)
+/* The capacity the stride curve V shows of the L2 TLB: its first TLB step
+ * (tlb_steps: the packed control VP's knees are the caches') out of a
+ * plateau within CALIB_KNEE_FACTOR of one of LEVELS[0..NL-1], the 4k
+ * curve's L2-TLB-hit levels (its plateaus between the two TLB steps: the
+ * data may leave the L1D before the L2 TLB fills, as on a 48 KB L1D with
+ * a 2048-entry sTLB); CALIB_CAP_HIDDEN when it has none (it goes from L1
+ * TLB hits to walks). */
+static double stride_capacity(const view *v, const view *vp, const double *levels, size_t nl)
 {
-	for (size_t p = 1; p + 1 < v->k.npl; p++) {
-		double l = v->k.pl[p].level;
-		if (l <= CALIB_KNEE_FACTOR * level && l * CALIB_KNEE_FACTOR >= level)
-			return calib_step_size(v->pages, v->ns, v->k.pl, p, p + 1);
+	size_t st[CALIBRATE_MAX_KNEES][2];
+	size_t ns = tlb_steps(v, vp, st);
+	for (size_t k = 0; k < ns; k++) {
+		double l = v->k.pl[st[k][0]].level;
+		for (size_t i = 0; i < nl; i++)
+			if (l <= CALIB_KNEE_FACTOR * levels[i] && l * CALIB_KNEE_FACTOR >= levels[i])
+				return calib_step_size(v->pages, v->ns, v->k.pl, st[k][0], st[k][1]);
 	}
+	return CALIB_CAP_HIDDEN;
+}
+
+/* The capacity the stride curve V shows of the L1 TLB: its first TLB step
+ * when it starts at L1_LEVEL (the 4k curve's L1-hit plateau, within
+ * CALIB_KNEE_FACTOR), else CALIB_CAP_HIDDEN (its first point already
+ * misses the L1 TLB). */
+static double stride_capacity_l1(const view *v, const view *vp, double l1_level)
+{
+	size_t st[CALIBRATE_MAX_KNEES][2];
+	size_t ns = tlb_steps(v, vp, st);
+	double l = v->k.pl[0].level;
+	if (ns && st[0][0] == 0 && l <= CALIB_KNEE_FACTOR * l1_level &&
+	    l * CALIB_KNEE_FACTOR >= l1_level)
+		return calib_step_size(v->pages, v->ns, v->k.pl, st[0][0], st[0][1]);
 	return CALIB_CAP_HIDDEN;
 }
 
@@ -1183,9 +1222,48 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 			continue;
 		}
 		double size = calib_step_size(v4->pages, v4->ns, v4->k.pl, st[t][0], st[t][1]);
-		char key[48], val[32];
+		char key[48], val[32], l1why[320] = "";
 		unsigned e, w;
 		calib_tlb_geometry(size, machine_param_ways(p, lvl[t]), &e, &w);   /* (auto resolved) */
+		if (t == 0 && e == w) {
+			/* fully associative by size: the stride curves may say sets */
+			double on = calib_step_onset(v4->pages, v4->ns, v4->k.pl, st[0][0], st[0][1]);
+			unsigned strides[2], hidden = UINT_MAX;
+			double cap[2];
+			size_t ns = 0;
+			static const int smode[2] = { CALIBRATE_S8, CALIBRATE_S512 };
+			for (int k = 0; k < 2; k++) {
+				view_of(c, smode[k], vs);
+				if (vs->n < 3)
+					continue;
+				strides[ns] = mode_stride[smode[k]];
+				cap[ns] = stride_capacity_l1(vs, vp, v4->k.pl[0].level);
+				if (cap[ns] <= CALIB_CAP_HIDDEN && vs->pages[0] < hidden)
+					hidden = vs->pages[0];
+				ns++;
+			}
+			calib_geom g1;
+			if (ns && on >= 1) {
+				calib_tlb1_sets(size, on, strides, cap, ns, hidden, &g1);
+				if (g1.sets > 1) {
+					e = g1.sets * g1.ways;
+					w = g1.ways;
+					char caps[160] = "";
+					for (size_t k = 0; k < ns; k++)
+						snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+							 cap[k] > CALIB_CAP_HIDDEN ? "%ss%u holds %.0f pages" :
+							 "%ss%u misses it from its first point (%.0f: fewer "
+							 "than that)", caps[0] ? ", " : "", strides[k],
+							 cap[k] > CALIB_CAP_HIDDEN ? cap[k] : (double)hidden);
+					snprintf(l1why, sizeof(l1why), "%u sets x %u ways, linear: %s "
+						 "(pages S apart use max(1, sets/S) sets); the rise starts "
+						 "at %.0f pages (calib_step_onset), %u entries; %zu "
+						 "geometries agree (ways %u..%u), the fewest sets taken",
+						 g1.sets, g1.ways, caps, on, e, g1.consistent, g1.ways_lo,
+						 g1.ways_hi);
+				}
+			}
+		}
 		snprintf(key, sizeof(key), "%s.entries", lvl[t]);
 		snprintf(val, sizeof(val), "%u", e);
 		fit_add(f, key, val, "4k curve: %s TLB step from %.2f ns (%u-%u pages) to %.2f ns "
@@ -1195,7 +1273,8 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 			lround(size) != (long)e ? " (rounded: entries/ways a power of two)" : "");
 		snprintf(key, sizeof(key), "%s.ways", lvl[t]);
 		snprintf(val, sizeof(val), "%u", w);
-		fit_add(f, key, val, "%s", w == e ? "fully associative (sizes up to 128)" :
+		fit_add(f, key, val, "%s", l1why[0] ? l1why : w == e ?
+			"fully associative (sizes up to 128; the s8, s512 curves show no sets)" :
 			"the configuration's ways or the next up to twice them, for entries/ways a "
 			"power of two (sets and ways: the s8, s512 curves below)");
 		if (t == 1) {
@@ -1207,8 +1286,11 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 			calib_tlb_geometry(on, machine_param_ways(p, lvl[t]), e_onset, w_onset);
 			*p_knee = size;
 			*p_onset = on;
-			/* the L2-hit level: the plateau the first step went to */
-			double l2_level = v4->k.pl[st[0][1]].level;
+			/* the L2-hit levels: the plateaus between the two steps */
+			double l2_level[CALIBRATE_MAX_KNEES + 1];
+			size_t nl = 0;
+			for (size_t q = st[0][1]; q <= st[1][0]; q++)
+				l2_level[nl++] = v4->k.pl[q].level;
 			unsigned l1 = (unsigned)param_int(p, "tlb.l1d.entries");
 			for (size_t i = 0; i < c->f.n; i++)
 				if (!strcmp(c->f.v[i].key, "tlb.l1d.entries"))
@@ -1222,7 +1304,7 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 				if (vs->n < 3)
 					continue;
 				strides[ns] = mode_stride[smode[k]];
-				cap[ns++] = stride_capacity(vs, l2_level);
+				cap[ns++] = stride_capacity(vs, vp, l2_level, nl);
 			}
 			if (!ns)
 				continue;
@@ -1249,12 +1331,21 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 				*w_onset = go.ways;
 			}
 			snprintf(val, sizeof(val), "%u", g.ways);
-			fit_add(f, "tlb.l2.ways", val, "%u sets x %u ways: %s (a TLB indexed by the low "
-				"page-number bits holds ways x max(1, sets/S) pages S apart); %zu of the "
-				"geometries of %u entries agree (ways %u..%u)%s", g.sets, g.ways, caps,
-				g.consistent, e, g.ways_lo, g.ways_hi, g.consistent < 2 ? "" :
+			fit_add(f, "tlb.l2.ways", val, "%u sets x %u ways%s: %s (%s); %zu of the "
+				"geometries of %u entries agree (ways %u..%u)%s", g.sets, g.ways,
+				g.xor_index ? ", XOR-indexed" : "", caps, g.xor_index ?
+				"a TLB indexed by the page number's low n bits XOR the next n holds "
+				"ways x sets pages S apart while S < sets, ways x max(1, sets^2/S) "
+				"from there" : "a TLB indexed by the low page-number bits holds "
+				"ways x max(1, sets/S) pages S apart", g.consistent, e, g.ways_lo,
+				g.ways_hi, g.consistent < 2 ? "" :
 				pref == cw && have_cpuid ? ", CPUID Fn8000_0006 names the ways" :
 				", the configuration's ways the nearest");
+			if (g.xor_index)
+				fit_add(f, "tlb.l2.index", "xor", "the s8 and s512 curves: no linear "
+					"geometry of %u entries holds what they show (pages 8 apart "
+					"would use sets/8 of the sets; TLB;DR's XOR-7 of Intel's sTLB)",
+					e);
 		}
 	}
 out:
@@ -1299,18 +1390,34 @@ static void fit_caches(calibrate *c, calibrate_fit_result *f)
 	const char *pin = strstr(c->host.pinning, "pinned to CPU ");
 	if (pin && strncmp(c->host.pinning, "not", 3) != 0)
 		cpu = atoi(pin + 14);
-	if (c->cfg.measured)
+	/* the table's (chase's "# cache:" lines, the measuring machine's sysfs),
+	 * else this machine's */
+	int from_table = c->host.ncache > 0;
+	if (c->cfg.measured && !from_table)
 		fit_note(f, "cache geometry: read from this machine's sysfs, not from the one "
-			 "that measured %s", c->cfg.measured);
+			 "that measured %s (the table has no '# cache:' lines)", c->cfg.measured);
 	int any = 0;
 	for (int idx = 0; idx < 8; idx++) {
-		char base[128], path[192], lvl[16], type[32], ways[16], sets[16], line[16];
-		snprintf(base, sizeof(base), "/sys/devices/system/cpu/cpu%d/cache/index%d", cpu, idx);
+		char base[160], path[192], lvl[16], type[32], ways[24], sets[24], line[24];
+		if (from_table) {
+			if ((unsigned)idx >= c->host.ncache)
+				break;
+			snprintf(base, sizeof(base), "%s", c->host.cache[idx].src[0] ?
+				 c->host.cache[idx].src : "the table's '# cache:' line");
+			snprintf(lvl, sizeof(lvl), "%u", c->host.cache[idx].level);
+			snprintf(type, sizeof(type), "%s", c->host.cache[idx].type);
+			snprintf(sets, sizeof(sets), "%lu", c->host.cache[idx].sets);
+			snprintf(ways, sizeof(ways), "%lu", c->host.cache[idx].ways);
+			snprintf(line, sizeof(line), "%lu", c->host.cache[idx].line);
+		} else {
+			snprintf(base, sizeof(base), "/sys/devices/system/cpu/cpu%d/cache/index%d",
+				 cpu, idx);
 #define RD(f, b) (snprintf(path, sizeof(path), "%s/" f, base), read_line(path, b, sizeof(b)))
-		if (RD("level", lvl) || RD("type", type) || RD("ways_of_associativity", ways) ||
-		    RD("number_of_sets", sets) || RD("coherency_line_size", line))
-			continue;
+			if (RD("level", lvl) || RD("type", type) || RD("ways_of_associativity", ways) ||
+			    RD("number_of_sets", sets) || RD("coherency_line_size", line))
+				continue;
 #undef RD
+		}
 		const char *key = NULL;
 		if (!strcmp(lvl, "1") && !strcmp(type, "Data"))
 			key = "cache.l1d";
@@ -1323,14 +1430,29 @@ static void fit_caches(calibrate *c, calibrate_fit_result *f)
 		if (!key)
 			continue;
 		unsigned long s = strtoul(sets, NULL, 10), w = strtoul(ways, NULL, 10);
-		if (!s || (s & (s - 1)) || !w || w > 64)
-			continue;   /* not a geometry the model takes: keep the configuration's */
 		char k[48];
+		if (!s || !w || w > 64 || ((s & (s - 1)) && strcmp(key, "cache.llc"))) {
+			fit_note(f, "%s: sysfs %s gives %s sets x %s ways, not a geometry the model "
+				 "takes (sets a power of two, ways 1..64): the configuration's", key,
+				 base, sets, ways);
+			continue;
+		}
 		any = 1;
 		if (!strcmp(key, "cache.l1d"))
 			fit_add(f, "cache.line", line, "sysfs %s/coherency_line_size", base);
 		snprintf(k, sizeof(k), "%s.sets", key);
-		fit_add(f, k, sets, "sysfs %s/number_of_sets (level %s %s)", base, lvl, type);
+		if (s & (s - 1)) {
+			/* a sliced L3 (Intel's: sets = slices x 2^n) as the model's one
+			 * power-of-two array; the packed control's step below sizes it */
+			unsigned long p2 = 1;
+			while (p2 * 2 <= s)
+				p2 *= 2;
+			char v2[24];
+			snprintf(v2, sizeof(v2), "%lu", p2);
+			fit_add(f, k, v2, "sysfs %s/number_of_sets %s (level %s %s: not a power of "
+				"two, as a sliced L3's; the power of two below)", base, sets, lvl, type);
+		} else
+			fit_add(f, k, sets, "sysfs %s/number_of_sets (level %s %s)", base, lvl, type);
 		snprintf(k, sizeof(k), "%s.ways", key);
 		fit_add(f, k, ways, "sysfs %s/ways_of_associativity", base);
 	}

@@ -234,6 +234,13 @@ typedef struct calibrate_host {
 	int load_known;            /* 0: a saved table that does not say */
 	unsigned rounds;           /* rounds measured (LOADS holds the first 100) */
 	double loads[100][2];      /* each round's, before and after (chase's comments) */
+	unsigned ncache;           /* chase's "# cache:" lines: the measuring machine's sysfs */
+	struct {
+		unsigned level;
+		char type[16];         /* Data, Instruction, Unified */
+		unsigned long sets, ways, line;
+		char src[128];         /* the sysfs directory chase read */
+	} cache[8];
 } calibrate_host;
 
 /* One fitted parameter: its value as text and where it came from. */
