@@ -15,6 +15,11 @@ $C --pages 8,64 --reps 3 --accesses 4096 > "$t/out.tsv"
 grep -q '^# chase: cpu ' "$t/out.tsv" || fail "no header comment"
 grep -qE '^# loadavg before: [0-9.]+ [0-9.]+ [0-9.]+$' "$t/out.tsv" || fail "no load average before"
 grep -qE '^# loadavg after: [0-9.]+ [0-9.]+ [0-9.]+$' "$t/out.tsv" || fail "no load average after"
+# the measuring machine's caches, one line each sysfs gives (none without sysfs)
+if [ -r /sys/devices/system/cpu/cpu0/cache/index0/number_of_sets ]; then
+	grep -qE '^# cache: level [0-9]+ (Data|Instruction|Unified) sets [0-9]+ ways [0-9]+ line [0-9]+ \(sysfs /sys/devices/system/cpu/cpu[0-9]+/cache/index[0-9]+\)$' "$t/out.tsv" ||
+		fail "no '# cache:' line"
+fi
 rows=$(grep -cE '^(4k|2m|packed|s8|s512)	(8|64)	4096	[0-9.]+	[0-9.]+	[0-9.]+	-?[0-9]+$' "$t/out.tsv")
 [ "$rows" = 10 ] || fail "want 10 rows (5 modes x 2 sizes), got $rows"
 # --lines: the packed control's own points (past 65536), the page modes' --pages

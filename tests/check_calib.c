@@ -399,6 +399,10 @@ static const char calib_table[] =
 	"point (median), seed 5\n"
 	"# clock: cpu (synthetic)\n"
 	"mode\tpages\taccesses\tns_median\tns_min\tns_max\tthp_kb\n"
+	"# cpu MHz: 1500.000 (/proc/cpuinfo)\n"
+	"# cpuid: L2 DTLB 4 KB 2048 entries 8 ways (synthetic)\n"
+	"# cache: level 1 Data sets 64 ways 12 line 64 (sysfs /synthetic/index0)\n"
+	"# cache: level 3 Unified sets 491520 ways 16 line 64 (sysfs /synthetic/index3)\n"
 	"# 4k: arena 4096 kB (synthetic)\n"
 	"4k\t8\t1000\t2.000\t1.800\t2.200\t0\n"
 	"4k\t96\t1000\t4.000\t3.600\t4.400\t0\n"
@@ -443,6 +447,17 @@ START_TEST(calib_engine_reads_a_saved_table)
 	ck_assert_uint_eq(h->seed, 5);
 	ck_assert_str_eq(h->timer, "cpu (synthetic)");
 	ck_assert_str_eq(h->arena[CALIBRATE_4K], "arena 4096 kB (synthetic)");
+	/* the measuring machine's caches, as chase read its sysfs */
+	ck_assert_uint_eq(h->ncache, 2);
+	ck_assert_uint_eq(h->cache[0].level, 1);
+	ck_assert_str_eq(h->cache[0].type, "Data");
+	ck_assert(h->cache[0].sets == 64 && h->cache[0].ways == 12 && h->cache[0].line == 64);
+	ck_assert_str_eq(h->cache[0].src, "/synthetic/index0");
+	ck_assert(h->cache[1].level == 3 && h->cache[1].sets == 491520 && h->cache[1].ways == 16);
+	/* its clock and CPUID L2 DTLB; core.freq_ghz, set, still wins (below) */
+	ck_assert(h->table_mhz == 1500.0);
+	ck_assert_uint_eq(h->cpuid_l2_entries, 2048);
+	ck_assert_uint_eq(h->cpuid_l2_ways, 8);
 	/* core.freq_ghz as set; cache.model on, calibrate's default */
 	const char *src;
 	ck_assert(calibrate_ghz(c, &src) == 2.0);

@@ -68,6 +68,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "../sim/study/chase_points.h"
 
@@ -592,6 +595,42 @@ static void print_point(const opts *o, const point *p, int first)
 	fflush(stdout);
 }
 
+/* /proc/cpuinfo's "cpu MHz" and what CPUID says of the L2 data TLB (AMD's
+ * Fn8000_0006 EBX: [27:16] entries, [31:28] the associativity code of the
+ * APM Vol. 3), as comment lines: calibrate --fit takes the clock and the
+ * TLB from the table, not from the machine that fits it. */
+static void print_cpu(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	while (f && fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+		if (!strncmp(line, "cpu MHz", 7) && c) {
+			c += 2;
+			c[strcspn(c, "\n")] = 0;
+			printf("# cpu MHz: %s (/proc/cpuinfo)\n", c);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+#if defined(__x86_64__) || defined(__i386__)
+	static const unsigned code_ways[16] = { 0, 1, 2, 3, 4, 6, 8, 0, 16, 0, 32, 48, 64, 96,
+						128, 0 };
+	unsigned a, b, cx, d;
+	__cpuid(0, a, b, cx, d);
+	if (b != 0x68747541u || d != 0x69746e65u || cx != 0x444d4163u)   /* "AuthenticAMD" */
+		return;
+	__cpuid(0x80000000u, a, b, cx, d);
+	if (a < 0x80000006u)
+		return;
+	__cpuid(0x80000006u, a, b, cx, d);
+	unsigned e = (b >> 16) & 0xfff, w = code_ways[b >> 28];
+	if (e && w)
+		printf("# cpuid: L2 DTLB 4 KB %u entries %u ways (Fn8000_0006 EBX %#010x)\n", e, w, b);
+#endif
+}
+
 /* The cache geometry sysfs gives for CPU, one comment line a cache, so that
  * a saved table carries the measuring machine's (calibrate --fit reads
  * these lines, not the sysfs of the machine that fits). */
@@ -658,8 +697,10 @@ int main(int argc, char **argv)
 		       "thp_kb\n", model, note, o.reps, o.seed, o.clock == CLOCK_MONOTONIC ?
 		       "wall (CLOCK_MONOTONIC)" : "cpu (CLOCK_THREAD_CPUTIME_ID: the thread's CPU time; "
 		       "time it was not running is not counted)", load);
-	if (!o.json)
+	if (!o.json) {
+		print_cpu();
 		print_caches(cpu < 0 ? 0 : cpu);
+	}
 	fflush(stdout);
 	int first = 1;
 	for (int m = 0; m < MODES; m++) {

@@ -397,6 +397,21 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 			snprintf(c->host.timer, sizeof(c->host.timer), "%.159s", line + 9);
 			continue;
 		}
+		/* The measuring machine's clock and CPUID L2 DTLB. */
+		if (strncmp(line, "# cpu MHz: ", 11) == 0) {
+			double v = strtod(line + 11, NULL);
+			if (first && v > 0 && v < 100000)
+				c->host.table_mhz = v;
+			continue;
+		}
+		if (strncmp(line, "# cpuid: L2 DTLB 4 KB ", 22) == 0) {
+			unsigned ne, nw;
+			if (first && sscanf(line + 22, "%u entries %u ways", &ne, &nw) == 2 && ne && nw) {
+				c->host.cpuid_l2_entries = ne;
+				c->host.cpuid_l2_ways = nw;
+			}
+			continue;
+		}
 		/* The measuring machine's caches (sysfs, as chase read it). */
 		if (strncmp(line, "# cache: ", 9) == 0) {
 			unsigned lv;
@@ -719,6 +734,18 @@ int calibrate_measure(calibrate *c, char *err, size_t errlen)
 		rc = run_sweeps(c, meas, mmin, mmax, err, errlen);
 	free(saved);
 	c->host.rounds = rounds;
+	/* A saved table's clock is the measuring machine's (its "# cpu MHz:"
+	 * line), unless core.freq_ghz is given. */
+	if (rc == TRACE_OK && c->cfg.measured && c->host.table_mhz > 0 &&
+	    !param_is_set(c->user, "core.freq_ghz")) {
+		c->ghz = c->host.table_mhz / 1000;
+		snprintf(c->ghz_src, sizeof(c->ghz_src), "%s's 'cpu MHz' %.3f (the measuring "
+			 "machine's /proc/cpuinfo; core.freq_ghz not set; the nominal clock: boost "
+			 "may run the core faster)", c->cfg.measured, c->host.table_mhz);
+		char val[32];
+		snprintf(val, sizeof(val), "%.6g", c->ghz);
+		rc = set_param(c->p, "core.freq_ghz", val, c->cfg.measured, err, errlen);
+	}
 	/* A saved table's load average is the one its chase saw. */
 	if (rc == TRACE_OK && c->cfg.measured && c->host.load_known) {
 		c->host.load[0] = c->host.loads[0][0];
@@ -1148,6 +1175,11 @@ static int cpuid_l2_dtlb(unsigned *entries, unsigned *ways)
  * live measurement, or a saved table naming this CPU's model. */
 static int host_l2_dtlb(const calibrate *c, unsigned *entries, unsigned *ways)
 {
+	if (c->host.cpuid_l2_entries) {   /* the table's (chase's "# cpuid:" line) */
+		*entries = c->host.cpuid_l2_entries;
+		*ways = c->host.cpuid_l2_ways;
+		return 0;
+	}
 	char here[256];
 	if (c->cfg.measured && (cpuinfo("model name", here, sizeof(here)) ||
 				strcmp(here, c->host.cpu)))

@@ -234,6 +234,8 @@ typedef struct calibrate_host {
 	int load_known;            /* 0: a saved table that does not say */
 	unsigned rounds;           /* rounds measured (LOADS holds the first 100) */
 	double loads[100][2];      /* each round's, before and after (chase's comments) */
+	double table_mhz;          /* chase's "# cpu MHz:" line (0: none) */
+	unsigned cpuid_l2_entries, cpuid_l2_ways;   /* chase's "# cpuid:" line (0: none) */
 	unsigned ncache;           /* chase's "# cache:" lines: the measuring machine's sysfs */
 	struct {
 		unsigned level;
