@@ -256,15 +256,16 @@ static void tlb_geometry(char *b, size_t n, const param_reg *p, const char *pfx,
 	}
 	report_count(e, sizeof(e), entries);
 	snprintf(k, sizeof(k), "%s.ways", pfx);
-	snprintf(b, n, "%s %s entries %u-way%s", name, e, machine_param_ways(p, pfx),
-		 param_int(p, k) ? "" : " (ways=auto)");
+	int xor_index = !strcmp(pfx, "tlb.l2") && !strcmp(param_text(p, "tlb.l2.index"), "xor");
+	snprintf(b, n, "%s %s entries %u-way%s%s", name, e, machine_param_ways(p, pfx),
+		 param_int(p, k) ? "" : " (ways=auto)", xor_index ? " XOR-indexed" : "");
 }
 
 void report_headline(FILE *f, const stats_reg *st, const param_reg *p)
 {
 	uint64_t ins = stat_of(st, "instructions"), walks = stat_of(st, "walk.count");
 	uint64_t total = stat_of(st, "cycles.total");
-	char a[32], b[32], c[32], w[32], g[3][64], t[32];
+	char a[32], b[32], c[32], w[32], g[3][80], t[32];
 	per_ki(a, sizeof(a), stat_of(st, "tlb.l1i.misses"), ins);
 	per_ki(b, sizeof(b), stat_of(st, "tlb.l1d.misses"), ins);
 	per_ki(c, sizeof(c), stat_of(st, "tlb.l2.misses"), ins);

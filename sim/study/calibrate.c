@@ -1187,39 +1187,43 @@ static int host_l2_dtlb(const calibrate *c, unsigned *entries, unsigned *ways)
 	return cpuid_l2_dtlb(entries, ways);
 }
 
-/* The capacity the stride curve V shows of the L2 TLB: its first TLB step
- * (tlb_steps: the packed control VP's knees are the caches') out of a
- * plateau within CALIB_KNEE_FACTOR of one of LEVELS[0..NL-1], the 4k
- * curve's L2-TLB-hit levels (its plateaus between the two TLB steps: the
- * data may leave the L1D before the L2 TLB fills, as on a 48 KB L1D with
- * a 2048-entry sTLB); CALIB_CAP_HIDDEN when it has none (it goes from L1
- * TLB hits to walks). */
-static double stride_capacity(const view *v, const view *vp, const double *levels, size_t nl)
+static int within_any(double l, const double *levels, size_t nl)
 {
-	size_t st[CALIBRATE_MAX_KNEES][2];
-	size_t ns = tlb_steps(v, vp, st);
-	for (size_t k = 0; k < ns; k++) {
-		double l = v->k.pl[st[k][0]].level;
-		for (size_t i = 0; i < nl; i++)
-			if (l <= CALIB_KNEE_FACTOR * levels[i] && l * CALIB_KNEE_FACTOR >= levels[i])
-				return calib_step_size(v->pages, v->ns, v->k.pl, st[k][0], st[k][1]);
+	for (size_t i = 0; i < nl; i++)
+		if (l <= CALIB_KNEE_FACTOR * levels[i] && l * CALIB_KNEE_FACTOR >= levels[i])
+			return 1;
+	return 0;
+}
+
+/* The capacity the stride curve V shows of the L2 TLB: the step out of its
+ * first plateau at one of LEVELS[0..NL-1] (within CALIB_KNEE_FACTOR), the
+ * 4k curve's L2-TLB-hit levels - its plateaus between its two TLB steps,
+ * more than one where the data leave the L1D before the L2 TLB fills (a
+ * 48 KB L1D beside a 2048-entry sTLB) - to a plateau at none of them: a
+ * step between two such levels is the caches', and the plateau at L1_LEVEL
+ * (the 4k curve's L1-TLB hits) is the L1 TLB's. CALIB_CAP_HIDDEN when it
+ * has none (it goes from L1 TLB hits to walks). */
+static double stride_capacity(const view *v, double l1_level, const double *levels, size_t nl)
+{
+	for (size_t p = 0; p + 1 < v->k.npl; p++) {
+		if (within_any(v->k.pl[p].level, &l1_level, 1) ||
+		    !within_any(v->k.pl[p].level, levels, nl) ||
+		    within_any(v->k.pl[p + 1].level, levels, nl))
+			continue;
+		return calib_step_size(v->pages, v->ns, v->k.pl, p, p + 1);
 	}
 	return CALIB_CAP_HIDDEN;
 }
 
-/* The capacity the stride curve V shows of the L1 TLB: its first TLB step
- * when it starts at L1_LEVEL (the 4k curve's L1-hit plateau, within
+/* The capacity the stride curve V shows of the L1 TLB: its first step when
+ * it starts at L1_LEVEL (the 4k curve's L1-hit plateau, within
  * CALIB_KNEE_FACTOR), else CALIB_CAP_HIDDEN (its first point already
  * misses the L1 TLB). */
-static double stride_capacity_l1(const view *v, const view *vp, double l1_level)
+static double stride_capacity_l1(const view *v, double l1_level)
 {
-	size_t st[CALIBRATE_MAX_KNEES][2];
-	size_t ns = tlb_steps(v, vp, st);
-	double l = v->k.pl[0].level;
-	if (ns && st[0][0] == 0 && l <= CALIB_KNEE_FACTOR * l1_level &&
-	    l * CALIB_KNEE_FACTOR >= l1_level)
-		return calib_step_size(v->pages, v->ns, v->k.pl, st[0][0], st[0][1]);
-	return CALIB_CAP_HIDDEN;
+	if (v->k.npl < 2 || !within_any(v->k.pl[0].level, &l1_level, 1))
+		return CALIB_CAP_HIDDEN;
+	return calib_step_size(v->pages, v->ns, v->k.pl, 0, 1);
 }
 
 /* The L1 and L2 TLB sizes from the 4k curve's steps, the L2 TLB's sets and
@@ -1269,7 +1273,7 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 				if (vs->n < 3)
 					continue;
 				strides[ns] = mode_stride[smode[k]];
-				cap[ns] = stride_capacity_l1(vs, vp, v4->k.pl[0].level);
+				cap[ns] = stride_capacity_l1(vs, v4->k.pl[0].level);
 				if (cap[ns] <= CALIB_CAP_HIDDEN && vs->pages[0] < hidden)
 					hidden = vs->pages[0];
 				ns++;
@@ -1336,7 +1340,7 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 				if (vs->n < 3)
 					continue;
 				strides[ns] = mode_stride[smode[k]];
-				cap[ns++] = stride_capacity(vs, vp, l2_level, nl);
+				cap[ns++] = stride_capacity(vs, v4->k.pl[0].level, l2_level, nl);
 			}
 			if (!ns)
 				continue;

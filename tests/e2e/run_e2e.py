@@ -494,6 +494,26 @@ def splintering_2m_guest_over_4k_host_fills_4k_entries():
 
 
 @case
+def l2_tlb_xor_index_holds_pages_512_apart():
+    # 448 pages 512 apart (2 MB apart: s512's pattern), one load each, 4 laps
+    # of one cycle; a 2048-entry 16-way L2 TLB (128 sets) behind an L1 TLB of
+    # 4 entries (pages 512 apart share one of its sets; it misses every load).
+    # Linear: every page number is a multiple of 512, low 7 bits 0: one set
+    # of 16 ways for 448 pages, an LRU cycle - all 1792 lookups miss. XOR
+    # (tlb.l2.index=xor): the set is (vpn ^ vpn >> 7) & 127; vpn = base +
+    # 512i, so its bits 9-13 (i's low 5) land in the fold's bits 2-6: 32 sets
+    # of 14 pages each, under 16 ways - the first lap's 448 miss, the other
+    # 1344 hit (TLB;DR's XOR-7: Intel's sTLB holds 512 such pages).
+    lines = ["0 R 0x%x 8" % (0x10000000000 + 512 * 4096 * ((i * 173) % 448)) for i in range(448)]
+    t = write("s512.txt", "\n".join(lines * 4) + "\n")
+    base = ["tlb.l1d.entries=4", "tlb.l1d.ways=4", "tlb.l2.entries=2048", "tlb.l2.ways=16"]
+    st = run_stats(t, *base)
+    eq((st["tlb.l2.hits"], st["tlb.l2.misses"]), (0, 1792), "linear: one set of 16 ways")
+    st = run_stats(t, *(base + ["tlb.l2.index=xor"]))
+    eq((st["tlb.l2.hits"], st["tlb.l2.misses"]), (1344, 448), "xor: 32 sets of 14 pages")
+
+
+@case
 def guest_large_page_over_mixed_host_backing():
     # host.backing=1: every host region falls back to 4K pages.
     t = write("mixed.txt", GOLD)
