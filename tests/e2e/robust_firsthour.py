@@ -6,7 +6,7 @@
 import json as fh_json
 
 FH_TLB = ["tlb.%s.%s" % (lvl, k) for lvl in ("l1i", "l1d", "l2")
-          for k in ("entries", "ways", "latency", "policy")]
+          for k in ("entries", "ways", "latency", "policy")] + ["tlb.l2.index"]
 FH_WAYS = ["tlb.l1i.ways", "tlb.l1d.ways", "tlb.l2.ways", "walkcache.s1.ways",
            "walkcache.s2.ways", "ntlb.ways", "cache.l1i.ways", "cache.l1d.ways",
            "cache.l2.ways", "cache.llc.ways"]
@@ -23,7 +23,7 @@ def fh_params_filter_by_prefix_and_pattern():
     _, out, _ = run("params", "tlb", expect_rc=0)
     eq(out.splitlines()[0], "[tlb]", "params tlb: its room first")
     eq([l for l in out.splitlines() if l.startswith("[")], ["[tlb]"], "params tlb: one room")
-    eq(fh_names(out), FH_TLB, "params tlb: the twelve tlb.* keys (not ntlb)")
+    eq(fh_names(out), FH_TLB, "params tlb: the thirteen tlb.* keys (not ntlb)")
     _, out, _ = run("params", "tlb.l2", expect_rc=0)
     eq(fh_names(out), FH_TLB[8:], "params tlb.l2")
     _, out, _ = run("params", "tlb.l2.ways", expect_rc=0)
