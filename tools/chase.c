@@ -68,9 +68,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include "../sim/study/chase_points.h"
 
@@ -614,21 +611,9 @@ static void print_cpu(void)
 	}
 	if (f)
 		fclose(f);
-#if defined(__x86_64__) || defined(__i386__)
-	static const unsigned code_ways[16] = { 0, 1, 2, 3, 4, 6, 8, 0, 16, 0, 32, 48, 64, 96,
-						128, 0 };
-	unsigned a, b, cx, d;
-	__cpuid(0, a, b, cx, d);
-	if (b != 0x68747541u || d != 0x69746e65u || cx != 0x444d4163u)   /* "AuthenticAMD" */
-		return;
-	__cpuid(0x80000000u, a, b, cx, d);
-	if (a < 0x80000006u)
-		return;
-	__cpuid(0x80000006u, a, b, cx, d);
-	unsigned e = (b >> 16) & 0xfff, w = code_ways[b >> 28];
-	if (e && w)
+	unsigned e, w, b;
+	if (chase_cpuid_l2_dtlb(&e, &w, &b) == 0)
 		printf("# cpuid: L2 DTLB 4 KB %u entries %u ways (Fn8000_0006 EBX %#010x)\n", e, w, b);
-#endif
 }
 
 /* The cache geometry sysfs gives for CPU, one comment line a cache, so that

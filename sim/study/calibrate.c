@@ -51,9 +51,6 @@
 #include "trace.h"
 
 #include <assert.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1144,35 +1141,9 @@ static size_t tlb_steps(const view *v4, const view *vp, size_t (*out)[2])
 	return n;
 }
 
-/* What this CPU reports of its L2 data TLB for 4 KB pages (AMD: CPUID
- * Fn8000_0006 EBX[27:16] entries, [31:28] the associativity code of AMD's
- * APM Vol. 3, "L2 DTLB and L2 ITLB information for 4 KB pages"): 0 and
- * *ENTRIES, *WAYS, or -1 (not AMD, not x86, or not reported). */
-static int cpuid_l2_dtlb(unsigned *entries, unsigned *ways)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	static const unsigned code_ways[16] = { 0, 1, 2, 3, 4, 6, 8, 0, 16, 0, 32, 48, 64, 96,
-						128, 0 };
-	unsigned a, b, cx, d;
-	__cpuid(0, a, b, cx, d);
-	if (b != 0x68747541u || d != 0x69746e65u || cx != 0x444d4163u)   /* "AuthenticAMD" */
-		return -1;
-	__cpuid(0x80000000u, a, b, cx, d);
-	if (a < 0x80000006u)
-		return -1;
-	__cpuid(0x80000006u, a, b, cx, d);
-	*entries = (b >> 16) & 0xfff;
-	*ways = code_ways[b >> 28];
-	return *entries && *ways ? 0 : -1;
-#else
-	(void)entries;
-	(void)ways;
-	return -1;
-#endif
-}
-
-/* This CPU's CPUID L2 DTLB (cpuid_l2_dtlb) when it measured the curves: a
- * live measurement, or a saved table naming this CPU's model. */
+/* The measuring CPU's CPUID L2 DTLB (chase_cpuid_l2_dtlb): a saved table's
+ * '# cpuid:' line, or this CPU's when it measured the curves (a live
+ * measurement, or a saved table naming this CPU's model). */
 static int host_l2_dtlb(const calibrate *c, unsigned *entries, unsigned *ways)
 {
 	if (c->host.cpuid_l2_entries) {   /* the table's (chase's "# cpuid:" line) */
@@ -1184,7 +1155,8 @@ static int host_l2_dtlb(const calibrate *c, unsigned *entries, unsigned *ways)
 	if (c->cfg.measured && (cpuinfo("model name", here, sizeof(here)) ||
 				strcmp(here, c->host.cpu)))
 		return -1;
-	return cpuid_l2_dtlb(entries, ways);
+	unsigned ebx;
+	return chase_cpuid_l2_dtlb(entries, ways, &ebx);
 }
 
 static int within_any(double l, const double *levels, size_t nl)
@@ -1226,6 +1198,31 @@ static double stride_capacity_l1(const view *v, double l1_level)
 	return calib_step_size(v->pages, v->ns, v->k.pl, 0, 1);
 }
 
+/* What the stride curves (s8, s512) that have 3 points or more show of the
+ * L1 TLB (NL == 0: stride_capacity_l1) or of the L2 TLB (its hit LEVELS:
+ * stride_capacity), into STRIDES and CAP; *HIDDEN the first point of the
+ * smallest curve that hides it (UINT_MAX: none). VS is scratch. Returns
+ * how many curves. */
+static size_t stride_caps(calibrate *c, view *vs, double l1_level, const double *levels,
+			  size_t nl, unsigned strides[2], double cap[2], unsigned *hidden)
+{
+	static const int smode[2] = { CALIBRATE_S8, CALIBRATE_S512 };
+	size_t ns = 0;
+	*hidden = UINT_MAX;
+	for (int k = 0; k < 2; k++) {
+		view_of(c, smode[k], vs);
+		if (vs->n < 3)
+			continue;
+		strides[ns] = mode_stride[smode[k]];
+		cap[ns] = nl ? stride_capacity(vs, l1_level, levels, nl)
+			     : stride_capacity_l1(vs, l1_level);
+		if (cap[ns] <= CALIB_CAP_HIDDEN && vs->pages[0] < *hidden)
+			*hidden = vs->pages[0];
+		ns++;
+	}
+	return ns;
+}
+
 /* The L1 and L2 TLB sizes from the 4k curve's steps, the L2 TLB's sets and
  * ways from the stride curves'. Writes the L2 TLB's entries and the ways
  * the curves allow into E_KNEE, W_KNEE (0: no second step). */
@@ -1264,20 +1261,10 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 		if (t == 0 && e == w) {
 			/* fully associative by size: the stride curves may say sets */
 			double on = calib_step_onset(v4->pages, v4->ns, v4->k.pl, st[0][0], st[0][1]);
-			unsigned strides[2], hidden = UINT_MAX;
+			unsigned strides[2], hidden;
 			double cap[2];
-			size_t ns = 0;
-			static const int smode[2] = { CALIBRATE_S8, CALIBRATE_S512 };
-			for (int k = 0; k < 2; k++) {
-				view_of(c, smode[k], vs);
-				if (vs->n < 3)
-					continue;
-				strides[ns] = mode_stride[smode[k]];
-				cap[ns] = stride_capacity_l1(vs, v4->k.pl[0].level);
-				if (cap[ns] <= CALIB_CAP_HIDDEN && vs->pages[0] < hidden)
-					hidden = vs->pages[0];
-				ns++;
-			}
+			size_t ns = stride_caps(c, vs, v4->k.pl[0].level, NULL, 0, strides, cap,
+						&hidden);
 			calib_geom g1;
 			if (ns && on >= 1) {
 				calib_tlb1_sets(size, on, strides, cap, ns, hidden, &g1);
@@ -1331,17 +1318,10 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 			for (size_t i = 0; i < c->f.n; i++)
 				if (!strcmp(c->f.v[i].key, "tlb.l1d.entries"))
 					l1 = (unsigned)atoi(c->f.v[i].value);
-			unsigned strides[2];
+			unsigned strides[2], hidden;
 			double cap[2];
-			size_t ns = 0;
-			static const int smode[2] = { CALIBRATE_S8, CALIBRATE_S512 };
-			for (int k = 0; k < 2; k++) {
-				view_of(c, smode[k], vs);
-				if (vs->n < 3)
-					continue;
-				strides[ns] = mode_stride[smode[k]];
-				cap[ns++] = stride_capacity(vs, v4->k.pl[0].level, l2_level, nl);
-			}
+			size_t ns = stride_caps(c, vs, v4->k.pl[0].level, l2_level, nl, strides, cap,
+						&hidden);
 			if (!ns)
 				continue;
 			unsigned ce, cw;
