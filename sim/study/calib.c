@@ -140,6 +140,23 @@ static double tlb_stride_holds(unsigned sets, unsigned ways, unsigned stride, in
 	return (double)ways * (reach > 1 ? reach : 1);
 }
 
+/* How far a TLB of SETS x WAYS is from what the stride curves showed: a
+ * shown capacity adds |ln(predicted / shown)|, a hidden one ln(predicted /
+ * HIDDEN) when the prediction is above HIDDEN (calib.h). */
+static double stride_score(unsigned sets, unsigned ways, int xor_index, const unsigned *strides,
+			   const double *cap, size_t n, double hidden)
+{
+	double sc = 0;
+	for (size_t k = 0; k < n; k++) {
+		double pred = tlb_stride_holds(sets, ways, strides[k], xor_index);
+		if (cap[k] > CALIB_CAP_HIDDEN)
+			sc += fabs(log(pred / cap[k]));
+		else if (pred > hidden)
+			sc += log(pred / hidden);
+	}
+	return sc;
+}
+
 void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, const double *cap,
 		    size_t n, unsigned ways_pref, calib_geom *out)
 {
@@ -153,17 +170,9 @@ void calib_tlb_sets(unsigned entries, unsigned l1, const unsigned *strides, cons
 			continue;
 		unsigned ways = entries / sets;
 		for (int x = 0; x < (sets > 1 ? 2 : 1); x++) {
-			double sc = 0;
-			for (size_t k = 0; k < n; k++) {
-				double pred = tlb_stride_holds(sets, ways, strides[k], x);
-				if (cap[k] > CALIB_CAP_HIDDEN)
-					sc += fabs(log(pred / cap[k]));
-				else if (pred > l1)
-					sc += log(pred / l1);
-			}
 			sets_of[nc] = sets;
 			xor_of[nc] = x;
-			score[nc++] = sc;
+			score[nc++] = stride_score(sets, ways, x, strides, cap, n, l1);
 		}
 	}
 	assert(nc && "calib_tlb_sets: some sets divide the entries");
@@ -205,14 +214,7 @@ void calib_tlb1_sets(double mid, double onset, const unsigned *strides, const do
 		long w = lround(sets == 1 ? mid : onset / sets);
 		if (w < 1 || (unsigned long)w > CALIB_MAX_WAYS)
 			continue;
-		double sc = 0;
-		for (size_t k = 0; k < n; k++) {
-			double pred = tlb_stride_holds(sets, (unsigned)w, strides[k], 0);
-			if (cap[k] > CALIB_CAP_HIDDEN)
-				sc += fabs(log(pred / cap[k]));
-			else if (pred > hidden)
-				sc += log(pred / hidden);
-		}
+		double sc = stride_score(sets, (unsigned)w, 0, strides, cap, n, hidden);
 		sets_of[nc] = sets;
 		ways_of[nc] = (unsigned)w;
 		score[nc++] = sc;
