@@ -658,6 +658,48 @@ START_TEST(cache_bad_geometry_is_refused_by_name)
 }
 END_TEST
 
+/* cache_config.index: lines at offset 0 of consecutive 4 KB pages (line
+ * numbers 64 k) in 64 sets x 2 ways, three laps. Linear: every one in set
+ * 0, two ways for 32 lines, LRU misses all 96. XOR: set (64 k ^ k) & 63 =
+ * k, one line a set: 32 cold misses, 64 hits; 128 pages, two a set, fill
+ * the 2 ways: 128 misses, 256 hits (linear: 384 misses). An invalidated
+ * line is found in its folded set. Derived by hand. */
+START_TEST(cache_xor_index_spreads_lines_at_one_page_offset)
+{
+	static const unsigned pages[] = { 32, 128 };
+	static const uint64_t xor_hits[] = { 64, 256 }, xor_misses[] = { 32, 128 };
+	for (unsigned p = 0; p < 2; p++)
+		for (int x = 0; x < 2; x++) {
+			cache_config k = cfg(64, 2, 1);
+			k.index = x ? CACHE_INDEX_XOR : CACHE_INDEX_LINEAR;
+			cache *c;
+			char err[160];
+			ck_assert_msg(cache_create(&c, &k, "cache.llc", err, sizeof(err)) == 0, "%s",
+				      err);
+			uint64_t v;
+			for (int lap = 0; lap < 3; lap++)
+				for (unsigned i = 0; i < pages[p]; i++)
+					if (cache_lookup(c, L(64 * i), 0) < 0)
+						cache_fill(c, L(64 * i), 0, &v);
+			ck_assert_uint_eq(cache_stats(c)->hits, x ? xor_hits[p] : 0);
+			ck_assert_uint_eq(cache_stats(c)->misses, x ? xor_misses[p] : 3 * pages[p]);
+			if (x) {
+				ck_assert_int_eq(cache_inv(c, L(64 * 5)), 0);
+				ck_assert_int_lt(cache_lookup(c, L(64 * 5), 0), 0);
+				ck_assert_int_eq(cache_lookup(c, L(64 * 6), 0), 0);
+			}
+			cache_destroy(c);
+		}
+	/* an L1 is indexed linearly: the hierarchy's inline path assumes it */
+	cache_hier_config hc = { .l1d = cfg(64, 8, 4), .l2 = cfg(1024, 16, 14) };
+	hc.l1d.index = CACHE_INDEX_XOR;
+	cache_hier *h;
+	char err[200];
+	ck_assert_int_eq(cache_hier_create(&h, &hc, NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "cache.l1d: an L1 is indexed linearly (index xor: the LLC)");
+}
+END_TEST
+
 Suite *cache_suite(void)
 {
 	Suite *s = suite_create("cache");
@@ -673,6 +715,7 @@ Suite *cache_suite(void)
 	tcase_add_test(tc, cache_llc_is_shared_between_vcpus);
 	tcase_add_test(tc, cache_plru_keeps_a_hot_line_and_random_repeats_for_a_seed);
 	tcase_add_test(tc, cache_bad_geometry_is_refused_by_name);
+	tcase_add_test(tc, cache_xor_index_spreads_lines_at_one_page_offset);
 	suite_add_tcase(s, tc);
 	return s;
 }

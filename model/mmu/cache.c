@@ -35,6 +35,14 @@
  * DEVIATION: Skylake-SP's L2 is not-inclusive-not-exclusive of L1 (Intel
  * Xeon SP), and its L3 may keep a line that hits; presets for it use the
  * Zen policy above.
+ *  - The LLC's index (cache.llc.index): linear, or xor - the line number's
+ *    next log2(sets) bits XORed into its set bits, so lines at one offset of
+ *    many pages (a page table's entries for pages 2 MB apart) spread over
+ *    every set, as over the slices of Intel's L3: "a family of undocumented
+ *    hash functions" over XOR-reductions of higher-order address bits
+ *    distributes lines to slices (McCalpin, "Mapping Addresses to L3/CHA
+ *    Slices in Intel Processors", TACC TR-2021-03). DEVIATION: one fold,
+ *    not Intel's per-slice-count hash.
  * DEVIATION: no prefetchers, no MSHR/fill-buffer limits, no bandwidth: every
  * access sees the unloaded latency of the level that served it.
  *
@@ -83,6 +91,8 @@ int cache_create(cache **out, const cache_config *cfg, const char *name, char *e
 			bad = "line must be a power of two from 8 to 4096 bytes";
 		else if (cfg->policy > CACHE_RANDOM)
 			bad = "policy must be lru, plru or random";
+		else if (cfg->index > CACHE_INDEX_XOR)
+			bad = "index must be linear or xor";
 		if (bad) {
 			snprintf(err, errlen, "%s: %s (sets %u, ways %u, line %u)", name, bad,
 				 cfg->sets, cfg->ways, cfg->line);
@@ -93,6 +103,10 @@ int cache_create(cache **out, const cache_config *cfg, const char *name, char *e
 		c->ways = cfg->ways;
 		c->h.line_shift = log2_u64(cfg->line);
 		c->h.set_mask = cfg->sets - 1;
+		if (cfg->index == CACHE_INDEX_XOR) {
+			c->h.xor_shift = log2_u64(cfg->sets);
+			c->h.xor_mask = c->h.set_mask;
+		}
 		c->tag = calloc(n, sizeof(*c->tag));
 		c->stamp = calloc(n, sizeof(*c->stamp));
 		c->dirty = calloc(n, sizeof(*c->dirty));
@@ -157,7 +171,7 @@ static inline size_t find(const cache *c, size_t base, uint64_t t)
 
 static inline size_t set_base(const cache *c, uint64_t line)
 {
-	return (size_t)(line & c->h.set_mask) * c->ways;
+	return (size_t)cache_set_of(&c->h, line) * c->ways;
 }
 
 /* Look PA's line up past the set's most recent way: a hit counts and
@@ -172,7 +186,7 @@ static size_t lookup_way(cache *c, uint64_t pa)
 		return SIZE_MAX;
 	}
 	c->h.c.hits++;
-	touch(c, line & c->h.set_mask, base, i);
+	touch(c, cache_set_of(&c->h, line), base, i);
 	return i;
 }
 
@@ -227,7 +241,7 @@ int cache_fill(cache *c, uint64_t pa, int dirty, uint64_t *victim)
 	size_t base = set_base(c, line);
 	size_t i = find(c, base, line + 1);
 	if (i != SIZE_MAX) {
-		touch(c, line & c->h.set_mask, base, i);
+		touch(c, cache_set_of(&c->h, line), base, i);
 		c->dirty[i] |= (uint8_t)(dirty != 0);
 		return -1;
 	}
@@ -243,7 +257,7 @@ int cache_fill(cache *c, uint64_t pa, int dirty, uint64_t *victim)
 	c->h.c.fills++;
 	c->tag[i] = line + 1;
 	c->dirty[i] = (uint8_t)(dirty != 0);
-	touch(c, line & c->h.set_mask, base, i);
+	touch(c, cache_set_of(&c->h, line), base, i);
 	return ret;
 }
 
@@ -255,7 +269,7 @@ int cache_inv(cache *c, uint64_t pa)
 	size_t i = find(c, set_base(c, line), line + 1);
 	if (i == SIZE_MAX)
 		return -1;
-	cache_mru *m = &c->h.mru[line & c->h.set_mask];
+	cache_mru *m = &c->h.mru[cache_set_of(&c->h, line)];
 	if (m->dirty == &c->dirty[i])
 		m->tag = 0;   /* the inline path misses there until a touch */
 	c->tag[i] = 0;
@@ -324,6 +338,12 @@ int cache_hier_create(cache_hier **out, const cache_hier_config *cfg, cache *llc
 	}
 	if (!cache_present(h->a[CACHE_A_L1D])) {
 		snprintf(err, errlen, "cache.l1d: a hierarchy needs an L1D (sets > 0)");
+		cache_hier_destroy(h);
+		return -1;
+	}
+	if (cfg->l1i.index || cfg->l1d.index) {   /* the inline path indexes L1 linearly */
+		snprintf(err, errlen, "%s: an L1 is indexed linearly (index xor: the LLC)",
+			 cfg->l1d.index ? "cache.l1d" : "cache.l1i");
 		cache_hier_destroy(h);
 		return -1;
 	}

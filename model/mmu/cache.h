@@ -53,12 +53,17 @@ typedef enum cache_array {
 
 enum cache_policy { CACHE_LRU = 0, CACHE_PLRU = 1, CACHE_RANDOM = 2 };
 
+/* How a line picks its set among the 2^n: linear, the line number's low n
+ * bits; xor, those XOR the next n (a hashed index: cache.c). */
+enum cache_index { CACHE_INDEX_LINEAR = 0, CACHE_INDEX_XOR = 1 };
+
 typedef struct cache_config {
 	unsigned sets;      /* power of two; 0: the level is absent */
 	unsigned ways;
 	unsigned line;      /* bytes, power of two, 8..4096, equal at every level */
 	unsigned latency;   /* load-to-use cycles of an access this level serves */
 	enum cache_policy policy;
+	enum cache_index index;
 	uint64_t seed;      /* random replacement */
 } cache_config;
 
@@ -90,6 +95,8 @@ typedef struct cache_mru {
 typedef struct cache_head {
 	cache_mru *mru;         /* [sets] */
 	uint64_t set_mask;
+	uint64_t xor_mask;      /* cache_index xor: set_mask, else 0 */
+	unsigned xor_shift;     /* ... log2(sets) */
 	unsigned line_shift;
 	unsigned latency;
 	cache_counters c;
@@ -104,12 +111,18 @@ void cache_destroy(cache *c);
 /* cache_lookup past its inline path. */
 int cache_lookup_slow(cache *c, uint64_t pa, int write);
 
+/* The set of line number LINE (cache_config.index). */
+static inline uint64_t cache_set_of(const cache_head *c, uint64_t line)
+{
+	return (line ^ ((line >> c->xor_shift) & c->xor_mask)) & c->set_mask;
+}
+
 /* The set's most recent way if it holds the line at PA, else NULL (the
  * array is present). */
 static inline cache_mru *cache_mru_of(const cache_head *c, uint64_t pa)
 {
 	uint64_t t = (pa >> c->line_shift) + 1;
-	cache_mru *m = &c->mru[(t - 1) & c->set_mask];
+	cache_mru *m = &c->mru[cache_set_of(c, t - 1)];
 	return m->tag == t ? m : NULL;
 }
 

@@ -454,6 +454,7 @@ static int build_cfg(machine *m, const param_reg *p, char *err, size_t errlen)
 						      "cache.llc" };
 		for (unsigned i = 0; i < 4; i++)
 			read_cache(p, names[i], cc[i], c->seed);
+		c->llc.index = (enum cache_index)param_enum(p, "cache.llc.index");
 		c->ch.mem_latency = (unsigned)param_int(p, "cache.mem.latency");
 		/* Check the hierarchy now, naming the level. */
 		cache *llc = NULL;

@@ -185,6 +185,13 @@ static const param_def machine_param_defs[] = {
 	       "sets over the Xeon Silver 4216's 16 cores), 55 cycles (measured 54-56 at 4-8 MB on "
 	       "a Xeon Platinum 8176, AnandTech 11544 p.13; 11550 p.4's table gives 77); scale "
 	       "sets by the cores sharing it"),
+	{ .name = "cache.llc.index", .type = PARAM_ENUM, .def = "linear", .choices = "linear|xor",
+	  .help = "how a line picks its LLC set among the 2^n: linear, the line number's low n "
+	  "bits; xor, those XOR the next n, so lines at one offset of many pages spread over "
+	  "every set, as Intel's L3 spreads them over its slices by XOR-reductions of higher "
+	  "address bits (McCalpin, 'Mapping Addresses to L3/CHA Slices in Intel Processors', "
+	  "TACC TR-2021-03). Default linear: the figures kept since before the key; calibrate "
+	  "--fit tries both with the LLC's size" },
 	{ .name = "cache.mem.latency", .type = PARAM_INT, .def = "225", .unit = "cycles",
 	  .min = 0, .max = 100000, .help = "load-to-use cycles of an access memory serves; "
 	  "default: 90 ns at core.freq_ghz's 2.5 GHz (measured 89-91 ns, 384-512 MB random "

@@ -1924,17 +1924,35 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 			    "the TLBs and a nested walk per 4 KB page, or whole 2 MB pages", 0 };
 	if (rc == TRACE_OK)
 		rc = search(c, pf, &hp, &best, keep, err, errlen);
-	/* the LLC: sysfs's, or this VM's share the packed control shows */
+	/* the LLC: sysfs's, or this VM's share the packed control shows; its
+	 * index linear or xor (cache.llc.index: lines at one offset of many
+	 * pages, s512's leaf entries, share 1/64 of a linear LLC's sets) */
 	const char *llc_step = fit_value(&c->f, "cache.llc.sets");
-	if (rc == TRACE_OK && c->llc_sysfs && llc_step && (unsigned)atoi(llc_step) != c->llc_sysfs) {
+	if (rc == TRACE_OK && llc_step) {
+		unsigned sizes[3], ns = 0;
+		sizes[ns++] = (unsigned)atoi(llc_step);
+		if (c->llc_sysfs && sizes[0] != c->llc_sysfs) {
+			if (c->llc_other && c->llc_other != c->llc_sysfs)
+				sizes[ns++] = c->llc_other;
+			sizes[ns++] = c->llc_sysfs;
+		}
 		n = 0;
-		snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%s", llc_step);
-		if (c->llc_other && c->llc_other != c->llc_sysfs)
-			snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%u", c->llc_other);
-		snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%u", c->llc_sysfs);
-		search_space ls = { "the LLC's sets", cand, n, SEL_TRAIN, "sysfs's (the whole L3) "
-				    "or the packed control's last step (this VM's share of it; sets "
-				    "a power of two: the two around the step)", 0 };
+		const char *ux = param_is_set(c->user, "cache.llc.index") ?
+				 param_text(c->user, "cache.llc.index") : NULL;   /* the user's */
+		for (unsigned i = 0; i < ns; i++)
+			for (int x = 0; x < 2; x++)
+				if (!ux || !strcmp(ux, x ? "xor" : "linear"))
+					snprintf(cand[n++], sizeof(cand[0]), "cache.llc.sets=%u,"
+						 "cache.llc.index=%s", sizes[i], x ? "xor" : "linear");
+		search_space ls = { "the LLC's sets and index", cand, n, SEL_TRAIN, ns > 1 ?
+				    "sysfs's sets (the whole L3) or the packed control's last step "
+				    "(this VM's share of it; sets a power of two: the two around the "
+				    "step), each indexed linear or xor (lines at one offset of many "
+				    "pages use 1/64 of a linear LLC's sets; Intel's L3 spreads them "
+				    "over its slices: McCalpin, TACC TR-2021-03)" :
+				    "indexed linear or xor (lines at one offset of many pages use "
+				    "1/64 of a linear LLC's sets; Intel's L3 spreads them over its "
+				    "slices: McCalpin, TACC TR-2021-03)", 0 };
 		rc = search(c, pf, &ls, &best, keep, err, errlen);
 	}
 	/* the L2 TLB: its size from the knees (and CPUID), its policy */
