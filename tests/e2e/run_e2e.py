@@ -514,6 +514,33 @@ def l2_tlb_xor_index_holds_pages_512_apart():
 
 
 @case
+def llc_xor_index_holds_lines_at_one_page_offset():
+    # 32 pages, one 8-byte load at offset 0x40 of each, native (virt=none),
+    # every page in a 64-entry L1 TLB (no walk after the first lap); a 1-line
+    # L1D, no L2, an LLC of 64 sets x 2 ways (filled by L1 victims). The
+    # loads' lines are 64 k + 1 for consecutive frames k. Linear: one set,
+    # two ways for 32 lines in an LRU cycle - every later lap misses the LLC.
+    # XOR (cache.llc.index=xor): set ((64 k + 1) ^ k) mod 64 = 1 ^ (k mod 64),
+    # one line a set for the 32 consecutive frames first touch gives them
+    # (the table pages come first) - every load of a later lap hits the LLC (its line went
+    # there when the next load took the L1D). Two more laps: 64 loads, all
+    # from memory (linear) or all from the LLC (xor). Derived by hand.
+    lap = ["0 R 0x%x 8" % (0x10000000 + 4096 * ((i * 13) % 32) + 0x40) for i in range(32)]
+    base = ["virt=none", "guest.page=base", "tlb.l1d.entries=64", "tlb.l1d.ways=64",
+            "tlb.l2.entries=0", "cache.l1d.sets=1", "cache.l1d.ways=1", "cache.l1i.sets=0",
+            "cache.l2.sets=0", "cache.llc.sets=64", "cache.llc.ways=2"]
+    one = write("llc1.txt", "\n".join(lap) + "\n")
+    three = write("llc3.txt", "\n".join(lap * 3) + "\n")
+    for index, llc, mem in (("linear", 0, 64), ("xor", 64, 0)):
+        a = run_stats(one, *(base + ["cache.llc.index=" + index]))
+        b = run_stats(three, *(base + ["cache.llc.index=" + index]))
+        eq((b["cache.served.llc"] - a["cache.served.llc"],
+            b["cache.served.mem"] - a["cache.served.mem"]), (llc, mem),
+           "laps 2-3 from the LLC and memory (%s)" % index)
+        eq(b["walk.count"], a["walk.count"], "no walk after the first lap (%s)" % index)
+
+
+@case
 def guest_large_page_over_mixed_host_backing():
     # host.backing=1: every host region falls back to 4K pages.
     t = write("mixed.txt", GOLD)
