@@ -1930,6 +1930,17 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	const char *llc_step = fit_value(&c->f, "cache.llc.sets");
 	char lcand[6][96];
 	search_space ls = { "the LLC's sets and index", lcand, 0, SEL_TRAIN, "", 0 };
+	if (rc == TRACE_OK && !llc_step && param_is_set(c->user, "cache.llc.sets") &&
+	    !param_is_set(c->user, "cache.llc.index") && param_int(pf, "cache.llc.sets")) {
+		/* the caller's sets: its index only */
+		snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.index=linear");
+		snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.index=xor");
+		ls.what = "the LLC's index";
+		ls.why = "linear or xor at the configured sets (lines at one offset of many pages "
+			 "use 1/64 of a linear LLC's sets; Intel's L3 spreads them over its slices: "
+			 "McCalpin, TACC TR-2021-03); searched again after the walk caches";
+		rc = search(c, pf, &ls, &best, keep, err, errlen);
+	}
 	if (rc == TRACE_OK && llc_step) {
 		unsigned sizes[3], ns = 0;
 		sizes[ns++] = (unsigned)atoi(llc_step);

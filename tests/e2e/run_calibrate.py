@@ -276,7 +276,10 @@ try:
     # default 32; 4-way as by default); latencies L2 TLB 7, L2 10, LLC 30,
     # memory 300 (defaults 9, 14, 77, 200); 12 cycles more on every walk
     # (walk.fixed) and 30 on every host walk (walk.s2_fixed; both default 0),
-    # which the fit must find as such (within the 1% below).
+    # which the fit must find as such (within the 1% below); an XOR-indexed
+    # LLC (cache.llc.index; default linear): 64 sets, so that the s512 and
+    # s8 curves' leaf entries, one line each at one offset of their table
+    # pages, share one set of a linear LLC and spread over all of an XOR one.
     # The caches' geometry is given to both (a key the caller sets is
     # kept, not read from sysfs). The points: pairs at 16/17 and 128/130 that
     # the held-out third leaves in, so the knees fall on the sizes. The L2
@@ -300,7 +303,7 @@ try:
              "host.page": "4k",
              "ntlb.entries": "64", "walkcache.s1.entries": "64", "tlb.l2.latency": "7",
              "cache.l2.latency": "10", "cache.llc.latency": "30", "cache.mem.latency": "300",
-             "walk.fixed": "12", "walk.s2_fixed": "30"}
+             "walk.fixed": "12", "walk.s2_fixed": "30", "cache.llc.index": "xor"}
     gen = ["tlb.l1d.ways=16", "tlb.l2.ways=16"] + ["%s=%s" % kv for kv in known.items()]
 
     def table(path, ns, rt_pages):
