@@ -93,6 +93,7 @@ struct calibrate {
 	char *raw;                 /* chase's tables as measured, for --save */
 	unsigned llc_sysfs;        /* fit_caches: sysfs's LLC sets when the step differs */
 	unsigned llc_other;        /* ... and the other power of two around the step */
+	int best_sel;              /* the fit's running best error: its points (sweep_sel) */
 };
 
 /* Points of at most this many elements keep their trace (kept_trace): at
@@ -1669,6 +1670,15 @@ static int search(calibrate *c, param_reg *p, const search_space *s, double *bes
 		fit_note(&c->f, "%s: as configured (%s), not searched", s->what, cur);
 		return TRACE_OK;
 	}
+	if (c->best_sel != (int)s->sel) {
+		/* the running best was taken on other points: this search's own */
+		calib_lin_fit lf0;
+		int rc0 = fit_counts(c, p, s->sel, &lf0, err, errlen);
+		if (rc0 != TRACE_OK)
+			return rc0;
+		*best = lf0.mean_error;
+		c->best_sel = (int)s->sel;
+	}
 	size_t win = s->n;
 	double start = *best;
 	counts_save(c, keep);
@@ -1916,6 +1926,7 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	double best = 0;
 	rc = fit_counts(c, pf, SEL_TRAIN, &lf, err, errlen);
 	best = lf.mean_error;
+	c->best_sel = SEL_TRAIN;
 	/* host.page: what the host backs guest memory with */
 	size_t n = 0;
 	snprintf(cand[n++], sizeof(cand[0]), "host.page=4k");
@@ -1931,14 +1942,14 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	char lcand[6][96];
 	search_space ls = { "the LLC's sets and index", lcand, 0, SEL_TRAIN, "", 0 };
 	if (rc == TRACE_OK && !llc_step && param_is_set(c->user, "cache.llc.sets") &&
-	    !param_is_set(c->user, "cache.llc.index") && param_int(pf, "cache.llc.sets")) {
+	    !param_is_set(c->user, "cache.llc.index") && param_int(pf, "cache.llc.sets") > 1) {
 		/* the caller's sets: its index only */
 		snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.index=linear");
 		snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.index=xor");
 		ls.what = "the LLC's index";
-		ls.why = "linear or xor at the configured sets (lines at one offset of many pages "
-			 "use 1/64 of a linear LLC's sets; Intel's L3 spreads them over its slices: "
-			 "McCalpin, TACC TR-2021-03); searched again after the walk caches";
+		ls.why = "linear or xor at the configured sets (xor spreads lines at one offset of "
+			 "many pages over every set, as Intel's L3 over its slices: McCalpin, TACC "
+			 "TR-2021-03); again after the walk caches";
 		rc = search(c, pf, &ls, &best, keep, err, errlen);
 	}
 	if (rc == TRACE_OK && llc_step) {
@@ -1956,16 +1967,17 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 				if (!ux || !strcmp(ux, x ? "xor" : "linear"))
 					snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.sets=%u,"
 						 "cache.llc.index=%s", sizes[i], x ? "xor" : "linear");
-		ls.why = ns > 1 ? "sysfs's sets (the whole L3) or the packed control's last step "
-				  "(this VM's share of it; sets a power of two: the two around the "
-				  "step), each indexed linear or xor (lines at one offset of many "
-				  "pages use 1/64 of a linear LLC's sets; Intel's L3 spreads them "
-				  "over its slices: McCalpin, TACC TR-2021-03); searched again after "
-				  "the walk caches" :
-				  "indexed linear or xor (lines at one offset of many pages use 1/64 "
-				  "of a linear LLC's sets; Intel's L3 spreads them over its slices: "
-				  "McCalpin, TACC TR-2021-03); searched again after the walk caches";
-		rc = search(c, pf, &ls, &best, keep, err, errlen);
+		ls.why = ns > 1 ? "sysfs's sets (the whole L3) or the packed control's step (this "
+				  "VM's share), each linear and xor (xor spreads lines at one offset "
+				  "of many pages over every set, as Intel's L3 over its slices: "
+				  "McCalpin, TACC TR-2021-03); again after the walk caches" :
+				  "linear or xor (xor spreads lines at one offset of many pages over "
+				  "every set, as Intel's L3 over its slices: McCalpin, TACC "
+				  "TR-2021-03); again after the walk caches";
+		if (ls.n > 1)   /* (the caller's index and one size: nothing to search) */
+			rc = search(c, pf, &ls, &best, keep, err, errlen);
+		else
+			ls.n = 0;
 	}
 	/* the L2 TLB: its size from the knees (and CPUID), its policy */
 	static const char *const policy[] = { "lru", "plru", "random" };

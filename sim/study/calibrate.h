@@ -249,7 +249,7 @@ typedef struct calibrate_host {
 typedef struct calibrate_fit_value {
 	char key[48];
 	char value[32];
-	char why[320];
+	char why[640];
 } calibrate_fit_value;
 
 /* The fitted preset's error on one curve: the median over its points of
@@ -275,9 +275,9 @@ typedef struct calibrate_curve_error {
 typedef struct calibrate_fit_result {
 	calibrate_fit_value v[40];
 	size_t n;
-	char notes[16][400];       /* what was not fitted, and why */
+	char notes[16][768];       /* what was not fitted, and why */
 	size_t nnotes;
-	char findings[8][400];     /* what the fit found that the model lacks, with the evidence */
+	char findings[8][768];     /* what the fit found that the model lacks, with the evidence */
 	size_t nfindings;
 	int holdout;               /* the curve held out whole, or CALIBRATE_HOLDOUT_NONE */
 	double train_error;        /* median |error| over every point fitted on */
