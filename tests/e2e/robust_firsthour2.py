@@ -844,6 +844,14 @@ def fh2_bash_completion_knows_commands_options_and_keys():
        sorted("guest.page=" + v for v in fh2_json.loads(js)[0]["choices"].split("|")),
        "an enum's values (params' choices)")
     eq(fh2_complete("slatsim run --vs tlb.l2.ways="), ["tlb.l2.ways=auto"], "ways=auto")
+    # An interactive bash splits KEY=VALUE at '=' (COMP_WORDBREAKS): the words
+    # are KEY, '=' and the value so far, and readline completes after the '='
+    # (a hostile pass found no value ever offered there).
+    eq(fh2_complete("slatsim run --set cache.llc.index ="), ["linear", "xor"],
+       "bash's words KEY =: the values alone")
+    eq(fh2_complete("slatsim sweep --grid cache.model = o"), ["off", "on"],
+       "bash's words KEY = VALUE")
+    eq(fh2_complete("slatsim run --set cache.llc.index = x"), ["xor"], "a value's start")
     eq(fh2_complete("slatsim params tlb.l1d.e"), ["tlb.l1d.entries"], "params takes keys")
     # Every option run's parser takes (run --help's usage lines) is offered.
     _, usage, _ = run("run", "--help", expect_rc=0)
