@@ -619,10 +619,16 @@ static int manifest_differs(const char *path, const sweep_plan *p, const char *o
 	const jsonr *ca = jsonr_get(o, "config"), *cb = jsonr_get(n, "config");
 	const char *key;
 	if (!detail[0] && ca && ca->type == JSONR_OBJ &&
-	    (key = jsonr_first_diff(ca, cb, &va, &vb)))
-		snprintf(detail, sizeof(detail), "its configuration differs (a --config file changed "
-			 "or another was given): %s was %s, is %s", key, jsonr_brief(va, b1, sizeof(b1)),
-			 jsonr_brief(vb, b2, sizeof(b2)));
+	    (key = jsonr_first_diff(ca, cb, &va, &vb))) {
+		if (!va)   /* a key this slatsim has and the one that began the sweep had not */
+			snprintf(detail, sizeof(detail), "its configuration has no %s (a key added to "
+				 "slatsim since the sweep began; now %s)", key,
+				 jsonr_brief(vb, b2, sizeof(b2)));
+		else
+			snprintf(detail, sizeof(detail), "its configuration differs (a --config file "
+				 "changed or another was given): %s was %s, is %s", key,
+				 jsonr_brief(va, b1, sizeof(b1)), jsonr_brief(vb, b2, sizeof(b2)));
+	}
 	for (size_t i = 0; !detail[0] && i < sizeof(names) / sizeof(names[0]); i++) {
 		va = jsonr_get(o, names[i].key);
 		vb = jsonr_get(n, names[i].key);
