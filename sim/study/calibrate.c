@@ -1939,17 +1939,19 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 	 * index linear or xor (cache.llc.index: lines at one offset of many
 	 * pages, s512's leaf entries, share 1/64 of a linear LLC's sets) */
 	const char *llc_step = fit_value(&c->f, "cache.llc.sets");
-	char lcand[6][96];
-	search_space ls = { "the LLC's sets and index", lcand, 0, SEL_TRAIN, "", 0 };
+	char lcand[6][96], lwhy[320];
+	search_space ls = { "the LLC's sets and index", lcand, 0, SEL_TRAIN, lwhy, 0 };
+	static const char xor_why[] = "xor spreads lines at one offset of many pages over every "
+				      "set, as Intel's L3 over its slices: McCalpin, TACC "
+				      "TR-2021-03";
 	if (rc == TRACE_OK && !llc_step && param_is_set(c->user, "cache.llc.sets") &&
 	    !param_is_set(c->user, "cache.llc.index") && param_int(pf, "cache.llc.sets") > 1) {
 		/* the caller's sets: its index only */
 		snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.index=linear");
 		snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.index=xor");
 		ls.what = "the LLC's index";
-		ls.why = "linear or xor at the configured sets (xor spreads lines at one offset of "
-			 "many pages over every set, as Intel's L3 over its slices: McCalpin, TACC "
-			 "TR-2021-03); again after the walk caches";
+		snprintf(lwhy, sizeof(lwhy), "linear or xor at the configured sets (%s); again "
+			 "after the walk caches", xor_why);
 		rc = search(c, pf, &ls, &best, keep, err, errlen);
 	}
 	if (rc == TRACE_OK && llc_step) {
@@ -1967,13 +1969,9 @@ static int fit_into(calibrate *c, param_reg *pf, char *err, size_t errlen)
 				if (!ux || !strcmp(ux, x ? "xor" : "linear"))
 					snprintf(lcand[ls.n++], sizeof(lcand[0]), "cache.llc.sets=%u,"
 						 "cache.llc.index=%s", sizes[i], x ? "xor" : "linear");
-		ls.why = ns > 1 ? "sysfs's sets (the whole L3) or the packed control's step (this "
-				  "VM's share), each linear and xor (xor spreads lines at one offset "
-				  "of many pages over every set, as Intel's L3 over its slices: "
-				  "McCalpin, TACC TR-2021-03); again after the walk caches" :
-				  "linear or xor (xor spreads lines at one offset of many pages over "
-				  "every set, as Intel's L3 over its slices: McCalpin, TACC "
-				  "TR-2021-03); again after the walk caches";
+		snprintf(lwhy, sizeof(lwhy), "%s (%s); again after the walk caches", ns > 1 ?
+			 "sysfs's sets (the whole L3) or the packed control's step (this VM's "
+			 "share), each linear and xor" : "linear or xor", xor_why);
 		if (ls.n > 1)   /* (the caller's index and one size: nothing to search) */
 			rc = search(c, pf, &ls, &best, keep, err, errlen);
 		else
