@@ -48,6 +48,15 @@ static inline unsigned log2_u64(uint64_t v)
 	return 63u - (unsigned)__builtin_clzll(v);
 }
 
+/* The set of N among MASK + 1 (a power of two): N's low bits, XORed with
+ * its next ones when XMASK is MASK and SHIFT log2(MASK + 1) - an XOR index
+ * (tlb.l2.index, cache.llc.index) - or not at all when XMASK is 0. No
+ * branch: the TLB and cache lookups take it on every probe. */
+static inline uint64_t set_index(uint64_t n, unsigned shift, uint64_t xmask, uint64_t mask)
+{
+	return (n ^ ((n >> shift) & xmask)) & mask;
+}
+
 #if defined(__GNUC__)
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -56,8 +65,10 @@ static inline unsigned log2_u64(uint64_t v)
 #define unlikely(x) (x)
 #endif
 
+#ifndef __cplusplus   /* (model/mmu/cache.h reaches the SystemC glue's C++) */
 _Static_assert(GENMASK64(63, 0) == ~UINT64_C(0), "GENMASK64 full width");
 _Static_assert(GENMASK64(11, 0) == 0xfff, "GENMASK64 low field");
 _Static_assert(GENMASK64(51, 12) == UINT64_C(0x000ffffffffff000), "GENMASK64 address field");
+#endif
 
 #endif

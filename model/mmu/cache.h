@@ -30,6 +30,8 @@
 #ifndef SLATSIM_CACHE_H
 #define SLATSIM_CACHE_H
 
+#include "bits.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,7 +116,7 @@ int cache_lookup_slow(cache *c, uint64_t pa, int write);
 /* The set of line number LINE (cache_config.index). */
 static inline uint64_t cache_set_of(const cache_head *c, uint64_t line)
 {
-	return (line ^ ((line >> c->xor_shift) & c->xor_mask)) & c->set_mask;
+	return set_index(line, c->xor_shift, c->xor_mask, c->set_mask);
 }
 
 /* The set's most recent way if it holds the line at PA, else NULL (the

@@ -124,7 +124,7 @@ void tlb_destroy(tlb *t)
 /* The first entry of TAG's set (tlb_config.index). */
 static inline size_t set_base(const tlb *t, uint64_t tag)
 {
-	return (size_t)((tag ^ ((tag >> t->xor_shift) & t->xor_mask)) & t->set_mask) * t->ways;
+	return (size_t)set_index(tag, t->xor_shift, t->xor_mask, t->set_mask) * t->ways;
 }
 
 static inline void touch(tlb *t, size_t idx)
