@@ -26,6 +26,14 @@
  *    them from L1 on (perfmon PAGE_WALKER_LOADS.DTLB_L1: "page walker loads
  *    that hit in the L1+FB", event 0xBC, Haswell/Broadwell). ChampSim's PTW
  *    also issues to the L1D.
+ *  - The LLC's index (cache.llc.index): linear, or xor - the line number's
+ *    next log2(sets) bits XORed into its set bits, so lines at one offset of
+ *    many pages (a page table's entries for pages 2 MB apart) spread over
+ *    every set, as over the slices of Intel's L3: "a family of undocumented
+ *    hash functions" over XOR-reductions of higher-order address bits
+ *    distributes lines to slices (McCalpin, "Mapping Addresses to L3/CHA
+ *    Slices in Intel Processors", TACC TR-2021-03). DEVIATION: one fold,
+ *    not Intel's per-slice-count hash.
  *
  * DEVIATION: no coherence between hierarchies. A line may sit in several
  * vCPUs' L1/L2 at once and a write does not invalidate the others' copies;
@@ -35,14 +43,6 @@
  * DEVIATION: Skylake-SP's L2 is not-inclusive-not-exclusive of L1 (Intel
  * Xeon SP), and its L3 may keep a line that hits; presets for it use the
  * Zen policy above.
- *  - The LLC's index (cache.llc.index): linear, or xor - the line number's
- *    next log2(sets) bits XORed into its set bits, so lines at one offset of
- *    many pages (a page table's entries for pages 2 MB apart) spread over
- *    every set, as over the slices of Intel's L3: "a family of undocumented
- *    hash functions" over XOR-reductions of higher-order address bits
- *    distributes lines to slices (McCalpin, "Mapping Addresses to L3/CHA
- *    Slices in Intel Processors", TACC TR-2021-03). DEVIATION: one fold,
- *    not Intel's per-slice-count hash.
  * DEVIATION: no prefetchers, no MSHR/fill-buffer limits, no bandwidth: every
  * access sees the unloaded latency of the level that served it.
  *
@@ -178,15 +178,15 @@ static inline size_t set_base(const cache *c, uint64_t line)
  * touches it and returns its index, a miss counts and returns SIZE_MAX. */
 static size_t lookup_way(cache *c, uint64_t pa)
 {
-	uint64_t line = pa >> c->h.line_shift;
-	size_t base = set_base(c, line);
+	uint64_t line = pa >> c->h.line_shift, set = cache_set_of(&c->h, line);
+	size_t base = (size_t)set * c->ways;
 	size_t i = find(c, base, line + 1);
 	if (i == SIZE_MAX) {
 		c->h.c.misses++;
 		return SIZE_MAX;
 	}
 	c->h.c.hits++;
-	touch(c, cache_set_of(&c->h, line), base, i);
+	touch(c, set, base, i);
 	return i;
 }
 
@@ -237,11 +237,11 @@ int cache_fill(cache *c, uint64_t pa, int dirty, uint64_t *victim)
 {
 	if (!c->tag)
 		return -1;
-	uint64_t line = pa >> c->h.line_shift;
-	size_t base = set_base(c, line);
+	uint64_t line = pa >> c->h.line_shift, set = cache_set_of(&c->h, line);
+	size_t base = (size_t)set * c->ways;
 	size_t i = find(c, base, line + 1);
 	if (i != SIZE_MAX) {
-		touch(c, cache_set_of(&c->h, line), base, i);
+		touch(c, set, base, i);
 		c->dirty[i] |= (uint8_t)(dirty != 0);
 		return -1;
 	}
@@ -257,7 +257,7 @@ int cache_fill(cache *c, uint64_t pa, int dirty, uint64_t *victim)
 	c->h.c.fills++;
 	c->tag[i] = line + 1;
 	c->dirty[i] = (uint8_t)(dirty != 0);
-	touch(c, cache_set_of(&c->h, line), base, i);
+	touch(c, set, base, i);
 	return ret;
 }
 
@@ -265,11 +265,11 @@ int cache_inv(cache *c, uint64_t pa)
 {
 	if (!c->tag)
 		return -1;
-	uint64_t line = pa >> c->h.line_shift;
-	size_t i = find(c, set_base(c, line), line + 1);
+	uint64_t line = pa >> c->h.line_shift, set = cache_set_of(&c->h, line);
+	size_t i = find(c, (size_t)set * c->ways, line + 1);
 	if (i == SIZE_MAX)
 		return -1;
-	cache_mru *m = &c->h.mru[cache_set_of(&c->h, line)];
+	cache_mru *m = &c->h.mru[set];
 	if (m->dirty == &c->dirty[i])
 		m->tag = 0;   /* the inline path misses there until a touch */
 	c->tag[i] = 0;
