@@ -29,6 +29,7 @@ import itertools
 import json as _json
 import os
 import re
+import secrets
 import tempfile
 
 from . import _slatsim
@@ -159,8 +160,14 @@ def _write_json(path, text):
     """TEXT into PATH, complete or not at all (a temporary renamed)."""
     path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".slatsim-", dir=d)
+    # The name first, then the file (O_EXCL) inside the try: a Ctrl-C that
+    # landed after mkstemp() made the file and before the try left it behind
+    # (a CI run saw one).
+    tmp = os.path.join(d, ".slatsim-" + secrets.token_hex(8))
+    while os.path.lexists(tmp):
+        tmp = os.path.join(d, ".slatsim-" + secrets.token_hex(8))
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.replace(tmp, path)
