@@ -66,8 +66,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../sim/study/chase_points.h"
 
@@ -79,7 +81,7 @@
 #define MAX_POINTS   128
 #define MAX_REPS     101
 #define MAX_RUN      (UINT64_C(1) << 23)   /* 8 N loads a run at most this many */
-#define TRACE_BASE   UINT64_C(0x7f0000000000)   /* 2 MB-aligned, as the 2m arena */
+#define TRACE_BASE   ((uint64_t)CHASE_TRACE_BASE)
 
 enum mode { MODE_4K, MODE_2M, MODE_PACKED, MODE_S8, MODE_S512, MODES };
 static const char *const mode_name[MODES] = { "4k", "2m", "packed", "s8", "s512" };
@@ -97,6 +99,7 @@ typedef struct opts {
 	int cpu;                  /* -1: choose */
 	uint64_t seed;
 	int json;
+	int frames;               /* print each curve's frames (print_frames) */
 	const char *trace;        /* write a trace instead of timing */
 	unsigned laps;
 	uint64_t records;         /* --trace: at most this many (0: every lap) */
@@ -176,6 +179,12 @@ static void *chase(void *p, uint64_t n)
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return (x > y) - (x < y);
 }
 
@@ -306,6 +315,98 @@ static void arena_close(arena *a)
 	munmap(a->map, a->map_len);
 }
 
+/* ------------------------------------------------------------ frames */
+
+/* The pages of MODE's elements: N for the page modes (element e in page
+ * e x stride), the lines' pages for packed. Page k lies at
+ * frame_offset(m, k) from the arena base. */
+static unsigned frame_pages(enum mode m, unsigned n)
+{
+	return m == MODE_PACKED ? (unsigned)(((uint64_t)n * LINE + PAGE_4K - 1) / PAGE_4K) : n;
+}
+
+static uint64_t frame_offset(enum mode m, unsigned k)
+{
+	return (uint64_t)k * (m == MODE_PACKED ? 1 : mode_stride[m]) * PAGE_4K;
+}
+
+/* The frame of each of the P pages of A (frame_pages) from
+ * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst: one 64-bit
+ * entry a virtual page, bit 63 present, bits 0-54 the frame number, which
+ * reads 0 without CAP_SYS_ADMIN). Under a hypervisor the frame is
+ * guest-physical: where the guest OS placed the page, which decides the
+ * host's walk (its walk caches are keyed by the guest-physical address, its
+ * leaf descriptors sit by guest-physical address). 0, or -1 with WHY. */
+static int read_frames(const arena *a, enum mode m, unsigned p, uint64_t *pfn, char *why,
+		       size_t len)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0) {
+		snprintf(why, len, "/proc/self/pagemap: %s", strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (unsigned k = 0; k < p && !rc; k++) {
+		uint64_t e, va = (uint64_t)(uintptr_t)a->base + frame_offset(m, k);
+		if (pread(fd, &e, sizeof(e), (off_t)(va / PAGE_4K * sizeof(e))) != sizeof(e)) {
+			snprintf(why, len, "/proc/self/pagemap: read error at page %u", k);
+			rc = -1;
+		} else if (!(e >> 63)) {
+			snprintf(why, len, "/proc/self/pagemap: page %u not present (swapped?)", k);
+			rc = -1;
+		} else if (!(pfn[k] = e & ((UINT64_C(1) << 55) - 1))) {
+			snprintf(why, len, "/proc/self/pagemap gives no frame numbers here (they "
+				 "need CAP_SYS_ADMIN)");
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+#define FRAME_RUNS_A_LINE 20
+
+/* The frames of MODE's P pages as comment lines calibrate reads: a summary
+ * `# frames MODE: ...`, then the runs of consecutive frames, `# frames MODE
+ * @K: PFN[+LEN] ...` (hex frame number, decimal pages, +1 left out; K the first page of the
+ * line's first run), FRAME_RUNS_A_LINE runs a line. MOVED: pages whose frame
+ * changed between the first point and the last (the kernel migrates pages:
+ * compaction); the frames printed are those after the last. */
+static void print_frames(enum mode m, unsigned p, const uint64_t *pfn, unsigned moved)
+{
+	unsigned runs = 0, regions = 0;
+	for (unsigned k = 0; k < p; k++)
+		runs += !k || pfn[k] != pfn[k - 1] + 1;
+	/* 2 MB regions: the distinct pfn >> 9 */
+	uint64_t *r = malloc((size_t)p * sizeof(*r));
+	if (r) {
+		for (unsigned k = 0; k < p; k++)
+			r[k] = pfn[k] >> 9;
+		qsort(r, p, sizeof(*r), cmp_u64);
+		for (unsigned k = 0; k < p; k++)
+			regions += !k || r[k] != r[k - 1];
+		free(r);
+	}
+	printf("# frames %s: %u pages, page k at k x %u x 4 KB from the arena base; their "
+	       "guest-physical frames (/proc/self/pagemap) in %u runs over %u 2 MB regions; %u "
+	       "moved during the sweep\n", mode_name[m], p, m == MODE_PACKED ? 1 : mode_stride[m],
+	       runs, regions, moved);
+	unsigned k = 0, inline_runs = 0;
+	while (k < p) {
+		unsigned len = 1;
+		while (k + len < p && pfn[k + len] == pfn[k] + len)
+			len++;
+		if (inline_runs == 0)
+			printf("# frames %s @%u:", mode_name[m], k);
+		printf(len > 1 ? " %" PRIx64 "+%u" : " %" PRIx64, pfn[k], len);
+		if (++inline_runs == FRAME_RUNS_A_LINE || k + len == p) {
+			printf("\n");
+			inline_runs = 0;
+		}
+		k += len;
+	}
+}
+
 /* Link the N elements of MODE into the cycle PERM. Returns its start. */
 static void *link_cycle(const arena *a, enum mode m, const unsigned *perm, unsigned n)
 {
@@ -386,7 +487,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: chase [--modes 4k,2m,packed,s8,s512] [--pages N,N,...] [--lines N,N,...]\n"
 		"             [--reps R] [--accesses A] [--cpu C] [--seed S] [--clock wall|cpu]\n"
-		"             [--json]\n"
+		"             [--json | --frames]\n"
 		"       chase --trace FILE --modes M --pages N [--laps L] [--records R] [--seed S]\n"
 		"Times a dependent load chain with one load per 4 KB page (4k, 2m; s8, s512:\n"
 		"pages 8 or 512 apart) or per 64-byte line (packed) over N elements in one\n"
@@ -397,7 +498,12 @@ static void usage(FILE *f)
 		"8388608, 4 points per octave to 65536, 2 beyond). --clock cpu times with\n"
 		"the thread's CPU time instead of the wall clock. --trace writes the same\n"
 		"pattern as a text trace instead (packed's N: --pages, or --lines past\n"
-		"65536), L laps (default 3), or the first R records of them.\n");
+		"65536), L laps (default 3), or the first R records of them.\n"
+		"--frames adds, per curve, the frame of each page its elements use, read\n"
+		"from /proc/self/pagemap after the last point (as root: frame numbers need\n"
+		"CAP_SYS_ADMIN; under a hypervisor they are guest-physical), as comment\n"
+		"lines '# frames MODE @K: PFN[+LEN] ...' (hex frame, decimal run length)\n"
+		"that calibrate replays the curve with.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -441,7 +547,7 @@ static int parse_opts(int argc, char **argv, opts *o)
 		{ "json", no_argument, 0, 'j' }, { "trace", required_argument, 0, 't' },
 		{ "laps", required_argument, 0, 'l' }, { "help", no_argument, 0, 'h' },
 		{ "clock", required_argument, 0, 'k' }, { "lines", required_argument, 0, 'L' },
-		{ "records", required_argument, 0, 'R' },
+		{ "records", required_argument, 0, 'R' }, { "frames", no_argument, 0, 'f' },
 		{ 0, 0, 0, 0 },
 	};
 	*o = (opts){ .reps = 7, .min_accesses = UINT64_C(1) << 21, .cpu = -1, .seed = 1,
@@ -521,6 +627,9 @@ static int parse_opts(int argc, char **argv, opts *o)
 		case 'j':
 			o->json = 1;
 			break;
+		case 'f':
+			o->frames = 1;
+			break;
 		case 'k':
 			if (strcmp(optarg, "wall") && strcmp(optarg, "cpu")) {
 				fprintf(stderr, "chase: --clock: '%s' is not wall or cpu\n", optarg);
@@ -546,6 +655,11 @@ static int parse_opts(int argc, char **argv, opts *o)
 	if (!any_mode)
 		for (int k = 0; k < MODES; k++)
 			o->modes[k] = 1;
+	if (o->frames && (o->json || o->trace)) {
+		fprintf(stderr, "chase: --frames adds comment lines to the table: not with --json "
+			"or --trace\n");
+		return -1;
+	}
 	if (o->records && !o->trace) {
 		fprintf(stderr, "chase: --records limits what --trace writes: give --trace\n");
 		return -1;
@@ -707,12 +821,26 @@ int main(int argc, char **argv)
 			       a.len / 1024, (void *)a.base, thp,
 			       !huge ? "" : thp >= (long)(a.len / 1024) ? " (THP obtained)"
 			       : thp > 0 ? " (THP partly obtained)" : " (no THP)");
+		/* the frames before the first point and after the last */
+		unsigned fp = frame_pages((enum mode)m, top);
+		uint64_t *f0 = !o.frames ? NULL : malloc(2 * (size_t)fp * sizeof(*f0));
+		char why[160] = "out of memory";
+		int have = f0 && read_frames(&a, (enum mode)m, fp, f0, why, sizeof(why)) == 0;
 		for (unsigned i = 0; i < n; i++) {
 			point p;
 			measure(&o, &a, (enum mode)m, pts[i], perm, &p);
 			print_point(&o, &p, first);
 			first = 0;
 		}
+		if (have && read_frames(&a, (enum mode)m, fp, f0 + fp, why, sizeof(why)) == 0) {
+			unsigned moved = 0;
+			for (unsigned k = 0; k < fp; k++)
+				moved += f0[k] != f0[fp + k];
+			print_frames((enum mode)m, fp, f0 + fp, moved);
+		} else if (o.frames) {
+			printf("# frames %s: unknown: %s\n", mode_name[m], why);
+		}
+		free(f0);
 		arena_close(&a);
 	}
 	load_average(load, sizeof(load));

@@ -361,9 +361,21 @@ static void print_head(FILE *t, const calibrate *c, const cal_opts *o)
 	fprintf(t, ", seed %" PRIu64 "\n", h->seed);
 	if (h->timer[0])
 		fprintf(t, "    clock: %s\n", h->timer);
-	for (int m = 0; m < CALIBRATE_MODES; m++)
+	int placed = 0;
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
 		if (h->arena[m][0])
 			fprintf(t, "    %s arena: %s\n", calibrate_mode_name(m), h->arena[m]);
+		unsigned fp = calibrate_frames_page(c, m);
+		if (h->frames[m][0])
+			fprintf(t, "    %s frames: %s%s%s\n", calibrate_mode_name(m), h->frames[m],
+				fp ? "; the model's guest places them there, in " : "",
+				!fp ? "" : fp == 4096 ? "4 KB pages" : "2 MB pages");
+		placed |= fp != 0;
+	}
+	if (!placed)
+		fprintf(t, "    frames: not known (chase --frames, as root, reads them from "
+			"/proc/self/pagemap): the model's guest places pages in the order it first "
+			"touches them, each curve's in a few 2 MB regions\n");
 	fprintf(t, "  modelled: the configuration with cache.model=%s%s; guest.page per curve "
 		"(4k, s8, s512 4k; 2m and packed 2m); %d laps warm up, %d counted (past %u "
 		"elements 1 lap, and at most %u accesses)\n",
@@ -655,12 +667,20 @@ static void json_host(json_w *j, const calibrate *c, const cal_opts *o)
 		json_str(j, NULL, "running under a hypervisor: the host's page size and walk are "
 			 "not visible (inferred from the 2m curve)");
 	json_end_arr(j);
-	for (int m = 0; m < CALIBRATE_MODES; m++)
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		char k[32];
 		if (h->arena[m][0]) {
-			char k[32];
 			snprintf(k, sizeof(k), "arena_%s", calibrate_mode_name(m));
 			json_str(j, k, h->arena[m]);
 		}
+		if (h->frames[m][0]) {
+			snprintf(k, sizeof(k), "frames_%s", calibrate_mode_name(m));
+			json_str(j, k, h->frames[m]);
+		}
+		/* the page the model placed them with: 4096, 2097152, or 0 (its allocator) */
+		snprintf(k, sizeof(k), "frames_page_%s", calibrate_mode_name(m));
+		json_u64(j, k, calibrate_frames_page(c, m));
+	}
 	json_end_obj(j);
 }
 

@@ -222,6 +222,29 @@ bad_number:
 	return TRACE_OK;
 }
 
+v2p *v2p_new(const char *name, unsigned shift)
+{
+	v2p *m = shift >= 12 && shift < 40 ? calloc(1, sizeof(*m)) : NULL;
+	if (m && !(m->path = strdup(name))) {
+		free(m);
+		m = NULL;
+	}
+	if (m)
+		m->shift = shift;
+	return m;
+}
+
+int v2p_add(v2p *m, uint64_t va, uint64_t pa)
+{
+	uint64_t page = UINT64_C(1) << m->shift;
+	if ((va | pa) & (page - 1))
+		return -1;
+	int r = put(m, va >> m->shift, pa >> m->shift);
+	if (r > 0 && pa + page > m->max_pa)
+		m->max_pa = pa + page;
+	return r;
+}
+
 void v2p_destroy(v2p *m)
 {
 	if (!m)

@@ -21,6 +21,13 @@ typedef struct v2p v2p;
  * unaligned address). */
 int v2p_load(v2p **out, const char *path, char *err, size_t errlen);
 void v2p_destroy(v2p *m);
+/* An empty map of pages 2^SHIFT (>= 12) named NAME (in messages, as a
+ * file's path), for v2p_add: calibrate builds one from the frames chase
+ * read. NULL when out of memory. */
+v2p *v2p_new(const char *name, unsigned shift);
+/* VA -> PA, both aligned to the page: 1 added, 0 VA's page already mapped
+ * (nothing changed), -1 out of memory or unaligned. */
+int v2p_add(v2p *m, uint64_t va, uint64_t pa);
 
 unsigned v2p_page_shift(const v2p *m);      /* log2 page_size */
 /* The physical address of VA's page: 0 with *PA (page aligned), or -1 if

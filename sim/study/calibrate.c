@@ -49,6 +49,7 @@
 #include "machine.h"
 #include "replay.h"
 #include "trace.h"
+#include "v2p.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -94,6 +95,11 @@ struct calibrate {
 	unsigned llc_sysfs;        /* fit_caches: sysfs's LLC sets when the step differs */
 	unsigned llc_other;        /* ... and the other power of two around the step */
 	int best_sel;              /* the fit's running best error: its points (sweep_sel) */
+	/* chase --frames (round 1): each curve's pages' guest-physical frames,
+	 * and the map the model's guest places them with (frames_map) */
+	uint64_t *frames[CALIBRATE_MODES];
+	unsigned nframes[CALIBRATE_MODES], want_frames[CALIBRATE_MODES];
+	v2p *map[CALIBRATE_MODES];
 };
 
 /* Points of at most this many elements keep their trace (kept_trace): at
@@ -364,6 +370,73 @@ static void parse_header(calibrate *c, char *s)
 		c->host.seed = sv;
 }
 
+/* A `# frames MODE...` line of chase --frames (S: after "# frames "):
+ * `MODE: P pages, ...` announces MODE's P pages (or `MODE: unknown: WHY`),
+ * `MODE @K: PFN[+LEN] ...` gives the frames of pages K on, in runs. */
+static int parse_frames(calibrate *c, const char *s, const char *origin, unsigned lineno,
+			char *err, size_t errlen)
+{
+	int m;
+	size_t ml = 0;
+	for (m = 0; m < CALIBRATE_MODES; m++) {
+		ml = strlen(mode_name[m]);
+		if (strncmp(s, mode_name[m], ml) == 0 && (s[ml] == ':' || s[ml] == ' '))
+			break;
+	}
+	if (m == CALIBRATE_MODES)
+		return FAIL(TRACE_EFORMAT, "%s:%u: '# frames' of no curve (4k, 2m, packed, s8, "
+			    "s512)", origin, lineno);
+	s += ml;
+	if (*s == ':') {
+		unsigned long n;
+		char *end;
+		s += strspn(s + 1, " ") + 1;
+		snprintf(c->host.frames[m], sizeof(c->host.frames[m]), "%s", s);
+		if (strncmp(s, "unknown", 7) == 0)
+			return TRACE_OK;
+		errno = 0;
+		n = strtoul(s, &end, 10);
+		if (errno || end == s || strncmp(end, " pages", 6) || n == 0 ||
+		    n > CALIBRATE_MAX_LINES / 64 + CALIBRATE_MAX_PAGES || c->want_frames[m])
+			return FAIL(TRACE_EFORMAT, "%s:%u: '# frames %s: P pages, ...' with P "
+				    "from 1 to %u, once", origin, lineno, mode_name[m],
+				    CALIBRATE_MAX_LINES / 64 + CALIBRATE_MAX_PAGES);
+		free(c->frames[m]);
+		if (!(c->frames[m] = malloc(n * sizeof(uint64_t))))
+			return FAIL(TRACE_ENOMEM, "out of memory (%lu frames)", n);
+		c->want_frames[m] = (unsigned)n;
+		c->nframes[m] = 0;
+		return TRACE_OK;
+	}
+	unsigned k;
+	int used;
+	if (sscanf(s, " @%u:%n", &k, &used) != 1 || !c->want_frames[m] || k != c->nframes[m])
+		return FAIL(TRACE_EFORMAT, "%s:%u: '# frames %s @K:' must follow its "
+			    "'# frames %s: P pages' line, K the next page (%u)", origin, lineno,
+			    mode_name[m], mode_name[m], c->nframes[m]);
+	for (s += used; *(s += strspn(s, " ")); ) {
+		char *end;
+		errno = 0;
+		uint64_t pfn = strtoull(s, &end, 16), len = 1;
+		int bad = errno || end == s || pfn == 0 || pfn >= UINT64_C(1) << 40;
+		if (!bad && *end == '+') {
+			s = end + 1;
+			len = strtoull(s, &end, 10);
+			bad = errno || end == s || len < 1;
+		}
+		if (bad || (*end && *end != ' '))
+			return FAIL(TRACE_EFORMAT, "%s:%u: frames: '%.24s' is not PFN[+LEN] (hex "
+				    "frame number 1..2^40, decimal run length)", origin, lineno, s);
+		if (len > c->want_frames[m] - c->nframes[m])
+			return FAIL(TRACE_EFORMAT, "%s:%u: frames of %s past the %u pages "
+				    "announced", origin, lineno, mode_name[m], c->want_frames[m]);
+		for (uint64_t j = 0; j < len; j++)
+			c->frames[m][c->nframes[m]++] = pfn + j;
+		s = end;
+	}
+	return TRACE_OK;
+}
+
 /* One table chase printed (or a saved one), named ORIGIN in messages: its
  * rows go into MEAS, MMIN and MMAX (one round of every curve). FIRST: the
  * first round, which sets the curves' points and the host's description
@@ -372,7 +445,7 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 		       point_row *meas, point_row *mmin, point_row *mmax, unsigned round, char *err,
 		       size_t errlen)
 {
-	int first = round == 0;
+	int first = round == 0, rc;
 	const char *p = text;
 	unsigned lineno = line0;
 	size_t got[CALIBRATE_MODES] = { 0 };
@@ -436,6 +509,11 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 				c->host.loads[round][after] = la;
 				c->host.load_known = 1;
 			}
+			continue;
+		}
+		if (strncmp(line, "# frames ", 9) == 0) {
+			if (first && (rc = parse_frames(c, line + 9, origin, lineno, err, errlen)))
+				return rc;
 			continue;
 		}
 		if (line[0] == '#') {
@@ -506,6 +584,11 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 		mmin[m][i] = mn;
 		mmax[m][i] = mx;
 	}
+	for (int m = 0; first && m < CALIBRATE_MODES; m++)
+		if (c->want_frames[m] && c->nframes[m] != c->want_frames[m])
+			return FAIL(TRACE_EFORMAT, "%s: the frames of %s end at page %u of the %u "
+				    "their '# frames %s:' line announced", origin, mode_name[m],
+				    c->nframes[m], c->want_frames[m], mode_name[m]);
 	int any = 0;
 	for (int m = 0; m < CALIBRATE_MODES; m++)
 		any |= c->cv[m].present;
@@ -651,10 +734,12 @@ static int run_sweeps(calibrate *c, point_row *meas, point_row *mmin, point_row 
 	}
 	argv[n] = NULL;
 	char load[128];
+	int frames_at = n;   /* round 1 only: the frames the model is replayed with */
 	if (read_line("/proc/loadavg", load, sizeof(load)) == 0)
 		c->host.load[0] = atof(load);
 	for (unsigned r = 0; r < g->rounds; r++) {
 		char *out = NULL;
+		argv[frames_at] = r == 0 ? "--frames" : NULL;
 		int rc = run_chase(c, argv, total, r, &out, err, errlen);
 		if (rc != TRACE_OK)
 			return rc;
@@ -852,6 +937,33 @@ static int kept_trace(calibrate *c, int m, size_t i, char *const argv[])
 	return fd;
 }
 
+/* The map that places curve M's pages at the frames chase read (NULL: none
+ * read): 4 KB pages; for the THP curves (2m, packed) 2 MB pages when every
+ * 2 MB region of the arena is one aligned run of frames (THP obtained), else
+ * 4 KB pages as the host had them. Built once. */
+static const v2p *frames_map(calibrate *c, int m, char *err, size_t errlen)
+{
+	unsigned n = c->nframes[m];
+	if (c->map[m] || !c->frames[m] || n != c->want_frames[m])
+		return c->map[m];
+	const uint64_t *f = c->frames[m];
+	uint64_t stride = mode_stride[m] ? mode_stride[m] : 1;
+	int huge = strcmp(mode_guest_page[m], "2m") == 0;
+	for (unsigned k = 0; huge && k < n; k++)
+		huge = f[k] == f[k & ~511u] + (k & 511u) && (f[k & ~511u] & 511u) == 0;
+	char name[48];
+	snprintf(name, sizeof(name), "the frames of %s (chase --frames)", mode_name[m]);
+	v2p *map = v2p_new(name, huge ? 21 : 12);
+	for (unsigned k = 0; map && k < n; k += huge ? 512 : 1)
+		if (v2p_add(map, CHASE_TRACE_BASE + k * stride * 4096, f[k] << 12) < 0) {
+			v2p_destroy(map);
+			map = NULL;
+		}
+	if (!map)
+		snprintf(err, errlen, "out of memory (the frames of %s)", mode_name[m]);
+	return c->map[m] = map;
+}
+
 /* Replay point I of curve M through a machine built from P (guest.page set
  * for the curve) and fill the columns USE names. */
 static int model_point(calibrate *c, param_reg *p, int m, size_t i, enum model_use use,
@@ -861,9 +973,17 @@ static int model_point(calibrate *c, param_reg *p, int m, size_t i, enum model_u
 	int rc = set_param(p, "guest.page", mode_guest_page[m], "calibrate", err, errlen);
 	if (rc != TRACE_OK)
 		return rc;
+	const v2p *map = frames_map(c, m, err, errlen);
+	if (c->frames[m] && !map)
+		return TRACE_ENOMEM;
 	machine *s;
 	if ((rc = machine_create(&s, p, err, errlen)) != TRACE_OK)
 		return rc;
+	if (map && machine_set_v2p(s, map)) {
+		rc = FAIL(machine_error_code(s), "%s", machine_error(s));
+		machine_destroy(s);
+		return rc;
+	}
 	unsigned n = cv->pages[i];
 	int big = n > CALIBRATE_BIG;
 	uint64_t warm = (uint64_t)n * (big ? 1 : CALIBRATE_WARM_LAPS);
@@ -2367,6 +2487,10 @@ void calibrate_destroy(calibrate *c)
 			for (size_t i = 0; i < CALIBRATE_MAX_POINTS; i++)
 				if (c->kept[m][i] > 0)
 					close(c->kept[m][i] - 1);
+		for (int m = 0; m < CALIBRATE_MODES; m++) {
+			free(c->frames[m]);
+			v2p_destroy(c->map[m]);
+		}
 		free(c->raw);
 	}
 	free(c);
@@ -2407,6 +2531,10 @@ const calibrate_knee_set *calibrate_knees_of(const calibrate *c, int mode, int m
 }
 
 const calibrate_host *calibrate_host_of(const calibrate *c) { return &c->host; }
+unsigned calibrate_frames_page(const calibrate *c, int mode)
+{
+	return c->map[mode] ? 1u << v2p_page_shift(c->map[mode]) : 0;
+}
 const calibrate_fit_result *calibrate_fit_of(const calibrate *c) { return c->fitted ? &c->f : NULL; }
 const param_reg *calibrate_params(const calibrate *c) { return c->p; }
 int calibrate_cache_default(const calibrate *c) { return c->cache_default; }

@@ -223,6 +223,8 @@ typedef struct calibrate_host {
 	char pinning[160];
 	char timer[160];           /* chase's clock */
 	char arena[CALIBRATE_MODES][200];   /* chase's line about each arena (THP) */
+	char frames[CALIBRATE_MODES][320];  /* where its pages were (chase --frames), or
+					     * why not known: the model replays with them */
 	unsigned reps;
 	uint64_t seed;             /* of the cycles: CFG's, or the saved table's */
 	int family, model;         /* /proc/cpuinfo; -1 unknown */
@@ -297,6 +299,10 @@ const calibrate_curve *calibrate_curve_of(const calibrate *c, int mode);
 /* MODEL 0: the measured curve's knees; 1: the modelled one's. */
 const calibrate_knee_set *calibrate_knees_of(const calibrate *c, int mode, int model);
 const calibrate_host *calibrate_host_of(const calibrate *c);
+/* The page size the model's guest placed curve MODE's pages with at the
+ * frames chase read (4096, or 2 MB for a THP arena), or 0: the model's own
+ * allocator (no frames in the table, or not read). */
+unsigned calibrate_frames_page(const calibrate *c, int mode);
 /* NULL until calibrate_fit. */
 const calibrate_fit_result *calibrate_fit_of(const calibrate *c);
 /* The replayed configuration (guest.page: the curve replayed last). */

@@ -13,6 +13,9 @@
 
 #define CHASE_MAX_PAGES 65536u     /* elements of a page mode (4k, 2m, s8, s512) */
 #define CHASE_MAX_LINES 8388608u   /* elements of the packed control: 512 MB */
+/* chase --trace's arena base (2 MB-aligned, as the 2m arena): page k of a
+ * curve (--frames) is at CHASE_TRACE_BASE + k x stride x 4 KB in its trace. */
+#define CHASE_TRACE_BASE 0x7f0000000000ull
 
 /* 8 to MAX into OUT: 4 points per octave to CHASE_MAX_PAGES, 2 (N, 1.5 N)
  * beyond (OUT must hold 128). Returns how many. */
