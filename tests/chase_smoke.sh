@@ -60,9 +60,36 @@ done
 [ "$($C --trace - --modes packed --lines 100000 --laps 2 --records 150000 | grep -vc '^#')" = 150000 ] ||
 	fail "--records"
 
+# --frames: per curve a summary line, then runs of frames that cover its
+# pages (packed: its lines' pages), or why they are unknown (not root)
+$C --modes 4k,packed,s512 --pages 8,100 --lines 8,1000 --reps 1 --accesses 100 --frames > "$t/f.tsv"
+python3 - "$t/f.tsv" <<'P' || fail "--frames: bad frames lines"
+import re, sys
+want = {"4k": 100, "packed": 16, "s512": 100}   # packed: 1000 lines of 64 bytes in 16 pages
+seen = {}
+for l in open(sys.argv[1]):
+    m = re.match(r"# frames (\S+): (\d+) pages, page k at k x (\d+) x 4 KB ", l)
+    if m:
+        seen[m[1]] = [int(m[2]), 0]
+        assert int(m[2]) == want[m[1]] and int(m[3]) == (512 if m[1] == "s512" else 1), l
+        continue
+    m = re.match(r"# frames (\S+): unknown: \S", l)
+    if m:
+        seen[m[1]] = None
+        continue
+    m = re.match(r"# frames (\S+) @(\d+):((?: [0-9a-f]+(?:\+\d+)?)+)$", l)
+    if m:
+        s = seen[m[1]]
+        assert int(m[2]) == s[1], l
+        s[1] += sum(int(r.split("+")[1]) if "+" in r else 1 for r in m[3].split())
+assert set(seen) == set(want), seen
+assert all(s is None or s[0] == s[1] for s in seen.values()), seen
+P
+grep -q '^# frames' "$t/out.tsv" && fail "frames without --frames"
+
 for bad in "--modes 4m" "--pages 1" "--pages 65537" "--lines 8388609" "--reps 0" \
 	   "--trace x --pages 8,16 --modes 4k" "--trace x --pages 8" "--trace x --modes 4k --lines 8" \
-	   "--records 5" "--clock x" "stray"; do
+	   "--records 5" "--clock x" "stray" "--frames --json" "--trace x --modes 4k --pages 8 --frames"; do
 	set +e; $C $bad > /dev/null 2> "$t/err"; rc=$?; set -e
 	[ $rc = 2 ] && [ -s "$t/err" ] || fail "'$bad' gave status $rc"
 done

@@ -12,6 +12,8 @@ the second round trip (BUILD's when not given).
     `slatsim run --config`
   - round trips: curves the model makes for a known machine, on sparse and
     dense points, fitted back to every key of that machine
+  - chase --frames: the model places a curve's pages where the table says,
+    in 4 KB pages or 2 MB where the frames are THP runs; bad frames refused
   - bad options refused with status 2, one line and the hint; a missing
     chase named with how to build it; an existing output kept on failure
 """
@@ -266,6 +268,93 @@ try:
     p = run(["calibrate", "--measured", m, "--force"])
     check(p.returncode == 2 and p.stderr.startswith("slatsim: --force lets --fit replace an "
           "existing preset: give --fit\n"), "--force without --fit: %r" % p.stderr)
+
+    # ------------------------------------------------------------ frames
+    # chase --frames: where the host put each page (/proc/self/pagemap); the
+    # model's guest places the curve's pages there. By hand, 2048 pages,
+    # host.page=4k (but the THP case):
+    #  - 4k and 2m over the same frames, each page in a 2 MB region of its own
+    #    (not a 2 MB run: no THP), replay in 4 KB pages; chase's 4k and 2m
+    #    traces are the same addresses, so the two curves cost the same at
+    #    every point, and each its own host table page: the host walk's
+    #    leaf descriptors all in lines of their own and its PDE-level walk
+    #    cache (32 entries) missing, so a walk costs more than with the
+    #    model's allocator (pages in first-touch order, 4 regions);
+    #  - 2m over aligned runs of 512 frames (THP obtained) replays in 2 MB
+    #    pages: 4 of them, and with the host's 2 MB pages (host.page=thp)
+    #    never a walk after the warm-up, where 4k walks every access.
+    fp = [8, 64, 512, 2048]
+
+    def frames_table(path, runs_of, extra=""):
+        with open(path, "w") as f:
+            f.write('# chase: cpu "Frames", pinned to CPU 0, 1 runs per point (median), '
+                    'seed 3\nmode\tpages\taccesses\tns_median\tns_min\tns_max\tthp_kb\n')
+            for mode in ("4k", "2m"):
+                for n in fp:
+                    f.write("%s\t%d\t1000\t5\t5\t5\t0\n" % (mode, n))
+                runs = runs_of(mode)
+                if runs is None:
+                    continue
+                f.write("# frames %s: 2048 pages, page k at k x 1 x 4 KB from the arena base "
+                        "(synthetic)\n" % mode)
+                k = 0
+                for i in range(0, len(runs), 20):
+                    f.write("# frames %s @%d:%s\n" % (mode, k, "".join(
+                        " %x" % a if n == 1 else " %x+%d" % (a, n) for a, n in runs[i:i + 20])))
+                    k += sum(n for _, n in runs[i:i + 20])
+            f.write(extra)
+
+    spread = [(0x40000 + 512 * k, 1) for k in range(2048)]
+    thp = [(0x80000 + 512 * k, 512) for k in range(4)]
+    ft = os.path.join(T, "frames.tsv")
+    fj = {}
+    for name, runs_of in (("spread", lambda m: spread), ("thp", lambda m: spread if m == "4k"
+                                                            else thp),
+                          ("none", lambda m: None)):
+        frames_table(ft, runs_of)
+        jf = os.path.join(T, "frames-%s.json" % name)
+        p = run(["calibrate", "--measured", ft, "--set", "core.freq_ghz=2", "--set",
+                 "host.page=%s" % ("thp" if name == "thp" else "4k"), "--json", jf])
+        ok(p, "frames %s" % name)
+        fj[name] = json.load(open(jf))
+        if name == "spread":
+            check("4k frames: 2048 pages, page k at k x 1 x 4 KB from the arena base "
+                  "(synthetic); the model's guest places them there, in 4 KB pages" in p.stdout,
+                  "frames: not said in the report: %s" % p.stdout[:1500])
+        if name == "none":
+            check("frames: not known (chase --frames" in p.stdout, "no frames: not said")
+    h = {k: fj[k]["host"] for k in fj}
+    check(h["spread"]["frames_page_4k"] == 4096 and h["spread"]["frames_page_2m"] == 4096 and
+          h["thp"]["frames_page_2m"] == 2097152 and h["none"]["frames_page_4k"] == 0,
+          "frames_page_*: %r" % [(k, v.get("frames_page_4k"), v.get("frames_page_2m"))
+                                 for k, v in h.items()])
+    cur = lambda name, c: [q for q in fj[name]["points"] if q["curve"] == c]
+    check([q["model_ns"] for q in cur("spread", "4k")] ==
+          [q["model_ns"] for q in cur("spread", "2m")],
+          "frames: 4k and 2m over the same 4 KB frames differ: %r" %
+          [(q["curve"], q["model_ns"]) for q in fj["spread"]["points"]])
+    a, b = cur("spread", "4k")[-1], cur("none", "4k")[-1]
+    check(a["model_walks_per_access"] == b["model_walks_per_access"] > 0.5 and
+          a["model_cycles_per_walk"] > b["model_cycles_per_walk"],
+          "frames: a page per 2 MB region does not cost the host walk more: %r %r" % (a, b))
+    check(cur("thp", "2m")[-1]["model_walks_per_access"] == 0 and
+          cur("thp", "4k")[-1]["model_walks_per_access"] > 0.5,
+          "frames: THP runs not replayed in 2 MB pages: %r" % fj["thp"]["points"])
+    # a table whose frames are not right: refused, naming the line
+    badf = [("# frames 8k: 4 pages\n", "'# frames' of no curve"),
+            ("# frames s8 @0: 1000\n", "must follow its '# frames s8: P pages' line"),
+            ("# frames s8: 4 pages\n# frames s8 @1: 1000\n", "K the next page (0)"),
+            ("# frames s8: 4 pages\n# frames s8 @0: 1000+5\n", "past the 4 pages announced"),
+            ("# frames s8: 4 pages\n# frames s8 @0: 10x0\n", "is not PFN[+LEN]"),
+            ("# frames s8: 4 pages\n# frames s8 @0: 1000+2\n",
+             "the frames of s8 end at page 2 of the 4"),
+            ("# frames s8: 0 pages\n", "with P from 1 to")]
+    for extra, want in badf:
+        frames_table(ft, lambda m: None, extra)
+        p = run(["calibrate", "--measured", ft])
+        check(p.returncode == 2 and want in p.stderr and p.stderr.startswith("slatsim: " + ft) and
+              len(p.stderr.splitlines()) == 1,
+              "bad frames %r: %d %r" % (extra, p.returncode, p.stderr))
 
     # ------------------------------------------------------------ round trip
     # Curves the model itself makes with a known machine - small caches and
