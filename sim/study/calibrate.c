@@ -1376,7 +1376,7 @@ static void fit_tlb(calibrate *c, const param_reg *p, calibrate_fit_result *f,
 			continue;
 		}
 		double size = calib_step_size(v4->pages, v4->ns, v4->k.pl, st[t][0], st[t][1]);
-		char key[48], val[32], l1why[320] = "";
+		char key[48], val[32], l1why[400] = "";
 		unsigned e, w;
 		calib_tlb_geometry(size, machine_param_ways(p, lvl[t]), &e, &w);   /* (auto resolved) */
 		if (t == 0 && e == w) {
