@@ -113,7 +113,9 @@ typedef struct calibrate_config {
 	const char *clock;                  /* chase --clock: "cpu" or "wall" */
 	/* The curve --fit holds out whole (its error is the held-out pattern's):
 	 * a calibrate_mode; CALIBRATE_HOLDOUT_NONE: none; CALIBRATE_HOLDOUT_AUTO
-	 * (the default): 2m when it was measured, else none. */
+	 * (the default): s8 when it was measured, else 2m when it was, else
+	 * none - a curve whose every structure another curve observes too
+	 * (split). */
 	int holdout;
 	/* A saved chase table ("-": standard input) instead of running chase:
 	 * its rows are the curves and its header the host, the runs and the
