@@ -127,7 +127,8 @@ try:
     # Knees of all the points (above 1.5x the plateau, two points in a row):
     # 4k 96, 384, 4096; 2m 96; packed 512; s8 96, 512; s512 80, 144. 4k's
     # 384 is within 1.5x of packed's 512: a cache knee.
-    # --fit holds out point i % 3 == 1 of every curve and the whole 2m curve.
+    # --fit holds out point i % 3 == 1 of every curve and the whole 2m curve
+    # (--holdout 2m: by default s8 when measured, below).
     # The 4k points fitted on: 8 32 64 128 192 384 512 2048 3072 6144 8192
     # (2 2 2 4 4 8 8 8 8 30 30): knees 128, 384, 6144. TLB steps: 2 -> 4
     # between 64 and 128 crosses sqrt(8) half-way in log: 64 x 2^0.5 = 90.5
@@ -171,8 +172,8 @@ try:
     j1, j2 = os.path.join(T, "s1.json"), os.path.join(T, "s2.json")
     preset = os.path.join(T, "host.conf")
     svg = os.path.join(T, "s.svg")
-    p = run(["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit",
-             "--preset", preset, "--json", j1, "--plot", svg])
+    p = run(["calibrate", "--measured", m, "--set", "core.freq_ghz=2", "--fit", "--holdout",
+             "2m", "--preset", preset, "--json", j1, "--plot", svg])
     ok(p, "synthetic --fit")
     check("load average (1 minute) 0.50 before, 0.75 after (the table's" in p.stdout,
           "the table's load average is not said")
@@ -203,6 +204,17 @@ try:
           set(fj["errors"]) == {"4k", "2m", "packed", "s8", "s512"} and
           fj["errors"]["2m"]["train"] is None, "fit errors: %r" % fj)
     check("train_error" in p.stdout and "held-out pattern 2m" in p.stdout, "errors not printed")
+    # The default held-out pattern: s8 where it was measured (2m is the only
+    # curve of 2 MB guest pages, s512 the only one of leaf descriptors at one
+    # offset of their table pages), 2m in a table from before s8.
+    for table, want in ((m, "s8"), (m3, "2m")):
+        jd = os.path.join(T, "default-holdout.json")
+        p = run(["calibrate", "--measured", table, "--set", "core.freq_ghz=2", "--fit",
+                 "--preset", os.path.join(T, "dh.conf"), "--force", "--json", jd])
+        ok(p, "default holdout")
+        dh = json.load(open(jd))["fit"]
+        check(dh["holdout"]["pattern"] == want and "held-out pattern %s" % want in p.stdout,
+              "default held-out pattern of %s: %r, want %s" % (table, dh["holdout"], want))
     check(d["host"]["seed"] == 5, "seed from the file's header")
     text = open(preset).read()
     check("tlb.l2.entries = 4352    # 4k curve: second TLB step" in text,
