@@ -2002,8 +2002,9 @@ static int set_latencies(calibrate *c, param_reg *pf, const calib_lin_fit *lf, c
 			snprintf(curves + strlen(curves), sizeof(curves) - strlen(curves), "%s%s",
 				 curves[0] ? ", " : "", mode_name[m]);
 	int none = lround(f->walk_fixed) == 0 && lround(f->s2_walk_fixed) == 0;
+	/* (nothing lacking: a note of what was not fitted, not a finding) */
 	if (nv)
-		fit_finding(f, "walk.fixed = %.0f cycles (%.1f ns) per walk and walk.s2_fixed = "
+		(none ? fit_note : fit_finding)(f, "walk.fixed = %.0f cycles (%.1f ns) per walk and walk.s2_fixed = "
 			    "%.0f cycles (%.1f ns) per host walk (%.2f host walks a walk on the "
 			    "points fitted on): %s. Evidence: on the %zu "
 			    "points fitted on where every access walks (%s from %u to %u "
