@@ -1186,11 +1186,10 @@ static int fit_has(const calibrate_fit_result *f, const char *key)
  * curve tests the fit only if every structure it observes another curve
  * observes too, and s8's (leaf descriptors a line each, the TLBs' sets)
  * s512 and 4k show as well. 2m is the only curve with a 2 MB guest page
- * over 4 KB host pages, and with the host's frames the only one whose
- * guest-physical frames are dense: held out, nothing tells the host walk's
- * own cost from what scattered frames cost it (the Intel table's fit put 12
- * cycles in walk.s2_fixed and a 1024-entry host walk cache, and missed 2m
- * by 27.9% past the L2 TLB; docs/calibrate.md). s512 alone puts leaf
+ * over 4 KB host pages: held out, nothing in the fit sees what makes its
+ * walks cheaper than a 4 KB page's (the Intel table's fit put 12 cycles in
+ * walk.s2_fixed and a 1024-entry host walk cache, and missed 2m by 27.9%
+ * past the L2 TLB; fitted on 2m, every curve met: docs/calibrate.md). s512 alone puts leaf
  * descriptors at one offset of their table pages (the LLC's index). A table
  * without s8 (4k, 2m, packed) holds out 2m, as before s8 was measured. */
 static void split(calibrate *c)
