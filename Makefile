@@ -98,8 +98,8 @@ $(BUILD)/asan/example_vp: tests/systemc/example_vp.cpp $(ASAN_OBJ) \
 
 sc-tests: $(BUILD)/asan/check_sc $(BUILD)/asan/example_vp $(BUILD)/asan/slatsim-sc \
 		$(BUILD)/asan/slatsim $(BUILD)/slatsim $(BUILD)/slatsim-sc | deps-check
-	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/check_sc
-	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/asan/example_vp
+	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 tests/lsan_retry.sh $(BUILD)/asan/check_sc
+	SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 tests/lsan_retry.sh $(BUILD)/asan/example_vp
 	python3 tests/systemc/run_sc.py $(BUILD)/asan/slatsim $(BUILD)/asan/slatsim-sc \
 		$(BUILD)/slatsim $(BUILD)/slatsim-sc
 

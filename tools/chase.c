@@ -388,9 +388,9 @@ static void print_frames(enum mode m, unsigned p, const uint64_t *pfn, unsigned 
 		free(r);
 	}
 	printf("# frames %s: %u pages, page k at k x %u x 4 KB from the arena base; their "
-	       "guest-physical frames (/proc/self/pagemap) in %u runs over %u 2 MB regions; %u "
+	       "guest-physical frames (/proc/self/pagemap) in %u run%s over %u 2 MB region%s; %u "
 	       "moved during the sweep\n", mode_name[m], p, m == MODE_PACKED ? 1 : mode_stride[m],
-	       runs, regions, moved);
+	       runs, runs == 1 ? "" : "s", regions, regions == 1 ? "" : "s", moved);
 	unsigned k = 0, inline_runs = 0;
 	while (k < p) {
 		unsigned len = 1;

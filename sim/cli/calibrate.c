@@ -372,14 +372,17 @@ static void print_head(FILE *t, const calibrate *c, const cal_opts *o)
 		unsigned fp = calibrate_frames_page(c, m);
 		if (h->frames[m][0])
 			fprintf(t, "    %s frames: %s%s%s\n", calibrate_mode_name(m), h->frames[m],
-				fp ? "; the model's guest places them there, in " : "",
+				fp ? "; the model's guest places them there, in " :
+				"; the model's allocator places its pages",
 				!fp ? "" : fp == 4096 ? "4 KB pages" : "2 MB pages");
 		placed |= fp != 0;
 	}
 	if (!placed)
 		fprintf(t, "    frames: not known (chase --frames, as root, reads them from "
-			"/proc/self/pagemap): the model's guest places pages in the order it first "
-			"touches them, each curve's in a few 2 MB regions\n");
+			"/proc/self/pagemap%s): the model's guest places pages in the order it "
+			"first touches them, each curve's in a few 2 MB regions\n",
+			h->frames_later ? "; a later round has them, and only the first round's "
+			"are used" : "");
 	fprintf(t, "  modelled: the configuration with cache.model=%s%s; guest.page per curve "
 		"(4k, s8, s512 4k; 2m and packed 2m); %d laps warm up, %d counted (past %u "
 		"elements 1 lap, and at most %u accesses)\n",

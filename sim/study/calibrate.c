@@ -77,6 +77,16 @@ static const char *const mode_name[CALIBRATE_MODES] = { "4k", "2m", "packed", "s
 static const char *const mode_guest_page[CALIBRATE_MODES] = { "4k", "2m", "2m", "4k", "4k" };
 static const unsigned mode_stride[CALIBRATE_MODES] = { 1, 1, 0, 8, 512 };
 
+/* What one round's `# frames` lines give: each curve's frames, how many its
+ * summary announced, and the summary (round 1's are the calibration's;
+ * later rounds' are read as strictly, then dropped). */
+typedef struct frame_set {
+	uint64_t *f[CALIBRATE_MODES];
+	unsigned n[CALIBRATE_MODES], want[CALIBRATE_MODES];
+	char summary[CALIBRATE_MODES][320];
+	unsigned line[CALIBRATE_MODES];   /* the summary's line */
+} frame_set;
+
 struct calibrate {
 	calibrate_config cfg;
 	param_reg *p;              /* the replayed configuration */
@@ -100,6 +110,7 @@ struct calibrate {
 	uint64_t *frames[CALIBRATE_MODES];
 	unsigned nframes[CALIBRATE_MODES], want_frames[CALIBRATE_MODES];
 	v2p *map[CALIBRATE_MODES];
+	frame_set parsing;         /* the table parse_chase reads now */
 };
 
 /* Points of at most this many elements keep their trace (kept_trace): at
@@ -370,10 +381,24 @@ static void parse_header(calibrate *c, char *s)
 		c->host.seed = sv;
 }
 
-/* A `# frames MODE...` line of chase --frames (S: after "# frames "):
- * `MODE: P pages, ...` announces MODE's P pages (or `MODE: unknown: WHY`),
- * `MODE @K: PFN[+LEN] ...` gives the frames of pages K on, in runs. */
-static int parse_frames(calibrate *c, const char *s, const char *origin, unsigned lineno,
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void frame_set_free(frame_set *fs)
+{
+	for (int m = 0; m < CALIBRATE_MODES; m++)
+		free(fs->f[m]);
+	memset(fs, 0, sizeof(*fs));
+}
+
+/* A `# frames MODE...` line of chase --frames (S: after "# frames ") into
+ * FS: `MODE: P pages, ...` announces MODE's P pages (or `MODE: unknown:
+ * WHY`), `MODE @K: PFN[+LEN] ...` gives the frames of pages K on, in runs
+ * (hex frame number, decimal length; nothing else: no sign, no 0x). */
+static int parse_frames(frame_set *fs, const char *s, const char *origin, unsigned lineno,
 			char *err, size_t errlen)
 {
 	int m;
@@ -388,51 +413,105 @@ static int parse_frames(calibrate *c, const char *s, const char *origin, unsigne
 			    "s512)", origin, lineno);
 	s += ml;
 	if (*s == ':') {
-		unsigned long n;
-		char *end;
+		const unsigned most = CALIBRATE_MAX_LINES / 64;
+		if (fs->line[m])
+			return FAIL(TRACE_EFORMAT, "%s:%u: a second '# frames %s:' line (the "
+				    "first: line %u)", origin, lineno, mode_name[m], fs->line[m]);
+		fs->line[m] = lineno;
 		s += strspn(s + 1, " ") + 1;
-		snprintf(c->host.frames[m], sizeof(c->host.frames[m]), "%s", s);
-		if (strncmp(s, "unknown", 7) == 0)
+		size_t k = 0;   /* (control characters would reach the terminal) */
+		for (; s[k] && k + 1 < sizeof(fs->summary[m]); k++)
+			fs->summary[m][k] = (unsigned char)s[k] < 0x20 || s[k] == 0x7f ? '?' : s[k];
+		fs->summary[m][k] = '\0';
+		if (strncmp(s, "unknown: ", 9) == 0)
 			return TRACE_OK;
-		errno = 0;
-		n = strtoul(s, &end, 10);
-		if (errno || end == s || strncmp(end, " pages", 6) || n == 0 ||
-		    n > CALIBRATE_MAX_LINES / 64 + CALIBRATE_MAX_PAGES || c->want_frames[m])
+		unsigned long n = 0;
+		size_t d = 0;
+		while (isdigit((unsigned char)s[d]) && d < 8)
+			n = n * 10 + (unsigned long)(s[d++] - '0');
+		if (d == 0 || strncmp(s + d, " pages", 6) || (s[d + 6] && s[d + 6] != ',') ||
+		    n == 0 || n > most)
 			return FAIL(TRACE_EFORMAT, "%s:%u: '# frames %s: P pages, ...' with P "
-				    "from 1 to %u, once", origin, lineno, mode_name[m],
-				    CALIBRATE_MAX_LINES / 64 + CALIBRATE_MAX_PAGES);
-		free(c->frames[m]);
-		if (!(c->frames[m] = malloc(n * sizeof(uint64_t))))
+				    "from 1 to %u, or '# frames %s: unknown: WHY'", origin, lineno,
+				    mode_name[m], most, mode_name[m]);
+		if (!(fs->f[m] = malloc(n * sizeof(uint64_t))))
 			return FAIL(TRACE_ENOMEM, "out of memory (%lu frames)", n);
-		c->want_frames[m] = (unsigned)n;
-		c->nframes[m] = 0;
+		fs->want[m] = (unsigned)n;
 		return TRACE_OK;
 	}
-	unsigned k;
-	int used;
-	if (sscanf(s, " @%u:%n", &k, &used) != 1 || !c->want_frames[m] || k != c->nframes[m])
-		return FAIL(TRACE_EFORMAT, "%s:%u: '# frames %s @K:' must follow its "
+	unsigned k = 0;
+	int used = -1;
+	if (s[0] != ' ' || s[1] != '@' || !isdigit((unsigned char)s[2]) ||
+	    sscanf(s + 2, "%u:%n", &k, &used) != 1 || used < 0 || !fs->want[m] || k != fs->n[m])
+		return FAIL(TRACE_EFORMAT, "%s:%u: '# frames %s @K: PFN[+LEN] ...' must follow its "
 			    "'# frames %s: P pages' line, K the next page (%u)", origin, lineno,
-			    mode_name[m], mode_name[m], c->nframes[m]);
-	for (s += used; *(s += strspn(s, " ")); ) {
-		char *end;
-		errno = 0;
-		uint64_t pfn = strtoull(s, &end, 16), len = 1;
-		int bad = errno || end == s || pfn == 0 || pfn >= UINT64_C(1) << 40;
+			    mode_name[m], mode_name[m], fs->n[m]);
+	for (s += 2 + used; *(s += strspn(s, " ")); ) {
+		char *end = (char *)s;
+		uint64_t pfn = 0, len = 1;
+		int bad = !isxdigit((unsigned char)*s) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'));
+		if (!bad) {
+			errno = 0;
+			pfn = strtoull(s, &end, 16);
+			bad = errno || pfn == 0 || pfn >= UINT64_C(1) << 40;
+		}
 		if (!bad && *end == '+') {
-			s = end + 1;
-			len = strtoull(s, &end, 10);
-			bad = errno || end == s || len < 1;
+			const char *l = end + 1;
+			bad = !isdigit((unsigned char)*l);
+			errno = 0;
+			len = bad ? 0 : strtoull(l, &end, 10);
+			bad = bad || errno || len < 1;
 		}
 		if (bad || (*end && *end != ' '))
 			return FAIL(TRACE_EFORMAT, "%s:%u: frames: '%.24s' is not PFN[+LEN] (hex "
 				    "frame number 1..2^40, decimal run length)", origin, lineno, s);
-		if (len > c->want_frames[m] - c->nframes[m])
+		if (len > fs->want[m] - fs->n[m] || pfn + len > UINT64_C(1) << 40)
 			return FAIL(TRACE_EFORMAT, "%s:%u: frames of %s past the %u pages "
-				    "announced", origin, lineno, mode_name[m], c->want_frames[m]);
+				    "announced (or past frame 2^40)", origin, lineno, mode_name[m],
+				    fs->want[m]);
 		for (uint64_t j = 0; j < len; j++)
-			c->frames[m][c->nframes[m]++] = pfn + j;
+			fs->f[m][fs->n[m]++] = pfn + j;
 		s = end;
+	}
+	return TRACE_OK;
+}
+
+/* FS complete and sound for the curves C measured (ORIGIN in messages):
+ * every announced page given, each frame once (a page has one frame: a
+ * table giving one twice is not what chase read), and as many pages as the
+ * curve's largest point uses. */
+static int frames_check(const calibrate *c, const frame_set *fs, const char *origin,
+			char *err, size_t errlen)
+{
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		unsigned n = fs->n[m];
+		if (fs->want[m] && n != fs->want[m])
+			return FAIL(TRACE_EFORMAT, "%s: the frames of %s end at page %u of the %u "
+				    "their '# frames %s:' line (line %u) announced", origin,
+				    mode_name[m], n, fs->want[m], mode_name[m], fs->line[m]);
+		if (!fs->want[m])
+			continue;
+		unsigned top = c->cv[m].n ? c->cv[m].pages[c->cv[m].n - 1] : 0;
+		unsigned need = m == CALIBRATE_PACKED ? (unsigned)(((uint64_t)top * 64 + 4095) / 4096)
+						      : top;
+		if (c->cv[m].present && n < need)
+			return FAIL(TRACE_EFORMAT, "%s: the frames of %s (line %u) cover %u pages; "
+				    "its largest point, %u, uses %u", origin, mode_name[m],
+				    fs->line[m], n, top, need);
+		uint64_t *sorted = malloc((size_t)n * sizeof(*sorted));
+		if (!sorted)
+			return FAIL(TRACE_ENOMEM, "out of memory (%u frames)", n);
+		memcpy(sorted, fs->f[m], (size_t)n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_u64);
+		size_t i = 1;
+		while (i < n && sorted[i] != sorted[i - 1])
+			i++;
+		uint64_t twice = i < n ? sorted[i] : 0;
+		free(sorted);
+		if (twice)
+			return FAIL(TRACE_EFORMAT, "%s: the frames of %s (line %u) give frame %#" PRIx64
+				    " to two pages: each page has a frame of its own", origin,
+				    mode_name[m], fs->line[m], twice);
 	}
 	return TRACE_OK;
 }
@@ -448,6 +527,8 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 	int first = round == 0, rc;
 	const char *p = text;
 	unsigned lineno = line0;
+	frame_set *fs = &c->parsing;   /* (freed here, on the next table and at the end) */
+	frame_set_free(fs);
 	size_t got[CALIBRATE_MODES] = { 0 };
 	while (*p) {
 		const char *e = strchr(p, '\n');
@@ -512,7 +593,7 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 			continue;
 		}
 		if (strncmp(line, "# frames ", 9) == 0) {
-			if (first && (rc = parse_frames(c, line + 9, origin, lineno, err, errlen)))
+			if ((rc = parse_frames(fs, line + 9, origin, lineno, err, errlen)))
 				return rc;
 			continue;
 		}
@@ -584,11 +665,22 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 		mmin[m][i] = mn;
 		mmax[m][i] = mx;
 	}
-	for (int m = 0; first && m < CALIBRATE_MODES; m++)
-		if (c->want_frames[m] && c->nframes[m] != c->want_frames[m])
-			return FAIL(TRACE_EFORMAT, "%s: the frames of %s end at page %u of the %u "
-				    "their '# frames %s:' line announced", origin, mode_name[m],
-				    c->nframes[m], c->want_frames[m], mode_name[m]);
+	if ((rc = frames_check(c, fs, origin, err, errlen)) != TRACE_OK)
+		return rc;
+	if (first) {   /* round 1's frames are the model's */
+		for (int m = 0; m < CALIBRATE_MODES; m++) {
+			free(c->frames[m]);
+			c->frames[m] = fs->f[m];
+			fs->f[m] = NULL;
+			c->nframes[m] = fs->n[m];
+			c->want_frames[m] = fs->want[m];
+			memcpy(c->host.frames[m], fs->summary[m], sizeof(c->host.frames[m]));
+		}
+	} else {
+		for (int m = 0; m < CALIBRATE_MODES; m++)
+			c->host.frames_later |= fs->line[m] != 0;
+	}
+	frame_set_free(fs);
 	int any = 0;
 	for (int m = 0; m < CALIBRATE_MODES; m++)
 		any |= c->cv[m].present;
@@ -948,7 +1040,10 @@ static const v2p *frames_map(calibrate *c, int m, char *err, size_t errlen)
 		return c->map[m];
 	const uint64_t *f = c->frames[m];
 	uint64_t stride = mode_stride[m] ? mode_stride[m] : 1;
-	int huge = strcmp(mode_guest_page[m], "2m") == 0;
+	/* (2 MB pages only where the arena had THP: aligned frames alone can be
+	 * chance - one 512-aligned frame of a 1-page packed curve) */
+	const calibrate_curve *cv = &c->cv[m];
+	int huge = strcmp(mode_guest_page[m], "2m") == 0 && cv->n && cv->thp_kb[cv->n - 1] != 0;
 	for (unsigned k = 0; huge && k < n; k++)
 		huge = f[k] == f[k & ~511u] + (k & 511u) && (f[k & ~511u] & 511u) == 0;
 	char name[48];
@@ -980,7 +1075,8 @@ static int model_point(calibrate *c, param_reg *p, int m, size_t i, enum model_u
 	if ((rc = machine_create(&s, p, err, errlen)) != TRACE_OK)
 		return rc;
 	if (map && machine_set_v2p(s, map)) {
-		rc = FAIL(machine_error_code(s), "%s", machine_error(s));
+		rc = FAIL(machine_error_code(s), "%s: %s", c->cfg.measured ? c->cfg.measured :
+			  "chase --frames", machine_error(s));
 		machine_destroy(s);
 		return rc;
 	}
@@ -1028,6 +1124,13 @@ static int model_point(calibrate *c, param_reg *p, int m, size_t i, enum model_u
 			reap_quietly(pid);
 		else
 			rc = reap(pid, "chase --trace", err, errlen);
+	}
+	if (rc != TRACE_OK && map) {   /* (the replay's trace is a pipe: name the frames) */
+		char e[512];
+		snprintf(e, sizeof(e), "%s", err);
+		rc = FAIL(rc, "%s: %s %u, placed at the frames of %s (up to guest-physical "
+			  "%#" PRIx64 "): %s", c->cfg.measured ? c->cfg.measured : "chase --frames",
+			  mode_name[m], n, mode_name[m], v2p_max_pa(map), e);
 	}
 	if (rc == TRACE_OK)
 		rc = fill_point(c, p, machine_stats(s), m, i, use, cv, err, errlen);
@@ -2512,6 +2615,7 @@ void calibrate_destroy(calibrate *c)
 			free(c->frames[m]);
 			v2p_destroy(c->map[m]);
 		}
+		frame_set_free(&c->parsing);
 		free(c->raw);
 	}
 	free(c);

@@ -227,6 +227,7 @@ typedef struct calibrate_host {
 	char arena[CALIBRATE_MODES][200];   /* chase's line about each arena (THP) */
 	char frames[CALIBRATE_MODES][320];  /* where its pages were (chase --frames), or
 					     * why not known: the model replays with them */
+	int frames_later;          /* a round after the first has frames (not used) */
 	unsigned reps;
 	uint64_t seed;             /* of the cycles: CFG's, or the saved table's */
 	int family, model;         /* /proc/cpuinfo; -1 unknown */

@@ -297,13 +297,14 @@ try:
     #    never a walk after the warm-up, where 4k walks every access.
     fp = [8, 64, 512, 2048]
 
-    def frames_table(path, runs_of, extra=""):
+    def frames_table(path, runs_of, extra="", thp_kb=0):
         with open(path, "w") as f:
             f.write('# chase: cpu "Frames", pinned to CPU 0, 1 runs per point (median), '
                     'seed 3\nmode\tpages\taccesses\tns_median\tns_min\tns_max\tthp_kb\n')
             for mode in ("4k", "2m"):
                 for n in fp:
-                    f.write("%s\t%d\t1000\t5\t5\t5\t0\n" % (mode, n))
+                    f.write("%s\t%d\t1000\t5\t5\t5\t%d\n" % (mode, n,
+                                                          thp_kb if mode == "2m" else 0))
                 runs = runs_of(mode)
                 if runs is None:
                     continue
@@ -323,7 +324,9 @@ try:
     for name, runs_of in (("spread", lambda m: spread), ("thp", lambda m: spread if m == "4k"
                                                             else thp),
                           ("none", lambda m: None)):
-        frames_table(ft, runs_of)
+        # (2 MB pages where the arena had THP - thp_kb, chase's AnonHugePages -
+        # not wherever frames happen to be aligned)
+        frames_table(ft, runs_of, thp_kb=8192 if name == "thp" else 0)
         jf = os.path.join(T, "frames-%s.json" % name)
         p = run(["calibrate", "--measured", ft, "--set", "core.freq_ghz=2", "--set",
                  "host.page=%s" % ("thp" if name == "thp" else "4k"), "--json", jf])
@@ -360,7 +363,16 @@ try:
             ("# frames s8: 4 pages\n# frames s8 @0: 10x0\n", "is not PFN[+LEN]"),
             ("# frames s8: 4 pages\n# frames s8 @0: 1000+2\n",
              "the frames of s8 end at page 2 of the 4"),
-            ("# frames s8: 0 pages\n", "with P from 1 to")]
+            ("# frames s8: 0 pages\n", "with P from 1 to"),
+            ("# frames s8: 4 pages\n# frames s8 @0 1000+4\n", "must follow its"),
+            ("# frames s8: 4 pages\n# frames s8 @0: -1000+4\n", "is not PFN[+LEN]"),
+            ("# frames s8: 4 pages\n# frames s8 @0: 0x1000+4\n", "is not PFN[+LEN]"),
+            ("# frames s8: 4 pages\n# frames s8 @0: 1000++4\n", "is not PFN[+LEN]"),
+            ("# frames s8: 4 pages\n# frames s8: 4 pages\n", "a second '# frames s8:' line"),
+            ("# frames s8: 2 pages\n# frames s8 @0: 1000 1000\n",
+             "give frame 0x1000 to two pages"),
+            ("# frames 4k: 2 pages\n# frames 4k @0: 1000+2\n",
+             "its largest point, 2048, uses 2048")]
     for extra, want in badf:
         frames_table(ft, lambda m: None, extra)
         p = run(["calibrate", "--measured", ft])
