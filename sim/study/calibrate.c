@@ -105,12 +105,12 @@ struct calibrate {
 	unsigned llc_sysfs;        /* fit_caches: sysfs's LLC sets when the step differs */
 	unsigned llc_other;        /* ... and the other power of two around the step */
 	int best_sel;              /* the fit's running best error: its points (sweep_sel) */
-	/* chase --frames (round 1): each curve's pages' guest-physical frames,
-	 * and the map the model's guest places them with (frames_map) */
-	uint64_t *frames[CALIBRATE_MODES];
-	unsigned nframes[CALIBRATE_MODES], want_frames[CALIBRATE_MODES];
+	/* chase --frames: round 1's (each curve's pages' guest-physical frames),
+	 * the map the model's guest places them with (frames_map), and those of
+	 * the table parse_chase reads now */
+	frame_set frames;
 	v2p *map[CALIBRATE_MODES];
-	frame_set parsing;         /* the table parse_chase reads now */
+	frame_set parsing;
 };
 
 /* Points of at most this many elements keep their trace (kept_trace): at
@@ -667,18 +667,16 @@ static int parse_chase(calibrate *c, const char *text, const char *origin, unsig
 	}
 	if ((rc = frames_check(c, fs, origin, err, errlen)) != TRACE_OK)
 		return rc;
-	if (first) {   /* round 1's frames are the model's */
-		for (int m = 0; m < CALIBRATE_MODES; m++) {
-			free(c->frames[m]);
-			c->frames[m] = fs->f[m];
-			fs->f[m] = NULL;
-			c->nframes[m] = fs->n[m];
-			c->want_frames[m] = fs->want[m];
+	for (int m = 0; m < CALIBRATE_MODES; m++) {
+		if (first)   /* round 1's frames are the model's */
 			memcpy(c->host.frames[m], fs->summary[m], sizeof(c->host.frames[m]));
-		}
-	} else {
-		for (int m = 0; m < CALIBRATE_MODES; m++)
+		else
 			c->host.frames_later |= fs->line[m] != 0;
+	}
+	if (first) {
+		frame_set_free(&c->frames);
+		c->frames = *fs;
+		memset(fs, 0, sizeof(*fs));
 	}
 	frame_set_free(fs);
 	int any = 0;
@@ -1035,10 +1033,10 @@ static int kept_trace(calibrate *c, int m, size_t i, char *const argv[])
  * 4 KB pages as the host had them. Built once. */
 static const v2p *frames_map(calibrate *c, int m, char *err, size_t errlen)
 {
-	unsigned n = c->nframes[m];
-	if (c->map[m] || !c->frames[m] || n != c->want_frames[m])
+	unsigned n = c->frames.n[m];   /* (all announced: frames_check) */
+	const uint64_t *f = c->frames.f[m];
+	if (c->map[m] || !f)
 		return c->map[m];
-	const uint64_t *f = c->frames[m];
 	uint64_t stride = mode_stride[m] ? mode_stride[m] : 1;
 	/* (2 MB pages only where the arena had THP: aligned frames alone can be
 	 * chance - one 512-aligned frame of a 1-page packed curve) */
@@ -1069,7 +1067,7 @@ static int model_point(calibrate *c, param_reg *p, int m, size_t i, enum model_u
 	if (rc != TRACE_OK)
 		return rc;
 	const v2p *map = frames_map(c, m, err, errlen);
-	if (c->frames[m] && !map)
+	if (c->frames.f[m] && !map)
 		return TRACE_ENOMEM;
 	machine *s;
 	if ((rc = machine_create(&s, p, err, errlen)) != TRACE_OK)
@@ -1292,8 +1290,9 @@ static int fit_has(const calibrate_fit_result *f, const char *key)
  * over 4 KB host pages: held out, nothing in the fit sees what makes its
  * walks cheaper than a 4 KB page's (the Intel table's fit put 12 cycles in
  * walk.s2_fixed and a 1024-entry host walk cache, and missed 2m by 27.9%
- * past the L2 TLB; fitted on 2m, every curve met: docs/calibrate.md). s512 alone puts leaf
- * descriptors at one offset of their table pages (the LLC's index). A table
+ * past the L2 TLB; fitted on 2m, every curve met: docs/calibrate.md).
+ * s512 alone puts leaf descriptors at one offset of their table pages (the
+ * LLC's index). A table
  * without s8 (4k, 2m, packed) holds out 2m, as before s8 was measured. */
 static void split(calibrate *c)
 {
@@ -2611,10 +2610,9 @@ void calibrate_destroy(calibrate *c)
 			for (size_t i = 0; i < CALIBRATE_MAX_POINTS; i++)
 				if (c->kept[m][i] > 0)
 					close(c->kept[m][i] - 1);
-		for (int m = 0; m < CALIBRATE_MODES; m++) {
-			free(c->frames[m]);
+		for (int m = 0; m < CALIBRATE_MODES; m++)
 			v2p_destroy(c->map[m]);
-		}
+		frame_set_free(&c->frames);
 		frame_set_free(&c->parsing);
 		free(c->raw);
 	}
