@@ -38,6 +38,14 @@ static inline uint64_t sat_mul64(uint64_t a, uint64_t b)
 	return __builtin_mul_overflow(a, b, &p) ? UINT64_MAX : p;
 }
 
+/* qsort's comparator for uint64_t, ascending (migrate's page lists,
+ * calibrate's frames). */
+static inline int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static inline int is_pow2_u64(uint64_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;

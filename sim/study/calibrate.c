@@ -46,6 +46,7 @@
  * are constant.
  */
 #include "calibrate.h"
+#include "bits.h"
 #include "machine.h"
 #include "replay.h"
 #include "trace.h"
@@ -379,12 +380,6 @@ static void parse_header(calibrate *c, char *s)
 	uint64_t sv;
 	if (seed && param_parse_uint(seed + 5, 0, &sv) == 0)
 		c->host.seed = sv;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
 }
 
 static void frame_set_free(frame_set *fs)

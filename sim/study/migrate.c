@@ -1157,12 +1157,6 @@ static int send_list(migrate *x, const uint64_t *pfn, size_t n, migrate_round *r
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Harvest the guest's dirty log; its pages, in order, into x->list. The
  * harvest's cycles move the sender's clock. */
 static int harvest(migrate *x)
